@@ -1,0 +1,124 @@
+# lux top-level Makefile. `make help` lists the targets.
+ARCH ?= x86_64
+SMP ?= 2
+MEM ?= 512M
+CMDLINE ?=
+
+B := build/$(ARCH)
+HB := build/host
+KELF := $(B)/lux.elf
+KBIN := $(B)/lux.bin
+INITRD := $(B)/initrd.cpio
+ISO := $(B)/lux.iso
+
+include kernel/arch/$(ARCH)/arch.mk
+
+CC := clang
+LD := ld.lld
+OBJCOPY := llvm-objcopy
+OBJDUMP := llvm-objdump
+NM := llvm-nm
+PYTHON := python3
+
+KCFLAGS := $(KARCH_CFLAGS) -std=c17 -ffreestanding -nostdlib -O2 -g \
+	-fno-stack-protector -fno-omit-frame-pointer -fno-common \
+	-ffunction-sections -Wall -Wextra -Werror \
+	-Ikernel/include -Ikernel/arch/$(ARCH)/include -Iinclude -MMD -MP
+
+KSRC := $(wildcard kernel/*.c kernel/lib/*.c kernel/mm/*.c kernel/sched/*.c \
+	kernel/arch/$(ARCH)/*.c kernel/arch/$(ARCH)/*.S)
+KOBJ := $(patsubst %,$(B)/%.o,$(KSRC))
+
+.PHONY: all kernel initrd iso run run-iso debug test unit loc format \
+	format-check setup clean help
+all: kernel initrd
+
+help:
+	@echo "make [all]     build the kernel ($(KELF)) and the initrd"
+	@echo "make run       boot lux in QEMU on this terminal (Ctrl-A X quits)"
+	@echo "make run-iso   the same, booting the GRUB ISO (UEFI=1 for OVMF)"
+	@echo "make iso       GRUB ISO for BIOS and UEFI: $(ISO)"
+	@echo "make debug     QEMU halted with a gdb stub, and gdb attached"
+	@echo "make test      every test; ends with 'N passed, N failed'"
+	@echo "make loc       kernel code lines: portable core and each platform"
+	@echo "make format    clang-format every C file in place"
+	@echo "variables: ARCH=$(ARCH) SMP=$(SMP) MEM=$(MEM) CMDLINE='$(CMDLINE)'"
+	@echo "           ROOT=dir (extra files for the image), ACCEL=tcg|kvm"
+
+setup:
+	@tools/setup.sh
+
+kernel: $(KELF) $(KBIN)
+
+$(B)/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -c $< -o $@
+
+$(B)/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -c $< -o $@
+
+# The kernel is linked twice: the second link adds the symbol table that
+# fault reports use. The table sits after all code, so code addresses are
+# the same in both links (tools/mksyms.py checks that).
+$(B)/lux.pass1.elf: $(KOBJ) $(KARCH_LDSCRIPT) tools/mksyms.py
+	$(PYTHON) tools/mksyms.py --empty > $(B)/ksyms0.S
+	$(CC) $(KCFLAGS) -c $(B)/ksyms0.S -o $(B)/ksyms0.o
+	$(LD) $(KARCH_LDFLAGS) -T $(KARCH_LDSCRIPT) -o $@ $(KOBJ) $(B)/ksyms0.o
+
+$(KELF): $(B)/lux.pass1.elf
+	$(NM) -n $< | $(PYTHON) tools/mksyms.py > $(B)/ksyms.S
+	$(CC) $(KCFLAGS) -c $(B)/ksyms.S -o $(B)/ksyms.o
+	$(LD) $(KARCH_LDFLAGS) -T $(KARCH_LDSCRIPT) -o $@ $(KOBJ) $(B)/ksyms.o
+	$(NM) -n $@ | $(PYTHON) tools/mksyms.py --check $(B)/lux.pass1.elf
+	$(NM) -n $@ > $(B)/lux.sym
+	$(OBJDUMP) -d --no-show-raw-insn $@ > $(B)/lux.asm
+
+$(KBIN): $(KELF)
+	$(OBJCOPY) -O binary $< $@
+
+# The boot image's root tree: root/ from the repository, then ROOT= if given.
+ROOT ?=
+$(INITRD): $(shell find root $(ROOT) -print 2>/dev/null)
+	@mkdir -p $(B)/root
+	rm -rf $(B)/root && mkdir -p $(B)/root && cp -a root/. $(B)/root/
+	$(if $(ROOT),cp -a $(ROOT)/. $(B)/root/)
+	cd $(B)/root && find . | LC_ALL=C sort | cpio -o -H newc --quiet > ../initrd.cpio
+
+initrd: $(INITRD)
+
+iso: $(ISO)
+$(ISO): $(KELF) $(INITRD) tools/mkiso.sh
+	tools/mkiso.sh $(KELF) $(INITRD) $@ "$(CMDLINE)"
+
+run: setup all
+	$(QEMU) $(QEMU_DIRECT)
+
+run-iso: setup $(ISO)
+	$(QEMU) $(QEMU_BASE) $(if $(UEFI),-bios $(OVMF)) -cdrom $(ISO)
+
+debug: setup all
+	$(QEMU) $(QEMU_DIRECT) -s -S & \
+	gdb -q $(KELF) -ex 'target remote localhost:1234' -ex 'break kmain' \
+		-ex 'continue'; kill %1 2>/dev/null; true
+
+include tests/unit/unit.mk
+
+# T=word selects the tests whose names contain it (several words allowed).
+test: setup all
+	ACCEL=$(ACCEL) OVMF=$(OVMF) $(PYTHON) tests/run.py $(T)
+
+loc:
+	@$(PYTHON) tools/loc.py
+
+FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+format:
+	clang-format -i $(FORMAT_FILES)
+
+format-check:
+	@clang-format --dry-run --Werror $(FORMAT_FILES)
+
+clean:
+	rm -rf build
+
+-include $(KOBJ:.o=.d)

@@ -1,0 +1,102 @@
+/*
+ * acpi.c - read the ACPI MADT for the CPUs' local APIC ids, the I/O APIC
+ * and the ISA interrupt overrides. Nothing else of ACPI is used.
+ */
+#include "x86_64.h"
+
+struct madt_info madt;
+
+struct sdt_header {
+	char sig[4];
+	uint32_t length;
+	uint8_t revision, checksum;
+	char oem[6], oem_table[8];
+	uint32_t oem_rev, creator, creator_rev;
+} __attribute__((packed));
+
+static const struct sdt_header *map_table(uint64_t pa)
+{
+	const struct sdt_header *h = map_phys(pa, sizeof(*h), false);
+	return map_phys(pa, h->length, false);
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+/* The table with signature sig, from the RSDT or XSDT, or NULL. */
+BOOT_CODE static const struct sdt_header *find_table(const uint8_t *rsdp,
+						     const char *sig)
+{
+	uint64_t xsdt = 0;
+	if (rsdp[15] >= 2)
+		memcpy(&xsdt, rsdp + 24, 8);
+	const struct sdt_header *root =
+	    map_table(xsdt ? xsdt : rd32(rsdp + 16));
+	unsigned width = xsdt ? 8 : 4;
+	const uint8_t *e = (const uint8_t *)(root + 1);
+
+	for (; e < (const uint8_t *)root + root->length; e += width) {
+		uint64_t pa = 0;
+		memcpy(&pa, e, width);
+		const struct sdt_header *t = map_table(pa);
+		if (memcmp(t->sig, sig, 4) == 0)
+			return t;
+	}
+	return NULL;
+}
+
+static void add_cpu(uint32_t apic_id, uint32_t flags)
+{
+	if (!(flags & 3)) /* neither enabled nor online-capable */
+		return;
+	if (madt.ncpu == MAX_CPUS) {
+		kprintf("lux: more than %d CPUs; using %d\n", MAX_CPUS,
+			MAX_CPUS);
+		return;
+	}
+	madt.apic_id[madt.ncpu++] = apic_id;
+}
+
+BOOT_CODE void acpi_init(const struct arch_boot_info *abi)
+{
+	for (unsigned i = 0; i < 16; i++)
+		madt.irq_to_gsi[i] = i;
+	madt.lapic_phys = 0xfee00000;
+	const struct sdt_header *t =
+	    abi->have_rsdp ? find_table(abi->rsdp, "APIC") : NULL;
+	if (!t) {
+		kprintf("lux: no ACPI MADT; running on one CPU\n");
+		return;
+	}
+	const uint8_t *p = (const uint8_t *)t, *end = p + t->length;
+	madt.lapic_phys = rd32(p + 36);
+	for (p += 44; p + 2 <= end && p[1] >= 2; p += p[1]) {
+		switch (p[0]) {
+		case 0: /* processor local APIC */
+			add_cpu(p[3], rd32(p + 4));
+			break;
+		case 1: /* I/O APIC: the first one serves the ISA IRQs */
+			if (!madt.ioapic_phys) {
+				madt.ioapic_phys = rd32(p + 4);
+				madt.ioapic_gsi_base = rd32(p + 8);
+			}
+			break;
+		case 2: /* interrupt source override */
+			if (p[3] < 16) {
+				madt.irq_to_gsi[p[3]] = rd32(p + 4);
+				madt.irq_flags[p[3]] = p[8] | (p[9] << 8);
+			}
+			break;
+		case 5: /* 64-bit local APIC address */
+			memcpy(&madt.lapic_phys, p + 4, 8);
+			break;
+		case 9: /* processor local x2APIC */
+			add_cpu(rd32(p + 4), rd32(p + 8));
+			break;
+		}
+	}
+}

@@ -1,0 +1,16 @@
+# x86_64 platform: compiler flags, link script and how QEMU boots it.
+KARCH_CFLAGS := --target=x86_64-unknown-none-elf -mcmodel=kernel \
+	-mno-red-zone -mno-sse -mno-sse2 -mno-mmx -mno-80387 \
+	-mgeneral-regs-only -fno-pic -fno-pie
+KARCH_LDFLAGS := -z max-page-size=4096 -z norelro --no-pie
+KARCH_LDSCRIPT := kernel/arch/x86_64/kernel.ld
+
+QEMU := qemu-system-x86_64
+# TCG by default; ACCEL=kvm (if you trust your KVM) is allowed, never needed.
+ACCEL ?= tcg
+QEMU_CPU ?= max
+QEMU_BASE = -machine q35,accel=$(ACCEL) -cpu $(QEMU_CPU) -smp $(SMP) -m $(MEM) \
+	-no-reboot -display none -serial mon:stdio
+# Direct boot: QEMU loads lux.bin through its Multiboot header.
+QEMU_DIRECT = $(QEMU_BASE) -kernel $(KBIN) -initrd $(INITRD) -append "$(CMDLINE)"
+OVMF ?= /usr/share/ovmf/OVMF.fd

@@ -1,0 +1,47 @@
+/*
+ * arch_defs.h (x86_64) - constants and types the portable kernel needs
+ * from this platform; see kernel/include/arch.h.
+ *
+ * Virtual memory map (4-level paging, 48-bit addresses):
+ *   0000000000000000 - 00007fffffffffff  user space (128 TiB)
+ *   ffff800000000000 - ffffbfffffffffff  direct map of all RAM (64 TiB)
+ *   ffffc00000000000 - ffffc0ffffffffff  kernel stacks, each under a guard
+ *   ffffffff80000000 - ffffffffffffffff  kernel image (phys + KERNEL_BASE)
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define ARCH_NAME       "x86_64"
+#define PAGE_SHIFT      12
+#define PAGE_SIZE       (1UL << PAGE_SHIFT)
+#define KERNEL_BASE     0xffffffff80000000UL
+#define DIRECT_MAP_BASE 0xffff800000000000UL
+#define DIRECT_MAP_END  0xffffc00000000000UL
+#define KSTACK_AREA     0xffffc00000000000UL
+#define KSTACK_AREA_END 0xffffc10000000000UL
+#define KSTACK_SIZE     (16 * 1024UL)
+
+/* The 64-bit task-state segment (Intel SDM vol. 3, 8.7). */
+struct tss {
+	uint32_t reserved0;
+	uint64_t rsp[3]; /* stacks for entering rings 0-2 */
+	uint64_t reserved1;
+	uint64_t ist[7]; /* interrupt stacks, chosen per IDT entry */
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+} __attribute__((packed));
+
+struct arch_cpu {
+	struct cpu *self; /* at %gs:0, so this_cpu() is one load */
+	uint32_t apic_id; /* local APIC id from the MADT */
+	uint64_t gdt[7];  /* null, kcode, kdata, udata, ucode, tss (2 words) */
+	struct tss tss;
+};
+
+struct arch_boot_info {
+	uint8_t rsdp[36]; /* a copy of the ACPI RSDP (v1: 20 bytes, v2: 36) */
+	bool have_rsdp;
+};

@@ -1,0 +1,74 @@
+/*
+ * x86_64.h - what the files of the x86_64 platform share with each other
+ * (never included by portable code).
+ */
+#pragma once
+
+#include "cpu.h"
+#include "kernel.h"
+#include "x86.h"
+#include <arch.h>
+
+#define SEL_KCODE 0x08
+#define SEL_KDATA 0x10
+#define SEL_UDATA 0x1b
+#define SEL_UCODE 0x23
+#define SEL_TSS   0x28
+
+/* Interrupt vectors above the 32 exceptions. */
+#define VEC_IRQ_BASE 32 /* I/O APIC inputs 0..23 */
+#define VEC_TIMER    0xf0
+#define VEC_TLB      0xf1
+#define VEC_SPURIOUS 0xff
+
+/* CPU features found by cpu.c. */
+extern bool cpu_has_nx, cpu_has_gbpages, cpu_has_smep, cpu_has_smap;
+void cpu_detect_features(void);
+
+/* paging.c: map [pa, pa+len) at DIRECT_MAP_BASE + pa (devices uncached);
+ * returns the virtual address of pa. */
+void *map_phys(uint64_t pa, uint64_t len, bool uncached);
+extern uint64_t kernel_pml4_phys;
+
+/* The saved state of an interrupted context, as entry.S pushes it. */
+struct trap_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+void trap_init(void);
+void trap_load(void);
+void trap_set_ist(int vector, int ist);
+
+/* acpi.c: the CPUs and interrupt controllers the firmware describes. */
+struct madt_info {
+	uint64_t lapic_phys;
+	uint32_t apic_id[MAX_CPUS];
+	unsigned ncpu;
+	uint64_t ioapic_phys;
+	uint32_t ioapic_gsi_base;
+	uint32_t irq_to_gsi[16]; /* ISA IRQ overrides */
+	uint16_t irq_flags[16];
+};
+extern struct madt_info madt;
+void acpi_init(const struct arch_boot_info *abi);
+
+/* apic.c */
+void lapic_init(void);
+void lapic_eoi(void);
+uint32_t lapic_id(void);
+void lapic_send_ipi(uint32_t apic_id, uint32_t icr_low);
+void ioapic_init(void);
+void ioapic_route(unsigned irq, unsigned vector, uint32_t apic_id);
+void timer_calibrate(void);
+
+/* serial.c */
+void serial_init(void);
+
+/* Flush va from the TLB of every other online CPU and wait until done. */
+void tlb_shootdown(uintptr_t va);
+void tlb_shootdown_interrupt(void);
+/* cpu.c: load this CPU's GDT, TSS, IDT, per-CPU register, CR4 features. */
+void cpu_load(struct cpu *c);

@@ -1,0 +1,23 @@
+/*
+ * cpu.h - per-CPU data. Each CPU finds its own struct cpu through
+ * this_cpu(), which the platform implements with a per-CPU register.
+ */
+#pragma once
+
+#include "kernel.h"
+#include <arch_defs.h>
+
+#define MAX_CPUS 64
+
+struct cpu {
+	unsigned id;          /* dense index, 0 is the boot CPU */
+	volatile bool online; /* set by the CPU itself once it runs kmain_ap */
+	uintptr_t stack;      /* base of its boot/idle kernel stack */
+	struct arch_cpu arch; /* the platform's own per-CPU state */
+};
+
+extern struct cpu cpus[MAX_CPUS];
+extern unsigned ncpus; /* CPUs the firmware lists (online or not) */
+
+/* How many CPUs have come online. */
+unsigned cpus_online(void);

@@ -1,0 +1,125 @@
+/*
+ * sched.h - threads, the per-CPU priority scheduler, preemption control,
+ * wait queues, sleeping mutexes and timers.
+ *
+ * Locking: each CPU's sched_lock guards its run queue, its timer queue and
+ * the state of the threads queued on or running on it. A thread's `cpu`
+ * names the CPU whose lock guards it; it changes only under that lock.
+ * Nothing blocks with a spinlock held. See docs/scheduling.md.
+ */
+#pragma once
+
+#include "kernel.h"
+#include "list.h"
+#include "runq.h"
+#include "spinlock.h"
+#include <arch.h>
+
+#define PRIO_IDLE_BG 0           /* lowest level */
+#define PRIO_DEFAULT 32          /* kernel threads and, later, nice 0 */
+#define TIME_SLICE   10000000ULL /* ns */
+#define AFFINITY_ALL (~0ULL)
+
+enum thread_state {
+	THREAD_RUNNING, /* on a CPU (current there), or about to be */
+	THREAD_READY,   /* in a run queue */
+	THREAD_BLOCKED, /* waiting for a wake-up */
+	THREAD_DEAD,    /* exited; its stack may still be in use until done */
+};
+
+struct waitq {
+	struct spinlock lock;
+	struct list waiters;
+};
+
+struct thread {
+	struct arch_context ctx; /* first: the saved kernel context */
+	struct runq_entry rq;    /* priority, affinity, run-queue link */
+	volatile enum thread_state state;
+	volatile unsigned cpu;
+	uintptr_t kstack;
+	uint64_t slice_end; /* when its time slice runs out */
+	uint64_t runtime;   /* ns spent on a CPU */
+	uint64_t ran_since; /* when it last went on a CPU */
+	struct timer timer; /* for timed sleeps */
+	void (*fn)(void *);
+	void *arg;
+	volatile bool done; /* dead and off its stack: may be freed */
+	struct waitq exit_wq;
+	char name[16];
+};
+
+/* Per-CPU scheduler state (a member of struct cpu). */
+struct sched_cpu {
+	struct spinlock lock;
+	struct runq runq;
+	struct timerq timers;
+	struct thread *current, *idle;
+	struct timer *timer_running; /* a timer callback in progress */
+	volatile bool need_resched;
+	int preempt_count;
+};
+
+/* Start-up: sched_init once on the boot CPU after the heap exists, then
+ * sched_init_cpu on every CPU; the calling context becomes that CPU's idle
+ * thread. sched_idle() never returns. */
+void sched_init(void);
+void sched_init_cpu(void);
+NORETURN void sched_idle(void);
+
+/*
+ * Create a kernel thread running fn(arg) at priority prio (0..NPRIO-1) on
+ * the CPUs in affinity; it starts at once. NULL when out of memory. The
+ * creator must reap it with thread_join, which returns once it is dead and
+ * frees it.
+ */
+struct thread *thread_create(const char *name, void (*fn)(void *), void *arg,
+			     unsigned prio, uint64_t affinity);
+NORETURN void thread_exit(void);
+void thread_join(struct thread *t);
+struct thread *current_thread(void);
+void thread_set_priority(struct thread *t, unsigned prio);
+
+/* Give up the CPU: to a higher or equal priority thread, if any. */
+void sched_yield(void);
+/* Switch to the best ready thread; the current one is requeued unless it
+ * is blocked or dead. Call with no spinlock held. */
+void schedule(void);
+/* Make t runnable if it is blocked; false if it was not blocked. */
+bool sched_wake(struct thread *t);
+
+/* Preemption: a count per CPU, raised by every spinlock held. When it
+ * drops to zero with interrupts enabled, a pending reschedule happens. */
+void preempt_disable(void);
+void preempt_enable(void);
+/* Called by the platform on the way out of an interrupt. */
+void sched_interrupt_exit(void);
+
+/*
+ * Wait queues. wait_event(wq, cond) sleeps until cond holds; waking a
+ * queue wakes its sleepers, which re-check their conditions, so no
+ * wake-up is lost whatever the interleaving. A deadline (ns, 0 for none)
+ * bounds the sleep: wait_until returns false if it passed with cond false.
+ */
+void waitq_init(struct waitq *wq);
+void waitq_wake_all(struct waitq *wq);
+void waitq_wake_one(struct waitq *wq);
+bool wait_until(struct waitq *wq, bool (*cond)(void *), void *arg,
+		uint64_t deadline);
+/* Sleep until the clock passes deadline (never earlier). */
+void sleep_until(uint64_t deadline);
+
+/* Sleeping mutexes (not for interrupt context). */
+struct mutex {
+	struct thread *volatile owner;
+	struct waitq wq;
+};
+void mutex_init(struct mutex *m);
+void mutex_lock(struct mutex *m);
+void mutex_unlock(struct mutex *m);
+
+/* One-shot timers on the current CPU; fn runs in interrupt context with
+ * no lock held. timer_cancel returns once fn is not running anywhere. */
+void timer_start(struct timer *t, uint64_t deadline,
+		 void (*fn)(struct timer *));
+void timer_cancel(struct timer *t);

@@ -1,0 +1,134 @@
+/*
+ * main.c - the portable kernel's start: bring up memory, CPUs, interrupts
+ * and time in order, then report what the machine has.
+ */
+#include "boot.h"
+#include "cpu.h"
+#include "mm.h"
+#include <arch.h>
+
+#define LUX_VERSION "0.1"
+
+struct cpu cpus[MAX_CPUS];
+unsigned ncpus = 1;
+
+static char cmdline_words[BOOT_CMDLINE];
+static unsigned nwords;
+
+unsigned cpus_online(void)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < ncpus; i++)
+		n += cpus[i].online;
+	return n;
+}
+
+/* Split a copy of the command line into NUL-terminated words. */
+BOOT_CODE static void cmdline_parse(const char *s)
+{
+	char *w = cmdline_words;
+
+	for (; *s; s++) {
+		if (*s != ' ') {
+			*w++ = *s;
+			continue;
+		}
+		if (w > cmdline_words && w[-1] != '\0') {
+			*w++ = '\0';
+			nwords++;
+		}
+	}
+	if (w > cmdline_words && w[-1] != '\0') {
+		*w = '\0';
+		nwords++;
+	}
+}
+
+const char *cmdline_get(const char *key)
+{
+	size_t n = strlen(key);
+	const char *w = cmdline_words;
+
+	for (unsigned i = 0; i < nwords; i++, w += strlen(w) + 1)
+		if (strncmp(w, key, n) == 0 && (w[n] == '=' || w[n] == '\0'))
+			return w[n] ? w + n + 1 : w + n;
+	return NULL;
+}
+
+bool cmdline_has(const char *key)
+{
+	return cmdline_get(key) != NULL;
+}
+
+/* The deliberate kernel faults of the command-line switch fault=. */
+__attribute__((noinline)) static void fault_trigger(const char *kind)
+{
+	if (strcmp(kind, "page") == 0)
+		*(volatile int *)0x10 = 1;
+	else if (strcmp(kind, "stack") == 0)
+		fault_trigger(kind); /* recurse into the guard page */
+	else if (strcmp(kind, "panic") == 0)
+		panic("deliberate panic");
+	kprintf("lux: fault=%s is not a known fault (page, stack, panic)\n",
+		kind);
+}
+
+/* The one-shot timer works on this CPU: it fires, and not early. */
+static volatile bool timer_fired;
+
+void timer_interrupt(void)
+{
+	timer_fired = true;
+}
+
+static void timer_check(void)
+{
+	uint64_t deadline = arch_clock_ns() + 10000000;
+
+	arch_timer_set(deadline);
+	while (!timer_fired)
+		arch_wait_for_interrupt();
+	if (arch_clock_ns() < deadline)
+		panic("timer fired early");
+	kprintf("lux: timer fired after %lu us\n",
+		(arch_clock_ns() - deadline + 10000000) / 1000);
+}
+
+NORETURN void kmain(struct boot_info *bi)
+{
+	struct range_list free;
+	const char *fault;
+
+	cmdline_parse(bi->cmdline);
+	kprintf("\nlux %s (%s)\n", LUX_VERSION, ARCH_NAME);
+	kprintf("lux: cmdline \"%s\"\n", bi->cmdline);
+	for (unsigned i = 0; i < bi->nmod; i++)
+		kprintf("lux: module %u: %lu bytes \"%s\"\n", i,
+			bi->mod[i].end - bi->mod[i].base, bi->mod[i].name);
+
+	arch_mm_init(bi);
+	boot_free_memory(bi, &free);
+	pmm_init(&free);
+	arch_cpu_init();
+	cpus[0].online = true;
+	arch_irq_init(bi);
+	timer_check();
+	arch_start_cpus();
+
+	kprintf("lux: memory %lu MiB usable, %lu MiB free\n",
+		range_total(&bi->ram) / MiB,
+		pmm_free_pages() * PAGE_SIZE / MiB);
+	kprintf("lux: %u of %u CPUs online\n", cpus_online(), ncpus);
+	if ((fault = cmdline_get("fault")))
+		fault_trigger(fault);
+	kprintf("lux: user space is not there yet; halting.\n");
+	for (;;)
+		arch_wait_for_interrupt();
+}
+
+NORETURN void kmain_ap(void)
+{
+	this_cpu()->online = true;
+	for (;;)
+		arch_wait_for_interrupt();
+}

@@ -1,0 +1,86 @@
+/*
+ * kstack.c - kernel stacks in their own virtual area, each slot one
+ * unmapped guard page followed by KSTACK_SIZE bytes of stack.
+ */
+#include "mm.h"
+#include "spinlock.h"
+#include <arch.h>
+
+#define SLOT_SIZE (KSTACK_SIZE + PAGE_SIZE)
+
+struct free_slot {
+	uintptr_t base;
+	struct free_slot *next;
+};
+
+static struct spinlock kstack_lock = SPINLOCK_INIT;
+static uintptr_t next_slot = KSTACK_AREA;
+static struct free_slot *free_slots;
+
+static uintptr_t slot_get(void)
+{
+	uintptr_t base = 0;
+	struct free_slot *f;
+
+	spin_lock(&kstack_lock);
+	if ((f = free_slots)) {
+		free_slots = f->next;
+		base = f->base;
+	} else if (next_slot + SLOT_SIZE <= KSTACK_AREA_END) {
+		base = next_slot + PAGE_SIZE;
+		next_slot += SLOT_SIZE;
+	}
+	spin_unlock(&kstack_lock);
+	kfree(f);
+	return base;
+}
+
+/* Return a slot for reuse; if the list node cannot be allocated the
+ * virtual slot is simply not reused (the area is 1 TiB). */
+static void slot_put(uintptr_t base)
+{
+	struct free_slot *f = kmalloc(sizeof(*f));
+
+	if (!f)
+		return;
+	f->base = base;
+	spin_lock(&kstack_lock);
+	f->next = free_slots;
+	free_slots = f;
+	spin_unlock(&kstack_lock);
+}
+
+static void unmap_pages(uintptr_t base, size_t npages)
+{
+	for (size_t i = 0; i < npages; i++) {
+		uint64_t pa = arch_kunmap(base + i * PAGE_SIZE);
+		if (pa)
+			pmm_free(pa);
+	}
+}
+
+uintptr_t kstack_alloc(void)
+{
+	uintptr_t base = slot_get();
+
+	if (!base)
+		return 0;
+	for (size_t i = 0; i < KSTACK_SIZE / PAGE_SIZE; i++) {
+		uint64_t pa = pmm_alloc();
+		if (!pa || arch_kmap(base + i * PAGE_SIZE, pa,
+				     MAP_READ | MAP_WRITE) < 0) {
+			if (pa)
+				pmm_free(pa);
+			unmap_pages(base, i);
+			slot_put(base);
+			return 0;
+		}
+	}
+	return base;
+}
+
+void kstack_free(uintptr_t base)
+{
+	unmap_pages(base, KSTACK_SIZE / PAGE_SIZE);
+	slot_put(base);
+}

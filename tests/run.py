@@ -1,0 +1,372 @@
+#!/usr/bin/env python3
+"""The lux test runner: `make test`, or `tests/run.py [FILTER...]`.
+
+Runs, in order: the format check, the host unit tests (cmocka), and the
+QEMU boot tests. Prints `PASS <name>` or `FAIL <name>: <reason>` per test
+and ends with exactly `N passed, N failed`; exits 1 if anything failed.
+A FILTER (several allowed) selects the tests whose name contains it.
+A test that cannot run (missing tool, missing file) fails; nothing is
+ever skipped silently. Logs of every step go to build/test-logs/.
+"""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+
+TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, TESTS_DIR)
+from qemu import Qemu, QemuError  # noqa: E402
+
+REPO = os.path.dirname(TESTS_DIR)
+ARCH = "x86_64"
+BUILD = f"build/{ARCH}"
+KBIN = f"{BUILD}/lux.bin"
+INITRD = f"{BUILD}/initrd.cpio"
+ISO = f"{BUILD}/test.iso"  # `make iso` with the tests' command line
+HOST_BUILD = "build/host"
+LOGS = "build/test-logs"
+OVMF = os.environ.get("OVMF") or "/usr/share/ovmf/OVMF.fd"
+ACCEL = os.environ.get("ACCEL") or "tcg"
+
+BOOT_TIMEOUT = 120  # seconds; TCG on a loaded two-core machine
+UEFI_TIMEOUT = 240
+UNIT_TIMEOUT = 120
+
+HALT = r"^lux: user space is not there yet; halting\.$"
+# Seen before the expected line, these end a boot test at once.
+BROKEN = (r"^.*(KERNEL FAULT|PANIC on CPU|lux: fault while reporting"
+          r"|lux: all CPUs stopped).*$")
+ISO_CMDLINE = "lux.test=iso two words"
+
+
+class Runner:
+    def __init__(self, filters):
+        self.filters = filters
+        self.passed = 0
+        self.failed = 0
+
+    def wanted(self, name):
+        return not self.filters or any(f in name for f in self.filters)
+
+    def report(self, name, reason=None, seconds=None, tail=()):
+        """Print one result line; `reason` None means the test passed."""
+        took = f" ({seconds:.1f} s)" if seconds is not None else ""
+        if reason is None:
+            self.passed += 1
+            print(f"PASS {name}{took}", flush=True)
+            return
+        self.failed += 1
+        print(f"FAIL {name}{took}: {reason}", flush=True)
+        for line in tail:
+            print(f"    | {line}", flush=True)
+
+
+def log_path(name):
+    return os.path.join(LOGS, name + ".log")
+
+
+def run_logged(name, cmd, env=None, timeout=None):
+    """Run `cmd`, keep its output in the log of test `name`.
+    Return (exit status or None on timeout, output lines)."""
+    path = log_path(name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    try:
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=timeout, env=env)
+        rc, out = p.returncode, p.stdout
+    except subprocess.TimeoutExpired as e:
+        rc, out = None, e.stdout or b""
+    except OSError as e:
+        rc, out = 127, f"cannot run {cmd[0]}: {e.strerror}\n".encode()
+    text = out.decode("utf-8", "replace")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("# " + " ".join(cmd) + "\n" + text)
+    return rc, text.splitlines()
+
+
+def make_cmd(*args):
+    """A `make` command for a sub-build, with its environment. Under
+    `make -jN test` the parent's jobserver descriptors are not passed on,
+    so the sub-make drops that reference and keeps its own -jN."""
+    flags = " ".join(w for w in os.environ.get("MAKEFLAGS", "").split()
+                     if not w.startswith("--jobserver"))
+    return ["make", "-s", *args], dict(os.environ, MAKEFLAGS=flags)
+
+
+def status_text(rc):
+    if rc is None:
+        return "timed out"
+    if rc < 0:
+        return f"killed by {signal.Signals(-rc).name}"
+    return f"exit status {rc}"
+
+
+def first_error(lines):
+    """The first compiler or make error in `lines`, else the last line."""
+    for line in lines:
+        if re.search(r"\berror\b|\*\*\*", line):
+            return line.strip()
+    return next((x.strip() for x in reversed(lines) if x.strip()), "")
+
+
+# ---- format -----------------------------------------------------------------
+
+def test_format(r):
+    rc, out = run_logged("format", *make_cmd("format-check"), timeout=300)
+    if rc == 0:
+        return r.report("format")
+    files = sorted({m.group(1) for line in out
+                    if (m := re.match(r"(\S+?):\d+:\d+: (?:error|warning)",
+                                      line))})
+    if files:
+        reason = (f"{len(files)} file(s) not formatted, run `make format`: "
+                  + ", ".join(files[:5]) + (" ..." if len(files) > 5 else ""))
+        return r.report("format", reason)
+    r.report("format", f"make format-check: {status_text(rc)}", tail=out[-15:])
+
+
+# ---- host unit tests --------------------------------------------------------
+
+TAP_RESULT = re.compile(r"^(not )?ok (\d+)(?: - (.*))?$")
+
+
+def parse_tap(lines):
+    """Return (planned count, [(ok, case name, reason)]) from cmocka TAP."""
+    planned, results = 0, []
+    for line in lines:
+        if m := re.match(r"^1\.\.(\d+)$", line):
+            planned += int(m.group(1))
+        elif m := TAP_RESULT.match(line):
+            name = (m.group(3) or f"#{m.group(2)}").strip()
+            results.append((not m.group(1), name, []))
+        elif line.startswith("# ") and results and not results[-1][0]:
+            # cmocka prints a failure's details after its `not ok` line:
+            # the message, then where. Group summaries ("# not ok - group")
+            # are not details.
+            if not re.match(r"# (not )?ok - ", line):
+                results[-1][2].append(line[2:].strip())
+    return planned, [(ok, name, "; ".join(d[:2])) for ok, name, d in results]
+
+
+def unit_may_match(r, fixed_names):
+    """Could a filter select a unit test? Case names are only known after
+    running the binaries, so a filter that names no fixed test counts."""
+    if not r.filters:
+        return True
+    for f in r.filters:
+        if f in "unit/" or f.startswith("unit/"):
+            return True
+        if "/" not in f and not any(f in n for n in fixed_names):
+            return True
+    return False
+
+
+def test_unit(r):
+    rc, out = run_logged("unit/build", *make_cmd("unit"), timeout=600)
+    if rc != 0:
+        return r.report("unit/build", f"make unit: {status_text(rc)}: "
+                        + first_error(out), tail=out[-15:])
+    names = sorted(os.listdir(HOST_BUILD)) if os.path.isdir(HOST_BUILD) else []
+    bins = [n for n in names if n.startswith("test_") and "." not in n
+            and os.access(os.path.join(HOST_BUILD, n), os.X_OK)]
+    if not bins:
+        return r.report("unit/build", f"no {HOST_BUILD}/test_* programs built")
+    env = dict(os.environ, CMOCKA_MESSAGE_OUTPUT="TAP")
+    for b in bins:
+        run_unit_binary(r, b, env)
+
+
+def run_unit_binary(r, b, env):
+    rc, out = run_logged(f"unit/{b}", [os.path.join(HOST_BUILD, b)], env,
+                         UNIT_TIMEOUT)
+    planned, results = parse_tap(out)
+    shown = False
+    for ok, case, reason in results:
+        name = f"unit/{b}/{case}"
+        if r.wanted(name):
+            shown = True
+            r.report(name, None if ok else reason or "failed")
+    if not (shown or r.wanted(f"unit/{b}")):
+        return
+    failures = sum(1 for ok, _, _ in results if not ok)
+    if rc is None or rc < 0:
+        r.report(f"unit/{b}", status_text(rc) + f" after {len(results)} "
+                 "test(s)", tail=out[-15:])
+    elif rc != 0 and failures == 0:
+        r.report(f"unit/{b}", f"{status_text(rc)} with no failed test",
+                 tail=out[-15:])
+    elif not results:
+        r.report(f"unit/{b}", "printed no TAP results", tail=out[-15:])
+    elif len(results) < planned:
+        r.report(f"unit/{b}", f"ran {len(results)} of {planned} tests",
+                 tail=out[-15:])
+
+
+# ---- boot tests -------------------------------------------------------------
+
+def mem_mib(mem):
+    n, unit = int(mem[:-1]), mem[-1].upper()
+    return n * 1024 if unit == "G" else n
+
+
+class Boot:
+    """One QEMU boot: how to start it and what a good console shows."""
+
+    def __init__(self, name, smp=2, mem="512M", cmdline="", iso=False,
+                 uefi=False, usable=None, fault=False):
+        self.name, self.smp, self.mem, self.cmdline = name, smp, mem, cmdline
+        self.iso, self.uefi, self.fault = iso, uefi, fault
+        mib = mem_mib(mem)
+        self.usable = usable or (mib * 3 // 4, mib)
+        self.timeout = UEFI_TIMEOUT if uefi else BOOT_TIMEOUT
+
+    def qemu_args(self):
+        args = ["-machine", f"q35,accel={ACCEL}", "-cpu", "max",
+                "-smp", str(self.smp), "-m", self.mem, "-display", "none",
+                "-no-reboot", "-serial", "stdio", "-monitor", "none"]
+        if self.uefi:
+            args += ["-bios", OVMF]
+        if self.iso:
+            return args + ["-cdrom", ISO]
+        return args + ["-kernel", KBIN, "-initrd", INITRD,
+                       "-append", self.cmdline]
+
+
+BOOTS = [
+    Boot("boot/direct-smp1", smp=1),
+    Boot("boot/direct-smp2", smp=2),
+    Boot("boot/direct-smp4", smp=4),
+    Boot("boot/direct-smp8", smp=8),
+    Boot("boot/mem-128M", mem="128M", usable=(100, 128)),
+    Boot("boot/mem-8G", mem="8G", usable=(7900, 8192)),
+    Boot("boot/initrd", cmdline="lux.test=hello one two"),
+    Boot("boot/fault-page", cmdline="fault=page", smp=4, fault=(
+        r"^KERNEL FAULT on CPU 0: vector 14 \(page fault\), "
+        r"error code 0x[0-9a-fA-F]+$", r"^rip ffffffff8[0-9a-f]{7}  rsp ",
+        r"^cs 8 ss 10 cr0 ", r"^address 0x10$")),
+    Boot("boot/fault-stack", cmdline="fault=stack", smp=4, fault=(
+        r"^KERNEL FAULT on CPU 0: vector 8 \(double fault\), "
+        r"error code 0x0$", r"^kernel stack overflow: rsp is at a guard page$")),
+    Boot("boot/fault-panic", cmdline="fault=panic", smp=4, fault=(
+        r"^PANIC on CPU 0: deliberate panic$",)),
+    Boot("boot/iso-bios", smp=4, iso=True, cmdline=ISO_CMDLINE),
+    Boot("boot/iso-uefi", smp=4, iso=True, uefi=True, cmdline=ISO_CMDLINE),
+]
+
+
+def one_line(text, pattern, what):
+    """The match of `pattern` in the console text; exactly one expected."""
+    found = list(re.finditer(pattern, text, re.M))
+    if len(found) != 1:
+        raise QemuError(f"{len(found)} {what} lines, expected 1")
+    return found[0]
+
+
+def check_normal_boot(vm, boot):
+    """Wait for the end of a normal boot, then check what it printed."""
+    vm.expect(HALT, boot.timeout, fail=BROKEN)
+    text = vm.text
+    got = one_line(text, r'^lux: cmdline "(.*)"$', "cmdline").group(1)
+    if got != boot.cmdline:
+        raise QemuError(f'cmdline "{got}", expected "{boot.cmdline}"')
+    m = one_line(text, r'^lux: module 0: (\d+) bytes "(.*)"$', "module 0")
+    size = os.path.getsize(INITRD)
+    if int(m.group(1)) != size:
+        raise QemuError(f"module 0 is {m.group(1)} bytes, {INITRD} {size}")
+    m = one_line(text, r"^lux: memory (\d+) MiB usable, (\d+) MiB free$",
+                 "memory")
+    usable, free = int(m.group(1)), int(m.group(2))
+    lo, hi = boot.usable
+    if not lo <= usable <= hi:
+        raise QemuError(f"{usable} MiB usable, expected {lo} to {hi}")
+    if not 0 < free <= usable:
+        raise QemuError(f"{free} MiB free of {usable} MiB usable")
+    m = one_line(text, r"^lux: (\d+) of (\d+) CPUs online$", "CPUs online")
+    if (int(m.group(1)), int(m.group(2))) != (boot.smp, boot.smp):
+        raise QemuError(f"{m.group(0)[5:]}, expected {boot.smp} of "
+                        f"{boot.smp}")
+
+
+def check_fault(vm, boot):
+    """A deliberate fault: the report's lines in order (boot.fault), a
+    backtrace through the faulting function, all CPUs down."""
+    t = boot.timeout
+    vm.expect(boot.fault[0], t, fail=HALT)
+    for line in boot.fault[1:]:
+        vm.expect(line, t)
+    start = vm.expect(r"^backtrace:$", t).end()
+    end = vm.expect(r"^lux: all CPUs stopped\.$", t).start()
+    frames = re.findall(r"^\s+0x[0-9a-fA-F]+ ([A-Za-z_.$][\w.$]*)",
+                        vm.text[start:end], re.M)
+    for sym in ("fault_trigger", "kmain"):
+        if sym not in frames:
+            raise QemuError(f"backtrace lacks {sym}: {' '.join(frames)}")
+
+
+def run_boot(r, boot):
+    need = [ISO] if boot.iso else [KBIN, INITRD]
+    if boot.uefi:
+        need.append(OVMF)
+    missing = [f for f in need if not os.path.exists(f)]
+    if missing:
+        return r.report(boot.name, "missing " + ", ".join(missing))
+    vm = Qemu(boot.qemu_args(), log_path(boot.name))
+    try:
+        with vm:
+            (check_fault if boot.fault else check_normal_boot)(vm, boot)
+    except QemuError as e:
+        return r.report(boot.name, str(e), vm.elapsed(), vm.tail(15))
+    r.report(boot.name, None, vm.elapsed())
+
+
+def build_iso(r):
+    """Build the ISO with the test command line; report a FAIL if it fails."""
+    if os.path.exists(ISO):
+        os.remove(ISO)  # the command line is not a make prerequisite
+    rc, out = run_logged("boot/iso-build",
+                         *make_cmd("iso", f"ISO={ISO}",
+                                   f"CMDLINE={ISO_CMDLINE}"), timeout=600)
+    if rc != 0:
+        r.report("boot/iso-build", f"make iso: {status_text(rc)}: "
+                 + first_error(out), tail=out[-15:])
+    return rc == 0
+
+
+def test_boot(r):
+    iso_built = None
+    for boot in BOOTS:
+        if not r.wanted(boot.name):
+            continue
+        if boot.iso and iso_built is None:
+            iso_built = build_iso(r)
+        if boot.iso and not iso_built:
+            continue  # the one FAIL for the ISO is already reported
+        run_boot(r, boot)
+
+
+def main(argv):
+    os.chdir(REPO)
+    filters = [f for arg in argv for f in arg.split()]
+    r = Runner(filters)
+    fixed = ["format"] + [b.name for b in BOOTS]
+    try:
+        if r.wanted("format"):
+            test_format(r)
+        if unit_may_match(r, fixed):
+            test_unit(r)
+        test_boot(r)
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
+        r.failed += 1
+    if r.passed + r.failed == 0 and filters:
+        print(f"FAIL filter: no test matches {' '.join(filters)}")
+        r.failed += 1
+    print(f"{r.passed} passed, {r.failed} failed", flush=True)
+    return 1 if r.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

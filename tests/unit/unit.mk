@@ -1,0 +1,46 @@
+# Host unit tests (cmocka) of the kernel's hardware-free logic.
+#
+# `make unit` builds $(HB)/test_<name> from each tests/unit/test_<name>.c,
+# linked with the kernel files in UNIT_KSRC and the stand-ins in
+# tests/unit/host/. Kernel files are compiled for the host with the host
+# arch_defs.h first on the include path, and with the C library's names
+# renamed (memcpy -> kmemcpy, ...) in them and in the tests, so the tests
+# exercise the kernel's own copies and never clash with libc. Each test
+# binary prints TAP with CMOCKA_MESSAGE_OUTPUT=TAP and exits non-zero when a
+# case fails.
+HOSTCC ?= clang
+UNIT_KSRC := kernel/lib/string.c kernel/lib/printf.c kernel/mm/range.c \
+	kernel/mm/pmm.c kernel/mm/heap.c kernel/sched/runq.c
+UNIT_LIBC_NAMES := memset memcpy memmove memcmp strlen strlcpy strcmp \
+	strncmp strstr vsnprintf snprintf
+UNIT_CFLAGS := -std=gnu17 -g -O1 -Wall -Wextra -Werror -fno-builtin \
+	-fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -Itests/unit/host -Ikernel/include -Iinclude \
+	-MMD -MP
+UNIT_RENAME := $(foreach f,$(UNIT_LIBC_NAMES),-D$(f)=k$(f))
+
+UNIT_BINS := $(patsubst tests/unit/test_%.c,$(HB)/test_%,\
+	$(wildcard tests/unit/test_*.c))
+UNIT_KOBJ := $(patsubst %.c,$(HB)/unit/%.o,$(UNIT_KSRC))
+UNIT_HOBJ := $(patsubst %.c,$(HB)/unit/%.o,$(wildcard tests/unit/host/*.c))
+
+unit: $(UNIT_BINS)
+
+# Keep the objects make would otherwise delete as intermediates.
+.SECONDARY: $(UNIT_KOBJ) $(UNIT_HOBJ) \
+	$(patsubst $(HB)/test_%,$(HB)/unit/tests/unit/test_%.o,$(UNIT_BINS))
+
+# The stand-ins use the host's libc under its own names.
+$(HB)/unit/tests/unit/host/%.o: tests/unit/host/%.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(UNIT_CFLAGS) -c $< -o $@
+
+$(HB)/unit/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(UNIT_CFLAGS) $(UNIT_RENAME) -c $< -o $@
+
+$(HB)/test_%: $(HB)/unit/tests/unit/test_%.o $(UNIT_KOBJ) $(UNIT_HOBJ)
+	$(HOSTCC) $(UNIT_CFLAGS) $^ -lcmocka -o $@
+
+-include $(wildcard $(HB)/unit/*/*.d $(HB)/unit/*/*/*.d \
+	$(HB)/unit/*/*/*/*.d)
