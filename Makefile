@@ -26,7 +26,7 @@ KCFLAGS := $(KARCH_CFLAGS) -std=c17 -ffreestanding -nostdlib -O2 -g \
 	-Ikernel/include -Ikernel/arch/$(ARCH)/include -Iinclude -MMD -MP
 
 KSRC := $(wildcard kernel/*.c kernel/lib/*.c kernel/mm/*.c kernel/sched/*.c \
-	kernel/arch/$(ARCH)/*.c kernel/arch/$(ARCH)/*.S)
+	kernel/arch/$(ARCH)/*.c kernel/arch/$(ARCH)/*.S tests/kernel/*.c)
 KOBJ := $(patsubst %,$(B)/%.o,$(KSRC))
 
 .PHONY: all kernel initrd iso run run-iso debug test unit loc format \
@@ -41,6 +41,7 @@ help:
 	@echo "make debug     QEMU halted with a gdb stub, and gdb attached"
 	@echo "make test      every test; ends with 'N passed, N failed'"
 	@echo "make loc       kernel code lines: portable core and each platform"
+	@echo "make utest-host  run the user-space test suite on this Linux"
 	@echo "make format    clang-format every C file in place"
 	@echo "variables: ARCH=$(ARCH) SMP=$(SMP) MEM=$(MEM) CMDLINE='$(CMDLINE)'"
 	@echo "           ROOT=dir (extra files for the image), ACCEL=tcg|kvm"
@@ -77,11 +78,15 @@ $(KELF): $(B)/lux.pass1.elf
 $(KBIN): $(KELF)
 	$(OBJCOPY) -O binary $< $@
 
-# The boot image's root tree: root/ from the repository, then ROOT= if given.
+include user/user.mk
+
+# The boot image's root tree: root/ from the repository, the user programs
+# (user/user.mk), then ROOT= if given.
 ROOT ?=
-$(INITRD): $(shell find root $(ROOT) -print 2>/dev/null)
+$(INITRD): $(shell find root $(ROOT) -print 2>/dev/null) $(USER_IMAGE)
 	@mkdir -p $(B)/root
 	rm -rf $(B)/root && mkdir -p $(B)/root && cp -a root/. $(B)/root/
+	$(USER_INSTALL)
 	$(if $(ROOT),cp -a $(ROOT)/. $(B)/root/)
 	cd $(B)/root && find . | LC_ALL=C sort | cpio -o -H newc --quiet > ../initrd.cpio
 

@@ -5,6 +5,7 @@
 #include "boot.h"
 #include "cpu.h"
 #include "mm.h"
+#include "sched.h"
 #include <arch.h>
 
 #define LUX_VERSION "0.1"
@@ -73,25 +74,16 @@ __attribute__((noinline)) static void fault_trigger(const char *kind)
 		kind);
 }
 
-/* The one-shot timer works on this CPU: it fires, and not early. */
-static volatile bool timer_fired;
-
-void timer_interrupt(void)
+/* The first kernel thread: runs the self tests the command line asks
+ * for; later it will start user space. */
+static void main_thread(void *unused)
 {
-	timer_fired = true;
-}
+	const char *tests = cmdline_get("ktest");
 
-static void timer_check(void)
-{
-	uint64_t deadline = arch_clock_ns() + 10000000;
-
-	arch_timer_set(deadline);
-	while (!timer_fired)
-		arch_wait_for_interrupt();
-	if (arch_clock_ns() < deadline)
-		panic("timer fired early");
-	kprintf("lux: timer fired after %lu us\n",
-		(arch_clock_ns() - deadline + 10000000) / 1000);
+	(void)unused;
+	if (tests)
+		ktest_run(tests);
+	kprintf("lux: user space is not there yet; halting.\n");
 }
 
 NORETURN void kmain(struct boot_info *bi)
@@ -112,7 +104,7 @@ NORETURN void kmain(struct boot_info *bi)
 	arch_cpu_init();
 	cpus[0].online = true;
 	arch_irq_init(bi);
-	timer_check();
+	sched_init_cpu();
 	arch_start_cpus();
 
 	kprintf("lux: memory %lu MiB usable, %lu MiB free\n",
@@ -121,14 +113,15 @@ NORETURN void kmain(struct boot_info *bi)
 	kprintf("lux: %u of %u CPUs online\n", cpus_online(), ncpus);
 	if ((fault = cmdline_get("fault")))
 		fault_trigger(fault);
-	kprintf("lux: user space is not there yet; halting.\n");
-	for (;;)
-		arch_wait_for_interrupt();
+	if (!thread_create("main", main_thread, NULL, PRIO_DEFAULT,
+			   AFFINITY_ALL))
+		panic("cannot start the main thread");
+	sched_idle();
 }
 
 NORETURN void kmain_ap(void)
 {
+	sched_init_cpu();
 	this_cpu()->online = true;
-	for (;;)
-		arch_wait_for_interrupt();
+	sched_idle();
 }

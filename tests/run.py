@@ -2,8 +2,12 @@
 """The lux test runner: `make test`, or `tests/run.py [FILTER...]`.
 
 Runs, in order: the format check, the host unit tests (cmocka), and the
-QEMU boot tests. Prints `PASS <name>` or `FAIL <name>: <reason>` per test
-and ends with exactly `N passed, N failed`; exits 1 if anything failed.
+QEMU boot tests, the last of which boot the in-kernel self tests
+(ktest=<group>) on 1-8 CPUs with one result per case. With LUX_UTEST=1
+(or a filter starting with `utest`) it also boots the user-space test
+programs (tests/user/, `init=/tests/runner`), one result per case. Prints
+`PASS <name>` or `FAIL <name>: <reason>` per test and ends with exactly
+`N passed, N failed`; exits 1 if anything failed.
 A FILTER (several allowed) selects the tests whose name contains it.
 A test that cannot run (missing tool, missing file) fails; nothing is
 ever skipped silently. Logs of every step go to build/test-logs/.
@@ -32,6 +36,8 @@ ACCEL = os.environ.get("ACCEL") or "tcg"
 
 BOOT_TIMEOUT = 120  # seconds; TCG on a loaded two-core machine
 UEFI_TIMEOUT = 240
+KTEST_TIMEOUT = 420  # a failing case may wait out a 20-30 s deadline
+UTEST_TIMEOUT = 900  # every user test program, one after the other
 UNIT_TIMEOUT = 120
 
 HALT = r"^lux: user space is not there yet; halting\.$"
@@ -216,12 +222,16 @@ class Boot:
     """One QEMU boot: how to start it and what a good console shows."""
 
     def __init__(self, name, smp=2, mem="512M", cmdline="", iso=False,
-                 uefi=False, usable=None, fault=False):
+                 uefi=False, usable=None, fault=False, ktest=None):
         self.name, self.smp, self.mem, self.cmdline = name, smp, mem, cmdline
         self.iso, self.uefi, self.fault = iso, uefi, fault
+        self.ktest = ktest  # in-kernel test group: one result per case
+        if ktest:
+            self.cmdline = f"ktest={ktest}"
         mib = mem_mib(mem)
         self.usable = usable or (mib * 3 // 4, mib)
-        self.timeout = UEFI_TIMEOUT if uefi else BOOT_TIMEOUT
+        self.timeout = (UEFI_TIMEOUT if uefi else
+                        KTEST_TIMEOUT if ktest else BOOT_TIMEOUT)
 
     def qemu_args(self):
         args = ["-machine", f"q35,accel={ACCEL}", "-cpu", "max",
@@ -254,7 +264,7 @@ BOOTS = [
         r"^PANIC on CPU 0: deliberate panic$",)),
     Boot("boot/iso-bios", smp=4, iso=True, cmdline=ISO_CMDLINE),
     Boot("boot/iso-uefi", smp=4, iso=True, uefi=True, cmdline=ISO_CMDLINE),
-]
+] + [Boot(f"ktest/smp{n}", smp=n, ktest="sched") for n in (1, 2, 4, 8)]
 
 
 def one_line(text, pattern, what):
@@ -306,6 +316,61 @@ def check_fault(vm, boot):
             raise QemuError(f"backtrace lacks {sym}: {' '.join(frames)}")
 
 
+# The lines of ktest.c: one per case, then the summary.
+KTEST_LINE = (r"^ktest: (?:(\S+)/(\S+): (PASS|FAIL)(?: (.*))?"
+              r"|(\d+) passed, (\d+) failed)\n")
+
+
+def check_ktest(r, vm, boot, shown):
+    """Report each case of an in-kernel test boot as it ends, as
+    `<boot>/<group>/<case>`; then check the summary agrees with them."""
+    counts = {"PASS": 0, "FAIL": 0}
+    last = vm.elapsed()
+    while True:
+        try:
+            m = vm.expect(KTEST_LINE, max(boot.timeout - vm.elapsed(), 0),
+                          fail=BROKEN)
+        except QemuError:
+            if vm.elapsed() < boot.timeout:
+                raise
+            raise QemuError(f"timeout after {boot.timeout} s, "
+                            f"{sum(counts.values())} case(s) ended")
+        if m.group(5) is not None:
+            break
+        counts[m.group(3)] += 1
+        name = f"{boot.name}/{m.group(1)}/{m.group(2)}"
+        if r.wanted(name):
+            shown.append(name)
+            r.report(name, None if m.group(3) == "PASS" else
+                     m.group(4) or "failed", vm.elapsed() - last)
+        last = vm.elapsed()
+    passed, failed = int(m.group(5)), int(m.group(6))
+    if (passed, failed) != (counts["PASS"], counts["FAIL"]):
+        raise QemuError(f"summary says {passed} passed, {failed} failed; "
+                        f"the case lines {counts['PASS']} and "
+                        f"{counts['FAIL']}")
+    if passed + failed == 0:
+        raise QemuError(f"no {boot.ktest} test ran")
+    vm.expect(HALT, BOOT_TIMEOUT, fail=BROKEN)
+
+
+def ktest_may_match(r, boot, fixed_names):
+    """Could a filter select this ktest boot or one of its cases? Case
+    names (<boot>/<group>/<case>) are only known once it runs, so a
+    filter without '/' that names no fixed test counts, as for units."""
+    if not r.filters or r.wanted(boot.name):
+        return True
+    prefix = f"{boot.name}/{boot.ktest}/"
+    for f in r.filters:
+        if "/" not in f:
+            if not any(f in n for n in fixed_names):
+                return True
+        elif f in prefix or any(prefix.endswith(f[:i]) and "/" not in f[i:]
+                                for i in range(1, len(f))):
+            return True
+    return False
+
+
 def run_boot(r, boot):
     need = [ISO] if boot.iso else [KBIN, INITRD]
     if boot.uefi:
@@ -314,12 +379,104 @@ def run_boot(r, boot):
     if missing:
         return r.report(boot.name, "missing " + ", ".join(missing))
     vm = Qemu(boot.qemu_args(), log_path(boot.name))
+    shown = []  # ktest cases reported
     try:
         with vm:
-            (check_fault if boot.fault else check_normal_boot)(vm, boot)
+            if boot.ktest:
+                check_ktest(r, vm, boot, shown)
+            else:
+                (check_fault if boot.fault else check_normal_boot)(vm, boot)
     except QemuError as e:
         return r.report(boot.name, str(e), vm.elapsed(), vm.tail(15))
-    r.report(boot.name, None, vm.elapsed())
+    if not boot.ktest or shown or r.wanted(boot.name):
+        r.report(boot.name, None, vm.elapsed())
+
+
+# ---- user-space tests in the image (tests/user/) -------------------------
+
+# The runner's lines: a result per case, a crashed program, the end.
+UTEST_LINE = (r"^utest: (?:(\S+)/(\S+): (PASS|FAIL)(?: (.*))?"
+              r"|(\S+): exited (.*)|(done))\n")
+UTEST_CMDLINE = "init=/tests/runner"
+
+
+def user_boot(smp):
+    boot = Boot(f"utest/smp{smp}", smp=smp, cmdline=UTEST_CMDLINE)
+    boot.timeout = UTEST_TIMEOUT
+    return boot
+
+
+# Not run by default until the kernel runs programs: LUX_UTEST=1 enables.
+USER_BOOTS = [user_boot(n) for n in (1, 4)]
+
+
+def check_utest(r, vm, boot, shown):
+    """Report each user test case as `<boot>/<prog>/<case>` as it ends, and
+    a program that crashed or hung as `<boot>/<prog>`; wait for the
+    runner's `utest: done`."""
+    cases, last = 0, vm.elapsed()
+    while True:
+        try:
+            m = vm.expect(UTEST_LINE, max(boot.timeout - vm.elapsed(), 0),
+                          fail=f"{BROKEN}|{HALT}")
+        except QemuError:
+            if vm.elapsed() < boot.timeout:
+                raise
+            raise QemuError(f"timeout after {boot.timeout} s, "
+                            f"{cases} case(s) ended")
+        if m.group(7):
+            break
+        if m.group(5):
+            name, reason = f"{boot.name}/{m.group(5)}", "exited " + m.group(6)
+        else:
+            cases += 1
+            name = f"{boot.name}/{m.group(1)}/{m.group(2)}"
+            reason = None if m.group(3) == "PASS" else m.group(4) or "failed"
+        if r.wanted(name):
+            shown.append(name)
+            r.report(name, reason, vm.elapsed() - last)
+        last = vm.elapsed()
+    if cases == 0:
+        raise QemuError("no user test case ran")
+
+
+def user_may_match(r, boot, fixed_names):
+    """Could a filter select this boot or one of its cases, which are
+    named `<boot>/<prog>/<case>` and known only once it runs?"""
+    if not r.filters or r.wanted(boot.name):
+        return True
+    head = boot.name + "/"
+    for f in r.filters:
+        if f.count("/") <= 1 and not any(f in n for n in fixed_names):
+            return True  # may name a program or a case
+        if any(head.endswith(f[:i]) and f[i:].count("/") <= 1
+               for i in range(1, len(f))):
+            return True
+    return False
+
+
+def run_user_boot(r, boot):
+    missing = [f for f in (KBIN, INITRD) if not os.path.exists(f)]
+    if missing:
+        return r.report(boot.name, "missing " + ", ".join(missing))
+    vm = Qemu(boot.qemu_args(), log_path(boot.name))
+    shown = []
+    try:
+        with vm:
+            check_utest(r, vm, boot, shown)
+    except QemuError as e:
+        return r.report(boot.name, str(e), vm.elapsed(), vm.tail(15))
+    if shown or r.wanted(boot.name):
+        r.report(boot.name, None, vm.elapsed())
+
+
+def test_user(r, fixed_names):
+    if os.environ.get("LUX_UTEST") != "1" and not any(
+            f.startswith("utest") for f in r.filters):
+        return
+    for boot in USER_BOOTS:
+        if user_may_match(r, boot, fixed_names):
+            run_user_boot(r, boot)
 
 
 def build_iso(r):
@@ -335,10 +492,11 @@ def build_iso(r):
     return rc == 0
 
 
-def test_boot(r):
+def test_boot(r, fixed_names):
     iso_built = None
     for boot in BOOTS:
-        if not r.wanted(boot.name):
+        if not (ktest_may_match(r, boot, fixed_names) if boot.ktest
+                else r.wanted(boot.name)):
             continue
         if boot.iso and iso_built is None:
             iso_built = build_iso(r)
@@ -351,13 +509,14 @@ def main(argv):
     os.chdir(REPO)
     filters = [f for arg in argv for f in arg.split()]
     r = Runner(filters)
-    fixed = ["format"] + [b.name for b in BOOTS]
+    fixed = ["format"] + [b.name for b in BOOTS + USER_BOOTS]
     try:
         if r.wanted("format"):
             test_format(r)
         if unit_may_match(r, fixed):
             test_unit(r)
-        test_boot(r)
+        test_boot(r, fixed)
+        test_user(r, fixed)
     except KeyboardInterrupt:
         print("interrupted", flush=True)
         r.failed += 1

@@ -7,7 +7,7 @@ set -eu
 
 PACKAGES="clang lld llvm make qemu-system-x86 grub-pc-bin grub-efi-amd64-bin
 grub-common xorriso mtools ovmf libcmocka-dev cpio python3 clang-format gdb
-musl-dev musl-tools busybox-static"
+musl-dev musl-tools busybox-static libclang-rt-dev"
 
 # Commands (and one firmware file) the Makefile and tests call directly.
 COMMANDS="clang ld.lld llvm-objcopy llvm-nm llvm-objdump make

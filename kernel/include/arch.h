@@ -10,6 +10,7 @@
  *   KSTACK_SIZE               bytes in a kernel stack
  *   struct arch_cpu           the platform's part of struct cpu
  *   struct arch_boot_info     the platform's part of struct boot_info
+ *   struct arch_context       a thread's saved kernel context
  *   ARCH_NAME                 the platform's name, as a string
  *
  * The link script defines _text/_etext around all kernel code.
@@ -19,7 +20,10 @@
 #pragma once
 
 #include "kernel.h"
+#include <arch_defs.h>
 
+struct arch_as;
+struct arch_context;
 struct boot_info;
 struct cpu;
 
@@ -38,16 +42,35 @@ void arch_start_cpus(void);
 
 /* --- Kernel mappings --- */
 
-#define MAP_READ  1u
-#define MAP_WRITE 2u
-#define MAP_EXEC  4u
-/* Map one page of kernel virtual memory (va, pa page-aligned); 0 or
- * -ENOMEM. Writable and executable together is refused (-EINVAL). */
+/* Map one page of kernel virtual memory (va, pa page-aligned) with prot
+ * (PROT_* of <lux/mman.h>); 0 or -ENOMEM. Writable and executable
+ * together is refused (-EINVAL). */
 int arch_kmap(uintptr_t va, uint64_t pa, unsigned prot);
 /* Unmap one kernel page and flush it from every CPU's TLB; returns the
  * physical page that was mapped there (0 if none). Call with interrupts
  * enabled: the flush waits for the other CPUs. */
 uint64_t arch_kunmap(uintptr_t va);
+
+/* --- User address spaces (struct arch_as: a page-table root) --- */
+
+/* An empty user half sharing the kernel's half; 0 or -ENOMEM. */
+int arch_as_create(struct arch_as *as);
+/* Free its page tables; the caller has unmapped every user page. */
+void arch_as_destroy(struct arch_as *as);
+/* Map user page va to pa with prot (PROT_*; PROT_NONE unmaps), replacing
+ * what was there; 0 or -ENOMEM. Other CPUs may keep a stale translation
+ * until arch_as_flush. */
+int arch_umap(struct arch_as *as, uintptr_t va, uint64_t pa, unsigned prot);
+/* The page mapped at user address va and its prot, or 0. */
+uint64_t arch_ulookup(struct arch_as *as, uintptr_t va, unsigned *prot);
+/* Call fn(arg, va, pa, prot) for each page mapped in [start, end), in
+ * address order; fn may remap or unmap that page with arch_umap. */
+void arch_ufor_each(struct arch_as *as, uintptr_t start, uintptr_t end,
+		    void (*fn)(void *arg, uintptr_t va, uint64_t pa,
+			       unsigned prot),
+		    void *arg);
+/* Make every CPU drop its cached translations of as. */
+void arch_as_flush(struct arch_as *as);
 
 /* --- CPU --- */
 
@@ -62,6 +85,44 @@ void arch_wait_for_interrupt(void);
 void arch_stop_others(void);
 /* Stop this CPU for good, interrupts off. */
 NORETURN void arch_halt(void);
+
+/* --- Threads --- */
+
+/* Prepare ctx so that the first arch_switch to it calls thread_entry on
+ * the stack whose top is stack_top. */
+void arch_thread_init(struct arch_context *ctx, uintptr_t stack_top);
+/* Save the running kernel context in from and resume to. When from is
+ * resumed later, this returns the context that was switched away from
+ * then. Interrupts stay masked across the call. */
+struct arch_context *arch_switch(struct arch_context *from,
+				 struct arch_context *to);
+/* Make CPU cpu (not this one) run sched_interrupt_exit soon (an IPI). */
+void arch_send_resched(unsigned cpu);
+
+/* --- User mode --- */
+
+/* struct trap_frame: a saved user context, the platform's own layout. */
+struct trap_frame;
+/* Give ctx's thread a user context in as: FPU/vector state copied from
+ * parent's (or the initial state) and its TLS pointer; 0 or -ENOMEM. */
+int arch_thread_user(struct arch_context *ctx, struct arch_as *as,
+		     const struct arch_context *parent);
+void arch_thread_free(struct arch_context *ctx);
+/* Write the running thread's FPU registers to its ctx (before copying). */
+void arch_fpu_sync(struct arch_context *ctx);
+/* The user registers saved at the top of ctx's kernel stack. */
+struct trap_frame *arch_uregs(struct arch_context *ctx);
+/* A fresh user context: run at pc with stack sp, all else zero. */
+void arch_uregs_init(struct trap_frame *f, uintptr_t pc, uintptr_t sp);
+/* Set the value a system call returns in f and, if sp != 0, its stack. */
+void arch_uregs_set(struct trap_frame *f, long retval, uintptr_t sp);
+/* Set ctx's thread pointer (TLS). */
+void arch_set_tls(struct arch_context *ctx, uintptr_t tls);
+/* Leave the kernel for user mode with the registers in f. */
+NORETURN void arch_enter_user(struct trap_frame *f);
+/* Copy between kernel and user memory; the caller has checked that the
+ * user range lies below USER_TOP. 0, or -EFAULT if a page is missing. */
+int arch_copy_user(void *dst, const void *src, size_t n);
 
 /* --- Interrupt masking on this CPU --- */
 
@@ -99,3 +160,16 @@ bool arch_kernel_readable(uintptr_t addr, uintptr_t len);
 
 /* This CPU's one-shot timer fired (interrupt context, interrupts masked). */
 void timer_interrupt(void);
+/* On the way out of every interrupt, with interrupts masked: may switch. */
+void sched_interrupt_exit(void);
+/* A new thread's first code; prev is the context switched away from. */
+NORETURN void thread_entry(struct arch_context *prev);
+/* A system call (interrupts enabled); returns its result. */
+long syscall_dispatch(unsigned long nr, const long args[6]);
+/* Resolve a user page fault at addr in the current address space: 0, or
+ * -EFAULT when the access is not allowed there. May sleep. */
+int vm_fault(uintptr_t addr, bool write);
+/* A user-mode fault the thread cannot continue from: signal signo. */
+void user_fault(int signo, uintptr_t addr);
+/* Last work before returning to user mode with f (signals, preemption). */
+void user_return(struct trap_frame *f);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "kernel.h"
+#include "sched.h"
 #include <arch_defs.h>
 
 #define MAX_CPUS 64
@@ -13,6 +14,7 @@ struct cpu {
 	unsigned id;          /* dense index, 0 is the boot CPU */
 	volatile bool online; /* set by the CPU itself once it runs kmain_ap */
 	uintptr_t stack;      /* base of its boot/idle kernel stack */
+	struct sched_cpu sched;
 	struct arch_cpu arch; /* the platform's own per-CPU state */
 };
 

@@ -44,6 +44,7 @@ struct timer {
 	uint64_t deadline;
 	void (*fn)(struct timer *t);
 	bool queued;
+	unsigned cpu; /* whose queue holds it (set by timer_start) */
 };
 
 struct timerq {

@@ -39,6 +39,8 @@ struct thread {
 	volatile unsigned cpu;
 	uintptr_t kstack;
 	uint64_t slice_end; /* when its time slice runs out */
+	/* preempted before its slice ended: the rest, for its next turn */
+	uint64_t slice_left;
 	uint64_t runtime;   /* ns spent on a CPU */
 	uint64_t ran_since; /* when it last went on a CPU */
 	struct timer timer; /* for timed sleeps */
@@ -60,10 +62,8 @@ struct sched_cpu {
 	int preempt_count;
 };
 
-/* Start-up: sched_init once on the boot CPU after the heap exists, then
- * sched_init_cpu on every CPU; the calling context becomes that CPU's idle
- * thread. sched_idle() never returns. */
-void sched_init(void);
+/* Start-up, on every CPU once the heap exists: the calling context becomes
+ * that CPU's idle thread. sched_idle() never returns. */
 void sched_init_cpu(void);
 NORETURN void sched_idle(void);
 
@@ -104,6 +104,9 @@ void sched_interrupt_exit(void);
 void waitq_init(struct waitq *wq);
 void waitq_wake_all(struct waitq *wq);
 void waitq_wake_one(struct waitq *wq);
+/* Set *flag and wake all, under the queue's lock: once a sleeper sees the
+ * flag and has taken and released wq->lock, the waker is done with wq. */
+void waitq_set_and_wake(struct waitq *wq, volatile bool *flag);
 bool wait_until(struct waitq *wq, bool (*cond)(void *), void *arg,
 		uint64_t deadline);
 /* Sleep until the clock passes deadline (never earlier). */
@@ -117,6 +120,10 @@ struct mutex {
 void mutex_init(struct mutex *m);
 void mutex_lock(struct mutex *m);
 void mutex_unlock(struct mutex *m);
+
+/* In-kernel self tests (tests/kernel/): run the comma-separated groups
+ * named (or "all"), one result line each, then a summary line. */
+void ktest_run(const char *groups);
 
 /* One-shot timers on the current CPU; fn runs in interrupt context with
  * no lock held. timer_cancel returns once fn is not running anywhere. */

@@ -11,36 +11,34 @@
 
 /* A word that may alias any object, so word copies of bytes are legal. */
 typedef uint64_t __attribute__((may_alias)) word_t;
-#define WORD_MASK (sizeof(word_t) - 1)
+#define WORD sizeof(word_t)
 
 NO_BUILTIN void *memset(void *dst, int c, size_t n)
 {
 	unsigned char *d = dst;
-	word_t w = (unsigned char)c * 0x0101010101010101ULL;
 
-	for (; n > 0 && ((uintptr_t)d & WORD_MASK); n--)
+	for (; n > 0 && (uintptr_t)d % WORD != 0; n--)
 		*d++ = (unsigned char)c;
-	for (; n >= sizeof(w); n -= sizeof(w), d += sizeof(w))
-		*(word_t *)d = w;
+	for (; n >= WORD; n -= WORD, d += WORD)
+		*(word_t *)d = (unsigned char)c * 0x0101010101010101ULL;
 	while (n-- > 0)
 		*d++ = (unsigned char)c;
 	return dst;
 }
 
-/* Copies forwards, so memmove may use it whenever dst is below src. */
+/* Copies forwards, so memmove may use it whenever dst is below src. Once
+ * dst is aligned, copies words if src is aligned too. */
 NO_BUILTIN void *memcpy(void *dst, const void *src, size_t n)
 {
 	unsigned char *d = dst;
 	const unsigned char *s = src;
 
-	if ((((uintptr_t)d ^ (uintptr_t)s) & WORD_MASK) == 0) {
-		for (; n > 0 && ((uintptr_t)d & WORD_MASK); n--)
-			*d++ = *s++;
-		for (; n >= sizeof(word_t); n -= sizeof(word_t)) {
-			*(word_t *)d = *(const word_t *)s;
-			d += sizeof(word_t);
-			s += sizeof(word_t);
-		}
+	for (; n > 0 && (uintptr_t)d % WORD != 0; n--)
+		*d++ = *s++;
+	for (; n >= WORD && (uintptr_t)s % WORD == 0; n -= WORD) {
+		*(word_t *)d = *(const word_t *)s;
+		d += WORD;
+		s += WORD;
 	}
 	while (n-- > 0)
 		*d++ = *s++;

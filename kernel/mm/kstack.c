@@ -5,6 +5,7 @@
 #include "mm.h"
 #include "spinlock.h"
 #include <arch.h>
+#include <lux/mman.h>
 
 #define SLOT_SIZE (KSTACK_SIZE + PAGE_SIZE)
 
@@ -68,7 +69,7 @@ uintptr_t kstack_alloc(void)
 	for (size_t i = 0; i < KSTACK_SIZE / PAGE_SIZE; i++) {
 		uint64_t pa = pmm_alloc();
 		if (!pa || arch_kmap(base + i * PAGE_SIZE, pa,
-				     MAP_READ | MAP_WRITE) < 0) {
+				     PROT_READ | PROT_WRITE) < 0) {
 			if (pa)
 				pmm_free(pa);
 			unmap_pages(base, i);

@@ -3,10 +3,10 @@
  *
  * Each free range has a bitmap, one bit a page, set while the page is in
  * use. The bitmap lives in the range's own first pages (through the direct
- * map); those pages stay marked in use and are never counted. Searches go
- * 64 pages a step. Each range remembers the word of its last allocation and
- * starts the next search there (next fit), so a single page is found
- * without rescanning the full part of the range.
+ * map); those pages stay marked in use and are never counted. Searches skip
+ * a word of 64 used pages at a time. Each range remembers where its last
+ * allocation ended and starts the next search there (next fit), so a page
+ * is found without rescanning the full part of the range.
  */
 #include "mm.h"
 #include "spinlock.h"
@@ -16,26 +16,24 @@ struct pmm_range {
 	size_t npages;    /* pages in the range, the bitmap's included */
 	size_t nbitmap;   /* pages the bitmap takes at the start */
 	size_t nfree;     /* pages free now */
-	size_t hint;      /* bitmap word where the next search starts */
+	size_t hint;      /* page where the next search starts */
 	uint64_t *bitmap; /* bit i set: page i in use */
 };
 
 static struct pmm_range ranges[RANGE_MAX];
 static unsigned nranges;
+static size_t total_pages;
 static struct spinlock pmm_lock = SPINLOCK_INIT;
-
-static size_t bitmap_words(const struct pmm_range *r)
-{
-	return (r->npages + 63) / 64;
-}
 
 static bool page_used(const struct pmm_range *r, size_t i)
 {
 	return r->bitmap[i / 64] >> (i % 64) & 1;
 }
 
+/* Mark pages i..i+n-1 in use or free, keeping r->nfree. */
 static void mark_pages(struct pmm_range *r, size_t i, size_t n, bool used)
 {
+	r->nfree = used ? r->nfree - n : r->nfree + n;
 	for (; n > 0; i++, n--) {
 		if (used)
 			r->bitmap[i / 64] |= 1ULL << (i % 64);
@@ -45,89 +43,73 @@ static void mark_pages(struct pmm_range *r, size_t i, size_t n, bool used)
 }
 
 /* Index of the first free page at or after page i; r->npages if none.
- * The bits past the last page stay clear, so the first of them is
- * r->npages itself. */
+ * The bits past the last page stay clear, so a word of pages all in use
+ * never runs past the end. */
 static size_t next_free(const struct pmm_range *r, size_t i)
 {
-	size_t w = i / 64;
-	uint64_t avail;
+	while (i < r->npages && page_used(r, i)) /* a full word at once */
+		i += (i % 64 == 0 && r->bitmap[i / 64] == ~0ULL) ? 64 : 1;
+	return i;
+}
 
-	if (i >= r->npages)
-		return r->npages;
-	avail = ~r->bitmap[w] & (~0ULL << (i % 64));
-	while (avail == 0) {
-		if (++w == bitmap_words(r))
+/* The first page at or after page i that starts npages free pages at a
+ * physical page number that is a multiple of align; r->npages if none. */
+static size_t find_run(const struct pmm_range *r, size_t i, size_t npages,
+		       size_t align)
+{
+	size_t pfn = r->base / PAGE_SIZE, end;
+
+	for (;;) {
+		i = ALIGN_UP(pfn + next_free(r, i), align) - pfn;
+		if (i >= r->npages || npages > r->npages - i)
 			return r->npages;
-		avail = ~r->bitmap[w];
+		for (end = i; end < i + npages && !page_used(r, end); end++)
+			;
+		if (end == i + npages)
+			return i;
+		i = end + 1;
 	}
-	return w * 64 + __builtin_ctzll(avail);
 }
 
 BOOT_CODE void pmm_init(const struct range_list *free)
 {
-	nranges = 0;
+	nranges = total_pages = 0;
 	for (unsigned i = 0; i < free->n; i++) {
 		struct pmm_range *r = &ranges[nranges];
+		size_t words;
 
 		assert(free->r[i].base % PAGE_SIZE == 0 &&
 		       free->r[i].end % PAGE_SIZE == 0);
 		r->base = free->r[i].base;
 		r->npages = (free->r[i].end - r->base) / PAGE_SIZE;
-		r->nbitmap =
-		    ALIGN_UP(bitmap_words(r) * 8, PAGE_SIZE) / PAGE_SIZE;
+		words = (r->npages + 63) / 64;
+		r->nbitmap = ALIGN_UP(words * 8, PAGE_SIZE) / PAGE_SIZE;
 		if (r->nbitmap >= r->npages)
 			continue; /* no room for a page besides its bitmap */
 		r->bitmap = phys_to_virt(r->base);
-		memset(r->bitmap, 0, bitmap_words(r) * 8);
+		memset(r->bitmap, 0, words * 8);
+		r->nfree = r->npages;
 		mark_pages(r, 0, r->nbitmap, true);
-		r->nfree = r->npages - r->nbitmap;
 		r->hint = 0;
+		total_pages += r->nfree;
 		nranges++;
 	}
 }
 
-uint64_t pmm_alloc(void)
-{
-	uint64_t pa = 0;
-
-	spin_lock(&pmm_lock);
-	for (unsigned i = 0; i < nranges && pa == 0; i++) {
-		struct pmm_range *r = &ranges[i];
-		size_t page;
-
-		if (r->nfree == 0)
-			continue;
-		page = next_free(r, r->hint * 64);
-		if (page == r->npages)
-			page = next_free(r, 0);
-		mark_pages(r, page, 1, true);
-		r->nfree--;
-		r->hint = page / 64;
-		pa = r->base + page * PAGE_SIZE;
-	}
-	spin_unlock(&pmm_lock);
-	return pa;
-}
-
-/* Take npages free pages of r starting at a physical page number that is
- * a multiple of align; their address, or 0. Called with pmm_lock held. */
+/* Take npages pages of r as pmm_alloc_contig describes, searching from the
+ * hint on, then from the start; their address, or 0. Called with pmm_lock
+ * held. */
 static uint64_t take_run(struct pmm_range *r, size_t npages, size_t align)
 {
-	size_t pfn = r->base / PAGE_SIZE, start = 0, i;
+	size_t i = find_run(r, r->hint, npages, align);
 
-	for (;;) {
-		start = ALIGN_UP(pfn + next_free(r, start), align) - pfn;
-		if (start >= r->npages || npages > r->npages - start)
-			return 0;
-		for (i = start; i < start + npages && !page_used(r, i); i++)
-			;
-		if (i == start + npages)
-			break;
-		start = i + 1;
-	}
-	mark_pages(r, start, npages, true);
-	r->nfree -= npages;
-	return r->base + start * PAGE_SIZE;
+	if (i == r->npages)
+		i = find_run(r, 0, npages, align);
+	if (i == r->npages)
+		return 0;
+	mark_pages(r, i, npages, true);
+	r->hint = i + npages;
+	return r->base + i * PAGE_SIZE;
 }
 
 uint64_t pmm_alloc_contig(size_t npages, size_t align_pages)
@@ -142,6 +124,11 @@ uint64_t pmm_alloc_contig(size_t npages, size_t align_pages)
 			pa = take_run(&ranges[i], npages, align_pages);
 	spin_unlock(&pmm_lock);
 	return pa;
+}
+
+uint64_t pmm_alloc(void)
+{
+	return pmm_alloc_contig(1, 1);
 }
 
 /* The range whose allocatable pages hold [pa, pa + npages pages). */
@@ -161,19 +148,19 @@ static struct pmm_range *range_of(uint64_t pa, size_t npages)
 void pmm_free_contig(uint64_t pa, size_t npages)
 {
 	struct pmm_range *r;
+	size_t first;
 
 	spin_lock(&pmm_lock);
 	r = range_of(pa, npages);
 	if (r == NULL || pa % PAGE_SIZE != 0)
 		panic("pmm: freeing %zu pages at %#lx, which it never gave out",
 		      npages, (unsigned long)pa);
-	for (size_t i = (pa - r->base) / PAGE_SIZE; npages > 0; i++, npages--) {
+	first = (pa - r->base) / PAGE_SIZE;
+	for (size_t i = first; i < first + npages; i++)
 		if (!page_used(r, i))
 			panic("pmm: freeing page %#lx, which is already free",
 			      (unsigned long)(r->base + i * PAGE_SIZE));
-		mark_pages(r, i, 1, false);
-		r->nfree++;
-	}
+	mark_pages(r, first, npages, false);
 	spin_unlock(&pmm_lock);
 }
 
@@ -195,9 +182,5 @@ size_t pmm_free_pages(void)
 
 size_t pmm_total_pages(void)
 {
-	size_t n = 0;
-
-	for (unsigned i = 0; i < nranges; i++)
-		n += ranges[i].npages - ranges[i].nbitmap;
-	return n;
+	return total_pages;
 }

@@ -4,13 +4,6 @@
  */
 #include "boot.h"
 
-/* Move entries from..n-1 to start at index to, adjusting the count. */
-static void range_shift(struct range_list *l, unsigned from, unsigned to)
-{
-	memmove(&l->r[to], &l->r[from], (l->n - from) * sizeof(l->r[0]));
-	l->n = l->n + to - from;
-}
-
 int range_add(struct range_list *l, uint64_t base, uint64_t end)
 {
 	unsigned i = 0, j;
@@ -26,57 +19,44 @@ int range_add(struct range_list *l, uint64_t base, uint64_t end)
 	}
 	if (i == j && l->n == RANGE_MAX)
 		return -1;
-	range_shift(l, j, i + 1);
+	memmove(&l->r[i + 1], &l->r[j], (l->n - j) * sizeof(l->r[0]));
+	l->n = l->n + i + 1 - j;
 	l->r[i] = (struct mem_range){base, end};
 	return 0;
 }
 
 /*
- * When a split does not fit, the part of the split range above end is
- * dropped as well, so [base, end) is always gone from l afterwards.
+ * What is left of each range is its part below base and its part above
+ * end; l is built again from those. The upper parts go in last and from
+ * the top down, so when a split does not fit, the one part that finds no
+ * room is the split range's part above end.
  */
 int range_remove(struct range_list *l, uint64_t base, uint64_t end)
 {
-	for (unsigned i = 0; i < l->n && base < end; i++) {
-		struct mem_range *r = &l->r[i];
+	struct range_list old = *l;
+	int err = 0;
 
-		if (r->end <= base || r->base >= end)
-			continue;
-		if (r->base < base && r->end > end) {
-			if (l->n == RANGE_MAX) {
-				r->end = base;
-				return -1;
-			}
-			range_shift(l, i + 1, i + 2);
-			l->r[i + 1] = (struct mem_range){end, r->end};
-			r->end = base;
-			return 0;
-		}
-		if (r->base >= base && r->end <= end) {
-			range_shift(l, i + 1, i);
-			i--; /* the next entry moved into i */
-		} else if (r->base < base) {
-			r->end = base;
-		} else {
-			r->base = end;
-		}
-	}
-	return 0;
+	l->n = 0;
+	for (unsigned i = 0; i < old.n; i++)
+		range_add(l, old.r[i].base, MIN(old.r[i].end, base));
+	for (unsigned i = old.n; i-- > 0;)
+		err |= range_add(l, MAX(old.r[i].base, end), old.r[i].end);
+	return err;
 }
 
 void range_align(struct range_list *l, uint64_t align)
 {
+	unsigned n = 0;
+
 	assert(align != 0 && (align & (align - 1)) == 0);
 	for (unsigned i = 0; i < l->n; i++) {
-		struct mem_range *r = &l->r[i];
+		uint64_t base = ALIGN_UP(l->r[i].base, align);
+		uint64_t end = ALIGN_DOWN(l->r[i].end, align);
 
-		r->base = ALIGN_UP(r->base, align);
-		r->end = ALIGN_DOWN(r->end, align);
-		if (r->base >= r->end) {
-			range_shift(l, i + 1, i);
-			i--; /* look at the entry that moved into i */
-		}
+		if (base < end) /* keep the ones that do not vanish */
+			l->r[n++] = (struct mem_range){base, end};
 	}
+	l->n = n;
 }
 
 uint64_t range_total(const struct range_list *l)

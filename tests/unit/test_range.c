@@ -153,6 +153,22 @@ static void test_remove_split_when_full(void **state)
 	check_invariant(&list);
 }
 
+/* Removing nothing, or what is not there, from a full list changes none
+ * of it. */
+static void test_remove_nothing_when_full(void **state)
+{
+	struct range_list before;
+
+	(void)state;
+	fill_list();
+	before = list;
+	assert_int_equal(range_remove(&list, 52, 52), 0);
+	assert_int_equal(range_remove(&list, 53, 51), 0);
+	assert_int_equal(range_remove(&list, 6, 9), 0);
+	assert_int_equal(range_remove(&list, 10000, 20000), 0);
+	assert_memory_equal(&list, &before, sizeof(list));
+}
+
 static void test_align(void **state)
 {
 	(void)state;
@@ -257,6 +273,7 @@ int main(void)
 	    cmocka_unit_test(test_add_when_full),
 	    cmocka_unit_test(test_remove),
 	    cmocka_unit_test(test_remove_split_when_full),
+	    cmocka_unit_test(test_remove_nothing_when_full),
 	    cmocka_unit_test(test_align),
 	    cmocka_unit_test(test_total),
 	    cmocka_unit_test(test_boot_free_memory),

@@ -4,11 +4,13 @@
  */
 #include "mm.h"
 #include <lux/errno.h>
+#include <lux/mman.h>
 #include "spinlock.h"
 #include "x86_64.h"
 
 #define PTE_P    (1ULL << 0)
 #define PTE_W    (1ULL << 1)
+#define PTE_U    (1ULL << 2)
 #define PTE_PWT  (1ULL << 3)
 #define PTE_PCD  (1ULL << 4)
 #define PTE_PS   (1ULL << 7)
@@ -49,13 +51,15 @@ static unsigned index_at(uintptr_t va, int level)
 }
 
 /*
- * The entry for va at level (1: 4 KiB, 2: 2 MiB, 3: 1 GiB), creating the
- * tables above it if alloc. NULL when a table is missing (or cannot be
- * allocated) or a larger page already maps va.
+ * The entry for va at level (1: 4 KiB, 2: 2 MiB, 3: 1 GiB) in the tables
+ * under root, creating missing tables (with table_flags) if alloc. NULL
+ * when a table is missing (or cannot be allocated) or a larger page
+ * already maps va.
  */
-static uint64_t *walk(uintptr_t va, int level, bool alloc)
+static uint64_t *walk(uint64_t *root, uintptr_t va, int level, bool alloc,
+		      uint64_t table_flags)
 {
-	uint64_t *table = kernel_pml4;
+	uint64_t *table = root;
 
 	for (int l = 4; l > level; l--) {
 		uint64_t *e = &table[index_at(va, l)];
@@ -63,13 +67,20 @@ static uint64_t *walk(uintptr_t va, int level, bool alloc)
 			uint64_t pa = alloc ? pt_alloc() : 0;
 			if (!pa)
 				return NULL;
-			*e = pa | PTE_P | PTE_W;
+			*e = pa | table_flags;
 		} else if (*e & PTE_PS) {
 			return NULL;
 		}
 		table = phys_to_virt(*e & PTE_ADDR);
 	}
 	return &table[index_at(va, level)];
+}
+
+/* Page-table entry flags for prot (PROT_*); W^X is the caller's care. */
+static uint64_t pte_flags(unsigned prot)
+{
+	return PTE_P | ((prot & PROT_WRITE) ? PTE_W : 0) |
+	       ((prot & PROT_EXEC) ? 0 : nx);
 }
 
 /* Whether va is mapped, by a page of any size. */
@@ -98,7 +109,7 @@ static void map_range(uintptr_t va, uint64_t pa, uint64_t len, uint64_t flags)
 		else if (!((va | pa) & (2 * MiB - 1)) && len >= 2 * MiB)
 			level = 2;
 		uint64_t size = 1ULL << (PAGE_SHIFT + 9 * (level - 1));
-		uint64_t *e = walk(va, level, true);
+		uint64_t *e = walk(kernel_pml4, va, level, true, PTE_P | PTE_W);
 		if (!e)
 			panic("paging: cannot map 0x%lx", va);
 		*e = pa | flags | (level > 1 ? PTE_PS : 0);
@@ -159,6 +170,10 @@ BOOT_CODE void arch_mm_init(struct boot_info *bi)
 	map_kernel(_text, _etext, PTE_P | PTE_G);
 	map_kernel(_rodata, _erodata, PTE_P | PTE_G | nx);
 	map_kernel(_data, _end, PTE_P | PTE_W | PTE_G | nx);
+	/* Every table of the kernel's half exists before the first address
+	 * space copies it: the kernel-stack area's too. */
+	for (uintptr_t va = KSTACK_AREA; va < KSTACK_AREA_END; va += 512 * GiB)
+		walk(kernel_pml4, va, 3, true, PTE_P | PTE_W);
 
 	write_cr4(read_cr4() | CR4_PGE);
 	write_cr3(kernel_pml4_phys);
@@ -183,17 +198,14 @@ void *map_phys(uint64_t pa, uint64_t len, bool uncached)
 
 int arch_kmap(uintptr_t va, uint64_t pa, unsigned prot)
 {
-	uint64_t flags = PTE_P | PTE_G;
 	uint64_t *e;
 
-	if ((prot & MAP_WRITE) && (prot & MAP_EXEC))
+	if ((prot & PROT_WRITE) && (prot & PROT_EXEC))
 		return -EINVAL; /* W^X */
-	flags |= (prot & MAP_WRITE) ? PTE_W : 0;
-	flags |= (prot & MAP_EXEC) ? 0 : nx;
 	spin_lock(&kmap_lock);
-	e = walk(va, 1, true);
+	e = walk(kernel_pml4, va, 1, true, PTE_P | PTE_W);
 	if (e)
-		*e = pa | flags;
+		*e = pa | pte_flags(prot) | PTE_G;
 	spin_unlock(&kmap_lock);
 	return e ? 0 : -ENOMEM;
 }
@@ -203,7 +215,7 @@ uint64_t arch_kunmap(uintptr_t va)
 	uint64_t *e, pa = 0;
 
 	spin_lock(&kmap_lock);
-	e = walk(va, 1, false);
+	e = walk(kernel_pml4, va, 1, false, 0);
 	if (e && (*e & PTE_P)) {
 		pa = *e & PTE_ADDR;
 		*e = 0;
@@ -213,6 +225,94 @@ uint64_t arch_kunmap(uintptr_t va)
 	if (pa)
 		tlb_shootdown(va);
 	return pa;
+}
+
+/* A user address space shares the kernel's half: the top 256 entries of
+ * its PML4 are copies of the kernel's, which never change after boot. */
+int arch_as_create(struct arch_as *as)
+{
+	uint64_t *root;
+
+	if (!(as->root = pt_alloc()))
+		return -ENOMEM;
+	root = phys_to_virt(as->root);
+	memcpy(root + 256, kernel_pml4 + 256, 256 * sizeof(*root));
+	return 0;
+}
+
+/* Free the tables below a level-`level` table's first n entries. */
+static void free_tables(uint64_t *table, int level, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (level > 1 && (table[i] & PTE_P) && !(table[i] & PTE_PS))
+			free_tables(phys_to_virt(table[i] & PTE_ADDR),
+				    level - 1, 512);
+	pmm_free(virt_to_phys(table));
+}
+
+void arch_as_destroy(struct arch_as *as)
+{
+	free_tables(phys_to_virt(as->root), 4, 256);
+}
+
+int arch_umap(struct arch_as *as, uintptr_t va, uint64_t pa, unsigned prot)
+{
+	uint64_t *e = walk(phys_to_virt(as->root), va, 1, prot != PROT_NONE,
+			   PTE_P | PTE_W | PTE_U);
+
+	if (!e)
+		return prot == PROT_NONE ? 0 : -ENOMEM;
+	*e = prot == PROT_NONE ? 0 : pa | pte_flags(prot) | PTE_U;
+	if (read_cr3() == as->root)
+		invlpg(va);
+	return 0;
+}
+
+uint64_t arch_ulookup(struct arch_as *as, uintptr_t va, unsigned *prot)
+{
+	uint64_t *e = walk(phys_to_virt(as->root), va, 1, false, 0);
+
+	if (!e || !(*e & PTE_P))
+		return 0;
+	*prot = PROT_READ | ((*e & PTE_W) ? PROT_WRITE : 0) |
+		((*e & PTE_NX) ? 0 : PROT_EXEC);
+	return *e & PTE_ADDR;
+}
+
+static void for_each(uint64_t *table, int level, uintptr_t va, uintptr_t start,
+		     uintptr_t end,
+		     void (*fn)(void *, uintptr_t, uint64_t, unsigned),
+		     void *arg)
+{
+	uint64_t span = 1ULL << (PAGE_SHIFT + 9 * (level - 1));
+
+	for (int i = 0; i < 512 && va < end; i++, va += span) {
+		uint64_t e = table[i];
+		if (va + span <= start || !(e & PTE_P))
+			continue;
+		if (level > 1)
+			for_each(phys_to_virt(e & PTE_ADDR), level - 1, va,
+				 start, end, fn, arg);
+		else
+			fn(arg, va, e & PTE_ADDR,
+			   PROT_READ | ((e & PTE_W) ? PROT_WRITE : 0) |
+			       ((e & PTE_NX) ? 0 : PROT_EXEC));
+	}
+}
+
+void arch_ufor_each(struct arch_as *as, uintptr_t start, uintptr_t end,
+		    void (*fn)(void *, uintptr_t, uint64_t, unsigned),
+		    void *arg)
+{
+	for_each(phys_to_virt(as->root), 4, 0, start, MIN(end, USER_TOP), fn,
+		 arg);
+}
+
+void arch_as_flush(struct arch_as *as)
+{
+	if (read_cr3() == as->root)
+		write_cr3(as->root);
+	tlb_shootdown(0);
 }
 
 bool arch_kernel_readable(uintptr_t addr, uintptr_t len)

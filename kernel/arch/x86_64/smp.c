@@ -81,6 +81,11 @@ BOOT_CODE void arch_start_cpus(void)
 	write_cr3(kernel_pml4_phys);
 }
 
+void arch_send_resched(unsigned cpu)
+{
+	lapic_send_ipi(cpus[cpu].arch.apic_id, VEC_RESCHED);
+}
+
 /* TLB shootdown: one at a time; the initiator waits for every online CPU
  * to acknowledge. Waiting for the lock with interrupts enabled lets a CPU
  * answer another's shootdown meanwhile. */

@@ -91,26 +91,23 @@ static NORETURN void fault_report(struct trap_frame *f)
 
 void trap_dispatch(struct trap_frame *f)
 {
-	switch (f->vector) {
-	case 2: /* NMI: another CPU stops us */
+	if (f->vector == 2) { /* NMI: another CPU stops us */
 		if (panicking())
 			arch_halt();
 		kprintf("lux: unexpected NMI on CPU %u\n", this_cpu()->id);
 		return;
-	case VEC_TIMER:
-		lapic_eoi();
-		timer_interrupt();
-		return;
-	case VEC_TLB:
-		tlb_shootdown_interrupt();
-		lapic_eoi();
-		return;
-	case VEC_SPURIOUS:
-		return;
 	}
 	if (f->vector < 32)
 		fault_report(f);
+	if (f->vector == VEC_SPURIOUS)
+		return;
+	if (f->vector == VEC_TIMER)
+		timer_interrupt();
+	else if (f->vector == VEC_TLB)
+		tlb_shootdown_interrupt();
+	else if (f->vector != VEC_RESCHED)
+		kprintf("lux: unexpected interrupt %lu on CPU %u\n", f->vector,
+			this_cpu()->id);
 	lapic_eoi();
-	kprintf("lux: unexpected interrupt %lu on CPU %u\n", f->vector,
-		this_cpu()->id);
+	sched_interrupt_exit();
 }

@@ -149,3 +149,12 @@ int host_vsnprintf(char *dst, size_t size, const char *fmt, va_list ap)
 {
 	return vsnprintf(dst, size, fmt, ap);
 }
+
+/* One thread, no scheduler: nothing to preempt. */
+void preempt_disable(void)
+{
+}
+
+void preempt_enable(void)
+{
+}

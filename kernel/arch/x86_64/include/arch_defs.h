@@ -35,10 +35,29 @@ struct tss {
 } __attribute__((packed));
 
 struct arch_cpu {
-	struct cpu *self; /* at %gs:0, so this_cpu() is one load */
-	uint32_t apic_id; /* local APIC id from the MADT */
-	uint64_t gdt[7];  /* null, kcode, kdata, udata, ucode, tss (2 words) */
+	struct cpu *self;     /* at %gs:0, so this_cpu() is one load */
+	uintptr_t kstack_top; /* %gs:8: the running thread's, for syscalls */
+	uintptr_t user_rsp;   /* %gs:16: scratch during syscall entry */
+	uint32_t apic_id;     /* local APIC id from the MADT */
+	uint64_t gdt[7]; /* null, kcode, kdata, udata, ucode, tss (2 words) */
 	struct tss tss;
+};
+
+#define USER_TOP 0x0000800000000000UL /* user addresses lie below */
+
+/* A user address space: the physical address of its PML4. */
+struct arch_as {
+	uint64_t root;
+};
+
+/* A thread's machine state while it does not run: the callee-saved
+ * registers and the resume address are on its kernel stack (switch.S). */
+struct arch_context {
+	uintptr_t sp;         /* saved kernel stack pointer */
+	uintptr_t kstack_top; /* rsp0: where entries from user mode begin */
+	struct arch_as *as;   /* the address space it runs in, or NULL */
+	void *fpu;            /* x87/SSE/AVX state (a page), NULL if kernel */
+	uint64_t fs_base;     /* its thread pointer (arch_prctl) */
 };
 
 struct arch_boot_info {

@@ -19,6 +19,7 @@
 #define VEC_IRQ_BASE 32 /* I/O APIC inputs 0..23 */
 #define VEC_TIMER    0xf0
 #define VEC_TLB      0xf1
+#define VEC_RESCHED  0xf2
 #define VEC_SPURIOUS 0xff
 
 /* CPU features found by cpu.c. */
@@ -72,3 +73,11 @@ void tlb_shootdown(uintptr_t va);
 void tlb_shootdown_interrupt(void);
 /* cpu.c: load this CPU's GDT, TSS, IDT, per-CPU register, CR4 features. */
 void cpu_load(struct cpu *c);
+
+/* user.c and entry.S */
+void user_cpu_init(void);
+void syscall_entry(void);
+struct arch_context *switch_stacks(struct arch_context *from,
+				   struct arch_context *to);
+void user_exception(struct trap_frame *f);
+bool kernel_page_fault(struct trap_frame *f);

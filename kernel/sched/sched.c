@@ -1,0 +1,431 @@
+/*
+ * sched.c - the per-CPU priority scheduler: threads, switching,
+ * preemption, wake-ups across CPUs, work stealing and per-CPU timers.
+ *
+ * Each CPU's sched.lock guards its run queue, its timers, its current
+ * thread and the state of every thread whose `cpu` names it. A switch
+ * holds the lock from schedule() into the next thread, which releases it
+ * (finish_switch), so no other CPU can pick a thread before it is fully
+ * off its old CPU. See docs/scheduling.md.
+ */
+#include "cpu.h"
+#include "mm.h"
+#include "sched.h"
+
+static volatile uint64_t online_mask; /* CPUs that run the scheduler */
+static volatile uint64_t idle_mask;   /* CPUs halted with nothing to do */
+
+static struct sched_cpu *sched_of(unsigned cpu)
+{
+	return &cpus[cpu].sched;
+}
+
+/* Masking interrupts keeps the caller on the CPU it reads the current
+ * thread of: a preemption in between could move it to another CPU. */
+struct thread *current_thread(void)
+{
+	unsigned long flags = arch_irq_save();
+	struct thread *t = this_cpu()->sched.current;
+
+	arch_irq_restore(flags);
+	return t;
+}
+
+void preempt_disable(void)
+{
+	this_cpu()->sched.preempt_count++;
+}
+
+static void __schedule(bool preempt);
+
+void preempt_enable(void)
+{
+	struct sched_cpu *s = &this_cpu()->sched;
+
+	if (--s->preempt_count == 0 && s->need_resched && arch_irq_enabled())
+		__schedule(true);
+}
+
+void sched_interrupt_exit(void)
+{
+	struct sched_cpu *s = &this_cpu()->sched;
+
+	if (s->need_resched && s->preempt_count == 0 && s->current)
+		__schedule(true);
+}
+
+/* Lock the CPU that guards t (t->cpu may change until we hold it). */
+static struct sched_cpu *lock_thread(struct thread *t)
+{
+	for (;;) {
+		unsigned cpu = t->cpu;
+		spin_lock(&sched_of(cpu)->lock);
+		if (t->cpu == cpu)
+			return sched_of(cpu);
+		spin_unlock(&sched_of(cpu)->lock);
+	}
+}
+
+/* Program this CPU's timer for its next timer or the end of the slice. */
+static void rearm(struct sched_cpu *s)
+{
+	uint64_t next = timerq_next(&s->timers);
+
+	if (s->current != s->idle)
+		next = MIN(next, s->current->slice_end);
+	if (next != UINT64_MAX)
+		arch_timer_set(next);
+}
+
+/* Wake an idle CPU that may run work queued on s (cpu), if there is one. */
+static void kick_idle(struct sched_cpu *s)
+{
+	uint64_t allowed = __atomic_load_n(&idle_mask, __ATOMIC_RELAXED);
+	struct list *it;
+
+	if (!allowed || !s->runq.count)
+		return;
+	list_for_each(it, &s->runq.level[runq_top(&s->runq)])
+	{
+		uint64_t m =
+		    allowed &
+		    container_of(it, struct runq_entry, link)->affinity;
+		if (m) {
+			arch_send_resched(__builtin_ctzll(m));
+			return;
+		}
+	}
+}
+
+/* Queue t (READY, guarded by s) on CPU cpu and preempt what runs there if
+ * t outranks it. */
+static void enqueue(struct sched_cpu *s, unsigned cpu, struct thread *t)
+{
+	runq_push(&s->runq, &t->rq, false);
+	if (s->current == s->idle || t->rq.prio > s->current->rq.prio) {
+		s->need_resched = true;
+		if (cpu != this_cpu()->id)
+			arch_send_resched(cpu);
+	} else {
+		kick_idle(s);
+	}
+}
+
+/* Where a woken thread should run: its last CPU if that is idle, else
+ * any idle CPU it may use, else its last CPU if allowed, else the first
+ * allowed one. */
+static unsigned choose_cpu(struct thread *t)
+{
+	uint64_t allowed = t->rq.affinity & online_mask;
+	uint64_t idle = allowed & idle_mask;
+	unsigned last = t->cpu;
+
+	if ((idle >> last) & 1)
+		return last;
+	if (idle)
+		return __builtin_ctzll(idle);
+	if ((allowed >> last) & 1)
+		return last;
+	return __builtin_ctzll(allowed);
+}
+
+bool sched_wake(struct thread *t)
+{
+	struct sched_cpu *s = lock_thread(t);
+	unsigned cpu;
+
+	if (t->state != THREAD_BLOCKED) {
+		spin_unlock(&s->lock);
+		return false;
+	}
+	if (s->current == t) { /* not yet switched out: just keep running */
+		t->state = THREAD_RUNNING;
+		spin_unlock(&s->lock);
+		return true;
+	}
+	t->state = THREAD_READY;
+	cpu = choose_cpu(t);
+	/* Nobody else touches a READY thread that is in no queue. */
+	if (cpu != t->cpu) {
+		t->cpu = cpu;
+		spin_unlock(&s->lock);
+		s = sched_of(cpu);
+		spin_lock(&s->lock);
+	}
+	enqueue(s, cpu, t);
+	spin_unlock(&s->lock);
+	return true;
+}
+
+/*
+ * Take the best thread another CPU has queued that may run here. Called
+ * with our lock held. We wait for another CPU's lock only while it has
+ * threads queued: it is then not stealing (which needs an empty queue,
+ * like ours), so no two CPUs wait for each other. Giving up instead
+ * would send an idle CPU back to sleep each time it is kicked, as the
+ * kicking CPU holds its lock just then.
+ */
+static struct thread *steal(unsigned self)
+{
+	for (unsigned i = 1; i < ncpus; i++) {
+		struct sched_cpu *o = sched_of((self + i) % ncpus);
+		struct runq_entry *e;
+		bool locked = false;
+		while (o->runq.count && !(locked = spin_trylock(&o->lock)))
+			arch_cpu_relax();
+		if (!locked)
+			continue;
+		e = runq_steal(&o->runq, self);
+		if (e)
+			container_of(e, struct thread, rq)->cpu = self;
+		spin_unlock(&o->lock);
+		if (e)
+			return container_of(e, struct thread, rq);
+	}
+	return NULL;
+}
+
+/* In the thread switched to, with this CPU's lock held: release it and
+ * let a dead predecessor's joiner free it. */
+static void finish_switch(struct thread *prev)
+{
+	spin_release(&this_cpu()->sched.lock);
+	if (prev->state == THREAD_DEAD)
+		waitq_set_and_wake(&prev->exit_wq, &prev->done);
+}
+
+/*
+ * Switch to the best ready thread. A preemption (preempt) keeps the
+ * current thread runnable even if it was about to block: it re-checks
+ * its wait condition when it runs again, so no wake-up is lost.
+ */
+static void __schedule(bool preempt)
+{
+	unsigned long flags = arch_irq_save();
+	struct cpu *c = this_cpu();
+	struct sched_cpu *s = &c->sched;
+	struct thread *prev, *next;
+	struct runq_entry *e;
+	uint64_t now = arch_clock_ns();
+
+	assert(s->preempt_count == 0);
+	spin_acquire(&s->lock);
+	prev = s->current;
+	prev->runtime += now - prev->ran_since;
+	if (prev != s->idle && (prev->state == THREAD_RUNNING ||
+				(preempt && prev->state == THREAD_BLOCKED))) {
+		/* Preempted before its slice ended, it keeps its place and
+		 * the rest of its slice; else it waits its turn for a new one. */
+		bool early = preempt && now < prev->slice_end;
+		prev->state = THREAD_READY;
+		prev->slice_left = early ? prev->slice_end - now : 0;
+		runq_push(&s->runq, &prev->rq, early);
+	}
+	s->need_resched = false;
+	e = runq_pop(&s->runq);
+	next = e ? container_of(e, struct thread, rq) : steal(c->id);
+	if (!next)
+		next = s->idle;
+	next->state = THREAD_RUNNING;
+	next->ran_since = now;
+	if (next != prev || now >= next->slice_end)
+		next->slice_end =
+		    now + (next->slice_left ? next->slice_left : TIME_SLICE);
+	next->slice_left = 0;
+	/* An interrupt that wakes the idle thread switches from it at once;
+	 * it must not stay in idle_mask while this CPU runs threads. */
+	if (prev == s->idle && next != prev)
+		__atomic_and_fetch(&idle_mask, ~(1ULL << c->id),
+				   __ATOMIC_SEQ_CST);
+	s->current = next;
+	rearm(s);
+	if (next != prev) {
+		struct arch_context *from = arch_switch(&prev->ctx, &next->ctx);
+		finish_switch((struct thread *)from);
+	} else {
+		spin_release(&s->lock);
+	}
+	arch_irq_restore(flags);
+}
+
+void schedule(void)
+{
+	__schedule(false);
+}
+
+void sched_yield(void)
+{
+	current_thread()->slice_end = 0; /* to the back of its level */
+	schedule();
+}
+
+NORETURN void thread_entry(struct arch_context *prev)
+{
+	struct thread *self;
+
+	finish_switch((struct thread *)prev);
+	arch_irq_enable();
+	self = current_thread();
+	self->fn(self->arg);
+	thread_exit();
+}
+
+struct thread *thread_create(const char *name, void (*fn)(void *), void *arg,
+			     unsigned prio, uint64_t affinity)
+{
+	struct thread *t;
+
+	if (prio >= NPRIO || !(affinity & online_mask))
+		return NULL;
+	if (!(t = kzalloc(sizeof(*t))))
+		return NULL;
+	if (!(t->kstack = kstack_alloc())) {
+		kfree(t);
+		return NULL;
+	}
+	arch_thread_init(&t->ctx, t->kstack + KSTACK_SIZE);
+	list_init(&t->rq.link);
+	t->rq.prio = prio;
+	t->rq.affinity = affinity;
+	t->fn = fn;
+	t->arg = arg;
+	waitq_init(&t->exit_wq);
+	strlcpy(t->name, name, sizeof(t->name));
+	t->cpu = __builtin_ctzll(affinity & online_mask);
+	t->state = THREAD_BLOCKED;
+	sched_wake(t);
+	return t;
+}
+
+NORETURN void thread_exit(void)
+{
+	arch_irq_save();
+	current_thread()->state = THREAD_DEAD;
+	__schedule(false);
+	panic("a dead thread ran again");
+}
+
+static bool thread_done(void *t)
+{
+	return ((struct thread *)t)->done;
+}
+
+void thread_join(struct thread *t)
+{
+	wait_until(&t->exit_wq, thread_done, t, 0);
+	spin_lock(&t->exit_wq.lock); /* its last waker has let go */
+	spin_unlock(&t->exit_wq.lock);
+	kstack_free(t->kstack);
+	kfree(t);
+}
+
+void thread_set_priority(struct thread *t, unsigned prio)
+{
+	struct sched_cpu *s = lock_thread(t);
+
+	if (t->state == THREAD_READY && !list_empty(&t->rq.link)) {
+		runq_remove(&s->runq, &t->rq);
+		t->rq.prio = prio;
+		enqueue(s, t->cpu, t);
+	} else {
+		t->rq.prio = prio;
+		if (t == s->current && (int)prio < runq_top(&s->runq))
+			s->need_resched = true;
+	}
+	spin_unlock(&s->lock);
+}
+
+/* The calling context becomes this CPU's idle thread. */
+void sched_init_cpu(void)
+{
+	struct cpu *c = this_cpu();
+	struct sched_cpu *s = &c->sched;
+	struct thread *idle = kzalloc(sizeof(*idle));
+
+	if (!idle)
+		panic("sched: no memory for CPU %u's idle thread", c->id);
+	runq_init(&s->runq);
+	timerq_init(&s->timers);
+	snprintf(idle->name, sizeof(idle->name), "idle%u", c->id);
+	idle->state = THREAD_RUNNING;
+	idle->cpu = c->id;
+	idle->rq.affinity = 1ULL << c->id;
+	idle->kstack = c->stack;
+	idle->ran_since = arch_clock_ns();
+	waitq_init(&idle->exit_wq);
+	s->idle = s->current = idle;
+	__atomic_or_fetch(&online_mask, 1ULL << c->id, __ATOMIC_SEQ_CST);
+}
+
+NORETURN void sched_idle(void)
+{
+	struct sched_cpu *s = &this_cpu()->sched;
+	uint64_t bit = 1ULL << this_cpu()->id;
+
+	for (;;) {
+		schedule();
+		arch_irq_save();
+		if (s->runq.count || s->need_resched)
+			continue;
+		__atomic_or_fetch(&idle_mask, bit, __ATOMIC_SEQ_CST);
+		arch_wait_for_interrupt();
+		__atomic_and_fetch(&idle_mask, ~bit, __ATOMIC_SEQ_CST);
+	}
+}
+
+/* --- Timers --- */
+
+void timer_start(struct timer *t, uint64_t deadline, void (*fn)(struct timer *))
+{
+	unsigned long flags = arch_irq_save();
+	struct sched_cpu *s = &this_cpu()->sched;
+
+	spin_acquire(&s->lock);
+	assert(!t->queued);
+	t->deadline = deadline;
+	t->fn = fn;
+	t->cpu = this_cpu()->id;
+	if (timerq_add(&s->timers, t))
+		rearm(s);
+	spin_release(&s->lock);
+	arch_irq_restore(flags);
+}
+
+void timer_cancel(struct timer *t)
+{
+	for (;;) {
+		struct sched_cpu *s = sched_of(t->cpu);
+		bool running;
+		spin_lock(&s->lock);
+		timerq_remove(&s->timers, t);
+		running = s->timer_running == t;
+		spin_unlock(&s->lock);
+		if (!running)
+			return;
+		arch_cpu_relax(); /* its callback is finishing on s's CPU */
+	}
+}
+
+void timer_interrupt(void)
+{
+	struct sched_cpu *s = &this_cpu()->sched;
+	struct timer *t;
+	uint64_t now = arch_clock_ns();
+
+	if (!s->idle)
+		return; /* the scheduler does not run here yet */
+	spin_lock(&s->lock);
+	while ((t = timerq_pop_expired(&s->timers, now))) {
+		s->timer_running = t;
+		spin_unlock(&s->lock);
+		t->fn(t);
+		spin_lock(&s->lock);
+		s->timer_running = NULL;
+	}
+	if (s->current != s->idle && now >= s->current->slice_end) {
+		s->need_resched = true;
+		kick_idle(s);
+	}
+	rearm(s);
+	spin_unlock(&s->lock);
+}

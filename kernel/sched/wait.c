@@ -1,0 +1,134 @@
+/*
+ * wait.c - blocking: wait queues, sleeping with a deadline, mutexes.
+ * Every wait re-checks its condition after each wake-up, so spurious
+ * wake-ups are harmless and no wake-up can be lost: a sleeper is on the
+ * queue, marked blocked, before it looks at the condition, and a waker
+ * changes the condition before it wakes the queue.
+ */
+#include "sched.h"
+
+struct waiter {
+	struct list link;
+	struct thread *thread;
+};
+
+void waitq_init(struct waitq *wq)
+{
+	wq->lock = (struct spinlock)SPINLOCK_INIT;
+	list_init(&wq->waiters);
+}
+
+static void wake(struct waitq *wq, bool all, volatile bool *flag)
+{
+	struct list *it;
+
+	spin_lock(&wq->lock);
+	if (flag)
+		*flag = true;
+	list_for_each(it, &wq->waiters)
+	{
+		if (sched_wake(container_of(it, struct waiter, link)->thread) &&
+		    !all)
+			break;
+	}
+	spin_unlock(&wq->lock);
+}
+
+void waitq_wake_all(struct waitq *wq)
+{
+	wake(wq, true, NULL);
+}
+
+void waitq_wake_one(struct waitq *wq)
+{
+	wake(wq, false, NULL);
+}
+
+void waitq_set_and_wake(struct waitq *wq, volatile bool *flag)
+{
+	wake(wq, true, flag);
+}
+
+static void wake_sleeper(struct timer *t)
+{
+	sched_wake(container_of(t, struct thread, timer));
+}
+
+bool wait_until(struct waitq *wq, bool (*cond)(void *), void *arg,
+		uint64_t deadline)
+{
+	struct thread *self = current_thread();
+	struct waiter w = {.thread = self};
+	bool ok, timer = false;
+
+	list_init(&w.link);
+	for (;;) {
+		spin_lock(&wq->lock);
+		if (list_empty(&w.link))
+			list_push_back(&wq->waiters, &w.link);
+		self->state = THREAD_BLOCKED;
+		spin_unlock(&wq->lock);
+		if ((ok = cond(arg)) ||
+		    (deadline && arch_clock_ns() >= deadline))
+			break;
+		if (deadline && !timer) {
+			timer_start(&self->timer, deadline, wake_sleeper);
+			timer = true;
+		}
+		schedule();
+	}
+	self->state = THREAD_RUNNING;
+	spin_lock(&wq->lock);
+	list_remove(&w.link);
+	spin_unlock(&wq->lock);
+	if (timer)
+		timer_cancel(&self->timer);
+	return ok;
+}
+
+static bool never(void *unused)
+{
+	(void)unused;
+	return false;
+}
+
+void sleep_until(uint64_t deadline)
+{
+	struct waitq wq;
+
+	waitq_init(&wq);
+	while (arch_clock_ns() < deadline)
+		wait_until(&wq, never, NULL, deadline);
+}
+
+void mutex_init(struct mutex *m)
+{
+	m->owner = NULL;
+	waitq_init(&m->wq);
+}
+
+static bool mutex_free(void *m)
+{
+	return ((struct mutex *)m)->owner == NULL;
+}
+
+void mutex_lock(struct mutex *m)
+{
+	struct thread *self = current_thread(), *none;
+
+	for (;;) {
+		none = NULL;
+		if (__atomic_compare_exchange_n(&m->owner, &none, self, false,
+						__ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			return;
+		wait_until(&m->wq, mutex_free, m, 0);
+	}
+}
+
+void mutex_unlock(struct mutex *m)
+{
+	assert(m->owner == current_thread());
+	__atomic_store_n(&m->owner, NULL, __ATOMIC_RELEASE);
+	waitq_wake_one(&m->wq);
+}

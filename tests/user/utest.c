@@ -1,0 +1,419 @@
+/* utest.c: the harness behind utest.h. */
+#include "utest.h"
+
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+const char *ut_self = "";
+
+static const char *ut_prog_name = "?";
+static int ut_case_failed;
+static char ut_reason[512];
+/* A page shared with forked children, for their failure reason. */
+static char *ut_child_reason;
+
+void ut_print(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (n >= (int)sizeof(line)) {
+		n = sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
+	for (int off = 0; off < n;) {
+		ssize_t w = write(1, line + off, n - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		off += w;
+	}
+}
+
+const char *ut_errno_name(int err)
+{
+	static const struct {
+		int err;
+		const char *name;
+	} names[] = {
+	    {EPERM, "EPERM"},
+	    {ENOENT, "ENOENT"},
+	    {ESRCH, "ESRCH"},
+	    {EINTR, "EINTR"},
+	    {EIO, "EIO"},
+	    {E2BIG, "E2BIG"},
+	    {ENOEXEC, "ENOEXEC"},
+	    {EBADF, "EBADF"},
+	    {ECHILD, "ECHILD"},
+	    {EAGAIN, "EAGAIN"},
+	    {ENOMEM, "ENOMEM"},
+	    {EACCES, "EACCES"},
+	    {EFAULT, "EFAULT"},
+	    {EBUSY, "EBUSY"},
+	    {EEXIST, "EEXIST"},
+	    {ENOTDIR, "ENOTDIR"},
+	    {EINVAL, "EINVAL"},
+	    {EMFILE, "EMFILE"},
+	    {ENOSPC, "ENOSPC"},
+	    {EPIPE, "EPIPE"},
+	    {ERANGE, "ERANGE"},
+	    {ENOSYS, "ENOSYS"},
+	    {ETIMEDOUT, "ETIMEDOUT"},
+	    {EOVERFLOW, "EOVERFLOW"},
+	    {EOPNOTSUPP, "EOPNOTSUPP"},
+	};
+	static __thread char other[24];
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].err == err)
+			return names[i].name;
+	snprintf(other, sizeof(other), "%d", err);
+	return other;
+}
+
+void ut_fail(const char *fmt, ...)
+{
+	/* Threads may fail at once: the first one names the reason. */
+	if (__atomic_exchange_n(&ut_case_failed, 1, __ATOMIC_SEQ_CST))
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ut_reason, sizeof(ut_reason), fmt, ap);
+	va_end(ap);
+	for (char *p = ut_reason; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+}
+
+int ut_failed(void)
+{
+	return __atomic_load_n(&ut_case_failed, __ATOMIC_SEQ_CST);
+}
+
+int ut_expect(int ok, int line, const char *what)
+{
+	int err = errno;
+	if (!ok)
+		ut_fail("line %d: %s (errno %s)", line, what,
+			ut_errno_name(err));
+	return ok;
+}
+
+int ut_expect_eq(long long got, long long want, int line, const char *what)
+{
+	int err = errno;
+	if (got == want)
+		return 1;
+	if (got == -1)
+		ut_fail("line %d: %s is -1 (%s), expected %lld", line, what,
+			ut_errno_name(err), want);
+	else
+		ut_fail("line %d: %s is %lld (%#llx), expected %lld", line,
+			what, got, got, want);
+	return 0;
+}
+
+int ut_expect_err(long long got, int want, int line, const char *what)
+{
+	int err = errno;
+	if (got == -1 && err == want)
+		return 1;
+	if (got == -1)
+		ut_fail("line %d: %s failed with %s, expected %s", line, what,
+			ut_errno_name(err), ut_errno_name(want));
+	else
+		ut_fail("line %d: %s returned %lld, expected -1 (%s)", line,
+			what, got, ut_errno_name(want));
+	return 0;
+}
+
+const char *ut_status(int status, char *buf, size_t size)
+{
+	if (WIFEXITED(status))
+		snprintf(buf, size, "exit %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, size, "signal %d", WTERMSIG(status));
+	else if (WIFSTOPPED(status))
+		snprintf(buf, size, "stopped by %d", WSTOPSIG(status));
+	else
+		snprintf(buf, size, "status %#x", status);
+	return buf;
+}
+
+int ut_wait(pid_t pid)
+{
+	int status;
+	for (;;) {
+		pid_t got = waitpid(pid, &status, 0);
+		if (got == pid)
+			return status;
+		if (got < 0 && errno != EINTR)
+			return -1;
+	}
+}
+
+void ut_kill(pid_t pid)
+{
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		ut_wait(pid);
+	}
+}
+
+void ut_sleep_ms(long ms)
+{
+	struct timespec t = {ms / 1000, ms % 1000 * 1000000L};
+	while (nanosleep(&t, &t) < 0 && errno == EINTR)
+		;
+}
+
+long long ut_now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+pid_t ut_spawn(void (*fn)(void))
+{
+	pid_t pid = fork();
+	if (pid < 0) {
+		ut_fail("fork: %s", ut_errno_name(errno));
+		return -1;
+	}
+	if (pid > 0)
+		return pid;
+	ut_case_failed = 0;
+	fn();
+	if (!ut_case_failed)
+		_exit(0);
+	if (ut_child_reason)
+		snprintf(ut_child_reason, UT_PAGE, "%s", ut_reason);
+	else
+		ut_print("utest: %s: child: %s\n", ut_prog_name, ut_reason);
+	_exit(1);
+}
+
+int ut_join(pid_t pid)
+{
+	if (pid < 0)
+		return 0;
+	int status = ut_wait(pid);
+	char buf[32];
+	if (status == 0)
+		return 1;
+	if (status == 1 << 8 && ut_child_reason && ut_child_reason[0])
+		ut_fail("in child: %s", ut_child_reason);
+	else if (status == -1)
+		ut_fail("waitpid: %s", ut_errno_name(errno));
+	else
+		ut_fail("child ended with %s", ut_status(status, buf, 32));
+	if (ut_child_reason)
+		ut_child_reason[0] = 0;
+	return 0;
+}
+
+int ut_in_child(void (*fn)(void))
+{
+	return ut_join(ut_spawn(fn));
+}
+
+static sigjmp_buf ut_fault_env;
+static volatile int ut_fault_armed;
+static struct ut_fault ut_fault_seen;
+
+static void ut_fault_handler(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	if (!ut_fault_armed) {
+		signal(sig, SIG_DFL); /* not ours: fault again and die */
+		return;
+	}
+	ut_fault_armed = 0;
+	ut_fault_seen.sig = sig;
+	ut_fault_seen.code = si->si_code;
+	ut_fault_seen.addr = si->si_addr;
+	siglongjmp(ut_fault_env, 1);
+}
+
+int ut_fault(void (*fn)(void *), void *arg, struct ut_fault *f)
+{
+	static const int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE};
+	struct sigaction sa, old[4];
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = ut_fault_handler;
+	sa.sa_flags = SA_SIGINFO;
+	for (int i = 0; i < 4; i++)
+		sigaction(sigs[i], &sa, &old[i]);
+	memset(&ut_fault_seen, 0, sizeof(ut_fault_seen));
+	if (sigsetjmp(ut_fault_env, 1) == 0) {
+		ut_fault_armed = 1;
+		fn(arg);
+		ut_fault_armed = 0;
+	}
+	for (int i = 0; i < 4; i++)
+		sigaction(sigs[i], &old[i], NULL);
+	if (f)
+		*f = ut_fault_seen;
+	return ut_fault_seen.sig;
+}
+
+static void ut_read_byte(void *p)
+{
+	(void)*(volatile char *)p;
+}
+
+static void ut_write_byte(void *p)
+{
+	volatile char *c = p;
+	*c = *c;
+}
+
+int ut_probe(void *addr, int write, struct ut_fault *f)
+{
+	return ut_fault(write ? ut_write_byte : ut_read_byte, addr, f);
+}
+
+#if defined(__x86_64__)
+/* What ut_syscall_asm loads (in) and stores (out): xmm0-15, then r8, r9,
+ * r10, r12, r13, r14, r15. The offsets are spelled out in the assembly. */
+struct ut_regs {
+	uint64_t xmm[32];
+	uint64_t gpr[7];
+};
+struct ut_regs_pair {
+	struct ut_regs in, out;
+};
+_Static_assert(sizeof(struct ut_regs) == 312, "offsets in ut_syscall_asm");
+
+#define UT_LOADX(n)    "movdqu " #n "*16(%%rbx), %%xmm" #n "\n\t"
+#define UT_SAVEX(n)    "movdqu %%xmm" #n ", 312+" #n "*16(%%rbx)\n\t"
+#define UT_LOADR(i, r) "movq 256+" #i "*8(%%rbx), %%" #r "\n\t"
+#define UT_SAVER(i, r) "movq %%" #r ", 568+" #i "*8(%%rbx)\n\t"
+
+static long ut_syscall_asm(long nr, long *a0, long *a1, long *a2,
+			   struct ut_regs_pair *r)
+{
+	long d = *a0, s = *a1, x = *a2;
+	/* clang-format off */
+	__asm__ volatile(
+		UT_LOADX(0) UT_LOADX(1) UT_LOADX(2) UT_LOADX(3)
+		UT_LOADX(4) UT_LOADX(5) UT_LOADX(6) UT_LOADX(7)
+		UT_LOADX(8) UT_LOADX(9) UT_LOADX(10) UT_LOADX(11)
+		UT_LOADX(12) UT_LOADX(13) UT_LOADX(14) UT_LOADX(15)
+		UT_LOADR(0, r8) UT_LOADR(1, r9) UT_LOADR(2, r10)
+		UT_LOADR(3, r12) UT_LOADR(4, r13) UT_LOADR(5, r14)
+		UT_LOADR(6, r15)
+		"syscall\n\t"
+		UT_SAVEX(0) UT_SAVEX(1) UT_SAVEX(2) UT_SAVEX(3)
+		UT_SAVEX(4) UT_SAVEX(5) UT_SAVEX(6) UT_SAVEX(7)
+		UT_SAVEX(8) UT_SAVEX(9) UT_SAVEX(10) UT_SAVEX(11)
+		UT_SAVEX(12) UT_SAVEX(13) UT_SAVEX(14) UT_SAVEX(15)
+		UT_SAVER(0, r8) UT_SAVER(1, r9) UT_SAVER(2, r10)
+		UT_SAVER(3, r12) UT_SAVER(4, r13) UT_SAVER(5, r14)
+		UT_SAVER(6, r15)
+		: "+a"(nr), "+D"(d), "+S"(s), "+d"(x)
+		: "b"(r)
+		: "rcx", "r11", "r8", "r9", "r10", "r12", "r13", "r14", "r15",
+		  "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6",
+		  "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13",
+		  "xmm14", "xmm15", "memory");
+	/* clang-format on */
+	*a0 = d;
+	*a1 = s;
+	*a2 = x;
+	return nr;
+}
+
+int ut_syscall_keeps_regs(long nr, long a0, long a1, long a2, uint64_t seed)
+{
+	static const char *const gpr[] = {"r8",  "r9",  "r10", "r12",
+					  "r13", "r14", "r15"};
+	struct ut_regs_pair r;
+	uint64_t v = seed * 0x9e3779b97f4a7c15ULL + 1;
+	for (int i = 0; i < 32; i++, v = v * 6364136223846793005ULL + 1)
+		r.in.xmm[i] = v;
+	for (int i = 0; i < 7; i++, v = v * 6364136223846793005ULL + 1)
+		r.in.gpr[i] = v;
+	memset(&r.out, 0, sizeof(r.out));
+	long b0 = a0, b1 = a1, b2 = a2;
+	long ret = ut_syscall_asm(nr, &b0, &b1, &b2, &r);
+	if (ret < 0 && ret > -4096) {
+		ut_fail("system call %ld failed: %s", nr,
+			ut_errno_name((int)-ret));
+		return 0;
+	}
+	for (int i = 0; i < 32; i++)
+		if (r.in.xmm[i] != r.out.xmm[i]) {
+			ut_fail("xmm%d changed across system call %ld", i / 2,
+				nr);
+			return 0;
+		}
+	for (int i = 0; i < 7; i++)
+		if (r.in.gpr[i] != r.out.gpr[i]) {
+			ut_fail("%s changed across system call %ld", gpr[i],
+				nr);
+			return 0;
+		}
+	if (b0 != a0 || b1 != a1 || b2 != a2) {
+		ut_fail("an argument register changed across system call %ld",
+			nr);
+		return 0;
+	}
+	return 1;
+}
+#else
+int ut_syscall_keeps_regs(long nr, long a0, long a1, long a2, uint64_t seed)
+{
+	(void)nr, (void)a0, (void)a1, (void)a2, (void)seed;
+	ut_fail("ut_syscall_keeps_regs is not written for this architecture");
+	return 0;
+}
+#endif
+
+static int ut_selected(int argc, char **argv, const char *name)
+{
+	if (argc < 2)
+		return 1;
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+int ut_main(int argc, char **argv, const char *prog,
+	    const struct ut_case *cases, int n)
+{
+	int failures = 0;
+	ut_prog_name = prog;
+	ut_self = argv[0];
+	void *page = mmap(NULL, UT_PAGE, PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ut_child_reason = page == MAP_FAILED ? NULL : page;
+	for (int i = 0; i < n; i++) {
+		if (!ut_selected(argc, argv, cases[i].name))
+			continue;
+		ut_case_failed = 0;
+		ut_reason[0] = 0;
+		cases[i].run();
+		if (ut_failed()) {
+			failures++;
+			ut_print("utest: %s/%s: FAIL %s\n", prog, cases[i].name,
+				 ut_reason);
+		} else {
+			ut_print("utest: %s/%s: PASS\n", prog, cases[i].name);
+		}
+	}
+	return failures ? 1 : 0;
+}

@@ -1,0 +1,66 @@
+# User-space programs for the boot image: static musl executables.
+#
+# Compiled by clang for $(UTRIPLE) against the distribution's musl
+# (musl-dev: headers and libc.a), never with musl-gcc, so that the same
+# lines build arm64 (ARCH=arm64 with musl-dev:arm64 installed). -nostdinc
+# and -nostdlib keep the host's glibc out: the headers are musl's, then
+# clang's own (intrinsics, stdatomic.h); the link is musl's crt1.o,
+# crti.o, the program, libc.a, clang's builtins for compiler helper
+# routines, crtn.o.
+#
+# Test programs: tests/user/<name>.c plus tests/user/utest.c become
+# $(B)/user/tests/<name>, installed in the image as /tests/<name>.
+# Debian's own static busybox is installed, unchanged, as /bin/busybox.
+#
+# `make user` builds the programs; `make utest-host` runs the test suite
+# on this machine's Linux, for comparison with lux.
+
+UARCH_TRIPLE := $(if $(filter arm64,$(ARCH)),aarch64,$(ARCH))
+UTRIPLE := $(UARCH_TRIPLE)-linux-musl
+UMUSL_INC := /usr/include/$(UTRIPLE)
+UMUSL_LIB := /usr/lib/$(UTRIPLE)
+URESOURCE_INC := $(shell $(CC) -print-resource-dir)/include
+# Compiler helper routines (__udivti3, long double on arm64, ...).
+URTLIB := $(shell $(CC) --target=$(UTRIPLE) -rtlib=compiler-rt \
+	-print-libgcc-file-name)
+BUSYBOX := /bin/busybox
+
+UCFLAGS := --target=$(UTRIPLE) -std=gnu17 -O2 -g -Wall -Wextra -Werror \
+	-fno-pie -fno-omit-frame-pointer -nostdinc -isystem $(UMUSL_INC) \
+	-isystem $(URESOURCE_INC) -MMD -MP
+ULDFLAGS := --target=$(UTRIPLE) -fuse-ld=lld -static -nostdlib
+UCRT_START := $(UMUSL_LIB)/crt1.o $(UMUSL_LIB)/crti.o
+UCRT_END := $(UMUSL_LIB)/libc.a $(URTLIB) $(UMUSL_LIB)/crtn.o
+
+UB := $(B)/user
+UTEST_NAMES := $(filter-out utest,\
+	$(basename $(notdir $(wildcard tests/user/*.c))))
+UTEST_BINS := $(UTEST_NAMES:%=$(UB)/tests/%)
+
+# What the $(INITRD) rule needs, and the command that copies it into the
+# image tree $(B)/root after root/ and before ROOT=.
+USER_IMAGE := $(UTEST_BINS) $(BUSYBOX)
+USER_INSTALL = mkdir -p $(B)/root/tests $(B)/root/bin && \
+	cp $(UTEST_BINS) $(B)/root/tests/ && \
+	cp $(BUSYBOX) $(B)/root/bin/busybox
+
+.PHONY: user utest-host
+user: $(UTEST_BINS)
+
+utest-host: $(UTEST_BINS)
+	$(UB)/tests/runner $(UB)/tests
+
+.SECONDARY: $(UTEST_NAMES:%=$(UB)/obj/tests/user/%.o)
+
+$(UB)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(UCFLAGS) -c $< -o $@
+
+# musl and clang's builtins come from packages (tools/setup.sh): if one is
+# missing, make names the file.
+$(UB)/tests/%: $(UB)/obj/tests/user/%.o $(UB)/obj/tests/user/utest.o \
+		| $(UMUSL_LIB)/libc.a $(URTLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ULDFLAGS) $(UCRT_START) $^ $(UCRT_END) -o $@
+
+-include $(wildcard $(UB)/obj/tests/user/*.d)
