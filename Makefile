@@ -2,7 +2,9 @@
 ARCH ?= x86_64
 SMP ?= 2
 MEM ?= 512M
-CMDLINE ?=
+# The first process: busybox's shell, interactive, on the kernel console
+# (lumen and the terminal server replace it in the servers issue).
+CMDLINE ?= init=/bin/sh -- -i
 
 B := build/$(ARCH)
 HB := build/host
@@ -23,9 +25,10 @@ PYTHON := python3
 KCFLAGS := $(KARCH_CFLAGS) -std=c17 -ffreestanding -nostdlib -O2 -g \
 	-fno-stack-protector -fno-omit-frame-pointer -fno-common \
 	-ffunction-sections -Wall -Wextra -Werror \
-	-Ikernel/include -Ikernel/arch/$(ARCH)/include -Iinclude -MMD -MP
+	-Ikernel/include -Ikernel/arch/$(ARCH)/include -Iinclude -I$(B)/gen \
+	-MMD -MP
 
-KSRC := $(wildcard kernel/*.c kernel/lib/*.c kernel/mm/*.c kernel/sched/*.c \
+KSRC := $(wildcard kernel/*.c kernel/*/*.c \
 	kernel/arch/$(ARCH)/*.c kernel/arch/$(ARCH)/*.S tests/kernel/*.c)
 KOBJ := $(patsubst %,$(B)/%.o,$(KSRC))
 
@@ -51,7 +54,12 @@ setup:
 
 kernel: $(KELF) $(KBIN)
 
-$(B)/%.c.o: %.c
+# System-call numbers and names, from the distribution's kernel headers.
+$(B)/gen/syscall_nr.h: tools/mksyscalls.py $(SYSCALL_HEADER)
+	@mkdir -p $(dir $@)
+	$(PYTHON) tools/mksyscalls.py $(SYSCALL_HEADER) > $@
+
+$(B)/%.c.o: %.c $(B)/gen/syscall_nr.h
 	@mkdir -p $(dir $@)
 	$(CC) $(KCFLAGS) -c $< -o $@
 
@@ -83,7 +91,8 @@ include user/user.mk
 # The boot image's root tree: root/ from the repository, the user programs
 # (user/user.mk), then ROOT= if given.
 ROOT ?=
-$(INITRD): $(shell find root $(ROOT) -print 2>/dev/null) $(USER_IMAGE)
+$(INITRD): $(shell find root $(ROOT) -print 2>/dev/null) $(USER_IMAGE) \
+		user/user.mk
 	@mkdir -p $(B)/root
 	rm -rf $(B)/root && mkdir -p $(B)/root && cp -a root/. $(B)/root/
 	$(USER_INSTALL)

@@ -5,6 +5,7 @@
  * about to stop.
  */
 #include "cpu.h"
+#include "sched.h"
 #include "spinlock.h"
 
 static struct spinlock console_lock = SPINLOCK_INIT;
@@ -33,4 +34,57 @@ int kprintf(const char *fmt, ...)
 	n = vkprintf(fmt, ap);
 	va_end(ap);
 	return n;
+}
+
+/* Raw bytes to the console (user programs' output until the tty server). */
+void console_write(const char *s, size_t n)
+{
+	spin_lock(&console_lock);
+	while (n--)
+		arch_console_putc(*s++);
+	spin_unlock(&console_lock);
+}
+
+/* Console input until the tty server exists: a small buffer that the
+ * interrupt fills and readers drain, echoing what arrives (CR as NL). */
+static char input[256];
+static unsigned in_head, in_tail; /* guarded by console_lock */
+static struct waitq input_wq;
+
+void console_input(char c)
+{
+	c = c == '\r' ? '\n' : c;
+	spin_lock(&console_lock);
+	if (in_head - in_tail < sizeof(input))
+		input[in_head++ % sizeof(input)] = c;
+	arch_console_putc(c);
+	spin_unlock(&console_lock);
+	waitq_wake_all(&input_wq);
+}
+
+static bool input_ready(void *unused)
+{
+	(void)unused;
+	return in_head != in_tail;
+}
+
+void console_init(void)
+{
+	waitq_init(&input_wq);
+	arch_console_input_enable();
+}
+
+/* Up to n bytes already typed, waiting for at least one; or -EINTR. */
+long console_read(char *buf, size_t n)
+{
+	size_t got = 0;
+	int r = wait_intr(&input_wq, input_ready, NULL, 0);
+
+	if (r < 0)
+		return r;
+	spin_lock(&console_lock);
+	while (got < n && in_tail != in_head)
+		buf[got++] = input[in_tail++ % sizeof(input)];
+	spin_unlock(&console_lock);
+	return got;
 }

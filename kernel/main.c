@@ -5,7 +5,9 @@
 #include "boot.h"
 #include "cpu.h"
 #include "mm.h"
+#include "proc.h"
 #include "sched.h"
+#include "syscall.h"
 #include <arch.h>
 
 #define LUX_VERSION "0.1"
@@ -25,21 +27,27 @@ unsigned cpus_online(void)
 }
 
 /* Split a copy of the command line into NUL-terminated words. */
+/* Split a copy of the command line into NUL-terminated words; double
+ * quotes group words with spaces (and are dropped). */
 BOOT_CODE static void cmdline_parse(const char *s)
 {
 	char *w = cmdline_words;
+	bool quoted = false, in_word = false;
 
 	for (; *s; s++) {
-		if (*s != ' ') {
+		if (*s == '"') {
+			quoted = !quoted;
+			in_word = true;
+		} else if (*s != ' ' || quoted) {
 			*w++ = *s;
-			continue;
-		}
-		if (w > cmdline_words && w[-1] != '\0') {
+			in_word = true;
+		} else if (in_word) {
 			*w++ = '\0';
 			nwords++;
+			in_word = false;
 		}
 	}
-	if (w > cmdline_words && w[-1] != '\0') {
+	if (in_word) {
 		*w = '\0';
 		nwords++;
 	}
@@ -76,14 +84,31 @@ __attribute__((noinline)) static void fault_trigger(const char *kind)
 
 /* The first kernel thread: runs the self tests the command line asks
  * for; later it will start user space. */
+/* The first kernel thread: runs the self tests the command line asks
+ * for, then becomes the first user process: init= (default /sbin/init),
+ * with the words after "--" as its arguments. */
 static void main_thread(void *unused)
 {
-	const char *tests = cmdline_get("ktest");
+	const char *tests = cmdline_get("ktest"), *argv[16] = {NULL};
+	const char *init = cmdline_get("init"), *w = cmdline_words;
+	unsigned argc = 1, i = 0;
 
 	(void)unused;
 	if (tests)
 		ktest_run(tests);
-	kprintf("lux: user space is not there yet; halting.\n");
+	if (tests && !init) {
+		kprintf("lux: self tests done.\n");
+		return;
+	}
+	argv[0] = init ? init : "/sbin/init";
+	for (; i < nwords && strcmp(w, "--"); i++, w += strlen(w) + 1)
+		;
+	for (i++, w += strlen(w) + 1; i < nwords && argc < 15; i++) {
+		argv[argc++] = w;
+		w += strlen(w) + 1;
+	}
+	int r = proc_start_init(argv[0], argv);
+	kprintf("lux: cannot start %s: error %d\n", argv[0], r);
 }
 
 NORETURN void kmain(struct boot_info *bi)
@@ -104,6 +129,8 @@ NORETURN void kmain(struct boot_info *bi)
 	arch_cpu_init();
 	cpus[0].online = true;
 	arch_irq_init(bi);
+	time_init();
+	futex_init();
 	sched_init_cpu();
 	arch_start_cpus();
 
@@ -113,6 +140,12 @@ NORETURN void kmain(struct boot_info *bi)
 	kprintf("lux: %u of %u CPUs online\n", cpus_online(), ncpus);
 	if ((fault = cmdline_get("fault")))
 		fault_trigger(fault);
+	if (bi->nmod) {
+		initrd = phys_to_virt(bi->mod[0].base);
+		initrd_size = bi->mod[0].end - bi->mod[0].base;
+	}
+	reaper_init();
+	console_init();
 	if (!thread_create("main", main_thread, NULL, PRIO_DEFAULT,
 			   AFFINITY_ALL))
 		panic("cannot start the main thread");

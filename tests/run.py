@@ -40,11 +40,17 @@ KTEST_TIMEOUT = 420  # a failing case may wait out a 20-30 s deadline
 UTEST_TIMEOUT = 900  # every user test program, one after the other
 UNIT_TIMEOUT = 120
 
-HALT = r"^lux: user space is not there yet; halting\.$"
+# A normal boot runs busybox's echo as init and ends when it exits.
+INIT = "init=/bin/busybox -- echo user space ok"
+HALT = r"^lux: init exited with status 0$"
+KTEST_DONE = r"^lux: self tests done\.$"
 # Seen before the expected line, these end a boot test at once.
 BROKEN = (r"^.*(KERNEL FAULT|PANIC on CPU|lux: fault while reporting"
           r"|lux: all CPUs stopped).*$")
-ISO_CMDLINE = "lux.test=iso two words"
+ISO_CMDLINE = "lux.test=iso two words " + INIT
+# The user-space issue's acceptance line, run by Debian's unmodified busybox.
+BUSYBOX_CMDLINE = ('init=/bin/busybox -- sh -c '
+                   '"x=$((6*7)); echo $x; true && echo ok"')
 
 
 class Runner:
@@ -222,9 +228,11 @@ class Boot:
     """One QEMU boot: how to start it and what a good console shows."""
 
     def __init__(self, name, smp=2, mem="512M", cmdline="", iso=False,
-                 uefi=False, usable=None, fault=False, ktest=None):
+                 uefi=False, usable=None, fault=False, ktest=None,
+                 output=("user space ok",)):
         self.name, self.smp, self.mem, self.cmdline = name, smp, mem, cmdline
         self.iso, self.uefi, self.fault = iso, uefi, fault
+        self.output = output  # lines init prints, in order
         self.ktest = ktest  # in-kernel test group: one result per case
         if ktest:
             self.cmdline = f"ktest={ktest}"
@@ -246,13 +254,13 @@ class Boot:
 
 
 BOOTS = [
-    Boot("boot/direct-smp1", smp=1),
-    Boot("boot/direct-smp2", smp=2),
-    Boot("boot/direct-smp4", smp=4),
-    Boot("boot/direct-smp8", smp=8),
-    Boot("boot/mem-128M", mem="128M", usable=(100, 128)),
-    Boot("boot/mem-8G", mem="8G", usable=(7900, 8192)),
-    Boot("boot/initrd", cmdline="lux.test=hello one two"),
+    Boot("boot/direct-smp1", smp=1, cmdline=INIT),
+    Boot("boot/direct-smp2", smp=2, cmdline=INIT),
+    Boot("boot/direct-smp4", smp=4, cmdline=INIT),
+    Boot("boot/direct-smp8", smp=8, cmdline=INIT),
+    Boot("boot/mem-128M", mem="128M", usable=(100, 128), cmdline=INIT),
+    Boot("boot/mem-8G", mem="8G", usable=(7900, 8192), cmdline=INIT),
+    Boot("boot/initrd", cmdline="lux.test=hello one two " + INIT),
     Boot("boot/fault-page", cmdline="fault=page", smp=4, fault=(
         r"^KERNEL FAULT on CPU 0: vector 14 \(page fault\), "
         r"error code 0x[0-9a-fA-F]+$", r"^rip ffffffff8[0-9a-f]{7}  rsp ",
@@ -262,6 +270,7 @@ BOOTS = [
         r"error code 0x0$", r"^kernel stack overflow: rsp is at a guard page$")),
     Boot("boot/fault-panic", cmdline="fault=panic", smp=4, fault=(
         r"^PANIC on CPU 0: deliberate panic$",)),
+    Boot("boot/busybox", smp=2, cmdline=BUSYBOX_CMDLINE, output=("42", "ok")),
     Boot("boot/iso-bios", smp=4, iso=True, cmdline=ISO_CMDLINE),
     Boot("boot/iso-uefi", smp=4, iso=True, uefi=True, cmdline=ISO_CMDLINE),
 ] + [Boot(f"ktest/smp{n}", smp=n, ktest="sched") for n in (1, 2, 4, 8)]
@@ -279,6 +288,12 @@ def check_normal_boot(vm, boot):
     """Wait for the end of a normal boot, then check what it printed."""
     vm.expect(HALT, boot.timeout, fail=BROKEN)
     text = vm.text
+    pos = 0
+    for line in boot.output:
+        m = re.compile("^" + re.escape(line) + "$", re.M).search(text, pos)
+        if not m:
+            raise QemuError(f'init did not print "{line}"')
+        pos = m.end()
     got = one_line(text, r'^lux: cmdline "(.*)"$', "cmdline").group(1)
     if got != boot.cmdline:
         raise QemuError(f'cmdline "{got}", expected "{boot.cmdline}"')
@@ -351,7 +366,7 @@ def check_ktest(r, vm, boot, shown):
                         f"{counts['FAIL']}")
     if passed + failed == 0:
         raise QemuError(f"no {boot.ktest} test ran")
-    vm.expect(HALT, BOOT_TIMEOUT, fail=BROKEN)
+    vm.expect(KTEST_DONE, BOOT_TIMEOUT, fail=BROKEN)
 
 
 def ktest_may_match(r, boot, fixed_names):
@@ -406,7 +421,6 @@ def user_boot(smp):
     return boot
 
 
-# Not run by default until the kernel runs programs: LUX_UTEST=1 enables.
 USER_BOOTS = [user_boot(n) for n in (1, 4)]
 
 
@@ -418,7 +432,7 @@ def check_utest(r, vm, boot, shown):
     while True:
         try:
             m = vm.expect(UTEST_LINE, max(boot.timeout - vm.elapsed(), 0),
-                          fail=f"{BROKEN}|{HALT}")
+                          fail=f"{BROKEN}|^lux: cannot start.*$")
         except QemuError:
             if vm.elapsed() < boot.timeout:
                 raise
@@ -471,9 +485,6 @@ def run_user_boot(r, boot):
 
 
 def test_user(r, fixed_names):
-    if os.environ.get("LUX_UTEST") != "1" and not any(
-            f.startswith("utest") for f in r.filters):
-        return
     for boot in USER_BOOTS:
         if user_may_match(r, boot, fixed_names):
             run_user_boot(r, boot)

@@ -42,7 +42,8 @@ UTEST_BINS := $(UTEST_NAMES:%=$(UB)/tests/%)
 USER_IMAGE := $(UTEST_BINS) $(BUSYBOX)
 USER_INSTALL = mkdir -p $(B)/root/tests $(B)/root/bin && \
 	cp $(UTEST_BINS) $(B)/root/tests/ && \
-	cp $(BUSYBOX) $(B)/root/bin/busybox
+	cp $(BUSYBOX) $(B)/root/bin/busybox && \
+	ln -sf busybox $(B)/root/bin/sh
 
 .PHONY: user utest-host
 user: $(UTEST_BINS)

@@ -103,11 +103,15 @@ void arch_send_resched(unsigned cpu);
 
 /* struct trap_frame: a saved user context, the platform's own layout. */
 struct trap_frame;
-/* Give ctx's thread a user context in as: FPU/vector state copied from
- * parent's (or the initial state) and its TLS pointer; 0 or -ENOMEM. */
+/* Give ctx's thread a user context in as: FPU/vector state, user registers
+ * and TLS pointer copied from parent (or, without one, the initial FPU
+ * state and no TLS: exec). 0 or -ENOMEM. */
 int arch_thread_user(struct arch_context *ctx, struct arch_as *as,
 		     const struct arch_context *parent);
 void arch_thread_free(struct arch_context *ctx);
+/* Run ctx's thread in as (NULL: only the kernel's half), at once if it
+ * is the running thread. */
+void arch_use_as(struct arch_context *ctx, struct arch_as *as);
 /* Write the running thread's FPU registers to its ctx (before copying). */
 void arch_fpu_sync(struct arch_context *ctx);
 /* The user registers saved at the top of ctx's kernel stack. */
@@ -118,6 +122,23 @@ void arch_uregs_init(struct trap_frame *f, uintptr_t pc, uintptr_t sp);
 void arch_uregs_set(struct trap_frame *f, long retval, uintptr_t sp);
 /* Set ctx's thread pointer (TLS). */
 void arch_set_tls(struct arch_context *ctx, uintptr_t tls);
+/* Make the system call of f run again when f returns to user mode;
+ * returns the call's number (what the restarted call needs in place of
+ * its result). */
+long arch_syscall_restart(struct trap_frame *f);
+/* Save f, the blocked mask and the FPU state in a signal frame on the user
+ * stack (at sp, or below f's stack pointer when sp is 0) and make f call
+ * handler(sig, info, context), returning to restorer. info is a 128-byte
+ * siginfo; altstack a 24-byte stack_t. 0, or -EFAULT if the stack is bad. */
+int arch_signal_push(struct trap_frame *f, int sig, const void *info,
+		     uintptr_t handler, uintptr_t restorer, uint64_t mask,
+		     uintptr_t sp, const void *altstack);
+/* rt_sigreturn: restore f, the FPU state and *mask from the frame at f's
+ * stack pointer. 0, or -EFAULT. */
+int arch_signal_pop(struct trap_frame *f, uint64_t *mask);
+/* The stack pointer of f, and the value a system call returns in it. */
+uintptr_t arch_uregs_sp(struct trap_frame *f);
+long arch_uregs_retval(struct trap_frame *f);
 /* Leave the kernel for user mode with the registers in f. */
 NORETURN void arch_enter_user(struct trap_frame *f);
 /* Copy between kernel and user memory; the caller has checked that the
@@ -141,6 +162,8 @@ void arch_timer_set(uint64_t deadline_ns);
 
 /* Nanoseconds since boot; monotonic and consistent across CPUs. */
 uint64_t arch_clock_ns(void);
+/* The battery-backed clock's time in seconds since 1970 (UTC). */
+uint64_t arch_rtc_seconds(void);
 /* Busy-wait at least ns nanoseconds: only for hardware start-up delays. */
 void arch_delay_ns(uint64_t ns);
 
@@ -148,6 +171,8 @@ void arch_delay_ns(uint64_t ns);
 
 /* Write one byte to the early debug console (polled; usable anywhere). */
 void arch_console_putc(char c);
+/* Deliver the console's received bytes to console_input() by interrupt. */
+void arch_console_input_enable(void);
 /* The frame pointer of the caller, for backtraces. A frame record on
  * every platform is two words: the caller's frame pointer, then the
  * return address. */
@@ -160,16 +185,23 @@ bool arch_kernel_readable(uintptr_t addr, uintptr_t len);
 
 /* This CPU's one-shot timer fired (interrupt context, interrupts masked). */
 void timer_interrupt(void);
+/* A byte arrived on the debug console (interrupt context). */
+void console_input(char c);
 /* On the way out of every interrupt, with interrupts masked: may switch. */
 void sched_interrupt_exit(void);
 /* A new thread's first code; prev is the context switched away from. */
 NORETURN void thread_entry(struct arch_context *prev);
 /* A system call (interrupts enabled); returns its result. */
 long syscall_dispatch(unsigned long nr, const long args[6]);
-/* Resolve a user page fault at addr in the current address space: 0, or
- * -EFAULT when the access is not allowed there. May sleep. */
-int vm_fault(uintptr_t addr, bool write);
-/* A user-mode fault the thread cannot continue from: signal signo. */
-void user_fault(int signo, uintptr_t addr);
-/* Last work before returning to user mode with f (signals, preemption). */
-void user_return(struct trap_frame *f);
+/* Resolve a user page fault at addr in the current address space for
+ * access (PROT_READ, PROT_WRITE or PROT_EXEC): 0, or
+ * -EFAULT where nothing is mapped, -EACCES where the access is not
+ * allowed (or -ENOMEM). May sleep. */
+int vm_fault(uintptr_t addr, unsigned access);
+/* A user-mode fault the thread cannot continue from: signal signo with
+ * si_code code and si_addr addr. */
+void user_fault(int signo, int code, uintptr_t addr);
+/* Last work before returning to user mode with f: signals. For a system
+ * call, ret is its result and the value returned is what user mode gets
+ * (ret, -EINTR, or the call number again after arch_syscall_restart). */
+long user_return(struct trap_frame *f, long ret, bool syscall);

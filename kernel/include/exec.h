@@ -22,16 +22,17 @@ int cpio_find(const void *archive, size_t size, const char *path,
 #define ELF_PROT_X       1
 
 struct elf_segment {
-	uint64_t vaddr, memsz;  /* where it goes (before the load bias) */
+	uint64_t vaddr, memsz;   /* where it goes (before the load bias) */
 	uint64_t offset, filesz; /* what of the file fills its start */
 	unsigned prot;           /* ELF_PROT_* */
 };
 
 struct elf_info {
-	uint64_t entry;      /* before the load bias */
-	uint64_t phdr_vaddr; /* where the program headers are mapped (AT_PHDR) */
+	uint64_t entry; /* before the load bias */
+	uint64_t
+	    phdr_vaddr; /* where the program headers are mapped (AT_PHDR) */
 	unsigned phnum, phentsize;
-	bool pie;            /* ET_DYN: the loader picks a base */
+	bool pie; /* ET_DYN: the loader picks a base */
 	unsigned nseg;
 	struct elf_segment seg[ELF_MAX_SEGMENTS];
 };

@@ -34,6 +34,11 @@ uint64_t pmm_alloc_contig(size_t npages, size_t align_pages);
 void pmm_free(uint64_t pa);
 void pmm_free_contig(uint64_t pa, size_t npages);
 size_t pmm_free_pages(void);
+/* Reference counts of pages shared copy-on-write: a page comes from
+ * pmm_alloc with one reference; pmm_unref frees it when none is left. */
+void pmm_ref(uint64_t pa);
+void pmm_unref(uint64_t pa);
+unsigned pmm_refs(uint64_t pa);
 size_t pmm_total_pages(void);
 
 /*

@@ -12,14 +12,15 @@
 #include "kernel.h"
 #include "list.h"
 #include "sched.h"
+#include <lux/signal.h>
 #include <arch.h>
 
 /* A virtual memory area: [start, end) with one protection. */
 struct vma {
 	struct list link; /* in mm->vmas, sorted by start */
 	uintptr_t start, end;
-	unsigned prot;    /* PROT_* */
-	bool shared;      /* MAP_SHARED: pages stay shared across fork */
+	unsigned prot; /* PROT_* */
+	bool shared;   /* MAP_SHARED: pages stay shared across fork */
 };
 
 struct mm {
@@ -41,32 +42,81 @@ long vm_map(struct mm *mm, uintptr_t addr, size_t len, unsigned prot,
 long vm_unmap(struct mm *mm, uintptr_t addr, size_t len);
 long vm_protect(struct mm *mm, uintptr_t addr, size_t len, unsigned prot);
 long vm_brk(struct mm *mm, uintptr_t brk);
+/* The area containing addr, or NULL; mm->lock held. */
+struct vma *vma_find(struct mm *mm, uintptr_t addr);
 /* Copy len bytes into a fresh mapping at addr in mm (exec's loader). */
 int vm_fill(struct mm *mm, uintptr_t addr, const void *src, size_t len);
 
+/* A signal disposition, laid out as Linux's rt_sigaction wants it. */
+struct k_sigaction {
+	uintptr_t handler; /* SIG_DFL 0, SIG_IGN 1, or a function */
+	unsigned long flags;
+	uintptr_t restorer;
+	uint64_t mask;
+};
+
+/* What a pending signal carries into its siginfo. */
+struct ksiginfo {
+	int code, pid, uid, status;
+	uintptr_t addr;
+};
+
 struct proc {
 	int pid;
+	struct list all_link; /* in the list of every process */
 	struct proc *parent;
 	struct list children, sibling;
 	struct mm *mm;
 	struct list threads; /* its threads' proc_link */
 	unsigned nthreads;
-	bool zombie;         /* every thread has exited */
-	int status;          /* wait status once a zombie */
+	bool zombie;           /* every thread has exited */
+	int status;            /* wait status once a zombie */
+	volatile bool exiting; /* exit_group or a fatal signal: all must go */
+	int exit_status;       /* the status they go with */
+	volatile bool vfork_done;            /* a vfork parent may continue */
+	struct thread *volatile exec_thread; /* ending the others to exec */
 	struct waitq child_wq; /* wait4 sleeps here for a child to change */
+	volatile unsigned child_events; /* bumped when a child changes */
+	struct spinlock sig_lock;       /* guards the signal state below */
+	struct k_sigaction act[NSIG];
+	uint64_t pending; /* process-directed signals */
+	struct ksiginfo info[NSIG];
+	uint8_t queued[NSIG];  /* instances of pending real-time signals */
+	volatile bool stopped; /* by a stop signal, until SIGCONT */
+	int stop_sig;
+	int report; /* for wait4: 1 stopped, 2 continued */
+	struct waitq stop_wq;
 	unsigned uid, gid;
+	int nice;
+	uint64_t rlim[16][2]; /* resource limits: soft, hard */
+	struct timer alarm;   /* ITIMER_REAL */
+	uint64_t alarm_interval;
 	char name[16];
 };
 
 /* proc/proc.c */
+void rlimit_defaults(struct proc *p);
 extern struct mutex proc_lock;
 struct proc *current_proc(void);
 /* Start the first process from path in the initrd; returns only on error. */
 int proc_start_init(const char *path, const char *const argv[]);
-/* Turn the current thread into a user thread of p. */
-NORETURN void proc_exit(int status);
+/* End every thread of p with wait status `status` (exit_group, fatal
+ * signals): each leaves at its next return towards user mode. */
+void proc_kill(struct proc *p, int status);
 
-/* proc/uaccess.c: checked copies between kernel and user memory. */
+/* proc/signal.c */
+/* Send sig to p (a thread of it that does not block it), or to thread t
+ * alone when t is given. Returns 0. */
+int signal_send(struct proc *p, struct thread *t, int sig,
+		const struct ksiginfo *info);
+struct proc *proc_find(int pid);
+void proc_register(struct proc *p);
+/* Every process (struct proc.all_link); proc_lock held. */
+struct list *proc_list(void);
+
+/* proc/uaccess.c: checked copies between kernel and user memory.
+ * user_range: whether [p, p+n) lies in the user half (no wrap). */
+bool user_range(const void *p, size_t n);
 int copy_from_user(void *dst, const void *usrc, size_t n);
 int copy_to_user(void *udst, const void *src, size_t n);
 /* Copy a NUL-terminated string of at most size-1 bytes: its length, or

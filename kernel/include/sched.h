@@ -21,10 +21,11 @@
 #define AFFINITY_ALL (~0ULL)
 
 enum thread_state {
-	THREAD_RUNNING, /* on a CPU (current there), or about to be */
-	THREAD_READY,   /* in a run queue */
-	THREAD_BLOCKED, /* waiting for a wake-up */
-	THREAD_DEAD,    /* exited; its stack may still be in use until done */
+	THREAD_RUNNING,   /* on a CPU (current there), or about to be */
+	THREAD_READY,     /* in a run queue */
+	THREAD_BLOCKED,   /* waiting for a wake-up */
+	THREAD_DEAD,      /* exited; its stack may still be in use until done */
+	THREAD_MIGRATING, /* switching out of a CPU its affinity now excludes */
 };
 
 struct waitq {
@@ -47,8 +48,22 @@ struct thread {
 	void (*fn)(void *);
 	void *arg;
 	volatile bool done; /* dead and off its stack: may be freed */
+	bool detached;      /* freed by the reaper, not by thread_join */
 	struct waitq exit_wq;
 	char name[16];
+	struct proc *proc;     /* NULL for a kernel thread */
+	struct list proc_link; /* in proc->threads */
+	int tid;
+	uintptr_t clear_child_tid; /* user address zeroed and woken at exit */
+	uintptr_t set_child_tid;   /* user address given its tid at start */
+	uintptr_t robust_list;     /* set_robust_list's head, kept for musl */
+	volatile bool interrupt; /* a signal or kill ends interruptible waits */
+	uint64_t sig_blocked, sig_pending; /* thread-directed signals */
+	uint64_t sig_saved; /* mask to restore after rt_sigsuspend */
+	bool sig_restore;
+	int fault_code; /* si_code and si_addr of a fault's signal */
+	uintptr_t fault_addr;
+	uintptr_t alt_sp, alt_size; /* sigaltstack; alt_size 0: disabled */
 };
 
 /* Per-CPU scheduler state (a member of struct cpu). */
@@ -75,10 +90,23 @@ NORETURN void sched_idle(void);
  */
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg,
 			     unsigned prio, uint64_t affinity);
+/* thread_create in two steps, to finish setting the thread up between. */
+struct thread *thread_alloc(const char *name, void (*fn)(void *), void *arg,
+			    unsigned prio, uint64_t affinity);
+void thread_start(struct thread *t);
+/* Free a thread that never ran (thread_alloc without thread_start). */
+void thread_free(struct thread *t);
 NORETURN void thread_exit(void);
+/* Start the reaper, which frees detached threads once they are dead. */
+void reaper_init(void);
 void thread_join(struct thread *t);
 struct thread *current_thread(void);
 void thread_set_priority(struct thread *t, unsigned prio);
+/* Restrict t to the CPUs in affinity (0 or -EINVAL if none is online);
+ * it moves at once if it is running or queued elsewhere. */
+int thread_set_affinity(struct thread *t, uint64_t affinity);
+/* The CPUs that run the scheduler. */
+uint64_t sched_online_mask(void);
 
 /* Give up the CPU: to a higher or equal priority thread, if any. */
 void sched_yield(void);
@@ -109,8 +137,14 @@ void waitq_wake_one(struct waitq *wq);
 void waitq_set_and_wake(struct waitq *wq, volatile bool *flag);
 bool wait_until(struct waitq *wq, bool (*cond)(void *), void *arg,
 		uint64_t deadline);
+/* The same, ended early by a signal or kill (t->interrupt): 1 when cond
+ * holds, 0 when the deadline passed, -EINTR when interrupted. */
+int wait_intr(struct waitq *wq, bool (*cond)(void *), void *arg,
+	      uint64_t deadline);
 /* Sleep until the clock passes deadline (never earlier). */
 void sleep_until(uint64_t deadline);
+/* The same, ended early (-EINTR) by a signal or kill; else 0. */
+int sleep_intr(uint64_t deadline);
 
 /* Sleeping mutexes (not for interrupt context). */
 struct mutex {

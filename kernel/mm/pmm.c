@@ -18,6 +18,7 @@ struct pmm_range {
 	size_t nfree;     /* pages free now */
 	size_t hint;      /* page where the next search starts */
 	uint64_t *bitmap; /* bit i set: page i in use */
+	uint16_t *refs;   /* references to page i (copy-on-write sharing) */
 };
 
 static struct pmm_range ranges[RANGE_MAX];
@@ -83,10 +84,12 @@ BOOT_CODE void pmm_init(const struct range_list *free)
 		r->base = free->r[i].base;
 		r->npages = (free->r[i].end - r->base) / PAGE_SIZE;
 		words = (r->npages + 63) / 64;
-		r->nbitmap = ALIGN_UP(words * 8, PAGE_SIZE) / PAGE_SIZE;
+		r->nbitmap =
+		    ALIGN_UP(words * 8 + r->npages * 2, PAGE_SIZE) / PAGE_SIZE;
 		if (r->nbitmap >= r->npages)
 			continue; /* no room for a page besides its bitmap */
 		r->bitmap = phys_to_virt(r->base);
+		r->refs = (uint16_t *)(r->bitmap + words);
 		memset(r->bitmap, 0, words * 8);
 		r->nfree = r->npages;
 		mark_pages(r, 0, r->nbitmap, true);
@@ -108,6 +111,8 @@ static uint64_t take_run(struct pmm_range *r, size_t npages, size_t align)
 	if (i == r->npages)
 		return 0;
 	mark_pages(r, i, npages, true);
+	for (size_t p = i; p < i + npages; p++)
+		r->refs[p] = 1;
 	r->hint = i + npages;
 	return r->base + i * PAGE_SIZE;
 }
@@ -183,4 +188,51 @@ size_t pmm_free_pages(void)
 size_t pmm_total_pages(void)
 {
 	return total_pages;
+}
+
+/* The range and index of an allocated page; panics on any other. Called
+ * with pmm_lock held. */
+static struct pmm_range *page_of(uint64_t pa, size_t *index)
+{
+	struct pmm_range *r = range_of(pa, 1);
+
+	if (!r || pa % PAGE_SIZE || !page_used(r, (pa - r->base) / PAGE_SIZE))
+		panic("pmm: page %#lx is not allocated", (unsigned long)pa);
+	*index = (pa - r->base) / PAGE_SIZE;
+	return r;
+}
+
+void pmm_ref(uint64_t pa)
+{
+	size_t i;
+
+	spin_lock(&pmm_lock);
+	struct pmm_range *r = page_of(pa, &i);
+	if (r->refs[i] == UINT16_MAX)
+		panic("pmm: page %#lx has too many references",
+		      (unsigned long)pa);
+	r->refs[i]++;
+	spin_unlock(&pmm_lock);
+}
+
+void pmm_unref(uint64_t pa)
+{
+	size_t i;
+
+	spin_lock(&pmm_lock);
+	struct pmm_range *r = page_of(pa, &i);
+	if (--r->refs[i] == 0)
+		mark_pages(r, i, 1, false);
+	spin_unlock(&pmm_lock);
+}
+
+unsigned pmm_refs(uint64_t pa)
+{
+	size_t i;
+	unsigned n;
+
+	spin_lock(&pmm_lock);
+	n = page_of(pa, &i)->refs[i];
+	spin_unlock(&pmm_lock);
+	return n;
 }

@@ -11,9 +11,12 @@
 #include "cpu.h"
 #include "mm.h"
 #include "sched.h"
+#include <lux/errno.h>
 
 static volatile uint64_t online_mask; /* CPUs that run the scheduler */
 static volatile uint64_t idle_mask;   /* CPUs halted with nothing to do */
+static struct waitq reaper_wq;        /* the reaper: frees dead detached */
+static struct list reaper_list;       /* threads queued here */
 
 static struct sched_cpu *sched_of(unsigned cpu)
 {
@@ -190,8 +193,18 @@ static struct thread *steal(unsigned self)
 static void finish_switch(struct thread *prev)
 {
 	spin_release(&this_cpu()->sched.lock);
+	if (prev->state == THREAD_MIGRATING) {
+		prev->state = THREAD_BLOCKED;
+		sched_wake(prev);
+	}
 	if (prev->state == THREAD_DEAD)
 		waitq_set_and_wake(&prev->exit_wq, &prev->done);
+	if (prev->state == THREAD_DEAD && prev->detached) {
+		spin_lock(&reaper_wq.lock);
+		list_push_back(&reaper_list, &prev->rq.link);
+		spin_unlock(&reaper_wq.lock);
+		waitq_wake_all(&reaper_wq);
+	}
 }
 
 /*
@@ -219,7 +232,10 @@ static void __schedule(bool preempt)
 		bool early = preempt && now < prev->slice_end;
 		prev->state = THREAD_READY;
 		prev->slice_left = early ? prev->slice_end - now : 0;
-		runq_push(&s->runq, &prev->rq, early);
+		if (prev->rq.affinity >> c->id & 1)
+			runq_push(&s->runq, &prev->rq, early);
+		else /* no longer allowed here: finish_switch moves it */
+			prev->state = THREAD_MIGRATING;
 	}
 	s->need_resched = false;
 	e = runq_pop(&s->runq);
@@ -270,8 +286,8 @@ NORETURN void thread_entry(struct arch_context *prev)
 	thread_exit();
 }
 
-struct thread *thread_create(const char *name, void (*fn)(void *), void *arg,
-			     unsigned prio, uint64_t affinity)
+struct thread *thread_alloc(const char *name, void (*fn)(void *), void *arg,
+			    unsigned prio, uint64_t affinity)
 {
 	struct thread *t;
 
@@ -293,7 +309,22 @@ struct thread *thread_create(const char *name, void (*fn)(void *), void *arg,
 	strlcpy(t->name, name, sizeof(t->name));
 	t->cpu = __builtin_ctzll(affinity & online_mask);
 	t->state = THREAD_BLOCKED;
+	list_init(&t->proc_link);
+	return t;
+}
+
+void thread_start(struct thread *t)
+{
 	sched_wake(t);
+}
+
+struct thread *thread_create(const char *name, void (*fn)(void *), void *arg,
+			     unsigned prio, uint64_t affinity)
+{
+	struct thread *t = thread_alloc(name, fn, arg, prio, affinity);
+
+	if (t)
+		thread_start(t);
 	return t;
 }
 
@@ -310,13 +341,82 @@ static bool thread_done(void *t)
 	return ((struct thread *)t)->done;
 }
 
+void thread_free(struct thread *t)
+{
+	spin_lock(&t->exit_wq.lock); /* its last waker has let go */
+	spin_unlock(&t->exit_wq.lock);
+	arch_thread_free(&t->ctx);
+	kstack_free(t->kstack);
+	kfree(t);
+}
+
 void thread_join(struct thread *t)
 {
 	wait_until(&t->exit_wq, thread_done, t, 0);
-	spin_lock(&t->exit_wq.lock); /* its last waker has let go */
-	spin_unlock(&t->exit_wq.lock);
-	kstack_free(t->kstack);
-	kfree(t);
+	thread_free(t);
+}
+
+/* Detached threads (user threads) are freed there once dead. */
+static bool reaper_has_work(void *unused)
+{
+	(void)unused;
+	return !list_empty(&reaper_list);
+}
+
+static void reaper(void *unused)
+{
+	for (;;) {
+		struct list *it;
+		wait_until(&reaper_wq, reaper_has_work, unused, 0);
+		spin_lock(&reaper_wq.lock);
+		it = list_pop_front(&reaper_list);
+		spin_unlock(&reaper_wq.lock);
+		if (it) {
+			struct thread *t =
+			    container_of(it, struct thread, rq.link);
+			wait_until(&t->exit_wq, thread_done, t, 0);
+			thread_free(t);
+		}
+	}
+}
+
+void reaper_init(void)
+{
+	waitq_init(&reaper_wq);
+	list_init(&reaper_list);
+	if (!thread_create("reaper", reaper, NULL, PRIO_DEFAULT, AFFINITY_ALL))
+		panic("cannot start the reaper");
+}
+
+uint64_t sched_online_mask(void)
+{
+	return online_mask;
+}
+
+int thread_set_affinity(struct thread *t, uint64_t affinity)
+{
+	struct sched_cpu *s;
+	bool requeue = false;
+
+	if (!(affinity &= online_mask))
+		return -EINVAL;
+	s = lock_thread(t);
+	t->rq.affinity = affinity;
+	if (!(affinity >> t->cpu & 1)) {
+		if (t->state == THREAD_READY && !list_empty(&t->rq.link)) {
+			runq_remove(&s->runq, &t->rq);
+			t->state = THREAD_BLOCKED; /* and placed anew below */
+			requeue = true;
+		} else if (t->state == THREAD_RUNNING) {
+			s->need_resched = true; /* it moves at its switch */
+			if (t->cpu != this_cpu()->id)
+				arch_send_resched(t->cpu);
+		}
+	}
+	spin_unlock(&s->lock);
+	if (requeue)
+		sched_wake(t);
+	return 0;
 }
 
 void thread_set_priority(struct thread *t, unsigned prio)

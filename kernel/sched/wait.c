@@ -6,6 +6,7 @@
  * changes the condition before it wakes the queue.
  */
 #include "sched.h"
+#include <lux/errno.h>
 
 struct waiter {
 	struct list link;
@@ -54,12 +55,13 @@ static void wake_sleeper(struct timer *t)
 	sched_wake(container_of(t, struct thread, timer));
 }
 
-bool wait_until(struct waitq *wq, bool (*cond)(void *), void *arg,
-		uint64_t deadline)
+static int wait(struct waitq *wq, bool (*cond)(void *), void *arg,
+		uint64_t deadline, bool intr)
 {
 	struct thread *self = current_thread();
 	struct waiter w = {.thread = self};
-	bool ok, timer = false;
+	bool timer = false;
+	int ok;
 
 	list_init(&w.link);
 	for (;;) {
@@ -71,6 +73,10 @@ bool wait_until(struct waitq *wq, bool (*cond)(void *), void *arg,
 		if ((ok = cond(arg)) ||
 		    (deadline && arch_clock_ns() >= deadline))
 			break;
+		if (intr && self->interrupt) {
+			ok = -EINTR;
+			break;
+		}
 		if (deadline && !timer) {
 			timer_start(&self->timer, deadline, wake_sleeper);
 			timer = true;
@@ -86,6 +92,18 @@ bool wait_until(struct waitq *wq, bool (*cond)(void *), void *arg,
 	return ok;
 }
 
+bool wait_until(struct waitq *wq, bool (*cond)(void *), void *arg,
+		uint64_t deadline)
+{
+	return wait(wq, cond, arg, deadline, false) > 0;
+}
+
+int wait_intr(struct waitq *wq, bool (*cond)(void *), void *arg,
+	      uint64_t deadline)
+{
+	return wait(wq, cond, arg, deadline, true);
+}
+
 static bool never(void *unused)
 {
 	(void)unused;
@@ -99,6 +117,17 @@ void sleep_until(uint64_t deadline)
 	waitq_init(&wq);
 	while (arch_clock_ns() < deadline)
 		wait_until(&wq, never, NULL, deadline);
+}
+
+int sleep_intr(uint64_t deadline)
+{
+	struct waitq wq;
+
+	waitq_init(&wq);
+	while (arch_clock_ns() < deadline)
+		if (wait_intr(&wq, never, NULL, deadline) < 0)
+			return -EINTR;
+	return 0;
 }
 
 void mutex_init(struct mutex *m)

@@ -22,9 +22,11 @@ static unsigned char *given; /* per page of the arena: handed out now */
 
 /* Pages a range of npages keeps for its own bitmap, computed here apart
  * from the allocator: one bit a page, whole 64-bit words, whole pages. */
+/* Pages at the start of a range that hold its bitmap (a bit a page) and
+ * its reference counts (16 bits a page). */
 static size_t bitmap_pages(size_t npages)
 {
-	size_t bytes = (npages + 63) / 64 * 8;
+	size_t bytes = (npages + 63) / 64 * 8 + npages * 2;
 
 	return (bytes + PAGE_SIZE - 1) / PAGE_SIZE;
 }
@@ -133,11 +135,12 @@ static void test_every_page_once(void **state)
 {
 	(void)state;
 	/* From address 0; one page (no room for more than its bitmap); two
-	 * pages (one usable); 32 MiB. */
+	 * pages (one usable); 32 MiB (8192 pages: 1 KiB of bitmap and 16 KiB
+	 * of reference counts take 5 pages). */
 	INIT_LAYOUT(0, 64 * KiB, MiB, MiB + 4 * KiB, 2 * MiB, 2 * MiB + 8 * KiB,
 		    16 * MiB, 48 * MiB);
-	assert_int_equal(pmm_total_pages(), 15 + 0 + 1 + 8191);
-	assert_int_equal(alloc_all(true), 15 + 1 + 8191);
+	assert_int_equal(pmm_total_pages(), 15 + 0 + 1 + 8187);
+	assert_int_equal(alloc_all(true), 15 + 1 + 8187);
 	free_all(true);
 	/* All of it comes back, and can be had again. */
 	assert_int_equal(alloc_all(true), pmm_total_pages());
@@ -192,16 +195,48 @@ static void test_search_wraps(void **state)
 	check_locks();
 }
 
+static void unref_page(void *pa)
+{
+	pmm_unref(*(uint64_t *)pa);
+}
+
+/* Copy-on-write sharing: a page lives while it has references. */
+static void test_refcounts(void **state)
+{
+	(void)state;
+	INIT_LAYOUT(0x100000, 0x200000);
+	size_t before = pmm_free_pages();
+	uint64_t pa = pmm_alloc();
+
+	assert_int_equal(pmm_refs(pa), 1);
+	pmm_ref(pa);
+	pmm_ref(pa);
+	assert_int_equal(pmm_refs(pa), 3);
+	pmm_unref(pa);
+	pmm_unref(pa);
+	assert_int_equal(pmm_free_pages(), before - 1);
+	assert_int_equal(pmm_refs(pa), 1);
+	pmm_unref(pa);
+	assert_int_equal(pmm_free_pages(), before);
+	/* a page allocated again starts with one reference */
+	uint64_t again = pmm_alloc_contig(1, 1);
+	assert_int_equal(pmm_refs(again), 1);
+	pmm_free(again);
+	/* unreferencing a free page is a broken invariant */
+	assert_non_null(host_panic_message(unref_page, &pa));
+}
+
 static void test_bitmap_pages_never_given(void **state)
 {
 	(void)state;
-	/* 51200 pages need a bitmap of 6400 bytes: two pages. */
+	/* 51200 pages need a bitmap of 6400 bytes and reference counts of
+	 * 102400: 27 pages. */
 	INIT_LAYOUT(256 * MiB, 456 * MiB);
-	assert_int_equal(pmm_total_pages(), 51200 - 2);
-	assert_int_equal(alloc_all(false), 51198);
+	assert_int_equal(pmm_total_pages(), 51200 - 27);
+	assert_int_equal(alloc_all(false), 51173);
 	/* record() refused the bitmap pages; look at them once more. */
 	assert_int_equal(given[256 * MiB / PAGE_SIZE], 0);
-	assert_int_equal(given[256 * MiB / PAGE_SIZE + 1], 0);
+	assert_int_equal(given[256 * MiB / PAGE_SIZE + 26], 0);
 	free_all(false);
 	check_locks();
 }
@@ -233,7 +268,7 @@ static void test_contig(void **state)
 	free_all(false);
 	/* Exactly all of memory, once. */
 	pa[0] = pmm_alloc_contig(pmm_total_pages(), 1);
-	assert_int_equal(pa[0], 0x3000 + PAGE_SIZE);
+	assert_int_equal(pa[0], 0x3000 + 2 * PAGE_SIZE); /* after the bitmap */
 	assert_int_equal(pmm_alloc_contig(1, 1), 0);
 	pmm_free_contig(pa[0], pmm_total_pages());
 	assert_int_equal(pmm_alloc_contig(pmm_total_pages() + 1, 1), 0);
@@ -362,7 +397,7 @@ static void test_child_sees_no_panic(void **state)
 
 /*
  * A machine with 8 GiB in three ranges around the usual holes. Only the
- * bitmaps (about 260 KiB) are touched in the arena.
+ * bitmaps and reference counts (about 4.3 MiB) are touched in the arena.
  */
 static void test_sparse_8gib(void **state)
 {
@@ -373,7 +408,7 @@ static void test_sparse_8gib(void **state)
 	INIT_LAYOUT(0x1000, 0x9f000, 0x100000, 0xc0000000, 0x100000000,
 		    0x240000000);
 	total =
-	    (0x9e000 + 0xbff00000 + 0x140000000ULL) / PAGE_SIZE - 1 - 24 - 40;
+	    (0x9e000 + 0xbff00000 + 0x140000000ULL) / PAGE_SIZE - 1 - 408 - 680;
 	assert_int_equal(pmm_total_pages(), total);
 	assert_int_equal(alloc_all(false), total);
 	free_all(false);
@@ -387,7 +422,7 @@ static void test_sparse_8gib(void **state)
 	assert_int_equal(
 	    pmm_alloc_contig(4 * GiB / PAGE_SIZE, 4 * GiB / PAGE_SIZE), 0);
 	pa = pmm_alloc_contig(4 * GiB / PAGE_SIZE, 1);
-	assert_int_equal(pa, 0x100000000 + 40 * PAGE_SIZE);
+	assert_int_equal(pa, 0x100000000 + 680 * PAGE_SIZE);
 	record(pa, 4 * GiB / PAGE_SIZE);
 	free_all(false);
 	check_locks();
@@ -415,6 +450,7 @@ int main(void)
 	    cmocka_unit_test(test_free_and_reuse),
 	    cmocka_unit_test(test_search_wraps),
 	    cmocka_unit_test(test_bitmap_pages_never_given),
+	    cmocka_unit_test(test_refcounts),
 	    cmocka_unit_test(test_contig),
 	    cmocka_unit_test(test_contig_fragmented),
 	    cmocka_unit_test(test_contig_bad_args_panic),

@@ -180,3 +180,35 @@ void arch_stop_others(void)
 	if (lapic)
 		lapic_send_ipi(0, 0xc0000 | 0x400); /* NMI to all but self */
 }
+
+static unsigned cmos(unsigned reg)
+{
+	outb(0x70, reg);
+	return inb(0x71);
+}
+
+/* The CMOS real-time clock (UTC assumed), read twice until it agrees. */
+uint64_t arch_rtc_seconds(void)
+{
+	unsigned t[6], u[6], regs[6] = {0x00, 0x02, 0x04, 0x07, 0x08, 0x09};
+	bool bcd = !(cmos(0x0b) & 4);
+
+	do {
+		while (cmos(0x0a) & 0x80) /* update in progress: < 2 ms */
+			arch_cpu_relax();
+		for (int i = 0; i < 6; i++)
+			t[i] = cmos(regs[i]);
+		for (int i = 0; i < 6; i++)
+			u[i] = cmos(regs[i]);
+	} while (memcmp(t, u, sizeof(t)));
+	for (int i = 0; bcd && i < 6; i++)
+		t[i] = (t[i] & 15) + (t[i] >> 4) * 10;
+	/* days since 1970 from the civil date (years 2000-2099) */
+	unsigned y = 2000 + t[5], m = t[4], d = t[3];
+	y -= m <= 2;
+	uint64_t era = y / 400, yoe = y - era * 400;
+	uint64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	uint64_t days =
+	    era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+	return days * 86400 + t[2] * 3600 + t[1] * 60 + t[0];
+}

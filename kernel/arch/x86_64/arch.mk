@@ -4,6 +4,7 @@ KARCH_CFLAGS := --target=x86_64-unknown-none-elf -mcmodel=kernel \
 	-mgeneral-regs-only -fno-pic -fno-pie
 KARCH_LDFLAGS := -z max-page-size=4096 -z norelro --no-pie
 KARCH_LDSCRIPT := kernel/arch/x86_64/kernel.ld
+SYSCALL_HEADER := /usr/include/x86_64-linux-gnu/asm/unistd_64.h
 
 QEMU := qemu-system-x86_64
 # TCG by default; ACCEL=kvm (if you trust your KVM) is allowed, never needed.

@@ -68,6 +68,7 @@ void cpu_load(struct cpu *c)
 		wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
 	write_cr4(read_cr4() | CR4_PGE | (cpu_has_smep ? CR4_SMEP : 0) |
 		  (cpu_has_smap ? CR4_SMAP : 0));
+	user_cpu_init();
 }
 
 BOOT_CODE void arch_cpu_init(void)
@@ -123,17 +124,4 @@ bool arch_irq_enabled(void)
 uintptr_t arch_frame_pointer(void)
 {
 	return (uintptr_t)__builtin_frame_address(0);
-}
-
-void arch_thread_init(struct arch_context *ctx, uintptr_t stack_top)
-{
-	extern char thread_trampoline[];
-	uint64_t *sp = (uint64_t *)ALIGN_DOWN(stack_top, 16) - 3;
-
-	sp[0] = (uintptr_t)thread_trampoline;
-	sp[1] = sp[2] = 0; /* so thread_entry starts 16-byte aligned */
-	sp -= 6; /* r15 r14 r13 r12 rbx rbp: all zero, ending backtraces */
-	memset(sp, 0, 6 * sizeof(*sp));
-	ctx->sp = (uintptr_t)sp;
-	ctx->kstack_top = stack_top;
 }

@@ -25,3 +25,18 @@ void arch_console_putc(char c)
 		;
 	outb(COM1, (uint8_t)c);
 }
+
+/* Received bytes interrupt the boot CPU (ISA IRQ 4) and go to the
+ * portable console. */
+void arch_console_input_enable(void)
+{
+	ioapic_route(4, VEC_IRQ_BASE + 4, cpus[0].arch.apic_id);
+	outb(COM1 + 4, 0x0b); /* DTR, RTS, OUT2: lets the UART interrupt */
+	outb(COM1 + 1, 0x01); /* interrupt on received data */
+}
+
+void serial_interrupt(void)
+{
+	while (inb(COM1 + 5) & 1)
+		console_input((char)inb(COM1));
+}

@@ -4,9 +4,9 @@
  * struct arch_context holds the stack pointer.
  */
 	.text
-	/* struct arch_context *arch_switch(from %rdi, to %rsi) */
-	.globl arch_switch
-arch_switch:
+	/* struct arch_context *switch_stacks(from %rdi, to %rsi) */
+	.globl switch_stacks
+switch_stacks:
 	pushq %rbp
 	pushq %rbx
 	pushq %r12

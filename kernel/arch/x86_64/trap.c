@@ -97,6 +97,12 @@ void trap_dispatch(struct trap_frame *f)
 		kprintf("lux: unexpected NMI on CPU %u\n", this_cpu()->id);
 		return;
 	}
+	if (f->vector < 32 && (f->cs & 3)) {
+		user_exception(f);
+		return;
+	}
+	if (f->vector == 14 && kernel_page_fault(f))
+		return;
 	if (f->vector < 32)
 		fault_report(f);
 	if (f->vector == VEC_SPURIOUS)
@@ -105,6 +111,8 @@ void trap_dispatch(struct trap_frame *f)
 		timer_interrupt();
 	else if (f->vector == VEC_TLB)
 		tlb_shootdown_interrupt();
+	else if (f->vector == VEC_IRQ_BASE + 4)
+		serial_interrupt();
 	else if (f->vector != VEC_RESCHED)
 		kprintf("lux: unexpected interrupt %lu on CPU %u\n", f->vector,
 			this_cpu()->id);

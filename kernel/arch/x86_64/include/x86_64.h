@@ -67,6 +67,7 @@ void timer_calibrate(void);
 
 /* serial.c */
 void serial_init(void);
+void serial_interrupt(void);
 
 /* Flush va from the TLB of every other online CPU and wait until done. */
 void tlb_shootdown(uintptr_t va);

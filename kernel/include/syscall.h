@@ -1,0 +1,85 @@
+/*
+ * syscall.h - the handlers of the system-call table (kernel/sys/syscall.c).
+ * Each takes the call's arguments as longs and returns a value or a
+ * negative errno, as Linux's calls do.
+ */
+#pragma once
+
+long sys_read(long fd, long buf, long len);
+long sys_write(long fd, long buf, long len);
+long sys_writev(long fd, long iov, long iovcnt);
+long sys_exit(long code);
+long sys_exit_group(long code);
+long sys_wait4(long pid, long status, long options, long rusage);
+long sys_execve(long path, long argv, long envp);
+long sys_getpid(void);
+long sys_getppid(void);
+long sys_gettid(void);
+long sys_getuid(void);
+long sys_geteuid(void);
+long sys_getgid(void);
+long sys_getegid(void);
+long sys_set_tid_address(long tidptr);
+long sys_set_robust_list(long head, long len);
+long sys_uname(long buf);
+long sys_getrandom(long buf, long len, long flags);
+long sys_prlimit64(long pid, long resource, long new, long old);
+long sys_sched_yield(void);
+long sys_brk(long brk);
+long sys_mmap(long addr, long len, long prot, long flags, long fd, long off);
+long sys_munmap(long addr, long len);
+long sys_mprotect(long addr, long len, long prot);
+long sys_madvise(long addr, long len, long advice);
+long sys_clock_gettime(long clock, long ts);
+long sys_gettimeofday(long tv, long tz);
+long sys_nanosleep(long req, long rem);
+long sys_clock_nanosleep(long clock, long flags, long req, long rem);
+long sys_futex(long uaddr, long op, long val, long timeout, long uaddr2,
+	       long val3);
+long sys_arch_prctl(long code, long addr);
+long sys_rt_sigaction(long sig, long act, long oact, long size);
+long sys_rt_sigprocmask(long how, long set, long oset, long size);
+long sys_rt_sigpending(long set, long size);
+long sys_rt_sigsuspend(long set, long size);
+long sys_rt_sigreturn(void);
+long sys_sigaltstack(long ss, long oss);
+long sys_pause(void);
+long sys_kill(long pid, long sig);
+long sys_tgkill(long tgid, long tid, long sig);
+long sys_tkill(long tid, long sig);
+long sys_waitid(long type, long id, long info, long options, long rusage);
+long sys_ioctl(long fd, long cmd, long arg);
+long sys_sched_setaffinity(long tid, long len, long mask);
+long sys_sched_getaffinity(long tid, long len, long mask);
+long sys_setpriority(long which, long who, long nice);
+long sys_getpriority(long which, long who);
+long sys_prctl(long option, long arg);
+long sys_getrlimit(long resource, long old);
+long sys_setuid(long uid);
+long sys_setgid(long gid);
+long sys_getresuid(long r, long e, long s);
+long sys_getresgid(long r, long e, long s);
+long sys_getgroups(long size, long list);
+long sys_clock_getres(long clock, long ts);
+long sys_time(long t);
+long sys_getcpu(long cpu, long node);
+long sys_setitimer(long which, long new, long old);
+long sys_getitimer(long which, long old);
+long sys_alarm(long seconds);
+long sys_getcwd(long buf, long size);
+uint64_t alarm_cancel(struct proc *p);
+long sys_clone(long flags, long sp, long ptid, long ctid, long tls);
+long sys_fork(void);
+long sys_vfork(void);
+
+/* Shared by the handlers. */
+long do_clone(unsigned long flags, uintptr_t sp, int *ptid, int *ctid,
+	      uintptr_t tls);
+void random_bytes(void *buf, size_t n);
+void console_write(const char *s, size_t n);
+void console_init(void);
+long console_read(char *buf, size_t n);
+int futex_wake(void *uaddr, int n);
+NORETURN void thread_exit_user(int status);
+void time_init(void);
+void futex_init(void);

@@ -1,0 +1,430 @@
+/*
+ * vm.c - user address spaces: areas (VMAs), demand-zero pages, copy on
+ * write after fork, and the mmap/munmap/mprotect/brk operations. Only
+ * anonymous memory so far; file mappings arrive with the file servers.
+ *
+ * A private page shared after fork is mapped read-only in both
+ * processes; the first write copies it unless its reference count shows
+ * that nobody else holds it. MAP_SHARED areas are populated when created,
+ * so fork can simply map the same pages in the child.
+ */
+#include "mm.h"
+#include "proc.h"
+#include "syscall.h"
+#include <lux/errno.h>
+#include <lux/mman.h>
+
+#define MMAP_TOP (USER_TOP - 16 * GiB) /* room above for the stack */
+
+struct mm *mm_create(void)
+{
+	struct mm *mm = kzalloc(sizeof(*mm));
+
+	if (!mm || arch_as_create(&mm->as) < 0) {
+		kfree(mm);
+		return NULL;
+	}
+	list_init(&mm->vmas);
+	mutex_init(&mm->lock);
+	mm->refs = 1;
+	return mm;
+}
+
+static struct vma *vma_of(struct list *it)
+{
+	return container_of(it, struct vma, link);
+}
+
+struct vma *vma_find(struct mm *mm, uintptr_t addr)
+{
+	struct list *it;
+
+	list_for_each(it,
+		      &mm->vmas) if (vma_of(it)->start <= addr &&
+				     addr < vma_of(it)->end) return vma_of(it);
+	return NULL;
+}
+
+/* Insert a new area, keeping the list sorted; NULL if out of memory. */
+static struct vma *vma_insert(struct mm *mm, uintptr_t start, uintptr_t end,
+			      unsigned prot, bool shared)
+{
+	struct vma *v = kzalloc(sizeof(*v));
+	struct list *it;
+
+	if (!v)
+		return NULL;
+	*v = (struct vma){
+	    .start = start, .end = end, .prot = prot, .shared = shared};
+	list_for_each(it, &mm->vmas) if (vma_of(it)->start > start) break;
+	list_insert(&v->link, it->prev, it);
+	return v;
+}
+
+/* Split v at addr (inside it) so that no area straddles addr. */
+static int vma_split(struct mm *mm, uintptr_t addr)
+{
+	struct vma *v = vma_find(mm, addr), *n;
+
+	if (!v || v->start == addr)
+		return 0;
+	if (!(n = vma_insert(mm, addr, v->end, v->prot, v->shared)))
+		return -ENOMEM;
+	v->end = addr;
+	return 0;
+}
+
+static void unmap_page(void *arg, uintptr_t va, uint64_t pa, unsigned prot)
+{
+	(void)prot;
+	arch_umap(arg, va, 0, PROT_NONE);
+	pmm_unref(pa);
+}
+
+/* Unmap [start, end) (page aligned) and drop its areas. */
+static int unmap_range(struct mm *mm, uintptr_t start, uintptr_t end)
+{
+	struct list *it, *next;
+
+	if (vma_split(mm, start) < 0 || vma_split(mm, end) < 0)
+		return -ENOMEM;
+	for (it = mm->vmas.next; it != &mm->vmas; it = next) {
+		next = it->next;
+		if (vma_of(it)->start >= start && vma_of(it)->end <= end) {
+			list_remove(it);
+			kfree(vma_of(it));
+		}
+	}
+	arch_ufor_each(&mm->as, start, end, unmap_page, &mm->as);
+	arch_as_flush(&mm->as);
+	return 0;
+}
+
+/* The highest free gap of len bytes ending at or below top, or 0. */
+static uintptr_t find_gap(struct mm *mm, size_t len, uintptr_t top)
+{
+	struct list *it;
+
+	for (it = mm->vmas.prev; it != &mm->vmas; it = it->prev) {
+		if (vma_of(it)->end <= top - len && top - len >= PAGE_SIZE)
+			return top - len;
+		top = MIN(top, vma_of(it)->start);
+	}
+	return top - len >= PAGE_SIZE && top >= len ? top - len : 0;
+}
+
+static bool range_free(struct mm *mm, uintptr_t start, uintptr_t end)
+{
+	struct list *it;
+
+	list_for_each(it, &mm->vmas) if (vma_of(it)->start < end &&
+					 vma_of(it)->end > start) return false;
+	return true;
+}
+
+/* Give every page of [start, end) a zeroed page now (MAP_SHARED). */
+static int populate(struct mm *mm, uintptr_t start, uintptr_t end,
+		    unsigned prot)
+{
+	for (uintptr_t va = start; va < end; va += PAGE_SIZE) {
+		uint64_t pa = pmm_alloc();
+		if (!pa)
+			return -ENOMEM;
+		memset(phys_to_virt(pa), 0, PAGE_SIZE);
+		if (arch_umap(&mm->as, va, pa, prot) < 0) {
+			pmm_unref(pa);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+long vm_map(struct mm *mm, uintptr_t addr, size_t len, unsigned prot,
+	    unsigned flags)
+{
+	bool shared = (flags & 3) == MAP_SHARED;
+	long r = 0;
+
+	if (!len || (addr & (PAGE_SIZE - 1)) || (flags & 3) == 0 ||
+	    (flags & 3) == 3 || prot > 7)
+		return -EINVAL;
+	if (len > USER_TOP)
+		return -ENOMEM;
+	if ((prot & PROT_WRITE) && (prot & PROT_EXEC))
+		return -EACCES; /* W^X: see docs/syscalls.md */
+	if (!(flags & MAP_ANONYMOUS))
+		return -EBADF; /* no descriptor can be mapped yet */
+	len = ALIGN_UP(len, PAGE_SIZE);
+	mutex_lock(&mm->lock);
+	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+		if (addr + len > USER_TOP || addr + len < addr)
+			r = -ENOMEM;
+		else if (addr < PAGE_SIZE)
+			r = -EPERM; /* page 0 stays unmapped */
+		else if (!range_free(mm, addr, addr + len))
+			r = (flags & MAP_FIXED)
+				? unmap_range(mm, addr, addr + len)
+				: -EEXIST;
+	} else if (!addr || addr + len > USER_TOP ||
+		   !range_free(mm, addr, addr + len)) {
+		addr = find_gap(mm, len, MMAP_TOP);
+		r = addr ? 0 : -ENOMEM;
+	}
+	if (r == 0 && !vma_insert(mm, addr, addr + len, prot, shared))
+		r = -ENOMEM;
+	if (r == 0 && shared && (r = populate(mm, addr, addr + len, prot)) < 0)
+		unmap_range(mm, addr, addr + len);
+	mutex_unlock(&mm->lock);
+	return r < 0 ? r : (long)addr;
+}
+
+long vm_unmap(struct mm *mm, uintptr_t addr, size_t len)
+{
+	long r;
+
+	if ((addr & (PAGE_SIZE - 1)) || !len || addr + len > USER_TOP ||
+	    addr + len < addr)
+		return -EINVAL;
+	mutex_lock(&mm->lock);
+	r = unmap_range(mm, addr, ALIGN_UP(addr + len, PAGE_SIZE));
+	mutex_unlock(&mm->lock);
+	return r;
+}
+
+struct reprotect {
+	struct arch_as *as;
+	unsigned prot;
+};
+
+static void reprotect_page(void *arg, uintptr_t va, uint64_t pa, unsigned old)
+{
+	struct reprotect *r = arg;
+	(void)old;
+	arch_umap(r->as, va, pa, r->prot);
+}
+
+/* Present pages of private areas lose write permission whatever the new
+ * protection: the next write fault decides between upgrading and
+ * copying. */
+long vm_protect(struct mm *mm, uintptr_t addr, size_t len, unsigned prot)
+{
+	uintptr_t end = ALIGN_UP(addr + len, PAGE_SIZE), va;
+	struct vma *v = NULL;
+	long r = 0;
+
+	if ((addr & (PAGE_SIZE - 1)) || end > USER_TOP || end < addr ||
+	    prot > 7)
+		return -EINVAL;
+	if ((prot & PROT_WRITE) && (prot & PROT_EXEC))
+		return -EACCES;
+	mutex_lock(&mm->lock);
+	for (va = addr; va < end && (v = vma_find(mm, va)); va = v->end)
+		;
+	if (va < end)
+		r = -ENOMEM; /* a hole in the range, as Linux says */
+	else if (vma_split(mm, addr) < 0 || vma_split(mm, end) < 0)
+		r = -ENOMEM;
+	for (va = addr; !r && va < end; va = v->end) {
+		v = vma_find(mm, va);
+		v->prot = prot;
+		struct reprotect rp = {&mm->as,
+				       v->shared ? prot : prot & ~PROT_WRITE};
+		arch_ufor_each(&mm->as, v->start, v->end, reprotect_page, &rp);
+	}
+	arch_as_flush(&mm->as);
+	mutex_unlock(&mm->lock);
+	return r;
+}
+
+long vm_brk(struct mm *mm, uintptr_t brk)
+{
+	uintptr_t old = ALIGN_UP(mm->brk, PAGE_SIZE);
+	uintptr_t new = ALIGN_UP(brk, PAGE_SIZE);
+
+	if (brk < mm->brk_start || brk >= MMAP_TOP)
+		return mm->brk;
+	if (new > old &&
+	    vm_map(mm, old, new - old, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE) < 0)
+		return mm->brk;
+	if (new < old)
+		vm_unmap(mm, new, old - new);
+	return mm->brk = brk;
+}
+
+/* Resolve a fault at addr for access (one PROT_* bit): a zero page where
+ * nothing is mapped yet, a private copy (or just write permission) where a
+ * write hits a page shared since fork. */
+static int fault_locked(struct mm *mm, uintptr_t addr, unsigned access)
+{
+	struct vma *v = vma_find(mm, addr);
+	uintptr_t va = ALIGN_DOWN(addr, PAGE_SIZE);
+	unsigned prot;
+	uint64_t pa, copy;
+
+	if (!v)
+		return -EFAULT;
+	if (!(v->prot & access))
+		return -EACCES;
+	pa = arch_ulookup(&mm->as, va, &prot);
+	if (pa && (prot & access))
+		return 0;               /* another thread got here first */
+	if (pa && access != PROT_WRITE) /* write stays off: copy on write */
+		return arch_umap(&mm->as, va, pa,
+				 v->shared ? v->prot : v->prot & ~PROT_WRITE);
+	if (pa && (v->shared || pmm_refs(pa) == 1))
+		return arch_umap(&mm->as, va, pa, v->prot);
+	if (!(copy = pmm_alloc()))
+		return -ENOMEM;
+	if (pa)
+		memcpy(phys_to_virt(copy), phys_to_virt(pa), PAGE_SIZE);
+	else
+		memset(phys_to_virt(copy), 0, PAGE_SIZE);
+	if (arch_umap(&mm->as, va, copy, v->prot) < 0) {
+		pmm_unref(copy);
+		return -ENOMEM;
+	}
+	if (pa)
+		pmm_unref(pa);
+	return 0;
+}
+
+int vm_fault(uintptr_t addr, unsigned access)
+{
+	struct proc *p = current_proc();
+	int r;
+
+	if (!p || addr >= USER_TOP)
+		return -EFAULT;
+	mutex_lock(&p->mm->lock);
+	r = fault_locked(p->mm, addr, access);
+	mutex_unlock(&p->mm->lock);
+	return r;
+}
+
+struct fork_area {
+	struct mm *parent, *child;
+	bool shared;
+	int error;
+};
+
+/* Share a page with the child: read-only in both if private. */
+static void fork_page(void *arg, uintptr_t va, uint64_t pa, unsigned prot)
+{
+	struct fork_area *f = arg;
+
+	if (!f->shared)
+		prot &= ~PROT_WRITE;
+	if (arch_umap(&f->child->as, va, pa, prot) < 0) {
+		f->error = -ENOMEM;
+		return;
+	}
+	pmm_ref(pa);
+	arch_umap(&f->parent->as, va, pa, prot);
+}
+
+struct mm *mm_fork(struct mm *parent)
+{
+	struct mm *mm = mm_create();
+	struct fork_area f = {parent, mm, false, 0};
+	struct list *it;
+
+	if (!mm)
+		return NULL;
+	mutex_lock(&parent->lock);
+	mm->brk_start = parent->brk_start;
+	mm->brk = parent->brk;
+	list_for_each(it, &parent->vmas)
+	{
+		struct vma *v = vma_of(it);
+		f.shared = v->shared;
+		if (!vma_insert(mm, v->start, v->end, v->prot, v->shared))
+			f.error = -ENOMEM;
+		if (f.error)
+			break;
+		arch_ufor_each(&parent->as, v->start, v->end, fork_page, &f);
+	}
+	arch_as_flush(&parent->as);
+	mutex_unlock(&parent->lock);
+	if (f.error) {
+		mm_put(mm);
+		return NULL;
+	}
+	return mm;
+}
+
+void mm_put(struct mm *mm)
+{
+	if (__atomic_sub_fetch(&mm->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	unmap_range(mm, 0, USER_TOP);
+	arch_as_destroy(&mm->as);
+	kfree(mm);
+}
+
+int vm_fill(struct mm *mm, uintptr_t addr, const void *src, size_t len)
+{
+	const char *s = src;
+
+	mutex_lock(&mm->lock);
+	for (size_t done = 0, n; done < len; done += n) {
+		uintptr_t va = addr + done;
+		unsigned prot;
+		n = MIN(len - done, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
+		if (fault_locked(mm, va, PROT_READ) < 0) {
+			mutex_unlock(&mm->lock);
+			return -EFAULT;
+		}
+		memcpy((char *)phys_to_virt(arch_ulookup(&mm->as, va, &prot)) +
+			   (va & (PAGE_SIZE - 1)),
+		       s + done, n);
+	}
+	mutex_unlock(&mm->lock);
+	return 0;
+}
+
+long sys_brk(long brk)
+{
+	return vm_brk(current_proc()->mm, brk);
+}
+
+long sys_mmap(long addr, long len, long prot, long flags, long fd, long off)
+{
+	(void)fd;
+	if (off & (PAGE_SIZE - 1))
+		return -EINVAL;
+	return vm_map(current_proc()->mm, addr, len, prot, flags);
+}
+
+long sys_munmap(long addr, long len)
+{
+	return vm_unmap(current_proc()->mm, addr, len);
+}
+
+long sys_mprotect(long addr, long len, long prot)
+{
+	return vm_protect(current_proc()->mm, addr, len, prot);
+}
+
+/* MADV_DONTNEED drops private pages (they read back as zeros); other
+ * advice is only advice. */
+long sys_madvise(long addr, long len, long advice)
+{
+	struct mm *mm = current_proc()->mm;
+	uintptr_t end = ALIGN_UP((uintptr_t)addr + len, PAGE_SIZE);
+
+	if ((addr & (PAGE_SIZE - 1)) || end > USER_TOP || end < (uintptr_t)addr)
+		return -EINVAL;
+	if (advice != MADV_DONTNEED)
+		return 0;
+	mutex_lock(&mm->lock);
+	for (uintptr_t va = addr; va < end; va += PAGE_SIZE) {
+		struct vma *v = vma_find(mm, va);
+		if (v && !v->shared)
+			arch_ufor_each(&mm->as, va, va + PAGE_SIZE, unmap_page,
+				       &mm->as);
+	}
+	arch_as_flush(&mm->as);
+	mutex_unlock(&mm->lock);
+	return 0;
+}

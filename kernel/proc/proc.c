@@ -1,0 +1,663 @@
+/*
+ * proc.c - processes: the first one, fork/clone, execve, exit and wait4.
+ * Until the file servers exist, programs come straight from the initrd.
+ */
+#include "cpu.h"
+#include "exec.h"
+#include "mm.h"
+#include "proc.h"
+#include "syscall.h"
+#include <lux/errno.h>
+#include <lux/mman.h>
+#include <lux/signal.h>
+
+#define STACK_SIZE           (8 * MiB)  /* reserved; pages come on demand */
+#define ARGS_MAX             (64 * KiB) /* argv + envp strings and pointers */
+#define PIE_BASE             0x555555554000UL
+#define CLONE_VM             0x100
+#define CLONE_VFORK          0x4000
+#define CLONE_THREAD         0x10000
+#define CLONE_SETTLS         0x80000
+#define CLONE_PARENT_SETTID  0x100000
+#define CLONE_CHILD_CLEARTID 0x200000
+#define CLONE_CHILD_SETTID   0x1000000
+#define WNOHANG              1
+
+struct mutex proc_lock = {NULL,
+			  {SPINLOCK_INIT, LIST_INIT(proc_lock.wq.waiters)}};
+static struct proc *init_proc;
+static void vfork_release(struct proc *p);
+static int next_pid = 1;
+const void *initrd;
+size_t initrd_size;
+
+struct proc *current_proc(void)
+{
+	return current_thread()->proc;
+}
+
+static uint64_t random_state;
+
+/* Not cryptographic yet: a SplitMix64 stream seeded from the clock. */
+void random_bytes(void *buf, size_t n)
+{
+	uint8_t *b = buf;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t z = __atomic_add_fetch(
+		    &random_state, 0x9e3779b97f4a7c15 + arch_clock_ns(),
+		    __ATOMIC_RELAXED);
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111eb;
+		b[i] = (uint8_t)(z ^ (z >> 31));
+	}
+}
+
+#define S_IFMT  0170000
+#define S_IFLNK 0120000
+#define S_IFREG 0100000
+
+/* Find the file at the absolute path in the initrd, following symbolic
+ * links (up to 8). */
+static int initrd_open(const char *path, const void **data, size_t *len,
+		       uint32_t *mode)
+{
+	char buf[2][256];
+
+	for (int hop = 0; hop < 8; hop++) {
+		if (path[0] != '/')
+			return -ENOENT;
+		int r =
+		    cpio_find(initrd, initrd_size, path + 1, data, len, mode);
+		if (r || (*mode & S_IFMT) == S_IFREG)
+			return r;
+		if ((*mode & S_IFMT) != S_IFLNK || *len >= sizeof(buf[0]))
+			return -EACCES;
+		/* a relative target is relative to the link's directory */
+		char *next = buf[hop & 1];
+		size_t dir = 0;
+		if (*(const char *)*data != '/')
+			for (size_t i = 0; path[i]; i++)
+				if (path[i] == '/')
+					dir = i + 1;
+		if (dir + *len >= sizeof(buf[0]))
+			return -ENAMETOOLONG;
+		memmove(next, path, dir);
+		memcpy(next + dir, *data, *len);
+		next[dir + *len] = '\0';
+		path = next;
+	}
+	return -ELOOP;
+}
+
+/* Map the program at path into the fresh mm with its stack; the entry
+ * point and stack pointer come back in *pc and *sp. */
+static int load(struct mm *mm, const char *path, const char *const argv[],
+		const char *const envp[], uintptr_t *pc, uintptr_t *sp)
+{
+	const void *image;
+	size_t size, stack_used;
+	uint32_t mode;
+	struct elf_info e;
+	uintptr_t bias, top = USER_TOP - PAGE_SIZE, end = 0;
+	int r;
+
+	if ((r = initrd_open(path, &image, &size, &mode)))
+		return r;
+	if (!(mode & 0111))
+		return -EACCES;
+	if ((r = elf_parse(image, size, ARCH_ELF_MACHINE, &e)))
+		return r;
+	bias = e.pie ? PIE_BASE : 0;
+	for (unsigned i = 0; i < e.nseg; i++) {
+		struct elf_segment *s = &e.seg[i];
+		uintptr_t start = ALIGN_DOWN(s->vaddr + bias, PAGE_SIZE);
+		unsigned prot = ((s->prot & ELF_PROT_R) ? PROT_READ : 0) |
+				((s->prot & ELF_PROT_W) ? PROT_WRITE : 0) |
+				((s->prot & ELF_PROT_X) ? PROT_EXEC : 0);
+		end = ALIGN_UP(s->vaddr + bias + s->memsz, PAGE_SIZE);
+		long m =
+		    vm_map(mm, start, end - start, prot,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE);
+		if (m < 0)
+			return m == -EACCES ? -ENOEXEC : (int)m;
+		if ((r = vm_fill(mm, s->vaddr + bias,
+				 (const char *)image + s->offset, s->filesz)))
+			return r;
+	}
+	mm->brk_start = mm->brk = end;
+
+	uint64_t aux[][2] = {{AT_PHDR, e.phdr_vaddr + bias},
+			     {AT_PHENT, e.phentsize},
+			     {AT_PHNUM, e.phnum},
+			     {AT_PAGESZ, PAGE_SIZE},
+			     {AT_ENTRY, e.entry + bias},
+			     {AT_UID, 0},
+			     {AT_EUID, 0},
+			     {AT_GID, 0},
+			     {AT_EGID, 0},
+			     {AT_SECURE, 0},
+			     {AT_HWCAP, 0},
+			     {AT_CLKTCK, 100}};
+	uint8_t rnd[16];
+	char *buf = kmalloc(ARGS_MAX);
+	if (!buf)
+		return -ENOMEM;
+	random_bytes(rnd, sizeof(rnd));
+	*sp = ustack_build(buf, ARGS_MAX, top, argv, envp, path, aux,
+			   ARRAY_SIZE(aux), rnd);
+	stack_used = top - ALIGN_DOWN(*sp, PAGE_SIZE);
+	long m = *sp ? vm_map(mm, top - STACK_SIZE, STACK_SIZE,
+			      PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED)
+		     : -E2BIG;
+	r = m < 0 ? (int)m : 0;
+	if (!r)
+		r = vm_fill(mm, top - stack_used, buf + ARGS_MAX - stack_used,
+			    stack_used);
+	kfree(buf);
+	*pc = e.entry + bias;
+	return r ? r : *pc < USER_TOP ? 0 : -ENOEXEC;
+}
+
+/* Make the current thread run in mm from now on. */
+static void switch_mm(struct proc *p, struct mm *mm)
+{
+	struct mm *old = p->mm;
+
+	p->mm = mm;
+	arch_use_as(&current_thread()->ctx, mm ? &mm->as : NULL);
+	if (old)
+		mm_put(old);
+}
+
+/* Replace the current process's program; on error nothing has changed. */
+static int exec(const char *path, const char *const argv[],
+		const char *const envp[])
+{
+	struct proc *p = current_proc();
+	struct mm *mm = mm_create();
+	uintptr_t pc, sp;
+	int r;
+
+	if (!mm)
+		return -ENOMEM;
+	if ((r = load(mm, path, argv, envp, &pc, &sp)) < 0) {
+		mm_put(mm);
+		return r;
+	}
+	switch_mm(p, mm);
+	for (int sig = 1; sig < NSIG; sig++) /* handlers go; ignoring stays */
+		if (p->act[sig].handler != SIG_IGN)
+			p->act[sig] = (struct k_sigaction){0};
+	current_thread()->alt_size = 0;
+	const char *name = path;
+	for (const char *c = path; *c; c++)
+		if (*c == '/')
+			name = c + 1;
+	strlcpy(p->name, name, sizeof(p->name));
+	strlcpy(current_thread()->name, name, sizeof(p->name));
+	arch_thread_user(&current_thread()->ctx, &mm->as, NULL);
+	arch_uregs_init(arch_uregs(&current_thread()->ctx), pc, sp);
+	return 0;
+}
+
+static struct proc *proc_alloc(struct proc *parent)
+{
+	struct proc *p = kzalloc(sizeof(*p));
+
+	if (!p)
+		return NULL;
+	list_init(&p->children);
+	list_init(&p->threads);
+	waitq_init(&p->child_wq);
+	mutex_lock(&proc_lock);
+	p->pid = next_pid++;
+	p->parent = parent;
+	proc_register(p);
+	if (parent) {
+		list_push_back(&parent->children, &p->sibling);
+		p->uid = parent->uid;
+		p->gid = parent->gid;
+		strlcpy(p->name, parent->name, sizeof(p->name));
+		memcpy(p->act, parent->act, sizeof(p->act));
+		memcpy(p->rlim, parent->rlim, sizeof(p->rlim));
+	}
+	mutex_unlock(&proc_lock);
+	return p;
+}
+
+/* Make t a thread of p running in p's address space. */
+static int attach(struct proc *p, struct thread *t, const struct thread *from)
+{
+	int r = arch_thread_user(&t->ctx, &p->mm->as, from ? &from->ctx : NULL);
+
+	if (r)
+		return r;
+	mutex_lock(&proc_lock);
+	t->proc = p;
+	t->tid = p->nthreads ? next_pid++ : p->pid; /* a process's first */
+	t->sig_blocked = from ? from->sig_blocked : 0;
+	t->detached = true;
+	spin_lock(&p->sig_lock); /* signal senders walk the threads */
+	list_push_back(&p->threads, &t->proc_link);
+	spin_unlock(&p->sig_lock);
+	p->nthreads++;
+	mutex_unlock(&proc_lock);
+	return 0;
+}
+
+static void enter_user(void *unused)
+{
+	struct thread *t = current_thread();
+
+	(void)unused;
+	if (t->set_child_tid)
+		copy_to_user((void *)t->set_child_tid, &t->tid, sizeof(int));
+	arch_enter_user(arch_uregs(&t->ctx));
+}
+
+int proc_start_init(const char *path, const char *const argv[])
+{
+	static const char *const envp[] = {"HOME=/", "PATH=/bin:/sbin:/tests",
+					   "TERM=vt100", NULL};
+	struct thread *self = current_thread();
+	struct proc *p = proc_alloc(NULL);
+	int r;
+
+	if (!p || !(p->mm = mm_create()))
+		return -ENOMEM;
+	init_proc = p;
+	rlimit_defaults(p);
+	if ((r = attach(p, self, NULL)) < 0)
+		return r;
+	if ((r = exec(path, argv, envp)) < 0)
+		return r;
+	enter_user(NULL);
+	return 0;
+}
+
+/* Undo a clone that failed halfway: t never ran. */
+static void clone_undo(struct proc *parent, struct proc *p, struct thread *t)
+{
+	mutex_lock(&proc_lock);
+	spin_lock(&p->sig_lock);
+	list_remove(&t->proc_link); /* a no-op if never attached */
+	spin_unlock(&p->sig_lock);
+	if (p != parent) {
+		list_remove(&p->sibling);
+		list_remove(&p->all_link);
+	}
+	mutex_unlock(&proc_lock);
+	if (p != parent) {
+		if (p->mm)
+			mm_put(p->mm);
+		kfree(p);
+	}
+	thread_free(t);
+}
+
+static bool vfork_released(void *p)
+{
+	return ((struct proc *)p)->vfork_done;
+}
+
+long do_clone(unsigned long flags, uintptr_t sp, int *ptid, int *ctid,
+	      uintptr_t tls)
+{
+	struct thread *self = current_thread(), *t;
+	struct proc *parent = current_proc(), *p = parent;
+	int r = -ENOMEM;
+
+	if ((flags & CLONE_THREAD) && !(flags & CLONE_VM))
+		return -EINVAL;
+	t = thread_alloc(self->name, enter_user, NULL, self->rq.prio,
+			 self->rq.affinity);
+	if (!t)
+		return -ENOMEM;
+	if (!(flags & CLONE_THREAD) && !(p = proc_alloc(parent))) {
+		thread_free(t);
+		return -ENOMEM;
+	}
+	if (p != parent && (flags & CLONE_VM)) {
+		p->mm = parent->mm;
+		__atomic_add_fetch(&p->mm->refs, 1, __ATOMIC_RELAXED);
+	} else if (p != parent) {
+		p->mm = mm_fork(parent->mm);
+	}
+	arch_fpu_sync(&self->ctx);
+	if (!p->mm || (r = attach(p, t, self)) < 0) {
+		clone_undo(parent, p, t);
+		return r;
+	}
+	arch_uregs_set(arch_uregs(&t->ctx), 0, sp);
+	if (flags & CLONE_SETTLS)
+		arch_set_tls(&t->ctx, tls);
+	if (flags & CLONE_CHILD_CLEARTID)
+		t->clear_child_tid = (uintptr_t)ctid;
+	if (flags & CLONE_CHILD_SETTID)
+		t->set_child_tid = (uintptr_t)ctid;
+	if (flags & CLONE_PARENT_SETTID)
+		copy_to_user(ptid, &t->tid, sizeof(int)); /* errors ignored */
+	r = t->tid;
+	thread_start(t);
+	if (flags & CLONE_VFORK)
+		wait_until(&parent->child_wq, vfork_released, p, 0);
+	return r;
+}
+
+/* A vfork parent may go on once its child has a memory of its own. */
+static void vfork_release(struct proc *p)
+{
+	if (p->parent && !p->vfork_done)
+		waitq_set_and_wake(&p->parent->child_wq, &p->vfork_done);
+}
+
+/* The last thread of p has gone: p becomes a zombie for its parent to
+ * reap; its children go to init. Called with proc_lock held. */
+static void proc_zombie(struct proc *p, int status)
+{
+	struct list *it;
+
+	p->status = p->exiting ? p->exit_status : status;
+	status = p->status;
+	p->zombie = true;
+	while ((it = list_pop_front(&p->children))) {
+		struct proc *c = container_of(it, struct proc, sibling);
+		c->parent = init_proc;
+		list_push_back(&init_proc->children, it);
+	}
+	init_proc->child_events++;
+	waitq_wake_all(&init_proc->child_wq);
+	if (p->parent && (p->parent->act[SIGCHLD].handler == SIG_IGN ||
+			  (p->parent->act[SIGCHLD].flags & SA_NOCLDWAIT))) {
+		/* POSIX: children of a parent ignoring SIGCHLD leave no
+		 * zombie; a waiting parent learns there is none (ECHILD) */
+		list_remove(&p->sibling);
+		list_remove(&p->all_link);
+		p->parent->child_events++;
+		waitq_wake_all(&p->parent->child_wq);
+		kfree(p);
+	} else if (p->parent) {
+		struct ksiginfo info = {
+		    .code = (status & 0x7f) ? CLD_KILLED : CLD_EXITED,
+		    .pid = p->pid,
+		    .status = (status & 0x7f) ? status & 0x7f : status >> 8};
+		p->parent->child_events++;
+		waitq_wake_all(&p->parent->child_wq);
+		signal_send(p->parent, NULL, SIGCHLD, &info);
+	} else {
+		kprintf("lux: init exited with status %d\n", status);
+	}
+}
+
+NORETURN void thread_exit_user(int status)
+{
+	struct thread *t = current_thread();
+	struct proc *p = t->proc;
+	int zero = 0;
+	bool last;
+
+	if (t->clear_child_tid &&
+	    copy_to_user((void *)t->clear_child_tid, &zero, sizeof(zero)) == 0)
+		futex_wake((void *)t->clear_child_tid, 1);
+	mutex_lock(&proc_lock);
+	spin_lock(&p->sig_lock);
+	list_remove(&t->proc_link);
+	spin_unlock(&p->sig_lock);
+	last = --p->nthreads == 0;
+	if (p->exec_thread)
+		waitq_wake_all(&p->stop_wq);
+	mutex_unlock(&proc_lock);
+	arch_use_as(&t->ctx, NULL);
+	if (last) {
+		alarm_cancel(p);
+		vfork_release(p);
+		mm_put(p->mm);
+		p->mm = NULL;
+		mutex_lock(&proc_lock);
+		proc_zombie(p, status);
+		mutex_unlock(&proc_lock);
+	}
+	thread_exit();
+}
+
+long sys_exit(long code)
+{
+	thread_exit_user((code & 0xff) << 8);
+}
+
+long sys_exit_group(long code)
+{
+	proc_kill(current_proc(), (code & 0xff) << 8);
+	thread_exit_user((code & 0xff) << 8);
+}
+
+static bool child_changed(void *arg)
+{
+	struct proc *p = current_proc();
+	return p->child_events != *(unsigned *)arg;
+}
+
+static bool wanted(const struct proc *c, int pid)
+{
+	return pid <= 0 || c->pid == pid; /* groups arrive with job control */
+}
+
+#define WUNTRACED  2
+#define WCONTINUED 8
+#define WNOWAIT    0x1000000
+
+/* The wait status c has to report under options, or -1. Reaps a zombie.
+ * proc_lock held. */
+static int child_status(struct proc *c, long options)
+{
+	int status = -1;
+
+	if (c->zombie) {
+		status = c->status;
+		if (!(options & WNOWAIT)) {
+			list_remove(&c->sibling);
+			list_remove(&c->all_link);
+		}
+	} else if (c->report == 1 && (options & WUNTRACED)) {
+		status = (c->stop_sig << 8) | 0x7f;
+	} else if (c->report == 2 && (options & WCONTINUED)) {
+		status = 0xffff;
+	}
+	if (status != -1 && !c->zombie && !(options & WNOWAIT))
+		c->report = 0;
+	return status;
+}
+
+/* Wait for a child's change per options; its pid (0 with WNOHANG and
+ * nothing to report) and its wait status. */
+static long do_wait(long pid, long options, int *status)
+{
+	struct proc *self = current_proc();
+
+	if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | WNOWAIT))
+		return -EINVAL;
+	for (;;) {
+		struct list *it;
+		bool any = false;
+		unsigned seen;
+		mutex_lock(&proc_lock);
+		seen = self->child_events;
+		list_for_each(it, &self->children)
+		{
+			struct proc *c = container_of(it, struct proc, sibling);
+			int cpid = c->pid;
+			if (!wanted(c, pid))
+				continue;
+			any = true;
+			if ((*status = child_status(c, options)) == -1)
+				continue;
+			mutex_unlock(&proc_lock);
+			if (c->zombie && !(options & WNOWAIT))
+				kfree(c);
+			return cpid;
+		}
+		mutex_unlock(&proc_lock);
+		if (!any)
+			return -ECHILD;
+		if (options & WNOHANG)
+			return 0;
+		if (wait_intr(&self->child_wq, child_changed, &seen, 0) < 0)
+			return -ERESTARTSYS;
+	}
+}
+
+long sys_wait4(long pid, long ustatus, long options, long rusage)
+{
+	int status = 0;
+	long r;
+
+	r = do_wait(pid, options, &status);
+	if (r > 0 && ustatus && copy_to_user((void *)ustatus, &status, 4))
+		return -EFAULT; /* as on Linux, the child is reaped all the same */
+	if (r > 0 && rusage &&
+	    copy_to_user((void *)rusage, (char[144]){0}, 144))
+		return -EFAULT;
+	return r;
+}
+
+#define P_ALL   0
+#define P_PID   1
+#define WEXITED 4
+
+long sys_waitid(long type, long id, long uinfo, long options, long rusage)
+{
+	int status = 0, info[32] = {0};
+	long r;
+
+	if ((type != P_ALL && type != P_PID) || !(options & (WEXITED | 2 | 8)))
+		return -EINVAL;
+	/* waitid's WSTOPPED is wait4's WUNTRACED; only exits need WEXITED */
+	r = do_wait(type == P_ALL ? -1 : id, options & ~WEXITED, &status);
+	if (r > 0) {
+		info[0] = SIGCHLD;
+		info[2] = (status & 0xff) == 0x7f ? CLD_STOPPED
+			  : status == 0xffff      ? CLD_CONTINUED
+			  : (status & 0x7f)       ? CLD_KILLED
+						  : CLD_EXITED;
+		info[4] = r;
+		info[6] = info[2] == CLD_EXITED   ? status >> 8
+			  : info[2] == CLD_KILLED ? status & 0x7f
+						  : SIGCONT;
+		if (info[2] == CLD_STOPPED)
+			info[6] = status >> 8;
+	}
+	if (rusage && copy_to_user((void *)rusage, (char[144]){0}, 144))
+		return -EFAULT;
+	if (r >= 0 && uinfo && copy_to_user((void *)uinfo, info, sizeof(info)))
+		return -EFAULT;
+	return r < 0 ? r : 0;
+}
+
+void proc_kill(struct proc *p, int status)
+{
+	struct list *it;
+
+	spin_lock(&p->sig_lock);
+	if (!p->exiting) {
+		p->exit_status = status;
+		p->exiting = true;
+	}
+	list_for_each(it, &p->threads)
+	{
+		struct thread *t = container_of(it, struct thread, proc_link);
+		t->interrupt = true;
+		sched_wake(t);
+	}
+	spin_unlock(&p->sig_lock);
+}
+static bool alone(void *p)
+{
+	return ((struct proc *)p)->nthreads == 1;
+}
+
+/* execve in a process with several threads ends the others first. */
+static int end_other_threads(void)
+{
+	struct proc *p = current_proc();
+	struct list *it;
+
+	mutex_lock(&proc_lock);
+	if (p->exec_thread) { /* two threads exec at once: one wins */
+		mutex_unlock(&proc_lock);
+		return -EAGAIN;
+	}
+	p->exec_thread = current_thread();
+	spin_lock(&p->sig_lock);
+	list_for_each(it, &p->threads)
+	{
+		struct thread *t = container_of(it, struct thread, proc_link);
+		t->interrupt = t != current_thread();
+		sched_wake(t);
+	}
+	spin_unlock(&p->sig_lock);
+	mutex_unlock(&proc_lock);
+	wait_until(&p->stop_wq, alone, p, 0);
+	return 0;
+}
+
+/* Copy a NULL-terminated user vector of strings into buf (ARGS_MAX
+ * bytes): the pointers first, then the strings. Returns the vector. */
+static const char **copy_vector(const char *const *uvec, char *buf,
+				size_t *used)
+{
+	const char **vec = (const char **)(buf + *used);
+	size_t n = 0;
+
+	for (;; n++) {
+		const char *s;
+		if (*used + (n + 1) * sizeof(char *) > ARGS_MAX / 2)
+			return NULL;
+		if (!uvec) {
+			s = NULL;
+		} else if (copy_from_user(&s, uvec + n, sizeof(s))) {
+			return NULL;
+		}
+		vec[n] = NULL;
+		if (!s)
+			break;
+		vec[n] = s;
+	}
+	*used += (n + 1) * sizeof(char *);
+	for (size_t i = 0; i < n; i++) {
+		long len =
+		    strncpy_from_user(buf + *used, vec[i], ARGS_MAX - *used);
+		if (len < 0)
+			return NULL;
+		vec[i] = buf + *used;
+		*used += len + 1;
+	}
+	return vec;
+}
+
+long sys_execve(long upath, long uargv, long uenvp)
+{
+	char *buf = kmalloc(ARGS_MAX), path[256];
+	const char **argv, **envp;
+	size_t used = 0;
+	long r = strncpy_from_user(path, (const char *)upath, sizeof(path));
+
+	if (!buf)
+		return -ENOMEM;
+	if (r >= 0 &&
+	    (!(argv = copy_vector((const char *const *)uargv, buf, &used)) ||
+	     !(envp = copy_vector((const char *const *)uenvp, buf, &used))))
+		r = -EFAULT; /* or too long: E2BIG below */
+	if (r >= 0 && used > ARGS_MAX / 2)
+		r = -E2BIG;
+	if (r >= 0)
+		r = end_other_threads();
+	if (r >= 0)
+		r = exec(path, argv, envp);
+	current_proc()->exec_thread = NULL;
+	kfree(buf);
+	if (r == 0)
+		vfork_release(current_proc());
+	return r;
+}

@@ -1,0 +1,478 @@
+/*
+ * signal.c - POSIX signals: dispositions, masks, sending, and delivery on
+ * the way back to user mode; default actions terminate, dump (status
+ * bit 0x80), stop, continue or ignore. A blocking call interrupted by a
+ * signal returns -EINTR, or -ERESTARTSYS to be restarted transparently
+ * when no handler runs or the handler has SA_RESTART.
+ */
+#include "proc.h"
+#include "syscall.h"
+#include <lux/errno.h>
+
+#define BIT(sig)    (1ULL << ((sig)-1))
+#define UNBLOCKABLE (BIT(SIGKILL) | BIT(SIGSTOP))
+#define STOP_SIGS   (BIT(SIGSTOP) | BIT(SIGTSTP) | BIT(SIGTTIN) | BIT(SIGTTOU))
+#define IGNORED     (BIT(SIGCHLD) | BIT(SIGCONT) | BIT(23) | BIT(28))
+#define DUMPING                                                                \
+	(BIT(SIGQUIT) | BIT(SIGILL) | BIT(SIGTRAP) | BIT(SIGABRT) |            \
+	 BIT(SIGBUS) | BIT(SIGFPE) | BIT(SIGSEGV) | BIT(SIGSYS))
+
+static struct list all_procs = LIST_INIT(all_procs);
+
+void proc_register(struct proc *p)
+{
+	p->sig_lock = (struct spinlock)SPINLOCK_INIT;
+	waitq_init(&p->stop_wq);
+	list_push_back(&all_procs, &p->all_link); /* proc_lock held */
+}
+
+struct list *proc_list(void)
+{
+	return &all_procs;
+}
+
+struct proc *proc_find(int pid)
+{
+	struct list *it;
+
+	list_for_each(it, &all_procs)
+	{
+		struct proc *p = container_of(it, struct proc, all_link);
+		if (p->pid == pid && !p->zombie)
+			return p;
+	}
+	return NULL;
+}
+
+/* Whether sig would be ignored by p (sig_lock held). */
+static bool ignored(struct proc *p, int sig)
+{
+	uintptr_t h = p->act[sig].handler;
+	return h == SIG_IGN || (h == SIG_DFL && (BIT(sig) & IGNORED));
+}
+
+/* Whether t (or, for the process, its first thread) blocks sig. */
+static bool blocked(struct proc *p, struct thread *t, int sig)
+{
+	if (!t && list_empty(&p->threads))
+		return false;
+	if (!t)
+		t = container_of(p->threads.next, struct thread, proc_link);
+	return t->sig_blocked & BIT(sig);
+}
+
+/* Whether t has a signal it would act on now. sig_lock held. */
+static bool deliverable(struct thread *t)
+{
+	struct proc *p = t->proc;
+	return ((t->sig_pending | p->pending) & ~t->sig_blocked) || p->exiting;
+}
+
+/* Continue a stopped process (SIGCONT, SIGKILL). sig_lock held. */
+static void proc_continue(struct proc *p)
+{
+	if (!p->stopped)
+		return;
+	p->stopped = false;
+	p->report = 2;
+	waitq_wake_all(&p->stop_wq);
+}
+
+int signal_send(struct proc *p, struct thread *t, int sig,
+		const struct ksiginfo *info)
+{
+	struct list *it;
+
+	if (sig == SIGKILL) {
+		proc_kill(p, SIGKILL);
+		spin_lock(&p->sig_lock);
+		proc_continue(p); /* a stopped process must run to die */
+		spin_unlock(&p->sig_lock);
+		return 0;
+	}
+	spin_lock(&p->sig_lock);
+	if (sig == SIGCONT) {
+		proc_continue(p);
+		p->pending &= ~STOP_SIGS;
+	}
+	if (BIT(sig) & STOP_SIGS)
+		p->pending &= ~BIT(SIGCONT);
+	if (ignored(p, sig) && !blocked(p, t, sig)) {
+		spin_unlock(&p->sig_lock); /* discarded, as POSIX says */
+		return 0;
+	}
+	p->info[sig] = *info;
+	if (sig >= SIGRTMIN && p->queued[sig] < 255)
+		p->queued[sig]++; /* real-time signals queue */
+	if (t)
+		t->sig_pending |= BIT(sig);
+	else
+		p->pending |= BIT(sig);
+	list_for_each(it, &p->threads)
+	{
+		struct thread *u = container_of(it, struct thread, proc_link);
+		if ((!t || u == t) && deliverable(u)) {
+			u->interrupt = true;
+			sched_wake(u);
+			if (!t) /* one thread acts for the process */
+				break;
+		}
+	}
+	spin_unlock(&p->sig_lock);
+	return 0;
+}
+
+/* Take the next signal t would act on, or 0. sig_lock held. */
+static int take_signal(struct thread *t, struct ksiginfo *info)
+{
+	struct proc *p = t->proc;
+	uint64_t mine = t->sig_pending & ~t->sig_blocked;
+	uint64_t all = p->pending & ~t->sig_blocked;
+	int sig = __builtin_ctzll(mine ? mine : all) + 1;
+
+	if (!mine && !all)
+		return 0;
+	if (sig >= SIGRTMIN && p->queued[sig] > 1)
+		p->queued[sig]--; /* more instances stay pending */
+	else if ((p->queued[sig] = 0, mine))
+		t->sig_pending &= ~BIT(sig);
+	else
+		p->pending &= ~BIT(sig);
+	*info = p->info[sig];
+	if (mine && t->fault_code) {
+		info->code = t->fault_code;
+		info->addr = t->fault_addr;
+		t->fault_code = 0;
+	}
+	return sig;
+}
+
+/* Stop p for a stop signal and tell its parent. sig_lock held. */
+static void proc_stop(struct proc *p, int sig)
+{
+	p->stopped = true;
+	p->stop_sig = sig;
+	p->report = 1;
+	if (p->parent) {
+		p->parent->child_events++;
+		waitq_wake_all(&p->parent->child_wq);
+	}
+}
+
+static bool not_stopped(void *p)
+{
+	return !((struct proc *)p)->stopped || ((struct proc *)p)->exiting;
+}
+
+/* Run a handler for sig: push its frame and block what it asks. */
+static bool run_handler(struct trap_frame *f, struct thread *t, int sig,
+			const struct ksiginfo *k, struct k_sigaction *a)
+{
+	int32_t info[32] = {sig, 0, k->code};
+	uintptr_t sp = 0;
+	uint64_t alt[3] = {t->alt_sp, t->alt_size ? 0 : SS_DISABLE,
+			   t->alt_size};
+	uintptr_t usp = arch_uregs_sp(f);
+	bool on_alt = usp - t->alt_sp < t->alt_size;
+
+	if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE)
+		memcpy(&info[4], &k->addr, sizeof(k->addr));
+	else
+		info[4] = k->pid, info[5] = k->uid, info[6] = k->status;
+	if ((a->flags & SA_ONSTACK) && t->alt_size && !on_alt)
+		sp = t->alt_sp + t->alt_size;
+	alt[1] |= on_alt ? SS_ONSTACK : 0;
+	if (arch_signal_push(f, sig, info, a->handler, a->restorer,
+			     t->sig_restore ? t->sig_saved : t->sig_blocked, sp,
+			     alt) < 0)
+		return false;
+	t->sig_restore = false;
+	t->sig_blocked |= a->mask | ((a->flags & SA_NODEFER) ? 0 : BIT(sig));
+	t->sig_blocked &= ~UNBLOCKABLE;
+	if (a->flags & SA_RESETHAND)
+		a->handler = SIG_DFL;
+	return true;
+}
+
+long user_return(struct trap_frame *f, long ret, bool syscall)
+{
+	struct thread *t = current_thread();
+	struct proc *p = t->proc;
+	struct ksiginfo info;
+	int sig;
+
+	for (;;) {
+		if (p->exiting)
+			thread_exit_user(p->exit_status);
+		if (p->exec_thread && p->exec_thread != t)
+			thread_exit_user(0);
+		if (p->stopped) {
+			wait_intr(&p->stop_wq, not_stopped, p, 0);
+			continue;
+		}
+		spin_lock(&p->sig_lock);
+		if (!(sig = take_signal(t, &info))) {
+			t->interrupt = false;
+			spin_unlock(&p->sig_lock);
+			break;
+		}
+		struct k_sigaction a = p->act[sig];
+		bool dfl = a.handler == SIG_DFL;
+		if ((dfl && (BIT(sig) & IGNORED)) || a.handler == SIG_IGN) {
+			spin_unlock(&p->sig_lock);
+			continue;
+		}
+		if (dfl && (BIT(sig) & STOP_SIGS)) {
+			proc_stop(p, sig);
+			spin_unlock(&p->sig_lock);
+			continue;
+		}
+		if (dfl) {
+			spin_unlock(&p->sig_lock);
+			proc_kill(p, sig | ((BIT(sig) & DUMPING) ? 0x80 : 0));
+			continue;
+		}
+		if (syscall && ret == -ERESTARTSYS)
+			ret = (a.flags & SA_RESTART) ? arch_syscall_restart(f)
+						     : -EINTR;
+		syscall = false;
+		arch_uregs_set(f, ret, 0);
+		bool ok = run_handler(f, t, sig, &info, &p->act[sig]);
+		t->interrupt = deliverable(t);
+		spin_unlock(&p->sig_lock);
+		if (!ok)
+			proc_kill(p, SIGSEGV | 0x80);
+		else
+			return ret;
+	}
+	if (t->sig_restore) {
+		t->sig_blocked = t->sig_saved;
+		t->sig_restore = false;
+	}
+	return syscall && ret == -ERESTARTSYS ? arch_syscall_restart(f) : ret;
+}
+
+void user_fault(int signo, int code, uintptr_t addr)
+{
+	struct thread *t = current_thread();
+	struct proc *p = t->proc;
+	struct ksiginfo info = {.code = code, .addr = addr};
+
+	/* a blocked or ignored fault signal cannot be skipped: it kills */
+	if ((t->sig_blocked & BIT(signo)) || p->act[signo].handler == SIG_IGN) {
+		proc_kill(p, signo | 0x80);
+		return;
+	}
+	t->fault_code = code;
+	t->fault_addr = addr;
+	signal_send(p, t, signo, &info);
+}
+
+long sys_rt_sigaction(long sig, long unew, long uold, long size)
+{
+	struct proc *p = current_proc();
+	struct k_sigaction a, old;
+
+	if (size != 8 || sig < 1 || sig >= NSIG)
+		return -EINVAL;
+	if (unew && copy_from_user(&a, (void *)unew, sizeof(a)))
+		return -EFAULT;
+	if (unew && (sig == SIGKILL || sig == SIGSTOP))
+		return -EINVAL;
+	spin_lock(&p->sig_lock);
+	old = p->act[sig];
+	if (unew)
+		p->act[sig] = a;
+	if (unew && (a.handler == SIG_IGN ||
+		     (a.handler == SIG_DFL && (BIT(sig) & IGNORED))))
+		p->pending &= ~BIT(sig); /* POSIX: discard it */
+	spin_unlock(&p->sig_lock);
+	if (uold && copy_to_user((void *)uold, &old, sizeof(old)))
+		return -EFAULT;
+	return 0;
+}
+
+long sys_rt_sigprocmask(long how, long unew, long uold, long size)
+{
+	struct thread *t = current_thread();
+	uint64_t set, old = t->sig_blocked;
+
+	if (size != 8)
+		return -EINVAL;
+	if (unew && copy_from_user(&set, (void *)unew, 8))
+		return -EFAULT;
+	if (unew) {
+		if (how == SIG_BLOCK)
+			set |= old;
+		else if (how == SIG_UNBLOCK)
+			set = old & ~set;
+		else if (how != SIG_SETMASK)
+			return -EINVAL;
+		spin_lock(&t->proc->sig_lock);
+		t->sig_blocked = set & ~UNBLOCKABLE;
+		t->interrupt = deliverable(t);
+		spin_unlock(&t->proc->sig_lock);
+	}
+	if (uold && copy_to_user((void *)uold, &old, 8))
+		return -EFAULT;
+	return 0;
+}
+
+long sys_rt_sigpending(long uset, long size)
+{
+	struct thread *t = current_thread();
+	uint64_t set = (t->sig_pending | t->proc->pending) & t->sig_blocked;
+
+	if (size != 8)
+		return -EINVAL;
+	return copy_to_user((void *)uset, &set, 8);
+}
+
+static bool never(void *unused)
+{
+	(void)unused;
+	return false;
+}
+
+/* Wait for a signal with a temporary mask; the handler runs with it and
+ * the old one comes back afterwards. */
+long sys_rt_sigsuspend(long uset, long size)
+{
+	struct thread *t = current_thread();
+	struct waitq wq;
+	uint64_t set;
+
+	if (size != 8)
+		return -EINVAL;
+	if (copy_from_user(&set, (void *)uset, 8))
+		return -EFAULT;
+	spin_lock(&t->proc->sig_lock);
+	t->sig_saved = t->sig_blocked;
+	t->sig_restore = true;
+	t->sig_blocked = set & ~UNBLOCKABLE;
+	t->interrupt = deliverable(t);
+	spin_unlock(&t->proc->sig_lock);
+	waitq_init(&wq);
+	while (wait_intr(&wq, never, NULL, 0) >= 0)
+		;
+	return -EINTR;
+}
+
+long sys_pause(void)
+{
+	struct waitq wq;
+
+	waitq_init(&wq);
+	while (wait_intr(&wq, never, NULL, 0) >= 0)
+		;
+	return -EINTR;
+}
+
+long sys_rt_sigreturn(void)
+{
+	struct thread *t = current_thread();
+	struct trap_frame *f = arch_uregs(&t->ctx);
+	uint64_t mask;
+
+	if (arch_signal_pop(f, &mask) < 0) {
+		proc_kill(t->proc, SIGSEGV | 0x80);
+		return 0;
+	}
+	spin_lock(&t->proc->sig_lock);
+	t->sig_blocked = mask & ~UNBLOCKABLE;
+	t->interrupt = deliverable(t);
+	spin_unlock(&t->proc->sig_lock);
+	return arch_uregs_retval(f);
+}
+
+long sys_sigaltstack(long unew, long uold)
+{
+	struct thread *t = current_thread();
+	uint64_t ss[3],
+	    old[3] = {t->alt_sp, t->alt_size ? 0 : SS_DISABLE, t->alt_size};
+	bool on = arch_uregs_sp(arch_uregs(&t->ctx)) - t->alt_sp < t->alt_size;
+
+	old[1] |= on ? SS_ONSTACK : 0;
+	if (unew) {
+		if (copy_from_user(ss, (void *)unew, sizeof(ss)))
+			return -EFAULT;
+		if (on)
+			return -EPERM;
+		if ((uint32_t)ss[1] & ~SS_DISABLE)
+			return -EINVAL;
+		if (!(ss[1] & SS_DISABLE) && ss[2] < MINSIGSTKSZ)
+			return -ENOMEM;
+		t->alt_sp = ss[1] & SS_DISABLE ? 0 : ss[0];
+		t->alt_size = ss[1] & SS_DISABLE ? 0 : ss[2];
+	}
+	if (uold && copy_to_user((void *)uold, old, sizeof(old)))
+		return -EFAULT;
+	return 0;
+}
+
+static int send_checked(struct proc *p, struct thread *t, int sig)
+{
+	struct ksiginfo info = {.code = t ? SI_TKILL : SI_USER,
+				.pid = current_proc()->pid,
+				.uid = current_proc()->uid};
+
+	if (sig < 0 || sig >= NSIG)
+		return -EINVAL;
+	return sig ? signal_send(p, t, sig, &info) : 0;
+}
+
+long sys_kill(long pid, long sig)
+{
+	struct proc *self = current_proc(), *p;
+	struct list *it;
+	int r = -ESRCH;
+
+	if (sig < 0 || sig >= NSIG)
+		return -EINVAL;
+	mutex_lock(&proc_lock);
+	if (pid > 0 || pid == 0) { /* process groups arrive with job control */
+		p = pid ? proc_find(pid) : self;
+		r = p ? send_checked(p, NULL, sig) : -ESRCH;
+	} else if (pid == -1) {
+		list_for_each(it, &all_procs)
+		{
+			p = container_of(it, struct proc, all_link);
+			if (p->pid > 1 && p != self && !p->zombie)
+				r = send_checked(p, NULL, sig);
+		}
+	}
+	mutex_unlock(&proc_lock);
+	return r;
+}
+
+long sys_tgkill(long tgid, long tid, long sig)
+{
+	struct proc *p;
+	struct list *it;
+	int r = -ESRCH;
+
+	if (tid <= 0 || (tgid <= 0 && tgid != -1))
+		return -EINVAL;
+	mutex_lock(&proc_lock);
+	list_for_each(it, &all_procs)
+	{
+		p = container_of(it, struct proc, all_link);
+		if (p->zombie || (tgid > 0 && p->pid != tgid))
+			continue;
+		struct list *jt;
+		list_for_each(jt, &p->threads)
+		{
+			struct thread *t =
+			    container_of(jt, struct thread, proc_link);
+			if (t->tid == tid)
+				r = send_checked(p, t, sig);
+		}
+	}
+	mutex_unlock(&proc_lock);
+	return r;
+}
+
+long sys_tkill(long tid, long sig)
+{
+	return sys_tgkill(-1, tid, sig);
+}

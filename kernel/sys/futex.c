@@ -1,0 +1,206 @@
+/*
+ * futex.c - FUTEX_WAIT, FUTEX_WAKE (and their _BITSET forms) and
+ * FUTEX_(CMP_)REQUEUE. As on Linux, a futex is named by (address space,
+ * address) when the caller says FUTEX_PRIVATE_FLAG or the memory is
+ * private; a shared futex in a MAP_SHARED area by its physical address,
+ * so that processes sharing the page meet.
+ * A waiter queues itself before it reads the futex word, and a waker
+ * changes the word before it wakes: no wake-up is lost.
+ */
+#include "mm.h"
+#include "proc.h"
+#include "syscall.h"
+#include <lux/errno.h>
+
+#define FUTEX_WAIT        0
+#define FUTEX_WAKE        1
+#define FUTEX_REQUEUE     3
+#define FUTEX_CMP_REQUEUE 4
+#define FUTEX_WAIT_BITSET 9
+#define FUTEX_WAKE_BITSET 10
+#define FUTEX_PRIVATE     128
+#define FUTEX_REALTIME    256
+#define BUCKETS           64
+
+struct futex_waiter {
+	struct list link;
+	uintptr_t space, addr; /* the key */
+	struct waitq wq;       /* where the waiter sleeps */
+	volatile bool woken;
+};
+
+static struct {
+	struct spinlock lock;
+	struct list waiters;
+} buckets[BUCKETS];
+
+static unsigned bucket_of(uintptr_t space, uintptr_t addr)
+{
+	return (unsigned)((space ^ addr) >> 2) % BUCKETS;
+}
+
+/* The key of the futex at uaddr (faulting its page in). */
+static int futex_key(uint32_t *uaddr, bool private, uintptr_t *space,
+		     uintptr_t *addr)
+{
+	struct mm *mm = current_proc()->mm;
+	uint32_t v;
+	unsigned prot;
+
+	if ((uintptr_t)uaddr & 3)
+		return -EINVAL;
+	if (copy_from_user(&v, uaddr, 4))
+		return -EFAULT;
+	*space = (uintptr_t)mm;
+	*addr = (uintptr_t)uaddr;
+	mutex_lock(&mm->lock);
+	if (!private && vma_find(mm, *addr)->shared) {
+		*space = 0;
+		*addr =
+		    arch_ulookup(&mm->as, ALIGN_DOWN(*addr, PAGE_SIZE), &prot) +
+		    (*addr & (PAGE_SIZE - 1));
+	}
+	mutex_unlock(&mm->lock);
+	return 0;
+}
+
+/* Unlink w unless a waker did; a requeue may move w between buckets, so
+ * its bucket is re-read under the lock. */
+static void remove_waiter(struct futex_waiter *w)
+{
+	for (;;) {
+		unsigned b = bucket_of(w->space, w->addr);
+		spin_lock(&buckets[b].lock);
+		if (b == bucket_of(w->space, w->addr)) {
+			if (!w->woken)
+				list_remove(&w->link);
+			spin_unlock(&buckets[b].lock);
+			return;
+		}
+		spin_unlock(&buckets[b].lock);
+	}
+}
+
+static bool futex_woken(void *w)
+{
+	return ((struct futex_waiter *)w)->woken;
+}
+
+static long futex_wait(uint32_t *uaddr, bool private, uint32_t val,
+		       uint64_t deadline)
+{
+	struct futex_waiter w = {.woken = false};
+	uint32_t now;
+	int r;
+
+	if ((r = futex_key(uaddr, private, &w.space, &w.addr)))
+		return r;
+	waitq_init(&w.wq);
+	spin_lock(&buckets[bucket_of(w.space, w.addr)].lock);
+	list_push_back(&buckets[bucket_of(w.space, w.addr)].waiters, &w.link);
+	spin_unlock(&buckets[bucket_of(w.space, w.addr)].lock);
+	if (copy_from_user(&now, uaddr, 4))
+		r = -EFAULT;
+	else if (now != val)
+		r = -EAGAIN;
+	else
+		r = wait_intr(&w.wq, futex_woken, &w, deadline);
+	remove_waiter(&w);
+	spin_lock(&w.wq.lock); /* the waker is done with w */
+	spin_unlock(&w.wq.lock);
+	if (w.woken)
+		return 0;
+	return r == 0 ? -ETIMEDOUT : r < 0 ? r : 0;
+}
+
+/* Wake up to n waiters on key 1, then move up to m more to key 2. */
+static int wake_key(uintptr_t space, uintptr_t addr, int n, uintptr_t space2,
+		    uintptr_t addr2, int m)
+{
+	unsigned b = bucket_of(space, addr), b2 = bucket_of(space2, addr2);
+	struct list *it, *next;
+	int done = 0;
+
+	spin_lock(&buckets[MIN(b, b2)].lock);
+	if (b != b2)
+		spin_lock(&buckets[MAX(b, b2)].lock);
+	for (it = buckets[b].waiters.next;
+	     it != &buckets[b].waiters && done < n + m; it = next) {
+		struct futex_waiter *w =
+		    container_of(it, struct futex_waiter, link);
+		next = it->next;
+		if (w->space != space || w->addr != addr)
+			continue;
+		list_remove(it);
+		if (done++ < n) {
+			waitq_set_and_wake(&w->wq, &w->woken);
+		} else {
+			w->space = space2;
+			w->addr = addr2;
+			list_push_back(&buckets[b2].waiters, it);
+		}
+	}
+	if (b != b2)
+		spin_unlock(&buckets[MAX(b, b2)].lock);
+	spin_unlock(&buckets[MIN(b, b2)].lock);
+	return done;
+}
+
+int futex_wake(void *uaddr, int n)
+{
+	uintptr_t space, addr;
+
+	if (futex_key(uaddr, false, &space, &addr) < 0)
+		return 0;
+	return wake_key(space, addr, n, 0, 0, 0);
+}
+
+long sys_futex(long uaddr, long op, long val, long utimeout, long uaddr2,
+	       long val3)
+{
+	int cmd = op & ~(FUTEX_PRIVATE | FUTEX_REALTIME);
+	bool private = op & FUTEX_PRIVATE;
+	uint64_t deadline = 0;
+	uintptr_t space, addr;
+	int64_t ts[2];
+	int r;
+
+	if ((cmd == FUTEX_WAIT_BITSET || cmd == FUTEX_WAKE_BITSET) && !val3)
+		return -EINVAL;
+	if (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET) {
+		if (utimeout) {
+			if (copy_from_user(ts, (void *)utimeout, sizeof(ts)))
+				return -EFAULT;
+			if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+				return -EINVAL;
+			deadline = ts[0] * 1000000000ULL + ts[1];
+			if (cmd == FUTEX_WAIT) /* relative; _BITSET: absolute */
+				deadline += arch_clock_ns();
+			deadline = MAX(deadline, 1);
+		}
+		return futex_wait((uint32_t *)uaddr, private, val, deadline);
+	}
+	if ((r = futex_key((uint32_t *)uaddr, private, &space, &addr)))
+		return r;
+	if (cmd == FUTEX_WAKE || cmd == FUTEX_WAKE_BITSET)
+		return wake_key(space, addr, val, 0, 0, 0);
+	if (cmd != FUTEX_REQUEUE && cmd != FUTEX_CMP_REQUEUE)
+		return -ENOSYS;
+	uintptr_t space2, addr2;
+	uint32_t now;
+	if ((r = futex_key((uint32_t *)uaddr2, private, &space2, &addr2)))
+		return r;
+	if (cmd == FUTEX_CMP_REQUEUE &&
+	    (copy_from_user(&now, (void *)uaddr, 4) || now != (uint32_t)val3))
+		return -EAGAIN;
+	/* the fourth argument is a count here, not a timeout */
+	return wake_key(space, addr, val, space2, addr2, utimeout);
+}
+
+void futex_init(void)
+{
+	for (unsigned i = 0; i < BUCKETS; i++) {
+		buckets[i].lock = (struct spinlock)SPINLOCK_INIT;
+		list_init(&buckets[i].waiters);
+	}
+}

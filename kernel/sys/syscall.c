@@ -1,0 +1,457 @@
+/*
+ * syscall.c - the Linux system-call table, and the calls small enough to
+ * need no home of their own. Numbers come from the distribution's kernel
+ * headers (tools/mksyscalls.py); a call lux lacks returns -ENOSYS and is
+ * named on the console once.
+ */
+#include "cpu.h"
+#include "proc.h"
+#include "syscall.h"
+#include <lux/errno.h>
+#include <syscall_nr.h>
+
+typedef long (*syscall_fn)(long, long, long, long, long, long);
+#define SYS(name) [NR_##name] = (syscall_fn)sys_##name
+
+static const syscall_fn table[NR_COUNT] = {SYS(read),
+					   SYS(write),
+					   SYS(writev),
+					   SYS(exit),
+					   SYS(exit_group),
+					   SYS(wait4),
+					   SYS(execve),
+					   SYS(getpid),
+					   SYS(getppid),
+					   SYS(gettid),
+					   SYS(getuid),
+					   SYS(geteuid),
+					   SYS(getgid),
+					   SYS(getegid),
+					   SYS(set_tid_address),
+					   SYS(set_robust_list),
+					   SYS(uname),
+					   SYS(getrandom),
+					   SYS(prlimit64),
+					   SYS(sched_yield),
+					   SYS(brk),
+					   SYS(mmap),
+					   SYS(munmap),
+					   SYS(mprotect),
+					   SYS(madvise),
+					   SYS(clock_gettime),
+					   SYS(gettimeofday),
+					   SYS(nanosleep),
+					   SYS(clock_nanosleep),
+					   SYS(futex),
+					   SYS(rt_sigaction),
+					   SYS(rt_sigprocmask),
+					   SYS(rt_sigpending),
+					   SYS(rt_sigsuspend),
+					   SYS(rt_sigreturn),
+					   SYS(sigaltstack),
+					   SYS(kill),
+					   SYS(tgkill),
+					   SYS(tkill),
+					   SYS(waitid),
+					   SYS(ioctl),
+					   SYS(sched_setaffinity),
+					   SYS(sched_getaffinity),
+					   SYS(setpriority),
+					   SYS(getpriority),
+					   SYS(prctl),
+					   SYS(getrlimit),
+					   SYS(setuid),
+					   SYS(setgid),
+					   SYS(getresuid),
+					   SYS(getresgid),
+					   SYS(getgroups),
+					   SYS(clock_getres),
+					   SYS(getcpu),
+					   SYS(setitimer),
+					   SYS(getitimer),
+					   SYS(getcwd),
+					   ARCH_SYSCALLS};
+
+static const char *const names[NR_COUNT] = SYSCALL_NAMES;
+
+long syscall_dispatch(unsigned long nr, const long a[6])
+{
+	static uint64_t reported[NR_COUNT / 64 + 1];
+
+	if (nr < NR_COUNT && table[nr])
+		return table[nr](a[0], a[1], a[2], a[3], a[4], a[5]);
+	if (nr >= NR_COUNT ||
+	    !(__atomic_fetch_or(&reported[nr / 64], 1ULL << (nr % 64),
+				__ATOMIC_RELAXED) &
+	      (1ULL << (nr % 64))))
+		kprintf("lux: %s: system call %lu (%s) is not implemented\n",
+			current_proc()->name, nr,
+			nr < NR_COUNT && names[nr] ? names[nr] : "unknown");
+	return -ENOSYS;
+}
+
+long sys_getpid(void)
+{
+	return current_proc()->pid;
+}
+
+long sys_getppid(void)
+{
+	struct proc *parent = current_proc()->parent;
+	return parent ? parent->pid : 0;
+}
+
+long sys_gettid(void)
+{
+	return current_thread()->tid;
+}
+
+long sys_getuid(void)
+{
+	return current_proc()->uid;
+}
+
+long sys_geteuid(void)
+{
+	return current_proc()->uid;
+}
+
+long sys_getgid(void)
+{
+	return current_proc()->gid;
+}
+
+long sys_getegid(void)
+{
+	return current_proc()->gid;
+}
+
+long sys_set_tid_address(long tidptr)
+{
+	current_thread()->clear_child_tid = tidptr;
+	return current_thread()->tid;
+}
+
+/* Robust futex lists matter only to a thread dying with a lock held;
+ * lux keeps the head so that the call succeeds, as musl expects. */
+long sys_set_robust_list(long head, long len)
+{
+	if (len != 24)
+		return -EINVAL;
+	current_thread()->robust_list = head;
+	return 0;
+}
+
+long sys_uname(long ubuf)
+{
+	static const char fields[6][65] = {"lux", "lux",     "0.1",
+					   "#1",  ARCH_NAME, "(none)"};
+	return copy_to_user((void *)ubuf, fields, sizeof(fields));
+}
+
+long sys_getrandom(long ubuf, long len, long flags)
+{
+	char buf[256];
+	long done = 0;
+
+	if (flags & ~7)
+		return -EINVAL;
+	while (done < len) {
+		long n = MIN(len - done, (long)sizeof(buf));
+		random_bytes(buf, n);
+		if (copy_to_user((char *)ubuf + done, buf, n))
+			return done ? done : -EFAULT;
+		done += n;
+	}
+	return done;
+}
+
+#define RLIMIT_STACK  3
+#define RLIMIT_NOFILE 7
+#define RLIM_COUNT    16
+
+/* Limits are kept and inherited; lux enforces the stack size at exec and
+ * (from the IPC issue on) the descriptor count. */
+void rlimit_defaults(struct proc *p)
+{
+	for (int i = 0; i < RLIM_COUNT; i++)
+		p->rlim[i][0] = p->rlim[i][1] = ~0ULL;
+	p->rlim[RLIMIT_STACK][0] = 8 * MiB;
+	p->rlim[RLIMIT_NOFILE][0] = p->rlim[RLIMIT_NOFILE][1] = 1024;
+}
+
+long sys_prlimit64(long pid, long resource, long unew, long uold)
+{
+	struct proc *p = current_proc();
+	uint64_t lim[2];
+
+	if (pid && pid != p->pid)
+		return -ESRCH; /* other processes: not yet */
+	if (resource < 0 || resource >= RLIM_COUNT)
+		return -EINVAL;
+	if (uold && copy_to_user((void *)uold, p->rlim[resource], 16))
+		return -EFAULT;
+	if (!unew)
+		return 0;
+	if (copy_from_user(lim, (void *)unew, sizeof(lim)))
+		return -EFAULT;
+	if (lim[0] > lim[1])
+		return -EINVAL;
+	if (lim[1] > p->rlim[resource][1] && p->uid)
+		return -EPERM; /* only root raises a hard limit */
+	memcpy(p->rlim[resource], lim, sizeof(lim));
+	return 0;
+}
+
+long sys_getcpu(long ucpu, long unode)
+{
+	unsigned cpu = this_cpu()->id, node = 0;
+
+	if (ucpu && copy_to_user((void *)ucpu, &cpu, 4))
+		return -EFAULT;
+	return unode ? copy_to_user((void *)unode, &node, 4) : 0;
+}
+
+long sys_sched_yield(void)
+{
+	sched_yield();
+	return 0;
+}
+
+/* Descriptors 0, 1 and 2 are the kernel console until the IPC and
+ * terminal issues bring descriptor tables and the tty server. */
+long sys_write(long fd, long ubuf, long len)
+{
+	char buf[256];
+	long done = 0;
+
+	if (fd < 1 || fd > 2)
+		return -EBADF;
+	while (done < len) {
+		long n = MIN(len - done, (long)sizeof(buf));
+		if (copy_from_user(buf, (char *)ubuf + done, n))
+			return done ? done : -EFAULT;
+		console_write(buf, n);
+		done += n;
+	}
+	return done;
+}
+
+long sys_writev(long fd, long uiov, long iovcnt)
+{
+	long done = 0;
+
+	if (iovcnt < 0 || iovcnt > 1024)
+		return -EINVAL;
+	for (long i = 0; i < iovcnt; i++) {
+		struct {
+			long base, len;
+		} iov;
+		if (copy_from_user(&iov, (char *)uiov + i * sizeof(iov),
+				   sizeof(iov)))
+			return done ? done : -EFAULT;
+		long n = sys_write(fd, iov.base, iov.len);
+		if (n < 0)
+			return done ? done : n;
+		done += n;
+	}
+	return done;
+}
+
+long sys_read(long fd, long ubuf, long len)
+{
+	char buf[256];
+	long n;
+
+	if (fd != 0)
+		return -EBADF;
+	if (len <= 0)
+		return len < 0 ? -EINVAL : 0;
+	if (!user_range((void *)ubuf, len)) /* refused before waiting */
+		return -EFAULT;
+	if ((n = console_read(buf, MIN(len, (long)sizeof(buf)))) < 0)
+		return n == -EINTR ? -ERESTARTSYS : n;
+	return copy_to_user((void *)ubuf, buf, n) ? -EFAULT : n;
+}
+
+long sys_ioctl(long fd, long cmd, long arg)
+{
+	(void)cmd;
+	(void)arg;
+	return fd >= 0 && fd <= 2 ? -ENOTTY
+				  : -EBADF; /* no tty before issue 6 */
+}
+
+/* Affinity and priority act on the calling thread or, by id, on any
+ * thread; nice values -20..19 map onto priorities 52..13. */
+static struct thread *thread_by_tid(long tid)
+{
+	struct list *it, *jt;
+	struct list *procs = proc_list();
+
+	if (!tid || tid == current_thread()->tid)
+		return current_thread();
+	list_for_each(it, procs)
+	    list_for_each(jt, &container_of(it, struct proc, all_link)->threads)
+	{
+		struct thread *t = container_of(jt, struct thread, proc_link);
+		if (t->tid == tid)
+			return t;
+	}
+	return NULL;
+}
+
+long sys_sched_setaffinity(long tid, long len, long umask)
+{
+	uint64_t mask = 0;
+	struct thread *t;
+	long r = -ESRCH;
+
+	if (copy_from_user(&mask, (void *)umask, MIN(len, 8)))
+		return -EFAULT;
+	mutex_lock(&proc_lock);
+	if ((t = thread_by_tid(tid)))
+		r = thread_set_affinity(t, mask);
+	mutex_unlock(&proc_lock);
+	return r;
+}
+
+long sys_sched_getaffinity(long tid, long len, long umask)
+{
+	uint64_t mask = 0;
+	struct thread *t;
+
+	if (len < 8 || (len & 7))
+		return -EINVAL;
+	mutex_lock(&proc_lock);
+	if ((t = thread_by_tid(tid)))
+		mask = t->rq.affinity & sched_online_mask();
+	mutex_unlock(&proc_lock);
+	if (!t)
+		return -ESRCH;
+	if (copy_to_user((void *)umask, &mask, 8))
+		return -EFAULT;
+	return 8;
+}
+
+#define PRIO_PROCESS 0
+
+long sys_setpriority(long which, long who, long nice)
+{
+	struct proc *p;
+	struct list *it;
+
+	if (which != PRIO_PROCESS)
+		return -EINVAL; /* groups and users: with job control */
+	nice = MAX(-20, MIN(19, nice));
+	mutex_lock(&proc_lock);
+	p = who ? proc_find(who) : current_proc();
+	if (p) {
+		list_for_each(it, &p->threads) thread_set_priority(
+		    container_of(it, struct thread, proc_link),
+		    PRIO_DEFAULT - nice);
+		p->nice = nice;
+	}
+	mutex_unlock(&proc_lock);
+	return p ? 0 : -ESRCH;
+}
+
+long sys_getpriority(long which, long who)
+{
+	struct proc *p;
+	long r;
+
+	if (which != PRIO_PROCESS)
+		return -EINVAL;
+	mutex_lock(&proc_lock);
+	p = who ? proc_find(who) : current_proc();
+	r = p ? 20 - p->nice : -ESRCH; /* the raw call returns 20 - nice */
+	mutex_unlock(&proc_lock);
+	return r;
+}
+
+#define PR_SET_NAME 15
+#define PR_GET_NAME 16
+
+long sys_prctl(long option, long arg)
+{
+	struct thread *t = current_thread();
+	char name[16];
+
+	if (option == PR_SET_NAME) {
+		long n = strncpy_from_user(name, (char *)arg, sizeof(name));
+		if (n == -EFAULT)
+			return -EFAULT;
+		name[sizeof(name) - 1] = '\0';
+		strlcpy(t->name, name, sizeof(t->name));
+		return 0;
+	}
+	if (option == PR_GET_NAME)
+		return copy_to_user((void *)arg, t->name, sizeof(t->name));
+	return -EINVAL;
+}
+
+long sys_getrlimit(long resource, long uold)
+{
+	return uold ? sys_prlimit64(0, resource, 0, uold) : -EFAULT;
+}
+
+/* One user and one group per process so far: root may become anyone,
+ * and anyone may "become" who they are. */
+long sys_setuid(long uid)
+{
+	struct proc *p = current_proc();
+
+	if (p->uid && uid != p->uid)
+		return -EPERM;
+	p->uid = uid;
+	return 0;
+}
+
+long sys_setgid(long gid)
+{
+	struct proc *p = current_proc();
+
+	if (p->uid && gid != p->gid)
+		return -EPERM;
+	p->gid = gid;
+	return 0;
+}
+
+long sys_getresuid(long r, long e, long s)
+{
+	unsigned id = current_proc()->uid;
+	return copy_to_user((void *)r, &id, 4) ?: copy_to_user((void *)e, &id, 4)
+						 ?: copy_to_user((void *)s, &id, 4);
+}
+
+long sys_getresgid(long r, long e, long s)
+{
+	unsigned id = current_proc()->gid;
+	return copy_to_user((void *)r, &id, 4) ?: copy_to_user((void *)e, &id, 4)
+						 ?: copy_to_user((void *)s, &id, 4);
+}
+
+long sys_getgroups(long size, long list)
+{
+	(void)size;
+	(void)list;
+	return 0; /* no supplementary groups */
+}
+
+long sys_clock_getres(long clock, long uts)
+{
+	int64_t res[2] = {0, 1};
+
+	if (clock < 0 || clock > 7)
+		return -EINVAL;
+	return uts ? copy_to_user((void *)uts, res, sizeof(res)) : 0;
+}
+
+/* Every process works in "/" until the file servers bring chdir. */
+long sys_getcwd(long ubuf, long size)
+{
+	if (size < 2)
+		return -ERANGE;
+	return copy_to_user((void *)ubuf, "/", 2) ? -EFAULT : 2;
+}

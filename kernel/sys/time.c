@@ -1,0 +1,196 @@
+/*
+ * time.c - clocks and sleeping: clock_gettime, gettimeofday, nanosleep,
+ * clock_nanosleep. CLOCK_REALTIME is the RTC's time at boot plus the
+ * monotonic clock; lux keeps no time zone.
+ */
+#include "proc.h"
+#include "syscall.h"
+#include <lux/errno.h>
+
+#define NS             1000000000LL
+#define CLOCK_REALTIME 0
+#define TIMER_ABSTIME  1
+
+struct timespec64 {
+	int64_t sec, nsec;
+};
+
+static int64_t boot_realtime; /* ns since 1970 at arch_clock_ns() == 0 */
+
+void time_init(void)
+{
+	boot_realtime = (int64_t)arch_rtc_seconds() * NS - arch_clock_ns();
+}
+
+/* Clocks 0 REALTIME, 1 MONOTONIC, 4 MONOTONIC_RAW, 5 REALTIME_COARSE,
+ * 6 MONOTONIC_COARSE, 7 BOOTTIME; 2/3 (CPU time) give the thread's. */
+static int clock_now(long clock, int64_t *ns)
+{
+	struct thread *t = current_thread();
+
+	switch (clock) {
+	case 0:
+	case 5:
+		*ns = boot_realtime + arch_clock_ns();
+		return 0;
+	case 1:
+	case 4:
+	case 6:
+	case 7:
+		*ns = arch_clock_ns();
+		return 0;
+	case 2:
+	case 3:
+		*ns = t->runtime + (arch_clock_ns() - t->ran_since);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+long sys_clock_gettime(long clock, long uts)
+{
+	int64_t ns;
+	int r = clock_now(clock, &ns);
+	struct timespec64 ts = {ns / NS, ns % NS};
+
+	return r ? r : copy_to_user((void *)uts, &ts, sizeof(ts));
+}
+
+long sys_gettimeofday(long utv, long utz)
+{
+	int64_t ns = boot_realtime + arch_clock_ns();
+	int64_t tv[2] = {ns / NS, ns % NS / 1000}, tz[1] = {0};
+
+	if (utv && copy_to_user((void *)utv, tv, sizeof(tv)))
+		return -EFAULT;
+	return utz ? copy_to_user((void *)utz, tz, 8) : 0;
+}
+
+/* Sleep until the monotonic deadline; on a signal, -EINTR with the time
+ * left in urem (when given). */
+static long sleep(int64_t deadline, long urem)
+{
+	if (sleep_intr(deadline) == 0)
+		return 0;
+	int64_t left = MAX(deadline - (int64_t)arch_clock_ns(), 0);
+	struct timespec64 rem = {left / NS, left % NS};
+	if (urem && copy_to_user((void *)urem, &rem, sizeof(rem)))
+		return -EFAULT;
+	return -EINTR;
+}
+
+static int read_timespec(long uts, int64_t *ns)
+{
+	struct timespec64 ts;
+
+	if (copy_from_user(&ts, (void *)uts, sizeof(ts)))
+		return -EFAULT;
+	if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= NS)
+		return -EINVAL;
+	*ns =
+	    ts.sec > INT64_MAX / NS - 1 ? INT64_MAX / 2 : ts.sec * NS + ts.nsec;
+	return 0;
+}
+
+long sys_nanosleep(long ureq, long urem)
+{
+	int64_t ns;
+	int r = read_timespec(ureq, &ns);
+
+	return r ? r : sleep(arch_clock_ns() + MIN(ns, INT64_MAX / 2), urem);
+}
+
+long sys_clock_nanosleep(long clock, long flags, long ureq, long urem)
+{
+	int64_t ns, now;
+	int r = read_timespec(ureq, &ns);
+
+	if (!r)
+		r = clock_now(clock, &now);
+	if (!r && (clock == 2 || clock == 3))
+		r = -EINVAL; /* CPU-time clocks cannot be slept on */
+	if (r)
+		return r;
+	if (!(flags & TIMER_ABSTIME))
+		return sleep(arch_clock_ns() + MIN(ns, INT64_MAX / 2), urem);
+	/* absolute: convert the deadline to the monotonic clock */
+	return sleep(arch_clock_ns() + MAX(ns - now, 0), 0);
+}
+
+long sys_time(long ut)
+{
+	int64_t t = (boot_realtime + (int64_t)arch_clock_ns()) / NS;
+
+	if (ut && copy_to_user((void *)ut, &t, sizeof(t)))
+		return -EFAULT;
+	return t;
+}
+
+/* ITIMER_REAL: a per-process timer that sends SIGALRM, reloading itself
+ * with its interval. The virtual and profiling timers are not kept. */
+static void alarm_fired(struct timer *t)
+{
+	struct proc *p = container_of(t, struct proc, alarm);
+	struct ksiginfo info = {.code = 128}; /* SI_KERNEL */
+
+	signal_send(p, NULL, SIGALRM, &info);
+	if (p->alarm_interval)
+		timer_start(t, t->deadline + p->alarm_interval, alarm_fired);
+}
+
+/* Cancel p's alarm (exit, setitimer); returns the ns it had left. */
+uint64_t alarm_cancel(struct proc *p)
+{
+	uint64_t now = arch_clock_ns(), left;
+
+	timer_cancel(&p->alarm);
+	left = p->alarm.queued || p->alarm.deadline > now
+		   ? p->alarm.deadline - now
+		   : 0;
+	p->alarm.deadline = 0;
+	return p->alarm.fn ? left : 0;
+}
+
+static void alarm_set(struct proc *p, uint64_t value, uint64_t interval)
+{
+	p->alarm_interval = interval;
+	if (value)
+		timer_start(&p->alarm, arch_clock_ns() + value, alarm_fired);
+}
+
+long sys_setitimer(long which, long unew, long uold)
+{
+	struct proc *p = current_proc();
+	int64_t v[4], old[4] = {0};
+
+	if (which != 0) /* ITIMER_REAL */
+		return -EINVAL;
+	if (unew && copy_from_user(v, (void *)unew, sizeof(v)))
+		return -EFAULT;
+	if (unew && (v[1] < 0 || v[1] >= 1000000 || v[3] < 0 ||
+		     v[3] >= 1000000 || v[0] < 0 || v[2] < 0))
+		return -EINVAL;
+	uint64_t left = alarm_cancel(p), interval = p->alarm_interval;
+	old[0] = interval / NS, old[1] = interval % NS / 1000;
+	old[2] = left / NS, old[3] = left % NS / 1000;
+	if (unew)
+		alarm_set(p, v[2] * NS + v[3] * 1000, v[0] * NS + v[1] * 1000);
+	else
+		alarm_set(p, left, interval);
+	return uold ? copy_to_user((void *)uold, old, sizeof(old)) : 0;
+}
+
+long sys_getitimer(long which, long uold)
+{
+	if (!uold)
+		return -EFAULT;
+	return which ? -EINVAL : sys_setitimer(0, 0, uold);
+}
+
+long sys_alarm(long seconds)
+{
+	uint64_t left = alarm_cancel(current_proc());
+
+	alarm_set(current_proc(), (uint64_t)(unsigned)seconds * NS, 0);
+	return (left + NS / 2) / NS;
+}
