@@ -229,10 +229,11 @@ class Boot:
 
     def __init__(self, name, smp=2, mem="512M", cmdline="", iso=False,
                  uefi=False, usable=None, fault=False, ktest=None,
-                 output=("user space ok",)):
+                 output=("user space ok",), cpu="max", log=()):
         self.name, self.smp, self.mem, self.cmdline = name, smp, mem, cmdline
         self.iso, self.uefi, self.fault = iso, uefi, fault
         self.output = output  # lines init prints, in order
+        self.cpu, self.log = cpu, log  # QEMU's CPU; kernel lines expected
         self.ktest = ktest  # in-kernel test group: one result per case
         if ktest:
             self.cmdline = f"ktest={ktest}"
@@ -242,7 +243,7 @@ class Boot:
                         KTEST_TIMEOUT if ktest else BOOT_TIMEOUT)
 
     def qemu_args(self):
-        args = ["-machine", f"q35,accel={ACCEL}", "-cpu", "max",
+        args = ["-machine", f"q35,accel={ACCEL}", "-cpu", self.cpu,
                 "-smp", str(self.smp), "-m", self.mem, "-display", "none",
                 "-no-reboot", "-serial", "stdio", "-monitor", "none"]
         if self.uefi:
@@ -256,7 +257,8 @@ class Boot:
 BOOTS = [
     Boot("boot/direct-smp1", smp=1, cmdline=INIT),
     Boot("boot/direct-smp2", smp=2, cmdline=INIT),
-    Boot("boot/direct-smp4", smp=4, cmdline=INIT),
+    Boot("boot/direct-smp4", smp=4, cmdline=INIT,
+         log=(r"^lux: paging: 5 levels$",)),
     Boot("boot/direct-smp8", smp=8, cmdline=INIT),
     Boot("boot/mem-128M", mem="128M", usable=(100, 128), cmdline=INIT),
     Boot("boot/mem-8G", mem="8G", usable=(7900, 8192), cmdline=INIT),
@@ -271,6 +273,9 @@ BOOTS = [
     Boot("boot/fault-panic", cmdline="fault=panic", smp=4, fault=(
         r"^PANIC on CPU 0: deliberate panic$",)),
     Boot("boot/busybox", smp=2, cmdline=BUSYBOX_CMDLINE, output=("42", "ok")),
+    Boot("boot/paging-4level", smp=4, cmdline=BUSYBOX_CMDLINE,
+         output=("42", "ok"), cpu="max,la57=off",
+         log=(r"^lux: paging: 4 levels$",)),
     Boot("boot/iso-bios", smp=4, iso=True, cmdline=ISO_CMDLINE),
     Boot("boot/iso-uefi", smp=4, iso=True, uefi=True, cmdline=ISO_CMDLINE),
 ] + [Boot(f"ktest/smp{n}", smp=n, ktest="sched") for n in (1, 2, 4, 8)]
@@ -288,6 +293,8 @@ def check_normal_boot(vm, boot):
     """Wait for the end of a normal boot, then check what it printed."""
     vm.expect(HALT, boot.timeout, fail=BROKEN)
     text = vm.text
+    for pattern in boot.log:
+        one_line(text, pattern, pattern)
     pos = 0
     for line in boot.output:
         m = re.compile("^" + re.escape(line) + "$", re.M).search(text, pos)

@@ -51,9 +51,8 @@ static uint64_t fetch_int(va_list *ap, int bits, bool is_signed)
 	uint64_t v = bits == 64 ? va_arg(*ap, uint64_t) : va_arg(*ap, unsigned);
 	int shift = 64 - bits;
 
-	if (is_signed)
-		return (uint64_t)((int64_t)(v << shift) >> shift);
-	return v << shift >> shift;
+	return is_signed ? (uint64_t)((int64_t)(v << shift) >> shift)
+			 : v << shift >> shift;
 }
 
 /* Format the next argument for integer conversion conv (d i u o x X p). */

@@ -137,7 +137,7 @@ static int load(struct mm *mm, const char *path, const char *const argv[],
 			     {AT_GID, 0},
 			     {AT_EGID, 0},
 			     {AT_SECURE, 0},
-			     {AT_HWCAP, 0},
+			     {AT_HWCAP, arch_hwcap()},
 			     {AT_CLKTCK, 100}};
 	uint8_t rnd[16];
 	char *buf = kmalloc(ARGS_MAX);

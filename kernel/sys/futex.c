@@ -54,7 +54,8 @@ static int futex_key(uint32_t *uaddr, bool private, uintptr_t *space,
 	*space = (uintptr_t)mm;
 	*addr = (uintptr_t)uaddr;
 	mutex_lock(&mm->lock);
-	if (!private && vma_find(mm, *addr)->shared) {
+	struct vma *area = vma_find(mm, *addr); /* NULL if unmapped since */
+	if (!private && area && area->shared) {
 		*space = 0;
 		*addr =
 		    arch_ulookup(&mm->as, ALIGN_DOWN(*addr, PAGE_SIZE), &prot) +

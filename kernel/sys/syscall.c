@@ -11,66 +11,29 @@
 #include <syscall_nr.h>
 
 typedef long (*syscall_fn)(long, long, long, long, long, long);
-#define SYS(name) [NR_##name] = (syscall_fn)sys_##name
+#define SYS_AS(name, fn) [NR_##name] = (syscall_fn)sys_##fn
+#define SYS(name)        SYS_AS(name, name)
 
-static const syscall_fn table[NR_COUNT] = {SYS(read),
-					   SYS(write),
-					   SYS(writev),
-					   SYS(exit),
-					   SYS(exit_group),
-					   SYS(wait4),
-					   SYS(execve),
-					   SYS(getpid),
-					   SYS(getppid),
-					   SYS(gettid),
-					   SYS(getuid),
-					   SYS(geteuid),
-					   SYS(getgid),
-					   SYS(getegid),
-					   SYS(set_tid_address),
-					   SYS(set_robust_list),
-					   SYS(uname),
-					   SYS(getrandom),
-					   SYS(prlimit64),
-					   SYS(sched_yield),
-					   SYS(brk),
-					   SYS(mmap),
-					   SYS(munmap),
-					   SYS(mprotect),
-					   SYS(madvise),
-					   SYS(clock_gettime),
-					   SYS(gettimeofday),
-					   SYS(nanosleep),
-					   SYS(clock_nanosleep),
-					   SYS(futex),
-					   SYS(rt_sigaction),
-					   SYS(rt_sigprocmask),
-					   SYS(rt_sigpending),
-					   SYS(rt_sigsuspend),
-					   SYS(rt_sigreturn),
-					   SYS(sigaltstack),
-					   SYS(kill),
-					   SYS(tgkill),
-					   SYS(tkill),
-					   SYS(waitid),
-					   SYS(ioctl),
-					   SYS(sched_setaffinity),
-					   SYS(sched_getaffinity),
-					   SYS(setpriority),
-					   SYS(getpriority),
-					   SYS(prctl),
-					   SYS(getrlimit),
-					   SYS(setuid),
-					   SYS(setgid),
-					   SYS(getresuid),
-					   SYS(getresgid),
-					   SYS(getgroups),
-					   SYS(clock_getres),
-					   SYS(getcpu),
-					   SYS(setitimer),
-					   SYS(getitimer),
-					   SYS(getcwd),
-					   ARCH_SYSCALLS};
+/* The portable calls; ARCH_SYSCALLS adds the platform's own. There is one
+ * user and one group per process, so the effective ids are the real ones. */
+#define CORE_SYSCALLS                                                          \
+	SYS(read), SYS(write), SYS(writev), SYS(exit), SYS(exit_group),        \
+	    SYS(wait4), SYS(execve), SYS(getpid), SYS(getppid), SYS(gettid),   \
+	    SYS(getuid), SYS(getgid), SYS(set_tid_address),                    \
+	    SYS(set_robust_list), SYS(uname), SYS(getrandom), SYS(prlimit64),  \
+	    SYS(sched_yield), SYS(brk), SYS(mmap), SYS(munmap), SYS(mprotect), \
+	    SYS(madvise), SYS(clock_gettime), SYS(gettimeofday),               \
+	    SYS(nanosleep), SYS(clock_nanosleep), SYS(futex),                  \
+	    SYS(rt_sigaction), SYS(rt_sigprocmask), SYS(rt_sigpending),        \
+	    SYS(rt_sigsuspend), SYS(rt_sigreturn), SYS(sigaltstack),           \
+	    SYS(kill), SYS(tgkill), SYS(tkill), SYS(waitid), SYS(ioctl),       \
+	    SYS(sched_setaffinity), SYS(sched_getaffinity), SYS(setpriority),  \
+	    SYS(getpriority), SYS(prctl), SYS(getrlimit), SYS(setuid),         \
+	    SYS(setgid), SYS(getresuid), SYS(getresgid), SYS(getgroups),       \
+	    SYS(clock_getres), SYS(getcpu), SYS(setitimer), SYS(getitimer),    \
+	    SYS(getcwd), SYS_AS(geteuid, getuid), SYS_AS(getegid, getgid)
+
+static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 
 static const char *const names[NR_COUNT] = SYSCALL_NAMES;
 
@@ -111,17 +74,7 @@ long sys_getuid(void)
 	return current_proc()->uid;
 }
 
-long sys_geteuid(void)
-{
-	return current_proc()->uid;
-}
-
 long sys_getgid(void)
-{
-	return current_proc()->gid;
-}
-
-long sys_getegid(void)
 {
 	return current_proc()->gid;
 }
@@ -398,24 +351,22 @@ long sys_getrlimit(long resource, long uold)
 
 /* One user and one group per process so far: root may become anyone,
  * and anyone may "become" who they are. */
+static long set_id(unsigned *id, long new_id)
+{
+	if (current_proc()->uid && new_id != *id)
+		return -EPERM;
+	*id = new_id;
+	return 0;
+}
+
 long sys_setuid(long uid)
 {
-	struct proc *p = current_proc();
-
-	if (p->uid && uid != p->uid)
-		return -EPERM;
-	p->uid = uid;
-	return 0;
+	return set_id(&current_proc()->uid, uid);
 }
 
 long sys_setgid(long gid)
 {
-	struct proc *p = current_proc();
-
-	if (p->uid && gid != p->gid)
-		return -EPERM;
-	p->gid = gid;
-	return 0;
+	return set_id(&current_proc()->gid, gid);
 }
 
 long sys_getresuid(long r, long e, long s)

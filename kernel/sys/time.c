@@ -7,9 +7,10 @@
 #include "syscall.h"
 #include <lux/errno.h>
 
-#define NS             1000000000LL
-#define CLOCK_REALTIME 0
-#define TIMER_ABSTIME  1
+#define NS              1000000000LL
+#define CLOCK_REALTIME  0
+#define CLOCK_MONOTONIC 1
+#define TIMER_ABSTIME   1
 
 struct timespec64 {
 	int64_t sec, nsec;
@@ -28,23 +29,14 @@ static int clock_now(long clock, int64_t *ns)
 {
 	struct thread *t = current_thread();
 
-	switch (clock) {
-	case 0:
-	case 5:
-		*ns = boot_realtime + arch_clock_ns();
-		return 0;
-	case 1:
-	case 4:
-	case 6:
-	case 7:
-		*ns = arch_clock_ns();
-		return 0;
-	case 2:
-	case 3:
-		*ns = t->runtime + (arch_clock_ns() - t->ran_since);
-		return 0;
-	}
-	return -EINVAL;
+	if (clock < 0 || clock > 7)
+		return -EINVAL;
+	*ns = arch_clock_ns();
+	if (clock == 2 || clock == 3)
+		*ns = t->runtime + (*ns - t->ran_since);
+	else if (clock == CLOCK_REALTIME || clock == 5)
+		*ns += boot_realtime;
+	return 0;
 }
 
 long sys_clock_gettime(long clock, long uts)
@@ -94,10 +86,7 @@ static int read_timespec(long uts, int64_t *ns)
 
 long sys_nanosleep(long ureq, long urem)
 {
-	int64_t ns;
-	int r = read_timespec(ureq, &ns);
-
-	return r ? r : sleep(arch_clock_ns() + MIN(ns, INT64_MAX / 2), urem);
+	return sys_clock_nanosleep(CLOCK_MONOTONIC, 0, ureq, urem);
 }
 
 long sys_clock_nanosleep(long clock, long flags, long ureq, long urem)

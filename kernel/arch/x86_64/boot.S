@@ -52,11 +52,26 @@ _start:
 	btl $29, %edx
 	jnc no_long_mode
 
+	/* 5-level paging where the CPU has it (CPUID.7.0:ECX bit 16): then
+	 * a PML5 whose first and last entries lead to the same PML4. */
+	movl $boot_pml4, %edi
+	xorl %eax, %eax
+	cpuid
+	cmpl $7, %eax
+	jb 1f
+	movl $7, %eax
+	xorl %ecx, %ecx
+	cpuid
+	btl $16, %ecx
+	jnc 1f
 	movl %cr4, %eax
+	orl $0x1000, %eax /* LA57 */
+	movl %eax, %cr4
+	movl $boot_pml5, %edi
+1:	movl %cr4, %eax
 	orl $0x20, %eax /* PAE */
 	movl %eax, %cr4
-	movl $boot_pml4, %eax
-	movl %eax, %cr3
+	movl %edi, %cr3
 	movl $0xc0000080, %ecx /* EFER */
 	rdmsr
 	orl $0x100, %eax /* LME */
@@ -110,9 +125,14 @@ boot_info:
 	.long 0
 
 	/* Start-up page tables: PML4[0] and PML4[256] map phys 0-1 GiB at 0
-	 * and at DIRECT_MAP_BASE, PML4[511] maps it at KERNEL_BASE. */
+	 * and at DIRECT_MAP_BASE, PML4[511] maps it at KERNEL_BASE. With
+	 * 5-level paging, PML5[0] and PML5[511] both lead to that PML4. */
 	.balign 4096
 	.globl boot_pml4, boot_pdpt
+boot_pml5:
+	.quad boot_pml4 + 3
+	.fill 510, 8, 0
+	.quad boot_pml4 + 3
 boot_pml4:
 	.quad boot_pdpt + 3
 	.fill 255, 8, 0

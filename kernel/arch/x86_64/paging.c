@@ -22,6 +22,7 @@ extern char _text[], _etext[], _rodata[], _erodata[], _data[], _end[];
 extern char boot_stack_guard[];
 
 uint64_t kernel_pml4_phys;
+int paging_levels = 4;
 static uint64_t *kernel_pml4;
 static uint64_t nx; /* PTE_NX where the CPU has it, else 0 */
 static struct spinlock kmap_lock = SPINLOCK_INIT;
@@ -61,7 +62,7 @@ static uint64_t *walk(uint64_t *root, uintptr_t va, int level, bool alloc,
 {
 	uint64_t *table = root;
 
-	for (int l = 4; l > level; l--) {
+	for (int l = paging_levels; l > level; l--) {
 		uint64_t *e = &table[index_at(va, l)];
 		if (!(*e & PTE_P)) {
 			uint64_t pa = alloc ? pt_alloc() : 0;
@@ -88,7 +89,7 @@ static bool is_mapped(uintptr_t va)
 {
 	uint64_t *table = kernel_pml4;
 
-	for (int l = 4; l >= 1; l--) {
+	for (int l = paging_levels; l >= 1; l--) {
 		uint64_t e = table[index_at(va, l)];
 		if (!(e & PTE_P))
 			return false;
@@ -150,6 +151,8 @@ BOOT_CODE static void map_kernel(const char *start, const char *end,
 BOOT_CODE void arch_mm_init(struct boot_info *bi)
 {
 	cpu_detect_features();
+	paging_levels = (read_cr4() & CR4_LA57) ? 5 : 4; /* boot.S chose */
+	kprintf("lux: paging: %d levels\n", paging_levels);
 	if (cpu_has_nx) {
 		wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
 		nx = PTE_NX;
@@ -252,7 +255,7 @@ static void free_tables(uint64_t *table, int level, int n)
 
 void arch_as_destroy(struct arch_as *as)
 {
-	free_tables(phys_to_virt(as->root), 4, 256);
+	free_tables(phys_to_virt(as->root), paging_levels, 256);
 }
 
 int arch_umap(struct arch_as *as, uintptr_t va, uint64_t pa, unsigned prot)
@@ -304,8 +307,8 @@ void arch_ufor_each(struct arch_as *as, uintptr_t start, uintptr_t end,
 		    void (*fn)(void *, uintptr_t, uint64_t, unsigned),
 		    void *arg)
 {
-	for_each(phys_to_virt(as->root), 4, 0, start, MIN(end, USER_TOP), fn,
-		 arg);
+	for_each(phys_to_virt(as->root), paging_levels, 0, start,
+		 MIN(end, USER_TOP), fn, arg);
 }
 
 void arch_as_flush(struct arch_as *as)

@@ -9,8 +9,8 @@
 #define TRAMPOLINE 0x8000
 
 extern char trampoline_start[], trampoline_end[];
-extern uint64_t tramp_cr3, tramp_efer, tramp_stack, tramp_cpu;
-extern uint64_t boot_pdpt[];
+extern uint64_t tramp_cr3, tramp_cr4, tramp_efer, tramp_stack, tramp_cpu;
+extern uint64_t boot_pdpt[], boot_pml4[];
 
 /* The trampoline's copy of a variable, at its place under 1 MiB. */
 static uint64_t *tramp_var(uint64_t *var)
@@ -70,9 +70,10 @@ BOOT_CODE void arch_start_cpus(void)
 	       phys_to_virt((uintptr_t)trampoline_start),
 	       trampoline_end - trampoline_start);
 	*tramp_var(&tramp_cr3) = kernel_pml4_phys;
+	*tramp_var(&tramp_cr4) = read_cr4() & (CR4_PAE | CR4_LA57);
 	*tramp_var(&tramp_efer) = 0x100 | (cpu_has_nx ? EFER_NXE : 0);
-	pml4[0] = (uintptr_t)boot_pdpt |
-		  3; /* .lowboot: linked at its physical address */
+	/* .lowboot's tables are linked at their physical addresses */
+	pml4[0] = (uintptr_t)(paging_levels == 5 ? boot_pml4 : boot_pdpt) | 3;
 	for (unsigned i = 1; i < ncpus; i++)
 		if (!start_cpu(&cpus[i]))
 			kprintf("lux: CPU %u (APIC %u) did not start\n", i,

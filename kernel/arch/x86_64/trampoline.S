@@ -10,7 +10,7 @@
 
 	.section .lowboot, "awx"
 	.globl trampoline_start, trampoline_end
-	.globl tramp_cr3, tramp_efer, tramp_stack, tramp_cpu
+	.globl tramp_cr3, tramp_cr4, tramp_efer, tramp_stack, tramp_cpu
 	.code16
 trampoline_start:
 	cli
@@ -30,7 +30,7 @@ tramp32:
 	movw %ax, %es
 	movw %ax, %ss
 	movl %cr4, %eax
-	orl $0x20, %eax /* PAE */
+	orl ABS(tramp_cr4), %eax /* PAE, and LA57 if the kernel uses it */
 	movl %eax, %cr4
 	movl ABS(tramp_cr3), %eax
 	movl %eax, %cr3
@@ -66,6 +66,8 @@ tramp_gdt_ptr:
 	.long ABS(tramp_gdt)
 	.balign 8
 tramp_cr3:
+	.quad 0
+tramp_cr4:
 	.quad 0
 tramp_efer:
 	.quad 0

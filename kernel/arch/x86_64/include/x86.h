@@ -6,16 +6,16 @@
 
 #include <stdint.h>
 
-#define MSR_EFER          0xc0000080
-#define MSR_FS_BASE       0xc0000100
-#define MSR_GS_BASE       0xc0000101
-#define MSR_KERNEL_GSBASE 0xc0000102
-#define EFER_NXE          (1u << 11)
-#define CR0_WP            (1u << 16)
-#define CR4_PGE           (1u << 7)
-#define CR4_SMEP          (1u << 20)
-#define CR4_SMAP          (1u << 21)
-#define RFLAGS_IF         (1u << 9)
+#define MSR_EFER    0xc0000080
+#define MSR_FS_BASE 0xc0000100
+#define MSR_GS_BASE 0xc0000101
+#define EFER_NXE    (1u << 11)
+#define CR4_PAE     (1u << 5)
+#define CR4_PGE     (1u << 7)
+#define CR4_LA57    (1u << 12)
+#define CR4_SMEP    (1u << 20)
+#define CR4_SMAP    (1u << 21)
+#define RFLAGS_IF   (1u << 9)
 
 static inline void outb(uint16_t port, uint8_t v)
 {
@@ -86,36 +86,25 @@ static inline uint64_t read_rflags(void)
 	return f;
 }
 
-static inline void cli(void)
-{
-	__asm__ volatile("cli" : : : "memory");
-}
-
-static inline void sti(void)
-{
-	__asm__ volatile("sti" : : : "memory");
-}
-
-static inline void lgdt(const void *desc)
-{
-	__asm__ volatile("lgdt (%0)" : : "r"(desc) : "memory");
-}
-
-static inline void lidt(const void *desc)
-{
-	__asm__ volatile("lidt (%0)" : : "r"(desc) : "memory");
-}
+/* Instructions that take no operand, or one descriptor-table pointer. */
+#define PLAIN_INSN(insn)                                                       \
+	static inline void insn(void)                                          \
+	{                                                                      \
+		__asm__ volatile(#insn : : : "memory");                        \
+	}
+#define TABLE_INSN(insn)                                                       \
+	static inline void insn(const void *desc)                              \
+	{                                                                      \
+		__asm__ volatile(#insn " (%0)" : : "r"(desc) : "memory");      \
+	}
+PLAIN_INSN(cli)
+PLAIN_INSN(sti)
+TABLE_INSN(lgdt)
+TABLE_INSN(lidt)
 
 static inline void ltr(uint16_t sel)
 {
 	__asm__ volatile("ltr %0" : : "r"(sel));
-}
-
-static inline uintptr_t read_rbp(void)
-{
-	uintptr_t v;
-	__asm__ volatile("mov %%rbp, %0" : "=r"(v));
-	return v;
 }
 
 static inline uint64_t read_gs0(void)

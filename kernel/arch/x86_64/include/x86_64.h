@@ -29,7 +29,8 @@ void cpu_detect_features(void);
 /* paging.c: map [pa, pa+len) at DIRECT_MAP_BASE + pa (devices uncached);
  * returns the virtual address of pa. */
 void *map_phys(uint64_t pa, uint64_t len, bool uncached);
-extern uint64_t kernel_pml4_phys;
+extern uint64_t kernel_pml4_phys; /* the root: a PML5 with 5 levels */
+extern int paging_levels;         /* 4, or 5 where the CPU has LA57 */
 
 /* The saved state of an interrupted context, as entry.S pushes it. */
 struct trap_frame {
