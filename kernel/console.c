@@ -5,7 +5,12 @@
  * about to stop.
  */
 #include "cpu.h"
+#include "file.h"
+#include "proc.h"
 #include "sched.h"
+#include "syscall.h"
+#include <lux/errno.h>
+#include <lux/fcntl.h>
 #include "spinlock.h"
 
 static struct spinlock console_lock = SPINLOCK_INIT;
@@ -87,4 +92,42 @@ long console_read(char *buf, size_t n)
 		buf[got++] = input[in_tail++ % sizeof(input)];
 	spin_unlock(&console_lock);
 	return got;
+}
+
+/* The console as a file: descriptors 0-2 of the first process. */
+static long console_file_read(struct file *f, char *ubuf, size_t n)
+{
+	char buf[256];
+	long got;
+
+	(void)f;
+	if (!user_range(ubuf, n)) /* refused before waiting, as on Linux */
+		return -EFAULT;
+	if ((got = console_read(buf, MIN(n, sizeof(buf)))) < 0)
+		return got == -EINTR ? -ERESTARTSYS : got;
+	return copy_to_user(ubuf, buf, got) ? -EFAULT : got;
+}
+
+static long console_file_write(struct file *f, const char *ubuf, size_t n)
+{
+	char buf[256];
+	size_t done = 0;
+
+	(void)f;
+	while (done < n) {
+		size_t k = MIN(n - done, sizeof(buf));
+		if (copy_from_user(buf, ubuf + done, k))
+			return done ? (long)done : -EFAULT;
+		console_write(buf, k);
+		done += k;
+	}
+	return done;
+}
+
+static const struct file_ops console_ops = {console_file_read,
+					    console_file_write, NULL};
+
+struct file *console_file(void)
+{
+	return file_alloc(&console_ops, NULL, O_RDWR);
 }

@@ -67,7 +67,8 @@ struct proc {
 	struct proc *parent;
 	struct list children, sibling;
 	struct mm *mm;
-	struct list threads; /* its threads' proc_link */
+	struct fdtable *files; /* its descriptors (shared with CLONE_FILES) */
+	struct list threads;   /* its threads' proc_link */
 	unsigned nthreads;
 	bool zombie;           /* every thread has exited */
 	int status;            /* wait status once a zombie */

@@ -6,6 +6,15 @@
 #pragma once
 
 long sys_read(long fd, long buf, long len);
+long sys_readv(long fd, long iov, long iovcnt);
+long sys_close(long fd);
+long sys_close_range(long lo, long hi, long flags);
+long sys_dup(long fd);
+long sys_dup2(long oldfd, long newfd);
+long sys_dup3(long oldfd, long newfd, long flags);
+long sys_fcntl(long fd, long cmd, long arg);
+long sys_pipe(long fds);
+long sys_pipe2(long fds, long flags);
 long sys_write(long fd, long buf, long len);
 long sys_writev(long fd, long iov, long iovcnt);
 long sys_exit(long code);

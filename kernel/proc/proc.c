@@ -4,6 +4,7 @@
  */
 #include "cpu.h"
 #include "exec.h"
+#include "file.h"
 #include "mm.h"
 #include "proc.h"
 #include "syscall.h"
@@ -15,6 +16,7 @@
 #define ARGS_MAX             (64 * KiB) /* argv + envp strings and pointers */
 #define PIE_BASE             0x555555554000UL
 #define CLONE_VM             0x100
+#define CLONE_FILES          0x400
 #define CLONE_VFORK          0x4000
 #define CLONE_THREAD         0x10000
 #define CLONE_SETTLS         0x80000
@@ -265,8 +267,15 @@ int proc_start_init(const char *path, const char *const argv[])
 	struct proc *p = proc_alloc(NULL);
 	int r;
 
-	if (!p || !(p->mm = mm_create()))
+	struct file *console = console_file();
+	if (!p || !(p->mm = mm_create()) || !console ||
+	    !(p->files = fdtable_create()))
 		return -ENOMEM;
+	for (int fd = 0; fd < 3; fd++) { /* stdin, stdout, stderr */
+		p->files->fd[fd] = console;
+		if (fd)
+			file_get(console);
+	}
 	init_proc = p;
 	rlimit_defaults(p);
 	if ((r = attach(p, self, NULL)) < 0)
@@ -292,6 +301,7 @@ static void clone_undo(struct proc *parent, struct proc *p, struct thread *t)
 	if (p != parent) {
 		if (p->mm)
 			mm_put(p->mm);
+		fdtable_put(p->files);
 		kfree(p);
 	}
 	thread_free(t);
@@ -325,8 +335,14 @@ long do_clone(unsigned long flags, uintptr_t sp, int *ptid, int *ctid,
 	} else if (p != parent) {
 		p->mm = mm_fork(parent->mm);
 	}
+	if (p != parent && (flags & CLONE_FILES)) {
+		p->files = parent->files;
+		__atomic_add_fetch(&p->files->refs, 1, __ATOMIC_RELAXED);
+	} else if (p != parent) {
+		p->files = fdtable_copy(parent->files);
+	}
 	arch_fpu_sync(&self->ctx);
-	if (!p->mm || (r = attach(p, t, self)) < 0) {
+	if (!p->mm || !p->files || (r = attach(p, t, self)) < 0) {
 		clone_undo(parent, p, t);
 		return r;
 	}
@@ -413,6 +429,8 @@ NORETURN void thread_exit_user(int status)
 	if (last) {
 		alarm_cancel(p);
 		vfork_release(p);
+		fdtable_put(p->files); /* pipe ends close: readers see EOF */
+		p->files = NULL;
 		mm_put(p->mm);
 		p->mm = NULL;
 		mutex_lock(&proc_lock);
@@ -655,6 +673,8 @@ long sys_execve(long upath, long uargv, long uenvp)
 		r = end_other_threads();
 	if (r >= 0)
 		r = exec(path, argv, envp);
+	if (r == 0)
+		fdtable_close_on_exec(current_proc()->files);
 	current_proc()->exec_thread = NULL;
 	kfree(buf);
 	if (r == 0)

@@ -31,7 +31,9 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 	    SYS(getpriority), SYS(prctl), SYS(getrlimit), SYS(setuid),         \
 	    SYS(setgid), SYS(getresuid), SYS(getresgid), SYS(getgroups),       \
 	    SYS(clock_getres), SYS(getcpu), SYS(setitimer), SYS(getitimer),    \
-	    SYS(getcwd), SYS_AS(geteuid, getuid), SYS_AS(getegid, getgid)
+	    SYS(getcwd), SYS_AS(geteuid, getuid), SYS_AS(getegid, getgid),     \
+	    SYS(readv), SYS(close), SYS(close_range), SYS(dup), SYS(dup3),     \
+	    SYS(fcntl), SYS(pipe2)
 
 static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 
@@ -169,70 +171,6 @@ long sys_sched_yield(void)
 {
 	sched_yield();
 	return 0;
-}
-
-/* Descriptors 0, 1 and 2 are the kernel console until the IPC and
- * terminal issues bring descriptor tables and the tty server. */
-long sys_write(long fd, long ubuf, long len)
-{
-	char buf[256];
-	long done = 0;
-
-	if (fd < 1 || fd > 2)
-		return -EBADF;
-	while (done < len) {
-		long n = MIN(len - done, (long)sizeof(buf));
-		if (copy_from_user(buf, (char *)ubuf + done, n))
-			return done ? done : -EFAULT;
-		console_write(buf, n);
-		done += n;
-	}
-	return done;
-}
-
-long sys_writev(long fd, long uiov, long iovcnt)
-{
-	long done = 0;
-
-	if (iovcnt < 0 || iovcnt > 1024)
-		return -EINVAL;
-	for (long i = 0; i < iovcnt; i++) {
-		struct {
-			long base, len;
-		} iov;
-		if (copy_from_user(&iov, (char *)uiov + i * sizeof(iov),
-				   sizeof(iov)))
-			return done ? done : -EFAULT;
-		long n = sys_write(fd, iov.base, iov.len);
-		if (n < 0)
-			return done ? done : n;
-		done += n;
-	}
-	return done;
-}
-
-long sys_read(long fd, long ubuf, long len)
-{
-	char buf[256];
-	long n;
-
-	if (fd != 0)
-		return -EBADF;
-	if (len <= 0)
-		return len < 0 ? -EINVAL : 0;
-	if (!user_range((void *)ubuf, len)) /* refused before waiting */
-		return -EFAULT;
-	if ((n = console_read(buf, MIN(len, (long)sizeof(buf)))) < 0)
-		return n == -EINTR ? -ERESTARTSYS : n;
-	return copy_to_user((void *)ubuf, buf, n) ? -EFAULT : n;
-}
-
-long sys_ioctl(long fd, long cmd, long arg)
-{
-	(void)cmd;
-	(void)arg;
-	return fd >= 0 && fd <= 2 ? -ENOTTY
-				  : -EBADF; /* no tty before issue 6 */
 }
 
 /* Affinity and priority act on the calling thread or, by id, on any

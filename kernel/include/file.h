@@ -1,0 +1,58 @@
+/*
+ * file.h - open files and descriptor tables. A struct file is what a
+ * descriptor names: an object (a pipe end, the console, later a socket or
+ * a server's file) with its operations, open flags and a reference count.
+ * Each process has a descriptor table, shared by its threads, copied by
+ * fork and closed on exec for close-on-exec descriptors.
+ */
+#pragma once
+
+#include "kernel.h"
+#include "spinlock.h"
+
+#define FD_MAX 1024 /* descriptors per process (RLIMIT_NOFILE's hard) */
+
+struct file;
+
+/* read/write take a user buffer; they may sleep and return a count or a
+ * negative errno (-ERESTARTSYS when a signal ends a wait). */
+struct file_ops {
+	long (*read)(struct file *f, char *ubuf, size_t n);
+	long (*write)(struct file *f, const char *ubuf, size_t n);
+	void (*release)(struct file *f); /* the last reference went */
+};
+
+struct file {
+	const struct file_ops *ops;
+	unsigned refs;
+	unsigned flags; /* O_ACCMODE | O_NONBLOCK | O_APPEND */
+	void *priv;
+};
+
+struct fdtable {
+	struct spinlock lock;
+	unsigned refs; /* processes sharing it (CLONE_FILES) */
+	struct file *fd[FD_MAX];
+	uint64_t cloexec[FD_MAX / 64];
+};
+
+/* ipc/file.c */
+struct file *file_alloc(const struct file_ops *ops, void *priv,
+			unsigned flags);
+void file_get(struct file *f);
+void file_put(struct file *f);
+struct fdtable *fdtable_create(void);
+struct fdtable *fdtable_copy(struct fdtable *t);
+void fdtable_put(struct fdtable *t);
+void fdtable_close_on_exec(struct fdtable *t);
+/* Put f in the lowest free descriptor >= min of the current process (it
+ * takes over the caller's reference): the descriptor, or -EMFILE. */
+int fd_install(struct file *f, int min, bool cloexec);
+/* The file behind fd with a reference taken, or NULL. */
+struct file *fd_get(int fd);
+
+/* ipc/pipe.c */
+int pipe_create(struct file *ends[2], unsigned flags);
+
+/* console.c: the kernel console as a file, until the tty server. */
+struct file *console_file(void);

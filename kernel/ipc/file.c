@@ -1,0 +1,363 @@
+/*
+ * file.c - open files, descriptor tables and the calls that work on any
+ * descriptor: read, write, readv, writev, close, close_range, dup, dup2,
+ * dup3, fcntl, ioctl.
+ */
+#include "file.h"
+#include "mm.h"
+#include "proc.h"
+#include "syscall.h"
+#include <lux/errno.h>
+#include <lux/fcntl.h>
+
+struct file *file_alloc(const struct file_ops *ops, void *priv, unsigned flags)
+{
+	struct file *f = kzalloc(sizeof(*f));
+
+	if (f)
+		*f = (struct file){.ops = ops, .refs = 1, .flags = flags,
+				   .priv = priv};
+	return f;
+}
+
+void file_get(struct file *f)
+{
+	__atomic_add_fetch(&f->refs, 1, __ATOMIC_RELAXED);
+}
+
+void file_put(struct file *f)
+{
+	if (f && !__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL)) {
+		if (f->ops->release)
+			f->ops->release(f);
+		kfree(f);
+	}
+}
+
+struct fdtable *fdtable_create(void)
+{
+	struct fdtable *t = kzalloc(sizeof(*t));
+
+	if (t) {
+		t->lock = (struct spinlock)SPINLOCK_INIT;
+		t->refs = 1;
+	}
+	return t;
+}
+
+struct fdtable *fdtable_copy(struct fdtable *from)
+{
+	struct fdtable *t = fdtable_create();
+
+	if (!t)
+		return NULL;
+	spin_lock(&from->lock);
+	for (int i = 0; i < FD_MAX; i++)
+		if ((t->fd[i] = from->fd[i]))
+			file_get(t->fd[i]);
+	memcpy(t->cloexec, from->cloexec, sizeof(t->cloexec));
+	spin_unlock(&from->lock);
+	return t;
+}
+
+/* Close descriptors [lo, hi] of t for which keep() is false. */
+static void close_fds(struct fdtable *t, int lo, int hi, bool cloexec_only)
+{
+	for (int i = lo; i <= hi && i < FD_MAX; i++) {
+		spin_lock(&t->lock);
+		struct file *f = t->fd[i];
+		bool go = f && (!cloexec_only || (t->cloexec[i / 64] >> i % 64 & 1));
+		if (go)
+			t->fd[i] = NULL;
+		t->cloexec[i / 64] &= ~(go ? 1ULL << i % 64 : 0);
+		spin_unlock(&t->lock);
+		if (go)
+			file_put(f);
+	}
+}
+
+void fdtable_put(struct fdtable *t)
+{
+	if (t && !__atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL)) {
+		close_fds(t, 0, FD_MAX - 1, false);
+		kfree(t);
+	}
+}
+
+void fdtable_close_on_exec(struct fdtable *t)
+{
+	close_fds(t, 0, FD_MAX - 1, true);
+}
+
+/* Set or clear close-on-exec for fd; t->lock held. */
+static void set_cloexec(struct fdtable *t, int fd, bool on)
+{
+	t->cloexec[fd / 64] = (t->cloexec[fd / 64] & ~(1ULL << fd % 64)) |
+			      ((uint64_t)on << fd % 64);
+}
+
+int fd_install(struct file *f, int min, bool cloexec)
+{
+	struct proc *p = current_proc();
+	struct fdtable *t = p->files;
+	int limit = (int)MIN(p->rlim[7][0], (uint64_t)FD_MAX); /* NOFILE */
+
+	spin_lock(&t->lock);
+	for (int fd = MAX(min, 0); fd < limit; fd++)
+		if (!t->fd[fd]) {
+			t->fd[fd] = f;
+			set_cloexec(t, fd, cloexec);
+			spin_unlock(&t->lock);
+			return fd;
+		}
+	spin_unlock(&t->lock);
+	return -EMFILE;
+}
+
+struct file *fd_get(int fd)
+{
+	struct fdtable *t = current_proc()->files;
+	struct file *f = NULL;
+
+	if (fd < 0 || fd >= FD_MAX)
+		return NULL;
+	spin_lock(&t->lock);
+	if ((f = t->fd[fd]))
+		file_get(f);
+	spin_unlock(&t->lock);
+	return f;
+}
+
+/* Run op on fd's file if it was opened for `mode` (O_RDONLY: reading). */
+static long rw(int fd, char *ubuf, long n, bool writing)
+{
+	struct file *f = fd_get(fd);
+	unsigned acc = f ? f->flags & O_ACCMODE : 0;
+	long r = -EBADF;
+
+	if (!f)
+		return -EBADF;
+	if (n < 0)
+		r = -EINVAL;
+	else if (writing && acc != O_RDONLY && f->ops->write)
+		r = n ? f->ops->write(f, ubuf, n) : 0;
+	else if (!writing && acc != O_WRONLY && f->ops->read)
+		r = n ? f->ops->read(f, ubuf, n) : 0;
+	file_put(f);
+	return r;
+}
+
+long sys_read(long fd, long ubuf, long n)
+{
+	return rw(fd, (char *)ubuf, n, false);
+}
+
+long sys_write(long fd, long ubuf, long n)
+{
+	return rw(fd, (char *)ubuf, n, true);
+}
+
+static long rwv(long fd, long uiov, long iovcnt, bool writing)
+{
+	long done = 0;
+
+	if (iovcnt < 0 || iovcnt > 1024)
+		return -EINVAL;
+	for (long i = 0; i < iovcnt; i++) {
+		struct {
+			long base, len;
+		} iov;
+		if (copy_from_user(&iov, (char *)uiov + i * sizeof(iov),
+				   sizeof(iov)))
+			return done ? done : -EFAULT;
+		long n = rw(fd, (char *)iov.base, iov.len, writing);
+		if (n < 0)
+			return done ? done : n;
+		done += n;
+		if (n < iov.len)
+			break; /* a short transfer ends the vector */
+	}
+	return done;
+}
+
+long sys_readv(long fd, long uiov, long iovcnt)
+{
+	return rwv(fd, uiov, iovcnt, false);
+}
+
+long sys_writev(long fd, long uiov, long iovcnt)
+{
+	return rwv(fd, uiov, iovcnt, true);
+}
+
+long sys_close(long fd)
+{
+	struct fdtable *t = current_proc()->files;
+	struct file *f;
+
+	if (fd < 0 || fd >= FD_MAX)
+		return -EBADF;
+	spin_lock(&t->lock);
+	f = t->fd[fd];
+	t->fd[fd] = NULL;
+	spin_unlock(&t->lock);
+	if (!f)
+		return -EBADF;
+	file_put(f);
+	return 0;
+}
+
+long sys_close_range(long lo, long hi, long flags)
+{
+	if ((unsigned)lo > (unsigned)hi || (flags & ~CLOSE_RANGE_CLOEXEC))
+		return -EINVAL;
+	if (flags) {
+		struct fdtable *t = current_proc()->files;
+		spin_lock(&t->lock);
+		for (unsigned i = lo; i <= (unsigned)hi && i < FD_MAX; i++)
+			if (t->fd[i])
+				set_cloexec(t, i, true);
+		spin_unlock(&t->lock);
+		return 0;
+	}
+	close_fds(current_proc()->files, lo, (int)MIN((unsigned)hi, FD_MAX - 1),
+		  false);
+	return 0;
+}
+
+/* Make newfd name oldfd's file (dup2/dup3), closing what it named. */
+static long dup_to(long oldfd, long newfd, bool cloexec)
+{
+	struct fdtable *t = current_proc()->files;
+	struct file *f = fd_get(oldfd), *old;
+
+	if (!f)
+		return -EBADF;
+	if (newfd < 0 || newfd >= FD_MAX) {
+		file_put(f);
+		return -EBADF;
+	}
+	spin_lock(&t->lock);
+	old = t->fd[newfd];
+	t->fd[newfd] = f;
+	set_cloexec(t, newfd, cloexec);
+	spin_unlock(&t->lock);
+	file_put(old);
+	return newfd;
+}
+
+long sys_dup3(long oldfd, long newfd, long flags)
+{
+	if (oldfd == newfd || (flags & ~O_CLOEXEC))
+		return -EINVAL;
+	return dup_to(oldfd, newfd, flags & O_CLOEXEC);
+}
+
+long sys_dup2(long oldfd, long newfd)
+{
+	struct file *f;
+
+	if (oldfd != newfd)
+		return dup_to(oldfd, newfd, false);
+	if (!(f = fd_get(oldfd)))
+		return -EBADF;
+	file_put(f);
+	return newfd;
+}
+
+static long dup_from(long fd, long min, bool cloexec)
+{
+	struct file *f = fd_get(fd);
+	int r;
+
+	if (!f)
+		return -EBADF;
+	if (min < 0 || min >= FD_MAX)
+		r = -EINVAL;
+	else if ((r = fd_install(f, min, cloexec)) >= 0)
+		return r;
+	file_put(f);
+	return r;
+}
+
+long sys_dup(long fd)
+{
+	return dup_from(fd, 0, false);
+}
+
+long sys_fcntl(long fd, long cmd, long arg)
+{
+	struct fdtable *t = current_proc()->files;
+	struct file *f = fd_get(fd);
+	long r = 0;
+
+	if (!f)
+		return -EBADF;
+	switch (cmd) {
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC:
+		r = dup_from(fd, arg, cmd == F_DUPFD_CLOEXEC);
+		break;
+	case F_GETFD:
+		r = t->cloexec[fd / 64] >> fd % 64 & 1;
+		break;
+	case F_SETFD:
+		spin_lock(&t->lock);
+		set_cloexec(t, fd, arg & FD_CLOEXEC);
+		spin_unlock(&t->lock);
+		break;
+	case F_GETFL:
+		r = f->flags;
+		break;
+	case F_SETFL: /* only these two can change after open */
+		f->flags = (f->flags & ~(O_APPEND | O_NONBLOCK)) |
+			   (arg & (O_APPEND | O_NONBLOCK));
+		break;
+	default:
+		r = -EINVAL;
+	}
+	file_put(f);
+	return r;
+}
+
+/* No descriptor is a terminal until the tty server exists. */
+long sys_ioctl(long fd, long cmd, long arg)
+{
+	struct file *f = fd_get(fd);
+
+	(void)cmd;
+	(void)arg;
+	file_put(f);
+	return f ? -ENOTTY : -EBADF;
+}
+
+long sys_pipe2(long ufds, long flags)
+{
+	struct file *ends[2];
+	int fds[2] = {-1, -1}, r;
+
+	if (flags & ~(O_NONBLOCK | O_CLOEXEC))
+		return -EINVAL;
+	if (!user_range((void *)ufds, sizeof(fds)))
+		return -EFAULT;
+	if ((r = pipe_create(ends, flags & O_NONBLOCK)))
+		return r;
+	for (int i = 0; i < 2; i++)
+		if ((fds[i] = fd_install(ends[i], 0, flags & O_CLOEXEC)) < 0)
+			r = fds[i];
+	if (!r && copy_to_user((void *)ufds, fds, sizeof(fds)))
+		r = -EFAULT;
+	if (r) { /* undo: no descriptor stays open */
+		for (int i = 0; i < 2; i++)
+			if (fds[i] >= 0)
+				sys_close(fds[i]);
+			else
+				file_put(ends[i]);
+	}
+	return r;
+}
+
+long sys_pipe(long ufds)
+{
+	return sys_pipe2(ufds, 0);
+}
