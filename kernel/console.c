@@ -124,10 +124,20 @@ static long console_file_write(struct file *f, const char *ubuf, size_t n)
 	return done;
 }
 
-static const struct file_ops console_ops = {console_file_read,
-					    console_file_write, NULL};
+static unsigned console_poll(struct file *f)
+{
+	(void)f;
+	return POLLOUT | (input_ready(NULL) ? POLLIN : 0);
+}
+
+static const struct file_ops console_ops = {
+    console_file_read, console_file_write, NULL, console_poll};
 
 struct file *console_file(void)
 {
-	return file_alloc(&console_ops, NULL, O_RDWR);
+	struct file *f = file_alloc(&console_ops, NULL, O_RDWR);
+
+	if (f)
+		f->wq = &input_wq;
+	return f;
 }

@@ -20,6 +20,8 @@ struct file_ops {
 	long (*read)(struct file *f, char *ubuf, size_t n);
 	long (*write)(struct file *f, const char *ubuf, size_t n);
 	void (*release)(struct file *f); /* the last reference went */
+	/* The POLL* events that hold now (never sleeps). */
+	unsigned (*poll)(struct file *f);
 };
 
 struct file {
@@ -27,7 +29,15 @@ struct file {
 	unsigned refs;
 	unsigned flags; /* O_ACCMODE | O_NONBLOCK | O_APPEND */
 	void *priv;
+	struct waitq *wq; /* woken whenever its poll events may change */
 };
+
+#define POLLIN   0x001
+#define POLLPRI  0x002
+#define POLLOUT  0x004
+#define POLLERR  0x008
+#define POLLHUP  0x010
+#define POLLNVAL 0x020
 
 struct fdtable {
 	struct spinlock lock;
@@ -37,8 +47,7 @@ struct fdtable {
 };
 
 /* ipc/file.c */
-struct file *file_alloc(const struct file_ops *ops, void *priv,
-			unsigned flags);
+struct file *file_alloc(const struct file_ops *ops, void *priv, unsigned flags);
 void file_get(struct file *f);
 void file_put(struct file *f);
 struct fdtable *fdtable_create(void);

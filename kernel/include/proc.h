@@ -111,6 +111,8 @@ void proc_kill(struct proc *p, int status);
 int signal_send(struct proc *p, struct thread *t, int sig,
 		const struct ksiginfo *info);
 struct proc *proc_find(int pid);
+/* After t's mask changed: whether a signal now ends its waits. */
+void signal_recheck(struct thread *t);
 void proc_register(struct proc *p);
 /* Every process (struct proc.all_link); proc_lock held. */
 struct list *proc_list(void);

@@ -141,6 +141,10 @@ bool wait_until(struct waitq *wq, bool (*cond)(void *), void *arg,
  * holds, 0 when the deadline passed, -EINTR when interrupted. */
 int wait_intr(struct waitq *wq, bool (*cond)(void *), void *arg,
 	      uint64_t deadline);
+/* wait_intr on n queues at once (poll, select); NULL entries are
+ * skipped. -ENOMEM if n > 1 and no memory for the waiters. */
+int wait_many(struct waitq *const *wqs, unsigned n, bool (*cond)(void *),
+	      void *arg, uint64_t deadline);
 /* Sleep until the clock passes deadline (never earlier). */
 void sleep_until(uint64_t deadline);
 /* The same, ended early (-EINTR) by a signal or kill; else 0. */

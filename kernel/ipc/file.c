@@ -15,8 +15,8 @@ struct file *file_alloc(const struct file_ops *ops, void *priv, unsigned flags)
 	struct file *f = kzalloc(sizeof(*f));
 
 	if (f)
-		*f = (struct file){.ops = ops, .refs = 1, .flags = flags,
-				   .priv = priv};
+		*f = (struct file){
+		    .ops = ops, .refs = 1, .flags = flags, .priv = priv};
 	return f;
 }
 
@@ -66,7 +66,8 @@ static void close_fds(struct fdtable *t, int lo, int hi, bool cloexec_only)
 	for (int i = lo; i <= hi && i < FD_MAX; i++) {
 		spin_lock(&t->lock);
 		struct file *f = t->fd[i];
-		bool go = f && (!cloexec_only || (t->cloexec[i / 64] >> i % 64 & 1));
+		bool go =
+		    f && (!cloexec_only || (t->cloexec[i / 64] >> i % 64 & 1));
 		if (go)
 			t->fd[i] = NULL;
 		t->cloexec[i / 64] &= ~(go ? 1ULL << i % 64 : 0);

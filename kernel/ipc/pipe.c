@@ -40,10 +40,10 @@ static int ring_copy(struct pipe *p, size_t pos, char *ubuf, size_t n,
 	size_t at = pos % PIPE_SIZE, first = MIN(n, PIPE_SIZE - at);
 
 	if (to_user)
-		return copy_to_user(ubuf, p->buf + at, first) ?:
-			       copy_to_user(ubuf + first, p->buf, n - first);
-	return copy_from_user(p->buf + at, ubuf, first) ?:
-		       copy_from_user(p->buf, ubuf + first, n - first);
+		return copy_to_user(ubuf, p->buf + at, first)
+			   ?: copy_to_user(ubuf + first, p->buf, n - first);
+	return copy_from_user(p->buf + at, ubuf, first)
+		   ?: copy_from_user(p->buf, ubuf + first, n - first);
 }
 
 static long pipe_read(struct file *f, char *ubuf, size_t n)
@@ -84,11 +84,13 @@ static long pipe_write(struct file *f, const char *ubuf, size_t n)
 	while (done < n && !r) {
 		mutex_lock(&p->lock);
 		size_t room = PIPE_SIZE - (p->head - p->tail);
-		size_t want = n - done <= PIPE_BUF ? n - done : MIN(n - done, room);
+		size_t want =
+		    n - done <= PIPE_BUF ? n - done : MIN(n - done, room);
 		if (!p->readers) {
 			r = -EPIPE;
 		} else if (room >= want && want) {
-			if (ring_copy(p, p->head, (char *)ubuf + done, want, false))
+			if (ring_copy(p, p->head, (char *)ubuf + done, want,
+				      false))
 				r = -EFAULT;
 			else
 				p->head += want, done += want;
@@ -129,7 +131,19 @@ static void pipe_release(struct file *f)
 	}
 }
 
-static const struct file_ops pipe_ops = {pipe_read, pipe_write, pipe_release};
+static unsigned pipe_poll(struct file *f)
+{
+	struct pipe *p = f->priv;
+
+	if ((f->flags & O_ACCMODE) == O_RDONLY)
+		return (p->head != p->tail ? POLLIN : 0) |
+		       (p->writers ? 0 : POLLHUP);
+	return (PIPE_SIZE - (p->head - p->tail) >= PIPE_BUF ? POLLOUT : 0) |
+	       (p->readers ? 0 : POLLERR);
+}
+
+static const struct file_ops pipe_ops = {pipe_read, pipe_write, pipe_release,
+					 pipe_poll};
 
 int pipe_create(struct file *ends[2], unsigned flags)
 {
@@ -144,6 +158,8 @@ int pipe_create(struct file *ends[2], unsigned flags)
 	p->readers = p->writers = 1;
 	ends[0] = file_alloc(&pipe_ops, p, O_RDONLY | flags);
 	ends[1] = file_alloc(&pipe_ops, p, O_WRONLY | flags);
+	if (ends[0] && ends[1])
+		ends[0]->wq = ends[1]->wq = &p->wq;
 	if (!ends[0] || !ends[1]) {
 		kfree(ends[0]);
 		kfree(ends[1]);

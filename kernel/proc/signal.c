@@ -68,6 +68,13 @@ static bool deliverable(struct thread *t)
 	return ((t->sig_pending | p->pending) & ~t->sig_blocked) || p->exiting;
 }
 
+void signal_recheck(struct thread *t)
+{
+	spin_lock(&t->proc->sig_lock);
+	t->interrupt = deliverable(t);
+	spin_unlock(&t->proc->sig_lock);
+}
+
 /* Continue a stopped process (SIGCONT, SIGKILL). sig_lock held. */
 static void proc_continue(struct proc *p)
 {

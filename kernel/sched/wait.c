@@ -5,6 +5,7 @@
  * queue, marked blocked, before it looks at the condition, and a waker
  * changes the condition before it wakes the queue.
  */
+#include "mm.h"
 #include "sched.h"
 #include <lux/errno.h>
 
@@ -55,21 +56,33 @@ static void wake_sleeper(struct timer *t)
 	sched_wake(container_of(t, struct thread, timer));
 }
 
-static int wait(struct waitq *wq, bool (*cond)(void *), void *arg,
-		uint64_t deadline, bool intr)
+/*
+ * Sleep on the n queues wqs (NULL entries skipped) until cond(arg) holds,
+ * the deadline passes or, if intr, a signal comes: 1, 0 or -EINTR. The
+ * thread is marked blocked and on every queue before it tests cond.
+ */
+static int wait(struct waitq *const *wqs, unsigned n, bool (*cond)(void *),
+		void *arg, uint64_t deadline, bool intr)
 {
 	struct thread *self = current_thread();
-	struct waiter w = {.thread = self};
+	struct waiter one, *w = n > 1 ? kzalloc(n * sizeof(*w)) : &one;
 	bool timer = false;
 	int ok;
 
-	list_init(&w.link);
+	if (!w)
+		return -ENOMEM;
+	for (unsigned i = 0; i < n; i++)
+		list_init(&w[i].link);
 	for (;;) {
-		spin_lock(&wq->lock);
-		if (list_empty(&w.link))
-			list_push_back(&wq->waiters, &w.link);
 		self->state = THREAD_BLOCKED;
-		spin_unlock(&wq->lock);
+		for (unsigned i = 0; i < n; i++) {
+			if (!wqs[i] || !list_empty(&w[i].link))
+				continue;
+			w[i].thread = self;
+			spin_lock(&wqs[i]->lock);
+			list_push_back(&wqs[i]->waiters, &w[i].link);
+			spin_unlock(&wqs[i]->lock);
+		}
 		if ((ok = cond(arg)) ||
 		    (deadline && arch_clock_ns() >= deadline))
 			break;
@@ -84,24 +97,30 @@ static int wait(struct waitq *wq, bool (*cond)(void *), void *arg,
 		schedule();
 	}
 	self->state = THREAD_RUNNING;
-	spin_lock(&wq->lock);
-	list_remove(&w.link);
-	spin_unlock(&wq->lock);
+	for (unsigned i = 0; i < n; i++) {
+		if (!wqs[i])
+			continue;
+		spin_lock(&wqs[i]->lock);
+		list_remove(&w[i].link);
+		spin_unlock(&wqs[i]->lock);
+	}
 	if (timer)
 		timer_cancel(&self->timer);
+	if (n > 1)
+		kfree(w);
 	return ok;
 }
 
 bool wait_until(struct waitq *wq, bool (*cond)(void *), void *arg,
 		uint64_t deadline)
 {
-	return wait(wq, cond, arg, deadline, false) > 0;
+	return wait(&wq, 1, cond, arg, deadline, false) > 0;
 }
 
 int wait_intr(struct waitq *wq, bool (*cond)(void *), void *arg,
 	      uint64_t deadline)
 {
-	return wait(wq, cond, arg, deadline, true);
+	return wait(&wq, 1, cond, arg, deadline, true);
 }
 
 static bool never(void *unused)
@@ -117,6 +136,12 @@ void sleep_until(uint64_t deadline)
 	waitq_init(&wq);
 	while (arch_clock_ns() < deadline)
 		wait_until(&wq, never, NULL, deadline);
+}
+
+int wait_many(struct waitq *const *wqs, unsigned n, bool (*cond)(void *),
+	      void *arg, uint64_t deadline)
+{
+	return wait(wqs, n, cond, arg, deadline, true);
 }
 
 int sleep_intr(uint64_t deadline)

@@ -33,7 +33,7 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 	    SYS(clock_getres), SYS(getcpu), SYS(setitimer), SYS(getitimer),    \
 	    SYS(getcwd), SYS_AS(geteuid, getuid), SYS_AS(getegid, getgid),     \
 	    SYS(readv), SYS(close), SYS(close_range), SYS(dup), SYS(dup3),     \
-	    SYS(fcntl), SYS(pipe2)
+	    SYS(fcntl), SYS(pipe2), SYS(ppoll), SYS(pselect6), SYS(eventfd2)
 
 static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 

@@ -48,7 +48,8 @@ struct arch_cpu {
 /* System calls only this platform has (see kernel/sys/syscall.c). */
 #define ARCH_SYSCALLS                                                          \
 	SYS(arch_prctl), SYS(clone), SYS(fork), SYS(vfork), SYS(pause),        \
-	    SYS(time), SYS(alarm), SYS(dup2), SYS(pipe)
+	    SYS(time), SYS(alarm), SYS(dup2), SYS(pipe), SYS(poll),            \
+	    SYS(select), SYS(eventfd)
 
 /* A user address space: the physical address of its PML4. */
 struct arch_as {

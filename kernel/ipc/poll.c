@@ -1,0 +1,349 @@
+/*
+ * poll.c - waiting on many descriptors (poll, ppoll, select, pselect6)
+ * and eventfd. A waiter sleeps on the wait queue of every file it watches
+ * at once and re-checks them all when any is woken: nothing polls.
+ */
+#include "file.h"
+#include "mm.h"
+#include "proc.h"
+#include "syscall.h"
+#include <lux/errno.h>
+#include <lux/fcntl.h>
+
+#define NS 1000000000ULL
+
+struct pollfd {
+	int fd;
+	short events, revents;
+};
+
+struct watch {
+	struct pollfd *fds;
+	struct file **files;
+	unsigned n;
+	int ready;
+};
+
+/* Fill in revents; true when some descriptor is ready. */
+static bool scan(void *arg)
+{
+	struct watch *w = arg;
+
+	w->ready = 0;
+	for (unsigned i = 0; i < w->n; i++) {
+		struct pollfd *p = &w->fds[i];
+		struct file *f = w->files[i];
+		p->revents = p->fd < 0 ? 0
+			     : !f	? POLLNVAL
+			     : f->ops->poll
+				     ? f->ops->poll(f) &
+					   (p->events | POLLERR | POLLHUP)
+				     : p->events & (POLLIN | POLLOUT);
+		w->ready += p->revents != 0;
+	}
+	return w->ready;
+}
+
+/* Wait until one of fds is ready or deadline (0: none) passes; the
+ * number ready, or -EINTR. */
+static long do_poll(struct pollfd *fds, unsigned n, uint64_t deadline)
+{
+	struct file **files = kzalloc((n + 1) * sizeof(*files));
+	struct waitq **wqs = kzalloc((n + 1) * sizeof(*wqs));
+	struct watch w = {fds, files, n, 0};
+	long r = -ENOMEM;
+
+	if (files && wqs) {
+		for (unsigned i = 0; i < n; i++)
+			if ((files[i] = fds[i].fd >= 0 ? fd_get(fds[i].fd) : 0))
+				wqs[i] = files[i]->wq;
+		r = wait_many(wqs, n, scan, &w, deadline);
+		r = r < 0 ? r : w.ready;
+		for (unsigned i = 0; i < n; i++)
+			file_put(files[i]);
+	}
+	kfree(files);
+	kfree(wqs);
+	return r;
+}
+
+/* A relative timeout in ns (or none: -1) as a deadline for do_poll. */
+static uint64_t deadline_after(int64_t ns)
+{
+	return ns < 0 ? 0 : arch_clock_ns() + MIN((uint64_t)ns, NS * NS) + !ns;
+}
+
+static long poll_user(long ufds, long n, int64_t timeout_ns)
+{
+	struct pollfd *fds;
+	long r;
+
+	if (n < 0 || n > FD_MAX)
+		return -EINVAL;
+	if (!(fds = kmalloc((n + 1) * sizeof(*fds))))
+		return -ENOMEM;
+	r = copy_from_user(fds, (void *)ufds, n * sizeof(*fds));
+	if (!r)
+		r = do_poll(fds, n, deadline_after(timeout_ns));
+	if (r >= 0)
+		for (long i = 0; i < n; i++) /* revents only, as Linux */
+			if (copy_to_user((char *)ufds + i * sizeof(*fds) + 6,
+					 &fds[i].revents, 2))
+				r = -EFAULT;
+	kfree(fds);
+	return r;
+}
+
+long sys_poll(long ufds, long n, long timeout_ms)
+{
+	return poll_user(ufds, n, timeout_ms < 0 ? -1 : timeout_ms * 1000000);
+}
+
+/* Read an optional timespec as ns (-1 for NULL). */
+static int read_timeout(long uts, int64_t *ns)
+{
+	int64_t ts[2];
+
+	*ns = -1;
+	if (!uts)
+		return 0;
+	if (copy_from_user(ts, (void *)uts, sizeof(ts)))
+		return -EFAULT;
+	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (int64_t)NS)
+		return -EINVAL;
+	*ns = ts[0] > (int64_t)NS ? (int64_t)(NS * NS) : ts[0] * (int64_t)NS + ts[1];
+	return 0;
+}
+
+/* Block the signals in *umask until the call returns (ppoll, pselect6);
+ * user_return puts the old mask back after any handler ran. */
+static int swap_mask(long umask, long size)
+{
+	struct thread *t = current_thread();
+	uint64_t mask;
+
+	if (!umask)
+		return 0;
+	if (size != 8)
+		return -EINVAL;
+	if (copy_from_user(&mask, (void *)umask, 8))
+		return -EFAULT;
+	t->sig_saved = t->sig_blocked;
+	t->sig_restore = true;
+	t->sig_blocked = mask & ~((1ULL << (SIGKILL - 1)) | (1ULL << (SIGSTOP - 1)));
+	signal_recheck(t);
+	return 0;
+}
+
+long sys_ppoll(long ufds, long n, long uts, long umask, long size)
+{
+	int64_t ns;
+	int r = read_timeout(uts, &ns);
+
+	if (!r)
+		r = swap_mask(umask, size);
+	if (r)
+		return r;
+	return poll_user(ufds, n, ns);
+}
+
+/* select's three sets as poll entries and back. */
+static long do_select(long nfds, long sets[3], int64_t ns)
+{
+	uint64_t bits[3][FD_MAX / 64] = {{0}}, out[3][FD_MAX / 64] = {{0}};
+	static const short ev[3] = {POLLIN | POLLHUP | POLLERR,
+				    POLLOUT | POLLERR, POLLPRI};
+	size_t bytes = (nfds + 7) / 8;
+	struct pollfd *fds;
+	long n = 0, r, count = 0;
+
+	if (nfds < 0 || nfds > FD_MAX)
+		return -EINVAL;
+	for (int s = 0; s < 3; s++)
+		if (sets[s] && copy_from_user(bits[s], (void *)sets[s], bytes))
+			return -EFAULT;
+	if (!(fds = kmalloc((nfds + 1) * sizeof(*fds))))
+		return -ENOMEM;
+	for (int fd = 0; fd < nfds; fd++) {
+		short events = 0;
+		for (int s = 0; s < 3; s++)
+			events |= (bits[s][fd / 64] >> fd % 64 & 1) ? ev[s] : 0;
+		if (events)
+			fds[n++] = (struct pollfd){fd, events, 0};
+	}
+	r = do_poll(fds, n, deadline_after(ns));
+	for (long i = 0; r >= 0 && i < n; i++)
+		if (fds[i].revents & POLLNVAL)
+			r = -EBADF;
+	for (int s = 0; r >= 0 && s < 3; s++) {
+		for (long i = 0; i < n; i++) {
+			int fd = fds[i].fd;
+			if ((bits[s][fd / 64] >> fd % 64 & 1) &&
+			    (fds[i].revents & ev[s])) {
+				out[s][fd / 64] |= 1ULL << fd % 64;
+				count++;
+			}
+		}
+		if (sets[s] && copy_to_user((void *)sets[s], out[s], bytes))
+			r = -EFAULT;
+	}
+	kfree(fds);
+	return r < 0 ? r : count;
+}
+
+long sys_select(long nfds, long r, long w, long e, long utv)
+{
+	long sets[3] = {r, w, e};
+	int64_t tv[2], ns = -1;
+
+	if (utv && copy_from_user(tv, (void *)utv, sizeof(tv)))
+		return -EFAULT;
+	if (utv && (tv[0] < 0 || tv[1] < 0 || tv[1] >= 1000000))
+		return -EINVAL;
+	if (utv)
+		ns = tv[0] > (int64_t)NS ? (int64_t)(NS * NS)
+					 : tv[0] * (int64_t)NS + tv[1] * 1000;
+	uint64_t start = arch_clock_ns();
+	long n = do_select(nfds, sets, ns);
+	if (utv && n >= 0) { /* Linux leaves the time not slept */
+		int64_t left = MAX(ns - (int64_t)(arch_clock_ns() - start), 0);
+		tv[0] = left / NS, tv[1] = left % NS / 1000;
+		copy_to_user((void *)utv, tv, sizeof(tv));
+	}
+	return n;
+}
+
+long sys_pselect6(long nfds, long r, long w, long e, long uts, long usig)
+{
+	long sets[3] = {r, w, e}, sig[2] = {0, 0};
+	int64_t ns;
+	int err = read_timeout(uts, &ns);
+
+	if (!err && usig && copy_from_user(sig, (void *)usig, sizeof(sig)))
+		err = -EFAULT;
+	if (!err)
+		err = swap_mask(sig[0], sig[1]);
+	if (err)
+		return err;
+	return do_select(nfds, sets, ns);
+}
+
+/* eventfd: a 64-bit counter; reads take it (or 1 of it with
+ * EFD_SEMAPHORE), writes add to it. */
+#define EFD_SEMAPHORE 1
+
+struct eventfd {
+	struct mutex lock;
+	uint64_t count;
+	bool semaphore;
+	struct waitq wq;
+};
+
+static bool counter_ready(void *arg)
+{
+	return ((struct eventfd *)arg)->count;
+}
+
+static bool counter_room(void *arg)
+{
+	return ((struct eventfd *)arg)->count < ~0ULL - 1;
+}
+
+static long eventfd_read(struct file *f, char *ubuf, size_t n)
+{
+	struct eventfd *e = f->priv;
+	uint64_t v = 0;
+
+	if (n < 8)
+		return -EINVAL;
+	for (;;) {
+		mutex_lock(&e->lock);
+		if (e->count) {
+			v = e->semaphore ? 1 : e->count;
+			e->count -= v;
+		}
+		mutex_unlock(&e->lock);
+		if (v)
+			break;
+		if (f->flags & O_NONBLOCK)
+			return -EAGAIN;
+		if (wait_intr(&e->wq, counter_ready, e, 0) < 0)
+			return -ERESTARTSYS;
+	}
+	waitq_wake_all(&e->wq);
+	if (copy_to_user(ubuf, &v, 8)) /* too late to undo, as on Linux */
+		return -EFAULT;
+	return 8;
+}
+
+static long eventfd_write(struct file *f, const char *ubuf, size_t n)
+{
+	struct eventfd *e = f->priv;
+	uint64_t v;
+	bool done = false;
+
+	if (n < 8)
+		return -EINVAL;
+	if (copy_from_user(&v, ubuf, 8))
+		return -EFAULT;
+	if (v == ~0ULL)
+		return -EINVAL;
+	while (!done) {
+		mutex_lock(&e->lock);
+		if ((done = e->count + v < ~0ULL && e->count + v >= e->count))
+			e->count += v;
+		mutex_unlock(&e->lock);
+		if (done)
+			break;
+		if (f->flags & O_NONBLOCK)
+			return -EAGAIN;
+		if (wait_intr(&e->wq, counter_room, e, 0) < 0)
+			return -ERESTARTSYS;
+	}
+	waitq_wake_all(&e->wq);
+	return 8;
+}
+
+static unsigned eventfd_poll(struct file *f)
+{
+	struct eventfd *e = f->priv;
+	return (e->count ? POLLIN : 0) | (e->count < ~0ULL - 1 ? POLLOUT : 0);
+}
+
+static void eventfd_release(struct file *f)
+{
+	kfree(f->priv);
+}
+
+static const struct file_ops eventfd_ops = {eventfd_read, eventfd_write,
+					    eventfd_release, eventfd_poll};
+
+long sys_eventfd2(long initval, long flags)
+{
+	struct eventfd *e = kzalloc(sizeof(*e));
+	struct file *f;
+	int fd;
+
+	if (flags & ~(EFD_SEMAPHORE | O_NONBLOCK | O_CLOEXEC)) {
+		kfree(e);
+		return -EINVAL;
+	}
+	if (!e || !(f = file_alloc(&eventfd_ops, e, O_RDWR |
+						   (flags & O_NONBLOCK)))) {
+		kfree(e);
+		return -ENOMEM;
+	}
+	mutex_init(&e->lock);
+	waitq_init(&e->wq);
+	e->count = (unsigned)initval;
+	e->semaphore = flags & EFD_SEMAPHORE;
+	f->wq = &e->wq;
+	if ((fd = fd_install(f, 0, flags & O_CLOEXEC)) < 0)
+		file_put(f);
+	return fd;
+}
+
+long sys_eventfd(long initval)
+{
+	return sys_eventfd2(initval, 0);
+}
