@@ -101,6 +101,8 @@ static long console_file_read(struct file *f, char *ubuf, size_t n)
 	long got;
 
 	(void)f;
+	if (!n)
+		return 0;
 	if (!user_range(ubuf, n)) /* refused before waiting, as on Linux */
 		return -EFAULT;
 	if ((got = console_read(buf, MIN(n, sizeof(buf)))) < 0)
@@ -137,7 +139,9 @@ struct file *console_file(void)
 {
 	struct file *f = file_alloc(&console_ops, NULL, O_RDWR);
 
-	if (f)
+	if (f) {
 		f->wq = &input_wq;
+		f->mode = 0020620; /* S_IFCHR, like a terminal device */
+	}
 	return f;
 }

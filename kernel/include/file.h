@@ -30,14 +30,26 @@ struct file {
 	unsigned flags; /* O_ACCMODE | O_NONBLOCK | O_APPEND */
 	void *priv;
 	struct waitq *wq; /* woken whenever its poll events may change */
+	unsigned mode;    /* st_mode for fstat: the object's kind */
 };
 
-#define POLLIN   0x001
-#define POLLPRI  0x002
-#define POLLOUT  0x004
-#define POLLERR  0x008
-#define POLLHUP  0x010
-#define POLLNVAL 0x020
+/* What fstat reports; the platform lays it out as its struct stat. */
+struct kstat {
+	uint64_t dev, ino, nlink, rdev, size, blksize, blocks;
+	unsigned mode, uid, gid;
+	int64_t time[3][2]; /* atime, mtime, ctime: seconds, ns */
+};
+int arch_stat_copy(void *ubuf, const struct kstat *st);
+
+#define POLLIN     0x001
+#define POLLPRI    0x002
+#define POLLOUT    0x004
+#define POLLERR    0x008
+#define POLLHUP    0x010
+#define POLLNVAL   0x020
+#define POLLRDNORM 0x040
+#define POLLWRNORM 0x100
+#define POLLRDHUP  0x2000
 
 struct fdtable {
 	struct spinlock lock;

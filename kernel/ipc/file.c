@@ -97,11 +97,16 @@ static void set_cloexec(struct fdtable *t, int fd, bool on)
 			      ((uint64_t)on << fd % 64);
 }
 
+/* Descriptors stay below RLIMIT_NOFILE's soft limit (and FD_MAX). */
+static int fd_limit(void)
+{
+	return (int)MIN(current_proc()->rlim[7][0], (uint64_t)FD_MAX);
+}
+
 int fd_install(struct file *f, int min, bool cloexec)
 {
-	struct proc *p = current_proc();
-	struct fdtable *t = p->files;
-	int limit = (int)MIN(p->rlim[7][0], (uint64_t)FD_MAX); /* NOFILE */
+	struct fdtable *t = current_proc()->files;
+	int limit = fd_limit();
 
 	spin_lock(&t->lock);
 	for (int fd = MAX(min, 0); fd < limit; fd++)
@@ -141,9 +146,9 @@ static long rw(int fd, char *ubuf, long n, bool writing)
 	if (n < 0)
 		r = -EINVAL;
 	else if (writing && acc != O_RDONLY && f->ops->write)
-		r = n ? f->ops->write(f, ubuf, n) : 0;
+		r = f->ops->write(f, ubuf, n);
 	else if (!writing && acc != O_WRONLY && f->ops->read)
-		r = n ? f->ops->read(f, ubuf, n) : 0;
+		r = f->ops->read(f, ubuf, n);
 	file_put(f);
 	return r;
 }
@@ -234,7 +239,7 @@ static long dup_to(long oldfd, long newfd, bool cloexec)
 
 	if (!f)
 		return -EBADF;
-	if (newfd < 0 || newfd >= FD_MAX) {
+	if (newfd < 0 || newfd >= fd_limit()) {
 		file_put(f);
 		return -EBADF;
 	}
@@ -273,7 +278,7 @@ static long dup_from(long fd, long min, bool cloexec)
 
 	if (!f)
 		return -EBADF;
-	if (min < 0 || min >= FD_MAX)
+	if (min < 0 || min >= fd_limit())
 		r = -EINVAL;
 	else if ((r = fd_install(f, min, cloexec)) >= 0)
 		return r;
@@ -361,4 +366,24 @@ long sys_pipe2(long ufds, long flags)
 long sys_pipe(long ufds)
 {
 	return sys_pipe2(ufds, 0);
+}
+
+/* fstat on the objects descriptors name so far: pipes, sockets, the
+ * console, eventfd. Their identity is the object they share. */
+long sys_fstat(long fd, long ubuf)
+{
+	struct file *f = fd_get(fd);
+	struct kstat st = {.nlink = 1, .blksize = 4096};
+	int r;
+
+	if (!f)
+		return -EBADF;
+	st.mode = f->mode;
+	st.ino = (uintptr_t)f->priv >> 4;
+	st.dev = 0xf; /* one pseudo device for them all */
+	st.uid = current_proc()->uid;
+	st.gid = current_proc()->gid;
+	file_put(f);
+	r = arch_stat_copy((void *)ubuf, &st);
+	return r;
 }

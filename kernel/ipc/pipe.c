@@ -51,6 +51,8 @@ static long pipe_read(struct file *f, char *ubuf, size_t n)
 	struct pipe *p = f->priv;
 	long got;
 
+	if (!n)
+		return 0;
 	for (;;) {
 		mutex_lock(&p->lock);
 		got = MIN(n, p->head - p->tail);
@@ -81,6 +83,8 @@ static long pipe_write(struct file *f, const char *ubuf, size_t n)
 	size_t done = 0;
 	long r = 0;
 
+	if (!n)
+		return 0; /* even with no reader, as on Linux */
 	while (done < n && !r) {
 		mutex_lock(&p->lock);
 		size_t room = PIPE_SIZE - (p->head - p->tail);
@@ -158,8 +162,10 @@ int pipe_create(struct file *ends[2], unsigned flags)
 	p->readers = p->writers = 1;
 	ends[0] = file_alloc(&pipe_ops, p, O_RDONLY | flags);
 	ends[1] = file_alloc(&pipe_ops, p, O_WRONLY | flags);
-	if (ends[0] && ends[1])
+	if (ends[0] && ends[1]) {
 		ends[0]->wq = ends[1]->wq = &p->wq;
+		ends[0]->mode = ends[1]->mode = 0010600; /* S_IFIFO */
+	}
 	if (!ends[0] || !ends[1]) {
 		kfree(ends[0]);
 		kfree(ends[1]);

@@ -33,12 +33,13 @@ static bool scan(void *arg)
 	for (unsigned i = 0; i < w->n; i++) {
 		struct pollfd *p = &w->fds[i];
 		struct file *f = w->files[i];
+		unsigned ev =
+		    f && f->ops->poll ? f->ops->poll(f) : POLLIN | POLLOUT;
+		ev |= (ev & POLLIN ? POLLRDNORM : 0) |
+		      (ev & POLLOUT ? POLLWRNORM : 0);
 		p->revents = p->fd < 0 ? 0
-			     : !f	? POLLNVAL
-			     : f->ops->poll
-				     ? f->ops->poll(f) &
-					   (p->events | POLLERR | POLLHUP)
-				     : p->events & (POLLIN | POLLOUT);
+			     : !f      ? POLLNVAL
+				       : ev & (p->events | POLLERR | POLLHUP);
 		w->ready += p->revents != 0;
 	}
 	return w->ready;
@@ -111,7 +112,8 @@ static int read_timeout(long uts, int64_t *ns)
 		return -EFAULT;
 	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (int64_t)NS)
 		return -EINVAL;
-	*ns = ts[0] > (int64_t)NS ? (int64_t)(NS * NS) : ts[0] * (int64_t)NS + ts[1];
+	*ns = ts[0] > (int64_t)NS ? (int64_t)(NS * NS)
+				  : ts[0] * (int64_t)NS + ts[1];
 	return 0;
 }
 
@@ -130,7 +132,8 @@ static int swap_mask(long umask, long size)
 		return -EFAULT;
 	t->sig_saved = t->sig_blocked;
 	t->sig_restore = true;
-	t->sig_blocked = mask & ~((1ULL << (SIGKILL - 1)) | (1ULL << (SIGSTOP - 1)));
+	t->sig_blocked =
+	    mask & ~((1ULL << (SIGKILL - 1)) | (1ULL << (SIGSTOP - 1)));
 	signal_recheck(t);
 	return 0;
 }
@@ -144,7 +147,15 @@ long sys_ppoll(long ufds, long n, long uts, long umask, long size)
 		r = swap_mask(umask, size);
 	if (r)
 		return r;
-	return poll_user(ufds, n, ns);
+	uint64_t start = arch_clock_ns();
+	long ready = poll_user(ufds, n, ns);
+	if (uts && ready >= 0) { /* the time left, as Linux writes it */
+		int64_t left = MAX(ns - (int64_t)(arch_clock_ns() - start), 0);
+		int64_t ts[2] = {left / (int64_t)NS, left % (int64_t)NS};
+		if (copy_to_user((void *)uts, ts, sizeof(ts)))
+			return -EFAULT;
+	}
+	return ready;
 }
 
 /* select's three sets as poll entries and back. */
@@ -328,8 +339,8 @@ long sys_eventfd2(long initval, long flags)
 		kfree(e);
 		return -EINVAL;
 	}
-	if (!e || !(f = file_alloc(&eventfd_ops, e, O_RDWR |
-						   (flags & O_NONBLOCK)))) {
+	if (!e ||
+	    !(f = file_alloc(&eventfd_ops, e, O_RDWR | (flags & O_NONBLOCK)))) {
 		kfree(e);
 		return -ENOMEM;
 	}

@@ -115,15 +115,15 @@ int signal_send(struct proc *p, struct thread *t, int sig,
 		t->sig_pending |= BIT(sig);
 	else
 		p->pending |= BIT(sig);
+	bool taken = false;
 	list_for_each(it, &p->threads)
 	{
 		struct thread *u = container_of(it, struct thread, proc_link);
-		if ((!t || u == t) && deliverable(u)) {
-			u->interrupt = true;
-			sched_wake(u);
-			if (!t) /* one thread acts for the process */
-				break;
-		}
+		if (t && u != t)
+			continue;
+		if (!taken && deliverable(u)) /* one thread acts for all */
+			u->interrupt = taken = true;
+		sched_wake(u); /* also one waiting in rt_sigtimedwait */
 	}
 	spin_unlock(&p->sig_lock);
 	return 0;
@@ -363,6 +363,55 @@ long sys_rt_sigsuspend(long uset, long size)
 	while (wait_intr(&wq, never, NULL, 0) >= 0)
 		;
 	return -EINTR;
+}
+
+static bool signal_in(void *set)
+{
+	struct thread *t = current_thread();
+	return (t->sig_pending | t->proc->pending) & *(uint64_t *)set;
+}
+
+/* Take a pending signal of set (normally blocked) without running a
+ * handler: its number, with its siginfo written to uinfo. */
+long sys_rt_sigtimedwait(long uset, long uinfo, long uts, long size)
+{
+	struct thread *t = current_thread();
+	struct ksiginfo k;
+	struct waitq wq;
+	uint64_t set, deadline = 0, saved;
+	int64_t ts[2];
+	int sig = 0, r;
+
+	if (size != 8)
+		return -EINVAL;
+	if (copy_from_user(&set, (void *)uset, 8) ||
+	    (uts && copy_from_user(ts, (void *)uts, sizeof(ts))))
+		return -EFAULT;
+	if (uts && (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000))
+		return -EINVAL;
+	if (uts)
+		deadline = arch_clock_ns() + ts[0] * 1000000000ULL + ts[1] + 1;
+	set &= ~UNBLOCKABLE;
+	waitq_init(&wq);
+	for (;;) {
+		spin_lock(&t->proc->sig_lock);
+		saved = t->sig_blocked;
+		t->sig_blocked = ~set; /* take only these */
+		sig = take_signal(t, &k);
+		t->sig_blocked = saved;
+		spin_unlock(&t->proc->sig_lock);
+		if (sig)
+			break;
+		r = wait_intr(&wq, signal_in, &set, deadline);
+		if (r == 0)
+			return -EAGAIN; /* the timeout passed */
+		if (r < 0 && !signal_in(&set))
+			return -EINTR;
+	}
+	int32_t info[32] = {sig, 0, k.code, 0, k.pid, k.uid, k.status};
+	if (uinfo && copy_to_user((void *)uinfo, info, sizeof(info)))
+		return -EFAULT;
+	return sig;
 }
 
 long sys_pause(void)

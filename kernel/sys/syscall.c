@@ -33,7 +33,12 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 	    SYS(clock_getres), SYS(getcpu), SYS(setitimer), SYS(getitimer),    \
 	    SYS(getcwd), SYS_AS(geteuid, getuid), SYS_AS(getegid, getgid),     \
 	    SYS(readv), SYS(close), SYS(close_range), SYS(dup), SYS(dup3),     \
-	    SYS(fcntl), SYS(pipe2), SYS(ppoll), SYS(pselect6), SYS(eventfd2)
+	    SYS(fcntl), SYS(pipe2), SYS(ppoll), SYS(pselect6), SYS(eventfd2),  \
+	    SYS(socket), SYS(socketpair), SYS(bind), SYS(listen), SYS(accept), \
+	    SYS(accept4), SYS(connect), SYS(sendto), SYS(recvfrom),            \
+	    SYS(sendmsg), SYS(recvmsg), SYS(shutdown), SYS(getsockname),       \
+	    SYS(getpeername), SYS(getsockopt), SYS(setsockopt),                \
+	    SYS(rt_sigtimedwait), SYS(fstat)
 
 static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 

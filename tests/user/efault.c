@@ -10,6 +10,7 @@
  */
 #include "utest.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,6 +206,11 @@ static long call_getresuid(void *p)
 	return syscall(SYS_getresuid, p, p, p);
 }
 
+static long call_pipe2(void *p)
+{
+	return syscall(SYS_pipe2, p, 0);
+}
+
 static long call_futex_wait(void *p)
 {
 	return syscall(SYS_futex, p, 0 /* FUTEX_WAIT */, 0, NULL, NULL, 0);
@@ -259,6 +265,41 @@ static void read_bad(void)
 			return;
 		}
 	}
+}
+
+static int fd_open(int fd)
+{
+	return syscall(SYS_fcntl, fd, F_GETFD) >= 0;
+}
+
+/* pipe2 makes both descriptors before it stores them: when the store
+ * fails, Linux takes them back, so the next two are still free. */
+static void pipe_bad(void)
+{
+	CHECK(make_hole());
+	int fds[2];
+	errno = 0;
+	if (syscall(SYS_pipe2, fds, 0) != 0) {
+		ut_fail("pipe2: %s (this case needs pipes)",
+			ut_errno_name(errno));
+		return;
+	}
+	int next = 0;
+	while (fd_open(next))
+		next++;
+	CHECK(!fd_open(next + 1));
+	CHECK_EFAULT("pipe2", call_pipe2, 8);
+	CHECK(!fd_open(next));
+	CHECK(!fd_open(next + 1));
+	CHECK_EQ(write(fds[1], "0123456789abcdefghijklmnopqrstuv", 32), 32);
+	for (int k = 0; k < KINDS; k++)
+		CHECK_ERR(syscall(SYS_read, fds[0], bad(k, 32), 32), EFAULT);
+	char buf[64];
+	CHECK_EQ(read(fds[0], buf, sizeof(buf)), 32); /* nothing was lost */
+	for (int k = 0; k < KINDS; k++)
+		CHECK_ERR(syscall(SYS_write, fds[1], bad(k, 32), 32), EFAULT);
+	close(fds[0]);
+	close(fds[1]);
 }
 
 static void time_calls(void)
@@ -447,6 +488,7 @@ static void arch_prctl_bad(void)
 
 static const struct ut_case cases[] = {
     UT_CASE(write_bad),
+    UT_CASE(pipe_bad),
     UT_CASE(time_calls),
     UT_CASE(uname_bad),
     UT_CASE(getrandom_bad),

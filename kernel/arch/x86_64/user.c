@@ -4,6 +4,7 @@
  * and turning user faults into signals.
  */
 #include "mm.h"
+#include "file.h"
 #include "sched.h"
 #include "proc.h"
 #include "syscall.h"
@@ -399,4 +400,20 @@ bool kernel_page_fault(struct trap_frame *f)
 		f->rip = (uintptr_t)uaccess_fault;
 	arch_irq_save();
 	return true;
+}
+
+/* x86_64's struct stat: dev, ino, nlink, mode, uid, gid, pad, rdev, size,
+ * blksize, blocks, three timespecs, three reserved words. */
+int arch_stat_copy(void *ubuf, const struct kstat *st)
+{
+	uint64_t b[18] = {st->dev,        st->ino,
+			  st->nlink,      st->mode | (uint64_t)st->uid << 32,
+			  st->gid,        st->rdev,
+			  st->size,       st->blksize,
+			  st->blocks,     st->time[0][0],
+			  st->time[0][1], st->time[1][0],
+			  st->time[1][1], st->time[2][0],
+			  st->time[2][1]};
+
+	return copy_to_user(ubuf, b, sizeof(b));
 }
