@@ -75,6 +75,7 @@ long sys_rt_sigreturn(void);
 long sys_sigaltstack(long ss, long oss);
 long sys_pause(void);
 long sys_fstat(long fd, long buf);
+long sys_lseek(long fd, long offset, long whence);
 long sys_rt_sigtimedwait(long set, long info, long ts, long size);
 long sys_kill(long pid, long sig);
 long sys_tgkill(long tgid, long tid, long sig);

@@ -14,29 +14,29 @@
 #include <lux/errno.h>
 #include <lux/fcntl.h>
 
-#define AF_UNIX        1
-#define SOCK_STREAM    1
-#define SOCK_DGRAM     2
-#define SOCK_SEQPACKET 5
-#define SOCK_NONBLOCK  O_NONBLOCK
-#define SOCK_CLOEXEC   O_CLOEXEC
-#define MSG_PEEK       0x2
-#define MSG_CTRUNC     0x8
-#define MSG_TRUNC      0x20
-#define MSG_DONTWAIT   0x40
-#define MSG_WAITALL    0x100
-#define MSG_NOSIGNAL   0x4000
+#define AF_UNIX          1
+#define SOCK_STREAM      1
+#define SOCK_DGRAM       2
+#define SOCK_SEQPACKET   5
+#define SOCK_NONBLOCK    O_NONBLOCK
+#define SOCK_CLOEXEC     O_CLOEXEC
+#define MSG_PEEK         0x2
+#define MSG_CTRUNC       0x8
+#define MSG_TRUNC        0x20
+#define MSG_DONTWAIT     0x40
+#define MSG_WAITALL      0x100
+#define MSG_NOSIGNAL     0x4000
 #define MSG_CMSG_CLOEXEC 0x40000000
-#define SOL_SOCKET     1
-#define SCM_RIGHTS     1
-#define SO_TYPE        3
-#define SO_ERROR       4
-#define SO_SNDBUF      7
-#define SO_RCVBUF      8
-#define SO_PEERCRED    17
-#define BUF_DEFAULT    (208 * KiB)
-#define BUF_MAX        (4 * MiB)
-#define FDS_MAX        253 /* descriptors in one SCM_RIGHTS message */
+#define SOL_SOCKET       1
+#define SCM_RIGHTS       1
+#define SO_TYPE          3
+#define SO_ERROR         4
+#define SO_SNDBUF        7
+#define SO_RCVBUF        8
+#define SO_PEERCRED      17
+#define BUF_DEFAULT      (208 * KiB)
+#define BUF_MAX          (4 * MiB)
+#define FDS_MAX          253 /* descriptors in one SCM_RIGHTS message */
 
 enum { UNCONNECTED, LISTENING, CONNECTED };
 
@@ -45,32 +45,32 @@ struct msg {
 	size_t len, off;     /* bytes, and bytes already read (stream) */
 	struct file **files; /* SCM_RIGHTS */
 	unsigned nfiles;
-	char from[110];      /* the sender's address (datagrams) */
+	char from[110]; /* the sender's address (datagrams) */
 	unsigned fromlen;
 	char data[];
 };
 
 struct sock {
 	int type, state;
-	struct sock *peer;   /* connected to (stream, seqpacket, pairs) */
-	char dest[110];      /* a datagram socket's connect() address */
+	struct sock *peer; /* connected to (stream, seqpacket, pairs) */
+	char dest[110];    /* a datagram socket's connect() address */
 	unsigned destlen;
-	struct list queue;   /* received messages */
+	struct list queue; /* received messages */
 	size_t queued, rcvbuf, sndbuf;
 	bool rd_shut, wr_shut, peer_gone;
 	int err; /* ECONNRESET once: the peer closed with data unread */
 	struct list pending; /* connections waiting for accept (listening) */
 	struct list link;    /* in its listener's pending, or bound list */
 	unsigned npending, backlog;
-	char name[110];      /* bound address (sun_family + path) */
+	char name[110]; /* bound address (sun_family + path) */
 	unsigned namelen;
-	int pid, uid, gid;   /* credentials at socket()/connect() */
+	int pid, uid, gid; /* credentials at socket()/connect() */
 	struct waitq wq;
 	struct file *file;
 };
 
-static struct mutex sock_lock = {NULL, {SPINLOCK_INIT,
-					LIST_INIT(sock_lock.wq.waiters)}};
+static struct mutex sock_lock = {
+    NULL, {SPINLOCK_INIT, LIST_INIT(sock_lock.wq.waiters)}};
 static struct list bound = LIST_INIT(bound);
 
 static void free_msg(struct msg *m)
@@ -142,11 +142,11 @@ static struct sock *sock_of(int fd, struct file **f)
 }
 
 /* Both errors of a descriptor that is not (or is not a) socket. */
-#define SOCK_OR_FAIL(s, fd, f)                                                \
-	struct file *f;                                                       \
-	struct sock *s = sock_of(fd, &f);                                     \
-	if (!s)                                                               \
-		return f || fd_valid(fd) ? -ENOTSOCK : -EBADF
+#define SOCK_OR_FAIL(s, fd, f)                                                 \
+	struct file *f;                                                        \
+	struct sock *s = sock_of(fd, &f);                                      \
+	if (!s)                                                                \
+	return f || fd_valid(fd) ? -ENOTSOCK : -EBADF
 
 static bool fd_valid(long fd)
 {
@@ -300,8 +300,9 @@ long sys_listen(long fd, long backlog)
 	return r;
 }
 
-/* Connectors waiting for backlog room watch this count, bumped by every
- * accept and every close of a listening socket. */
+/* Connectors waiting for backlog room, and senders waiting for room in a
+ * queue, watch this count: every accept, receive, shutdown and close
+ * bumps it. */
 static struct waitq backlog_wq = {SPINLOCK_INIT, LIST_INIT(backlog_wq.waiters)};
 static volatile unsigned backlog_gen;
 
@@ -453,7 +454,8 @@ static void sock_drop(struct sock *s)
 	while ((it = list_pop_front(&s->pending))) {
 		struct sock *c = container_of(it, struct sock, link);
 		if (c->peer)
-			c->peer->peer_gone = true, kick(c->peer), c->peer->peer = 0;
+			c->peer->peer_gone = true, kick(c->peer),
+			c->peer->peer = 0;
 		c->peer = NULL;
 		mutex_unlock(&sock_lock);
 		sock_drop(c);
@@ -485,7 +487,7 @@ static struct sock *destination(struct sock *s, const char *to, int tolen,
 	struct sock *d = NULL;
 
 	if (s->type != SOCK_DGRAM) {
-		*err = s->peer_gone || s->wr_shut	  ? -EPIPE
+		*err = s->peer_gone || s->wr_shut          ? -EPIPE
 		       : s->state != CONNECTED || !s->peer ? -ENOTCONN
 							   : 0;
 		d = *err ? NULL : s->peer;
@@ -545,11 +547,6 @@ static int io_copy(struct io *io, size_t off, char *buf, size_t n, bool out)
 	return 0;
 }
 
-static bool room_moved(void *seen)
-{
-	return backlog_gen != *(unsigned *)seen;
-}
-
 /* Send io (and files) from s; bytes sent or an error. A stream goes in
  * pieces as the peer has room; a datagram whole or not at all. */
 static long sock_send(struct sock *s, struct file *f, struct io *io,
@@ -567,8 +564,9 @@ static long sock_send(struct sock *s, struct file *f, struct io *io,
 	if (s->type == SOCK_SEQPACKET)
 		tolen = 0; /* ignored, as on Linux */
 	do {
-		size_t n = s->type == SOCK_STREAM ? MIN(io->len - done, 64 * KiB)
-						  : io->len;
+		size_t n = s->type == SOCK_STREAM
+			       ? MIN(io->len - done, 64 * KiB)
+			       : io->len;
 		struct msg *m = kzalloc(sizeof(*m) + n);
 		unsigned seen = backlog_gen;
 		if (!m)
@@ -602,7 +600,7 @@ static long sock_send(struct sock *s, struct file *f, struct io *io,
 		if (err)
 			kfree(m);
 		if (err == -EAGAIN && !nonblock) {
-			if (wait_intr(&backlog_wq, room_moved, &seen, 0) < 0)
+			if (wait_intr(&backlog_wq, backlog_moved, &seen, 0) < 0)
 				err = -ERESTARTSYS;
 			else
 				err = 0;
@@ -661,10 +659,10 @@ static long deliver_files(struct msg *m, long uctl, size_t ctllen, int flags,
 }
 
 struct recv_out {
-	long uctl;       /* control buffer, and its size */
+	long uctl; /* control buffer, and its size */
 	size_t ctllen;
-	long ctlused;    /* what deliver_files wrote */
-	char from[110];  /* the sender's address (datagrams) */
+	long ctlused;   /* what deliver_files wrote */
+	char from[110]; /* the sender's address (datagrams) */
 	unsigned fromlen;
 	int msg_flags;
 };
@@ -672,8 +670,8 @@ struct recv_out {
 /* Receive into io; bytes (or the datagram's length with MSG_TRUNC), 0 at
  * EOF, or an error. Streams gather across messages but stop after one
  * that carries descriptors; datagrams come one at a time. */
-static long sock_recv(struct sock *s, struct file *f, struct io *io,
-		      int flags, struct recv_out *out)
+static long sock_recv(struct sock *s, struct file *f, struct io *io, int flags,
+		      struct recv_out *out)
 {
 	size_t got = 0;
 	long r = 0;
@@ -687,8 +685,9 @@ static long sock_recv(struct sock *s, struct file *f, struct io *io,
 			r = s->err;
 			s->err = 0;
 		}
-		while (it != &s->queue && (got < io->len || s->type != SOCK_STREAM) &&
-		       !r && !took) {
+		while (it != &s->queue &&
+		       (got < io->len || s->type != SOCK_STREAM) && !r &&
+		       !took) {
 			struct msg *m = container_of(it, struct msg, link);
 			size_t n = MIN(io->len - got, m->len - m->off);
 			bool whole = s->type != SOCK_STREAM;
@@ -700,9 +699,9 @@ static long sock_recv(struct sock *s, struct file *f, struct io *io,
 			got += n;
 			memcpy(out->from, m->from, out->fromlen = m->fromlen);
 			if (m->nfiles && !(flags & MSG_PEEK))
-				out->ctlused = deliver_files(m, out->uctl,
-							     out->ctllen, flags,
-							     &out->msg_flags);
+				out->ctlused =
+				    deliver_files(m, out->uctl, out->ctllen,
+						  flags, &out->msg_flags);
 			took = whole;
 			if (whole && m->len > n) {
 				out->msg_flags |= MSG_TRUNC;
@@ -724,7 +723,8 @@ static long sock_recv(struct sock *s, struct file *f, struct io *io,
 				break;
 		}
 		bool eof = readable(s) && list_empty(&s->queue);
-		bool unconnected = s->type == SOCK_STREAM && s->state != CONNECTED;
+		bool unconnected =
+		    s->type == SOCK_STREAM && s->state != CONNECTED;
 		mutex_unlock(&sock_lock);
 		if (got && !(flags & MSG_PEEK))
 			backlog_bump(); /* room for senders */
@@ -750,8 +750,7 @@ static void io_one(struct io *io, long ubuf, size_t len)
 	io->len = len;
 }
 
-long sys_sendto(long fd, long ubuf, long len, long flags, long uaddr,
-		long alen)
+long sys_sendto(long fd, long ubuf, long len, long flags, long uaddr, long alen)
 {
 	char to[110];
 	struct io io;
@@ -866,7 +865,8 @@ long sys_recvmsg(long fd, long umsg, long flags)
 		r = sock_recv(s, f, &io, flags, &out);
 	if (r >= 0) {
 		int namelen = MIN((unsigned)h.namelen, out.fromlen);
-		if ((h.name && copy_to_user((void *)h.name, out.from, namelen)) ||
+		if ((h.name &&
+		     copy_to_user((void *)h.name, out.from, namelen)) ||
 		    copy_to_user((char *)umsg + 8, &namelen, 4) ||
 		    copy_to_user((char *)umsg + 40, &out.ctlused, 8) ||
 		    copy_to_user((char *)umsg + 48, &out.msg_flags, 4))
@@ -957,9 +957,9 @@ long sys_getsockopt(long fd, long level, long opt, long uval, long ulen)
 		return -EINVAL;
 	len = MIN(len, n);
 	return copy_to_user((void *)uval, v, len) ||
-			       copy_to_user((void *)ulen, &len, 4)
-		       ? -EFAULT
-		       : 0;
+		       copy_to_user((void *)ulen, &len, 4)
+		   ? -EFAULT
+		   : 0;
 }
 
 long sys_setsockopt(long fd, long level, long opt, long uval, long len)
@@ -987,8 +987,8 @@ static unsigned sock_poll(struct file *f)
 	struct sock *s = f->priv;
 	unsigned ev = 0;
 
-	if (!list_empty(&s->queue) || (s->state == LISTENING &&
-				       !list_empty(&s->pending)) ||
+	if (!list_empty(&s->queue) ||
+	    (s->state == LISTENING && !list_empty(&s->pending)) ||
 	    (s->state != LISTENING && readable(s)))
 		ev |= POLLIN;
 	if (s->type == SOCK_DGRAM ||
