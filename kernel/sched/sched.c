@@ -120,13 +120,19 @@ static void enqueue(struct sched_cpu *s, unsigned cpu, struct thread *t)
 static unsigned choose_cpu(struct thread *t)
 {
 	uint64_t allowed = t->rq.affinity & online_mask;
-	uint64_t idle = allowed & idle_mask;
 	unsigned last = t->cpu;
 
-	if ((idle >> last) & 1)
-		return last;
-	if (idle)
-		return __builtin_ctzll(idle);
+	/* An idle CPU is claimed (its bit cleared) by the wake that picks
+	 * it, so a burst of wake-ups spreads over the idle CPUs instead of
+	 * piling onto the first; it sets the bit again if it finds no work. */
+	for (uint64_t idle; (idle = allowed & idle_mask);) {
+		unsigned cpu =
+		    (idle >> last & 1) ? last : __builtin_ctzll(idle);
+		if (__atomic_fetch_and(&idle_mask, ~(1ULL << cpu),
+				       __ATOMIC_SEQ_CST) &
+		    (1ULL << cpu))
+			return cpu;
+	}
 	if ((allowed >> last) & 1)
 		return last;
 	return __builtin_ctzll(allowed);
