@@ -43,6 +43,7 @@ enum { UNCONNECTED, LISTENING, CONNECTED };
 struct msg {
 	struct list link;
 	size_t len, off;     /* bytes, and bytes already read (stream) */
+	size_t cost;         /* what it counts against the receive buffer */
 	struct file **files; /* SCM_RIGHTS */
 	unsigned nfiles;
 	char from[110]; /* the sender's address (datagrams) */
@@ -582,7 +583,11 @@ static long sock_send(struct sock *s, struct file *f, struct io *io,
 			s->err = 0;
 		else
 			d = destination(s, to, tolen, &err);
-		if (d && d->queued && d->queued + n > d->rcvbuf)
+		/* the message's own size and its descriptors count too, so
+		 * small messages carrying descriptors cannot grow the queue
+		 * without bound */
+		m->cost = sizeof(*m) + n + (done ? 0 : nfiles * sizeof(*files));
+		if (d && d->queued && d->queued + m->cost > d->rcvbuf)
 			err = -EAGAIN;
 		if (!err) {
 			if (!done && nfiles) {
@@ -592,7 +597,7 @@ static long sock_send(struct sock *s, struct file *f, struct io *io,
 			memcpy(m->from, s->name, s->namelen);
 			m->fromlen = s->namelen;
 			list_push_back(&d->queue, &m->link);
-			d->queued += n;
+			d->queued += m->cost;
 			done += n;
 			waitq_wake_all(&d->wq);
 		}
@@ -715,7 +720,7 @@ static long sock_recv(struct sock *s, struct file *f, struct io *io, int flags,
 			}
 			m->off += n;
 			if (whole || m->off == m->len) {
-				s->queued -= m->len;
+				s->queued -= m->cost;
 				list_remove(&m->link);
 				free_msg(m);
 			}
