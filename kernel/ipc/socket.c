@@ -46,6 +46,7 @@ struct msg {
 	size_t cost;         /* what it counts against the receive buffer */
 	struct file **files; /* SCM_RIGHTS */
 	unsigned nfiles;
+	bool delivered; /* files handed out (those left get closed) */
 	char from[110]; /* the sender's address (datagrams) */
 	unsigned fromlen;
 	char data[];
@@ -80,6 +81,16 @@ static void free_msg(struct msg *m)
 		file_put(m->files[i]);
 	kfree(m->files);
 	kfree(m);
+}
+
+/* Free messages taken off a queue, with sock_lock NOT held: putting a
+ * descriptor may close a socket, which takes the lock. */
+static void free_msgs(struct list *dead)
+{
+	struct list *it;
+
+	while ((it = list_pop_front(dead)))
+		free_msg(container_of(it, struct msg, link));
 }
 
 /* Wake both ends' waiters (state changed). */
@@ -469,9 +480,11 @@ static void sock_drop(struct sock *s)
 		s->peer->peer = NULL;
 		waitq_wake_all(&s->peer->wq);
 	}
+	struct list dead = LIST_INIT(dead);
 	while ((it = list_pop_front(&s->queue)))
-		free_msg(container_of(it, struct msg, link));
+		list_push_back(&dead, it);
 	mutex_unlock(&sock_lock);
+	free_msgs(&dead);
 	backlog_bump(); /* also wakes senders waiting for room */
 	kfree(s);
 }
@@ -631,7 +644,8 @@ static bool readable(void *arg)
 
 /* Give the received files descriptors and describe them in the control
  * buffer (SCM_RIGHTS): the control length used. Files that do not fit
- * are closed and MSG_CTRUNC set, as on Linux. */
+ * stay in the message, to be closed when it is freed, and MSG_CTRUNC is
+ * set, as on Linux. sock_lock held (so nothing is closed here). */
 static long deliver_files(struct msg *m, long uctl, size_t ctllen, int flags,
 			  int *msg_flags)
 {
@@ -642,18 +656,20 @@ static long deliver_files(struct msg *m, long uctl, size_t ctllen, int flags,
 		int level, type;
 	} h;
 
+	unsigned left = 0;
 	for (unsigned i = 0; i < m->nfiles; i++) {
 		int fd = n < room ? fd_install(m->files[i], 0,
 					       flags & MSG_CMSG_CLOEXEC)
 				  : -1;
 		if (fd < 0) {
-			file_put(m->files[i]);
+			m->files[left++] = m->files[i];
 			*msg_flags |= MSG_CTRUNC;
 		} else {
 			fds[n++] = fd;
 		}
 	}
-	m->nfiles = 0;
+	m->nfiles = left;
+	m->delivered = true;
 	if (!n)
 		return 0;
 	h = (struct cmsg){16 + 4 * n, SOL_SOCKET, SCM_RIGHTS};
@@ -682,6 +698,7 @@ static long sock_recv(struct sock *s, struct file *f, struct io *io, int flags,
 	long r = 0;
 	bool nonblock = (f->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT);
 	bool took = false; /* a whole message (even empty) was taken */
+	struct list dead = LIST_INIT(dead);
 
 	for (;;) {
 		mutex_lock(&sock_lock);
@@ -703,7 +720,7 @@ static long sock_recv(struct sock *s, struct file *f, struct io *io, int flags,
 			}
 			got += n;
 			memcpy(out->from, m->from, out->fromlen = m->fromlen);
-			if (m->nfiles && !(flags & MSG_PEEK))
+			if (m->nfiles && !m->delivered && !(flags & MSG_PEEK))
 				out->ctlused =
 				    deliver_files(m, out->uctl, out->ctllen,
 						  flags, &out->msg_flags);
@@ -722,7 +739,7 @@ static long sock_recv(struct sock *s, struct file *f, struct io *io, int flags,
 			if (whole || m->off == m->len) {
 				s->queued -= m->cost;
 				list_remove(&m->link);
-				free_msg(m);
+				list_push_back(&dead, &m->link);
 			}
 			if (whole || out->ctlused)
 				break;
@@ -731,6 +748,7 @@ static long sock_recv(struct sock *s, struct file *f, struct io *io, int flags,
 		bool unconnected =
 		    s->type == SOCK_STREAM && s->state != CONNECTED;
 		mutex_unlock(&sock_lock);
+		free_msgs(&dead);
 		if (got && !(flags & MSG_PEEK))
 			backlog_bump(); /* room for senders */
 		if (r || took || (got && !(flags & MSG_WAITALL)) ||

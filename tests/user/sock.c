@@ -529,6 +529,31 @@ static void rights_child(void)
 	CHECK_EQ(write(fd, "through", 7), 7);
 }
 
+/* A socket passed through its own connection, or two passed through
+ * each other, and then closed: the queued references are dropped with the
+ * queues and closing must not wait for itself (the child would hang, and
+ * the alarm would kill it). */
+static void pass_self_child(void)
+{
+	int p[2];
+	alarm(10);
+	CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, p), 0);
+	CHECK_EQ(send_fd(p[0], p[0]), 1); /* p[0] in p[1]'s queue */
+	CHECK_EQ(close(p[0]), 0);
+	CHECK_EQ(close(p[1]), 0); /* drops the last reference to p[0] */
+	CHECK_EQ(socketpair(AF_UNIX, SOCK_DGRAM, 0, p), 0);
+	CHECK_EQ(send_fd(p[0], p[1]), 1);
+	CHECK_EQ(send_fd(p[1], p[0]), 1); /* a cycle */
+	CHECK_EQ(close(p[0]), 0);
+	CHECK_EQ(close(p[1]), 0);
+}
+
+static void pass_self_close(void)
+{
+	pid_t pid = ut_spawn(pass_self_child);
+	CHECK(pid > 0 && ut_join(pid));
+}
+
 static void scm_rights(void)
 {
 	int p[2];
@@ -973,6 +998,7 @@ static const struct ut_case cases[] = {
     UT_CASE(connect_errors),
     UT_CASE(backlog_full),
     UT_CASE(scm_rights),
+    UT_CASE(pass_self_close),
     UT_CASE(peercred),
     UT_CASE(sockopts),
     UT_CASE(dontwait_peek),
