@@ -132,8 +132,9 @@ static unsigned console_poll(struct file *f)
 	return POLLOUT | (input_ready(NULL) ? POLLIN : 0);
 }
 
-static const struct file_ops console_ops = {
-    console_file_read, console_file_write, NULL, console_poll};
+static const struct file_ops console_ops = {.read = console_file_read,
+					    .write = console_file_write,
+					    .poll = console_poll};
 
 struct file *console_file(void)
 {

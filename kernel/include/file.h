@@ -22,6 +22,8 @@ struct file_ops {
 	void (*release)(struct file *f); /* the last reference went */
 	/* The POLL* events that hold now (never sleeps). */
 	unsigned (*poll)(struct file *f);
+	/* A reference went but others remain (may be NULL). */
+	void (*unref)(struct file *f);
 };
 
 struct file {

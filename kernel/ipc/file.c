@@ -27,10 +27,14 @@ void file_get(struct file *f)
 
 void file_put(struct file *f)
 {
-	if (f && !__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL)) {
+	if (!f)
+		return;
+	if (!__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL)) {
 		if (f->ops->release)
 			f->ops->release(f);
 		kfree(f);
+	} else if (f->ops->unref) {
+		f->ops->unref(f);
 	}
 }
 

@@ -146,8 +146,10 @@ static unsigned pipe_poll(struct file *f)
 	       (p->readers ? 0 : POLLERR);
 }
 
-static const struct file_ops pipe_ops = {pipe_read, pipe_write, pipe_release,
-					 pipe_poll};
+static const struct file_ops pipe_ops = {.read = pipe_read,
+					 .write = pipe_write,
+					 .release = pipe_release,
+					 .poll = pipe_poll};
 
 int pipe_create(struct file *ends[2], unsigned flags)
 {

@@ -326,8 +326,10 @@ static void eventfd_release(struct file *f)
 	kfree(f->priv);
 }
 
-static const struct file_ops eventfd_ops = {eventfd_read, eventfd_write,
-					    eventfd_release, eventfd_poll};
+static const struct file_ops eventfd_ops = {.read = eventfd_read,
+					    .write = eventfd_write,
+					    .release = eventfd_release,
+					    .poll = eventfd_poll};
 
 long sys_eventfd2(long initval, long flags)
 {

@@ -69,11 +69,15 @@ struct sock {
 	int pid, uid, gid; /* credentials at socket()/connect() */
 	struct waitq wq;
 	struct file *file;
+	struct list all;   /* in all_socks, for the collector */
+	unsigned inflight; /* its file's references held by queued messages */
+	bool reachable;    /* collector's mark */
 };
 
 static struct mutex sock_lock = {
     NULL, {SPINLOCK_INIT, LIST_INIT(sock_lock.wq.waiters)}};
 static struct list bound = LIST_INIT(bound);
+static struct list all_socks = LIST_INIT(all_socks);
 
 static void free_msg(struct msg *m)
 {
@@ -81,6 +85,30 @@ static void free_msg(struct msg *m)
 		file_put(m->files[i]);
 	kfree(m->files);
 	kfree(m);
+}
+
+static const struct file_ops sock_ops;
+static unsigned inflight_total; /* socket files held by queued messages */
+
+/* The socket behind f, if f is one. */
+static struct sock *as_sock(struct file *f)
+{
+	return f->ops == &sock_ops ? f->priv : NULL;
+}
+
+/* m's descriptors are queued (on) or no longer (off). sock_lock held. */
+static void in_flight(struct msg *m, bool on)
+{
+	if (!on && m->delivered)
+		return;
+	for (unsigned i = 0; i < m->nfiles; i++) {
+		struct sock *s = as_sock(m->files[i]);
+		if (s) {
+			s->inflight += on ? 1 : -1;
+			inflight_total += on ? 1 : -1;
+		}
+	}
+	m->delivered = !on;
 }
 
 /* Free messages taken off a queue, with sock_lock NOT held: putting a
@@ -101,7 +129,6 @@ static void kick(struct sock *s)
 		waitq_wake_all(&s->peer->wq);
 }
 
-static const struct file_ops sock_ops;
 static void backlog_bump(void);
 static void sock_drop(struct sock *s);
 
@@ -117,10 +144,24 @@ static struct sock *sock_new(int type)
 	list_init(&s->pending);
 	list_init(&s->link);
 	waitq_init(&s->wq);
+	mutex_lock(&sock_lock);
+	list_push_back(&all_socks, &s->all);
+	mutex_unlock(&sock_lock);
 	s->pid = current_proc()->pid;
 	s->uid = current_proc()->uid;
 	s->gid = current_proc()->gid;
 	return s;
+}
+
+/* Free a socket that never had a file (or whose file failed). */
+static void sock_discard(struct sock *s)
+{
+	if (!s)
+		return;
+	mutex_lock(&sock_lock);
+	list_remove(&s->all);
+	mutex_unlock(&sock_lock);
+	kfree(s);
 }
 
 /* A file for s installed as a descriptor: the fd, or an error (and s is
@@ -131,7 +172,7 @@ static int sock_install(struct sock *s, unsigned flags)
 
 	s->file = file_alloc(&sock_ops, s, O_RDWR | (flags & SOCK_NONBLOCK));
 	if (!s->file) {
-		kfree(s);
+		sock_discard(s);
 		return -ENOMEM;
 	}
 	s->file->wq = &s->wq;
@@ -218,14 +259,14 @@ long sys_socketpair(long domain, long type, long protocol, long ufds)
 	a = sock_new(type & 0xf);
 	b = sock_new(type & 0xf);
 	if (!a || !b) {
-		kfree(a);
-		kfree(b);
+		sock_discard(a);
+		sock_discard(b);
 		return -ENOMEM;
 	}
 	pair(a, b);
 	if ((fds[0] = sock_install(a, type)) < 0) {
 		b->peer = NULL;
-		kfree(b);
+		sock_discard(b);
 		return fds[0];
 	}
 	if ((fds[1] = sock_install(b, type)) < 0) {
@@ -331,9 +372,10 @@ static void backlog_bump(void)
 
 /* Connect s to the listener named: a new server-side socket joins the
  * listener's pending queue, connected to s. sock_lock held. */
-static long connect_locked(struct sock *s, const char *name, int n)
+static long connect_locked(struct sock *s, const char *name, int n,
+			   struct sock **spare)
 {
-	struct sock *l = find_bound(name, n, s->type), *srv;
+	struct sock *l = find_bound(name, n, s->type), *srv = *spare;
 
 	if (!l || (s->type != SOCK_DGRAM && l->state != LISTENING))
 		return -ECONNREFUSED;
@@ -348,8 +390,9 @@ static long connect_locked(struct sock *s, const char *name, int n)
 		return -EINVAL;
 	if (l->npending > l->backlog)
 		return -EAGAIN;
-	if (!(srv = sock_new(s->type)))
+	if (!srv)
 		return -ENOMEM;
+	*spare = NULL; /* used */
 	srv->pid = l->pid, srv->uid = l->uid, srv->gid = l->gid;
 	memcpy(srv->name, l->name, l->namelen);
 	srv->namelen = l->namelen;
@@ -367,10 +410,11 @@ long sys_connect(long fd, long uaddr, long len)
 	long r;
 	SOCK_OR_FAIL(s, fd, f);
 
+	struct sock *spare = s->type == SOCK_DGRAM ? NULL : sock_new(s->type);
 	for (;;) {
 		unsigned seen = backlog_gen;
 		mutex_lock(&sock_lock);
-		r = n < 0 ? n : connect_locked(s, name, n);
+		r = n < 0 ? n : connect_locked(s, name, n, &spare);
 		mutex_unlock(&sock_lock);
 		if (r != -EAGAIN || (f->flags & O_NONBLOCK))
 			break;
@@ -379,6 +423,7 @@ long sys_connect(long fd, long uaddr, long len)
 			break;
 		}
 	}
+	sock_discard(spare);
 	file_put(f);
 	return r;
 }
@@ -463,6 +508,7 @@ static void sock_drop(struct sock *s)
 
 	mutex_lock(&sock_lock);
 	list_remove(&s->link); /* bound, or pending on a listener */
+	list_remove(&s->all);
 	while ((it = list_pop_front(&s->pending))) {
 		struct sock *c = container_of(it, struct sock, link);
 		if (c->peer)
@@ -481,17 +527,89 @@ static void sock_drop(struct sock *s)
 		waitq_wake_all(&s->peer->wq);
 	}
 	struct list dead = LIST_INIT(dead);
-	while ((it = list_pop_front(&s->queue)))
+	while ((it = list_pop_front(&s->queue))) {
+		in_flight(container_of(it, struct msg, link), false);
 		list_push_back(&dead, it);
+	}
 	mutex_unlock(&sock_lock);
 	free_msgs(&dead);
 	backlog_bump(); /* also wakes senders waiting for room */
 	kfree(s);
 }
 
+/*
+ * Collect sockets kept alive only by each other's queues (descriptors
+ * passed through their own connections): a socket all of whose file
+ * references are queued messages is a candidate; candidates that no other
+ * socket's queue leads to lose their queued messages, which closes them.
+ */
+static void collect_cycles(void)
+{
+	static bool running;
+	struct list dead = LIST_INIT(dead), *it, *jt;
+	bool changed = true;
+
+	mutex_lock(&sock_lock);
+	if (running || !inflight_total) {
+		mutex_unlock(&sock_lock);
+		return;
+	}
+	running = true;
+	list_for_each(it, &all_socks)
+	{
+		struct sock *s = container_of(it, struct sock, all);
+		s->reachable = !s->file || !s->inflight ||
+			       __atomic_load_n(&s->file->refs,
+					       __ATOMIC_RELAXED) > s->inflight;
+	}
+	while (changed) { /* mark what a reachable socket's queue holds */
+		changed = false;
+		list_for_each(it, &all_socks)
+		{
+			struct sock *s = container_of(it, struct sock, all);
+			if (!s->reachable)
+				continue;
+			list_for_each(jt, &s->queue)
+			{
+				struct msg *m =
+				    container_of(jt, struct msg, link);
+				for (unsigned i = 0;
+				     !m->delivered && i < m->nfiles; i++) {
+					struct sock *t = as_sock(m->files[i]);
+					if (t && !t->reachable)
+						t->reachable = changed = true;
+				}
+			}
+		}
+	}
+	list_for_each(it, &all_socks)
+	{
+		struct sock *s = container_of(it, struct sock, all);
+		while (!s->reachable && (jt = list_pop_front(&s->queue))) {
+			in_flight(container_of(jt, struct msg, link), false);
+			list_push_back(&dead, jt);
+		}
+		if (!s->reachable)
+			s->queued = 0;
+	}
+	mutex_unlock(&sock_lock);
+	free_msgs(&dead); /* closes the garbage, which calls us: "running" */
+	mutex_lock(&sock_lock);
+	running = false;
+	mutex_unlock(&sock_lock);
+}
+
 static void sock_release(struct file *f)
 {
 	sock_drop(f->priv);
+	collect_cycles();
+}
+
+/* A descriptor of a socket went (others remain): a cycle may be left. */
+static void sock_unref(struct file *f)
+{
+	(void)f;
+	collect_cycles();
 }
 
 /* The socket a message from s goes to, or an error. sock_lock held. */
@@ -606,6 +724,7 @@ static long sock_send(struct sock *s, struct file *f, struct io *io,
 			if (!done && nfiles) {
 				m->files = files, m->nfiles = nfiles;
 				files = NULL, nfiles = 0;
+				in_flight(m, true);
 			}
 			memcpy(m->from, s->name, s->namelen);
 			m->fromlen = s->namelen;
@@ -657,6 +776,7 @@ static long deliver_files(struct msg *m, long uctl, size_t ctllen, int flags,
 	} h;
 
 	unsigned left = 0;
+	in_flight(m, false);
 	for (unsigned i = 0; i < m->nfiles; i++) {
 		int fd = n < room ? fd_install(m->files[i], 0,
 					       flags & MSG_CMSG_CLOEXEC)
@@ -669,7 +789,6 @@ static long deliver_files(struct msg *m, long uctl, size_t ctllen, int flags,
 		}
 	}
 	m->nfiles = left;
-	m->delivered = true;
 	if (!n)
 		return 0;
 	h = (struct cmsg){16 + 4 * n, SOL_SOCKET, SCM_RIGHTS};
@@ -739,6 +858,7 @@ static long sock_recv(struct sock *s, struct file *f, struct io *io, int flags,
 			if (whole || m->off == m->len) {
 				s->queued -= m->cost;
 				list_remove(&m->link);
+				in_flight(m, false);
 				list_push_back(&dead, &m->link);
 			}
 			if (whole || out->ctlused)
@@ -1044,5 +1164,8 @@ static long sock_write(struct file *f, const char *ubuf, size_t n)
 	return sock_send(f->priv, f, &io, NULL, 0, NULL, 0, 0);
 }
 
-static const struct file_ops sock_ops = {sock_read, sock_write, sock_release,
-					 sock_poll};
+static const struct file_ops sock_ops = {.read = sock_read,
+					 .write = sock_write,
+					 .release = sock_release,
+					 .poll = sock_poll,
+					 .unref = sock_unref};
