@@ -73,6 +73,8 @@ void fdtable_close_on_exec(struct fdtable *t);
 int fd_install(struct file *f, int min, bool cloexec);
 /* The file behind fd with a reference taken, or NULL. */
 struct file *fd_get(int fd);
+/* Whether fd names an open file. */
+bool fd_open(int fd);
 
 /* ipc/pipe.c */
 int pipe_create(struct file *ends[2], unsigned flags);

@@ -330,15 +330,20 @@ long sys_fcntl(long fd, long cmd, long arg)
 	return r;
 }
 
-/* No descriptor is a terminal until the tty server exists. */
-long sys_ioctl(long fd, long cmd, long arg)
+bool fd_open(int fd)
 {
 	struct file *f = fd_get(fd);
 
+	file_put(f);
+	return f;
+}
+
+/* No descriptor is a terminal until the tty server exists. */
+long sys_ioctl(long fd, long cmd, long arg)
+{
 	(void)cmd;
 	(void)arg;
-	file_put(f);
-	return f ? -ENOTTY : -EBADF;
+	return fd_open(fd) ? -ENOTTY : -EBADF;
 }
 
 long sys_pipe2(long ufds, long flags)
@@ -395,10 +400,7 @@ long sys_fstat(long fd, long ubuf)
 /* Every object a descriptor can name so far is a stream: no seeking. */
 long sys_lseek(long fd, long offset, long whence)
 {
-	struct file *f = fd_get(fd);
-
 	(void)offset;
 	(void)whence;
-	file_put(f);
-	return f ? -ESPIPE : -EBADF;
+	return fd_open(fd) ? -ESPIPE : -EBADF;
 }

@@ -199,14 +199,7 @@ static struct sock *sock_of(int fd, struct file **f)
 	struct file *f;                                                        \
 	struct sock *s = sock_of(fd, &f);                                      \
 	if (!s)                                                                \
-	return f || fd_valid(fd) ? -ENOTSOCK : -EBADF
-
-static bool fd_valid(long fd)
-{
-	struct file *f = fd_get(fd);
-	file_put(f);
-	return f;
-}
+	return f || fd_open(fd) ? -ENOTSOCK : -EBADF
 
 static bool valid_type(long type)
 {
