@@ -43,6 +43,7 @@ help:
 	@echo "make iso       GRUB ISO for BIOS and UEFI: $(ISO)"
 	@echo "make debug     QEMU halted with a gdb stub, and gdb attached"
 	@echo "make test      every test; ends with 'N passed, N failed'"
+	@echo "make bench     lux and Linux micro-benchmarks, side by side"
 	@echo "make loc       kernel code lines: portable core and each platform"
 	@echo "make utest-host  run the user-space test suite on this Linux"
 	@echo "make format    clang-format every C file in place"
@@ -117,6 +118,7 @@ debug: setup all
 		-ex 'continue'; kill %1 2>/dev/null; true
 
 include tests/unit/unit.mk
+include tools/bench/bench.mk
 
 # T=word selects the tests whose names contain it (several words allowed).
 test: setup all

@@ -74,7 +74,12 @@ static void rearm(struct sched_cpu *s)
 {
 	uint64_t next = timerq_next(&s->timers);
 
-	if (s->current != s->idle)
+	/* Once a reschedule is pending, the slice's end is no deadline: the
+	 * switch re-arms. Re-arming for an end already past would interrupt
+	 * at once, again and again, if the interrupted code keeps preemption
+	 * off for a moment (seen under -icount, where time only moves with
+	 * instructions). */
+	if (s->current != s->idle && !s->need_resched)
 		next = MIN(next, s->current->slice_end);
 	if (next != UINT64_MAX)
 		arch_timer_set(next);

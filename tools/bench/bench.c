@@ -1,0 +1,403 @@
+/* bench: operating-system micro-benchmarks, run unchanged on lux and Linux.
+ *
+ *     bench            run every benchmark, then print "bench: done"
+ *     bench NAME...    run only the named benchmarks
+ *     bench exit       exit at once (the program that fork_exec_wait runs)
+ *
+ * Each benchmark warms up, then times a fixed number of iterations with
+ * clock_gettime(CLOCK_MONOTONIC) and prints one line:
+ *
+ *     bench: <name> <nanoseconds per operation> ns
+ *
+ * or "bench: <name> n/a" when the system cannot run it (the file
+ * benchmarks on a system without a writable file system). Iteration counts
+ * are fixed and modest: under QEMU with -icount the guest runs slowly but
+ * its clock counts instructions, so the figures repeat exactly
+ * (tools/bench/run.py, docs/performance.md). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Where the benchmark finds itself, on lux and in the Linux initramfs. */
+#define BENCH_PATH "/bench/bench"
+/* The scratch file of the file benchmarks. */
+#define FILE_PATH "/tmp/bench.dat"
+#define MIB       (1024 * 1024)
+#define PAGE      4096
+#define CHUNK     (64 * 1024)
+
+/* A benchmark: run `iters` operations and return 0, or -1 when the system
+ * cannot run it (errno says why). Timing is done by the caller. */
+struct bench {
+	const char *name;
+	long iters;
+	int (*setup)(void); /* may be NULL; -1: print n/a */
+	int (*run)(long iters);
+	void (*teardown)(void); /* may be NULL */
+};
+
+static char chunk_buf[CHUNK];
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Stop with a message: a benchmark whose system call fails mid-way has no
+ * meaningful figure, and the driver reports the missing "bench: done". */
+static void die(const char *what)
+{
+	printf("bench: error %s: %s\n", what, strerror(errno));
+	fflush(stdout);
+	_exit(1);
+}
+
+static int run_getppid(long iters)
+{
+	for (long i = 0; i < iters; i++)
+		syscall(SYS_getppid);
+	return 0;
+}
+
+/* The two ends of the round-trip benchmarks: the parent writes on
+ * echo_fds[0] and reads the reply from echo_fds[1]; the child echoes. */
+static int echo_fds[2];
+static pid_t echo_child = -1;
+
+/* Child of a round-trip benchmark: echo 8-byte messages until EOF. */
+static void echo_loop(int in, int out)
+{
+	char msg[8];
+
+	for (;;) {
+		ssize_t n = read(in, msg, sizeof(msg));
+		if (n <= 0)
+			_exit(0);
+		if (write(out, msg, (size_t)n) != n)
+			_exit(1);
+	}
+}
+
+static int setup_pipe(void)
+{
+	int to_child[2], to_parent[2];
+
+	if (pipe(to_child) < 0 || pipe(to_parent) < 0)
+		return -1;
+	echo_child = fork();
+	if (echo_child < 0)
+		die("fork");
+	if (echo_child == 0) {
+		close(to_child[1]);
+		close(to_parent[0]);
+		echo_loop(to_child[0], to_parent[1]);
+	}
+	close(to_child[0]);
+	close(to_parent[1]);
+	echo_fds[0] = to_child[1];
+	echo_fds[1] = to_parent[0];
+	return 0;
+}
+
+static int setup_unix(void)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+		return -1;
+	echo_child = fork();
+	if (echo_child < 0)
+		die("fork");
+	if (echo_child == 0) {
+		close(sv[0]);
+		echo_loop(sv[1], sv[1]);
+	}
+	close(sv[1]);
+	echo_fds[0] = sv[0];
+	echo_fds[1] = sv[0];
+	return 0;
+}
+
+/* One operation: send 8 bytes and wait for them to come back. */
+static int run_round_trip(long iters)
+{
+	char msg[8] = "lux8byte";
+
+	for (long i = 0; i < iters; i++) {
+		if (write(echo_fds[0], msg, sizeof(msg)) != sizeof(msg))
+			die("write");
+		for (size_t got = 0; got < sizeof(msg);) {
+			ssize_t n =
+			    read(echo_fds[1], msg + got, sizeof(msg) - got);
+			if (n <= 0)
+				die("read");
+			got += (size_t)n;
+		}
+	}
+	return 0;
+}
+
+static void teardown_echo(void)
+{
+	close(echo_fds[0]);
+	if (echo_fds[1] != echo_fds[0])
+		close(echo_fds[1]);
+	waitpid(echo_child, NULL, 0);
+	echo_child = -1;
+}
+
+/* The yield partner spins in sched_yield until killed: on one CPU each
+ * sched_yield of the parent runs the child once and comes back. */
+static int setup_yield(void)
+{
+	echo_child = fork();
+	if (echo_child < 0)
+		die("fork");
+	if (echo_child == 0)
+		for (;;)
+			sched_yield();
+	return 0;
+}
+
+static int run_yield(long iters)
+{
+	for (long i = 0; i < iters; i++)
+		sched_yield();
+	return 0;
+}
+
+static void teardown_yield(void)
+{
+	kill(echo_child, SIGKILL);
+	waitpid(echo_child, NULL, 0);
+	echo_child = -1;
+}
+
+static void wait_child(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		die("waitpid");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		errno = ECHILD;
+		die("child status");
+	}
+}
+
+static int run_fork_exit(long iters)
+{
+	for (long i = 0; i < iters; i++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			die("fork");
+		if (pid == 0)
+			_exit(0);
+		wait_child(pid);
+	}
+	return 0;
+}
+
+static int run_fork_exec(long iters)
+{
+	static char *const argv[] = {BENCH_PATH, "exit", NULL};
+	static char *const envp[] = {NULL};
+
+	for (long i = 0; i < iters; i++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			die("fork");
+		if (pid == 0) {
+			execve(BENCH_PATH, argv, envp);
+			_exit(127);
+		}
+		wait_child(pid);
+	}
+	return 0;
+}
+
+/* One operation: map `len` bytes of anonymous memory, write one byte in
+ * each page, unmap it. */
+static int mmap_touch(long iters, size_t len)
+{
+	for (long i = 0; i < iters; i++) {
+		volatile char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+					MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			die("mmap");
+		for (size_t off = 0; off < len; off += PAGE)
+			p[off] = 1;
+		munmap((void *)p, len);
+	}
+	return 0;
+}
+
+static int run_mmap_touch_4m(long iters)
+{
+	return mmap_touch(iters, 4 * MIB);
+}
+
+static int run_mmap_touch_64m(long iters)
+{
+	return mmap_touch(iters, 64 * MIB);
+}
+
+/* Write `len` bytes to FILE_PATH, replacing it; 0 or -1. */
+static int write_file(size_t len)
+{
+	int fd = open(FILE_PATH, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return -1;
+	for (size_t done = 0; done < len; done += CHUNK)
+		if (write(fd, chunk_buf, CHUNK) != CHUNK)
+			die("write");
+	close(fd);
+	return 0;
+}
+
+/* Every file benchmark starts from a 16 MiB file; -1 if there is no
+ * writable file system (lux today: open is not implemented). */
+static int setup_file(void)
+{
+	memset(chunk_buf, 'x', sizeof(chunk_buf));
+	return write_file(16 * MIB);
+}
+
+static void teardown_file(void)
+{
+	unlink(FILE_PATH);
+}
+
+static int run_open_close(long iters)
+{
+	for (long i = 0; i < iters; i++) {
+		int fd = open(FILE_PATH, O_RDONLY);
+		if (fd < 0)
+			die("open");
+		close(fd);
+	}
+	return 0;
+}
+
+static int run_stat(long iters)
+{
+	struct stat st;
+
+	for (long i = 0; i < iters; i++)
+		if (stat(FILE_PATH, &st) < 0)
+			die("stat");
+	return 0;
+}
+
+static int run_read_4k(long iters)
+{
+	int fd = open(FILE_PATH, O_RDONLY);
+	if (fd < 0)
+		die("open");
+	for (long i = 0; i < iters; i++)
+		if (pread(fd, chunk_buf, 4096, 0) != 4096)
+			die("pread");
+	close(fd);
+	return 0;
+}
+
+/* One operation: read the whole 16 MiB file in 64 KiB pieces. */
+static int run_seq_read(long iters)
+{
+	for (long i = 0; i < iters; i++) {
+		int fd = open(FILE_PATH, O_RDONLY);
+		if (fd < 0)
+			die("open");
+		while (read(fd, chunk_buf, CHUNK) > 0)
+			;
+		close(fd);
+	}
+	return 0;
+}
+
+/* One operation: create the 16 MiB file again, in 64 KiB pieces. */
+static int run_seq_write(long iters)
+{
+	for (long i = 0; i < iters; i++)
+		if (write_file(16 * MIB) < 0)
+			die("open");
+	return 0;
+}
+
+static const struct bench benches[] = {
+    {"null_syscall", 20000, NULL, run_getppid, NULL},
+    {"pipe_rtt_8b", 2000, setup_pipe, run_round_trip, teardown_echo},
+    {"unix_stream_rtt_8b", 2000, setup_unix, run_round_trip, teardown_echo},
+    {"sched_yield_pingpong", 2000, setup_yield, run_yield, teardown_yield},
+    {"fork_exit_wait", 200, NULL, run_fork_exit, NULL},
+    {"fork_exec_wait", 50, NULL, run_fork_exec, NULL},
+    {"mmap_touch_4m", 10, NULL, run_mmap_touch_4m, NULL},
+    {"open_close", 2000, setup_file, run_open_close, teardown_file},
+    {"stat", 2000, setup_file, run_stat, teardown_file},
+    {"read_4k", 2000, setup_file, run_read_4k, teardown_file},
+    {"seq_read_16m", 3, setup_file, run_seq_read, teardown_file},
+    {"seq_write_16m", 3, setup_file, run_seq_write, teardown_file},
+    /* Last: on lux today it does not finish (docs/performance.md). */
+    {"mmap_touch_64m", 3, NULL, run_mmap_touch_64m, NULL},
+};
+
+/* Run one benchmark: set up, warm up with a tenth of the iterations (at
+ * least one), then time the rest; print its line. */
+static void bench_run(const struct bench *b)
+{
+	long warm = b->iters / 10 ? b->iters / 10 : 1;
+	uint64_t start, end;
+
+	if (b->setup && b->setup() < 0) {
+		printf("bench: %s n/a\n", b->name);
+		fflush(stdout);
+		return;
+	}
+	b->run(warm);
+	start = now_ns();
+	b->run(b->iters);
+	end = now_ns();
+	if (b->teardown)
+		b->teardown();
+	printf("bench: %s %.1f ns\n", b->name,
+	       (double)(end - start) / (double)b->iters);
+	fflush(stdout);
+}
+
+static int wanted(const char *name, int argc, char **argv)
+{
+	if (argc < 2)
+		return 1;
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], name))
+			return 1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "exit"))
+		return 0;
+	for (size_t i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
+		if (wanted(benches[i].name, argc, argv))
+			bench_run(&benches[i]);
+	printf("bench: done\n");
+	fflush(stdout);
+	return 0;
+}

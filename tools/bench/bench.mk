@@ -1,0 +1,20 @@
+# `make bench`: lux and Linux side by side under the same QEMU
+# (docs/performance.md). Not part of `make test`.
+#
+# tools/bench/bench.c is built like the user test programs (user/user.mk:
+# clang for $(UTRIPLE) against musl, static) into $(UB)/bench/bench; the
+# driver tools/bench/run.py packs it into a boot image for each system,
+# boots both with -icount and prints the table and build/bench.json.
+
+BENCH_BIN := $(UB)/bench/bench
+
+$(BENCH_BIN): $(UB)/obj/tools/bench/bench.o | $(UMUSL_LIB)/libc.a $(URTLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ULDFLAGS) $(UCRT_START) $^ $(UCRT_END) -o $@
+
+.PHONY: bench
+bench: setup $(KBIN) $(BENCH_BIN)
+	$(PYTHON) tools/bench/run.py --kernel $(KBIN) --bench $(BENCH_BIN) \
+		--busybox $(BUSYBOX) --mem $(MEM) --out build
+
+-include $(UB)/obj/tools/bench/bench.d

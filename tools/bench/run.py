@@ -1,0 +1,254 @@
+#!/usr/bin/env python3
+"""`make bench`: run tools/bench/bench.c on lux and on Linux, side by side.
+
+Both systems boot under the same QEMU: TCG, one CPU, the same memory, and
+`-icount shift=0`, so the guest clock advances one nanosecond per guest
+instruction and the figures repeat exactly from run to run. lux boots
+directly (lux.bin, an initrd holding /bench/bench, init=/bench/bench).
+Linux is Debian's linux-image-cloud-amd64, downloaded once with
+`apt-get download` into ~/.cache/lux-bench/ (never into the repository),
+with an initramfs of busybox, the benchmark and a two-line /init.
+
+Prints a table (operation, lux, Linux, lux/Linux) and writes
+<out>/bench.json: {"<op>": {"lux": ns|null, "linux": ns|null, "unit": "ns"}}.
+A system that stops early (hangs, faults) keeps the figures it printed,
+with a warning; exits 1 only if one printed none or Linux cannot be fetched.
+"""
+
+import argparse
+import glob
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..",
+                                "tests"))
+from qemu import Qemu, QemuError  # noqa: E402
+
+CACHE = os.path.join(os.environ.get("XDG_CACHE_HOME")
+                     or os.path.expanduser("~/.cache"), "lux-bench")
+META_PACKAGE = "linux-image-cloud-amd64"
+# A whole system's run takes under two minutes; this is the limit. A run
+# that stops early keeps the figures it printed; the rest are null.
+RUN_TIMEOUT = 150
+RESULT = re.compile(r"^bench: (\S+) (n/a|[0-9.]+ ns)$", re.M)
+# The same machine for both systems; only kernel, initrd and command differ.
+QEMU_COMMON = ["-machine", "q35,accel=tcg", "-cpu", "max", "-smp", "1",
+               "-icount", "shift=0,sleep=off", "-no-reboot", "-display", "none",
+               "-serial", "stdio", "-monitor", "none"]
+
+
+class BenchError(Exception):
+    pass
+
+
+def cpio_newc(entries):
+    """A newc cpio archive from (name, mode, data, rdev) tuples; names
+    without a leading slash, parents before children. Written here rather
+    than with cpio(1) so that /dev/console can be a device node without
+    mknod (and without root)."""
+    out = bytearray()
+
+    def pad4():
+        out.extend(b"\0" * (-len(out) % 4))
+
+    def header(ino, name, mode, data, rdev):
+        fields = [ino, mode, 0, 0, 1, 0, len(data), 0, 0,
+                  rdev >> 8, rdev & 0xff, len(name) + 1, 0]
+        out.extend(b"070701" + "".join(f"{f:08x}" for f in fields).encode())
+        out.extend(name.encode() + b"\0")
+        pad4()
+        out.extend(data)
+        pad4()
+
+    for ino, (name, mode, data, rdev) in enumerate(entries, 1):
+        header(ino, name, mode, data, rdev)
+    header(0, "TRAILER!!!", 0, b"", 0)
+    return bytes(out)
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def lux_initrd(bench):
+    """lux needs nothing but the benchmark: it is init."""
+    return cpio_newc([("bench", 0o40755, b"", 0),
+                      ("bench/bench", 0o100755, read(bench), 0)])
+
+
+def linux_initramfs(bench, busybox):
+    """busybox, the benchmark, /dev/console (the kernel opens it for init
+    before any devtmpfs exists) and an /init that runs the benchmark and
+    powers off."""
+    init = (b"#!/bin/sh\n"
+            b"/bin/busybox mount -t proc proc /proc\n"
+            b"/bench/bench\n"
+            b"/bin/busybox poweroff -f\n")
+    entries = [("bin", 0o40755, b"", 0),
+               ("bin/busybox", 0o100755, read(busybox), 0),
+               ("bin/sh", 0o120777, b"busybox", 0),
+               ("bench", 0o40755, b"", 0),
+               ("bench/bench", 0o100755, read(bench), 0),
+               ("dev", 0o40755, b"", 0),
+               ("dev/console", 0o20600, b"", (5 << 8) | 1),
+               ("proc", 0o40755, b"", 0),
+               ("tmp", 0o41777, b"", 0),
+               ("init", 0o100755, init, 0)]
+    return cpio_newc(entries)
+
+
+def fetch_linux():
+    """Path of the cloud kernel's vmlinuz, downloading and unpacking the
+    Debian package into CACHE the first time. The meta package only
+    depends on the versioned image package, which holds the vmlinuz."""
+    found = sorted(glob.glob(os.path.join(CACHE, "root/boot/vmlinuz-*")))
+    if found:
+        return found[-1]
+    os.makedirs(CACHE, exist_ok=True)
+
+    def run(cmd):
+        p = subprocess.run(cmd, cwd=CACHE, capture_output=True, text=True)
+        if p.returncode != 0:
+            raise BenchError(
+                f"cannot fetch the Linux kernel: `{' '.join(cmd)}` failed:\n"
+                f"{p.stderr.strip()}\n(needs Debian's apt sources and the "
+                f"network; or unpack a vmlinuz into {CACHE}/root/boot/)")
+        return p.stdout
+
+    deps = run(["apt-cache", "depends", META_PACKAGE])
+    m = re.search(r"Depends: (linux-image-\S+)", deps)
+    if not m:
+        raise BenchError(f"cannot fetch the Linux kernel: {META_PACKAGE} "
+                         f"names no linux-image package:\n{deps}")
+    run(["apt-get", "download", m.group(1)])
+    debs = glob.glob(os.path.join(CACHE, m.group(1) + "_*.deb"))
+    if not debs:
+        raise BenchError(f"cannot fetch the Linux kernel: no {m.group(1)} "
+                         f".deb in {CACHE}")
+    run(["dpkg-deb", "-x", debs[0], "root"])
+    found = sorted(glob.glob(os.path.join(CACHE, "root/boot/vmlinuz-*")))
+    if not found:
+        raise BenchError(f"cannot fetch the Linux kernel: {debs[0]} holds "
+                         f"no boot/vmlinuz-*")
+    return found[-1]
+
+
+def boot(name, args, log):
+    """Boot one system, wait for "bench: done"; return ({op: ns or None},
+    seconds taken, problem or None). A run that fails after printing some
+    figures keeps them (the problem says what happened); one that printed
+    none raises BenchError with the console's tail."""
+    problem = None
+    with Qemu(QEMU_COMMON + args, log=log) as vm:
+        try:
+            vm.expect(r"^bench: done$", timeout=RUN_TIMEOUT,
+                      fail=r"^bench: error .*|panic|Kernel panic")
+        except QemuError as e:
+            tail = "\n    ".join(vm.tail())
+            problem = f"{name}: {e}; see {log}; last lines:\n    {tail}"
+        seconds = vm.elapsed()
+        text = vm.text
+    if problem and not RESULT.search(text):
+        raise BenchError(problem)
+    results = {}
+    for m in RESULT.finditer(text):
+        value = m.group(2)
+        results[m.group(1)] = None if value == "n/a" else float(
+            value.split()[0])
+    return results, seconds, problem
+
+
+def format_ns(value):
+    if value is None:
+        return "n/a"
+    if value >= 1e6:
+        return f"{value / 1e6:.2f} ms"
+    if value >= 1e3:
+        return f"{value / 1e3:.2f} us"
+    return f"{value:.1f} ns"
+
+
+def print_table(lux, linux):
+    ops = list(dict.fromkeys(list(lux) + list(linux)))
+    rows = [("operation", "lux", "Linux", "lux/Linux")]
+    for op in ops:
+        a, b = lux.get(op), linux.get(op)
+        ratio = f"{a / b:.2f}" if a is not None and b else "-"
+        rows.append((op, format_ns(a), format_ns(b), ratio))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for i, r in enumerate(rows):
+        print(r[0].ljust(widths[0]) + "  " +
+              "  ".join(c.rjust(w) for c, w in zip(r[1:], widths[1:])))
+        if i == 0:
+            print("-" * (sum(widths) + 6))
+    return ops
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--kernel", required=True, help="lux.bin")
+    ap.add_argument("--bench", required=True, help="the benchmark binary")
+    ap.add_argument("--busybox", default="/bin/busybox")
+    ap.add_argument("--mem", default="512M")
+    ap.add_argument("--out", default="build")
+    ap.add_argument("--only", choices=["lux", "linux"],
+                    help="run one system only")
+    opt = ap.parse_args()
+
+    try:
+        vmlinuz = None if opt.only == "lux" else fetch_linux()
+        os.makedirs(opt.out, exist_ok=True)
+        lux_img = os.path.join(opt.out, "bench-lux.cpio")
+        linux_img = os.path.join(opt.out, "bench-linux.cpio")
+        with open(lux_img, "wb") as f:
+            f.write(lux_initrd(opt.bench))
+        with open(linux_img, "wb") as f:
+            f.write(linux_initramfs(opt.bench, opt.busybox))
+
+        lux, linux, problems = {}, {}, []
+        mem = ["-m", opt.mem]
+        if opt.only != "linux":
+            print("bench: lux ...", flush=True)
+            lux, secs, problem = boot("lux", mem + [
+                "-kernel", opt.kernel, "-initrd", lux_img,
+                "-append", "init=/bench/bench"],
+                os.path.join(opt.out, "bench-lux.log"))
+            print(f"bench: lux ran {secs:.0f} s", flush=True)
+            problems += [problem] if problem else []
+        if opt.only != "lux":
+            print(f"bench: Linux ({os.path.basename(vmlinuz)}) ...",
+                  flush=True)
+            linux, secs, problem = boot("Linux", mem + [
+                "-kernel", vmlinuz, "-initrd", linux_img,
+                "-append", "console=ttyS0 quiet panic=-1"],
+                os.path.join(opt.out, "bench-linux.log"))
+            print(f"bench: Linux ran {secs:.0f} s", flush=True)
+            problems += [problem] if problem else []
+    except BenchError as e:
+        print(f"bench: FAILED: {e}", file=sys.stderr)
+        return 1
+
+    print()
+    ops = print_table(lux, linux)
+    report = {op: {"lux": lux.get(op), "linux": linux.get(op), "unit": "ns"}
+              for op in ops}
+    path = os.path.join(opt.out, "bench.json")
+    with open(path, "w") as f:
+        json.dump(report, f, indent=2)
+        f.write("\n")
+    print(f"\nwritten: {path}")
+    for problem in problems:
+        print(f"bench: INCOMPLETE: {problem}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    start = time.monotonic()
+    rc = main()
+    print(f"bench: total {time.monotonic() - start:.0f} s", flush=True)
+    sys.exit(rc)
