@@ -111,8 +111,10 @@ void proc_kill(struct proc *p, int status);
 int signal_send(struct proc *p, struct thread *t, int sig,
 		const struct ksiginfo *info);
 struct proc *proc_find(int pid);
-/* After t's mask changed: whether a signal now ends its waits. */
-void signal_recheck(struct thread *t);
+/* Block the signal set at user address uset (size bytes) until the call
+ * returns to user mode, where the old mask comes back after any handler
+ * ran (rt_sigsuspend, ppoll, pselect6): 0, -EINVAL or -EFAULT. */
+int sigmask_swap(long uset, long size);
 void proc_register(struct proc *p);
 /* Every process (struct proc.all_link); proc_lock held. */
 struct list *proc_list(void);

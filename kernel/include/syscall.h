@@ -115,4 +115,7 @@ long console_read(char *buf, size_t n);
 int futex_wake(void *uaddr, int n);
 NORETURN void thread_exit_user(int status);
 void time_init(void);
+/* A user struct timespec as nanoseconds (huge values clamped to about
+ * 146 years, so deadlines cannot overflow): 0, -EFAULT or -EINVAL. */
+int timespec_from_user(long uts, int64_t *ns);
 void futex_init(void);

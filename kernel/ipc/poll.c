@@ -103,39 +103,8 @@ long sys_poll(long ufds, long n, long timeout_ms)
 /* Read an optional timespec as ns (-1 for NULL). */
 static int read_timeout(long uts, int64_t *ns)
 {
-	int64_t ts[2];
-
 	*ns = -1;
-	if (!uts)
-		return 0;
-	if (copy_from_user(ts, (void *)uts, sizeof(ts)))
-		return -EFAULT;
-	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (int64_t)NS)
-		return -EINVAL;
-	*ns = ts[0] > (int64_t)NS ? (int64_t)(NS * NS)
-				  : ts[0] * (int64_t)NS + ts[1];
-	return 0;
-}
-
-/* Block the signals in *umask until the call returns (ppoll, pselect6);
- * user_return puts the old mask back after any handler ran. */
-static int swap_mask(long umask, long size)
-{
-	struct thread *t = current_thread();
-	uint64_t mask;
-
-	if (!umask)
-		return 0;
-	if (size != 8)
-		return -EINVAL;
-	if (copy_from_user(&mask, (void *)umask, 8))
-		return -EFAULT;
-	t->sig_saved = t->sig_blocked;
-	t->sig_restore = true;
-	t->sig_blocked =
-	    mask & ~((1ULL << (SIGKILL - 1)) | (1ULL << (SIGSTOP - 1)));
-	signal_recheck(t);
-	return 0;
+	return uts ? timespec_from_user(uts, ns) : 0;
 }
 
 long sys_ppoll(long ufds, long n, long uts, long umask, long size)
@@ -144,7 +113,7 @@ long sys_ppoll(long ufds, long n, long uts, long umask, long size)
 	int r = read_timeout(uts, &ns);
 
 	if (!r)
-		r = swap_mask(umask, size);
+		r = umask ? sigmask_swap(umask, size) : 0;
 	if (r)
 		return r;
 	uint64_t start = arch_clock_ns();
@@ -233,7 +202,7 @@ long sys_pselect6(long nfds, long r, long w, long e, long uts, long usig)
 	if (!err && usig && copy_from_user(sig, (void *)usig, sizeof(sig)))
 		err = -EFAULT;
 	if (!err)
-		err = swap_mask(sig[0], sig[1]);
+		err = sig[0] ? sigmask_swap(sig[0], sig[1]) : 0;
 	if (err)
 		return err;
 	return do_select(nfds, sets, ns);

@@ -68,13 +68,6 @@ static bool deliverable(struct thread *t)
 	return ((t->sig_pending | p->pending) & ~t->sig_blocked) || p->exiting;
 }
 
-void signal_recheck(struct thread *t)
-{
-	spin_lock(&t->proc->sig_lock);
-	t->interrupt = deliverable(t);
-	spin_unlock(&t->proc->sig_lock);
-}
-
 /* Continue a stopped process (SIGCONT, SIGKILL). sig_lock held. */
 static void proc_continue(struct proc *p)
 {
@@ -341,12 +334,9 @@ static bool never(void *unused)
 	return false;
 }
 
-/* Wait for a signal with a temporary mask; the handler runs with it and
- * the old one comes back afterwards. */
-long sys_rt_sigsuspend(long uset, long size)
+int sigmask_swap(long uset, long size)
 {
 	struct thread *t = current_thread();
-	struct waitq wq;
 	uint64_t set;
 
 	if (size != 8)
@@ -359,10 +349,16 @@ long sys_rt_sigsuspend(long uset, long size)
 	t->sig_blocked = set & ~UNBLOCKABLE;
 	t->interrupt = deliverable(t);
 	spin_unlock(&t->proc->sig_lock);
-	waitq_init(&wq);
-	while (wait_intr(&wq, never, NULL, 0) >= 0)
-		;
-	return -EINTR;
+	return 0;
+}
+
+/* Wait for a signal with a temporary mask; the handler runs with it and
+ * the old one comes back afterwards. */
+long sys_rt_sigsuspend(long uset, long size)
+{
+	int r = sigmask_swap(uset, size);
+
+	return r ? r : sys_pause();
 }
 
 static bool signal_in(void *set)
@@ -379,18 +375,17 @@ long sys_rt_sigtimedwait(long uset, long uinfo, long uts, long size)
 	struct ksiginfo k;
 	struct waitq wq;
 	uint64_t set, deadline = 0, saved;
-	int64_t ts[2];
+	int64_t ns;
 	int sig = 0, r;
 
 	if (size != 8)
 		return -EINVAL;
-	if (copy_from_user(&set, (void *)uset, 8) ||
-	    (uts && copy_from_user(ts, (void *)uts, sizeof(ts))))
+	if (copy_from_user(&set, (void *)uset, 8))
 		return -EFAULT;
-	if (uts && (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000))
-		return -EINVAL;
+	if (uts && (r = timespec_from_user(uts, &ns)))
+		return r;
 	if (uts)
-		deadline = arch_clock_ns() + ts[0] * 1000000000ULL + ts[1] + 1;
+		deadline = arch_clock_ns() + ns + 1;
 	set &= ~UNBLOCKABLE;
 	waitq_init(&wq);
 	for (;;) {

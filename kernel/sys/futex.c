@@ -163,18 +163,16 @@ long sys_futex(long uaddr, long op, long val, long utimeout, long uaddr2,
 	bool private = op & FUTEX_PRIVATE;
 	uint64_t deadline = 0;
 	uintptr_t space, addr;
-	int64_t ts[2];
+	int64_t ns;
 	int r;
 
 	if ((cmd == FUTEX_WAIT_BITSET || cmd == FUTEX_WAKE_BITSET) && !val3)
 		return -EINVAL;
 	if (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET) {
 		if (utimeout) {
-			if (copy_from_user(ts, (void *)utimeout, sizeof(ts)))
-				return -EFAULT;
-			if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
-				return -EINVAL;
-			deadline = ts[0] * 1000000000ULL + ts[1];
+			if ((r = timespec_from_user(utimeout, &ns)))
+				return r;
+			deadline = ns;
 			if (cmd == FUTEX_WAIT) /* relative; _BITSET: absolute */
 				deadline += arch_clock_ns();
 			deadline = MAX(deadline, 1);

@@ -71,7 +71,7 @@ static long sleep(int64_t deadline, long urem)
 	return -EINTR;
 }
 
-static int read_timespec(long uts, int64_t *ns)
+int timespec_from_user(long uts, int64_t *ns)
 {
 	struct timespec64 ts;
 
@@ -92,7 +92,7 @@ long sys_nanosleep(long ureq, long urem)
 long sys_clock_nanosleep(long clock, long flags, long ureq, long urem)
 {
 	int64_t ns, now;
-	int r = read_timespec(ureq, &ns);
+	int r = timespec_from_user(ureq, &ns);
 
 	if (!r)
 		r = clock_now(clock, &now);
