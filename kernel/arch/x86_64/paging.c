@@ -84,6 +84,13 @@ static uint64_t pte_flags(unsigned prot)
 	       ((prot & PROT_EXEC) ? 0 : nx);
 }
 
+/* The PROT_* a present entry grants: pte_flags the other way round. */
+static unsigned pte_prot(uint64_t e)
+{
+	return PROT_READ | ((e & PTE_W) ? PROT_WRITE : 0) |
+	       ((e & PTE_NX) ? 0 : PROT_EXEC);
+}
+
 /* Whether va is mapped, by a page of any size. */
 static bool is_mapped(uintptr_t va)
 {
@@ -277,8 +284,7 @@ uint64_t arch_ulookup(struct arch_as *as, uintptr_t va, unsigned *prot)
 
 	if (!e || !(*e & PTE_P))
 		return 0;
-	*prot = PROT_READ | ((*e & PTE_W) ? PROT_WRITE : 0) |
-		((*e & PTE_NX) ? 0 : PROT_EXEC);
+	*prot = pte_prot(*e);
 	return *e & PTE_ADDR;
 }
 
@@ -297,9 +303,7 @@ static void for_each(uint64_t *table, int level, uintptr_t va, uintptr_t start,
 			for_each(phys_to_virt(e & PTE_ADDR), level - 1, va,
 				 start, end, fn, arg);
 		else
-			fn(arg, va, e & PTE_ADDR,
-			   PROT_READ | ((e & PTE_W) ? PROT_WRITE : 0) |
-			       ((e & PTE_NX) ? 0 : PROT_EXEC));
+			fn(arg, va, e & PTE_ADDR, pte_prot(e));
 	}
 }
 
