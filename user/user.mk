@@ -27,7 +27,7 @@ BUSYBOX := /bin/busybox
 
 UCFLAGS := --target=$(UTRIPLE) -std=gnu17 -O2 -g -Wall -Wextra -Werror \
 	-fno-pie -fno-omit-frame-pointer -nostdinc -isystem $(UMUSL_INC) \
-	-isystem $(URESOURCE_INC) -MMD -MP
+	-isystem $(URESOURCE_INC) -Iinclude -Iuser/lib -MMD -MP
 ULDFLAGS := --target=$(UTRIPLE) -fuse-ld=lld -static -nostdlib
 UCRT_START := $(UMUSL_LIB)/crt1.o $(UMUSL_LIB)/crti.o
 UCRT_END := $(UMUSL_LIB)/libc.a $(URTLIB) $(UMUSL_LIB)/crtn.o
@@ -37,16 +37,25 @@ UTEST_NAMES := $(filter-out utest,\
 	$(basename $(notdir $(wildcard tests/user/*.c))))
 UTEST_BINS := $(UTEST_NAMES:%=$(UB)/tests/%)
 
+# Servers and lumen: every directory user/<prog>/ but user/lib becomes
+# $(UB)/sbin/<prog> (its *.c plus the server library user/lib/*.c),
+# installed in the image as /sbin/<prog>.
+USRV_NAMES := $(filter-out lib,$(notdir $(patsubst %/,%,\
+	$(dir $(wildcard user/*/*.c)))))
+USRV_BINS := $(USRV_NAMES:%=$(UB)/sbin/%)
+ULIB_OBJS := $(patsubst %.c,$(UB)/obj/%.o,$(wildcard user/lib/*.c))
+
 # What the $(INITRD) rule needs, and the command that copies it into the
 # image tree $(B)/root after root/ and before ROOT=.
-USER_IMAGE := $(UTEST_BINS) $(BUSYBOX)
-USER_INSTALL = mkdir -p $(B)/root/tests $(B)/root/bin && \
+USER_IMAGE := $(UTEST_BINS) $(USRV_BINS) $(BUSYBOX)
+USER_INSTALL = mkdir -p $(B)/root/tests $(B)/root/bin $(B)/root/sbin && \
 	cp $(UTEST_BINS) $(B)/root/tests/ && \
+	$(if $(USRV_BINS),cp $(USRV_BINS) $(B)/root/sbin/ &&) \
 	cp $(BUSYBOX) $(B)/root/bin/busybox && \
 	ln -sf busybox $(B)/root/bin/sh
 
 .PHONY: user utest-host
-user: $(UTEST_BINS)
+user: $(UTEST_BINS) $(USRV_BINS)
 
 utest-host: $(UTEST_BINS)
 	$(UB)/tests/runner $(UB)/tests
@@ -64,4 +73,10 @@ $(UB)/tests/%: $(UB)/obj/tests/user/%.o $(UB)/obj/tests/user/utest.o \
 	@mkdir -p $(dir $@)
 	$(CC) $(ULDFLAGS) $(UCRT_START) $^ $(UCRT_END) -o $@
 
--include $(wildcard $(UB)/obj/tests/user/*.d)
+.SECONDEXPANSION:
+$(UB)/sbin/%: $$(addprefix $(UB)/obj/,$$(subst .c,.o,$$(wildcard user/$$*/*.c))) \
+		$(ULIB_OBJS) | $(UMUSL_LIB)/libc.a $(URTLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ULDFLAGS) $(UCRT_START) $^ $(UCRT_END) -o $@
+
+-include $(wildcard $(UB)/obj/tests/user/*.d $(UB)/obj/user/*/*.d)

@@ -88,6 +88,8 @@ struct proc {
 	int report; /* for wait4: 1 stopped, 2 continued */
 	struct waitq stop_wq;
 	unsigned uid, gid;
+	int pgid, sid;  /* process group and session (job control) */
+	unsigned umask; /* cleared from the mode of files it creates */
 	int nice;
 	uint64_t rlim[16][2]; /* resource limits: soft, hard */
 	struct timer alarm;   /* ITIMER_REAL */

@@ -216,11 +216,16 @@ static struct proc *proc_alloc(struct proc *parent)
 	mutex_lock(&proc_lock);
 	p->pid = next_pid++;
 	p->parent = parent;
+	p->pgid = p->sid = p->pid; /* init leads its own session */
+	p->umask = 022;
 	proc_register(p);
 	if (parent) {
 		list_push_back(&parent->children, &p->sibling);
 		p->uid = parent->uid;
 		p->gid = parent->gid;
+		p->pgid = parent->pgid;
+		p->sid = parent->sid;
+		p->umask = parent->umask;
 		strlcpy(p->name, parent->name, sizeof(p->name));
 		memcpy(p->act, parent->act, sizeof(p->act));
 		memcpy(p->rlim, parent->rlim, sizeof(p->rlim));

@@ -1,0 +1,185 @@
+/*
+ * proto.h - the request protocol between the kernel, lumen and the servers
+ * (docs/protocol.md), and lux's native system calls. The one definition of
+ * every message: the kernel and user space both include it.
+ *
+ * A server holds the server end of a channel (LUX_NR_CHANNEL; lumen hands
+ * it over as descriptor LUX_SERVER_FD). It read()s requests from it, one
+ * whole message per read, and write()s replies, one whole message per
+ * write; poll() says POLLIN while a request waits. A read returns 0 once
+ * every client end is gone and nothing is queued: the server may exit.
+ * When the server end closes, every request pending on it fails with EIO.
+ *
+ * Every request starts with struct lux_req, every reply with struct
+ * lux_rep; `len` counts the header and the payload after it. Fields not
+ * listed for an operation are zero. Flags, modes and errors have Linux's
+ * asm-generic (x86_64) values on every platform; a platform whose ABI
+ * differs translates at the system-call boundary.
+ */
+#pragma once
+
+#include <stdint.h>
+
+/* Native system calls: numbers past every Linux call, same on all ports. */
+#define LUX_NR_BASE 1024
+/* (int fds[2]) -> 0: fds[0] the server end, fds[1] a client end. */
+#define LUX_NR_CHANNEL (LUX_NR_BASE + 0)
+/* (fd) -> 0: the client end fd receives every path request from now on
+ * (PID 1 only; EPERM otherwise). */
+#define LUX_NR_RESOLVER (LUX_NR_BASE + 1)
+/* (pid, kind, base, count) -> 0: let process pid use a piece of hardware
+ * (PID 1 only). Grants survive execve, not fork. */
+#define LUX_NR_GRANT (LUX_NR_BASE + 2)
+/* (irq) -> fd: readable once the interrupt fired; read() of 8 bytes
+ * returns the number of interrupts since the last read and re-enables the
+ * line (needs a LUX_GRANT_IRQ grant). */
+#define LUX_NR_IRQ (LUX_NR_BASE + 3)
+/* (offset, buf, len) -> bytes copied from the boot image (the initrd's
+ * cpio archive), 0 past its end (PID 1 or a LUX_GRANT_BOOTDATA grant). */
+#define LUX_NR_BOOTDATA (LUX_NR_BASE + 4)
+/* (pid, struct lux_procinfo *) -> 0: the process with the lowest pid >=
+ * pid; ESRCH when there is none. */
+#define LUX_NR_PROCINFO (LUX_NR_BASE + 5)
+/* (cpu, buf, len) -> bytes: a line describing CPU cpu (model, features),
+ * ESRCH past the last CPU. */
+#define LUX_NR_CPUINFO (LUX_NR_BASE + 6)
+
+#define LUX_GRANT_IOPORT   1 /* I/O ports base .. base+count-1 (x86) */
+#define LUX_GRANT_IRQ      2 /* interrupt line `base` */
+#define LUX_GRANT_MMIO     3 /* physical bytes base .. base+count-1 */
+#define LUX_GRANT_BOOTDATA 4 /* the boot image (base, count ignored) */
+
+/* Lumen passes a server its channel's server end as this descriptor. */
+#define LUX_SERVER_FD 3
+
+/* The largest payload of data (READ, WRITE, GETDENTS); larger calls are
+ * split by the kernel. A path is at most LUX_PATH_MAX bytes with its NUL. */
+#define LUX_MAX_DATA 65536
+#define LUX_PATH_MAX 4096
+/* A buffer this big holds any message. */
+#define LUX_MSG_MAX (LUX_MAX_DATA + 2 * LUX_PATH_MAX + 256)
+
+/* Protocol-only open flag: the open is for execve (needs execute right). */
+#define LUX_O_EXEC 040
+
+/*
+ * Operations. A request names its object by `handle` (nonzero, from an
+ * OPEN reply) or, with handle 0, by a path in the payload: relative to the
+ * server's root, no leading '/', "" for the root itself, already free of
+ * "." and ".." (the kernel resolves those by name).
+ */
+enum lux_op {
+	/* Requests, kernel -> server. */
+	LUX_OPEN = 1, /* path; flags O_*, mode (umask applied) -> handle,
+		       * mode (st_mode), events */
+	LUX_STAT,     /* path or handle; flags AT_SYMLINK_NOFOLLOW ->
+		       * payload struct lux_stat */
+	LUX_MKDIR,    /* path; mode (umask applied) */
+	LUX_MKNOD,    /* path; mode with S_IF*, off = device number */
+	LUX_UNLINK,   /* path; flags AT_REMOVEDIR (rmdir) */
+	LUX_RENAME,   /* two paths; flags RENAME_NOREPLACE/EXCHANGE */
+	LUX_LINK,     /* two paths: existing, new */
+	LUX_SYMLINK,  /* two paths: the new link's path, then its target
+		       * (the target is data, never resolved) */
+	LUX_READLINK, /* path -> payload: the target, no NUL */
+	LUX_CHMOD,    /* path or handle; mode (permission bits) */
+	LUX_CHOWN,    /* path or handle; off = uid, count = gid (-1: keep);
+		       * flags AT_SYMLINK_NOFOLLOW */
+	LUX_UTIMENS,  /* path or handle; time = atime, mtime (nsec may be
+		       * UTIME_NOW/UTIME_OMIT); flags AT_SYMLINK_NOFOLLOW */
+	LUX_TRUNCATE, /* path or handle; off = new length */
+	LUX_ACCESS,   /* path; mode = R_OK|W_OK|X_OK (0: exists) */
+	LUX_STATFS,   /* path or handle -> payload struct lux_statfs */
+	LUX_READ,     /* handle; off = position, count = bytes wanted;
+		       * flags O_NONBLOCK -> payload data, result = bytes */
+	LUX_WRITE,    /* handle; off = position, payload = data; flags
+		       * O_APPEND, O_NONBLOCK -> result = bytes; rep.off = the
+		       * position after the write */
+	LUX_GETDENTS, /* handle; off = position, count = bytes -> payload
+		       * struct linux_dirent64 records, rep.off = next pos */
+	LUX_IOCTL,    /* handle; count = command, off = the argument's value,
+		       * payload = what the command reads -> payload = what it
+		       * writes back, result = the call's result */
+	LUX_FSYNC,    /* handle */
+	LUX_CLOSE,    /* handle; one-way: the last descriptor went */
+	LUX_CANCEL,   /* one-way: request `id` no longer waits (a signal or
+		       * exit); a reply to it is dropped */
+	LUX_MOUNT,    /* to lumen: three strings source, target, fstype;
+		       * flags = mount flags */
+	LUX_UMOUNT,   /* to lumen: path of the mount point */
+
+	/* Replies and notices, server -> kernel. */
+	LUX_REPLY = 64, /* the request `id` is done: result, payload */
+	LUX_REDIRECT,   /* (lumen) ask server at descriptor `result` of the
+			 * replier: the path minus its first `off` bytes (the
+			 * second path minus `off2` bytes); -errno fails */
+	LUX_FOLLOW,     /* path request met a symbolic link: the first `off`
+			 * bytes of path `off2` (0 first, 1 second) name the
+			 * link, the payload is its target; the kernel
+			 * resolves it and asks again */
+	LUX_NOTIFY,     /* no id: the poll events of object `handle` are now
+			 * `events` (readers of it may wake) */
+};
+
+/* Every request, kernel -> server. */
+struct lux_req {
+	uint32_t op;  /* enum lux_op */
+	uint32_t len; /* bytes in the message, header included */
+	uint64_t id;  /* the kernel's request id; the reply repeats it */
+	uint64_t handle;
+	/* The caller: process, group, session and identity. */
+	int32_t pid, pgid, sid;
+	uint32_t uid, gid;
+	uint32_t flags;
+	uint32_t mode;
+	uint32_t pad;
+	uint64_t off;
+	uint64_t count;
+	int64_t time[2][2]; /* UTIMENS: atime, mtime as seconds, ns */
+	/* Payload: a path and its NUL (two for two-path operations), or
+	 * WRITE's data, or IOCTL's input. */
+};
+
+/* Every reply, server -> kernel. */
+struct lux_rep {
+	uint32_t op;     /* LUX_REPLY, LUX_REDIRECT, LUX_FOLLOW, LUX_NOTIFY */
+	uint32_t len;    /* bytes in the message, header included */
+	uint64_t id;     /* the request's id (NOTIFY: 0) */
+	int64_t result;  /* >= 0 success (bytes, or 0), or -errno */
+	uint64_t handle; /* OPEN: the new object; NOTIFY: the object */
+	uint32_t mode;   /* OPEN: the object's st_mode */
+	uint32_t events; /* OPEN, NOTIFY: the POLL* events that hold now */
+	uint64_t off;    /* see the operations */
+	uint64_t off2;
+	/* Payload: READ's data, STAT's struct lux_stat, READLINK's and
+	 * FOLLOW's target, GETDENTS' records, IOCTL's output. */
+};
+
+/* What STAT returns; the kernel lays it out as the platform's stat. */
+struct lux_stat {
+	uint64_t dev, ino, nlink, rdev, size, blksize, blocks;
+	uint32_t mode, uid, gid, pad;
+	int64_t time[3][2]; /* atime, mtime, ctime: seconds, nanoseconds */
+};
+
+/* What STATFS returns (Linux's struct statfs fields). */
+struct lux_statfs {
+	uint64_t type, bsize, blocks, bfree, bavail, files, ffree, namelen,
+	    frsize, flags;
+};
+
+/* LUX_NR_PROCINFO: one process, for procfs. */
+struct lux_procinfo {
+	int32_t pid, ppid, pgid, sid;
+	uint32_t uid, gid;
+	int32_t nthreads, nice;
+	char state; /* R running/runnable, S sleeping, T stopped, Z zombie */
+	char name[16];
+	char pad[7];
+	uint64_t start_ns; /* boot to its creation, monotonic clock */
+	uint64_t cpu_ns;   /* time its threads ran */
+	uint64_t vsize;    /* bytes of its address space's areas */
+	uint64_t rss;      /* resident pages */
+	uint32_t cmdline_len; /* bytes of cmdline used */
+	char cmdline[256];    /* argv, each with its NUL (cut at 256) */
+};

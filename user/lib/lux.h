@@ -1,0 +1,41 @@
+/*
+ * lux.h - the small library every lux server links: the native system
+ * calls and the helpers for reading requests and writing replies
+ * (include/lux/proto.h has the messages, docs/servers.md the how-to).
+ */
+#pragma once
+
+#include <lux/proto.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The native calls (include/lux/proto.h); -1 and errno on failure. */
+int lux_channel(int fds[2]);
+int lux_resolver(int fd);
+int lux_grant(int pid, int kind, uint64_t base, uint64_t count);
+int lux_irq(int irq);
+long lux_bootdata(uint64_t off, void *buf, size_t len);
+int lux_procinfo(int pid, struct lux_procinfo *info);
+long lux_cpuinfo(int cpu, char *buf, size_t len);
+
+/* A request as read from the channel, with room for any payload. */
+struct lux_msg {
+	struct lux_req req;
+	char data[LUX_MSG_MAX - sizeof(struct lux_req)];
+};
+
+/* Read the next request from channel fd into m: its payload length, 0 when
+ * the channel has no clients left, -1 and errno on failure (EINTR, EAGAIN
+ * on a non-blocking channel). The payload is NUL-terminated after its end. */
+long lux_recv(int fd, struct lux_msg *m);
+/* The n-th NUL-terminated string of m's payload (0 the first), or NULL. */
+const char *lux_path(const struct lux_msg *m, int n);
+/* Reply to request q: result (>= 0, or -errno) and n bytes of payload. */
+int lux_reply(int fd, const struct lux_req *q, int64_t result,
+	      const void *data, size_t n);
+/* Reply with every field of r given (r->op, r->len and r->id are set
+ * here), then n bytes of payload. */
+int lux_reply_full(int fd, const struct lux_req *q, struct lux_rep *r,
+		   const void *data, size_t n);
+/* Tell the kernel the poll events of object handle changed. */
+int lux_notify(int fd, uint64_t handle, uint32_t events);
