@@ -43,6 +43,7 @@
 /* (cpu, buf, len) -> bytes: a line describing CPU cpu (model, features),
  * ESRCH past the last CPU. */
 #define LUX_NR_CPUINFO (LUX_NR_BASE + 6)
+#define LUX_NR_COUNT   (LUX_NR_BASE + 16) /* room for more */
 
 #define LUX_GRANT_IOPORT   1 /* I/O ports base .. base+count-1 (x86) */
 #define LUX_GRANT_IRQ      2 /* interrupt line `base` */
@@ -58,6 +59,11 @@
 #define LUX_PATH_MAX 4096
 /* A buffer this big holds any message. */
 #define LUX_MSG_MAX (LUX_MAX_DATA + 2 * LUX_PATH_MAX + 256)
+
+/* A server may fail a request with -LUX_ERESTART after it sent the caller
+ * a signal (a background read from a terminal): the kernel restarts the
+ * call after the signal as Linux does for its own -ERESTARTSYS. */
+#define LUX_ERESTART 512
 
 /* Protocol-only open flag: the open is for execve (needs execute right). */
 #define LUX_O_EXEC 040
@@ -176,10 +182,10 @@ struct lux_procinfo {
 	char state; /* R running/runnable, S sleeping, T stopped, Z zombie */
 	char name[16];
 	char pad[7];
-	uint64_t start_ns; /* boot to its creation, monotonic clock */
-	uint64_t cpu_ns;   /* time its threads ran */
-	uint64_t vsize;    /* bytes of its address space's areas */
-	uint64_t rss;      /* resident pages */
+	uint64_t start_ns;    /* boot to its creation, monotonic clock */
+	uint64_t cpu_ns;      /* time its threads ran */
+	uint64_t vsize;       /* bytes of its address space's areas */
+	uint64_t rss;         /* resident pages */
 	uint32_t cmdline_len; /* bytes of cmdline used */
 	char cmdline[256];    /* argv, each with its NUL (cut at 256) */
 };

@@ -8,6 +8,7 @@
 #include "proc.h"
 #include "syscall.h"
 #include <lux/errno.h>
+#include <lux/proto.h>
 #include <syscall_nr.h>
 
 typedef long (*syscall_fn)(long, long, long, long, long, long);
@@ -42,6 +43,12 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 
 static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 
+/* lux's native calls (include/lux/proto.h), from LUX_NR_BASE on. */
+#define NATIVE(nr, fn)  [LUX_NR_##nr - LUX_NR_BASE] = (syscall_fn)sys_lux_##fn
+#define NATIVE_SYSCALLS [LUX_NR_COUNT - LUX_NR_BASE - 1] = NULL
+
+static const syscall_fn native[LUX_NR_COUNT - LUX_NR_BASE] = {NATIVE_SYSCALLS};
+
 static const char *const names[NR_COUNT] = SYSCALL_NAMES;
 
 long syscall_dispatch(unsigned long nr, const long a[6])
@@ -50,6 +57,9 @@ long syscall_dispatch(unsigned long nr, const long a[6])
 
 	if (nr < NR_COUNT && table[nr])
 		return table[nr](a[0], a[1], a[2], a[3], a[4], a[5]);
+	if (nr >= LUX_NR_BASE && nr < LUX_NR_COUNT && native[nr - LUX_NR_BASE])
+		return native[nr - LUX_NR_BASE](a[0], a[1], a[2], a[3], a[4],
+						a[5]);
 	if (nr >= NR_COUNT ||
 	    !(__atomic_fetch_or(&reported[nr / 64], 1ULL << (nr % 64),
 				__ATOMIC_RELAXED) &

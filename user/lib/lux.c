@@ -85,8 +85,8 @@ int lux_reply_full(int fd, const struct lux_req *q, struct lux_rep *r,
 	return write(fd, buf, r->len) == (long)r->len ? 0 : -1;
 }
 
-int lux_reply(int fd, const struct lux_req *q, int64_t result,
-	      const void *data, size_t n)
+int lux_reply(int fd, const struct lux_req *q, int64_t result, const void *data,
+	      size_t n)
 {
 	struct lux_rep r = {.result = result};
 
@@ -95,8 +95,8 @@ int lux_reply(int fd, const struct lux_req *q, int64_t result,
 
 int lux_notify(int fd, uint64_t handle, uint32_t events)
 {
-	struct lux_rep r = {.op = LUX_NOTIFY, .handle = handle,
-			    .events = events};
+	struct lux_rep r = {
+	    .op = LUX_NOTIFY, .handle = handle, .events = events};
 
 	return lux_reply_full(fd, NULL, &r, NULL, 0);
 }

@@ -31,8 +31,8 @@ long lux_recv(int fd, struct lux_msg *m);
 /* The n-th NUL-terminated string of m's payload (0 the first), or NULL. */
 const char *lux_path(const struct lux_msg *m, int n);
 /* Reply to request q: result (>= 0, or -errno) and n bytes of payload. */
-int lux_reply(int fd, const struct lux_req *q, int64_t result,
-	      const void *data, size_t n);
+int lux_reply(int fd, const struct lux_req *q, int64_t result, const void *data,
+	      size_t n);
 /* Reply with every field of r given (r->op, r->len and r->id are set
  * here), then n bytes of payload. */
 int lux_reply_full(int fd, const struct lux_req *q, struct lux_rep *r,
