@@ -89,6 +89,7 @@ struct proc {
 	struct waitq stop_wq;
 	unsigned uid, gid;
 	int pgid, sid;  /* process group and session (job control) */
+	bool did_exec;  /* it called execve: setpgid by its parent fails */
 	unsigned umask; /* cleared from the mode of files it creates */
 	int nice;
 	uint64_t rlim[16][2]; /* resource limits: soft, hard */

@@ -103,6 +103,11 @@ long sys_getcwd(long buf, long size);
 uint64_t alarm_cancel(struct proc *p);
 long sys_clone(long flags, long sp, long ptid, long ctid, long tls);
 long sys_fork(void);
+long sys_setsid(void);
+long sys_setpgid(long pid, long pgid);
+long sys_getpgid(long pid);
+long sys_getsid(long pid);
+long sys_getpgrp(void);
 long sys_vfork(void);
 
 /* Shared by the handlers. */

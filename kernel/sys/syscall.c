@@ -39,7 +39,8 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 	    SYS(accept4), SYS(connect), SYS(sendto), SYS(recvfrom),            \
 	    SYS(sendmsg), SYS(recvmsg), SYS(shutdown), SYS(getsockname),       \
 	    SYS(getpeername), SYS(getsockopt), SYS(setsockopt),                \
-	    SYS(rt_sigtimedwait), SYS(fstat), SYS(lseek)
+	    SYS(rt_sigtimedwait), SYS(fstat), SYS(lseek), SYS(setsid),         \
+	    SYS(setpgid), SYS(getpgid), SYS(getsid)
 
 static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 

@@ -49,7 +49,7 @@ struct arch_cpu {
 #define ARCH_SYSCALLS                                                          \
 	SYS(arch_prctl), SYS(clone), SYS(fork), SYS(vfork), SYS(pause),        \
 	    SYS(time), SYS(alarm), SYS(dup2), SYS(pipe), SYS(poll),            \
-	    SYS(select), SYS(eventfd)
+	    SYS(select), SYS(eventfd), SYS(getpgrp)
 
 /* A user address space: the physical address of its PML4. */
 struct arch_as {
