@@ -104,6 +104,8 @@ uint64_t alarm_cancel(struct proc *p);
 long sys_clone(long flags, long sp, long ptid, long ctid, long tls);
 long sys_fork(void);
 long sys_setsid(void);
+long sys_lux_grant(long pid, long kind, long base, long count);
+long sys_lux_irq(long irq);
 long sys_setpgid(long pid, long pgid);
 long sys_getpgid(long pid);
 long sys_getsid(long pid);

@@ -246,6 +246,7 @@ static int attach(struct proc *p, struct thread *t, const struct thread *from)
 	t->tid = p->nthreads ? next_pid++ : p->pid; /* a process's first */
 	t->sig_blocked = from ? from->sig_blocked : 0;
 	t->detached = true;
+	arch_use_io(&t->ctx, p->io);
 	spin_lock(&p->sig_lock); /* signal senders walk the threads */
 	list_push_back(&p->threads, &t->proc_link);
 	spin_unlock(&p->sig_lock);
@@ -519,8 +520,10 @@ static long do_wait(int pid, int pgid, long options, int *status)
 			if ((*status = child_status(c, options)) == -1)
 				continue;
 			mutex_unlock(&proc_lock);
-			if (c->zombie && !(options & WNOWAIT))
+			if (c->zombie && !(options & WNOWAIT)) {
+				arch_io_free(c->io);
 				kfree(c);
+			}
 			return cpid;
 		}
 		mutex_unlock(&proc_lock);

@@ -27,7 +27,7 @@
 
 static const char *const programs[] = {
     "proc",   "mem", "thread", "futex", "signal", "time",
-    "efault", "fd",  "poll",   "sock",  "pgrp",
+    "efault", "fd",  "poll",   "sock",  "pgrp",   "grant",
 };
 
 extern char **environ;
