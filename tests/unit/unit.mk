@@ -45,3 +45,6 @@ $(HB)/test_%: $(HB)/unit/tests/unit/test_%.o $(UNIT_KOBJ) $(UNIT_HOBJ)
 
 -include $(wildcard $(HB)/unit/*/*.d $(HB)/unit/*/*/*.d \
 	$(HB)/unit/*/*/*/*.d)
+
+# Tests of user-space logic link the file they test.
+$(HB)/test_tty: $(HB)/unit/user/tty/ldisc.o
