@@ -559,7 +559,7 @@ static bool parse_args(int argc, char **argv, unsigned long *io, int *irq)
 	*irq = -1;
 	for (int i = 1; i < argc; i++) {
 		if (!strncmp(argv[i], "io=", 3))
-			*io = strtoul(argv[i] + 3, NULL, 0);
+			*io = strtoul(argv[i] + 3, NULL, 0); /* :count ok */
 		else if (!strncmp(argv[i], "irq=", 4))
 			*irq = strtol(argv[i] + 4, NULL, 0);
 		else
