@@ -111,6 +111,8 @@ long sys_getpgid(long pid);
 long sys_getsid(long pid);
 long sys_getpgrp(void);
 long sys_vfork(void);
+long sys_lux_channel(long fds);
+long sys_lux_resolver(long fd);
 
 /* Shared by the handlers. */
 long do_clone(unsigned long flags, uintptr_t sp, int *ptid, int *ctid,
