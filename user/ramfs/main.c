@@ -75,8 +75,11 @@ int main(void)
 	fs.dev = getpid();
 	boot_fill(&fs);
 	for (;;) {
+		/* lux_recv returns 0 both at the end and for a request with no
+		 * payload (READ, CLOSE): the header's len tells them apart. */
+		m.req.len = 0;
 		long n = lux_recv(LUX_SERVER_FD, &m);
-		if (n == 0)
+		if (n == 0 && m.req.len == 0)
 			return 0;
 		if (n < 0) {
 			if (errno == EINTR || errno == EPROTO)
