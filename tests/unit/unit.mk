@@ -31,6 +31,26 @@ unit: $(UNIT_BINS)
 .SECONDARY: $(UNIT_KOBJ) $(UNIT_HOBJ) \
 	$(patsubst $(HB)/test_%,$(HB)/unit/tests/unit/test_%.o,$(UNIT_BINS))
 
+# ramfs (user/ramfs/ but its main.c) is user-space code: its test builds
+# it with the host's C library as it is, no stand-ins, no renaming.
+RAMFS_USRC := $(filter-out user/ramfs/main.c,$(wildcard user/ramfs/*.c))
+RAMFS_UOBJ := $(patsubst %.c,$(HB)/unit/%.o,$(RAMFS_USRC))
+RAMFS_UCFLAGS := $(filter-out -Itests/unit/host -Ikernel/include,\
+	$(UNIT_CFLAGS)) -Iuser/ramfs
+
+.SECONDARY: $(RAMFS_UOBJ)
+
+$(HB)/unit/user/ramfs/%.o: user/ramfs/%.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(RAMFS_UCFLAGS) -c $< -o $@
+
+$(HB)/unit/tests/unit/test_ramfs.o: tests/unit/test_ramfs.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(RAMFS_UCFLAGS) -c $< -o $@
+
+$(HB)/test_ramfs: $(HB)/unit/tests/unit/test_ramfs.o $(RAMFS_UOBJ)
+	$(HOSTCC) $(RAMFS_UCFLAGS) $^ -lcmocka -o $@
+
 # The stand-ins use the host's libc under its own names.
 $(HB)/unit/tests/unit/host/%.o: tests/unit/host/%.c
 	@mkdir -p $(dir $@)
