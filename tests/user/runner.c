@@ -27,7 +27,7 @@
 
 static const char *const programs[] = {
     "proc", "mem",    "thread", "futex", "signal",
-    "time", "efault", "fd",     "poll",  "sock",
+    "time", "efault", "fd",     "poll",  "sock", "sysinfo",
 };
 
 extern char **environ;
