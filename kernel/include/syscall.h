@@ -110,6 +110,13 @@ long sys_lux_cpuinfo(long cpu, long buf, long len);
 uint64_t alarm_cancel(struct proc *p);
 long sys_clone(long flags, long sp, long ptid, long ctid, long tls);
 long sys_fork(void);
+long sys_setsid(void);
+long sys_lux_grant(long pid, long kind, long base, long count);
+long sys_lux_irq(long irq);
+long sys_setpgid(long pid, long pgid);
+long sys_getpgid(long pid);
+long sys_getsid(long pid);
+long sys_getpgrp(void);
 long sys_vfork(void);
 
 /* Shared by the handlers. */

@@ -39,16 +39,18 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 	    SYS(accept4), SYS(connect), SYS(sendto), SYS(recvfrom),            \
 	    SYS(sendmsg), SYS(recvmsg), SYS(shutdown), SYS(getsockname),       \
 	    SYS(getpeername), SYS(getsockopt), SYS(setsockopt),                \
-	    SYS(rt_sigtimedwait), SYS(fstat), SYS(lseek), SYS(sysinfo),   \
-	    SYS(times), SYS(getrusage), SYS(reboot)
+	    SYS(rt_sigtimedwait), SYS(fstat), SYS(lseek), SYS(setsid),         \
+	    SYS(setpgid), SYS(getpgid), SYS(getsid), SYS(sysinfo), SYS(times), \
+	    SYS(getrusage), SYS(reboot)
 
 static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 
 /* lux's native calls (include/lux/proto.h), from LUX_NR_BASE on. */
-#define NATIVE(nr, fn)  [LUX_NR_##nr - LUX_NR_BASE] = (syscall_fn)sys_lux_##fn
+#define NATIVE(nr, fn) [LUX_NR_##nr - LUX_NR_BASE] = (syscall_fn)sys_lux_##fn
 #define NATIVE_SYSCALLS                                                        \
-	NATIVE(BOOTDATA, bootdata), NATIVE(PROCINFO, procinfo),                \
-	    NATIVE(CPUINFO, cpuinfo), [LUX_NR_COUNT - LUX_NR_BASE - 1] = NULL
+	NATIVE(GRANT, grant), NATIVE(IRQ, irq), NATIVE(BOOTDATA, bootdata),    \
+	    NATIVE(PROCINFO, procinfo), NATIVE(CPUINFO, cpuinfo),              \
+	    [LUX_NR_COUNT - LUX_NR_BASE - 1] = NULL
 
 static const syscall_fn native[LUX_NR_COUNT - LUX_NR_BASE] = {NATIVE_SYSCALLS};
 
