@@ -11,8 +11,8 @@
 #include <lux/errno.h>
 #include <lux/proto.h>
 
-#define NS       1000000000ULL
-#define TICK_NS  (NS / 100) /* USER_HZ, as AT_CLKTCK says */
+#define NS              1000000000ULL
+#define TICK_NS         (NS / 100) /* USER_HZ, as AT_CLKTCK says */
 #define RUSAGE_SELF     0
 #define RUSAGE_CHILDREN (-1)
 #define RUSAGE_THREAD   1
@@ -105,19 +105,19 @@ long sys_lux_procinfo(long pid, long uinfo)
 		p = NULL;
 	}
 	if (p) {
-		info = (struct lux_procinfo){
-		    .pid = p->pid,
-		    .ppid = p->parent ? p->parent->pid : 0,
-		    .pgid = p->pgid,
-		    .sid = p->sid,
-		    .uid = p->uid,
-		    .gid = p->gid,
-		    .nthreads = p->nthreads,
-		    .nice = p->nice,
-		    .state = proc_state(p),
-		    .start_ns = p->start_ns,
-		    .cpu_ns = proc_cpu_ns(p),
-		    .cmdline_len = p->cmdline_len};
+		info = (struct lux_procinfo){.pid = p->pid,
+					     .ppid =
+						 p->parent ? p->parent->pid : 0,
+					     .pgid = p->pgid,
+					     .sid = p->sid,
+					     .uid = p->uid,
+					     .gid = p->gid,
+					     .nthreads = p->nthreads,
+					     .nice = p->nice,
+					     .state = proc_state(p),
+					     .start_ns = p->start_ns,
+					     .cpu_ns = proc_cpu_ns(p),
+					     .cmdline_len = p->cmdline_len};
 		memcpy(info.name, p->name, sizeof(info.name));
 		memcpy(info.cmdline, p->cmdline, sizeof(info.cmdline));
 		if ((mm = p->mm))
@@ -140,19 +140,22 @@ long sys_lux_cpuinfo(long cpu, long ubuf, long len)
 
 	if (cpu < 0 || cpu >= (long)ncpus || !cpus[cpu].online)
 		return -ESRCH;
+	if (len < 0)
+		return -EINVAL;
 	n = arch_cpu_describe(cpu, line, sizeof(line));
 	n = MIN(n, len);
 	return copy_to_user((void *)ubuf, line, n) ?: n;
 }
 
-/* TODO(grant): also allow a process holding LUX_GRANT_BOOTDATA once the
- * grant list (LUX_NR_GRANT, branch h-tty) exists; until then PID 1 and
- * root may read it. */
 long sys_lux_bootdata(long off, long ubuf, long len)
 {
 	struct proc *p = current_proc();
+	bool granted;
 
-	if (p->pid != 1 && p->uid != 0)
+	mutex_lock(&proc_lock);
+	granted = p->pid == 1 || proc_granted(p, LUX_GRANT_BOOTDATA, 0, 0);
+	mutex_unlock(&proc_lock);
+	if (!granted)
 		return -EPERM;
 	if (off < 0 || len < 0)
 		return -EINVAL;
@@ -234,8 +237,8 @@ long sys_reboot(long magic1, long magic2, long cmd, long arg)
 	if (current_proc()->uid)
 		return -EPERM;
 	if ((unsigned long)magic1 != REBOOT_MAGIC1 ||
-	    (magic2 != 672274793 && magic2 != 85072278 &&
-	     magic2 != 369367448 && magic2 != 537993216))
+	    (magic2 != 672274793 && magic2 != 85072278 && magic2 != 369367448 &&
+	     magic2 != 537993216))
 		return -EINVAL;
 	switch ((unsigned long)cmd & 0xffffffffUL) {
 	case REBOOT_CAD_ON:

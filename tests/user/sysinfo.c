@@ -48,7 +48,8 @@ static void sysinfo_totals(void)
 	CHECK(si.freeram <= si.totalram);
 	CHECK(si.procs >= 1);
 	/* whole seconds since boot, as the boot-time clock says */
-	CHECK((long)si.uptime >= ts.tv_sec - 1 && (long)si.uptime <= ts.tv_sec + 1);
+	CHECK((long)si.uptime >= ts.tv_sec - 1 &&
+	      (long)si.uptime <= ts.tv_sec + 1);
 	CHECK_ERR(syscall(SYS_sysinfo, (void *)8), EFAULT);
 }
 
@@ -101,8 +102,8 @@ static void times_counts_cpu(void)
 	spin_cpu_ms(300);
 	clock_t c1 = times(&t1);
 	CHECK(c1 >= c0);
-	long ticks = (t1.tms_utime + t1.tms_stime) - (t0.tms_utime +
-						      t0.tms_stime);
+	long ticks =
+	    (t1.tms_utime + t1.tms_stime) - (t0.tms_utime + t0.tms_stime);
 	if (ticks < 25)
 		return ut_fail("times: %ld ticks after 300 ms of CPU", ticks);
 	CHECK_EQ(getrusage(RUSAGE_SELF, &ru), 0);
@@ -282,12 +283,23 @@ static void cpuinfo(void)
 	CHECK_ERR(syscall(LUX_NR_CPUINFO, -1, buf, sizeof(buf)), ESRCH);
 }
 
+/* Only PID 1 and a process it granted LUX_GRANT_BOOTDATA read the boot
+ * image; test programs are neither. */
+static void bootdata_denied(void)
+{
+	char buf[16];
+
+	CHECK(getpid() != 1);
+	CHECK_ERR(syscall(LUX_NR_BOOTDATA, 0, buf, sizeof(buf)), EPERM);
+}
+
 static const struct ut_case cases[] = {
-    UT_CASE(sysinfo_totals), UT_CASE(sysinfo_freeram_drops),
+    UT_CASE(sysinfo_totals),   UT_CASE(sysinfo_freeram_drops),
     UT_CASE(times_counts_cpu), UT_CASE(times_children),
-    UT_CASE(reboot_checks), UT_CASE(procinfo_self),
-    UT_CASE(procinfo_child), UT_CASE(procinfo_walk),
-    UT_CASE(procinfo_rss), UT_CASE(cpuinfo),
+    UT_CASE(reboot_checks),    UT_CASE(procinfo_self),
+    UT_CASE(procinfo_child),   UT_CASE(procinfo_walk),
+    UT_CASE(procinfo_rss),     UT_CASE(cpuinfo),
+    UT_CASE(bootdata_denied),
 };
 
 int main(int argc, char **argv)
