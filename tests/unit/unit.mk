@@ -49,8 +49,9 @@ $(HB)/test_%: $(HB)/unit/tests/unit/test_%.o $(UNIT_KOBJ) $(UNIT_HOBJ)
 # Host tests of lumen's pure logic (test_lumen_*.c with user/lumen/*.c
 # named in UNIT_LUMEN_SRC): user-space code, so compiled against the host's
 # C library under its own names, without the kernel's files.
-UNIT_LUMEN_SRC := user/lumen/route.c
-UNIT_LUMEN_CFLAGS := $(UNIT_CFLAGS) -Iuser/lumen -Iuser/lib
+UNIT_LUMEN_SRC := user/lumen/route.c user/lumen/tab.c
+UNIT_LUMEN_CFLAGS := $(filter-out -I%,$(UNIT_CFLAGS)) -Iinclude -Iuser/lumen \
+	-Iuser/lib
 $(HB)/unit/tests/unit/test_lumen_%.o: tests/unit/test_lumen_%.c
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(UNIT_LUMEN_CFLAGS) -c $< -o $@

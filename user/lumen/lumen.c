@@ -157,13 +157,12 @@ static void start_services(void)
  * (argv after "--"). */
 static void start_session(char **cmd)
 {
-	static char sh[] = "/bin/sh", login[] = "-l", name[] = "session";
+	static char sh[] = "/bin/sh", login[] = "-l";
 	struct svc *s = svc_new();
 	int r;
 
 	s->session = true;
 	s->restart = !cmd;
-	s->conf.name = name;
 	if (cmd) {
 		for (int i = 0; i < SVC_ARGS && cmd[i]; i++)
 			s->conf.argv[i] = cmd[i];
@@ -171,6 +170,7 @@ static void start_session(char **cmd)
 		s->conf.argv[0] = sh;
 		s->conf.argv[1] = login;
 	}
+	s->conf.name = s->conf.argv[0];
 	if ((r = svc_start(s)) < 0) {
 		lumen_log("cannot start %s: %s", s->conf.argv[0], strerror(-r));
 		if (cmd)
