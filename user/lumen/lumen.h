@@ -75,7 +75,7 @@ int svc_spawn(char *const argv[], int server_fd, const struct grant *g, int ng,
  * the table atomically). 0 or -errno. */
 int svc_start(struct svc *s);
 /* A child ended: restart its service later, or give it up. Returns true
- * when it was the session in test mode (lumen must exit). */
+ * when it was the test command (lumen must exit with *exit_code). */
 bool svc_exited(int pid, int status, int *exit_code);
 /* Start every service whose restart time came; the ms until the next one
  * is due in *wait (-1: none). */

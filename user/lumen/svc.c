@@ -82,10 +82,15 @@ int svc_spawn(char *const argv[], int server_fd, const struct grant *g, int ng,
 
 	if (pipe2(go, O_CLOEXEC) < 0)
 		return -errno;
-	if (pipe2(done, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+	if (pipe2(done, O_CLOEXEC) < 0)
+		done[0] = done[1] = -1;
+	if (done[0] < 0 || (pid = fork()) < 0) {
 		err = -errno;
-		close(go[0]);
-		close(go[1]);
+		for (int i = 0; i < 2; i++) {
+			close(go[i]);
+			if (done[i] >= 0)
+				close(done[i]);
+		}
 		return err;
 	}
 	if (pid == 0) {
@@ -240,7 +245,7 @@ bool svc_exited(int pid, int status, int *exit_code)
 		return false; /* an orphan: reaped, nothing more */
 	s->pid = 0;
 	how(status, text, sizeof(text));
-	if (s->session && exit_code) {
+	if (s->session && !s->restart) { /* the test command: lumen ends */
 		lumen_log("%s %s", s->conf.argv[0], text);
 		*exit_code = WIFSIGNALED(status) ? 128 + WTERMSIG(status)
 						 : WEXITSTATUS(status);
