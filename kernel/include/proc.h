@@ -90,6 +90,7 @@ struct proc {
 	unsigned uid, gid;
 	int pgid, sid;  /* process group and session (job control) */
 	unsigned umask; /* cleared from the mode of files it creates */
+	char *cwd;      /* absolute and clean; NULL: "/"; under sig_lock */
 	int nice;
 	uint64_t rlim[16][2]; /* resource limits: soft, hard */
 	struct timer alarm;   /* ITIMER_REAL */
