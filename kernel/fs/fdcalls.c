@@ -11,6 +11,7 @@
 #include "syscall.h"
 #include <lux/errno.h>
 #include <lux/fcntl.h>
+#include <lux/mman.h>
 
 #define SEEK_SET 0
 #define SEEK_CUR 1
@@ -341,4 +342,65 @@ long sys_ioctl(long fd, long cmd, long arg)
 	chan_msg_free(req);
 	file_put(f);
 	return r;
+}
+
+#define SENDFILE_CHUNK (64 * KiB)
+
+/* Write all n bytes at ubuf to f: the bytes written, or -errno if none. */
+static long write_all(struct file *f, char *ubuf, long n)
+{
+	long done = 0, w = 0;
+
+	while (done < n && (w = f->ops->write(f, ubuf + done, n - done)) > 0)
+		done += w;
+	return done ? done : w;
+}
+
+/* sendfile between any two descriptors: through a bounce buffer mapped
+ * in the caller's own memory for the call, so every file kind's read and
+ * write serve it unchanged. With an offset, in_fd must be seekable. */
+long sys_sendfile(long out_fd, long in_fd, long uoff, long count)
+{
+	struct file *in = fd_get(in_fd), *out = fd_get(out_fd);
+	struct mm *mm = current_proc()->mm;
+	uint64_t pos = 0;
+	long r = 0, done = 0, buf = 0;
+
+	if (!in || !out || (in->flags & O_ACCMODE) == O_WRONLY ||
+	    (out->flags & O_ACCMODE) == O_RDONLY || !in->ops->read ||
+	    !out->ops->write)
+		r = -EBADF;
+	else if (uoff && !rfile_info(in, NULL, NULL, NULL))
+		r = -ESPIPE;
+	else if (uoff && copy_from_user(&pos, (void *)uoff, sizeof(pos)))
+		r = -EFAULT;
+	else if (count < 0)
+		r = -EINVAL;
+	if (!r && count)
+		r = buf = vm_map(mm, 0, SENDFILE_CHUNK, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS);
+	while (r >= 0 && done < count) {
+		long want = MIN(count - done, (long)SENDFILE_CHUNK), n, w;
+		n = uoff ? rfile_io(in, (char *)buf, want, &pos, false)
+			 : in->ops->read(in, (char *)buf, want);
+		if (n <= 0 || (w = write_all(out, (char *)buf, n)) < 0) {
+			r = n < 0 ? n : n ? w : 0;
+			break;
+		}
+		done += w;
+		if (w < n && uoff) /* what was read but not written stays */
+			pos -= n - w;
+		else if (w < n && rfile_info(in, NULL, NULL, NULL))
+			rfile_pos(in, rfile_pos(in, -1) - (n - w));
+		if (w < n || n < want)
+			break;
+	}
+	if (buf > 0)
+		vm_unmap(mm, buf, SENDFILE_CHUNK);
+	if (uoff && (done || r >= 0) &&
+	    copy_to_user((void *)uoff, &pos, sizeof(pos)))
+		r = -EFAULT;
+	file_put(in);
+	file_put(out);
+	return done ? done : r < 0 ? r : 0;
 }

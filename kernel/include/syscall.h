@@ -170,6 +170,7 @@ long sys_fstatfs(long fd, long buf);
 long sys_getdents64(long fd, long buf, long n);
 long sys_pread64(long fd, long buf, long n, long pos);
 long sys_pwrite64(long fd, long buf, long n, long pos);
+long sys_sendfile(long out, long in, long off, long count);
 long sys_lux_resolver(long fd);
 
 /* Shared by the handlers. */

@@ -168,7 +168,7 @@ static int load(struct mm *mm, const char *path, const char *const argv[],
 	char *abs = resolver ? kmalloc(2 * LUX_PATH_MAX) : NULL;
 	const void *image;
 	void *owned = NULL;
-	size_t size;
+	size_t size = 0;
 	uint32_t mode;
 	int r;
 

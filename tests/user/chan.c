@@ -12,6 +12,7 @@
 #include "utest.h"
 
 #include <dirent.h>
+#include <elf.h>
 #include <fcntl.h>
 #include <lux/proto.h>
 #include <poll.h>
@@ -21,9 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 enum { LUMEN, FS, DEAD, QUIET, NCHAN };
@@ -32,7 +35,7 @@ static int srv[NCHAN], cli[NCHAN]; /* server and client ends */
 /* What the servers saw, for the cases to check. */
 static struct {
 	char path[2][256], target[256];
-	unsigned mode;
+	unsigned mode, exec_opens;
 	volatile int cancelled, late_write, bad_writes[4];
 } seen;
 static int note[2]; /* a pipe: the fs server tells a case it is done */
@@ -55,9 +58,52 @@ static const struct node tree[] = {
     {"bad", S_IFREG | 0644, NULL},
     {"nb", S_IFREG | 0644, NULL},
     {"w", S_IFREG | 0644, NULL},
+    {"prog", S_IFREG | 0755, NULL},
+    {"plink", S_IFLNK | 0777, "prog"},
 };
 #define NNODES  (int)(sizeof(tree) / sizeof(tree[0]))
 #define H(name) (find(name) + 1) /* a node's handle */
+
+static unsigned char prog[256];
+static size_t prog_len;
+
+/* A tiny static program that exits with status 42. */
+static void make_prog(void)
+{
+#ifdef __x86_64__
+	static const unsigned char code[] = {0xb8, 60, 0, 0, 0,    0xbf,
+					     42,   0,  0, 0, 0x0f, 0x05};
+	uint16_t machine = EM_X86_64;
+#else
+	static const unsigned char code[] = {0x40, 0x05, 0x80, 0xd2,
+					     0xa8, 0x0b, 0x80, 0xd2,
+					     0x01, 0x00, 0x00, 0xd4};
+	uint16_t machine = EM_AARCH64;
+#endif
+	Elf64_Ehdr *e = (Elf64_Ehdr *)prog;
+	Elf64_Phdr *p = (Elf64_Phdr *)(prog + sizeof(*e));
+	size_t at = sizeof(*e) + sizeof(*p);
+
+	memcpy(e->e_ident, ELFMAG, SELFMAG);
+	e->e_ident[EI_CLASS] = ELFCLASS64;
+	e->e_ident[EI_DATA] = ELFDATA2LSB;
+	e->e_ident[EI_VERSION] = EV_CURRENT;
+	e->e_type = ET_EXEC;
+	e->e_machine = machine;
+	e->e_version = EV_CURRENT;
+	e->e_entry = 0x400000 + at;
+	e->e_phoff = sizeof(*e);
+	e->e_ehsize = sizeof(*e);
+	e->e_phentsize = sizeof(*p);
+	e->e_phnum = 1;
+	p->p_type = PT_LOAD;
+	p->p_flags = PF_R | PF_X;
+	p->p_vaddr = p->p_paddr = 0x400000;
+	p->p_filesz = p->p_memsz = at + sizeof(code);
+	p->p_align = 4096;
+	memcpy(prog + at, code, sizeof(code));
+	prog_len = at + sizeof(code);
+}
 
 static char wbuf[64];
 static size_t wlen;
@@ -125,6 +171,8 @@ static int lookup(const struct lux_req *q, const char *path, int follow_last)
 
 static size_t node_size(int i)
 {
+	if (!strcmp(tree[i].path, "prog"))
+		return prog_len;
 	return !strcmp(tree[i].path, "w")              ? wlen
 	       : S_ISREG(tree[i].mode) && tree[i].data ? strlen(tree[i].data)
 						       : 0;
@@ -215,6 +263,8 @@ static void do_read(const struct lux_req *q)
 	}
 	if (q->handle == (uint64_t)H("w"))
 		data = wbuf;
+	if (q->handle == (uint64_t)H("prog"))
+		data = (const char *)prog;
 	size_t off = q->off < size ? q->off : size;
 	size_t n = size - off < q->count ? size - off : q->count;
 	reply(q, n, data + off, n);
@@ -252,6 +302,8 @@ static void do_open(const struct lux_req *q, const char *path)
 		return reply(q, -ENOTDIR, NULL, 0);
 	if (S_ISLNK(tree[i].mode)) /* O_NOFOLLOW on a link */
 		return reply(q, -ELOOP, NULL, 0);
+	if (q->flags & LUX_O_EXEC)
+		seen.exec_opens++;
 	struct lux_rep r = {.op = LUX_REPLY,
 			    .id = q->id,
 			    .handle = i + 1,
@@ -758,6 +810,62 @@ static void ioctl_calls(void)
 	close(fd);
 }
 
+/* Run path in a child: its exit status, or 100 + execve's errno. */
+static int run(const char *path)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		char *argv[] = {(char *)path, NULL};
+		execve(path, argv, argv + 1);
+		_exit(100 + errno);
+	}
+	int status = ut_wait(pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void exec_calls(void)
+{
+	unsigned before = seen.exec_opens;
+
+	CHECK_EQ(run("/fs/prog"), 42);
+	CHECK_EQ(seen.exec_opens, before + 1); /* opened with LUX_O_EXEC */
+	CHECK_EQ(run("/fs/plink"), 42);
+	CHECK_EQ(chdir("/fs/dir"), 0);
+	CHECK_EQ(run("../prog"), 42); /* relative to the cwd */
+	CHECK_EQ(chdir("/fs"), 0);
+	CHECK_EQ(run("/fs/hello"), 100 + ENOEXEC);
+	CHECK_EQ(run("/fs/dir"), 100 + EACCES);
+	CHECK_EQ(run("/fs/nothing"), 100 + ENOENT);
+}
+
+static void sendfile_calls(void)
+{
+	char buf[32] = {0};
+	int p[2], fd = open("/fs/hello", O_RDONLY), w = open("/fs/w", O_RDWR);
+	off_t off = 6;
+
+	CHECK(fd >= 0 && w >= 0);
+	CHECK_EQ(pipe(p), 0);
+	CHECK_EQ(sendfile(p[1], fd, NULL, 100), 12);
+	CHECK_EQ(read(p[0], buf, sizeof(buf)), 12);
+	CHECK(!strcmp(buf, "hello world\n"));
+	CHECK_EQ(sendfile(p[1], fd, &off, 3), 3); /* at off; fd's position */
+	CHECK_EQ(off, 9);                         /* stays at the end */
+	CHECK_EQ(lseek(fd, 0, SEEK_CUR), 12);
+	CHECK_EQ(read(p[0], buf, sizeof(buf)), 3);
+	CHECK(!strncmp(buf, "wor", 3));
+	CHECK_EQ(write(p[1], "xyz", 3), 3); /* a pipe into a remote file */
+	CHECK_EQ(sendfile(w, p[0], NULL, 3), 3);
+	CHECK_EQ(pread(w, buf, 3, 0), 3);
+	CHECK(!strncmp(buf, "xyz", 3));
+	CHECK_ERR(sendfile(w, p[0], &off, 1), ESPIPE);
+	close(p[0]);
+	close(p[1]);
+	close(fd);
+	close(w);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct ut_case cases[] = {
@@ -769,10 +877,12 @@ int main(int argc, char **argv)
 	    UT_CASE(signal_unqueue),  UT_CASE(read_whole),
 	    UT_CASE(server_gone),     UT_CASE(malformed_reply),
 	    UT_CASE(create_calls),    UT_CASE(ioctl_calls),
+	    UT_CASE(exec_calls),      UT_CASE(sendfile_calls),
 	};
 	pthread_t t;
 	int fds[2];
 
+	make_prog();
 	for (int i = 0; i < NCHAN; i++) {
 		if (syscall(LUX_NR_CHANNEL, fds) < 0) {
 			ut_print("chan: LUX_NR_CHANNEL: %s\n",
