@@ -825,6 +825,7 @@ long ramfs_serve(struct ramfs *fs, const struct lux_req *q, const char *data,
 	if (q->op == LUX_CANCEL)
 		return -1; /* ramfs answers every request at once */
 	c.n = q->len > sizeof(*q) ? q->len - sizeof(*q) : 0;
+	c.path[0] = ""; /* no payload: the root */
 	if (c.n) {
 		const char *nul = memchr(data, 0, c.n);
 		c.path[0] = data;
