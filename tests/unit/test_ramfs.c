@@ -571,6 +571,12 @@ static void test_rename(void **state)
 	assert_int_equal(do_rename("", "z", 0), -EBUSY);
 	assert_int_equal(do_rename("b", "e", 1), -EEXIST);
 	assert_int_equal(do_rename("b", "e", 8), -EINVAL);
+	assert_int_equal(do_rename("b", "nb/", 0), -ENOTDIR);
+	assert_int_equal(do_symlink("sl/", "b"), -ENOENT);
+	assert_int_equal(do_link("b", "nl/"), -ENOENT);
+	assert_int_equal(do_mkdir("nd/", 0755), 0);
+	assert_int_equal(do_rename("nd/", "nd2/", 0), 0);
+	assert_int_equal(do_unlink("nd2/", AT_RMDIR), 0);
 	/* Over an empty directory. */
 	assert_int_equal(do_rename("d", "e", 0), 0);
 	assert_int_equal(do_stat("e/sub", 0, &st), 0);

@@ -170,6 +170,8 @@ static int create(struct call *c, struct walk *w, uint32_t mode,
 
 	if (w->node)
 		return -EEXIST;
+	if (w->slash && !S_ISDIR(mode))
+		return -ENOENT; /* "name/" can only be a directory */
 	if (!may(dir, c->q, MAY_W | MAY_X))
 		return -EACCES;
 	if (dir->mode & S_ISGID) {
@@ -444,6 +446,8 @@ static int64_t op_rename(struct call *c)
 		return -EBUSY;
 	if (b.node && (fl & LX_RENAME_NOREPLACE))
 		return -EEXIST;
+	if (!S_ISDIR(a.node->mode) && (a.slash || b.slash))
+		return -ENOTDIR;
 	if ((err = rename_check(c, &a, &b, exchange)))
 		return err;
 	if (a.node == b.node)
@@ -486,6 +490,8 @@ static int64_t op_link(struct call *c)
 		return -EPERM;
 	if (b.node)
 		return -EEXIST;
+	if (b.slash)
+		return -ENOENT;
 	if (!may(b.dir, c->q, MAY_W | MAY_X))
 		return -EACCES;
 	if (dir_add(c->fs, b.dir, b.name, b.len, a.node))
