@@ -28,6 +28,7 @@
 #define O_APPEND_ 02000
 #define O_DIR     0200000
 #define O_NOFOL   0400000
+#define O_PATH_   010000000
 #define AT_NOFOL  0x100
 #define AT_RMDIR  0x200
 #define NOW       ((1L << 30) - 1)
@@ -307,6 +308,7 @@ static void test_open_flags(void **state)
 			 -EEXIST);
 	assert_int_equal(do_open("nope", O_RD, 0), -ENOENT);
 	assert_int_equal(do_open("f", O_RD | O_DIR, 0), -ENOTDIR);
+	assert_int_equal(do_open("f", O_PATH_ | O_DIR, 0), -ENOTDIR);
 	assert_int_equal(do_open("d", O_WR, 0), -EISDIR);
 	assert_int_equal(do_open("d", O_RD | O_CREAT_, 0644), -EISDIR);
 	assert_true(do_open("d", O_RD | O_DIR, 0) > 0);
@@ -741,6 +743,12 @@ static void test_symlinks(void **state)
 	assert_int_equal(st.mode, S_IFLNK | 0777);
 	assert_int_equal(st.size, 11);
 	assert_int_equal(do_open("a/l", O_RD | O_NOFOL, 0), -ELOOP);
+	/* O_PATH | O_NOFOLLOW names the link itself. */
+	int64_t h = do_open("a/l", O_PATH_ | O_NOFOL, 0);
+	assert_true(h > 0);
+	assert_int_equal(do_stat_handle(h, &st), 0);
+	assert_true(S_ISLNK(st.mode));
+	do_close(h);
 	assert_int_equal(do_open("a/l", O_RW | O_CREAT_ | O_EXCL_, 0644),
 			 -EEXIST);
 	assert_int_equal(do_mkdir("a/l", 0755), -EEXIST);

@@ -17,10 +17,10 @@ static int open_check(struct call *c, struct node *n, uint32_t fl)
 		want |= MAY_R;
 	if (fl & LX_O_TRUNC)
 		want |= MAY_W;
-	if (fl & LX_O_PATH)
-		return 0;
 	if ((fl & LX_O_DIRECTORY) && !S_ISDIR(n->mode))
 		return -ENOTDIR;
+	if (fl & LX_O_PATH)
+		return 0; /* names the object, no access to it */
 	if (S_ISDIR(n->mode) && (want & MAY_W))
 		return -EISDIR;
 	if (fl & LUX_O_EXEC) {
