@@ -142,9 +142,13 @@ static void start_services(void)
 		s->conf = c;
 		s->line = copy;
 		s->restart = true;
-		if ((r = svc_start(s)) < 0)
+		if ((r = svc_start(s)) < 0 && svc_hopeless(r)) {
+			lumen_log("cannot start %s: %s", c.name, strerror(-r));
+			s->retired = true;
+		} else if (r < 0) {
 			lumen_log("cannot start %s: %s, retrying in %d ms",
 				  c.name, strerror(-r), svc_schedule(s));
+		}
 		svc_mount(s, c.name);
 		svc_make_nodes();
 		svc_write_mounts();

@@ -222,6 +222,11 @@ static const char *how(int status, char *buf, size_t size)
 	return buf;
 }
 
+bool svc_hopeless(int err)
+{
+	return err == -ENOENT || err == -ENOEXEC || err == -EACCES;
+}
+
 int svc_schedule(struct svc *s)
 {
 	int delay = s->backoff < BACKOFF_MIN ? BACKOFF_MIN : s->backoff;
@@ -279,7 +284,11 @@ void svc_restart_due(int *wait)
 		if (left <= 0) {
 			s->restart_at = 0;
 			int r = svc_start(s);
-			if (r < 0) {
+			if (r < 0 && svc_hopeless(r)) {
+				lumen_log("cannot start %s: %s; given up",
+					  s->conf.name, strerror(-r));
+				s->retired = true;
+			} else if (r < 0) {
 				lumen_log(
 				    "cannot start %s: %s, retrying in %d ms",
 				    s->conf.name, strerror(-r),
