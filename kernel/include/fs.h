@@ -52,6 +52,9 @@ void walk_end(struct walk *w);
 int walk_path(struct walk *w, int i, long dirfd, long upath);
 /* The same for the path rel in kernel memory (not w->scratch). */
 int walk_set(struct walk *w, int i, long dirfd, const char *rel);
+/* A request op whose payload is the n (at most 3) strings str, each with
+ * its NUL; NULL when out of memory. */
+struct lux_req *walk_msg(unsigned op, const char *const str[], int n);
 /* Send w's request through the resolver, following redirects and links:
  * the reply's result (>= 0) or -errno; with keep, w->srv is the server
  * that answered, with a reference walk_end drops. */
