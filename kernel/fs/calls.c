@@ -214,10 +214,23 @@ long sys_mknod(long upath, long mode, long dev)
 
 long sys_unlinkat(long dirfd, long upath, long flags)
 {
+	long r;
+	struct walk *w;
+
 	flags = (unsigned)flags; /* an int: only its bits count */
 	if (flags & ~AT_REMOVEDIR)
 		return -EINVAL;
-	return path_call(LUX_UNLINK, dirfd, upath, flags, 0, 0, 0);
+	if (!(w = walk_start(LUX_UNLINK, dirfd, upath, &r)))
+		return r;
+	int dots = path_last_dots(w->data); /* the path as given */
+	if (dots) /* "x/." and "x/.." name no entry to remove */
+		r = !flags ? -EISDIR : dots == 1 ? -EINVAL : -ENOTEMPTY;
+	else {
+		w->q.flags = flags;
+		r = walk_run(w, false);
+	}
+	walk_end(w);
+	return r < 0 ? r : 0;
 }
 
 long sys_unlink(long upath)
@@ -473,6 +486,10 @@ long sys_chdir(long upath)
 		r = -EIO;
 	else if (r >= 0 && (st->mode & S_IFMT) != S_IFDIR)
 		r = -ENOTDIR;
+	if (r >= 0) { /* and the caller may search it */
+		w->q = (struct lux_req){.op = LUX_ACCESS, .mode = 1};
+		r = walk_run(w, false);
+	}
 	if (r >= 0)
 		r = set_cwd(w->path[0]);
 	walk_end(w);

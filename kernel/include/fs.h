@@ -33,6 +33,10 @@ int path_normalize(char *out, size_t size, const char *base, const char *rel);
 int path_splice(char *out, size_t size, const char *path, size_t link_end,
 		const char *target, size_t tlen);
 
+/* Whether path's last component (trailing slashes aside) is "." (1) or
+ * ".." (2), else 0: the calls that refuse those as Linux does ask. */
+int path_last_dots(const char *path);
+
 /* One path request on its way: fs/walk.c. */
 struct walk {
 	struct lux_req q;  /* op and fields; the payload is built per hop */

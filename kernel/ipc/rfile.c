@@ -78,6 +78,8 @@ long rfile_io(struct file *f, char *ubuf, size_t n, uint64_t *pos, bool writing)
 	size_t done = 0;
 	long r = 0;
 
+	if (!user_range(ubuf, n))
+		return -EFAULT; /* before any request: it may block */
 	while (done < n) {
 		size_t want = MIN(n - done, (size_t)LUX_MAX_DATA);
 		r = writing ? write_chunk(f, ubuf + done, want, pos)

@@ -846,6 +846,22 @@ static void malformed_reply(void)
 	close(fd);
 }
 
+/* Bad addresses fail at once, before any request could block. */
+static void bad_addresses(void)
+{
+	int fd = open("/fs/slow", O_RDWR);
+
+	CHECK(fd >= 0);
+	CHECK_ERR(read(fd, UT_KERNEL_ADDR, 8), EFAULT);
+	CHECK_ERR(write(fd, UT_KERNEL_ADDR, 8), EFAULT);
+	CHECK_ERR(open(UT_KERNEL_ADDR, O_RDONLY), EFAULT);
+	CHECK_ERR(
+	    syscall(SYS_newfstatat, AT_FDCWD, "/fs/hello", UT_KERNEL_ADDR, 0),
+	    EFAULT);
+	CHECK_ERR(syscall(SYS_getdents64, fd, UT_KERNEL_ADDR, 64), EFAULT);
+	close(fd);
+}
+
 static void create_calls(void)
 {
 	umask(027);
@@ -1046,6 +1062,9 @@ static void request_fields(void)
 	CHECK_EQ(seen.last.mode, R_OK | X_OK);
 	CHECK_EQ(fsync(fd), 0);
 	CHECK_EQ(seen.last.op, LUX_FSYNC);
+	CHECK_ERR(rmdir("/fs/dir/."), EINVAL); /* as Linux, before cleaning */
+	CHECK_ERR(rmdir("/fs/dir/.."), ENOTEMPTY);
+	CHECK_ERR(unlink("/fs/dir/./"), EISDIR);
 	CHECK_EQ(rmdir("/fs/dir"), 0);
 	LAST(LUX_UNLINK, "dir");
 	CHECK_EQ(seen.last.flags, AT_REMOVEDIR);
@@ -1100,7 +1119,7 @@ int main(int argc, char **argv)
 	    UT_CASE(create_calls),    UT_CASE(ioctl_calls),
 	    UT_CASE(exec_calls),      UT_CASE(sendfile_calls),
 	    UT_CASE(path_sockets),    UT_CASE(request_fields),
-	    UT_CASE(mount_calls),
+	    UT_CASE(mount_calls),     UT_CASE(bad_addresses),
 	};
 	pthread_t t;
 	int fds[2];
