@@ -458,12 +458,15 @@ long sys_access(long upath, long mode)
 static long set_cwd(const char *path)
 {
 	struct proc *p = current_proc();
-	size_t len = strlen(path) + 1;
-	char *cwd = kmalloc(len), *old;
+	size_t len = strlen(path);
+	char *cwd = kmalloc(len + 1), *old;
 
 	if (!cwd)
 		return -ENOMEM;
+	if (len > 1 && path[len - 1] == '/')
+		len--; /* "/a/" as "/a" */
 	memcpy(cwd, path, len);
+	cwd[len] = '\0';
 	spin_lock(&p->sig_lock);
 	old = p->cwd;
 	p->cwd = cwd;

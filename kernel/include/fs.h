@@ -18,7 +18,9 @@
  * fs/path.c (pure, host-tested): write into out (size bytes) the absolute
  * path that rel names from the absolute directory base (ignored when rel
  * starts with '/'), with "." and empty components dropped and ".." taking
- * away the component before it (never above "/"). Returns its length, or
+ * away the component before it (never above "/"). When rel ends in '/',
+ * "." or "..", the result ends in '/' (it must name a directory; "/" stays
+ * "/"). Returns its length, or
  * -ENOENT for an empty rel, -ENAMETOOLONG if it does not fit or a
  * component is longer than NAME_MAX.
  */

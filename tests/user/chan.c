@@ -145,12 +145,16 @@ static void reply(const struct lux_req *q, int64_t result, const void *data,
 }
 
 /* Walk path in the tree: the node's index, or -1 after replying (an
- * error, or FOLLOW for a symbolic link on the way). */
+ * error, or FOLLOW for a symbolic link on the way). A trailing slash
+ * wants a directory (and follows a link at the end). */
 static int lookup(const struct lux_req *q, const char *path, int follow_last)
 {
 	char prefix[256];
 	size_t len = strlen(path);
+	int slash = len && path[len - 1] == '/';
 
+	len -= slash;
+	follow_last |= slash;
 	for (size_t e = 0; e <= len; e++) {
 		if (e < len && path[e] != '/')
 			continue;
@@ -168,6 +172,10 @@ static int lookup(const struct lux_req *q, const char *path, int follow_last)
 			    .op = LUX_FOLLOW, .id = q->id, .off = e};
 			send_rep(srv[FS], &r, tree[i].data,
 				 strlen(tree[i].data));
+			return -1;
+		}
+		if (e == len && slash && !S_ISDIR(tree[i].mode)) {
+			reply(q, -ENOTDIR, NULL, 0);
 			return -1;
 		}
 		if (e == len)
@@ -580,6 +588,11 @@ static void stat_calls(void)
 	CHECK_EQ(stat("/fs/link", &st), 0);
 	CHECK(S_ISDIR(st.st_mode));
 	CHECK_ERR(stat("/fs/nothing", &st), ENOENT);
+	CHECK_ERR(stat("/fs/hello/", &st), ENOTDIR); /* the slash is kept */
+	CHECK_ERR(stat("/fs/hello/.", &st), ENOTDIR);
+	CHECK_EQ(stat("/fs/dir/", &st), 0);
+	CHECK_EQ(lstat("/fs/link/", &st), 0); /* a slash follows the link */
+	CHECK(S_ISDIR(st.st_mode));
 	uint64_t sx[32]; /* struct statx: mode at 0x1c, ino 0x20, size 0x28 */
 	CHECK_EQ(syscall(SYS_statx, AT_FDCWD, "/fs/hello", 0, 0x7ff, sx), 0);
 	CHECK_EQ(sx[5], 12);
