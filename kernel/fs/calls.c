@@ -85,10 +85,10 @@ long sys_openat(long dirfd, long upath, long flags, long mode)
 	w->q.flags = flags;
 	w->q.mode = creation_mode(mode);
 	r = walk_run(w, true);
-	if (r >= 0 &&
-	    !(f = rfile_create(w->srv, &w->rep,
-			       flags & (O_ACCMODE | O_APPEND | O_NONBLOCK),
-			       w->path[0])))
+	if (r >= 0 && !(f = rfile_create(w->srv, &w->rep,
+					 flags & (O_ACCMODE | O_APPEND |
+						  O_NONBLOCK | O_PATH),
+					 w->path[0])))
 		r = -ENOMEM;
 	if (f && (r = fd_install(f, 0, flags & O_CLOEXEC)) < 0)
 		file_put(f);

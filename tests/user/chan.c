@@ -695,6 +695,13 @@ static void dirfd_calls(void)
 	fd = openat(f, "/fs/hello", O_RDONLY); /* absolute: dirfd unused */
 	CHECK(fd >= 0);
 	close(fd);
+	int p = open("/fs/hello", O_PATH);
+	CHECK(p >= 0);
+	CHECK_ERR(read(p, buf, 1), EBADF);           /* names it, no access */
+	CHECK_ERR(syscall(SYS_fchmod, p, 0), EBADF); /* musl would retry */
+	CHECK_EQ(fstat(p, &st), 0);
+	CHECK_EQ(st.st_size, 12);
+	close(p);
 	CHECK_EQ(fchdir(d), 0);
 	CHECK(getcwd(buf, sizeof(buf)) != NULL);
 	CHECK(!strcmp(buf, "/fs/dir"));
