@@ -354,6 +354,17 @@ static void record(const struct lux_req *q, const char *p1, const char *p2)
 		reply(q, 0, NULL, 0);
 }
 
+/* GETDENTS of "bad": a good record, then one of length 0. */
+static void bad_dents(const struct lux_req *q)
+{
+	char out[48] = {0};
+	struct dirent *d = (struct dirent *)out;
+
+	d->d_reclen = 24;
+	strcpy(d->d_name, "ok");
+	reply(q, sizeof(out), out, sizeof(out));
+}
+
 /* The path-less requests, then the ones that name a path. */
 static void fs_serve(const struct lux_req *q, const char *data)
 {
@@ -370,6 +381,8 @@ static void fs_serve(const struct lux_req *q, const char *data)
 	case LUX_CLOSE:
 		return;
 	case LUX_GETDENTS:
+		if (q->handle == (uint64_t)H("bad"))
+			return bad_dents(q);
 		return do_getdents(q, q->handle - 1);
 	case LUX_IOCTL:
 		if (q->count != TIOCGWINSZ)
@@ -863,6 +876,8 @@ static void malformed_reply(void)
 	CHECK_EQ(seen.bad_writes[2], EINVAL); /* shorter than a header */
 	CHECK_EQ(seen.bad_writes[3], EFAULT);
 	CHECK_EQ(read(fd, buf, sizeof(buf)), 3); /* result 100, 3 bytes */
+	char dents[64];
+	CHECK_EQ(syscall(SYS_getdents64, fd, dents, sizeof(dents)), 24);
 	close(fd);
 }
 
