@@ -45,3 +45,20 @@ $(HB)/test_%: $(HB)/unit/tests/unit/test_%.o $(UNIT_KOBJ) $(UNIT_HOBJ)
 
 -include $(wildcard $(HB)/unit/*/*.d $(HB)/unit/*/*/*.d \
 	$(HB)/unit/*/*/*/*.d)
+
+# procfs's text formats: user/procfs/text.c compiled for the host as the
+# user program it is (the host's libc, no kernel names).
+PROCFS_UCFLAGS := $(filter-out -Itests/unit/host -Ikernel/include,\
+	$(UNIT_CFLAGS)) -Iuser/procfs
+
+$(HB)/unit/user/procfs/%.o: user/procfs/%.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(PROCFS_UCFLAGS) -c $< -o $@
+
+$(HB)/unit/tests/unit/test_procfs.o: tests/unit/test_procfs.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(PROCFS_UCFLAGS) -c $< -o $@
+
+$(HB)/test_procfs: $(HB)/unit/tests/unit/test_procfs.o \
+		$(HB)/unit/user/procfs/text.o
+	$(HOSTCC) $(PROCFS_UCFLAGS) $^ -lcmocka -o $@

@@ -18,12 +18,12 @@ void procfs_stat(FILE *f, const struct lux_procinfo *p)
 	/* pid (comm) state ppid pgrp session tty_nr tpgid flags minflt
 	 * cminflt majflt cmajflt utime stime cutime cstime priority nice
 	 * num_threads itrealvalue starttime vsize rss rsslim, then 28
-	 * fields lux does not know but exit_signal (38) */
+	 * fields lux does not know but exit_signal (38): 52 in all */
 	fprintf(f,
 		"%d (%.16s) %c %d %d %d 0 -1 0 0 0 0 0 %" PRIu64
 		" 0 0 0 %d %d %d 0 %" PRIu64 " %" PRIu64 " %" PRIu64
 		" 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 "
-		"0 0 0 0 0 0 0\n",
+		"0 0 0 0 0 0 0 0\n",
 		p->pid, p->name, p->state, p->ppid, p->pgid, p->sid,
 		ticks(p->cpu_ns), 20 + p->nice, p->nice, p->nthreads,
 		ticks(p->start_ns), p->vsize, p->rss);
