@@ -2,9 +2,9 @@
 ARCH ?= x86_64
 SMP ?= 2
 MEM ?= 512M
-# The first process: busybox's shell, interactive, on the kernel console
-# (lumen and the terminal server replace it in the servers issue).
-CMDLINE ?= init=/bin/sh -- -i
+# The first process: lumen, which starts the servers and a login shell on
+# the serial console (docs/lumen.md); words after "--" are its arguments.
+CMDLINE ?= init=/sbin/lumen
 
 B := build/$(ARCH)
 HB := build/host
@@ -98,7 +98,9 @@ $(INITRD): $(shell find root $(ROOT) -print 2>/dev/null) $(USER_IMAGE) \
 	rm -rf $(B)/root && mkdir -p $(B)/root && cp -a root/. $(B)/root/
 	$(USER_INSTALL)
 	$(if $(ROOT),cp -a $(ROOT)/. $(B)/root/)
-	cd $(B)/root && find . | LC_ALL=C sort | cpio -o -H newc --quiet > ../initrd.cpio
+	$(USER_LINKS)
+	cd $(B)/root && find . | LC_ALL=C sort | \
+		cpio -o -H newc -R 0:0 --quiet > ../initrd.cpio
 
 initrd: $(INITRD)
 

@@ -428,7 +428,15 @@ def user_boot(smp):
     return boot
 
 
-USER_BOOTS = [user_boot(n) for n in (1, 4)]
+def chan_boot(smp):
+    """The request protocol's own boot: tests/user/chan.c runs as PID 1,
+    serves a tiny tree from threads and checks the kernel's side."""
+    boot = Boot(f"chan/smp{smp}", smp=smp, cmdline="init=/tests/chan")
+    boot.timeout = BOOT_TIMEOUT
+    return boot
+
+
+USER_BOOTS = [user_boot(n) for n in (1, 4)] + [chan_boot(2), chan_boot(1)]
 
 
 def check_utest(r, vm, boot, shown):

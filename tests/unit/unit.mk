@@ -11,7 +11,7 @@
 HOSTCC ?= clang
 UNIT_KSRC := kernel/lib/string.c kernel/lib/printf.c kernel/mm/range.c \
 	kernel/mm/pmm.c kernel/mm/heap.c kernel/sched/runq.c kernel/lib/cpio.c \
-	kernel/proc/elf.c kernel/proc/ustack.c
+	kernel/proc/elf.c kernel/proc/ustack.c kernel/fs/path.c
 UNIT_LIBC_NAMES := memset memcpy memmove memcmp strlen strlcpy strcmp \
 	strncmp strstr vsnprintf snprintf
 UNIT_CFLAGS := -std=gnu17 -g -O1 -Wall -Wextra -Werror -fno-builtin \
@@ -31,6 +31,26 @@ unit: $(UNIT_BINS)
 .SECONDARY: $(UNIT_KOBJ) $(UNIT_HOBJ) \
 	$(patsubst $(HB)/test_%,$(HB)/unit/tests/unit/test_%.o,$(UNIT_BINS))
 
+# ramfs (user/ramfs/ but its main.c) is user-space code: its test builds
+# it with the host's C library as it is, no stand-ins, no renaming.
+RAMFS_USRC := $(filter-out user/ramfs/main.c,$(wildcard user/ramfs/*.c))
+RAMFS_UOBJ := $(patsubst %.c,$(HB)/unit/%.o,$(RAMFS_USRC))
+RAMFS_UCFLAGS := $(filter-out -Itests/unit/host -Ikernel/include,\
+	$(UNIT_CFLAGS)) -Iuser/ramfs
+
+.SECONDARY: $(RAMFS_UOBJ)
+
+$(HB)/unit/user/ramfs/%.o: user/ramfs/%.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(RAMFS_UCFLAGS) -c $< -o $@
+
+$(HB)/unit/tests/unit/test_ramfs.o: tests/unit/test_ramfs.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(RAMFS_UCFLAGS) -c $< -o $@
+
+$(HB)/test_ramfs: $(HB)/unit/tests/unit/test_ramfs.o $(RAMFS_UOBJ)
+	$(HOSTCC) $(RAMFS_UCFLAGS) $^ -lcmocka -o $@
+
 # The stand-ins use the host's libc under its own names.
 $(HB)/unit/tests/unit/host/%.o: tests/unit/host/%.c
 	@mkdir -p $(dir $@)
@@ -45,6 +65,27 @@ $(HB)/test_%: $(HB)/unit/tests/unit/test_%.o $(UNIT_KOBJ) $(UNIT_HOBJ)
 
 -include $(wildcard $(HB)/unit/*/*.d $(HB)/unit/*/*/*.d \
 	$(HB)/unit/*/*/*/*.d)
+
+# Tests of user-space logic link the file they test.
+$(HB)/test_tty: $(HB)/unit/user/tty/ldisc.o
+
+# Host tests of lumen's pure logic (test_lumen_*.c with user/lumen/*.c
+# named in UNIT_LUMEN_SRC): user-space code, so compiled against the host's
+# C library under its own names, without the kernel's files.
+UNIT_LUMEN_SRC := user/lumen/route.c user/lumen/tab.c
+UNIT_LUMEN_CFLAGS := $(filter-out -I%,$(UNIT_CFLAGS)) -Iinclude -Iuser/lumen \
+	-Iuser/lib
+$(HB)/unit/tests/unit/test_lumen_%.o: tests/unit/test_lumen_%.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(UNIT_LUMEN_CFLAGS) -c $< -o $@
+$(HB)/unit/user/lumen/%.o: user/lumen/%.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(UNIT_LUMEN_CFLAGS) -c $< -o $@
+UNIT_LUMEN_OBJ := $(patsubst %.c,$(HB)/unit/%.o,$(UNIT_LUMEN_SRC))
+.SECONDARY: $(UNIT_LUMEN_OBJ)
+$(filter $(HB)/test_lumen_%,$(UNIT_BINS)): $(HB)/test_lumen_%: \
+		$(HB)/unit/tests/unit/test_lumen_%.o $(UNIT_LUMEN_OBJ)
+	$(HOSTCC) $(UNIT_LUMEN_CFLAGS) $^ -lcmocka -o $@
 
 # procfs's text formats: user/procfs/text.c compiled for the host as the
 # user program it is (the host's libc, no kernel names).
