@@ -18,6 +18,7 @@
 #define S_IFMT              0170000
 #define S_IFDIR             0040000
 #define S_IFREG             0100000
+#define S_IFSOCK            0140000
 #define UTIME_NOW           ((1L << 30) - 1)
 
 /* A walk for op on (dirfd, upath), or NULL with *r set. */
@@ -579,4 +580,28 @@ long sys_mount(long usrc, long utarget, long utype, long flags, long data)
 long sys_umount2(long utarget, long flags)
 {
 	return mount_call(LUX_UMOUNT, 0, utarget, 0, flags);
+}
+
+int fs_socket_node(const char *path, bool create, uint64_t node[2])
+{
+	struct walk *w = walk_alloc(create ? LUX_MKNOD : LUX_STAT);
+	const struct lux_stat *st = w ? (const struct lux_stat *)w->data : NULL;
+	long r = w ? walk_set(w, 0, AT_FDCWD, path) : -ENOMEM;
+
+	if (!r && create) {
+		w->q.mode = S_IFSOCK | creation_mode(0777);
+		if ((r = walk_run(w, false)) == -EEXIST)
+			r = -EADDRINUSE;
+		w->q = (struct lux_req){.op = LUX_STAT};
+	}
+	if (r >= 0 && (r = walk_run(w, false)) >= 0) {
+		if (chan_payload(&w->rep, sizeof(w->data)) < sizeof(*st))
+			r = -EIO;
+		else if ((st->mode & S_IFMT) != S_IFSOCK)
+			r = -ECONNREFUSED;
+		else
+			node[0] = st->dev, node[1] = st->ino;
+	}
+	walk_end(w);
+	return r < 0 ? (int)r : 0;
 }

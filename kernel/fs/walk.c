@@ -63,11 +63,16 @@ static int dirfd_path(long dirfd, char *buf)
 
 int walk_path(struct walk *w, int i, long dirfd, long upath)
 {
-	char *rel = w->data, *base = w->scratch;
-	long r = strncpy_from_user(rel, (const char *)upath, LUX_PATH_MAX);
+	long r = strncpy_from_user(w->data, (const char *)upath, LUX_PATH_MAX);
 
-	if (r < 0)
-		return r;
+	return r < 0 ? r : walk_set(w, i, dirfd, w->data);
+}
+
+int walk_set(struct walk *w, int i, long dirfd, const char *rel)
+{
+	char *base = w->scratch;
+	long r;
+
 	if (rel[0] != '/' && dirfd == AT_FDCWD)
 		fs_cwd(base);
 	else if (rel[0] != '/' && rel[0] && (r = dirfd_path(dirfd, base)))

@@ -25,7 +25,9 @@
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -46,7 +48,7 @@ struct node {
 	const char *data; /* contents or link target */
 };
 
-static const struct node tree[] = {
+static struct node tree[24] = {
     {"", S_IFDIR | 0755, NULL},
     {"hello", S_IFREG | 0644, "hello world\n"},
     {"dir", S_IFDIR | 0755, NULL},
@@ -61,7 +63,8 @@ static const struct node tree[] = {
     {"prog", S_IFREG | 0755, NULL},
     {"plink", S_IFLNK | 0777, "prog"},
 };
-#define NNODES  (int)(sizeof(tree) / sizeof(tree[0]))
+static int nnodes = 13; /* the tree above; MKNOD adds to it */
+#define NNODES  nnodes
 #define H(name) (find(name) + 1) /* a node's handle */
 
 static unsigned char prog[256];
@@ -195,7 +198,7 @@ static void do_getdents(const struct lux_req *q, int dir)
 	size_t used = 0, plen = strlen(tree[dir].path);
 	uint64_t k = q->off;
 
-	for (; k < NNODES; k++) {
+	for (; k < (uint64_t)NNODES; k++) {
 		const char *p = tree[k].path, *name = p + plen + (plen != 0);
 		if (!*p || strncmp(p, tree[dir].path, plen) ||
 		    (plen && p[plen] != '/') || strchr(name, '/'))
@@ -364,6 +367,14 @@ static void fs_serve(const struct lux_req *q, const char *data)
 		if (!S_ISLNK(tree[i].mode))
 			return reply(q, -EINVAL, NULL, 0);
 		return reply(q, 0, tree[i].data, strlen(tree[i].data));
+	case LUX_MKNOD:
+		if (find(data) >= 0)
+			return reply(q, -EEXIST, NULL, 0);
+		if (nnodes == (int)(sizeof(tree) / sizeof(tree[0])))
+			return reply(q, -ENOSPC, NULL, 0);
+		seen.mode = q->mode;
+		tree[nnodes++] = (struct node){strdup(data), q->mode, NULL};
+		return reply(q, 0, NULL, 0);
 	case LUX_MKDIR:
 	case LUX_RENAME:
 	case LUX_SYMLINK:
@@ -866,6 +877,66 @@ static void sendfile_calls(void)
 	close(w);
 }
 
+static struct sockaddr_un sun(const char *path)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	strcpy(a.sun_path, path);
+	return a;
+}
+
+static void path_sockets(void)
+{
+	struct sockaddr_un a = sun("/fs/sock"), got;
+	socklen_t len = sizeof(got);
+	struct stat st;
+	int l = socket(AF_UNIX, SOCK_STREAM, 0),
+	    c = socket(AF_UNIX, SOCK_STREAM, 0);
+	char buf[8];
+
+	CHECK(l >= 0 && c >= 0);
+	umask(022);
+	CHECK_EQ(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
+	CHECK_EQ(seen.mode, S_IFSOCK | 0755); /* made through the server */
+	CHECK_EQ(stat("/fs/sock", &st), 0);
+	CHECK(S_ISSOCK(st.st_mode));
+	CHECK_EQ(getsockname(l, (struct sockaddr *)&got, &len), 0);
+	CHECK(!strcmp(got.sun_path, "/fs/sock"));
+	CHECK_EQ(listen(l, 4), 0);
+	CHECK_EQ(chdir("/fs/dir"), 0);
+	struct sockaddr_un rel = sun("../sock"); /* the same file */
+	CHECK_EQ(connect(c, (struct sockaddr *)&rel, sizeof(rel)), 0);
+	CHECK_EQ(chdir("/fs"), 0);
+	int s = accept(l, NULL, NULL);
+	CHECK(s >= 0);
+	CHECK_EQ(write(c, "ping", 4), 4);
+	CHECK_EQ(read(s, buf, sizeof(buf)), 4);
+	CHECK(!strncmp(buf, "ping", 4));
+	int l2 = socket(AF_UNIX, SOCK_STREAM, 0),
+	    d = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK_ERR(bind(l2, (struct sockaddr *)&a, sizeof(a)), EADDRINUSE);
+	struct sockaddr_un file = sun("/fs/hello"), none = sun("/fs/none");
+	CHECK_ERR(connect(d, (struct sockaddr *)&file, sizeof(file)),
+		  ECONNREFUSED); /* no socket */
+	CHECK_ERR(connect(d, (struct sockaddr *)&none, sizeof(none)), ENOENT);
+	close(l);
+	CHECK_ERR(connect(d, (struct sockaddr *)&a, sizeof(a)),
+		  ECONNREFUSED); /* the file stays, nobody is bound */
+	int g = socket(AF_UNIX, SOCK_DGRAM, 0),
+	    h = socket(AF_UNIX, SOCK_DGRAM, 0);
+	struct sockaddr_un dg = sun("/fs/dg");
+	CHECK_EQ(bind(g, (struct sockaddr *)&dg, sizeof(dg)), 0);
+	CHECK_EQ(sendto(h, "dgram", 5, 0, (struct sockaddr *)&dg, sizeof(dg)),
+		 5);
+	CHECK_EQ(recv(g, buf, sizeof(buf), 0), 5);
+	CHECK(!strncmp(buf, "dgram", 5));
+	close(g);
+	close(h);
+	close(c);
+	close(s);
+	close(l2);
+	close(d);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct ut_case cases[] = {
@@ -878,6 +949,7 @@ int main(int argc, char **argv)
 	    UT_CASE(server_gone),     UT_CASE(malformed_reply),
 	    UT_CASE(create_calls),    UT_CASE(ioctl_calls),
 	    UT_CASE(exec_calls),      UT_CASE(sendfile_calls),
+	    UT_CASE(path_sockets),
 	};
 	pthread_t t;
 	int fds[2];
