@@ -103,3 +103,13 @@ $(HB)/unit/tests/unit/test_procfs.o: tests/unit/test_procfs.c
 $(HB)/test_procfs: $(HB)/unit/tests/unit/test_procfs.o \
 		$(HB)/unit/user/procfs/text.o
 	$(HOSTCC) $(PROCFS_UCFLAGS) $^ -lcmocka -o $@
+
+# devfs: the real program (musl, static) driven over a socket pair on the
+# host; the test only needs the protocol header.
+$(HB)/unit/tests/unit/test_devfs.o: tests/unit/test_devfs.c $(UB)/sbin/devfs
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(PROCFS_UCFLAGS) -DDEVFS_BIN='"$(abspath $(UB)/sbin/devfs)"' \
+		-c $< -o $@
+
+$(HB)/test_devfs: $(HB)/unit/tests/unit/test_devfs.o
+	$(HOSTCC) $(PROCFS_UCFLAGS) $^ -lcmocka -o $@
