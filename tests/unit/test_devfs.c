@@ -1,8 +1,7 @@
 /*
  * test_devfs.c - the /dev server (user/devfs/), the real program, driven
- * on the host: it runs with descriptor 3 on one end of a SOCK_SEQPACKET
- * socket pair (which keeps message boundaries, as a channel does) and the
- * test plays the kernel, sending requests and checking the replies.
+ * on the host (server_host.h): the test plays the kernel, sending
+ * requests and checking the replies.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,96 +21,22 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <lux/proto.h>
+#include "server_host.h"
 
 #ifndef DEVFS_BIN
 #error "DEVFS_BIN names the devfs program"
 #endif
 
-static int chan = -1;
-static pid_t server;
-static uint64_t next_id = 1;
-
-struct reply {
-	struct lux_rep rep;
-	char data[LUX_MSG_MAX];
-	size_t n; /* payload bytes */
-};
-
 static int start(void **state)
 {
-	int sv[2];
 	(void)state;
-
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv))
-		return -1;
-	server = fork();
-	if (server == 0) {
-		dup2(sv[1], LUX_SERVER_FD);
-		execl(DEVFS_BIN, "devfs", (char *)NULL);
-		_exit(127);
-	}
-	close(sv[1]);
-	chan = sv[0];
-	return server > 0 ? 0 : -1;
+	return host_start(DEVFS_BIN);
 }
 
 static int stop(void **state)
 {
-	int status;
 	(void)state;
-
-	close(chan);
-	/* no client end left: the server reads 0 and exits 0 */
-	if (waitpid(server, &status, 0) != server)
-		return -1;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
-}
-
-/* Send a request: header fields from q, then the payload. */
-static void send_req(struct lux_req *q, const void *data, size_t n)
-{
-	static char buf[LUX_MSG_MAX];
-
-	q->id = next_id++;
-	q->len = sizeof(*q) + n;
-	memcpy(buf, q, sizeof(*q));
-	if (n)
-		memcpy(buf + sizeof(*q), data, n);
-	assert_int_equal(write(chan, buf, q->len), q->len);
-}
-
-/* Read one reply (10 s at most) and check it answers q. */
-static void recv_rep(const struct lux_req *q, struct reply *r)
-{
-	struct pollfd p = {chan, POLLIN, 0};
-
-	assert_int_equal(poll(&p, 1, 10000), 1);
-	ssize_t n = read(chan, r, sizeof(r->rep) + sizeof(r->data));
-	assert_true(n >= (ssize_t)sizeof(r->rep));
-	assert_int_equal(r->rep.len, n);
-	assert_int_equal(r->rep.op, LUX_REPLY);
-	assert_int_equal(r->rep.id, q->id);
-	r->n = n - sizeof(r->rep);
-}
-
-/* A request on path (as the kernel sends it, with its NUL). */
-static struct reply *call_path(struct lux_req q, const char *path)
-{
-	static struct reply r;
-
-	send_req(&q, path, strlen(path) + 1);
-	recv_rep(&q, &r);
-	return &r;
-}
-
-static struct reply *call(struct lux_req q, const void *data, size_t n)
-{
-	static struct reply r;
-
-	send_req(&q, data, n);
-	recv_rep(&q, &r);
-	return &r;
+	return host_stop();
 }
 
 static uint64_t open_path(const char *path, int flags, uint32_t want_mode)
@@ -168,7 +93,7 @@ static void devices_read_and_write(void **state)
 	assert_int_equal(r->rep.result, -ENOTTY);
 	/* CLOSE is one-way: the next reply answers the next request */
 	struct lux_req close_req = {.op = LUX_CLOSE, .handle = null};
-	send_req(&close_req, NULL, 0);
+	host_send(&close_req, NULL, 0);
 	r = call((struct lux_req){.op = LUX_READ, .handle = 999}, NULL, 0);
 	assert_int_equal(r->rep.result, -EBADF);
 }

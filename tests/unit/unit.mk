@@ -88,7 +88,8 @@ $(filter $(HB)/test_lumen_%,$(UNIT_BINS)): $(HB)/test_lumen_%: \
 	$(HOSTCC) $(UNIT_LUMEN_CFLAGS) $^ -lcmocka -o $@
 
 # procfs's text formats: user/procfs/text.c compiled for the host as the
-# user program it is (the host's libc, no kernel names).
+# user program it is (the host's libc, no kernel names); the test also
+# drives the procfs program (musl, static) over a socket pair.
 PROCFS_UCFLAGS := $(filter-out -Itests/unit/host -Ikernel/include,\
 	$(UNIT_CFLAGS)) -Iuser/procfs
 
@@ -96,9 +97,10 @@ $(HB)/unit/user/procfs/%.o: user/procfs/%.c
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(PROCFS_UCFLAGS) -c $< -o $@
 
-$(HB)/unit/tests/unit/test_procfs.o: tests/unit/test_procfs.c
+$(HB)/unit/tests/unit/test_procfs.o: tests/unit/test_procfs.c $(UB)/sbin/procfs
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(PROCFS_UCFLAGS) -c $< -o $@
+	$(HOSTCC) $(PROCFS_UCFLAGS) \
+		-DPROCFS_BIN='"$(abspath $(UB)/sbin/procfs)"' -c $< -o $@
 
 $(HB)/test_procfs: $(HB)/unit/tests/unit/test_procfs.o \
 		$(HB)/unit/user/procfs/text.o
