@@ -85,10 +85,10 @@ long sys_openat(long dirfd, long upath, long flags, long mode)
 	w->q.flags = flags;
 	w->q.mode = creation_mode(mode);
 	r = walk_run(w, true);
-	if (r >= 0 &&
-	    !(f = rfile_create(w->srv, &w->rep,
-			       flags & (O_ACCMODE | O_APPEND | O_NONBLOCK),
-			       w->path[0])))
+	if (r >= 0 && !(f = rfile_create(w->srv, &w->rep,
+					 flags & (O_ACCMODE | O_APPEND |
+						  O_NONBLOCK | O_PATH),
+					 w->path[0])))
 		r = -ENOMEM;
 	if (f && (r = fd_install(f, 0, flags & O_CLOEXEC)) < 0)
 		file_put(f);
@@ -214,9 +214,23 @@ long sys_mknod(long upath, long mode, long dev)
 
 long sys_unlinkat(long dirfd, long upath, long flags)
 {
+	long r;
+	struct walk *w;
+
+	flags = (unsigned)flags; /* an int: only its bits count */
 	if (flags & ~AT_REMOVEDIR)
 		return -EINVAL;
-	return path_call(LUX_UNLINK, dirfd, upath, flags, 0, 0, 0);
+	if (!(w = walk_start(LUX_UNLINK, dirfd, upath, &r)))
+		return r;
+	int dots = path_last_dots(w->data); /* the path as given */
+	if (dots) /* "x/." and "x/.." name no entry to remove */
+		r = !flags ? -EISDIR : dots == 1 ? -EINVAL : -ENOTEMPTY;
+	else {
+		w->q.flags = flags;
+		r = walk_run(w, false);
+	}
+	walk_end(w);
+	return r < 0 ? r : 0;
 }
 
 long sys_unlink(long upath)
@@ -231,7 +245,8 @@ long sys_rmdir(long upath)
 
 long sys_renameat2(long ofd, long old, long nfd, long new, long flags)
 {
-	if (flags & ~3L) /* RENAME_NOREPLACE, RENAME_EXCHANGE */
+	flags = (unsigned)flags; /* an int: only its bits count */
+	if (flags & ~3L)         /* RENAME_NOREPLACE, RENAME_EXCHANGE */
 		return -EINVAL;
 	return two_path_call(LUX_RENAME, ofd, old, nfd, new, flags);
 }
@@ -248,6 +263,7 @@ long sys_rename(long old, long new)
 
 long sys_linkat(long ofd, long old, long nfd, long new, long flags)
 {
+	flags = (unsigned)flags; /* an int: only its bits count */
 	if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
 	return two_path_call(LUX_LINK, ofd, old, nfd, new, flags);
@@ -326,6 +342,7 @@ long sys_fchownat(long dirfd, long upath, long uid, long gid, long flags)
 {
 	char c;
 
+	flags = (unsigned)flags;
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
 	if ((flags & AT_EMPTY_PATH) && !copy_from_user(&c, (void *)upath, 1) &&
@@ -358,6 +375,7 @@ static int times_from_user(long utimes, int64_t t[2][2])
 
 long sys_utimensat(long dirfd, long upath, long utimes, long flags)
 {
+	flags = (unsigned)flags; /* an int: only its bits count */
 	struct lux_req *req;
 	long r;
 	struct walk *w;
@@ -419,6 +437,7 @@ long sys_truncate(long upath, long len)
 
 long sys_faccessat2(long dirfd, long upath, long mode, long flags)
 {
+	flags = (unsigned)flags; /* an int: only its bits count */
 	if (mode & ~7L)
 		return -EINVAL;
 	return path_call(LUX_ACCESS, dirfd, upath, flags & AT_SYMLINK_NOFOLLOW,
@@ -439,12 +458,15 @@ long sys_access(long upath, long mode)
 static long set_cwd(const char *path)
 {
 	struct proc *p = current_proc();
-	size_t len = strlen(path) + 1;
-	char *cwd = kmalloc(len), *old;
+	size_t len = strlen(path);
+	char *cwd = kmalloc(len + 1), *old;
 
 	if (!cwd)
 		return -ENOMEM;
+	if (len > 1 && path[len - 1] == '/')
+		len--; /* "/a/" as "/a" */
 	memcpy(cwd, path, len);
+	cwd[len] = '\0';
 	spin_lock(&p->sig_lock);
 	old = p->cwd;
 	p->cwd = cwd;
@@ -467,6 +489,10 @@ long sys_chdir(long upath)
 		r = -EIO;
 	else if (r >= 0 && (st->mode & S_IFMT) != S_IFDIR)
 		r = -ENOTDIR;
+	if (r >= 0) { /* and the caller may search it */
+		w->q = (struct lux_req){.op = LUX_ACCESS, .mode = 1};
+		r = walk_run(w, false);
+	}
 	if (r >= 0)
 		r = set_cwd(w->path[0]);
 	walk_end(w);
@@ -529,44 +555,34 @@ long sys_statfs(long upath, long ubuf)
 static long mount_call(unsigned op, long usrc, long utarget, long utype,
 		       long flags)
 {
-	long r;
+	long r, u[3] = {usrc, 0, utype};
 	struct walk *w = walk_start(op, AT_FDCWD, utarget, &r);
-	char *s[2] = {w ? w->data : NULL, w ? w->scratch : NULL};
-	long n[2] = {0, 0};
-	long us[2] = {usrc, utype};
+	char *strs = w ? kzalloc(2 * LUX_PATH_MAX) : NULL;
+	const char *s[3] = {strs, w ? w->path[0] : NULL, strs + LUX_PATH_MAX};
+	struct chan *c = NULL;
+	struct lux_req *req = NULL;
 
-	for (int i = 0; w && !r && op == LUX_MOUNT && i < 2; i++)
-		if (us[i] && (n[i] = strncpy_from_user(s[i], (char *)us[i],
-						       LUX_PATH_MAX)) < 0)
-			r = n[i];
-	struct chan *c = w && !r ? chan_resolver() : NULL;
-	if (w && !r && !c)
+	if (w && !strs)
+		r = -ENOMEM;
+	for (int i = 0; strs && !r && i < 3; i += 2) {
+		long n = u[i] ? strncpy_from_user((char *)s[i], (char *)u[i],
+						  LUX_PATH_MAX)
+			      : 0;
+		r = n < 0 ? n : 0;
+	}
+	if (!r && !(c = chan_resolver()))
 		r = -ENOENT;
-	size_t tlen = c ? strlen(w->path[0]) + 1 : 0;
-	struct lux_req *req =
-	    c ? chan_msg_alloc(op,
-			       tlen + (op == LUX_MOUNT ? n[0] + n[1] + 2 : 0))
-	      : NULL;
-	if (c && !req)
+	if (!r && !(req = op == LUX_MOUNT ? walk_msg(op, s, 3)
+					  : walk_msg(op, s + 1, 1)))
 		r = -ENOMEM;
 	if (req) {
-		char *p = (char *)(req + 1);
-		if (op == LUX_MOUNT) {
-			memcpy(p, s[0], n[0]);
-			p[n[0]] = '\0';
-			p += n[0] + 1;
-		}
-		memcpy(p, w->path[0], tlen);
-		if (op == LUX_MOUNT) {
-			memcpy(p + tlen, s[1], n[1]);
-			p[tlen + n[1]] = '\0';
-		}
 		req->flags = flags;
 		if (!(r = chan_call(c, req, &w->rep, NULL, 0, NULL)))
 			r = w->rep.result;
 	}
 	if (c)
 		chan_put(c);
+	kfree(strs);
 	walk_end(w);
 	return r < 0 ? r : 0;
 }

@@ -67,7 +67,8 @@ void chan_node_put(struct chan *c, struct rnode *n);
 
 /* A file for an object a server opened: OPEN's reply gives its handle,
  * st_mode and events; path is its absolute name (for *at calls, fchdir).
- * Takes a reference to c. NULL if out of memory. */
+ * Takes a reference to c. NULL if out of memory (the object is sent its
+ * CLOSE then, if memory allowed). */
 struct file *rfile_create(struct chan *c, const struct lux_rep *rep,
 			  unsigned flags, const char *path);
 /* The channel, handle and path of a remote file; false for other files. */
@@ -80,6 +81,7 @@ long rfile_io(struct file *f, char *ubuf, size_t n, uint64_t *pos,
 /* Set remote file f's position to pos (>= 0) and return it; pos -1 only
  * returns it. */
 long rfile_pos(struct file *f, long pos);
-/* Send req (path 0: by handle) about remote file f to its server. */
+/* Send req (path 0: by handle) about remote file f to its server; an
+ * O_PATH file allows only STAT and STATFS (EBADF). req is consumed. */
 int rfile_call(struct file *f, struct lux_req *req, struct lux_rep *rep,
 	       void *buf, size_t size);

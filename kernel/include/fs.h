@@ -18,7 +18,9 @@
  * fs/path.c (pure, host-tested): write into out (size bytes) the absolute
  * path that rel names from the absolute directory base (ignored when rel
  * starts with '/'), with "." and empty components dropped and ".." taking
- * away the component before it (never above "/"). Returns its length, or
+ * away the component before it (never above "/"). When rel ends in '/',
+ * "." or "..", the result ends in '/' (it must name a directory; "/" stays
+ * "/"). Returns its length, or
  * -ENOENT for an empty rel, -ENAMETOOLONG if it does not fit or a
  * component is longer than NAME_MAX.
  */
@@ -32,6 +34,10 @@ int path_normalize(char *out, size_t size, const char *base, const char *rel);
  */
 int path_splice(char *out, size_t size, const char *path, size_t link_end,
 		const char *target, size_t tlen);
+
+/* Whether path's last component (trailing slashes aside) is "." (1) or
+ * ".." (2), else 0: the calls that refuse those as Linux does ask. */
+int path_last_dots(const char *path);
 
 /* One path request on its way: fs/walk.c. */
 struct walk {
@@ -52,6 +58,9 @@ void walk_end(struct walk *w);
 int walk_path(struct walk *w, int i, long dirfd, long upath);
 /* The same for the path rel in kernel memory (not w->scratch). */
 int walk_set(struct walk *w, int i, long dirfd, const char *rel);
+/* A request op whose payload is the n (at most 3) strings str, each with
+ * its NUL; NULL when out of memory. */
+struct lux_req *walk_msg(unsigned op, const char *const str[], int n);
 /* Send w's request through the resolver, following redirects and links:
  * the reply's result (>= 0) or -errno; with keep, w->srv is the server
  * that answered, with a reference walk_end drops. */

@@ -25,7 +25,9 @@
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/statfs.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -38,6 +40,8 @@ static int srv[NCHAN], cli[NCHAN]; /* server and client ends */
 static struct {
 	char path[2][256], target[256];
 	unsigned mode, exec_opens;
+	struct lux_req last; /* the last request recorded by record() */
+	char last_path[2][64];
 	volatile int cancelled, late_write, bad_writes[4];
 } seen;
 static int note[2]; /* a pipe: the fs server tells a case it is done */
@@ -141,12 +145,16 @@ static void reply(const struct lux_req *q, int64_t result, const void *data,
 }
 
 /* Walk path in the tree: the node's index, or -1 after replying (an
- * error, or FOLLOW for a symbolic link on the way). */
+ * error, or FOLLOW for a symbolic link on the way). A trailing slash
+ * wants a directory (and follows a link at the end). */
 static int lookup(const struct lux_req *q, const char *path, int follow_last)
 {
 	char prefix[256];
 	size_t len = strlen(path);
+	int slash = len && path[len - 1] == '/';
 
+	len -= slash;
+	follow_last |= slash;
 	for (size_t e = 0; e <= len; e++) {
 		if (e < len && path[e] != '/')
 			continue;
@@ -164,6 +172,10 @@ static int lookup(const struct lux_req *q, const char *path, int follow_last)
 			    .op = LUX_FOLLOW, .id = q->id, .off = e};
 			send_rep(srv[FS], &r, tree[i].data,
 				 strlen(tree[i].data));
+			return -1;
+		}
+		if (e == len && slash && !S_ISDIR(tree[i].mode)) {
+			reply(q, -ENOTDIR, NULL, 0);
 			return -1;
 		}
 		if (e == len)
@@ -331,6 +343,28 @@ static void do_cancel(const struct lux_req *q)
 		ut_print("chan: cannot note\n");
 }
 
+/* Keep q's header and paths for a case to check; reply 0 unless told. */
+static void record(const struct lux_req *q, const char *p1, const char *p2)
+{
+	seen.last = *q;
+	snprintf(seen.last_path[0], 64, "%s", q->handle ? "" : p1);
+	snprintf(seen.last_path[1], 64, "%s",
+		 q->op == LUX_LINK && p2 ? p2 : "");
+	if (q->op != LUX_STATFS)
+		reply(q, 0, NULL, 0);
+}
+
+/* GETDENTS of "bad": a good record, then one of length 0. */
+static void bad_dents(const struct lux_req *q)
+{
+	char out[48] = {0};
+	struct dirent *d = (struct dirent *)out;
+
+	d->d_reclen = 24;
+	strcpy(d->d_name, "ok");
+	reply(q, sizeof(out), out, sizeof(out));
+}
+
 /* The path-less requests, then the ones that name a path. */
 static void fs_serve(const struct lux_req *q, const char *data)
 {
@@ -347,6 +381,8 @@ static void fs_serve(const struct lux_req *q, const char *data)
 	case LUX_CLOSE:
 		return;
 	case LUX_GETDENTS:
+		if (q->handle == (uint64_t)H("bad"))
+			return bad_dents(q);
 		return do_getdents(q, q->handle - 1);
 	case LUX_IOCTL:
 		if (q->count != TIOCGWINSZ)
@@ -367,6 +403,24 @@ static void fs_serve(const struct lux_req *q, const char *data)
 		if (!S_ISLNK(tree[i].mode))
 			return reply(q, -EINVAL, NULL, 0);
 		return reply(q, 0, tree[i].data, strlen(tree[i].data));
+	case LUX_CHMOD:
+	case LUX_CHOWN:
+	case LUX_UTIMENS:
+	case LUX_TRUNCATE:
+	case LUX_ACCESS:
+	case LUX_FSYNC:
+	case LUX_UNLINK:
+	case LUX_LINK:
+		return record(q, data, p2);
+	case LUX_STATFS: {
+		struct lux_statfs f = {.type = 0x858458f6,
+				       .bsize = 4096,
+				       .blocks = 100,
+				       .bfree = 40,
+				       .namelen = 255};
+		record(q, data, NULL);
+		return reply(q, 0, &f, sizeof(f));
+	}
 	case LUX_MKNOD:
 		if (find(data) >= 0)
 			return reply(q, -EEXIST, NULL, 0);
@@ -411,6 +465,25 @@ static void *fs_thread(void *unused)
 	}
 }
 
+/* What lumen was last asked to mount or unmount. */
+static struct {
+	unsigned op, flags;
+	char str[3][64];
+} mounted;
+
+static void lumen_mount(const struct lux_req *q, const char *data)
+{
+	struct lux_rep r = {.op = LUX_REPLY, .id = q->id};
+
+	mounted.op = q->op;
+	mounted.flags = q->flags;
+	for (int i = 0; i < (q->op == LUX_MOUNT ? 3 : 1); i++) {
+		snprintf(mounted.str[i], 64, "%s", data);
+		data += strlen(data) + 1;
+	}
+	send_rep(srv[LUMEN], &r, NULL, 0);
+}
+
 /* Lumen's part: /fs, /dead and /q by longest prefix; nothing else. */
 static void *lumen_thread(void *unused)
 {
@@ -427,6 +500,11 @@ static void *lumen_thread(void *unused)
 		((char *)&lumen_msg)[n] = 0;
 		if (lumen_msg.q.op == LUX_CANCEL || lumen_msg.q.op == LUX_CLOSE)
 			continue;
+		if (lumen_msg.q.op == LUX_MOUNT ||
+		    lumen_msg.q.op == LUX_UMOUNT) {
+			lumen_mount(&lumen_msg.q, lumen_msg.data);
+			continue;
+		}
 		const char *path = lumen_msg.data;
 		struct lux_rep r = {.op = LUX_REDIRECT,
 				    .id = lumen_msg.q.id,
@@ -523,6 +601,11 @@ static void stat_calls(void)
 	CHECK_EQ(stat("/fs/link", &st), 0);
 	CHECK(S_ISDIR(st.st_mode));
 	CHECK_ERR(stat("/fs/nothing", &st), ENOENT);
+	CHECK_ERR(stat("/fs/hello/", &st), ENOTDIR); /* the slash is kept */
+	CHECK_ERR(stat("/fs/hello/.", &st), ENOTDIR);
+	CHECK_EQ(stat("/fs/dir/", &st), 0);
+	CHECK_EQ(lstat("/fs/link/", &st), 0); /* a slash follows the link */
+	CHECK(S_ISDIR(st.st_mode));
 	uint64_t sx[32]; /* struct statx: mode at 0x1c, ino 0x20, size 0x28 */
 	CHECK_EQ(syscall(SYS_statx, AT_FDCWD, "/fs/hello", 0, 0x7ff, sx), 0);
 	CHECK_EQ(sx[5], 12);
@@ -590,6 +673,9 @@ static void cwd_relative(void)
 	CHECK(!strcmp(buf, "/fs/dir"));
 	read_file("inner", "inner\n");
 	read_file("../hello", "hello world\n");
+	long fd = syscall(SYS_openat, 0xffffff9cL, "inner", O_RDONLY);
+	CHECK(fd >= 0); /* AT_FDCWD as a 32-bit int: only those bits count */
+	close(fd);
 	read_file("./../link/inner", "inner\n");
 	CHECK_ERR(chdir("/fs/hello"), ENOTDIR);
 	CHECK_ERR(chdir("/fs/nothing"), ENOENT);
@@ -622,6 +708,13 @@ static void dirfd_calls(void)
 	fd = openat(f, "/fs/hello", O_RDONLY); /* absolute: dirfd unused */
 	CHECK(fd >= 0);
 	close(fd);
+	int p = open("/fs/hello", O_PATH);
+	CHECK(p >= 0);
+	CHECK_ERR(read(p, buf, 1), EBADF);           /* names it, no access */
+	CHECK_ERR(syscall(SYS_fchmod, p, 0), EBADF); /* musl would retry */
+	CHECK_EQ(fstat(p, &st), 0);
+	CHECK_EQ(st.st_size, 12);
+	close(p);
 	CHECK_EQ(fchdir(d), 0);
 	CHECK(getcwd(buf, sizeof(buf)) != NULL);
 	CHECK(!strcmp(buf, "/fs/dir"));
@@ -783,6 +876,24 @@ static void malformed_reply(void)
 	CHECK_EQ(seen.bad_writes[2], EINVAL); /* shorter than a header */
 	CHECK_EQ(seen.bad_writes[3], EFAULT);
 	CHECK_EQ(read(fd, buf, sizeof(buf)), 3); /* result 100, 3 bytes */
+	char dents[64];
+	CHECK_EQ(syscall(SYS_getdents64, fd, dents, sizeof(dents)), 24);
+	close(fd);
+}
+
+/* Bad addresses fail at once, before any request could block. */
+static void bad_addresses(void)
+{
+	int fd = open("/fs/slow", O_RDWR);
+
+	CHECK(fd >= 0);
+	CHECK_ERR(read(fd, UT_KERNEL_ADDR, 8), EFAULT);
+	CHECK_ERR(write(fd, UT_KERNEL_ADDR, 8), EFAULT);
+	CHECK_ERR(open(UT_KERNEL_ADDR, O_RDONLY), EFAULT);
+	CHECK_ERR(
+	    syscall(SYS_newfstatat, AT_FDCWD, "/fs/hello", UT_KERNEL_ADDR, 0),
+	    EFAULT);
+	CHECK_ERR(syscall(SYS_getdents64, fd, UT_KERNEL_ADDR, 64), EFAULT);
 	close(fd);
 }
 
@@ -799,7 +910,8 @@ static void create_calls(void)
 	CHECK_EQ(symlink("../x//./y", "/fs/sl"), 0);
 	CHECK(!strcmp(seen.path[0], "sl"));
 	CHECK(!strcmp(seen.target, "../x//./y")); /* data: as it is */
-	CHECK_ERR(unlink("/fs/hello"), ENOSYS);   /* the server's answer */
+	char buf[8];
+	CHECK_ERR(readlink("/fs/hello", buf, 8), EINVAL); /* its answer */
 }
 
 static void ioctl_calls(void)
@@ -937,6 +1049,98 @@ static void path_sockets(void)
 	close(d);
 }
 
+#define LAST(op_, path_)                                                       \
+	do {                                                                   \
+		CHECK_EQ(seen.last.op, op_);                                   \
+		CHECK(!strcmp(seen.last_path[0], path_));                      \
+	} while (0)
+
+/* Each call's arguments land in the request fields proto.h names. */
+static void request_fields(void)
+{
+	struct timespec ts[2] = {{5, 6}, {7, UTIME_OMIT}};
+	struct statfs sf;
+	int fd = open("/fs/w", O_RDWR);
+
+	CHECK(fd >= 0);
+	CHECK_EQ(chmod("/fs/hello", 04751), 0);
+	LAST(LUX_CHMOD, "hello");
+	CHECK_EQ(seen.last.mode, 04751);
+	CHECK_EQ(fchmod(fd, 0600), 0);
+	LAST(LUX_CHMOD, "");
+	CHECK_EQ(seen.last.handle, H("w"));
+	CHECK_EQ(lchown("/fs/hello", 5, -1), 0);
+	LAST(LUX_CHOWN, "hello");
+	CHECK_EQ(seen.last.off, 5);
+	CHECK_EQ((int64_t)seen.last.count, -1); /* keep */
+	CHECK_EQ(seen.last.flags, AT_SYMLINK_NOFOLLOW);
+	CHECK_EQ(fchown(fd, -1, 9), 0);
+	CHECK_EQ((int64_t)seen.last.off, -1);
+	CHECK_EQ(seen.last.count, 9);
+	CHECK_EQ(utimensat(AT_FDCWD, "/fs/hello", ts, 0), 0);
+	LAST(LUX_UTIMENS, "hello");
+	CHECK_EQ(seen.last.time[0][0], 5);
+	CHECK_EQ(seen.last.time[0][1], 6);
+	CHECK_EQ(seen.last.time[1][1], UTIME_OMIT);
+	CHECK_EQ(futimens(fd, NULL), 0);
+	CHECK_EQ(seen.last.handle, H("w"));
+	CHECK_EQ(seen.last.time[1][1], UTIME_NOW);
+	CHECK_EQ(truncate("/fs/w", 3), 0);
+	LAST(LUX_TRUNCATE, "w");
+	CHECK_EQ(seen.last.off, 3);
+	CHECK_EQ(ftruncate(fd, 2), 0);
+	CHECK_EQ(seen.last.handle, H("w"));
+	CHECK_EQ(seen.last.off, 2);
+	CHECK_ERR(ftruncate(fd, -1), EINVAL);
+	CHECK_EQ(access("/fs/hello", R_OK | X_OK), 0);
+	LAST(LUX_ACCESS, "hello");
+	CHECK_EQ(seen.last.mode, R_OK | X_OK);
+	CHECK_EQ(fsync(fd), 0);
+	CHECK_EQ(seen.last.op, LUX_FSYNC);
+	CHECK_ERR(rmdir("/fs/dir/."), EINVAL); /* as Linux, before cleaning */
+	CHECK_ERR(rmdir("/fs/dir/.."), ENOTEMPTY);
+	CHECK_ERR(unlink("/fs/dir/./"), EISDIR);
+	CHECK_EQ(rmdir("/fs/dir"), 0);
+	LAST(LUX_UNLINK, "dir");
+	CHECK_EQ(seen.last.flags, AT_REMOVEDIR);
+	CHECK_EQ(unlink("/fs/hello"), 0);
+	CHECK_EQ(seen.last.flags, 0);
+	CHECK_EQ(link("/fs/hello", "/fs/dir/h2"), 0);
+	LAST(LUX_LINK, "hello");
+	CHECK(!strcmp(seen.last_path[1], "dir/h2"));
+	CHECK_EQ(seen.last.uid, getuid());
+	CHECK_EQ(seen.last.pid, getpid());
+	CHECK_EQ(statfs("/fs/dir", &sf), 0);
+	LAST(LUX_STATFS, "dir");
+	CHECK_EQ(sf.f_type, 0x858458f6);
+	CHECK_EQ(sf.f_bfree, 40);
+	CHECK_EQ(sf.f_namelen, 255);
+	CHECK_EQ(fstatfs(fd, &sf), 0);
+	CHECK_EQ(sf.f_blocks, 100);
+	CHECK_EQ(seen.last.handle, H("w"));
+	int p[2];
+	CHECK_EQ(pipe(p), 0);
+	CHECK_ERR(fsync(p[0]), EINVAL);
+	close(p[0]);
+	close(p[1]);
+	close(fd);
+}
+
+static void mount_calls(void)
+{
+	CHECK_EQ(mount("none", "/fs/../mnt//x", "ramfs", 7, NULL), 0);
+	CHECK_EQ(mounted.op, LUX_MOUNT);
+	CHECK(!strcmp(mounted.str[0], "none"));
+	CHECK(!strcmp(mounted.str[1], "/mnt/x"));
+	CHECK(!strcmp(mounted.str[2], "ramfs"));
+	CHECK_EQ(mounted.flags, 7);
+	CHECK_EQ(umount2("/mnt/x", 2), 0);
+	CHECK_EQ(mounted.op, LUX_UMOUNT);
+	CHECK(!strcmp(mounted.str[0], "/mnt/x"));
+	CHECK_EQ(mounted.flags, 2);
+	CHECK_ERR(mount("none", "", "ramfs", 0, NULL), ENOENT);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct ut_case cases[] = {
@@ -949,7 +1153,8 @@ int main(int argc, char **argv)
 	    UT_CASE(server_gone),     UT_CASE(malformed_reply),
 	    UT_CASE(create_calls),    UT_CASE(ioctl_calls),
 	    UT_CASE(exec_calls),      UT_CASE(sendfile_calls),
-	    UT_CASE(path_sockets),
+	    UT_CASE(path_sockets),    UT_CASE(request_fields),
+	    UT_CASE(mount_calls),     UT_CASE(bad_addresses),
 	};
 	pthread_t t;
 	int fds[2];
