@@ -11,6 +11,7 @@
 #pragma once
 
 #include "file.h"
+#include "sched.h"
 #include <lux/proto.h>
 
 struct chan;
@@ -26,11 +27,21 @@ void chan_msg_free(struct lux_req *req);
  * rep->len - sizeof(*rep), cut to size). Returns 0 when a reply came (its
  * result in rep->result), -EIO when the server is gone or goes,
  * -ERESTARTSYS when a signal interrupted the wait (the server is told the
- * request is cancelled; a late reply is dropped). */
+ * request is cancelled; a late reply is dropped) or the reply was
+ * -LUX_ERESTART. For a LUX_REDIRECT reply, *target (if target is not NULL)
+ * receives the channel named by the replier's descriptor `result` at the
+ * time of its write, with a reference the caller drops (NULL and result
+ * -EBADF if that descriptor is no client end). */
 int chan_call(struct chan *c, struct lux_req *req, struct lux_rep *rep,
-	      void *buf, size_t size);
+	      void *buf, size_t size, struct chan **target);
 /* Send a one-way message (CLOSE): never sleeps, never fails visibly. */
 void chan_send(struct chan *c, struct lux_req *req);
+
+/* The payload bytes of reply rep that landed in a buffer of size bytes. */
+static inline size_t chan_payload(const struct lux_rep *rep, size_t size)
+{
+	return MIN(rep->len - sizeof(*rep), size);
+}
 
 void chan_get(struct chan *c);
 void chan_put(struct chan *c);
@@ -41,6 +52,19 @@ struct chan *chan_of(struct file *f);
  * PID 1 named one. */
 struct chan *chan_resolver(void);
 
+/* Readiness of one server object (channel, handle), shared by the remote
+ * files that opened it: OPEN's reply sets events, LUX_NOTIFY changes them
+ * and wakes wq. chan_node_get takes a reference (NULL: out of memory). */
+struct rnode {
+	struct list link; /* in the channel's nodes */
+	uint64_t handle;
+	volatile unsigned events;
+	unsigned refs;
+	struct waitq wq;
+};
+struct rnode *chan_node_get(struct chan *c, uint64_t handle, unsigned events);
+void chan_node_put(struct chan *c, struct rnode *n);
+
 /* A file for an object a server opened: OPEN's reply gives its handle,
  * st_mode and events; path is its absolute name (for *at calls, fchdir).
  * Takes a reference to c. NULL if out of memory. */
@@ -49,3 +73,10 @@ struct file *rfile_create(struct chan *c, const struct lux_rep *rep,
 /* The channel, handle and path of a remote file; false for other files. */
 bool rfile_info(struct file *f, struct chan **c, uint64_t *handle,
 		const char **path);
+/* Read or write n bytes of remote file f at *pos (split at LUX_MAX_DATA),
+ * advancing *pos: bytes moved or -errno. */
+long rfile_io(struct file *f, char *ubuf, size_t n, uint64_t *pos,
+	      bool writing);
+/* Send req (path 0: by handle) about remote file f to its server. */
+int rfile_call(struct file *f, struct lux_req *req, struct lux_rep *rep,
+	       void *buf, size_t size);

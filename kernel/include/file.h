@@ -9,6 +9,7 @@
 
 #include "kernel.h"
 #include "spinlock.h"
+#include <lux/proto.h>
 
 #define FD_MAX 1024 /* descriptors per process (RLIMIT_NOFILE's hard) */
 
@@ -35,13 +36,8 @@ struct file {
 	unsigned mode;    /* st_mode for fstat: the object's kind */
 };
 
-/* What fstat reports; the platform lays it out as its struct stat. */
-struct kstat {
-	uint64_t dev, ino, nlink, rdev, size, blksize, blocks;
-	unsigned mode, uid, gid;
-	int64_t time[3][2]; /* atime, mtime, ctime: seconds, ns */
-};
-int arch_stat_copy(void *ubuf, const struct kstat *st);
+/* Lay out st as the platform's struct stat at ubuf: 0 or -EFAULT. */
+int arch_stat_copy(void *ubuf, const struct lux_stat *st);
 
 #define POLLIN     0x001
 #define POLLPRI    0x002

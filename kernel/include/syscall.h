@@ -104,6 +104,8 @@ uint64_t alarm_cancel(struct proc *p);
 long sys_clone(long flags, long sp, long ptid, long ctid, long tls);
 long sys_fork(void);
 long sys_vfork(void);
+long sys_lux_channel(long fds);
+long sys_lux_resolver(long fd);
 
 /* Shared by the handlers. */
 long do_clone(unsigned long flags, uintptr_t sp, int *ptid, int *ctid,

@@ -382,7 +382,7 @@ long sys_pipe(long ufds)
 long sys_fstat(long fd, long ubuf)
 {
 	struct file *f = fd_get(fd);
-	struct kstat st = {.nlink = 1, .blksize = 4096};
+	struct lux_stat st = {.nlink = 1, .blksize = 4096};
 	int r;
 
 	if (!f)

@@ -44,8 +44,10 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 
 /* lux's native calls (include/lux/proto.h), from LUX_NR_BASE on. */
-#define NATIVE(nr, fn)  [LUX_NR_##nr - LUX_NR_BASE] = (syscall_fn)sys_lux_##fn
-#define NATIVE_SYSCALLS [LUX_NR_COUNT - LUX_NR_BASE - 1] = NULL
+#define NATIVE(nr, fn) [LUX_NR_##nr - LUX_NR_BASE] = (syscall_fn)sys_lux_##fn
+#define NATIVE_SYSCALLS                                                        \
+	NATIVE(CHANNEL, channel), NATIVE(RESOLVER, resolver),                  \
+	    [LUX_NR_COUNT - LUX_NR_BASE - 1] = NULL
 
 static const syscall_fn native[LUX_NR_COUNT - LUX_NR_BASE] = {NATIVE_SYSCALLS};
 

@@ -404,7 +404,7 @@ bool kernel_page_fault(struct trap_frame *f)
 
 /* x86_64's struct stat: dev, ino, nlink, mode, uid, gid, pad, rdev, size,
  * blksize, blocks, three timespecs, three reserved words. */
-int arch_stat_copy(void *ubuf, const struct kstat *st)
+int arch_stat_copy(void *ubuf, const struct lux_stat *st)
 {
 	uint64_t b[18] = {st->dev,        st->ino,
 			  st->nlink,      st->mode | (uint64_t)st->uid << 32,

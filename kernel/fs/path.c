@@ -1,0 +1,79 @@
+/*
+ * path.c - lexical path names: joining a relative path to its directory,
+ * dropping ".", "..", and empty components by name (as Plan 9 does), and
+ * splicing a symbolic link's target in. No I/O: host-tested.
+ */
+#include "fs.h"
+#include <lux/errno.h>
+
+/* Append the n bytes of s, component by component, to the clean path
+ * out[0..*len). */
+static int add(char *out, size_t size, size_t *len, const char *s, size_t n)
+{
+	const char *end = s + n;
+
+	while (s < end) {
+		const char *c = s;
+		while (c < end && *c != '/')
+			c++;
+		size_t k = c - s;
+		if (k > NAME_MAX)
+			return -ENAMETOOLONG;
+		if (k == 2 && s[0] == '.' && s[1] == '.') {
+			while (*len > 0 && out[--*len] != '/')
+				;
+		} else if (k && !(k == 1 && s[0] == '.')) {
+			if (*len + 1 + k + 1 > size)
+				return -ENAMETOOLONG;
+			out[(*len)++] = '/';
+			memcpy(out + *len, s, k);
+			*len += k;
+		}
+		s = c + 1;
+	}
+	return 0;
+}
+
+/* Terminate the clean path: "/" when it is empty. */
+static int finish(char *out, size_t size, size_t len)
+{
+	if (size < 2)
+		return -ENAMETOOLONG;
+	if (!len)
+		out[len++] = '/';
+	out[len] = '\0';
+	return (int)len;
+}
+
+int path_normalize(char *out, size_t size, const char *base, const char *rel)
+{
+	size_t len = 0;
+	int r;
+
+	if (!*rel)
+		return -ENOENT;
+	if (*rel != '/' && (r = add(out, size, &len, base, strlen(base))))
+		return r;
+	if ((r = add(out, size, &len, rel, strlen(rel))))
+		return r;
+	return finish(out, size, len);
+}
+
+int path_splice(char *out, size_t size, const char *path, size_t link_end,
+		const char *target, size_t tlen)
+{
+	size_t len = 0, dir = link_end;
+	int r;
+
+	if (!tlen)
+		return -ENOENT;
+	while (dir > 0 && path[dir - 1] != '/')
+		dir--;
+	if (*target != '/' && (r = add(out, size, &len, path, dir)))
+		return r;
+	if ((r = add(out, size, &len, target, tlen)) ||
+	    (r = add(out, size, &len, path + link_end,
+		     strlen(path + link_end))))
+		return r;
+	return finish(out, size, len);
+}

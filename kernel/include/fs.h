@@ -1,0 +1,60 @@
+/*
+ * fs.h - path names and the path calls (kernel/fs/). Every path becomes
+ * absolute and lexically clean in the kernel, then travels as a request:
+ * to the resolver (lumen), which redirects it to the server mounted
+ * there; a server that meets a symbolic link answers FOLLOW, and the walk
+ * starts again with the link's target spliced in.
+ */
+#pragma once
+
+#include "kernel.h"
+#include <lux/proto.h>
+
+#define NAME_MAX  255
+#define LINKS_MAX 40 /* symbolic links one walk may follow (ELOOP) */
+#define AT_FDCWD  (-100)
+
+/*
+ * fs/path.c (pure, host-tested): write into out (size bytes) the absolute
+ * path that rel names from the absolute directory base (ignored when rel
+ * starts with '/'), with "." and empty components dropped and ".." taking
+ * away the component before it (never above "/"). Returns its length, or
+ * -ENOENT for an empty rel, -ENAMETOOLONG if it does not fit or a
+ * component is longer than NAME_MAX.
+ */
+int path_normalize(char *out, size_t size, const char *base, const char *rel);
+/*
+ * The path that results when the first link_end bytes of the clean
+ * absolute path `path` name a symbolic link whose target is the tlen
+ * bytes at target: the target (from the link's directory, or absolute)
+ * followed by the rest of path, normalized into out. Returns as
+ * path_normalize.
+ */
+int path_splice(char *out, size_t size, const char *path, size_t link_end,
+		const char *target, size_t tlen);
+
+/* One path request on its way: fs/walk.c. */
+struct walk {
+	struct lux_req q;  /* op and fields; the payload is built per hop */
+	int npaths;        /* paths to resolve: 1 or 2 */
+	const char *extra; /* a last string sent as it is (SYMLINK's target) */
+	char path[2][LUX_PATH_MAX];
+	struct lux_rep rep;
+	char data[LUX_PATH_MAX]; /* the reply's payload (cut to this size) */
+	struct chan *srv;        /* the server that answered (walk_run keep) */
+};
+/* A walk for op, or NULL when out of memory; walk_end frees it. */
+struct walk *walk_alloc(unsigned op);
+void walk_end(struct walk *w);
+/* Fetch the user path upath (relative to dirfd's or the cwd) into
+ * w->path[i], clean and absolute: 0 or -errno. */
+int walk_path(struct walk *w, int i, long dirfd, long upath);
+/* Send w's request through the resolver, following redirects and links:
+ * the reply's result (>= 0) or -errno; with keep, w->srv is the server
+ * that answered, with a reference walk_end drops. */
+long walk_run(struct walk *w, bool keep);
+/* The absolute path of the current directory into buf (LUX_PATH_MAX). */
+void fs_cwd(char *buf);
+/* Load the whole file at the clean absolute path for exec into a kmalloc
+ * buffer: 0 with *data, *size, or -errno (resolver needed). */
+int fs_load(const char *path, void **data, size_t *size);

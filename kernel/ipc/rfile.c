@@ -1,0 +1,175 @@
+/*
+ * rfile.c - remote files: a descriptor naming an object a server opened.
+ * read and write become READ and WRITE requests at the file position the
+ * kernel keeps, poll reports the object's events (OPEN's reply, then
+ * LUX_NOTIFY), and the last close sends LUX_CLOSE.
+ */
+#include "chan.h"
+#include "mm.h"
+#include "proc.h"
+#include <lux/errno.h>
+#include <lux/fcntl.h>
+
+struct rfile {
+	struct chan *c;
+	struct rnode *node;
+	uint64_t handle, pos;
+	struct lux_req *close; /* allocated up front: release cannot fail */
+	char path[];
+};
+
+/* One READ of at most LUX_MAX_DATA bytes into ubuf. */
+static long read_chunk(struct file *f, char *ubuf, size_t want, uint64_t *pos)
+{
+	struct rfile *rf = f->priv;
+	struct lux_req *req = chan_msg_alloc(LUX_READ, 0);
+	char *buf = kmalloc(want);
+	struct lux_rep rep;
+	long r = -ENOMEM;
+
+	if (req && buf) {
+		req->handle = rf->handle;
+		req->off = *pos;
+		req->count = want;
+		req->flags = f->flags & O_NONBLOCK;
+		r = chan_call(rf->c, req, &rep, buf, want, NULL);
+		req = NULL;
+		if (!r && (r = rep.result) > 0) {
+			r = MIN((size_t)r, chan_payload(&rep, want));
+			if (copy_to_user(ubuf, buf, r))
+				r = -EFAULT;
+			else
+				*pos += r;
+		}
+	}
+	chan_msg_free(req);
+	kfree(buf);
+	return r;
+}
+
+/* One WRITE of at most LUX_MAX_DATA bytes from ubuf. */
+static long write_chunk(struct file *f, const char *ubuf, size_t want,
+			uint64_t *pos)
+{
+	struct rfile *rf = f->priv;
+	struct lux_req *req = chan_msg_alloc(LUX_WRITE, want);
+	struct lux_rep rep;
+	long r;
+
+	if (!req)
+		return -ENOMEM;
+	if (copy_from_user(req + 1, ubuf, want)) {
+		chan_msg_free(req);
+		return -EFAULT;
+	}
+	req->handle = rf->handle;
+	req->off = *pos;
+	req->flags = f->flags & (O_APPEND | O_NONBLOCK);
+	r = chan_call(rf->c, req, &rep, NULL, 0, NULL);
+	if (!r && (r = rep.result) >= 0) {
+		r = MIN((size_t)r, want);
+		*pos = (f->flags & O_APPEND) ? rep.off : *pos + r;
+	}
+	return r;
+}
+
+long rfile_io(struct file *f, char *ubuf, size_t n, uint64_t *pos, bool writing)
+{
+	size_t done = 0;
+	long r = 0;
+
+	while (done < n) {
+		size_t want = MIN(n - done, (size_t)LUX_MAX_DATA);
+		r = writing ? write_chunk(f, ubuf + done, want, pos)
+			    : read_chunk(f, ubuf + done, want, pos);
+		if (r <= 0)
+			break;
+		done += r;
+		if ((size_t)r < want)
+			break; /* short: a terminal's line, the end of a file */
+	}
+	return done ? (long)done : r;
+}
+
+static long rfile_read(struct file *f, char *ubuf, size_t n)
+{
+	return rfile_io(f, ubuf, n, &((struct rfile *)f->priv)->pos, false);
+}
+
+static long rfile_write(struct file *f, const char *ubuf, size_t n)
+{
+	return rfile_io(f, (char *)ubuf, n, &((struct rfile *)f->priv)->pos,
+			true);
+}
+
+static unsigned rfile_poll(struct file *f)
+{
+	return ((struct rfile *)f->priv)->node->events;
+}
+
+static void rfile_release(struct file *f)
+{
+	struct rfile *rf = f->priv;
+
+	chan_send(rf->c, rf->close);
+	chan_node_put(rf->c, rf->node);
+	chan_put(rf->c);
+	kfree(rf);
+}
+
+static const struct file_ops rfile_ops = {.read = rfile_read,
+					  .write = rfile_write,
+					  .poll = rfile_poll,
+					  .release = rfile_release};
+
+struct file *rfile_create(struct chan *c, const struct lux_rep *rep,
+			  unsigned flags, const char *path)
+{
+	size_t len = strlen(path) + 1;
+	struct rfile *rf = kzalloc(sizeof(*rf) + len);
+	struct lux_req *close = chan_msg_alloc(LUX_CLOSE, 0);
+	struct rnode *n =
+	    rf && close ? chan_node_get(c, rep->handle, rep->events) : NULL;
+	struct file *f = n ? file_alloc(&rfile_ops, rf, flags) : NULL;
+
+	if (!f) {
+		if (n)
+			chan_node_put(c, n);
+		chan_msg_free(close);
+		kfree(rf);
+		return NULL;
+	}
+	chan_get(c);
+	close->handle = rep->handle;
+	*rf = (struct rfile){
+	    .c = c, .node = n, .handle = rep->handle, .close = close};
+	memcpy(rf->path, path, len);
+	f->wq = &n->wq;
+	f->mode = rep->mode;
+	return f;
+}
+
+bool rfile_info(struct file *f, struct chan **c, uint64_t *handle,
+		const char **path)
+{
+	struct rfile *rf = f->priv;
+
+	if (f->ops != &rfile_ops)
+		return false;
+	if (c)
+		*c = rf->c;
+	if (handle)
+		*handle = rf->handle;
+	if (path)
+		*path = rf->path;
+	return true;
+}
+
+int rfile_call(struct file *f, struct lux_req *req, struct lux_rep *rep,
+	       void *buf, size_t size)
+{
+	struct rfile *rf = f->priv;
+
+	req->handle = rf->handle;
+	return chan_call(rf->c, req, rep, buf, size, NULL);
+}
