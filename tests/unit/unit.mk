@@ -45,3 +45,23 @@ $(HB)/test_%: $(HB)/unit/tests/unit/test_%.o $(UNIT_KOBJ) $(UNIT_HOBJ)
 
 -include $(wildcard $(HB)/unit/*/*.d $(HB)/unit/*/*/*.d \
 	$(HB)/unit/*/*/*/*.d)
+
+# ramfs (user/ramfs/ but its main.c) is user-space code: its test builds
+# it with the host's C library as it is, no stand-ins, no renaming.
+RAMFS_USRC := $(filter-out user/ramfs/main.c,$(wildcard user/ramfs/*.c))
+RAMFS_UOBJ := $(patsubst %.c,$(HB)/unit/%.o,$(RAMFS_USRC))
+RAMFS_UCFLAGS := $(filter-out -Itests/unit/host -Ikernel/include,\
+	$(UNIT_CFLAGS)) -Iuser/ramfs
+
+.SECONDARY: $(RAMFS_UOBJ)
+
+$(HB)/unit/user/ramfs/%.o: user/ramfs/%.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(RAMFS_UCFLAGS) -c $< -o $@
+
+$(HB)/unit/tests/unit/test_ramfs.o: tests/unit/test_ramfs.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(RAMFS_UCFLAGS) -c $< -o $@
+
+$(HB)/test_ramfs: $(HB)/unit/tests/unit/test_ramfs.o $(RAMFS_UOBJ)
+	$(HOSTCC) $(RAMFS_UCFLAGS) $^ -lcmocka -o $@

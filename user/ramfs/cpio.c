@@ -1,0 +1,327 @@
+/*
+ * cpio.c - the boot fill: the initrd's cpio "newc" archive (magic 070701,
+ * or 070702 with checksums) becomes ramfs's first tree. Each entry is a
+ * 110-byte header (the magic and 13 fields of 8 hex digits), the name
+ * with its NUL padded to 4 bytes, then the data padded to 4 bytes; the
+ * entry "TRAILER!!!" ends the archive. Hard-linked files share an inode
+ * number, and only the last of them carries the data. Start-up only.
+ */
+#include "fs.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define CPIO_HDR 110
+enum {
+	F_INO,
+	F_MODE,
+	F_UID,
+	F_GID,
+	F_NLINK,
+	F_MTIME,
+	F_SIZE,
+	F_DEVMAJOR,
+	F_DEVMINOR,
+	F_RDEVMAJOR,
+	F_RDEVMINOR,
+	F_NAMESIZE,
+	F_CHECK,
+	F_COUNT
+};
+
+/* A file with more than one link, by the archive's inode number. */
+struct hardlink {
+	uint32_t ino, devmajor, devminor;
+	struct node *node;
+};
+
+struct fill {
+	struct ramfs *fs;
+	struct hardlink *links;
+	size_t nlinks, cap;
+};
+
+static bool hex8(const char *p, uint32_t *v)
+{
+	*v = 0;
+	for (int i = 0; i < 8; i++) {
+		char c = p[i], l = c | 0x20;
+		unsigned d = c >= '0' && c <= '9'   ? (unsigned)(c - '0')
+			     : l >= 'a' && l <= 'f' ? (unsigned)(l - 'a' + 10)
+						    : 16;
+		if (d > 15)
+			return false;
+		*v = *v << 4 | d;
+	}
+	return true;
+}
+
+/* Linux's dev_t encoding of major:minor. */
+static uint64_t makedev64(uint64_t major, uint64_t minor)
+{
+	return (major & 0xfff) << 8 | (major & ~0xfffULL) << 32 |
+	       (minor & 0xff) | (minor & ~0xffULL) << 12;
+}
+
+/* The directory that holds path's last component, made (0755, root's)
+ * with its missing parents; the component in *name, *len. */
+static struct node *boot_parent(struct ramfs *fs, const char *path,
+				const char **name, size_t *len, int *err)
+{
+	struct node *dir = fs->root;
+	const char *p = path, *e;
+
+	while ((e = strchr(p, '/'))) {
+		struct dentry *de = dir_lookup(dir, p, e - p);
+		struct node *n = de ? de->node : NULL;
+		if (e - p > RAMFS_NAME_MAX) {
+			*err = -ENAMETOOLONG;
+			return NULL;
+		}
+		if (n && !S_ISDIR(n->mode)) {
+			*err = -ENOTDIR;
+			return NULL;
+		}
+		if (!n) {
+			if (!(n = node_new(fs, S_IFDIR | 0755, 0, 0)) ||
+			    dir_add(fs, dir, p, e - p, n)) {
+				if (n) {
+					n->nlink = 0;
+					node_put(fs, n);
+				}
+				*err = -ENOSPC;
+				return NULL;
+			}
+			n->dir.parent = dir;
+			dir->nlink++;
+		}
+		dir = n;
+		p = e + 1;
+	}
+	*name = p;
+	*len = strlen(p);
+	if (*len > RAMFS_NAME_MAX) {
+		*err = -ENAMETOOLONG;
+		return NULL;
+	}
+	return dir;
+}
+
+/* Take the name de away for a new object (a non-empty directory stays). */
+static int boot_replace(struct ramfs *fs, struct node *dir, struct dentry *de)
+{
+	struct node *old = de->node;
+
+	if (S_ISDIR(old->mode) && old->dir.head)
+		return -ENOTEMPTY;
+	dir_remove(fs, dir, de);
+	node_unlinked(fs, dir, old);
+	return 0;
+}
+
+struct node *ramfs_make(struct ramfs *fs, const char *path, uint32_t mode,
+			uint32_t uid, uint32_t gid, int *err)
+{
+	const char *name;
+	size_t len;
+	struct node *dir, *n;
+	struct dentry *de;
+
+	if (!*path) {
+		if (!S_ISDIR(mode)) {
+			*err = -EEXIST;
+			return NULL;
+		}
+		n = fs->root;
+		goto update;
+	}
+	if (!(dir = boot_parent(fs, path, &name, &len, err)))
+		return NULL;
+	if ((de = dir_lookup(dir, name, len))) {
+		n = de->node;
+		if (S_ISDIR(n->mode) && S_ISDIR(mode))
+			goto update;
+		if ((*err = boot_replace(fs, dir, de)))
+			return NULL;
+	}
+	if (!(n = node_new(fs, mode, uid, gid)) ||
+	    dir_add(fs, dir, name, len, n)) {
+		if (n) {
+			n->nlink = 0;
+			node_put(fs, n);
+		}
+		*err = -ENOSPC;
+		return NULL;
+	}
+	if (S_ISDIR(mode)) {
+		n->dir.parent = dir;
+		dir->nlink++;
+	}
+	return n;
+update:
+	n->mode = mode;
+	n->uid = uid;
+	n->gid = gid;
+	return n;
+}
+
+int ramfs_link(struct ramfs *fs, const char *path, struct node *n)
+{
+	const char *name;
+	size_t len;
+	int err = 0;
+	struct node *dir = boot_parent(fs, path, &name, &len, &err);
+	struct dentry *de;
+
+	if (!dir)
+		return err;
+	if (!*name)
+		return -EEXIST;
+	if ((de = dir_lookup(dir, name, len))) {
+		if (de->node == n)
+			return 0;
+		if ((err = boot_replace(fs, dir, de)))
+			return err;
+	}
+	if (dir_add(fs, dir, name, len, n))
+		return -ENOSPC;
+	n->nlink++;
+	return 0;
+}
+
+/* The archive's name as a ramfs path: no leading "./" or "/", "" for the
+ * root; NULL for a name with "." or ".." inside or a trailing '/'. */
+static const char *entry_path(const char *name)
+{
+	for (;;) {
+		if (name[0] == '/')
+			name++;
+		else if (name[0] == '.' && name[1] == '/')
+			name += 2;
+		else if (name[0] == '.' && name[1] == 0)
+			return "";
+		else
+			break;
+	}
+	for (const char *p = name; *p;) {
+		size_t len = strcspn(p, "/");
+		if (len == 0 ||
+		    (p[0] == '.' && (len == 1 || (len == 2 && p[1] == '.'))))
+			return NULL;
+		p += len;
+		if (*p == '/' && !*++p)
+			return NULL;
+	}
+	return name;
+}
+
+static struct hardlink *hardlink_find(struct fill *fl, const uint32_t *f)
+{
+	for (size_t i = 0; i < fl->nlinks; i++) {
+		struct hardlink *h = &fl->links[i];
+		if (h->ino == f[F_INO] && h->devmajor == f[F_DEVMAJOR] &&
+		    h->devminor == f[F_DEVMINOR])
+			return h;
+	}
+	return NULL;
+}
+
+static int hardlink_add(struct fill *fl, const uint32_t *f, struct node *n)
+{
+	if (fl->nlinks == fl->cap) {
+		size_t cap = fl->cap ? 2 * fl->cap : 16;
+		struct hardlink *l = realloc(fl->links, cap * sizeof(*l));
+		if (!l)
+			return -ENOSPC;
+		fl->links = l;
+		fl->cap = cap;
+	}
+	fl->links[fl->nlinks++] =
+	    (struct hardlink){f[F_INO], f[F_DEVMAJOR], f[F_DEVMINOR], n};
+	return 0;
+}
+
+/* Add one archive entry: header fields f, name, size bytes of data. */
+static int fill_entry(struct fill *fl, const uint32_t *f, const char *name,
+		      const char *data, size_t size)
+{
+	struct ramfs *fs = fl->fs;
+	uint32_t mode = f[F_MODE] & (S_IFMT | 07777), type = mode & S_IFMT;
+	const char *path = entry_path(name);
+	struct hardlink *h = NULL;
+	struct node *n;
+	int err = 0;
+
+	if (!path || (type != S_IFDIR && type != S_IFREG && type != S_IFLNK &&
+		      type != S_IFCHR && type != S_IFBLK && type != S_IFIFO &&
+		      type != S_IFSOCK))
+		return -EINVAL;
+	if (type == S_IFLNK && (size == 0 || size >= LUX_PATH_MAX))
+		return -EINVAL;
+	if (type == S_IFREG && f[F_NLINK] > 1 && (h = hardlink_find(fl, f))) {
+		n = h->node;
+		if ((err = ramfs_link(fs, path, n)))
+			return err;
+	} else if (!(n = ramfs_make(fs, path, mode, f[F_UID], f[F_GID],
+				    &err))) {
+		return err;
+	}
+	if (type == S_IFREG && size) {
+		data_truncate(fs, n, 0);
+		if (data_write(fs, n, 0, data, size) != (long)size)
+			return -ENOSPC;
+	} else if (type == S_IFLNK) {
+		if (!(n->target = ramfs_alloc(fs, size)))
+			return -ENOSPC;
+		memcpy(n->target, data, size);
+		n->size = size;
+	} else if (type == S_IFCHR || type == S_IFBLK) {
+		n->rdev = makedev64(f[F_RDEVMAJOR], f[F_RDEVMINOR]);
+	}
+	n->mtime = n->atime = (struct timespec){f[F_MTIME], 0};
+	if (type == S_IFREG && f[F_NLINK] > 1 && !h)
+		return hardlink_add(fl, f, n);
+	return 0;
+}
+
+static size_t align4(size_t n)
+{
+	return (n + 3) & ~(size_t)3;
+}
+
+int cpio_fill(struct ramfs *fs, const char *buf, size_t len)
+{
+	struct fill fl = {.fs = fs};
+	size_t off = 0;
+	int err = 0;
+
+	for (;;) {
+		const char *hdr = buf + off, *name = hdr + CPIO_HDR;
+		uint32_t f[F_COUNT];
+		bool ok =
+		    len - off >= CPIO_HDR && (memcmp(hdr, "070701", 6) == 0 ||
+					      memcmp(hdr, "070702", 6) == 0);
+		for (int i = 0; ok && i < F_COUNT; i++)
+			ok = hex8(hdr + 6 + 8 * i, &f[i]);
+		size_t nsz = ok ? f[F_NAMESIZE] : 0, size = ok ? f[F_SIZE] : 0;
+		ok = ok && nsz > 0 && nsz <= len - off - CPIO_HDR &&
+		     name[nsz - 1] == 0;
+		size_t data = ok ? align4(off + CPIO_HDR + nsz) : 0;
+		if (!ok || data > len || size > len - data) {
+			err = -EINVAL;
+			break;
+		}
+		if (strcmp(name, "TRAILER!!!") == 0)
+			break;
+		int e = fill_entry(&fl, f, name, buf + data, size);
+		err = err ? err : e;
+		if (e == -ENOSPC)
+			break;
+		off = align4(data + size);
+		if (off > len)
+			off = len;
+	}
+	free(fl.links);
+	return err;
+}

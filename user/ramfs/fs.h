@@ -1,0 +1,130 @@
+/*
+ * fs.h - ramfs, the in-memory file system behind "/": its objects, the
+ * request server (fs.c) that turns one request into one reply, the file
+ * data store (data.c), directories (dir.c) and the boot fill from a cpio
+ * newc archive (cpio.c). No system calls but clock_gettime: the host unit
+ * tests drive it directly.
+ *
+ * Every byte ramfs holds is counted in struct ramfs (used, limit): an
+ * allocation past the limit or one that malloc refuses fails with ENOSPC.
+ */
+#pragma once
+
+#include <lux/proto.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define RAMFS_BLOCK    4096
+#define RAMFS_NAME_MAX 255
+#define RAMFS_HASH     4096 /* buckets of the object table */
+/* The largest file: 2^45 blocks, what a five-level data tree reaches. */
+#define RAMFS_MAX_SIZE (1ULL << 57)
+#define RAMFS_MAGIC    0x01021994 /* statfs f_type: Linux's TMPFS_MAGIC */
+/* A directory's st_size grows by this per entry (as on Linux tmpfs). */
+#define DIR_ENTRY_SIZE 20
+
+struct node;
+
+/* A directory entry; a directory's entries are in the order they were
+ * added, which is also the order of their cookies (getdents positions). */
+struct dentry {
+	struct dentry *prev, *next;
+	uint64_t cookie;
+	struct node *node;
+	uint16_t len;
+	char name[];
+};
+
+/* An object: directory, regular file, symbolic link or device node. */
+struct node {
+	uint64_t ino; /* also its handle */
+	struct node *hnext;
+	uint32_t mode, uid, gid;
+	uint64_t nlink, rdev, size;
+	uint64_t opens; /* OPEN replies not yet matched by a CLOSE */
+	struct timespec atime, mtime, ctime;
+	union {
+		struct {
+			struct dentry *head, *tail;
+			uint64_t next_cookie;
+			struct node *parent;
+		} dir;
+		struct {
+			void *root;      /* data tree (data.c) */
+			int depth;       /* its levels above the blocks */
+			uint64_t blocks; /* blocks allocated */
+		} file;
+		char *target; /* symbolic link: size bytes, no NUL */
+	};
+};
+
+struct ramfs {
+	struct node *root;
+	struct node *table[RAMFS_HASH]; /* every object by ino */
+	uint64_t next_ino;
+	uint64_t used, limit; /* bytes */
+	uint64_t nodes;
+	uint64_t dev; /* st_dev of its objects */
+};
+
+/* Set up an empty file system (a root directory 0755 owned by root) that
+ * may hold limit bytes; 0 or -ENOSPC. */
+int ramfs_init(struct ramfs *fs, uint64_t limit);
+
+/* Free every object (an unmounted tmpfs, the end of a test). */
+void ramfs_destroy(struct ramfs *fs);
+
+/* Serve request m (m->req.len bytes, its payload NUL-terminated after its
+ * end): fill the reply r (zeroed by the caller) and its payload at out
+ * (room for LUX_MSG_MAX - sizeof *r bytes). Returns the payload's length,
+ * or -1 when the request takes no reply (CLOSE, CANCEL). */
+long ramfs_serve(struct ramfs *fs, const struct lux_req *q, const char *data,
+		 struct lux_rep *r, char *out);
+
+/* Allocation counted against the limit: NULL when it is full. */
+void *ramfs_alloc(struct ramfs *fs, size_t n);
+void ramfs_free(struct ramfs *fs, void *p, size_t n);
+struct timespec ramfs_now(void);
+
+/* Objects. */
+struct node *node_new(struct ramfs *fs, uint32_t mode, uint32_t uid,
+		      uint32_t gid);
+struct node *node_find(struct ramfs *fs, uint64_t ino);
+/* Free n once no name and no open descriptor holds it. */
+void node_put(struct ramfs *fs, struct node *n);
+/* n lost a name in dir (taken out of its list already): count the link,
+ * then node_put. */
+void node_unlinked(struct ramfs *fs, struct node *dir, struct node *n);
+
+/* Directories (dir.c). */
+struct dentry *dir_lookup(struct node *dir, const char *name, size_t len);
+int dir_add(struct ramfs *fs, struct node *dir, const char *name, size_t len,
+	    struct node *n);
+void dir_remove(struct ramfs *fs, struct node *dir, struct dentry *de);
+/* getdents64 records from cookie pos into buf (room bytes): their length,
+ * -EINVAL when the first does not fit; *next = the cookie after them. */
+long dir_read(struct node *dir, uint64_t pos, char *buf, size_t room,
+	      uint64_t *next);
+
+/* File data (data.c). */
+long data_read(struct node *f, uint64_t off, char *buf, size_t len);
+/* Bytes written (fewer when memory ran out), or -ENOSPC / -EFBIG. */
+long data_write(struct ramfs *fs, struct node *f, uint64_t off, const char *buf,
+		size_t len);
+/* Set the size; blocks past it go, the rest of its last block is zeroed.
+ * 0, or -EFBIG. */
+int data_truncate(struct ramfs *fs, struct node *f, uint64_t size);
+
+/* Boot fill (cpio.c): add the entries of the cpio newc archive buf[0..len)
+ * with their modes, owners and mtimes, creating missing directories.
+ * 0, -EINVAL for a malformed archive (what came before stays), -ENOSPC. */
+int cpio_fill(struct ramfs *fs, const char *buf, size_t len);
+/* The object at path (relative, '/'-separated), made with mode (S_IF* and
+ * permissions) if it is missing, along with missing parent directories;
+ * an existing object of another type is replaced. NULL: -errno in *err. */
+struct node *ramfs_make(struct ramfs *fs, const char *path, uint32_t mode,
+			uint32_t uid, uint32_t gid, int *err);
+/* Give the existing object n the new name path too (a hard link). */
+int ramfs_link(struct ramfs *fs, const char *path, struct node *n);

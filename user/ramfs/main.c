@@ -1,0 +1,97 @@
+/*
+ * main.c - ramfs, the root file system server: fills itself from the boot
+ * image's cpio archive (when it holds a LUX_GRANT_BOOTDATA grant; without
+ * one, as a second instance for `mount -t tmpfs`, it starts empty), then
+ * answers requests on its channel (descriptor LUX_SERVER_FD) one at a
+ * time, blocking only in the channel's read.
+ */
+#include "fs.h"
+#include "lux.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define BOOT_CHUNK    (1 << 20)
+#define DEFAULT_LIMIT (256ULL << 20)
+
+/* The memory ramfs may hold: half of RAM (as tmpfs), else 256 MiB. */
+static uint64_t memory_limit(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+
+	if (pages <= 0 || size <= 0)
+		return DEFAULT_LIMIT;
+	return (uint64_t)pages * size / 2;
+}
+
+/* Copy the boot image and add its files; false if there is none to read.
+ * Start-up only. */
+static bool boot_fill(struct ramfs *fs)
+{
+	size_t len = 0, cap = 0;
+	char *buf = NULL;
+
+	for (;;) {
+		if (cap - len < BOOT_CHUNK) {
+			char *more = realloc(buf, cap + 4 * BOOT_CHUNK);
+			if (!more) {
+				fprintf(stderr, "ramfs: no memory for the boot "
+						"image\n");
+				break;
+			}
+			buf = more;
+			cap += 4 * BOOT_CHUNK;
+		}
+		long n = lux_bootdata(len, buf + len, BOOT_CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && len == 0) {
+			free(buf);
+			return false;
+		}
+		if (n <= 0)
+			break;
+		len += n;
+	}
+	int err = cpio_fill(fs, buf, len);
+	if (err)
+		fprintf(stderr, "ramfs: boot image: %s\n", strerror(-err));
+	free(buf);
+	return true;
+}
+
+int main(void)
+{
+	static struct ramfs fs;
+	static struct lux_msg m;
+	static char out[LUX_MSG_MAX];
+
+	if (ramfs_init(&fs, memory_limit())) {
+		fprintf(stderr, "ramfs: no memory\n");
+		return 1;
+	}
+	fs.dev = getpid();
+	boot_fill(&fs);
+	for (;;) {
+		/* lux_recv returns 0 both at the end and for a request with no
+		 * payload (READ, CLOSE): the header's len tells them apart. */
+		m.req.len = 0;
+		long n = lux_recv(LUX_SERVER_FD, &m);
+		if (n == 0 && m.req.len == 0)
+			return 0;
+		if (n < 0) {
+			if (errno == EINTR || errno == EPROTO)
+				continue;
+			fprintf(stderr, "ramfs: channel: %s\n",
+				strerror(errno));
+			return 1;
+		}
+		struct lux_rep r = {0};
+		long len = ramfs_serve(&fs, &m.req, m.data, &r, out);
+		if (len >= 0 &&
+		    lux_reply_full(LUX_SERVER_FD, &m.req, &r, out, len) < 0)
+			fprintf(stderr, "ramfs: reply: %s\n", strerror(errno));
+	}
+}

@@ -1,0 +1,124 @@
+/*
+ * node.c - ramfs's objects: the counted allocator, the object table
+ * (handle = inode number, never reused), and the end of an object's life.
+ */
+#include "fs.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+void *ramfs_alloc(struct ramfs *fs, size_t n)
+{
+	if (n > fs->limit - fs->used)
+		return NULL;
+	void *p = malloc(n);
+	if (p)
+		fs->used += n;
+	return p;
+}
+
+void ramfs_free(struct ramfs *fs, void *p, size_t n)
+{
+	if (p) {
+		free(p);
+		fs->used -= n;
+	}
+}
+
+struct timespec ramfs_now(void)
+{
+	struct timespec t = {0, 0};
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return t;
+}
+
+struct node *node_new(struct ramfs *fs, uint32_t mode, uint32_t uid,
+		      uint32_t gid)
+{
+	struct node *n = ramfs_alloc(fs, sizeof(*n));
+
+	if (!n)
+		return NULL;
+	memset(n, 0, sizeof(*n));
+	n->ino = fs->next_ino++;
+	n->mode = mode;
+	n->uid = uid;
+	n->gid = gid;
+	n->nlink = S_ISDIR(mode) ? 2 : 1;
+	n->atime = n->mtime = n->ctime = ramfs_now();
+	if (S_ISDIR(mode)) {
+		n->dir.next_cookie = 2;
+		n->size = 2 * DIR_ENTRY_SIZE;
+	}
+	struct node **b = &fs->table[n->ino % RAMFS_HASH];
+	n->hnext = *b;
+	*b = n;
+	fs->nodes++;
+	return n;
+}
+
+struct node *node_find(struct ramfs *fs, uint64_t ino)
+{
+	struct node *n = fs->table[ino % RAMFS_HASH];
+
+	while (n && n->ino != ino)
+		n = n->hnext;
+	return n;
+}
+
+void node_put(struct ramfs *fs, struct node *n)
+{
+	if (n->nlink || n->opens || n == fs->root)
+		return;
+	struct node **b = &fs->table[n->ino % RAMFS_HASH];
+	while (*b != n)
+		b = &(*b)->hnext;
+	*b = n->hnext;
+	if (S_ISREG(n->mode))
+		data_truncate(fs, n, 0);
+	else if (S_ISLNK(n->mode))
+		ramfs_free(fs, n->target, n->size);
+	fs->nodes--;
+	ramfs_free(fs, n, sizeof(*n));
+}
+
+void node_unlinked(struct ramfs *fs, struct node *dir, struct node *n)
+{
+	if (S_ISDIR(n->mode)) {
+		n->nlink = 0;
+		n->dir.parent = n; /* its old parent may go before it does */
+		dir->nlink--;
+	} else {
+		n->nlink--;
+	}
+	node_put(fs, n);
+}
+
+int ramfs_init(struct ramfs *fs, uint64_t limit)
+{
+	memset(fs, 0, sizeof(*fs));
+	fs->limit = limit;
+	fs->next_ino = 1;
+	fs->root = node_new(fs, S_IFDIR | 0755, 0, 0);
+	if (!fs->root)
+		return -ENOSPC;
+	fs->root->dir.parent = fs->root;
+	return 0;
+}
+
+void ramfs_destroy(struct ramfs *fs)
+{
+	for (int i = 0; i < RAMFS_HASH; i++) {
+		while (fs->table[i]) {
+			struct node *n = fs->table[i];
+			if (S_ISDIR(n->mode))
+				while (n->dir.head)
+					dir_remove(fs, n, n->dir.head);
+			n->nlink = n->opens = 0;
+			fs->root = n == fs->root ? NULL : fs->root;
+			node_put(fs, n);
+		}
+	}
+}
