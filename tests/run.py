@@ -428,9 +428,19 @@ UTEST_LINE = (r"^utest: (?:(\S+)/(\S+): (PASS|FAIL)(?: (.*))?"
 # servers, and the lumen boots run only when a filter names them
 # (`tests/run.py lumen`).
 LUMEN_READY = False
-# The programs that run with no file servers (init=/tests/runner).
-KERNEL_ONLY_PROGRAMS = "proc mem thread futex signal time efault fd poll sock"
-UTEST_CMDLINE = f"init=/tests/runner -- /tests {KERNEL_ONLY_PROGRAMS}"
+# The runner's programs (tests/user/runner.c) that need the servers.
+SERVER_PROGRAMS = ("file", "perm", "devproc", "jobctl")
+
+
+def kernel_only_programs():
+    """The runner's list of programs without SERVER_PROGRAMS."""
+    with open(os.path.join(REPO, "tests/user/runner.c")) as f:
+        m = re.search(r"programs\[\] = \{(.*?)\};", f.read(), re.S)
+    names = re.findall(r'"(\w+)"', m.group(1)) if m else []
+    return " ".join(n for n in names if n not in SERVER_PROGRAMS)
+
+
+UTEST_CMDLINE = f"init=/tests/runner -- /tests {kernel_only_programs()}"
 # lumen runs the command instead of the login shell and exits with it.
 UTEST_LUMEN_CMDLINE = "init=/sbin/lumen -- /tests/runner /tests"
 

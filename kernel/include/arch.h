@@ -148,6 +148,21 @@ NORETURN void arch_enter_user(struct trap_frame *f);
  * user range lies below USER_TOP. 0, or -EFAULT if a page is missing. */
 int arch_copy_user(void *dst, const void *src, size_t n);
 
+/* --- Hardware for user-space drivers --- */
+struct arch_io; /* a process's I/O port permissions */
+/* Add ports [base, base+count) to *io, allocated on first use: 0, -ENOMEM,
+ * or -EINVAL for ports the platform lacks (or no port I/O at all). */
+int arch_io_grant(struct arch_io **io, uint64_t base, uint64_t count);
+void arch_io_free(struct arch_io *io);
+/* Run ctx's thread with the port permissions io (NULL: none); effective
+ * at its next switch in, at once for the running thread. */
+void arch_use_io(struct arch_context *ctx, struct arch_io *io);
+/* Deliver interrupt line irq to irq_interrupt() (on), or give it back to
+ * the kernel (off); 0, or -EINVAL when the platform has no such line. */
+int arch_irq_claim(unsigned irq, bool on);
+/* Mask or unmask a claimed line (from interrupt context too). */
+void arch_irq_mask(unsigned irq, bool masked);
+
 /* --- Interrupt masking on this CPU --- */
 
 unsigned long arch_irq_save(void); /* mask, return the previous state */
@@ -188,6 +203,9 @@ bool arch_kernel_readable(uintptr_t addr, uintptr_t len);
 
 /* This CPU's one-shot timer fired (interrupt context, interrupts masked). */
 void timer_interrupt(void);
+/* Claimed line irq fired (interrupt context): whether a driver holds it;
+ * if so the line stays masked until the driver reads it. */
+bool irq_interrupt(unsigned irq);
 /* A byte arrived on the debug console (interrupt context). */
 void console_input(char c);
 /* On the way out of every interrupt, with interrupts masked: may switch. */

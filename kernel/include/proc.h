@@ -61,6 +61,13 @@ struct ksiginfo {
 	uintptr_t addr;
 };
 
+/* A piece of hardware PID 1 let a process use (LUX_NR_GRANT). */
+struct grant {
+	unsigned kind; /* LUX_GRANT_* */
+	uint64_t base, count;
+};
+#define GRANTS_MAX 8
+
 struct proc {
 	int pid;
 	struct list all_link; /* in the list of every process */
@@ -88,8 +95,12 @@ struct proc {
 	int report; /* for wait4: 1 stopped, 2 continued */
 	struct waitq stop_wq;
 	unsigned uid, gid;
-	int pgid, sid;  /* process group and session (job control) */
-	unsigned umask; /* cleared from the mode of files it creates */
+	int pgid, sid; /* process group and session (job control) */
+	bool did_exec; /* it called execve: setpgid by its parent fails */
+	struct grant grants[GRANTS_MAX]; /* kept by execve, not by fork */
+	unsigned ngrants;
+	struct arch_io *io; /* its I/O port permissions, or NULL */
+	unsigned umask;     /* cleared from the mode of files it creates */
 	int nice;
 	uint64_t rlim[16][2]; /* resource limits: soft, hard */
 	struct timer alarm;   /* ITIMER_REAL */
@@ -120,6 +131,10 @@ int sigmask_swap(long uset, long size);
 void proc_register(struct proc *p);
 /* Every process (struct proc.all_link); proc_lock held. */
 struct list *proc_list(void);
+
+/* ipc/irq.c: whether p was granted hardware kind over [base, base+count)
+ * (any range for LUX_GRANT_BOOTDATA); proc_lock held. */
+bool proc_granted(struct proc *p, int kind, uint64_t base, uint64_t count);
 
 /* proc/uaccess.c: checked copies between kernel and user memory.
  * user_range: whether [p, p+n) lies in the user half (no wrap). */

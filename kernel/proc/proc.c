@@ -246,6 +246,7 @@ static int attach(struct proc *p, struct thread *t, const struct thread *from)
 	t->tid = p->nthreads ? next_pid++ : p->pid; /* a process's first */
 	t->sig_blocked = from ? from->sig_blocked : 0;
 	t->detached = true;
+	arch_use_io(&t->ctx, p->io);
 	spin_lock(&p->sig_lock); /* signal senders walk the threads */
 	list_push_back(&p->threads, &t->proc_link);
 	spin_unlock(&p->sig_lock);
@@ -462,9 +463,11 @@ static bool child_changed(void *arg)
 	return p->child_events != *(unsigned *)arg;
 }
 
-static bool wanted(const struct proc *c, int pid)
+/* Whether child c is selected: by pid when pid > 0, by group when pgid >
+ * 0, else any child. */
+static bool wanted(const struct proc *c, int pid, int pgid)
 {
-	return pid <= 0 || c->pid == pid; /* groups arrive with job control */
+	return pid > 0 ? c->pid == pid : pgid <= 0 || c->pgid == pgid;
 }
 
 #define WUNTRACED  2
@@ -495,7 +498,7 @@ static int child_status(struct proc *c, long options)
 
 /* Wait for a child's change per options; its pid (0 with WNOHANG and
  * nothing to report) and its wait status. */
-static long do_wait(long pid, long options, int *status)
+static long do_wait(int pid, int pgid, long options, int *status)
 {
 	struct proc *self = current_proc();
 
@@ -511,14 +514,16 @@ static long do_wait(long pid, long options, int *status)
 		{
 			struct proc *c = container_of(it, struct proc, sibling);
 			int cpid = c->pid;
-			if (!wanted(c, pid))
+			if (!wanted(c, pid, pgid))
 				continue;
 			any = true;
 			if ((*status = child_status(c, options)) == -1)
 				continue;
 			mutex_unlock(&proc_lock);
-			if (c->zombie && !(options & WNOWAIT))
+			if (c->zombie && !(options & WNOWAIT)) {
+				arch_io_free(c->io);
 				kfree(c);
+			}
 			return cpid;
 		}
 		mutex_unlock(&proc_lock);
@@ -536,7 +541,12 @@ long sys_wait4(long pid, long ustatus, long options, long rusage)
 	int status = 0;
 	long r;
 
-	r = do_wait(pid, options, &status);
+	/* -1 any child, 0 the caller's group, < -1 group -pid */
+	r = do_wait(pid > 0 ? pid : 0,
+		    pid == 0   ? current_proc()->pgid
+		    : pid < -1 ? -pid
+			       : 0,
+		    options, &status);
 	if (r > 0 && ustatus && copy_to_user((void *)ustatus, &status, 4))
 		return -EFAULT; /* as on Linux, the child is reaped all the same */
 	if (r > 0 && rusage &&
@@ -547,6 +557,7 @@ long sys_wait4(long pid, long ustatus, long options, long rusage)
 
 #define P_ALL   0
 #define P_PID   1
+#define P_PGID  2
 #define WEXITED 4
 
 long sys_waitid(long type, long id, long uinfo, long options, long rusage)
@@ -554,10 +565,15 @@ long sys_waitid(long type, long id, long uinfo, long options, long rusage)
 	int status = 0, info[32] = {0};
 	long r;
 
-	if ((type != P_ALL && type != P_PID) || !(options & (WEXITED | 2 | 8)))
+	if (type < P_ALL || type > P_PGID || !(options & (WEXITED | 2 | 8)) ||
+	    (type != P_ALL && (int)id < 0) || (type == P_PID && !id))
 		return -EINVAL;
 	/* waitid's WSTOPPED is wait4's WUNTRACED; only exits need WEXITED */
-	r = do_wait(type == P_ALL ? -1 : id, options & ~WEXITED, &status);
+	r = do_wait(type == P_PID ? id : 0,
+		    type != P_PGID ? 0
+		    : id           ? id
+				   : current_proc()->pgid,
+		    options & ~WEXITED, &status);
 	if (r > 0) {
 		info[0] = SIGCHLD;
 		info[2] = (status & 0xff) == 0x7f ? CLD_STOPPED
@@ -678,8 +694,10 @@ long sys_execve(long upath, long uargv, long uenvp)
 		r = end_other_threads();
 	if (r >= 0)
 		r = exec(path, argv, envp);
-	if (r == 0)
+	if (r == 0) {
 		fdtable_close_on_exec(current_proc()->files);
+		current_proc()->did_exec = true;
+	}
 	current_proc()->exec_thread = NULL;
 	kfree(buf);
 	if (r == 0)

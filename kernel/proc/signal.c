@@ -481,15 +481,18 @@ long sys_kill(long pid, long sig)
 	if (sig < 0 || sig >= NSIG)
 		return -EINVAL;
 	mutex_lock(&proc_lock);
-	if (pid > 0 || pid == 0) { /* process groups arrive with job control */
-		p = pid ? proc_find(pid) : self;
+	if (pid > 0) {
+		p = proc_find(pid);
 		r = p ? send_checked(p, NULL, sig) : -ESRCH;
-	} else if (pid == -1) {
+	} else { /* -1 every other process but init; else a group */
+		int pgid = pid == 0 ? self->pgid : -pid;
 		list_for_each(it, &all_procs)
 		{
 			p = container_of(it, struct proc, all_link);
-			if (p->pid > 1 && p != self && !p->zombie)
-				r = send_checked(p, NULL, sig);
+			if (p->zombie || (pid == -1 ? p->pid == 1 || p == self
+						    : p->pgid != pgid))
+				continue;
+			r = send_checked(p, NULL, sig);
 		}
 	}
 	mutex_unlock(&proc_lock);

@@ -39,7 +39,8 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 	    SYS(accept4), SYS(connect), SYS(sendto), SYS(recvfrom),            \
 	    SYS(sendmsg), SYS(recvmsg), SYS(shutdown), SYS(getsockname),       \
 	    SYS(getpeername), SYS(getsockopt), SYS(setsockopt),                \
-	    SYS(rt_sigtimedwait), SYS(fstat), SYS(lseek)
+	    SYS(rt_sigtimedwait), SYS(fstat), SYS(lseek), SYS(setsid),         \
+	    SYS(setpgid), SYS(getpgid), SYS(getsid)
 
 static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 
@@ -47,6 +48,7 @@ static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 #define NATIVE(nr, fn) [LUX_NR_##nr - LUX_NR_BASE] = (syscall_fn)sys_lux_##fn
 #define NATIVE_SYSCALLS                                                        \
 	NATIVE(CHANNEL, channel), NATIVE(RESOLVER, resolver),                  \
+	    NATIVE(GRANT, grant), NATIVE(IRQ, irq),                            \
 	    [LUX_NR_COUNT - LUX_NR_BASE - 1] = NULL
 
 static const syscall_fn native[LUX_NR_COUNT - LUX_NR_BASE] = {NATIVE_SYSCALLS};

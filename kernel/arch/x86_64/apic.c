@@ -106,6 +106,14 @@ void ioapic_route(unsigned irq, unsigned vector, uint32_t apic_id)
 	ioapic_write(0x10 + 2 * pin, lo);
 }
 
+void ioapic_mask(unsigned irq, bool masked)
+{
+	unsigned reg = 0x10 + 2 * (madt.irq_to_gsi[irq] - madt.ioapic_gsi_base);
+	uint32_t lo = ioapic_read(reg);
+
+	ioapic_write(reg, masked ? lo | LVT_MASKED : lo & ~LVT_MASKED);
+}
+
 /*
  * Count TSC and APIC-timer ticks over CALIBRATE_MS of PIT channel 2. A
  * start-up delay that only busy-waits once, on the boot CPU.

@@ -37,6 +37,7 @@ static void gdt_fill(struct arch_cpu *a)
 		    (((base >> 24) & 0xff) << 56);
 	a->gdt[6] = base >> 32;
 	a->tss.iomap_base = sizeof(a->tss);
+	memset(a->tss.iomap, 0xff, sizeof(a->tss.iomap));
 }
 
 /* Give this CPU its tables, its interrupt stacks and its features. */

@@ -30,7 +30,8 @@ void arch_console_putc(char c)
  * portable console. */
 void arch_console_input_enable(void)
 {
-	ioapic_route(4, VEC_IRQ_BASE + 4, cpus[0].arch.apic_id);
+	ioapic_route(SERIAL_IRQ, VEC_IRQ_BASE + SERIAL_IRQ,
+		     cpus[0].arch.apic_id);
 	outb(COM1 + 4, 0x0b); /* DTR, RTS, OUT2: lets the UART interrupt */
 	outb(COM1 + 1, 0x01); /* interrupt on received data */
 }

@@ -154,6 +154,7 @@ struct arch_context *arch_switch(struct arch_context *from,
 	if (from->fpu)
 		fpu_save(from->fpu);
 	a->kstack_top = a->tss.rsp[0] = to->kstack_top;
+	io_load(a, to->io);
 	if (to->fpu) {
 		fpu_restore(to->fpu);
 		wrmsr(MSR_FS_BASE, to->fs_base);

@@ -23,6 +23,8 @@
 #define KSTACK_AREA_END 0xffffc10000000000UL
 #define KSTACK_SIZE     (16 * 1024UL)
 
+#define IOMAP_BYTES 8192 /* one bit for each of the 65536 I/O ports */
+
 /* The 64-bit task-state segment (Intel SDM vol. 3, 8.7). */
 struct tss {
 	uint32_t reserved0;
@@ -31,7 +33,10 @@ struct tss {
 	uint64_t ist[7]; /* interrupt stacks, chosen per IDT entry */
 	uint64_t reserved2;
 	uint16_t reserved3;
-	uint16_t iomap_base;
+	uint16_t iomap_base; /* sizeof(struct tss): no port allowed */
+	/* The running process's I/O permission bitmap (a clear bit allows
+	 * a port), then the 0xff byte the CPU wants after it. */
+	uint8_t iomap[IOMAP_BYTES + 1];
 } __attribute__((packed));
 
 struct arch_cpu {
@@ -39,7 +44,9 @@ struct arch_cpu {
 	uintptr_t kstack_top; /* %gs:8: the running thread's, for syscalls */
 	uintptr_t user_rsp;   /* %gs:16: scratch during syscall entry */
 	uint32_t apic_id;     /* local APIC id from the MADT */
-	uint64_t gdt[7]; /* null, kcode, kdata, udata, ucode, tss (2 words) */
+	uint64_t gdt[7];   /* null, kcode, kdata, udata, ucode, tss (2 words) */
+	uint64_t io_stamp; /* which arch_io tss.iomap holds (0: none) */
+	unsigned io_len;   /* bytes of tss.iomap that may be clear */
 	struct tss tss;
 };
 
@@ -49,7 +56,7 @@ struct arch_cpu {
 #define ARCH_SYSCALLS                                                          \
 	SYS(arch_prctl), SYS(clone), SYS(fork), SYS(vfork), SYS(pause),        \
 	    SYS(time), SYS(alarm), SYS(dup2), SYS(pipe), SYS(poll),            \
-	    SYS(select), SYS(eventfd)
+	    SYS(select), SYS(eventfd), SYS(getpgrp)
 
 /* A user address space: the physical address of its PML4. */
 struct arch_as {
@@ -64,6 +71,7 @@ struct arch_context {
 	struct arch_as *as;   /* the address space it runs in, or NULL */
 	void *fpu;            /* x87/SSE/AVX state (a page), NULL if kernel */
 	uint64_t fs_base;     /* its thread pointer (arch_prctl) */
+	struct arch_io *io;   /* the I/O ports it may use, or NULL */
 };
 
 struct arch_boot_info {

@@ -64,9 +64,14 @@ uint32_t lapic_id(void);
 void lapic_send_ipi(uint32_t apic_id, uint32_t icr_low);
 void ioapic_init(void);
 void ioapic_route(unsigned irq, unsigned vector, uint32_t apic_id);
+/* Mask or unmask ISA IRQ irq's input (routed before). */
+void ioapic_mask(unsigned irq, bool masked);
 void timer_calibrate(void);
 
+/* ioport.c */
+void io_load(struct arch_cpu *a, const struct arch_io *io);
 /* serial.c */
+#define SERIAL_IRQ 4 /* COM1's ISA interrupt line */
 void serial_init(void);
 void serial_interrupt(void);
 

@@ -1,0 +1,94 @@
+/*
+ * pgrp.c - job control: sessions and process groups (setsid, setpgid,
+ * getpgid, getsid, getpgrp) with Linux's rules, and the walk over a group
+ * that kill(0 / -pgrp) uses.
+ */
+#include "proc.h"
+#include "syscall.h"
+#include <lux/errno.h>
+
+/* Whether some live process is in group pgid (of session sid, when sid is
+ * not 0). proc_lock held. */
+static bool group_exists(int pgid, int sid)
+{
+	struct list *it;
+
+	list_for_each(it, proc_list())
+	{
+		struct proc *p = container_of(it, struct proc, all_link);
+		if (!p->zombie && p->pgid == pgid && (!sid || p->sid == sid))
+			return true;
+	}
+	return false;
+}
+
+long sys_setsid(void)
+{
+	struct proc *self = current_proc();
+	long r = -EPERM;
+
+	mutex_lock(&proc_lock);
+	if (!group_exists(self->pid, 0)) { /* it may not lead a group */
+		self->pgid = self->sid = self->pid;
+		r = self->pid;
+	}
+	mutex_unlock(&proc_lock);
+	return r;
+}
+
+/* Move the caller or a child of it that has not exec'd into group pgid of
+ * its session: 0 or -ESRCH, -EPERM, -EACCES, -EINVAL. */
+long sys_setpgid(long pid, long pgid)
+{
+	struct proc *self = current_proc(), *p;
+	long r = 0;
+
+	if (pgid < 0)
+		return -EINVAL;
+	mutex_lock(&proc_lock);
+	p = pid ? proc_find(pid) : self;
+	pgid = pgid ? pgid : (p ? p->pid : 0);
+	if (!p || (p != self && p->parent != self))
+		r = -ESRCH;
+	else if (p != self && p->sid != self->sid)
+		r = -EPERM;
+	else if (p != self && p->did_exec)
+		r = -EACCES;
+	else if (p->sid == p->pid)
+		r = -EPERM; /* a session leader stays in its group */
+	else if (pgid != p->pid && !group_exists(pgid, self->sid))
+		r = -EPERM;
+	else
+		p->pgid = pgid;
+	mutex_unlock(&proc_lock);
+	return r;
+}
+
+/* A field of process pid (0: the caller): its group or its session. */
+static long proc_id(long pid, bool session)
+{
+	struct proc *p;
+	long r = -ESRCH;
+
+	mutex_lock(&proc_lock);
+	p = pid ? proc_find(pid) : current_proc();
+	if (p)
+		r = session ? p->sid : p->pgid;
+	mutex_unlock(&proc_lock);
+	return r;
+}
+
+long sys_getpgid(long pid)
+{
+	return pid < 0 ? -ESRCH : proc_id(pid, false);
+}
+
+long sys_getsid(long pid)
+{
+	return pid < 0 ? -ESRCH : proc_id(pid, true);
+}
+
+long sys_getpgrp(void)
+{
+	return current_proc()->pgid;
+}
