@@ -85,6 +85,11 @@ void arch_wait_for_interrupt(void);
 void arch_stop_others(void);
 /* Stop this CPU for good, interrupts off. */
 NORETURN void arch_halt(void);
+/* Write "vendor family model stepping name" for CPU cpu into buf (NUL
+ * ended, cut to len): the length without the NUL. */
+int arch_cpu_describe(unsigned cpu, char *buf, size_t len);
+/* Turn the machine off (restart: reset it); returns if it cannot. */
+void arch_power_off(bool restart);
 
 /* --- Threads --- */
 

@@ -106,7 +106,18 @@ struct proc {
 	struct timer alarm;   /* ITIMER_REAL */
 	uint64_t alarm_interval;
 	char name[16];
+	uint64_t start_ns;     /* arch_clock_ns() at its creation */
+	uint64_t cpu_done_ns;  /* run time of its threads that exited */
+	uint64_t cpu_child_ns; /* run time of its reaped children */
+	unsigned cmdline_len;  /* bytes of cmdline used */
+	char cmdline[256];     /* argv of its last execve, NUL-separated */
 };
+
+/* sys/sysinfo.c */
+/* Keep the first 256 bytes of argv as p's command line (execve). */
+void proc_set_cmdline(struct proc *p, const char *const argv[]);
+/* Nanoseconds p's threads have run (proc_lock held). */
+uint64_t proc_cpu_ns(struct proc *p);
 
 /* proc/proc.c */
 void rlimit_defaults(struct proc *p);

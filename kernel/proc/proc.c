@@ -167,7 +167,9 @@ static void switch_mm(struct proc *p, struct mm *mm)
 {
 	struct mm *old = p->mm;
 
+	mutex_lock(&proc_lock); /* PROCINFO reads other processes' mm */
 	p->mm = mm;
+	mutex_unlock(&proc_lock);
 	arch_use_as(&current_thread()->ctx, mm ? &mm->as : NULL);
 	if (old)
 		mm_put(old);
@@ -199,6 +201,7 @@ static int exec(const char *path, const char *const argv[],
 			name = c + 1;
 	strlcpy(p->name, name, sizeof(p->name));
 	strlcpy(current_thread()->name, name, sizeof(p->name));
+	proc_set_cmdline(p, argv);
 	arch_thread_user(&current_thread()->ctx, &mm->as, NULL);
 	arch_uregs_init(arch_uregs(&current_thread()->ctx), pc, sp);
 	return 0;
@@ -218,6 +221,7 @@ static struct proc *proc_alloc(struct proc *parent)
 	p->parent = parent;
 	p->pgid = p->sid = p->pid; /* init leads its own session */
 	p->umask = 022;
+	p->start_ns = arch_clock_ns();
 	proc_register(p);
 	if (parent) {
 		list_push_back(&parent->children, &p->sibling);
@@ -227,6 +231,8 @@ static struct proc *proc_alloc(struct proc *parent)
 		p->sid = parent->sid;
 		p->umask = parent->umask;
 		strlcpy(p->name, parent->name, sizeof(p->name));
+		memcpy(p->cmdline, parent->cmdline, sizeof(p->cmdline));
+		p->cmdline_len = parent->cmdline_len;
 		memcpy(p->act, parent->act, sizeof(p->act));
 		memcpy(p->rlim, parent->rlim, sizeof(p->rlim));
 	}
@@ -417,6 +423,7 @@ NORETURN void thread_exit_user(int status)
 {
 	struct thread *t = current_thread();
 	struct proc *p = t->proc;
+	struct mm *mm = NULL;
 	int zero = 0;
 	bool last;
 
@@ -428,6 +435,11 @@ NORETURN void thread_exit_user(int status)
 	list_remove(&t->proc_link);
 	spin_unlock(&p->sig_lock);
 	last = --p->nthreads == 0;
+	p->cpu_done_ns += t->runtime + (arch_clock_ns() - t->ran_since);
+	if (last) { /* PROCINFO reads p->mm under proc_lock */
+		mm = p->mm;
+		p->mm = NULL;
+	}
 	if (p->exec_thread)
 		waitq_wake_all(&p->stop_wq);
 	mutex_unlock(&proc_lock);
@@ -437,8 +449,7 @@ NORETURN void thread_exit_user(int status)
 		vfork_release(p);
 		fdtable_put(p->files); /* pipe ends close: readers see EOF */
 		p->files = NULL;
-		mm_put(p->mm);
-		p->mm = NULL;
+		mm_put(mm);
 		mutex_lock(&proc_lock);
 		proc_zombie(p, status);
 		mutex_unlock(&proc_lock);
@@ -483,6 +494,8 @@ static int child_status(struct proc *c, long options)
 	if (c->zombie) {
 		status = c->status;
 		if (!(options & WNOWAIT)) {
+			c->parent->cpu_child_ns +=
+			    c->cpu_done_ns + c->cpu_child_ns;
 			list_remove(&c->sibling);
 			list_remove(&c->all_link);
 		}

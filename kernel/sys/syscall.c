@@ -40,7 +40,8 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 	    SYS(sendmsg), SYS(recvmsg), SYS(shutdown), SYS(getsockname),       \
 	    SYS(getpeername), SYS(getsockopt), SYS(setsockopt),                \
 	    SYS(rt_sigtimedwait), SYS(fstat), SYS(lseek), SYS(setsid),         \
-	    SYS(setpgid), SYS(getpgid), SYS(getsid)
+	    SYS(setpgid), SYS(getpgid), SYS(getsid), SYS(sysinfo), SYS(times), \
+	    SYS(getrusage), SYS(reboot)
 
 static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 
@@ -49,7 +50,8 @@ static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 #define NATIVE_SYSCALLS                                                        \
 	NATIVE(CHANNEL, channel), NATIVE(RESOLVER, resolver),                  \
 	    NATIVE(GRANT, grant), NATIVE(IRQ, irq),                            \
-	    [LUX_NR_COUNT - LUX_NR_BASE - 1] = NULL
+	    NATIVE(BOOTDATA, bootdata), NATIVE(PROCINFO, procinfo),            \
+	    NATIVE(CPUINFO, cpuinfo), [LUX_NR_COUNT - LUX_NR_BASE - 1] = NULL
 
 static const syscall_fn native[LUX_NR_COUNT - LUX_NR_BASE] = {NATIVE_SYSCALLS};
 

@@ -1,6 +1,7 @@
 /*
  * acpi.c - read the ACPI MADT for the CPUs' local APIC ids, the I/O APIC
- * and the ISA interrupt overrides. Nothing else of ACPI is used.
+ * and the ISA interrupt overrides, and the FADT and DSDT for how to power
+ * off. Nothing else of ACPI is used.
  */
 #include "x86_64.h"
 
@@ -49,6 +50,37 @@ BOOT_CODE static const struct sdt_header *find_table(const uint8_t *rsdp,
 	return NULL;
 }
 
+static uint16_t pm1a_cnt, slp_typ_s5; /* PM1a control port; S5's SLP_TYP */
+
+/* Find the I/O port and the sleep type that turn the machine off: the
+ * FADT's PM1a control block, and the first value of the DSDT's \_S5
+ * package (AML: NameOp "_S5_" PackageOp PkgLength NumElements value). */
+BOOT_CODE static void power_off_init(const uint8_t *rsdp)
+{
+	const struct sdt_header *fadt = find_table(rsdp, "FACP");
+	const uint8_t *f = (const uint8_t *)fadt;
+
+	if (!fadt || fadt->length < 72)
+		return;
+	const uint8_t *d = (const uint8_t *)map_table(rd32(f + 40));
+	uint32_t len = ((const struct sdt_header *)d)->length;
+	for (uint32_t i = 36; i + 10 < len; i++) {
+		if (memcmp(d + i, "_S5_", 4) || d[i + 4] != 0x12)
+			continue;
+		const uint8_t *v = d + i + 6 + (d[i + 5] >> 6) + 1;
+		slp_typ_s5 = *v == 0x0a ? v[1] : *v == 0x01 ? 1 : *v;
+		pm1a_cnt = rd32(f + 64);
+		return;
+	}
+}
+
+void acpi_power_off(void)
+{
+	if (pm1a_cnt)
+		outw(pm1a_cnt, (slp_typ_s5 & 7) << 10 | 1 << 13); /* SLP_EN */
+	arch_delay_ns(100000000);
+}
+
 static void add_cpu(uint32_t apic_id, uint32_t flags)
 {
 	if (!(flags & 3)) /* neither enabled nor online-capable */
@@ -68,6 +100,8 @@ BOOT_CODE void acpi_init(const struct arch_boot_info *abi)
 	madt.lapic_phys = 0xfee00000;
 	const struct sdt_header *t =
 	    abi->have_rsdp ? find_table(abi->rsdp, "APIC") : NULL;
+	if (abi->have_rsdp)
+		power_off_init(abi->rsdp);
 	if (!t) {
 		kprintf("lux: no ACPI MADT; running on one CPU\n");
 		return;

@@ -93,6 +93,43 @@ void arch_wait_for_interrupt(void)
 	__asm__ volatile("sti; hlt" : : : "memory");
 }
 
+/* Every CPU is taken to be the boot CPU's model (as under QEMU). */
+int arch_cpu_describe(unsigned cpu, char *buf, size_t len)
+{
+	uint32_t r[12] = {0}, vendor[4] = {0}, sig[4];
+
+	(void)cpu;
+	cpuid(0, 0, sig);
+	vendor[0] = sig[1], vendor[1] = sig[3], vendor[2] = sig[2];
+	cpuid(0x80000000, 0, sig);
+	for (unsigned i = 0; i < 3 && sig[0] >= 0x80000004; i++)
+		cpuid(0x80000002 + i, 0, r + 4 * i);
+	cpuid(1, 0, sig);
+	unsigned family = (sig[0] >> 8 & 15) + (sig[0] >> 20 & 255);
+	unsigned model = (sig[0] >> 4 & 15) | (sig[0] >> 12 & 0xf0);
+	const char *name = (const char *)r;
+	while (*name == ' ')
+		name++;
+	int n = snprintf(buf, len, "%s %u %u %u %s", (char *)vendor, family,
+			 model, sig[0] & 15, *name ? name : "unknown");
+	return MIN(n, (int)len - 1);
+}
+
+/* i8042 pulse of the reset line; a triple fault if that is ignored. */
+static void reset(void)
+{
+	outb(0x64, 0xfe);
+	arch_delay_ns(100000000);
+	__asm__ volatile("lidt %0; int3" : : "m"((uint8_t[10]){0}));
+}
+
+void arch_power_off(bool restart)
+{
+	if (restart)
+		reset();
+	acpi_power_off();
+}
+
 void arch_halt(void)
 {
 	for (;;)

@@ -56,6 +56,8 @@ struct madt_info {
 };
 extern struct madt_info madt;
 void acpi_init(const struct arch_boot_info *abi);
+/* Enter ACPI S5 (soft off) if the FADT and DSDT said how; else return. */
+void acpi_power_off(void);
 
 /* apic.c */
 void lapic_init(void);

@@ -1,0 +1,260 @@
+/*
+ * sysinfo.c - what the system says about itself: sysinfo, times,
+ * getrusage, the native PROCINFO and CPUINFO that procfs serves, the boot
+ * image for ramfs (BOOTDATA), and reboot. lux keeps one run time per
+ * thread (no user/system split): it is reported as user time.
+ */
+#include "cpu.h"
+#include "mm.h"
+#include "proc.h"
+#include "syscall.h"
+#include <lux/errno.h>
+#include <lux/proto.h>
+
+#define NS              1000000000ULL
+#define TICK_NS         (NS / 100) /* USER_HZ, as AT_CLKTCK says */
+#define RUSAGE_SELF     0
+#define RUSAGE_CHILDREN (-1)
+#define RUSAGE_THREAD   1
+
+void proc_set_cmdline(struct proc *p, const char *const argv[])
+{
+	size_t used = 0;
+
+	for (; *argv && used < sizeof(p->cmdline); argv++) {
+		size_t n = MIN(strlen(*argv) + 1, sizeof(p->cmdline) - used);
+		memcpy(p->cmdline + used, *argv, n);
+		used += n;
+	}
+	p->cmdline_len = used;
+}
+
+/* A thread's run time, counting the turn it may be having now. */
+static uint64_t thread_cpu_ns(const struct thread *t)
+{
+	uint64_t now = arch_clock_ns(), since = t->ran_since;
+
+	return t->runtime +
+	       (t->state == THREAD_RUNNING && now > since ? now - since : 0);
+}
+
+uint64_t proc_cpu_ns(struct proc *p)
+{
+	uint64_t ns = p->cpu_done_ns;
+	struct list *it;
+
+	list_for_each(it, &p->threads) ns +=
+	    thread_cpu_ns(container_of(it, struct thread, proc_link));
+	return ns;
+}
+
+/* One letter for p's state (proc(5)); proc_lock held. */
+static char proc_state(struct proc *p)
+{
+	struct list *it;
+
+	if (p->zombie)
+		return 'Z';
+	if (p->stopped)
+		return 'T';
+	list_for_each(it, &p->threads)
+	{
+		enum thread_state s =
+		    container_of(it, struct thread, proc_link)->state;
+		if (s != THREAD_BLOCKED && s != THREAD_DEAD)
+			return 'R';
+	}
+	return 'S';
+}
+
+static void count_page(void *arg, uintptr_t va, uint64_t pa, unsigned prot)
+{
+	(void)va, (void)pa, (void)prot;
+	(*(uint64_t *)arg)++;
+}
+
+/* Fill in vsize and rss from mm (which the caller holds a reference to). */
+static void mm_sizes(struct mm *mm, struct lux_procinfo *info)
+{
+	struct list *it;
+
+	mutex_lock(&mm->lock);
+	list_for_each(it, &mm->vmas)
+	{
+		struct vma *v = container_of(it, struct vma, link);
+		info->vsize += v->end - v->start;
+		arch_ufor_each(&mm->as, v->start, v->end, count_page,
+			       &info->rss);
+	}
+	mutex_unlock(&mm->lock);
+}
+
+long sys_lux_procinfo(long pid, long uinfo)
+{
+	struct lux_procinfo info = {0};
+	struct proc *p = NULL;
+	struct mm *mm = NULL;
+	struct list *it;
+
+	mutex_lock(&proc_lock);
+	list_for_each(it, proc_list()) /* in pid order */
+	{
+		p = container_of(it, struct proc, all_link);
+		if (p->pid >= pid)
+			break;
+		p = NULL;
+	}
+	if (p) {
+		info = (struct lux_procinfo){.pid = p->pid,
+					     .ppid =
+						 p->parent ? p->parent->pid : 0,
+					     .pgid = p->pgid,
+					     .sid = p->sid,
+					     .uid = p->uid,
+					     .gid = p->gid,
+					     .nthreads = p->nthreads,
+					     .nice = p->nice,
+					     .state = proc_state(p),
+					     .start_ns = p->start_ns,
+					     .cpu_ns = proc_cpu_ns(p),
+					     .cmdline_len = p->cmdline_len};
+		memcpy(info.name, p->name, sizeof(info.name));
+		memcpy(info.cmdline, p->cmdline, sizeof(info.cmdline));
+		if ((mm = p->mm))
+			__atomic_add_fetch(&mm->refs, 1, __ATOMIC_RELAXED);
+	}
+	mutex_unlock(&proc_lock);
+	if (!p)
+		return -ESRCH;
+	if (mm) {
+		mm_sizes(mm, &info);
+		mm_put(mm);
+	}
+	return copy_to_user((void *)uinfo, &info, sizeof(info));
+}
+
+long sys_lux_cpuinfo(long cpu, long ubuf, long len)
+{
+	char line[160];
+	int n;
+
+	if (cpu < 0 || cpu >= (long)ncpus || !cpus[cpu].online)
+		return -ESRCH;
+	if (len < 0)
+		return -EINVAL;
+	n = arch_cpu_describe(cpu, line, sizeof(line));
+	n = MIN(n, len);
+	return copy_to_user((void *)ubuf, line, n) ?: n;
+}
+
+long sys_lux_bootdata(long off, long ubuf, long len)
+{
+	struct proc *p = current_proc();
+	bool granted;
+
+	mutex_lock(&proc_lock);
+	granted = p->pid == 1 || proc_granted(p, LUX_GRANT_BOOTDATA, 0, 0);
+	mutex_unlock(&proc_lock);
+	if (!granted)
+		return -EPERM;
+	if (off < 0 || len < 0)
+		return -EINVAL;
+	if ((size_t)off >= initrd_size)
+		return 0;
+	len = MIN((size_t)len, initrd_size - off);
+	return copy_to_user((void *)ubuf, (const char *)initrd + off, len)
+		   ?: len;
+}
+
+/* Linux's struct sysinfo (the same on every 64-bit platform). */
+struct sysinfo64 {
+	int64_t uptime;
+	uint64_t loads[3];
+	uint64_t totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+	uint16_t procs, pad;
+	uint64_t totalhigh, freehigh;
+	uint32_t mem_unit;
+};
+
+/* Load averages are not kept: they read 0. */
+long sys_sysinfo(long uinfo)
+{
+	struct sysinfo64 si = {.mem_unit = 1};
+	struct list *it;
+
+	si.uptime = (arch_clock_ns() + NS - 1) / NS;
+	si.totalram = (uint64_t)pmm_total_pages() * PAGE_SIZE;
+	si.freeram = (uint64_t)pmm_free_pages() * PAGE_SIZE;
+	mutex_lock(&proc_lock);
+	list_for_each(it, proc_list()) si.procs++;
+	mutex_unlock(&proc_lock);
+	return copy_to_user((void *)uinfo, &si, sizeof(si));
+}
+
+long sys_times(long utms)
+{
+	struct proc *p = current_proc();
+	long tms[4] = {0};
+
+	mutex_lock(&proc_lock);
+	tms[0] = proc_cpu_ns(p) / TICK_NS;
+	tms[2] = p->cpu_child_ns / TICK_NS;
+	mutex_unlock(&proc_lock);
+	if (utms && copy_to_user((void *)utms, tms, sizeof(tms)))
+		return -EFAULT;
+	return arch_clock_ns() / TICK_NS;
+}
+
+long sys_getrusage(long who, long uusage)
+{
+	struct proc *p = current_proc();
+	uint64_t ns;
+	long ru[18] = {0}; /* struct rusage: ru_utime first */
+
+	mutex_lock(&proc_lock);
+	ns = who == RUSAGE_SELF       ? proc_cpu_ns(p)
+	     : who == RUSAGE_CHILDREN ? p->cpu_child_ns
+				      : thread_cpu_ns(current_thread());
+	mutex_unlock(&proc_lock);
+	if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN &&
+	    who != RUSAGE_THREAD)
+		return -EINVAL;
+	ru[0] = ns / NS;
+	ru[1] = ns % NS / 1000;
+	return copy_to_user((void *)uusage, ru, sizeof(ru));
+}
+
+#define REBOOT_MAGIC1    0xfee1deadUL
+#define REBOOT_RESTART   0x01234567UL
+#define REBOOT_HALT      0xcdef0123UL
+#define REBOOT_POWER_OFF 0x4321fedcUL
+#define REBOOT_CAD_ON    0x89abcdefUL
+#define REBOOT_CAD_OFF   0UL
+
+long sys_reboot(long magic1, long magic2, long cmd, long arg)
+{
+	(void)arg;
+	if (current_proc()->uid)
+		return -EPERM;
+	if ((unsigned long)magic1 != REBOOT_MAGIC1 ||
+	    (magic2 != 672274793 && magic2 != 85072278 && magic2 != 369367448 &&
+	     magic2 != 537993216))
+		return -EINVAL;
+	switch ((unsigned long)cmd & 0xffffffffUL) {
+	case REBOOT_CAD_ON:
+	case REBOOT_CAD_OFF:
+		return 0; /* Ctrl-Alt-Del is the terminal's business */
+	case REBOOT_POWER_OFF:
+		kprintf("lux: power off\n");
+		arch_power_off(false);
+		halt_all();
+	case REBOOT_RESTART:
+		kprintf("lux: restart\n");
+		arch_power_off(true);
+		halt_all();
+	case REBOOT_HALT:
+		kprintf("lux: system halted\n");
+		halt_all();
+	}
+	return -EINVAL;
+}
