@@ -98,7 +98,9 @@ $(INITRD): $(shell find root $(ROOT) -print 2>/dev/null) $(USER_IMAGE) \
 	rm -rf $(B)/root && mkdir -p $(B)/root && cp -a root/. $(B)/root/
 	$(USER_INSTALL)
 	$(if $(ROOT),cp -a $(ROOT)/. $(B)/root/)
-	cd $(B)/root && find . | LC_ALL=C sort | cpio -o -H newc --quiet > ../initrd.cpio
+	$(USER_LINKS)
+	cd $(B)/root && find . | LC_ALL=C sort | \
+		cpio -o -H newc -R 0:0 --quiet > ../initrd.cpio
 
 initrd: $(INITRD)
 

@@ -52,7 +52,18 @@ USER_INSTALL = mkdir -p $(B)/root/tests $(B)/root/bin $(B)/root/sbin && \
 	cp $(UTEST_BINS) $(B)/root/tests/ && \
 	$(if $(USRV_BINS),cp $(USRV_BINS) $(B)/root/sbin/ &&) \
 	cp $(BUSYBOX) $(B)/root/bin/busybox && \
-	ln -sf busybox $(B)/root/bin/sh
+	ln -sf busybox $(B)/root/bin/sh && \
+	mkdir -p $(B)/root/root $(B)/root/tmp $(B)/root/run \
+		$(B)/root/home/lux && chmod 1777 $(B)/root/tmp
+
+# Run after every other file is in the tree: a link /bin/busybox for each
+# busybox applet (the host's busybox-static lists the same applets on
+# every architecture), never replacing a file that is there.
+HOST_BUSYBOX := /bin/busybox
+USER_LINKS = for f in $$($(HOST_BUSYBOX) --list-full); do \
+	[ -e $(B)/root/$$f ] || [ -L $(B)/root/$$f ] || \
+	{ mkdir -p $$(dirname $(B)/root/$$f) && \
+	ln -s /bin/busybox $(B)/root/$$f; } || exit 1; done
 
 .PHONY: user utest-host
 user: $(UTEST_BINS) $(USRV_BINS)

@@ -65,3 +65,21 @@ $(HB)/unit/tests/unit/test_ramfs.o: tests/unit/test_ramfs.c
 
 $(HB)/test_ramfs: $(HB)/unit/tests/unit/test_ramfs.o $(RAMFS_UOBJ)
 	$(HOSTCC) $(RAMFS_UCFLAGS) $^ -lcmocka -o $@
+
+# Host tests of lumen's pure logic (test_lumen_*.c with user/lumen/*.c
+# named in UNIT_LUMEN_SRC): user-space code, so compiled against the host's
+# C library under its own names, without the kernel's files.
+UNIT_LUMEN_SRC := user/lumen/route.c user/lumen/tab.c
+UNIT_LUMEN_CFLAGS := $(filter-out -I%,$(UNIT_CFLAGS)) -Iinclude -Iuser/lumen \
+	-Iuser/lib
+$(HB)/unit/tests/unit/test_lumen_%.o: tests/unit/test_lumen_%.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(UNIT_LUMEN_CFLAGS) -c $< -o $@
+$(HB)/unit/user/lumen/%.o: user/lumen/%.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(UNIT_LUMEN_CFLAGS) -c $< -o $@
+UNIT_LUMEN_OBJ := $(patsubst %.c,$(HB)/unit/%.o,$(UNIT_LUMEN_SRC))
+.SECONDARY: $(UNIT_LUMEN_OBJ)
+$(filter $(HB)/test_lumen_%,$(UNIT_BINS)): $(HB)/test_lumen_%: \
+		$(HB)/unit/tests/unit/test_lumen_%.o $(UNIT_LUMEN_OBJ)
+	$(HOSTCC) $(UNIT_LUMEN_CFLAGS) $^ -lcmocka -o $@

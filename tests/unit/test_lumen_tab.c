@@ -1,0 +1,109 @@
+/*
+ * test_lumen_tab.c - lines of lumen's service table /etc/lumen.tab
+ * (user/lumen/tab.c): fields, mount lists, grants, comments, and the
+ * malformed lines lumen must refuse with a reason.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "lumen.h"
+#include <string.h>
+
+static struct svc_conf c;
+static const char *why;
+static char line[256];
+
+static int parse(const char *text)
+{
+	strcpy(line, text);
+	why = NULL;
+	return tab_parse(line, &c, &why);
+}
+
+static void test_full_line(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("tty  /dev/console,/dev/tty,/dev/ttyS0  "
+			       "io=0x3f8:8,irq=4  /sbin/tty -v 2\n"),
+			 1);
+	assert_string_equal(c.name, "tty");
+	assert_int_equal(c.nmounts, 3);
+	assert_string_equal(c.mounts[0], "/dev/console");
+	assert_string_equal(c.mounts[2], "/dev/ttyS0");
+	assert_int_equal(c.ngrants, 2);
+	assert_int_equal(c.grants[0].kind, LUX_GRANT_IOPORT);
+	assert_int_equal(c.grants[0].base, 0x3f8);
+	assert_int_equal(c.grants[0].count, 8);
+	assert_int_equal(c.grants[1].kind, LUX_GRANT_IRQ);
+	assert_int_equal(c.grants[1].base, 4);
+	assert_string_equal(c.argv[0], "/sbin/tty");
+	assert_string_equal(c.argv[1], "-v");
+	assert_string_equal(c.argv[2], "2");
+	assert_null(c.argv[3]);
+}
+
+static void test_no_mounts_no_grants(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("logger - - /sbin/logger"), 1);
+	assert_int_equal(c.nmounts, 0);
+	assert_int_equal(c.ngrants, 0);
+	assert_string_equal(c.argv[0], "/sbin/logger");
+}
+
+static void test_other_grants(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("fb - mmio=0xfd000000:0x400000,bootdata /x"), 1);
+	assert_int_equal(c.grants[0].kind, LUX_GRANT_MMIO);
+	assert_int_equal(c.grants[0].base, 0xfd000000);
+	assert_int_equal(c.grants[0].count, 0x400000);
+	assert_int_equal(c.grants[1].kind, LUX_GRANT_BOOTDATA);
+}
+
+static void test_comments_and_blanks(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("# a comment"), 0);
+	assert_int_equal(parse("   \t"), 0);
+	assert_int_equal(parse(""), 0);
+	assert_int_equal(parse("devfs /dev - /sbin/devfs # the devices"), 1);
+	assert_null(c.argv[1]);
+}
+
+static void test_malformed(void **state)
+{
+	(void)state;
+	const char *bad[] = {
+	    "devfs",                      /* no mounts */
+	    "devfs /dev",                 /* no grants */
+	    "devfs /dev -",               /* no command */
+	    "devfs dev - /sbin/devfs",    /* relative mount point */
+	    "devfs /dev, - /sbin/devfs",  /* empty mount */
+	    "tty - io=0x3f8 /sbin/tty",   /* port count missing */
+	    "tty - io=0x3f8:0 /sbin/tty", /* zero ports */
+	    "tty - irq=x /sbin/tty",      /* not a number */
+	    "tty - irq=4x /sbin/tty",     /* trailing junk */
+	    "tty - dma=1 /sbin/tty",      /* unknown grant */
+	    "x - - a 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16", /* 17 words */
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(parse(bad[i]), -1);
+		assert_non_null(why);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_full_line),
+	    cmocka_unit_test(test_no_mounts_no_grants),
+	    cmocka_unit_test(test_other_grants),
+	    cmocka_unit_test(test_comments_and_blanks),
+	    cmocka_unit_test(test_malformed),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,229 @@
+/*
+ * lumen.c - PID 1: starts ramfs, becomes the path resolver, starts the
+ * services of /etc/lumen.tab, then the console session, and supervises
+ * them all for ever (docs/lumen.md).
+ *
+ *     lumen                 the login shell /bin/sh -l on /dev/console
+ *     lumen [--] CMD ARGS   CMD instead; lumen exits with its status
+ */
+#define _GNU_SOURCE
+#include "lumen.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TAB_PATH "/etc/lumen.tab"
+
+struct svc svcs[SVC_MAX];
+struct mtab mtab;
+pthread_mutex_t mtab_lock = PTHREAD_MUTEX_INITIALIZER;
+int lumen_fd = -1;
+
+void lumen_log(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n = snprintf(buf, sizeof(buf), "lumen: ");
+
+	va_start(ap, fmt);
+	n += vsnprintf(buf + n, sizeof(buf) - n - 1, fmt, ap);
+	va_end(ap);
+	if (n > (int)sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
+	write(2, buf, n);
+}
+
+int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct svc *svc_new(void)
+{
+	for (int i = 0; i < SVC_MAX; i++)
+		if (!svcs[i].used) {
+			svcs[i] = (struct svc){.used = true, .client_fd = -1};
+			return &svcs[i];
+		}
+	return NULL;
+}
+
+/* Start ramfs, the root, while the kernel still reads programs from the
+ * initrd; then make lumen's own channel the resolver. ramfs's execve has
+ * read its program when svc_spawn returns, so it never asks lumen. */
+static void start_root(void)
+{
+	static char name[] = "ramfs", prog[] = "/sbin/ramfs";
+	struct svc *s = svc_new();
+	int ch[2], r;
+
+	s->conf = (struct svc_conf){.name = name, .argv = {prog}};
+	s->conf.grants[s->conf.ngrants++].kind = LUX_GRANT_BOOTDATA;
+	if ((r = svc_start(s)) < 0)
+		lumen_log("cannot start ramfs: %s", strerror(-r));
+	mtab_add(&mtab, "/", false, s - svcs, "ramfs", "ramfs");
+	if (lux_channel(ch) < 0 || lux_resolver(ch[1]) < 0) {
+		lumen_log("cannot become the resolver: %s", strerror(errno));
+		exit(1);
+	}
+	fcntl(ch[0], F_SETFD, FD_CLOEXEC);
+	fcntl(ch[1], F_SETFD, FD_CLOEXEC);
+	lumen_fd = ch[0];
+	if (pipe2(mount_pipe, O_CLOEXEC) < 0) {
+		lumen_log("pipe: %s", strerror(errno));
+		exit(1);
+	}
+	router_start();
+}
+
+/* Read the service table whole: its text, NUL-terminated (malloc), or
+ * NULL. */
+static char *read_table(void)
+{
+	int fd = open(TAB_PATH, O_RDONLY | O_CLOEXEC);
+	size_t size = 4096, len = 0;
+	char *buf = malloc(size);
+	long n = 1;
+
+	if (fd < 0 || !buf) {
+		lumen_log("cannot read %s: %s", TAB_PATH, strerror(errno));
+		free(buf);
+		return NULL;
+	}
+	while (buf && (n = read(fd, buf + len, size - len - 1)) > 0)
+		if ((len += n) == size - 1)
+			buf = realloc(buf, size *= 2);
+	close(fd);
+	if (buf)
+		buf[len] = 0;
+	return buf;
+}
+
+/* Start the services of the table in order, each mounted before the
+ * next starts. */
+static void start_services(void)
+{
+	char *text = read_table(), *line, *next;
+	const char *why;
+	int lineno = 0;
+
+	for (line = text; line && *line; line = next) {
+		struct svc_conf c;
+		struct svc *s;
+		lineno++;
+		next = line + strcspn(line, "\n");
+		if (*next)
+			*next++ = 0;
+		char *copy = strdup(line);
+		int r = copy ? tab_parse(copy, &c, &why) : 0;
+		if (r <= 0) {
+			if (r < 0)
+				lumen_log("%s:%d: %s", TAB_PATH, lineno, why);
+			free(copy);
+			continue;
+		}
+		if (!(s = svc_new())) {
+			lumen_log("%s:%d: too many services", TAB_PATH, lineno);
+			free(copy);
+			break;
+		}
+		s->conf = c;
+		s->line = copy;
+		s->restart = true;
+		if ((r = svc_start(s)) < 0) {
+			lumen_log("cannot start %s: %s", c.name, strerror(-r));
+			s->restart_at = now_ms(); /* retried with back-off */
+		}
+		svc_mount(s, c.name);
+		svc_make_nodes();
+		svc_write_mounts();
+	}
+	free(text);
+}
+
+/* The console session: the login shell, or the command lumen was given
+ * (argv after "--"). */
+static void start_session(char **cmd)
+{
+	static char sh[] = "/bin/sh", login[] = "-l";
+	struct svc *s = svc_new();
+	int r;
+
+	s->session = true;
+	s->restart = !cmd;
+	if (cmd) {
+		for (int i = 0; i < SVC_ARGS && cmd[i]; i++)
+			s->conf.argv[i] = cmd[i];
+	} else {
+		s->conf.argv[0] = sh;
+		s->conf.argv[1] = login;
+	}
+	s->conf.name = s->conf.argv[0];
+	if ((r = svc_start(s)) < 0) {
+		lumen_log("cannot start %s: %s", s->conf.argv[0], strerror(-r));
+		if (cmd)
+			exit(127);
+		s->restart_at = now_ms();
+	}
+}
+
+static void on_sigchld(int sig)
+{
+	(void)sig; /* only wakes ppoll */
+}
+
+/* Reap every child, restart what must be; never returns but to exit
+ * with the test command's status. SIGCHLD is blocked but inside ppoll,
+ * so no exit goes unnoticed between the reaping and the sleep. */
+static _Noreturn void supervise(sigset_t *wake)
+{
+	struct pollfd pfd = {.fd = mount_pipe[0], .events = POLLIN};
+	int pid, status, code, wait_ms;
+	struct lux_msg *m;
+
+	for (;;) {
+		while ((pid = wait4(-1, &status, WNOHANG, NULL)) > 0)
+			if (svc_exited(pid, status, &code))
+				exit(code);
+		svc_restart_due(&wait_ms);
+		struct timespec ts = {wait_ms / 1000, wait_ms % 1000 * 1000000};
+		if (ppoll(&pfd, 1, wait_ms < 0 ? NULL : &ts, wake) > 0 &&
+		    read(mount_pipe[0], &m, sizeof(m)) == sizeof(m)) {
+			router_mount(m);
+			free(m);
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction sa = {.sa_handler = on_sigchld,
+			       .sa_flags = SA_RESTART};
+	sigset_t chld, wake;
+
+	(void)argc;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	/* Blocked in every thread (the router inherits it), open in ppoll. */
+	sigprocmask(SIG_BLOCK, &chld, &wake);
+	sigdelset(&wake, SIGCHLD);
+	sigaction(SIGCHLD, &sa, NULL);
+	if (argv[1] && !strcmp(argv[1], "--"))
+		argv++;
+	start_root();
+	start_services();
+	start_session(argv[1] ? argv + 1 : NULL);
+	supervise(&wake);
+}

@@ -1,0 +1,95 @@
+/*
+ * lumen.h - lumen, PID 1: what its parts share (docs/lumen.md).
+ *
+ * lumen.c starts the system and supervises it, router.c answers path
+ * requests, svc.c starts services, tab.c reads /etc/lumen.tab, route.c
+ * keeps the mount table.
+ */
+#pragma once
+
+#include "route.h"
+#include <lux.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define SVC_MAX    32
+#define SVC_ARGS   16
+#define SVC_MOUNTS 8
+#define SVC_GRANTS 8
+
+struct grant {
+	int kind; /* LUX_GRANT_* */
+	uint64_t base, count;
+};
+
+/* One line of /etc/lumen.tab (tab.c). Strings point into the line. */
+struct svc_conf {
+	char *name;
+	char *mounts[SVC_MOUNTS];
+	int nmounts;
+	struct grant grants[SVC_GRANTS];
+	int ngrants;
+	char *argv[SVC_ARGS + 1]; /* NULL-terminated */
+};
+
+/* A service lumen started and watches: a server, or the console session. */
+struct svc {
+	struct svc_conf conf;
+	char *line;      /* the table line conf points into (owned) */
+	bool used;       /* this slot holds a service */
+	bool restart;    /* restart it when it dies (not ramfs, tmpfs) */
+	bool session;    /* the console session (no channel, fds 0-2) */
+	bool retired;    /* unmounted or given up: never restart */
+	bool dynamic;    /* started by mount(2): let go when unmounted */
+	int pid;         /* 0 while not running */
+	int client_fd;   /* its channel's client end, -1: none (mtab_lock) */
+	int64_t started; /* ms on the monotonic clock */
+	int64_t restart_at;
+	int backoff; /* ms to wait before the next restart */
+};
+
+extern struct svc svcs[SVC_MAX];
+/* The mount table and every svc's client_fd: the router reads them, the
+ * main thread changes them, both with mtab_lock held. */
+extern struct mtab mtab;
+extern pthread_mutex_t mtab_lock;
+/* The server end of lumen's own channel (the resolver). */
+extern int lumen_fd;
+
+void lumen_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int64_t now_ms(void);
+
+/* tab.c: parse one table line in place (comments and blank lines give
+ * 0, a service 1, a malformed line -1 with *why set). */
+int tab_parse(char *line, struct svc_conf *c, const char **why);
+
+/* svc.c */
+/* Start program argv in a child: fd 3 is server_fd (if >= 0), the grants
+ * are given before it runs; a console child leads a new session with fds
+ * 0-2 on /dev/console. Returns the pid once the child's execve read the
+ * program, or -errno. */
+int svc_spawn(char *const argv[], int server_fd, const struct grant *g, int ng,
+	      bool console);
+/* Start s (a server: with a fresh channel, its client end swapped into
+ * the table atomically). 0 or -errno. */
+int svc_start(struct svc *s);
+/* A child ended: restart its service later, or give it up. Returns true
+ * when it was the test command (lumen must exit with *exit_code). */
+bool svc_exited(int pid, int status, int *exit_code);
+/* Start every service whose restart time came; the ms until the next one
+ * is due in *wait (-1: none). */
+void svc_restart_due(int *wait);
+/* Mount s on its mount points (creating device nodes). */
+void svc_mount(struct svc *s, const char *fstype);
+/* Make the device node of every file mount (after devfs (re)starts). */
+void svc_make_nodes(void);
+/* Rewrite /run/mounts from the table. */
+void svc_write_mounts(void);
+
+/* router.c: the thread answering path requests on lumen_fd. MOUNT and
+ * UMOUNT go to the main thread through the pipe mount_pipe. */
+extern int mount_pipe[2];
+void router_start(void);
+/* Do a MOUNT or UMOUNT request (main thread) and answer it. */
+void router_mount(struct lux_msg *m);

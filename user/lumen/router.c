@@ -1,0 +1,201 @@
+/*
+ * router.c - lumen's router thread: every path request of every process
+ * comes here first and is answered LUX_REDIRECT to the server mounted on
+ * the longest matching mount point (route.c). mount(2) and umount(2) are
+ * served by the main thread, which may have to start a server (whose
+ * execve needs this thread free).
+ */
+#define _GNU_SOURCE
+#include "lumen.h"
+#include <errno.h>
+#include <lux.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int mount_pipe[2];
+
+/* Answer a path request: a redirect, or an error. */
+static void route_request(const struct lux_msg *m)
+{
+	unsigned op = m->req.op;
+	bool two = op == LUX_RENAME || op == LUX_LINK;
+	const char *path = lux_path(m, 0), *path2 = two ? lux_path(m, 1) : NULL;
+	struct lux_rep r = {.op = LUX_REDIRECT};
+	int i = -EINVAL;
+
+	pthread_mutex_lock(&mtab_lock);
+	if (op < LUX_READ && path && (path2 || !two))
+		i = route(&mtab, op, path, path2, &r.off, &r.off2);
+	if (i >= 0 && (r.result = svcs[mtab.m[i].owner].client_fd) < 0)
+		i = -EIO; /* not running (being restarted) */
+	if (i >= 0) {
+		/* Under the lock: the descriptor is not closed before the
+		 * kernel took the redirect. */
+		lux_reply_full(lumen_fd, &m->req, &r, NULL, 0);
+		pthread_mutex_unlock(&mtab_lock);
+		return;
+	}
+	pthread_mutex_unlock(&mtab_lock);
+	lux_reply(lumen_fd, &m->req, i, NULL, 0);
+}
+
+static void *router(void *unused)
+{
+	static struct lux_msg m;
+	struct lux_msg *copy;
+	long n;
+
+	(void)unused;
+	for (;;) {
+		if ((n = lux_recv(lumen_fd, &m)) <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			lumen_log("router: %s",
+				  n ? strerror(errno) : "no clients");
+			if (n < 0 && errno == EPROTO)
+				continue;
+			return NULL;
+		}
+		switch (m.req.op) {
+		case LUX_CANCEL:
+		case LUX_CLOSE:
+			break;
+		case LUX_MOUNT:
+		case LUX_UMOUNT:
+			/* The main thread answers; it may start a server. */
+			if (!(copy = malloc(m.req.len + 1))) {
+				lux_reply(lumen_fd, &m.req, -ENOMEM, NULL, 0);
+				break;
+			}
+			memcpy(copy, &m, m.req.len + 1);
+			if (write(mount_pipe[1], &copy, sizeof(copy)) !=
+			    sizeof(copy)) {
+				lux_reply(lumen_fd, &m.req, -EAGAIN, NULL, 0);
+				free(copy);
+			}
+			break;
+		default:
+			route_request(&m);
+		}
+	}
+}
+
+void router_start(void)
+{
+	pthread_t t;
+	int r = pthread_create(&t, NULL, router, NULL);
+
+	if (r)
+		lumen_log("cannot start the router thread: %s", strerror(r));
+}
+
+/* "/a/b/" -> "/a/b"; a relative path gets its '/'. */
+static void mount_point(const char *in, char *out, size_t size)
+{
+	size_t n;
+
+	snprintf(out, size, "%s%s", in[0] == '/' ? "" : "/", in);
+	n = strlen(out);
+	while (n > 1 && out[n - 1] == '/')
+		out[--n] = 0;
+}
+
+/* mount(source, target, fstype): start a server for fstype on target. */
+static int do_mount(const struct lux_msg *m)
+{
+	const char *src = lux_path(m, 0), *target = lux_path(m, 1),
+		   *type = lux_path(m, 2), *prog;
+	bool restart = true;
+	char path[LUX_PATH_MAX], *line;
+	struct svc *s = NULL;
+	struct stat st;
+	int r;
+
+	if (m->req.uid != 0)
+		return -EPERM;
+	if (!src || !target || !type || !*target)
+		return -EINVAL;
+	if (!strcmp(type, "tmpfs") || !strcmp(type, "ramfs")) {
+		prog = "/sbin/ramfs";
+		restart = false; /* a new one would be empty */
+	} else if (!strcmp(type, "proc") || !strcmp(type, "procfs")) {
+		prog = "/sbin/procfs";
+	} else {
+		return -ENODEV;
+	}
+	mount_point(target, path, sizeof(path));
+	if (stat(path, &st) < 0)
+		return -errno;
+	for (int i = 0; i < SVC_MAX && !s; i++)
+		if (!svcs[i].used && !svcs[i].pid)
+			s = &svcs[i];
+	/* The service's strings live in one line it owns: name, mount
+	 * point, program. */
+	if (!s ||
+	    !(line = malloc(strlen(type) + strlen(path) + strlen(prog) + 3)))
+		return -ENOMEM;
+	*s = (struct svc){.line = line,
+			  .used = true,
+			  .restart = restart,
+			  .dynamic = true,
+			  .client_fd = -1};
+	s->conf.name = strcpy(line, type);
+	s->conf.mounts[0] = strcpy(line + strlen(type) + 1, path);
+	s->conf.argv[0] = strcpy(s->conf.mounts[0] + strlen(path) + 1, prog);
+	s->conf.nmounts = 1;
+	if ((r = svc_start(s)) < 0) {
+		free(line);
+		s->used = false;
+		return r;
+	}
+	pthread_mutex_lock(&mtab_lock);
+	r = mtab_add(&mtab, path, !S_ISDIR(st.st_mode), s - svcs, src, type);
+	pthread_mutex_unlock(&mtab_lock);
+	if (r < 0) {
+		s->retired = true;
+		kill(s->pid, SIGKILL);
+	}
+	return r;
+}
+
+/* umount(target): the newest mount there goes; a server mounted nowhere
+ * else and started by mount(2) is let go (it exits when its last client
+ * is gone). */
+static int do_umount(const struct lux_msg *m)
+{
+	const char *target = lux_path(m, 0);
+	char path[LUX_PATH_MAX];
+	int owner, fd = -1;
+
+	if (m->req.uid != 0)
+		return -EPERM;
+	if (!target)
+		return -EINVAL;
+	mount_point(target, path, sizeof(path));
+	if (!strcmp(path, "/"))
+		return -EBUSY;
+	pthread_mutex_lock(&mtab_lock);
+	if ((owner = mtab_remove(&mtab, path)) >= 0 &&
+	    !mtab_count(&mtab, owner) && svcs[owner].dynamic) {
+		fd = svcs[owner].client_fd;
+		svcs[owner].client_fd = -1;
+		svcs[owner].retired = true;
+	}
+	pthread_mutex_unlock(&mtab_lock);
+	if (fd >= 0)
+		close(fd);
+	return owner < 0 ? owner : 0;
+}
+
+void router_mount(struct lux_msg *m)
+{
+	int r = m->req.op == LUX_MOUNT ? do_mount(m) : do_umount(m);
+
+	if (r == 0)
+		svc_write_mounts();
+	lux_reply(lumen_fd, &m->req, r, NULL, 0);
+}

@@ -1,0 +1,107 @@
+/*
+ * tab.c - one line of the service table /etc/lumen.tab:
+ *
+ *     name  mount[,mount...]|-  grant[,grant...]|-  command [args...]
+ *
+ * A grant is io=BASE:COUNT (I/O ports), irq=N, mmio=BASE:COUNT or
+ * bootdata; numbers in C notation (0x3f8). '#' starts a comment.
+ */
+#include "lumen.h"
+#include <stdlib.h>
+#include <string.h>
+
+/* The next whitespace-separated word of *s, NUL-terminated in place, or
+ * NULL at the end of the line or at a comment. */
+static char *word(char **s)
+{
+	char *w = *s + strspn(*s, " \t\r\n");
+
+	if (!*w || *w == '#')
+		return NULL;
+	*s = w + strcspn(w, " \t\r\n");
+	if (**s)
+		*(*s)++ = 0;
+	return w;
+}
+
+/* Split s at commas into at most max parts: how many, or -1. */
+static int split(char *s, char **part, int max)
+{
+	int n = 0;
+
+	if (!strcmp(s, "-"))
+		return 0;
+	for (char *p = s; p; n++) {
+		if (n == max || !*p)
+			return -1;
+		part[n] = p;
+		if ((p = strchr(p, ',')))
+			*p++ = 0;
+	}
+	return n;
+}
+
+/* A number that must end at *end ("" or the ':'). */
+static int number(const char *s, char end, uint64_t *v)
+{
+	char *e;
+
+	*v = strtoull(s, &e, 0);
+	return e != s && *e == end ? 0 : -1;
+}
+
+static int parse_grant(const char *s, struct grant *g)
+{
+	const char *colon = strchr(s, ':');
+
+	g->count = 1;
+	if (!strcmp(s, "bootdata")) {
+		*g = (struct grant){.kind = LUX_GRANT_BOOTDATA};
+		return 0;
+	}
+	if (!strncmp(s, "irq=", 4)) {
+		g->kind = LUX_GRANT_IRQ;
+		return number(s + 4, 0, &g->base);
+	}
+	if (!strncmp(s, "io=", 3))
+		g->kind = LUX_GRANT_IOPORT;
+	else if (!strncmp(s, "mmio=", 5))
+		g->kind = LUX_GRANT_MMIO;
+	else
+		return -1;
+	if (!colon || number(strchr(s, '=') + 1, ':', &g->base) ||
+	    number(colon + 1, 0, &g->count) || !g->count)
+		return -1;
+	return 0;
+}
+
+int tab_parse(char *line, struct svc_conf *c, const char **why)
+{
+	char *grants[SVC_GRANTS], *mounts, *g;
+	int n = 0;
+
+	memset(c, 0, sizeof(*c));
+	if (!(c->name = word(&line)))
+		return 0;
+	*why = "expected: name mounts grants command [args]";
+	if (!(mounts = word(&line)) || !(g = word(&line)))
+		return -1;
+	*why = "bad mount list";
+	if ((c->nmounts = split(mounts, c->mounts, SVC_MOUNTS)) < 0)
+		return -1;
+	for (int i = 0; i < c->nmounts; i++)
+		if (c->mounts[i][0] != '/')
+			return -1;
+	*why = "bad grant (io=BASE:COUNT, irq=N, mmio=BASE:COUNT, bootdata)";
+	if ((c->ngrants = split(g, grants, SVC_GRANTS)) < 0)
+		return -1;
+	for (int i = 0; i < c->ngrants; i++)
+		if (parse_grant(grants[i], &c->grants[i]))
+			return -1;
+	while (n < SVC_ARGS && (c->argv[n] = word(&line)))
+		n++;
+	*why = n ? "too many arguments" : "no command";
+	if (!n || word(&line))
+		return -1;
+	return 1;
+}
