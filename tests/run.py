@@ -463,7 +463,7 @@ else:
 # System tests (tests/system/): the shell on the serial console. With
 # lumen, every step; on the kernel's own console with busybox as init
 # (no servers), the steps that need only the shell's builtins.
-SYSTEM_TIMEOUT = 300  # to the first prompt
+SYSTEM_TIMEOUT = 180  # to the first prompt
 SYSTEM_BOOTS = [
     (Boot("system/lumen", smp=2, cmdline="init=/sbin/lumen"), system.STEPS),
 ] + ([] if LUMEN_READY else [
