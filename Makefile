@@ -2,9 +2,9 @@
 ARCH ?= x86_64
 SMP ?= 2
 MEM ?= 512M
-# The first process: busybox's shell, interactive, on the kernel console
-# (lumen and the terminal server replace it in the servers issue).
-CMDLINE ?= init=/bin/sh -- -i
+# The first process: lumen, which starts the servers and a login shell on
+# the serial console (docs/lumen.md); words after "--" are its arguments.
+CMDLINE ?= init=/sbin/lumen
 
 B := build/$(ARCH)
 HB := build/host

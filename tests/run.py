@@ -451,12 +451,21 @@ def user_boot(name, smp, cmdline):
     return boot
 
 
+def chan_boot(smp):
+    """The request protocol's own boot: tests/user/chan.c runs as PID 1,
+    serves a tiny tree from threads and checks the kernel's side."""
+    boot = Boot(f"chan/smp{smp}", smp=smp, cmdline="init=/tests/chan")
+    boot.timeout = BOOT_TIMEOUT
+    return boot
+
+
 if LUMEN_READY:
-    USER_BOOTS = [user_boot(f"utest/smp{n}", n, UTEST_LUMEN_CMDLINE)
-                  for n in (1, 4)]
+    USER_BOOTS = ([user_boot(f"utest/smp{n}", n, UTEST_LUMEN_CMDLINE)
+                   for n in (1, 4)] + [chan_boot(2), chan_boot(1)])
 else:
     USER_BOOTS = ([user_boot(f"utest/smp{n}", n, UTEST_CMDLINE)
                    for n in (1, 4)] +
+                  [chan_boot(2), chan_boot(1)] +
                   [user_boot(f"utest/lumen-smp{n}", n, UTEST_LUMEN_CMDLINE)
                    for n in (1, 4)])
 

@@ -77,6 +77,9 @@ bool rfile_info(struct file *f, struct chan **c, uint64_t *handle,
  * advancing *pos: bytes moved or -errno. */
 long rfile_io(struct file *f, char *ubuf, size_t n, uint64_t *pos,
 	      bool writing);
+/* Set remote file f's position to pos (>= 0) and return it; pos -1 only
+ * returns it. */
+long rfile_pos(struct file *f, long pos);
 /* Send req (path 0: by handle) about remote file f to its server. */
 int rfile_call(struct file *f, struct lux_req *req, struct lux_rep *rep,
 	       void *buf, size_t size);

@@ -41,7 +41,8 @@ struct walk {
 	char path[2][LUX_PATH_MAX];
 	struct lux_rep rep;
 	char data[LUX_PATH_MAX]; /* the reply's payload (cut to this size) */
-	struct chan *srv;        /* the server that answered (walk_run keep) */
+	char scratch[LUX_PATH_MAX];
+	struct chan *srv; /* the server that answered (walk_run keep) */
 };
 /* A walk for op, or NULL when out of memory; walk_end frees it. */
 struct walk *walk_alloc(unsigned op);
@@ -58,3 +59,12 @@ void fs_cwd(char *buf);
 /* Load the whole file at the clean absolute path for exec into a kmalloc
  * buffer: 0 with *data, *size, or -errno (resolver needed). */
 int fs_load(const char *path, void **data, size_t *size);
+
+/* fs/fdcalls.c */
+/* The status of descriptor fd (a server's STAT for a remote file). */
+long fs_fstat(long fd, struct lux_stat *st);
+/* Send req (consumed) about remote file fd: the result; -EINVAL when fd
+ * is not remote. */
+long fs_fd_call(long fd, struct lux_req *req, void *buf, size_t size);
+/* STATFS's payload laid out as Linux's struct statfs at ubuf. */
+long fs_statfs_copy(long ubuf, const struct lux_rep *rep, const void *data);

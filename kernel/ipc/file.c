@@ -1,7 +1,7 @@
 /*
  * file.c - open files, descriptor tables and the calls that work on any
  * descriptor: read, write, readv, writev, close, close_range, dup, dup2,
- * dup3, fcntl, ioctl.
+ * dup3, fcntl, pipe2.
  */
 #include "file.h"
 #include "mm.h"
@@ -338,14 +338,6 @@ bool fd_open(int fd)
 	return f;
 }
 
-/* No descriptor is a terminal until the tty server exists. */
-long sys_ioctl(long fd, long cmd, long arg)
-{
-	(void)cmd;
-	(void)arg;
-	return fd_open(fd) ? -ENOTTY : -EBADF;
-}
-
 long sys_pipe2(long ufds, long flags)
 {
 	struct file *ends[2];
@@ -375,32 +367,4 @@ long sys_pipe2(long ufds, long flags)
 long sys_pipe(long ufds)
 {
 	return sys_pipe2(ufds, 0);
-}
-
-/* fstat on the objects descriptors name so far: pipes, sockets, the
- * console, eventfd. Their identity is the object they share. */
-long sys_fstat(long fd, long ubuf)
-{
-	struct file *f = fd_get(fd);
-	struct lux_stat st = {.nlink = 1, .blksize = 4096};
-	int r;
-
-	if (!f)
-		return -EBADF;
-	st.mode = f->mode;
-	st.ino = (uintptr_t)f->priv >> 4;
-	st.dev = 0xf; /* one pseudo device for them all */
-	st.uid = current_proc()->uid;
-	st.gid = current_proc()->gid;
-	file_put(f);
-	r = arch_stat_copy((void *)ubuf, &st);
-	return r;
-}
-
-/* Every object a descriptor can name so far is a stream: no seeking. */
-long sys_lseek(long fd, long offset, long whence)
-{
-	(void)offset;
-	(void)whence;
-	return fd_open(fd) ? -ESPIPE : -EBADF;
 }

@@ -173,3 +173,12 @@ int rfile_call(struct file *f, struct lux_req *req, struct lux_rep *rep,
 	req->handle = rf->handle;
 	return chan_call(rf->c, req, rep, buf, size, NULL);
 }
+
+long rfile_pos(struct file *f, long pos)
+{
+	struct rfile *rf = f->priv;
+
+	if (pos >= 0)
+		rf->pos = pos;
+	return rf->pos;
+}

@@ -2,8 +2,10 @@
  * proc.c - processes: the first one, fork/clone, execve, exit and wait4.
  * Until the file servers exist, programs come straight from the initrd.
  */
+#include "chan.h"
 #include "cpu.h"
 #include "exec.h"
+#include "fs.h"
 #include "file.h"
 #include "mm.h"
 #include "proc.h"
@@ -92,22 +94,17 @@ static int initrd_open(const char *path, const void **data, size_t *len,
 	return -ELOOP;
 }
 
-/* Map the program at path into the fresh mm with its stack; the entry
- * point and stack pointer come back in *pc and *sp. */
-static int load(struct mm *mm, const char *path, const char *const argv[],
-		const char *const envp[], uintptr_t *pc, uintptr_t *sp)
+/* Map the program image (size bytes) into the fresh mm with its stack;
+ * the entry point and stack pointer come back in *pc and *sp. */
+static int load_image(struct mm *mm, const void *image, size_t size,
+		      const char *path, const char *const argv[],
+		      const char *const envp[], uintptr_t *pc, uintptr_t *sp)
 {
-	const void *image;
-	size_t size, stack_used;
-	uint32_t mode;
+	size_t stack_used;
 	struct elf_info e;
 	uintptr_t bias, top = USER_TOP - PAGE_SIZE, end = 0;
 	int r;
 
-	if ((r = initrd_open(path, &image, &size, &mode)))
-		return r;
-	if (!(mode & 0111))
-		return -EACCES;
 	if ((r = elf_parse(image, size, ARCH_ELF_MACHINE, &e)))
 		return r;
 	bias = e.pie ? PIE_BASE : 0;
@@ -160,6 +157,38 @@ static int load(struct mm *mm, const char *path, const char *const argv[],
 	kfree(buf);
 	*pc = e.entry + bias;
 	return r ? r : *pc < USER_TOP ? 0 : -ENOEXEC;
+}
+
+/* Load the program at path: through its server once a resolver exists
+ * (relative to the current directory), from the initrd before. */
+static int load(struct mm *mm, const char *path, const char *const argv[],
+		const char *const envp[], uintptr_t *pc, uintptr_t *sp)
+{
+	struct chan *resolver = chan_resolver();
+	char *abs = resolver ? kmalloc(2 * LUX_PATH_MAX) : NULL;
+	const void *image;
+	void *owned = NULL;
+	size_t size = 0;
+	uint32_t mode;
+	int r;
+
+	if (resolver) {
+		chan_put(resolver);
+		if (!abs)
+			return -ENOMEM;
+		fs_cwd(abs + LUX_PATH_MAX);
+		r = path_normalize(abs, LUX_PATH_MAX, abs + LUX_PATH_MAX, path);
+		r = r < 0 ? r : fs_load(abs, &owned, &size);
+		image = owned;
+		kfree(abs);
+	} else if (!(r = initrd_open(path, &image, &size, &mode)) &&
+		   !(mode & 0111)) {
+		r = -EACCES;
+	}
+	if (!r)
+		r = load_image(mm, image, size, path, argv, envp, pc, sp);
+	kfree(owned);
+	return r;
 }
 
 /* Make the current thread run in mm from now on. */
@@ -230,6 +259,10 @@ static struct proc *proc_alloc(struct proc *parent)
 		p->pgid = parent->pgid;
 		p->sid = parent->sid;
 		p->umask = parent->umask;
+		spin_lock(&parent->sig_lock);
+		if (parent->cwd && (p->cwd = kmalloc(strlen(parent->cwd) + 1)))
+			strlcpy(p->cwd, parent->cwd, strlen(parent->cwd) + 1);
+		spin_unlock(&parent->sig_lock);
 		strlcpy(p->name, parent->name, sizeof(p->name));
 		memcpy(p->cmdline, parent->cmdline, sizeof(p->cmdline));
 		p->cmdline_len = parent->cmdline_len;
@@ -314,6 +347,7 @@ static void clone_undo(struct proc *parent, struct proc *p, struct thread *t)
 		if (p->mm)
 			mm_put(p->mm);
 		fdtable_put(p->files);
+		kfree(p->cwd);
 		kfree(p);
 	}
 	thread_free(t);
@@ -449,6 +483,8 @@ NORETURN void thread_exit_user(int status)
 		vfork_release(p);
 		fdtable_put(p->files); /* pipe ends close: readers see EOF */
 		p->files = NULL;
+		kfree(p->cwd);
+		p->cwd = NULL;
 		mm_put(mm);
 		mutex_lock(&proc_lock);
 		proc_zombie(p, status);
@@ -690,13 +726,14 @@ static const char **copy_vector(const char *const *uvec, char *buf,
 
 long sys_execve(long upath, long uargv, long uenvp)
 {
-	char *buf = kmalloc(ARGS_MAX), path[256];
+	char *buf = kmalloc(ARGS_MAX + LUX_PATH_MAX), *path = buf + ARGS_MAX;
 	const char **argv, **envp;
 	size_t used = 0;
-	long r = strncpy_from_user(path, (const char *)upath, sizeof(path));
+	long r;
 
 	if (!buf)
 		return -ENOMEM;
+	r = strncpy_from_user(path, (const char *)upath, LUX_PATH_MAX);
 	if (r >= 0 &&
 	    (!(argv = copy_vector((const char *const *)uargv, buf, &used)) ||
 	     !(envp = copy_vector((const char *const *)uenvp, buf, &used))))

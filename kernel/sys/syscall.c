@@ -41,7 +41,15 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 	    SYS(getpeername), SYS(getsockopt), SYS(setsockopt),                \
 	    SYS(rt_sigtimedwait), SYS(fstat), SYS(lseek), SYS(setsid),         \
 	    SYS(setpgid), SYS(getpgid), SYS(getsid), SYS(sysinfo), SYS(times), \
-	    SYS(getrusage), SYS(reboot)
+	    SYS(getrusage), SYS(reboot), SYS(openat), SYS(newfstatat),         \
+	    SYS(statx), SYS(mkdirat), SYS(mknodat), SYS(unlinkat),             \
+	    SYS(renameat2), SYS(renameat), SYS(linkat), SYS(symlinkat),        \
+	    SYS(readlinkat), SYS(fchmodat), SYS(fchownat), SYS(utimensat),     \
+	    SYS(truncate), SYS(faccessat), SYS(faccessat2), SYS(chdir),        \
+	    SYS(fchdir), SYS(umask), SYS(statfs), SYS(mount), SYS(umount2),    \
+	    SYS(ftruncate), SYS(fsync), SYS(fdatasync), SYS(fchmod),           \
+	    SYS(fchown), SYS(fstatfs), SYS(getdents64), SYS(pread64),          \
+	    SYS(pwrite64), SYS(sendfile)
 
 static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 
@@ -356,12 +364,4 @@ long sys_clock_getres(long clock, long uts)
 	if (clock < 0 || clock > 7)
 		return -EINVAL;
 	return uts ? copy_to_user((void *)uts, res, sizeof(res)) : 0;
-}
-
-/* Every process works in "/" until the file servers bring chdir. */
-long sys_getcwd(long ubuf, long size)
-{
-	if (size < 2)
-		return -ERANGE;
-	return copy_to_user((void *)ubuf, "/", 2) ? -EFAULT : 2;
 }

@@ -231,6 +231,16 @@ long sys_getrusage(long who, long uusage)
 #define REBOOT_CAD_ON    0x89abcdefUL
 #define REBOOT_CAD_OFF   0UL
 
+/* Stop every CPU for good, saying why first. */
+static NORETURN void machine_stop(const char *why, int power)
+{
+	kprintf("lux: %s\n", why);
+	panic_enter(); /* the other CPUs take the NMI as a stop */
+	if (power)
+		arch_power_off(power == 2);
+	halt_all();
+}
+
 long sys_reboot(long magic1, long magic2, long cmd, long arg)
 {
 	(void)arg;
@@ -245,16 +255,11 @@ long sys_reboot(long magic1, long magic2, long cmd, long arg)
 	case REBOOT_CAD_OFF:
 		return 0; /* Ctrl-Alt-Del is the terminal's business */
 	case REBOOT_POWER_OFF:
-		kprintf("lux: power off\n");
-		arch_power_off(false);
-		halt_all();
+		machine_stop("power off", 1);
 	case REBOOT_RESTART:
-		kprintf("lux: restart\n");
-		arch_power_off(true);
-		halt_all();
+		machine_stop("restart", 2);
 	case REBOOT_HALT:
-		kprintf("lux: system halted\n");
-		halt_all();
+		machine_stop("system halted", 0);
 	}
 	return -EINVAL;
 }

@@ -28,6 +28,7 @@
 #define O_APPEND_ 02000
 #define O_DIR     0200000
 #define O_NOFOL   0400000
+#define O_PATH_   010000000
 #define AT_NOFOL  0x100
 #define AT_RMDIR  0x200
 #define NOW       ((1L << 30) - 1)
@@ -307,6 +308,7 @@ static void test_open_flags(void **state)
 			 -EEXIST);
 	assert_int_equal(do_open("nope", O_RD, 0), -ENOENT);
 	assert_int_equal(do_open("f", O_RD | O_DIR, 0), -ENOTDIR);
+	assert_int_equal(do_open("f", O_PATH_ | O_DIR, 0), -ENOTDIR);
 	assert_int_equal(do_open("d", O_WR, 0), -EISDIR);
 	assert_int_equal(do_open("d", O_RD | O_CREAT_, 0644), -EISDIR);
 	assert_true(do_open("d", O_RD | O_DIR, 0) > 0);
@@ -571,6 +573,12 @@ static void test_rename(void **state)
 	assert_int_equal(do_rename("", "z", 0), -EBUSY);
 	assert_int_equal(do_rename("b", "e", 1), -EEXIST);
 	assert_int_equal(do_rename("b", "e", 8), -EINVAL);
+	assert_int_equal(do_rename("b", "nb/", 0), -ENOTDIR);
+	assert_int_equal(do_symlink("sl/", "b"), -ENOENT);
+	assert_int_equal(do_link("b", "nl/"), -ENOENT);
+	assert_int_equal(do_mkdir("nd/", 0755), 0);
+	assert_int_equal(do_rename("nd/", "nd2/", 0), 0);
+	assert_int_equal(do_unlink("nd2/", AT_RMDIR), 0);
 	/* Over an empty directory. */
 	assert_int_equal(do_rename("d", "e", 0), 0);
 	assert_int_equal(do_stat("e/sub", 0, &st), 0);
@@ -735,6 +743,12 @@ static void test_symlinks(void **state)
 	assert_int_equal(st.mode, S_IFLNK | 0777);
 	assert_int_equal(st.size, 11);
 	assert_int_equal(do_open("a/l", O_RD | O_NOFOL, 0), -ELOOP);
+	/* O_PATH | O_NOFOLLOW names the link itself. */
+	int64_t h = do_open("a/l", O_PATH_ | O_NOFOL, 0);
+	assert_true(h > 0);
+	assert_int_equal(do_stat_handle(h, &st), 0);
+	assert_true(S_ISLNK(st.mode));
+	do_close(h);
 	assert_int_equal(do_open("a/l", O_RW | O_CREAT_ | O_EXCL_, 0644),
 			 -EEXIST);
 	assert_int_equal(do_mkdir("a/l", 0755), -EEXIST);
@@ -1135,6 +1149,52 @@ static void test_cpio_fill(void **state)
 	assert_string_equal(file_text("after"), "a");
 }
 
+/* xorshift64: the same sequence on every run. */
+static uint64_t rnd(void)
+{
+	static uint64_t x = 88172645463325252ULL;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return x;
+}
+
+/* Random requests, many of them nonsense, must never crash ramfs nor
+ * break its books: every byte it holds stays counted (teardown checks
+ * that freeing everything leaves 0) and within the limit. */
+static void test_garbage_requests(void **state)
+{
+	static const char *const names[] = {"a", "b",  "a/b",   "b/a", "a/a/b",
+					    "",  "a/", "b/b/b", "c"};
+	static char junk[8192];
+	(void)state;
+
+	for (int i = 0; i < 200000; i++) {
+		uint64_t r = rnd();
+		const char *p1 = names[r % 9], *p2 = names[(r >> 4) % 9];
+		size_t n = (r >> 8) % 3 == 0 ? (r >> 12) % sizeof(junk) : 0;
+		for (size_t k = 0; k < n; k++)
+			junk[k] = "ab/\0x"[rnd() % 5];
+		struct lux_req *q =
+		    n ? req_data(1 + (r >> 20) % 24, NULL, NULL, junk, n)
+		      : req(1 + (r >> 20) % 24, p1, p2);
+		q->handle = (r >> 25) % 4 ? 0 : (r >> 27) % 40;
+		q->flags = (r >> 33) % 2 ? rnd() : rnd() & 0700303;
+		q->mode = (r >> 34) % 2 ? rnd() : 0100000 | (rnd() & 07777);
+		q->off = (r >> 35) % 2 ? rnd() : rnd() % 100000;
+		q->count = rnd() % 100000;
+		q->uid = q->gid = (r >> 36) % 3 ? 0 : 1000;
+		q->time[0][1] = rnd() % 3 ? (int64_t)rnd() : NOW;
+		if ((r >> 40) % 50 == 0)
+			msg.req.len = (r >> 42) % sizeof(msg.req);
+		memset(&rep, 0, sizeof(rep));
+		long len = ramfs_serve(&fs, &msg.req, msg.data, &rep, out);
+		assert_true(len >= -1 && len <= LUX_MAX_DATA);
+		assert_true(rep.result <= LUX_MAX_DATA);
+		assert_true(fs.used <= fs.limit);
+	}
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -1147,7 +1207,7 @@ int main(void)
 	    T(test_sparse_files),      T(test_symlinks),
 	    T(test_getdents),          T(test_times),
 	    T(test_mknod_statfs),      T(test_out_of_memory),
-	    T(test_cpio_fill),
+	    T(test_cpio_fill),         T(test_garbage_requests),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

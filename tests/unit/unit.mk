@@ -31,21 +31,6 @@ unit: $(UNIT_BINS)
 .SECONDARY: $(UNIT_KOBJ) $(UNIT_HOBJ) \
 	$(patsubst $(HB)/test_%,$(HB)/unit/tests/unit/test_%.o,$(UNIT_BINS))
 
-# The stand-ins use the host's libc under its own names.
-$(HB)/unit/tests/unit/host/%.o: tests/unit/host/%.c
-	@mkdir -p $(dir $@)
-	$(HOSTCC) $(UNIT_CFLAGS) -c $< -o $@
-
-$(HB)/unit/%.o: %.c
-	@mkdir -p $(dir $@)
-	$(HOSTCC) $(UNIT_CFLAGS) $(UNIT_RENAME) -c $< -o $@
-
-$(HB)/test_%: $(HB)/unit/tests/unit/test_%.o $(UNIT_KOBJ) $(UNIT_HOBJ)
-	$(HOSTCC) $(UNIT_CFLAGS) $^ -lcmocka -o $@
-
--include $(wildcard $(HB)/unit/*/*.d $(HB)/unit/*/*/*.d \
-	$(HB)/unit/*/*/*/*.d)
-
 # ramfs (user/ramfs/ but its main.c) is user-space code: its test builds
 # it with the host's C library as it is, no stand-ins, no renaming.
 RAMFS_USRC := $(filter-out user/ramfs/main.c,$(wildcard user/ramfs/*.c))
@@ -65,6 +50,24 @@ $(HB)/unit/tests/unit/test_ramfs.o: tests/unit/test_ramfs.c
 
 $(HB)/test_ramfs: $(HB)/unit/tests/unit/test_ramfs.o $(RAMFS_UOBJ)
 	$(HOSTCC) $(RAMFS_UCFLAGS) $^ -lcmocka -o $@
+
+# The stand-ins use the host's libc under its own names.
+$(HB)/unit/tests/unit/host/%.o: tests/unit/host/%.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(UNIT_CFLAGS) -c $< -o $@
+
+$(HB)/unit/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(UNIT_CFLAGS) $(UNIT_RENAME) -c $< -o $@
+
+$(HB)/test_%: $(HB)/unit/tests/unit/test_%.o $(UNIT_KOBJ) $(UNIT_HOBJ)
+	$(HOSTCC) $(UNIT_CFLAGS) $^ -lcmocka -o $@
+
+-include $(wildcard $(HB)/unit/*/*.d $(HB)/unit/*/*/*.d \
+	$(HB)/unit/*/*/*/*.d)
+
+# Tests of user-space logic link the file they test.
+$(HB)/test_tty: $(HB)/unit/user/tty/ldisc.o
 
 # Host tests of lumen's pure logic (test_lumen_*.c with user/lumen/*.c
 # named in UNIT_LUMEN_SRC): user-space code, so compiled against the host's

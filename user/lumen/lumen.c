@@ -142,9 +142,12 @@ static void start_services(void)
 		s->conf = c;
 		s->line = copy;
 		s->restart = true;
-		if ((r = svc_start(s)) < 0) {
+		if ((r = svc_start(s)) < 0 && svc_hopeless(r)) {
 			lumen_log("cannot start %s: %s", c.name, strerror(-r));
-			s->restart_at = now_ms(); /* retried with back-off */
+			s->retired = true;
+		} else if (r < 0) {
+			lumen_log("cannot start %s: %s, retrying in %d ms",
+				  c.name, strerror(-r), svc_schedule(s));
 		}
 		svc_mount(s, c.name);
 		svc_make_nodes();
@@ -175,7 +178,7 @@ static void start_session(char **cmd)
 		lumen_log("cannot start %s: %s", s->conf.argv[0], strerror(-r));
 		if (cmd)
 			exit(127);
-		s->restart_at = now_ms();
+		svc_schedule(s);
 	}
 }
 

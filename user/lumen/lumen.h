@@ -77,6 +77,10 @@ int svc_start(struct svc *s);
 /* A child ended: restart its service later, or give it up. Returns true
  * when it was the test command (lumen must exit with *exit_code). */
 bool svc_exited(int pid, int status, int *exit_code);
+/* An error of svc_start that retrying cannot mend (no such program). */
+bool svc_hopeless(int err);
+/* Restart s after its back-off, and double the back-off: the delay. */
+int svc_schedule(struct svc *s);
 /* Start every service whose restart time came; the ms until the next one
  * is due in *wait (-1: none). */
 void svc_restart_due(int *wait);

@@ -51,7 +51,10 @@ static void *router(void *unused)
 
 	(void)unused;
 	for (;;) {
-		if ((n = lux_recv(lumen_fd, &m)) <= 0) {
+		/* 0 is also a request without payload (CANCEL): the end of
+		 * the channel leaves len 0. */
+		m.req.len = 0;
+		if ((n = lux_recv(lumen_fd, &m)) < 0 || !m.req.len) {
 			if (n < 0 && errno == EINTR)
 				continue;
 			lumen_log("router: %s",

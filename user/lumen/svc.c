@@ -222,14 +222,18 @@ static const char *how(int status, char *buf, size_t size)
 	return buf;
 }
 
-/* Restart s after its back-off, and double the back-off. */
-static void schedule(struct svc *s)
+bool svc_hopeless(int err)
 {
-	if (s->backoff < BACKOFF_MIN)
-		s->backoff = BACKOFF_MIN;
-	s->restart_at = now_ms() + s->backoff;
-	s->backoff =
-	    s->backoff * 2 < BACKOFF_MAX ? s->backoff * 2 : BACKOFF_MAX;
+	return err == -ENOENT || err == -ENOEXEC || err == -EACCES;
+}
+
+int svc_schedule(struct svc *s)
+{
+	int delay = s->backoff < BACKOFF_MIN ? BACKOFF_MIN : s->backoff;
+
+	s->restart_at = now_ms() + delay;
+	s->backoff = delay * 2 < BACKOFF_MAX ? delay * 2 : BACKOFF_MAX;
+	return delay;
 }
 
 bool svc_exited(int pid, int status, int *exit_code)
@@ -263,8 +267,8 @@ bool svc_exited(int pid, int status, int *exit_code)
 	}
 	if (now - s->started >= LIVED_OK)
 		s->backoff = BACKOFF_MIN;
-	lumen_log("%s %s, restarting in %d ms", s->conf.name, text, s->backoff);
-	schedule(s);
+	lumen_log("%s %s, restarting in %d ms", s->conf.name, text,
+		  svc_schedule(s));
 	return false;
 }
 
@@ -280,12 +284,15 @@ void svc_restart_due(int *wait)
 		if (left <= 0) {
 			s->restart_at = 0;
 			int r = svc_start(s);
-			if (r < 0) {
-				lumen_log("cannot start %s: %s, retrying in "
-					  "%d ms",
-					  s->conf.name, strerror(-r),
-					  s->backoff);
-				schedule(s);
+			if (r < 0 && svc_hopeless(r)) {
+				lumen_log("cannot start %s: %s; given up",
+					  s->conf.name, strerror(-r));
+				s->retired = true;
+			} else if (r < 0) {
+				lumen_log(
+				    "cannot start %s: %s, retrying in %d ms",
+				    s->conf.name, strerror(-r),
+				    svc_schedule(s));
 			} else if (!s->session) {
 				svc_make_nodes();
 			}

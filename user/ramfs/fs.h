@@ -1,9 +1,10 @@
 /*
- * fs.h - ramfs, the in-memory file system behind "/": its objects, the
- * request server (fs.c) that turns one request into one reply, the file
- * data store (data.c), directories (dir.c) and the boot fill from a cpio
- * newc archive (cpio.c). No system calls but clock_gettime: the host unit
- * tests drive it directly.
+ * fs.h - ramfs, the in-memory file system behind "/": its objects
+ * (node.c), the request server that turns one request into one reply
+ * (fs.c, names.c, attr.c, io.c; serve.h), the file data store (data.c),
+ * directories (dir.c) and the boot fill from a cpio newc archive
+ * (cpio.c). No system calls but clock_gettime: the host unit tests drive
+ * it directly; main.c is the loop on the channel.
  *
  * Every byte ramfs holds is counted in struct ramfs (used, limit): an
  * allocation past the limit or one that malloc refuses fails with ENOSPC.

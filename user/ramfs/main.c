@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define BOOT_CHUNK    (1 << 20)
@@ -26,31 +27,60 @@ static uint64_t memory_limit(void)
 	return (uint64_t)pages * size / 2;
 }
 
+/* Is there a byte of the boot image at off? -1: no boot image to read. */
+static int boot_has(uint64_t off)
+{
+	char c;
+	long n;
+
+	while ((n = lux_bootdata(off, &c, 1)) < 0 && errno == EINTR)
+		;
+	return n < 0 ? -1 : n > 0;
+}
+
+/* The boot image's size, found by probing (doubling, then bisecting) so
+ * that one allocation holds it; -1 if ramfs may not read it. */
+static long boot_size(void)
+{
+	uint64_t lo = 1, hi = BOOT_CHUNK; /* bytes before lo exist */
+	int has;
+
+	if ((has = boot_has(0)) <= 0)
+		return has;
+	while ((has = boot_has(hi - 1)) > 0 && hi < (1ULL << 40)) {
+		lo = hi;
+		hi *= 2;
+	}
+	if (has > 0)
+		return -1;
+	while (hi - lo > 1) { /* byte lo-1 exists, byte hi-1 does not */
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (boot_has(mid - 1) > 0)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* Copy the boot image and add its files; false if there is none to read.
  * Start-up only. */
 static bool boot_fill(struct ramfs *fs)
 {
-	size_t len = 0, cap = 0;
-	char *buf = NULL;
+	long size = boot_size(), len = 0, n;
+	char *buf;
 
-	for (;;) {
-		if (cap - len < BOOT_CHUNK) {
-			char *more = realloc(buf, cap + 4 * BOOT_CHUNK);
-			if (!more) {
-				fprintf(stderr, "ramfs: no memory for the boot "
-						"image\n");
-				break;
-			}
-			buf = more;
-			cap += 4 * BOOT_CHUNK;
-		}
-		long n = lux_bootdata(len, buf + len, BOOT_CHUNK);
-		if (n < 0 && errno == EINTR)
+	if (size <= 0)
+		return size == 0;
+	if (!(buf = malloc(size + 1))) {
+		fprintf(stderr, "ramfs: no memory for the boot image\n");
+		return false;
+	}
+	while (len < size) {
+		size_t want = size - len < BOOT_CHUNK ? size - len : BOOT_CHUNK;
+		if ((n = lux_bootdata(len, buf + len, want)) < 0 &&
+		    errno == EINTR)
 			continue;
-		if (n < 0 && len == 0) {
-			free(buf);
-			return false;
-		}
 		if (n <= 0)
 			break;
 		len += n;
@@ -73,7 +103,9 @@ int main(void)
 		return 1;
 	}
 	fs.dev = getpid();
-	boot_fill(&fs);
+	/* Without a boot image this is a tmpfs mount: anyone may create. */
+	if (!boot_fill(&fs))
+		fs.root->mode = S_IFDIR | 01777;
 	for (;;) {
 		/* lux_recv returns 0 both at the end and for a request with no
 		 * payload (READ, CLOSE): the header's len tells them apart. */

@@ -1,0 +1,242 @@
+/*
+ * walk.c - the one resolution loop every path call uses: ask the resolver
+ * (lumen), follow its REDIRECT to the server mounted there with the path
+ * cut to that server's root, and on a FOLLOW splice the link's target in
+ * and start again (at most LINKS_MAX times). Also the current directory
+ * and loading a program through its server for execve.
+ */
+#include "chan.h"
+#include "fs.h"
+#include "mm.h"
+#include "proc.h"
+#include <lux/errno.h>
+#include <lux/fcntl.h>
+
+#define S_IFMT  0170000
+#define S_IFDIR 0040000
+
+struct walk *walk_alloc(unsigned op)
+{
+	struct walk *w = kmalloc(sizeof(*w));
+
+	if (w) {
+		w->q = (struct lux_req){.op = op};
+		w->npaths = 1;
+		w->extra = NULL;
+		w->srv = NULL;
+	}
+	return w;
+}
+
+void walk_end(struct walk *w)
+{
+	if (w && w->srv)
+		chan_put(w->srv);
+	kfree(w);
+}
+
+void fs_cwd(char *buf)
+{
+	struct proc *p = current_proc();
+
+	spin_lock(&p->sig_lock);
+	strlcpy(buf, p->cwd ? p->cwd : "/", LUX_PATH_MAX);
+	spin_unlock(&p->sig_lock);
+}
+
+/* The path of directory descriptor dirfd into buf: 0 or -errno. */
+static int dirfd_path(long dirfd, char *buf)
+{
+	struct file *f = fd_get(dirfd);
+	const char *path;
+	int r = 0;
+
+	if (!f)
+		return -EBADF;
+	if (!rfile_info(f, NULL, NULL, &path) || (f->mode & S_IFMT) != S_IFDIR)
+		r = -ENOTDIR;
+	else
+		strlcpy(buf, path, LUX_PATH_MAX);
+	file_put(f);
+	return r;
+}
+
+int walk_path(struct walk *w, int i, long dirfd, long upath)
+{
+	char *rel = w->data, *base = w->scratch;
+	long r = strncpy_from_user(rel, (const char *)upath, LUX_PATH_MAX);
+
+	if (r < 0)
+		return r;
+	if (rel[0] != '/' && dirfd == AT_FDCWD)
+		fs_cwd(base);
+	else if (rel[0] != '/' && rel[0] && (r = dirfd_path(dirfd, base)))
+		return r;
+	r = path_normalize(w->path[i], LUX_PATH_MAX, base, rel);
+	return r < 0 ? r : 0;
+}
+
+/* Where the path a server sees starts in path when skip bytes (the mount
+ * point) are cut: after them and any '/' (a server's paths are relative
+ * to its root). The resolver (skip 0) sees the whole absolute path. */
+static size_t server_start(const char *path, size_t skip)
+{
+	while (skip && path[skip] == '/')
+		skip++;
+	return skip;
+}
+
+/* Send w's request to c, each path from server_start on. */
+static int send(struct walk *w, struct chan *c, const size_t skip[2],
+		struct chan **target)
+{
+	const char *s[3];
+	size_t len[3], total = 0;
+	int n = 0;
+
+	for (; n < w->npaths; n++) {
+		s[n] = w->path[n] + server_start(w->path[n], skip[n]);
+		total += len[n] = strlen(s[n]) + 1;
+	}
+	if (w->extra) {
+		s[n] = w->extra;
+		total += len[n++] = strlen(w->extra) + 1;
+	}
+	struct lux_req *req = chan_msg_alloc(w->q.op, total);
+	if (!req)
+		return -ENOMEM;
+	req->flags = w->q.flags;
+	req->mode = w->q.mode;
+	req->off = w->q.off;
+	req->count = w->q.count;
+	memcpy(req->time, w->q.time, sizeof(req->time));
+	char *p = (char *)(req + 1);
+	for (int i = 0; i < n; p += len[i++])
+		memcpy(p, s[i], len[i]);
+	return chan_call(c, req, &w->rep, w->data, sizeof(w->data), target);
+}
+
+/* FOLLOW: splice the link's target (the payload) into the path it names,
+ * which was sent minus skip[i] bytes. */
+static int follow(struct walk *w, const size_t skip[2])
+{
+	int i = w->rep.off2 ? 1 : 0;
+	char *path = w->path[i];
+	size_t start = server_start(path, skip[i]);
+
+	if (i >= w->npaths)
+		return -EIO;
+	if (w->rep.off > strlen(path + start))
+		return -EIO;
+	int r = path_splice(w->scratch, LUX_PATH_MAX, path, start + w->rep.off,
+			    w->data, chan_payload(&w->rep, sizeof(w->data)));
+	if (r >= 0)
+		memcpy(path, w->scratch, r + 1);
+	return r < 0 ? r : 0;
+}
+
+long walk_run(struct walk *w, bool keep)
+{
+	for (int links = 0;;) {
+		struct chan *c = chan_resolver(), *t = NULL;
+		size_t skip[2] = {0, 0};
+		long r;
+
+		if (!c)
+			return -ENOENT; /* no file system yet */
+		r = send(w, c, skip, &t);
+		if (!r && w->rep.op == LUX_REDIRECT) {
+			chan_put(c);
+			if (!(c = t))
+				return w->rep.result < 0 ? w->rep.result : -EIO;
+			skip[0] = MIN(w->rep.off, strlen(w->path[0]));
+			skip[1] = MIN(w->rep.off2, strlen(w->path[1]));
+			r = send(w, c, skip, NULL);
+		}
+		if (!r && w->rep.op == LUX_FOLLOW) {
+			r = ++links > LINKS_MAX ? -ELOOP : follow(w, skip);
+			chan_put(c);
+			if (r)
+				return r;
+			continue;
+		}
+		if (!r && w->rep.op != LUX_REPLY)
+			r = -EIO; /* a server redirecting: not its job */
+		if (!r && keep)
+			w->srv = c;
+		else
+			chan_put(c);
+		return r ? r : w->rep.result;
+	}
+}
+
+/* READ the file at handle of c from offset 0 into buf (size bytes): the
+ * bytes read or -errno. */
+static long read_all(struct chan *c, uint64_t handle, char *buf, size_t size)
+{
+	size_t done = 0;
+
+	while (done < size) {
+		struct lux_req *req = chan_msg_alloc(LUX_READ, 0);
+		struct lux_rep rep;
+		size_t want = MIN(size - done, (size_t)LUX_MAX_DATA);
+		long r;
+		if (!req)
+			return -ENOMEM;
+		req->handle = handle;
+		req->off = done;
+		req->count = want;
+		if ((r = chan_call(c, req, &rep, buf + done, want, NULL)) ||
+		    (r = rep.result) < 0)
+			return r;
+		if (!r)
+			break;
+		done += MIN((size_t)r, chan_payload(&rep, want));
+	}
+	return done;
+}
+
+#define EXEC_MAX (256 * MiB)
+
+int fs_load(const char *path, void **data, size_t *size)
+{
+	struct walk *w = walk_alloc(LUX_OPEN);
+	struct lux_req *close = chan_msg_alloc(LUX_CLOSE, 0);
+	struct lux_stat *st = (struct lux_stat *)w->data;
+	char *buf = NULL;
+	long r = w && close ? 0 : -ENOMEM;
+
+	if (!r) {
+		strlcpy(w->path[0], path, LUX_PATH_MAX);
+		w->q.flags = O_RDONLY | LUX_O_EXEC;
+		r = walk_run(w, true);
+	}
+	if (r >= 0) {
+		close->handle = w->rep.handle;
+		struct lux_req *req = chan_msg_alloc(LUX_STAT, 0);
+		if (!req)
+			r = -ENOMEM;
+		else if (!(req->handle = w->rep.handle,
+			   r = chan_call(w->srv, req, &w->rep, w->data,
+					 sizeof(*st), NULL)))
+			r = w->rep.result;
+		if (r >= 0 && (st->mode & S_IFMT) == S_IFDIR)
+			r = -EACCES;
+		else if (r >= 0 && st->size > EXEC_MAX)
+			r = -ENOMEM;
+		else if (r >= 0 && !(buf = kmalloc(MAX(st->size, 1))))
+			r = -ENOMEM;
+		if (r >= 0 &&
+		    (r = read_all(w->srv, close->handle, buf, st->size)) >= 0)
+			*size = r;
+		chan_send(w->srv, close);
+		close = NULL;
+	}
+	chan_msg_free(close);
+	walk_end(w);
+	if (r < 0)
+		kfree(buf);
+	else
+		*data = buf;
+	return r < 0 ? r : 0;
+}

@@ -1,0 +1,904 @@
+/*
+ * chan: the request protocol end to end, without the real servers. Runs
+ * as PID 1 (`init=/tests/chan`, a boot test of its own in tests/run.py):
+ * it makes its own channel the resolver and serves, from threads, a tiny
+ * tree mounted at /fs, a channel whose server dies (/dead) and one nobody
+ * serves (/q). The cases make the file calls from the main thread and
+ * from children and check what the kernel did with them: redirects,
+ * symbolic links, the current directory, dirfd, O_NONBLOCK and NOTIFY,
+ * signals (CANCEL, unqueueing), a dying server (EIO), malformed replies.
+ * It prints `utest: done` itself, as the runner would.
+ */
+#include "utest.h"
+
+#include <dirent.h>
+#include <elf.h>
+#include <fcntl.h>
+#include <lux/proto.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+enum { LUMEN, FS, DEAD, QUIET, NCHAN };
+static int srv[NCHAN], cli[NCHAN]; /* server and client ends */
+
+/* What the servers saw, for the cases to check. */
+static struct {
+	char path[2][256], target[256];
+	unsigned mode, exec_opens;
+	volatile int cancelled, late_write, bad_writes[4];
+} seen;
+static int note[2]; /* a pipe: the fs server tells a case it is done */
+
+struct node {
+	const char *path; /* from the tree's root */
+	unsigned mode;
+	const char *data; /* contents or link target */
+};
+
+static const struct node tree[] = {
+    {"", S_IFDIR | 0755, NULL},
+    {"hello", S_IFREG | 0644, "hello world\n"},
+    {"dir", S_IFDIR | 0755, NULL},
+    {"dir/inner", S_IFREG | 0644, "inner\n"},
+    {"link", S_IFLNK | 0777, "dir"},
+    {"abs", S_IFLNK | 0777, "/fs/dir/inner"},
+    {"loop", S_IFLNK | 0777, "loop"},
+    {"slow", S_IFREG | 0644, NULL},
+    {"bad", S_IFREG | 0644, NULL},
+    {"nb", S_IFREG | 0644, NULL},
+    {"w", S_IFREG | 0644, NULL},
+    {"prog", S_IFREG | 0755, NULL},
+    {"plink", S_IFLNK | 0777, "prog"},
+};
+#define NNODES  (int)(sizeof(tree) / sizeof(tree[0]))
+#define H(name) (find(name) + 1) /* a node's handle */
+
+static unsigned char prog[256];
+static size_t prog_len;
+
+/* A tiny static program that exits with status 42. */
+static void make_prog(void)
+{
+#ifdef __x86_64__
+	static const unsigned char code[] = {0xb8, 60, 0, 0, 0,    0xbf,
+					     42,   0,  0, 0, 0x0f, 0x05};
+	uint16_t machine = EM_X86_64;
+#else
+	static const unsigned char code[] = {0x40, 0x05, 0x80, 0xd2,
+					     0xa8, 0x0b, 0x80, 0xd2,
+					     0x01, 0x00, 0x00, 0xd4};
+	uint16_t machine = EM_AARCH64;
+#endif
+	Elf64_Ehdr *e = (Elf64_Ehdr *)prog;
+	Elf64_Phdr *p = (Elf64_Phdr *)(prog + sizeof(*e));
+	size_t at = sizeof(*e) + sizeof(*p);
+
+	memcpy(e->e_ident, ELFMAG, SELFMAG);
+	e->e_ident[EI_CLASS] = ELFCLASS64;
+	e->e_ident[EI_DATA] = ELFDATA2LSB;
+	e->e_ident[EI_VERSION] = EV_CURRENT;
+	e->e_type = ET_EXEC;
+	e->e_machine = machine;
+	e->e_version = EV_CURRENT;
+	e->e_entry = 0x400000 + at;
+	e->e_phoff = sizeof(*e);
+	e->e_ehsize = sizeof(*e);
+	e->e_phentsize = sizeof(*p);
+	e->e_phnum = 1;
+	p->p_type = PT_LOAD;
+	p->p_flags = PF_R | PF_X;
+	p->p_vaddr = p->p_paddr = 0x400000;
+	p->p_filesz = p->p_memsz = at + sizeof(code);
+	p->p_align = 4096;
+	memcpy(prog + at, code, sizeof(code));
+	prog_len = at + sizeof(code);
+}
+
+static char wbuf[64];
+static size_t wlen;
+static int nb_ready, bad_reads;
+static uint64_t slow_id;
+
+static int find(const char *path)
+{
+	for (int i = 0; i < NNODES; i++)
+		if (!strcmp(tree[i].path, path))
+			return i;
+	return -1;
+}
+
+static void send_rep(int fd, struct lux_rep *r, const void *data, size_t n)
+{
+	static char buf[LUX_MSG_MAX];
+
+	r->len = sizeof(*r) + n;
+	memcpy(buf, r, sizeof(*r));
+	memcpy(buf + sizeof(*r), data, n);
+	if (write(fd, buf, r->len) != (ssize_t)r->len)
+		ut_print("chan: a reply was refused: %s\n",
+			 ut_errno_name(errno));
+}
+
+static void reply(const struct lux_req *q, int64_t result, const void *data,
+		  size_t n)
+{
+	struct lux_rep r = {.op = LUX_REPLY, .id = q->id, .result = result};
+	send_rep(srv[FS], &r, data, n);
+}
+
+/* Walk path in the tree: the node's index, or -1 after replying (an
+ * error, or FOLLOW for a symbolic link on the way). */
+static int lookup(const struct lux_req *q, const char *path, int follow_last)
+{
+	char prefix[256];
+	size_t len = strlen(path);
+
+	for (size_t e = 0; e <= len; e++) {
+		if (e < len && path[e] != '/')
+			continue;
+		if (e == 0 && len)
+			continue;
+		memcpy(prefix, path, e);
+		prefix[e] = 0;
+		int i = find(prefix);
+		if (i < 0) {
+			reply(q, -ENOENT, NULL, 0);
+			return -1;
+		}
+		if (S_ISLNK(tree[i].mode) && (e < len || follow_last)) {
+			struct lux_rep r = {
+			    .op = LUX_FOLLOW, .id = q->id, .off = e};
+			send_rep(srv[FS], &r, tree[i].data,
+				 strlen(tree[i].data));
+			return -1;
+		}
+		if (e == len)
+			return i;
+	}
+	return -1;
+}
+
+static size_t node_size(int i)
+{
+	if (!strcmp(tree[i].path, "prog"))
+		return prog_len;
+	return !strcmp(tree[i].path, "w")              ? wlen
+	       : S_ISREG(tree[i].mode) && tree[i].data ? strlen(tree[i].data)
+						       : 0;
+}
+
+static void do_stat(const struct lux_req *q, int i)
+{
+	struct lux_stat st = {.dev = 7,
+			      .ino = i + 1,
+			      .nlink = 1,
+			      .size = node_size(i),
+			      .blksize = 4096,
+			      .mode = tree[i].mode};
+	reply(q, 0, &st, sizeof(st));
+}
+
+static void do_getdents(const struct lux_req *q, int dir)
+{
+	char out[1024];
+	size_t used = 0, plen = strlen(tree[dir].path);
+	uint64_t k = q->off;
+
+	for (; k < NNODES; k++) {
+		const char *p = tree[k].path, *name = p + plen + (plen != 0);
+		if (!*p || strncmp(p, tree[dir].path, plen) ||
+		    (plen && p[plen] != '/') || strchr(name, '/'))
+			continue;
+		size_t reclen = (19 + strlen(name) + 1 + 7) & ~7UL;
+		if (used + reclen > q->count || used + reclen > sizeof(out))
+			break;
+		struct dirent *d = (struct dirent *)(out + used);
+		memset(d, 0, reclen);
+		d->d_ino = k + 1;
+		d->d_off = k + 1;
+		d->d_reclen = reclen;
+		d->d_type = tree[k].mode >> 12;
+		strcpy(d->d_name, name);
+		used += reclen;
+	}
+	struct lux_rep r = {.op = LUX_REPLY, .id = q->id, .off = k};
+	r.result = used;
+	send_rep(srv[FS], &r, out, used);
+}
+
+/* READ of "bad": first malformed replies (each must be refused), then
+ * an impossible error; the second time, a result larger than the data. */
+static void bad_read(const struct lux_req *q)
+{
+	struct lux_rep r = {.op = LUX_REPLY, .id = q->id, .result = 3};
+	char buf[sizeof(r) + 8] = {0};
+
+	if (bad_reads++) {
+		r.result = 100;
+		send_rep(srv[FS], &r, "abc", 3);
+		return;
+	}
+	r.len = sizeof(r) + 8; /* says 8 more bytes than written */
+	memcpy(buf, &r, sizeof(r));
+	seen.bad_writes[0] = write(srv[FS], buf, sizeof(r)) < 0 ? errno : 0;
+	r.len = sizeof(r);
+	r.op = 99;
+	memcpy(buf, &r, sizeof(r));
+	seen.bad_writes[1] = write(srv[FS], buf, sizeof(r)) < 0 ? errno : 0;
+	seen.bad_writes[2] = write(srv[FS], buf, 8) < 0 ? errno : 0;
+	seen.bad_writes[3] =
+	    write(srv[FS], (void *)0x10, sizeof(r)) < 0 ? errno : 0;
+	r.op = LUX_REPLY;
+	r.result = -99999;
+	send_rep(srv[FS], &r, NULL, 0);
+}
+
+static void do_read(const struct lux_req *q)
+{
+	int i = q->handle - 1;
+	const char *data = tree[i].data;
+	size_t size = node_size(i);
+
+	if (q->handle == (uint64_t)H("slow")) {
+		slow_id = q->id; /* answered only after its CANCEL */
+		return;
+	}
+	if (q->handle == (uint64_t)H("bad"))
+		return bad_read(q);
+	if (q->handle == (uint64_t)H("nb")) {
+		if (!nb_ready)
+			return reply(q, -EAGAIN, NULL, 0);
+		return reply(q, 5, "ready", 5);
+	}
+	if (q->handle == (uint64_t)H("w"))
+		data = wbuf;
+	if (q->handle == (uint64_t)H("prog"))
+		data = (const char *)prog;
+	size_t off = q->off < size ? q->off : size;
+	size_t n = size - off < q->count ? size - off : q->count;
+	reply(q, n, data + off, n);
+}
+
+static void do_write(const struct lux_req *q, const char *data)
+{
+	size_t n = q->len - sizeof(*q);
+
+	if (q->handle == (uint64_t)H("nb")) {
+		nb_ready = 1;
+		struct lux_rep r = {.op = LUX_NOTIFY,
+				    .handle = H("nb"),
+				    .events = POLLIN | POLLOUT};
+		send_rep(srv[FS], &r, NULL, 0);
+		return reply(q, n, NULL, 0);
+	}
+	size_t off = (q->flags & O_APPEND) ? wlen : q->off;
+	if (q->handle != (uint64_t)H("w") || off + n > sizeof(wbuf))
+		return reply(q, -ENOSPC, NULL, 0);
+	memcpy(wbuf + off, data, n);
+	wlen = off + n > wlen ? off + n : wlen;
+	struct lux_rep r = {
+	    .op = LUX_REPLY, .id = q->id, .result = n, .off = off + n};
+	send_rep(srv[FS], &r, NULL, 0);
+}
+
+static void do_open(const struct lux_req *q, const char *path)
+{
+	int i = lookup(q, path, !(q->flags & O_NOFOLLOW));
+
+	if (i < 0)
+		return;
+	if ((q->flags & O_DIRECTORY) && !S_ISDIR(tree[i].mode))
+		return reply(q, -ENOTDIR, NULL, 0);
+	if (S_ISLNK(tree[i].mode)) /* O_NOFOLLOW on a link */
+		return reply(q, -ELOOP, NULL, 0);
+	if (q->flags & LUX_O_EXEC)
+		seen.exec_opens++;
+	struct lux_rep r = {.op = LUX_REPLY,
+			    .id = q->id,
+			    .handle = i + 1,
+			    .mode = tree[i].mode,
+			    .events = !strcmp(path, "nb") ? POLLOUT
+							  : POLLIN | POLLOUT};
+	send_rep(srv[FS], &r, NULL, 0);
+}
+
+static void do_cancel(const struct lux_req *q)
+{
+	if (q->id != slow_id)
+		return;
+	seen.cancelled = 1;
+	struct lux_rep r = {
+	    .op = LUX_REPLY, .id = q->id, .result = 1, .len = sizeof(r) + 1};
+	char buf[sizeof(r) + 1];
+	memcpy(buf, &r, sizeof(r));
+	buf[sizeof(r)] = 'x';
+	seen.late_write = write(srv[FS], buf, sizeof(buf));
+	if (write(note[1], "c", 1) != 1)
+		ut_print("chan: cannot note\n");
+}
+
+/* The path-less requests, then the ones that name a path. */
+static void fs_serve(const struct lux_req *q, const char *data)
+{
+	const char *p2 = data + strlen(data) + 1;
+	int i;
+
+	switch (q->op) {
+	case LUX_READ:
+		return do_read(q);
+	case LUX_WRITE:
+		return do_write(q, data);
+	case LUX_CANCEL:
+		return do_cancel(q);
+	case LUX_CLOSE:
+		return;
+	case LUX_GETDENTS:
+		return do_getdents(q, q->handle - 1);
+	case LUX_IOCTL:
+		if (q->count != TIOCGWINSZ)
+			return reply(q, -ENOTTY, NULL, 0);
+		return reply(q, 0, (unsigned short[4]){24, 80, 0, 0}, 8);
+	case LUX_STAT:
+		if (q->handle)
+			return do_stat(q, q->handle - 1);
+		if ((i = lookup(q, data, !(q->flags & AT_SYMLINK_NOFOLLOW))) >=
+		    0)
+			do_stat(q, i);
+		return;
+	case LUX_OPEN:
+		return do_open(q, data);
+	case LUX_READLINK:
+		if ((i = lookup(q, data, 0)) < 0)
+			return;
+		if (!S_ISLNK(tree[i].mode))
+			return reply(q, -EINVAL, NULL, 0);
+		return reply(q, 0, tree[i].data, strlen(tree[i].data));
+	case LUX_MKDIR:
+	case LUX_RENAME:
+	case LUX_SYMLINK:
+		strcpy(seen.path[0], data);
+		strcpy(q->op == LUX_SYMLINK ? seen.target : seen.path[1], p2);
+		seen.mode = q->mode;
+		return reply(q, 0, NULL, 0);
+	}
+	reply(q, -ENOSYS, NULL, 0);
+}
+
+static void block_signals(void)
+{
+	sigset_t all;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+}
+
+static struct {
+	struct lux_req q;
+	char data[LUX_MSG_MAX];
+} fs_msg, lumen_msg;
+
+static void *fs_thread(void *unused)
+{
+	(void)unused;
+	block_signals();
+	for (;;) {
+		ssize_t n = read(srv[FS], &fs_msg, sizeof(fs_msg) - 1);
+		if (n <= 0)
+			return NULL;
+		((char *)&fs_msg)[n] = 0;
+		fs_serve(&fs_msg.q, fs_msg.data);
+	}
+}
+
+/* Lumen's part: /fs, /dead and /q by longest prefix; nothing else. */
+static void *lumen_thread(void *unused)
+{
+	static const struct {
+		const char *prefix;
+		int chan;
+	} mounts[] = {{"/fs", FS}, {"/dead", DEAD}, {"/q", QUIET}};
+	(void)unused;
+	block_signals();
+	for (;;) {
+		ssize_t n = read(srv[LUMEN], &lumen_msg, sizeof(lumen_msg) - 1);
+		if (n <= 0)
+			return NULL;
+		((char *)&lumen_msg)[n] = 0;
+		if (lumen_msg.q.op == LUX_CANCEL || lumen_msg.q.op == LUX_CLOSE)
+			continue;
+		const char *path = lumen_msg.data;
+		struct lux_rep r = {.op = LUX_REDIRECT,
+				    .id = lumen_msg.q.id,
+				    .result = -ENOENT};
+		for (int i = 0; i < 3; i++) {
+			size_t k = strlen(mounts[i].prefix);
+			if (!strncmp(path, mounts[i].prefix, k) &&
+			    (path[k] == '/' || !path[k])) {
+				r.result = cli[mounts[i].chan];
+				r.off = r.off2 = k;
+			}
+		}
+		send_rep(srv[LUMEN], &r, NULL, 0);
+	}
+}
+
+/* /dead: read one request, then close the server end unanswered. */
+static void *dead_thread(void *unused)
+{
+	static struct lux_req q[LUX_MSG_MAX / sizeof(struct lux_req)];
+	(void)unused;
+	block_signals();
+	if (read(srv[DEAD], q, sizeof(q)) > 0)
+		close(srv[DEAD]);
+	return NULL;
+}
+
+static void read_file(const char *path, const char *want)
+{
+	char buf[64] = {0};
+	int fd = open(path, O_RDONLY);
+	CHECK(fd >= 0);
+	CHECK_EQ(read(fd, buf, sizeof(buf)), (long)strlen(want));
+	CHECK(!strcmp(buf, want));
+	CHECK_EQ(read(fd, buf, sizeof(buf)), 0);
+	close(fd);
+}
+
+static void try_resolver(void)
+{
+	CHECK_ERR(syscall(LUX_NR_RESOLVER, cli[FS]), EPERM);
+}
+
+static void channel_ends(void)
+{
+	int fds[2];
+	char buf[512];
+	struct pollfd p;
+
+	CHECK_EQ(syscall(LUX_NR_CHANNEL, fds), 0);
+	CHECK_ERR(read(fds[1], buf, sizeof(buf)), EINVAL);
+	CHECK_ERR(write(fds[1], buf, 8), EINVAL);
+	CHECK_EQ(fcntl(fds[0], F_SETFL, O_NONBLOCK), 0);
+	CHECK_ERR(read(fds[0], buf, sizeof(buf)), EAGAIN);
+	p = (struct pollfd){.fd = fds[0], .events = POLLIN};
+	CHECK_EQ(poll(&p, 1, 0), 0); /* nothing queued */
+	CHECK_EQ(close(fds[1]), 0);
+	CHECK_EQ(read(fds[0], buf, sizeof(buf)), 0); /* no client: EOF */
+	CHECK_EQ(poll(&p, 1, 0), 1);
+	CHECK(p.revents & POLLHUP);
+	CHECK_EQ(close(fds[0]), 0);
+	CHECK_ERR(syscall(LUX_NR_RESOLVER, 0), EINVAL); /* not a client end */
+	ut_in_child(try_resolver);                      /* PID 1 only */
+}
+
+static void redirect_read(void)
+{
+	read_file("/fs/hello", "hello world\n");
+	read_file("/fs//dir/./inner", "inner\n");
+	read_file("/fs/dir/../hello", "hello world\n");
+	CHECK_ERR(open("/fs/nothing", O_RDONLY), ENOENT);
+	CHECK_ERR(open("/elsewhere", O_RDONLY), ENOENT); /* lumen's answer */
+	CHECK_ERR(open("", O_RDONLY), ENOENT);
+}
+
+static void stat_calls(void)
+{
+	struct stat st, st2;
+
+	CHECK_EQ(stat("/fs/hello", &st), 0);
+	CHECK(S_ISREG(st.st_mode));
+	CHECK_EQ(st.st_size, 12);
+	CHECK_EQ(st.st_ino, H("hello"));
+	CHECK_EQ(st.st_dev, 7);
+	int fd = open("/fs/hello", O_RDONLY);
+	CHECK(fd >= 0);
+	CHECK_EQ(fstat(fd, &st2), 0);
+	CHECK_EQ(st2.st_ino, st.st_ino);
+	CHECK_EQ(fstatat(fd, "", &st2, AT_EMPTY_PATH), 0);
+	CHECK_EQ(st2.st_size, 12);
+	close(fd);
+	CHECK_EQ(lstat("/fs/link", &st), 0);
+	CHECK(S_ISLNK(st.st_mode));
+	CHECK_EQ(stat("/fs/link", &st), 0);
+	CHECK(S_ISDIR(st.st_mode));
+	CHECK_ERR(stat("/fs/nothing", &st), ENOENT);
+	uint64_t sx[32]; /* struct statx: mode at 0x1c, ino 0x20, size 0x28 */
+	CHECK_EQ(syscall(SYS_statx, AT_FDCWD, "/fs/hello", 0, 0x7ff, sx), 0);
+	CHECK_EQ(sx[5], 12);
+	CHECK_EQ(sx[4], H("hello"));
+	CHECK(S_ISREG(((uint16_t *)sx)[14]));
+	int p[2];
+	CHECK_EQ(pipe(p), 0); /* fstat of kernel objects still works */
+	CHECK_EQ(fstat(p[0], &st), 0);
+	CHECK(S_ISFIFO(st.st_mode));
+	close(p[0]);
+	close(p[1]);
+}
+
+static void follow_links(void)
+{
+	char buf[64] = {0};
+
+	read_file("/fs/link/inner", "inner\n");
+	read_file("/fs/abs", "inner\n");
+	CHECK_EQ(readlink("/fs/link", buf, sizeof(buf)), 3);
+	CHECK(!strcmp(buf, "dir"));
+	CHECK_EQ(readlink("/fs/abs", buf, 4), 4); /* cut, no NUL */
+	CHECK(!strncmp(buf, "/fs/", 4));
+	CHECK_ERR(open("/fs/loop", O_RDONLY), ELOOP);
+	CHECK_ERR(open("/fs/link", O_RDONLY | O_NOFOLLOW), ELOOP);
+}
+
+static void dir_entries(void)
+{
+	char buf[512];
+	int fd = open("/fs", O_RDONLY | O_DIRECTORY), found = 0;
+	CHECK(fd >= 0);
+	long n = syscall(SYS_getdents64, fd, buf, sizeof(buf));
+	CHECK(n > 0);
+	for (long at = 0; at < n;) {
+		struct dirent *d = (struct dirent *)(buf + at);
+		found +=
+		    !strcmp(d->d_name, "hello") || !strcmp(d->d_name, "dir");
+		CHECK(strcmp(d->d_name, "inner")); /* not in the root */
+		at += d->d_reclen;
+	}
+	CHECK_EQ(found, 2);
+	CHECK_EQ(syscall(SYS_getdents64, fd, buf, sizeof(buf)), 0);
+	CHECK_EQ(lseek(fd, 0, SEEK_SET), 0);
+	CHECK_EQ(syscall(SYS_getdents64, fd, buf, sizeof(buf)), n);
+	CHECK_ERR(open("/fs/hello", O_RDONLY | O_DIRECTORY), ENOTDIR);
+	close(fd);
+}
+
+static void cwd_in_child(void)
+{
+	char buf[64];
+	CHECK(getcwd(buf, sizeof(buf)) != NULL);
+	CHECK(!strcmp(buf, "/fs/dir"));
+	read_file("inner", "inner\n");
+	CHECK_EQ(chdir(".."), 0);
+}
+
+static void cwd_relative(void)
+{
+	char buf[64];
+
+	CHECK_EQ(chdir("/fs/dir"), 0);
+	CHECK(getcwd(buf, sizeof(buf)) != NULL);
+	CHECK(!strcmp(buf, "/fs/dir"));
+	read_file("inner", "inner\n");
+	read_file("../hello", "hello world\n");
+	read_file("./../link/inner", "inner\n");
+	CHECK_ERR(chdir("/fs/hello"), ENOTDIR);
+	CHECK_ERR(chdir("/fs/nothing"), ENOENT);
+	ut_in_child(cwd_in_child); /* inherits it, changes only its own */
+	CHECK(getcwd(buf, sizeof(buf)) != NULL);
+	CHECK(!strcmp(buf, "/fs/dir"));
+	CHECK(getcwd(buf, 4) == NULL && errno == ERANGE);
+	CHECK_EQ(chdir("/fs/link"), 0); /* a link to a directory */
+	CHECK(getcwd(buf, sizeof(buf)) != NULL);
+	CHECK(!strcmp(buf, "/fs/dir"));
+	CHECK_EQ(chdir(".."), 0);
+}
+
+static void dirfd_calls(void)
+{
+	struct stat st;
+	char buf[64];
+	int d = open("/fs/dir", O_RDONLY | O_DIRECTORY);
+	int f = open("/fs/hello", O_RDONLY);
+
+	CHECK(d >= 0 && f >= 0);
+	int fd = openat(d, "inner", O_RDONLY);
+	CHECK(fd >= 0);
+	CHECK_EQ(read(fd, buf, sizeof(buf)), 6);
+	close(fd);
+	CHECK_EQ(fstatat(d, "../hello", &st, 0), 0);
+	CHECK_EQ(st.st_size, 12);
+	CHECK_ERR(openat(f, "x", O_RDONLY), ENOTDIR);
+	CHECK_ERR(openat(999, "x", O_RDONLY), EBADF);
+	fd = openat(f, "/fs/hello", O_RDONLY); /* absolute: dirfd unused */
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK_EQ(fchdir(d), 0);
+	CHECK(getcwd(buf, sizeof(buf)) != NULL);
+	CHECK(!strcmp(buf, "/fs/dir"));
+	CHECK_ERR(fchdir(f), ENOTDIR);
+	CHECK_EQ(chdir("/fs"), 0);
+	close(d);
+	close(f);
+}
+
+static void write_seek(void)
+{
+	char buf[16] = {0};
+	int fd = open("/fs/w", O_RDWR);
+
+	CHECK(fd >= 0);
+	CHECK_EQ(write(fd, "abcdef", 6), 6);
+	CHECK_EQ(lseek(fd, 0, SEEK_CUR), 6);
+	CHECK_EQ(lseek(fd, -2, SEEK_END), 4);
+	CHECK_EQ(read(fd, buf, 16), 2);
+	CHECK(!strcmp(buf, "ef"));
+	CHECK_EQ(pread(fd, buf, 3, 1), 3);
+	CHECK(!strncmp(buf, "bcd", 3));
+	CHECK_EQ(lseek(fd, 0, SEEK_CUR), 6); /* pread leaves it */
+	CHECK_EQ(pwrite(fd, "XY", 2, 0), 2);
+	CHECK_ERR(lseek(fd, -1, SEEK_SET), EINVAL);
+	CHECK_EQ(lseek(fd, 0, SEEK_SET), 0);
+	CHECK_EQ(read(fd, buf, 16), 6);
+	CHECK(!strncmp(buf, "XYcdef", 6));
+	close(fd);
+	fd = open("/fs/w", O_WRONLY | O_APPEND);
+	CHECK_EQ(write(fd, "gh", 2), 2);
+	CHECK_EQ(lseek(fd, 0, SEEK_CUR), 8); /* from the reply's off */
+	close(fd);
+	int p[2];
+	CHECK_EQ(pipe(p), 0);
+	CHECK_ERR(lseek(p[0], 0, SEEK_SET), ESPIPE);
+	CHECK_ERR(pread(p[0], buf, 1, 0), ESPIPE);
+	close(p[0]);
+	close(p[1]);
+}
+
+static void nonblock_notify(void)
+{
+	char buf[16];
+	int r = open("/fs/nb", O_RDONLY | O_NONBLOCK);
+	int w = open("/fs/nb", O_WRONLY);
+	struct pollfd p = {.fd = r, .events = POLLIN};
+
+	CHECK(r >= 0 && w >= 0);
+	CHECK_ERR(read(r, buf, sizeof(buf)), EAGAIN);
+	CHECK_EQ(poll(&p, 1, 0), 0);
+	CHECK_EQ(write(w, "x", 1), 1); /* the server notifies POLLIN */
+	CHECK_EQ(poll(&p, 1, 5000), 1);
+	CHECK_EQ(p.revents, POLLIN);
+	CHECK_EQ(read(r, buf, sizeof(buf)), 5);
+	close(r);
+	close(w);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* Interrupt the next blocking call after ms milliseconds. */
+static void alarm_in(long ms)
+{
+	struct sigaction sa = {.sa_handler = on_alarm}; /* no SA_RESTART */
+	struct itimerval t = {.it_value = {0, ms * 1000}};
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &t, NULL);
+}
+
+static void signal_cancel(void)
+{
+	char c;
+	int fd = open("/fs/slow", O_RDONLY);
+
+	CHECK(fd >= 0);
+	alarm_in(200);
+	CHECK_ERR(read(fd, &c, 1), EINTR);
+	CHECK_EQ(read(note[0], &c, 1), 1); /* the server saw the CANCEL */
+	CHECK(seen.cancelled);
+	CHECK_EQ(seen.late_write, sizeof(struct lux_rep) + 1); /* dropped */
+	close(fd);
+	read_file("/fs/hello", "hello world\n");
+}
+
+static void signal_unqueue(void)
+{
+	struct stat st;
+	char buf[512];
+
+	alarm_in(200);
+	CHECK_ERR(stat("/q/x", &st), EINTR);
+	CHECK_EQ(fcntl(srv[QUIET], F_SETFL, O_NONBLOCK), 0);
+	CHECK_ERR(read(srv[QUIET], buf, sizeof(buf)), EAGAIN); /* withdrawn */
+}
+
+static void *stat_q(void *res)
+{
+	struct stat st;
+	*(int *)res = stat("/q/y", &st) < 0 ? errno : 0;
+	return NULL;
+}
+
+static void read_whole(void)
+{
+	struct {
+		struct lux_req q;
+		char data[64];
+	} m;
+	pthread_t t;
+	int res = -1;
+	struct pollfd p = {.fd = srv[QUIET], .events = POLLIN};
+
+	CHECK_EQ(fcntl(srv[QUIET], F_SETFL, 0), 0);
+	CHECK_EQ(pthread_create(&t, NULL, stat_q, &res), 0);
+	CHECK_EQ(poll(&p, 1, 5000), 1);
+	CHECK_ERR(read(srv[QUIET], &m, 10), EMSGSIZE); /* stays queued */
+	long n = read(srv[QUIET], &m, sizeof(m));
+	CHECK_EQ(n, sizeof(m.q) + 2);
+	CHECK_EQ(m.q.len, n);
+	CHECK_EQ(m.q.op, LUX_STAT);
+	CHECK(!strcmp(m.data, "y"));
+	CHECK_EQ(m.q.pid, 1);
+	struct lux_rep r = {
+	    .op = LUX_REPLY, .len = sizeof(r), .id = m.q.id, .result = -EPERM};
+	CHECK_EQ(write(srv[QUIET], &r, sizeof(r)), sizeof(r));
+	pthread_join(t, NULL);
+	CHECK_EQ(res, EPERM);
+	r.result = 0; /* its id is done: dropped, the write succeeds */
+	CHECK_EQ(write(srv[QUIET], &r, sizeof(r)), sizeof(r));
+}
+
+static void server_gone(void)
+{
+	struct stat st;
+	pthread_t t;
+
+	CHECK_EQ(pthread_create(&t, NULL, dead_thread, NULL), 0);
+	CHECK_ERR(stat("/dead/x", &st), EIO);
+	pthread_join(t, NULL);
+	long long t0 = ut_now_ns();
+	CHECK_ERR(stat("/dead/x", &st), EIO);
+	CHECK_ERR(open("/dead/y", O_RDONLY), EIO);
+	CHECK(ut_now_ns() - t0 < 2000000000LL); /* at once, no hang */
+}
+
+static void malformed_reply(void)
+{
+	char buf[8];
+	int fd = open("/fs/bad", O_RDONLY);
+
+	CHECK(fd >= 0);
+	CHECK_ERR(read(fd, buf, sizeof(buf)), EIO);
+	CHECK_EQ(seen.bad_writes[0], EINVAL); /* len disagrees */
+	CHECK_EQ(seen.bad_writes[1], EINVAL); /* op */
+	CHECK_EQ(seen.bad_writes[2], EINVAL); /* shorter than a header */
+	CHECK_EQ(seen.bad_writes[3], EFAULT);
+	CHECK_EQ(read(fd, buf, sizeof(buf)), 3); /* result 100, 3 bytes */
+	close(fd);
+}
+
+static void create_calls(void)
+{
+	umask(027);
+	CHECK_EQ(mkdir("/fs/newdir", 0777), 0);
+	CHECK(!strcmp(seen.path[0], "newdir"));
+	CHECK_EQ(seen.mode, 0750);
+	CHECK_EQ(umask(022), 027);
+	CHECK_EQ(rename("/fs/a", "/fs/dir/../b"), 0);
+	CHECK(!strcmp(seen.path[0], "a"));
+	CHECK(!strcmp(seen.path[1], "b"));
+	CHECK_EQ(symlink("../x//./y", "/fs/sl"), 0);
+	CHECK(!strcmp(seen.path[0], "sl"));
+	CHECK(!strcmp(seen.target, "../x//./y")); /* data: as it is */
+	CHECK_ERR(unlink("/fs/hello"), ENOSYS);   /* the server's answer */
+}
+
+static void ioctl_calls(void)
+{
+	struct winsize ws;
+	int fd = open("/fs/hello", O_RDONLY), on = 1;
+	char tio[64];
+
+	CHECK(fd >= 0);
+	CHECK_EQ(ioctl(fd, TIOCGWINSZ, &ws), 0);
+	CHECK_EQ(ws.ws_row, 24);
+	CHECK_EQ(ws.ws_col, 80);
+	CHECK_ERR(ioctl(fd, TCGETS, tio), ENOTTY);
+	CHECK_ERR(ioctl(fd, 0x1234, 0), ENOTTY);
+	CHECK_EQ(ioctl(fd, FIONBIO, &on), 0);
+	CHECK(fcntl(fd, F_GETFL) & O_NONBLOCK);
+	CHECK_EQ(ioctl(fd, FIOCLEX), 0);
+	CHECK_EQ(fcntl(fd, F_GETFD), FD_CLOEXEC);
+	close(fd);
+}
+
+/* Run path in a child: its exit status, or 100 + execve's errno. */
+static int run(const char *path)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		char *argv[] = {(char *)path, NULL};
+		execve(path, argv, argv + 1);
+		_exit(100 + errno);
+	}
+	int status = ut_wait(pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void exec_calls(void)
+{
+	unsigned before = seen.exec_opens;
+
+	CHECK_EQ(run("/fs/prog"), 42);
+	CHECK_EQ(seen.exec_opens, before + 1); /* opened with LUX_O_EXEC */
+	CHECK_EQ(run("/fs/plink"), 42);
+	CHECK_EQ(chdir("/fs/dir"), 0);
+	CHECK_EQ(run("../prog"), 42); /* relative to the cwd */
+	CHECK_EQ(chdir("/fs"), 0);
+	CHECK_EQ(run("/fs/hello"), 100 + ENOEXEC);
+	CHECK_EQ(run("/fs/dir"), 100 + EACCES);
+	CHECK_EQ(run("/fs/nothing"), 100 + ENOENT);
+}
+
+static void sendfile_calls(void)
+{
+	char buf[32] = {0};
+	int p[2], fd = open("/fs/hello", O_RDONLY), w = open("/fs/w", O_RDWR);
+	off_t off = 6;
+
+	CHECK(fd >= 0 && w >= 0);
+	CHECK_EQ(pipe(p), 0);
+	CHECK_EQ(sendfile(p[1], fd, NULL, 100), 12);
+	CHECK_EQ(read(p[0], buf, sizeof(buf)), 12);
+	CHECK(!strcmp(buf, "hello world\n"));
+	CHECK_EQ(sendfile(p[1], fd, &off, 3), 3); /* at off; fd's position */
+	CHECK_EQ(off, 9);                         /* stays at the end */
+	CHECK_EQ(lseek(fd, 0, SEEK_CUR), 12);
+	CHECK_EQ(read(p[0], buf, sizeof(buf)), 3);
+	CHECK(!strncmp(buf, "wor", 3));
+	CHECK_EQ(write(p[1], "xyz", 3), 3); /* a pipe into a remote file */
+	CHECK_EQ(sendfile(w, p[0], NULL, 3), 3);
+	CHECK_EQ(pread(w, buf, 3, 0), 3);
+	CHECK(!strncmp(buf, "xyz", 3));
+	CHECK_ERR(sendfile(w, p[0], &off, 1), ESPIPE);
+	close(p[0]);
+	close(p[1]);
+	close(fd);
+	close(w);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct ut_case cases[] = {
+	    UT_CASE(channel_ends),    UT_CASE(redirect_read),
+	    UT_CASE(stat_calls),      UT_CASE(follow_links),
+	    UT_CASE(dir_entries),     UT_CASE(cwd_relative),
+	    UT_CASE(dirfd_calls),     UT_CASE(write_seek),
+	    UT_CASE(nonblock_notify), UT_CASE(signal_cancel),
+	    UT_CASE(signal_unqueue),  UT_CASE(read_whole),
+	    UT_CASE(server_gone),     UT_CASE(malformed_reply),
+	    UT_CASE(create_calls),    UT_CASE(ioctl_calls),
+	    UT_CASE(exec_calls),      UT_CASE(sendfile_calls),
+	};
+	pthread_t t;
+	int fds[2];
+
+	make_prog();
+	for (int i = 0; i < NCHAN; i++) {
+		if (syscall(LUX_NR_CHANNEL, fds) < 0) {
+			ut_print("chan: LUX_NR_CHANNEL: %s\n",
+				 ut_errno_name(errno));
+			return 1;
+		}
+		srv[i] = fds[0];
+		cli[i] = fds[1];
+	}
+	if (pipe(note) < 0 || syscall(LUX_NR_RESOLVER, cli[LUMEN]) < 0 ||
+	    pthread_create(&t, NULL, lumen_thread, NULL) ||
+	    pthread_create(&t, NULL, fs_thread, NULL)) {
+		ut_print("chan: cannot start: %s\n", ut_errno_name(errno));
+		return 1;
+	}
+	int r = ut_main(argc, argv, "chan", cases, UT_COUNT(cases));
+	ut_print("utest: done\n");
+	return r;
+}

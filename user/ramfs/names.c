@@ -1,0 +1,293 @@
+/*
+ * names.c - the requests that make, move and remove names: open (with
+ * O_CREAT), mkdir, mknod, unlink and rmdir, rename, link, symlink.
+ */
+#include "serve.h"
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* The permission an open with flags needs on n, 0 or -errno. */
+static int open_check(struct call *c, struct node *n, uint32_t fl)
+{
+	uint32_t acc = fl & LX_O_ACCMODE;
+	uint32_t want = acc == LX_O_RDONLY ? MAY_R : MAY_W;
+
+	if (acc == LX_O_ACCMODE || acc == 2)
+		want |= MAY_R;
+	if (fl & LX_O_TRUNC)
+		want |= MAY_W;
+	if ((fl & LX_O_DIRECTORY) && !S_ISDIR(n->mode))
+		return -ENOTDIR;
+	if (fl & LX_O_PATH)
+		return 0; /* names the object, no access to it */
+	if (S_ISDIR(n->mode) && (want & MAY_W))
+		return -EISDIR;
+	if (fl & LUX_O_EXEC) {
+		if (!S_ISREG(n->mode) || !may(n, c->q, MAY_X))
+			return -EACCES;
+	}
+	if (!may(n, c->q, want))
+		return -EACCES;
+	if (!S_ISREG(n->mode) && !S_ISDIR(n->mode))
+		return -ENXIO; /* devices and FIFOs are other servers' */
+	return 0;
+}
+
+int64_t op_open(struct call *c)
+{
+	uint32_t fl = c->q->flags;
+	bool excl = (fl & (LX_O_CREAT | LX_O_EXCL)) == (LX_O_CREAT | LX_O_EXCL);
+	struct walk w;
+	struct node *n;
+	int err = walk(c, 0, !(fl & LX_O_NOFOLLOW) && !excl, &w);
+
+	if (err)
+		return err;
+	n = w.node;
+	if (!n) {
+		if (!(fl & LX_O_CREAT))
+			return -ENOENT;
+		if (w.slash)
+			return -EISDIR;
+		err = create(c, &w, S_IFREG | (c->q->mode & 07777), &n);
+		if (err)
+			return err;
+	} else {
+		if (excl)
+			return -EEXIST;
+		if (S_ISLNK(n->mode) && !(fl & LX_O_PATH))
+			return -ELOOP;
+		if (S_ISDIR(n->mode) && (fl & LX_O_CREAT))
+			return -EISDIR;
+		err = open_check(c, n, fl);
+		if (err)
+			return err;
+		if ((fl & LX_O_TRUNC) && !(fl & LX_O_PATH) &&
+		    S_ISREG(n->mode)) {
+			data_truncate(c->fs, n, 0);
+			n->mtime = n->ctime = c->now;
+		}
+	}
+	n->opens++;
+	c->r->handle = n->ino;
+	c->r->mode = n->mode;
+	c->r->events = LX_POLLIN | LX_POLLOUT;
+	return 0;
+}
+
+int64_t op_mkdir(struct call *c)
+{
+	struct walk w;
+	struct node *n;
+	int err = walk(c, 0, false, &w);
+
+	if (err == -ENOTDIR && w.node && !S_ISDIR(w.node->mode))
+		return -EEXIST; /* "file/" */
+	return err ? err : create(c, &w, S_IFDIR | (c->q->mode & 01777), &n);
+}
+
+int64_t op_mknod(struct call *c)
+{
+	uint32_t type = c->q->mode & S_IFMT, mode = c->q->mode & 07777;
+	struct walk w;
+	struct node *n;
+	int err;
+
+	type = type ? type : S_IFREG;
+	if (type != S_IFREG && type != S_IFCHR && type != S_IFBLK &&
+	    type != S_IFIFO && type != S_IFSOCK)
+		return -EINVAL;
+	if ((type == S_IFCHR || type == S_IFBLK) && c->q->uid != 0)
+		return -EPERM;
+	if ((err = walk(c, 0, false, &w)))
+		return err == -ENOTDIR && w.node ? -EEXIST : err;
+	if ((err = create(c, &w, type | mode, &n)))
+		return err;
+	if (type == S_IFCHR || type == S_IFBLK)
+		n->rdev = c->q->off;
+	return 0;
+}
+
+int64_t op_unlink(struct call *c)
+{
+	bool rmdir = c->q->flags & LX_AT_REMOVEDIR;
+	struct walk w;
+	int err = walk(c, 0, false, &w);
+
+	if (err)
+		return err;
+	if (!w.node)
+		return -ENOENT;
+	if (w.node == c->fs->root)
+		return -EBUSY;
+	if (rmdir && !S_ISDIR(w.node->mode))
+		return -ENOTDIR;
+	if (!rmdir && S_ISDIR(w.node->mode))
+		return -EISDIR;
+	if (!may(w.dir, c->q, MAY_W | MAY_X))
+		return -EACCES;
+	if (!may_delete(c->q, w.dir, w.node))
+		return -EPERM;
+	if (rmdir && w.node->dir.head)
+		return -ENOTEMPTY;
+	dir_remove(c->fs, w.dir, w.de);
+	w.dir->mtime = w.dir->ctime = c->now;
+	drop(c, w.dir, w.node);
+	return 0;
+}
+
+/* Is n the directory d or inside it? */
+static bool inside(struct node *n, struct node *d)
+{
+	for (;; n = n->dir.parent) {
+		if (n == d)
+			return true;
+		if (n == n->dir.parent)
+			return false;
+	}
+}
+
+/* A directory moving from one parent to another. */
+static void reparent(struct node *n, struct node *from, struct node *to)
+{
+	if (S_ISDIR(n->mode) && from != to) {
+		from->nlink--;
+		to->nlink++;
+		n->dir.parent = to;
+	}
+}
+
+/* Could the objects a and b of a rename take each other's place (b may be
+ * missing)? 0 or -errno. */
+static int rename_check(struct call *c, struct walk *a, struct walk *b,
+			bool exchange)
+{
+	struct node *x = a->node, *y = b->node;
+
+	if (!may(a->dir, c->q, MAY_W | MAY_X) ||
+	    !may(b->dir, c->q, MAY_W | MAY_X))
+		return -EACCES;
+	if (!may_delete(c->q, a->dir, x) || (y && !may_delete(c->q, b->dir, y)))
+		return -EPERM;
+	if (S_ISDIR(x->mode) && inside(b->dir, x))
+		return -EINVAL;
+	if (exchange && S_ISDIR(y->mode) && inside(a->dir, y))
+		return -EINVAL;
+	if (!exchange && y) {
+		if (S_ISDIR(x->mode) && !S_ISDIR(y->mode))
+			return -ENOTDIR;
+		if (!S_ISDIR(x->mode) && S_ISDIR(y->mode))
+			return -EISDIR;
+		if (S_ISDIR(y->mode) && y->dir.head)
+			return -ENOTEMPTY;
+	}
+	/* A directory changing parent rewrites its "..". */
+	if (a->dir != b->dir &&
+	    ((S_ISDIR(x->mode) && !may(x, c->q, MAY_W)) ||
+	     (exchange && S_ISDIR(y->mode) && !may(y, c->q, MAY_W))))
+		return -EACCES;
+	return 0;
+}
+
+int64_t op_rename(struct call *c)
+{
+	uint32_t fl = c->q->flags;
+	bool exchange = fl & LX_RENAME_EXCHANGE;
+	struct walk a, b;
+	int err;
+
+	if ((fl & ~(LX_RENAME_NOREPLACE | LX_RENAME_EXCHANGE)) ||
+	    (exchange && (fl & LX_RENAME_NOREPLACE)))
+		return -EINVAL;
+	if ((err = walk(c, 0, false, &a)) || (err = walk(c, 1, false, &b)))
+		return err;
+	if (!a.node || (exchange && !b.node))
+		return -ENOENT;
+	if (a.node == c->fs->root || b.node == c->fs->root)
+		return -EBUSY;
+	if (b.node && (fl & LX_RENAME_NOREPLACE))
+		return -EEXIST;
+	if (!S_ISDIR(a.node->mode) && (a.slash || b.slash))
+		return -ENOTDIR;
+	if ((err = rename_check(c, &a, &b, exchange)))
+		return err;
+	if (a.node == b.node)
+		return 0;
+	struct node *x = a.node, *y = b.node;
+	if (exchange) {
+		a.de->node = y;
+		b.de->node = x;
+		reparent(x, a.dir, b.dir);
+		reparent(y, b.dir, a.dir);
+		y->ctime = c->now;
+	} else if (y) {
+		/* Reuse the entry: replacing needs no memory. */
+		b.de->node = x;
+		drop(c, b.dir, y);
+		dir_remove(c->fs, a.dir, a.de);
+		reparent(x, a.dir, b.dir);
+	} else {
+		if (dir_add(c->fs, b.dir, b.name, b.len, x))
+			return -ENOSPC;
+		dir_remove(c->fs, a.dir, a.de);
+		reparent(x, a.dir, b.dir);
+	}
+	x->ctime = c->now;
+	a.dir->mtime = a.dir->ctime = b.dir->mtime = b.dir->ctime = c->now;
+	return 0;
+}
+
+int64_t op_link(struct call *c)
+{
+	struct walk a, b;
+	int err;
+
+	if ((err = walk(c, 0, c->q->flags & LX_AT_FOLLOW, &a)) ||
+	    (err = walk(c, 1, false, &b)))
+		return err;
+	if (!a.node)
+		return -ENOENT;
+	if (S_ISDIR(a.node->mode))
+		return -EPERM;
+	if (b.node)
+		return -EEXIST;
+	if (b.slash)
+		return -ENOENT;
+	if (!may(b.dir, c->q, MAY_W | MAY_X))
+		return -EACCES;
+	if (dir_add(c->fs, b.dir, b.name, b.len, a.node))
+		return -ENOSPC;
+	a.node->nlink++;
+	a.node->ctime = b.dir->mtime = b.dir->ctime = c->now;
+	return 0;
+}
+
+int64_t op_symlink(struct call *c)
+{
+	const char *to = c->path[1];
+	size_t len = to ? strlen(to) : 0;
+	struct walk w;
+	struct node *n;
+	char *copy;
+	int err;
+
+	if (!len)
+		return -ENOENT;
+	if (len >= LUX_PATH_MAX)
+		return -ENAMETOOLONG;
+	if ((err = walk(c, 0, false, &w)))
+		return err == -ENOTDIR && w.node ? -EEXIST : err;
+	if (w.node)
+		return -EEXIST;
+	if (!(copy = ramfs_alloc(c->fs, len)))
+		return -ENOSPC;
+	if ((err = create(c, &w, S_IFLNK | 0777, &n))) {
+		ramfs_free(c->fs, copy, len);
+		return err;
+	}
+	memcpy(copy, to, len);
+	n->target = copy;
+	n->size = len;
+	return 0;
+}

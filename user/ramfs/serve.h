@@ -1,0 +1,99 @@
+/*
+ * serve.h - the request server's own definitions, shared by fs.c (paths,
+ * permissions, dispatch), names.c (operations that make, move and remove
+ * names), attr.c (attributes) and io.c (operations on open objects).
+ */
+#pragma once
+
+#include "fs.h"
+
+/* Flags as the protocol carries them: Linux's asm-generic (x86_64) values
+ * on every platform, so never taken from the C library's headers. */
+#define LX_O_ACCMODE        03
+#define LX_O_RDONLY         00
+#define LX_O_CREAT          0100
+#define LX_O_EXCL           0200
+#define LX_O_TRUNC          01000
+#define LX_O_APPEND         02000
+#define LX_O_DIRECTORY      0200000
+#define LX_O_NOFOLLOW       0400000
+#define LX_O_PATH           010000000
+#define LX_AT_NOFOLLOW      0x100
+#define LX_AT_REMOVEDIR     0x200
+#define LX_AT_FOLLOW        0x400
+#define LX_RENAME_NOREPLACE 1
+#define LX_RENAME_EXCHANGE  2
+#define LX_UTIME_NOW        ((1L << 30) - 1)
+#define LX_UTIME_OMIT       ((1L << 30) - 2)
+#define LX_POLLIN           0x1
+#define LX_POLLOUT          0x4
+#define MAY_R               4
+#define MAY_W               2
+#define MAY_X               1
+/* Not an errno: the reply has become a LUX_FOLLOW. */
+#define FOLLOWED 1000
+
+/* One request being served. */
+struct call {
+	struct ramfs *fs;
+	const struct lux_req *q;
+	const char *path[2]; /* the payload's strings, NULL if missing */
+	size_t n;            /* payload bytes */
+	const char *data;
+	struct lux_rep *r;
+	char *out;
+	long outlen;
+	struct timespec now;
+};
+
+/* Where a path led: the last component's directory, name and object. */
+struct walk {
+	struct node *dir;
+	const char *name;
+	size_t len;
+	struct dentry *de; /* NULL: missing (or the root) */
+	struct node *node; /* NULL: missing */
+	bool slash;        /* the path ended in '/' */
+};
+
+/* May the caller of q access n for `want` (MAY_R|MAY_W|MAY_X)? Root may
+ * do anything but execute a file with no execute bit. */
+bool may(const struct node *n, const struct lux_req *q, uint32_t want);
+/* May the caller remove n from dir (the sticky bit)? */
+bool may_delete(const struct lux_req *q, const struct node *dir,
+		const struct node *n);
+bool owner_or_root(const struct lux_req *q, const struct node *n);
+/* Walk path `which` of the request to its last component, following a
+ * link there when follow_last (or when the path ends in '/'). 0, -errno,
+ * or -FOLLOWED. */
+int walk(struct call *c, int which, bool follow_last, struct walk *w);
+/* The object a request names: its handle, else its path. */
+int target(struct call *c, bool follow_last, struct node **n);
+/* Make the object w names (missing) with mode, owned by the caller. */
+int create(struct call *c, struct walk *w, uint32_t mode, struct node **out);
+/* n lost its name in dir (already out of dir's list). */
+void drop(struct call *c, struct node *dir, struct node *n);
+/* Reading n: set its atime as Linux's relatime does. */
+void touch_atime(struct node *n, struct timespec now);
+
+/* The operations: the reply's result (the payload in c->out, c->outlen). */
+int64_t op_open(struct call *c);
+int64_t op_mkdir(struct call *c);
+int64_t op_mknod(struct call *c);
+int64_t op_unlink(struct call *c);
+int64_t op_rename(struct call *c);
+int64_t op_link(struct call *c);
+int64_t op_symlink(struct call *c);
+int64_t op_stat(struct call *c);
+int64_t op_readlink(struct call *c);
+int64_t op_chmod(struct call *c);
+int64_t op_chown(struct call *c);
+int64_t op_utimens(struct call *c);
+int64_t op_truncate(struct call *c);
+int64_t op_access(struct call *c);
+int64_t op_statfs(struct call *c);
+int64_t op_read(struct call *c);
+int64_t op_write(struct call *c);
+int64_t op_getdents(struct call *c);
+int64_t op_fsync(struct call *c);
+void op_close(struct call *c);

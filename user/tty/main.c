@@ -1,0 +1,618 @@
+/*
+ * tty - the terminal server for the serial console. Serves one character
+ * device (path "", mounted by lumen on /dev/console, /dev/tty and
+ * /dev/ttyS0) over its channel (descriptor 3), drives a 16550 UART by
+ * its interrupt, and runs the line discipline (ldisc.c) and job control:
+ * the controlling session, the foreground process group, the signals
+ * typed at the keyboard, SIGTTIN/SIGTTOU for background jobs.
+ *
+ *   /sbin/tty io=0x3f8 irq=4
+ *
+ * Lumen grants the ports and the interrupt line before it starts us.
+ * Reads that cannot finish yet stay pending; nothing here ever blocks
+ * but the one poll() on the channel and the interrupt.
+ */
+#include "ldisc.h"
+#include "uart.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <lux.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TTY_RDEV   ((4 << 8) | 64) /* 4:64, Linux's ttyS0 */
+#define TTY_GID    5               /* the tty group */
+#define RETRY_MS   100 /* a job signalled again this soon ignores it */
+#define MAX_SERVED 64  /* requests served between two looks at the UART */
+
+/* A request that waits: a read for input, a write for output space. */
+struct pending {
+	struct pending *next;
+	struct lux_req q;
+	uint64_t start_ms; /* when it came (VTIME with VMIN 0) */
+	size_t len;        /* write: bytes of data */
+	char data[];
+};
+
+static struct ldisc ld;
+static struct uart uart;
+static int chan = LUX_SERVER_FD;
+static int irq_fd = -1;
+static struct lux_msg msg;
+static struct pending *reads, *writes;
+static uint64_t *handles; /* every open handle, to notify */
+static size_t nhandles, handles_cap;
+static uint64_t next_handle = 1;
+static uint32_t notified;    /* the events the handles were last told */
+static int session, fg_pgrp; /* the controlling session, 0: none */
+static struct winsize winsize = {.ws_row = 24, .ws_col = 80};
+static uint32_t tty_mode = 0620, tty_uid, tty_gid = TTY_GID;
+static int64_t born[2]; /* the device's times: when the server began */
+static uint64_t last_input_ms;
+static int stopped_pgrp; /* the job we last sent SIGTTIN/SIGTTOU */
+static uint64_t stopped_ms;
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
+static void on_signal(int sig)
+{
+	if (fg_pgrp > 0)
+		kill(-fg_pgrp, sig);
+}
+
+/* ---- handles and readiness ---------------------------------------- */
+
+static bool handle_known(uint64_t h)
+{
+	for (size_t i = 0; i < nhandles; i++)
+		if (handles[i] == h)
+			return true;
+	return false;
+}
+
+static uint64_t handle_new(void)
+{
+	if (nhandles == handles_cap) {
+		size_t cap = handles_cap ? 2 * handles_cap : 16;
+		uint64_t *h = realloc(handles, cap * sizeof(*h));
+		if (!h)
+			return 0;
+		handles = h;
+		handles_cap = cap;
+	}
+	return handles[nhandles++] = next_handle++;
+}
+
+static void handle_drop(uint64_t h)
+{
+	for (size_t i = 0; i < nhandles; i++)
+		if (handles[i] == h) {
+			handles[i] = handles[--nhandles];
+			return;
+		}
+}
+
+static uint32_t events_now(void)
+{
+	return (ldisc_poll_in(&ld) ? POLLIN | POLLRDNORM : 0) |
+	       (ldisc_out_room(&ld) ? POLLOUT | POLLWRNORM : 0);
+}
+
+/* Tell the kernel when readiness changed, for poll() on every handle. */
+static void notify_all(void)
+{
+	uint32_t ev = events_now();
+
+	if (ev == notified)
+		return;
+	notified = ev;
+	for (size_t i = 0; i < nhandles; i++)
+		lux_notify(chan, handles[i], ev);
+}
+
+/* ---- job control -------------------------------------------------- */
+
+/* Whether session sid still has its leader (Linux drops the controlling
+ * terminal when the leader exits). */
+static bool session_alive(int sid)
+{
+	return sid > 0 && getsid(sid) == sid;
+}
+
+/* Make the caller's session own the terminal, its group the foreground. */
+static void take_terminal(const struct lux_req *q)
+{
+	session = q->sid;
+	fg_pgrp = q->pgid;
+}
+
+/* A background job touching the terminal gets sig (SIGTTIN, SIGTTOU)
+ * and its call restarts after it. A job that ignores or blocks the
+ * signal comes straight back: then -1 (the caller decides). */
+static int stop_job(const struct lux_req *q, int sig)
+{
+	uint64_t now = now_ms();
+
+	if (stopped_pgrp == q->pgid && now - stopped_ms < RETRY_MS)
+		return -1;
+	stopped_pgrp = q->pgid;
+	stopped_ms = now;
+	kill(-q->pgid, sig);
+	return -LUX_ERESTART;
+}
+
+static bool in_background(const struct lux_req *q)
+{
+	if (!session_alive(session))
+		session = fg_pgrp = 0;
+	return session && q->sid == session && fg_pgrp && q->pgid != fg_pgrp;
+}
+
+/* ---- reads and writes --------------------------------------------- */
+
+/* Whether pending read p can be answered now (VMIN/VTIME rules). */
+static bool read_can_finish(const struct pending *p, uint64_t now)
+{
+	unsigned vmin = ld.t.cc[VMIN], vtime = ld.t.cc[VTIME] * 100;
+	size_t avail = ldisc_available(&ld);
+
+	if ((ld.t.lflag & ICANON) || !vtime)
+		return ldisc_read_ready(&ld, p->q.count);
+	if (!vmin)
+		return avail || now - p->start_ms >= vtime;
+	return ldisc_read_ready(&ld, p->q.count) ||
+	       (avail && now - last_input_ms >= vtime);
+}
+
+/* When a pending read times out (VTIME), or 0. */
+static uint64_t read_deadline(const struct pending *p)
+{
+	uint64_t vtime = ld.t.cc[VTIME] * 100;
+
+	if ((ld.t.lflag & ICANON) || !vtime)
+		return 0;
+	if (!ld.t.cc[VMIN])
+		return p->start_ms + vtime;
+	return ldisc_available(&ld) ? last_input_ms + vtime : 0;
+}
+
+static void reply_read(const struct lux_req *q)
+{
+	static char buf[TTY_IN_SIZE];
+	size_t n = q->count < sizeof(buf) ? q->count : sizeof(buf);
+
+	n = ldisc_read(&ld, buf, n);
+	lux_reply(chan, q, n, buf, n);
+}
+
+static struct pending *pending_new(const struct lux_req *q, const void *data,
+				   size_t len)
+{
+	struct pending *p = malloc(sizeof(*p) + len);
+
+	if (p) {
+		p->next = NULL;
+		p->q = *q;
+		p->start_ms = now_ms();
+		p->len = len;
+		memcpy(p->data, data, len);
+	}
+	return p;
+}
+
+static void pending_append(struct pending **list, struct pending *p)
+{
+	while (*list)
+		list = &(*list)->next;
+	*list = p;
+}
+
+static void do_read(const struct lux_req *q)
+{
+	struct pending *p;
+
+	if (in_background(q)) {
+		int r = stop_job(q, SIGTTIN);
+		lux_reply(chan, q, r < 0 && r != -1 ? r : -EIO, NULL, 0);
+		return;
+	}
+	if (!q->count ||
+	    (!reads && read_can_finish(&(struct pending){.q = *q}, now_ms()))) {
+		reply_read(q);
+	} else if (q->flags & O_NONBLOCK) {
+		lux_reply(chan, q, -EAGAIN, NULL, 0);
+	} else if (!(p = pending_new(q, NULL, 0))) {
+		lux_reply(chan, q, -ENOMEM, NULL, 0);
+	} else {
+		pending_append(&reads, p);
+	}
+}
+
+static void do_write(const struct lux_req *q, const char *data, size_t len)
+{
+	struct pending *p;
+
+	if ((ld.t.lflag & TOSTOP) && in_background(q)) {
+		int r = stop_job(q, SIGTTOU);
+		if (r != -1) { /* else SIGTTOU is ignored: write */
+			lux_reply(chan, q, r, NULL, 0);
+			return;
+		}
+	}
+	size_t n = writes ? 0 : ldisc_write(&ld, data, len);
+	if (n || !len) {
+		lux_reply(chan, q, n, NULL, 0);
+	} else if (q->flags & O_NONBLOCK) {
+		lux_reply(chan, q, -EAGAIN, NULL, 0);
+	} else if (!(p = pending_new(q, data, len))) {
+		lux_reply(chan, q, -ENOMEM, NULL, 0);
+	} else {
+		pending_append(&writes, p);
+	}
+	uart_kick(&uart, &ld);
+}
+
+/* Answer the waiting requests that can finish now, oldest first. */
+static void complete_pending(void)
+{
+	uint64_t now = now_ms();
+
+	while (reads && read_can_finish(reads, now)) {
+		struct pending *p = reads;
+		reads = p->next;
+		reply_read(&p->q);
+		free(p);
+	}
+	while (writes && ldisc_out_room(&ld)) {
+		struct pending *p = writes;
+		size_t n = ldisc_write(&ld, p->data, p->len);
+		writes = p->next;
+		lux_reply(chan, &p->q, n, NULL, 0);
+		free(p);
+	}
+}
+
+/* Drop request id from a pending list (LUX_CANCEL): whether it was there. */
+static bool cancel_in(struct pending **list, uint64_t id)
+{
+	for (; *list; list = &(*list)->next)
+		if ((*list)->q.id == id) {
+			struct pending *p = *list;
+			*list = p->next;
+			free(p);
+			return true;
+		}
+	return false;
+}
+
+/* ---- ioctl -------------------------------------------------------- */
+
+/* The ioctl of q with its input in `in` (n bytes): the result, and what
+ * to copy back in *out (*outlen bytes). */
+static long do_ioctl(const struct lux_req *q, const char *in, size_t n,
+		     void *out, size_t *outlen)
+{
+	unsigned cmd = q->count;
+	int v;
+	struct kterm t;
+	struct winsize ws;
+
+	*outlen = 0;
+	switch (cmd) {
+	case TCGETS:
+		memcpy(out, &ld.t, *outlen = sizeof(ld.t));
+		return 0;
+	case TCSETS:
+	case TCSETSW:
+	case TCSETSF:
+		if (n < sizeof(t))
+			return -EFAULT;
+		memcpy(&t, in, sizeof(t));
+		ldisc_set(&ld, &t, cmd == TCSETSF);
+		return 0;
+	case TIOCGWINSZ:
+		memcpy(out, &winsize, *outlen = sizeof(winsize));
+		return 0;
+	case TIOCSWINSZ:
+		if (n < sizeof(ws))
+			return -EFAULT;
+		memcpy(&ws, in, sizeof(ws));
+		if (memcmp(&ws, &winsize, sizeof(ws)))
+			on_signal(SIGWINCH);
+		winsize = ws;
+		return 0;
+	case FIONREAD:
+	case TIOCOUTQ:
+		v = cmd == FIONREAD ? ldisc_available(&ld)
+				    : ldisc_out_pending(&ld);
+		memcpy(out, &v, *outlen = sizeof(v));
+		return 0;
+	case TCFLSH:
+		if (q->off > TCIOFLUSH)
+			return -EINVAL;
+		if (q->off != TCOFLUSH)
+			ldisc_flush_input(&ld);
+		if (q->off != TCIFLUSH)
+			ld.out_tail = ld.out_head;
+		return 0;
+	case TCXONC:
+		if (q->off == TCOOFF || q->off == TCOON)
+			ld.stopped = q->off == TCOOFF;
+		return q->off > TCION ? -EINVAL : 0;
+	case TCSBRK:
+		return 0; /* output drains by itself; there is no break */
+	case TIOCSCTTY:
+		if (q->pid != q->sid)
+			return -EPERM;
+		if (session == q->sid)
+			return 0;
+		if (session_alive(session) && !(q->off == 1 && q->uid == 0))
+			return -EPERM;
+		take_terminal(q);
+		return 0;
+	}
+	/* The rest needs the terminal to be the caller's. */
+	if (!session_alive(session) || q->sid != session)
+		return -ENOTTY;
+	switch (cmd) {
+	case TIOCGPGRP:
+	case TIOCGSID:
+		v = cmd == TIOCGPGRP ? fg_pgrp : session;
+		memcpy(out, &v, *outlen = sizeof(v));
+		return 0;
+	case TIOCSPGRP:
+		if (n < sizeof(v))
+			return -EFAULT;
+		memcpy(&v, in, sizeof(v));
+		if (v < 0)
+			return -EINVAL;
+		if (kill(-v, 0) < 0 && errno == ESRCH)
+			return -ESRCH;
+		if (getsid(v) >= 0 && getsid(v) != session)
+			return -EPERM;
+		fg_pgrp = v;
+		return 0;
+	case TIOCNOTTY:
+		if (q->pid == q->sid) { /* the leader lets go: as on Linux */
+			on_signal(SIGHUP);
+			on_signal(SIGCONT);
+			session = fg_pgrp = 0;
+		}
+		return 0;
+	}
+	return -ENOTTY;
+}
+
+/* ---- requests ----------------------------------------------------- */
+
+static void do_stat(const struct lux_req *q)
+{
+	struct lux_stat st = {
+	    .ino = 1,
+	    .nlink = 1,
+	    .rdev = TTY_RDEV,
+	    .blksize = 1024,
+	    .mode = S_IFCHR | tty_mode,
+	    .uid = tty_uid,
+	    .gid = tty_gid,
+	};
+
+	for (int i = 0; i < 3; i++)
+		memcpy(st.time[i], born, sizeof(born));
+	lux_reply(chan, q, 0, &st, sizeof(st));
+}
+
+static void do_open(const struct lux_req *q)
+{
+	struct lux_rep r = {0};
+
+	if (!(r.handle = handle_new())) {
+		lux_reply(chan, q, -ENOMEM, NULL, 0);
+		return;
+	}
+	if (!(q->flags & O_NOCTTY) && q->pid == q->sid &&
+	    !session_alive(session))
+		take_terminal(q);
+	r.mode = S_IFCHR | tty_mode;
+	r.events = notified = events_now();
+	lux_reply_full(chan, q, &r, NULL, 0);
+}
+
+/* chmod and chown of the device: root or its owner, as on Linux. */
+static long do_attr(const struct lux_req *q)
+{
+	if (q->uid && q->uid != tty_uid)
+		return -EPERM;
+	if (q->op == LUX_CHMOD) {
+		tty_mode = q->mode & 07777;
+	} else {
+		if (q->uid && (q->off != (uint64_t)-1 && q->off != tty_uid))
+			return -EPERM;
+		tty_uid = (uint32_t)q->off != (uint32_t)-1 ? q->off : tty_uid;
+		tty_gid =
+		    (uint32_t)q->count != (uint32_t)-1 ? q->count : tty_gid;
+	}
+	return 0;
+}
+
+static void serve(struct lux_msg *m, size_t len)
+{
+	static char out[256];
+	const struct lux_req *q = &m->req;
+	const char *path = q->handle ? NULL : lux_path(m, 0);
+	size_t outlen;
+	long r;
+
+	if (q->handle && !handle_known(q->handle) && q->op != LUX_CANCEL) {
+		if (q->op != LUX_CLOSE)
+			lux_reply(chan, q, -EBADF, NULL, 0);
+		return;
+	}
+	if (!q->handle && path && *path && q->op != LUX_CANCEL) {
+		lux_reply(chan, q, -ENOENT, NULL, 0);
+		return;
+	}
+	switch (q->op) {
+	case LUX_OPEN:
+		return do_open(q);
+	case LUX_STAT:
+		return do_stat(q);
+	case LUX_READ:
+		return do_read(q);
+	case LUX_WRITE:
+		return do_write(q, m->data, len);
+	case LUX_IOCTL:
+		r = do_ioctl(q, m->data, len, out, &outlen);
+		lux_reply(chan, q, r, out, r < 0 ? 0 : outlen);
+		return;
+	case LUX_CLOSE:
+		handle_drop(q->handle);
+		return;
+	case LUX_CANCEL:
+		if (!cancel_in(&reads, q->id))
+			cancel_in(&writes, q->id);
+		return;
+	case LUX_CHMOD:
+	case LUX_CHOWN:
+		r = do_attr(q);
+		break;
+	case LUX_UTIMENS:
+	case LUX_TRUNCATE: /* O_TRUNC on a terminal does nothing */
+	case LUX_FSYNC:
+	case LUX_ACCESS:
+		r = 0;
+		break;
+	case LUX_MKDIR:
+	case LUX_MKNOD:
+	case LUX_SYMLINK:
+	case LUX_LINK:
+		r = -EEXIST;
+		break;
+	case LUX_UNLINK:
+	case LUX_RENAME:
+		r = -EBUSY;
+		break;
+	case LUX_READLINK:
+		r = -EINVAL;
+		break;
+	case LUX_GETDENTS:
+		r = -ENOTDIR;
+		break;
+	default:
+		r = -ENOSYS;
+	}
+	lux_reply(chan, q, r, NULL, 0);
+}
+
+/* ---- main loop ---------------------------------------------------- */
+
+/* Milliseconds until the first pending read times out, or -1. */
+static int poll_timeout(void)
+{
+	uint64_t now = now_ms(), first = 0;
+
+	for (struct pending *p = reads; p; p = p->next) {
+		uint64_t d = read_deadline(p);
+		if (d && (!first || d < first))
+			first = d;
+	}
+	if (!first)
+		return -1;
+	return first <= now ? 0 : (int)(first - now);
+}
+
+static void after_events(void)
+{
+	complete_pending();
+	uart_kick(&uart, &ld);
+	notify_all();
+}
+
+static void serve_interrupt(void)
+{
+	uint64_t count, before = ld.head;
+
+	/* Re-enable the line first: a condition that comes up while we
+	 * serve raises a new interrupt instead of being missed. */
+	if (read(irq_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+		return;
+	uart_service(&uart, &ld, on_signal);
+	if (ld.head != before)
+		last_input_ms = now_ms();
+}
+
+static bool parse_args(int argc, char **argv, unsigned long *io, int *irq)
+{
+	*io = 0;
+	*irq = -1;
+	for (int i = 1; i < argc; i++) {
+		if (!strncmp(argv[i], "io=", 3))
+			*io = strtoul(argv[i] + 3, NULL, 0); /* :count ok */
+		else if (!strncmp(argv[i], "irq=", 4))
+			*irq = strtol(argv[i] + 4, NULL, 0);
+		else
+			return false;
+	}
+	return *io && *irq >= 0;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long io;
+	int irq;
+	struct timespec ts;
+
+	if (!parse_args(argc, argv, &io, &irq)) {
+		fprintf(stderr, "usage: tty io=PORT irq=N\n");
+		return 2;
+	}
+	if ((irq_fd = lux_irq(irq)) < 0) {
+		fprintf(stderr, "tty: irq %d: %s\n", irq, strerror(errno));
+		return 1;
+	}
+	fcntl(irq_fd, F_SETFL, O_NONBLOCK);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	born[0] = ts.tv_sec;
+	born[1] = ts.tv_nsec;
+	signal(SIGPIPE, SIG_IGN);
+	/* several requests per wake-up where the channel allows it */
+	bool batch = fcntl(chan, F_SETFL, O_NONBLOCK) == 0;
+	ldisc_init(&ld);
+	uart.base = io;
+	uart_init(&uart);
+	for (;;) {
+		struct pollfd fds[2] = {{chan, POLLIN, 0}, {irq_fd, POLLIN, 0}};
+		int n = poll(fds, 2, poll_timeout());
+		if (n < 0 && errno != EINTR) {
+			perror("tty: poll");
+			return 1;
+		}
+		if (n > 0 && fds[1].revents)
+			serve_interrupt();
+		for (int i = 0; n > 0 && fds[0].revents && i < MAX_SERVED;
+		     i++) {
+			msg.req.len = 0; /* stays 0 only at the channel's end */
+			long len = lux_recv(chan, &msg);
+			if (len == 0 && msg.req.len == 0)
+				return 0; /* no client is left */
+			if (len < 0)
+				break;
+			serve(&msg, len);
+			if (!batch)
+				break;
+		}
+		after_events();
+	}
+}
