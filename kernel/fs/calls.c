@@ -18,6 +18,7 @@
 #define S_IFMT              0170000
 #define S_IFDIR             0040000
 #define S_IFREG             0100000
+#define S_IFSOCK            0140000
 #define UTIME_NOW           ((1L << 30) - 1)
 
 /* A walk for op on (dirfd, upath), or NULL with *r set. */
@@ -528,44 +529,34 @@ long sys_statfs(long upath, long ubuf)
 static long mount_call(unsigned op, long usrc, long utarget, long utype,
 		       long flags)
 {
-	long r;
+	long r, u[3] = {usrc, 0, utype};
 	struct walk *w = walk_start(op, AT_FDCWD, utarget, &r);
-	char *s[2] = {w ? w->data : NULL, w ? w->scratch : NULL};
-	long n[2] = {0, 0};
-	long us[2] = {usrc, utype};
+	char *strs = w ? kzalloc(2 * LUX_PATH_MAX) : NULL;
+	const char *s[3] = {strs, w ? w->path[0] : NULL, strs + LUX_PATH_MAX};
+	struct chan *c = NULL;
+	struct lux_req *req = NULL;
 
-	for (int i = 0; w && !r && op == LUX_MOUNT && i < 2; i++)
-		if (us[i] && (n[i] = strncpy_from_user(s[i], (char *)us[i],
-						       LUX_PATH_MAX)) < 0)
-			r = n[i];
-	struct chan *c = w && !r ? chan_resolver() : NULL;
-	if (w && !r && !c)
+	if (w && !strs)
+		r = -ENOMEM;
+	for (int i = 0; strs && !r && i < 3; i += 2) {
+		long n = u[i] ? strncpy_from_user((char *)s[i], (char *)u[i],
+						  LUX_PATH_MAX)
+			      : 0;
+		r = n < 0 ? n : 0;
+	}
+	if (!r && !(c = chan_resolver()))
 		r = -ENOENT;
-	size_t tlen = c ? strlen(w->path[0]) + 1 : 0;
-	struct lux_req *req =
-	    c ? chan_msg_alloc(op,
-			       tlen + (op == LUX_MOUNT ? n[0] + n[1] + 2 : 0))
-	      : NULL;
-	if (c && !req)
+	if (!r && !(req = op == LUX_MOUNT ? walk_msg(op, s, 3)
+					  : walk_msg(op, s + 1, 1)))
 		r = -ENOMEM;
 	if (req) {
-		char *p = (char *)(req + 1);
-		if (op == LUX_MOUNT) {
-			memcpy(p, s[0], n[0]);
-			p[n[0]] = '\0';
-			p += n[0] + 1;
-		}
-		memcpy(p, w->path[0], tlen);
-		if (op == LUX_MOUNT) {
-			memcpy(p + tlen, s[1], n[1]);
-			p[tlen + n[1]] = '\0';
-		}
 		req->flags = flags;
 		if (!(r = chan_call(c, req, &w->rep, NULL, 0, NULL)))
 			r = w->rep.result;
 	}
 	if (c)
 		chan_put(c);
+	kfree(strs);
 	walk_end(w);
 	return r < 0 ? r : 0;
 }
@@ -579,4 +570,28 @@ long sys_mount(long usrc, long utarget, long utype, long flags, long data)
 long sys_umount2(long utarget, long flags)
 {
 	return mount_call(LUX_UMOUNT, 0, utarget, 0, flags);
+}
+
+int fs_socket_node(const char *path, bool create, uint64_t node[2])
+{
+	struct walk *w = walk_alloc(create ? LUX_MKNOD : LUX_STAT);
+	const struct lux_stat *st = w ? (const struct lux_stat *)w->data : NULL;
+	long r = w ? walk_set(w, 0, AT_FDCWD, path) : -ENOMEM;
+
+	if (!r && create) {
+		w->q.mode = S_IFSOCK | creation_mode(0777);
+		if ((r = walk_run(w, false)) == -EEXIST)
+			r = -EADDRINUSE;
+		w->q = (struct lux_req){.op = LUX_STAT};
+	}
+	if (r >= 0 && (r = walk_run(w, false)) >= 0) {
+		if (chan_payload(&w->rep, sizeof(w->data)) < sizeof(*st))
+			r = -EIO;
+		else if ((st->mode & S_IFMT) != S_IFSOCK)
+			r = -ECONNREFUSED;
+		else
+			node[0] = st->dev, node[1] = st->ino;
+	}
+	walk_end(w);
+	return r < 0 ? (int)r : 0;
 }

@@ -63,11 +63,16 @@ static int dirfd_path(long dirfd, char *buf)
 
 int walk_path(struct walk *w, int i, long dirfd, long upath)
 {
-	char *rel = w->data, *base = w->scratch;
-	long r = strncpy_from_user(rel, (const char *)upath, LUX_PATH_MAX);
+	long r = strncpy_from_user(w->data, (const char *)upath, LUX_PATH_MAX);
 
-	if (r < 0)
-		return r;
+	return r < 0 ? r : walk_set(w, i, dirfd, w->data);
+}
+
+int walk_set(struct walk *w, int i, long dirfd, const char *rel)
+{
+	char *base = w->scratch;
+	long r;
+
 	if (rel[0] != '/' && dirfd == AT_FDCWD)
 		fs_cwd(base);
 	else if (rel[0] != '/' && rel[0] && (r = dirfd_path(dirfd, base)))
@@ -86,23 +91,31 @@ static size_t server_start(const char *path, size_t skip)
 	return skip;
 }
 
+struct lux_req *walk_msg(unsigned op, const char *const str[], int n)
+{
+	size_t len[3], total = 0;
+
+	for (int i = 0; i < n; i++)
+		total += len[i] = strlen(str[i]) + 1;
+	struct lux_req *req = chan_msg_alloc(op, total);
+	char *p = req ? (char *)(req + 1) : NULL;
+	for (int i = 0; p && i < n; p += len[i++])
+		memcpy(p, str[i], len[i]);
+	return req;
+}
+
 /* Send w's request to c, each path from server_start on. */
 static int send(struct walk *w, struct chan *c, const size_t skip[2],
 		struct chan **target)
 {
 	const char *s[3];
-	size_t len[3], total = 0;
 	int n = 0;
 
-	for (; n < w->npaths; n++) {
+	for (; n < w->npaths; n++)
 		s[n] = w->path[n] + server_start(w->path[n], skip[n]);
-		total += len[n] = strlen(s[n]) + 1;
-	}
-	if (w->extra) {
-		s[n] = w->extra;
-		total += len[n++] = strlen(w->extra) + 1;
-	}
-	struct lux_req *req = chan_msg_alloc(w->q.op, total);
+	if (w->extra)
+		s[n++] = w->extra;
+	struct lux_req *req = walk_msg(w->q.op, s, n);
 	if (!req)
 		return -ENOMEM;
 	req->flags = w->q.flags;
@@ -110,9 +123,6 @@ static int send(struct walk *w, struct chan *c, const size_t skip[2],
 	req->off = w->q.off;
 	req->count = w->q.count;
 	memcpy(req->time, w->q.time, sizeof(req->time));
-	char *p = (char *)(req + 1);
-	for (int i = 0; i < n; p += len[i++])
-		memcpy(p, s[i], len[i]);
 	return chan_call(c, req, &w->rep, w->data, sizeof(w->data), target);
 }
 
@@ -196,13 +206,29 @@ static long read_all(struct chan *c, uint64_t handle, char *buf, size_t size)
 	return done;
 }
 
+/* STAT the object handle of c into *st: 0 or -errno. */
+static long stat_handle(struct chan *c, uint64_t handle, struct lux_stat *st)
+{
+	struct lux_req *req = chan_msg_alloc(LUX_STAT, 0);
+	struct lux_rep rep;
+	long r;
+
+	if (!req)
+		return -ENOMEM;
+	req->handle = handle;
+	if ((r = chan_call(c, req, &rep, st, sizeof(*st), NULL)) ||
+	    (r = rep.result) < 0)
+		return r;
+	return chan_payload(&rep, sizeof(*st)) < sizeof(*st) ? -EIO : 0;
+}
+
 #define EXEC_MAX (256 * MiB)
 
 int fs_load(const char *path, void **data, size_t *size)
 {
 	struct walk *w = walk_alloc(LUX_OPEN);
 	struct lux_req *close = chan_msg_alloc(LUX_CLOSE, 0);
-	struct lux_stat *st = (struct lux_stat *)w->data;
+	struct lux_stat st;
 	char *buf = NULL;
 	long r = w && close ? 0 : -ENOMEM;
 
@@ -213,21 +239,15 @@ int fs_load(const char *path, void **data, size_t *size)
 	}
 	if (r >= 0) {
 		close->handle = w->rep.handle;
-		struct lux_req *req = chan_msg_alloc(LUX_STAT, 0);
-		if (!req)
-			r = -ENOMEM;
-		else if (!(req->handle = w->rep.handle,
-			   r = chan_call(w->srv, req, &w->rep, w->data,
-					 sizeof(*st), NULL)))
-			r = w->rep.result;
-		if (r >= 0 && (st->mode & S_IFMT) == S_IFDIR)
+		r = stat_handle(w->srv, close->handle, &st);
+		if (!r && (st.mode & S_IFMT) == S_IFDIR)
 			r = -EACCES;
-		else if (r >= 0 && st->size > EXEC_MAX)
+		else if (!r && st.size > EXEC_MAX)
 			r = -ENOMEM;
-		else if (r >= 0 && !(buf = kmalloc(MAX(st->size, 1))))
+		else if (!r && !(buf = kmalloc(MAX(st.size, 1))))
 			r = -ENOMEM;
-		if (r >= 0 &&
-		    (r = read_all(w->srv, close->handle, buf, st->size)) >= 0)
+		if (!r &&
+		    (r = read_all(w->srv, close->handle, buf, st.size)) >= 0)
 			*size = r;
 		chan_send(w->srv, close);
 		close = NULL;

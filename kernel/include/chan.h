@@ -67,7 +67,8 @@ void chan_node_put(struct chan *c, struct rnode *n);
 
 /* A file for an object a server opened: OPEN's reply gives its handle,
  * st_mode and events; path is its absolute name (for *at calls, fchdir).
- * Takes a reference to c. NULL if out of memory. */
+ * Takes a reference to c. NULL if out of memory (the object is sent its
+ * CLOSE then, if memory allowed). */
 struct file *rfile_create(struct chan *c, const struct lux_rep *rep,
 			  unsigned flags, const char *path);
 /* The channel, handle and path of a remote file; false for other files. */

@@ -50,6 +50,11 @@ void walk_end(struct walk *w);
 /* Fetch the user path upath (relative to dirfd's or the cwd) into
  * w->path[i], clean and absolute: 0 or -errno. */
 int walk_path(struct walk *w, int i, long dirfd, long upath);
+/* The same for the path rel in kernel memory (not w->scratch). */
+int walk_set(struct walk *w, int i, long dirfd, const char *rel);
+/* A request op whose payload is the n (at most 3) strings str, each with
+ * its NUL; NULL when out of memory. */
+struct lux_req *walk_msg(unsigned op, const char *const str[], int n);
 /* Send w's request through the resolver, following redirects and links:
  * the reply's result (>= 0) or -errno; with keep, w->srv is the server
  * that answered, with a reference walk_end drops. */
@@ -59,6 +64,11 @@ void fs_cwd(char *buf);
 /* Load the whole file at the clean absolute path for exec into a kmalloc
  * buffer: 0 with *data, *size, or -errno (resolver needed). */
 int fs_load(const char *path, void **data, size_t *size);
+
+/* fs/calls.c: the identity (dev, ino) of the socket file at path (kernel
+ * memory), made first when create (EADDRINUSE if the name exists):
+ * 0, or -errno (ECONNREFUSED when it is no socket). */
+int fs_socket_node(const char *path, bool create, uint64_t node[2]);
 
 /* fs/fdcalls.c */
 /* The status of descriptor fd (a server's STAT for a remote file). */

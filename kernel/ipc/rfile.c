@@ -132,10 +132,13 @@ struct file *rfile_create(struct chan *c, const struct lux_rep *rep,
 	    rf && close ? chan_node_get(c, rep->handle, rep->events) : NULL;
 	struct file *f = n ? file_alloc(&rfile_ops, rf, flags) : NULL;
 
-	if (!f) {
+	if (!f) { /* the object is closed again if at all possible */
 		if (n)
 			chan_node_put(c, n);
-		chan_msg_free(close);
+		if (close) {
+			close->handle = rep->handle;
+			chan_send(c, close);
+		}
 		kfree(rf);
 		return NULL;
 	}

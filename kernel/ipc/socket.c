@@ -1,13 +1,16 @@
 /*
  * socket.c - Unix domain sockets: SOCK_STREAM (a byte stream),
  * SOCK_DGRAM and SOCK_SEQPACKET (boundaries kept), socketpair,
- * abstract addresses, listen/accept/connect, SCM_RIGHTS, SO_PEERCRED,
+ * abstract and path-name addresses (a path names the socket file bind
+ * made through its server; the kernel keys the binding by that file's
+ * device and inode), listen/accept/connect, SCM_RIGHTS, SO_PEERCRED,
  * shutdown and Linux's EOF/EPIPE rules. Each socket queues what it is
  * sent, bounded by its receive buffer; a sender waits (or gets EAGAIN)
  * while the peer's queue is full. One mutex guards all socket state;
  * waits happen outside it.
  */
 #include "file.h"
+#include "fs.h"
 #include "mm.h"
 #include "proc.h"
 #include "syscall.h"
@@ -52,10 +55,13 @@ struct msg {
 	char data[];
 };
 
+#define ADDR_MAX  110             /* sizeof(struct sockaddr_un) */
+#define ADDR_SIZE (ADDR_MAX + 16) /* and a path name's (dev, ino) */
+
 struct sock {
 	int type, state;
-	struct sock *peer; /* connected to (stream, seqpacket, pairs) */
-	char dest[110];    /* a datagram socket's connect() address */
+	struct sock *peer;    /* connected to (stream, seqpacket, pairs) */
+	char dest[ADDR_SIZE]; /* a datagram socket's connect() address */
 	unsigned destlen;
 	struct list queue; /* received messages */
 	size_t queued, rcvbuf, sndbuf;
@@ -64,7 +70,7 @@ struct sock {
 	struct list pending; /* connections waiting for accept (listening) */
 	struct list link;    /* in its listener's pending, or bound list */
 	unsigned npending, backlog;
-	char name[110]; /* bound address (sun_family + path) */
+	char name[ADDR_SIZE]; /* bound address (sun_family + path) */
 	unsigned namelen;
 	int pid, uid, gid; /* credentials at socket()/connect() */
 	struct waitq wq;
@@ -274,21 +280,34 @@ long sys_socketpair(long domain, long type, long protocol, long ufds)
 	return 0;
 }
 
-/* Copy in a sockaddr_un: its length, or an error. Path names need the
- * file servers; only abstract names (sun_path[0] == 0) are known. */
-static int get_addr(long uaddr, long len, char name[110])
+/* Copy in a sockaddr_un: its length, or an error. An abstract name
+ * (sun_path[0] == 0) is its bytes; a path name is the file it names: its
+ * (dev, ino) go after the address, at name + ADDR_MAX (bind makes the
+ * file first: create). Call without sock_lock: servers answer. */
+static int get_addr(long uaddr, long len, char name[ADDR_SIZE], bool create)
 {
-	if (len <= 2 || len > 110)
+	char path[ADDR_MAX - 1];
+	uint64_t node[2];
+	int r;
+
+	if (len <= 2 || len > ADDR_MAX)
 		return -EINVAL;
 	if (copy_from_user(name, (void *)uaddr, len))
 		return -EFAULT;
 	if (*(uint16_t *)name != AF_UNIX)
 		return -EINVAL;
-	if (name[2] != '\0')
-		return -EOPNOTSUPP; /* path names: with the file servers */
+	if (name[2] == '\0')
+		return len;
+	memcpy(path, name + 2, len - 2);
+	path[len - 2] = '\0';
+	if ((r = fs_socket_node(path, create, node)))
+		return r;
+	memcpy(name + ADDR_MAX, node, sizeof(node));
 	return len;
 }
 
+/* The socket bound to name (of type type, -1: any): the same bytes for
+ * an abstract name, the same file for a path name. */
 static struct sock *find_bound(const char *name, unsigned len, int type)
 {
 	struct list *it;
@@ -296,8 +315,11 @@ static struct sock *find_bound(const char *name, unsigned len, int type)
 	list_for_each(it, &bound)
 	{
 		struct sock *s = container_of(it, struct sock, link);
-		if (s->namelen == len && !memcmp(s->name, name, len) &&
-		    (type < 0 || s->type == type))
+		bool same =
+		    name[2] ? s->name[2] && !memcmp(s->name + ADDR_MAX,
+						    name + ADDR_MAX, 16)
+			    : s->namelen == len && !memcmp(s->name, name, len);
+		if (same && (type < 0 || s->type == type))
 			return s;
 	}
 	return NULL;
@@ -305,10 +327,11 @@ static struct sock *find_bound(const char *name, unsigned len, int type)
 
 long sys_bind(long fd, long uaddr, long len)
 {
-	char name[110];
-	int n = get_addr(uaddr, len, name), r = 0;
+	char name[ADDR_SIZE];
+	int n, r = 0;
 	SOCK_OR_FAIL(s, fd, f);
 
+	n = s->namelen ? -EINVAL : get_addr(uaddr, len, name, true);
 	mutex_lock(&sock_lock);
 	if (n < 0)
 		r = n;
@@ -317,7 +340,7 @@ long sys_bind(long fd, long uaddr, long len)
 	else if (find_bound(name, n, -1))
 		r = -EADDRINUSE;
 	else {
-		memcpy(s->name, name, n);
+		memcpy(s->name, name, ADDR_SIZE);
 		s->namelen = n;
 		list_push_back(&bound, &s->link);
 	}
@@ -373,7 +396,7 @@ static long connect_locked(struct sock *s, const char *name, int n,
 	if (!l || (s->type != SOCK_DGRAM && l->state != LISTENING))
 		return -ECONNREFUSED;
 	if (s->type == SOCK_DGRAM) { /* the default destination */
-		memcpy(s->dest, name, n);
+		memcpy(s->dest, name, ADDR_SIZE);
 		s->destlen = n;
 		return 0;
 	}
@@ -398,8 +421,8 @@ static long connect_locked(struct sock *s, const char *name, int n,
 
 long sys_connect(long fd, long uaddr, long len)
 {
-	char name[110];
-	int n = get_addr(uaddr, len, name);
+	char name[ADDR_SIZE];
+	int n = get_addr(uaddr, len, name, false);
 	long r;
 	SOCK_OR_FAIL(s, fd, f);
 
@@ -888,9 +911,9 @@ static void io_one(struct io *io, long ubuf, size_t len)
 
 long sys_sendto(long fd, long ubuf, long len, long flags, long uaddr, long alen)
 {
-	char to[110];
+	char to[ADDR_SIZE];
 	struct io io;
-	int tolen = uaddr ? get_addr(uaddr, alen, to) : 0;
+	int tolen = uaddr ? get_addr(uaddr, alen, to, false) : 0;
 	long r;
 	SOCK_OR_FAIL(s, fd, f);
 
@@ -966,7 +989,7 @@ long sys_sendmsg(long fd, long umsg, long flags)
 	struct io io;
 	struct file **files;
 	unsigned nfiles;
-	char to[110];
+	char to[ADDR_SIZE];
 	int tolen = 0;
 	long r;
 	SOCK_OR_FAIL(s, fd, f);
@@ -974,7 +997,8 @@ long sys_sendmsg(long fd, long umsg, long flags)
 	r = copy_from_user(&h, (void *)umsg, sizeof(h));
 	if (!r)
 		r = get_iov(h.iov, h.iovlen, &io);
-	if (!r && h.name && (tolen = get_addr(h.name, h.namelen, to)) < 0)
+	if (!r && h.name &&
+	    (tolen = get_addr(h.name, h.namelen, to, false)) < 0)
 		r = tolen;
 	if (!r)
 		r = get_files(&h, &files, &nfiles);

@@ -1,6 +1,7 @@
 /*
  * proc.c - processes: the first one, fork/clone, execve, exit and wait4.
- * Until the file servers exist, programs come straight from the initrd.
+ * Programs come through their file server once PID 1 named a resolver,
+ * straight from the initrd before (lumen starts ramfs that way).
  */
 #include "chan.h"
 #include "cpu.h"

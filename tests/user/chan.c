@@ -25,7 +25,11 @@
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/statfs.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,6 +40,8 @@ static int srv[NCHAN], cli[NCHAN]; /* server and client ends */
 static struct {
 	char path[2][256], target[256];
 	unsigned mode, exec_opens;
+	struct lux_req last; /* the last request recorded by record() */
+	char last_path[2][64];
 	volatile int cancelled, late_write, bad_writes[4];
 } seen;
 static int note[2]; /* a pipe: the fs server tells a case it is done */
@@ -46,7 +52,7 @@ struct node {
 	const char *data; /* contents or link target */
 };
 
-static const struct node tree[] = {
+static struct node tree[24] = {
     {"", S_IFDIR | 0755, NULL},
     {"hello", S_IFREG | 0644, "hello world\n"},
     {"dir", S_IFDIR | 0755, NULL},
@@ -61,7 +67,8 @@ static const struct node tree[] = {
     {"prog", S_IFREG | 0755, NULL},
     {"plink", S_IFLNK | 0777, "prog"},
 };
-#define NNODES  (int)(sizeof(tree) / sizeof(tree[0]))
+static int nnodes = 13; /* the tree above; MKNOD adds to it */
+#define NNODES  nnodes
 #define H(name) (find(name) + 1) /* a node's handle */
 
 static unsigned char prog[256];
@@ -195,7 +202,7 @@ static void do_getdents(const struct lux_req *q, int dir)
 	size_t used = 0, plen = strlen(tree[dir].path);
 	uint64_t k = q->off;
 
-	for (; k < NNODES; k++) {
+	for (; k < (uint64_t)NNODES; k++) {
 		const char *p = tree[k].path, *name = p + plen + (plen != 0);
 		if (!*p || strncmp(p, tree[dir].path, plen) ||
 		    (plen && p[plen] != '/') || strchr(name, '/'))
@@ -328,6 +335,17 @@ static void do_cancel(const struct lux_req *q)
 		ut_print("chan: cannot note\n");
 }
 
+/* Keep q's header and paths for a case to check; reply 0 unless told. */
+static void record(const struct lux_req *q, const char *p1, const char *p2)
+{
+	seen.last = *q;
+	snprintf(seen.last_path[0], 64, "%s", q->handle ? "" : p1);
+	snprintf(seen.last_path[1], 64, "%s",
+		 q->op == LUX_LINK && p2 ? p2 : "");
+	if (q->op != LUX_STATFS)
+		reply(q, 0, NULL, 0);
+}
+
 /* The path-less requests, then the ones that name a path. */
 static void fs_serve(const struct lux_req *q, const char *data)
 {
@@ -364,6 +382,32 @@ static void fs_serve(const struct lux_req *q, const char *data)
 		if (!S_ISLNK(tree[i].mode))
 			return reply(q, -EINVAL, NULL, 0);
 		return reply(q, 0, tree[i].data, strlen(tree[i].data));
+	case LUX_CHMOD:
+	case LUX_CHOWN:
+	case LUX_UTIMENS:
+	case LUX_TRUNCATE:
+	case LUX_ACCESS:
+	case LUX_FSYNC:
+	case LUX_UNLINK:
+	case LUX_LINK:
+		return record(q, data, p2);
+	case LUX_STATFS: {
+		struct lux_statfs f = {.type = 0x858458f6,
+				       .bsize = 4096,
+				       .blocks = 100,
+				       .bfree = 40,
+				       .namelen = 255};
+		record(q, data, NULL);
+		return reply(q, 0, &f, sizeof(f));
+	}
+	case LUX_MKNOD:
+		if (find(data) >= 0)
+			return reply(q, -EEXIST, NULL, 0);
+		if (nnodes == (int)(sizeof(tree) / sizeof(tree[0])))
+			return reply(q, -ENOSPC, NULL, 0);
+		seen.mode = q->mode;
+		tree[nnodes++] = (struct node){strdup(data), q->mode, NULL};
+		return reply(q, 0, NULL, 0);
 	case LUX_MKDIR:
 	case LUX_RENAME:
 	case LUX_SYMLINK:
@@ -400,6 +444,25 @@ static void *fs_thread(void *unused)
 	}
 }
 
+/* What lumen was last asked to mount or unmount. */
+static struct {
+	unsigned op, flags;
+	char str[3][64];
+} mounted;
+
+static void lumen_mount(const struct lux_req *q, const char *data)
+{
+	struct lux_rep r = {.op = LUX_REPLY, .id = q->id};
+
+	mounted.op = q->op;
+	mounted.flags = q->flags;
+	for (int i = 0; i < (q->op == LUX_MOUNT ? 3 : 1); i++) {
+		snprintf(mounted.str[i], 64, "%s", data);
+		data += strlen(data) + 1;
+	}
+	send_rep(srv[LUMEN], &r, NULL, 0);
+}
+
 /* Lumen's part: /fs, /dead and /q by longest prefix; nothing else. */
 static void *lumen_thread(void *unused)
 {
@@ -416,6 +479,11 @@ static void *lumen_thread(void *unused)
 		((char *)&lumen_msg)[n] = 0;
 		if (lumen_msg.q.op == LUX_CANCEL || lumen_msg.q.op == LUX_CLOSE)
 			continue;
+		if (lumen_msg.q.op == LUX_MOUNT ||
+		    lumen_msg.q.op == LUX_UMOUNT) {
+			lumen_mount(&lumen_msg.q, lumen_msg.data);
+			continue;
+		}
 		const char *path = lumen_msg.data;
 		struct lux_rep r = {.op = LUX_REDIRECT,
 				    .id = lumen_msg.q.id,
@@ -788,7 +856,8 @@ static void create_calls(void)
 	CHECK_EQ(symlink("../x//./y", "/fs/sl"), 0);
 	CHECK(!strcmp(seen.path[0], "sl"));
 	CHECK(!strcmp(seen.target, "../x//./y")); /* data: as it is */
-	CHECK_ERR(unlink("/fs/hello"), ENOSYS);   /* the server's answer */
+	char buf[8];
+	CHECK_ERR(readlink("/fs/hello", buf, 8), EINVAL); /* its answer */
 }
 
 static void ioctl_calls(void)
@@ -866,6 +935,155 @@ static void sendfile_calls(void)
 	close(w);
 }
 
+static struct sockaddr_un sun(const char *path)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	strcpy(a.sun_path, path);
+	return a;
+}
+
+static void path_sockets(void)
+{
+	struct sockaddr_un a = sun("/fs/sock"), got;
+	socklen_t len = sizeof(got);
+	struct stat st;
+	int l = socket(AF_UNIX, SOCK_STREAM, 0),
+	    c = socket(AF_UNIX, SOCK_STREAM, 0);
+	char buf[8];
+
+	CHECK(l >= 0 && c >= 0);
+	umask(022);
+	CHECK_EQ(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
+	CHECK_EQ(seen.mode, S_IFSOCK | 0755); /* made through the server */
+	CHECK_EQ(stat("/fs/sock", &st), 0);
+	CHECK(S_ISSOCK(st.st_mode));
+	CHECK_EQ(getsockname(l, (struct sockaddr *)&got, &len), 0);
+	CHECK(!strcmp(got.sun_path, "/fs/sock"));
+	CHECK_EQ(listen(l, 4), 0);
+	CHECK_EQ(chdir("/fs/dir"), 0);
+	struct sockaddr_un rel = sun("../sock"); /* the same file */
+	CHECK_EQ(connect(c, (struct sockaddr *)&rel, sizeof(rel)), 0);
+	CHECK_EQ(chdir("/fs"), 0);
+	int s = accept(l, NULL, NULL);
+	CHECK(s >= 0);
+	CHECK_EQ(write(c, "ping", 4), 4);
+	CHECK_EQ(read(s, buf, sizeof(buf)), 4);
+	CHECK(!strncmp(buf, "ping", 4));
+	int l2 = socket(AF_UNIX, SOCK_STREAM, 0),
+	    d = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK_ERR(bind(l2, (struct sockaddr *)&a, sizeof(a)), EADDRINUSE);
+	struct sockaddr_un file = sun("/fs/hello"), none = sun("/fs/none");
+	CHECK_ERR(connect(d, (struct sockaddr *)&file, sizeof(file)),
+		  ECONNREFUSED); /* no socket */
+	CHECK_ERR(connect(d, (struct sockaddr *)&none, sizeof(none)), ENOENT);
+	close(l);
+	CHECK_ERR(connect(d, (struct sockaddr *)&a, sizeof(a)),
+		  ECONNREFUSED); /* the file stays, nobody is bound */
+	int g = socket(AF_UNIX, SOCK_DGRAM, 0),
+	    h = socket(AF_UNIX, SOCK_DGRAM, 0);
+	struct sockaddr_un dg = sun("/fs/dg");
+	CHECK_EQ(bind(g, (struct sockaddr *)&dg, sizeof(dg)), 0);
+	CHECK_EQ(sendto(h, "dgram", 5, 0, (struct sockaddr *)&dg, sizeof(dg)),
+		 5);
+	CHECK_EQ(recv(g, buf, sizeof(buf), 0), 5);
+	CHECK(!strncmp(buf, "dgram", 5));
+	close(g);
+	close(h);
+	close(c);
+	close(s);
+	close(l2);
+	close(d);
+}
+
+#define LAST(op_, path_)                                                       \
+	do {                                                                   \
+		CHECK_EQ(seen.last.op, op_);                                   \
+		CHECK(!strcmp(seen.last_path[0], path_));                      \
+	} while (0)
+
+/* Each call's arguments land in the request fields proto.h names. */
+static void request_fields(void)
+{
+	struct timespec ts[2] = {{5, 6}, {7, UTIME_OMIT}};
+	struct statfs sf;
+	int fd = open("/fs/w", O_RDWR);
+
+	CHECK(fd >= 0);
+	CHECK_EQ(chmod("/fs/hello", 04751), 0);
+	LAST(LUX_CHMOD, "hello");
+	CHECK_EQ(seen.last.mode, 04751);
+	CHECK_EQ(fchmod(fd, 0600), 0);
+	LAST(LUX_CHMOD, "");
+	CHECK_EQ(seen.last.handle, H("w"));
+	CHECK_EQ(lchown("/fs/hello", 5, -1), 0);
+	LAST(LUX_CHOWN, "hello");
+	CHECK_EQ(seen.last.off, 5);
+	CHECK_EQ((int64_t)seen.last.count, -1); /* keep */
+	CHECK_EQ(seen.last.flags, AT_SYMLINK_NOFOLLOW);
+	CHECK_EQ(fchown(fd, -1, 9), 0);
+	CHECK_EQ((int64_t)seen.last.off, -1);
+	CHECK_EQ(seen.last.count, 9);
+	CHECK_EQ(utimensat(AT_FDCWD, "/fs/hello", ts, 0), 0);
+	LAST(LUX_UTIMENS, "hello");
+	CHECK_EQ(seen.last.time[0][0], 5);
+	CHECK_EQ(seen.last.time[0][1], 6);
+	CHECK_EQ(seen.last.time[1][1], UTIME_OMIT);
+	CHECK_EQ(futimens(fd, NULL), 0);
+	CHECK_EQ(seen.last.handle, H("w"));
+	CHECK_EQ(seen.last.time[1][1], UTIME_NOW);
+	CHECK_EQ(truncate("/fs/w", 3), 0);
+	LAST(LUX_TRUNCATE, "w");
+	CHECK_EQ(seen.last.off, 3);
+	CHECK_EQ(ftruncate(fd, 2), 0);
+	CHECK_EQ(seen.last.handle, H("w"));
+	CHECK_EQ(seen.last.off, 2);
+	CHECK_ERR(ftruncate(fd, -1), EINVAL);
+	CHECK_EQ(access("/fs/hello", R_OK | X_OK), 0);
+	LAST(LUX_ACCESS, "hello");
+	CHECK_EQ(seen.last.mode, R_OK | X_OK);
+	CHECK_EQ(fsync(fd), 0);
+	CHECK_EQ(seen.last.op, LUX_FSYNC);
+	CHECK_EQ(rmdir("/fs/dir"), 0);
+	LAST(LUX_UNLINK, "dir");
+	CHECK_EQ(seen.last.flags, AT_REMOVEDIR);
+	CHECK_EQ(unlink("/fs/hello"), 0);
+	CHECK_EQ(seen.last.flags, 0);
+	CHECK_EQ(link("/fs/hello", "/fs/dir/h2"), 0);
+	LAST(LUX_LINK, "hello");
+	CHECK(!strcmp(seen.last_path[1], "dir/h2"));
+	CHECK_EQ(seen.last.uid, getuid());
+	CHECK_EQ(seen.last.pid, getpid());
+	CHECK_EQ(statfs("/fs/dir", &sf), 0);
+	LAST(LUX_STATFS, "dir");
+	CHECK_EQ(sf.f_type, 0x858458f6);
+	CHECK_EQ(sf.f_bfree, 40);
+	CHECK_EQ(sf.f_namelen, 255);
+	CHECK_EQ(fstatfs(fd, &sf), 0);
+	CHECK_EQ(sf.f_blocks, 100);
+	CHECK_EQ(seen.last.handle, H("w"));
+	int p[2];
+	CHECK_EQ(pipe(p), 0);
+	CHECK_ERR(fsync(p[0]), EINVAL);
+	close(p[0]);
+	close(p[1]);
+	close(fd);
+}
+
+static void mount_calls(void)
+{
+	CHECK_EQ(mount("none", "/fs/../mnt//x", "ramfs", 7, NULL), 0);
+	CHECK_EQ(mounted.op, LUX_MOUNT);
+	CHECK(!strcmp(mounted.str[0], "none"));
+	CHECK(!strcmp(mounted.str[1], "/mnt/x"));
+	CHECK(!strcmp(mounted.str[2], "ramfs"));
+	CHECK_EQ(mounted.flags, 7);
+	CHECK_EQ(umount2("/mnt/x", 2), 0);
+	CHECK_EQ(mounted.op, LUX_UMOUNT);
+	CHECK(!strcmp(mounted.str[0], "/mnt/x"));
+	CHECK_EQ(mounted.flags, 2);
+	CHECK_ERR(mount("none", "", "ramfs", 0, NULL), ENOENT);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct ut_case cases[] = {
@@ -878,6 +1096,8 @@ int main(int argc, char **argv)
 	    UT_CASE(server_gone),     UT_CASE(malformed_reply),
 	    UT_CASE(create_calls),    UT_CASE(ioctl_calls),
 	    UT_CASE(exec_calls),      UT_CASE(sendfile_calls),
+	    UT_CASE(path_sockets),    UT_CASE(request_fields),
+	    UT_CASE(mount_calls),
 	};
 	pthread_t t;
 	int fds[2];
