@@ -279,6 +279,11 @@ BOOTS = [
     Boot("boot/paging-4level", smp=4, cmdline=BUSYBOX_CMDLINE,
          output=("42", "ok"), cpu="max,la57=off",
          log=(r"^lux: paging: 4 levels$",)),
+    # Hardware grants, as PID 1 (tests/user/hw.c): one line per case.
+    Boot("boot/hw-grant", smp=2, cmdline="init=/tests/hw",
+         output=tuple(f"utest: hw/{c}: PASS" for c in (
+             "grant_rules", "ports", "irq_loopback", "fork_not_inherited",
+             "exec_keeps_grants"))),
     Boot("boot/iso-bios", smp=4, iso=True, cmdline=ISO_CMDLINE),
     Boot("boot/iso-uefi", smp=4, iso=True, uefi=True, cmdline=ISO_CMDLINE),
 ] + [Boot(f"ktest/smp{n}", smp=n, ktest="sched") for n in (1, 2, 4, 8)]
