@@ -86,3 +86,20 @@ UNIT_LUMEN_OBJ := $(patsubst %.c,$(HB)/unit/%.o,$(UNIT_LUMEN_SRC))
 $(filter $(HB)/test_lumen_%,$(UNIT_BINS)): $(HB)/test_lumen_%: \
 		$(HB)/unit/tests/unit/test_lumen_%.o $(UNIT_LUMEN_OBJ)
 	$(HOSTCC) $(UNIT_LUMEN_CFLAGS) $^ -lcmocka -o $@
+
+# procfs's text formats: user/procfs/text.c compiled for the host as the
+# user program it is (the host's libc, no kernel names).
+PROCFS_UCFLAGS := $(filter-out -Itests/unit/host -Ikernel/include,\
+	$(UNIT_CFLAGS)) -Iuser/procfs
+
+$(HB)/unit/user/procfs/%.o: user/procfs/%.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(PROCFS_UCFLAGS) -c $< -o $@
+
+$(HB)/unit/tests/unit/test_procfs.o: tests/unit/test_procfs.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(PROCFS_UCFLAGS) -c $< -o $@
+
+$(HB)/test_procfs: $(HB)/unit/tests/unit/test_procfs.o \
+		$(HB)/unit/user/procfs/text.o
+	$(HOSTCC) $(PROCFS_UCFLAGS) $^ -lcmocka -o $@
