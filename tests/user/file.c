@@ -82,7 +82,8 @@ static long sys_getdents64(int fd, void *buf, size_t size)
 
 static long sys_renameat2(const char *from, const char *to, unsigned flags)
 {
-	return syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, flags);
+	return syscall(SYS_renameat2, (long)AT_FDCWD, from, (long)AT_FDCWD, to,
+		       flags);
 }
 
 struct linux_dirent64 {
