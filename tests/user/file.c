@@ -634,6 +634,29 @@ static void cwd(void)
 	close(here);
 }
 
+/* A dirfd is an int: the upper half of the register is ignored, as
+ * Linux does. Programs built with glibc (Debian's busybox) pass AT_FDCWD
+ * with the upper half zero. */
+static void dirfd_is_int(void)
+{
+	long cwd32 = (long)(unsigned int)AT_FDCWD;
+	CHECK_EQ(put("di", "int"), 0);
+	int fd = syscall(SYS_openat, cwd32, "di", O_RDONLY);
+	CHECK(fd >= 0);
+	close(fd);
+	struct stat st;
+	CHECK_EQ(syscall(SYS_newfstatat, cwd32, "di", &st, 0), 0);
+	CHECK_EQ(st.st_size, 3);
+	CHECK_EQ(syscall(SYS_mkdirat, cwd32, "di-dir", 0755), 0);
+	CHECK_EQ(syscall(SYS_unlinkat, cwd32, "di-dir", AT_REMOVEDIR), 0);
+	int dfd = open(".", O_RDONLY | O_DIRECTORY);
+	CHECK(dfd >= 0);
+	fd = syscall(SYS_openat, (long)dfd | (7L << 32), "di", O_RDONLY);
+	close(dfd);
+	CHECK(fd >= 0);
+	close(fd);
+}
+
 static void umask_applied(void)
 {
 	mode_t old = umask(027);
@@ -935,33 +958,20 @@ static void unix_path_socket(void)
 }
 
 static const struct ut_case cases[] = {
-    UT_CASE(create_read),
-    UT_CASE(append),
-    UT_CASE(pread_pwrite),
-    UT_CASE(seek),
-    UT_CASE(sparse),
-    UT_CASE(truncate_file),
-    UT_CASE(excl_trunc),
-    UT_CASE(directory_flags),
-    UT_CASE(mkdir_rmdir),
-    UT_CASE(unlink_open),
-    UT_CASE(hard_link),
-    UT_CASE(symbolic_link),
-    UT_CASE(rename_file),
-    UT_CASE(rename_dir),
-    UT_CASE(dir_entries),
-    UT_CASE(timestamps),
-    UT_CASE(cwd),
-    UT_CASE(umask_applied),
-    UT_CASE(statfs_works),
-    UT_CASE(access_checks),
-    UT_CASE(dup_offset),
-    UT_CASE(sendfile_copy),
-    UT_CASE(big_file),
-    UT_CASE(error_names),
-    UT_CASE(io_vectors),
-    UT_CASE(fchmod_fchown),
-    UT_CASE(unix_path_socket),
+    UT_CASE(create_read),   UT_CASE(append),
+    UT_CASE(pread_pwrite),  UT_CASE(seek),
+    UT_CASE(sparse),        UT_CASE(truncate_file),
+    UT_CASE(excl_trunc),    UT_CASE(directory_flags),
+    UT_CASE(mkdir_rmdir),   UT_CASE(unlink_open),
+    UT_CASE(hard_link),     UT_CASE(symbolic_link),
+    UT_CASE(rename_file),   UT_CASE(rename_dir),
+    UT_CASE(dir_entries),   UT_CASE(timestamps),
+    UT_CASE(cwd),           UT_CASE(dirfd_is_int),
+    UT_CASE(umask_applied), UT_CASE(statfs_works),
+    UT_CASE(access_checks), UT_CASE(dup_offset),
+    UT_CASE(sendfile_copy), UT_CASE(big_file),
+    UT_CASE(error_names),   UT_CASE(io_vectors),
+    UT_CASE(fchmod_fchown), UT_CASE(unix_path_socket),
 };
 
 /* Remove the tree at path (only what these cases make). */
