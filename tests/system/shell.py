@@ -19,11 +19,16 @@ import time
 from qemu import Qemu, QemuError
 
 PROMPT = "@lux@ "
-PROMPT_RE = re.escape(PROMPT) + "$"
 # The first prompt, whatever the profile made it: ends in "# " or "$ ".
 FIRST_PROMPT_RE = r"[#$>] $"
 # Commands stay short: a line that wraps is redrawn by the line editor.
 MAX_LINE = 76 - len(PROMPT)
+# Lines the system writes to the console on its own (lumen's log of
+# servers starting and ending, the kernel's notes): not command output.
+# They may land anywhere, even inside the echo of a line being typed.
+SYSTEM_LINE = r"(?:lumen|lux): [^\n]*\n"
+# The prompt, perhaps followed by such lines.
+PROMPT_RE = re.escape(PROMPT) + f"(?:{SYSTEM_LINE})*$"
 # What ends a test at once, wherever it appears.
 BROKEN = (r"^.*(KERNEL FAULT|PANIC on CPU|lux: fault while reporting"
           r"|lux: all CPUs stopped|lux: init exited).*$")
@@ -69,14 +74,17 @@ class Shell:
 
     def run(self, line, timeout=20):
         """Type line and Enter; return the output up to the next prompt,
-        without the echoed line, trailing spaces on each line removed."""
+        without the echoed line and SYSTEM_LINEs, trailing spaces on
+        each line removed."""
         if len(line) > MAX_LINE or "\n" in line:
             raise StepError(f"test error: command too long: {line}")
-        self.vm.pos = len(self.vm.text)
+        start = self.vm.pos = len(self.vm.text)
         self.type(line + "\n")
-        echo = self.expect(re.escape(line) + r"\n", timeout)
         prompt = self.expect(PROMPT_RE, timeout)
-        out = self.vm.text[echo.end():prompt.start()]
+        text = re.sub(SYSTEM_LINE, "", self.vm.text[start:prompt.start()])
+        if not text.startswith(line + "\n"):
+            raise StepError(f"`{line}` was not echoed: {show(text)}")
+        out = text[len(line) + 1:]
         return "\n".join(x.rstrip() for x in out.split("\n")).strip("\n")
 
     def check(self, line, want, timeout=20):
