@@ -9,6 +9,10 @@ reader thread copies everything the guest prints into a buffer and the log
 file. expect() searches the buffer from the end of the previous match, so a
 test reads the console in order, as a person would. Every wait has a
 timeout, and QEMU is always killed when the `with` block ends.
+
+With strip_escapes=True, terminal control sequences (what a line editor
+or vi sends to move the cursor, ESC [ ... and the like) are removed from
+the text as it arrives, so that tests match what a person reads.
 """
 
 import codecs
@@ -20,13 +24,23 @@ import threading
 import time
 
 
+# A whole control sequence: CSI (ESC [ parameters final), a charset
+# selection (ESC ( B), or a two-byte escape (ESC 7, ESC M, ...); and
+# the start of one that has not fully arrived yet, at the end of a chunk.
+ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[()*+][ -~]|[ -~])")
+ESCAPE_START = re.compile(r"\x1b(?:\[[0-?]*[ -/]*|[()*+])?\Z")
+
+
 class QemuError(Exception):
     """A wait that failed: timeout, QEMU exited, or a failure pattern."""
 
 
 class Qemu:
-    def __init__(self, args, log, qemu="qemu-system-x86_64"):
+    def __init__(self, args, log, qemu="qemu-system-x86_64",
+                 strip_escapes=False):
         self.cmd = [qemu] + list(args)
+        self.strip_escapes = strip_escapes
+        self._held = ""  # an unfinished control sequence
         self.log_path = log
         self.text = ""  # console output so far, "\r" removed
         self.pos = 0  # where the next expect() starts searching
@@ -79,6 +93,8 @@ class Qemu:
             except OSError:
                 chunk = b""
             text = decoder.decode(chunk, final=not chunk).replace("\r", "")
+            if self.strip_escapes:
+                text = self._strip(text, final=not chunk)
             with self._cond:
                 if text:
                     self.text += text
@@ -89,6 +105,15 @@ class Qemu:
                 self._cond.notify_all()
             if not chunk:
                 return
+
+    def _strip(self, text, final):
+        """Remove control sequences; keep an unfinished one for later."""
+        text = self._held + text
+        self._held = ""
+        m = None if final else ESCAPE_START.search(text)
+        if m:
+            self._held, text = text[m.start():], text[:m.start()]
+        return ESCAPE.sub("", text).replace("\x1b", "")
 
     def expect(self, pattern, timeout, fail=None):
         """Wait until `pattern` (a regex, multiline mode) appears in the

@@ -5,7 +5,9 @@ Runs, in order: the format check, the host unit tests (cmocka), and the
 QEMU boot tests, the last of which boot the in-kernel self tests
 (ktest=<group>) on 1-8 CPUs with one result per case. With LUX_UTEST=1
 (or a filter starting with `utest`) it also boots the user-space test
-programs (tests/user/, `init=/tests/runner`), one result per case. Prints
+programs (tests/user/, `init=/tests/runner`), one result per case, and
+the system tests (tests/system/) drive the shell on the serial console,
+one result per step. Prints
 `PASS <name>` or `FAIL <name>: <reason>` per test and ends with exactly
 `N passed, N failed`; exits 1 if anything failed.
 A FILTER (several allowed) selects the tests whose name contains it.
@@ -22,6 +24,7 @@ import sys
 TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, TESTS_DIR)
 from qemu import Qemu, QemuError  # noqa: E402
+import system  # noqa: E402
 
 REPO = os.path.dirname(TESTS_DIR)
 ARCH = "x86_64"
@@ -424,11 +427,31 @@ def run_boot(r, boot):
 # The runner's lines: a result per case, a crashed program, the end.
 UTEST_LINE = (r"^utest: (?:(\S+)/(\S+): (PASS|FAIL)(?: (.*))?"
               r"|(\S+): exited (.*)|(done))\n")
-UTEST_CMDLINE = "init=/tests/runner"
+# Set once lumen and its servers boot: the user tests and the system
+# tests then run through lumen in every `make test`. Until then the
+# default boots start the runner as init, with the programs that need no
+# servers, and the lumen boots run only when a filter names them
+# (`tests/run.py lumen`).
+LUMEN_READY = False
+# The runner's programs (tests/user/runner.c) that need the servers.
+SERVER_PROGRAMS = ("file", "perm", "devproc", "jobctl")
 
 
-def user_boot(smp):
-    boot = Boot(f"utest/smp{smp}", smp=smp, cmdline=UTEST_CMDLINE)
+def kernel_only_programs():
+    """The runner's list of programs without SERVER_PROGRAMS."""
+    with open(os.path.join(REPO, "tests/user/runner.c")) as f:
+        m = re.search(r"programs\[\] = \{(.*?)\};", f.read(), re.S)
+    names = re.findall(r'"(\w+)"', m.group(1)) if m else []
+    return " ".join(n for n in names if n not in SERVER_PROGRAMS)
+
+
+UTEST_CMDLINE = f"init=/tests/runner -- /tests {kernel_only_programs()}"
+# lumen runs the command instead of the login shell and exits with it.
+UTEST_LUMEN_CMDLINE = "init=/sbin/lumen -- /tests/runner /tests"
+
+
+def user_boot(name, smp, cmdline):
+    boot = Boot(name, smp=smp, cmdline=cmdline)
     boot.timeout = UTEST_TIMEOUT
     return boot
 
@@ -441,7 +464,32 @@ def chan_boot(smp):
     return boot
 
 
-USER_BOOTS = [user_boot(n) for n in (1, 4)] + [chan_boot(2), chan_boot(1)]
+if LUMEN_READY:
+    USER_BOOTS = ([user_boot(f"utest/smp{n}", n, UTEST_LUMEN_CMDLINE)
+                   for n in (1, 4)] + [chan_boot(2), chan_boot(1)])
+else:
+    USER_BOOTS = ([user_boot(f"utest/smp{n}", n, UTEST_CMDLINE)
+                   for n in (1, 4)] +
+                  [chan_boot(2), chan_boot(1)] +
+                  [user_boot(f"utest/lumen-smp{n}", n, UTEST_LUMEN_CMDLINE)
+                   for n in (1, 4)])
+
+# System tests (tests/system/): the shell on the serial console. With
+# lumen, every step; on the kernel's own console with busybox as init
+# (no servers), the steps that need only the shell's builtins.
+SYSTEM_TIMEOUT = 180  # to the first prompt
+SYSTEM_BOOTS = [
+    (Boot("system/lumen", smp=2, cmdline="init=/sbin/lumen"), system.STEPS),
+] + ([] if LUMEN_READY else [
+    (Boot("system/console", smp=2, cmdline="init=/bin/sh -- -i"),
+     system.CONSOLE_STEPS),
+])
+
+
+def gated(r, name):
+    """Before LUMEN_READY, a lumen boot runs only when a filter names it."""
+    return (LUMEN_READY or "lumen" not in name
+            or any("lumen" in f for f in r.filters))
 
 
 def check_utest(r, vm, boot, shown):
@@ -506,8 +554,23 @@ def run_user_boot(r, boot):
 
 def test_user(r, fixed_names):
     for boot in USER_BOOTS:
-        if user_may_match(r, boot, fixed_names):
+        if gated(r, boot.name) and user_may_match(r, boot, fixed_names):
             run_user_boot(r, boot)
+
+
+def test_system(r):
+    for boot, steps in SYSTEM_BOOTS:
+        if not gated(r, boot.name):
+            continue
+        if not any(r.wanted(f"{boot.name}/{n}") for n, _ in steps):
+            continue
+        missing = [f for f in (KBIN, INITRD) if not os.path.exists(f)]
+        if missing:
+            r.report(boot.name, "missing " + ", ".join(missing))
+            continue
+        boot.timeout = SYSTEM_TIMEOUT
+        system.run_system_boot(r, boot, steps, boot.qemu_args(),
+                               log_path(boot.name))
 
 
 def build_iso(r):
@@ -540,7 +603,9 @@ def main(argv):
     os.chdir(REPO)
     filters = [f for arg in argv for f in arg.split()]
     r = Runner(filters)
-    fixed = ["format"] + [b.name for b in BOOTS + USER_BOOTS]
+    fixed = (["format"] + [b.name for b in BOOTS + USER_BOOTS]
+             + [f"{b.name}/{n}" for b, steps in SYSTEM_BOOTS
+                for n, _ in steps])
     try:
         if r.wanted("format"):
             test_format(r)
@@ -548,6 +613,7 @@ def main(argv):
             test_unit(r)
         test_boot(r, fixed)
         test_user(r, fixed)
+        test_system(r)
     except KeyboardInterrupt:
         print("interrupted", flush=True)
         r.failed += 1

@@ -72,8 +72,12 @@ static void set_disposition(int sig, void (*handler)(int))
 /* Back to default dispositions, an empty mask and zero counters. */
 static void fresh(void)
 {
-	for (int i = 0; i < UT_COUNT(test_signals); i++)
+	/* Ignoring discards what a previous case's signaller left pending
+	 * (it may send once more before ut_kill ends it). */
+	for (int i = 0; i < UT_COUNT(test_signals); i++) {
+		set_disposition(test_signals[i], SIG_IGN);
 		set_disposition(test_signals[i], SIG_DFL);
+	}
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);

@@ -73,6 +73,22 @@ const char *ut_errno_name(int err)
 	    {ETIMEDOUT, "ETIMEDOUT"},
 	    {EOVERFLOW, "EOVERFLOW"},
 	    {EOPNOTSUPP, "EOPNOTSUPP"},
+	    {ENXIO, "ENXIO"},
+	    {EISDIR, "EISDIR"},
+	    {ENOTEMPTY, "ENOTEMPTY"},
+	    {ELOOP, "ELOOP"},
+	    {ENAMETOOLONG, "ENAMETOOLONG"},
+	    {ESPIPE, "ESPIPE"},
+	    {EXDEV, "EXDEV"},
+	    {EMLINK, "EMLINK"},
+	    {ENOTTY, "ENOTTY"},
+	    {ETXTBSY, "ETXTBSY"},
+	    {EROFS, "EROFS"},
+	    {EADDRINUSE, "EADDRINUSE"},
+	    {ECONNREFUSED, "ECONNREFUSED"},
+	    {ENOTSOCK, "ENOTSOCK"},
+	    {ENOTCONN, "ENOTCONN"},
+	    {ECONNRESET, "ECONNRESET"},
 	};
 	static __thread char other[24];
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)

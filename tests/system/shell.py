@@ -1,0 +1,124 @@
+"""Drive lux's shell over the serial console as a person would.
+
+    with Shell(qemu_args, log) as sh:
+        sh.start(boot_timeout)           # wait for a prompt, set our own
+        out = sh.run("echo hi")         # type a line, wait for the prompt
+        sh.check("echo hi", "hi")       # the same, and compare exactly
+
+Each command is typed as one line; the shell echoes it; what follows up
+to the next prompt is its output. The prompt is set to PROMPT at start so
+that it cannot be mistaken for output. Terminal control sequences are
+removed as the text arrives (Qemu(strip_escapes=True)), so line editing
+and vi do not get in the way. Every wait has a timeout; a failed step
+raises StepError with the reason and the output seen.
+"""
+
+import re
+import time
+
+from qemu import Qemu, QemuError
+
+PROMPT = "@lux@ "
+# The first prompt, whatever the profile made it: ends in "# " or "$ ".
+FIRST_PROMPT_RE = r"[#$>] $"
+# Commands stay short: a line that wraps is redrawn by the line editor.
+MAX_LINE = 76 - len(PROMPT)
+# Lines the system writes to the console on its own (lumen's log of
+# servers starting and ending, the kernel's notes): not command output.
+# They may land anywhere, even inside the echo of a line being typed.
+SYSTEM_LINE = r"(?:lumen|lux): [^\n]*\n"
+# The prompt, perhaps followed by such lines.
+PROMPT_RE = re.escape(PROMPT) + f"(?:{SYSTEM_LINE})*$"
+# What ends a test at once, wherever it appears.
+BROKEN = (r"^.*(KERNEL FAULT|PANIC on CPU|lux: fault while reporting"
+          r"|lux: all CPUs stopped|lux: init exited).*$")
+
+
+class StepError(Exception):
+    """A step failed: what was wrong, in one line."""
+
+
+class Shell:
+    def __init__(self, qemu_args, log):
+        self.vm = Qemu(qemu_args, log, strip_escapes=True)
+
+    def __enter__(self):
+        self.vm.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.vm.kill()
+        return False
+
+    def expect(self, pattern, timeout):
+        """Wait for pattern in the console output (see Qemu.expect);
+        raise StepError on timeout, a kernel failure or QEMU's end."""
+        try:
+            return self.vm.expect(pattern, timeout, fail=BROKEN)
+        except QemuError as e:
+            raise StepError(str(e))
+
+    def start(self, timeout):
+        """Wait for the shell's first prompt, then set PROMPT."""
+        self.expect(FIRST_PROMPT_RE, timeout)
+        time.sleep(0.5)  # anything the shell prints after its prompt
+        self.vm.pos = len(self.vm.text)
+        self.run(f"PS1='{PROMPT}'", timeout=30)
+
+    def type(self, text):
+        """Send keys without waiting for anything."""
+        try:
+            self.vm.send(text)
+        except QemuError as e:
+            raise StepError(str(e))
+
+    def run(self, line, timeout=20):
+        """Type line and Enter; return the output up to the next prompt,
+        without the echoed line and SYSTEM_LINEs, trailing spaces on
+        each line removed."""
+        if len(line) > MAX_LINE or "\n" in line:
+            raise StepError(f"test error: command too long: {line}")
+        start = self.vm.pos = len(self.vm.text)
+        self.type(line + "\n")
+        prompt = self.expect(PROMPT_RE, timeout)
+        text = re.sub(SYSTEM_LINE, "", self.vm.text[start:prompt.start()])
+        if not text.startswith(line + "\n"):
+            raise StepError(f"`{line}` was not echoed: {show(text)}")
+        out = text[len(line) + 1:]
+        return "\n".join(x.rstrip() for x in out.split("\n")).strip("\n")
+
+    def check(self, line, want, timeout=20):
+        """run(line) and compare its output with want exactly."""
+        got = self.run(line, timeout)
+        if got != want:
+            raise StepError(f"`{line}` printed {show(got)}, "
+                            f"expected {show(want)}")
+        return got
+
+    def check_re(self, line, pattern, timeout=20):
+        """run(line); its output must match the regex (multiline)."""
+        got = self.run(line, timeout)
+        m = re.search(pattern, got, re.M)
+        if not m:
+            raise StepError(f"`{line}` printed {show(got)}, "
+                            f"expected /{pattern}/")
+        return m
+
+    def recover(self, timeout=15):
+        """After a failed step: Ctrl-C, Enter, and wait for a prompt.
+        Return whether the shell answered."""
+        try:
+            self.type("\x03")
+            time.sleep(0.5)
+            self.vm.pos = len(self.vm.text)
+            self.type("\n")
+            self.expect(PROMPT_RE, timeout)
+            return True
+        except StepError:
+            return False
+
+
+def show(text, limit=200):
+    """Output quoted for a one-line report."""
+    text = text if len(text) <= limit else text[:limit] + "..."
+    return '"' + text.replace("\n", "\\n") + '"'

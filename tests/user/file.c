@@ -1,0 +1,1016 @@
+/*
+ * file: file semantics on the root file system, as a program relies on
+ * them. Reading and writing (append, pread, pwrite, lseek, holes), truncate,
+ * the open flags (O_EXCL, O_TRUNC, O_APPEND, O_DIRECTORY, O_NOFOLLOW),
+ * directories, unlink while open, hard and symbolic links, rename,
+ * getdents64, timestamps, the working directory and dirfds, umask, statfs,
+ * access, shared offsets, sendfile, a 16 MiB file, the error names, and a
+ * Unix socket bound to a path.
+ *
+ * Every case works in a fresh directory under /tmp made by main (the
+ * program's working directory), named by the pid, and cleans up after
+ * itself only where a later case would trip over what it left.
+ */
+#include "utest.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BIG_SIZE (16 << 20)
+
+static char top[64]; /* the scratch directory, absolute */
+
+/* ---- helpers -------------------------------------------------------- */
+
+/* Create (or replace) path with the text s; return 0 or -1. */
+static int put(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return -1;
+	ssize_t n = write(fd, s, strlen(s));
+	close(fd);
+	return n == (ssize_t)strlen(s) ? 0 : -1;
+}
+
+/* The whole content of path (up to size - 1 bytes) as a string in buf,
+ * or "<errno name>" if it cannot be opened or read. */
+static const char *get(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, size - 1);
+	if (n < 0) {
+		snprintf(buf, size, "<%s>", ut_errno_name(errno));
+	} else {
+		buf[n] = 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	return buf;
+}
+
+#define CHECK_CONTENT(path, want)                                              \
+	do {                                                                   \
+		char buf_[256];                                                \
+		const char *got_ = get(path, buf_, sizeof(buf_));              \
+		if (strcmp(got_, want) != 0) {                                 \
+			ut_fail("line %d: %s holds \"%s\", expected \"%s\"",   \
+				__LINE__, path, got_, want);                   \
+			return;                                                \
+		}                                                              \
+	} while (0)
+
+static long sys_getdents64(int fd, void *buf, size_t size)
+{
+	return syscall(SYS_getdents64, fd, buf, size);
+}
+
+static long sys_renameat2(const char *from, const char *to, unsigned flags)
+{
+	return syscall(SYS_renameat2, (long)AT_FDCWD, from, (long)AT_FDCWD, to,
+		       flags);
+}
+
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+/* ---- reading and writing -------------------------------------------- */
+
+static void create_read(void)
+{
+	int fd = open("cr", O_WRONLY | O_CREAT | O_EXCL, 0644);
+	CHECK(fd >= 0);
+	CHECK_EQ(write(fd, "hello, world", 12), 12);
+	CHECK_EQ(close(fd), 0);
+	char buf[32];
+	fd = open("cr", O_RDONLY);
+	CHECK(fd >= 0);
+	CHECK_EQ(read(fd, buf, sizeof(buf)), 12);
+	CHECK(memcmp(buf, "hello, world", 12) == 0);
+	CHECK_EQ(read(fd, buf, sizeof(buf)), 0);
+	CHECK_ERR(write(fd, "x", 1), EBADF);
+	struct stat st;
+	CHECK_EQ(fstat(fd, &st), 0);
+	CHECK(S_ISREG(st.st_mode));
+	CHECK_EQ(st.st_size, 12);
+	CHECK_EQ(st.st_nlink, 1);
+	CHECK_EQ(st.st_uid, geteuid());
+	close(fd);
+	fd = open("cr", O_WRONLY);
+	CHECK_ERR(read(fd, buf, 1), EBADF);
+	close(fd);
+}
+
+static void append(void)
+{
+	CHECK_EQ(put("ap", "abc"), 0);
+	int fd = open("ap", O_WRONLY | O_APPEND);
+	CHECK(fd >= 0);
+	CHECK_EQ(lseek(fd, 0, SEEK_SET), 0);
+	CHECK_EQ(write(fd, "def", 3), 3);
+	CHECK_EQ(lseek(fd, 0, SEEK_CUR), 6);
+	int other = open("ap", O_WRONLY);
+	CHECK_EQ(write(other, "XY", 2), 2); /* overwrites at 0 */
+	close(other);
+	CHECK_EQ(write(fd, "gh", 2), 2);
+	close(fd);
+	CHECK_CONTENT("ap", "XYcdefgh");
+}
+
+static void pread_pwrite(void)
+{
+	CHECK_EQ(put("pp", "0123456789abcdef"), 0);
+	int fd = open("pp", O_RDWR);
+	CHECK(fd >= 0);
+	CHECK_EQ(lseek(fd, 2, SEEK_SET), 2);
+	CHECK_EQ(pwrite(fd, "XYZ", 3, 10), 3);
+	CHECK_EQ(lseek(fd, 0, SEEK_CUR), 2);
+	char buf[8] = {0};
+	CHECK_EQ(pread(fd, buf, 4, 9), 4);
+	CHECK(memcmp(buf, "9XYZ", 4) == 0);
+	CHECK_EQ(lseek(fd, 0, SEEK_CUR), 2);
+	CHECK_EQ(pread(fd, buf, 8, 14), 2);
+	CHECK_EQ(pread(fd, buf, 8, 100), 0);
+	CHECK_ERR(pread(fd, buf, 1, -1), EINVAL);
+	CHECK_EQ(read(fd, buf, 2), 2);
+	CHECK(memcmp(buf, "23", 2) == 0);
+	close(fd);
+	CHECK_CONTENT("pp", "0123456789XYZdef");
+}
+
+static void seek(void)
+{
+	CHECK_EQ(put("sk", "0123456789"), 0);
+	int fd = open("sk", O_RDONLY);
+	CHECK(fd >= 0);
+	CHECK_EQ(lseek(fd, -3, SEEK_END), 7);
+	char c;
+	CHECK_EQ(read(fd, &c, 1), 1);
+	CHECK_EQ(c, '7');
+	CHECK_EQ(lseek(fd, 1, SEEK_CUR), 9);
+	CHECK_EQ(lseek(fd, 0, SEEK_END), 10);
+	CHECK_EQ(lseek(fd, 100, SEEK_SET), 100);
+	CHECK_EQ(read(fd, &c, 1), 0);
+	CHECK_ERR(lseek(fd, -1, SEEK_SET), EINVAL);
+	CHECK_ERR(lseek(fd, -11, SEEK_END), EINVAL);
+	CHECK_ERR(lseek(fd, 0, 77), EINVAL);
+	close(fd);
+	int p[2];
+	CHECK_EQ(pipe(p), 0);
+	long r = lseek(p[0], 0, SEEK_SET);
+	int err = errno;
+	close(p[0]);
+	close(p[1]);
+	errno = err;
+	CHECK_ERR(r, ESPIPE);
+}
+
+static void sparse(void)
+{
+	int fd = open("hole", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	CHECK(fd >= 0);
+	CHECK_EQ(write(fd, "a", 1), 1);
+	CHECK_EQ(lseek(fd, 8 << 20, SEEK_SET), 8 << 20);
+	CHECK_EQ(write(fd, "z", 1), 1);
+	struct stat st;
+	CHECK_EQ(fstat(fd, &st), 0);
+	CHECK_EQ(st.st_size, (8 << 20) + 1);
+	/* Two written bytes, far apart: a few pages, not 8 MiB. */
+	if (st.st_blocks * 512 > 256 * 1024) {
+		close(fd);
+		return ut_fail("a sparse 8 MiB file uses %lld blocks of 512",
+			       (long long)st.st_blocks);
+	}
+	static char buf[65536];
+	memset(buf, 0x55, sizeof(buf));
+	CHECK_EQ(pread(fd, buf, sizeof(buf), 4 << 20), (long)sizeof(buf));
+	for (size_t i = 0; i < sizeof(buf); i++)
+		if (buf[i]) {
+			close(fd);
+			return ut_fail("hole byte %zu is %#x", i, buf[i]);
+		}
+	CHECK_EQ(pread(fd, buf, 4, (8 << 20) - 2), 3);
+	CHECK(memcmp(buf, "\0\0z", 3) == 0);
+	close(fd);
+	unlink("hole");
+}
+
+static void truncate_file(void)
+{
+	CHECK_EQ(put("tr", "abcdefgh"), 0);
+	CHECK_EQ(truncate("tr", 3), 0);
+	CHECK_CONTENT("tr", "abc");
+	CHECK_EQ(truncate("tr", 100), 0);
+	struct stat st;
+	CHECK_EQ(stat("tr", &st), 0);
+	CHECK_EQ(st.st_size, 100);
+	char buf[128];
+	int fd = open("tr", O_RDWR);
+	CHECK(fd >= 0);
+	CHECK_EQ(read(fd, buf, sizeof(buf)), 100);
+	CHECK(memcmp(buf, "abc", 3) == 0);
+	for (int i = 3; i < 100; i++)
+		CHECK_EQ(buf[i], 0);
+	/* Shrink, grow again: the cut bytes must not come back. */
+	CHECK_EQ(ftruncate(fd, 1), 0);
+	CHECK_EQ(ftruncate(fd, 5), 0);
+	CHECK_EQ(pread(fd, buf, sizeof(buf), 0), 5);
+	CHECK(memcmp(buf, "a\0\0\0\0", 5) == 0);
+	CHECK_EQ(lseek(fd, 0, SEEK_CUR), 100); /* the offset stays */
+	CHECK_ERR(ftruncate(fd, -1), EINVAL);
+	close(fd);
+	fd = open("tr", O_RDONLY);
+	CHECK_ERR(ftruncate(fd, 0), EINVAL);
+	close(fd);
+	CHECK_ERR(truncate("nonexistent", 0), ENOENT);
+	CHECK_EQ(mkdir("trdir", 0755), 0);
+	CHECK_ERR(truncate("trdir", 0), EISDIR);
+}
+
+/* ---- open flags ----------------------------------------------------- */
+
+static void excl_trunc(void)
+{
+	CHECK_EQ(put("ex", "data"), 0);
+	CHECK_ERR(open("ex", O_WRONLY | O_CREAT | O_EXCL, 0644), EEXIST);
+	CHECK_EQ(symlink("missing-target", "ex-dangling"), 0);
+	CHECK_ERR(open("ex-dangling", O_WRONLY | O_CREAT | O_EXCL, 0644),
+		  EEXIST);
+	CHECK_CONTENT("ex", "data");
+	int fd = open("ex", O_WRONLY | O_TRUNC);
+	CHECK(fd >= 0);
+	struct stat st;
+	CHECK_EQ(fstat(fd, &st), 0);
+	CHECK_EQ(st.st_size, 0);
+	close(fd);
+	CHECK_ERR(open("ex-new", O_RDONLY), ENOENT);
+	fd = open("ex-new", O_RDONLY | O_CREAT, 0600);
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK_EQ(stat("ex-new", &st), 0);
+	CHECK_EQ(st.st_mode & 07777, 0600);
+}
+
+static void directory_flags(void)
+{
+	CHECK_EQ(put("df", "x"), 0);
+	CHECK_EQ(mkdir("dd", 0755), 0);
+	CHECK_ERR(open("df", O_RDONLY | O_DIRECTORY), ENOTDIR);
+	CHECK_ERR(open("df/x", O_RDONLY), ENOTDIR);
+	CHECK_ERR(open("df/x", O_WRONLY | O_CREAT, 0644), ENOTDIR);
+	CHECK_ERR(mkdir("df/x", 0755), ENOTDIR);
+	CHECK_ERR(open("dd", O_WRONLY), EISDIR);
+	CHECK_ERR(open("dd", O_RDWR), EISDIR);
+	int fd = open("dd", O_RDONLY | O_DIRECTORY);
+	CHECK(fd >= 0);
+	char c;
+	CHECK_ERR(read(fd, &c, 1), EISDIR);
+	close(fd);
+}
+
+static void mkdir_rmdir(void)
+{
+	CHECK_EQ(mkdir("md", 0755), 0);
+	CHECK_ERR(mkdir("md", 0755), EEXIST);
+	struct stat st;
+	CHECK_EQ(stat("md", &st), 0);
+	CHECK(S_ISDIR(st.st_mode));
+	CHECK_EQ(st.st_nlink, 2);
+	CHECK_EQ(mkdir("md/sub", 0755), 0);
+	CHECK_EQ(stat("md", &st), 0);
+	CHECK_EQ(st.st_nlink, 3);
+	CHECK_EQ(put("md/sub/f", "x"), 0);
+	CHECK_ERR(rmdir("md"), ENOTEMPTY);
+	CHECK_ERR(rmdir("md/sub/f"), ENOTDIR);
+	CHECK_ERR(unlink("md/sub"), EISDIR);
+	CHECK_ERR(rmdir("md/nothing"), ENOENT);
+	CHECK_ERR(rmdir("md/sub/."), EINVAL);
+	CHECK_EQ(unlink("md/sub/f"), 0);
+	CHECK_EQ(rmdir("md/sub"), 0);
+	CHECK_EQ(rmdir("md"), 0);
+	CHECK_ERR(stat("md", &st), ENOENT);
+	CHECK_ERR(mkdir("no/such/parent", 0755), ENOENT);
+}
+
+static void unlink_open(void)
+{
+	CHECK_EQ(put("uo", "still here"), 0);
+	int fd = open("uo", O_RDWR);
+	CHECK(fd >= 0);
+	CHECK_EQ(unlink("uo"), 0);
+	struct stat st;
+	CHECK_ERR(stat("uo", &st), ENOENT);
+	CHECK_ERR(unlink("uo"), ENOENT);
+	CHECK_EQ(fstat(fd, &st), 0);
+	CHECK_EQ(st.st_nlink, 0);
+	char buf[16] = {0};
+	CHECK_EQ(read(fd, buf, sizeof(buf)), 10);
+	CHECK(memcmp(buf, "still here", 10) == 0);
+	CHECK_EQ(pwrite(fd, "STILL", 5, 0), 5);
+	CHECK_EQ(pread(fd, buf, 5, 0), 5);
+	CHECK(memcmp(buf, "STILL", 5) == 0);
+	/* A new file of the same name is a different file. */
+	CHECK_EQ(put("uo", "new"), 0);
+	CHECK_CONTENT("uo", "new");
+	CHECK_EQ(pread(fd, buf, 5, 0), 5);
+	CHECK(memcmp(buf, "STILL", 5) == 0);
+	close(fd);
+}
+
+/* ---- links ---------------------------------------------------------- */
+
+static void hard_link(void)
+{
+	CHECK_EQ(put("h1", "one"), 0);
+	CHECK_EQ(link("h1", "h2"), 0);
+	struct stat a, b;
+	CHECK_EQ(stat("h1", &a), 0);
+	CHECK_EQ(stat("h2", &b), 0);
+	CHECK_EQ(a.st_ino, b.st_ino);
+	CHECK_EQ(a.st_nlink, 2);
+	CHECK_EQ(b.st_nlink, 2);
+	int fd = open("h2", O_WRONLY | O_APPEND);
+	CHECK_EQ(write(fd, "+two", 4), 4);
+	close(fd);
+	CHECK_CONTENT("h1", "one+two");
+	CHECK_ERR(link("h1", "h2"), EEXIST);
+	CHECK_ERR(link("nonexistent", "h3"), ENOENT);
+	CHECK_EQ(mkdir("hd", 0755), 0);
+	CHECK_ERR(link("hd", "hd2"), EPERM);
+	CHECK_EQ(unlink("h1"), 0);
+	CHECK_EQ(stat("h2", &b), 0);
+	CHECK_EQ(b.st_nlink, 1);
+	CHECK_CONTENT("h2", "one+two");
+}
+
+static void symbolic_link(void)
+{
+	CHECK_EQ(put("starget", "through the link"), 0);
+	CHECK_EQ(symlink("starget", "slink"), 0);
+	struct stat st, lst;
+	CHECK_EQ(stat("slink", &st), 0);
+	CHECK(S_ISREG(st.st_mode));
+	CHECK_EQ(st.st_size, 16);
+	CHECK_EQ(lstat("slink", &lst), 0);
+	CHECK(S_ISLNK(lst.st_mode));
+	CHECK_EQ(lst.st_size, 7); /* strlen("starget") */
+	char buf[64];
+	memset(buf, 'x', sizeof(buf));
+	CHECK_EQ(readlink("slink", buf, sizeof(buf)), 7);
+	CHECK(memcmp(buf, "starget", 7) == 0 && buf[7] == 'x');
+	CHECK_EQ(readlink("slink", buf, 3), 3); /* truncated, no error */
+	CHECK_ERR(readlink("starget", buf, sizeof(buf)), EINVAL);
+	CHECK_CONTENT("slink", "through the link");
+	CHECK_ERR(open("slink", O_RDONLY | O_NOFOLLOW), ELOOP);
+	CHECK_ERR(symlink("x", "slink"), EEXIST);
+	/* A loop. */
+	CHECK_EQ(symlink("loop-b", "loop-a"), 0);
+	CHECK_EQ(symlink("loop-a", "loop-b"), 0);
+	CHECK_ERR(open("loop-a", O_RDONLY), ELOOP);
+	CHECK_ERR(stat("loop-a/x", &st), ELOOP);
+	/* Relative targets resolve from the link's own directory. */
+	CHECK_EQ(mkdir("sdir", 0755), 0);
+	CHECK_EQ(mkdir("sdir/in", 0755), 0);
+	CHECK_EQ(symlink("../starget", "sdir/up"), 0);
+	CHECK_CONTENT("sdir/up", "through the link");
+	CHECK_EQ(symlink("in", "sdir/down"), 0);
+	CHECK_EQ(put("sdir/down/f", "inside"), 0);
+	CHECK_CONTENT("sdir/in/f", "inside");
+	/* ".." after a link to a directory: the kernel may remove it by
+	 * name (lexically) or by the link's target; both reach this file. */
+	CHECK_EQ(symlink(top, "sdir/abs"), 0);
+	char path[128];
+	snprintf(path, sizeof(path), "sdir/abs/sdir/in/f");
+	CHECK_CONTENT(path, "inside");
+	CHECK_EQ(symlink("nowhere", "sdangling"), 0);
+	CHECK_ERR(stat("sdangling", &st), ENOENT);
+	CHECK_EQ(lstat("sdangling", &st), 0);
+	/* unlink removes the link, not the target. */
+	CHECK_EQ(unlink("slink"), 0);
+	CHECK_CONTENT("starget", "through the link");
+}
+
+/* ---- rename --------------------------------------------------------- */
+
+static void rename_file(void)
+{
+	CHECK_EQ(put("rn-a", "A"), 0);
+	CHECK_EQ(put("rn-b", "B"), 0);
+	struct stat a, st;
+	CHECK_EQ(stat("rn-a", &a), 0);
+	CHECK_EQ(rename("rn-a", "rn-b"), 0);
+	CHECK_ERR(stat("rn-a", &st), ENOENT);
+	CHECK_EQ(stat("rn-b", &st), 0);
+	CHECK_EQ(st.st_ino, a.st_ino);
+	CHECK_CONTENT("rn-b", "A");
+	CHECK_EQ(rename("rn-b", "rn-b"), 0);
+	CHECK_CONTENT("rn-b", "A");
+	CHECK_ERR(rename("rn-none", "rn-x"), ENOENT);
+	CHECK_EQ(put("rn-c", "C"), 0);
+	CHECK_ERR(sys_renameat2("rn-c", "rn-b", 1 /* RENAME_NOREPLACE */),
+		  EEXIST);
+	CHECK_CONTENT("rn-b", "A");
+	CHECK_EQ(sys_renameat2("rn-c", "rn-d", 1), 0);
+	CHECK_CONTENT("rn-d", "C");
+	/* Across directories. */
+	CHECK_EQ(mkdir("rn-dir", 0755), 0);
+	CHECK_EQ(rename("rn-d", "rn-dir/d"), 0);
+	CHECK_CONTENT("rn-dir/d", "C");
+}
+
+static void rename_dir(void)
+{
+	CHECK_EQ(mkdir("rd-a", 0755), 0);
+	CHECK_EQ(put("rd-a/f", "f"), 0);
+	CHECK_EQ(mkdir("rd-empty", 0755), 0);
+	CHECK_EQ(rename("rd-a", "rd-empty"), 0); /* over an empty dir */
+	CHECK_CONTENT("rd-empty/f", "f");
+	CHECK_EQ(mkdir("rd-b", 0755), 0);
+	CHECK_ERR(rename("rd-b", "rd-empty"), ENOTEMPTY);
+	CHECK_EQ(put("rd-file", "x"), 0);
+	CHECK_ERR(rename("rd-file", "rd-b"), EISDIR);
+	CHECK_ERR(rename("rd-b", "rd-file"), ENOTDIR);
+	CHECK_EQ(mkdir("rd-empty/sub", 0755), 0);
+	CHECK_ERR(rename("rd-empty", "rd-empty/sub/x"), EINVAL);
+	CHECK_ERR(rename("rd-empty", "rd-empty/x"), EINVAL);
+	CHECK_EQ(rename("rd-empty", "rd-moved"), 0);
+	CHECK_CONTENT("rd-moved/f", "f");
+	struct stat st;
+	CHECK_EQ(stat("rd-moved/sub", &st), 0);
+	CHECK_ERR(stat("rd-empty", &st), ENOENT);
+}
+
+/* ---- directories ---------------------------------------------------- */
+
+#define GD_FILES 60
+
+static void dir_entries(void)
+{
+	CHECK_EQ(mkdir("gd", 0755), 0);
+	char name[64];
+	for (int i = 0; i < GD_FILES; i++) {
+		snprintf(name, sizeof(name), "gd/file-%02d-with-a-long-name",
+			 i);
+		CHECK_EQ(put(name, ""), 0);
+	}
+	CHECK_EQ(mkdir("gd/sub", 0755), 0);
+	CHECK_EQ(symlink("file-00-with-a-long-name", "gd/lnk"), 0);
+	int fd = open("gd", O_RDONLY | O_DIRECTORY);
+	CHECK(fd >= 0);
+	char tiny[8];
+	CHECK_ERR(sys_getdents64(fd, tiny, sizeof(tiny)), EINVAL);
+	int seen[GD_FILES] = {0}, dot = 0, dotdot = 0, sub = 0, lnk = 0;
+	char buf[256]; /* small: many calls, each continuing the last */
+	long n;
+	int calls = 0;
+	while ((n = sys_getdents64(fd, buf, sizeof(buf))) > 0) {
+		calls++;
+		for (long off = 0; off < n;) {
+			struct linux_dirent64 *d = (void *)(buf + off);
+			int i;
+			if (!strcmp(d->d_name, "."))
+				dot++;
+			else if (!strcmp(d->d_name, ".."))
+				dotdot++;
+			else if (!strcmp(d->d_name, "sub"))
+				sub += d->d_type == DT_DIR ? 1 : 100;
+			else if (!strcmp(d->d_name, "lnk"))
+				lnk += d->d_type == DT_LNK ? 1 : 100;
+			else if (sscanf(d->d_name, "file-%d-", &i) == 1 &&
+				 i >= 0 && i < GD_FILES && d->d_type == DT_REG)
+				seen[i]++;
+			else
+				ut_fail("unexpected entry \"%s\" type %d",
+					d->d_name, d->d_type);
+			off += d->d_reclen;
+		}
+	}
+	int err = errno;
+	CHECK_EQ(sys_getdents64(fd, buf, sizeof(buf)), 0); /* stays at end */
+	close(fd);
+	errno = err;
+	CHECK_EQ(n, 0);
+	CHECK(calls > 1);
+	CHECK_EQ(dot, 1);
+	CHECK_EQ(dotdot, 1);
+	CHECK_EQ(sub, 1);
+	CHECK_EQ(lnk, 1);
+	for (int i = 0; i < GD_FILES; i++)
+		if (seen[i] != 1)
+			return ut_fail("file-%02d seen %d times", i, seen[i]);
+	fd = open("gd/file-00-with-a-long-name", O_RDONLY);
+	CHECK_ERR(sys_getdents64(fd, buf, sizeof(buf)), ENOTDIR);
+	close(fd);
+	/* readdir (libc over getdents64) after a rewind sees them again. */
+	DIR *d = opendir("gd");
+	CHECK(d != NULL);
+	int count = 0;
+	for (struct dirent *e; (e = readdir(d));)
+		count++;
+	rewinddir(d);
+	int again = 0;
+	for (struct dirent *e; (e = readdir(d));)
+		again++;
+	closedir(d);
+	CHECK_EQ(count, GD_FILES + 4);
+	CHECK_EQ(again, count);
+}
+
+static void timestamps(void)
+{
+	CHECK_EQ(put("ts", "x"), 0);
+	struct timespec t[2] = {{1000, 500}, {2000, 700}};
+	CHECK_EQ(utimensat(AT_FDCWD, "ts", t, 0), 0);
+	struct stat st;
+	CHECK_EQ(stat("ts", &st), 0);
+	CHECK_EQ(st.st_atim.tv_sec, 1000);
+	CHECK_EQ(st.st_atim.tv_nsec, 500);
+	CHECK_EQ(st.st_mtim.tv_sec, 2000);
+	CHECK_EQ(st.st_mtim.tv_nsec, 700);
+	/* UTIME_OMIT leaves one alone. */
+	struct timespec o[2] = {{0, UTIME_OMIT}, {3000, 0}};
+	CHECK_EQ(utimensat(AT_FDCWD, "ts", o, 0), 0);
+	CHECK_EQ(stat("ts", &st), 0);
+	CHECK_EQ(st.st_atim.tv_sec, 1000);
+	CHECK_EQ(st.st_mtim.tv_sec, 3000);
+	/* A write moves mtime and ctime to now. */
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	int fd = open("ts", O_WRONLY | O_APPEND);
+	CHECK_EQ(write(fd, "y", 1), 1);
+	close(fd);
+	CHECK_EQ(stat("ts", &st), 0);
+	CHECK(st.st_mtim.tv_sec >= now.tv_sec - 1);
+	CHECK(st.st_ctim.tv_sec >= now.tv_sec - 1);
+	CHECK_EQ(st.st_atim.tv_sec, 1000);
+	/* NULL times: now. */
+	CHECK_EQ(utimensat(AT_FDCWD, "ts", t, 0), 0);
+	CHECK_EQ(utimensat(AT_FDCWD, "ts", NULL, 0), 0);
+	CHECK_EQ(stat("ts", &st), 0);
+	CHECK(st.st_atim.tv_sec >= now.tv_sec - 1);
+	CHECK(st.st_mtim.tv_sec >= now.tv_sec - 1);
+	/* Creating a file moves its directory's mtime. */
+	CHECK_EQ(mkdir("tsd", 0755), 0);
+	CHECK_EQ(utimensat(AT_FDCWD, "tsd", t, 0), 0);
+	CHECK_EQ(put("tsd/new", ""), 0);
+	CHECK_EQ(stat("tsd", &st), 0);
+	CHECK(st.st_mtim.tv_sec >= now.tv_sec - 1);
+	CHECK_ERR(utimensat(AT_FDCWD, "nonexistent", t, 0), ENOENT);
+}
+
+static void cwd(void)
+{
+	char buf[PATH_MAX], want[PATH_MAX];
+	CHECK(getcwd(buf, sizeof(buf)) != NULL);
+	CHECK(strcmp(buf, top) == 0);
+	CHECK_EQ(mkdir("cw", 0755), 0);
+	CHECK_EQ(mkdir("cw/deeper", 0755), 0);
+	int here = open(".", O_RDONLY | O_DIRECTORY);
+	CHECK(here >= 0);
+	int dfd = open("cw", O_RDONLY | O_DIRECTORY);
+	CHECK(dfd >= 0);
+	CHECK_EQ(chdir("cw/deeper"), 0);
+	CHECK(getcwd(buf, sizeof(buf)) != NULL);
+	snprintf(want, sizeof(want), "%s/cw/deeper", top);
+	if (strcmp(buf, want) != 0) {
+		fchdir(here);
+		return ut_fail("getcwd \"%s\", expected \"%s\"", buf, want);
+	}
+	int ok = put("rel", "r") == 0;
+	CHECK_EQ(chdir(".."), 0);
+	CHECK(getcwd(buf, sizeof(buf)) != NULL);
+	snprintf(want, sizeof(want), "%s/cw", top);
+	CHECK_EQ(fchdir(here), 0);
+	CHECK(strcmp(buf, want) == 0);
+	CHECK(ok);
+	CHECK_CONTENT("cw/deeper/rel", "r");
+	CHECK(getcwd(buf, sizeof(buf)) != NULL);
+	CHECK(strcmp(buf, top) == 0);
+	CHECK_ERR(syscall(SYS_getcwd, buf, 3), ERANGE);
+	/* openat and friends relative to a dirfd. */
+	int fd = openat(dfd, "at-file", O_WRONLY | O_CREAT, 0644);
+	CHECK(fd >= 0);
+	CHECK_EQ(write(fd, "at", 2), 2);
+	close(fd);
+	CHECK_CONTENT("cw/at-file", "at");
+	CHECK_EQ(mkdirat(dfd, "at-dir", 0755), 0);
+	struct stat st;
+	CHECK_EQ(fstatat(dfd, "at-dir", &st, 0), 0);
+	CHECK(S_ISDIR(st.st_mode));
+	CHECK_EQ(unlinkat(dfd, "at-dir", AT_REMOVEDIR), 0);
+	CHECK_ERR(fstatat(dfd, "at-dir", &st, 0), ENOENT);
+	/* An absolute path ignores the dirfd. */
+	snprintf(want, sizeof(want), "%s/cw/at-file", top);
+	CHECK_EQ(fstatat(here, want, &st, 0), 0);
+	CHECK_EQ(fstatat(dfd, "", &st, AT_EMPTY_PATH), 0);
+	CHECK(S_ISDIR(st.st_mode));
+	fd = open("cw/at-file", O_RDONLY);
+	CHECK_ERR(openat(fd, "x", O_RDONLY), ENOTDIR);
+	close(fd);
+	CHECK_ERR(openat(12345, "x", O_RDONLY), EBADF);
+	CHECK_ERR(chdir("cw/at-file"), ENOTDIR);
+	CHECK_ERR(chdir("cw/none"), ENOENT);
+	close(dfd);
+	close(here);
+}
+
+/* A dirfd is an int: the upper half of the register is ignored, as
+ * Linux does. Programs built with glibc (Debian's busybox) pass AT_FDCWD
+ * with the upper half zero. */
+static void dirfd_is_int(void)
+{
+	long cwd32 = (long)(unsigned int)AT_FDCWD;
+	CHECK_EQ(put("di", "int"), 0);
+	int fd = syscall(SYS_openat, cwd32, "di", O_RDONLY);
+	CHECK(fd >= 0);
+	close(fd);
+	struct stat st;
+	CHECK_EQ(syscall(SYS_newfstatat, cwd32, "di", &st, 0), 0);
+	CHECK_EQ(st.st_size, 3);
+	CHECK_EQ(syscall(SYS_mkdirat, cwd32, "di-dir", 0755), 0);
+	CHECK_EQ(syscall(SYS_unlinkat, cwd32, "di-dir", AT_REMOVEDIR), 0);
+	int dfd = open(".", O_RDONLY | O_DIRECTORY);
+	CHECK(dfd >= 0);
+	fd = syscall(SYS_openat, (long)dfd | (7L << 32), "di", O_RDONLY);
+	close(dfd);
+	CHECK(fd >= 0);
+	close(fd);
+}
+
+static void umask_applied(void)
+{
+	mode_t old = umask(027);
+	int fd = open("um-f", O_WRONLY | O_CREAT, 0777);
+	int dir = mkdir("um-d", 0777);
+	mode_t back = umask(old);
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK_EQ(dir, 0);
+	CHECK_EQ(back, 027);
+	struct stat st;
+	CHECK_EQ(stat("um-f", &st), 0);
+	CHECK_EQ(st.st_mode & 07777, 0750);
+	CHECK_EQ(stat("um-d", &st), 0);
+	CHECK_EQ(st.st_mode & 07777, 0750);
+	/* chmod is not masked. */
+	old = umask(077);
+	CHECK_EQ(chmod("um-f", 0666), 0);
+	umask(old);
+	CHECK_EQ(stat("um-f", &st), 0);
+	CHECK_EQ(st.st_mode & 07777, 0666);
+}
+
+static void statfs_works(void)
+{
+	struct statfs a, b;
+	CHECK_EQ(statfs(".", &a), 0);
+	CHECK(a.f_bsize > 0);
+	CHECK(a.f_blocks >= a.f_bfree);
+	CHECK(a.f_bfree >= a.f_bavail);
+	CHECK(a.f_namelen >= 255);
+	int fd = open(".", O_RDONLY | O_DIRECTORY);
+	CHECK_EQ(fstatfs(fd, &b), 0);
+	close(fd);
+	CHECK_EQ(b.f_type, a.f_type);
+	CHECK_ERR(statfs("nonexistent", &a), ENOENT);
+}
+
+static void access_checks(void)
+{
+	CHECK_EQ(put("ac", "x"), 0);
+	CHECK_EQ(chmod("ac", 0644), 0);
+	CHECK_EQ(access("ac", F_OK), 0);
+	CHECK_EQ(access("ac", R_OK | W_OK), 0);
+	/* Even root needs one execute bit to execute. */
+	CHECK_ERR(access("ac", X_OK), EACCES);
+	CHECK_EQ(chmod("ac", 0100), 0);
+	CHECK_EQ(access("ac", X_OK), 0);
+	CHECK_EQ(faccessat(AT_FDCWD, "ac", R_OK, AT_EACCESS), 0);
+	CHECK_ERR(access("nonexistent", F_OK), ENOENT);
+	CHECK_ERR(access("ac", 0x10), EINVAL);
+	CHECK_ERR(access("ac/x", F_OK), ENOTDIR);
+}
+
+static void dup_offset(void)
+{
+	CHECK_EQ(put("du", "abcdef"), 0);
+	int a = open("du", O_RDONLY);
+	CHECK(a >= 0);
+	int b = dup(a);
+	int c = open("du", O_RDONLY);
+	char x;
+	CHECK_EQ(read(a, &x, 1), 1);
+	CHECK_EQ(read(b, &x, 1), 1);
+	CHECK_EQ(x, 'b');
+	CHECK_EQ(lseek(a, 0, SEEK_CUR), 2);
+	CHECK_EQ(read(c, &x, 1), 1);
+	CHECK_EQ(x, 'a');
+	/* A forked child shares the offset too. */
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(read(b, &x, 1) == 1 && x == 'c' ? 0 : 1);
+	CHECK_EQ(ut_wait(pid), 0);
+	CHECK_EQ(read(a, &x, 1), 1);
+	CHECK_EQ(x, 'd');
+	close(a);
+	CHECK_EQ(read(b, &x, 1), 1);
+	CHECK_EQ(x, 'e');
+	close(b);
+	close(c);
+}
+
+static void sendfile_copy(void)
+{
+	static char data[100000];
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (char)(i * 7 + i / 251);
+	int in = open("sf-in", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	CHECK(in >= 0);
+	CHECK_EQ(write(in, data, sizeof(data)), (long)sizeof(data));
+	int out = open("sf-out", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	CHECK(out >= 0);
+	off_t off = 1000;
+	CHECK_EQ(sendfile(out, in, &off, 50000), 50000);
+	CHECK_EQ(off, 51000);
+	CHECK_EQ(lseek(in, 0, SEEK_CUR), (long)sizeof(data)); /* unchanged */
+	CHECK_EQ(lseek(in, 51000, SEEK_SET), 51000);
+	long total = 0, n;
+	while ((n = sendfile(out, in, NULL, 1 << 20)) > 0)
+		total += n;
+	CHECK_EQ(n, 0);
+	CHECK_EQ(total, 49000);
+	static char back[100000];
+	CHECK_EQ(pread(out, back, sizeof(back), 0), 99000);
+	close(in);
+	close(out);
+	CHECK(memcmp(back, data + 1000, 99000) == 0);
+	/* To a pipe as well (what cat and cp may do). */
+	int p[2];
+	CHECK_EQ(pipe(p), 0);
+	in = open("sf-in", O_RDONLY);
+	CHECK_EQ(sendfile(p[1], in, NULL, 1000), 1000);
+	CHECK_EQ(read(p[0], back, sizeof(back)), 1000);
+	close(in);
+	close(p[0]);
+	close(p[1]);
+	CHECK(memcmp(back, data, 1000) == 0);
+}
+
+static uint64_t mix(uint64_t x)
+{
+	x ^= x >> 31;
+	x *= 0x9e3779b97f4a7c15ULL;
+	return x ^ (x >> 29);
+}
+
+static void big_file(void)
+{
+	static uint64_t block[8192]; /* 64 KiB */
+	int fd = open("big", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	CHECK(fd >= 0);
+	uint64_t sum = 0;
+	for (int b = 0; b < BIG_SIZE / (int)sizeof(block); b++) {
+		for (int i = 0; i < 8192; i++) {
+			block[i] = mix(b * 8192ULL + i);
+			sum += block[i];
+		}
+		if (!EXPECT_EQ(write(fd, block, sizeof(block)),
+			       (long)sizeof(block)))
+			break;
+	}
+	struct stat st;
+	CHECK_EQ(fstat(fd, &st), 0);
+	CHECK_EQ(st.st_size, BIG_SIZE);
+	CHECK_EQ(lseek(fd, 0, SEEK_SET), 0);
+	/* Read back in odd-sized pieces. */
+	static char buf[65536 + 13];
+	uint64_t got = 0, word = 0;
+	long total = 0, n;
+	int have = 0;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (long i = 0; i < n; i++) {
+			word |= (uint64_t)(unsigned char)buf[i] << (8 * have);
+			if (++have == 8) {
+				if (word != mix(total / 8)) {
+					close(fd);
+					return ut_fail("word %ld is wrong",
+						       total / 8);
+				}
+				got += word;
+				word = 0;
+				have = 0;
+				total += 8;
+			}
+		}
+	}
+	close(fd);
+	CHECK_EQ(n, 0);
+	CHECK_EQ(total, BIG_SIZE);
+	CHECK(got == sum);
+	CHECK_EQ(unlink("big"), 0);
+}
+
+static void error_names(void)
+{
+	char name[300];
+	memset(name, 'n', sizeof(name));
+	name[256] = 0; /* a 256-byte component */
+	CHECK_ERR(open(name, O_RDONLY | O_CREAT, 0644), ENAMETOOLONG);
+	CHECK_ERR(mkdir(name, 0755), ENAMETOOLONG);
+	name[255] = 0; /* 255 is allowed */
+	int fd = open(name, O_RDONLY | O_CREAT, 0644);
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK_EQ(unlink(name), 0);
+	static char longpath[PATH_MAX + 100];
+	memset(longpath, 0, sizeof(longpath));
+	for (size_t i = 0; i + 2 < sizeof(longpath); i += 2)
+		memcpy(longpath + i, "a/", 2);
+	struct stat st;
+	CHECK_ERR(stat(longpath, &st), ENAMETOOLONG);
+	CHECK_ERR(open("", O_RDONLY), ENOENT);
+	CHECK_ERR(open("no-such-file", O_RDONLY), ENOENT);
+	CHECK_ERR(open("no-such-dir/file", O_WRONLY | O_CREAT, 0644), ENOENT);
+	CHECK_ERR(open(".", O_WRONLY), EISDIR);
+	CHECK_ERR(open("/", O_RDWR), EISDIR);
+	CHECK_ERR(unlink("."), EISDIR);
+	CHECK_ERR(rmdir("no-such-dir"), ENOENT);
+	CHECK_ERR(open((char *)UT_KERNEL_ADDR, O_RDONLY), EFAULT);
+}
+
+static void io_vectors(void)
+{
+	int fd = open("iov", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	CHECK(fd >= 0);
+	struct iovec w[3] = {{"ab", 2}, {"", 0}, {"cdef", 4}};
+	CHECK_EQ(writev(fd, w, 3), 6);
+	char x[3], y[5];
+	struct iovec r[2] = {{x, 3}, {y, 5}};
+	CHECK_EQ(lseek(fd, 0, SEEK_SET), 0);
+	CHECK_EQ(readv(fd, r, 2), 6);
+	CHECK(memcmp(x, "abc", 3) == 0 && memcmp(y, "def", 3) == 0);
+	CHECK_EQ(fsync(fd), 0);
+	CHECK_EQ(fdatasync(fd), 0);
+	close(fd);
+}
+
+static void fchmod_fchown(void)
+{
+	CHECK_EQ(put("fm", "x"), 0);
+	int fd = open("fm", O_RDONLY);
+	CHECK(fd >= 0);
+	CHECK_EQ(fchmod(fd, 0604), 0);
+	struct stat st;
+	CHECK_EQ(stat("fm", &st), 0);
+	CHECK_EQ(st.st_mode & 07777, 0604);
+	CHECK_EQ(fchown(fd, 123, 456), 0);
+	CHECK_EQ(fstat(fd, &st), 0);
+	close(fd);
+	CHECK_EQ(st.st_uid, 123);
+	CHECK_EQ(st.st_gid, 456);
+	CHECK_EQ(chown("fm", -1, 789), 0);
+	CHECK_EQ(lstat("fm", &st), 0);
+	CHECK_EQ(st.st_uid, 123);
+	CHECK_EQ(st.st_gid, 789);
+	CHECK_EQ(symlink("fm", "fm-link"), 0);
+	CHECK_EQ(lchown("fm-link", 5, 6), 0);
+	CHECK_EQ(lstat("fm-link", &st), 0);
+	CHECK_EQ(st.st_uid, 5);
+	CHECK_EQ(stat("fm-link", &st), 0);
+	CHECK_EQ(st.st_uid, 123);
+}
+
+/* ---- a Unix socket bound to a path ---------------------------------- */
+
+static void unix_path_socket(void)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s/sock", top);
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK(s >= 0);
+	CHECK_EQ(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	CHECK_EQ(listen(s, 4), 0);
+	struct stat st;
+	CHECK_EQ(stat("sock", &st), 0);
+	CHECK(S_ISSOCK(st.st_mode));
+	int s2 = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK_ERR(bind(s2, (struct sockaddr *)&a, sizeof(a)), EADDRINUSE);
+	close(s2);
+	/* Connect through a relative path and talk. */
+	struct sockaddr_un rel = {.sun_family = AF_UNIX};
+	strcpy(rel.sun_path, "sock");
+	int c = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK_EQ(connect(c, (struct sockaddr *)&rel, sizeof(rel)), 0);
+	int acc = accept(s, NULL, NULL);
+	CHECK(acc >= 0);
+	CHECK_EQ(write(c, "ping", 4), 4);
+	char buf[8];
+	CHECK_EQ(read(acc, buf, sizeof(buf)), 4);
+	CHECK(memcmp(buf, "ping", 4) == 0);
+	CHECK_EQ(write(acc, "pong", 4), 4);
+	CHECK_EQ(read(c, buf, sizeof(buf)), 4);
+	CHECK(memcmp(buf, "pong", 4) == 0);
+	close(acc);
+	close(c);
+	/* Closed but still named: refused. Unnamed: not found. */
+	close(s);
+	c = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK_ERR(connect(c, (struct sockaddr *)&a, sizeof(a)), ECONNREFUSED);
+	CHECK_EQ(unlink("sock"), 0);
+	CHECK_ERR(connect(c, (struct sockaddr *)&a, sizeof(a)), ENOENT);
+	/* A plain file is not a socket. */
+	CHECK_EQ(put("notsock", "x"), 0);
+	strcpy(rel.sun_path, "notsock");
+	CHECK_ERR(connect(c, (struct sockaddr *)&rel, sizeof(rel)),
+		  ECONNREFUSED);
+	close(c);
+	/* A datagram socket on a path. */
+	struct sockaddr_un d = {.sun_family = AF_UNIX};
+	strcpy(d.sun_path, "dgram");
+	int r = socket(AF_UNIX, SOCK_DGRAM, 0);
+	CHECK_EQ(bind(r, (struct sockaddr *)&d, sizeof(d)), 0);
+	int w = socket(AF_UNIX, SOCK_DGRAM, 0);
+	CHECK_EQ(sendto(w, "dg", 2, 0, (struct sockaddr *)&d, sizeof(d)), 2);
+	CHECK_EQ(recv(r, buf, sizeof(buf), 0), 2);
+	close(r);
+	close(w);
+	CHECK(memcmp(buf, "dg", 2) == 0);
+}
+
+static const struct ut_case cases[] = {
+    UT_CASE(create_read),   UT_CASE(append),
+    UT_CASE(pread_pwrite),  UT_CASE(seek),
+    UT_CASE(sparse),        UT_CASE(truncate_file),
+    UT_CASE(excl_trunc),    UT_CASE(directory_flags),
+    UT_CASE(mkdir_rmdir),   UT_CASE(unlink_open),
+    UT_CASE(hard_link),     UT_CASE(symbolic_link),
+    UT_CASE(rename_file),   UT_CASE(rename_dir),
+    UT_CASE(dir_entries),   UT_CASE(timestamps),
+    UT_CASE(cwd),           UT_CASE(dirfd_is_int),
+    UT_CASE(umask_applied), UT_CASE(statfs_works),
+    UT_CASE(access_checks), UT_CASE(dup_offset),
+    UT_CASE(sendfile_copy), UT_CASE(big_file),
+    UT_CASE(error_names),   UT_CASE(io_vectors),
+    UT_CASE(fchmod_fchown), UT_CASE(unix_path_socket),
+};
+
+/* Remove the tree at path (only what these cases make). */
+static void remove_tree(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return;
+	if (!S_ISDIR(st.st_mode)) {
+		unlink(path);
+		return;
+	}
+	DIR *d = opendir(path);
+	if (d) {
+		char sub[PATH_MAX];
+		for (struct dirent *e; (e = readdir(d));) {
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+				continue;
+			snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
+			remove_tree(sub);
+		}
+		closedir(d);
+	}
+	rmdir(path);
+}
+
+int main(int argc, char **argv)
+{
+	mkdir("/tmp", 01777); /* EEXIST normally */
+	snprintf(top, sizeof(top), "/tmp/utest-file.%d", (int)getpid());
+	remove_tree(top);
+	if (mkdir(top, 0755) < 0 || chdir(top) < 0) {
+		ut_print("utest: file/setup: FAIL cannot make %s: %s\n", top,
+			 ut_errno_name(errno));
+		return 1;
+	}
+	umask(022);
+	int status = ut_main(argc, argv, "file", cases, UT_COUNT(cases));
+	if (chdir("/") == 0)
+		remove_tree(top);
+	return status;
+}
