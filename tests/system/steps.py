@@ -140,6 +140,7 @@ def step_tty_editing(sh):
     sh.vm.pos = len(sh.vm.text)
     sh.type("cat\n")
     sh.expect(echo_re("cat"), 20)
+    time.sleep(1)  # as a person would: cat is reading before we type
     for keys, line in (("abc\x7fd\n", "abd"), ("xyz\x15ok\n", "ok"),
                        ("one two\x17three\n", "one three")):
         sh.type(keys)
