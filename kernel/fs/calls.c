@@ -214,6 +214,7 @@ long sys_mknod(long upath, long mode, long dev)
 
 long sys_unlinkat(long dirfd, long upath, long flags)
 {
+	flags = (unsigned)flags; /* an int: only its bits count */
 	if (flags & ~AT_REMOVEDIR)
 		return -EINVAL;
 	return path_call(LUX_UNLINK, dirfd, upath, flags, 0, 0, 0);
@@ -231,7 +232,8 @@ long sys_rmdir(long upath)
 
 long sys_renameat2(long ofd, long old, long nfd, long new, long flags)
 {
-	if (flags & ~3L) /* RENAME_NOREPLACE, RENAME_EXCHANGE */
+	flags = (unsigned)flags; /* an int: only its bits count */
+	if (flags & ~3L)         /* RENAME_NOREPLACE, RENAME_EXCHANGE */
 		return -EINVAL;
 	return two_path_call(LUX_RENAME, ofd, old, nfd, new, flags);
 }
@@ -248,6 +250,7 @@ long sys_rename(long old, long new)
 
 long sys_linkat(long ofd, long old, long nfd, long new, long flags)
 {
+	flags = (unsigned)flags; /* an int: only its bits count */
 	if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
 	return two_path_call(LUX_LINK, ofd, old, nfd, new, flags);
@@ -326,6 +329,7 @@ long sys_fchownat(long dirfd, long upath, long uid, long gid, long flags)
 {
 	char c;
 
+	flags = (unsigned)flags;
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
 	if ((flags & AT_EMPTY_PATH) && !copy_from_user(&c, (void *)upath, 1) &&
@@ -358,6 +362,7 @@ static int times_from_user(long utimes, int64_t t[2][2])
 
 long sys_utimensat(long dirfd, long upath, long utimes, long flags)
 {
+	flags = (unsigned)flags; /* an int: only its bits count */
 	struct lux_req *req;
 	long r;
 	struct walk *w;
@@ -419,6 +424,7 @@ long sys_truncate(long upath, long len)
 
 long sys_faccessat2(long dirfd, long upath, long mode, long flags)
 {
+	flags = (unsigned)flags; /* an int: only its bits count */
 	if (mode & ~7L)
 		return -EINVAL;
 	return path_call(LUX_ACCESS, dirfd, upath, flags & AT_SYMLINK_NOFOLLOW,

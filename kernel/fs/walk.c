@@ -73,7 +73,7 @@ int walk_set(struct walk *w, int i, long dirfd, const char *rel)
 	char *base = w->scratch;
 	long r;
 
-	if (rel[0] != '/' && dirfd == AT_FDCWD)
+	if (rel[0] != '/' && (int)dirfd == AT_FDCWD) /* an int, as on Linux */
 		fs_cwd(base);
 	else if (rel[0] != '/' && rel[0] && (r = dirfd_path(dirfd, base)))
 		return r;

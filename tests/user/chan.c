@@ -647,6 +647,9 @@ static void cwd_relative(void)
 	CHECK(!strcmp(buf, "/fs/dir"));
 	read_file("inner", "inner\n");
 	read_file("../hello", "hello world\n");
+	long fd = syscall(SYS_openat, 0xffffff9cL, "inner", O_RDONLY);
+	CHECK(fd >= 0); /* AT_FDCWD as a 32-bit int: only those bits count */
+	close(fd);
 	read_file("./../link/inner", "inner\n");
 	CHECK_ERR(chdir("/fs/hello"), ENOTDIR);
 	CHECK_ERR(chdir("/fs/nothing"), ENOENT);

@@ -150,7 +150,6 @@ static void start_services(void)
 				  c.name, strerror(-r), svc_schedule(s));
 		}
 		svc_mount(s, c.name);
-		svc_make_nodes();
 		svc_write_mounts();
 	}
 	free(text);
@@ -182,6 +181,16 @@ static void start_session(char **cmd)
 	}
 }
 
+/* The test command ended: stop every process, reap them all, and exit
+ * with its status (the kernel then reports it and halts). */
+static _Noreturn void lumen_halt(int code)
+{
+	kill(-1, SIGKILL);
+	while (wait4(-1, NULL, 0, NULL) > 0 || errno == EINTR)
+		;
+	exit(code);
+}
+
 static void on_sigchld(int sig)
 {
 	(void)sig; /* only wakes ppoll */
@@ -199,7 +208,7 @@ static _Noreturn void supervise(sigset_t *wake)
 	for (;;) {
 		while ((pid = wait4(-1, &status, WNOHANG, NULL)) > 0)
 			if (svc_exited(pid, status, &code))
-				exit(code);
+				lumen_halt(code);
 		svc_restart_due(&wait_ms);
 		struct timespec ts = {wait_ms / 1000, wait_ms % 1000 * 1000000};
 		if (ppoll(&pfd, 1, wait_ms < 0 ? NULL : &ts, wake) > 0 &&
