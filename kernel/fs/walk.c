@@ -24,6 +24,7 @@ struct walk *walk_alloc(unsigned op)
 		w->npaths = 1;
 		w->extra = NULL;
 		w->srv = NULL;
+		w->path[0][0] = w->path[1][0] = '\0';
 	}
 	return w;
 }
