@@ -92,7 +92,8 @@ struct proc {
 	uint8_t queued[NSIG];  /* instances of pending real-time signals */
 	volatile bool stopped; /* by a stop signal, until SIGCONT */
 	int stop_sig;
-	int report; /* for wait4: 1 stopped, 2 continued */
+	int report;     /* for wait4: 1 stopped, 2 continued */
+	bool tell_cont; /* continued: SIGCHLD to the parent is due */
 	struct waitq stop_wq;
 	unsigned uid, gid;
 	int pgid, sid; /* process group and session (job control) */

@@ -440,6 +440,7 @@ static void proc_zombie(struct proc *p, int status)
 		list_remove(&p->all_link);
 		p->parent->child_events++;
 		waitq_wake_all(&p->parent->child_wq);
+		arch_io_free(p->io);
 		kfree(p);
 	} else if (p->parent) {
 		struct ksiginfo info = {
@@ -591,6 +592,7 @@ long sys_wait4(long pid, long ustatus, long options, long rusage)
 	int status = 0;
 	long r;
 
+	pid = (int)pid; /* a pid_t: the low 32 bits of the register */
 	/* -1 any child, 0 the caller's group, < -1 group -pid */
 	r = do_wait(pid > 0 ? pid : 0,
 		    pid == 0   ? current_proc()->pgid

@@ -103,3 +103,22 @@ $(HB)/unit/tests/unit/test_procfs.o: tests/unit/test_procfs.c
 $(HB)/test_procfs: $(HB)/unit/tests/unit/test_procfs.o \
 		$(HB)/unit/user/procfs/text.o
 	$(HOSTCC) $(PROCFS_UCFLAGS) $^ -lcmocka -o $@
+
+# The tty server itself, built for the host with a stand-in UART
+# (tests/unit/tty_fake_uart.c), driven over a socket pair.
+TTY_HOST_SRC := user/tty/main.c user/tty/ldisc.c user/lib/lux.c \
+	tests/unit/tty_fake_uart.c
+TTY_HOST_CFLAGS := $(filter-out -Itests/unit/host -Ikernel/include,\
+	$(UNIT_CFLAGS)) -Iuser/lib -Iuser/tty
+$(HB)/tty-host: $(TTY_HOST_SRC)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(filter-out -MMD -MP,$(TTY_HOST_CFLAGS)) $(TTY_HOST_SRC) -o $@
+
+$(HB)/unit/tests/unit/test_ttyserver.o: tests/unit/test_ttyserver.c \
+		$(HB)/tty-host
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(TTY_HOST_CFLAGS) -DTTY_BIN='"$(abspath $(HB)/tty-host)"' \
+		-c $< -o $@
+
+$(HB)/test_ttyserver: $(HB)/unit/tests/unit/test_ttyserver.o
+	$(HOSTCC) $(TTY_HOST_CFLAGS) $^ -lcmocka -o $@

@@ -207,7 +207,8 @@ static struct pending *pending_new(const struct lux_req *q, const void *data,
 		p->q = *q;
 		p->start_ms = now_ms();
 		p->len = len;
-		memcpy(p->data, data, len);
+		if (len)
+			memcpy(p->data, data, len);
 	}
 	return p;
 }
@@ -578,7 +579,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: tty io=PORT irq=N\n");
 		return 2;
 	}
-	if ((irq_fd = lux_irq(irq)) < 0) {
+	if ((irq_fd = uart_irq_open(&uart, irq)) < 0) {
 		fprintf(stderr, "tty: irq %d: %s\n", irq, strerror(errno));
 		return 1;
 	}
