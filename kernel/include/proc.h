@@ -120,6 +120,8 @@ struct proc {
 void proc_set_cmdline(struct proc *p, const char *const argv[]);
 /* Nanoseconds p's threads have run (proc_lock held). */
 uint64_t proc_cpu_ns(struct proc *p);
+/* Write a struct rusage with ns of user time: 0 or -EFAULT. */
+int rusage_to_user(long uusage, uint64_t ns);
 
 /* proc/proc.c */
 void rlimit_defaults(struct proc *p);

@@ -88,7 +88,8 @@ $(filter $(HB)/test_lumen_%,$(UNIT_BINS)): $(HB)/test_lumen_%: \
 	$(HOSTCC) $(UNIT_LUMEN_CFLAGS) $^ -lcmocka -o $@
 
 # procfs's text formats: user/procfs/text.c compiled for the host as the
-# user program it is (the host's libc, no kernel names).
+# user program it is (the host's libc, no kernel names); the test also
+# drives the procfs program (musl, static) over a socket pair.
 PROCFS_UCFLAGS := $(filter-out -Itests/unit/host -Ikernel/include,\
 	$(UNIT_CFLAGS)) -Iuser/procfs
 
@@ -96,9 +97,10 @@ $(HB)/unit/user/procfs/%.o: user/procfs/%.c
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(PROCFS_UCFLAGS) -c $< -o $@
 
-$(HB)/unit/tests/unit/test_procfs.o: tests/unit/test_procfs.c
+$(HB)/unit/tests/unit/test_procfs.o: tests/unit/test_procfs.c $(UB)/sbin/procfs
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(PROCFS_UCFLAGS) -c $< -o $@
+	$(HOSTCC) $(PROCFS_UCFLAGS) \
+		-DPROCFS_BIN='"$(abspath $(UB)/sbin/procfs)"' -c $< -o $@
 
 $(HB)/test_procfs: $(HB)/unit/tests/unit/test_procfs.o \
 		$(HB)/unit/user/procfs/text.o
@@ -122,3 +124,13 @@ $(HB)/unit/tests/unit/test_ttyserver.o: tests/unit/test_ttyserver.c \
 
 $(HB)/test_ttyserver: $(HB)/unit/tests/unit/test_ttyserver.o
 	$(HOSTCC) $(TTY_HOST_CFLAGS) $^ -lcmocka -o $@
+
+# devfs: the real program (musl, static) driven over a socket pair on the
+# host; the test only needs the protocol header.
+$(HB)/unit/tests/unit/test_devfs.o: tests/unit/test_devfs.c $(UB)/sbin/devfs
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(PROCFS_UCFLAGS) -DDEVFS_BIN='"$(abspath $(UB)/sbin/devfs)"' \
+		-c $< -o $@
+
+$(HB)/test_devfs: $(HB)/unit/tests/unit/test_devfs.o
+	$(HOSTCC) $(PROCFS_UCFLAGS) $^ -lcmocka -o $@
