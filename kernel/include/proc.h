@@ -138,7 +138,10 @@ void proc_kill(struct proc *p, int status);
  * alone when t is given. Returns 0. */
 int signal_send(struct proc *p, struct thread *t, int sig,
 		const struct ksiginfo *info);
+/* The live process pid, or NULL; proc_lookup also finds a zombie (it
+ * keeps its ids until reaped). proc_lock held. */
 struct proc *proc_find(int pid);
+struct proc *proc_lookup(int pid);
 /* Block the signal set at user address uset (size bytes) until the call
  * returns to user mode, where the old mask comes back after any handler
  * ran (rt_sigsuspend, ppoll, pselect6): 0, -EINVAL or -EFAULT. */

@@ -7,8 +7,8 @@
 #include "syscall.h"
 #include <lux/errno.h>
 
-/* Whether some live process is in group pgid (of session sid, when sid is
- * not 0). proc_lock held. */
+/* Whether some process, an unreaped zombie included, is in group pgid
+ * (of session sid, when sid is not 0). proc_lock held. */
 static bool group_exists(int pgid, int sid)
 {
 	struct list *it;
@@ -16,7 +16,7 @@ static bool group_exists(int pgid, int sid)
 	list_for_each(it, proc_list())
 	{
 		struct proc *p = container_of(it, struct proc, all_link);
-		if (!p->zombie && p->pgid == pgid && (!sid || p->sid == sid))
+		if (p->pgid == pgid && (!sid || p->sid == sid))
 			return true;
 	}
 	return false;
@@ -73,7 +73,7 @@ static long proc_id(long pid, bool session)
 	long r = -ESRCH;
 
 	mutex_lock(&proc_lock);
-	p = pid ? proc_find(pid) : current_proc();
+	p = pid ? proc_lookup(pid) : current_proc();
 	if (p)
 		r = session ? p->sid : p->pgid;
 	mutex_unlock(&proc_lock);

@@ -31,17 +31,23 @@ struct list *proc_list(void)
 	return &all_procs;
 }
 
-struct proc *proc_find(int pid)
+struct proc *proc_lookup(int pid)
 {
 	struct list *it;
 
 	list_for_each(it, &all_procs)
 	{
 		struct proc *p = container_of(it, struct proc, all_link);
-		if (p->pid == pid && !p->zombie)
+		if (p->pid == pid)
 			return p;
 	}
 	return NULL;
+}
+
+struct proc *proc_find(int pid)
+{
+	struct proc *p = proc_lookup(pid);
+	return p && !p->zombie ? p : NULL;
 }
 
 /* Whether sig would be ignored by p (sig_lock held). */
@@ -510,18 +516,18 @@ long sys_kill(long pid, long sig)
 	if (sig < 0 || sig >= NSIG)
 		return -EINVAL;
 	mutex_lock(&proc_lock);
-	if (pid > 0) {
-		p = proc_find(pid);
-		r = p ? send_checked(p, NULL, sig) : -ESRCH;
+	if (pid > 0) { /* a zombie takes signals, and ignores them */
+		p = proc_lookup(pid);
+		r = !p ? -ESRCH : p->zombie ? 0 : send_checked(p, NULL, sig);
 	} else { /* -1 every other process but init; else a group */
 		int pgid = pid == 0 ? self->pgid : -pid;
 		list_for_each(it, &all_procs)
 		{
 			p = container_of(it, struct proc, all_link);
-			if (p->zombie || (pid == -1 ? p->pid == 1 || p == self
-						    : p->pgid != pgid))
+			if (pid == -1 ? p->zombie || p->pid == 1 || p == self
+				      : p->pgid != pgid)
 				continue;
-			r = send_checked(p, NULL, sig);
+			r = p->zombie ? 0 : send_checked(p, NULL, sig);
 		}
 	}
 	mutex_unlock(&proc_lock);

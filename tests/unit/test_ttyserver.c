@@ -211,9 +211,35 @@ static void test_open_stat(void **state)
 	assert_int_equal(r->n, sizeof(st));
 	memcpy(&st, r->data, sizeof(st));
 	assert_int_equal(st.mode, S_IFCHR | 0620);
-	assert_int_equal(st.rdev, (4 << 8) | 64);
+	assert_int_equal(st.rdev, (5 << 8) | 1); /* "": the console */
+	/* by name, as lumen passes them: Linux's device numbers */
+	static const struct {
+		const char *name;
+		uint64_t rdev;
+	} devs[] = {{"console", (5 << 8) | 1},
+		    {"tty", (5 << 8) | 0},
+		    {"ttyS0", (4 << 8) | 64}};
+	for (int i = 0; i < 3; i++) {
+		q = req(LUX_STAT, 0, ME);
+		r = reply_to(
+		    send_req(&q, devs[i].name, strlen(devs[i].name) + 1));
+		assert_int_equal(r->rep.result, 0);
+		memcpy(&st, r->data, sizeof(st));
+		assert_int_equal(st.rdev, devs[i].rdev);
+	}
 	q = req(LUX_OPEN, 0, ME);
 	assert_int_equal(reply_to(send_req(&q, "x", 2))->rep.result, -ENOENT);
+	q = req(LUX_STATFS, h, ME); /* df: a file system of no blocks */
+	r = reply_to(send_req(&q, NULL, 0));
+	assert_int_equal(r->rep.result, 0);
+	struct lux_statfs fs;
+	assert_int_equal(r->n, sizeof(fs));
+	memcpy(&fs, r->data, sizeof(fs));
+	assert_int_equal(fs.blocks, 0);
+	assert_true(fs.bsize > 0);
+	/* /dev/tty is the caller's controlling terminal: it has none */
+	q = req(LUX_OPEN, 0, ME);
+	assert_int_equal(reply_to(send_req(&q, "tty", 4))->rep.result, -ENXIO);
 	q = req(LUX_READ, h + 100, ME);
 	q.count = 1;
 	assert_int_equal(reply_to(send_req(&q, NULL, 0))->rep.result, -EBADF);
@@ -376,7 +402,13 @@ static void test_job_control(void **state)
 {
 	(void)state;
 	make_session();
+	struct lux_req q = req(LUX_OPEN, 0, leader, leader, leader);
+	assert_int_equal(reply_to(send_req(&q, "tty", 4))->rep.result,
+			 -ENXIO); /* /dev/tty never makes a terminal its own */
 	uint64_t h = open_as(leader, leader, leader, 0);
+	/* now /dev/tty opens, for every process of the session */
+	q = req(LUX_OPEN, 0, member, member, leader);
+	assert_int_equal(reply_to(send_req(&q, "tty", 4))->rep.result, 0);
 	struct reply *r =
 	    ioctl_as(h, leader, leader, leader, TIOCGPGRP, 0, NULL, 0);
 	int v;

@@ -380,14 +380,43 @@ static void sigchld_stop_cont(void)
 	sigaction(SIGCHLD, &old, NULL);
 }
 
+/* An exited, unreaped leader keeps its group and its ids: a pipeline's
+ * later members join it and kill reaches it. */
+static void zombie_group(void)
+{
+	siginfo_t si;
+	int rel[2];
+	pid_t a = fork();
+	CHECK(a >= 0);
+	if (a == 0)
+		_exit(0);
+	setpgid(a, a);
+	CHECK_EQ(waitid(P_PID, a, &si, WEXITED | WNOWAIT), 0);
+	CHECK(pipe(rel) == 0);
+	pid_t b = spawn_waiting(rel, 0);
+	CHECK(b > 0);
+	close(rel[0]);
+	EXPECT_EQ(setpgid(b, a), 0);
+	EXPECT_EQ(getpgid(b), a);
+	EXPECT_EQ(getpgid(a), a);
+	EXPECT_EQ(getsid(a), getsid(0));
+	EXPECT_EQ(kill(a, 0), 0);
+	EXPECT_EQ(kill(-a, 0), 0);
+	close(rel[1]);
+	EXPECT_EQ(ut_wait(b), 0);
+	EXPECT_EQ(ut_wait(a), 0);
+	EXPECT_ERR(kill(a, 0), ESRCH); /* reaped */
+}
+
 static const struct ut_case cases[] = {
     UT_CASE(ids_of_self),        UT_CASE(ids_inherited),
     UT_CASE(setsid_new_session), UT_CASE(setsid_group_leader),
     UT_CASE(setpgid_child),      UT_CASE(setpgid_errors),
     UT_CASE(setpgid_after_exec), UT_CASE(setpgid_other_session),
     UT_CASE(kill_group),         UT_CASE(kill_zero),
-    UT_CASE(stop_cont_int),      UT_CASE(sigchld_stop_cont),
-    UT_CASE(wait_group),         UT_CASE(waitid_pgid),
+    UT_CASE(zombie_group),       UT_CASE(stop_cont_int),
+    UT_CASE(sigchld_stop_cont),  UT_CASE(wait_group),
+    UT_CASE(waitid_pgid),
 };
 
 int main(int argc, char **argv)

@@ -123,6 +123,8 @@ static int route_one(const struct mtab *t, const char *path, bool create,
 	if (i < 0)
 		return create && is_mount_point(t, rel) ? -EEXIST : -ENOENT;
 	*off = lead + len + (len && rel[len] == '/');
+	if (t->m[i].file) /* its server learns the name: "tty", "console" */
+		*off = lead + (strrchr(t->m[i].path, '/') - t->m[i].path);
 	return i;
 }
 

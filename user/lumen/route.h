@@ -41,7 +41,8 @@ size_t mtab_format(const struct mtab *t, char *buf, size_t size);
 /* Route request op (enum lux_op) naming path, and path2 for RENAME and
  * LINK (NULL otherwise). Returns the index of the mount that serves it and
  * sets *off (and *off2) to the bytes of the path to skip so that the
- * server sees its own relative path ("" for its root); or -errno: ENOENT
+ * server sees its own relative path ("" for its root; the file's name for
+ * a mount on a file, "tty" for /dev/tty); or -errno: ENOENT
  * (no mount), EXDEV (the two paths on different mounts), EBUSY (unlink or
  * rename of a mount point). Creating a name that is a mount point (MKDIR,
  * MKNOD, SYMLINK) goes to the mount below it, which holds the name. */

@@ -27,8 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define TTY_RDEV   ((4 << 8) | 64) /* 4:64, Linux's ttyS0 */
-#define TTY_GID    5               /* the tty group */
+#define TTY_GID    5   /* the tty group */
 #define RETRY_MS   500 /* a job signalled again this soon ignores it */
 #define MAX_SERVED 64  /* requests served between two looks at the UART */
 
@@ -83,7 +82,34 @@ static bool handle_known(uint64_t h)
 	return false;
 }
 
-static uint64_t handle_new(void)
+/*
+ * The names the device answers to (lumen mounts it on each file of
+ * /dev and passes the name; "" is the console). /dev/tty is the caller's
+ * controlling terminal: ENXIO without one, and never becomes one. A
+ * handle's low bits keep the name it was opened by.
+ */
+enum { NAME_CONSOLE, NAME_TTY, NAME_TTYS0, NAME_BITS = 2 };
+static const struct {
+	const char *name;
+	uint64_t rdev; /* Linux's numbers: major << 8 | minor */
+} names[] = {
+    [NAME_CONSOLE] = {"console", (5 << 8) | 1},
+    [NAME_TTY] = {"tty", (5 << 8) | 0},
+    [NAME_TTYS0] = {"ttyS0", (4 << 8) | 64},
+};
+
+/* The name path means, or -1. */
+static int name_of(const char *path)
+{
+	if (!path || !*path)
+		return NAME_CONSOLE;
+	for (int i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
+		if (!strcmp(path, names[i].name))
+			return i;
+	return -1;
+}
+
+static uint64_t handle_new(int name)
 {
 	if (nhandles == handles_cap) {
 		size_t cap = handles_cap ? 2 * handles_cap : 16;
@@ -93,7 +119,7 @@ static uint64_t handle_new(void)
 		handles = h;
 		handles_cap = cap;
 	}
-	return handles[nhandles++] = next_handle++;
+	return handles[nhandles++] = next_handle++ << NAME_BITS | name;
 }
 
 static void handle_drop(uint64_t h)
@@ -436,12 +462,12 @@ static void complete_drains(void)
 
 /* ---- requests ----------------------------------------------------- */
 
-static void do_stat(const struct lux_req *q)
+static void do_stat(const struct lux_req *q, int name)
 {
 	struct lux_stat st = {
-	    .ino = 1,
+	    .ino = 1 + name,
 	    .nlink = 1,
-	    .rdev = TTY_RDEV,
+	    .rdev = names[name].rdev,
 	    .blksize = 1024,
 	    .mode = S_IFCHR | tty_mode,
 	    .uid = tty_uid,
@@ -453,15 +479,20 @@ static void do_stat(const struct lux_req *q)
 	lux_reply(chan, q, 0, &st, sizeof(st));
 }
 
-static void do_open(const struct lux_req *q)
+static void do_open(const struct lux_req *q, int name)
 {
 	struct lux_rep r = {0};
+	bool mine = session_alive(session) && q->sid == session;
 
-	if (!(r.handle = handle_new())) {
+	if (name == NAME_TTY && !mine) {
+		lux_reply(chan, q, -ENXIO, NULL, 0);
+		return;
+	}
+	if (!(r.handle = handle_new(name))) {
 		lux_reply(chan, q, -ENOMEM, NULL, 0);
 		return;
 	}
-	if (!(q->flags & O_NOCTTY) && q->pid == q->sid &&
+	if (name != NAME_TTY && !(q->flags & O_NOCTTY) && q->pid == q->sid &&
 	    !session_alive(session))
 		take_terminal(q);
 	r.mode = S_IFCHR | tty_mode;
@@ -490,6 +521,8 @@ static void serve(struct lux_msg *m, size_t len)
 {
 	const struct lux_req *q = &m->req;
 	const char *path = q->handle ? NULL : lux_path(m, 0);
+	int name = q->handle ? (int)(q->handle & ((1 << NAME_BITS) - 1))
+			     : name_of(path);
 	long r;
 
 	if (q->handle && !handle_known(q->handle) && q->op != LUX_CANCEL) {
@@ -497,15 +530,15 @@ static void serve(struct lux_msg *m, size_t len)
 			lux_reply(chan, q, -EBADF, NULL, 0);
 		return;
 	}
-	if (!q->handle && path && *path && q->op != LUX_CANCEL) {
+	if (name < 0 && q->op != LUX_CANCEL) {
 		lux_reply(chan, q, -ENOENT, NULL, 0);
 		return;
 	}
 	switch (q->op) {
 	case LUX_OPEN:
-		return do_open(q);
+		return do_open(q, name);
 	case LUX_STAT:
-		return do_stat(q);
+		return do_stat(q, name);
 	case LUX_READ:
 		return do_read(q);
 	case LUX_WRITE:
@@ -523,6 +556,15 @@ static void serve(struct lux_msg *m, size_t len)
 	case LUX_CHOWN:
 		r = do_attr(q);
 		break;
+	case LUX_STATFS: { /* a device file system with no blocks (df skips
+			    * it), as Linux's devtmpfs */
+		struct lux_statfs fs = {.type = 0x01021994,
+					.bsize = 4096,
+					.namelen = 255,
+					.frsize = 4096};
+		lux_reply(chan, q, 0, &fs, sizeof(fs));
+		return;
+	}
 	case LUX_UTIMENS:
 	case LUX_TRUNCATE: /* O_TRUNC on a terminal does nothing */
 	case LUX_FSYNC:
