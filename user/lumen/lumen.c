@@ -135,8 +135,11 @@ static void start_services(void)
 			free(copy);
 			continue;
 		}
-		if (!(s = svc_new())) {
+		if (!(s = svc_new()) || s == &svcs[SVC_MAX - 1]) {
+			/* the last slot is the session's */
 			lumen_log("%s:%d: too many services", TAB_PATH, lineno);
+			if (s)
+				s->used = false;
 			free(copy);
 			break;
 		}
