@@ -32,6 +32,7 @@
 #define ERANGE          34
 #define ENAMETOOLONG    36
 #define ENOSYS          38
+#define ENOTEMPTY       39
 #define ELOOP           40
 #define ENOTSOCK        88
 #define EPROTONOSUPPORT 93

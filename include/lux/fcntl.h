@@ -11,6 +11,7 @@
 #define O_APPEND   02000
 #define O_NONBLOCK 04000
 #define O_CLOEXEC  02000000
+#define O_PATH     010000000
 
 #define F_DUPFD         0
 #define F_GETFD         1

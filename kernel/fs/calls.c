@@ -85,10 +85,10 @@ long sys_openat(long dirfd, long upath, long flags, long mode)
 	w->q.flags = flags;
 	w->q.mode = creation_mode(mode);
 	r = walk_run(w, true);
-	if (r >= 0 &&
-	    !(f = rfile_create(w->srv, &w->rep,
-			       flags & (O_ACCMODE | O_APPEND | O_NONBLOCK),
-			       w->path[0])))
+	if (r >= 0 && !(f = rfile_create(w->srv, &w->rep,
+					 flags & (O_ACCMODE | O_APPEND |
+						  O_NONBLOCK | O_PATH),
+					 w->path[0])))
 		r = -ENOMEM;
 	if (f && (r = fd_install(f, 0, flags & O_CLOEXEC)) < 0)
 		file_put(f);
@@ -214,10 +214,23 @@ long sys_mknod(long upath, long mode, long dev)
 
 long sys_unlinkat(long dirfd, long upath, long flags)
 {
+	long r;
+	struct walk *w;
+
 	flags = (unsigned)flags; /* an int: only its bits count */
 	if (flags & ~AT_REMOVEDIR)
 		return -EINVAL;
-	return path_call(LUX_UNLINK, dirfd, upath, flags, 0, 0, 0);
+	if (!(w = walk_start(LUX_UNLINK, dirfd, upath, &r)))
+		return r;
+	int dots = path_last_dots(w->data); /* the path as given */
+	if (dots) /* "x/." and "x/.." name no entry to remove */
+		r = !flags ? -EISDIR : dots == 1 ? -EINVAL : -ENOTEMPTY;
+	else {
+		w->q.flags = flags;
+		r = walk_run(w, false);
+	}
+	walk_end(w);
+	return r < 0 ? r : 0;
 }
 
 long sys_unlink(long upath)
@@ -445,12 +458,15 @@ long sys_access(long upath, long mode)
 static long set_cwd(const char *path)
 {
 	struct proc *p = current_proc();
-	size_t len = strlen(path) + 1;
-	char *cwd = kmalloc(len), *old;
+	size_t len = strlen(path);
+	char *cwd = kmalloc(len + 1), *old;
 
 	if (!cwd)
 		return -ENOMEM;
+	if (len > 1 && path[len - 1] == '/')
+		len--; /* "/a/" as "/a" */
 	memcpy(cwd, path, len);
+	cwd[len] = '\0';
 	spin_lock(&p->sig_lock);
 	old = p->cwd;
 	p->cwd = cwd;
@@ -473,6 +489,10 @@ long sys_chdir(long upath)
 		r = -EIO;
 	else if (r >= 0 && (st->mode & S_IFMT) != S_IFDIR)
 		r = -ENOTDIR;
+	if (r >= 0) { /* and the caller may search it */
+		w->q = (struct lux_req){.op = LUX_ACCESS, .mode = 1};
+		r = walk_run(w, false);
+	}
 	if (r >= 0)
 		r = set_cwd(w->path[0]);
 	walk_end(w);

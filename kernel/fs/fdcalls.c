@@ -163,6 +163,27 @@ long sys_pwrite64(long fd, long ubuf, long n, long pos)
 	return prw(fd, ubuf, n, pos, true);
 }
 
+/* The bytes of whole, well-formed linux_dirent64 records at the start of
+ * buf (n bytes): a server's mistake must not send readdir round in
+ * circles (a zero d_reclen) or past the data. */
+static size_t dirents_valid(const char *buf, size_t n)
+{
+	size_t at = 0, end;
+	uint16_t reclen;
+
+	while (at + 20 <= n) {
+		memcpy(&reclen, buf + at + 16, sizeof(reclen));
+		if (reclen < 20 || reclen % 8 || reclen > n - at)
+			break;
+		for (end = at + 19; end < at + reclen && buf[end];)
+			end++; /* the name's NUL */
+		if (end == at + reclen)
+			break;
+		at += reclen;
+	}
+	return at;
+}
+
 long sys_getdents64(long fd, long ubuf, long n)
 {
 	struct lux_rep rep;
@@ -180,8 +201,11 @@ long sys_getdents64(long fd, long ubuf, long n)
 		r = ask(f, req, &rep, buf, want);
 		req = NULL;
 		if (r >= 0) {
-			r = chan_payload(&rep, want);
-			if (copy_to_user((void *)ubuf, buf, r))
+			size_t got = chan_payload(&rep, want);
+			r = dirents_valid(buf, got);
+			if ((size_t)r < got && !r)
+				r = -EIO;
+			else if (copy_to_user((void *)ubuf, buf, r))
 				r = -EFAULT;
 			else
 				rfile_pos(f, rep.off);

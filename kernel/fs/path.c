@@ -34,12 +34,23 @@ static int add(char *out, size_t size, size_t *len, const char *s, size_t n)
 	return 0;
 }
 
-/* Terminate the clean path: "/" when it is empty. */
-static int finish(char *out, size_t size, size_t len)
+/* Whether the n bytes at s end in a way that names a directory: a
+ * slash, "." or ".." (as Linux reads "file/" and "file/.": ENOTDIR). */
+static bool names_dir(const char *s, size_t n)
 {
-	if (size < 2)
+	return n && (s[n - 1] == '/' ||
+		     (s[n - 1] == '.' &&
+		      (n == 1 || s[n - 2] == '/' ||
+		       (s[n - 2] == '.' && (n == 2 || s[n - 3] == '/')))));
+}
+
+/* Terminate the clean path: "/" when it is empty; a trailing '/' kept
+ * when the name must be a directory. */
+static int finish(char *out, size_t size, size_t len, bool dir)
+{
+	if (size < 2 || (dir && len && len + 2 > size))
 		return -ENAMETOOLONG;
-	if (!len)
+	if (!len || dir)
 		out[len++] = '/';
 	out[len] = '\0';
 	return (int)len;
@@ -56,7 +67,7 @@ int path_normalize(char *out, size_t size, const char *base, const char *rel)
 		return r;
 	if ((r = add(out, size, &len, rel, strlen(rel))))
 		return r;
-	return finish(out, size, len);
+	return finish(out, size, len, names_dir(rel, strlen(rel)));
 }
 
 int path_splice(char *out, size_t size, const char *path, size_t link_end,
@@ -71,9 +82,26 @@ int path_splice(char *out, size_t size, const char *path, size_t link_end,
 		dir--;
 	if (*target != '/' && (r = add(out, size, &len, path, dir)))
 		return r;
+	size_t rest = strlen(path + link_end);
 	if ((r = add(out, size, &len, target, tlen)) ||
-	    (r = add(out, size, &len, path + link_end,
-		     strlen(path + link_end))))
+	    (r = add(out, size, &len, path + link_end, rest)))
 		return r;
-	return finish(out, size, len);
+	return finish(out, size, len,
+		      rest ? names_dir(path + link_end, rest)
+			   : names_dir(target, tlen));
+}
+
+int path_last_dots(const char *path)
+{
+	size_t end = strlen(path), start;
+
+	while (end > 0 && path[end - 1] == '/')
+		end--;
+	for (start = end; start > 0 && path[start - 1] != '/';)
+		start--;
+	if (end - start == 1 && path[start] == '.')
+		return 1;
+	return end - start == 2 && path[start] == '.' && path[start + 1] == '.'
+		   ? 2
+		   : 0;
 }

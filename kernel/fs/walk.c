@@ -24,6 +24,7 @@ struct walk *walk_alloc(unsigned op)
 		w->npaths = 1;
 		w->extra = NULL;
 		w->srv = NULL;
+		w->path[0][0] = w->path[1][0] = '\0';
 	}
 	return w;
 }
@@ -199,9 +200,9 @@ static long read_all(struct chan *c, uint64_t handle, char *buf, size_t size)
 		if ((r = chan_call(c, req, &rep, buf + done, want, NULL)) ||
 		    (r = rep.result) < 0)
 			return r;
-		if (!r)
-			break;
-		done += MIN((size_t)r, chan_payload(&rep, want));
+		if (!(r = MIN((size_t)r, chan_payload(&rep, want))))
+			break; /* the end (or a server that sends nothing) */
+		done += r;
 	}
 	return done;
 }

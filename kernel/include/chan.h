@@ -81,6 +81,7 @@ long rfile_io(struct file *f, char *ubuf, size_t n, uint64_t *pos,
 /* Set remote file f's position to pos (>= 0) and return it; pos -1 only
  * returns it. */
 long rfile_pos(struct file *f, long pos);
-/* Send req (path 0: by handle) about remote file f to its server. */
+/* Send req (path 0: by handle) about remote file f to its server; an
+ * O_PATH file allows only STAT and STATFS (EBADF). req is consumed. */
 int rfile_call(struct file *f, struct lux_req *req, struct lux_rep *rep,
 	       void *buf, size_t size);

@@ -18,7 +18,9 @@
  * fs/path.c (pure, host-tested): write into out (size bytes) the absolute
  * path that rel names from the absolute directory base (ignored when rel
  * starts with '/'), with "." and empty components dropped and ".." taking
- * away the component before it (never above "/"). Returns its length, or
+ * away the component before it (never above "/"). When rel ends in '/',
+ * "." or "..", the result ends in '/' (it must name a directory; "/" stays
+ * "/"). Returns its length, or
  * -ENOENT for an empty rel, -ENAMETOOLONG if it does not fit or a
  * component is longer than NAME_MAX.
  */
@@ -32,6 +34,10 @@ int path_normalize(char *out, size_t size, const char *base, const char *rel);
  */
 int path_splice(char *out, size_t size, const char *path, size_t link_end,
 		const char *target, size_t tlen);
+
+/* Whether path's last component (trailing slashes aside) is "." (1) or
+ * ".." (2), else 0: the calls that refuse those as Linux does ask. */
+int path_last_dots(const char *path);
 
 /* One path request on its way: fs/walk.c. */
 struct walk {

@@ -78,6 +78,10 @@ long rfile_io(struct file *f, char *ubuf, size_t n, uint64_t *pos, bool writing)
 	size_t done = 0;
 	long r = 0;
 
+	if (f->flags & O_PATH)
+		return -EBADF; /* names the object, no access to it */
+	if (!user_range(ubuf, n))
+		return -EFAULT; /* before any request: it may block */
 	while (done < n) {
 		size_t want = MIN(n - done, (size_t)LUX_MAX_DATA);
 		r = writing ? write_chunk(f, ubuf + done, want, pos)
@@ -173,6 +177,11 @@ int rfile_call(struct file *f, struct lux_req *req, struct lux_rep *rep,
 {
 	struct rfile *rf = f->priv;
 
+	if ((f->flags & O_PATH) && req->op != LUX_STAT &&
+	    req->op != LUX_STATFS) {
+		chan_msg_free(req);
+		return -EBADF;
+	}
 	req->handle = rf->handle;
 	return chan_call(rf->c, req, rep, buf, size, NULL);
 }

@@ -27,12 +27,20 @@ static void test_normalize(void **state)
 	check_norm("/", "/", "/");
 	check_norm("/", "a", "/a");
 	check_norm("/usr", "bin//sh", "/usr/bin/sh");
-	check_norm("/usr/lib", "../bin/./sh/", "/usr/bin/sh");
+	check_norm("/usr/lib", "../bin/./sh", "/usr/bin/sh");
+	/* a name that must be a directory keeps one trailing slash */
+	check_norm("/usr/lib", "../bin/./sh/", "/usr/bin/sh/");
+	check_norm("/a", "b//", "/a/b/");
+	check_norm("/a", "b/.", "/a/b/");
+	check_norm("/a/b", "..", "/a/");
+	check_norm("/a/b", "c/..", "/a/b/");
+	check_norm("/", "a/..", "/");
 	check_norm("/a/b", "/x/../y", "/y");
 	check_norm("/a", "../../..", "/");
-	check_norm("/a/b/c", "..", "/a/b");
+	check_norm("/a/b/c", "../x", "/a/b/x");
 	check_norm("/", ".", "/");
 	check_norm("/", "./..//.", "/");
+	check_norm("/a/", "b", "/a/b");
 	check_norm("/a", "...", "/a/...");
 	check_norm("/a", "..b/.c", "/a/..b/.c");
 	check_norm("//x//", "y", "/x/y");
@@ -62,6 +70,8 @@ static void test_errors(void **state)
 	assert_int_equal(path_normalize(out, 1, "/", "a"), -ENAMETOOLONG);
 	assert_int_equal(path_normalize(out, 3, "/", "ab"), -ENAMETOOLONG);
 	assert_int_equal(path_normalize(out, 4, "/", "ab"), 3);
+	assert_int_equal(path_normalize(out, 4, "/", "ab/"), -ENAMETOOLONG);
+	assert_int_equal(path_normalize(out, 5, "/", "ab/"), 4);
 }
 
 static void check_splice(const char *path, size_t link_end, const char *t,
@@ -82,6 +92,9 @@ static void test_splice(void **state)
 	check_splice("/a/link/c", 7, "/abs/x", "/abs/x/c");
 	check_splice("/a/link/c", 7, "../up", "/up/c");
 	check_splice("/link", 5, "..", "/");
+	check_splice("/a/link", 7, "b/", "/a/b/");
+	check_splice("/a/link/", 7, "b", "/a/b/");
+	check_splice("/a/link/c", 7, "b/", "/a/b/c");
 	check_splice("/bin/sh", 7, "busybox", "/bin/busybox");
 	/* the target is not NUL-terminated: only tlen bytes count */
 	assert_int_equal(path_splice(out, sizeof(out), "/l", 2, "xyz", 1), 2);
@@ -90,12 +103,27 @@ static void test_splice(void **state)
 			 -ENOENT);
 }
 
+static void test_last_dots(void **state)
+{
+	(void)state;
+	assert_int_equal(path_last_dots("."), 1);
+	assert_int_equal(path_last_dots("a/b/."), 1);
+	assert_int_equal(path_last_dots("a/.//"), 1);
+	assert_int_equal(path_last_dots(".."), 2);
+	assert_int_equal(path_last_dots("/x/../"), 2);
+	assert_int_equal(path_last_dots("a/.b"), 0);
+	assert_int_equal(path_last_dots("a/..."), 0);
+	assert_int_equal(path_last_dots("/"), 0);
+	assert_int_equal(path_last_dots("a"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_normalize),
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_splice),
+	    cmocka_unit_test(test_last_dots),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -145,12 +145,16 @@ static void reply(const struct lux_req *q, int64_t result, const void *data,
 }
 
 /* Walk path in the tree: the node's index, or -1 after replying (an
- * error, or FOLLOW for a symbolic link on the way). */
+ * error, or FOLLOW for a symbolic link on the way). A trailing slash
+ * wants a directory (and follows a link at the end). */
 static int lookup(const struct lux_req *q, const char *path, int follow_last)
 {
 	char prefix[256];
 	size_t len = strlen(path);
+	int slash = len && path[len - 1] == '/';
 
+	len -= slash;
+	follow_last |= slash;
 	for (size_t e = 0; e <= len; e++) {
 		if (e < len && path[e] != '/')
 			continue;
@@ -168,6 +172,10 @@ static int lookup(const struct lux_req *q, const char *path, int follow_last)
 			    .op = LUX_FOLLOW, .id = q->id, .off = e};
 			send_rep(srv[FS], &r, tree[i].data,
 				 strlen(tree[i].data));
+			return -1;
+		}
+		if (e == len && slash && !S_ISDIR(tree[i].mode)) {
+			reply(q, -ENOTDIR, NULL, 0);
 			return -1;
 		}
 		if (e == len)
@@ -346,6 +354,17 @@ static void record(const struct lux_req *q, const char *p1, const char *p2)
 		reply(q, 0, NULL, 0);
 }
 
+/* GETDENTS of "bad": a good record, then one of length 0. */
+static void bad_dents(const struct lux_req *q)
+{
+	char out[48] = {0};
+	struct dirent *d = (struct dirent *)out;
+
+	d->d_reclen = 24;
+	strcpy(d->d_name, "ok");
+	reply(q, sizeof(out), out, sizeof(out));
+}
+
 /* The path-less requests, then the ones that name a path. */
 static void fs_serve(const struct lux_req *q, const char *data)
 {
@@ -362,6 +381,8 @@ static void fs_serve(const struct lux_req *q, const char *data)
 	case LUX_CLOSE:
 		return;
 	case LUX_GETDENTS:
+		if (q->handle == (uint64_t)H("bad"))
+			return bad_dents(q);
 		return do_getdents(q, q->handle - 1);
 	case LUX_IOCTL:
 		if (q->count != TIOCGWINSZ)
@@ -580,6 +601,11 @@ static void stat_calls(void)
 	CHECK_EQ(stat("/fs/link", &st), 0);
 	CHECK(S_ISDIR(st.st_mode));
 	CHECK_ERR(stat("/fs/nothing", &st), ENOENT);
+	CHECK_ERR(stat("/fs/hello/", &st), ENOTDIR); /* the slash is kept */
+	CHECK_ERR(stat("/fs/hello/.", &st), ENOTDIR);
+	CHECK_EQ(stat("/fs/dir/", &st), 0);
+	CHECK_EQ(lstat("/fs/link/", &st), 0); /* a slash follows the link */
+	CHECK(S_ISDIR(st.st_mode));
 	uint64_t sx[32]; /* struct statx: mode at 0x1c, ino 0x20, size 0x28 */
 	CHECK_EQ(syscall(SYS_statx, AT_FDCWD, "/fs/hello", 0, 0x7ff, sx), 0);
 	CHECK_EQ(sx[5], 12);
@@ -682,6 +708,13 @@ static void dirfd_calls(void)
 	fd = openat(f, "/fs/hello", O_RDONLY); /* absolute: dirfd unused */
 	CHECK(fd >= 0);
 	close(fd);
+	int p = open("/fs/hello", O_PATH);
+	CHECK(p >= 0);
+	CHECK_ERR(read(p, buf, 1), EBADF);           /* names it, no access */
+	CHECK_ERR(syscall(SYS_fchmod, p, 0), EBADF); /* musl would retry */
+	CHECK_EQ(fstat(p, &st), 0);
+	CHECK_EQ(st.st_size, 12);
+	close(p);
 	CHECK_EQ(fchdir(d), 0);
 	CHECK(getcwd(buf, sizeof(buf)) != NULL);
 	CHECK(!strcmp(buf, "/fs/dir"));
@@ -843,6 +876,24 @@ static void malformed_reply(void)
 	CHECK_EQ(seen.bad_writes[2], EINVAL); /* shorter than a header */
 	CHECK_EQ(seen.bad_writes[3], EFAULT);
 	CHECK_EQ(read(fd, buf, sizeof(buf)), 3); /* result 100, 3 bytes */
+	char dents[64];
+	CHECK_EQ(syscall(SYS_getdents64, fd, dents, sizeof(dents)), 24);
+	close(fd);
+}
+
+/* Bad addresses fail at once, before any request could block. */
+static void bad_addresses(void)
+{
+	int fd = open("/fs/slow", O_RDWR);
+
+	CHECK(fd >= 0);
+	CHECK_ERR(read(fd, UT_KERNEL_ADDR, 8), EFAULT);
+	CHECK_ERR(write(fd, UT_KERNEL_ADDR, 8), EFAULT);
+	CHECK_ERR(open(UT_KERNEL_ADDR, O_RDONLY), EFAULT);
+	CHECK_ERR(
+	    syscall(SYS_newfstatat, AT_FDCWD, "/fs/hello", UT_KERNEL_ADDR, 0),
+	    EFAULT);
+	CHECK_ERR(syscall(SYS_getdents64, fd, UT_KERNEL_ADDR, 64), EFAULT);
 	close(fd);
 }
 
@@ -1046,6 +1097,9 @@ static void request_fields(void)
 	CHECK_EQ(seen.last.mode, R_OK | X_OK);
 	CHECK_EQ(fsync(fd), 0);
 	CHECK_EQ(seen.last.op, LUX_FSYNC);
+	CHECK_ERR(rmdir("/fs/dir/."), EINVAL); /* as Linux, before cleaning */
+	CHECK_ERR(rmdir("/fs/dir/.."), ENOTEMPTY);
+	CHECK_ERR(unlink("/fs/dir/./"), EISDIR);
 	CHECK_EQ(rmdir("/fs/dir"), 0);
 	LAST(LUX_UNLINK, "dir");
 	CHECK_EQ(seen.last.flags, AT_REMOVEDIR);
@@ -1100,7 +1154,7 @@ int main(int argc, char **argv)
 	    UT_CASE(create_calls),    UT_CASE(ioctl_calls),
 	    UT_CASE(exec_calls),      UT_CASE(sendfile_calls),
 	    UT_CASE(path_sockets),    UT_CASE(request_fields),
-	    UT_CASE(mount_calls),
+	    UT_CASE(mount_calls),     UT_CASE(bad_addresses),
 	};
 	pthread_t t;
 	int fds[2];
