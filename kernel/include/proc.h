@@ -92,7 +92,8 @@ struct proc {
 	uint8_t queued[NSIG];  /* instances of pending real-time signals */
 	volatile bool stopped; /* by a stop signal, until SIGCONT */
 	int stop_sig;
-	int report; /* for wait4: 1 stopped, 2 continued */
+	int report;     /* for wait4: 1 stopped, 2 continued */
+	bool tell_cont; /* continued: SIGCHLD to the parent is due */
 	struct waitq stop_wq;
 	unsigned uid, gid;
 	int pgid, sid; /* process group and session (job control) */
@@ -119,6 +120,8 @@ struct proc {
 void proc_set_cmdline(struct proc *p, const char *const argv[]);
 /* Nanoseconds p's threads have run (proc_lock held). */
 uint64_t proc_cpu_ns(struct proc *p);
+/* Write a struct rusage with ns of user time: 0 or -EFAULT. */
+int rusage_to_user(long uusage, uint64_t ns);
 
 /* proc/proc.c */
 void rlimit_defaults(struct proc *p);

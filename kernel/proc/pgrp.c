@@ -43,6 +43,8 @@ long sys_setpgid(long pid, long pgid)
 	struct proc *self = current_proc(), *p;
 	long r = 0;
 
+	pid = (int)pid; /* pid_t arguments: the low 32 bits count */
+	pgid = (int)pgid;
 	if (pgid < 0)
 		return -EINVAL;
 	mutex_lock(&proc_lock);
@@ -80,12 +82,12 @@ static long proc_id(long pid, bool session)
 
 long sys_getpgid(long pid)
 {
-	return pid < 0 ? -ESRCH : proc_id(pid, false);
+	return (int)pid < 0 ? -ESRCH : proc_id((int)pid, false);
 }
 
 long sys_getsid(long pid)
 {
-	return pid < 0 ? -ESRCH : proc_id(pid, true);
+	return (int)pid < 0 ? -ESRCH : proc_id((int)pid, true);
 }
 
 long sys_getpgrp(void)

@@ -440,6 +440,7 @@ static void proc_zombie(struct proc *p, int status)
 		list_remove(&p->all_link);
 		p->parent->child_events++;
 		waitq_wake_all(&p->parent->child_wq);
+		arch_io_free(p->io);
 		kfree(p);
 	} else if (p->parent) {
 		struct ksiginfo info = {
@@ -547,8 +548,9 @@ static int child_status(struct proc *c, long options)
 }
 
 /* Wait for a child's change per options; its pid (0 with WNOHANG and
- * nothing to report) and its wait status. */
-static long do_wait(int pid, int pgid, long options, int *status)
+ * nothing to report), its wait status and (reaped) its run time. */
+static long do_wait(int pid, int pgid, long options, int *status,
+		    uint64_t *cpu_ns)
 {
 	struct proc *self = current_proc();
 
@@ -569,6 +571,8 @@ static long do_wait(int pid, int pgid, long options, int *status)
 			any = true;
 			if ((*status = child_status(c, options)) == -1)
 				continue;
+			*cpu_ns =
+			    c->zombie ? c->cpu_done_ns + c->cpu_child_ns : 0;
 			mutex_unlock(&proc_lock);
 			if (c->zombie && !(options & WNOWAIT)) {
 				arch_io_free(c->io);
@@ -588,19 +592,20 @@ static long do_wait(int pid, int pgid, long options, int *status)
 
 long sys_wait4(long pid, long ustatus, long options, long rusage)
 {
+	uint64_t cpu_ns = 0;
 	int status = 0;
 	long r;
 
+	pid = (int)pid; /* a pid_t: the low 32 bits of the register */
 	/* -1 any child, 0 the caller's group, < -1 group -pid */
 	r = do_wait(pid > 0 ? pid : 0,
 		    pid == 0   ? current_proc()->pgid
 		    : pid < -1 ? -pid
 			       : 0,
-		    options, &status);
+		    options, &status, &cpu_ns);
 	if (r > 0 && ustatus && copy_to_user((void *)ustatus, &status, 4))
 		return -EFAULT; /* as on Linux, the child is reaped all the same */
-	if (r > 0 && rusage &&
-	    copy_to_user((void *)rusage, (char[144]){0}, 144))
+	if (r > 0 && rusage && rusage_to_user(rusage, cpu_ns))
 		return -EFAULT;
 	return r;
 }
@@ -613,6 +618,7 @@ long sys_wait4(long pid, long ustatus, long options, long rusage)
 long sys_waitid(long type, long id, long uinfo, long options, long rusage)
 {
 	int status = 0, info[32] = {0};
+	uint64_t cpu_ns = 0;
 	long r;
 
 	if (type < P_ALL || type > P_PGID || !(options & (WEXITED | 2 | 8)) ||
@@ -623,7 +629,7 @@ long sys_waitid(long type, long id, long uinfo, long options, long rusage)
 		    type != P_PGID ? 0
 		    : id           ? id
 				   : current_proc()->pgid,
-		    options & ~WEXITED, &status);
+		    options & ~WEXITED, &status, &cpu_ns);
 	if (r > 0) {
 		info[0] = SIGCHLD;
 		info[2] = (status & 0xff) == 0x7f ? CLD_STOPPED
@@ -637,7 +643,7 @@ long sys_waitid(long type, long id, long uinfo, long options, long rusage)
 		if (info[2] == CLD_STOPPED)
 			info[6] = status >> 8;
 	}
-	if (rusage && copy_to_user((void *)rusage, (char[144]){0}, 144))
+	if (rusage && rusage_to_user(rusage, cpu_ns))
 		return -EFAULT;
 	if (r >= 0 && uinfo && copy_to_user((void *)uinfo, info, sizeof(info)))
 		return -EFAULT;

@@ -75,6 +75,7 @@ static void proc_continue(struct proc *p)
 		return;
 	p->stopped = false;
 	p->report = 2;
+	p->tell_cont = true; /* its parent learns it once it runs */
 	waitq_wake_all(&p->stop_wq);
 }
 
@@ -147,16 +148,40 @@ static int take_signal(struct thread *t, struct ksiginfo *info)
 	return sig;
 }
 
-/* Stop p for a stop signal and tell its parent. sig_lock held. */
+/* Stop p for a stop signal (tell_parent follows). sig_lock held. */
 static void proc_stop(struct proc *p, int sig)
 {
 	p->stopped = true;
 	p->stop_sig = sig;
 	p->report = 1;
+	p->tell_cont = false;
+}
+
+/* A stop or continue of p for its parent: wait4 wakes, and SIGCHLD with
+ * code CLD_STOPPED or CLD_CONTINUED comes unless it set SA_NOCLDSTOP. */
+static void tell_parent(struct proc *p, int code, int sig)
+{
+	struct ksiginfo info = {
+	    .code = code, .pid = p->pid, .uid = p->uid, .status = sig};
+
+	mutex_lock(&proc_lock);
 	if (p->parent) {
 		p->parent->child_events++;
 		waitq_wake_all(&p->parent->child_wq);
+		if (!(p->parent->act[SIGCHLD].flags & SA_NOCLDSTOP))
+			signal_send(p->parent, NULL, SIGCHLD, &info);
 	}
+	mutex_unlock(&proc_lock);
+}
+
+/* Whether the thread calling is the one to report p's continue. */
+static bool take_continue(struct proc *p)
+{
+	spin_lock(&p->sig_lock);
+	bool mine = p->tell_cont && !p->stopped;
+	p->tell_cont = false;
+	spin_unlock(&p->sig_lock);
+	return mine;
 }
 
 static bool not_stopped(void *p)
@@ -210,6 +235,8 @@ long user_return(struct trap_frame *f, long ret, bool syscall)
 			wait_intr(&p->stop_wq, not_stopped, p, 0);
 			continue;
 		}
+		if (p->tell_cont && take_continue(p))
+			tell_parent(p, CLD_CONTINUED, SIGCONT);
 		spin_lock(&p->sig_lock);
 		if (!(sig = take_signal(t, &info))) {
 			t->interrupt = false;
@@ -225,6 +252,7 @@ long user_return(struct trap_frame *f, long ret, bool syscall)
 		if (dfl && (BIT(sig) & STOP_SIGS)) {
 			proc_stop(p, sig);
 			spin_unlock(&p->sig_lock);
+			tell_parent(p, CLD_STOPPED, sig);
 			continue;
 		}
 		if (dfl) {
@@ -478,6 +506,7 @@ long sys_kill(long pid, long sig)
 	struct list *it;
 	int r = -ESRCH;
 
+	pid = (int)pid; /* a pid_t: only the low 32 bits of the register */
 	if (sig < 0 || sig >= NSIG)
 		return -EINVAL;
 	mutex_lock(&proc_lock);

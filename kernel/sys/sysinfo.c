@@ -205,23 +205,29 @@ long sys_times(long utms)
 	return arch_clock_ns() / TICK_NS;
 }
 
+int rusage_to_user(long uusage, uint64_t ns)
+{
+	long ru[18] = {0}; /* struct rusage: ru_utime first */
+
+	ru[0] = ns / NS;
+	ru[1] = ns % NS / 1000;
+	return copy_to_user((void *)uusage, ru, sizeof(ru));
+}
+
 long sys_getrusage(long who, long uusage)
 {
 	struct proc *p = current_proc();
 	uint64_t ns;
-	long ru[18] = {0}; /* struct rusage: ru_utime first */
 
+	if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN &&
+	    who != RUSAGE_THREAD)
+		return -EINVAL;
 	mutex_lock(&proc_lock);
 	ns = who == RUSAGE_SELF       ? proc_cpu_ns(p)
 	     : who == RUSAGE_CHILDREN ? p->cpu_child_ns
 				      : thread_cpu_ns(current_thread());
 	mutex_unlock(&proc_lock);
-	if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN &&
-	    who != RUSAGE_THREAD)
-		return -EINVAL;
-	ru[0] = ns / NS;
-	ru[1] = ns % NS / 1000;
-	return copy_to_user((void *)uusage, ru, sizeof(ru));
+	return rusage_to_user(uusage, ns);
 }
 
 #define REBOOT_MAGIC1    0xfee1deadUL

@@ -3,7 +3,9 @@
  * given process or figures, parsed the way busybox ps, top and free and
  * the C library parse them: /proc/<pid>/stat's 52 fields (ps reads 3-24),
  * status's "Key:\tvalue" lines, meminfo's kB lines, uptime's two numbers,
- * cpuinfo's blocks.
+ * cpuinfo's blocks. Then the procfs program itself, driven on the host
+ * (server_host.h): its names, the "self" link, snapshots read at offsets
+ * and the errors (the host has no LUX_NR_PROCINFO: no pid directories).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,7 +16,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "server_host.h"
 #include "text.h"
+
+#ifndef PROCFS_BIN
+#error "PROCFS_BIN names the procfs program"
+#endif
 
 /* Run fn's output into a string (free it). */
 #define CAPTURE(out, call)                                                     \
@@ -288,6 +298,198 @@ static void loadavg_and_stat(void **state)
 	free(text);
 }
 
+/* ---- the server ---- */
+
+static int start(void **state)
+{
+	(void)state;
+	return host_start(PROCFS_BIN);
+}
+
+static int stop(void **state)
+{
+	(void)state;
+	return host_stop();
+}
+
+static uint64_t open_ok(const char *path, int flags, uint32_t mode)
+{
+	struct reply *r = call_path(
+	    (struct lux_req){.op = LUX_OPEN, .flags = flags, .pid = 4242},
+	    path);
+
+	assert_int_equal(r->rep.result, 0);
+	assert_int_not_equal(r->rep.handle, 0);
+	assert_int_equal(r->rep.mode, mode);
+	return r->rep.handle;
+}
+
+static void server_root_listing(void **state)
+{
+	const char *want[] = {".",       "..",   "self",    "meminfo", "uptime",
+			      "loadavg", "stat", "cpuinfo", "mounts"};
+	uint64_t dir = open_ok("", O_RDONLY | O_DIRECTORY, S_IFDIR | 0555);
+	uint64_t off = 0;
+	size_t seen = 0;
+	(void)state;
+
+	/* a small buffer: a few entries a time, in order, none lost */
+	for (;;) {
+		struct reply *r = call((struct lux_req){.op = LUX_GETDENTS,
+							.handle = dir,
+							.off = off,
+							.count = 64},
+				       NULL, 0);
+		assert_int_equal(r->rep.result, r->n);
+		if (!r->n)
+			break;
+		for (size_t at = 0; at < r->n;) {
+			uint16_t reclen;
+			memcpy(&reclen, r->data + at + 16, 2);
+			assert_true(seen < sizeof(want) / sizeof(want[0]));
+			assert_string_equal(r->data + at + 19, want[seen]);
+			assert_int_equal(r->data[at + 18],
+					 seen == 2  ? 10 /* DT_LNK */
+					 : seen < 2 ? 4  /* DT_DIR */
+						    : 8 /* DT_REG */);
+			seen++;
+			at += reclen;
+		}
+		off = r->rep.off;
+	}
+	assert_int_equal(seen, sizeof(want) / sizeof(want[0]));
+}
+
+static void server_self_link(void **state)
+{
+	struct lux_stat st;
+	struct reply *r;
+	(void)state;
+
+	r = call_path((struct lux_req){.op = LUX_STAT,
+				       .pid = 4242,
+				       .flags = AT_SYMLINK_NOFOLLOW},
+		      "self");
+	assert_int_equal(r->rep.result, 0);
+	memcpy(&st, r->data, sizeof(st));
+	assert_int_equal(st.mode, S_IFLNK | 0777);
+	assert_int_equal(st.size, 4);
+	r = call_path((struct lux_req){.op = LUX_READLINK, .pid = 4242},
+		      "self");
+	assert_int_equal(r->rep.result, 4);
+	assert_int_equal(r->n, 4);
+	assert_memory_equal(r->data, "4242", 4);
+	/* following it: the kernel is told to splice "4242" for "self" */
+	const char *follow[] = {"self", "self/stat"};
+	for (int i = 0; i < 2; i++) {
+		r = call_path_any(
+		    (struct lux_req){.op = i ? LUX_OPEN : LUX_STAT,
+				     .pid = 4242},
+		    follow[i]);
+		assert_int_equal(r->rep.op, LUX_FOLLOW);
+		assert_int_equal(r->rep.off, 4);
+		assert_int_equal(r->rep.off2, 0);
+		assert_int_equal(r->n, 4);
+		assert_memory_equal(r->data, "4242", 4);
+	}
+	r = call_path((struct lux_req){.op = LUX_OPEN,
+				       .pid = 4242,
+				       .flags = O_RDONLY | O_NOFOLLOW},
+		      "self");
+	assert_int_equal(r->rep.result, -ELOOP);
+}
+
+static void server_snapshot(void **state)
+{
+	char text[4096];
+	size_t len = 0;
+	struct reply *r;
+	(void)state;
+
+	uint64_t h = open_ok("uptime", O_RDONLY, S_IFREG | 0444);
+	/* read it 3 bytes at a time: one text, whatever the clock does */
+	for (;;) {
+		r = call(
+		    (struct lux_req){
+			.op = LUX_READ, .handle = h, .off = len, .count = 3},
+		    NULL, 0);
+		assert_int_equal(r->rep.result, r->n);
+		if (!r->n)
+			break;
+		assert_true(len + r->n < sizeof(text));
+		memcpy(text + len, r->data, r->n);
+		len += r->n;
+	}
+	text[len] = 0;
+	double up, idle;
+	assert_int_equal(sscanf(text, "%lf %lf", &up, &idle), 2);
+	assert_int_equal(text[len - 1], '\n');
+	r = call(
+	    (struct lux_req){
+		.op = LUX_READ, .handle = h, .off = 0, .count = sizeof(text)},
+	    NULL, 0);
+	assert_int_equal(r->n, len);
+	assert_memory_equal(r->data, text, len);
+	/* closed: the handle is gone (CLOSE itself is never answered) */
+	struct lux_req close_req = {.op = LUX_CLOSE, .handle = h};
+	host_send(&close_req, NULL, 0);
+	r = call((struct lux_req){.op = LUX_READ, .handle = h, .count = 8},
+		 NULL, 0);
+	assert_int_equal(r->rep.result, -EBADF);
+	h = open_ok("meminfo", O_RDONLY, S_IFREG | 0444);
+	r = call((struct lux_req){.op = LUX_READ, .handle = h, .count = 9},
+		 NULL, 0);
+	assert_int_equal(r->n, 9);
+	assert_memory_equal(r->data, "MemTotal:", 9);
+}
+
+static void server_errors(void **state)
+{
+	static const struct {
+		const char *path;
+		int op, flags, err;
+	} cases[] = {
+	    {"meminfo", LUX_OPEN, O_RDWR, -EACCES},
+	    {"meminfo", LUX_OPEN, O_RDONLY | O_DIRECTORY, -ENOTDIR},
+	    {"meminfo", LUX_OPEN, O_RDONLY | LUX_O_EXEC, -EACCES},
+	    {"", LUX_OPEN, O_WRONLY, -EISDIR},
+	    {"nope", LUX_OPEN, O_RDONLY, -ENOENT},
+	    {"nope", LUX_OPEN, O_WRONLY | O_CREAT, -EACCES},
+	    {"meminfo/x", LUX_STAT, 0, -ENOTDIR},
+	    {"01", LUX_STAT, 0, -ENOENT},
+	    {"meminfo", LUX_UNLINK, 0, -EPERM},
+	    {"meminfo", LUX_MKDIR, 0, -EEXIST},
+	    {"meminfo", LUX_READLINK, 0, -EINVAL},
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct reply *r =
+		    call_path((struct lux_req){.op = cases[i].op,
+					       .flags = cases[i].flags,
+					       .uid = 1000},
+			      cases[i].path);
+		if (r->rep.result != cases[i].err)
+			fail_msg("op %d on \"%s\": %lld, expected %d",
+				 cases[i].op, cases[i].path,
+				 (long long)r->rep.result, cases[i].err);
+	}
+	uint64_t h = open_ok("loadavg", O_RDONLY, S_IFREG | 0444);
+	struct reply *r = call(
+	    (struct lux_req){.op = LUX_GETDENTS, .handle = h, .count = 512},
+	    NULL, 0);
+	assert_int_equal(r->rep.result, -ENOTDIR);
+	r = call(
+	    (struct lux_req){.op = LUX_IOCTL, .handle = h, .count = 0x5401},
+	    NULL, 0);
+	assert_int_equal(r->rep.result, -ENOTTY);
+	r = call_path((struct lux_req){.op = LUX_STATFS}, "");
+	struct lux_statfs sf;
+	assert_int_equal(r->n, sizeof(sf));
+	memcpy(&sf, r->data, sizeof(sf));
+	assert_int_equal(sf.type, 0x9fa0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -299,6 +501,10 @@ int main(void)
 	    cmocka_unit_test(uptime_numbers),
 	    cmocka_unit_test(cpuinfo_block),
 	    cmocka_unit_test(loadavg_and_stat),
+	    cmocka_unit_test_setup_teardown(server_root_listing, start, stop),
+	    cmocka_unit_test_setup_teardown(server_self_link, start, stop),
+	    cmocka_unit_test_setup_teardown(server_snapshot, start, stop),
+	    cmocka_unit_test_setup_teardown(server_errors, start, stop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

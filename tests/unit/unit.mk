@@ -88,7 +88,8 @@ $(filter $(HB)/test_lumen_%,$(UNIT_BINS)): $(HB)/test_lumen_%: \
 	$(HOSTCC) $(UNIT_LUMEN_CFLAGS) $^ -lcmocka -o $@
 
 # procfs's text formats: user/procfs/text.c compiled for the host as the
-# user program it is (the host's libc, no kernel names).
+# user program it is (the host's libc, no kernel names); the test also
+# drives the procfs program (musl, static) over a socket pair.
 PROCFS_UCFLAGS := $(filter-out -Itests/unit/host -Ikernel/include,\
 	$(UNIT_CFLAGS)) -Iuser/procfs
 
@@ -96,10 +97,40 @@ $(HB)/unit/user/procfs/%.o: user/procfs/%.c
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(PROCFS_UCFLAGS) -c $< -o $@
 
-$(HB)/unit/tests/unit/test_procfs.o: tests/unit/test_procfs.c
+$(HB)/unit/tests/unit/test_procfs.o: tests/unit/test_procfs.c $(UB)/sbin/procfs
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(PROCFS_UCFLAGS) -c $< -o $@
+	$(HOSTCC) $(PROCFS_UCFLAGS) \
+		-DPROCFS_BIN='"$(abspath $(UB)/sbin/procfs)"' -c $< -o $@
 
 $(HB)/test_procfs: $(HB)/unit/tests/unit/test_procfs.o \
 		$(HB)/unit/user/procfs/text.o
 	$(HOSTCC) $(PROCFS_UCFLAGS) $^ -lcmocka -o $@
+
+# devfs: the real program (musl, static) driven over a socket pair on the
+# host; the test only needs the protocol header.
+$(HB)/unit/tests/unit/test_devfs.o: tests/unit/test_devfs.c $(UB)/sbin/devfs
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(PROCFS_UCFLAGS) -DDEVFS_BIN='"$(abspath $(UB)/sbin/devfs)"' \
+		-c $< -o $@
+
+$(HB)/test_devfs: $(HB)/unit/tests/unit/test_devfs.o
+	$(HOSTCC) $(PROCFS_UCFLAGS) $^ -lcmocka -o $@
+
+# The tty server itself, built for the host with a stand-in UART
+# (tests/unit/tty_fake_uart.c), driven over a socket pair.
+TTY_HOST_SRC := user/tty/main.c user/tty/ldisc.c user/lib/lux.c \
+	tests/unit/tty_fake_uart.c
+TTY_HOST_CFLAGS := $(filter-out -Itests/unit/host -Ikernel/include,\
+	$(UNIT_CFLAGS)) -Iuser/lib -Iuser/tty
+$(HB)/tty-host: $(TTY_HOST_SRC)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(filter-out -MMD -MP,$(TTY_HOST_CFLAGS)) $(TTY_HOST_SRC) -o $@
+
+$(HB)/unit/tests/unit/test_ttyserver.o: tests/unit/test_ttyserver.c \
+		$(HB)/tty-host
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(TTY_HOST_CFLAGS) -DTTY_BIN='"$(abspath $(HB)/tty-host)"' \
+		-c $< -o $@
+
+$(HB)/test_ttyserver: $(HB)/unit/tests/unit/test_ttyserver.o
+	$(HOSTCC) $(TTY_HOST_CFLAGS) $^ -lcmocka -o $@

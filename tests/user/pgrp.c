@@ -193,6 +193,9 @@ static void kill_group(void)
 	pid_t c = spawn_waiting(rel, 5); /* stays in the caller's group */
 	CHECK(c > 0);
 	close(rel[0]);
+	/* A pid_t argument is 32 bits: the upper half of the register does
+	 * not count (glibc's kill leaves it zero). */
+	EXPECT_EQ(syscall(SYS_kill, (long)(uint32_t)-a, 0), 0);
 	EXPECT_EQ(kill(-a, SIGTERM), 0);
 	int sa = ut_wait(a), sb = ut_wait(b);
 	EXPECT(WIFSIGNALED(sa) && WTERMSIG(sa) == SIGTERM);
@@ -255,6 +258,7 @@ static void wait_group(void)
 	EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == 2);
 	EXPECT_ERR(waitpid(0, &st, WNOHANG), ECHILD);
 	EXPECT_EQ(waitpid(-a, &st, WNOHANG), 0);
+	EXPECT_EQ(syscall(SYS_wait4, (long)(uint32_t)-a, &st, WNOHANG, 0), 0);
 	EXPECT_ERR(waitpid(-NO_SUCH_ID, &st, WNOHANG), ECHILD);
 	close(rel[1]);
 	EXPECT_EQ(waitpid(-a, &st, 0), a);
@@ -282,12 +286,107 @@ static void waitid_pgid(void)
 	EXPECT_EQ(si.si_status, 3);
 }
 
+/* A job stopped with SIGTSTP and continued with SIGCONT, all through its
+ * group as a shell's fg does, still dies of SIGINT. */
+static void stop_cont_int(void)
+{
+	int st;
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		setpgid(0, 0);
+		for (int i = 0; i < 100; i++)
+			ut_sleep_ms(100); /* 10 s, in many sleeps */
+		_exit(3);
+	}
+	setpgid(pid, pid);
+	EXPECT_EQ(kill(-pid, SIGTSTP), 0);
+	EXPECT_EQ(waitpid(pid, &st, WUNTRACED), pid);
+	EXPECT(WIFSTOPPED(st) && WSTOPSIG(st) == SIGTSTP);
+	EXPECT_EQ(kill(-pid, SIGCONT), 0);
+	EXPECT_EQ(waitpid(pid, &st, WCONTINUED), pid);
+	EXPECT(WIFCONTINUED(st));
+	EXPECT_EQ(kill(-pid, SIGINT), 0);
+	st = ut_wait(pid);
+	CHECK(WIFSIGNALED(st));
+	CHECK_EQ(WTERMSIG(st), SIGINT);
+}
+
+static volatile sig_atomic_t chld_codes[3], chld_count;
+
+static void on_chld(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig, (void)uc;
+	if (chld_count < 3)
+		chld_codes[chld_count] = si->si_code;
+	chld_count++;
+}
+
+/* Wait (at most 10 s) until n SIGCHLDs came. */
+static int chld_wait(int n)
+{
+	for (int i = 0; i < 10000 && chld_count < n; i++)
+		ut_sleep_ms(1);
+	return chld_count >= n;
+}
+
+/* A shell learns that its job stopped or continued from SIGCHLD (ash
+ * sleeps in sigsuspend until one comes). */
+static void sigchld_stop_cont(void)
+{
+	struct sigaction sa = {.sa_sigaction = on_chld,
+			       .sa_flags = SA_SIGINFO | SA_RESTART},
+			 old;
+	int st;
+	chld_count = 0;
+	sigaction(SIGCHLD, &sa, &old);
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		for (int i = 0; i < 100; i++)
+			ut_sleep_ms(100);
+		_exit(3);
+	}
+	EXPECT_EQ(kill(pid, SIGTSTP), 0);
+	EXPECT(chld_wait(1));
+	EXPECT_EQ(chld_codes[0], CLD_STOPPED);
+	EXPECT_EQ(waitpid(pid, &st, WUNTRACED), pid);
+	EXPECT_EQ(kill(pid, SIGCONT), 0);
+	EXPECT(chld_wait(2));
+	EXPECT_EQ(chld_codes[1], CLD_CONTINUED);
+	EXPECT_EQ(kill(pid, SIGINT), 0);
+	EXPECT(chld_wait(3));
+	EXPECT_EQ(chld_codes[2], CLD_KILLED);
+	st = ut_wait(pid);
+	EXPECT(WIFSIGNALED(st) && WTERMSIG(st) == SIGINT);
+	/* SA_NOCLDSTOP: only the end is reported */
+	sa.sa_flags |= SA_NOCLDSTOP;
+	sigaction(SIGCHLD, &sa, NULL);
+	chld_count = 0;
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		for (int i = 0; i < 100; i++)
+			ut_sleep_ms(100);
+		_exit(3);
+	}
+	EXPECT_EQ(kill(pid, SIGSTOP), 0);
+	EXPECT_EQ(waitpid(pid, &st, WUNTRACED), pid);
+	EXPECT_EQ(kill(pid, SIGKILL), 0);
+	EXPECT(chld_wait(1));
+	ut_wait(pid);
+	EXPECT_EQ(chld_count, 1);
+	EXPECT_EQ(chld_codes[0], CLD_KILLED);
+	sigaction(SIGCHLD, &old, NULL);
+}
+
 static const struct ut_case cases[] = {
     UT_CASE(ids_of_self),        UT_CASE(ids_inherited),
     UT_CASE(setsid_new_session), UT_CASE(setsid_group_leader),
     UT_CASE(setpgid_child),      UT_CASE(setpgid_errors),
     UT_CASE(setpgid_after_exec), UT_CASE(setpgid_other_session),
     UT_CASE(kill_group),         UT_CASE(kill_zero),
+    UT_CASE(stop_cont_int),      UT_CASE(sigchld_stop_cont),
     UT_CASE(wait_group),         UT_CASE(waitid_pgid),
 };
 

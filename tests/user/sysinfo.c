@@ -14,6 +14,7 @@
 #include <sys/sysinfo.h>
 #include <sys/syscall.h>
 #include <sys/times.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -132,6 +133,27 @@ static void times_children(void)
 	CHECK(ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec +
 		  ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec >=
 	      250000);
+}
+
+/* wait4 reports the reaped child's run time (busybox `time` reads it). */
+static void wait4_rusage(void)
+{
+	struct rusage ru;
+	int status;
+
+	pid_t pid = fork();
+	if (pid == 0) {
+		spin_cpu_ms(300);
+		_exit(0);
+	}
+	CHECK(pid > 0);
+	memset(&ru, 0xff, sizeof(ru));
+	CHECK_EQ(wait4(pid, &status, 0, &ru), pid);
+	CHECK_EQ(status, 0);
+	CHECK(ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec +
+		  ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec >=
+	      250000);
+	CHECK(ru.ru_utime.tv_usec < 1000000 && ru.ru_stime.tv_usec < 1000000);
 }
 
 static void reboot_as_user(void)
@@ -296,10 +318,10 @@ static void bootdata_denied(void)
 static const struct ut_case cases[] = {
     UT_CASE(sysinfo_totals),   UT_CASE(sysinfo_freeram_drops),
     UT_CASE(times_counts_cpu), UT_CASE(times_children),
-    UT_CASE(reboot_checks),    UT_CASE(procinfo_self),
-    UT_CASE(procinfo_child),   UT_CASE(procinfo_walk),
-    UT_CASE(procinfo_rss),     UT_CASE(cpuinfo),
-    UT_CASE(bootdata_denied),
+    UT_CASE(wait4_rusage),     UT_CASE(reboot_checks),
+    UT_CASE(procinfo_self),    UT_CASE(procinfo_child),
+    UT_CASE(procinfo_walk),    UT_CASE(procinfo_rss),
+    UT_CASE(cpuinfo),          UT_CASE(bootdata_denied),
 };
 
 int main(int argc, char **argv)

@@ -101,11 +101,11 @@ static void do_open(const struct lux_msg *m)
 		i = -EACCES; /* devfs holds devices only: mknod makes them */
 	if (i >= 0 && (q->flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
 		i = -EEXIST;
-	if (i >= 0 && !allowed(q, &nodes[i], open_want(q->flags)))
-		i = -EACCES;
 	if (i == ROOT && ((q->flags & O_ACCMODE) != O_RDONLY ||
 			  (q->flags & (O_CREAT | O_TRUNC))))
-		i = -EISDIR;
+		i = -EISDIR; /* before the permission check, as on Linux */
+	if (i >= 0 && !allowed(q, &nodes[i], open_want(q->flags)))
+		i = -EACCES;
 	if (i > ROOT && (q->flags & O_DIRECTORY))
 		i = -ENOTDIR;
 	if (i >= 0 && nodes[i].kind == REGISTERED)

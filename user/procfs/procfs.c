@@ -145,10 +145,10 @@ static bool follows(const struct lux_msg *m, const struct node *n)
 	case LUX_OPEN:
 		return !(q->flags & O_NOFOLLOW);
 	case LUX_STAT:
+	case LUX_ACCESS:
 	case LUX_CHOWN:
 	case LUX_UTIMENS:
 		return !(q->flags & AT_SYMLINK_NOFOLLOW);
-	case LUX_ACCESS:
 	case LUX_STATFS:
 	case LUX_CHMOD:
 	case LUX_TRUNCATE:

@@ -29,7 +29,7 @@
 
 #define TTY_RDEV   ((4 << 8) | 64) /* 4:64, Linux's ttyS0 */
 #define TTY_GID    5               /* the tty group */
-#define RETRY_MS   100 /* a job signalled again this soon ignores it */
+#define RETRY_MS   500 /* a job signalled again this soon ignores it */
 #define MAX_SERVED 64  /* requests served between two looks at the UART */
 
 /* A request that waits: a read for input, a write for output space. */
@@ -47,7 +47,8 @@ static int chan = LUX_SERVER_FD;
 static int irq_fd = -1;
 static struct lux_msg msg;
 static struct pending *reads, *writes;
-static uint64_t *handles; /* every open handle, to notify */
+static struct pending *drains; /* ioctls that wait for the output to go */
+static uint64_t *handles;      /* every open handle, to notify */
 static size_t nhandles, handles_cap;
 static uint64_t next_handle = 1;
 static uint32_t notified;    /* the events the handles were last told */
@@ -207,7 +208,8 @@ static struct pending *pending_new(const struct lux_req *q, const void *data,
 		p->q = *q;
 		p->start_ms = now_ms();
 		p->len = len;
-		memcpy(p->data, data, len);
+		if (len)
+			memcpy(p->data, data, len);
 	}
 	return p;
 }
@@ -352,7 +354,7 @@ static long do_ioctl(const struct lux_req *q, const char *in, size_t n,
 			ld.stopped = q->off == TCOOFF;
 		return q->off > TCION ? -EINVAL : 0;
 	case TCSBRK:
-		return 0; /* output drains by itself; there is no break */
+		return 0; /* the output has drained (serve_ioctl); no break */
 	case TIOCSCTTY:
 		if (q->pid != q->sid)
 			return -EPERM;
@@ -393,6 +395,43 @@ static long do_ioctl(const struct lux_req *q, const char *in, size_t n,
 		return 0;
 	}
 	return -ENOTTY;
+}
+
+static bool output_drained(void)
+{
+	return !ldisc_out_pending(&ld) && !uart.tx_irq;
+}
+
+static void ioctl_reply(const struct lux_req *q, const char *in, size_t n)
+{
+	static char out[256];
+	size_t outlen;
+	long r = do_ioctl(q, in, n, out, &outlen);
+
+	lux_reply(chan, q, r, out, r < 0 ? 0 : outlen);
+}
+
+/* TCSETSW, TCSETSF and TCSBRK (tcdrain) wait until the output is sent. */
+static void serve_ioctl(const struct lux_req *q, const char *in, size_t n)
+{
+	unsigned cmd = q->count;
+	struct pending *p;
+
+	if ((cmd == TCSETSW || cmd == TCSETSF || cmd == TCSBRK) &&
+	    !output_drained() && (p = pending_new(q, in, n)))
+		pending_append(&drains, p);
+	else
+		ioctl_reply(q, in, n);
+}
+
+static void complete_drains(void)
+{
+	while (drains && output_drained()) {
+		struct pending *p = drains;
+		drains = p->next;
+		ioctl_reply(&p->q, p->data, p->len);
+		free(p);
+	}
 }
 
 /* ---- requests ----------------------------------------------------- */
@@ -449,10 +488,8 @@ static long do_attr(const struct lux_req *q)
 
 static void serve(struct lux_msg *m, size_t len)
 {
-	static char out[256];
 	const struct lux_req *q = &m->req;
 	const char *path = q->handle ? NULL : lux_path(m, 0);
-	size_t outlen;
 	long r;
 
 	if (q->handle && !handle_known(q->handle) && q->op != LUX_CANCEL) {
@@ -474,15 +511,13 @@ static void serve(struct lux_msg *m, size_t len)
 	case LUX_WRITE:
 		return do_write(q, m->data, len);
 	case LUX_IOCTL:
-		r = do_ioctl(q, m->data, len, out, &outlen);
-		lux_reply(chan, q, r, out, r < 0 ? 0 : outlen);
-		return;
+		return serve_ioctl(q, m->data, len);
 	case LUX_CLOSE:
 		handle_drop(q->handle);
 		return;
 	case LUX_CANCEL:
-		if (!cancel_in(&reads, q->id))
-			cancel_in(&writes, q->id);
+		if (!cancel_in(&reads, q->id) && !cancel_in(&writes, q->id))
+			cancel_in(&drains, q->id);
 		return;
 	case LUX_CHMOD:
 	case LUX_CHOWN:
@@ -537,6 +572,7 @@ static void after_events(void)
 {
 	complete_pending();
 	uart_kick(&uart, &ld);
+	complete_drains();
 	notify_all();
 }
 
@@ -578,7 +614,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: tty io=PORT irq=N\n");
 		return 2;
 	}
-	if ((irq_fd = lux_irq(irq)) < 0) {
+	if ((irq_fd = uart_irq_open(&uart, irq)) < 0) {
 		fprintf(stderr, "tty: irq %d: %s\n", irq, strerror(errno));
 		return 1;
 	}

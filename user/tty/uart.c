@@ -3,6 +3,7 @@
  * (register layout from the National Semiconductor PC16550D data sheet).
  */
 #include "uart.h"
+#include <lux.h>
 
 #define RBR 0 /* receive buffer (read) / transmit holding (write) */
 #define IER 1 /* interrupt enable */
@@ -47,6 +48,12 @@ static void reg_write(struct uart *u, int reg, uint8_t v)
 	*(volatile uint8_t *)(u->base + reg) = v;
 }
 #endif
+
+int uart_irq_open(struct uart *u, int irq)
+{
+	(void)u;
+	return lux_irq(irq);
+}
 
 static void set_ier(struct uart *u)
 {

@@ -11,6 +11,8 @@ struct uart {
 	bool tx_irq;    /* the transmitter-empty interrupt is enabled */
 };
 
+/* The interrupt descriptor of line irq (LUX_NR_IRQ): -1, errno set. */
+int uart_irq_open(struct uart *u, int irq);
 /* 115200 8N1, FIFOs on, receive interrupts on; drains what is pending. */
 void uart_init(struct uart *u);
 /* Serve the UART after its interrupt: each received byte goes to
