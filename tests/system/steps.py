@@ -11,7 +11,7 @@ own console with busybox as init and no file servers: the builtins only.
 import re
 import time
 
-from .shell import PROMPT_RE, StepError
+from .shell import PROMPT_RE, StepError, echo_re
 
 WORK = "/tmp/st"
 
@@ -127,11 +127,55 @@ def step_background(sh):
 def step_ctrl_c(sh):
     sh.vm.pos = len(sh.vm.text)
     sh.type("sleep 100\n")
-    sh.expect(r"sleep 100\n", 20)
+    sh.expect(echo_re("sleep 100"), 20)
     time.sleep(2)  # let it start and block
     sh.type("\x03")
     sh.expect(PROMPT_RE, 20)  # well before the 100 s
     sh.check("echo $?", "130")
+
+
+def step_tty_editing(sh):
+    """The terminal's own line editing, seen by cat (canonical mode):
+    backspace, ^U (kill the line), ^W (erase a word), ^D (end of file)."""
+    sh.vm.pos = len(sh.vm.text)
+    sh.type("cat\n")
+    sh.expect(echo_re("cat"), 20)
+    time.sleep(1)  # as a person would: cat is reading before we type
+    for keys, line in (("abc\x7fd\n", "abd"), ("xyz\x15ok\n", "ok"),
+                       ("one two\x17three\n", "one three")):
+        sh.type(keys)
+        sh.expect(rf"^{line}\n", 20)  # cat's copy (the echo has erasures)
+    sh.type("\x04")
+    sh.expect(PROMPT_RE, 20)
+    sh.check("echo $?", "0")
+
+
+def step_job_control(sh):
+    """^Z stops the foreground job, jobs lists it, fg resumes it; ^\\
+    quits one."""
+    sh.vm.pos = len(sh.vm.text)
+    sh.type("sleep 100\n")
+    sh.expect(echo_re("sleep 100"), 20)
+    time.sleep(2)
+    sh.type("\x1a")
+    sh.expect(r"\[1\]\+\s+Stopped\s+sleep 100\n", 20)
+    sh.expect(PROMPT_RE, 20)
+    sh.check("jobs", "[1]+  Stopped                    sleep 100")
+    sh.vm.pos = len(sh.vm.text)
+    sh.type("fg\n")
+    sh.expect(echo_re("fg"), 20)
+    sh.expect(r"sleep 100\n", 20)
+    time.sleep(2)
+    sh.type("\x03")
+    sh.expect(PROMPT_RE, 20)
+    sh.check("echo $?", "130")
+    sh.vm.pos = len(sh.vm.text)
+    sh.type("sleep 100\n")
+    sh.expect(echo_re("sleep 100"), 20)
+    time.sleep(2)
+    sh.type("\x1c")
+    sh.expect(PROMPT_RE, 20)
+    sh.check("echo $?", "131")
 
 
 def step_ps(sh):
@@ -172,7 +216,7 @@ def step_vi(sh):
     sh.check("rm -f v.txt", "")
     sh.vm.pos = len(sh.vm.text)
     sh.type("vi v.txt\n")
-    sh.expect(r"vi v\.txt\n", 20)
+    sh.expect(echo_re("vi v.txt"), 20)
     sh.expect(r"~", 20)  # the empty lines of the new file
     time.sleep(1)
     sh.type("ihello from vi")
@@ -221,6 +265,8 @@ STEPS = CONSOLE_STEPS + [
     ("command_subst", step_command_subst),
     ("background", step_background),
     ("ctrl_c", step_ctrl_c),
+    ("tty_editing", step_tty_editing),
+    ("job_control", step_job_control),
     ("ps", step_ps),
     ("uname", step_uname),
     ("df", step_df),

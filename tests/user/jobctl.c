@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -201,6 +202,55 @@ static void wait_group(void)
 	EXPECT_ERR(wait4(-1, &st, WNOHANG, NULL), ECHILD);
 }
 
+/* pid arguments are ints: Linux ignores the upper half of the register.
+ * Programs built with glibc (Debian's busybox: `kill %1`, the shell's
+ * wait) pass negative pids with the upper half zero. */
+static void pid_args_are_int(void)
+{
+	int gate[2];
+	CHECK_EQ(pipe(gate), 0);
+	pid_t a = gated_child(gate, 0, 5);
+	pid_t b = gated_child(gate, -1, 6);
+	long minus_a = (long)(unsigned int)-a;
+	EXPECT_EQ(syscall(SYS_kill, minus_a, 0), 0);
+	EXPECT_EQ(syscall(SYS_getpgid, (long)a | (1L << 32)), a);
+	close(gate[1]);
+	close(gate[0]);
+	int st = 0;
+	EXPECT_EQ(syscall(SYS_wait4, minus_a, &st, 0, NULL), a);
+	EXPECT_EQ(WEXITSTATUS(st), 5);
+	EXPECT_EQ(syscall(SYS_wait4, (long)(unsigned int)-1, &st, 0, NULL), b);
+	EXPECT_EQ(WEXITSTATUS(st), 6);
+	ut_wait(a); /* in case a wait4 above failed */
+	ut_wait(b);
+}
+
+/* A group lives while a member does, zombies included: a shell's
+ * pipeline `echo x | read v` whose leader has exited but is not reaped
+ * yet is still a group to join and to give the terminal. */
+static void zombie_keeps_group(void)
+{
+	pid_t a = fork();
+	if (a == 0) {
+		setpgid(0, 0);
+		_exit(0);
+	}
+	setpgid(a, a);
+	siginfo_t si;
+	CHECK_EQ(waitid(P_PID, a, &si, WEXITED | WNOWAIT), 0); /* a zombie */
+	int gate[2];
+	CHECK_EQ(pipe(gate), 0);
+	pid_t b = gated_child(gate, -1, 0);
+	EXPECT_EQ(setpgid(b, a), 0);
+	EXPECT_EQ(getpgid(b), a);
+	EXPECT_EQ(kill(-a, 0), 0);
+	EXPECT_EQ(kill(a, 0), 0);
+	close(gate[1]);
+	close(gate[0]);
+	EXPECT_EQ(ut_wait(b), 0);
+	EXPECT_EQ(ut_wait(a), 0);
+}
+
 /* ---- the controlling terminal --------------------------------------- */
 
 static int tty = -1; /* the session's controlling terminal */
@@ -282,6 +332,20 @@ static void foreground_child(void)
 	EXPECT_EQ(tcgetpgrp(tty), me);
 	/* Groups of other sessions are refused. */
 	EXPECT_ERR(tcsetpgrp(tty, getpgid(getppid())), EPERM);
+	/* A group whose only member is an unreaped zombie still counts. */
+	pid_t z = fork();
+	if (z == 0) {
+		setpgid(0, 0);
+		_exit(0);
+	}
+	setpgid(z, z);
+	siginfo_t si;
+	EXPECT_EQ(waitid(P_PID, z, &si, WEXITED | WNOWAIT), 0);
+	sigprocmask(SIG_BLOCK, &ttou, &old);
+	EXPECT_EQ(tcsetpgrp(tty, z), 0);
+	EXPECT_EQ(tcsetpgrp(tty, me), 0);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	ut_wait(z);
 	close(gate[1]);
 	close(gate[0]);
 	EXPECT_EQ(ut_wait(job), 0);
@@ -434,9 +498,11 @@ static void window_size(void)
 }
 
 static const struct ut_case cases[] = {
-    UT_CASE(new_session), UT_CASE(process_groups), UT_CASE(kill_group),
-    UT_CASE(wait_group),  UT_CASE(foreground),     UT_CASE(background_io),
-    UT_CASE(raw_mode),    UT_CASE(window_size),
+    UT_CASE(new_session),      UT_CASE(process_groups),
+    UT_CASE(kill_group),       UT_CASE(wait_group),
+    UT_CASE(pid_args_are_int), UT_CASE(zombie_keeps_group),
+    UT_CASE(foreground),       UT_CASE(background_io),
+    UT_CASE(raw_mode),         UT_CASE(window_size),
 };
 
 int main(int argc, char **argv)
