@@ -502,13 +502,20 @@ long sys_chdir(long upath)
 long sys_fchdir(long fd)
 {
 	struct file *f = fd_get(fd);
+	struct walk *w = walk_alloc(LUX_ACCESS);
 	const char *path;
 	long r = -ENOTDIR;
 
-	if (!f)
-		return -EBADF;
-	if (rfile_info(f, NULL, NULL, &path) && (f->mode & S_IFMT) == S_IFDIR)
-		r = set_cwd(path);
+	if (!f || !w) {
+		r = f ? -ENOMEM : -EBADF;
+	} else if (rfile_info(f, NULL, NULL, &path) &&
+		   (f->mode & S_IFMT) == S_IFDIR) {
+		w->q.mode = 1; /* X_OK: the caller may search it */
+		if (!(r = walk_set(w, 0, AT_FDCWD, path)) &&
+		    (r = walk_run(w, false)) >= 0)
+			r = set_cwd(path);
+	}
+	walk_end(w);
 	file_put(f);
 	return r;
 }
