@@ -89,8 +89,9 @@ static void mm_sizes(struct mm *mm, struct lux_procinfo *info)
 	mutex_unlock(&mm->lock);
 }
 
-long sys_lux_procinfo(long pid, long uinfo)
+long sys_lux_procinfo(long lpid, long uinfo)
 {
+	int pid = lpid;
 	struct lux_procinfo info = {0};
 	struct proc *p = NULL;
 	struct mm *mm = NULL;
@@ -133,12 +134,12 @@ long sys_lux_procinfo(long pid, long uinfo)
 	return copy_to_user((void *)uinfo, &info, sizeof(info));
 }
 
-long sys_lux_cpuinfo(long cpu, long ubuf, long len)
+long sys_lux_cpuinfo(long lcpu, long ubuf, long len)
 {
+	int cpu = lcpu, n;
 	char line[160];
-	int n;
 
-	if (cpu < 0 || cpu >= (long)ncpus || !cpus[cpu].online)
+	if (cpu < 0 || cpu >= (int)ncpus || !cpus[cpu].online)
 		return -ESRCH;
 	if (len < 0)
 		return -EINVAL;
@@ -214,9 +215,10 @@ int rusage_to_user(long uusage, uint64_t ns)
 	return copy_to_user((void *)uusage, ru, sizeof(ru));
 }
 
-long sys_getrusage(long who, long uusage)
+long sys_getrusage(long lwho, long uusage)
 {
 	struct proc *p = current_proc();
+	int who = lwho;
 	uint64_t ns;
 
 	if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN &&
@@ -249,14 +251,16 @@ static NORETURN void machine_stop(const char *why, int power)
 
 long sys_reboot(long magic1, long magic2, long cmd, long arg)
 {
+	int m2 = magic2; /* the arguments are C ints: their low 32 bits */
+
 	(void)arg;
 	if (current_proc()->uid)
 		return -EPERM;
-	if ((unsigned long)magic1 != REBOOT_MAGIC1 ||
-	    (magic2 != 672274793 && magic2 != 85072278 && magic2 != 369367448 &&
-	     magic2 != 537993216))
+	if ((uint32_t)magic1 != REBOOT_MAGIC1 ||
+	    (m2 != 672274793 && m2 != 85072278 && m2 != 369367448 &&
+	     m2 != 537993216))
 		return -EINVAL;
-	switch ((unsigned long)cmd & 0xffffffffUL) {
+	switch ((uint32_t)cmd) {
 	case REBOOT_CAD_ON:
 	case REBOOT_CAD_OFF:
 		return 0; /* Ctrl-Alt-Del is the terminal's business */

@@ -8,6 +8,8 @@
 #pragma once
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <poll.h>
 #include <stdint.h>
 #include <string.h>
@@ -106,4 +108,46 @@ static inline struct reply *call_path(struct lux_req q, const char *path)
 	struct reply *r = call_path_any(q, path);
 	assert_int_equal(r->rep.op, LUX_REPLY);
 	return r;
+}
+
+/* Send n random but well-formed requests (from seed): odd operations,
+ * handles, flags, offsets, counts and payloads, some of them names the
+ * server knows. The server must answer each one that is not one-way, in
+ * order, and survive: a server never trusts what it is sent. */
+static inline void host_fuzz(unsigned n, unsigned seed,
+			     const char *const *names, int nnames)
+{
+	char payload[256];
+
+	for (unsigned i = 0; i < n; i++) {
+		struct lux_req q = {0};
+		size_t len = 0;
+		q.op = rand_r(&seed) % 8 ? 1 + rand_r(&seed) % LUX_UMOUNT
+					 : (unsigned)rand_r(&seed) % 80;
+		q.handle = rand_r(&seed) % 4 ? rand_r(&seed) % 12
+					     : (uint64_t)rand_r(&seed) << 33;
+		q.flags = rand_r(&seed) % 2 ? rand_r(&seed) : 0;
+		q.mode = rand_r(&seed);
+		q.uid = rand_r(&seed) % 2 ? 0 : 1000;
+		q.pid = rand_r(&seed) % 5000;
+		q.off = rand_r(&seed) % 3 ? rand_r(&seed) % 300
+					  : (uint64_t)rand_r(&seed) << 40;
+		q.count = rand_r(&seed) % 3 ? rand_r(&seed) % 5000
+					    : (uint64_t)rand_r(&seed) << 30;
+		if (rand_r(&seed) % 3) { /* a name it knows, maybe more */
+			const char *name = names[rand_r(&seed) % nnames];
+			len = snprintf(payload, sizeof(payload), "%s%s", name,
+				       rand_r(&seed) % 4 ? "" : "/x") +
+			      1;
+		} else { /* any bytes at all */
+			len = rand_r(&seed) % sizeof(payload);
+			for (size_t k = 0; k < len; k++)
+				payload[k] = rand_r(&seed);
+		}
+		host_send(&q, payload, len);
+		if (q.op == LUX_CLOSE || q.op == LUX_CANCEL)
+			continue;
+		struct reply *r = host_recv(&q);
+		assert_true(r->rep.op == LUX_REPLY || r->rep.op == LUX_FOLLOW);
+	}
 }

@@ -250,6 +250,17 @@ static void permissions_and_errors(void **state)
 	assert_int_equal(sf.type, 0x01021994);
 }
 
+static void survives_garbage(void **state)
+{
+	static const char *const names[] = {
+	    "", "null", "zero", "full", "random", "urandom", "console"};
+	(void)state;
+
+	host_fuzz(20000, 1, names, 7);
+	struct reply *r = call_path((struct lux_req){.op = LUX_STAT}, "null");
+	assert_int_equal(r->rep.result, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +268,7 @@ int main(void)
 	    cmocka_unit_test(stat_numbers),
 	    cmocka_unit_test(mknod_and_list),
 	    cmocka_unit_test(permissions_and_errors),
+	    cmocka_unit_test(survives_garbage),
 	};
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, start, stop);

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "lumen.h"
+#include <stdio.h>
 #include <string.h>
 
 static struct svc_conf c;
@@ -96,6 +97,44 @@ static void test_malformed(void **state)
 	}
 }
 
+/* The image's own table (run from the repository's top, as tests/run.py
+ * does): every line parses, and devfs comes before the tty mounted on
+ * device names inside /dev, with the UART's ports and interrupt. */
+static void test_image_table(void **state)
+{
+	FILE *f = fopen("root/etc/lumen.tab", "r");
+	int devfs = 0, tty = 0, procfs = 0, n = 0;
+
+	(void)state;
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		int r = tab_parse(line, &c, &why);
+		if (r < 0)
+			fail_msg("lumen.tab: %s: %s", c.name, why);
+		if (r <= 0)
+			continue;
+		n++;
+		if (!strcmp(c.name, "devfs")) {
+			devfs = n;
+			assert_string_equal(c.mounts[0], "/dev");
+		} else if (!strcmp(c.name, "tty")) {
+			tty = n;
+			assert_int_equal(c.nmounts, 3);
+			assert_string_equal(c.mounts[0], "/dev/console");
+			assert_int_equal(c.grants[0].kind, LUX_GRANT_IOPORT);
+			assert_int_equal(c.grants[0].base, 0x3f8);
+			assert_int_equal(c.grants[1].kind, LUX_GRANT_IRQ);
+			assert_int_equal(c.grants[1].base, 4);
+		} else if (!strcmp(c.name, "procfs")) {
+			procfs = n;
+			assert_string_equal(c.mounts[0], "/proc");
+		}
+	}
+	fclose(f);
+	assert_true(devfs && tty && procfs);
+	assert_true(devfs < tty);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -104,6 +143,7 @@ int main(void)
 	    cmocka_unit_test(test_other_grants),
 	    cmocka_unit_test(test_comments_and_blanks),
 	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_image_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

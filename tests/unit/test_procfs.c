@@ -490,6 +490,18 @@ static void server_errors(void **state)
 	assert_int_equal(sf.type, 0x9fa0);
 }
 
+static void server_survives_garbage(void **state)
+{
+	static const char *const names[] = {
+	    "",     "self",    "self/stat", "meminfo", "uptime", "loadavg",
+	    "stat", "cpuinfo", "mounts",    "1",       "1/stat", "x"};
+	(void)state;
+
+	host_fuzz(20000, 2, names, 12);
+	struct reply *r = call_path((struct lux_req){.op = LUX_STAT}, "uptime");
+	assert_int_equal(r->rep.result, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -505,6 +517,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(server_self_link, start, stop),
 	    cmocka_unit_test_setup_teardown(server_snapshot, start, stop),
 	    cmocka_unit_test_setup_teardown(server_errors, start, stop),
+	    cmocka_unit_test_setup_teardown(server_survives_garbage, start,
+					    stop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/reboot.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -134,8 +135,11 @@ static void start_services(void)
 			free(copy);
 			continue;
 		}
-		if (!(s = svc_new())) {
+		if (!(s = svc_new()) || s == &svcs[SVC_MAX - 1]) {
+			/* the last slot is the session's */
 			lumen_log("%s:%d: too many services", TAB_PATH, lineno);
+			if (s)
+				s->used = false;
 			free(copy);
 			break;
 		}
@@ -181,19 +185,43 @@ static void start_session(char **cmd)
 	}
 }
 
-/* The test command ended: stop every process, reap them all, and exit
- * with its status (the kernel then reports it and halts). */
-static _Noreturn void lumen_halt(int code)
+/* Kill every other process and reap them all. */
+static void stop_all(void)
 {
 	kill(-1, SIGKILL);
 	while (wait4(-1, NULL, 0, NULL) > 0 || errno == EINTR)
 		;
+}
+
+/* The test command ended: exit with its status (the kernel then reports
+ * it and halts). */
+static _Noreturn void lumen_halt(int code)
+{
+	stop_all();
 	exit(code);
 }
 
-static void on_sigchld(int sig)
+/* busybox's halt, poweroff and reboot signal init: SIGUSR1, SIGUSR2,
+ * SIGTERM. */
+static _Noreturn void lumen_stop(int sig)
 {
-	(void)sig; /* only wakes ppoll */
+	lumen_log("%s", sig == SIGTERM   ? "restarting"
+			: sig == SIGUSR2 ? "powering off"
+					 : "halting");
+	stop_all();
+	reboot(sig == SIGTERM   ? RB_AUTOBOOT
+	       : sig == SIGUSR2 ? RB_POWER_OFF
+				: RB_HALT_SYSTEM);
+	lumen_log("reboot: %s", strerror(errno));
+	exit(1);
+}
+
+static volatile sig_atomic_t stop_sig;
+
+static void on_signal(int sig)
+{
+	if (sig != SIGCHLD) /* SIGCHLD only wakes ppoll */
+		stop_sig = sig;
 }
 
 /* Reap every child, restart what must be; never returns but to exit
@@ -209,6 +237,8 @@ static _Noreturn void supervise(sigset_t *wake)
 		while ((pid = wait4(-1, &status, WNOHANG, NULL)) > 0)
 			if (svc_exited(pid, status, &code))
 				lumen_halt(code);
+		if (stop_sig)
+			lumen_stop(stop_sig);
 		svc_restart_due(&wait_ms);
 		struct timespec ts = {wait_ms / 1000, wait_ms % 1000 * 1000000};
 		if (ppoll(&pfd, 1, wait_ms < 0 ? NULL : &ts, wake) > 0 &&
@@ -221,17 +251,21 @@ static _Noreturn void supervise(sigset_t *wake)
 
 int main(int argc, char **argv)
 {
-	struct sigaction sa = {.sa_handler = on_sigchld,
-			       .sa_flags = SA_RESTART};
-	sigset_t chld, wake;
+	static const int sigs[] = {SIGCHLD, SIGTERM, SIGUSR1, SIGUSR2};
+	struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESTART};
+	sigset_t caught, wake;
 
 	(void)argc;
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	/* Blocked in every thread (the router inherits it), open in ppoll. */
-	sigprocmask(SIG_BLOCK, &chld, &wake);
-	sigdelset(&wake, SIGCHLD);
-	sigaction(SIGCHLD, &sa, NULL);
+	sigemptyset(&caught);
+	for (int i = 0; i < 4; i++) {
+		sigaddset(&caught, sigs[i]);
+		sigaction(sigs[i], &sa, NULL);
+	}
+	/* Blocked in every thread (the router inherits them), open only in
+	 * the supervisor's ppoll. */
+	sigprocmask(SIG_BLOCK, &caught, &wake);
+	for (int i = 0; i < 4; i++)
+		sigdelset(&wake, sigs[i]);
 	if (argv[1] && !strcmp(argv[1], "--"))
 		argv++;
 	start_root();

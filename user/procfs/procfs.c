@@ -126,6 +126,13 @@ static struct node resolve(const char *path)
 	return (struct node){-ENOENT, 0, 0};
 }
 
+/* The request's (first) path; "" (the root) when it carries none. */
+static const char *path_of(const struct lux_msg *m)
+{
+	const char *path = lux_path(m, 0);
+	return path ? path : "";
+}
+
 static bool is_dir(int kind)
 {
 	return kind == ROOT || kind == PID_DIR;
@@ -139,7 +146,7 @@ static bool follows(const struct lux_msg *m, const struct node *n)
 
 	if (n->kind != SELF)
 		return false;
-	if (lux_path(m, 0)[n->link] == '/')
+	if (path_of(m)[n->link] == '/')
 		return true;
 	switch (q->op) {
 	case LUX_OPEN:
@@ -298,7 +305,7 @@ static int open_check(const struct lux_req *q, int kind)
 static void do_open(const struct lux_msg *m)
 {
 	const struct lux_req *q = &m->req;
-	struct node n = resolve(lux_path(m, 0));
+	struct node n = resolve(path_of(m));
 	struct lux_rep r = {0};
 	struct open *o = NULL;
 	int slot = 0;
@@ -427,7 +434,7 @@ static struct node node_of(const struct lux_msg *m)
 	if (m->req.handle)
 		return o ? (struct node){o->kind, o->pid, 0}
 			 : (struct node){-EBADF, 0, 0};
-	return resolve(lux_path(m, 0) ? lux_path(m, 0) : "");
+	return resolve(path_of(m));
 }
 
 /* Owner and times of node n: a process's for its files, else root's
