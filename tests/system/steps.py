@@ -62,6 +62,7 @@ def step_ls_root(sh):
 
 def step_files(sh):
     sh.check(f"mkdir -p {WORK} && cd {WORK} && pwd", WORK)
+    sh.setup.append(f"cd {WORK}")  # for a new shell after a crash
     sh.check("echo one > f; echo two >> f; cat f", lines("one", "two"))
     sh.check("cp f g && cat g", lines("one", "two"))
     sh.check("mv g h && ls -1", lines("f", "h"))
