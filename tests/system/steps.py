@@ -236,10 +236,10 @@ def step_kill_server(sh):
     # an open fails; it must fail with a message, not hang (`true`, not
     # the special builtin `:`, whose failed redirection would end the
     # whole line). The message goes to a file and the prompt comes three
-    # seconds later, clear of
-    # lumen's lines about procfs on the console (lumen writes to the
-    # kernel console, the shell through the tty server: the UART gets
-    # both, mixed character by character when they meet).
+    # seconds later, clear of lumen's lines about procfs on the console
+    # (lumen writes to the kernel console, the shell through the tty
+    # server: the UART gets both, mixed character by character when they
+    # meet).
     sh.check("opens() { while true </proc/uptime; do :; done; }", "")
     start = len(sh.vm.text)
     sh.check("kill -9 $(pidof procfs); opens 2>err.txt; sleep 3", "")
