@@ -333,6 +333,40 @@ static void test_termios_raw(void **state)
 			 -ENOTTY);
 }
 
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* Non-canonical reads: VMIN 0 returns at once; VTIME times a read out. */
+static void test_vmin_vtime(void **state)
+{
+	(void)state;
+	uint64_t h = open_as(ME, O_NOCTTY);
+	unsigned char t[36];
+	memcpy(t, ioctl_as(h, ME, TCGETS, 0, NULL, 0)->data, 36);
+	uint32_t lflag;
+	memcpy(&lflag, t + 12, 4);
+	lflag &= ~ICANON;
+	memcpy(t + 12, &lflag, 4);
+	t[17 + VMIN] = 0; /* c_cc starts after the four flags and c_line */
+	t[17 + VTIME] = 0;
+	assert_int_equal(ioctl_as(h, ME, TCSETS, 0, t, 36)->rep.result, 0);
+	assert_int_equal(reply_to(read_req(h, ME, 10, 0))->rep.result, 0);
+	t[17 + VTIME] = 3; /* 0.3 s */
+	assert_int_equal(ioctl_as(h, ME, TCSETS, 0, t, 36)->rep.result, 0);
+	long long t0 = now_ms();
+	assert_int_equal(reply_to(read_req(h, ME, 10, 0))->rep.result, 0);
+	assert_true(now_ms() - t0 >= 300);
+	uint64_t id = read_req(h, ME, 10, 0); /* a byte ends it early */
+	type("k");
+	struct reply *r = reply_to(id);
+	assert_int_equal(r->rep.result, 1);
+	assert_int_equal(r->data[0], 'k');
+}
+
 /* A child that leads a session of its own and waits for signals; its
  * group has a second member, also in the session. Each reports the
  * signals it catches on the pipe `seen` as one byte each. */
@@ -468,6 +502,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_cancel_and_notify, start,
 					    stop),
 	    cmocka_unit_test_setup_teardown(test_termios_raw, start, stop),
+	    cmocka_unit_test_setup_teardown(test_vmin_vtime, start, stop),
 	    cmocka_unit_test_setup_teardown(test_job_control, start, stop),
 	};
 	signal(SIGPIPE, SIG_IGN);

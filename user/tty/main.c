@@ -249,15 +249,15 @@ static void pending_append(struct pending **list, struct pending *p)
 
 static void do_read(const struct lux_req *q)
 {
-	struct pending *p;
+	uint64_t now = now_ms();
+	struct pending *p, probe = {.q = *q, .start_ms = now};
 
 	if (in_background(q)) {
 		int r = stop_job(q, SIGTTIN);
 		lux_reply(chan, q, r < 0 && r != -1 ? r : -EIO, NULL, 0);
 		return;
 	}
-	if (!q->count ||
-	    (!reads && read_can_finish(&(struct pending){.q = *q}, now_ms()))) {
+	if (!q->count || (!reads && read_can_finish(&probe, now))) {
 		reply_read(q);
 	} else if (q->flags & O_NONBLOCK) {
 		lux_reply(chan, q, -EAGAIN, NULL, 0);
