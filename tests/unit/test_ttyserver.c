@@ -391,6 +391,7 @@ static void make_session(void)
 		sigaction(SIGWINCH, &sa, NULL);
 		sigaction(SIGTTIN, &sa, NULL);
 		sigaction(SIGTSTP, &sa, NULL);
+		sigaction(SIGTTOU, &sa, NULL);
 		setsid();
 		if (fork() == 0) {
 			pid_t me = getpid();
@@ -464,6 +465,24 @@ static void test_job_control(void **state)
 	/* its handler caught it, so it comes straight back: EIO */
 	id = read_req(h, member, member, leader, 10, 0);
 	assert_int_equal(reply_to(id)->rep.result, -EIO);
+
+	/* with TOSTOP a background write gets SIGTTOU first */
+	unsigned char t[36];
+	memcpy(t, ioctl_as(h, ME, TCGETS, 0, NULL, 0)->data, 36);
+	uint32_t lflag;
+	memcpy(&lflag, t + 12, 4);
+	lflag |= TOSTOP;
+	memcpy(t + 12, &lflag, 4);
+	assert_int_equal(ioctl_as(h, ME, TCSETS, 0, t, 36)->rep.result, 0);
+	q = req(LUX_WRITE, h, member, member, leader);
+	assert_int_equal(reply_to(send_req(&q, "bg", 2))->rep.result,
+			 -LUX_ERESTART);
+	assert_int_equal(caught(), SIGTTOU);
+	q = req(LUX_WRITE, h, member, member, leader); /* it ignored it */
+	assert_int_equal(reply_to(send_req(&q, "bg", 2))->rep.result, 2);
+	q = req(LUX_WRITE, h, leader, leader, leader); /* the foreground */
+	assert_int_equal(reply_to(send_req(&q, "fg", 2))->rep.result, 2);
+	assert_string_equal(screen(), "bgfg");
 
 	/* the member's group becomes the foreground */
 	assert_int_equal(

@@ -56,7 +56,7 @@ static struct winsize winsize = {.ws_row = 24, .ws_col = 80};
 static uint32_t tty_mode = 0620, tty_uid, tty_gid = TTY_GID;
 static int64_t born[2]; /* the device's times: when the server began */
 static uint64_t last_input_ms;
-static int stopped_pgrp; /* the job we last sent SIGTTIN/SIGTTOU */
+static int stopped_pgrp, stopped_sig; /* the last SIGTTIN/SIGTTOU sent */
 static uint64_t stopped_ms;
 
 static uint64_t now_ms(void)
@@ -172,9 +172,11 @@ static int stop_job(const struct lux_req *q, int sig)
 {
 	uint64_t now = now_ms();
 
-	if (stopped_pgrp == q->pgid && now - stopped_ms < RETRY_MS)
+	if (stopped_pgrp == q->pgid && stopped_sig == sig &&
+	    now - stopped_ms < RETRY_MS)
 		return -1;
 	stopped_pgrp = q->pgid;
+	stopped_sig = sig;
 	stopped_ms = now;
 	kill(-q->pgid, sig);
 	return -LUX_ERESTART;
