@@ -427,12 +427,12 @@ def run_boot(r, boot):
 # The runner's lines: a result per case, a crashed program, the end.
 UTEST_LINE = (r"^utest: (?:(\S+)/(\S+): (PASS|FAIL)(?: (.*))?"
               r"|(\S+): exited (.*)|(done))\n")
-# Set once lumen and its servers boot: the user tests and the system
-# tests then run through lumen in every `make test`. Until then the
-# default boots start the runner as init, with the programs that need no
-# servers, and the lumen boots run only when a filter names them
-# (`tests/run.py lumen`).
-LUMEN_READY = False
+# lumen and its servers boot: the user tests and the system tests run
+# through lumen in every `make test`. Set to False (while lumen is
+# broken, say) and the default boots start the runner as init, with the
+# programs that need no servers, plus the shell on the kernel console;
+# the lumen boots then run only when a filter names them (`lumen`).
+LUMEN_READY = True
 # The runner's programs (tests/user/runner.c) that need the servers.
 SERVER_PROGRAMS = ("file", "perm", "devproc", "jobctl")
 

@@ -29,9 +29,13 @@ MAX_LINE = 76 - len(PROMPT)
 SYSTEM_LINE = r"(?:lumen|lux): [^\n]*\n"
 # The prompt, perhaps followed by such lines.
 PROMPT_RE = re.escape(PROMPT) + f"(?:{SYSTEM_LINE})*$"
-# What ends a test at once, wherever it appears.
+# What ends a test at once, wherever it appears: the kernel failing, or
+# lumen saying the login shell ended.
 BROKEN = (r"^.*(KERNEL FAULT|PANIC on CPU|lux: fault while reporting"
-          r"|lux: all CPUs stopped|lux: init exited).*$")
+          r"|lux: all CPUs stopped|lux: init exited"
+          r"|lumen: /bin/sh (exited|was killed)).*$")
+# lumen starting a new login shell (after the last one ended).
+RESTARTED = r"^lumen: started /bin/sh .*\n"
 
 
 class StepError(Exception):
@@ -41,6 +45,9 @@ class StepError(Exception):
 class Shell:
     def __init__(self, qemu_args, log):
         self.vm = Qemu(qemu_args, log, strip_escapes=True)
+        # Lines that bring a new shell to where the steps left the last
+        # one (a step adds its `cd`); run after PS1 by restart().
+        self.setup = []
 
     def __enter__(self):
         self.vm.start()
@@ -102,9 +109,32 @@ class Shell:
                             f"expected /{pattern}/")
         return m
 
+    def restarted(self):
+        """Whether lumen has started a new login shell since the last
+        prompt this driver saw (the step that failed reported the end of
+        the old one)."""
+        return re.search(RESTARTED, self.vm.text[self.vm.pos:], re.M) is not None
+
+    def restart(self, timeout):
+        """Take over the new login shell as start() did, then replay the
+        setup lines; return whether it answered."""
+        try:
+            self.vm.pos += re.search(RESTARTED, self.vm.text[self.vm.pos:],
+                                     re.M).end()
+            self.start(timeout)
+            for line in self.setup:
+                self.run(line)
+            return True
+        except StepError:
+            return False
+
     def recover(self, timeout=15):
-        """After a failed step: Ctrl-C, Enter, and wait for a prompt.
-        Return whether the shell answered."""
+        """After a failed step: Ctrl-C, Enter, and wait for a prompt (or
+        take over the new shell if lumen restarted it). Return whether
+        the shell answered."""
+        time.sleep(1)
+        if self.restarted():
+            return self.restart(timeout * 2)
         try:
             self.type("\x03")
             time.sleep(0.5)
