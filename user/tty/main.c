@@ -1,7 +1,7 @@
 /*
  * tty - the terminal server for the serial console. Serves one character
- * device (path "", mounted by lumen on /dev/console, /dev/tty and
- * /dev/ttyS0) over its channel (descriptor 3), drives a 16550 UART by
+ * device under three names (console, tty, ttyS0: lumen mounts it on those
+ * files of /dev) over its channel (descriptor 3), drives a 16550 UART by
  * its interrupt, and runs the line discipline (ldisc.c) and job control:
  * the controlling session, the foreground process group, the signals
  * typed at the keyboard, SIGTTIN/SIGTTOU for background jobs.
@@ -66,6 +66,7 @@ static uint64_t now_ms(void)
 	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
 }
 
+/* Send sig to the foreground process group (typed ^C, a new size). */
 static void on_signal(int sig)
 {
 	if (fg_pgrp > 0)
