@@ -27,8 +27,9 @@ MAX_LINE = 76 - len(PROMPT)
 # servers starting and ending, the kernel's notes): not command output.
 # They may land anywhere, even inside the echo of a line being typed.
 SYSTEM_LINE = r"(?:lumen|lux): [^\n]*\n"
-# The prompt, perhaps followed by such lines.
-PROMPT_RE = re.escape(PROMPT) + f"(?:{SYSTEM_LINE})*$"
+# The prompt, perhaps with such lines inside and after it.
+PROMPT_RE = (f"(?:{SYSTEM_LINE})*".join(re.escape(c) for c in PROMPT)
+             + f"(?:{SYSTEM_LINE})*$")
 # What ends a test at once, wherever it appears: the kernel failing, or
 # lumen saying the login shell ended.
 BROKEN = (r"^.*(KERNEL FAULT|PANIC on CPU|lux: fault while reporting"
