@@ -160,7 +160,8 @@ struct arch_io; /* a process's I/O port permissions */
 int arch_io_grant(struct arch_io **io, uint64_t base, uint64_t count);
 void arch_io_free(struct arch_io *io);
 /* Run ctx's thread with the port permissions io (NULL: none); effective
- * at its next switch in, at once for the running thread. */
+ * at once for the running thread, else at its next switch in or return
+ * from a system call. */
 void arch_use_io(struct arch_context *ctx, struct arch_io *io);
 /* Deliver interrupt line irq to irq_interrupt() (on), or give it back to
  * the kernel (off); 0, or -EINVAL when the platform has no such line. */

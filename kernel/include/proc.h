@@ -150,6 +150,11 @@ void proc_register(struct proc *p);
 /* Every process (struct proc.all_link); proc_lock held. */
 struct list *proc_list(void);
 
+/* proc/pgrp.c: p exits (a zombie now, its children not yet moved to
+ * init): groups it leaves orphaned with stopped members get SIGHUP and
+ * SIGCONT. proc_lock held. */
+void pgrp_exit(struct proc *p);
+
 /* ipc/irq.c: whether p was granted hardware kind over [base, base+count)
  * (any range for LUX_GRANT_BOOTDATA); proc_lock held. */
 bool proc_granted(struct proc *p, int kind, uint64_t base, uint64_t count);

@@ -94,3 +94,60 @@ long sys_getpgrp(void)
 {
 	return current_proc()->pgid;
 }
+
+/* Whether group pgid is orphaned once `gone` has exited: no member has a
+ * parent in another group of its session, to continue its stopped jobs.
+ * proc_lock held. */
+static bool orphaned(int pgid, const struct proc *gone)
+{
+	struct list *it;
+
+	list_for_each(it, proc_list())
+	{
+		struct proc *q = container_of(it, struct proc, all_link);
+		struct proc *pa = q->parent;
+		if (q != gone && !q->zombie && q->pgid == pgid && pa &&
+		    pa != gone && pa->pgid != pgid && pa->sid == q->sid)
+			return false;
+	}
+	return true;
+}
+
+/* SIGHUP then SIGCONT to every member of group pgid if `gone`'s exit
+ * orphans it while a member is stopped (POSIX). proc_lock held. */
+static void hangup_orphaned(int pgid, const struct proc *gone)
+{
+	struct ksiginfo info = {.code = 0x80}; /* SI_KERNEL */
+	bool stopped = false;
+	struct list *it;
+
+	list_for_each(it, proc_list())
+	{
+		struct proc *q = container_of(it, struct proc, all_link);
+		stopped |= q->pgid == pgid && !q->zombie && q->stopped;
+	}
+	if (!stopped || !orphaned(pgid, gone))
+		return;
+	list_for_each(it, proc_list())
+	{
+		struct proc *q = container_of(it, struct proc, all_link);
+		if (q->pgid == pgid && !q->zombie) {
+			signal_send(q, NULL, SIGHUP, &info);
+			signal_send(q, NULL, SIGCONT, &info);
+		}
+	}
+}
+
+void pgrp_exit(struct proc *p)
+{
+	struct list *it;
+
+	if (p->parent && p->parent->pgid != p->pgid && p->parent->sid == p->sid)
+		hangup_orphaned(p->pgid, p);
+	list_for_each(it, &p->children)
+	{
+		struct proc *c = container_of(it, struct proc, sibling);
+		if (c->pgid != p->pgid && c->sid == p->sid)
+			hangup_orphaned(c->pgid, p);
+	}
+}

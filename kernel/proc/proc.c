@@ -425,6 +425,7 @@ static void proc_zombie(struct proc *p, int status)
 	p->status = p->exiting ? p->exit_status : status;
 	status = p->status;
 	p->zombie = true;
+	pgrp_exit(p);
 	while ((it = list_pop_front(&p->children))) {
 		struct proc *c = container_of(it, struct proc, sibling);
 		c->parent = init_proc;

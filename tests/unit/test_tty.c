@@ -171,13 +171,20 @@ static void test_signals(void **state)
 {
 	(void)state;
 	type("partial");
+	assert_string_equal(screen(), "partial");
 	assert_int_equal(type("\x03"), SIGINT);
-	assert_string_equal(screen(), "partial^C");
+	assert_string_equal(screen(), "^C");
 	type("\r"); /* the partial line was flushed */
 	assert_string_equal(read_str(100), "\n");
+	assert_string_equal(screen(), "\r\n");
 	assert_int_equal(type("\x1a"), SIGTSTP);
+	assert_string_equal(screen(), "^Z");
 	assert_int_equal(type("\x1c"), SIGQUIT);
-	assert_string_equal(screen(), "\r\n^Z^\\");
+	assert_string_equal(screen(), "^\\");
+	/* output not sent yet goes too: ^C ends a flood at once */
+	ldisc_write(&ld, "flood", 5);
+	assert_int_equal(type("\x03"), SIGINT);
+	assert_string_equal(screen(), "^C");
 	/* readable lines are flushed too */
 	type("line\r");
 	assert_int_equal(type("\x03"), SIGINT);
@@ -201,6 +208,7 @@ static void test_noflsh(void **state)
 	type("keep\r");
 	assert_int_equal(type("\x03"), SIGINT);
 	assert_string_equal(read_str(100), "keep\n");
+	assert_string_equal(screen(), "keep\r\n^C");
 }
 
 /* Raw (cbreak) mode: every byte readable at once, as typed. */

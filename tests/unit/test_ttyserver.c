@@ -333,6 +333,40 @@ static void test_termios_raw(void **state)
 			 -ENOTTY);
 }
 
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* Non-canonical reads: VMIN 0 returns at once; VTIME times a read out. */
+static void test_vmin_vtime(void **state)
+{
+	(void)state;
+	uint64_t h = open_as(ME, O_NOCTTY);
+	unsigned char t[36];
+	memcpy(t, ioctl_as(h, ME, TCGETS, 0, NULL, 0)->data, 36);
+	uint32_t lflag;
+	memcpy(&lflag, t + 12, 4);
+	lflag &= ~ICANON;
+	memcpy(t + 12, &lflag, 4);
+	t[17 + VMIN] = 0; /* c_cc starts after the four flags and c_line */
+	t[17 + VTIME] = 0;
+	assert_int_equal(ioctl_as(h, ME, TCSETS, 0, t, 36)->rep.result, 0);
+	assert_int_equal(reply_to(read_req(h, ME, 10, 0))->rep.result, 0);
+	t[17 + VTIME] = 3; /* 0.3 s */
+	assert_int_equal(ioctl_as(h, ME, TCSETS, 0, t, 36)->rep.result, 0);
+	long long t0 = now_ms();
+	assert_int_equal(reply_to(read_req(h, ME, 10, 0))->rep.result, 0);
+	assert_true(now_ms() - t0 >= 300);
+	uint64_t id = read_req(h, ME, 10, 0); /* a byte ends it early */
+	type("k");
+	struct reply *r = reply_to(id);
+	assert_int_equal(r->rep.result, 1);
+	assert_int_equal(r->data[0], 'k');
+}
+
 /* A child that leads a session of its own and waits for signals; its
  * group has a second member, also in the session. Each reports the
  * signals it catches on the pipe `seen` as one byte each. */
@@ -357,6 +391,7 @@ static void make_session(void)
 		sigaction(SIGWINCH, &sa, NULL);
 		sigaction(SIGTTIN, &sa, NULL);
 		sigaction(SIGTSTP, &sa, NULL);
+		sigaction(SIGTTOU, &sa, NULL);
 		setsid();
 		if (fork() == 0) {
 			pid_t me = getpid();
@@ -419,9 +454,11 @@ static void test_job_control(void **state)
 	memcpy(&v, r->data, 4);
 	assert_int_equal(v, leader);
 
-	type("junk\x03");
+	type("junk");
+	assert_string_equal(screen(), "junk");
+	type("\x03");
 	assert_int_equal(caught(), SIGINT);
-	assert_string_equal(screen(), "junk^C");
+	assert_string_equal(screen(), "^C");
 
 	/* the member's group reads in the background: SIGTTIN, restart */
 	uint64_t id = read_req(h, member, member, leader, 10, 0);
@@ -430,6 +467,24 @@ static void test_job_control(void **state)
 	/* its handler caught it, so it comes straight back: EIO */
 	id = read_req(h, member, member, leader, 10, 0);
 	assert_int_equal(reply_to(id)->rep.result, -EIO);
+
+	/* with TOSTOP a background write gets SIGTTOU first */
+	unsigned char t[36];
+	memcpy(t, ioctl_as(h, ME, TCGETS, 0, NULL, 0)->data, 36);
+	uint32_t lflag;
+	memcpy(&lflag, t + 12, 4);
+	lflag |= TOSTOP;
+	memcpy(t + 12, &lflag, 4);
+	assert_int_equal(ioctl_as(h, ME, TCSETS, 0, t, 36)->rep.result, 0);
+	q = req(LUX_WRITE, h, member, member, leader);
+	assert_int_equal(reply_to(send_req(&q, "bg", 2))->rep.result,
+			 -LUX_ERESTART);
+	assert_int_equal(caught(), SIGTTOU);
+	q = req(LUX_WRITE, h, member, member, leader); /* it ignored it */
+	assert_int_equal(reply_to(send_req(&q, "bg", 2))->rep.result, 2);
+	q = req(LUX_WRITE, h, leader, leader, leader); /* the foreground */
+	assert_int_equal(reply_to(send_req(&q, "fg", 2))->rep.result, 2);
+	assert_string_equal(screen(), "bgfg");
 
 	/* the member's group becomes the foreground */
 	assert_int_equal(
@@ -468,6 +523,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_cancel_and_notify, start,
 					    stop),
 	    cmocka_unit_test_setup_teardown(test_termios_raw, start, stop),
+	    cmocka_unit_test_setup_teardown(test_vmin_vtime, start, stop),
 	    cmocka_unit_test_setup_teardown(test_job_control, start, stop),
 	};
 	signal(SIGPIPE, SIG_IGN);

@@ -9,6 +9,7 @@
  */
 #include "utest.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -408,15 +409,61 @@ static void zombie_group(void)
 	EXPECT_ERR(kill(a, 0), ESRCH); /* reaped */
 }
 
+static int hup_pipe = -1;
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	write(hup_pipe, "H", 1);
+	_exit(0);
+}
+
+/* A stopped job whose group loses its last link to the rest of its
+ * session (the parent in another group exits) gets SIGHUP and SIGCONT,
+ * so it does not stay stopped forever. */
+static void orphaned_stopped_group(void)
+{
+	int p[2], st;
+	char c = 0;
+	CHECK(pipe(p) == 0);
+	pid_t a = fork();
+	CHECK(a >= 0);
+	if (a == 0) {
+		setsid(); /* a session whose groups only a and b are in */
+		pid_t b = fork();
+		if (b == 0) {
+			struct sigaction sa = {.sa_handler = on_hup};
+			hup_pipe = p[1];
+			sigaction(SIGHUP, &sa, NULL);
+			setpgid(0, 0);
+			raise(SIGSTOP);
+			write(p[1], "C", 1); /* continued without a SIGHUP */
+			_exit(1);
+		}
+		setpgid(b, b);
+		alarm(10);
+		_exit(waitpid(b, &st, WUNTRACED) == b && WIFSTOPPED(st) ? 0
+									: 2);
+	}
+	close(p[1]);
+	st = ut_wait(a);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	struct pollfd pf = {p[0], POLLIN, 0};
+	EXPECT_EQ(poll(&pf, 1, 10000), 1);
+	EXPECT_EQ(read(p[0], &c, 1), 1);
+	EXPECT_EQ(c, 'H');
+	close(p[0]);
+}
+
 static const struct ut_case cases[] = {
     UT_CASE(ids_of_self),        UT_CASE(ids_inherited),
     UT_CASE(setsid_new_session), UT_CASE(setsid_group_leader),
     UT_CASE(setpgid_child),      UT_CASE(setpgid_errors),
     UT_CASE(setpgid_after_exec), UT_CASE(setpgid_other_session),
     UT_CASE(kill_group),         UT_CASE(kill_zero),
-    UT_CASE(zombie_group),       UT_CASE(stop_cont_int),
-    UT_CASE(sigchld_stop_cont),  UT_CASE(wait_group),
-    UT_CASE(waitid_pgid),
+    UT_CASE(zombie_group),       UT_CASE(orphaned_stopped_group),
+    UT_CASE(stop_cont_int),      UT_CASE(sigchld_stop_cont),
+    UT_CASE(wait_group),         UT_CASE(waitid_pgid),
 };
 
 int main(int argc, char **argv)

@@ -1,8 +1,9 @@
 /*
  * sysinfo: what the system says about itself: sysinfo(2), times(2),
- * getrusage(2), reboot(2)'s permission checks, and lux's native PROCINFO
- * and CPUINFO calls that procfs is built on. The procinfo_* and cpuinfo
- * cases are lux-specific: they fail on Linux (ENOSYS) by design.
+ * getrusage(2), wait4's rusage, reboot(2)'s checks, and lux's native
+ * PROCINFO, CPUINFO and BOOTDATA calls. The procinfo_*, cpuinfo and
+ * bootdata_denied cases are lux-specific: they fail on Linux (ENOSYS) by
+ * design.
  */
 #include "utest.h"
 

@@ -239,11 +239,14 @@ void ldisc_flush_input(struct ldisc *ld)
 	ld->lnext = false;
 }
 
-/* A signal character: echo it, flush input, say which signal. */
+/* A signal character: flush input and the output not sent yet (a ^C
+ * stops a flood at once), echo it, say which signal. */
 static int signal_char(struct ldisc *ld, unsigned char c, int sig)
 {
-	if (!(ld->t.lflag & NOFLSH))
+	if (!(ld->t.lflag & NOFLSH)) {
 		ldisc_flush_input(ld);
+		ld->out_tail = ld->out_head;
+	}
 	echo(ld, c);
 	ld->edit_col = ld->col;
 	ld->stopped = false;

@@ -53,7 +53,8 @@ void ldisc_init(struct ldisc *ld);
  * readable. flush: drop the input first (TCSETSF). */
 void ldisc_set(struct ldisc *ld, const struct kterm *t, bool flush);
 /* One received byte: edits, echoes, queues it. Returns the signal the
- * foreground process group must get (SIGINT, SIGQUIT, SIGTSTP), or 0. */
+ * foreground process group must get (SIGINT, SIGQUIT, SIGTSTP), or 0;
+ * then input and unsent output are dropped (unless NOFLSH). */
 int ldisc_input(struct ldisc *ld, unsigned char c);
 /* Bytes a read could take now (FIONREAD); in canonical mode those of
  * complete lines. */

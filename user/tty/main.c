@@ -1,7 +1,7 @@
 /*
  * tty - the terminal server for the serial console. Serves one character
- * device (path "", mounted by lumen on /dev/console, /dev/tty and
- * /dev/ttyS0) over its channel (descriptor 3), drives a 16550 UART by
+ * device under three names (console, tty, ttyS0: lumen mounts it on those
+ * files of /dev) over its channel (descriptor 3), drives a 16550 UART by
  * its interrupt, and runs the line discipline (ldisc.c) and job control:
  * the controlling session, the foreground process group, the signals
  * typed at the keyboard, SIGTTIN/SIGTTOU for background jobs.
@@ -56,7 +56,7 @@ static struct winsize winsize = {.ws_row = 24, .ws_col = 80};
 static uint32_t tty_mode = 0620, tty_uid, tty_gid = TTY_GID;
 static int64_t born[2]; /* the device's times: when the server began */
 static uint64_t last_input_ms;
-static int stopped_pgrp; /* the job we last sent SIGTTIN/SIGTTOU */
+static int stopped_pgrp, stopped_sig; /* the last SIGTTIN/SIGTTOU sent */
 static uint64_t stopped_ms;
 
 static uint64_t now_ms(void)
@@ -66,6 +66,7 @@ static uint64_t now_ms(void)
 	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
 }
 
+/* Send sig to the foreground process group (typed ^C, a new size). */
 static void on_signal(int sig)
 {
 	if (fg_pgrp > 0)
@@ -172,9 +173,11 @@ static int stop_job(const struct lux_req *q, int sig)
 {
 	uint64_t now = now_ms();
 
-	if (stopped_pgrp == q->pgid && now - stopped_ms < RETRY_MS)
+	if (stopped_pgrp == q->pgid && stopped_sig == sig &&
+	    now - stopped_ms < RETRY_MS)
 		return -1;
 	stopped_pgrp = q->pgid;
+	stopped_sig = sig;
 	stopped_ms = now;
 	kill(-q->pgid, sig);
 	return -LUX_ERESTART;
@@ -249,15 +252,15 @@ static void pending_append(struct pending **list, struct pending *p)
 
 static void do_read(const struct lux_req *q)
 {
-	struct pending *p;
+	uint64_t now = now_ms();
+	struct pending *p, probe = {.q = *q, .start_ms = now};
 
 	if (in_background(q)) {
 		int r = stop_job(q, SIGTTIN);
 		lux_reply(chan, q, r < 0 && r != -1 ? r : -EIO, NULL, 0);
 		return;
 	}
-	if (!q->count ||
-	    (!reads && read_can_finish(&(struct pending){.q = *q}, now_ms()))) {
+	if (!q->count || (!reads && read_can_finish(&probe, now))) {
 		reply_read(q);
 	} else if (q->flags & O_NONBLOCK) {
 		lux_reply(chan, q, -EAGAIN, NULL, 0);

@@ -60,11 +60,11 @@ BOOT_CODE static void power_off_init(const uint8_t *rsdp)
 	const struct sdt_header *fadt = find_table(rsdp, "FACP");
 	const uint8_t *f = (const uint8_t *)fadt;
 
-	if (!fadt || fadt->length < 72)
+	if (!fadt || fadt->length < 72 || !rd32(f + 40))
 		return;
 	const uint8_t *d = (const uint8_t *)map_table(rd32(f + 40));
-	uint32_t len = ((const struct sdt_header *)d)->length;
-	for (uint32_t i = 36; i + 10 < len; i++) {
+	uint32_t len = MIN(((const struct sdt_header *)d)->length, 1u << 20);
+	for (uint32_t i = 36; memcmp(d, "DSDT", 4) == 0 && i + 10 < len; i++) {
 		if (memcmp(d + i, "_S5_", 4) || d[i + 4] != 0x12)
 			continue;
 		const uint8_t *v = d + i + 6 + (d[i + 5] >> 6) + 1;

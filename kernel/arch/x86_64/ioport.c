@@ -65,6 +65,13 @@ void io_load(struct arch_cpu *a, const struct arch_io *io)
 	a->tss.iomap_base = offsetof(struct tss, iomap);
 }
 
+void io_sync(struct arch_cpu *a, const struct arch_io *io)
+{
+	if (io && (a->io_stamp != io->stamp ||
+		   a->tss.iomap_base != offsetof(struct tss, iomap)))
+		io_load(a, io);
+}
+
 void arch_use_io(struct arch_context *ctx, struct arch_io *io)
 {
 	ctx->io = io;
