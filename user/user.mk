@@ -40,8 +40,8 @@ UTEST_BINS := $(UTEST_NAMES:%=$(UB)/tests/%)
 # Servers and lumen: every directory user/<prog>/ but user/lib becomes
 # $(UB)/sbin/<prog> (its *.c plus the server library user/lib/*.c),
 # installed in the image as /sbin/<prog>.
-USRV_NAMES := $(filter-out lib,$(notdir $(patsubst %/,%,\
-	$(dir $(wildcard user/*/*.c)))))
+USRV_NAMES := $(sort $(filter-out lib,$(notdir $(patsubst %/,%,\
+	$(dir $(wildcard user/*/*.c))))))
 USRV_BINS := $(USRV_NAMES:%=$(UB)/sbin/%)
 ULIB_OBJS := $(patsubst %.c,$(UB)/obj/%.o,$(wildcard user/lib/*.c))
 

@@ -300,6 +300,7 @@ static const struct {
     {0x540e, 0, 0},  /* TIOCSCTTY */
     {0x540f, 0, 4},  /* TIOCGPGRP */
     {0x5410, 4, 0},  /* TIOCSPGRP */
+    {0x5411, 0, 4},  /* TIOCOUTQ */
     {0x5413, 0, 8},  /* TIOCGWINSZ */
     {0x5414, 8, 0},  /* TIOCSWINSZ */
     {0x541b, 0, 4},  /* FIONREAD */

@@ -426,7 +426,7 @@ static void proc_zombie(struct proc *p, int status)
 	status = p->status;
 	p->zombie = true;
 	pgrp_exit(p);
-	while ((it = list_pop_front(&p->children))) {
+	while (p != init_proc && (it = list_pop_front(&p->children))) {
 		struct proc *c = container_of(it, struct proc, sibling);
 		c->parent = init_proc;
 		list_push_back(&init_proc->children, it);
@@ -753,8 +753,8 @@ long sys_execve(long upath, long uargv, long uenvp)
 	if (r >= 0)
 		r = exec(path, argv, envp);
 	if (r == 0) {
+		current_proc()->did_exec = true; /* before a pipe can close */
 		fdtable_close_on_exec(current_proc()->files);
-		current_proc()->did_exec = true;
 	}
 	current_proc()->exec_thread = NULL;
 	kfree(buf);
