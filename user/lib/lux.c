@@ -46,8 +46,10 @@ long lux_recv(int fd, struct lux_msg *m)
 {
 	long n = read(fd, m, sizeof(m->req) + sizeof(m->data) - 1);
 
+	if (n == 0)
+		errno = EPIPE;
 	if (n <= 0)
-		return n;
+		return -1;
 	if ((size_t)n < sizeof(m->req) || m->req.len != n) {
 		errno = EPROTO;
 		return -1;

@@ -24,9 +24,11 @@ struct lux_msg {
 	char data[LUX_MSG_MAX - sizeof(struct lux_req)];
 };
 
-/* Read the next request from channel fd into m: its payload length, 0 when
- * the channel has no clients left, -1 and errno on failure (EINTR, EAGAIN
- * on a non-blocking channel). The payload is NUL-terminated after its end. */
+/* Read the next request from channel fd into m: its payload length (0 for
+ * none), or -1 and errno: EPIPE when the channel has no clients left (the
+ * server may exit), EPROTO for a message that is not a whole request,
+ * EINTR, EAGAIN on a non-blocking channel. The payload is NUL-terminated
+ * after its end. */
 long lux_recv(int fd, struct lux_msg *m);
 /* The n-th NUL-terminated string of m's payload (0 the first), or NULL. */
 const char *lux_path(const struct lux_msg *m, int n);

@@ -51,15 +51,11 @@ static void *router(void *unused)
 
 	(void)unused;
 	for (;;) {
-		/* 0 is also a request without payload (CANCEL): the end of
-		 * the channel leaves len 0. */
-		m.req.len = 0;
-		if ((n = lux_recv(lumen_fd, &m)) < 0 || !m.req.len) {
-			if (n < 0 && errno == EINTR)
+		if ((n = lux_recv(lumen_fd, &m)) < 0) {
+			if (errno == EINTR)
 				continue;
-			lumen_log("router: %s",
-				  n ? strerror(errno) : "no clients");
-			if (n < 0 && errno == EPROTO)
+			lumen_log("router: %s", strerror(errno));
+			if (errno == EPROTO)
 				continue;
 			return NULL;
 		}

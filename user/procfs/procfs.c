@@ -589,12 +589,9 @@ int main(void)
 	static struct lux_msg m;
 
 	for (;;) {
-		/* lux_recv returns 0 both when no client end is left and for
-		 * a request without payload: the header's len tells them. */
-		m.req.len = 0;
 		long len = lux_recv(LUX_SERVER_FD, &m);
-		if (len == 0 && m.req.len == 0)
-			return 0;
+		if (len < 0 && errno == EPIPE)
+			return 0; /* no client end is left */
 		if (len < 0 && (errno == EINTR || errno == EPROTO))
 			continue; /* EPROTO: not a whole request; drop it */
 		if (len < 0) {

@@ -107,12 +107,9 @@ int main(void)
 	if (!boot_fill(&fs))
 		fs.root->mode = S_IFDIR | 01777;
 	for (;;) {
-		/* lux_recv returns 0 both at the end and for a request with no
-		 * payload (READ, CLOSE): the header's len tells them apart. */
-		m.req.len = 0;
 		long n = lux_recv(LUX_SERVER_FD, &m);
-		if (n == 0 && m.req.len == 0)
-			return 0;
+		if (n < 0 && errno == EPIPE)
+			return 0; /* no client end is left */
 		if (n < 0) {
 			if (errno == EINTR || errno == EPROTO)
 				continue;

@@ -684,9 +684,8 @@ int main(int argc, char **argv)
 			serve_interrupt();
 		for (int i = 0; n > 0 && fds[0].revents && i < MAX_SERVED;
 		     i++) {
-			msg.req.len = 0; /* stays 0 only at the channel's end */
 			long len = lux_recv(chan, &msg);
-			if (len == 0 && msg.req.len == 0)
+			if (len < 0 && errno == EPIPE)
 				return 0; /* no client is left */
 			if (len < 0)
 				break;
