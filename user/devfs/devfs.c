@@ -314,22 +314,10 @@ static void serve(const struct lux_msg *m, long len)
 
 int main(void)
 {
-	static struct lux_msg m;
 	struct timespec now;
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	for (int i = 0; i < nnodes; i++)
 		nodes[i].time = now;
-	for (;;) {
-		long len = lux_recv(LUX_SERVER_FD, &m);
-		if (len < 0 && errno == EPIPE)
-			return 0; /* no client end is left */
-		if (len < 0 && (errno == EINTR || errno == EPROTO))
-			continue; /* EPROTO: not a whole request; drop it */
-		if (len < 0) {
-			perror("devfs: read");
-			return 1;
-		}
-		serve(&m, len);
-	}
+	return lux_serve("devfs", serve);
 }

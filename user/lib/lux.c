@@ -3,6 +3,7 @@
  */
 #include "lux.h"
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -57,6 +58,25 @@ long lux_recv(int fd, struct lux_msg *m)
 	n -= sizeof(m->req);
 	m->data[n] = 0;
 	return n;
+}
+
+int lux_serve(const char *name,
+	      void (*serve)(const struct lux_msg *m, long len))
+{
+	static struct lux_msg m;
+
+	for (;;) {
+		long len = lux_recv(LUX_SERVER_FD, &m);
+		if (len >= 0)
+			serve(&m, len);
+		else if (errno == EPIPE)
+			return 0; /* no client end is left */
+		else if (errno != EINTR && errno != EPROTO) {
+			fprintf(stderr, "%s: channel: %s\n", name,
+				strerror(errno));
+			return 1;
+		} /* EPROTO: not a whole request; dropped */
+	}
 }
 
 const char *lux_path(const struct lux_msg *m, int n)

@@ -30,6 +30,11 @@ struct lux_msg {
  * EINTR, EAGAIN on a non-blocking channel. The payload is NUL-terminated
  * after its end. */
 long lux_recv(int fd, struct lux_msg *m);
+/* A server's message loop: serve(m, payload length) for every request read
+ * from LUX_SERVER_FD. Returns 0 once no client is left, 1 when the channel
+ * fails (named on stderr after `name`). */
+int lux_serve(const char *name,
+	      void (*serve)(const struct lux_msg *m, long len));
 /* The n-th NUL-terminated string of m's payload (0 the first), or NULL. */
 const char *lux_path(const struct lux_msg *m, int n);
 /* Reply to request q: result (>= 0, or -errno) and n bytes of payload. */

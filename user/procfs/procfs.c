@@ -536,11 +536,13 @@ static void do_close(const struct lux_req *q)
 }
 
 /* Answer one request (CLOSE and CANCEL get no answer). */
-static void serve(const struct lux_msg *m)
+static void serve(const struct lux_msg *m, long len)
 {
 	const struct lux_req *q = &m->req;
 	struct node n;
 	int r;
+
+	(void)len; /* paths are NUL-terminated; procfs takes no data */
 
 	switch (q->op) {
 	case LUX_OPEN:
@@ -586,18 +588,5 @@ static void serve(const struct lux_msg *m)
 
 int main(void)
 {
-	static struct lux_msg m;
-
-	for (;;) {
-		long len = lux_recv(LUX_SERVER_FD, &m);
-		if (len < 0 && errno == EPIPE)
-			return 0; /* no client end is left */
-		if (len < 0 && (errno == EINTR || errno == EPROTO))
-			continue; /* EPROTO: not a whole request; drop it */
-		if (len < 0) {
-			perror("procfs: read");
-			return 1;
-		}
-		serve(&m);
-	}
+	return lux_serve("procfs", serve);
 }
