@@ -3,7 +3,8 @@
 #
 # tools/bench/bench.c is built like the user test programs (user/user.mk:
 # clang for $(UTRIPLE) against musl, static) into $(UB)/bench/bench; the
-# driver tools/bench/run.py packs it into a boot image for each system,
+# driver tools/bench/run.py packs it into a boot image for each system
+# (on lux: $(INITRD) with the benchmark added),
 # boots both with -icount and prints the table and build/bench.json.
 
 BENCH_BIN := $(UB)/bench/bench
@@ -13,8 +14,8 @@ $(BENCH_BIN): $(UB)/obj/tools/bench/bench.o | $(UMUSL_LIB)/libc.a $(URTLIB)
 	$(CC) $(ULDFLAGS) $(UCRT_START) $^ $(UCRT_END) -o $@
 
 .PHONY: bench
-bench: setup $(KBIN) $(BENCH_BIN)
+bench: setup $(KBIN) $(INITRD) $(BENCH_BIN)
 	$(PYTHON) tools/bench/run.py --kernel $(KBIN) --bench $(BENCH_BIN) \
-		--busybox $(BUSYBOX) --mem $(MEM) --out build
+		--image $(INITRD) --busybox $(BUSYBOX) --mem $(MEM) --out build
 
 -include $(UB)/obj/tools/bench/bench.d

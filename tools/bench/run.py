@@ -4,13 +4,15 @@
 Both systems boot under the same QEMU: TCG, one CPU, the same memory, and
 `-icount shift=0`, so the guest clock advances one nanosecond per guest
 instruction and the figures repeat exactly from run to run. lux boots
-directly (lux.bin, an initrd holding /bench/bench, init=/bench/bench).
+its normal image (`make initrd`) with /bench/bench added, and lumen runs
+the benchmark once the file servers are up (init=/sbin/lumen -- /bench/bench).
 Linux is Debian's linux-image-cloud-amd64, downloaded once with
 `apt-get download` into ~/.cache/lux-bench/ (never into the repository),
 with an initramfs of busybox, the benchmark and a two-line /init.
 
 Prints a table (operation, lux, Linux, lux/Linux) and writes
-<out>/bench.json: {"<op>": {"lux": ns|null, "linux": ns|null, "unit": "ns"}}.
+<out>/bench.json: {"<op>": {"lux": n|null, "linux": n|null, "unit": "ns"}}
+(the unit is "KiB" for a memory figure).
 A system that stops early (hangs, faults) keeps the figures it printed,
 with a warning; exits 1 only if one printed none or Linux cannot be fetched.
 """
@@ -34,7 +36,7 @@ META_PACKAGE = "linux-image-cloud-amd64"
 # A whole system's run takes under two minutes; this is the limit. A run
 # that stops early keeps the figures it printed; the rest are null.
 RUN_TIMEOUT = 150
-RESULT = re.compile(r"^bench: (\S+) (n/a|[0-9.]+ ns)$", re.M)
+RESULT = re.compile(r"^bench: (\S+) (n/a|[0-9.]+ (?:ns|KiB))$", re.M)
 # The same machine for both systems; only kernel, initrd and command differ.
 QEMU_COMMON = ["-machine", "q35,accel=tcg", "-cpu", "max", "-smp", "1",
                "-icount", "shift=0,sleep=off", "-no-reboot", "-display", "none",
@@ -75,10 +77,32 @@ def read(path):
         return f.read()
 
 
-def lux_initrd(bench):
-    """lux needs nothing but the benchmark: it is init."""
-    return cpio_newc([("bench", 0o40755, b"", 0),
-                      ("bench/bench", 0o100755, read(bench), 0)])
+def cpio_entries(archive):
+    """The (name, mode, data, rdev) tuples of a newc cpio archive, trailer
+    left out: the inverse of cpio_newc."""
+    entries, at = [], 0
+    while True:
+        fields = [int(archive[at + 6 + 8 * i:at + 14 + 8 * i], 16)
+                  for i in range(13)]
+        mode, size, rmaj, rmin, namesize = (fields[1], fields[6], fields[9],
+                                            fields[10], fields[11])
+        at += 110
+        name = archive[at:at + namesize - 1].decode()
+        at += namesize + (-(110 + namesize) % 4)
+        data = archive[at:at + size]
+        at += size + (-size % 4)
+        if name == "TRAILER!!!":
+            return entries
+        entries.append((name.removeprefix("./"), mode, data,
+                        (rmaj << 8) | rmin))
+
+
+def lux_initrd(bench, image):
+    """The normal boot image (`make initrd`) plus /bench/bench: lumen
+    starts the file servers, then runs the benchmark instead of a shell."""
+    entries = [e for e in cpio_entries(read(image)) if e[0] not in ("", ".")]
+    return cpio_newc(entries + [("bench", 0o40755, b"", 0),
+                                ("bench/bench", 0o100755, read(bench), 0)])
 
 
 def linux_initramfs(bench, busybox):
@@ -155,17 +179,20 @@ def boot(name, args, log):
         text = vm.text
     if problem and not RESULT.search(text):
         raise BenchError(problem)
-    results = {}
+    results, units = {}, {}
     for m in RESULT.finditer(text):
-        value = m.group(2)
-        results[m.group(1)] = None if value == "n/a" else float(
-            value.split()[0])
-    return results, seconds, problem
+        value = m.group(2).split()
+        results[m.group(1)] = None if value[0] == "n/a" else float(value[0])
+        if len(value) > 1:
+            units[m.group(1)] = value[1]
+    return results, units, seconds, problem
 
 
-def format_ns(value):
+def format_value(value, unit):
     if value is None:
         return "n/a"
+    if unit == "KiB":
+        return f"{value / 1024:.1f} MiB"
     if value >= 1e6:
         return f"{value / 1e6:.2f} ms"
     if value >= 1e3:
@@ -173,13 +200,14 @@ def format_ns(value):
     return f"{value:.1f} ns"
 
 
-def print_table(lux, linux):
+def print_table(lux, linux, units):
     ops = list(dict.fromkeys(list(lux) + list(linux)))
     rows = [("operation", "lux", "Linux", "lux/Linux")]
     for op in ops:
         a, b = lux.get(op), linux.get(op)
         ratio = f"{a / b:.2f}" if a is not None and b else "-"
-        rows.append((op, format_ns(a), format_ns(b), ratio))
+        unit = units.get(op, "ns")
+        rows.append((op, format_value(a, unit), format_value(b, unit), ratio))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for i, r in enumerate(rows):
         print(r[0].ljust(widths[0]) + "  " +
@@ -193,6 +221,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--kernel", required=True, help="lux.bin")
     ap.add_argument("--bench", required=True, help="the benchmark binary")
+    ap.add_argument("--image", default="build/x86_64/initrd.cpio",
+                    help="lux's boot image, to which the benchmark is added")
     ap.add_argument("--busybox", default="/bin/busybox")
     ap.add_argument("--mem", default="512M")
     ap.add_argument("--out", default="build")
@@ -206,37 +236,39 @@ def main():
         lux_img = os.path.join(opt.out, "bench-lux.cpio")
         linux_img = os.path.join(opt.out, "bench-linux.cpio")
         with open(lux_img, "wb") as f:
-            f.write(lux_initrd(opt.bench))
+            f.write(lux_initrd(opt.bench, opt.image))
         with open(linux_img, "wb") as f:
             f.write(linux_initramfs(opt.bench, opt.busybox))
 
-        lux, linux, problems = {}, {}, []
+        lux, linux, units, problems = {}, {}, {}, []
         mem = ["-m", opt.mem]
         if opt.only != "linux":
             print("bench: lux ...", flush=True)
-            lux, secs, problem = boot("lux", mem + [
+            lux, unit, secs, problem = boot("lux", mem + [
                 "-kernel", opt.kernel, "-initrd", lux_img,
-                "-append", "init=/bench/bench"],
+                "-append", "init=/sbin/lumen -- /bench/bench"],
                 os.path.join(opt.out, "bench-lux.log"))
             print(f"bench: lux ran {secs:.0f} s", flush=True)
+            units.update(unit)
             problems += [problem] if problem else []
         if opt.only != "lux":
             print(f"bench: Linux ({os.path.basename(vmlinuz)}) ...",
                   flush=True)
-            linux, secs, problem = boot("Linux", mem + [
+            linux, unit2, secs, problem = boot("Linux", mem + [
                 "-kernel", vmlinuz, "-initrd", linux_img,
                 "-append", "console=ttyS0 quiet panic=-1"],
                 os.path.join(opt.out, "bench-linux.log"))
             print(f"bench: Linux ran {secs:.0f} s", flush=True)
+            units.update(unit2)
             problems += [problem] if problem else []
     except BenchError as e:
         print(f"bench: FAILED: {e}", file=sys.stderr)
         return 1
 
     print()
-    ops = print_table(lux, linux)
-    report = {op: {"lux": lux.get(op), "linux": linux.get(op), "unit": "ns"}
-              for op in ops}
+    ops = print_table(lux, linux, units)
+    report = {op: {"lux": lux.get(op), "linux": linux.get(op),
+                   "unit": units.get(op, "ns")} for op in ops}
     path = os.path.join(opt.out, "bench.json")
     with open(path, "w") as f:
         json.dump(report, f, indent=2)
