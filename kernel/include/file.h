@@ -75,5 +75,5 @@ bool fd_open(int fd);
 /* ipc/pipe.c */
 int pipe_create(struct file *ends[2], unsigned flags);
 
-/* console.c: the kernel console as a file, until the tty server. */
+/* console.c: the kernel console as a file (init without lumen, tests). */
 struct file *console_file(void);
