@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,6 +29,31 @@ struct mtab mtab;
 pthread_mutex_t mtab_lock = PTHREAD_MUTEX_INITIALIZER;
 int lumen_fd = -1;
 
+/* The log goes through the terminal once it runs, so that its lines do not
+ * mix with the shell's output on the UART; the kernel console (fd 2) takes
+ * them while the terminal is down. Only the main thread opens: the
+ * router's own open would wait for itself. */
+static int log_fd = -1;
+static pthread_t main_thread;
+
+static void log_write(const char *buf, int n)
+{
+	int fd = log_fd;
+
+	if (fd < 0 && pthread_equal(pthread_self(), main_thread) &&
+	    (fd = open("/dev/console",
+		       O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)) >= 0)
+		log_fd = fd;
+	if (fd >= 0 && write(fd, buf, n) == n)
+		return;
+	if (fd >= 0 && errno == EIO &&
+	    pthread_equal(pthread_self(), main_thread)) {
+		log_fd = -1; /* the terminal died: open it again next time */
+		close(fd);
+	}
+	write(2, buf, n);
+}
+
 void lumen_log(const char *fmt, ...)
 {
 	char buf[512];
@@ -40,7 +66,7 @@ void lumen_log(const char *fmt, ...)
 	if (n > (int)sizeof(buf) - 2)
 		n = sizeof(buf) - 2;
 	buf[n++] = '\n';
-	write(2, buf, n);
+	log_write(buf, n);
 }
 
 int64_t now_ms(void)
@@ -270,6 +296,7 @@ int main(int argc, char **argv)
 		argv++;
 	start_root();
 	start_services();
+	main_thread = pthread_self(); /* the log may use the terminal now */
 	start_session(argv[1] ? argv + 1 : NULL);
 	supervise(&wake);
 }
