@@ -44,6 +44,7 @@ help:
 	@echo "make debug     QEMU halted with a gdb stub, and gdb attached"
 	@echo "make test      every test; ends with 'N passed, N failed'"
 	@echo "make bench     lux and Linux micro-benchmarks, side by side"
+	@echo "make bench-smp socket round trips, 1-8 pairs on 1, 2, 4 CPUs"
 	@echo "make loc       kernel code lines: portable core and each platform"
 	@echo "make utest-host  run the user-space test suite on this Linux"
 	@echo "make format    clang-format every C file in place"

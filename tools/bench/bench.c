@@ -3,6 +3,9 @@
  *     bench            boot metrics, every benchmark, then "bench: done"
  *     bench NAME...    run only the named benchmarks
  *     bench exit       exit at once (the program that fork_exec_wait runs)
+ *     bench smp ITERS PAIRS...
+ *                      for each PAIRS, that many process pairs each doing
+ *                      ITERS Unix socket round trips at once (make bench-smp)
  *
  * Each benchmark warms up, then times a fixed number of iterations with
  * clock_gettime(CLOCK_MONOTONIC) and prints one line:
@@ -428,10 +431,74 @@ static void boot_report(void)
 	fflush(stdout);
 }
 
+/* One pair of smp_pairs: a socketpair, an echo child, a warm-up; then
+ * report ready on `ready`, wait for `start` to reach EOF and time nothing:
+ * the parent times all pairs together. Never returns. */
+static void smp_pair(long iters, int ready, int start)
+{
+	char c = 0;
+
+	if (setup_unix() < 0)
+		die("socketpair");
+	run_round_trip(iters / 10 ? iters / 10 : 1);
+	if (write(ready, &c, 1) != 1)
+		die("write");
+	if (read(start, &c, 1) < 0)
+		die("read");
+	run_round_trip(iters);
+	teardown_echo();
+	_exit(0);
+}
+
+/* `pairs` process pairs ping-pong `iters` round trips each, all released
+ * together once every pair has warmed up; prints the wall time divided by
+ * all the round trips: the cost of one at the aggregate throughput. */
+static void smp_pairs(long iters, int pairs)
+{
+	int ready[2], start[2];
+	uint64_t t0, t1;
+	char c;
+
+	if (pipe(ready) < 0 || pipe(start) < 0)
+		die("pipe");
+	for (int i = 0; i < pairs; i++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			die("fork");
+		if (pid == 0) {
+			close(ready[0]);
+			close(start[1]);
+			smp_pair(iters, ready[1], start[0]);
+		}
+	}
+	close(ready[1]);
+	close(start[0]);
+	for (int i = 0; i < pairs; i++)
+		if (read(ready[0], &c, 1) != 1)
+			die("read");
+	t0 = now_ns();
+	close(start[1]);
+	for (int i = 0; i < pairs; i++)
+		if (wait(NULL) < 0)
+			die("wait");
+	t1 = now_ns();
+	close(ready[0]);
+	printf("bench: smp_unix_pairs_%d %.1f ns\n", pairs,
+	       (double)(t1 - t0) / ((double)iters * pairs));
+	fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "exit"))
 		return 0;
+	if (argc >= 3 && !strcmp(argv[1], "smp")) {
+		for (int i = 3; i < argc; i++)
+			smp_pairs(atol(argv[2]), atoi(argv[i]));
+		printf("bench: done\n");
+		fflush(stdout);
+		return 0;
+	}
 	if (argc < 2)
 		boot_report();
 	for (size_t i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)

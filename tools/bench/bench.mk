@@ -19,3 +19,10 @@ bench: setup $(KBIN) $(INITRD) $(BENCH_BIN)
 		--image $(INITRD) --busybox $(BUSYBOX) --mem $(MEM) --out build
 
 -include $(UB)/obj/tools/bench/bench.d
+
+# `make bench-smp`: socket round trips between process pairs on 1, 2 and 4
+# CPUs, wall time without -icount (tools/bench/smp.py).
+.PHONY: bench-smp
+bench-smp: setup $(KBIN) $(INITRD) $(BENCH_BIN)
+	$(PYTHON) tools/bench/smp.py --kernel $(KBIN) --bench $(BENCH_BIN) \
+		--image $(INITRD) --busybox $(BUSYBOX) --mem $(MEM) --out build

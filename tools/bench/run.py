@@ -105,13 +105,13 @@ def lux_initrd(bench, image):
                                 ("bench/bench", 0o100755, read(bench), 0)])
 
 
-def linux_initramfs(bench, busybox):
+def linux_initramfs(bench, busybox, command="/bench/bench"):
     """busybox, the benchmark, /dev/console (the kernel opens it for init
-    before any devtmpfs exists) and an /init that runs the benchmark and
-    powers off."""
+    before any devtmpfs exists) and an /init that runs `command` (the
+    benchmark) and powers off."""
     init = (b"#!/bin/sh\n"
-            b"/bin/busybox mount -t proc proc /proc\n"
-            b"/bench/bench\n"
+            b"/bin/busybox mount -t proc proc /proc\n" +
+            command.encode() + b"\n"
             b"/bin/busybox poweroff -f\n")
     entries = [("bin", 0o40755, b"", 0),
                ("bin/busybox", 0o100755, read(busybox), 0),
