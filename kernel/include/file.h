@@ -67,6 +67,10 @@ void fdtable_close_on_exec(struct fdtable *t);
 /* Put f in the lowest free descriptor >= min of the current process (it
  * takes over the caller's reference): the descriptor, or -EMFILE. */
 int fd_install(struct file *f, int min, bool cloexec);
+/* Put both ends in the lowest free descriptors and store the two numbers
+ * at user address ufds (pipe2, channels): 0, or an errno with neither
+ * descriptor left open (the references are consumed either way). */
+long fd_install_pair(struct file *ends[2], bool cloexec, long ufds);
 /* The file behind fd with a reference taken, or NULL. */
 struct file *fd_get(int fd);
 /* Whether fd names an open file. */

@@ -484,9 +484,9 @@ long sys_lux_channel(long ufds)
 {
 	struct chan *c = kzalloc(sizeof(*c));
 	struct file *ends[2] = {NULL, NULL};
-	int fds[2] = {-1, -1}, r = 0;
+	int r = 0;
 
-	if (!user_range((void *)ufds, sizeof(fds)))
+	if (!user_range((void *)ufds, 2 * sizeof(int)))
 		r = -EFAULT;
 	else if (!c || !(ends[0] = file_alloc(&server_ops, c, O_RDWR)) ||
 		 !(ends[1] = file_alloc(&client_ops, c, O_RDWR)))
@@ -503,17 +503,7 @@ long sys_lux_channel(long ufds)
 	waitq_init(&c->wq);
 	ends[0]->wq = &c->wq;
 	ends[0]->mode = ends[1]->mode = S_IFSOCK | 0600;
-	for (int i = 0; i < 2; i++)
-		if ((fds[i] = fd_install(ends[i], 0, false)) < 0)
-			r = fds[i];
-	if (!r && copy_to_user((void *)ufds, fds, sizeof(fds)))
-		r = -EFAULT;
-	for (int i = 0; r && i < 2; i++) /* undo: no descriptor stays open */
-		if (fds[i] >= 0)
-			sys_close(fds[i]);
-		else
-			file_put(ends[i]);
-	return r;
+	return fd_install_pair(ends, false, ufds);
 }
 
 /* A replaced resolver keeps the reference it had, so that chan_resolver

@@ -338,19 +338,12 @@ bool fd_open(int fd)
 	return f;
 }
 
-long sys_pipe2(long ufds, long flags)
+long fd_install_pair(struct file *ends[2], bool cloexec, long ufds)
 {
-	struct file *ends[2];
-	int fds[2] = {-1, -1}, r;
+	int fds[2] = {-1, -1}, r = 0;
 
-	if (flags & ~(O_NONBLOCK | O_CLOEXEC))
-		return -EINVAL;
-	if (!user_range((void *)ufds, sizeof(fds)))
-		return -EFAULT;
-	if ((r = pipe_create(ends, flags & O_NONBLOCK)))
-		return r;
 	for (int i = 0; i < 2; i++)
-		if ((fds[i] = fd_install(ends[i], 0, flags & O_CLOEXEC)) < 0)
+		if ((fds[i] = fd_install(ends[i], 0, cloexec)) < 0)
 			r = fds[i];
 	if (!r && copy_to_user((void *)ufds, fds, sizeof(fds)))
 		r = -EFAULT;
@@ -362,6 +355,20 @@ long sys_pipe2(long ufds, long flags)
 				file_put(ends[i]);
 	}
 	return r;
+}
+
+long sys_pipe2(long ufds, long flags)
+{
+	struct file *ends[2];
+	int r;
+
+	if (flags & ~(O_NONBLOCK | O_CLOEXEC))
+		return -EINVAL;
+	if (!user_range((void *)ufds, 2 * sizeof(int)))
+		return -EFAULT;
+	if ((r = pipe_create(ends, flags & O_NONBLOCK)))
+		return r;
+	return fd_install_pair(ends, flags & O_CLOEXEC, ufds);
 }
 
 long sys_pipe(long ufds)

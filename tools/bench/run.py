@@ -269,18 +269,28 @@ def main():
     ops = print_table(lux, linux, units)
     report = {op: {"lux": lux.get(op), "linux": linux.get(op),
                    "unit": units.get(op, "ns")} for op in ops}
-    path = os.path.join(opt.out, "bench.json")
+    return write_report(os.path.join(opt.out, "bench.json"), report,
+                        problems, "bench")
+
+
+def write_report(path, report, problems, tag):
+    """Write the JSON report, name what is missing; the exit status 0."""
     with open(path, "w") as f:
         json.dump(report, f, indent=2)
         f.write("\n")
     print(f"\nwritten: {path}")
     for problem in problems:
-        print(f"bench: INCOMPLETE: {problem}", file=sys.stderr)
+        print(f"{tag}: INCOMPLETE: {problem}", file=sys.stderr)
     return 0
 
 
-if __name__ == "__main__":
+def run_timed(main, tag):
+    """Run main, print the total wall time, exit with its status."""
     start = time.monotonic()
     rc = main()
-    print(f"bench: total {time.monotonic() - start:.0f} s", flush=True)
+    print(f"{tag}: total {time.monotonic() - start:.0f} s", flush=True)
     sys.exit(rc)
+
+
+if __name__ == "__main__":
+    run_timed(main, "bench")

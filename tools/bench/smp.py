@@ -15,10 +15,8 @@ Prints a table and writes <out>/bench-smp.json:
 """
 
 import argparse
-import json
 import os
 import sys
-import time
 
 import run
 from run import BenchError
@@ -115,18 +113,9 @@ def main():
     print_table(rows)
     print(f"(this host has {os.cpu_count()} cores: QEMU runs one thread per "
           f"vCPU, so more vCPUs than cores cannot scale further)")
-    path = os.path.join(opt.out, "bench-smp.json")
-    with open(path, "w") as f:
-        json.dump(report, f, indent=2)
-        f.write("\n")
-    print(f"\nwritten: {path}")
-    for problem in problems:
-        print(f"bench-smp: INCOMPLETE: {problem}", file=sys.stderr)
-    return 0
+    return run.write_report(os.path.join(opt.out, "bench-smp.json"), report,
+                            problems, "bench-smp")
 
 
 if __name__ == "__main__":
-    start = time.monotonic()
-    rc = main()
-    print(f"bench-smp: total {time.monotonic() - start:.0f} s", flush=True)
-    sys.exit(rc)
+    run.run_timed(main, "bench-smp")
