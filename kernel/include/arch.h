@@ -77,7 +77,6 @@ void arch_as_flush(struct arch_as *as);
 /* This CPU's struct cpu. Valid after arch_cpu_init / on an AP from entry. */
 struct cpu *this_cpu(void);
 /* A hint inside spin loops (PAUSE, YIELD). */
-void arch_cpu_relax(void);
 /* Enable interrupts and sleep until one arrives, atomically (no lost
  * wake-up between the two); returns with interrupts enabled. */
 void arch_wait_for_interrupt(void);
@@ -171,10 +170,12 @@ void arch_irq_mask(unsigned irq, bool masked);
 
 /* --- Interrupt masking on this CPU --- */
 
-unsigned long arch_irq_save(void); /* mask, return the previous state */
-void arch_irq_restore(unsigned long flags);
-void arch_irq_enable(void);
-bool arch_irq_enabled(void);
+/* arch_defs.h defines these inline, as they are on every lock's path:
+ * unsigned long arch_irq_save(void);  mask, return the previous state
+ * void arch_irq_restore(unsigned long flags);
+ * void arch_irq_enable(void);
+ * bool arch_irq_enabled(void);
+ * void arch_cpu_relax(void); */
 
 /* --- Time --- */
 

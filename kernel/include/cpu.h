@@ -18,6 +18,16 @@ struct cpu {
 	struct arch_cpu arch; /* the platform's own per-CPU state */
 };
 
+/* this_cpu()->field (a word, or a 32-bit int to add to), accessed in one
+ * indivisible instruction: no preemption between finding the CPU and the
+ * access can make it another CPU's. */
+#define CPU_OFFSET(field)                                                      \
+	((long)offsetof(struct cpu, field) - (long)offsetof(struct cpu, arch))
+#define this_cpu_read(field)                                                   \
+	arch_percpu_read(__typeof__(((struct cpu *)0)->field),                 \
+			 CPU_OFFSET(field))
+#define this_cpu_add32(field, n) arch_percpu_add32(CPU_OFFSET(field), n)
+
 extern struct cpu cpus[MAX_CPUS];
 extern unsigned ncpus; /* CPUs the firmware lists (online or not) */
 

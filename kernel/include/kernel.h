@@ -18,6 +18,7 @@
 #define MiB               (1024 * KiB)
 #define GiB               (1024 * MiB)
 #define NORETURN          __attribute__((noreturn))
+#define NOINLINE          __attribute__((noinline))
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
 
 /* Code and data used only while booting (seL4's BOOT_CODE). */

@@ -225,9 +225,21 @@ static bool run_handler(struct trap_frame *f, struct thread *t, int sig,
 	return true;
 }
 
-long user_return(struct trap_frame *f, long ret, bool syscall)
+/* Has user_return anything to do for t? Read without the lock: a signal
+ * sent from now on is seen on the next entry to the kernel, as it would be
+ * if sent just after a locked check. */
+static bool return_work(struct thread *t, struct proc *p)
 {
-	struct thread *t = current_thread();
+	return p->exiting || p->exec_thread || p->stopped || p->tell_cont ||
+	       t->interrupt || t->sig_restore ||
+	       ((t->sig_pending | p->pending) & ~t->sig_blocked);
+}
+
+/* user_return's work (apart, so that the usual return does not pay for
+ * its stack frame). */
+static NOINLINE long return_slow(struct trap_frame *f, struct thread *t,
+				 long ret, bool syscall)
+{
 	struct proc *p = t->proc;
 	struct ksiginfo info;
 	int sig;
@@ -283,6 +295,15 @@ long user_return(struct trap_frame *f, long ret, bool syscall)
 		t->sig_blocked = t->sig_saved;
 		t->sig_restore = false;
 	}
+	return syscall && ret == -ERESTARTSYS ? arch_syscall_restart(f) : ret;
+}
+
+long user_return(struct trap_frame *f, long ret, bool syscall)
+{
+	struct thread *t = current_thread();
+
+	if (return_work(t, t->proc))
+		return return_slow(f, t, ret, syscall);
 	return syscall && ret == -ERESTARTSYS ? arch_syscall_restart(f) : ret;
 }
 

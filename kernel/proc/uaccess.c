@@ -26,9 +26,10 @@ int copy_to_user(void *udst, const void *src, size_t n)
 long strncpy_from_user(char *dst, const char *usrc, size_t size)
 {
 	for (size_t done = 0; done < size;) {
-		/* up to the end of the page, which is mapped or not as a whole */
+		/* A piece at a time, not past the end of the page (mapped or
+		 * not as a whole): paths are short, buffers long. */
 		size_t n =
-		    MIN(size - done,
+		    MIN(MIN(size - done, 128),
 			PAGE_SIZE - ((uintptr_t)(usrc + done) % PAGE_SIZE));
 		if (copy_from_user(dst + done, usrc + done, n) < 0)
 			return -EFAULT;

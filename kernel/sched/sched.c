@@ -23,29 +23,23 @@ static struct sched_cpu *sched_of(unsigned cpu)
 	return &cpus[cpu].sched;
 }
 
-/* Masking interrupts keeps the caller on the CPU it reads the current
- * thread of: a preemption in between could move it to another CPU. */
 struct thread *current_thread(void)
 {
-	unsigned long flags = arch_irq_save();
-	struct thread *t = this_cpu()->sched.current;
-
-	arch_irq_restore(flags);
-	return t;
+	return this_cpu_read(sched.current);
 }
 
 void preempt_disable(void)
 {
-	this_cpu()->sched.preempt_count++;
+	this_cpu_add32(sched.preempt_count, 1);
 }
 
 static void __schedule(bool preempt);
 
 void preempt_enable(void)
 {
-	struct sched_cpu *s = &this_cpu()->sched;
-
-	if (--s->preempt_count == 0 && s->need_resched && arch_irq_enabled())
+	this_cpu_add32(sched.preempt_count, -1);
+	if (this_cpu_read(sched.need_resched) &&
+	    !this_cpu_read(sched.preempt_count) && arch_irq_enabled())
 		__schedule(true);
 }
 

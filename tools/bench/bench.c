@@ -3,6 +3,8 @@
  *     bench            boot metrics, every benchmark, then "bench: done"
  *     bench NAME...    run only the named benchmarks
  *     bench exit       exit at once (the program that fork_exec_wait runs)
+ *     bench trace NAME warm NAME up, then run one operation of it between
+ *                      two calls of trace_mark (tools/bench/trace.py)
  *     bench smp ITERS PAIRS...
  *                      for each PAIRS, that many process pairs each doing
  *                      ITERS Unix socket round trips at once (make bench-smp)
@@ -360,9 +362,17 @@ static const struct bench benches[] = {
     {"mmap_touch_64m", 3, NULL, run_mmap_touch_64m, NULL},
 };
 
+/* Where tools/bench/trace.py starts and stops its instruction trace: a
+ * function of its own that it can set a breakpoint on. */
+__attribute__((noinline)) void trace_mark(void)
+{
+	__asm__ volatile("" ::: "memory");
+}
+
 /* Run one benchmark: set up, warm up with a tenth of the iterations (at
- * least one), then time the rest; print its line. */
-static void bench_run(const struct bench *b)
+ * least one), then time the rest and print its line; or, if `trace`, run
+ * one more between two trace marks. */
+static void bench_run(const struct bench *b, int trace)
 {
 	long warm = b->iters / 10 ? b->iters / 10 : 1;
 	uint64_t start, end;
@@ -373,6 +383,14 @@ static void bench_run(const struct bench *b)
 		return;
 	}
 	b->run(warm);
+	if (trace) {
+		trace_mark();
+		b->run(1);
+		trace_mark();
+		if (b->teardown)
+			b->teardown();
+		return;
+	}
 	start = now_ns();
 	b->run(b->iters);
 	end = now_ns();
@@ -499,11 +517,13 @@ int main(int argc, char **argv)
 		fflush(stdout);
 		return 0;
 	}
+	int trace = argc == 3 && !strcmp(argv[1], "trace");
+
 	if (argc < 2)
 		boot_report();
 	for (size_t i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
 		if (wanted(benches[i].name, argc, argv))
-			bench_run(&benches[i]);
+			bench_run(&benches[i], trace);
 	printf("bench: done\n");
 	fflush(stdout);
 	return 0;

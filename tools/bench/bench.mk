@@ -26,3 +26,13 @@ bench: setup $(KBIN) $(INITRD) $(BENCH_BIN)
 bench-smp: setup $(KBIN) $(INITRD) $(BENCH_BIN)
 	$(PYTHON) tools/bench/smp.py --kernel $(KBIN) --bench $(BENCH_BIN) \
 		--image $(INITRD) --busybox $(BUSYBOX) --mem $(MEM) --out build
+
+# `make bench-trace OP=read_4k`: one operation of a benchmark on lux,
+# instruction by instruction through QEMU's gdb stub, summed by system
+# call, process and function (tools/bench/trace.py).
+OP ?= null_syscall
+.PHONY: bench-trace
+bench-trace: setup $(KBIN) $(INITRD) $(BENCH_BIN)
+	$(PYTHON) tools/bench/trace.py $(OP) --kernel $(KBIN) \
+		--elf $(KELF) --bench $(BENCH_BIN) --image $(INITRD) \
+		--root $(B)/root --mem $(MEM) --out build

@@ -83,11 +83,6 @@ struct cpu *this_cpu(void)
 	return (struct cpu *)read_gs0();
 }
 
-void arch_cpu_relax(void)
-{
-	__asm__ volatile("pause");
-}
-
 void arch_wait_for_interrupt(void)
 {
 	__asm__ volatile("sti; hlt" : : : "memory");
@@ -134,29 +129,6 @@ void arch_halt(void)
 {
 	for (;;)
 		__asm__ volatile("cli; hlt");
-}
-
-unsigned long arch_irq_save(void)
-{
-	unsigned long f = read_rflags();
-	cli();
-	return f & RFLAGS_IF;
-}
-
-void arch_irq_restore(unsigned long flags)
-{
-	if (flags & RFLAGS_IF)
-		sti();
-}
-
-void arch_irq_enable(void)
-{
-	sti();
-}
-
-bool arch_irq_enabled(void)
-{
-	return read_rflags() & RFLAGS_IF;
 }
 
 uintptr_t arch_frame_pointer(void)

@@ -247,7 +247,9 @@ void x86_syscall(struct trap_frame *f)
 	arch_irq_enable();
 	f->rax = user_return(f, syscall_dispatch(f->rax, args), true);
 	arch_irq_save();
-	io_sync(&this_cpu()->arch, current_thread()->ctx.io);
+	struct arch_io *io = current_thread()->ctx.io;
+	if (io)
+		io_sync(&this_cpu()->arch, io);
 }
 
 long arch_syscall_restart(struct trap_frame *f)

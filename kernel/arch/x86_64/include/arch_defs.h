@@ -23,6 +23,50 @@
 #define KSTACK_AREA_END 0xffffc10000000000UL
 #define KSTACK_SIZE     (16 * 1024UL)
 
+/* Read a `type` or add to an int at byte offset `off` (a constant) from
+ * this CPU's struct arch_cpu in one instruction, which a preemption cannot
+ * split from finding the CPU (%gs holds its address in the kernel). */
+#define arch_percpu_read(type, off)                                            \
+	({                                                                     \
+		type v_;                                                       \
+		__asm__ volatile("mov %%gs:%c1, %0" : "=r"(v_) : "i"(off));    \
+		v_;                                                            \
+	})
+#define arch_percpu_add32(off, n)                                              \
+	__asm__ volatile("addl %1, %%gs:%c0" : : "i"(off), "ri"(n) : "memory")
+
+#define ARCH_RFLAGS_IF (1UL << 9) /* RFLAGS_IF of x86.h */
+
+static inline unsigned long arch_irq_save(void)
+{
+	unsigned long f;
+	__asm__ volatile("pushfq; popq %0; cli" : "=r"(f) : : "memory");
+	return f & ARCH_RFLAGS_IF;
+}
+
+static inline void arch_irq_enable(void)
+{
+	__asm__ volatile("sti" : : : "memory");
+}
+
+static inline void arch_irq_restore(unsigned long flags)
+{
+	if (flags)
+		arch_irq_enable();
+}
+
+static inline bool arch_irq_enabled(void)
+{
+	unsigned long f;
+	__asm__ volatile("pushfq; popq %0" : "=r"(f));
+	return f & ARCH_RFLAGS_IF;
+}
+
+static inline void arch_cpu_relax(void)
+{
+	__asm__ volatile("pause");
+}
+
 #define IOMAP_BYTES 8192 /* one bit for each of the 65536 I/O ports */
 
 /* The 64-bit task-state segment (Intel SDM vol. 3, 8.7). */
