@@ -1,10 +1,16 @@
 /* bench: operating-system micro-benchmarks, run unchanged on lux and Linux.
  *
- *     bench            boot metrics, every benchmark, then "bench: done"
+ *     bench            memory in use after boot, every benchmark, then
+ *                      "bench: done"
  *     bench NAME...    run only the named benchmarks
  *     bench exit       exit at once (the program that fork_exec_wait runs)
  *     bench trace NAME warm NAME up, then run one operation of it between
  *                      two calls of trace_mark (tools/bench/trace.py)
+ *     bench first-user PROG ARGS...
+ *                      as the first user process: print boot_to_first_user,
+ *                      then become PROG ARGS (the real init, same PID)
+ *     bench prompt     print boot_to_prompt on stderr (run by the shell's
+ *                      prompt, $(...) takes stdout)
  *     bench smp ITERS PAIRS...
  *                      for each PAIRS, that many process pairs each doing
  *                      ITERS Unix socket round trips at once (make bench-smp)
@@ -427,19 +433,23 @@ static uint64_t reset_ns(void)
 #endif
 }
 
-/* Boot metrics, taken first: how long the machine ran before the
- * benchmark's first instruction, and the memory in use then (sysinfo:
- * total less free, whatever holds it: kernel, servers, file contents). */
-static void boot_report(void)
+/* Print a boot metric: the time since reset `at`, taken first thing in
+ * main (reset_ns), or n/a where not known. */
+static void boot_time(FILE *f, const char *name, uint64_t at)
 {
-	uint64_t at = reset_ns();
+	if (at)
+		fprintf(f, "bench: %s %llu ns\n", name, (unsigned long long)at);
+	else
+		fprintf(f, "bench: %s n/a\n", name);
+	fflush(f);
+}
+
+/* The memory in use once the system is up (sysinfo: total less free,
+ * whatever holds it: kernel, servers, file contents). */
+static void mem_report(void)
+{
 	struct sysinfo si;
 
-	if (at)
-		printf("bench: boot_to_bench %llu ns\n",
-		       (unsigned long long)at);
-	else
-		printf("bench: boot_to_bench n/a\n");
 	if (sysinfo(&si) == 0)
 		printf("bench: mem_used_after_boot %llu KiB\n",
 		       (unsigned long long)(si.totalram - si.freeram) *
@@ -508,8 +518,19 @@ static void smp_pairs(long iters, int pairs)
 
 int main(int argc, char **argv)
 {
+	uint64_t start = reset_ns(); /* the boot metrics' instant */
+
 	if (argc == 2 && !strcmp(argv[1], "exit"))
 		return 0;
+	if (argc >= 3 && !strcmp(argv[1], "first-user")) {
+		boot_time(stdout, "boot_to_first_user", start);
+		execv(argv[2], argv + 2); /* the environment passes on */
+		die("execv");
+	}
+	if (argc == 2 && !strcmp(argv[1], "prompt")) {
+		boot_time(stderr, "boot_to_prompt", start);
+		return 0;
+	}
 	if (argc >= 3 && !strcmp(argv[1], "smp")) {
 		for (int i = 3; i < argc; i++)
 			smp_pairs(atol(argv[2]), atoi(argv[i]));
@@ -520,7 +541,7 @@ int main(int argc, char **argv)
 	int trace = argc == 3 && !strcmp(argv[1], "trace");
 
 	if (argc < 2)
-		boot_report();
+		mem_report();
 	for (size_t i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
 		if (wanted(benches[i].name, argc, argv))
 			bench_run(&benches[i], trace);

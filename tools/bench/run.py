@@ -10,6 +10,12 @@ Linux is Debian's linux-image-cloud-amd64, downloaded once with
 `apt-get download` into ~/.cache/lux-bench/ (never into the repository),
 with an initramfs of busybox, the benchmark and a two-line /init.
 
+Each system then boots a second time, for the boot metrics alone: the
+benchmark is the first user process (`bench first-user INIT...`), notes
+the time and becomes the real init, which starts the login shell; the
+shell's profile puts `$(/bench/bench prompt)` in its prompt, and QEMU
+stops once that has printed the time.
+
 Prints a table (operation, lux, Linux, lux/Linux) and writes
 <out>/bench.json: {"<op>": {"lux": n|null, "linux": n|null, "unit": "ns"}}
 (the unit is "KiB" for a memory figure).
@@ -36,6 +42,10 @@ META_PACKAGE = "linux-image-cloud-amd64"
 # A whole system's run takes under two minutes; this is the limit. A run
 # that stops early keeps the figures it printed; the rest are null.
 RUN_TIMEOUT = 150
+# The boot metrics' run: a boot to the first prompt, seconds on the host.
+PROMPT_TIMEOUT = 60
+# The boot metrics, printed by the boot to the prompt; first in the table.
+BOOT_METRICS = ("boot_to_first_user", "boot_to_prompt")
 RESULT = re.compile(r"^bench: (\S+) (n/a|[0-9.]+ (?:ns|KiB))$", re.M)
 # The same machine for both systems; only kernel, initrd and command differ.
 QEMU_COMMON = ["-machine", "q35,accel=tcg", "-cpu", "max", "-smp", "1",
@@ -97,18 +107,27 @@ def cpio_entries(archive):
                         (rmaj << 8) | rmin))
 
 
+# The login shell's own profile, read after /etc/profile (which sets
+# lux's PS1; on Linux the shell's default stands): the prompt runs the
+# benchmark, which prints the time on stderr as the prompt is drawn.
+PROFILE = (b"# make bench: the first prompt prints the time since reset\n"
+           b"PS1='$(/bench/bench prompt)'$PS1\n")
+
+
 def lux_initrd(bench, image):
-    """The normal boot image (`make initrd`) plus /bench/bench: lumen
-    starts the file servers, then runs the benchmark instead of a shell."""
+    """The normal boot image (`make initrd`) plus /bench/bench, and the
+    root's profile for the boot to the prompt (HOME=/root)."""
     entries = [e for e in cpio_entries(read(image)) if e[0] not in ("", ".")]
     return cpio_newc(entries + [("bench", 0o40755, b"", 0),
-                                ("bench/bench", 0o100755, read(bench), 0)])
+                                ("bench/bench", 0o100755, read(bench), 0),
+                                ("root/.profile", 0o100644, PROFILE, 0)])
 
 
 def linux_initramfs(bench, busybox, command="/bench/bench"):
     """busybox, the benchmark, /dev/console (the kernel opens it for init
-    before any devtmpfs exists) and an /init that runs `command` (the
-    benchmark) and powers off."""
+    before any devtmpfs exists), an /init that runs `command` (the
+    benchmark) and powers off, and the profile of a login shell run as
+    init instead (HOME=/)."""
     init = (b"#!/bin/sh\n"
             b"/bin/busybox mount -t proc proc /proc\n" +
             command.encode() + b"\n"
@@ -122,7 +141,8 @@ def linux_initramfs(bench, busybox, command="/bench/bench"):
                ("dev/console", 0o20600, b"", (5 << 8) | 1),
                ("proc", 0o40755, b"", 0),
                ("tmp", 0o41777, b"", 0),
-               ("init", 0o100755, init, 0)]
+               ("init", 0o100755, init, 0),
+               (".profile", 0o100644, PROFILE, 0)]
     return cpio_newc(entries)
 
 
@@ -162,15 +182,15 @@ def fetch_linux():
     return found[-1]
 
 
-def boot(name, args, log):
-    """Boot one system, wait for "bench: done"; return ({op: ns or None},
-    seconds taken, problem or None). A run that fails after printing some
-    figures keeps them (the problem says what happened); one that printed
-    none raises BenchError with the console's tail."""
+def boot(name, args, log, until=r"^bench: done$", timeout=RUN_TIMEOUT):
+    """Boot one system, wait for `until`; return ({op: ns or None}, {op:
+    unit}, seconds taken, problem or None). A run that fails after printing
+    some figures keeps them (the problem says what happened); one that
+    printed none raises BenchError with the console's tail."""
     problem = None
     with Qemu(QEMU_COMMON + args, log=log) as vm:
         try:
-            vm.expect(r"^bench: done$", timeout=RUN_TIMEOUT,
+            vm.expect(until, timeout=timeout,
                       fail=r"^bench: error .*|panic|Kernel panic")
         except QemuError as e:
             tail = "\n    ".join(vm.tail())
@@ -186,6 +206,33 @@ def boot(name, args, log):
         if len(value) > 1:
             units[m.group(1)] = value[1]
     return results, units, seconds, problem
+
+
+def run_system(name, args, bench_cmd, prompt_cmd, out):
+    """The two boots of one system: the benchmark run (`bench_cmd`), then
+    the boot to the shell prompt (`prompt_cmd`), which also gives the boot
+    to the first user instruction. Returns ({op: figure or None}, {op:
+    unit}, [problems]); the boot metrics are there even when missing."""
+    figures = dict.fromkeys(BOOT_METRICS)
+    log = os.path.join(out, f"bench-{name.lower()}")
+    print(f"bench: {name} ...", flush=True)
+    results, units, secs, problem = boot(name, args + ["-append", bench_cmd],
+                                         log + ".log")
+    print(f"bench: {name} ran {secs:.0f} s", flush=True)
+    figures.update(results)
+    problems = [problem] if problem else []
+    try:
+        results, unit, secs, problem = boot(
+            f"{name} to the prompt", args + ["-append", prompt_cmd],
+            log + "-prompt.log", until=r"^bench: boot_to_prompt .*\n",
+            timeout=PROMPT_TIMEOUT)
+        print(f"bench: {name} to the prompt ran {secs:.0f} s", flush=True)
+        figures.update(results)
+        units.update(unit)
+        problems += [problem] if problem else []
+    except BenchError as e:
+        problems.append(str(e))
+    return figures, units, problems
 
 
 def format_value(value, unit):
@@ -240,27 +287,26 @@ def main():
         with open(linux_img, "wb") as f:
             f.write(linux_initramfs(opt.bench, opt.busybox))
 
-        lux, linux, units, problems = {}, {}, {}, []
-        mem = ["-m", opt.mem]
+        systems = []
         if opt.only != "linux":
-            print("bench: lux ...", flush=True)
-            lux, unit, secs, problem = boot("lux", mem + [
-                "-kernel", opt.kernel, "-initrd", lux_img,
-                "-append", "init=/sbin/lumen -- /bench/bench"],
-                os.path.join(opt.out, "bench-lux.log"))
-            print(f"bench: lux ran {secs:.0f} s", flush=True)
-            units.update(unit)
-            problems += [problem] if problem else []
+            systems.append(("lux", ["-kernel", opt.kernel, "-initrd", lux_img],
+                            "init=/sbin/lumen -- /bench/bench",
+                            "init=/bench/bench -- first-user /sbin/lumen"))
         if opt.only != "lux":
-            print(f"bench: Linux ({os.path.basename(vmlinuz)}) ...",
-                  flush=True)
-            linux, unit2, secs, problem = boot("Linux", mem + [
-                "-kernel", vmlinuz, "-initrd", linux_img,
-                "-append", "console=ttyS0 quiet panic=-1"],
-                os.path.join(opt.out, "bench-linux.log"))
-            print(f"bench: Linux ran {secs:.0f} s", flush=True)
-            units.update(unit2)
-            problems += [problem] if problem else []
+            print(f"bench: Linux is {os.path.basename(vmlinuz)}", flush=True)
+            linux_cmd = "console=ttyS0 quiet panic=-1"
+            systems.append((
+                "Linux", ["-kernel", vmlinuz, "-initrd", linux_img],
+                linux_cmd,
+                linux_cmd + " rdinit=/bench/bench -- first-user /bin/sh -l"))
+        figures, units, problems = {}, {}, []
+        for name, image, bench_cmd, prompt_cmd in systems:
+            figures[name], unit, problem = run_system(
+                name, ["-m", opt.mem] + image, bench_cmd, prompt_cmd,
+                opt.out)
+            units.update(unit)
+            problems += problem
+        lux, linux = figures.get("lux", {}), figures.get("Linux", {})
     except BenchError as e:
         print(f"bench: FAILED: {e}", file=sys.stderr)
         return 1
