@@ -13,6 +13,8 @@
 #include "sched.h"
 #include <lux/errno.h>
 
+#define SYNC_GRACE 1000000ULL /* ns: see wake() */
+
 static volatile uint64_t online_mask; /* CPUs that run the scheduler */
 static volatile uint64_t idle_mask;   /* CPUs halted with nothing to do */
 static struct waitq reaper_wq;        /* the reaper: frees dead detached */
@@ -106,26 +108,31 @@ static void kick_idle(struct sched_cpu *s)
 }
 
 /* Queue t (READY, guarded by s) on CPU cpu and preempt what runs there if
- * t outranks it. */
-static void enqueue(struct sched_cpu *s, unsigned cpu, struct thread *t)
+ * t outranks it; else, unless kick is false, wake an idle CPU to take it. */
+static void enqueue(struct sched_cpu *s, unsigned cpu, struct thread *t,
+		    bool kick)
 {
 	runq_push(&s->runq, &t->rq, false);
 	if (s->current == s->idle || t->rq.prio > s->current->rq.prio) {
 		s->need_resched = true;
 		if (cpu != this_cpu()->id)
 			arch_send_resched(cpu);
-	} else {
+	} else if (kick) {
 		kick_idle(s);
 	}
 }
 
-/* Where a woken thread should run: its last CPU if that is idle, else
- * any idle CPU it may use, else its last CPU if allowed, else the first
- * allowed one. */
-static unsigned choose_cpu(struct thread *t)
+/* Where a woken thread should run: for a sync wake-up, here if it may and
+ * nothing waits here; else its last CPU if that is idle, else any idle
+ * CPU it may use, else its last CPU if allowed, else the first allowed
+ * one. Called with a scheduler lock held (so on one CPU). */
+static unsigned choose_cpu(struct thread *t, bool sync)
 {
 	uint64_t allowed = t->rq.affinity & online_mask;
-	unsigned last = t->cpu;
+	unsigned last = t->cpu, self = this_cpu()->id;
+
+	if (sync && (allowed >> self & 1) && !this_cpu()->sched.runq.count)
+		return self;
 
 	/* An idle CPU is claimed (its bit cleared) by the wake that picks
 	 * it, so a burst of wake-ups spreads over the idle CPUs instead of
@@ -143,10 +150,19 @@ static unsigned choose_cpu(struct thread *t)
 	return __builtin_ctzll(allowed);
 }
 
-bool sched_wake(struct thread *t)
+/*
+ * A thread a sync wake-up queues here runs once the waker blocks, which
+ * it is about to do: kicking an idle CPU would only have that CPU steal
+ * the thread, an IPI and a cross-CPU switch per message of a ping-pong.
+ * Should the waker not block after all, its slice is cut to SYNC_GRACE
+ * while a CPU the thread may use idles, so that the thread waits no
+ * longer than that.
+ */
+static bool wake(struct thread *t, bool sync)
 {
 	struct sched_cpu *s = lock_thread(t);
 	unsigned cpu;
+	bool here;
 
 	if (t->state != THREAD_BLOCKED) {
 		spin_unlock(&s->lock);
@@ -158,7 +174,7 @@ bool sched_wake(struct thread *t)
 		return true;
 	}
 	t->state = THREAD_READY;
-	cpu = choose_cpu(t);
+	cpu = choose_cpu(t, sync);
 	/* Nobody else touches a READY thread that is in no queue. */
 	if (cpu != t->cpu) {
 		t->cpu = cpu;
@@ -166,9 +182,25 @@ bool sched_wake(struct thread *t)
 		s = sched_of(cpu);
 		spin_lock(&s->lock);
 	}
-	enqueue(s, cpu, t);
+	here = sync && cpu == this_cpu()->id;
+	enqueue(s, cpu, t, !here);
+	if (here && (t->rq.affinity & idle_mask)) {
+		s->current->slice_end =
+		    MIN(s->current->slice_end, arch_clock_ns() + SYNC_GRACE);
+		rearm(s);
+	}
 	spin_unlock(&s->lock);
 	return true;
+}
+
+bool sched_wake(struct thread *t)
+{
+	return wake(t, false);
+}
+
+bool sched_wake_sync(struct thread *t)
+{
+	return wake(t, true);
 }
 
 /*
@@ -437,7 +469,7 @@ void thread_set_priority(struct thread *t, unsigned prio)
 	if (t->state == THREAD_READY && !list_empty(&t->rq.link)) {
 		runq_remove(&s->runq, &t->rq);
 		t->rq.prio = prio;
-		enqueue(s, t->cpu, t);
+		enqueue(s, t->cpu, t, true);
 	} else {
 		t->rq.prio = prio;
 		if (t == s->current && (int)prio < runq_top(&s->runq))

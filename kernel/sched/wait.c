@@ -20,7 +20,7 @@ void waitq_init(struct waitq *wq)
 	list_init(&wq->waiters);
 }
 
-static void wake(struct waitq *wq, bool all, volatile bool *flag)
+static void wake(struct waitq *wq, bool all, volatile bool *flag, bool sync)
 {
 	struct list *it;
 
@@ -29,8 +29,9 @@ static void wake(struct waitq *wq, bool all, volatile bool *flag)
 		*flag = true;
 	list_for_each(it, &wq->waiters)
 	{
-		if (sched_wake(container_of(it, struct waiter, link)->thread) &&
-		    !all)
+		struct thread *t =
+		    container_of(it, struct waiter, link)->thread;
+		if ((sync ? sched_wake_sync(t) : sched_wake(t)) && !all)
 			break;
 	}
 	spin_unlock(&wq->lock);
@@ -38,17 +39,22 @@ static void wake(struct waitq *wq, bool all, volatile bool *flag)
 
 void waitq_wake_all(struct waitq *wq)
 {
-	wake(wq, true, NULL);
+	wake(wq, true, NULL, false);
 }
 
 void waitq_wake_one(struct waitq *wq)
 {
-	wake(wq, false, NULL);
+	wake(wq, false, NULL, false);
+}
+
+void waitq_wake_sync(struct waitq *wq)
+{
+	wake(wq, true, NULL, true);
 }
 
 void waitq_set_and_wake(struct waitq *wq, volatile bool *flag)
 {
-	wake(wq, true, flag);
+	wake(wq, true, flag, false);
 }
 
 static void wake_sleeper(struct timer *t)
