@@ -129,10 +129,11 @@ static void enqueue(struct sched_cpu *s, unsigned cpu, struct thread *t,
 static unsigned choose_cpu(struct thread *t, bool sync)
 {
 	uint64_t allowed = t->rq.affinity & online_mask;
-	unsigned last = t->cpu, self = this_cpu()->id;
+	unsigned last = t->cpu;
+	struct cpu *self = sync ? this_cpu() : NULL;
 
-	if (sync && (allowed >> self & 1) && !this_cpu()->sched.runq.count)
-		return self;
+	if (self && (allowed >> self->id & 1) && !self->sched.runq.count)
+		return self->id;
 
 	/* An idle CPU is claimed (its bit cleared) by the wake that picks
 	 * it, so a burst of wake-ups spreads over the idle CPUs instead of
