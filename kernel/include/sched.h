@@ -115,9 +115,6 @@ void sched_yield(void);
 void schedule(void);
 /* Make t runnable if it is blocked; false if it was not blocked. */
 bool sched_wake(struct thread *t);
-/* The same from a thread about to block (it waits for t's answer): t
- * runs next on this CPU, with no IPI, if no other thread waits here. */
-bool sched_wake_sync(struct thread *t);
 
 /* Preemption: a count per CPU, raised by every spinlock held. When it
  * drops to zero with interrupts enabled, a pending reschedule happens. */
@@ -135,8 +132,6 @@ void sched_interrupt_exit(void);
 void waitq_init(struct waitq *wq);
 void waitq_wake_all(struct waitq *wq);
 void waitq_wake_one(struct waitq *wq);
-/* waitq_wake_all through sched_wake_sync. */
-void waitq_wake_sync(struct waitq *wq);
 /* Set *flag and wake all, under the queue's lock: once a sleeper sees the
  * flag and has taken and released wq->lock, the waker is done with wq. */
 void waitq_set_and_wake(struct waitq *wq, volatile bool *flag);

@@ -747,7 +747,7 @@ static long sock_send(struct sock *s, struct file *f, struct io *io,
 			list_push_back(&d->queue, &m->link);
 			d->queued += m->cost;
 			done += n;
-			waitq_wake_sync(&d->wq);
+			waitq_wake_all(&d->wq);
 		}
 		mutex_unlock(&sock_lock);
 		if (err)

@@ -13,8 +13,6 @@
 #include "sched.h"
 #include <lux/errno.h>
 
-#define SYNC_GRACE 1000000ULL /* ns: see wake() */
-
 static volatile uint64_t online_mask; /* CPUs that run the scheduler */
 static volatile uint64_t idle_mask;   /* CPUs halted with nothing to do */
 static struct waitq reaper_wq;        /* the reaper: frees dead detached */
@@ -108,32 +106,26 @@ static void kick_idle(struct sched_cpu *s)
 }
 
 /* Queue t (READY, guarded by s) on CPU cpu and preempt what runs there if
- * t outranks it; else, unless kick is false, wake an idle CPU to take it. */
-static void enqueue(struct sched_cpu *s, unsigned cpu, struct thread *t,
-		    bool kick)
+ * t outranks it. */
+static void enqueue(struct sched_cpu *s, unsigned cpu, struct thread *t)
 {
 	runq_push(&s->runq, &t->rq, false);
 	if (s->current == s->idle || t->rq.prio > s->current->rq.prio) {
 		s->need_resched = true;
 		if (cpu != this_cpu()->id)
 			arch_send_resched(cpu);
-	} else if (kick) {
+	} else {
 		kick_idle(s);
 	}
 }
 
-/* Where a woken thread should run: for a sync wake-up, here if it may and
- * nothing waits here; else its last CPU if that is idle, else any idle
- * CPU it may use, else its last CPU if allowed, else the first allowed
- * one. Called with a scheduler lock held (so on one CPU). */
-static unsigned choose_cpu(struct thread *t, bool sync)
+/* Where a woken thread should run: its last CPU if that is idle, else
+ * any idle CPU it may use, else its last CPU if allowed, else the first
+ * allowed one. */
+static unsigned choose_cpu(struct thread *t)
 {
 	uint64_t allowed = t->rq.affinity & online_mask;
 	unsigned last = t->cpu;
-	struct cpu *self = sync ? this_cpu() : NULL;
-
-	if (self && (allowed >> self->id & 1) && !self->sched.runq.count)
-		return self->id;
 
 	/* An idle CPU is claimed (its bit cleared) by the wake that picks
 	 * it, so a burst of wake-ups spreads over the idle CPUs instead of
@@ -151,19 +143,10 @@ static unsigned choose_cpu(struct thread *t, bool sync)
 	return __builtin_ctzll(allowed);
 }
 
-/*
- * A thread a sync wake-up queues here runs once the waker blocks, which
- * it is about to do: kicking an idle CPU would only have that CPU steal
- * the thread, an IPI and a cross-CPU switch per message of a ping-pong.
- * Should the waker not block after all, its slice is cut to SYNC_GRACE
- * while a CPU the thread may use idles, so that the thread waits no
- * longer than that.
- */
-static bool wake(struct thread *t, bool sync)
+bool sched_wake(struct thread *t)
 {
 	struct sched_cpu *s = lock_thread(t);
 	unsigned cpu;
-	bool here;
 
 	if (t->state != THREAD_BLOCKED) {
 		spin_unlock(&s->lock);
@@ -175,7 +158,7 @@ static bool wake(struct thread *t, bool sync)
 		return true;
 	}
 	t->state = THREAD_READY;
-	cpu = choose_cpu(t, sync);
+	cpu = choose_cpu(t);
 	/* Nobody else touches a READY thread that is in no queue. */
 	if (cpu != t->cpu) {
 		t->cpu = cpu;
@@ -183,25 +166,9 @@ static bool wake(struct thread *t, bool sync)
 		s = sched_of(cpu);
 		spin_lock(&s->lock);
 	}
-	here = sync && cpu == this_cpu()->id;
-	enqueue(s, cpu, t, !here);
-	if (here && (t->rq.affinity & idle_mask)) {
-		s->current->slice_end =
-		    MIN(s->current->slice_end, arch_clock_ns() + SYNC_GRACE);
-		rearm(s);
-	}
+	enqueue(s, cpu, t);
 	spin_unlock(&s->lock);
 	return true;
-}
-
-bool sched_wake(struct thread *t)
-{
-	return wake(t, false);
-}
-
-bool sched_wake_sync(struct thread *t)
-{
-	return wake(t, true);
 }
 
 /*
@@ -470,7 +437,7 @@ void thread_set_priority(struct thread *t, unsigned prio)
 	if (t->state == THREAD_READY && !list_empty(&t->rq.link)) {
 		runq_remove(&s->runq, &t->rq);
 		t->rq.prio = prio;
-		enqueue(s, t->cpu, t, true);
+		enqueue(s, t->cpu, t);
 	} else {
 		t->rq.prio = prio;
 		if (t == s->current && (int)prio < runq_top(&s->runq))

@@ -20,7 +20,7 @@ void waitq_init(struct waitq *wq)
 	list_init(&wq->waiters);
 }
 
-static void wake(struct waitq *wq, bool all, volatile bool *flag, bool sync)
+static void wake(struct waitq *wq, bool all, volatile bool *flag)
 {
 	struct list *it;
 
@@ -29,9 +29,8 @@ static void wake(struct waitq *wq, bool all, volatile bool *flag, bool sync)
 		*flag = true;
 	list_for_each(it, &wq->waiters)
 	{
-		struct thread *t =
-		    container_of(it, struct waiter, link)->thread;
-		if ((sync ? sched_wake_sync(t) : sched_wake(t)) && !all)
+		if (sched_wake(container_of(it, struct waiter, link)->thread) &&
+		    !all)
 			break;
 	}
 	spin_unlock(&wq->lock);
@@ -39,22 +38,17 @@ static void wake(struct waitq *wq, bool all, volatile bool *flag, bool sync)
 
 void waitq_wake_all(struct waitq *wq)
 {
-	wake(wq, true, NULL, false);
+	wake(wq, true, NULL);
 }
 
 void waitq_wake_one(struct waitq *wq)
 {
-	wake(wq, false, NULL, false);
-}
-
-void waitq_wake_sync(struct waitq *wq)
-{
-	wake(wq, true, NULL, true);
+	wake(wq, false, NULL);
 }
 
 void waitq_set_and_wake(struct waitq *wq, volatile bool *flag)
 {
-	wake(wq, true, flag, false);
+	wake(wq, true, flag);
 }
 
 static void wake_sleeper(struct timer *t)

@@ -640,76 +640,6 @@ static const char *wake_pingpong(void)
 	return NULL; /* or what a thread found */
 }
 
-/* --- wake-sync: a sync wake-up runs the thread on the waker's CPU --- */
-
-#define SYNC_ROUNDS 100
-#define SYNC_WORK   (MS / 4) /* less than the grace of 1 ms */
-
-static volatile unsigned sync_go, sync_done;
-static struct waitq sync_ask_wq, sync_answer_wq;
-
-static bool sync_my_round(void *w)
-{
-	return sync_go > ((struct worker *)w)->count || stop;
-}
-
-static bool sync_answered(void *round)
-{
-	return sync_done == (uintptr_t)round || stop;
-}
-
-/* On CPU 0: ask, and block until answered, as a round trip's sender. */
-static void sync_ask(void *unused)
-{
-	(void)unused;
-	for (uintptr_t r = 1; r <= SYNC_ROUNDS && !stop; r++) {
-		uint64_t until = arch_clock_ns() + SYNC_WORK;
-		sync_go = r;
-		waitq_wake_sync(&sync_ask_wq);
-		while (arch_clock_ns() < until) /* on its way to block */
-			arch_cpu_relax();
-		if (!await(&sync_answer_wq, sync_answered, (void *)r, DEADLINE))
-			fail("the worker stopped answering");
-	}
-	stop = true;
-	waitq_wake_all(&sync_ask_wq);
-}
-
-/* Anywhere: answer each round, noting whether it runs on CPU 0. */
-static void sync_answer(void *arg)
-{
-	struct worker *w = arg;
-
-	while (await(&sync_ask_wq, sync_my_round, w, DEADLINE) && !stop) {
-		w->sum += this_cpu()->id == 0;
-		sync_done = ++w->count;
-		waitq_wake_sync(&sync_answer_wq);
-	}
-}
-
-/*
- * Two threads of equal priority take turns through sync wake-ups, the
- * asker pinned to CPU 0: the answerer should run there once the asker
- * blocks, not on an idle CPU (an IPI and a cross-CPU switch a turn). A
- * stalled vCPU can spoil a round (the waker's slice is cut short while a
- * CPU idles), so most rounds are enough.
- */
-static const char *wake_sync(void)
-{
-	sync_go = sync_done = 0;
-	waitq_init(&sync_ask_wq);
-	waitq_init(&sync_answer_wq);
-	start_worker(0, sync_answer, PRIO_DEFAULT, AFFINITY_ALL);
-	start_worker(1, sync_ask, PRIO_DEFAULT, cpu_bit(0));
-	join_workers(2);
-	if (failure || workers[0].sum > SYNC_ROUNDS / 2)
-		return NULL; /* or what a thread found */
-	snprintf(report, sizeof(report),
-		 "the answers ran on the asker's CPU in %lu of %u rounds",
-		 workers[0].sum, SYNC_ROUNDS);
-	return report;
-}
-
 #define CASE(body)                                                             \
 	static const char *body##_case(void)                                   \
 	{                                                                      \
@@ -726,7 +656,6 @@ CASE(prodcons)
 CASE(mutex)
 CASE(sleep)
 CASE(wake_pingpong)
-CASE(wake_sync)
 
 static const struct ktest tests[] = {
     {"priority", priority_case},
@@ -740,7 +669,6 @@ static const struct ktest tests[] = {
     {"mutex", mutex_case},
     {"sleep", sleep_case},
     {"wake-pingpong", wake_pingpong_case},
-    {"wake-sync", wake_sync_case},
     {NULL, NULL},
 };
 const struct ktest_group ktest_sched = {"sched", tests};
