@@ -166,6 +166,16 @@ static bool mutex_free(void *m)
 	return ((struct mutex *)m)->owner == NULL;
 }
 
+/* The owner, while it runs on another CPU: it is about to let go, and
+ * spinning costs less than sleeping and being woken. A freed thread's
+ * memory stays mapped, so reading a stale owner's state is harmless. */
+static bool owner_running(struct mutex *m)
+{
+	struct thread *o = m->owner;
+
+	return o && o->state == THREAD_RUNNING && o == m->owner;
+}
+
 void mutex_lock(struct mutex *m)
 {
 	struct thread *self = current_thread(), *none;
@@ -176,7 +186,10 @@ void mutex_lock(struct mutex *m)
 						__ATOMIC_ACQUIRE,
 						__ATOMIC_RELAXED))
 			return;
-		wait_until(&m->wq, mutex_free, m, 0);
+		while (owner_running(m))
+			arch_cpu_relax();
+		if (m->owner) /* it sleeps or waits its turn: so do we */
+			wait_until(&m->wq, mutex_free, m, 0);
 	}
 }
 
