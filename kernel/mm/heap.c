@@ -6,7 +6,11 @@
  * 2048 bytes counting the header; each size has a free list, refilled by
  * cutting up one page. Pages given to a size stay with it. Larger objects
  * are whole contiguous pages from the pmm, the header at the start of the
- * first page, given back on kfree. The header's magic tells a live object
+ * first page; on kfree, up to LARGE_KEEP of each size to LARGE_KEEP_PAGES
+ * pages stay on a free list of their size (path walks, I/O buffers and
+ * messages come and go at every call), the rest go back to the pmm, and
+ * the kept ones too when the pmm runs out.
+ * The header's magic tells a live object
  * from a freed one, which catches double frees and most stray pointers.
  *
  * Lock order: heap_lock, then the pmm's lock.
@@ -30,12 +34,32 @@ struct heap_hdr {
 };
 _Static_assert(sizeof(struct heap_hdr) == 16, "header keeps 16-byte alignment");
 
+#define LARGE_KEEP_PAGES 17 /* a 64 KiB message and its header */
+#define LARGE_KEEP       2
+
 static struct heap_hdr *free_list[HEAP_CLASSES];
+static struct heap_hdr *large_free[LARGE_KEEP_PAGES + 1];
+static unsigned large_kept[LARGE_KEEP_PAGES + 1];
 static struct spinlock heap_lock = SPINLOCK_INIT;
 
 static size_t class_size(unsigned c)
 {
 	return (size_t)1 << (c + HEAP_MIN_SHIFT);
+}
+
+/* Give the kept large objects back to the pmm; false if there were none.
+ * Called with heap_lock held. */
+static bool heap_drain(void)
+{
+	bool any = false;
+
+	for (size_t n = 1; n <= LARGE_KEEP_PAGES; n++)
+		for (struct heap_hdr *h; (h = large_free[n]); any = true) {
+			large_free[n] = h->next;
+			large_kept[n]--;
+			pmm_free_contig(virt_to_phys(h), n);
+		}
+	return any;
 }
 
 /* Cut a new page into free objects of class c; false when out of memory.
@@ -45,6 +69,8 @@ static bool heap_refill(unsigned c)
 	uint64_t pa = pmm_alloc();
 	char *page;
 
+	if (pa == 0 && heap_drain())
+		pa = pmm_alloc();
 	if (pa == 0)
 		return false;
 	page = phys_to_virt(pa);
@@ -79,12 +105,32 @@ static void *alloc_large(size_t size)
 {
 	size_t npages =
 	    ALIGN_UP(size + sizeof(struct heap_hdr), PAGE_SIZE) / PAGE_SIZE;
-	uint64_t pa = pmm_alloc_contig(npages, 1);
-	struct heap_hdr *h;
+	struct heap_hdr *h = NULL;
 
-	if (pa == 0)
-		return NULL;
-	h = phys_to_virt(pa);
+	if (npages <= LARGE_KEEP_PAGES) {
+		spin_lock(&heap_lock);
+		if ((h = large_free[npages])) {
+			if (h->magic != MAGIC_FREE)
+				panic("kmalloc: free object %p was overwritten",
+				      (void *)h);
+			large_free[npages] = h->next;
+			large_kept[npages]--;
+		}
+		spin_unlock(&heap_lock);
+	}
+	if (!h) {
+		uint64_t pa = pmm_alloc_contig(npages, 1);
+		if (pa == 0) {
+			spin_lock(&heap_lock);
+			bool drained = heap_drain();
+			spin_unlock(&heap_lock);
+			if (drained)
+				pa = pmm_alloc_contig(npages, 1);
+		}
+		if (pa == 0)
+			return NULL;
+		h = phys_to_virt(pa);
+	}
 	*h = (struct heap_hdr){MAGIC_USED, HEAP_LARGE, {.npages = npages}};
 	return h + 1;
 }
@@ -126,8 +172,16 @@ void kfree(void *p)
 					     : "corrupted or not from kmalloc");
 	h->magic = MAGIC_FREE;
 	if (h->class == HEAP_LARGE) {
+		size_t n = h->npages;
+		if (n <= LARGE_KEEP_PAGES && large_kept[n] < LARGE_KEEP) {
+			h->next = large_free[n];
+			large_free[n] = h;
+			large_kept[n]++;
+			spin_unlock(&heap_lock);
+			return;
+		}
 		spin_unlock(&heap_lock);
-		pmm_free_contig(virt_to_phys(h), h->npages);
+		pmm_free_contig(virt_to_phys(h), n);
 		return;
 	}
 	h->next = free_list[h->class];

@@ -100,16 +100,21 @@ trap_return:
 1:	iretq
 
 	/* int arch_copy_user(void *dst, const void *src, size_t n): a fault
-	 * at uaccess_insn that the fault handler cannot resolve resumes at
+	 * at uaccess_insn(2) that the fault handler cannot resolve resumes at
 	 * uaccess_fault. RFLAGS.AC opens user pages to the kernel under SMAP
 	 * (POPF sets it on any CPU, unlike STAC). */
-	.globl arch_copy_user, uaccess_insn, uaccess_fault
+	.globl arch_copy_user, uaccess_insn, uaccess_insn2, uaccess_fault
 arch_copy_user:
 	pushfq
 	orl $0x40000, (%rsp)
 	popfq
 	movq %rdx, %rcx
+	shrq $3, %rcx
 uaccess_insn:
+	rep movsq           /* eight bytes a step, then the rest */
+	movl %edx, %ecx
+	andl $7, %ecx
+uaccess_insn2:
 	rep movsb
 	xorl %eax, %eax
 1:	pushfq

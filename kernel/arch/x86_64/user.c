@@ -394,10 +394,12 @@ void user_exception(struct trap_frame *f)
  * there yet gets it; one that cannot be resolved fails with -EFAULT. */
 bool kernel_page_fault(struct trap_frame *f)
 {
-	extern char uaccess_insn[], uaccess_fault[];
+	extern char uaccess_insn[], uaccess_insn2[], uaccess_fault[];
 	uintptr_t addr = read_cr2();
 
-	if (f->rip != (uintptr_t)uaccess_insn || addr >= USER_TOP)
+	if ((f->rip != (uintptr_t)uaccess_insn &&
+	     f->rip != (uintptr_t)uaccess_insn2) ||
+	    addr >= USER_TOP)
 		return false;
 	arch_irq_enable();
 	if (vm_fault(addr, fault_access(f)) < 0)

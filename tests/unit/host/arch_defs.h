@@ -14,6 +14,11 @@ extern unsigned char *host_ram;
 #define DIRECT_MAP_BASE ((uintptr_t)host_ram)
 #define KSTACK_SIZE     (16 * 1024UL)
 
+/* Real platforms define these inline here; host.c has them. */
+unsigned long arch_irq_save(void);
+void arch_irq_restore(unsigned long flags);
+void arch_cpu_relax(void);
+
 struct arch_cpu {
 	uint32_t id;
 };
