@@ -36,8 +36,9 @@ long sys_setsid(void)
 	return r;
 }
 
-/* Move the caller or a child of it that has not exec'd into group pgid of
- * its session: 0 or -ESRCH, -EPERM, -EACCES, -EINVAL. */
+/* Move the caller or a child of it (a zombie too, as on Linux) that has
+ * not exec'd into group pgid of its session: 0 or -ESRCH, -EPERM, -EACCES,
+ * -EINVAL. */
 long sys_setpgid(long pid, long pgid)
 {
 	struct proc *self = current_proc(), *p;
@@ -48,7 +49,7 @@ long sys_setpgid(long pid, long pgid)
 	if (pgid < 0)
 		return -EINVAL;
 	mutex_lock(&proc_lock);
-	p = pid ? proc_find(pid) : self;
+	p = pid ? proc_lookup(pid) : self;
 	pgid = pgid ? pgid : (p ? p->pid : 0);
 	if (!p || (p != self && p->parent != self))
 		r = -ESRCH;
