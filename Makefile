@@ -45,6 +45,7 @@ help:
 	@echo "make test      every test; ends with 'N passed, N failed'"
 	@echo "make bench     lux and Linux micro-benchmarks, side by side"
 	@echo "make bench-smp socket round trips, 1-8 pairs on 1, 2, 4 CPUs"
+	@echo "make bench-trace OP=NAME  one benchmark operation, instruction by instruction"
 	@echo "make loc       kernel code lines: portable core and each platform"
 	@echo "make utest-host  run the user-space test suite on this Linux"
 	@echo "make format    clang-format every C file in place"
