@@ -599,11 +599,32 @@ def test_boot(r, fixed_names):
         run_boot(r, boot)
 
 
+def test_tools(r):
+    """make bench-trace: one null system call traced and named: the
+    benchmark's getppid, its kernel path through sys_getppid."""
+    name = "tools/bench-trace"
+    if not r.wanted(name):
+        return
+    rc, out = run_logged(name, *make_cmd("bench-trace", "OP=null_syscall"),
+                         timeout=300)
+    text = "\n".join(out)
+    m = re.search(r"^getppid: (\d+) instructions", text, re.M)
+    if rc != 0:
+        reason = f"make bench-trace: {status_text(rc)}: " + first_error(out)
+    elif not m or "bench (kernel): sys_getppid" not in text:
+        reason = "no getppid call through sys_getppid in the trace"
+    elif not 50 <= int(m.group(1)) <= 1000:
+        reason = f"getppid took {m.group(1)} instructions, not 50 to 1000"
+    else:
+        return r.report(name)
+    r.report(name, reason, tail=out[-15:])
+
+
 def main(argv):
     os.chdir(REPO)
     filters = [f for arg in argv for f in arg.split()]
     r = Runner(filters)
-    fixed = (["format"] + [b.name for b in BOOTS + USER_BOOTS]
+    fixed = (["format", "tools/bench-trace"] + [b.name for b in BOOTS + USER_BOOTS]
              + [f"{b.name}/{n}" for b, steps in SYSTEM_BOOTS
                 for n, _ in steps])
     try:
@@ -614,6 +635,7 @@ def main(argv):
         test_boot(r, fixed)
         test_user(r, fixed)
         test_system(r)
+        test_tools(r)
     except KeyboardInterrupt:
         print("interrupted", flush=True)
         r.failed += 1
