@@ -73,6 +73,7 @@ struct sched_cpu {
 	struct timerq timers;
 	struct thread *current, *idle;
 	struct timer *timer_running; /* a timer callback in progress */
+	uint64_t armed; /* the deadline the timer is set for, 0: none */
 	volatile bool need_resched;
 	int preempt_count;
 };

@@ -63,7 +63,9 @@ static struct sched_cpu *lock_thread(struct thread *t)
 	}
 }
 
-/* Program this CPU's timer for its next timer or the end of the slice. */
+/* Program this CPU's timer for its next timer or the end of the slice,
+ * unless it is set to go off sooner: then it goes off early and the tick
+ * re-arms, which costs less than programming it at every switch. */
 static void rearm(struct sched_cpu *s)
 {
 	uint64_t next = timerq_next(&s->timers);
@@ -75,8 +77,10 @@ static void rearm(struct sched_cpu *s)
 	 * instructions). */
 	if (s->current != s->idle && !s->need_resched)
 		next = MIN(next, s->current->slice_end);
-	if (next != UINT64_MAX)
+	if (next != UINT64_MAX && (!s->armed || next < s->armed)) {
+		s->armed = next;
 		arch_timer_set(next);
+	}
 }
 
 /* Wake an idle CPU that may run work queued on s (cpu), if there is one. */
@@ -520,6 +524,7 @@ void timer_interrupt(void)
 	if (!s->idle)
 		return; /* the scheduler does not run here yet */
 	spin_lock(&s->lock);
+	s->armed = 0;
 	while ((t = timerq_pop_expired(&s->timers, now))) {
 		s->timer_running = t;
 		spin_unlock(&s->lock);
