@@ -76,7 +76,6 @@ void arch_as_flush(struct arch_as *as);
 
 /* This CPU's struct cpu. Valid after arch_cpu_init / on an AP from entry. */
 struct cpu *this_cpu(void);
-/* A hint inside spin loops (PAUSE, YIELD). */
 /* Enable interrupts and sleep until one arrives, atomically (no lost
  * wake-up between the two); returns with interrupts enabled. */
 void arch_wait_for_interrupt(void);
@@ -175,7 +174,7 @@ void arch_irq_mask(unsigned irq, bool masked);
  * void arch_irq_restore(unsigned long flags);
  * void arch_irq_enable(void);
  * bool arch_irq_enabled(void);
- * void arch_cpu_relax(void); */
+ * void arch_cpu_relax(void);  a hint inside spin loops (PAUSE, YIELD) */
 
 /* --- Time --- */
 

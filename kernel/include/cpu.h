@@ -18,9 +18,9 @@ struct cpu {
 	struct arch_cpu arch; /* the platform's own per-CPU state */
 };
 
-/* this_cpu()->field (a word, or a 32-bit int to add to), accessed in one
- * indivisible instruction: no preemption between finding the CPU and the
- * access can make it another CPU's. */
+/* Read this_cpu()->field, or add to it (an int), in one indivisible
+ * instruction: no preemption between finding the CPU and the access can
+ * make it another CPU's. */
 #define CPU_OFFSET(field)                                                      \
 	((long)offsetof(struct cpu, field) - (long)offsetof(struct cpu, arch))
 #define this_cpu_read(field)                                                   \

@@ -67,8 +67,8 @@ void io_load(struct arch_cpu *a, const struct arch_io *io)
 
 void io_sync(struct arch_cpu *a, const struct arch_io *io)
 {
-	if (io && (a->io_stamp != io->stamp ||
-		   a->tss.iomap_base != offsetof(struct tss, iomap)))
+	if (a->io_stamp != io->stamp ||
+	    a->tss.iomap_base != offsetof(struct tss, iomap))
 		io_load(a, io);
 }
 

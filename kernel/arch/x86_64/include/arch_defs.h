@@ -35,13 +35,13 @@
 #define arch_percpu_add32(off, n)                                              \
 	__asm__ volatile("addl %1, %%gs:%c0" : : "i"(off), "ri"(n) : "memory")
 
-#define ARCH_RFLAGS_IF (1UL << 9) /* RFLAGS_IF of x86.h */
+#define RFLAGS_IF (1UL << 9)
 
 static inline unsigned long arch_irq_save(void)
 {
 	unsigned long f;
 	__asm__ volatile("pushfq; popq %0; cli" : "=r"(f) : : "memory");
-	return f & ARCH_RFLAGS_IF;
+	return f & RFLAGS_IF;
 }
 
 static inline void arch_irq_enable(void)
@@ -59,7 +59,7 @@ static inline bool arch_irq_enabled(void)
 {
 	unsigned long f;
 	__asm__ volatile("pushfq; popq %0" : "=r"(f));
-	return f & ARCH_RFLAGS_IF;
+	return f & RFLAGS_IF;
 }
 
 static inline void arch_cpu_relax(void)

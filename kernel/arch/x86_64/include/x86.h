@@ -15,7 +15,6 @@
 #define CR4_LA57    (1u << 12)
 #define CR4_SMEP    (1u << 20)
 #define CR4_SMAP    (1u << 21)
-#define RFLAGS_IF   (1u << 9)
 
 static inline void outb(uint16_t port, uint8_t v)
 {

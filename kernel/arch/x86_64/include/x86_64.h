@@ -72,8 +72,9 @@ void timer_calibrate(void);
 
 /* ioport.c */
 void io_load(struct arch_cpu *a, const struct arch_io *io);
-/* Load io if the grants changed while its thread ran on this CPU (on the
- * way back to user mode from a system call). Interrupts masked. */
+/* Load io (not NULL) if the grants changed while its thread ran on this
+ * CPU (on the way back to user mode from a system call). Interrupts
+ * masked. */
 void io_sync(struct arch_cpu *a, const struct arch_io *io);
 /* serial.c */
 #define SERIAL_IRQ 4 /* COM1's ISA interrupt line */
