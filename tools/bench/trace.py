@@ -38,7 +38,6 @@ except ImportError:
 
 # Instructions in one trace at most: a runaway trace stops here.
 MAX_STEPS = 3_000_000
-SYSCALL = b"\x0f\x05"
 # User addresses are below this (canonical lower half).
 USER_TOP = 1 << 47
 
@@ -66,7 +65,7 @@ def in_gdb():
             break
     frame = gdb.selected_frame()
     cr3 = int(frame.read_register("cr3"))
-    # Leave trace_mark first, so that the stop is at its next call.
+    # The first step leaves trace_mark; the trace ends at its next call.
     rows, steps, seen, last = [], 0, {}, 0
     with open(out, "w") as f:
         while steps < MAX_STEPS:
@@ -91,8 +90,9 @@ def in_gdb():
                 rows = []
         f.writelines(rows)
     with open(out + ".code", "w") as f:
-        json.dump({f"{c:x}": {f"{pc:x}": b for pc, b in d.items()}
-                   for c, d in seen.items()}, f)
+        json.dump({"complete": steps < MAX_STEPS,
+                   "code": {f"{c:x}": {f"{pc:x}": b for pc, b in d.items()}
+                            for c, d in seen.items()}}, f)
     gdb.execute("kill")
 
 
@@ -201,7 +201,7 @@ def report(opt, raw, bench):
     with open(raw + ".code") as f:
         code = json.load(f)
     who = {}  # cr3 -> program
-    for cr3, samples in code.items():
+    for cr3, samples in code["code"].items():
         match = [p for p in programs
                  if all(p.bytes_at(int(pc, 16), 16) == bytes.fromhex(b)
                         for pc, b in samples.items())]
@@ -219,8 +219,8 @@ def report(opt, raw, bench):
             pname = prog.name if prog else f"cr3 {cr3:#x}"
             if user and cr3 == bench_cr3:
                 current = None
-                calls.append(["bench user", collections.Counter()]) \
-                    if not calls or calls[-1][0] != "bench user" else None
+                if not calls or calls[-1][0] != "bench user":
+                    calls.append(["bench user", collections.Counter()])
             elif current is None:
                 entry = kernel.lookup(pc)
                 if len(parts) > 2 and entry == "syscall_entry":
@@ -239,6 +239,9 @@ def report(opt, raw, bench):
 
     total = sum(sum(c.values()) for _, c in calls)
     lines = [f"trace of one {opt.op}: {total} instructions"]
+    if not code["complete"]:
+        lines.append(f"warning: cut at {MAX_STEPS} instructions, before "
+                     f"the operation ended")
     result = {"op": opt.op, "instructions": total, "calls": []}
     for label, counter in calls:
         n = sum(counter.values())
