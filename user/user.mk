@@ -71,7 +71,9 @@ user: $(UTEST_BINS) $(USRV_BINS)
 utest-host: $(UTEST_BINS)
 	$(UB)/tests/runner $(UB)/tests
 
-.SECONDARY: $(UTEST_NAMES:%=$(UB)/obj/tests/user/%.o)
+# Keep every intermediate object: make would otherwise delete the servers'
+# objects after linking (and print the rm after the test summary).
+.SECONDARY:
 
 $(UB)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
