@@ -54,7 +54,8 @@ USER_INSTALL = mkdir -p $(B)/root/tests $(B)/root/bin $(B)/root/sbin && \
 	cp $(BUSYBOX) $(B)/root/bin/busybox && \
 	ln -sf busybox $(B)/root/bin/sh && \
 	mkdir -p $(B)/root/root $(B)/root/tmp $(B)/root/run $(B)/root/dev \
-		$(B)/root/proc $(B)/root/home/lux && chmod 1777 $(B)/root/tmp
+		$(B)/root/proc $(B)/root/home/lux && chmod 1777 $(B)/root/tmp && \
+	chmod 0700 $(B)/root/root
 
 # Run after every other file is in the tree: a link /bin/busybox for each
 # busybox applet (the host's busybox-static lists the same applets on

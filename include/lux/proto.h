@@ -50,6 +50,13 @@
 #define LUX_GRANT_MMIO     3 /* physical bytes base .. base+count-1 */
 #define LUX_GRANT_BOOTDATA 4 /* the boot image (base, count ignored) */
 
+/* LUX_ACCESS for access() without AT_EACCESS: checked with the real ids. */
+#define LUX_ACCESS_REAL 0x200
+
+/* Supplementary groups a process may have (Linux's NGROUPS_MAX is larger;
+ * this is musl's), all carried on every request. */
+#define LUX_NGROUPS 32
+
 /* Lumen passes a server its channel's server end as this descriptor. */
 #define LUX_SERVER_FD 3
 
@@ -94,7 +101,8 @@ enum lux_op {
 	LUX_UTIMENS,  /* path or handle; time = atime, mtime (nsec may be
 		       * UTIME_NOW/UTIME_OMIT); flags AT_SYMLINK_NOFOLLOW */
 	LUX_TRUNCATE, /* path or handle; off = new length */
-	LUX_ACCESS,   /* path; mode = R_OK|W_OK|X_OK (0: exists) */
+	LUX_ACCESS,   /* path; mode = R_OK|W_OK|X_OK (0: exists); flags
+		       * LUX_ACCESS_REAL: uid, gid are the real ids */
 	LUX_STATFS,   /* path or handle -> payload struct lux_statfs */
 	LUX_READ,     /* handle; off = position, count = bytes wanted;
 		       * flags O_NONBLOCK -> payload data, result = bytes */
@@ -133,18 +141,32 @@ struct lux_req {
 	uint32_t len; /* bytes in the message, header included */
 	uint64_t id;  /* the kernel's request id; the reply repeats it */
 	uint64_t handle;
-	/* The caller: process, group, session and identity. */
+	/* The caller: process, group, session and identity, filled by the
+	 * kernel: uid and gid are its effective ids (what Linux checks
+	 * files against), groups[0..ngroups) its supplementary groups. */
 	int32_t pid, pgid, sid;
 	uint32_t uid, gid;
 	uint32_t flags;
 	uint32_t mode;
-	uint32_t pad;
+	uint32_t ngroups;
 	uint64_t off;
 	uint64_t count;
 	int64_t time[2][2]; /* UTIMENS: atime, mtime as seconds, ns */
+	uint32_t groups[LUX_NGROUPS];
 	/* Payload: a path and its NUL (two for two-path operations), or
 	 * WRITE's data, or IOCTL's input. */
 };
+_Static_assert(sizeof(struct lux_req) <= 256, "LUX_MSG_MAX counts 256");
+
+/* Whether the caller of q is in group gid: its effective group or one of
+ * its supplementary groups (Linux's in_group_p). */
+static inline int lux_in_group(const struct lux_req *q, uint32_t gid)
+{
+	for (uint32_t i = 0; i < q->ngroups && i < LUX_NGROUPS; i++)
+		if (q->groups[i] == gid)
+			return 1;
+	return q->gid == gid;
+}
 
 /* Every reply, server -> kernel. */
 struct lux_rep {

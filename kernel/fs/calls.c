@@ -12,6 +12,7 @@
 #include <lux/fcntl.h>
 
 #define AT_SYMLINK_NOFOLLOW 0x100
+#define AT_EACCESS          0x200
 #define AT_REMOVEDIR        0x200
 #define AT_SYMLINK_FOLLOW   0x400
 #define AT_EMPTY_PATH       0x1000
@@ -440,8 +441,9 @@ long sys_faccessat2(long dirfd, long upath, long mode, long flags)
 	flags = (unsigned)flags; /* an int: only its bits count */
 	if (mode & ~7L)
 		return -EINVAL;
-	return path_call(LUX_ACCESS, dirfd, upath, flags & AT_SYMLINK_NOFOLLOW,
-			 mode, 0, 0);
+	flags = (flags & AT_SYMLINK_NOFOLLOW) |
+		(flags & AT_EACCESS ? 0 : LUX_ACCESS_REAL);
+	return path_call(LUX_ACCESS, dirfd, upath, flags, mode, 0, 0);
 }
 
 long sys_faccessat(long dirfd, long upath, long mode)

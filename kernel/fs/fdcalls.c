@@ -94,8 +94,8 @@ long fs_fstat(long fd, struct lux_stat *st)
 					.mode = f->mode,
 					.ino = (uintptr_t)f->priv >> 4,
 					.dev = 0xf,
-					.uid = current_proc()->uid,
-					.gid = current_proc()->gid};
+					.uid = current_proc()->cred.uid.eff,
+					.gid = current_proc()->cred.gid.eff};
 	}
 	file_put(f);
 	return r < 0 ? r : 0;

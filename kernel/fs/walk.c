@@ -124,6 +124,10 @@ static int send(struct walk *w, struct chan *c, const size_t skip[2],
 	req->off = w->q.off;
 	req->count = w->q.count;
 	memcpy(req->time, w->q.time, sizeof(req->time));
+	if (req->op == LUX_ACCESS && (req->flags & LUX_ACCESS_REAL)) {
+		req->uid = current_proc()->cred.uid.real;
+		req->gid = current_proc()->cred.gid.real;
+	}
 	return chan_call(c, req, &w->rep, w->data, sizeof(w->data), target);
 }
 

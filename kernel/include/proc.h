@@ -12,6 +12,7 @@
 #include "kernel.h"
 #include "list.h"
 #include "sched.h"
+#include <lux/proto.h>
 #include <lux/signal.h>
 #include <arch.h>
 
@@ -68,6 +69,18 @@ struct grant {
 };
 #define GRANTS_MAX 8
 
+/* Linux's credentials: real, effective and saved ids, and supplementary
+ * groups (sorted). Privilege is euid 0 (every capability); the file
+ * servers check the effective ids, so there is no separate fsuid. */
+struct ids {
+	unsigned real, eff, saved;
+};
+struct cred {
+	struct ids uid, gid;
+	unsigned ngroups;
+	unsigned groups[LUX_NGROUPS];
+};
+
 struct proc {
 	int pid;
 	struct list all_link; /* in the list of every process */
@@ -95,9 +108,9 @@ struct proc {
 	int report;     /* for wait4: 1 stopped, 2 continued */
 	bool tell_cont; /* continued: SIGCHLD to the parent is due */
 	struct waitq stop_wq;
-	unsigned uid, gid;
-	int pgid, sid; /* process group and session (job control) */
-	bool did_exec; /* it called execve: setpgid by its parent fails */
+	struct cred cred; /* under proc_lock; its own thread reads freely */
+	int pgid, sid;    /* process group and session (job control) */
+	bool did_exec;    /* it called execve: setpgid by its parent fails */
 	struct grant grants[GRANTS_MAX]; /* kept by execve, not by fork */
 	unsigned ngrants;
 	struct arch_io *io; /* its I/O port permissions, or NULL */
@@ -149,6 +162,12 @@ int sigmask_swap(long uset, long size);
 void proc_register(struct proc *p);
 /* Every process (struct proc.all_link); proc_lock held. */
 struct list *proc_list(void);
+
+/* proc/cred.c, proc_lock held: whether the caller may send sig to p
+ * (Linux's kill rules), and whether it may change p's scheduling (its
+ * euid is p's real or effective uid, or it is root). */
+bool cred_may_signal(const struct proc *p, int sig);
+bool cred_owns(const struct proc *p);
 
 /* proc/pgrp.c: p exits (a zombie now, its children not yet moved to
  * init): groups it leaves orphaned with stopped members get SIGHUP and

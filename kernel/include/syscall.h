@@ -93,6 +93,16 @@ long sys_setgid(long gid);
 long sys_getresuid(long r, long e, long s);
 long sys_getresgid(long r, long e, long s);
 long sys_getgroups(long size, long list);
+/* proc/cred.c */
+long sys_geteuid(void);
+long sys_getegid(void);
+long sys_setreuid(long r, long e);
+long sys_setregid(long r, long e);
+long sys_setresuid(long r, long e, long s);
+long sys_setresgid(long r, long e, long s);
+long sys_setgroups(long size, long list);
+long sys_capget(long hdr, long data);
+long sys_capset(long hdr, long data);
 long sys_clock_getres(long clock, long ts);
 long sys_time(long t);
 long sys_getcpu(long cpu, long node);

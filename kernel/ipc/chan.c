@@ -60,15 +60,17 @@ struct lux_req *chan_msg_alloc(unsigned op, size_t payload)
 
 	if (!m)
 		return NULL;
-	m->req = (struct lux_req){.op = op, .len = sizeof(m->req) + payload};
-	if (p)
-		m->req = (struct lux_req){.op = op,
-					  .len = m->req.len,
-					  .pid = p->pid,
-					  .pgid = p->pgid,
-					  .sid = p->sid,
-					  .uid = p->uid,
-					  .gid = p->gid};
+	m->req.op = op;
+	m->req.len = sizeof(m->req) + payload;
+	if (p) { /* the rest stays zero from kzalloc */
+		m->req.pid = p->pid;
+		m->req.pgid = p->pgid;
+		m->req.sid = p->sid;
+		m->req.uid = p->cred.uid.eff;
+		m->req.gid = p->cred.gid.eff;
+		m->req.ngroups = p->cred.ngroups;
+		memcpy(m->req.groups, p->cred.groups, 4 * p->cred.ngroups);
+	}
 	return &m->req;
 }
 

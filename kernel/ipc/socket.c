@@ -154,8 +154,8 @@ static struct sock *sock_new(int type)
 	list_push_back(&all_socks, &s->all);
 	mutex_unlock(&sock_lock);
 	s->pid = current_proc()->pid;
-	s->uid = current_proc()->uid;
-	s->gid = current_proc()->gid;
+	s->uid = current_proc()->cred.uid.eff; /* Linux's SO_PEERCRED */
+	s->gid = current_proc()->cred.gid.eff;
 	return s;
 }
 

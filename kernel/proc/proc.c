@@ -127,18 +127,20 @@ static int load_image(struct mm *mm, const void *image, size_t size,
 	}
 	mm->brk_start = mm->brk = end;
 
-	uint64_t aux[][2] = {{AT_PHDR, e.phdr_vaddr + bias},
-			     {AT_PHENT, e.phentsize},
-			     {AT_PHNUM, e.phnum},
-			     {AT_PAGESZ, PAGE_SIZE},
-			     {AT_ENTRY, e.entry + bias},
-			     {AT_UID, 0},
-			     {AT_EUID, 0},
-			     {AT_GID, 0},
-			     {AT_EGID, 0},
-			     {AT_SECURE, 0},
-			     {AT_HWCAP, arch_hwcap()},
-			     {AT_CLKTCK, 100}};
+	const struct cred *c = &current_proc()->cred;
+	uint64_t aux[][2] = {
+	    {AT_PHDR, e.phdr_vaddr + bias},
+	    {AT_PHENT, e.phentsize},
+	    {AT_PHNUM, e.phnum},
+	    {AT_PAGESZ, PAGE_SIZE},
+	    {AT_ENTRY, e.entry + bias},
+	    {AT_UID, c->uid.real},
+	    {AT_EUID, c->uid.eff},
+	    {AT_GID, c->gid.real},
+	    {AT_EGID, c->gid.eff},
+	    {AT_SECURE, c->uid.real != c->uid.eff || c->gid.real != c->gid.eff},
+	    {AT_HWCAP, arch_hwcap()},
+	    {AT_CLKTCK, 100}};
 	uint8_t rnd[16];
 	char *buf = kmalloc(ARGS_MAX);
 	if (!buf)
@@ -255,8 +257,7 @@ static struct proc *proc_alloc(struct proc *parent)
 	proc_register(p);
 	if (parent) {
 		list_push_back(&parent->children, &p->sibling);
-		p->uid = parent->uid;
-		p->gid = parent->gid;
+		p->cred = parent->cred;
 		p->pgid = parent->pgid;
 		p->sid = parent->sid;
 		p->umask = parent->umask;

@@ -167,8 +167,10 @@ static void proc_stop(struct proc *p, int sig)
  * code CLD_STOPPED or CLD_CONTINUED comes unless it set SA_NOCLDSTOP. */
 static void tell_parent(struct proc *p, int code, int sig)
 {
-	struct ksiginfo info = {
-	    .code = code, .pid = p->pid, .uid = p->uid, .status = sig};
+	struct ksiginfo info = {.code = code,
+				.pid = p->pid,
+				.uid = p->cred.uid.real,
+				.status = sig};
 
 	mutex_lock(&proc_lock);
 	if (p->parent) {
@@ -516,40 +518,64 @@ long sys_sigaltstack(long unew, long uold)
 	return 0;
 }
 
+/*
+ * Send sig from the caller to p (or to its thread t): Linux's kill rules
+ * (cred_may_signal). PID 1 takes only the signals it handles: the others,
+ * SIGKILL and SIGSTOP included, are dropped, as for Linux's init. A zombie
+ * takes a signal and ignores it. 0, -EINVAL or -EPERM; proc_lock held.
+ */
 static int send_checked(struct proc *p, struct thread *t, int sig)
 {
 	struct ksiginfo info = {.code = t ? SI_TKILL : SI_USER,
 				.pid = current_proc()->pid,
-				.uid = current_proc()->uid};
+				.uid = current_proc()->cred.uid.real};
 
 	if (sig < 0 || sig >= NSIG)
 		return -EINVAL;
-	return sig ? signal_send(p, t, sig, &info) : 0;
+	if (!cred_may_signal(p, sig))
+		return -EPERM;
+	if (!sig || p->zombie ||
+	    (p->pid == 1 && (sig == SIGKILL || sig == SIGSTOP ||
+			     __atomic_load_n(&p->act[sig].handler,
+					     __ATOMIC_RELAXED) == SIG_DFL)))
+		return 0;
+	return signal_send(p, t, sig, &info);
 }
 
+/*
+ * kill: pid > 0 one process; 0 or < -1 a group, which succeeds if one
+ * member took the signal, else fails with the last error; -1 every
+ * process but init and the caller, failing only with ESRCH when there is
+ * none or with an error other than EPERM, as Linux does.
+ */
 long sys_kill(long pid, long sig)
 {
 	struct proc *self = current_proc(), *p;
 	struct list *it;
-	int r = -ESRCH;
+	bool found = false, sent = false, all;
+	int r = 0, err;
 
 	pid = (int)pid; /* a pid_t: only the low 32 bits of the register */
+	all = pid == -1;
 	if (sig < 0 || sig >= NSIG)
 		return -EINVAL;
 	mutex_lock(&proc_lock);
-	if (pid > 0) { /* a zombie takes signals, and ignores them */
+	if (pid > 0) {
 		p = proc_lookup(pid);
-		r = !p ? -ESRCH : p->zombie ? 0 : send_checked(p, NULL, sig);
-	} else { /* -1 every other process but init; else a group */
+		r = p ? send_checked(p, NULL, sig) : -ESRCH;
+	} else {
 		int pgid = pid == 0 ? self->pgid : -pid;
 		list_for_each(it, &all_procs)
 		{
 			p = container_of(it, struct proc, all_link);
-			if (pid == -1 ? p->zombie || p->pid == 1 || p == self
-				      : p->pgid != pgid)
+			if (all ? p->pid == 1 || p == self : p->pgid != pgid)
 				continue;
-			r = p->zombie ? 0 : send_checked(p, NULL, sig);
+			err = send_checked(p, NULL, sig);
+			found = true;
+			sent |= !err;
+			r = !all || err != -EPERM ? err : r;
 		}
+		r = !found ? -ESRCH : sent && !all ? 0 : r;
 	}
 	mutex_unlock(&proc_lock);
 	return r;

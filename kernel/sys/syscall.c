@@ -15,8 +15,7 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 #define SYS_AS(name, fn) [NR_##name] = (syscall_fn)sys_##fn
 #define SYS(name)        SYS_AS(name, name)
 
-/* The portable calls; ARCH_SYSCALLS adds the platform's own. There is one
- * user and one group per process, so the effective ids are the real ones. */
+/* The portable calls; ARCH_SYSCALLS adds the platform's own. */
 #define CORE_SYSCALLS                                                          \
 	SYS(read), SYS(write), SYS(writev), SYS(exit), SYS(exit_group),        \
 	    SYS(wait4), SYS(execve), SYS(getpid), SYS(getppid), SYS(gettid),   \
@@ -32,10 +31,10 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 	    SYS(getpriority), SYS(prctl), SYS(getrlimit), SYS(setuid),         \
 	    SYS(setgid), SYS(getresuid), SYS(getresgid), SYS(getgroups),       \
 	    SYS(clock_getres), SYS(getcpu), SYS(setitimer), SYS(getitimer),    \
-	    SYS(getcwd), SYS_AS(geteuid, getuid), SYS_AS(getegid, getgid),     \
-	    SYS(readv), SYS(close), SYS(close_range), SYS(dup), SYS(dup3),     \
-	    SYS(fcntl), SYS(pipe2), SYS(ppoll), SYS(pselect6), SYS(eventfd2),  \
-	    SYS(socket), SYS(socketpair), SYS(bind), SYS(listen), SYS(accept), \
+	    SYS(getcwd), SYS(geteuid), SYS(getegid), SYS(readv), SYS(close),   \
+	    SYS(close_range), SYS(dup), SYS(dup3), SYS(fcntl), SYS(pipe2),     \
+	    SYS(ppoll), SYS(pselect6), SYS(eventfd2), SYS(socket),             \
+	    SYS(socketpair), SYS(bind), SYS(listen), SYS(accept),              \
 	    SYS(accept4), SYS(connect), SYS(sendto), SYS(recvfrom),            \
 	    SYS(sendmsg), SYS(recvmsg), SYS(shutdown), SYS(getsockname),       \
 	    SYS(getpeername), SYS(getsockopt), SYS(setsockopt),                \
@@ -49,7 +48,9 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 	    SYS(fchdir), SYS(umask), SYS(statfs), SYS(mount), SYS(umount2),    \
 	    SYS(ftruncate), SYS(fsync), SYS(fdatasync), SYS(fchmod),           \
 	    SYS(fchown), SYS(fstatfs), SYS(getdents64), SYS(pread64),          \
-	    SYS(pwrite64), SYS(sendfile)
+	    SYS(pwrite64), SYS(sendfile), SYS(setreuid), SYS(setregid),        \
+	    SYS(setresuid), SYS(setresgid), SYS(setgroups), SYS(capget),       \
+	    SYS(capset)
 
 static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 
@@ -100,16 +101,6 @@ long sys_gettid(void)
 	return current_thread()->tid;
 }
 
-long sys_getuid(void)
-{
-	return current_proc()->uid;
-}
-
-long sys_getgid(void)
-{
-	return current_proc()->gid;
-}
-
 long sys_set_tid_address(long tidptr)
 {
 	current_thread()->clear_child_tid = tidptr;
@@ -152,6 +143,7 @@ long sys_getrandom(long ubuf, long len, long flags)
 
 #define RLIMIT_STACK  3
 #define RLIMIT_NOFILE 7
+#define RLIMIT_NICE   13
 #define RLIM_COUNT    16
 
 /* Limits are kept and inherited; lux enforces the stack size at exec and
@@ -161,30 +153,55 @@ void rlimit_defaults(struct proc *p)
 	for (int i = 0; i < RLIM_COUNT; i++)
 		p->rlim[i][0] = p->rlim[i][1] = ~0ULL;
 	p->rlim[RLIMIT_STACK][0] = 8 * MiB;
+	p->rlim[RLIMIT_NICE][0] = p->rlim[RLIMIT_NICE][1] = 0; /* as Linux */
 	p->rlim[RLIMIT_NOFILE][0] = p->rlim[RLIMIT_NOFILE][1] = 1024;
 }
 
+/* Whether the caller may change p's limits: p is the caller, or its real
+ * ids are all three of p's uids and gids, or it is root (Linux's rule).
+ * proc_lock held. */
+static bool may_limit(const struct proc *p)
+{
+	const struct cred *c = &current_proc()->cred, *t = &p->cred;
+	unsigned u = c->uid.real, g = c->gid.real;
+
+	return p == current_proc() || !c->uid.eff ||
+	       (u == t->uid.real && u == t->uid.eff && u == t->uid.saved &&
+		g == t->gid.real && g == t->gid.eff && g == t->gid.saved);
+}
+
+/* Read and set a limit of the caller or (pid) of another process it may
+ * change: 0, -ESRCH, -EPERM, -EINVAL or -EFAULT. */
 long sys_prlimit64(long pid, long resource, long unew, long uold)
 {
-	struct proc *p = current_proc();
-	uint64_t lim[2];
+	uint64_t lim[2], old[2];
+	struct proc *p;
+	long r = 0;
 
-	if (pid && pid != p->pid)
-		return -ESRCH; /* other processes: not yet */
 	if (resource < 0 || resource >= RLIM_COUNT)
 		return -EINVAL;
-	if (uold && copy_to_user((void *)uold, p->rlim[resource], 16))
+	if (unew && copy_from_user(lim, (void *)unew, sizeof(lim)))
 		return -EFAULT;
-	if (!unew)
-		return 0;
-	if (copy_from_user(lim, (void *)unew, sizeof(lim)))
-		return -EFAULT;
-	if (lim[0] > lim[1])
+	if (unew && lim[0] > lim[1])
 		return -EINVAL;
-	if (lim[1] > p->rlim[resource][1] && p->uid)
-		return -EPERM; /* only root raises a hard limit */
-	memcpy(p->rlim[resource], lim, sizeof(lim));
-	return 0;
+	mutex_lock(&proc_lock);
+	p = (int)pid ? proc_find((int)pid) : current_proc();
+	if (!p)
+		r = -ESRCH;
+	else if (!may_limit(p))
+		r = -EPERM;
+	else if (unew && lim[1] > p->rlim[resource][1] &&
+		 current_proc()->cred.uid.eff)
+		r = -EPERM; /* only root raises a hard limit */
+	if (!r) {
+		memcpy(old, p->rlim[resource], sizeof(old));
+		if (unew)
+			memcpy(p->rlim[resource], lim, sizeof(lim));
+	}
+	mutex_unlock(&proc_lock);
+	if (!r && uold && copy_to_user((void *)uold, old, sizeof(old)))
+		return -EFAULT;
+	return r;
 }
 
 long sys_getcpu(long ucpu, long unode)
@@ -231,7 +248,7 @@ long sys_sched_setaffinity(long tid, long len, long umask)
 		return -EFAULT;
 	mutex_lock(&proc_lock);
 	if ((t = thread_by_tid(tid)))
-		r = thread_set_affinity(t, mask);
+		r = cred_owns(t->proc) ? thread_set_affinity(t, mask) : -EPERM;
 	mutex_unlock(&proc_lock);
 	return r;
 }
@@ -256,24 +273,35 @@ long sys_sched_getaffinity(long tid, long len, long umask)
 
 #define PRIO_PROCESS 0
 
+/* Set the nice value of process who (0: the caller): -ESRCH, -EPERM for
+ * another user's process, -EACCES for a nice value below the current one
+ * that RLIMIT_NICE does not allow, unless the caller is root. */
 long sys_setpriority(long which, long who, long nice)
 {
 	struct proc *p;
 	struct list *it;
+	long r = 0;
 
 	if (which != PRIO_PROCESS)
 		return -EINVAL; /* groups and users: with job control */
 	nice = MAX(-20, MIN(19, nice));
 	mutex_lock(&proc_lock);
 	p = who ? proc_find(who) : current_proc();
-	if (p) {
+	if (!p)
+		r = -ESRCH;
+	else if (!cred_owns(p))
+		r = -EPERM;
+	else if (nice < p->nice && current_proc()->cred.uid.eff &&
+		 (uint64_t)(20 - nice) > p->rlim[RLIMIT_NICE][0])
+		r = -EACCES;
+	else {
 		list_for_each(it, &p->threads) thread_set_priority(
 		    container_of(it, struct thread, proc_link),
 		    PRIO_DEFAULT - nice);
 		p->nice = nice;
 	}
 	mutex_unlock(&proc_lock);
-	return p ? 0 : -ESRCH;
+	return r;
 }
 
 long sys_getpriority(long which, long who)
@@ -314,47 +342,6 @@ long sys_prctl(long option, long arg)
 long sys_getrlimit(long resource, long uold)
 {
 	return uold ? sys_prlimit64(0, resource, 0, uold) : -EFAULT;
-}
-
-/* One user and one group per process so far: root may become anyone,
- * and anyone may "become" who they are. */
-static long set_id(unsigned *id, long new_id)
-{
-	if (current_proc()->uid && new_id != *id)
-		return -EPERM;
-	*id = new_id;
-	return 0;
-}
-
-long sys_setuid(long uid)
-{
-	return set_id(&current_proc()->uid, uid);
-}
-
-long sys_setgid(long gid)
-{
-	return set_id(&current_proc()->gid, gid);
-}
-
-long sys_getresuid(long r, long e, long s)
-{
-	unsigned id = current_proc()->uid;
-	return copy_to_user((void *)r, &id, 4) ?: copy_to_user((void *)e, &id, 4)
-						 ?: copy_to_user((void *)s, &id, 4);
-}
-
-long sys_getresgid(long r, long e, long s)
-{
-	unsigned id = current_proc()->gid;
-	return copy_to_user((void *)r, &id, 4) ?: copy_to_user((void *)e, &id, 4)
-						 ?: copy_to_user((void *)s, &id, 4);
-}
-
-long sys_getgroups(long size, long list)
-{
-	(void)size;
-	(void)list;
-	return 0; /* no supplementary groups */
 }
 
 long sys_clock_getres(long clock, long uts)

@@ -111,8 +111,8 @@ long sys_lux_procinfo(long lpid, long uinfo)
 						 p->parent ? p->parent->pid : 0,
 					     .pgid = p->pgid,
 					     .sid = p->sid,
-					     .uid = p->uid,
-					     .gid = p->gid,
+					     .uid = p->cred.uid.eff,
+					     .gid = p->cred.gid.eff,
 					     .nthreads = p->nthreads,
 					     .nice = p->nice,
 					     .state = proc_state(p),
@@ -254,7 +254,7 @@ long sys_reboot(long magic1, long magic2, long cmd, long arg)
 	int m2 = magic2; /* the arguments are C ints: their low 32 bits */
 
 	(void)arg;
-	if (current_proc()->uid)
+	if (current_proc()->cred.uid.eff)
 		return -EPERM;
 	if ((uint32_t)magic1 != REBOOT_MAGIC1 ||
 	    (m2 != 672274793 && m2 != 85072278 && m2 != 369367448 &&

@@ -262,6 +262,17 @@ def step_kill_server(sh):
     sh.check_re("pidof procfs", r"^\d+$")
 
 
+def step_init_protected(sh):
+    """PID 1 takes only the signals it handles, even from root, as Linux's
+    init: SIGKILL, SIGSTOP and SIGINT (not handled) change nothing. A
+    stopped lumen would leave every path call hanging: ls would time out.
+    (That an ordinary user cannot signal PID 1 and the servers at all is
+    tests/user/perm.c's init_and_servers.)"""
+    sh.check("kill -9 1; kill -STOP 1; kill -INT 1; echo $?", "0")
+    sh.check("sleep 1; ls -d /proc/1", "/proc/1")
+    sh.check_re("grep State /proc/1/status", r"^State:\s+[RS]")
+
+
 CONSOLE_STEPS = [
     ("echo", step_echo),
     ("status", step_status),
@@ -289,4 +300,5 @@ STEPS = CONSOLE_STEPS + [
     ("free", step_free),
     ("vi", step_vi),
     ("kill_server", step_kill_server),
+    ("init_protected", step_init_protected),
 ]

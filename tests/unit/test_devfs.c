@@ -241,6 +241,18 @@ static void permissions_and_errors(void **state)
 	r = call_path(
 	    (struct lux_req){.op = LUX_ACCESS, .uid = 1000, .mode = W_OK}, "");
 	assert_int_equal(r->rep.result, -EACCES);
+	/* group bits for a supplementary group, as for the effective one */
+	r = call_path((struct lux_req){.op = LUX_MKNOD,
+				       .gid = 7,
+				       .mode = S_IFCHR | 0060,
+				       .off = makedev(4, 64)},
+		      "grpdev");
+	assert_int_equal(r->rep.result, 0);
+	struct lux_req q = {.op = LUX_ACCESS, .uid = 1000, .gid = 1000};
+	q.mode = R_OK | W_OK;
+	assert_int_equal(call_path(q, "grpdev")->rep.result, -EACCES);
+	q.ngroups = 2, q.groups[0] = 3, q.groups[1] = 7;
+	assert_int_equal(call_path(q, "grpdev")->rep.result, 0);
 	r = call_path((struct lux_req){.op = LUX_UNLINK, .uid = 0}, "null");
 	assert_int_equal(r->rep.result, -EPERM);
 	r = call_path((struct lux_req){.op = LUX_STATFS}, "");

@@ -80,7 +80,7 @@ static bool allowed(const struct lux_req *q, const struct node *n, int want)
 
 	if (q->uid == 0)
 		return !(want & X_OK) || (bits & 0111);
-	bits >>= q->uid == n->uid ? 6 : q->gid == n->gid ? 3 : 0;
+	bits >>= q->uid == n->uid ? 6 : lux_in_group(q, n->gid) ? 3 : 0;
 	return (want & ~bits & 7) == 0;
 }
 

@@ -61,7 +61,7 @@ int64_t op_chmod(struct call *c)
 	if (!owner_or_root(c->q, n))
 		return -EPERM;
 	uint32_t mode = c->q->mode & 07777;
-	if (c->q->uid != 0 && c->q->gid != n->gid && !S_ISDIR(n->mode))
+	if (c->q->uid != 0 && !lux_in_group(c->q, n->gid) && !S_ISDIR(n->mode))
 		mode &= ~S_ISGID;
 	n->mode = (n->mode & S_IFMT) | mode;
 	n->ctime = c->now;
@@ -78,11 +78,11 @@ int64_t op_chown(struct call *c)
 	if (err)
 		return err;
 	/* Only root gives a file away; its owner may change its group to
-	 * the owner's own. */
+	 * a group the owner is in. */
 	if (q->uid != 0 &&
 	    ((uid != keep && (q->uid != n->uid || uid != n->uid)) ||
 	     (gid != keep &&
-	      (q->uid != n->uid || (gid != q->gid && gid != n->gid)))))
+	      (q->uid != n->uid || (!lux_in_group(q, gid) && gid != n->gid)))))
 		return -EPERM;
 	if (uid == keep && gid == keep)
 		return 0;

@@ -13,7 +13,7 @@ bool may(const struct node *n, const struct lux_req *q, uint32_t want)
 {
 	if (q->uid == 0)
 		return !(want & MAY_X) || S_ISDIR(n->mode) || (n->mode & 0111);
-	int shift = q->uid == n->uid ? 6 : q->gid == n->gid ? 3 : 0;
+	int shift = q->uid == n->uid ? 6 : lux_in_group(q, n->gid) ? 3 : 0;
 	return ((n->mode >> shift) & want) == want;
 }
 

@@ -238,6 +238,18 @@ int64_t op_rename(struct call *c)
 	return 0;
 }
 
+/* Linux's protected hard links (fs.protected_hardlinks = 1): the owner of
+ * n and root may link it; others only a regular file they may read and
+ * write that is neither setuid nor setgid-executable. */
+static bool may_link(const struct lux_req *q, const struct node *n)
+{
+	uint32_t m = n->mode, sgid_x = S_ISGID | S_IXGRP;
+
+	return owner_or_root(q, n) ||
+	       (S_ISREG(m) && !(m & S_ISUID) && (m & sgid_x) != sgid_x &&
+		may(n, q, MAY_R | MAY_W));
+}
+
 int64_t op_link(struct call *c)
 {
 	struct walk a, b;
@@ -254,6 +266,8 @@ int64_t op_link(struct call *c)
 		return -EEXIST;
 	if (b.slash)
 		return -ENOENT;
+	if (!may_link(c->q, a.node))
+		return -EPERM;
 	if (!may(b.dir, c->q, MAY_W | MAY_X))
 		return -EACCES;
 	if (dir_add(c->fs, b.dir, b.name, b.len, a.node))

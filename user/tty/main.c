@@ -511,7 +511,10 @@ static long do_attr(const struct lux_req *q)
 	if (q->op == LUX_CHMOD) {
 		tty_mode = q->mode & 07777;
 	} else {
-		if (q->uid && (q->off != (uint64_t)-1 && q->off != tty_uid))
+		uint32_t gid = q->count;
+		if (q->uid && ((q->off != (uint64_t)-1 && q->off != tty_uid) ||
+			       (gid != (uint32_t)-1 && gid != tty_gid &&
+				!lux_in_group(q, gid))))
 			return -EPERM;
 		tty_uid = (uint32_t)q->off != (uint32_t)-1 ? q->off : tty_uid;
 		tty_gid =
