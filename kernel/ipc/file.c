@@ -25,17 +25,32 @@ void file_get(struct file *f)
 	__atomic_add_fetch(&f->refs, 1, __ATOMIC_RELAXED);
 }
 
+/* A user chooses how deep files hold files (a socket queued in a socket
+ * queued in ...): releasing them by recursion would let it overflow the
+ * kernel stack, so nested releases are queued and drained in a loop. */
 void file_put(struct file *f)
 {
+	struct thread *t = current_thread();
+
 	if (!f)
 		return;
-	if (!__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL)) {
+	if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL)) {
+		if (f->ops->unref)
+			f->ops->unref(f);
+		return;
+	}
+	f->next_dying = t->files_dying;
+	t->files_dying = f;
+	if (t->releasing)
+		return;
+	t->releasing = true;
+	while ((f = t->files_dying)) {
+		t->files_dying = f->next_dying;
 		if (f->ops->release)
 			f->ops->release(f);
 		kfree(f);
-	} else if (f->ops->unref) {
-		f->ops->unref(f);
 	}
+	t->releasing = false;
 }
 
 struct fdtable *fdtable_create(void)
