@@ -66,6 +66,9 @@ struct thread {
 	uintptr_t alt_sp, alt_size; /* sigaltstack; alt_size 0: disabled */
 	struct file *files_dying;   /* released by the outermost file_put */
 	bool releasing;             /* a file_put is releasing files */
+	/* CLONE_VFORK: the thread it waits for, the thread waiting for it
+	 * (proc_lock) */
+	struct thread *vfork_child, *vfork_parent;
 };
 
 /* Per-CPU scheduler state (a member of struct cpu). */
