@@ -548,8 +548,25 @@ def run_user_boot(r, boot):
             check_utest(r, vm, boot, shown)
     except QemuError as e:
         return r.report(boot.name, str(e), vm.elapsed(), vm.tail(15))
+    twice = enosys_logged_twice(log_path(boot.name))
+    if twice:
+        return r.report(boot.name, "logged more than once: " + twice,
+                        vm.elapsed())
     if shown or r.wanted(boot.name):
         r.report(boot.name, None, vm.elapsed())
+
+
+def enosys_logged_twice(path):
+    """The first `system call N is not implemented` line the kernel
+    logged more than once (it must log each N once per boot), or None."""
+    seen = set()
+    with open(path, errors="replace") as f:
+        for m in re.finditer(r"system call (\d+) \(.*\) is not implemented",
+                             f.read()):
+            if m.group(1) in seen:
+                return m.group(0)
+            seen.add(m.group(1))
+    return None
 
 
 def test_user(r, fixed_names):
