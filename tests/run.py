@@ -554,8 +554,26 @@ def run_user_boot(r, boot):
     if twice:
         return r.report(boot.name, "logged more than once: " + twice,
                         vm.elapsed())
+    cut = console_cut(log_path(boot.name))
+    if cut:
+        return r.report(boot.name, "a line cut another: " + cut,
+                        vm.elapsed())
     if shown or r.wanted(boot.name):
         r.report(boot.name, None, vm.elapsed())
+
+
+def console_cut(path):
+    """The first console line where a kernel line does not start a line,
+    or a `klog-line` (proc/klog_lines) is not whole; or None."""
+    with open(path, errors="replace") as f:
+        for line in f.read().split("\n"):
+            line = line.rstrip("\r")
+            if ("klog-line" in line and not
+                    re.fullmatch(r"klog-line \d{3} x{120} end", line)):
+                return line[:200]
+            if re.search(r".lux: .*system call \d+", line):
+                return line[:200]
+    return None
 
 
 def enosys_logged_twice(path):

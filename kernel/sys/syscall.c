@@ -59,7 +59,8 @@ static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 	NATIVE(CHANNEL, channel), NATIVE(RESOLVER, resolver),                  \
 	    NATIVE(GRANT, grant), NATIVE(IRQ, irq),                            \
 	    NATIVE(BOOTDATA, bootdata), NATIVE(PROCINFO, procinfo),            \
-	    NATIVE(CPUINFO, cpuinfo), [LUX_NR_COUNT - LUX_NR_BASE - 1] = NULL
+	    NATIVE(CPUINFO, cpuinfo), NATIVE(KLOG, klog),                      \
+	    [LUX_NR_COUNT - LUX_NR_BASE - 1] = NULL
 
 static const syscall_fn native[LUX_NR_COUNT - LUX_NR_BASE] = {NATIVE_SYSCALLS};
 
