@@ -3,9 +3,16 @@
  * different CPUs do not interleave: each call holds the console lock,
  * except on a CPU reporting a fault, which must not wait for a CPU it is
  * about to stop.
+ *
+ * Every line also goes into the kernel log, a ring. Once the driver of
+ * the console in user space (the tty server) holds the log's reader
+ * (LUX_NR_KLOG), kprintf leaves the UART to it: the server prints kernel
+ * lines between its own, so neither cuts the other. A panic still writes
+ * the UART itself (docs/decisions/0003-kernel-log.md).
  */
 #include "cpu.h"
 #include "file.h"
+#include "mm.h"
 #include "proc.h"
 #include "sched.h"
 #include "syscall.h"
@@ -13,20 +20,47 @@
 #include <lux/fcntl.h>
 #include "spinlock.h"
 
-static struct spinlock console_lock = SPINLOCK_INIT;
+#define KLOG_SIZE 8192
 
+static struct spinlock console_lock = SPINLOCK_INIT;
+static char klog[KLOG_SIZE];
+static unsigned klog_head, klog_pos; /* bytes logged, and read (lock) */
+static struct file *klog_reader;     /* under console_lock */
+static struct waitq klog_wq = {SPINLOCK_INIT, LIST_INIT(klog_wq.waiters)};
+
+/* Give the console back to the kernel: what the reader has not read goes
+ * to the UART first. console_lock held, or panicking. */
+static void klog_drain(void)
+{
+	klog_reader = NULL;
+	while (klog_pos != klog_head)
+		arch_console_putc(klog[klog_pos++ % KLOG_SIZE]);
+}
+
+/* A line goes to the log while it has a reader with room (one that lags
+ * a whole ring behind gets it on the UART: cut, rather than lost), else
+ * to the UART. */
 int vkprintf(const char *fmt, va_list ap)
 {
 	char buf[256];
 	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	bool lock = !panicking();
+	unsigned len = MIN((unsigned)n, sizeof(buf) - 1);
+	bool lock = !panicking(), direct = !lock;
 
-	if (lock)
+	if (lock) {
 		spin_lock(&console_lock);
-	for (const char *p = buf; *p; p++)
+		direct = !klog_reader || klog_head - klog_pos + len > KLOG_SIZE;
+		for (unsigned i = 0; !direct && i < len; i++)
+			klog[klog_head++ % KLOG_SIZE] = buf[i];
+	} else if (klog_reader) {
+		klog_drain(); /* a panic: nobody will read the log now */
+	}
+	for (const char *p = buf; direct && *p; p++)
 		arch_console_putc(*p);
 	if (lock)
 		spin_unlock(&console_lock);
+	if (!direct)
+		waitq_wake_all(&klog_wq);
 	return n;
 }
 
@@ -92,6 +126,71 @@ long console_read(char *buf, size_t n)
 		buf[got++] = input[in_tail++ % sizeof(input)];
 	spin_unlock(&console_lock);
 	return got;
+}
+
+/* The log's reader: the lines logged since it opened, never waiting
+ * (poll says when there are some). console_lock held for the ring. */
+static long klog_read(struct file *f, char *ubuf, size_t n)
+{
+	char buf[256];
+	size_t k = 0;
+
+	(void)f;
+	spin_lock(&console_lock);
+	while (k < MIN(n, sizeof(buf)) && klog_pos != klog_head)
+		buf[k++] = klog[klog_pos++ % KLOG_SIZE];
+	spin_unlock(&console_lock);
+	if (!k)
+		return n ? -EAGAIN : 0;
+	return copy_to_user(ubuf, buf, k) ? -EFAULT : (long)k;
+}
+
+static unsigned klog_poll(struct file *f)
+{
+	(void)f;
+	return klog_pos != klog_head ? POLLIN : 0;
+}
+
+/* The reader went (the server exited or died): what it had not read goes
+ * to the UART, and so does every later line. */
+static void klog_release(struct file *f)
+{
+	(void)f;
+	spin_lock(&console_lock);
+	klog_drain();
+	spin_unlock(&console_lock);
+}
+
+static const struct file_ops klog_ops = {
+    .read = klog_read, .poll = klog_poll, .release = klog_release};
+
+/* LUX_NR_KLOG: a descriptor reading the kernel log from now on, for the
+ * console's driver (root, one reader at a time: else EPERM, EBUSY). */
+long sys_lux_klog(void)
+{
+	struct file *f;
+	int fd;
+
+	if (current_proc()->uid)
+		return -EPERM;
+	if (!(f = file_alloc(&klog_ops, NULL, O_RDONLY)))
+		return -ENOMEM;
+	f->wq = &klog_wq;
+	f->mode = 0020400; /* S_IFCHR */
+	spin_lock(&console_lock);
+	bool busy = klog_reader;
+	if (!busy) {
+		klog_reader = f;
+		klog_pos = klog_head;
+	}
+	spin_unlock(&console_lock);
+	if (busy) {
+		kfree(f);
+		return -EBUSY;
+	}
+	if ((fd = fd_install(f, 0, true)) < 0)
+		file_put(f);
+	return fd;
 }
 
 /* The console as a file: descriptors 0-2 of the first process. */

@@ -480,6 +480,8 @@ else:
 SYSTEM_TIMEOUT = 180  # to the first prompt
 SYSTEM_BOOTS = [
     (Boot("system/lumen", smp=2, cmdline="init=/sbin/lumen"), system.STEPS),
+    (Boot("system/full", smp=2, mem="128M", cmdline="init=/sbin/lumen"),
+     system.FULL_STEPS),
 ] + ([] if LUMEN_READY else [
     (Boot("system/console", smp=2, cmdline="init=/bin/sh -- -i"),
      system.CONSOLE_STEPS),
@@ -548,8 +550,43 @@ def run_user_boot(r, boot):
             check_utest(r, vm, boot, shown)
     except QemuError as e:
         return r.report(boot.name, str(e), vm.elapsed(), vm.tail(15))
+    twice = enosys_logged_twice(log_path(boot.name))
+    if twice:
+        return r.report(boot.name, "logged more than once: " + twice,
+                        vm.elapsed())
+    cut = console_cut(log_path(boot.name))
+    if cut:
+        return r.report(boot.name, "a line cut another: " + cut,
+                        vm.elapsed())
     if shown or r.wanted(boot.name):
         r.report(boot.name, None, vm.elapsed())
+
+
+def console_cut(path):
+    """The first console line where a kernel line does not start a line,
+    or a `klog-line` (proc/klog_lines) is not whole; or None."""
+    with open(path, errors="replace") as f:
+        for line in f.read().split("\n"):
+            line = line.rstrip("\r")
+            if ("klog-line" in line and not
+                    re.fullmatch(r"klog-line \d{3} x{120} end", line)):
+                return line[:200]
+            if re.search(r".lux: .*system call \d+", line):
+                return line[:200]
+    return None
+
+
+def enosys_logged_twice(path):
+    """The first `system call N is not implemented` line the kernel
+    logged more than once (it must log each N once per boot), or None."""
+    seen = set()
+    with open(path, errors="replace") as f:
+        for m in re.finditer(r"system call (\d+) \(.*\) is not implemented",
+                             f.read()):
+            if m.group(1) in seen:
+                return m.group(0)
+            seen.add(m.group(1))
+    return None
 
 
 def test_user(r, fixed_names):

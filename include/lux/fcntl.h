@@ -21,5 +21,6 @@
 #define F_DUPFD_CLOEXEC 1030
 #define FD_CLOEXEC      1
 
+#define CLOSE_RANGE_UNSHARE 2
 #define CLOSE_RANGE_CLOEXEC 4
 #define PIPE_BUF            4096

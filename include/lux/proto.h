@@ -43,7 +43,11 @@
 /* (cpu, buf, len) -> bytes: a line describing CPU cpu (model, features),
  * ESRCH past the last CPU. */
 #define LUX_NR_CPUINFO (LUX_NR_BASE + 6)
-#define LUX_NR_COUNT   (LUX_NR_BASE + 16) /* room for more */
+/* () -> fd, close-on-exec: reads the kernel's log lines from now on and
+ * never waits (EAGAIN; poll); while it is open the kernel leaves the
+ * console to its reader but for a panic (root; EBUSY: one reader). */
+#define LUX_NR_KLOG  (LUX_NR_BASE + 7)
+#define LUX_NR_COUNT (LUX_NR_BASE + 16) /* room for more */
 
 #define LUX_GRANT_IOPORT   1 /* I/O ports base .. base+count-1 (x86) */
 #define LUX_GRANT_IRQ      2 /* interrupt line `base` */

@@ -300,8 +300,11 @@ long sys_symlink(long utarget, long upath)
 	return sys_symlinkat(utarget, AT_FDCWD, upath);
 }
 
-long sys_readlinkat(long dirfd, long upath, long ubuf, long size)
+/* bufsiz is Linux's int: 0, negative or 2^32 is EINVAL (musl's readlink()
+ * itself turns a size of 0 into 1 and returns 0, on Linux too). */
+long sys_readlinkat(long dirfd, long upath, long ubuf, long lsize)
 {
+	int size = (int)lsize;
 	long r;
 	struct walk *w;
 

@@ -32,8 +32,9 @@ struct file {
 	unsigned refs;
 	unsigned flags; /* O_ACCMODE | O_NONBLOCK | O_APPEND */
 	void *priv;
-	struct waitq *wq; /* woken whenever its poll events may change */
-	unsigned mode;    /* st_mode for fstat: the object's kind */
+	struct waitq *wq;        /* woken whenever its poll events may change */
+	unsigned mode;           /* st_mode for fstat: the object's kind */
+	struct file *next_dying; /* in its thread's files_dying */
 };
 
 /* Lay out st as the platform's struct stat at ubuf: 0 or -EFAULT. */
@@ -59,6 +60,9 @@ struct fdtable {
 /* ipc/file.c */
 struct file *file_alloc(const struct file_ops *ops, void *priv, unsigned flags);
 void file_get(struct file *f);
+/* Drop a reference; the last one releases f. Never recurses: the files a
+ * release puts (a socket's queued descriptors) wait on the thread's
+ * files_dying list, which the outermost file_put drains. */
 void file_put(struct file *f);
 struct fdtable *fdtable_create(void);
 struct fdtable *fdtable_copy(struct fdtable *t);

@@ -94,7 +94,6 @@ struct proc {
 	int status;            /* wait status once a zombie */
 	volatile bool exiting; /* exit_group or a fatal signal: all must go */
 	int exit_status;       /* the status they go with */
-	volatile bool vfork_done;            /* a vfork parent may continue */
 	struct thread *volatile exec_thread; /* ending the others to exec */
 	struct waitq child_wq; /* wait4 sleeps here for a child to change */
 	volatile unsigned child_events; /* bumped when a child changes */

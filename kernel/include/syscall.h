@@ -117,6 +117,7 @@ long sys_reboot(long magic1, long magic2, long cmd, long arg);
 long sys_lux_bootdata(long off, long buf, long len);
 long sys_lux_procinfo(long pid, long info);
 long sys_lux_cpuinfo(long cpu, long buf, long len);
+long sys_lux_klog(void);
 uint64_t alarm_cancel(struct proc *p);
 long sys_clone(long flags, long sp, long ptid, long ctid, long tls);
 long sys_fork(void);

@@ -25,17 +25,32 @@ void file_get(struct file *f)
 	__atomic_add_fetch(&f->refs, 1, __ATOMIC_RELAXED);
 }
 
+/* A user chooses how deep files hold files (a socket queued in a socket
+ * queued in ...): releasing them by recursion would let it overflow the
+ * kernel stack, so nested releases are queued and drained in a loop. */
 void file_put(struct file *f)
 {
+	struct thread *t = current_thread();
+
 	if (!f)
 		return;
-	if (!__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL)) {
+	if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL)) {
+		if (f->ops->unref)
+			f->ops->unref(f);
+		return;
+	}
+	f->next_dying = t->files_dying;
+	t->files_dying = f;
+	if (t->releasing)
+		return;
+	t->releasing = true;
+	while ((f = t->files_dying)) {
+		t->files_dying = f->next_dying;
 		if (f->ops->release)
 			f->ops->release(f);
 		kfree(f);
-	} else if (f->ops->unref) {
-		f->ops->unref(f);
 	}
+	t->releasing = false;
 }
 
 struct fdtable *fdtable_create(void)
@@ -64,10 +79,12 @@ struct fdtable *fdtable_copy(struct fdtable *from)
 	return t;
 }
 
-/* Close descriptors [lo, hi] of t for which keep() is false. */
-static void close_fds(struct fdtable *t, int lo, int hi, bool cloexec_only)
+/* Close descriptors [lo, hi] of t (all, or the close-on-exec ones);
+ * hi < FD_MAX. */
+static void close_fds(struct fdtable *t, unsigned lo, unsigned hi,
+		      bool cloexec_only)
 {
-	for (int i = lo; i <= hi && i < FD_MAX; i++) {
+	for (unsigned i = lo; i <= hi; i++) {
 		spin_lock(&t->lock);
 		struct file *f = t->fd[i];
 		bool go =
@@ -200,9 +217,12 @@ long sys_writev(long fd, long uiov, long iovcnt)
 	return rwv(fd, uiov, iovcnt, true);
 }
 
-long sys_close(long fd)
+/* Descriptor arguments are Linux's unsigned int: only the low 32 bits
+ * count, and every index below is checked against FD_MAX after that. */
+long sys_close(long lfd)
 {
 	struct fdtable *t = current_proc()->files;
+	int fd = (int)lfd;
 	struct file *f;
 
 	if (fd < 0 || fd >= FD_MAX)
@@ -217,21 +237,48 @@ long sys_close(long fd)
 	return 0;
 }
 
-long sys_close_range(long lo, long hi, long flags)
+/* CLOSE_RANGE_UNSHARE: give the process a table of its own first. Its
+ * threads read p->files without a lock, so a shared table is replaced
+ * only in a process of one thread (else EINVAL, a limit of lux). */
+static int unshare_files(struct proc *p)
 {
-	if ((unsigned)lo > (unsigned)hi || (flags & ~CLOSE_RANGE_CLOEXEC))
+	struct fdtable *t = p->files, *copy;
+
+	if (__atomic_load_n(&t->refs, __ATOMIC_ACQUIRE) == 1)
+		return 0;
+	if (p->nthreads > 1)
 		return -EINVAL;
-	if (flags) {
-		struct fdtable *t = current_proc()->files;
-		spin_lock(&t->lock);
-		for (unsigned i = lo; i <= (unsigned)hi && i < FD_MAX; i++)
-			if (t->fd[i])
-				set_cloexec(t, i, true);
-		spin_unlock(&t->lock);
+	if (!(copy = fdtable_copy(t)))
+		return -ENOMEM;
+	p->files = copy;
+	fdtable_put(t);
+	return 0;
+}
+
+long sys_close_range(long first, long last, long flags)
+{
+	unsigned lo = first, hi = MIN((unsigned)last, FD_MAX - 1);
+	struct fdtable *t;
+	int r;
+
+	if (lo > (unsigned)last ||
+	    (flags & ~(CLOSE_RANGE_CLOEXEC | CLOSE_RANGE_UNSHARE)))
+		return -EINVAL;
+	if ((flags & CLOSE_RANGE_UNSHARE) &&
+	    (r = unshare_files(current_proc())))
+		return r;
+	t = current_proc()->files;
+	if (lo > hi)
+		return 0;
+	if (!(flags & CLOSE_RANGE_CLOEXEC)) {
+		close_fds(t, lo, hi, false);
 		return 0;
 	}
-	close_fds(current_proc()->files, lo, (int)MIN((unsigned)hi, FD_MAX - 1),
-		  false);
+	spin_lock(&t->lock);
+	for (unsigned i = lo; i <= hi; i++)
+		if (t->fd[i])
+			set_cloexec(t, i, true);
+	spin_unlock(&t->lock);
 	return 0;
 }
 
@@ -258,21 +305,16 @@ static long dup_to(long oldfd, long newfd, bool cloexec)
 
 long sys_dup3(long oldfd, long newfd, long flags)
 {
-	if (oldfd == newfd || (flags & ~O_CLOEXEC))
+	if ((int)oldfd == (int)newfd || (flags & ~O_CLOEXEC))
 		return -EINVAL;
-	return dup_to(oldfd, newfd, flags & O_CLOEXEC);
+	return dup_to((int)oldfd, (int)newfd, flags & O_CLOEXEC);
 }
 
 long sys_dup2(long oldfd, long newfd)
 {
-	struct file *f;
-
-	if (oldfd != newfd)
-		return dup_to(oldfd, newfd, false);
-	if (!(f = fd_get(oldfd)))
-		return -EBADF;
-	file_put(f);
-	return newfd;
+	if ((int)oldfd != (int)newfd)
+		return dup_to((int)oldfd, (int)newfd, false);
+	return fd_open((int)oldfd) ? (int)newfd : -EBADF;
 }
 
 static long dup_from(long fd, long min, bool cloexec)
@@ -292,12 +334,13 @@ static long dup_from(long fd, long min, bool cloexec)
 
 long sys_dup(long fd)
 {
-	return dup_from(fd, 0, false);
+	return dup_from((int)fd, 0, false);
 }
 
-long sys_fcntl(long fd, long cmd, long arg)
+long sys_fcntl(long lfd, long cmd, long arg)
 {
 	struct fdtable *t = current_proc()->files;
+	int fd = (int)lfd;
 	struct file *f = fd_get(fd);
 	long r = 0;
 
@@ -306,7 +349,7 @@ long sys_fcntl(long fd, long cmd, long arg)
 	switch (cmd) {
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
-		r = dup_from(fd, arg, cmd == F_DUPFD_CLOEXEC);
+		r = dup_from(fd, (int)arg, cmd == F_DUPFD_CLOEXEC);
 		break;
 	case F_GETFD:
 		r = t->cloexec[fd / 64] >> fd % 64 & 1;

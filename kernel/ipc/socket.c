@@ -75,15 +75,19 @@ struct sock {
 	int pid, uid, gid; /* credentials at socket()/connect() */
 	struct waitq wq;
 	struct file *file;
-	struct list all;   /* in all_socks, for the collector */
-	unsigned inflight; /* its file's references held by queued messages */
-	bool reachable;    /* collector's mark */
+	unsigned inflight;  /* its file's references held by queued messages */
+	struct list flying; /* in flying_socks while inflight */
+	/* the collector's: references from outside flying sockets' queues,
+	 * its mark, and its work list */
+	unsigned outside;
+	bool reachable;
+	struct sock *next_work;
 };
 
 static struct mutex sock_lock = {
     NULL, {SPINLOCK_INIT, LIST_INIT(sock_lock.wq.waiters)}};
 static struct list bound = LIST_INIT(bound);
-static struct list all_socks = LIST_INIT(all_socks);
+static struct list flying_socks = LIST_INIT(flying_socks);
 
 static void free_msg(struct msg *m)
 {
@@ -102,19 +106,33 @@ static struct sock *as_sock(struct file *f)
 	return f->ops == &sock_ops ? f->priv : NULL;
 }
 
-/* m's descriptors are queued (on) or no longer (off). sock_lock held. */
-static void in_flight(struct msg *m, bool on)
+/* A cycle of sockets holding each other in their queues may exist: set
+ * when a socket that is itself queued somewhere receives a socket (the
+ * last edge of any cycle is one of those), cleared when none is queued. */
+static bool maybe_cyclic;
+
+/* m's descriptors are queued (on) or no longer (off): the sockets among
+ * them. sock_lock held. */
+static unsigned in_flight(struct msg *m, bool on)
 {
+	unsigned n = 0;
+
 	if (!on && m->delivered)
-		return;
+		return 0;
 	for (unsigned i = 0; i < m->nfiles; i++) {
 		struct sock *s = as_sock(m->files[i]);
-		if (s) {
-			s->inflight += on ? 1 : -1;
-			inflight_total += on ? 1 : -1;
-		}
+		if (!s)
+			continue;
+		n++;
+		if (on && !s->inflight++)
+			list_push_back(&flying_socks, &s->flying);
+		else if (!on && !--s->inflight)
+			list_remove(&s->flying);
+		inflight_total += on ? 1 : -1;
 	}
 	m->delivered = !on;
+	maybe_cyclic &= inflight_total != 0;
+	return n;
 }
 
 /* Free messages taken off a queue, with sock_lock NOT held: putting a
@@ -149,10 +167,8 @@ static struct sock *sock_new(int type)
 	list_init(&s->queue);
 	list_init(&s->pending);
 	list_init(&s->link);
+	list_init(&s->flying);
 	waitq_init(&s->wq);
-	mutex_lock(&sock_lock);
-	list_push_back(&all_socks, &s->all);
-	mutex_unlock(&sock_lock);
 	s->pid = current_proc()->pid;
 	s->uid = current_proc()->cred.uid.eff; /* Linux's SO_PEERCRED */
 	s->gid = current_proc()->cred.gid.eff;
@@ -162,11 +178,6 @@ static struct sock *sock_new(int type)
 /* Free a socket that never had a file (or whose file failed). */
 static void sock_discard(struct sock *s)
 {
-	if (!s)
-		return;
-	mutex_lock(&sock_lock);
-	list_remove(&s->all);
-	mutex_unlock(&sock_lock);
 	kfree(s);
 }
 
@@ -524,7 +535,6 @@ static void sock_drop(struct sock *s)
 
 	mutex_lock(&sock_lock);
 	list_remove(&s->link); /* bound, or pending on a listener */
-	list_remove(&s->all);
 	while ((it = list_pop_front(&s->pending))) {
 		struct sock *c = container_of(it, struct sock, link);
 		if (c->peer)
@@ -553,63 +563,93 @@ static void sock_drop(struct sock *s)
 	kfree(s);
 }
 
+/* Call fn(t, work) for each socket t queued, not yet delivered, in s's
+ * queue. sock_lock held. */
+static void each_queued(struct sock *s,
+			void (*fn)(struct sock *, struct sock **),
+			struct sock **work)
+{
+	struct list *it;
+
+	list_for_each(it, &s->queue)
+	{
+		struct msg *m = container_of(it, struct msg, link);
+		for (unsigned i = 0; !m->delivered && i < m->nfiles; i++)
+			if (as_sock(m->files[i]))
+				fn(as_sock(m->files[i]), work);
+	}
+}
+
+static void count_inside(struct sock *t, struct sock **unused)
+{
+	(void)unused;
+	t->outside--;
+}
+
+/* Mark t reachable and put it on the work list to scan its queue. */
+static void mark(struct sock *t, struct sock **work)
+{
+	if (t->reachable)
+		return;
+	t->reachable = true;
+	t->next_work = *work;
+	*work = t;
+}
+
 /*
  * Collect sockets kept alive only by each other's queues (descriptors
- * passed through their own connections): a socket all of whose file
- * references are queued messages is a candidate; candidates that no other
- * socket's queue leads to lose their queued messages, which closes them.
+ * passed through their own connections). Only queued sockets are looked
+ * at: a queued socket referenced from outside the queues of queued
+ * sockets (a descriptor, an unqueued socket's queue, a call in progress)
+ * is live, and so is what its queue holds, transitively; the rest is
+ * garbage and loses its queue, which closes it. Time and memory are
+ * linear in the queued sockets and their messages; no recursion.
  */
 static void collect_cycles(void)
 {
 	static bool running;
-	struct list dead = LIST_INIT(dead), *it, *jt;
-	bool changed = true;
+	struct list dead = LIST_INIT(dead), *it;
+	struct sock *work = NULL, *s;
 
 	mutex_lock(&sock_lock);
-	if (running || !inflight_total) {
+	if (running || !maybe_cyclic) {
 		mutex_unlock(&sock_lock);
 		return;
 	}
 	running = true;
-	list_for_each(it, &all_socks)
+	list_for_each(it, &flying_socks)
 	{
-		struct sock *s = container_of(it, struct sock, all);
-		s->reachable = !s->file || !s->inflight ||
-			       __atomic_load_n(&s->file->refs,
-					       __ATOMIC_RELAXED) > s->inflight;
+		s = container_of(it, struct sock, flying);
+		s->outside = __atomic_load_n(&s->file->refs, __ATOMIC_SEQ_CST);
+		s->reachable = false;
 	}
-	while (changed) { /* mark what a reachable socket's queue holds */
-		changed = false;
-		list_for_each(it, &all_socks)
-		{
-			struct sock *s = container_of(it, struct sock, all);
-			if (!s->reachable)
-				continue;
-			list_for_each(jt, &s->queue)
-			{
-				struct msg *m =
-				    container_of(jt, struct msg, link);
-				for (unsigned i = 0;
-				     !m->delivered && i < m->nfiles; i++) {
-					struct sock *t = as_sock(m->files[i]);
-					if (t && !t->reachable)
-						t->reachable = changed = true;
-				}
-			}
-		}
-	}
-	list_for_each(it, &all_socks)
+	list_for_each(it, &flying_socks) each_queued(
+	    container_of(it, struct sock, flying), count_inside, NULL);
+	list_for_each(it, &flying_socks)
 	{
-		struct sock *s = container_of(it, struct sock, all);
-		while (!s->reachable && (jt = list_pop_front(&s->queue))) {
-			in_flight(container_of(jt, struct msg, link), false);
-			list_push_back(&dead, jt);
-		}
+		s = container_of(it, struct sock, flying);
+		if (s->outside)
+			mark(s, &work);
+	}
+	while ((s = work)) {
+		work = s->next_work;
+		each_queued(s, mark, &work);
+	}
+	list_for_each(it, &flying_socks)
+	{
+		s = container_of(it, struct sock, flying);
 		if (!s->reachable)
-			s->queued = 0;
+			s->next_work = work, work = s;
+	}
+	for (; (s = work); work = s->next_work) {
+		while ((it = list_pop_front(&s->queue))) {
+			in_flight(container_of(it, struct msg, link), false);
+			list_push_back(&dead, it);
+		}
+		s->queued = 0;
 	}
 	mutex_unlock(&sock_lock);
-	free_msgs(&dead); /* closes the garbage, which calls us: "running" */
+	free_msgs(&dead); /* closes the garbage */
 	mutex_lock(&sock_lock);
 	running = false;
 	mutex_unlock(&sock_lock);
@@ -618,14 +658,17 @@ static void collect_cycles(void)
 static void sock_release(struct file *f)
 {
 	sock_drop(f->priv);
-	collect_cycles();
 }
 
-/* A descriptor of a socket went (others remain): a cycle may be left. */
+/* A descriptor of a socket went, others remain: when only queued
+ * messages hold it now, it may be garbage. */
 static void sock_unref(struct file *f)
 {
-	(void)f;
-	collect_cycles();
+	struct sock *s = f->priv;
+
+	if (__atomic_load_n(&f->refs, __ATOMIC_SEQ_CST) <=
+	    __atomic_load_n(&s->inflight, __ATOMIC_SEQ_CST))
+		collect_cycles();
 }
 
 /* The socket a message from s goes to, or an error. sock_lock held. */
@@ -740,7 +783,8 @@ static long sock_send(struct sock *s, struct file *f, struct io *io,
 			if (!done && nfiles) {
 				m->files = files, m->nfiles = nfiles;
 				files = NULL, nfiles = 0;
-				in_flight(m, true);
+				if (in_flight(m, true) && d->inflight)
+					maybe_cyclic = true;
 			}
 			memcpy(m->from, s->name, s->namelen);
 			m->fromlen = s->namelen;

@@ -31,7 +31,7 @@
 struct mutex proc_lock = {NULL,
 			  {SPINLOCK_INIT, LIST_INIT(proc_lock.wq.waiters)}};
 static struct proc *init_proc;
-static void vfork_release(struct proc *p);
+static void vfork_release(struct thread *t);
 static int next_pid = 1;
 const void *initrd;
 size_t initrd_size;
@@ -355,9 +355,33 @@ static void clone_undo(struct proc *parent, struct proc *p, struct thread *t)
 	thread_free(t);
 }
 
-static bool vfork_released(void *p)
+/* The vfork link between a waiting thread and its child thread is cut,
+ * under proc_lock, by whichever ends first. */
+static void vfork_cut(struct thread *parent)
 {
-	return ((struct proc *)p)->vfork_done;
+	if (parent->vfork_child)
+		parent->vfork_child->vfork_parent = NULL;
+	parent->vfork_child = NULL;
+}
+
+/* The wait of a CLONE_VFORK caller ends when its child thread (a thread
+ * of a new process or of its own) execs or exits, or when the caller's
+ * process must end (a fatal signal, exit_group, another thread's exec). */
+static bool vfork_ended(void *arg)
+{
+	struct thread *self = arg;
+	struct proc *p = self->proc;
+
+	return !self->vfork_child || p->exiting ||
+	       (p->exec_thread && p->exec_thread != self);
+}
+
+static void vfork_wait(struct thread *self)
+{
+	wait_until(&self->proc->child_wq, vfork_ended, self, 0);
+	mutex_lock(&proc_lock);
+	vfork_cut(self);
+	mutex_unlock(&proc_lock);
 }
 
 long do_clone(unsigned long flags, uintptr_t sp, int *ptid, int *ctid,
@@ -404,17 +428,27 @@ long do_clone(unsigned long flags, uintptr_t sp, int *ptid, int *ctid,
 	if (flags & CLONE_PARENT_SETTID)
 		copy_to_user(ptid, &t->tid, sizeof(int)); /* errors ignored */
 	r = t->tid;
+	if (flags & CLONE_VFORK) {
+		self->vfork_child = t; /* t has not started: no lock needed */
+		t->vfork_parent = self;
+	}
 	thread_start(t);
 	if (flags & CLONE_VFORK)
-		wait_until(&parent->child_wq, vfork_released, p, 0);
+		vfork_wait(self);
 	return r;
 }
 
-/* A vfork parent may go on once its child has a memory of its own. */
-static void vfork_release(struct proc *p)
+/* t execs or exits: a thread waiting for it (vfork) may go on. */
+static void vfork_release(struct thread *t)
 {
-	if (p->parent && !p->vfork_done)
-		waitq_set_and_wake(&p->parent->child_wq, &p->vfork_done);
+	struct thread *parent;
+
+	mutex_lock(&proc_lock);
+	if ((parent = t->vfork_parent)) {
+		vfork_cut(parent);
+		waitq_wake_all(&parent->proc->child_wq);
+	}
+	mutex_unlock(&proc_lock);
 }
 
 /* The last thread of p has gone: p becomes a zombie for its parent to
@@ -482,9 +516,9 @@ NORETURN void thread_exit_user(int status)
 		waitq_wake_all(&p->stop_wq);
 	mutex_unlock(&proc_lock);
 	arch_use_as(&t->ctx, NULL);
+	vfork_release(t);
 	if (last) {
 		alarm_cancel(p);
-		vfork_release(p);
 		fdtable_put(p->files); /* pipe ends close: readers see EOF */
 		p->files = NULL;
 		kfree(p->cwd);
@@ -760,6 +794,6 @@ long sys_execve(long upath, long uargv, long uenvp)
 	current_proc()->exec_thread = NULL;
 	kfree(buf);
 	if (r == 0)
-		vfork_release(current_proc());
+		vfork_release(current_thread());
 	return r;
 }

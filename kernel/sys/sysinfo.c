@@ -242,8 +242,8 @@ long sys_getrusage(long lwho, long uusage)
 /* Stop every CPU for good, saying why first. */
 static NORETURN void machine_stop(const char *why, int power)
 {
-	kprintf("lux: %s\n", why);
-	panic_enter(); /* the other CPUs take the NMI as a stop */
+	panic_enter();             /* the other CPUs take the NMI as a stop */
+	kprintf("lux: %s\n", why); /* to the UART itself: nobody reads */
 	if (power)
 		arch_power_off(power == 2);
 	halt_all();

@@ -8,9 +8,10 @@ what must come out). Used by tests/run.py; each step is one result,
 import time
 
 from .shell import Shell, StepError
+from .full import FULL_STEPS
 from .steps import CONSOLE_STEPS, STEPS
 
-__all__ = ["run_system_boot", "CONSOLE_STEPS", "STEPS"]
+__all__ = ["run_system_boot", "CONSOLE_STEPS", "FULL_STEPS", "STEPS"]
 
 
 def run_system_boot(r, boot, steps, qemu_args, log):

@@ -19,6 +19,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -948,6 +949,94 @@ static void bad_fds(void)
 	close_pair(p);
 }
 
+#ifndef CLOSE_RANGE_UNSHARE
+#define CLOSE_RANGE_UNSHARE 2
+#endif
+#define HIGH_BITS (0xffffffffL << 32) /* ignored: descriptors are 32-bit */
+
+/* close_range bounds anywhere in 32 bits (a bound >= 2^31 once became a
+ * negative index and faulted in the kernel), unknown flags, and
+ * descriptor numbers with their upper register bits set. */
+static void huge_child(void)
+{
+	int p[2];
+	deadline_arm();
+	CHECK_EQ(sys_pipe2(p, 0), 0);
+	CHECK_EQ(sys_close_range(0x80000000U, ~0U, 0), 0);
+	CHECK_EQ(sys_close_range(INT_MAX, INT_MAX, 0), 0);
+	CHECK_EQ(sys_close_range(~0U, ~0U, 0), 0);
+	CHECK_EQ(sys_close_range(0x80000000U, ~0U, CLOSE_RANGE_CLOEXEC), 0);
+	CHECK_EQ(sys_close_range(INT_MAX, ~0U, CLOSE_RANGE_UNSHARE), 0);
+	CHECK_ERR(sys_close_range(~0U, 0x80000000U, 0), EINVAL);
+	CHECK_ERR(sys_close_range(2000, 1000, 0), EINVAL);
+	CHECK_ERR(sys_close_range(p[0], p[0], 1), EINVAL);
+	CHECK_ERR(sys_close_range(p[0], p[0], 8), EINVAL);
+	CHECK_ERR(sys_close_range(p[0], p[0], 0x80000000U), EINVAL);
+	CHECK_EQ(fcntl(p[0], F_GETFD), 0);
+	CHECK_EQ(fcntl(p[1], F_GETFD), 0);
+
+	CHECK_EQ(syscall(SYS_fcntl, HIGH_BITS | p[0], F_SETFD, FD_CLOEXEC), 0);
+	CHECK_EQ(syscall(SYS_fcntl, HIGH_BITS | p[0], F_GETFD, 0), FD_CLOEXEC);
+	CHECK_EQ(syscall(SYS_fcntl, (1L << 32) | p[0], F_GETFD, 0), FD_CLOEXEC);
+	CHECK_EQ(syscall(SYS_fcntl, p[0], F_DUPFD, (1L << 32) | 40), 40);
+	CHECK_ERR(syscall(SYS_fcntl, p[0], F_DUPFD, INT_MAX), EINVAL);
+	CHECK_ERR(syscall(SYS_fcntl, p[0], F_DUPFD, -1L), EINVAL);
+	CHECK_ERR(syscall(SYS_fcntl, p[0], F_DUPFD_CLOEXEC, 1L << 31), EINVAL);
+	CHECK_EQ(syscall(SYS_dup2, HIGH_BITS | p[0], HIGH_BITS | 41), 41);
+	CHECK_EQ(syscall(SYS_dup3, p[0], (1L << 32) | 42, 0), 42);
+	CHECK_ERR(syscall(SYS_dup3, p[0], HIGH_BITS | p[0], 0), EINVAL);
+	CHECK_ERR(syscall(SYS_dup2, p[0], INT_MAX), EBADF);
+	CHECK_ERR(syscall(SYS_dup2, p[0], -1L), EBADF);
+	CHECK_ERR(syscall(SYS_dup3, p[0], 0x80000000L, 0), EBADF);
+	CHECK_EQ(syscall(SYS_close, HIGH_BITS | 40), 0);
+	CHECK(!fd_is_open(40));
+	CHECK_EQ(syscall(SYS_close, (1L << 32) | 41), 0);
+	CHECK_ERR(syscall(SYS_close, 0x80000000L), EBADF);
+	CHECK(fd_is_open(42) && fd_is_open(p[0]) && fd_is_open(p[1]));
+	CHECK_EQ(write(p[1], "x", 1), 1);
+}
+
+static void huge_fds(void)
+{
+	deadline_arm();
+	ut_in_child(huge_child);
+}
+
+static int unshare_fd;
+
+/* A process sharing its parent's table (CLONE_FILES) unshares it before
+ * closing: the parent keeps its descriptor. */
+static void unshare_child(void)
+{
+	CHECK_EQ(sys_close_range(unshare_fd, unshare_fd, CLOSE_RANGE_UNSHARE),
+		 0);
+	CHECK(!fd_is_open(unshare_fd));
+	_exit(ut_failed() ? 1 : 0);
+}
+
+static void unshare_close(void)
+{
+	int p[2], status;
+	deadline_arm();
+	CHECK_EQ(sys_pipe2(p, 0), 0);
+	unshare_fd = p[0];
+	pid_t pid = syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, 0, 0, 0);
+	if (pid == 0)
+		unshare_child();
+	CHECK(pid > 0);
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK_EQ(status, 0);
+	CHECK(fd_is_open(p[0]));
+	/* without UNSHARE the shared table loses it */
+	pid = syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, 0, 0, 0);
+	if (pid == 0)
+		_exit(sys_close_range(p[0], p[0], 0) ? 1 : 0);
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK_EQ(status, 0);
+	CHECK(!fd_is_open(p[0]));
+	close(p[1]);
+}
+
 #define LIMIT_LOW 64
 
 /* Fill the table under a low soft limit: every descriptor below it. */
@@ -1008,11 +1097,12 @@ static void fd_limit(void)
 }
 
 static const struct ut_case cases[] = {
-    UT_CASE(pipe_basic),   UT_CASE(pipe_eof),      UT_CASE(pipe_epipe),
-    UT_CASE(pipe_block),   UT_CASE(pipe_nonblock), UT_CASE(pipe_atomic),
-    UT_CASE(pipe_big),     UT_CASE(dup_calls),     UT_CASE(close_calls),
-    UT_CASE(cloexec_exec), UT_CASE(fork_shares),   UT_CASE(readv_writev),
-    UT_CASE(bad_fds),      UT_CASE(fd_limit),
+    UT_CASE(pipe_basic),    UT_CASE(pipe_eof),      UT_CASE(pipe_epipe),
+    UT_CASE(pipe_block),    UT_CASE(pipe_nonblock), UT_CASE(pipe_atomic),
+    UT_CASE(pipe_big),      UT_CASE(dup_calls),     UT_CASE(close_calls),
+    UT_CASE(cloexec_exec),  UT_CASE(fork_shares),   UT_CASE(readv_writev),
+    UT_CASE(bad_fds),       UT_CASE(fd_limit),      UT_CASE(huge_fds),
+    UT_CASE(unshare_close),
 };
 
 int main(int argc, char **argv)

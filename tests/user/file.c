@@ -379,6 +379,16 @@ static void symbolic_link(void)
 	CHECK_EQ(readlink("slink", buf, sizeof(buf)), 7);
 	CHECK(memcmp(buf, "starget", 7) == 0 && buf[7] == 'x');
 	CHECK_EQ(readlink("slink", buf, 3), 3); /* truncated, no error */
+	/* the kernel refuses sizes <= 0 as an int (musl's readlink() turns
+	 * 0 into a 1-byte buffer and returns 0, on Linux too) */
+	CHECK_ERR(syscall(SYS_readlink, "slink", buf, 0L), EINVAL);
+	CHECK_ERR(syscall(SYS_readlinkat, AT_FDCWD, "slink", buf, -1L), EINVAL);
+	CHECK_ERR(syscall(SYS_readlinkat, AT_FDCWD, "slink", buf, 1L << 32),
+		  EINVAL);
+	CHECK_ERR(syscall(SYS_readlinkat, AT_FDCWD, "slink", buf, INT_MIN),
+		  EINVAL);
+	CHECK_EQ(
+	    syscall(SYS_readlinkat, AT_FDCWD, "slink", buf, (1L << 32) | 3), 3);
 	CHECK_ERR(readlink("starget", buf, sizeof(buf)), EINVAL);
 	CHECK_CONTENT("slink", "through the link");
 	CHECK_ERR(open("slink", O_RDONLY | O_NOFOLLOW), ELOOP);

@@ -433,6 +433,56 @@ static void uname_fields(void)
 #endif
 }
 
+/* Unimplemented numbers, each called many times by several processes,
+ * fail with ENOSYS; the kernel logs each once per boot (the host harness
+ * checks the console holds no such line twice). */
+static void enosys_child(void)
+{
+	static const long nrs[] = {500, 1024 + 15, 100000, 0x7fffffff};
+	for (int i = 0; i < 3; i++)
+		for (int k = 0; k < UT_COUNT(nrs); k++)
+			CHECK_ERR(syscall(nrs[k], 0, 0, 0, 0, 0, 0), ENOSYS);
+}
+
+static void enosys_once(void)
+{
+	for (int i = 0; i < 3; i++)
+		CHECK(ut_in_child(enosys_child));
+}
+
+/* Long lines written in pieces while another process makes the kernel
+ * log 100 lines (100 unimplemented numbers, each logged once per boot):
+ * no line may cut another. The host harness checks the console: every
+ * kernel line starts a line, every "klog-line" is whole. */
+#define KLOG_LINES 100
+
+static void klog_child(void)
+{
+	for (long nr = 600; nr < 700; nr++) {
+		CHECK_ERR(syscall(nr, 0, 0, 0, 0, 0, 0), ENOSYS);
+		sched_yield(); /* between the parent's pieces */
+	}
+}
+
+static void klog_lines(void)
+{
+	char line[200];
+	pid_t pid = ut_spawn(klog_child);
+	for (int i = 0; i < KLOG_LINES; i++) {
+		int n = snprintf(line, sizeof(line), "klog-line %03d ", i);
+		memset(line + n, 'x', 120);
+		memcpy(line + n + 120, " end\n", 5);
+		size_t len = n + 125, third = len / 3;
+		CHECK_EQ(write(1, line, third), third);
+		sched_yield();
+		CHECK_EQ(write(1, line + third, third), third);
+		sched_yield();
+		CHECK_EQ(write(1, line + 2 * third, len - 2 * third),
+			 len - 2 * third);
+	}
+	CHECK(ut_join(pid));
+}
+
 static void random_bytes(void)
 {
 	unsigned char a[256], b[256], zero[256] = {0};
@@ -567,28 +617,14 @@ static void ids(void)
 }
 
 static const struct ut_case cases[] = {
-    UT_CASE(fork_cow),
-    UT_CASE(fork_ids),
-    UT_CASE(exit_codes),
-    UT_CASE(wait_any),
-    UT_CASE(wait_echild),
-    UT_CASE(wait_nohang),
-    UT_CASE(wait_signaled),
-    UT_CASE(wait4_rusage),
-    UT_CASE(waitid_exited),
-    UT_CASE(waitid_killed),
-    UT_CASE(waitid_stopped),
-    UT_CASE(vfork_shares),
-    UT_CASE(vfork_exec),
-    UT_CASE(execve_args),
-    UT_CASE(execve_enoent),
-    UT_CASE(uname_sysname),
-    UT_CASE(uname_fields),
-    UT_CASE(random_bytes),
-    UT_CASE(rlimits),
-    UT_CASE(yield),
-    UT_CASE(affinity),
-    UT_CASE(priority),
+    UT_CASE(fork_cow),      UT_CASE(fork_ids),       UT_CASE(exit_codes),
+    UT_CASE(wait_any),      UT_CASE(wait_echild),    UT_CASE(wait_nohang),
+    UT_CASE(wait_signaled), UT_CASE(wait4_rusage),   UT_CASE(waitid_exited),
+    UT_CASE(waitid_killed), UT_CASE(waitid_stopped), UT_CASE(vfork_shares),
+    UT_CASE(vfork_exec),    UT_CASE(execve_args),    UT_CASE(execve_enoent),
+    UT_CASE(uname_sysname), UT_CASE(uname_fields),   UT_CASE(random_bytes),
+    UT_CASE(enosys_once),   UT_CASE(klog_lines),     UT_CASE(rlimits),
+    UT_CASE(yield),         UT_CASE(affinity),       UT_CASE(priority),
     UT_CASE(ids),
 };
 

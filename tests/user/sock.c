@@ -554,6 +554,82 @@ static void pass_self_close(void)
 	CHECK(pid > 0 && ut_join(pid));
 }
 
+/* A chain of n socket pairs, each pair's reading end queued (SCM_RIGHTS)
+ * in the next pair's, only the last held by a descriptor: closing it
+ * releases n sockets, one holding the next. The kernel once did that by
+ * recursion and overflowed its stack at about 150. When loop_to >= 0,
+ * the first pair's reading end also gets the last one, which makes the
+ * chain a cycle that only the collector can free, and the descriptor
+ * loop_to (queued first) is closed with it. */
+static void chain_child(int n, int loop_to)
+{
+	int first_w = -1, prev = -1, p[2];
+	alarm(60);
+	for (int i = 0; i < n; i++) {
+		if (!EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, p), 0))
+			return;
+		if (i == 0 && loop_to >= 0)
+			CHECK_EQ(send_fd(p[0], loop_to), 1);
+		if (prev >= 0) {
+			CHECK_EQ(send_fd(p[0], prev), 1);
+			close(prev);
+		}
+		if (i == 0 && loop_to >= 0)
+			first_w = p[0];
+		else
+			close(p[0]);
+		prev = p[1];
+	}
+	if (first_w >= 0) { /* the cycle's last edge */
+		CHECK_EQ(send_fd(first_w, prev), 1);
+		close(first_w);
+		close(loop_to);
+	}
+	CHECK_EQ(close(prev), 0);
+}
+
+static void chain_150_child(void)
+{
+	chain_child(150, -1);
+}
+
+static void chain_10000_child(void)
+{
+	chain_child(10000, -1);
+}
+
+static void sock_chain(void)
+{
+	CHECK(ut_join(ut_spawn(chain_150_child)));
+	CHECK(ut_join(ut_spawn(chain_10000_child)));
+	/* and the system still answers */
+	int p[2];
+	CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, p), 0);
+	CHECK_EQ(write(p[0], "x", 1), 1);
+	close(p[0]);
+	close(p[1]);
+}
+
+static void cycle_child(void)
+{
+	chain_child(10000, sv[0]);
+}
+
+/* A cycle of 10,000 sockets, unreachable once closed: the collector frees
+ * it (in time linear in its size), and with it sv[0], whose peer then
+ * reads EOF. */
+static void sock_cycle(void)
+{
+	char c;
+	CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	CHECK(ut_join(ut_spawn(cycle_child)));
+	close(sv[0]);
+	alarm(60);
+	CHECK_EQ(read(sv[1], &c, 1), 0);
+	alarm(0);
+	close(sv[1]);
+}
+
 static void scm_rights(void)
 {
 	int p[2];
@@ -999,6 +1075,8 @@ static const struct ut_case cases[] = {
     UT_CASE(backlog_full),
     UT_CASE(scm_rights),
     UT_CASE(pass_self_close),
+    UT_CASE(sock_chain),
+    UT_CASE(sock_cycle),
     UT_CASE(peercred),
     UT_CASE(sockopts),
     UT_CASE(dontwait_peek),

@@ -290,6 +290,93 @@ static void clone_cleartid(void)
 	free(stack);
 }
 
+/* ---- CLONE_VFORK with CLONE_THREAD --------------------------------- */
+
+#define VFORK_THREAD (CLONE_VM | CLONE_SIGHAND | CLONE_VFORK | CLONE_THREAD)
+#define VFORK_STACK  (64 * 1024)
+
+static int vfork_pipe[2];
+
+static int exit_at_once(void *arg)
+{
+	(void)arg;
+	return 0; /* musl's clone ends the thread with SYS_exit */
+}
+
+/* The caller waits until the new thread exits (it is no process: the
+ * kernel once waited for a process's end that never came, unkillably). */
+static void vfork_exit_child(void)
+{
+	char *stack = malloc(VFORK_STACK);
+	alarm(60);
+	int tid = clone(exit_at_once, stack + VFORK_STACK, VFORK_THREAD, NULL);
+	CHECK(tid > 0);
+	CHECK(tid != getpid());
+}
+
+static int block_forever(void *arg)
+{
+	(void)arg;
+	syscall(SYS_write, vfork_pipe[1], "x", 1);
+	for (;;)
+		syscall(SYS_pause);
+}
+
+static void vfork_block_child(void)
+{
+	char *stack = malloc(VFORK_STACK);
+	clone(block_forever, stack + VFORK_STACK, VFORK_THREAD, NULL);
+	_exit(2); /* never: SIGKILL comes while it waits */
+}
+
+static volatile sig_atomic_t vfork_deadline_hit;
+
+static void vfork_deadline(int sig)
+{
+	(void)sig;
+	vfork_deadline_hit = 1;
+}
+
+/* Wait up to 60 s for pid; its status, or -1 when it did not end. */
+static int wait_bounded(pid_t pid)
+{
+	struct sigaction sa = {.sa_handler = vfork_deadline}, old;
+	int status = -1;
+	sigaction(SIGALRM, &sa, &old);
+	vfork_deadline_hit = 0;
+	alarm(60);
+	while (!vfork_deadline_hit && waitpid(pid, &status, 0) != pid)
+		status = -1;
+	alarm(0);
+	sigaction(SIGALRM, &old, NULL);
+	return status;
+}
+
+static void vfork_thread_exit(void)
+{
+	pid_t pid = ut_spawn(vfork_exit_child);
+	int status = wait_bounded(pid);
+	if (status == -1)
+		ut_kill(pid);
+	CHECK_EQ(status, 0);
+}
+
+/* The thread blocks for ever, so the caller waits for ever, and SIGKILL
+ * from another process ends it. */
+static void vfork_thread_kill(void)
+{
+	char c;
+	CHECK_EQ(pipe(vfork_pipe), 0);
+	pid_t pid = ut_spawn(vfork_block_child);
+	CHECK(pid > 0);
+	CHECK_EQ(read(vfork_pipe[0], &c, 1), 1); /* the thread runs */
+	CHECK_EQ(kill(pid, SIGKILL), 0);
+	int status = wait_bounded(pid);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	close(vfork_pipe[0]);
+	close(vfork_pipe[1]);
+}
+
 static pid_t tid_of[6];
 
 static void *record_tid(void *arg)
@@ -439,6 +526,8 @@ static const struct ut_case cases[] = {
     UT_CASE(many_threads),
     UT_CASE(big_stack),
     UT_CASE(regs_across_switch),
+    UT_CASE(vfork_thread_exit),
+    UT_CASE(vfork_thread_kill),
 };
 
 int main(int argc, char **argv)

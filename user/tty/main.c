@@ -12,6 +12,7 @@
  * Reads that cannot finish yet stay pending; nothing here ever blocks
  * but the one poll() on the channel and the interrupt.
  */
+#include "klog.h"
 #include "ldisc.h"
 #include "uart.h"
 #include <errno.h>
@@ -56,6 +57,9 @@ static struct winsize winsize = {.ws_row = 24, .ws_col = 80};
 static uint32_t tty_mode = 0620, tty_uid, tty_gid = TTY_GID;
 static int64_t born[2]; /* the device's times: when the server began */
 static uint64_t last_input_ms;
+static uint64_t last_output_ms; /* when a program's output was queued */
+static int klog_fd = -1;
+static int klog_wait_ms = -1;         /* until klog_flush must run again */
 static int stopped_pgrp, stopped_sig; /* the last SIGTTIN/SIGTTOU sent */
 static uint64_t stopped_ms;
 
@@ -283,6 +287,8 @@ static void do_write(const struct lux_req *q, const char *data, size_t len)
 		}
 	}
 	size_t n = writes ? 0 : ldisc_write(&ld, data, len);
+	if (n)
+		last_output_ms = now_ms();
 	if (n || !len) {
 		lux_reply(chan, q, n, NULL, 0);
 	} else if (q->flags & O_NONBLOCK) {
@@ -309,6 +315,7 @@ static void complete_pending(void)
 	while (writes && ldisc_out_room(&ld)) {
 		struct pending *p = writes;
 		size_t n = ldisc_write(&ld, p->data, p->len);
+		last_output_ms = now;
 		writes = p->next;
 		lux_reply(chan, &p->q, n, NULL, 0);
 		free(p);
@@ -611,14 +618,15 @@ static int poll_timeout(void)
 		if (d && (!first || d < first))
 			first = d;
 	}
-	if (!first)
-		return -1;
-	return first <= now ? 0 : (int)(first - now);
+	int ms = !first ? -1 : first <= now ? 0 : (int)(first - now);
+	return ms < 0 || (klog_wait_ms >= 0 && klog_wait_ms < ms) ? klog_wait_ms
+								  : ms;
 }
 
 static void after_events(void)
 {
 	complete_pending();
+	klog_wait_ms = klog_flush(&ld, now_ms(), last_output_ms);
 	uart_kick(&uart, &ld);
 	complete_drains();
 	notify_all();
@@ -676,15 +684,20 @@ int main(int argc, char **argv)
 	ldisc_init(&ld);
 	uart.base = io;
 	uart_init(&uart);
+	klog_fd = klog_open();
 	for (;;) {
-		struct pollfd fds[2] = {{chan, POLLIN, 0}, {irq_fd, POLLIN, 0}};
-		int n = poll(fds, 2, poll_timeout());
+		struct pollfd fds[3] = {{chan, POLLIN, 0},
+					{irq_fd, POLLIN, 0},
+					{klog_fd, POLLIN, 0}};
+		int n = poll(fds, 3, poll_timeout());
 		if (n < 0 && errno != EINTR) {
 			perror("tty: poll");
 			return 1;
 		}
 		if (n > 0 && fds[1].revents)
 			serve_interrupt();
+		if (n > 0 && fds[2].revents)
+			klog_read(klog_fd);
 		for (int i = 0; n > 0 && fds[0].revents && i < MAX_SERVED;
 		     i++) {
 			long len = lux_recv(chan, &msg);
