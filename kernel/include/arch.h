@@ -69,8 +69,10 @@ void arch_ufor_each(struct arch_as *as, uintptr_t start, uintptr_t end,
 		    void (*fn)(void *arg, uintptr_t va, uint64_t pa,
 			       unsigned prot),
 		    void *arg);
-/* Make every CPU drop its cached translations of as. */
-void arch_as_flush(struct arch_as *as);
+/* Make every CPU drop its cached translations of as: of page va, or of
+ * every page if va is 0. Called with interrupts enabled; on return no
+ * CPU reaches a page through a translation removed before the call. */
+void arch_as_flush(struct arch_as *as, uintptr_t va);
 
 /* --- CPU --- */
 

@@ -74,11 +74,30 @@ static int vma_split(struct mm *mm, uintptr_t addr)
 	return 0;
 }
 
+/* Pages unmapped but not yet given back: another CPU may still reach
+ * them through its TLB until the flush. */
+struct unmap_batch {
+	struct arch_as *as;
+	unsigned n;
+	uint64_t pa[32];
+};
+
+static void unmap_flush(struct unmap_batch *b)
+{
+	arch_as_flush(b->as, 0);
+	while (b->n)
+		pmm_unref(b->pa[--b->n]);
+}
+
 static void unmap_page(void *arg, uintptr_t va, uint64_t pa, unsigned prot)
 {
+	struct unmap_batch *b = arg;
+
 	(void)prot;
-	arch_umap(arg, va, 0, PROT_NONE);
-	pmm_unref(pa);
+	arch_umap(b->as, va, 0, PROT_NONE);
+	b->pa[b->n++] = pa;
+	if (b->n == ARRAY_SIZE(b->pa))
+		unmap_flush(b);
 }
 
 /* Unmap [start, end) (page aligned) and drop its areas. */
@@ -95,8 +114,9 @@ static int unmap_range(struct mm *mm, uintptr_t start, uintptr_t end)
 			kfree(vma_of(it));
 		}
 	}
-	arch_ufor_each(&mm->as, start, end, unmap_page, &mm->as);
-	arch_as_flush(&mm->as);
+	struct unmap_batch b = {&mm->as, 0, {0}};
+	arch_ufor_each(&mm->as, start, end, unmap_page, &b);
+	unmap_flush(&b);
 	return 0;
 }
 
@@ -231,7 +251,7 @@ long vm_protect(struct mm *mm, uintptr_t addr, size_t len, unsigned prot)
 				       v->shared ? prot : prot & ~PROT_WRITE};
 		arch_ufor_each(&mm->as, v->start, v->end, reprotect_page, &rp);
 	}
-	arch_as_flush(&mm->as);
+	arch_as_flush(&mm->as, 0);
 	mutex_unlock(&mm->lock);
 	return r;
 }
@@ -284,8 +304,10 @@ static int fault_locked(struct mm *mm, uintptr_t addr, unsigned access)
 		pmm_unref(copy);
 		return -ENOMEM;
 	}
-	if (pa)
+	if (pa) { /* no thread on another CPU reads the old page any more */
+		arch_as_flush(&mm->as, va);
 		pmm_unref(pa);
+	}
 	return 0;
 }
 
@@ -344,7 +366,7 @@ struct mm *mm_fork(struct mm *parent)
 			break;
 		arch_ufor_each(&parent->as, v->start, v->end, fork_page, &f);
 	}
-	arch_as_flush(&parent->as);
+	arch_as_flush(&parent->as, 0); /* its other threads write no more */
 	mutex_unlock(&parent->lock);
 	if (f.error) {
 		mm_put(mm);
@@ -417,14 +439,15 @@ long sys_madvise(long addr, long len, long advice)
 		return -EINVAL;
 	if (advice != MADV_DONTNEED)
 		return 0;
+	struct unmap_batch b = {&mm->as, 0, {0}};
 	mutex_lock(&mm->lock);
 	for (uintptr_t va = addr; va < end; va += PAGE_SIZE) {
 		struct vma *v = vma_find(mm, va);
 		if (v && !v->shared)
 			arch_ufor_each(&mm->as, va, va + PAGE_SIZE, unmap_page,
-				       &mm->as);
+				       &b);
 	}
-	arch_as_flush(&mm->as);
+	unmap_flush(&b);
 	mutex_unlock(&mm->lock);
 	return 0;
 }

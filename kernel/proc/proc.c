@@ -502,6 +502,8 @@ NORETURN void thread_exit_user(int status)
 	if (t->clear_child_tid &&
 	    copy_to_user((void *)t->clear_child_tid, &zero, sizeof(zero)) == 0)
 		futex_wake((void *)t->clear_child_tid, 1);
+	/* off the page tables before the last thread may free them */
+	arch_use_as(&t->ctx, NULL);
 	mutex_lock(&proc_lock);
 	spin_lock(&p->sig_lock);
 	list_remove(&t->proc_link);
@@ -515,7 +517,6 @@ NORETURN void thread_exit_user(int status)
 	if (p->exec_thread)
 		waitq_wake_all(&p->stop_wq);
 	mutex_unlock(&proc_lock);
-	arch_use_as(&t->ctx, NULL);
 	vfork_release(t);
 	if (last) {
 		alarm_cancel(p);

@@ -283,8 +283,11 @@ static NOINLINE long return_slow(struct trap_frame *f, struct thread *t,
 		if (syscall && ret == -ERESTARTSYS)
 			ret = (a.flags & SA_RESTART) ? arch_syscall_restart(f)
 						     : -EINTR;
+		/* the frame keeps the call's result; after a fault or an
+		 * interrupt, the interrupted code's own registers */
+		if (syscall)
+			arch_uregs_set(f, ret, 0);
 		syscall = false;
-		arch_uregs_set(f, ret, 0);
 		bool ok = run_handler(f, t, sig, &info, &p->act[sig]);
 		t->interrupt = deliverable(t);
 		spin_unlock(&p->sig_lock);

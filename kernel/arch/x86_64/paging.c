@@ -233,7 +233,7 @@ uint64_t arch_kunmap(uintptr_t va)
 	}
 	spin_unlock(&kmap_lock);
 	if (pa)
-		tlb_shootdown(va);
+		tlb_shootdown(va, NULL);
 	return pa;
 }
 
@@ -315,11 +315,22 @@ void arch_ufor_each(struct arch_as *as, uintptr_t start, uintptr_t end,
 		 MIN(end, USER_TOP), fn, arg);
 }
 
-void arch_as_flush(struct arch_as *as)
+void arch_as_flush(struct arch_as *as, uintptr_t va)
 {
-	if (read_cr3() == as->root)
-		write_cr3(as->root);
-	tlb_shootdown(0);
+	tlb_shootdown(va, as);
+}
+
+void as_load(struct arch_as *old, struct arch_as *as)
+{
+	uint64_t bit = 1ULL << this_cpu()->id;
+
+	if (old == as)
+		return;
+	if (as)
+		__atomic_or_fetch(&as->cpus, bit, __ATOMIC_SEQ_CST);
+	write_cr3(as ? as->root : kernel_pml4_phys);
+	if (old)
+		__atomic_and_fetch(&old->cpus, ~bit, __ATOMIC_SEQ_CST);
 }
 
 bool arch_kernel_readable(uintptr_t addr, uintptr_t len)

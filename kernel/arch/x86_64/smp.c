@@ -87,27 +87,52 @@ void arch_send_resched(unsigned cpu)
 	lapic_send_ipi(cpus[cpu].arch.apic_id, VEC_RESCHED);
 }
 
-/* TLB shootdown: one at a time; the initiator waits for every online CPU
- * to acknowledge. Waiting for the lock with interrupts enabled lets a CPU
- * answer another's shootdown meanwhile. */
+/* TLB shootdown: one at a time; the initiator waits for every CPU it
+ * asked to acknowledge. Waiting for the lock with interrupts enabled lets
+ * a CPU answer another's shootdown meanwhile. Which CPUs have as loaded
+ * is read after the page tables changed (the lock's exchange orders
+ * them), and a CPU sets its bit before it loads as: either it is asked,
+ * or it loads the new entries. */
 static struct spinlock shootdown_lock = SPINLOCK_INIT;
 static volatile uintptr_t shootdown_va;
 static volatile unsigned shootdown_pending;
 
-void tlb_shootdown(uintptr_t va)
+static void tlb_flush_local(uintptr_t va)
 {
-	struct cpu *self;
+	if (va)
+		invlpg(va);
+	else
+		write_cr3(read_cr3()); /* every entry but the global ones */
+}
 
-	if (cpus_online() < 2)
+void tlb_shootdown(uintptr_t va, struct arch_as *as)
+{
+	uint64_t mask = 0, bit;
+
+	preempt_disable(); /* the usual case: as is loaded nowhere else */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	bit = 1ULL << this_cpu()->id;
+	if (cpus_online() < 2 || (as && !(as->cpus & ~bit))) {
+		if (!as || read_cr3() == as->root)
+			tlb_flush_local(va);
+		preempt_enable();
 		return;
+	}
+	preempt_enable();
 	assert(arch_irq_enabled());
 	while (!spin_trylock(&shootdown_lock))
 		arch_cpu_relax();
-	self = this_cpu();
-	shootdown_va = va;
-	shootdown_pending = cpus_online() - 1;
+	bit = 1ULL << this_cpu()->id;
+	if (!as || read_cr3() == as->root)
+		tlb_flush_local(va);
 	for (unsigned i = 0; i < ncpus; i++)
-		if (cpus[i].online && &cpus[i] != self)
+		if (cpus[i].online && (!as || (as->cpus >> i & 1)))
+			mask |= 1ULL << i;
+	mask &= ~bit;
+	shootdown_va = va;
+	shootdown_pending = __builtin_popcountll(mask);
+	for (unsigned i = 0; i < ncpus; i++)
+		if (mask >> i & 1)
 			lapic_send_ipi(cpus[i].arch.apic_id, VEC_TLB);
 	while (__atomic_load_n(&shootdown_pending, __ATOMIC_ACQUIRE))
 		arch_cpu_relax();
@@ -116,6 +141,6 @@ void tlb_shootdown(uintptr_t va)
 
 void tlb_shootdown_interrupt(void)
 {
-	invlpg(shootdown_va);
+	tlb_flush_local(shootdown_va);
 	__atomic_sub_fetch(&shootdown_pending, 1, __ATOMIC_RELEASE);
 }

@@ -121,4 +121,9 @@ void trap_dispatch(struct trap_frame *f)
 			this_cpu()->id);
 	lapic_eoi();
 	sched_interrupt_exit();
+	if (f->cs & 3) { /* a signal reaches a thread that never calls */
+		arch_irq_enable();
+		user_return(f, 0, false);
+		arch_irq_save();
+	}
 }

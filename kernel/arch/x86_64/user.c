@@ -53,7 +53,8 @@ void user_cpu_init(void)
 		    XCR0_X87 | XCR0_SSE | ((r[2] & (1u << 28)) ? XCR0_AVX : 0);
 		xsetbv(0, xcr0);
 		cpuid(0xd, 0, r);
-		fpu_size = r[1];
+		fpu_size =
+		    r[1]; /* at most 832: arch_signal_pop needs half a page */
 	}
 }
 
@@ -103,6 +104,9 @@ int arch_thread_user(struct arch_context *ctx, struct arch_as *as,
 			return -ENOMEM;
 		ctx->fpu = phys_to_virt(pa);
 	}
+	/* a switch saves the registers of the running thread over ctx->fpu:
+	 * not while exec builds its initial state there */
+	preempt_disable();
 	if (parent) {
 		memcpy(ctx->fpu, parent->fpu, PAGE_SIZE);
 		memcpy(arch_uregs(ctx),
@@ -120,16 +124,17 @@ int arch_thread_user(struct arch_context *ctx, struct arch_as *as,
 		fpu_restore(ctx->fpu);
 		wrmsr(MSR_FS_BASE, ctx->fs_base);
 	}
+	preempt_enable();
 	return 0;
 }
 
 void arch_use_as(struct arch_context *ctx, struct arch_as *as)
 {
-	uint64_t root = as ? as->root : kernel_pml4_phys;
-
+	preempt_disable(); /* ctx->as is what this CPU has loaded */
+	if (ctx == &current_thread()->ctx)
+		as_load(ctx->as, as);
 	ctx->as = as;
-	if (ctx == &current_thread()->ctx && read_cr3() != root)
-		write_cr3(root);
+	preempt_enable();
 }
 
 void arch_thread_free(struct arch_context *ctx)
@@ -159,9 +164,7 @@ struct arch_context *arch_switch(struct arch_context *from,
 		fpu_restore(to->fpu);
 		wrmsr(MSR_FS_BASE, to->fs_base);
 	}
-	uint64_t root = to->as ? to->as->root : kernel_pml4_phys;
-	if (read_cr3() != root)
-		write_cr3(root);
+	as_load(from->as, to->as);
 	return switch_stacks(from, to);
 }
 
@@ -325,11 +328,14 @@ int arch_signal_push(struct trap_frame *f, int sig, const void *info,
 	return 0;
 }
 
+/* The saved FPU state is read into the upper half of the thread's FPU
+ * page, never into the lower half: a switch in the middle of the copy
+ * (a preemption, a page fault) saves the live registers there. */
 int arch_signal_pop(struct trap_frame *f, uint64_t *mask)
 {
 	struct sigframe fr;
 	struct arch_context *ctx = &current_thread()->ctx;
-	uint8_t *fpu = ctx->fpu;
+	uint8_t *fpu = (uint8_t *)ctx->fpu + PAGE_SIZE / 2;
 
 	if (copy_from_user(&fr, (void *)(f->rsp - 8), sizeof(fr)) ||
 	    fr.gregs[16] >= USER_TOP) /* a non-canonical rip faults IRETQ */

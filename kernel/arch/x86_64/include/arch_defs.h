@@ -109,6 +109,7 @@ struct arch_cpu {
 /* A user address space: the physical address of its PML4. */
 struct arch_as {
 	uint64_t root;
+	volatile uint64_t cpus; /* CPUs that have it loaded: bit per id */
 };
 
 /* A thread's machine state while it does not run: the callee-saved

@@ -81,8 +81,14 @@ void io_sync(struct arch_cpu *a, const struct arch_io *io);
 void serial_init(void);
 void serial_interrupt(void);
 
-/* Flush va from the TLB of every other online CPU and wait until done. */
-void tlb_shootdown(uintptr_t va);
+/* Flush va (0: every user page) from the TLB of this CPU and of every
+ * other online CPU (with as: every one that has as loaded), and wait
+ * until done. Interrupts enabled. */
+struct arch_as;
+void tlb_shootdown(uintptr_t va, struct arch_as *as);
+/* paging.c: load as (NULL: the kernel's tables) on this CPU in place of
+ * old, keeping both masks of CPUs true. Preemption off. */
+void as_load(struct arch_as *old, struct arch_as *as);
 void tlb_shootdown_interrupt(void);
 /* cpu.c: load this CPU's GDT, TSS, IDT, per-CPU register, CR4 features. */
 void cpu_load(struct cpu *c);
