@@ -28,7 +28,8 @@ PANIC = (r"^.*(KERNEL FAULT|PANIC on CPU|lux: fault while reporting"
 SUMMARY = (r"^fuzz: seed \d+ uid \d+: (\d+) calls in (\d+) ms \((\d+) "
            r"calls/s\), (\d+) children, (\d+) died of signals, (\d+) "
            r"stopped, (\d+) stalled and killed, (\d+) hangs\n")
-DONE = r"^(lux: init exited with status (\d+))\n"
+# Lines can be cut by kernel lines, so this one is not anchored.
+DONE = r"(lux: init exited with status (\d+))\n"
 
 
 def main():
@@ -55,6 +56,7 @@ def main():
             "-kernel", "build/x86_64/lux.bin",
             "-initrd", "build/x86_64/initrd.cpio",
             "-append", f'init=/sbin/lumen -- /bin/sh -c "{script}"']
+    args += os.environ.get("QEMU_EXTRA", "").split()  # e.g. -s for gdb
     os.chdir(REPO)
     panics = hangs = 0
     summary = None
