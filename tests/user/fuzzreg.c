@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -76,9 +77,61 @@ static void madvise_huge(void)
 	join_within(pid, 60, "madvise of 16 TiB");
 }
 
+#define FRAME_ROUNDS 3000
+static volatile int handled;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	handled++;
+}
+
+static void on_alrm(int sig)
+{
+	(void)sig;
+}
+
+/* Each round's SIGUSR1 frame goes to an alternate stack whose pages were
+ * just dropped, so writing it faults, while SIGALRM comes every ms. */
+static void frames_that_fault(void)
+{
+	size_t size = 16 * UT_PAGE;
+	char *alt = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	stack_t ss = {.ss_sp = alt, .ss_size = size};
+	struct sigaction usr = {.sa_handler = on_usr1, .sa_flags = SA_ONSTACK};
+	struct sigaction alrm = {.sa_handler = on_alrm};
+	struct itimerval tick = {{0, 1000}, {0, 1000}};
+	if (alt == MAP_FAILED || sigaltstack(&ss, NULL) ||
+	    sigaction(SIGUSR1, &usr, NULL) || sigaction(SIGALRM, &alrm, NULL) ||
+	    setitimer(ITIMER_REAL, &tick, NULL))
+		_exit(2);
+	for (int i = 0; i < FRAME_ROUNDS; i++) {
+		madvise(alt, size, MADV_DONTNEED);
+		syscall(SYS_tkill, syscall(SYS_gettid), SIGUSR1);
+	}
+	_exit(handled == FRAME_ROUNDS ? 0 : 1);
+}
+
+/* The kernel wrote a handler's frame holding the process's signal lock.
+ * A fault on the frame's page enabled interrupts; the alarm's timer
+ * firing then on the same CPU sent SIGALRM, spun on that lock with
+ * interrupts masked, and the next TLB shootdown stopped every CPU (seed
+ * 3 as root, child 35, found it). On a kernel with the bug this case
+ * does not fail: the machine stops, and the boot's timeout fails. */
+static void signal_frame_fault(void)
+{
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0)
+		frames_that_fault();
+	join_within(pid, 120, "signal frames that fault");
+}
+
 static const struct ut_case cases[] = {
     UT_CASE(clone_bad_tls),
     UT_CASE(madvise_huge),
+    UT_CASE(signal_frame_fault),
 };
 
 int main(int argc, char **argv)
