@@ -32,7 +32,7 @@ KSRC := $(wildcard kernel/*.c kernel/*/*.c \
 	kernel/arch/$(ARCH)/*.c kernel/arch/$(ARCH)/*.S tests/kernel/*.c)
 KOBJ := $(patsubst %,$(B)/%.o,$(KSRC))
 
-.PHONY: all kernel initrd iso run run-iso debug test unit loc format \
+.PHONY: all kernel initrd iso run run-iso debug test fuzz unit loc format \
 	format-check setup clean help
 all: kernel initrd
 
@@ -43,6 +43,7 @@ help:
 	@echo "make iso       GRUB ISO for BIOS and UEFI: $(ISO)"
 	@echo "make debug     QEMU halted with a gdb stub, and gdb attached"
 	@echo "make test      every test; ends with 'N passed, N failed'"
+	@echo "make fuzz      the system-call fuzzer, long (SEED= CALLS= CPUS= UID=)"
 	@echo "make bench     lux and Linux micro-benchmarks, side by side"
 	@echo "make bench-smp socket round trips, 1-8 pairs on 1, 2, 4 CPUs"
 	@echo "make bench-trace OP=NAME  one benchmark operation, instruction by instruction"
@@ -123,6 +124,18 @@ debug: setup all
 
 include tests/unit/unit.mk
 include tools/bench/bench.mk
+
+# The system-call fuzzer, long: `make fuzz CALLS=100000 SEED=7 CPUS=4
+# UID=1000` (tests/user/fuzz.c, tools/fuzz.py, docs/testing.md).
+SEED ?= 1
+CALLS ?= 100000
+CPUS ?= 2
+UID ?=
+KNOWN ?=
+fuzz: setup all
+	ACCEL=$(ACCEL) $(PYTHON) tools/fuzz.py --seed $(SEED) --calls $(CALLS) \
+		--cpus $(CPUS) $(if $(UID),--uid $(UID)) \
+		$(if $(KNOWN),--known $(KNOWN))
 
 # T=word selects the tests whose names contain it (several words allowed).
 test: setup all

@@ -474,6 +474,31 @@ else:
                   [user_boot(f"utest/lumen-smp{n}", n, UTEST_LUMEN_CMDLINE)
                    for n in (1, 4)])
 
+# The system-call fuzzer (tests/user/fuzz.c, docs/testing.md): on 1 and 4
+# CPUs, FUZZ_CALLS calls as root and as uid 1000, then every regression
+# seed, then an ordinary program (devproc) to see that the system still
+# answers. A panic fails the boot (BROKEN), a hang its timeout or the
+# fuzzer's own FAIL line.
+FUZZ_CALLS = 3000
+# Seeds that once found a kernel bug: (seed, uid, first child, calls, bug).
+FUZZ_REGRESSIONS = [
+]
+
+
+def fuzz_boot(smp, seeds):
+    runs = [f"fuzz,-s,{seeds[0]},-n,{FUZZ_CALLS}",
+            f"fuzz,-s,{seeds[1]},-n,{FUZZ_CALLS},-u,1000"]
+    runs += [f"fuzz,-s,{s},-u,{u},-c,{c},-n,{n}"
+             for s, u, c, n, _ in FUZZ_REGRESSIONS]
+    cmdline = f"{UTEST_LUMEN_CMDLINE} {' '.join(runs)} devproc"
+    boot = Boot(f"fuzz/smp{smp}", smp=smp, cmdline=cmdline)
+    boot.timeout = UTEST_TIMEOUT
+    return boot
+
+
+if LUMEN_READY:
+    USER_BOOTS += [fuzz_boot(1, (1, 2)), fuzz_boot(4, (3, 4))]
+
 # System tests (tests/system/): the shell on the serial console. With
 # lumen, every step; on the kernel's own console with busybox as init
 # (no servers), the steps that need only the shell's builtins.

@@ -429,25 +429,32 @@ long sys_mprotect(long addr, long len, long prot)
 }
 
 /* MADV_DONTNEED drops private pages (they read back as zeros); other
- * advice is only advice. */
+ * advice is only advice. The work goes by area, never by page of the
+ * range: a range may span all of user space. ENOMEM if part of the range
+ * is not mapped (the mapped parts are done), as on Linux. */
 long sys_madvise(long addr, long len, long advice)
 {
 	struct mm *mm = current_proc()->mm;
-	uintptr_t end = ALIGN_UP((uintptr_t)addr + len, PAGE_SIZE);
+	uintptr_t start = addr, end = ALIGN_UP(start + len, PAGE_SIZE);
+	uintptr_t mapped = 0;
+	struct list *it;
 
-	if ((addr & (PAGE_SIZE - 1)) || end > USER_TOP || end < (uintptr_t)addr)
+	if ((start & (PAGE_SIZE - 1)) || end > USER_TOP || end < start)
 		return -EINVAL;
-	if (advice != MADV_DONTNEED)
-		return 0;
 	struct unmap_batch b = {&mm->as, 0, {0}};
 	mutex_lock(&mm->lock);
-	for (uintptr_t va = addr; va < end; va += PAGE_SIZE) {
-		struct vma *v = vma_find(mm, va);
-		if (v && !v->shared)
-			arch_ufor_each(&mm->as, va, va + PAGE_SIZE, unmap_page,
+	list_for_each(it, &mm->vmas)
+	{
+		struct vma *v = vma_of(it);
+		uintptr_t from = MAX(v->start, start), to = MIN(v->end, end);
+		if (from >= to)
+			continue;
+		mapped += to - from;
+		if (!v->shared && advice == MADV_DONTNEED)
+			arch_ufor_each(&mm->as, from, to, unmap_page,
 				       &b);
 	}
 	unmap_flush(&b);
 	mutex_unlock(&mm->lock);
-	return 0;
+	return mapped == end - start ? 0 : -ENOMEM;
 }

@@ -393,6 +393,8 @@ long do_clone(unsigned long flags, uintptr_t sp, int *ptid, int *ctid,
 
 	if ((flags & CLONE_THREAD) && !(flags & CLONE_VM))
 		return -EINVAL;
+	if ((flags & CLONE_SETTLS) && tls >= USER_TOP)
+		return -EPERM; /* as arch_prctl: FS_BASE must be canonical */
 	t = thread_alloc(self->name, enter_user, NULL, self->rq.prio,
 			 self->rq.affinity);
 	if (!t)

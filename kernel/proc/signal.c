@@ -197,9 +197,10 @@ static bool not_stopped(void *p)
 	return !((struct proc *)p)->stopped || ((struct proc *)p)->exiting;
 }
 
-/* Run a handler for sig: push its frame and block what it asks. */
+/* Push the frame of a handler for sig on t's stack (or alternate stack):
+ * whether it fit. Called without sig_lock: it writes user memory. */
 static bool run_handler(struct trap_frame *f, struct thread *t, int sig,
-			const struct ksiginfo *k, struct k_sigaction *a)
+			const struct ksiginfo *k, const struct k_sigaction *a)
 {
 	int32_t info[32] = {sig, 0, k->code};
 	uintptr_t sp = 0;
@@ -215,16 +216,9 @@ static bool run_handler(struct trap_frame *f, struct thread *t, int sig,
 	if ((a->flags & SA_ONSTACK) && t->alt_size && !on_alt)
 		sp = t->alt_sp + t->alt_size;
 	alt[1] |= on_alt ? SS_ONSTACK : 0;
-	if (arch_signal_push(f, sig, info, a->handler, a->restorer,
-			     t->sig_restore ? t->sig_saved : t->sig_blocked, sp,
-			     alt) < 0)
-		return false;
-	t->sig_restore = false;
-	t->sig_blocked |= a->mask | ((a->flags & SA_NODEFER) ? 0 : BIT(sig));
-	t->sig_blocked &= ~UNBLOCKABLE;
-	if (a->flags & SA_RESETHAND)
-		a->handler = SIG_DFL;
-	return true;
+	return arch_signal_push(f, sig, info, a->handler, a->restorer,
+				t->sig_restore ? t->sig_saved : t->sig_blocked,
+				sp, alt) == 0;
 }
 
 /* Has user_return anything to do for t? Read without the lock: a signal
@@ -288,13 +282,24 @@ static NOINLINE long return_slow(struct trap_frame *f, struct thread *t,
 		if (syscall)
 			arch_uregs_set(f, ret, 0);
 		syscall = false;
-		bool ok = run_handler(f, t, sig, &info, &p->act[sig]);
+		if (a.flags & SA_RESETHAND)
+			p->act[sig].handler = SIG_DFL;
+		spin_unlock(&p->sig_lock);
+		/* The frame goes to user memory, which may fault, enable
+		 * interrupts and sleep: never with the lock held (an alarm
+		 * firing on this CPU would spin on it forever). */
+		if (!run_handler(f, t, sig, &info, &a)) {
+			proc_kill(p, SIGSEGV | 0x80);
+			continue;
+		}
+		spin_lock(&p->sig_lock);
+		t->sig_restore = false;
+		t->sig_blocked |=
+		    a.mask | ((a.flags & SA_NODEFER) ? 0 : BIT(sig));
+		t->sig_blocked &= ~UNBLOCKABLE;
 		t->interrupt = deliverable(t);
 		spin_unlock(&p->sig_lock);
-		if (!ok)
-			proc_kill(p, SIGSEGV | 0x80);
-		else
-			return ret;
+		return ret;
 	}
 	if (t->sig_restore) {
 		t->sig_blocked = t->sig_saved;

@@ -3,6 +3,9 @@
  *
  *     runner [DIR [PROG...]]     (DIR defaults to $UTEST_DIR, then /tests)
  *
+ * A PROG may carry arguments after commas: `fuzz,-s,3,-n,2000` runs
+ * `fuzz -s 3 -n 2000`.
+ *
  * In the image it is /tests/runner, started as init (`init=/tests/runner`);
  * on Linux, `make utest-host` runs it on the build directory. Each program
  * runs in a child (fork, execve, wait4) with the runner's stdout, so its
@@ -29,6 +32,7 @@ static const char *const programs[] = {
     "proc",    "mem",  "thread", "futex",   "signal", "time",
     "efault",  "fd",   "poll",   "sock",    "pgrp",   "grant",
     "sysinfo", "file", "perm",   "devproc", "jobctl", "race",
+    "fuzzreg",
 };
 
 extern char **environ;
@@ -48,10 +52,19 @@ static pid_t watchdog_start(pid_t pid)
 	_exit(0);
 }
 
-/* Run one program to its end and report how it ended, if abnormally. */
-static void run_program(const char *dir, const char *name)
+/* Run one program ("name" or "name,arg,...") to its end and report how
+ * it ended, if abnormally. */
+static void run_program(const char *dir, const char *spec)
 {
-	char path[512];
+	char path[512], words[512], *argv[16] = {path};
+	int argc = 1;
+	snprintf(words, sizeof(words), "%s", spec);
+	const char *name = strtok(words, ",");
+	if (!name)
+		return;
+	while (argc < 15 && (argv[argc] = strtok(NULL, ",")))
+		argc++;
+	argv[argc] = NULL;
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	ut_print("utest: start %s\n", name);
 	pid_t pid = fork();
@@ -61,7 +74,6 @@ static void run_program(const char *dir, const char *name)
 		return;
 	}
 	if (pid == 0) {
-		char *argv[] = {path, NULL};
 		execve(path, argv, environ);
 		ut_print("utest: %s: exited cannot execute %s: %s\n", name,
 			 path, ut_errno_name(errno));

@@ -1,0 +1,140 @@
+/*
+ * fuzzreg: the kernel bugs the system-call fuzzer (fuzz.c) found, each
+ * reduced to the calls that showed it. The seeds that found them run in
+ * make test too (tests/run.py, FUZZ_REGRESSIONS); these cases say what
+ * each bug was, and fail on a kernel that has it, without luck or timing.
+ */
+#include "utest.h"
+
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define CLONE_SETTLS 0x80000
+
+/* clone with CLONE_SETTLS and a TLS base outside user space: the kernel
+ * loaded it into FS_BASE when the child first ran, and a non-canonical
+ * value faulted in kernel mode (general protection, a panic). Linux
+ * refuses it with EPERM, as arch_prctl(ARCH_SET_FS) does. */
+static void clone_bad_tls(void)
+{
+	static const unsigned long bad[] = {
+	    0x8000000000000000UL, 0x0000800000000000UL, 0xffff800000000000UL};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		long r =
+		    syscall(SYS_clone, SIGCHLD | CLONE_SETTLS, 0, 0, 0, bad[i]);
+		if (r == 0)
+			_exit(0); /* a kernel that took it: the child */
+		if (r > 0)
+			ut_wait(r);
+		CHECK_ERR(r, EPERM);
+	}
+}
+
+/* Wait for a child that must end by itself; fail if it takes more than
+ * `seconds` (far more than it needs: a kernel with the bug needs hours). */
+static void join_within(pid_t pid, int seconds, const char *what)
+{
+	for (int i = 0; i < seconds * 10; i++) {
+		int status;
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		if (w == pid) {
+			EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+			return;
+		}
+		ut_sleep_ms(100);
+	}
+	kill(pid, SIGKILL);
+	ut_fail("%s still running after %d s", what, seconds);
+}
+
+/* Map two pages at 16 TiB, where nothing else lies, and drop them with a
+ * range of 16 TiB: 2^32 pages. */
+static void madvise_all(void)
+{
+	char *p =
+	    mmap((void *)(1UL << 44), 2 * UT_PAGE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (p != (void *)(1UL << 44))
+		_exit(2);
+	p[0] = 1;
+	long r = syscall(SYS_madvise, p, 1UL << 44, MADV_DONTNEED);
+	_exit(r == -1 && errno == ENOMEM && p[0] == 0 ? 0 : 1);
+}
+
+/* madvise over a huge range: the kernel went page by page through all of
+ * it (here 2^32 steps), holding the memory lock and deaf to SIGKILL. Linux answers at once, ENOMEM for the unmapped
+ * part, having dropped the mapped pages. */
+static void madvise_huge(void)
+{
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0)
+		madvise_all();
+	join_within(pid, 60, "madvise of 16 TiB");
+}
+
+#define FRAME_ROUNDS 3000
+static volatile int handled;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	handled++;
+}
+
+static void on_alrm(int sig)
+{
+	(void)sig;
+}
+
+/* Each round's SIGUSR1 frame goes to an alternate stack whose pages were
+ * just dropped, so writing it faults, while SIGALRM comes every ms. */
+static void frames_that_fault(void)
+{
+	size_t size = 16 * UT_PAGE;
+	char *alt = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	stack_t ss = {.ss_sp = alt, .ss_size = size};
+	struct sigaction usr = {.sa_handler = on_usr1, .sa_flags = SA_ONSTACK};
+	struct sigaction alrm = {.sa_handler = on_alrm};
+	struct itimerval tick = {{0, 1000}, {0, 1000}};
+	if (alt == MAP_FAILED || sigaltstack(&ss, NULL) ||
+	    sigaction(SIGUSR1, &usr, NULL) || sigaction(SIGALRM, &alrm, NULL) ||
+	    setitimer(ITIMER_REAL, &tick, NULL))
+		_exit(2);
+	for (int i = 0; i < FRAME_ROUNDS; i++) {
+		madvise(alt, size, MADV_DONTNEED);
+		syscall(SYS_tkill, syscall(SYS_gettid), SIGUSR1);
+	}
+	_exit(handled == FRAME_ROUNDS ? 0 : 1);
+}
+
+/* The kernel wrote a handler's frame holding the process's signal lock.
+ * A fault on the frame's page enabled interrupts; the alarm's timer
+ * firing then on the same CPU sent SIGALRM, spun on that lock with
+ * interrupts masked, and the next TLB shootdown stopped every CPU (seed
+ * 3 as root, child 35, found it). On a kernel with the bug this case
+ * does not fail: the machine stops, and the boot's timeout fails. */
+static void signal_frame_fault(void)
+{
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0)
+		frames_that_fault();
+	join_within(pid, 120, "signal frames that fault");
+}
+
+static const struct ut_case cases[] = {
+    UT_CASE(clone_bad_tls),
+    UT_CASE(madvise_huge),
+    UT_CASE(signal_frame_fault),
+};
+
+int main(int argc, char **argv)
+{
+	return ut_main(argc, argv, "fuzzreg", cases, UT_COUNT(cases));
+}
