@@ -96,7 +96,11 @@ static int unmap_range(struct mm *mm, uintptr_t start, uintptr_t end)
 		}
 	}
 	arch_ufor_each(&mm->as, start, end, unmap_page, &mm->as);
-	arch_as_flush(&mm->as);
+	/* A dying mm (mm_put) is loaded on no CPU, and each switch to
+	 * another address space dropped its translations: no flush, which
+	 * would interrupt every CPU for each exit. */
+	if (mm->refs)
+		arch_as_flush(&mm->as);
 	return 0;
 }
 

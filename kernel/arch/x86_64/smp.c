@@ -92,9 +92,10 @@ void arch_send_resched(unsigned cpu)
  * answer another's shootdown meanwhile. */
 static struct spinlock shootdown_lock = SPINLOCK_INIT;
 static volatile uintptr_t shootdown_va;
+static volatile size_t shootdown_npages;
 static volatile unsigned shootdown_pending;
 
-void tlb_shootdown(uintptr_t va)
+void tlb_shootdown(uintptr_t va, size_t npages)
 {
 	struct cpu *self;
 
@@ -105,6 +106,7 @@ void tlb_shootdown(uintptr_t va)
 		arch_cpu_relax();
 	self = this_cpu();
 	shootdown_va = va;
+	shootdown_npages = npages;
 	shootdown_pending = cpus_online() - 1;
 	for (unsigned i = 0; i < ncpus; i++)
 		if (cpus[i].online && &cpus[i] != self)
@@ -116,6 +118,9 @@ void tlb_shootdown(uintptr_t va)
 
 void tlb_shootdown_interrupt(void)
 {
-	invlpg(shootdown_va);
+	if (!shootdown_npages) /* every user page: the kernel's are global */
+		write_cr3(read_cr3());
+	for (size_t i = 0; i < shootdown_npages; i++)
+		invlpg(shootdown_va + i * PAGE_SIZE);
 	__atomic_sub_fetch(&shootdown_pending, 1, __ATOMIC_RELEASE);
 }

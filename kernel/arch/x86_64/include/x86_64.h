@@ -82,7 +82,9 @@ void serial_init(void);
 void serial_interrupt(void);
 
 /* Flush va from the TLB of every other online CPU and wait until done. */
-void tlb_shootdown(uintptr_t va);
+/* Make every other CPU drop its translations of npages pages from va,
+ * or (npages 0) of every user page. */
+void tlb_shootdown(uintptr_t va, size_t npages);
 void tlb_shootdown_interrupt(void);
 /* cpu.c: load this CPU's GDT, TSS, IDT, per-CPU register, CR4 features. */
 void cpu_load(struct cpu *c);
