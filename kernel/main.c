@@ -9,6 +9,7 @@
 #include "sched.h"
 #include "syscall.h"
 #include <arch.h>
+#include <lux/mman.h>
 
 #define LUX_VERSION "0.1"
 
@@ -69,16 +70,52 @@ bool cmdline_has(const char *key)
 	return cmdline_get(key) != NULL;
 }
 
-/* The deliberate kernel faults of the command-line switch fault=. */
+/* Call code at pc, keeping a frame so the backtrace shows the caller. */
+__attribute__((noinline)) static void fault_call(uintptr_t pc)
+{
+	((void (*)(void))pc)();
+	__asm__ volatile("" ::: "memory"); /* not a tail call */
+}
+
+/* A user page holding a return instruction, mapped at USER_PAGE in a
+ * fresh address space that the CPU now uses: for smep and smap. */
+#define USER_PAGE 0x400000UL
+static void fault_user_page(void)
+{
+	struct mm *mm = mm_create();
+	uint64_t pa = pmm_alloc();
+
+	if (!mm || !pa ||
+	    arch_umap(&mm->as, USER_PAGE, pa, PROT_READ | PROT_EXEC))
+		panic("fault: no memory for a user page");
+	*(uint8_t *)phys_to_virt(pa) = 0xc3; /* x86 ret */
+	arch_use_as(&current_thread()->ctx, &mm->as);
+}
+
+/* The deliberate kernel faults of the command-line switch fault=: each
+ * must end in a fault report (the hardening self tests, docs/testing.md). */
 __attribute__((noinline)) static void fault_trigger(const char *kind)
 {
+	static uint8_t data_ret = 0xc3; /* x86 ret, in writable data */
+
 	if (strcmp(kind, "page") == 0)
 		*(volatile int *)0x10 = 1;
 	else if (strcmp(kind, "stack") == 0)
 		fault_trigger(kind); /* recurse into the guard page */
 	else if (strcmp(kind, "panic") == 0)
 		panic("deliberate panic");
-	kprintf("lux: fault=%s is not a known fault (page, stack, panic)\n",
+	else if (strcmp(kind, "text") == 0) /* kernel text is read-only */
+		*(volatile uint8_t *)(uintptr_t)fault_call = 0xc3;
+	else if (strcmp(kind, "nx") == 0) /* kernel data does not run */
+		fault_call((uintptr_t)&data_ret);
+	else if (strcmp(kind, "smep") == 0 || strcmp(kind, "smap") == 0)
+		fault_user_page();
+	if (strcmp(kind, "smep") == 0) /* the kernel runs no user page */
+		fault_call(USER_PAGE);
+	else if (strcmp(kind, "smap") == 0) /* nor reads one uncopied */
+		kprintf("read %u\n", *(volatile uint8_t *)USER_PAGE);
+	kprintf("lux: fault=%s did not fault (page, stack, panic, text, nx, "
+		"smep, smap)\n",
 		kind);
 }
 

@@ -46,10 +46,11 @@ void arch_start_cpus(void);
  * (PROT_* of <lux/mman.h>); 0 or -ENOMEM. Writable and executable
  * together is refused (-EINVAL). */
 int arch_kmap(uintptr_t va, uint64_t pa, unsigned prot);
-/* Unmap one kernel page and flush it from every CPU's TLB; returns the
- * physical page that was mapped there (0 if none). Call with interrupts
- * enabled: the flush waits for the other CPUs. */
-uint64_t arch_kunmap(uintptr_t va);
+/* Unmap npages kernel pages from va and flush them from every CPU's TLB
+ * (one flush for all: each costs an interrupt on every CPU); pa[i] gets
+ * the physical page that was mapped at page i (0 if none). Call with
+ * interrupts enabled: the flush waits for the other CPUs. */
+void arch_kunmap(uintptr_t va, size_t npages, uint64_t pa[]);
 
 /* --- User address spaces (struct arch_as: a page-table root) --- */
 
@@ -228,7 +229,8 @@ long syscall_dispatch(unsigned long nr, const long args[6]);
  * allowed (or -ENOMEM). May sleep. */
 int vm_fault(uintptr_t addr, unsigned access);
 /* A user-mode fault the thread cannot continue from: signal signo with
- * si_code code and si_addr addr. */
+ * si_code code and si_addr addr; SIGKILL (a page fault out of memory)
+ * kills the process and logs why. */
 void user_fault(int signo, int code, uintptr_t addr);
 /* Last work before returning to user mode with f: signals. For a system
  * call, ret is its result and the value returned is what user mode gets

@@ -135,8 +135,13 @@ uint64_t proc_cpu_ns(struct proc *p);
 /* Write a struct rusage with ns of user time: 0 or -EFAULT. */
 int rusage_to_user(long uusage, uint64_t ns);
 
+#define RLIMIT_NPROC  6
+#define RLIMIT_NOFILE 7
+
 /* proc/proc.c */
 void rlimit_defaults(struct proc *p);
+/* The system's maximum of user threads (Linux's threads-max). */
+unsigned proc_threads_max(void);
 extern struct mutex proc_lock;
 struct proc *current_proc(void);
 /* Start the first process from path in the initrd; returns only on error. */

@@ -89,8 +89,19 @@ static struct mutex sock_lock = {
 static struct list bound = LIST_INIT(bound);
 static struct list flying_socks = LIST_INIT(flying_socks);
 
+/* Bytes queued on every socket: at most an eighth of memory, so many
+ * full sockets cannot starve the rest of the system (senders get EAGAIN
+ * or wait, as for one full socket). */
+static size_t sock_mem;
+
+static bool sock_mem_full(size_t cost)
+{
+	return sock_mem + cost > pmm_total_pages() * PAGE_SIZE / 8;
+}
+
 static void free_msg(struct msg *m)
 {
+	__atomic_sub_fetch(&sock_mem, m->cost, __ATOMIC_RELAXED);
 	for (unsigned i = 0; i < m->nfiles; i++)
 		file_put(m->files[i]);
 	kfree(m->files);
@@ -777,7 +788,8 @@ static long sock_send(struct sock *s, struct file *f, struct io *io,
 		 * small messages carrying descriptors cannot grow the queue
 		 * without bound */
 		m->cost = sizeof(*m) + n + (done ? 0 : nfiles * sizeof(*files));
-		if (d && d->queued && d->queued + m->cost > d->rcvbuf)
+		if (d && ((d->queued && d->queued + m->cost > d->rcvbuf) ||
+			  sock_mem_full(m->cost)))
 			err = -EAGAIN;
 		if (!err) {
 			if (!done && nfiles) {
@@ -790,6 +802,8 @@ static long sock_send(struct sock *s, struct file *f, struct io *io,
 			m->fromlen = s->namelen;
 			list_push_back(&d->queue, &m->link);
 			d->queued += m->cost;
+			__atomic_add_fetch(&sock_mem, m->cost,
+					   __ATOMIC_RELAXED);
 			done += n;
 			waitq_wake_all(&d->wq);
 		}

@@ -53,11 +53,12 @@ static void slot_put(uintptr_t base)
 
 static void unmap_pages(uintptr_t base, size_t npages)
 {
-	for (size_t i = 0; i < npages; i++) {
-		uint64_t pa = arch_kunmap(base + i * PAGE_SIZE);
-		if (pa)
-			pmm_free(pa);
-	}
+	uint64_t pa[KSTACK_SIZE / PAGE_SIZE];
+
+	arch_kunmap(base, npages, pa);
+	for (size_t i = 0; i < npages; i++)
+		if (pa[i])
+			pmm_free(pa[i]);
 }
 
 uintptr_t kstack_alloc(void)

@@ -275,6 +275,41 @@ static struct proc *proc_alloc(struct proc *parent)
 	return p;
 }
 
+static unsigned nr_threads; /* user threads alive, under proc_lock */
+
+/* The system's maximum of user threads, Linux's threads-max: kernel
+ * stacks may take a sixteenth of memory (Linux: an eighth; a lux process
+ * also has its own page tables). */
+unsigned proc_threads_max(void)
+{
+	return (unsigned)MAX(pmm_total_pages() / (16 * KSTACK_SIZE / PAGE_SIZE),
+			     64);
+}
+
+/* May p get one more thread? -EAGAIN past the system's maximum, or when
+ * the tasks of p's real uid reach its RLIMIT_NPROC (root is exempt), as
+ * on Linux. Counts it when it may. proc_lock held. */
+static int thread_count_add(struct proc *p)
+{
+	uint64_t mine = 0;
+	struct list *it;
+
+	if (nr_threads >= proc_threads_max())
+		return -EAGAIN;
+	if (p->uid && p->rlim[RLIMIT_NPROC][0] <= nr_threads) {
+		list_for_each(it, proc_list())
+		{
+			struct proc *q =
+			    container_of(it, struct proc, all_link);
+			mine += q->uid == p->uid ? q->nthreads : 0;
+		}
+		if (mine >= p->rlim[RLIMIT_NPROC][0])
+			return -EAGAIN;
+	}
+	nr_threads++;
+	return 0;
+}
+
 /* Make t a thread of p running in p's address space. */
 static int attach(struct proc *p, struct thread *t, const struct thread *from)
 {
@@ -283,6 +318,10 @@ static int attach(struct proc *p, struct thread *t, const struct thread *from)
 	if (r)
 		return r;
 	mutex_lock(&proc_lock);
+	if ((r = thread_count_add(p))) {
+		mutex_unlock(&proc_lock);
+		return r;
+	}
 	t->proc = p;
 	t->tid = p->nthreads ? next_pid++ : p->pid; /* a process's first */
 	t->sig_blocked = from ? from->sig_blocked : 0;
@@ -511,6 +550,7 @@ NORETURN void thread_exit_user(int status)
 	list_remove(&t->proc_link);
 	spin_unlock(&p->sig_lock);
 	last = --p->nthreads == 0;
+	nr_threads--;
 	p->cpu_done_ns += t->runtime + (arch_clock_ns() - t->ran_since);
 	if (last) { /* PROCINFO reads p->mm under proc_lock */
 		mm = p->mm;

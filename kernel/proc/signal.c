@@ -323,8 +323,12 @@ void user_fault(int signo, int code, uintptr_t addr)
 	struct proc *p = t->proc;
 	struct ksiginfo info = {.code = code, .addr = addr};
 
+	if (signo == SIGKILL) /* a page fault that found no memory */
+		kprintf("lux: pid %d (%s) killed: out of memory at 0x%lx\n",
+			p->pid, p->name, addr);
 	/* a blocked or ignored fault signal cannot be skipped: it kills */
-	if ((t->sig_blocked & BIT(signo)) || p->act[signo].handler == SIG_IGN) {
+	if ((t->sig_blocked & BIT(signo)) || p->act[signo].handler == SIG_IGN ||
+	    signo == SIGKILL) {
 		proc_kill(p, signo | 0x80);
 		return;
 	}

@@ -145,13 +145,13 @@ long sys_getrandom(long ubuf, long len, long flags)
 	return done;
 }
 
-#define RLIMIT_STACK  3
-#define RLIMIT_NOFILE 7
-#define RLIMIT_NICE   13
-#define RLIM_COUNT    16
+#define RLIMIT_STACK 3
+#define RLIMIT_NICE  13
+#define RLIM_COUNT   16
 
-/* Limits are kept and inherited; lux enforces the stack size at exec and
- * (from the IPC issue on) the descriptor count. */
+/* Limits are kept and inherited; lux enforces the stack size at exec,
+ * the descriptor count and (proc.c) the tasks of a uid, whose default is
+ * Linux's: half the system's maximum. */
 void rlimit_defaults(struct proc *p)
 {
 	for (int i = 0; i < RLIM_COUNT; i++)
@@ -159,6 +159,8 @@ void rlimit_defaults(struct proc *p)
 	p->rlim[RLIMIT_STACK][0] = 8 * MiB;
 	p->rlim[RLIMIT_NICE][0] = p->rlim[RLIMIT_NICE][1] = 0; /* as Linux */
 	p->rlim[RLIMIT_NOFILE][0] = p->rlim[RLIMIT_NOFILE][1] = 1024;
+	p->rlim[RLIMIT_NPROC][0] = p->rlim[RLIMIT_NPROC][1] =
+	    proc_threads_max() / 2;
 }
 
 /* Whether the caller may change p's limits: p is the caller, or its real

@@ -220,21 +220,18 @@ int arch_kmap(uintptr_t va, uint64_t pa, unsigned prot)
 	return e ? 0 : -ENOMEM;
 }
 
-uint64_t arch_kunmap(uintptr_t va)
+void arch_kunmap(uintptr_t va, size_t npages, uint64_t pa[])
 {
-	uint64_t *e, pa = 0;
-
 	spin_lock(&kmap_lock);
-	e = walk(kernel_pml4, va, 1, false, 0);
-	if (e && (*e & PTE_P)) {
-		pa = *e & PTE_ADDR;
-		*e = 0;
-		invlpg(va);
+	for (size_t i = 0; i < npages; i++, va += PAGE_SIZE) {
+		uint64_t *e = walk(kernel_pml4, va, 1, false, 0);
+		pa[i] = e && (*e & PTE_P) ? *e & PTE_ADDR : 0;
+		if (pa[i])
+			*e = 0, invlpg(va);
 	}
 	spin_unlock(&kmap_lock);
-	if (pa)
-		tlb_shootdown(va, NULL);
-	return pa;
+	if (npages)
+		tlb_shootdown(va - npages * PAGE_SIZE, npages, NULL);
 }
 
 /* A user address space shares the kernel's half: the top 256 entries of
@@ -317,7 +314,7 @@ void arch_ufor_each(struct arch_as *as, uintptr_t start, uintptr_t end,
 
 void arch_as_flush(struct arch_as *as, uintptr_t va)
 {
-	tlb_shootdown(va, as);
+	tlb_shootdown(va, va ? 1 : 0, as);
 }
 
 void as_load(struct arch_as *old, struct arch_as *as)

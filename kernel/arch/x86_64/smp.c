@@ -95,17 +95,18 @@ void arch_send_resched(unsigned cpu)
  * or it loads the new entries. */
 static struct spinlock shootdown_lock = SPINLOCK_INIT;
 static volatile uintptr_t shootdown_va;
+static volatile size_t shootdown_npages;
 static volatile unsigned shootdown_pending;
 
-static void tlb_flush_local(uintptr_t va)
+static void tlb_flush_local(uintptr_t va, size_t npages)
 {
-	if (va)
-		invlpg(va);
-	else
+	if (!npages)
 		write_cr3(read_cr3()); /* every entry but the global ones */
+	for (size_t i = 0; i < npages; i++)
+		invlpg(va + i * PAGE_SIZE);
 }
 
-void tlb_shootdown(uintptr_t va, struct arch_as *as)
+void tlb_shootdown(uintptr_t va, size_t npages, struct arch_as *as)
 {
 	uint64_t mask = 0, bit;
 
@@ -114,7 +115,7 @@ void tlb_shootdown(uintptr_t va, struct arch_as *as)
 	bit = 1ULL << this_cpu()->id;
 	if (cpus_online() < 2 || (as && !(as->cpus & ~bit))) {
 		if (!as || read_cr3() == as->root)
-			tlb_flush_local(va);
+			tlb_flush_local(va, npages);
 		preempt_enable();
 		return;
 	}
@@ -124,12 +125,13 @@ void tlb_shootdown(uintptr_t va, struct arch_as *as)
 		arch_cpu_relax();
 	bit = 1ULL << this_cpu()->id;
 	if (!as || read_cr3() == as->root)
-		tlb_flush_local(va);
+		tlb_flush_local(va, npages);
 	for (unsigned i = 0; i < ncpus; i++)
 		if (cpus[i].online && (!as || (as->cpus >> i & 1)))
 			mask |= 1ULL << i;
 	mask &= ~bit;
 	shootdown_va = va;
+	shootdown_npages = npages;
 	shootdown_pending = __builtin_popcountll(mask);
 	for (unsigned i = 0; i < ncpus; i++)
 		if (mask >> i & 1)
@@ -141,6 +143,6 @@ void tlb_shootdown(uintptr_t va, struct arch_as *as)
 
 void tlb_shootdown_interrupt(void)
 {
-	tlb_flush_local(shootdown_va);
+	tlb_flush_local(shootdown_va, shootdown_npages);
 	__atomic_sub_fetch(&shootdown_pending, 1, __ATOMIC_RELEASE);
 }

@@ -391,7 +391,8 @@ void user_exception(struct trap_frame *f)
 	if (f->vector != 14)
 		user_fault(sig, codes[f->vector], addr);
 	else if ((r = vm_fault(addr, fault_access(f))) < 0)
-		user_fault(sig, r == -EACCES ? SEGV_ACCERR : SEGV_MAPERR, addr);
+		user_fault(r == -ENOMEM ? SIGKILL : sig,
+			   r == -EACCES ? SEGV_ACCERR : SEGV_MAPERR, addr);
 	user_return(f, 0, false);
 	arch_irq_save();
 }
