@@ -49,7 +49,7 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 	    SYS(fchdir), SYS(umask), SYS(statfs), SYS(mount), SYS(umount2),    \
 	    SYS(ftruncate), SYS(fsync), SYS(fdatasync), SYS(fchmod),           \
 	    SYS(fchown), SYS(fstatfs), SYS(getdents64), SYS(pread64),          \
-	    SYS(pwrite64), SYS(sendfile)
+	    SYS(pwrite64), SYS(sendfile), SYS(memfd_create)
 
 static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 
