@@ -26,9 +26,9 @@
 #define WATCHDOG_S 120
 
 static const char *const programs[] = {
-    "proc",    "mem",    "thread", "futex", "signal",  "time",
-    "efault",  "fd",     "poll",   "sock",  "pgrp",    "grant",
-    "sysinfo", "memobj", "file",   "perm",  "devproc", "jobctl",
+    "proc", "mem",  "thread",  "futex",  "signal", "time",    "efault",
+    "fd",   "poll", "sock",    "pgrp",   "grant",  "sysinfo", "memobj",
+    "file", "perm", "devproc", "jobctl", "faults",
 };
 
 extern char **environ;
