@@ -304,6 +304,8 @@ long sys_prctl(long option, long arg)
 			return -EFAULT;
 		name[sizeof(name) - 1] = '\0';
 		strlcpy(t->name, name, sizeof(t->name));
+		if (t->tid == current_proc()->pid) /* Linux's /proc/PID/comm */
+			strlcpy(current_proc()->name, name, sizeof(name));
 		return 0;
 	}
 	if (option == PR_GET_NAME)
