@@ -28,9 +28,10 @@ struct memobj {
 	uint64_t *pages; /* physical address of page i, 0 if not made yet */
 };
 
-/* Pages held by all memory objects: at most half of memory, as tmpfs
- * (a soft bound: CPUs that race past it add a page each). */
-static size_t memobj_pages;
+/* Pages held by all memory objects, their page arrays (a page per 512
+ * pages of size) included: at most half of memory, as tmpfs (a soft
+ * bound: CPUs that race past it add a page each). */
+static long memobj_pages;
 
 /* Take o's pages from index n on out of it (o->lock held, or o unused). */
 static void memobj_cut(struct memobj *o, size_t n)
@@ -42,10 +43,23 @@ static void memobj_cut(struct memobj *o, size_t n)
 		}
 }
 
+/* Count delta more pages against the allowance: false (and nothing
+ * counted) if it would pass it. */
+static bool memobj_charge(long delta)
+{
+	if (__atomic_add_fetch(&memobj_pages, delta, __ATOMIC_RELAXED) <=
+		(long)pmm_total_pages() / 2 ||
+	    delta <= 0)
+		return true;
+	__atomic_sub_fetch(&memobj_pages, delta, __ATOMIC_RELAXED);
+	return false;
+}
+
 static void memobj_release(struct file *f)
 {
 	struct memobj *o = f->priv;
 
+	memobj_charge(-(long)(o->npages / 512));
 	memobj_cut(o, 0);
 	kfree(o->pages);
 	kfree(o);
@@ -66,11 +80,11 @@ uint64_t memobj_page(struct file *f, uint64_t i)
 	uint64_t pa = 0;
 
 	mutex_lock(&o->lock);
-	if (i < o->npages && !(pa = o->pages[i]) &&
-	    memobj_pages < pmm_total_pages() / 2 &&
-	    (pa = o->pages[i] = pmm_alloc())) {
-		memset(phys_to_virt(pa), 0, PAGE_SIZE);
-		__atomic_add_fetch(&memobj_pages, 1, __ATOMIC_RELAXED);
+	if (i < o->npages && !(pa = o->pages[i]) && memobj_charge(1)) {
+		if ((pa = o->pages[i] = pmm_alloc()))
+			memset(phys_to_virt(pa), 0, PAGE_SIZE);
+		else
+			memobj_charge(-1);
 	}
 	if (pa && !pmm_ref(pa))
 		pa = 0; /* mapped 65,535 times: no more */
@@ -86,8 +100,12 @@ long memobj_resize(struct file *f, uint64_t size)
 
 	if (size > pmm_total_pages() * PAGE_SIZE)
 		return -EFBIG;
-	if (!(pages = kzalloc((n + 1) * sizeof(*pages))))
+	if (!memobj_charge((long)(n / 512) - (long)(o->npages / 512)))
 		return -ENOMEM;
+	if (!(pages = kzalloc((n + 1) * sizeof(*pages)))) {
+		memobj_charge((long)(o->npages / 512) - (long)(n / 512));
+		return -ENOMEM;
+	}
 	mutex_lock(&o->lock);
 	memobj_cut(o, n);
 	memcpy(pages, o->pages, MIN(n, o->npages) * sizeof(*pages));

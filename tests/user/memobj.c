@@ -278,6 +278,37 @@ static void exhaust_child(void)
 	ut_fail("touched all %zu pages: no limit", exhaust_pages);
 }
 
+/* Each object's page array counts too: sizing objects as large as
+ * memory, without touching a page, runs out (ENOMEM) long before the
+ * kernel's heap would (each array is 1/512 of its object's size). */
+static void array_charge(void)
+{
+	static int fds[600];
+	long phys = sysconf(_SC_PHYS_PAGES) * UT_PAGE;
+	int n = 0, err = 0;
+
+	if (!on_lux()) /* Linux's sparse files cost nothing */
+		return;
+	while (n < 600 && (fds[n] = memfd_create("big", 0)) >= 0) {
+		if (ftruncate(fds[n], phys) < 0) {
+			err = errno;
+			close(fds[n]);
+			break;
+		}
+		n++;
+	}
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	CHECK_EQ(err, ENOMEM);
+	CHECK(n > 64 && n < 300); /* ~256: half of memory in 1 MiB arrays */
+	int fd = object(UT_PAGE); /* all given back */
+	char *p = fd >= 0 ? map_obj(fd, UT_PAGE, RW, SHARED, 0) : NULL;
+	CHECK(p);
+	CHECK_EQ(ut_probe(p, 1, NULL), 0);
+	munmap(p, UT_PAGE);
+	close(fd);
+}
+
 static void exhaust(void)
 {
 	if (!on_lux()) /* Linux would call its OOM killer */
@@ -297,9 +328,9 @@ static void exhaust(void)
 int main(int argc, char **argv)
 {
 	static const struct ut_case cases[] = {
-	    UT_CASE(create_map), UT_CASE(share_fork),  UT_CASE(share_rights),
-	    UT_CASE(resize),     UT_CASE(private_map), UT_CASE(errors),
-	    UT_CASE(exhaust),
+	    UT_CASE(create_map),   UT_CASE(share_fork),  UT_CASE(share_rights),
+	    UT_CASE(resize),       UT_CASE(private_map), UT_CASE(errors),
+	    UT_CASE(array_charge), UT_CASE(exhaust),
 	};
 	return ut_main(argc, argv, "memobj", cases, UT_COUNT(cases));
 }

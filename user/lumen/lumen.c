@@ -94,11 +94,11 @@ static struct svc *svc_new(void)
  * resolver. */
 static void start_root(void)
 {
-	static char name[] = "ramfs", prog[] = "/sbin/ramfs";
+	static char name[] = "ramfs", prog[] = "/sbin/ramfs", arg[] = "--state";
 	struct svc *s = svc_new();
 	int ch[2], r, fd = memfd_create("ramfs", MFD_CLOEXEC);
 
-	s->conf = (struct svc_conf){.name = name, .argv = {prog}};
+	s->conf = (struct svc_conf){.name = name, .argv = {prog, arg}};
 	s->conf.grants[s->conf.ngrants++].kind = LUX_GRANT_BOOTDATA;
 	/* far above the descriptors a child is given (3 and 4) */
 	s->state_fd = fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 10);

@@ -47,9 +47,10 @@ struct svc {
 	int64_t started; /* ms on the monotonic clock */
 	int64_t restart_at;
 	int backoff; /* ms to wait before the next restart */
-	/* A server built into lumen (ramfs: it cannot be read from the root
-	 * while it is the root that is down): run in the child, no exec,
-	 * with state_fd (a memory object lumen keeps) as fd 4. */
+	/* A server whose state lumen keeps in the memory object state_fd,
+	 * given to it as fd 4 (ramfs). It is built into lumen too: a restart
+	 * runs builtin in the child, no exec (the program cannot be read
+	 * from the root while the root is what is down). */
 	int (*builtin)(int state_fd);
 	int state_fd;
 };
@@ -76,8 +77,9 @@ int tab_parse(char *line, struct svc_conf *c, const char **why);
 /* Start program argv in a child: fd 3 is server_fd (if >= 0), the grants
  * are given before it runs; a console child leads a new session with fds
  * 0-2 on /dev/console. With builtin (a service whose builtin is set),
- * the child runs it instead of argv. Returns the pid once the child's
- * execve read the program (or the builtin started), or -errno. */
+ * its state_fd is fd 4 and a restart runs builtin instead of argv.
+ * Returns the pid once the child's execve read the program (or the
+ * builtin started), or -errno. */
 int svc_spawn(char *const argv[], int server_fd, const struct grant *g, int ng,
 	      bool console, const struct svc *builtin);
 /* Start s (a server: with a fresh channel, its client end swapped into

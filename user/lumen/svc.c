@@ -47,9 +47,9 @@ static void console_fds(void)
 	}
 }
 
-/* The child of svc_spawn running a server built into lumen: with only
- * its channel (fd 3), its state (fd 4) and fds 0-2, lumen's signal
- * handling undone, and its own name. musl leaves the child of a
+/* The child of svc_spawn restarting a server built into lumen: with
+ * only its channel (fd 3), its state (fd 4) and fds 0-2, lumen's signal
+ * handling undone, and its own name (its command line stays lumen's). musl leaves the child of a
  * multithreaded fork able to use malloc and stdio, which the server
  * needs. */
 static _Noreturn void run_builtin(const struct svc *s, int done)
@@ -57,8 +57,6 @@ static _Noreturn void run_builtin(const struct svc *s, int done)
 	static const int sigs[] = {SIGCHLD, SIGTERM, SIGUSR1, SIGUSR2};
 	const char *name = strrchr(s->conf.argv[0], '/');
 
-	if (s->state_fd != LUX_SERVER_FD + 1)
-		dup2(s->state_fd, LUX_SERVER_FD + 1);
 	close(done); /* started: svc_spawn returns */
 	syscall(SYS_close_range, LUX_SERVER_FD + 2, ~0U, 0);
 	for (int i = 0; i < 4; i++)
@@ -67,8 +65,9 @@ static _Noreturn void run_builtin(const struct svc *s, int done)
 	_exit(s->builtin(LUX_SERVER_FD + 1));
 }
 
-/* The child of svc_spawn: wait for the grants, set up, exec. Only system
- * calls here (but in a builtin): the parent has threads. */
+/* The child of svc_spawn: wait for the grants, set up, exec (or, for a
+ * restart of a built-in server, run it). Only system calls here (but in
+ * a built-in server): the parent has threads. */
 static _Noreturn void spawn_child(char *const argv[], int server_fd,
 				  bool console, int go, int done,
 				  const struct svc *builtin)
@@ -92,7 +91,9 @@ static _Noreturn void spawn_child(char *const argv[], int server_fd,
 		setsid();
 		console_fds();
 	}
-	if (builtin)
+	if (builtin && builtin->state_fd != LUX_SERVER_FD + 1)
+		dup2(builtin->state_fd, LUX_SERVER_FD + 1);
+	if (builtin && builtin->started) /* the root may be what is down */
 		run_builtin(builtin, done);
 	execve(argv[0], argv, console ? session_env : server_env);
 	err = errno;
