@@ -96,17 +96,20 @@ long memobj_resize(struct file *f, uint64_t size)
 {
 	struct memobj *o = f->priv;
 	size_t n = ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE;
-	uint64_t *pages;
+	uint64_t *pages = NULL;
+	long delta;
 
 	if (size > pmm_total_pages() * PAGE_SIZE)
 		return -EFBIG;
-	if (!memobj_charge((long)(n / 512) - (long)(o->npages / 512)))
-		return -ENOMEM;
-	if (!(pages = kzalloc((n + 1) * sizeof(*pages)))) {
-		memobj_charge((long)(o->npages / 512) - (long)(n / 512));
+	mutex_lock(&o->lock);
+	delta = (long)(n / 512) - (long)(o->npages / 512);
+	if (memobj_charge(delta) &&
+	    !(pages = kzalloc((n + 1) * sizeof(*pages))))
+		__atomic_sub_fetch(&memobj_pages, delta, __ATOMIC_RELAXED);
+	if (!pages) {
+		mutex_unlock(&o->lock);
 		return -ENOMEM;
 	}
-	mutex_lock(&o->lock);
 	memobj_cut(o, n);
 	memcpy(pages, o->pages, MIN(n, o->npages) * sizeof(*pages));
 	if (size % PAGE_SIZE && pages[n - 1]) /* the tail reads as zeros */

@@ -104,10 +104,14 @@ static void start_root(void)
 	s->state_fd = fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 10);
 	if (fd >= 0)
 		close(fd);
-	if (s->state_fd < 0)
-		lumen_log("no memory object for ramfs: %s", strerror(errno));
 	s->builtin = ramfs_main;
-	s->restart = s->state_fd >= 0;
+	s->restart = true;
+	if (s->state_fd < 0) { /* then its files go with it: no restart */
+		lumen_log("no memory object for ramfs: %s", strerror(errno));
+		s->conf.argv[1] = NULL;
+		s->builtin = NULL;
+		s->restart = false;
+	}
 	if ((r = svc_start(s)) < 0)
 		lumen_log("cannot start ramfs: %s", strerror(-r));
 	mtab_add(&mtab, "/", false, s - svcs, "ramfs", "ramfs");
