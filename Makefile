@@ -32,7 +32,7 @@ KSRC := $(wildcard kernel/*.c kernel/*/*.c \
 	kernel/arch/$(ARCH)/*.c kernel/arch/$(ARCH)/*.S tests/kernel/*.c)
 KOBJ := $(patsubst %,$(B)/%.o,$(KSRC))
 
-.PHONY: all kernel initrd iso run run-iso debug test fuzz unit loc format \
+.PHONY: all kernel initrd iso run run-iso debug test fuzz soak unit loc format \
 	format-check setup clean help
 all: kernel initrd
 
@@ -47,6 +47,7 @@ help:
 	@echo "make bench     lux and Linux micro-benchmarks, side by side"
 	@echo "make bench-smp socket round trips, 1-8 pairs on 1, 2, 4 CPUs"
 	@echo "make bench-trace OP=NAME  one benchmark operation, instruction by instruction"
+	@echo "make soak      kill servers under load for DURATION=600 seconds"
 	@echo "make loc       kernel code lines: portable core and each platform"
 	@echo "make utest-host  run the user-space test suite on this Linux"
 	@echo "make format    clang-format every C file in place"
@@ -140,6 +141,11 @@ fuzz: setup all
 # T=word selects the tests whose names contain it (several words allowed).
 test: setup all
 	ACCEL=$(ACCEL) OVMF=$(OVMF) $(PYTHON) tests/run.py $(T)
+
+# The fault-injection test (tests/user/faults.c) for DURATION seconds.
+DURATION ?= 600
+soak: setup all
+	ACCEL=$(ACCEL) $(PYTHON) tests/soak.py $(DURATION)
 
 loc:
 	@$(PYTHON) tools/loc.py

@@ -447,7 +447,7 @@ UTEST_LINE = (r"^utest: (?:(\S+)/(\S+): (PASS|FAIL)(?: (.*))?"
 # the lumen boots then run only when a filter names them (`lumen`).
 LUMEN_READY = True
 # The runner's programs (tests/user/runner.c) that need the servers.
-SERVER_PROGRAMS = ("file", "perm", "devproc", "jobctl")
+SERVER_PROGRAMS = ("file", "perm", "devproc", "jobctl", "faults")
 
 
 def kernel_only_programs():

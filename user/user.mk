@@ -93,4 +93,9 @@ $(UB)/sbin/%: $$(addprefix $(UB)/obj/,$$(subst .c,.o,$$(wildcard user/$$*/*.c)))
 	@mkdir -p $(dir $@)
 	$(CC) $(ULDFLAGS) $(UCRT_START) $^ $(UCRT_END) -o $@
 
+# ramfs, the root, runs inside lumen too (user/ramfs/main.c's
+# ramfs_main): a restart cannot read /sbin/ramfs while the root is down.
+$(UB)/sbin/lumen: $(patsubst %.c,$(UB)/obj/%.o,\
+	$(filter-out user/ramfs/prog.c,$(wildcard user/ramfs/*.c)))
+
 -include $(wildcard $(UB)/obj/tests/user/*.d $(UB)/obj/user/*/*.d)

@@ -96,6 +96,7 @@ long fs_fstat(long fd, struct lux_stat *st)
 					.dev = 0xf,
 					.uid = current_proc()->cred.uid.eff,
 					.gid = current_proc()->cred.gid.eff};
+		memobj_size(f, &st->size);
 	}
 	file_put(f);
 	return r < 0 ? r : 0;
@@ -223,12 +224,15 @@ long sys_ftruncate(long fd, long len)
 {
 	struct file *f = fd_get(fd);
 	bool writable = f && (f->flags & O_ACCMODE) != O_RDONLY;
+	long r = len < 0 || !writable   ? -EINVAL
+		 : memobj_size(f, NULL) ? memobj_resize(f, len)
+					: 1;
 
 	file_put(f);
 	if (!f)
 		return -EBADF;
-	if (len < 0 || !writable)
-		return -EINVAL;
+	if (r <= 0)
+		return r;
 	return fd_op(fd, LUX_TRUNCATE, len, 0, 0);
 }
 
@@ -403,7 +407,7 @@ long sys_sendfile(long out_fd, long in_fd, long uoff, long count)
 		r = -EINVAL;
 	if (!r && count)
 		r = buf = vm_map(mm, 0, SENDFILE_CHUNK, PROT_READ | PROT_WRITE,
-				 MAP_PRIVATE | MAP_ANONYMOUS);
+				 MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0);
 	while (r >= 0 && done < count) {
 		long want = MIN(count - done, (long)SENDFILE_CHUNK), n, w;
 		n = uoff ? rfile_io(in, (char *)buf, want, &pos, false)

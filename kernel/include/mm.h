@@ -34,12 +34,27 @@ uint64_t pmm_alloc_contig(size_t npages, size_t align_pages);
 void pmm_free(uint64_t pa);
 void pmm_free_contig(uint64_t pa, size_t npages);
 size_t pmm_free_pages(void);
-/* Reference counts of pages shared copy-on-write: a page comes from
- * pmm_alloc with one reference; pmm_unref frees it when none is left. */
-void pmm_ref(uint64_t pa);
+/* Reference counts of shared pages (copy on write, memory objects): a page
+ * comes from pmm_alloc with one reference; pmm_ref adds one (false, and
+ * none added, when the count is full: the sharing must fail);
+ * pmm_unref frees the page when none is left. */
+bool pmm_ref(uint64_t pa);
 void pmm_unref(uint64_t pa);
 unsigned pmm_refs(uint64_t pa);
 size_t pmm_total_pages(void);
+
+/*
+ * mm/memobj.c: memory objects (memfd_create). memobj_size is true when f
+ * is one, with its size in *size (if not NULL). memobj_page returns the
+ * physical page at index i (made zero-filled on first use) with a
+ * reference for the caller, or 0 past the end or when the pages allowed
+ * to memory objects are used up. memobj_resize sets the size (ftruncate):
+ * 0 or -errno. They take the object's lock; callers may hold mm->lock.
+ */
+struct file;
+bool memobj_size(struct file *f, uint64_t *size);
+uint64_t memobj_page(struct file *f, uint64_t i);
+long memobj_resize(struct file *f, uint64_t size);
 
 /*
  * mm/heap.c: kmalloc returns memory aligned to 16 bytes, or NULL when out

@@ -20,8 +20,10 @@
 struct vma {
 	struct list link; /* in mm->vmas, sorted by start */
 	uintptr_t start, end;
-	unsigned prot; /* PROT_* */
-	bool shared;   /* MAP_SHARED: pages stay shared across fork */
+	unsigned prot;    /* PROT_* */
+	bool shared;      /* MAP_SHARED: pages stay shared across fork */
+	struct file *obj; /* a memory object's pages (a reference), or NULL */
+	uint64_t pgoff;   /* the object's page that start maps */
 };
 
 struct mm {
@@ -36,10 +38,11 @@ struct mm {
 struct mm *mm_create(void);
 struct mm *mm_fork(struct mm *parent);
 void mm_put(struct mm *mm);
-/* mmap/munmap/mprotect/brk semantics of Linux for anonymous memory;
- * return the address (or 0) or a negative errno. */
+/* mmap/munmap/mprotect/brk semantics of Linux for anonymous memory and
+ * memory objects (obj, from its page pgoff; NULL: anonymous); return the
+ * address (or 0) or a negative errno. */
 long vm_map(struct mm *mm, uintptr_t addr, size_t len, unsigned prot,
-	    unsigned flags);
+	    unsigned flags, struct file *obj, uint64_t pgoff);
 long vm_unmap(struct mm *mm, uintptr_t addr, size_t len);
 long vm_protect(struct mm *mm, uintptr_t addr, size_t len, unsigned prot);
 long vm_brk(struct mm *mm, uintptr_t brk);

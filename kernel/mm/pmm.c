@@ -202,17 +202,16 @@ static struct pmm_range *page_of(uint64_t pa, size_t *index)
 	return r;
 }
 
-void pmm_ref(uint64_t pa)
+bool pmm_ref(uint64_t pa)
 {
 	size_t i;
 
 	spin_lock(&pmm_lock);
 	struct pmm_range *r = page_of(pa, &i);
-	if (r->refs[i] == UINT16_MAX)
-		panic("pmm: page %#lx has too many references",
-		      (unsigned long)pa);
-	r->refs[i]++;
+	bool room = r->refs[i] < UINT16_MAX;
+	r->refs[i] += room;
 	spin_unlock(&pmm_lock);
+	return room;
 }
 
 void pmm_unref(uint64_t pa)

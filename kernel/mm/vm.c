@@ -8,6 +8,7 @@
  * that nobody else holds it. MAP_SHARED areas are populated when created,
  * so fork can simply map the same pages in the child.
  */
+#include "file.h"
 #include "mm.h"
 #include "proc.h"
 #include "syscall.h"
@@ -45,17 +46,23 @@ struct vma *vma_find(struct mm *mm, uintptr_t addr)
 	return NULL;
 }
 
-/* Insert a new area, keeping the list sorted; NULL if out of memory. */
+/* Insert a new area [start, end) like the area `like` (its protection,
+ * sharing and object, at the object's page for start), keeping the list
+ * sorted; NULL if out of memory. */
 static struct vma *vma_insert(struct mm *mm, uintptr_t start, uintptr_t end,
-			      unsigned prot, bool shared)
+			      const struct vma *like)
 {
 	struct vma *v = kzalloc(sizeof(*v));
 	struct list *it;
 
 	if (!v)
 		return NULL;
-	*v = (struct vma){
-	    .start = start, .end = end, .prot = prot, .shared = shared};
+	*v = *like;
+	v->start = start;
+	v->end = end;
+	v->pgoff = like->pgoff + (start - like->start) / PAGE_SIZE;
+	if (v->obj)
+		file_get(v->obj);
 	list_for_each(it, &mm->vmas) if (vma_of(it)->start > start) break;
 	list_insert(&v->link, it->prev, it);
 	return v;
@@ -68,7 +75,7 @@ static int vma_split(struct mm *mm, uintptr_t addr)
 
 	if (!v || v->start == addr)
 		return 0;
-	if (!(n = vma_insert(mm, addr, v->end, v->prot, v->shared)))
+	if (!(n = vma_insert(mm, addr, v->end, v)))
 		return -ENOMEM;
 	v->end = addr;
 	return 0;
@@ -111,6 +118,7 @@ static int unmap_range(struct mm *mm, uintptr_t start, uintptr_t end)
 		next = it->next;
 		if (vma_of(it)->start >= start && vma_of(it)->end <= end) {
 			list_remove(it);
+			file_put(vma_of(it)->obj);
 			kfree(vma_of(it));
 		}
 	}
@@ -142,6 +150,16 @@ static bool range_free(struct mm *mm, uintptr_t start, uintptr_t end)
 	return true;
 }
 
+/* Map page pa (a reference the caller passes on) at va: 0, or -ENOMEM
+ * with the reference dropped. */
+static int map_page(struct mm *mm, uintptr_t va, uint64_t pa, unsigned prot)
+{
+	if (arch_umap(&mm->as, va, pa, prot) == 0)
+		return 0;
+	pmm_unref(pa);
+	return -ENOMEM;
+}
+
 /* Give every page of [start, end) a zeroed page now (MAP_SHARED). */
 static int populate(struct mm *mm, uintptr_t start, uintptr_t end,
 		    unsigned prot)
@@ -151,18 +169,17 @@ static int populate(struct mm *mm, uintptr_t start, uintptr_t end,
 		if (!pa)
 			return -ENOMEM;
 		memset(phys_to_virt(pa), 0, PAGE_SIZE);
-		if (arch_umap(&mm->as, va, pa, prot) < 0) {
-			pmm_unref(pa);
+		if (map_page(mm, va, pa, prot) < 0)
 			return -ENOMEM;
-		}
 	}
 	return 0;
 }
 
 long vm_map(struct mm *mm, uintptr_t addr, size_t len, unsigned prot,
-	    unsigned flags)
+	    unsigned flags, struct file *obj, uint64_t pgoff)
 {
 	bool shared = (flags & 3) == MAP_SHARED;
+	struct vma like = {.prot = prot, .shared = shared, .obj = obj};
 	long r = 0;
 
 	if (!len || (addr & (PAGE_SIZE - 1)) || (flags & 3) == 0 ||
@@ -172,8 +189,8 @@ long vm_map(struct mm *mm, uintptr_t addr, size_t len, unsigned prot,
 		return -ENOMEM;
 	if ((prot & PROT_WRITE) && (prot & PROT_EXEC))
 		return -EACCES; /* W^X: see docs/syscalls.md */
-	if (!(flags & MAP_ANONYMOUS))
-		return -EBADF; /* no descriptor can be mapped yet */
+	if (!(flags & MAP_ANONYMOUS) && !obj)
+		return -EBADF; /* only memory objects can be mapped yet */
 	len = ALIGN_UP(len, PAGE_SIZE);
 	mutex_lock(&mm->lock);
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
@@ -190,9 +207,12 @@ long vm_map(struct mm *mm, uintptr_t addr, size_t len, unsigned prot,
 		addr = find_gap(mm, len, MMAP_TOP);
 		r = addr ? 0 : -ENOMEM;
 	}
-	if (r == 0 && !vma_insert(mm, addr, addr + len, prot, shared))
+	like.start = addr;
+	like.pgoff = pgoff;
+	if (r == 0 && !vma_insert(mm, addr, addr + len, &like))
 		r = -ENOMEM;
-	if (r == 0 && shared && (r = populate(mm, addr, addr + len, prot)) < 0)
+	if (r == 0 && shared && !obj &&
+	    (r = populate(mm, addr, addr + len, prot)) < 0)
 		unmap_range(mm, addr, addr + len);
 	mutex_unlock(&mm->lock);
 	return r < 0 ? r : (long)addr;
@@ -265,7 +285,8 @@ long vm_brk(struct mm *mm, uintptr_t brk)
 		return mm->brk;
 	if (new > old &&
 	    vm_map(mm, old, new - old, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE) < 0)
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, NULL,
+		   0) < 0)
 		return mm->brk;
 	if (new < old)
 		vm_unmap(mm, new, old - new);
@@ -273,8 +294,9 @@ long vm_brk(struct mm *mm, uintptr_t brk)
 }
 
 /* Resolve a fault at addr for access (one PROT_* bit): a zero page where
- * nothing is mapped yet, a private copy (or just write permission) where a
- * write hits a page shared since fork. */
+ * nothing is mapped yet, the object's page in an object's area (-ENXIO,
+ * SIGBUS, past its end), a private copy (or just write permission) where
+ * a write hits a page shared since fork or a private object mapping. */
 static int fault_locked(struct mm *mm, uintptr_t addr, unsigned access)
 {
 	struct vma *v = vma_find(mm, addr);
@@ -294,16 +316,20 @@ static int fault_locked(struct mm *mm, uintptr_t addr, unsigned access)
 				 v->shared ? v->prot : v->prot & ~PROT_WRITE);
 	if (pa && (v->shared || pmm_refs(pa) == 1))
 		return arch_umap(&mm->as, va, pa, v->prot);
+	if (!pa && v->obj &&
+	    !(pa = memobj_page(v->obj, v->pgoff + (va - v->start) / PAGE_SIZE)))
+		return -ENXIO;
+	if (pa && v->obj && (v->shared || access != PROT_WRITE))
+		return map_page(mm, va, pa,
+				v->shared ? v->prot : v->prot & ~PROT_WRITE);
 	if (!(copy = pmm_alloc()))
 		return -ENOMEM;
 	if (pa)
 		memcpy(phys_to_virt(copy), phys_to_virt(pa), PAGE_SIZE);
 	else
 		memset(phys_to_virt(copy), 0, PAGE_SIZE);
-	if (arch_umap(&mm->as, va, copy, v->prot) < 0) {
-		pmm_unref(copy);
+	if (map_page(mm, va, copy, v->prot) < 0)
 		return -ENOMEM;
-	}
 	if (pa) { /* no thread on another CPU reads the old page any more */
 		arch_as_flush(&mm->as, va);
 		pmm_unref(pa);
@@ -337,11 +363,15 @@ static void fork_page(void *arg, uintptr_t va, uint64_t pa, unsigned prot)
 
 	if (!f->shared)
 		prot &= ~PROT_WRITE;
-	if (arch_umap(&f->child->as, va, pa, prot) < 0) {
+	if (!pmm_ref(pa)) {
 		f->error = -ENOMEM;
 		return;
 	}
-	pmm_ref(pa);
+	if (arch_umap(&f->child->as, va, pa, prot) < 0) {
+		pmm_unref(pa);
+		f->error = -ENOMEM;
+		return;
+	}
 	arch_umap(&f->parent->as, va, pa, prot);
 }
 
@@ -360,7 +390,7 @@ struct mm *mm_fork(struct mm *parent)
 	{
 		struct vma *v = vma_of(it);
 		f.shared = v->shared;
-		if (!vma_insert(mm, v->start, v->end, v->prot, v->shared))
+		if (!vma_insert(mm, v->start, v->end, v))
 			f.error = -ENOMEM;
 		if (f.error)
 			break;
@@ -410,12 +440,23 @@ long sys_brk(long brk)
 	return vm_brk(current_proc()->mm, brk);
 }
 
+/* A descriptor is mapped only if it names a memory object (else
+ * ENODEV, as Linux says of a file that cannot be mapped). */
 long sys_mmap(long addr, long len, long prot, long flags, long fd, long off)
 {
-	(void)fd;
+	struct file *f = NULL;
+	long r;
+
 	if (off & (PAGE_SIZE - 1))
 		return -EINVAL;
-	return vm_map(current_proc()->mm, addr, len, prot, flags);
+	if (!(flags & MAP_ANONYMOUS) && !(f = fd_get(fd)))
+		return -EBADF;
+	r = f && !memobj_size(f, NULL)
+		? -ENODEV
+		: vm_map(current_proc()->mm, addr, len, prot, flags, f,
+			 (uint64_t)off / PAGE_SIZE);
+	file_put(f);
+	return r;
 }
 
 long sys_munmap(long addr, long len)

@@ -116,9 +116,9 @@ static int load_image(struct mm *mm, const void *image, size_t size,
 				((s->prot & ELF_PROT_W) ? PROT_WRITE : 0) |
 				((s->prot & ELF_PROT_X) ? PROT_EXEC : 0);
 		end = ALIGN_UP(s->vaddr + bias + s->memsz, PAGE_SIZE);
-		long m =
-		    vm_map(mm, start, end - start, prot,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE);
+		long m = vm_map(
+		    mm, start, end - start, prot,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, NULL, 0);
 		if (m < 0)
 			return m == -EACCES ? -ENOEXEC : (int)m;
 		if ((r = vm_fill(mm, s->vaddr + bias,
@@ -151,7 +151,7 @@ static int load_image(struct mm *mm, const void *image, size_t size,
 	stack_used = top - ALIGN_DOWN(*sp, PAGE_SIZE);
 	long m = *sp ? vm_map(mm, top - STACK_SIZE, STACK_SIZE,
 			      PROT_READ | PROT_WRITE,
-			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED)
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0)
 		     : -E2BIG;
 	r = m < 0 ? (int)m : 0;
 	if (!r)

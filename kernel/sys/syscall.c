@@ -50,7 +50,7 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 	    SYS(fchown), SYS(fstatfs), SYS(getdents64), SYS(pread64),          \
 	    SYS(pwrite64), SYS(sendfile), SYS(setreuid), SYS(setregid),        \
 	    SYS(setresuid), SYS(setresgid), SYS(setgroups), SYS(capget),       \
-	    SYS(capset)
+	    SYS(capset), SYS(memfd_create)
 
 static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 
@@ -338,6 +338,8 @@ long sys_prctl(long option, long arg)
 			return -EFAULT;
 		name[sizeof(name) - 1] = '\0';
 		strlcpy(t->name, name, sizeof(t->name));
+		if (t->tid == current_proc()->pid) /* Linux's /proc/PID/comm */
+			strlcpy(current_proc()->name, name, sizeof(name));
 		return 0;
 	}
 	if (option == PR_GET_NAME)

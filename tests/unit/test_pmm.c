@@ -200,6 +200,23 @@ static void unref_page(void *pa)
 	pmm_unref(*(uint64_t *)pa);
 }
 
+/* A count that cannot grow refuses the reference (the sharing fails)
+ * instead of stopping the kernel: a user can map one page of a memory
+ * object 65,535 times. */
+static void test_ref_saturates(void **state)
+{
+	(void)state;
+	INIT_LAYOUT(0x100000, 0x200000);
+	uint64_t pa = pmm_alloc();
+
+	for (unsigned i = 1; i < UINT16_MAX; i++)
+		assert_true(pmm_ref(pa));
+	assert_false(pmm_ref(pa));
+	assert_int_equal(pmm_refs(pa), UINT16_MAX);
+	for (unsigned i = 0; i < UINT16_MAX; i++)
+		pmm_unref(pa);
+}
+
 /* Copy-on-write sharing: a page lives while it has references. */
 static void test_refcounts(void **state)
 {
@@ -451,6 +468,7 @@ int main(void)
 	    cmocka_unit_test(test_search_wraps),
 	    cmocka_unit_test(test_bitmap_pages_never_given),
 	    cmocka_unit_test(test_refcounts),
+	    cmocka_unit_test(test_ref_saturates),
 	    cmocka_unit_test(test_contig),
 	    cmocka_unit_test(test_contig_fragmented),
 	    cmocka_unit_test(test_contig_bad_args_panic),

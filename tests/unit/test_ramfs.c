@@ -55,6 +55,9 @@ static int teardown(void **state)
 {
 	(void)state;
 	ramfs_destroy(&fs);
+	if (fs.used)
+		fprintf(stderr, "teardown: %llu bytes left\n",
+			(unsigned long long)fs.used);
 	return fs.used == 0 ? 0 : -1;
 }
 
@@ -1195,6 +1198,135 @@ static void test_garbage_requests(void **state)
 	}
 }
 
+/* ---- a new instance finds the tree (recover.c) ------------------------ */
+
+/* The server dies and a new one attaches to the same arena: its private
+ * state (free lists, object table, open counts) is lost. */
+static void crash(void)
+{
+	free(fs.pages);
+	fs.pages = NULL;
+	assert_int_equal(ramfs_attach(&fs, fs.head, fs.head->pages), 1);
+}
+
+static void expect_file(const char *path, const char *data)
+{
+	int64_t h = do_open(path, O_RD, 0);
+	assert_true(h > 0);
+	assert_int_equal(do_read(h, 0, 100), strlen(data));
+	assert_memory_equal(out, data, strlen(data));
+	do_close(h);
+}
+
+static void test_recover_tree(void **state)
+{
+	(void)state;
+	struct lux_stat st, st2;
+	assert_int_equal(do_mkdir("/d", 0755), 0);
+	assert_int_equal(do_mkdir("/d/e", 0700), 0);
+	assert_int_equal(do_mkdir("/d/empty", 0700), 0);
+	make_file("/d/e/f", "hello");
+	assert_int_equal(do_link("/d/e/f", "/g"), 0);
+	assert_int_equal(do_symlink("/s", "d/e/f"), 0);
+	int64_t h = do_open("/sparse", O_WR | O_CREAT_, 0644);
+	assert_int_equal(do_write(h, 10 << 20, "far", 3), 3);
+	do_close(h);
+	for (int i = 0; i < 40; i++) { /* a long directory list */
+		char name[32];
+		snprintf(name, sizeof(name), "/d/n%d", i);
+		make_file(name, name);
+	}
+	assert_int_equal(do_rename("/d/n3", "/d/e/moved", 0), 0);
+	assert_int_equal(do_stat("/d/e/f", 0, &st), 0);
+	uint64_t used = fs.used, nodes = fs.nodes;
+	/* open, then unlinked: its data goes with the old instance */
+	h = do_open("/tmp-open", O_RW | O_CREAT_, 0600);
+	assert_int_equal(do_write(h, 0, "gone", 4), 4);
+	assert_int_equal(do_unlink("/tmp-open", 0), 0);
+	void *leak = ramfs_alloc(&fs, 300); /* made, never linked */
+	assert_non_null(leak);
+
+	crash();
+	assert_int_equal(fs.used, used);
+	assert_int_equal(fs.nodes, nodes);
+	expect_file("/g", "hello");
+	expect_file("/d/n7", "/d/n7");
+	expect_file("/d/e/moved", "/d/n3");
+	assert_int_equal(do_stat("/d/e/f", 0, &st2), 0);
+	assert_int_equal(st2.ino, st.ino);
+	assert_int_equal(st2.nlink, 2);
+	assert_int_equal(do_stat("/d", 0, &st2), 0);
+	assert_int_equal(st2.nlink, 4); /* ".", "..", e and empty */
+	assert_int_equal(do_stat("/s", AT_NOFOL, &st2), 0);
+	assert_true(S_ISLNK(st2.mode));
+	assert_int_equal(st2.size, 5);
+	h = do_open("/sparse", O_RD, 0);
+	assert_int_equal(do_read(h, (10 << 20) - 1, 10), 4);
+	assert_memory_equal(out, "\0far", 4);
+	do_close(h);
+	/* the tree works on: new objects get new numbers */
+	make_file("/d/e/new", "new");
+	assert_int_equal(do_stat("/d/e/new", 0, &st2), 0);
+	assert_true(st2.ino > st.ino);
+	assert_int_equal(do_unlink("/d/e/moved", 0), 0);
+	expect_file("/d/e/new", "new");
+}
+
+/* A crash between any two writes of an operation: the tree the next
+ * instance finds is whole, with that operation undone or done. */
+static void test_recover_crash_points(void **state)
+{
+	(void)state;
+	struct lux_stat st;
+	assert_int_equal(do_mkdir("/a", 0755), 0);
+	assert_int_equal(do_mkdir("/b", 0755), 0);
+	make_file("/a/x", "x");
+	make_file("/a/y", "y");
+	struct node *a, *b;
+	assert_int_equal(do_stat("/a", 0, &st), 0);
+	a = node_find(&fs, st.ino);
+	assert_int_equal(do_stat("/b", 0, &st), 0);
+	b = node_find(&fs, st.ino);
+	struct dentry *x = dir_lookup(a, "x", 1);
+
+	/* dir_add linked the entry but died before setting the tail */
+	struct dentry *tail = b->dir.tail;
+	assert_int_equal(dir_add(&fs, b, "x", 1, x->node), 0);
+	b->dir.tail = tail;
+	/* ... inside a rename of /a/x to /b/x: its intent written */
+	fs.head->intent.to = b->dir.head;
+	fs.head->intent.from_dir = a;
+	fs.head->intent.x = x->node;
+	fs.head->intent.from = x;
+	crash();
+	assert_int_equal(do_stat("/a/x", 0, &st), -ENOENT);
+	expect_file("/b/x", "x");
+	assert_int_equal(do_stat("/b/x", 0, &st), 0);
+	assert_int_equal(st.nlink, 1);
+	make_file("/b/z", "z"); /* the list's tail was mended */
+	expect_file("/b/z", "z");
+	assert_null(fs.head->intent.from);
+
+	/* garbage where an object or a block should be: cut, not followed */
+	assert_int_equal(do_stat("/a", 0, &st), 0);
+	a = node_find(&fs, st.ino);
+	dir_lookup(a, "y", 1)->node = (struct node *)(uintptr_t)0x1234;
+	assert_int_equal(do_stat("/b/x", 0, &st), 0);
+	struct node *f = node_find(&fs, st.ino);
+	f->file.tree = (char *)fs.head + 3 * ARENA_PAGE + 64; /* misaligned */
+	uint64_t used = fs.used;
+	crash();
+	assert_int_equal(do_stat("/a/y", 0, &st), -ENOENT);
+	assert_int_equal(do_stat("/b/x", 0, &st), 0);
+	assert_int_equal(st.size, 1);
+	int64_t h = do_open("/b/x", O_RD, 0);
+	assert_int_equal(do_read(h, 0, 10), 1);
+	assert_int_equal(out[0], 0); /* a hole now */
+	do_close(h);
+	assert_true(fs.used < used); /* y and x's block went */
+	expect_file("/b/z", "z");
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -1208,6 +1340,7 @@ int main(void)
 	    T(test_getdents),          T(test_times),
 	    T(test_mknod_statfs),      T(test_out_of_memory),
 	    T(test_cpio_fill),         T(test_garbage_requests),
+	    T(test_recover_tree),      T(test_recover_crash_points),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

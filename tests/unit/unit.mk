@@ -31,9 +31,10 @@ unit: $(UNIT_BINS)
 .SECONDARY: $(UNIT_KOBJ) $(UNIT_HOBJ) \
 	$(patsubst $(HB)/test_%,$(HB)/unit/tests/unit/test_%.o,$(UNIT_BINS))
 
-# ramfs (user/ramfs/ but its main.c) is user-space code: its test builds
+# ramfs (user/ramfs/ but main.c and prog.c) is user-space code: its test builds
 # it with the host's C library as it is, no stand-ins, no renaming.
-RAMFS_USRC := $(filter-out user/ramfs/main.c,$(wildcard user/ramfs/*.c))
+RAMFS_USRC := $(filter-out user/ramfs/main.c user/ramfs/prog.c,\
+	$(wildcard user/ramfs/*.c))
 RAMFS_UOBJ := $(patsubst %.c,$(HB)/unit/%.o,$(RAMFS_USRC))
 RAMFS_UCFLAGS := $(filter-out -Itests/unit/host -Ikernel/include,\
 	$(UNIT_CFLAGS)) -Iuser/ramfs

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/reboot.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -87,17 +88,30 @@ static struct svc *svc_new(void)
 	return NULL;
 }
 
-/* Start ramfs, the root, while the kernel still reads programs from the
- * initrd; then make lumen's own channel the resolver. ramfs's execve has
- * read its program when svc_spawn returns, so it never asks lumen. */
+/* Start ramfs, the root: built into lumen, its tree in a memory object
+ * that lumen keeps, so that it is restarted like any server and finds
+ * its files again (docs/ramfs.md); then make lumen's own channel the
+ * resolver. */
 static void start_root(void)
 {
-	static char name[] = "ramfs", prog[] = "/sbin/ramfs";
+	static char name[] = "ramfs", prog[] = "/sbin/ramfs", arg[] = "--state";
 	struct svc *s = svc_new();
-	int ch[2], r;
+	int ch[2], r, fd = memfd_create("ramfs", MFD_CLOEXEC);
 
-	s->conf = (struct svc_conf){.name = name, .argv = {prog}};
+	s->conf = (struct svc_conf){.name = name, .argv = {prog, arg}};
 	s->conf.grants[s->conf.ngrants++].kind = LUX_GRANT_BOOTDATA;
+	/* far above the descriptors a child is given (3 and 4) */
+	s->state_fd = fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 10);
+	if (fd >= 0)
+		close(fd);
+	s->builtin = ramfs_main;
+	s->restart = true;
+	if (s->state_fd < 0) { /* then its files go with it: no restart */
+		lumen_log("no memory object for ramfs: %s", strerror(errno));
+		s->conf.argv[1] = NULL;
+		s->builtin = NULL;
+		s->restart = false;
+	}
 	if ((r = svc_start(s)) < 0)
 		lumen_log("cannot start ramfs: %s", strerror(-r));
 	mtab_add(&mtab, "/", false, s - svcs, "ramfs", "ramfs");

@@ -47,7 +47,16 @@ struct svc {
 	int64_t started; /* ms on the monotonic clock */
 	int64_t restart_at;
 	int backoff; /* ms to wait before the next restart */
+	/* A server whose state lumen keeps in the memory object state_fd,
+	 * given to it as fd 4 (ramfs). It is built into lumen too: a restart
+	 * runs builtin in the child, no exec (the program cannot be read
+	 * from the root while the root is what is down). */
+	int (*builtin)(int state_fd);
+	int state_fd;
 };
+
+/* user/ramfs/main.c, linked into lumen. */
+int ramfs_main(int state_fd);
 
 extern struct svc svcs[SVC_MAX];
 /* The mount table and every svc's client_fd: the router reads them, the
@@ -67,10 +76,12 @@ int tab_parse(char *line, struct svc_conf *c, const char **why);
 /* svc.c */
 /* Start program argv in a child: fd 3 is server_fd (if >= 0), the grants
  * are given before it runs; a console child leads a new session with fds
- * 0-2 on /dev/console. Returns the pid once the child's execve read the
- * program, or -errno. */
+ * 0-2 on /dev/console. With builtin (a service whose builtin is set),
+ * its state_fd is fd 4 and a restart runs builtin instead of argv.
+ * Returns the pid once the child's execve read the program (or the
+ * builtin started), or -errno. */
 int svc_spawn(char *const argv[], int server_fd, const struct grant *g, int ng,
-	      bool console);
+	      bool console, const struct svc *builtin);
 /* Start s (a server: with a fresh channel, its client end swapped into
  * the table atomically). 0 or -errno. */
 int svc_start(struct svc *s);

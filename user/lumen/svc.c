@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -45,10 +47,30 @@ static void console_fds(void)
 	}
 }
 
-/* The child of svc_spawn: wait for the grants, set up, exec. Only system
- * calls here: the parent has threads. */
+/* The child of svc_spawn restarting a server built into lumen: with
+ * only its channel (fd 3), its state (fd 4) and fds 0-2, lumen's signal
+ * handling undone, and its own name (its command line stays lumen's). musl leaves the child of a
+ * multithreaded fork able to use malloc and stdio, which the server
+ * needs. */
+static _Noreturn void run_builtin(const struct svc *s, int done)
+{
+	static const int sigs[] = {SIGCHLD, SIGTERM, SIGUSR1, SIGUSR2};
+	const char *name = strrchr(s->conf.argv[0], '/');
+
+	close(done); /* started: svc_spawn returns */
+	syscall(SYS_close_range, LUX_SERVER_FD + 2, ~0U, 0);
+	for (int i = 0; i < 4; i++)
+		signal(sigs[i], SIG_DFL);
+	prctl(PR_SET_NAME, name ? name + 1 : s->conf.argv[0]);
+	_exit(s->builtin(LUX_SERVER_FD + 1));
+}
+
+/* The child of svc_spawn: wait for the grants, set up, exec (or, for a
+ * restart of a built-in server, run it). Only system calls here (but in
+ * a built-in server): the parent has threads. */
 static _Noreturn void spawn_child(char *const argv[], int server_fd,
-				  bool console, int go, int done)
+				  bool console, int go, int done,
+				  const struct svc *builtin)
 {
 	sigset_t none;
 	char c;
@@ -69,6 +91,10 @@ static _Noreturn void spawn_child(char *const argv[], int server_fd,
 		setsid();
 		console_fds();
 	}
+	if (builtin && builtin->state_fd != LUX_SERVER_FD + 1)
+		dup2(builtin->state_fd, LUX_SERVER_FD + 1);
+	if (builtin && builtin->started) /* the root may be what is down */
+		run_builtin(builtin, done);
 	execve(argv[0], argv, console ? session_env : server_env);
 	err = errno;
 	write(done, &err, sizeof(err));
@@ -76,7 +102,7 @@ static _Noreturn void spawn_child(char *const argv[], int server_fd,
 }
 
 int svc_spawn(char *const argv[], int server_fd, const struct grant *g, int ng,
-	      bool console)
+	      bool console, const struct svc *builtin)
 {
 	int go[2], done[2], err = 0, pid;
 
@@ -96,7 +122,7 @@ int svc_spawn(char *const argv[], int server_fd, const struct grant *g, int ng,
 	if (pid == 0) {
 		close(go[1]);
 		close(done[0]);
-		spawn_child(argv, server_fd, console, go[0], done[1]);
+		spawn_child(argv, server_fd, console, go[0], done[1], builtin);
 	}
 	close(go[0]);
 	close(done[1]);
@@ -128,7 +154,7 @@ int svc_start(struct svc *s)
 		fcntl(ch[1], F_SETFD, FD_CLOEXEC);
 	}
 	pid = svc_spawn(s->conf.argv, ch[0], s->conf.grants, s->conf.ngrants,
-			s->session);
+			s->session, s->builtin ? s : NULL);
 	if (ch[0] >= 0)
 		close(ch[0]);
 	if (pid < 0) {
@@ -256,8 +282,7 @@ bool svc_exited(int pid, int status, int *exit_code)
 	}
 	if (!s->restart || s->retired) {
 		lumen_log("%s %s%s", s->conf.name, text,
-			  s->retired ? ""
-				     : "; not restarted: its files are gone");
+			  s->retired ? "" : "; not restarted");
 		if (s->retired && s->dynamic) { /* unmounted: free the slot */
 			free(s->line);
 			*s = (struct svc){.client_fd = -1};

@@ -18,33 +18,52 @@ static uint64_t span(int depth)
 	return 1ULL << (FANOUT_BITS * depth);
 }
 
+/* A new table, zeroed before anything links it; NULL when full. */
+static void **new_table(struct ramfs *fs)
+{
+	void **t = ramfs_alloc(fs, TABLE_SIZE);
+
+	if (t)
+		memset(t, 0, TABLE_SIZE);
+	ramfs_order();
+	return t;
+}
+
+static void *tree_of(void *root, int depth)
+{
+	return (void *)((uintptr_t)root | (uintptr_t)depth);
+}
+
 /* The slot holding block idx's pointer, made (tables and levels) when
- * create; NULL when it does not exist or memory ran out. */
+ * create; NULL when it does not exist or memory ran out. At depth 0 the
+ * slot is the tree pointer itself (no level bits to keep). */
 static void **block_slot(struct ramfs *fs, struct node *f, uint64_t idx,
 			 bool create)
 {
-	while (idx >= span(f->file.depth)) {
-		if (!create)
+	while (idx >= span(data_depth(f))) {
+		void **t = NULL;
+		if (!create || (data_root(f) && !(t = new_table(fs))))
 			return NULL;
-		if (f->file.root) {
-			void **t = ramfs_alloc(fs, TABLE_SIZE);
-			if (!t)
-				return NULL;
-			memset(t, 0, TABLE_SIZE);
-			t[0] = f->file.root;
-			f->file.root = t;
-		}
-		f->file.depth++;
+		if (t)
+			t[0] = data_root(f);
+		ramfs_order();
+		/* one store: a crash sees the old tree or the new one */
+		f->file.tree = tree_of(t, data_depth(f) + 1);
 	}
-	void **p = &f->file.root;
-	for (int level = f->file.depth; level > 0; level--) {
-		if (!*p) {
-			if (!create || !(*p = ramfs_alloc(fs, TABLE_SIZE)))
-				return NULL;
-			memset(*p, 0, TABLE_SIZE);
-		}
+	int depth = data_depth(f);
+	void **p = &f->file.tree;
+	if (depth > 0 && !data_root(f)) {
+		void **t;
+		if (!create || !(t = new_table(fs)))
+			return NULL;
+		f->file.tree = tree_of(t, depth);
+	}
+	for (int level = depth; level > 0; level--) {
+		void **t = level == depth ? data_root(f) : *p;
+		if (!t && (!create || !(t = *p = new_table(fs))))
+			return NULL;
 		int shift = FANOUT_BITS * (level - 1);
-		p = &((void **)*p)[(idx >> shift) & (FANOUT - 1)];
+		p = &t[(idx >> shift) & (FANOUT - 1)];
 	}
 	return p;
 }
@@ -82,8 +101,11 @@ long data_write(struct ramfs *fs, struct node *f, uint64_t off, const char *buf,
 		if (n > len - done)
 			n = len - done;
 		void **slot = block_slot(fs, f, pos / RAMFS_BLOCK, true);
-		if (slot && !*slot && (*slot = ramfs_alloc(fs, RAMFS_BLOCK))) {
-			memset(*slot, 0, RAMFS_BLOCK);
+		void *b = slot && !*slot ? ramfs_alloc(fs, RAMFS_BLOCK) : NULL;
+		if (b) { /* zeroed before it is linked */
+			memset(b, 0, RAMFS_BLOCK);
+			ramfs_order();
+			*slot = b;
 			f->file.blocks++;
 		}
 		if (!slot || !*slot)
@@ -118,13 +140,39 @@ static void free_from(struct ramfs *fs, struct node *f, void **p, int level,
 	}
 }
 
+/* Claim the tables and blocks of the subtree *p (level table levels
+ * above its blocks, first block base) for recovery: a pointer that
+ * cannot be one, or a part wholly past block keep, is cut; the blocks
+ * kept are counted. Recursion is at most five levels deep. */
+static void claim_tree(struct ramfs *fs, struct node *f, void **p, int level,
+		       uint64_t base, uint64_t keep)
+{
+	if (!*p)
+		return;
+	if (base >= keep || !arena_claim(fs, *p, RAMFS_BLOCK)) {
+		*p = NULL;
+		return;
+	}
+	if (level == 0) {
+		f->file.blocks++;
+		return;
+	}
+	for (int i = 0; i < FANOUT; i++)
+		claim_tree(fs, f, &((void **)*p)[i], level - 1,
+			   base + i * span(level - 1), keep);
+}
+
 int data_truncate(struct ramfs *fs, struct node *f, uint64_t size)
 {
 	if (size > RAMFS_MAX_SIZE)
 		return -EFBIG;
 	if (size < f->size) {
 		uint64_t keep = (size + RAMFS_BLOCK - 1) / RAMFS_BLOCK;
-		free_from(fs, f, &f->file.root, f->file.depth, 0, keep);
+		void *root = data_root(f);
+		f->size = size; /* first: what is cut is past the end */
+		free_from(fs, f, &root, data_depth(f), 0, keep);
+		if (!root)
+			f->file.tree = NULL;
 		void **slot = block_slot(fs, f, size / RAMFS_BLOCK, false);
 		if (size % RAMFS_BLOCK && slot && *slot)
 			memset((char *)*slot + size % RAMFS_BLOCK, 0,
@@ -132,4 +180,24 @@ int data_truncate(struct ramfs *fs, struct node *f, uint64_t size)
 	}
 	f->size = size;
 	return 0;
+}
+
+void data_recover(struct ramfs *fs, struct node *f)
+{
+	uint64_t keep = (f->size + RAMFS_BLOCK - 1) / RAMFS_BLOCK;
+	void *root = data_root(f);
+	int depth = data_depth(f);
+
+	f->file.blocks = 0;
+	if (depth > 5 || f->size > RAMFS_MAX_SIZE) {
+		f->file.tree = NULL;
+		f->size = 0;
+		return;
+	}
+	claim_tree(fs, f, &root, depth, 0, keep);
+	f->file.tree = root ? tree_of(root, depth) : NULL;
+	void **slot = block_slot(fs, f, f->size / RAMFS_BLOCK, false);
+	if (f->size % RAMFS_BLOCK && slot && *slot)
+		memset((char *)*slot + f->size % RAMFS_BLOCK, 0,
+		       RAMFS_BLOCK - f->size % RAMFS_BLOCK);
 }

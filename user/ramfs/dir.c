@@ -31,6 +31,7 @@ int dir_add(struct ramfs *fs, struct node *dir, const char *name, size_t len,
 	de->name[len] = 0;
 	de->next = NULL;
 	de->prev = dir->dir.tail;
+	ramfs_order(); /* filled in before it is linked */
 	if (de->prev)
 		de->prev->next = de;
 	else

@@ -7,7 +7,15 @@
  * it directly; main.c is the loop on the channel.
  *
  * Every byte ramfs holds is counted in struct ramfs (used, limit): an
- * allocation past the limit or one that malloc refuses fails with ENOSPC.
+ * allocation past the limit or one the arena cannot serve fails with
+ * ENOSPC. Everything the tree is made of lives in one arena (arena.c), a
+ * memory object that lumen holds across the server's death and that
+ * every instance maps at the same address, so pointers stay valid; a new
+ * instance checks the tree and rebuilds its free space from what it
+ * reaches (recover.c). Each operation writes in an order that leaves the
+ * tree valid at every step (a block or an entry is filled in before it
+ * is linked), or leaves an intent in the arena's header that recovery
+ * completes (rename). docs/ramfs.md.
  */
 #pragma once
 
@@ -53,29 +61,103 @@ struct node {
 			struct node *parent;
 		} dir;
 		struct {
-			void *root;      /* data tree (data.c) */
-			int depth;       /* its levels above the blocks */
+			/* data tree (data.c): its root, with its levels
+			 * above the blocks in the low bits (one store
+			 * makes a tree taller) */
+			void *tree;
 			uint64_t blocks; /* blocks allocated */
 		} file;
 		char *target; /* symbolic link: size bytes, no NUL */
 	};
 };
 
+/* The arena's first page: what a new instance needs to find the tree. */
+struct ramfs_head {
+	uint64_t magic, version;
+	uint64_t pages; /* the arena's size in pages */
+	uint64_t top;   /* pages handed out so far (this one included) */
+	struct node *root;
+	uint64_t next_ino; /* never reused */
+	uint64_t filled;   /* the boot image is in */
+	uint64_t dev;      /* st_dev of its objects, the same in every
+			     * instance */
+	struct {           /* a rename under way (names.c, recover.c) */
+		struct dentry *from, *to; /* both name x when set */
+		struct node *from_dir, *x, *y;
+		uint64_t exchange; /* else: to names x, from goes */
+	} intent;
+};
+
+#define ARENA_PAGE    4096
+#define ARENA_CLASSES 7 /* chunks of 64 << c bytes, c < 7 */
+#define ARENA_NONE    UINT32_MAX
+
+/* An arena page as the allocator sees it (private, rebuilt at recovery). */
+struct arena_page {
+	uint64_t used; /* chunk i taken */
+	uint32_t next; /* next page in its class's list, or the free list */
+	uint8_t cls;   /* 0 free, c + 1 class c, ARENA_HEAD the header */
+	bool listed;   /* in its class's list of pages with room */
+};
+#define ARENA_HEAD 0xff
+
 struct ramfs {
 	struct node *root;
 	struct node *table[RAMFS_HASH]; /* every object by ino */
-	uint64_t next_ino;
-	uint64_t used, limit; /* bytes */
+	uint64_t used, limit;           /* bytes */
 	uint64_t nodes;
-	uint64_t dev; /* st_dev of its objects */
+	uint64_t dev;            /* st_dev of its objects */
+	struct ramfs_head *head; /* the arena (its first page) */
+	struct arena_page *pages;
+	uint32_t partial[ARENA_CLASSES]; /* pages with room, per class */
+	uint32_t free_pages;
+	bool own_arena; /* mapped by ramfs_init: unmapped by destroy */
 };
 
+/* The server (main.c): with a memory object state_fd to keep its tree
+ * in, or -1 (a tmpfs); returns only when the channel is gone. */
+int ramfs_main(int state_fd);
+
 /* Set up an empty file system (a root directory 0755 owned by root) that
- * may hold limit bytes; 0 or -ENOSPC. */
+ * may hold limit bytes, in an arena of its own; 0 or -ENOSPC. */
 int ramfs_init(struct ramfs *fs, uint64_t limit);
+
+/* Use the arena at base (pages pages, mapped): find the tree there and
+ * check it (1), or make an empty one (0); -ENOSPC/-ENOMEM. */
+int ramfs_attach(struct ramfs *fs, void *base, uint64_t pages);
 
 /* Free every object (an unmounted tmpfs, the end of a test). */
 void ramfs_destroy(struct ramfs *fs);
+
+/* arena.c: claim the chunk of n bytes at p for recovery: false if p
+ * cannot be one (outside the arena, misaligned, in a page of another
+ * size, claimed already). */
+bool arena_claim(struct ramfs *fs, const void *p, size_t n);
+/* Rebuild the free lists from the chunks taken (after recovery, or when
+ * out of pages: empty pages become free). */
+void arena_relist(struct ramfs *fs);
+/* recover.c: walk the tree from the root, cut what is not valid, recount
+ * links and sizes, claim every chunk reached, roll a rename forward. */
+void ramfs_recover(struct ramfs *fs);
+/* The root of f's data tree and its levels above the blocks. */
+static inline void *data_root(const struct node *f)
+{
+	return (void *)((uintptr_t)f->file.tree & ~(uintptr_t)7);
+}
+static inline int data_depth(const struct node *f)
+{
+	return (uintptr_t)f->file.tree & 7;
+}
+/* Keep the compiler from moving writes across this point: what comes
+ * before is in the arena before what comes after (a crash is a signal
+ * stopping the server between two instructions). */
+static inline void ramfs_order(void)
+{
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+/* recover.c: claim f's data tree, cutting what is past its size or not
+ * valid; zero its last block past the end. */
+void data_recover(struct ramfs *fs, struct node *f);
 
 /* Serve request m (m->req.len bytes, its payload NUL-terminated after its
  * end): fill the reply r (zeroed by the caller) and its payload at out

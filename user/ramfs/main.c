@@ -4,6 +4,12 @@
  * one, as a second instance for `mount -t tmpfs`, it starts empty), then
  * answers requests on its channel (descriptor LUX_SERVER_FD) one at a
  * time, blocking only in the channel's read.
+ *
+ * The root's instance is built into lumen (ramfs_main with a state
+ * descriptor): its arena is a memory object lumen keeps, mapped at
+ * RAMFS_ARENA; a restarted instance finds the tree there (recover.c)
+ * instead of filling an empty one. /sbin/ramfs (prog.c) is a tmpfs,
+ * with private memory.
  */
 #include "fs.h"
 #include "lux.h"
@@ -11,10 +17,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
-#define BOOT_CHUNK    (1 << 20)
+#define BOOT_CHUNK (1 << 20)
+/* Far from programs, their heap, their stack and mmap's own choices. */
+#define RAMFS_ARENA   ((void *)0x200000000000UL)
 #define DEFAULT_LIMIT (256ULL << 20)
 
 /* The memory ramfs may hold: half of RAM (as tmpfs), else 256 MiB. */
@@ -92,20 +102,64 @@ static bool boot_fill(struct ramfs *fs)
 	return true;
 }
 
-int main(void)
+/* Map the arena kept in the memory object state_fd (sized now if new)
+ * and attach to it: 1 a tree was found, 0 an empty one made, -1. */
+static int state_open(struct ramfs *fs, int state_fd)
+{
+	struct stat st;
+	uint64_t limit = memory_limit();
+
+	if (fstat(state_fd, &st) < 0)
+		return -1;
+	if (st.st_size == 0) {
+		st.st_size = (limit / ARENA_PAGE + 1) * ARENA_PAGE;
+		if (ftruncate(state_fd, st.st_size) < 0)
+			return -1;
+	}
+	void *base = mmap(RAMFS_ARENA, st.st_size, PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_FIXED_NOREPLACE, state_fd, 0);
+	if (base == MAP_FAILED)
+		return -1;
+	memset(fs, 0, sizeof(*fs));
+	fs->limit = st.st_size - ARENA_PAGE;
+	return ramfs_attach(fs, base, st.st_size / ARENA_PAGE);
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+int ramfs_main(int state_fd)
 {
 	static struct ramfs fs;
 	static struct lux_msg m;
 	static char out[LUX_MSG_MAX];
+	double start = now_s();
+	int found = state_fd >= 0 ? state_open(&fs, state_fd)
+				  : ramfs_init(&fs, memory_limit());
 
-	if (ramfs_init(&fs, memory_limit())) {
+	if (found < 0) {
 		fprintf(stderr, "ramfs: no memory\n");
 		return 1;
 	}
-	fs.dev = getpid();
-	/* Without a boot image this is a tmpfs mount: anyone may create. */
-	if (!boot_fill(&fs))
-		fs.root->mode = S_IFDIR | 01777;
+	if (found) {
+		fprintf(stderr,
+			"ramfs: found %llu objects, %llu KiB, in %.0f ms\n",
+			(unsigned long long)fs.nodes,
+			(unsigned long long)fs.used / 1024,
+			(now_s() - start) * 1000);
+	} else {
+		fs.head->dev = getpid();
+		/* Without a boot image this is a tmpfs: anyone may create. */
+		if (!boot_fill(&fs))
+			fs.root->mode = S_IFDIR | 01777;
+		ramfs_order();
+		fs.head->filled = 1;
+	}
+	fs.dev = fs.head->dev;
 	for (;;) {
 		long n = lux_recv(LUX_SERVER_FD, &m);
 		if (n < 0 && errno == EPIPE)

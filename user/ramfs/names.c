@@ -190,6 +190,25 @@ static int rename_check(struct call *c, struct walk *a, struct walk *b,
 	return 0;
 }
 
+/* Write down the rename about to change the tree (from: a's entry, to:
+ * the entry that will name x), so that an instance finding it after a
+ * crash completes it (recover.c): x never loses both names, nor a
+ * directory keeps two. */
+static void intend(struct ramfs *fs, const struct walk *a, struct dentry *from,
+		   struct dentry *to, struct node *x, struct node *y)
+{
+	typeof(fs->head->intent) *in = &fs->head->intent;
+
+	in->to = to;
+	in->from_dir = a->dir;
+	in->x = x;
+	in->y = y;
+	in->exchange = y != NULL;
+	ramfs_order();
+	in->from = from; /* last: the intent holds from here on */
+	ramfs_order();
+}
+
 int64_t op_rename(struct call *c)
 {
 	uint32_t fl = c->q->flags;
@@ -216,6 +235,7 @@ int64_t op_rename(struct call *c)
 		return 0;
 	struct node *x = a.node, *y = b.node;
 	if (exchange) {
+		intend(c->fs, &a, a.de, b.de, x, y);
 		a.de->node = y;
 		b.de->node = x;
 		reparent(x, a.dir, b.dir);
@@ -223,6 +243,7 @@ int64_t op_rename(struct call *c)
 		y->ctime = c->now;
 	} else if (y) {
 		/* Reuse the entry: replacing needs no memory. */
+		intend(c->fs, &a, a.de, b.de, x, NULL);
 		b.de->node = x;
 		drop(c, b.dir, y);
 		dir_remove(c->fs, a.dir, a.de);
@@ -230,9 +251,12 @@ int64_t op_rename(struct call *c)
 	} else {
 		if (dir_add(c->fs, b.dir, b.name, b.len, x))
 			return -ENOSPC;
+		intend(c->fs, &a, a.de, b.dir->dir.tail, x, NULL);
 		dir_remove(c->fs, a.dir, a.de);
 		reparent(x, a.dir, b.dir);
 	}
+	ramfs_order();
+	c->fs->head->intent.from = NULL; /* done */
 	x->ctime = c->now;
 	a.dir->mtime = a.dir->ctime = b.dir->mtime = b.dir->ctime = c->now;
 	return 0;

@@ -1,30 +1,11 @@
 /*
- * node.c - ramfs's objects: the counted allocator, the object table
- * (handle = inode number, never reused), and the end of an object's life.
+ * node.c - ramfs's objects: the object table (handle = inode number,
+ * never reused) and the end of an object's life.
  */
 #include "fs.h"
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-void *ramfs_alloc(struct ramfs *fs, size_t n)
-{
-	if (n > fs->limit - fs->used)
-		return NULL;
-	void *p = malloc(n);
-	if (p)
-		fs->used += n;
-	return p;
-}
-
-void ramfs_free(struct ramfs *fs, void *p, size_t n)
-{
-	if (p) {
-		free(p);
-		fs->used -= n;
-	}
-}
 
 struct timespec ramfs_now(void)
 {
@@ -42,7 +23,7 @@ struct node *node_new(struct ramfs *fs, uint32_t mode, uint32_t uid,
 	if (!n)
 		return NULL;
 	memset(n, 0, sizeof(*n));
-	n->ino = fs->next_ino++;
+	n->ino = fs->head->next_ino++;
 	n->mode = mode;
 	n->uid = uid;
 	n->gid = gid;
@@ -94,31 +75,4 @@ void node_unlinked(struct ramfs *fs, struct node *dir, struct node *n)
 		n->nlink--;
 	}
 	node_put(fs, n);
-}
-
-int ramfs_init(struct ramfs *fs, uint64_t limit)
-{
-	memset(fs, 0, sizeof(*fs));
-	fs->limit = limit;
-	fs->next_ino = 1;
-	fs->root = node_new(fs, S_IFDIR | 0755, 0, 0);
-	if (!fs->root)
-		return -ENOSPC;
-	fs->root->dir.parent = fs->root;
-	return 0;
-}
-
-void ramfs_destroy(struct ramfs *fs)
-{
-	for (int i = 0; i < RAMFS_HASH; i++) {
-		while (fs->table[i]) {
-			struct node *n = fs->table[i];
-			if (S_ISDIR(n->mode))
-				while (n->dir.head)
-					dir_remove(fs, n, n->dir.head);
-			n->nlink = n->opens = 0;
-			fs->root = n == fs->root ? NULL : fs->root;
-			node_put(fs, n);
-		}
-	}
 }

@@ -390,7 +390,9 @@ void user_exception(struct trap_frame *f)
 	arch_irq_enable();
 	if (f->vector != 14)
 		user_fault(sig, codes[f->vector], addr);
-	else if ((r = vm_fault(addr, fault_access(f))) < 0)
+	else if ((r = vm_fault(addr, fault_access(f))) == -ENXIO)
+		user_fault(SIGBUS, BUS_ADRERR, addr); /* past an object's end */
+	else if (r < 0)
 		user_fault(r == -ENOMEM ? SIGKILL : sig,
 			   r == -EACCES ? SEGV_ACCERR : SEGV_MAPERR, addr);
 	user_return(f, 0, false);
