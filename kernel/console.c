@@ -171,7 +171,7 @@ long sys_lux_klog(void)
 	struct file *f;
 	int fd;
 
-	if (current_proc()->uid)
+	if (current_proc()->cred.uid.eff)
 		return -EPERM;
 	if (!(f = file_alloc(&klog_ops, NULL, O_RDONLY)))
 		return -ENOMEM;

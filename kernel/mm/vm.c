@@ -492,8 +492,7 @@ long sys_madvise(long addr, long len, long advice)
 			continue;
 		mapped += to - from;
 		if (!v->shared && advice == MADV_DONTNEED)
-			arch_ufor_each(&mm->as, from, to, unmap_page,
-				       &b);
+			arch_ufor_each(&mm->as, from, to, unmap_page, &b);
 	}
 	unmap_flush(&b);
 	mutex_unlock(&mm->lock);

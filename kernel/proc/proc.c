@@ -296,12 +296,14 @@ static int thread_count_add(struct proc *p)
 
 	if (nr_threads >= proc_threads_max())
 		return -EAGAIN;
-	if (p->uid && p->rlim[RLIMIT_NPROC][0] <= nr_threads) {
+	if (p->cred.uid.eff && p->rlim[RLIMIT_NPROC][0] <= nr_threads) {
 		list_for_each(it, proc_list())
 		{
 			struct proc *q =
 			    container_of(it, struct proc, all_link);
-			mine += q->uid == p->uid ? q->nthreads : 0;
+			mine += q->cred.uid.real == p->cred.uid.real
+				    ? q->nthreads
+				    : 0;
 		}
 		if (mine >= p->rlim[RLIMIT_NPROC][0])
 			return -EAGAIN;
