@@ -27,6 +27,7 @@ import bisect
 import collections
 import json
 import os
+import socket
 import struct
 import subprocess
 import sys
@@ -157,9 +158,14 @@ def main():
                     help="the image tree: user programs for symbols")
     ap.add_argument("--mem", default="512M")
     ap.add_argument("--out", default="build")
-    ap.add_argument("--port", type=int, default=12345)
+    ap.add_argument("--port", type=int, default=0,
+                    help="gdb port (default: a free one)")
     ap.add_argument("--top", type=int, default=25)
     opt = ap.parse_args()
+    if not opt.port:  # a fixed port clashed with parallel runs
+        with socket.socket() as s:
+            s.bind(("localhost", 0))
+            opt.port = s.getsockname()[1]
 
     bench = Symbols(opt.bench)
     mark = bench.addrs[bench.names.index("trace_mark")]
