@@ -7,6 +7,8 @@
 #include "utest.h"
 
 #include <signal.h>
+#include <stdint.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -128,10 +130,39 @@ static void signal_frame_fault(void)
 	join_within(pid, 120, "signal frames that fault");
 }
 
+/* An eventfd counter 16 short of its maximum, then a blocking write of
+ * 100, which must wait for a read. The kernel's wait asked only for room
+ * for 1, so it never slept and never looked at signals: the writer spun
+ * in the kernel, and SIGKILL did not end it (seed 3 as root, child 53). */
+static void eventfd_write_waits(void)
+{
+	int fd = eventfd(0, 0);
+	uint64_t near_full = UINT64_MAX - 17, more = 100;
+	CHECK(fd >= 0);
+	CHECK_EQ(write(fd, &near_full, 8), 8);
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0)
+		_exit(write(fd, &more, 8) == 8 ? 3 : 4);
+	ut_sleep_ms(200);
+	int status;
+	CHECK_EQ(waitpid(pid, &status, WNOHANG), 0); /* still waiting */
+	kill(pid, SIGKILL);
+	for (int i = 0; i < 600 && waitpid(pid, &status, WNOHANG) == 0; i++)
+		ut_sleep_ms(100);
+	close(fd);
+	if (waitpid(pid, &status, WNOHANG) == 0) {
+		ut_fail("the writer survives SIGKILL for 60 s");
+		return;
+	}
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+}
+
 static const struct ut_case cases[] = {
     UT_CASE(clone_bad_tls),
     UT_CASE(madvise_huge),
     UT_CASE(signal_frame_fault),
+    UT_CASE(eventfd_write_waits),
 };
 
 int main(int argc, char **argv)
