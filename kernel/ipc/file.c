@@ -295,8 +295,11 @@ long sys_dup(long fd)
 	return dup_from(fd, 0, false);
 }
 
-long sys_fcntl(long fd, long cmd, long arg)
+/* The descriptor is a C int (Linux: unsigned int): the high half of the
+ * register is ignored, before anything is indexed with it. */
+long sys_fcntl(long ufd, long cmd, long arg)
 {
+	int fd = ufd;
 	struct fdtable *t = current_proc()->files;
 	struct file *f = fd_get(fd);
 	long r = 0;

@@ -6,6 +6,7 @@
  */
 #include "utest.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/eventfd.h>
@@ -158,11 +159,30 @@ static void eventfd_write_waits(void)
 	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 }
 
+/* fcntl with a descriptor whose register has high bits set: the kernel
+ * found the file by the low 32 bits, then indexed the close-on-exec
+ * bitmap with all 64 (a page fault in kernel mode, and F_SETFD wrote far
+ * outside the table). Linux takes the low 32 bits, as C's int does. */
+static void fcntl_wide_fd(void)
+{
+	static const unsigned long high[] = {1UL << 32, 0xffffffff00000000UL,
+					     0x8000000000000000UL};
+	int fd = dup(1);
+	CHECK(fd >= 0);
+	for (unsigned i = 0; i < sizeof(high) / sizeof(high[0]); i++) {
+		CHECK_EQ(syscall(SYS_fcntl, high[i] | fd, F_SETFD, FD_CLOEXEC),
+			 0);
+		CHECK_EQ(fcntl(fd, F_GETFD), FD_CLOEXEC);
+		CHECK_EQ(syscall(SYS_fcntl, high[i] | fd, F_SETFD, 0), 0);
+		CHECK_EQ(syscall(SYS_fcntl, high[i] | fd, F_GETFD), 0);
+	}
+	close(fd);
+}
+
 static const struct ut_case cases[] = {
-    UT_CASE(clone_bad_tls),
-    UT_CASE(madvise_huge),
-    UT_CASE(signal_frame_fault),
-    UT_CASE(eventfd_write_waits),
+    UT_CASE(clone_bad_tls),      UT_CASE(madvise_huge),
+    UT_CASE(signal_frame_fault), UT_CASE(eventfd_write_waits),
+    UT_CASE(fcntl_wide_fd),
 };
 
 int main(int argc, char **argv)
