@@ -487,6 +487,8 @@ FUZZ_REGRESSIONS = [
      "room left spun in the kernel, deaf to SIGKILL; child 35 (on some "
      "runs): a signal frame written under the signal lock deadlocked "
      "with the alarm timer and a TLB shootdown"),
+    (11, 1000, 0, 4000, "fcntl with high bits in the descriptor's register "
+     "indexed the close-on-exec bitmap out of bounds: KERNEL FAULT"),
 ]
 
 
