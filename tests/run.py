@@ -492,9 +492,16 @@ else:
 # seed, then an ordinary program (devproc) to see that the system still
 # answers. A panic fails the boot (BROKEN), a hang its timeout or the
 # fuzzer's own FAIL line.
-FUZZ_CALLS = 3000
+FUZZ_CALLS = 5000
 # Seeds that once found a kernel bug: (seed, uid, first child, calls, bug).
+# tests/user/fuzzreg.c has each bug reduced to the calls that showed it.
 FUZZ_REGRESSIONS = [
+    (3, 0, 0, 8000, "child 53: a blocking eventfd write of more than the "
+     "room left spun in the kernel, deaf to SIGKILL; child 35 (on some "
+     "runs): a signal frame written under the signal lock deadlocked "
+     "with the alarm timer and a TLB shootdown"),
+    (11, 1000, 0, 4000, "fcntl with high bits in the descriptor's register "
+     "indexed the close-on-exec bitmap out of bounds: KERNEL FAULT"),
 ]
 
 
@@ -510,7 +517,7 @@ def fuzz_boot(smp, seeds):
 
 
 if LUMEN_READY:
-    USER_BOOTS += [fuzz_boot(1, (1, 2)), fuzz_boot(4, (3, 4))]
+    USER_BOOTS += [fuzz_boot(1, (1, 2)), fuzz_boot(4, (5, 6))]
 
 # System tests (tests/system/): the shell on the serial console. With
 # lumen, every step; on the kernel's own console with busybox as init

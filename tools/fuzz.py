@@ -10,7 +10,7 @@ prints the calls made, the children that died, panics and hangs. A hang is
 the fuzzer's own (a child that SIGKILL does not end) or a console silent
 for longer than SILENCE seconds (the fuzzer prints a progress line every
 10,000 calls). Exits 1 unless there were no panics and no hangs. The
-whole console goes to build/test-logs/fuzz.log.
+whole console goes to build/test-logs/fuzz-s<SEED>.log.
 """
 
 import argparse
@@ -61,7 +61,8 @@ def main():
     panics = hangs = 0
     summary = None
     answered = False
-    with Qemu(args, "build/test-logs/fuzz.log") as vm:
+    log = f"build/test-logs/fuzz-s{o.seed}.log"
+    with Qemu(args, log) as vm:
         try:
             while True:
                 m = vm.expect(rf"{SUMMARY}|{DONE}|^fuzz: progress.*\n"

@@ -337,10 +337,12 @@ long sys_dup(long fd)
 	return dup_from((int)fd, 0, false);
 }
 
-long sys_fcntl(long lfd, long cmd, long arg)
+/* The descriptor is a C int (Linux: unsigned int): the high half of the
+ * register is ignored, before anything is indexed with it. */
+long sys_fcntl(long ufd, long cmd, long arg)
 {
 	struct fdtable *t = current_proc()->files;
-	int fd = (int)lfd;
+	int fd = (int)ufd;
 	struct file *f = fd_get(fd);
 	long r = 0;
 

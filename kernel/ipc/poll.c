@@ -224,9 +224,16 @@ static bool counter_ready(void *arg)
 	return ((struct eventfd *)arg)->count;
 }
 
+/* A write of v waits until the counter has room for all of v. */
+struct counter_add {
+	struct eventfd *e;
+	uint64_t v;
+};
+
 static bool counter_room(void *arg)
 {
-	return ((struct eventfd *)arg)->count < ~0ULL - 1;
+	struct counter_add *a = arg;
+	return a->v < ~0ULL - a->e->count;
 }
 
 static long eventfd_read(struct file *f, char *ubuf, size_t n)
@@ -258,26 +265,28 @@ static long eventfd_read(struct file *f, char *ubuf, size_t n)
 
 static long eventfd_write(struct file *f, const char *ubuf, size_t n)
 {
-	struct eventfd *e = f->priv;
-	uint64_t v;
+	struct counter_add a = {f->priv, 0};
+	struct eventfd *e = a.e;
 	bool done = false;
 
 	if (n < 8)
 		return -EINVAL;
-	if (copy_from_user(&v, ubuf, 8))
+	if (copy_from_user(&a.v, ubuf, 8))
 		return -EFAULT;
-	if (v == ~0ULL)
+	if (a.v == ~0ULL)
 		return -EINVAL;
 	while (!done) {
 		mutex_lock(&e->lock);
-		if ((done = e->count + v < ~0ULL && e->count + v >= e->count))
-			e->count += v;
+		if ((done = counter_room(&a)))
+			e->count += a.v;
 		mutex_unlock(&e->lock);
 		if (done)
 			break;
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
-		if (wait_intr(&e->wq, counter_room, e, 0) < 0)
+		/* the wait's condition is the room for this v: a weaker one
+		 * (room for 1) made a large write spin here, unkillable */
+		if (wait_intr(&e->wq, counter_room, &a, 0) < 0)
 			return -ERESTARTSYS;
 	}
 	waitq_wake_all(&e->wq);

@@ -6,7 +6,10 @@
  */
 #include "utest.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -128,10 +131,58 @@ static void signal_frame_fault(void)
 	join_within(pid, 120, "signal frames that fault");
 }
 
+/* An eventfd counter 16 short of its maximum, then a blocking write of
+ * 100, which must wait for a read. The kernel's wait asked only for room
+ * for 1, so it never slept and never looked at signals: the writer spun
+ * in the kernel, and SIGKILL did not end it (seed 3 as root, child 53). */
+static void eventfd_write_waits(void)
+{
+	int fd = eventfd(0, 0);
+	uint64_t near_full = UINT64_MAX - 17, more = 100;
+	CHECK(fd >= 0);
+	CHECK_EQ(write(fd, &near_full, 8), 8);
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0)
+		_exit(write(fd, &more, 8) == 8 ? 3 : 4);
+	ut_sleep_ms(200);
+	int status;
+	CHECK_EQ(waitpid(pid, &status, WNOHANG), 0); /* still waiting */
+	kill(pid, SIGKILL);
+	for (int i = 0; i < 600 && waitpid(pid, &status, WNOHANG) == 0; i++)
+		ut_sleep_ms(100);
+	close(fd);
+	if (waitpid(pid, &status, WNOHANG) == 0) {
+		ut_fail("the writer survives SIGKILL for 60 s");
+		return;
+	}
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+}
+
+/* fcntl with a descriptor whose register has high bits set: the kernel
+ * found the file by the low 32 bits, then indexed the close-on-exec
+ * bitmap with all 64 (a page fault in kernel mode, and F_SETFD wrote far
+ * outside the table). Linux takes the low 32 bits, as C's int does. */
+static void fcntl_wide_fd(void)
+{
+	static const unsigned long high[] = {1UL << 32, 0xffffffff00000000UL,
+					     0x8000000000000000UL};
+	int fd = dup(1);
+	CHECK(fd >= 0);
+	for (unsigned i = 0; i < sizeof(high) / sizeof(high[0]); i++) {
+		CHECK_EQ(syscall(SYS_fcntl, high[i] | fd, F_SETFD, FD_CLOEXEC),
+			 0);
+		CHECK_EQ(fcntl(fd, F_GETFD), FD_CLOEXEC);
+		CHECK_EQ(syscall(SYS_fcntl, high[i] | fd, F_SETFD, 0), 0);
+		CHECK_EQ(syscall(SYS_fcntl, high[i] | fd, F_GETFD), 0);
+	}
+	close(fd);
+}
+
 static const struct ut_case cases[] = {
-    UT_CASE(clone_bad_tls),
-    UT_CASE(madvise_huge),
-    UT_CASE(signal_frame_fault),
+    UT_CASE(clone_bad_tls),      UT_CASE(madvise_huge),
+    UT_CASE(signal_frame_fault), UT_CASE(eventfd_write_waits),
+    UT_CASE(fcntl_wide_fd),
 };
 
 int main(int argc, char **argv)
