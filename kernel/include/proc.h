@@ -155,6 +155,9 @@ void proc_register(struct proc *p);
 /* Every process (struct proc.all_link); proc_lock held. */
 struct list *proc_list(void);
 
+/* Processes stopped by a signal now (atomic; a zombie may still count). */
+extern unsigned proc_nr_stopped;
+
 /* proc/pgrp.c: p exits (a zombie now, its children not yet moved to
  * init): groups it leaves orphaned with stopped members get SIGHUP and
  * SIGCONT. proc_lock held. */

@@ -103,7 +103,9 @@ void tlb_shootdown(uintptr_t va, size_t npages)
 		return;
 	assert(arch_irq_enabled());
 	while (!spin_trylock(&shootdown_lock))
-		arch_cpu_relax();
+		while (
+		    __atomic_load_n(&shootdown_lock.locked, __ATOMIC_RELAXED))
+			arch_cpu_relax(); /* interrupts on: answer the holder */
 	self = this_cpu();
 	shootdown_va = va;
 	shootdown_npages = npages;
@@ -118,9 +120,13 @@ void tlb_shootdown(uintptr_t va, size_t npages)
 
 void tlb_shootdown_interrupt(void)
 {
-	if (!shootdown_npages) /* every user page: the kernel's are global */
+	if (shootdown_npages == TLB_ALL) { /* global pages too */
+		write_cr4(read_cr4() & ~CR4_PGE);
+		write_cr4(read_cr4() | CR4_PGE);
+	} else if (!shootdown_npages) { /* user pages (not global) */
 		write_cr3(read_cr3());
-	for (size_t i = 0; i < shootdown_npages; i++)
+	}
+	for (size_t i = 0; i < shootdown_npages && ~shootdown_npages; i++)
 		invlpg(shootdown_va + i * PAGE_SIZE);
 	__atomic_sub_fetch(&shootdown_pending, 1, __ATOMIC_RELEASE);
 }

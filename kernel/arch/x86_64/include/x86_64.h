@@ -83,7 +83,8 @@ void serial_interrupt(void);
 
 /* Flush va from the TLB of every other online CPU and wait until done. */
 /* Make every other CPU drop its translations of npages pages from va,
- * or (npages 0) of every user page. */
+ * or (npages 0) of every user page, or (TLB_ALL) of every page. */
+#define TLB_ALL ((size_t)-1)
 void tlb_shootdown(uintptr_t va, size_t npages);
 void tlb_shootdown_interrupt(void);
 /* cpu.c: load this CPU's GDT, TSS, IDT, per-CPU register, CR4 features. */
