@@ -232,7 +232,8 @@ class Boot:
 
     def __init__(self, name, smp=2, mem="512M", cmdline="", iso=False,
                  uefi=False, usable=None, fault=False, ktest=None,
-                 output=("user space ok",), cpu="max", log=()):
+                 output=("user space ok",), cpu="max", log=(),
+                 timeout=None):
         self.name, self.smp, self.mem, self.cmdline = name, smp, mem, cmdline
         self.iso, self.uefi, self.fault = iso, uefi, fault
         self.output = output  # lines init prints, in order
@@ -242,7 +243,7 @@ class Boot:
             self.cmdline = f"ktest={ktest}"
         mib = mem_mib(mem)
         self.usable = usable or (mib * 3 // 4, mib)
-        self.timeout = (UEFI_TIMEOUT if uefi else
+        self.timeout = timeout or (UEFI_TIMEOUT if uefi else
                         KTEST_TIMEOUT if ktest else BOOT_TIMEOUT)
 
     def qemu_args(self):
@@ -289,6 +290,11 @@ BOOTS = [
         ("smap", "0x1", r"ffffffff8[0-9a-f]{7}", "0x400000"))
 ] + [
     Boot("boot/busybox", smp=2, cmdline=BUSYBOX_CMDLINE, output=("42", "ok")),
+    # A root fork bomb to the thread maximum of 1 GiB (about 4,000), then
+    # a kill of its group: a new program within 30 s (issue 13: minutes).
+    Boot("boot/exhaust-1G", smp=2, mem="1G", timeout=300, output=(
+        "utest: exhaust/root_bomb: PASS",),
+        cmdline="init=/sbin/lumen -- /tests/exhaust root_bomb"),
     Boot("boot/paging-4level", smp=4, cmdline=BUSYBOX_CMDLINE,
          output=("42", "ok"), cpu="max,la57=off",
          log=(r"^lux: paging: 4 levels$",)),

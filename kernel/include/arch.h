@@ -46,11 +46,13 @@ void arch_start_cpus(void);
  * (PROT_* of <lux/mman.h>); 0 or -ENOMEM. Writable and executable
  * together is refused (-EINVAL). */
 int arch_kmap(uintptr_t va, uint64_t pa, unsigned prot);
-/* Unmap npages kernel pages from va and flush them from every CPU's TLB
- * (one flush for all: each costs an interrupt on every CPU); pa[i] gets
- * the physical page that was mapped at page i (0 if none). Call with
- * interrupts enabled: the flush waits for the other CPUs. */
+/* Unmap npages kernel pages from va; pa[i] gets the physical page that
+ * was mapped at page i (0 if none). Other CPUs may keep translations of
+ * them: nothing may use va until arch_kflush, nor map it again. */
 void arch_kunmap(uintptr_t va, size_t npages, uint64_t pa[]);
+/* Make every CPU drop every kernel translation (one interrupt on each:
+ * batch unmaps before it). Call with interrupts enabled. */
+void arch_kflush(void);
 
 /* --- User address spaces (struct arch_as: a page-table root) --- */
 

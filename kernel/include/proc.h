@@ -176,6 +176,9 @@ struct list *proc_list(void);
 bool cred_may_signal(const struct proc *p, int sig);
 bool cred_owns(const struct proc *p);
 
+/* Processes stopped by a signal now (atomic; a zombie may still count). */
+extern unsigned proc_nr_stopped;
+
 /* proc/pgrp.c: p exits (a zombie now, its children not yet moved to
  * init): groups it leaves orphaned with stopped members get SIGHUP and
  * SIGCONT. proc_lock held. */

@@ -17,6 +17,35 @@ struct free_slot {
 static struct spinlock kstack_lock = SPINLOCK_INIT;
 static uintptr_t next_slot = KSTACK_AREA;
 static struct free_slot *free_slots;
+/* Freed slots wait here until one TLB flush makes them reusable: a flush
+ * interrupts every CPU, so it is paid once per STALE_BATCH stacks, not
+ * once per exit (a killed fork bomb's exits waited minutes for them). */
+#define STALE_BATCH 64
+static struct free_slot *stale;
+static unsigned nstale;
+
+/* With no free slot, make the stale ones free with one flush. */
+static void slots_refresh(void)
+{
+	struct free_slot *list, *last;
+
+	spin_lock(&kstack_lock);
+	if (free_slots || nstale < STALE_BATCH) {
+		spin_unlock(&kstack_lock);
+		return;
+	}
+	list = stale;
+	stale = NULL;
+	nstale = 0;
+	spin_unlock(&kstack_lock);
+	arch_kflush();
+	for (last = list; last->next; last = last->next)
+		;
+	spin_lock(&kstack_lock);
+	last->next = free_slots;
+	free_slots = list;
+	spin_unlock(&kstack_lock);
+}
 
 static uintptr_t slot_get(void)
 {
@@ -36,8 +65,9 @@ static uintptr_t slot_get(void)
 	return base;
 }
 
-/* Return a slot for reuse; if the list node cannot be allocated the
- * virtual slot is simply not reused (the area is 1 TiB). */
+/* Return an unmapped slot for reuse after the next flush; if the list
+ * node cannot be allocated the virtual slot is simply not reused (the
+ * area is 1 TiB). */
 static void slot_put(uintptr_t base)
 {
 	struct free_slot *f = kmalloc(sizeof(*f));
@@ -46,8 +76,9 @@ static void slot_put(uintptr_t base)
 		return;
 	f->base = base;
 	spin_lock(&kstack_lock);
-	f->next = free_slots;
-	free_slots = f;
+	f->next = stale;
+	stale = f;
+	nstale++;
 	spin_unlock(&kstack_lock);
 }
 
@@ -63,6 +94,7 @@ static void unmap_pages(uintptr_t base, size_t npages)
 
 uintptr_t kstack_alloc(void)
 {
+	slots_refresh();
 	uintptr_t base = slot_get();
 
 	if (!base)

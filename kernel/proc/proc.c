@@ -498,19 +498,23 @@ static void vfork_release(struct thread *t)
  * reap; its children go to init. Called with proc_lock held. */
 static void proc_zombie(struct proc *p, int status)
 {
-	struct list *it;
+	struct list *it = NULL;
 
 	p->status = p->exiting ? p->exit_status : status;
 	status = p->status;
 	p->zombie = true;
 	pgrp_exit(p);
-	while (p != init_proc && (it = list_pop_front(&p->children))) {
+	while (p != init_proc && !list_empty(&p->children)) {
+		it = list_pop_front(&p->children);
 		struct proc *c = container_of(it, struct proc, sibling);
 		c->parent = init_proc;
 		list_push_back(&init_proc->children, it);
 	}
-	init_proc->child_events++;
-	waitq_wake_all(&init_proc->child_wq);
+	if (it) { /* init has new children to wait for; only then: each
+		   * wake-up costs init a walk over its children */
+		init_proc->child_events++;
+		waitq_wake_all(&init_proc->child_wq);
+	}
 	if (p->parent && (p->parent->act[SIGCHLD].handler == SIG_IGN ||
 			  (p->parent->act[SIGCHLD].flags & SA_NOCLDWAIT))) {
 		/* POSIX: children of a parent ignoring SIGCHLD leave no

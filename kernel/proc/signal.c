@@ -18,6 +18,7 @@
 	 BIT(SIGBUS) | BIT(SIGFPE) | BIT(SIGSEGV) | BIT(SIGSYS))
 
 static struct list all_procs = LIST_INIT(all_procs);
+unsigned proc_nr_stopped;
 
 void proc_register(struct proc *p)
 {
@@ -80,6 +81,7 @@ static void proc_continue(struct proc *p)
 	if (!p->stopped)
 		return;
 	p->stopped = false;
+	__atomic_sub_fetch(&proc_nr_stopped, 1, __ATOMIC_RELAXED);
 	p->report = 2;
 	p->tell_cont = true; /* its parent learns it once it runs */
 	waitq_wake_all(&p->stop_wq);
@@ -157,6 +159,8 @@ static int take_signal(struct thread *t, struct ksiginfo *info)
 /* Stop p for a stop signal (tell_parent follows). sig_lock held. */
 static void proc_stop(struct proc *p, int sig)
 {
+	if (!p->stopped)
+		__atomic_add_fetch(&proc_nr_stopped, 1, __ATOMIC_RELAXED);
 	p->stopped = true;
 	p->stop_sig = sig;
 	p->report = 1;

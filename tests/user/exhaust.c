@@ -24,7 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define RECOVER_S     10 /* 0-1 s; before the fix, minutes */
+#define RECOVER_S     30 /* 0-8 s under load; before the fix 200 s */
 #define TEST_UID      4242
 #define HOST_BOMB_MAX 3000
 #define BOMB_MAX      100000

@@ -230,8 +230,11 @@ void arch_kunmap(uintptr_t va, size_t npages, uint64_t pa[])
 			*e = 0, invlpg(va);
 	}
 	spin_unlock(&kmap_lock);
-	if (npages)
-		tlb_shootdown(va - npages * PAGE_SIZE, npages, NULL);
+}
+
+void arch_kflush(void)
+{
+	tlb_shootdown(0, TLB_ALL, NULL);
 }
 
 /* A user address space shares the kernel's half: the top 256 entries of

@@ -100,6 +100,11 @@ static volatile unsigned shootdown_pending;
 
 static void tlb_flush_local(uintptr_t va, size_t npages)
 {
+	if (npages == TLB_ALL) { /* global pages too */
+		write_cr4(read_cr4() & ~CR4_PGE);
+		write_cr4(read_cr4() | CR4_PGE);
+		return;
+	}
 	if (!npages)
 		write_cr3(read_cr3()); /* every entry but the global ones */
 	for (size_t i = 0; i < npages; i++)
@@ -122,7 +127,9 @@ void tlb_shootdown(uintptr_t va, size_t npages, struct arch_as *as)
 	preempt_enable();
 	assert(arch_irq_enabled());
 	while (!spin_trylock(&shootdown_lock))
-		arch_cpu_relax();
+		while (
+		    __atomic_load_n(&shootdown_lock.locked, __ATOMIC_RELAXED))
+			arch_cpu_relax(); /* interrupts on: answer the holder */
 	bit = 1ULL << this_cpu()->id;
 	if (!as || read_cr3() == as->root)
 		tlb_flush_local(va, npages);

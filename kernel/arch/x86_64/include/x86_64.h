@@ -81,9 +81,11 @@ void io_sync(struct arch_cpu *a, const struct arch_io *io);
 void serial_init(void);
 void serial_interrupt(void);
 
-/* Flush npages pages from va (npages 0: every user page) from the TLB
- * of this CPU and of every other online CPU (with as: every one that has
- * as loaded), and wait until done. Interrupts enabled. */
+/* Flush npages pages from va (npages 0: every user page; TLB_ALL: every
+ * page, global ones too) from the TLB of this CPU and of every other
+ * online CPU (with as: every one that has as loaded), and wait until
+ * done. Interrupts enabled. */
+#define TLB_ALL ((size_t)-1)
 struct arch_as;
 void tlb_shootdown(uintptr_t va, size_t npages, struct arch_as *as);
 /* paging.c: load as (NULL: the kernel's tables) on this CPU in place of
