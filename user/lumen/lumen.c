@@ -20,6 +20,7 @@
 #include <sys/mman.h>
 #include <sys/reboot.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -237,6 +238,10 @@ static void stop_all(void)
  * it and halts). */
 static _Noreturn void lumen_halt(int code)
 {
+	/* Let tty send what it holds first: killed mid-line, it would leave
+	 * a cut line before the kernel's last one. */
+	if (log_fd >= 0)
+		tcdrain(log_fd);
 	stop_all();
 	exit(code);
 }
