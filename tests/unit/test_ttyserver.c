@@ -243,6 +243,20 @@ static void test_open_stat(void **state)
 	q = req(LUX_READ, h + 100, ME);
 	q.count = 1;
 	assert_int_equal(reply_to(send_req(&q, NULL, 0))->rep.result, -EBADF);
+	/* chown: root gives it to 1000, who may then move it only into a
+	 * group it is in (a supplementary one counts) */
+	q = req(LUX_CHOWN, h, ME);
+	q.off = 1000, q.count = (uint32_t)-1;
+	assert_int_equal(reply_to(send_req(&q, "", 1))->rep.result, 0);
+	q.id = 0, q.uid = q.gid = 1000, q.off = (uint64_t)-1, q.count = 42;
+	assert_int_equal(reply_to(send_req(&q, "", 1))->rep.result, -EPERM);
+	q.id = 0, q.ngroups = 1, q.groups[0] = 42;
+	assert_int_equal(reply_to(send_req(&q, "", 1))->rep.result, 0);
+	q = req(LUX_STAT, h, ME);
+	r = reply_to(send_req(&q, NULL, 0));
+	memcpy(&st, r->data, sizeof(st));
+	assert_int_equal(st.uid, 1000);
+	assert_int_equal(st.gid, 42);
 }
 
 /* A read waits, without blocking the server, until a line is typed. */
