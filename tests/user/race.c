@@ -27,8 +27,11 @@
  * threads of a case stay on different CPUs when there are several. */
 static void pin(int cpu)
 {
+	static long n; /* counted before the first pin narrows the mask */
 	cpu_set_t set;
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (!n)
+		n = sysconf(_SC_NPROCESSORS_ONLN);
 
 	CPU_ZERO(&set);
 	CPU_SET(n > 1 ? (size_t)(cpu % n) : 0, &set);
