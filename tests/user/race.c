@@ -153,7 +153,7 @@ static void protect_while_writing_child(void)
 	pin(0);
 	writer_stop = 0;
 	CHECK_EQ(pthread_create(&t, NULL, writer, NULL), 0);
-	for (int round = 0; round < 200; round++) {
+	for (int round = 0; round < 100; round++) {
 		CHECK_EQ(mprotect((void *)shared_page, UT_PAGE, PROT_READ), 0);
 		CHECK_EQ(wait_for(&held, 1), 0); /* it wrote and faulted */
 		released = 1;
