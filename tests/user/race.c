@@ -23,6 +23,21 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Keep the calling thread on one CPU (of those online), so that the
+ * threads of a case stay on different CPUs when there are several. */
+static void pin(int cpu)
+{
+	static long n; /* counted before the first pin narrows the mask */
+	cpu_set_t set;
+
+	if (!n)
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	CPU_ZERO(&set);
+	CPU_SET(n > 1 ? (size_t)(cpu % n) : 0, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
 static volatile long *shared_page; /* private anonymous: copied on write */
 static volatile int writer_stop;
 static volatile long writer_seen; /* the marker the writer last read */
@@ -32,6 +47,7 @@ static volatile long writer_seen; /* the marker the writer last read */
 static void *writer(void *arg)
 {
 	(void)arg;
+	pin(1);
 	for (unsigned n = 1; !writer_stop; n++) {
 		shared_page[0]++;
 		writer_seen = shared_page[1];
@@ -66,15 +82,16 @@ static void fork_while_writing_child(void)
 	CHECK(shared_page != MAP_FAILED);
 	shared_page[0] = 0;
 	writer_stop = 0;
+	pin(0); /* the children too: the writer's CPU never switches */
 	CHECK_EQ(pthread_create(&t, NULL, writer, NULL), 0);
-	for (long round = 1; round <= 200 && !ut_failed(); round++) {
+	for (long round = 1; round <= 40 && !ut_failed(); round++) {
 		shared_page[1] = round; /* the parent's copy from now on */
 		if (!EXPECT_EQ(writer_echoes(round), 0))
 			break;
 		pid_t pid = fork();
 		if (pid == 0) { /* nobody writes the child's copy */
 			long before = shared_page[0];
-			for (volatile int i = 0; i < 200000; i++)
+			for (volatile int i = 0; i < 20000; i++)
 				;
 			_exit(shared_page[0] == before ? 0 : 1);
 		}
@@ -96,11 +113,71 @@ static void fork_while_writing(void)
 	ut_in_child(fork_while_writing_child);
 }
 
+static volatile int held, released;
+
+/* The writer's SIGSEGV handler: wait until the page is writable again. */
+static void hold_writer(int sig)
+{
+	(void)sig;
+	held = 1;
+	while (!released)
+		;
+	held = 0;
+}
+
+/* Wait (bounded, yielding) until *flag is want; 0 once it is. */
+static int wait_for(volatile int *flag, int want)
+{
+	for (long long end = ut_now_ns() + 10000000000LL; ut_now_ns() < end;
+	     sched_yield())
+		if (*flag == want)
+			return 0;
+	return -1;
+}
+
+/*
+ * mprotect read-only while another thread writes the page on another
+ * CPU: once mprotect returned, that thread's next write faults. A CPU
+ * that kept its writable TLB entry wrote on (the kernel flushed the
+ * other CPUs at page 0 only).
+ */
+static void protect_while_writing_child(void)
+{
+	struct sigaction sa = {.sa_handler = hold_writer};
+	pthread_t t;
+
+	shared_page = mmap(NULL, UT_PAGE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(shared_page != MAP_FAILED);
+	CHECK_EQ(sigaction(SIGSEGV, &sa, NULL), 0);
+	pin(0);
+	writer_stop = 0;
+	CHECK_EQ(pthread_create(&t, NULL, writer, NULL), 0);
+	for (int round = 0; round < 100; round++) {
+		CHECK_EQ(mprotect((void *)shared_page, UT_PAGE, PROT_READ), 0);
+		CHECK_EQ(wait_for(&held, 1), 0); /* it wrote and faulted */
+		released = 1;
+		CHECK_EQ(mprotect((void *)shared_page, UT_PAGE,
+				  PROT_READ | PROT_WRITE),
+			 0);
+		CHECK_EQ(wait_for(&held, 0), 0);
+		released = 0;
+	}
+	writer_stop = 1;
+	pthread_join(t, NULL);
+}
+
+static void protect_while_writing(void)
+{
+	ut_in_child(protect_while_writing_child);
+}
+
 static volatile long *freed;
 
 static void *reader(void *arg)
 {
 	(void)arg;
+	pin(1);
 	for (unsigned n = 1; !writer_stop; n++) {
 		writer_seen = freed[0];
 		if (!(n & 4095))
@@ -124,6 +201,7 @@ static void unmap_while_reading(void)
 			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		freed[0] = 1;
 		writer_seen = 0;
+		pin(0);
 		writer_stop = 0;
 		pthread_create(&t, NULL, reader, NULL);
 		while (writer_seen != 1)
@@ -287,7 +365,7 @@ static void fork_under_signals(void)
 				_exit(0);
 	}
 	CHECK(pelter > 0);
-	for (int i = 0; i < 300 && !ut_failed(); i++) {
+	for (int i = 0; i < 150 && !ut_failed(); i++) {
 		pid_t pid = fork();
 		if (pid == 0)
 			_exit(getppid() == self && getpid() != self ? 0 : 1);
@@ -303,7 +381,7 @@ static void fork_under_signals(void)
 /* Many shell pipelines whose reader is a subshell of the shell itself. */
 static void sh_pipelines(void)
 {
-	for (int i = 0; i < 20 && !ut_failed(); i++) {
+	for (int i = 0; i < 10 && !ut_failed(); i++) {
 		pid_t pid = fork();
 		if (pid == 0) {
 			int fd = open("/dev/null", O_WRONLY);
@@ -430,11 +508,11 @@ static void kill_spinner(void)
 int main(int argc, char **argv)
 {
 	static const struct ut_case cases[] = {
-	    UT_CASE(fork_while_writing), UT_CASE(unmap_while_reading),
-	    UT_CASE(cancel_points),      UT_CASE(cancel_accept),
-	    UT_CASE(fork_under_signals), UT_CASE(sh_pipelines),
-	    UT_CASE(fault_keeps_rax),    UT_CASE(cancel_async_spinner),
-	    UT_CASE(kill_spinner),
+	    UT_CASE(fork_while_writing),   UT_CASE(protect_while_writing),
+	    UT_CASE(unmap_while_reading),  UT_CASE(cancel_points),
+	    UT_CASE(cancel_accept),        UT_CASE(fork_under_signals),
+	    UT_CASE(sh_pipelines),         UT_CASE(fault_keeps_rax),
+	    UT_CASE(cancel_async_spinner), UT_CASE(kill_spinner),
 	};
 	return ut_main(argc, argv, "race", cases, UT_COUNT(cases));
 }

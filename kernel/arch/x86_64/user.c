@@ -52,9 +52,10 @@ void user_cpu_init(void)
 		xcr0 =
 		    XCR0_X87 | XCR0_SSE | ((r[2] & (1u << 28)) ? XCR0_AVX : 0);
 		xsetbv(0, xcr0);
+		/* x87, SSE and AVX take at most 832 bytes, so that
+		 * arch_signal_pop may use the upper half of the page */
 		cpuid(0xd, 0, r);
-		fpu_size =
-		    r[1]; /* at most 832: arch_signal_pop needs half a page */
+		fpu_size = r[1];
 	}
 }
 
