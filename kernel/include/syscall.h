@@ -174,6 +174,7 @@ long sys_mount(long src, long target, long type, long flags, long data);
 long sys_umount2(long target, long flags);
 long sys_ftruncate(long fd, long len);
 long sys_memfd_create(long uname, long flags);
+long sys_fallocate(long fd, long mode, long off, long len);
 long sys_fsync(long fd);
 long sys_fdatasync(long fd);
 long sys_fchmod(long fd, long mode);

@@ -143,3 +143,36 @@ long sys_memfd_create(long uname, long flags)
 		file_put(f);
 	return fd;
 }
+
+/* fallocate(fd, mode, off, len) on a memory object: make the pages of
+ * [off, off + len) now (mode 0 also grows the object to off + len;
+ * FALLOC_FL_KEEP_SIZE stops at its end), so that touching them later
+ * cannot fail; ENOSPC when the allowance or memory is spent. Other files
+ * do not support it (EOPNOTSUPP). */
+long sys_fallocate(long fd, long mode, long off, long len)
+{
+	struct file *f = fd_get((int)fd);
+	uint64_t size, end = (uint64_t)off + (uint64_t)len;
+	long r = 0;
+
+	if (!f)
+		return -EBADF;
+	if (!memobj_size(f, &size))
+		r = -EOPNOTSUPP;
+	else if (off < 0 || len <= 0 || (long)end < off)
+		r = -EINVAL;
+	else if (mode & ~1L) /* FALLOC_FL_KEEP_SIZE only */
+		r = -EOPNOTSUPP;
+	else if (!mode && end > size && !(r = memobj_resize(f, end)))
+		size = end;
+	for (uint64_t i = off / PAGE_SIZE; !r && i * PAGE_SIZE < MIN(end, size);
+	     i++) {
+		uint64_t pa = memobj_page(f, i);
+		if (!pa)
+			r = -ENOSPC;
+		else
+			pmm_unref(pa);
+	}
+	file_put(f);
+	return r;
+}

@@ -50,7 +50,7 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 	    SYS(fchown), SYS(fstatfs), SYS(getdents64), SYS(pread64),          \
 	    SYS(pwrite64), SYS(sendfile), SYS(setreuid), SYS(setregid),        \
 	    SYS(setresuid), SYS(setresgid), SYS(setgroups), SYS(capget),       \
-	    SYS(capset), SYS(memfd_create)
+	    SYS(capset), SYS(memfd_create), SYS(fallocate)
 
 static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 

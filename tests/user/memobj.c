@@ -9,6 +9,7 @@
  */
 #include "utest.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,6 +225,29 @@ static int on_lux(void)
 	return uname(&u) == 0 && strcmp(u.sysname, "lux") == 0;
 }
 
+/* fallocate makes pages now (so that a touch cannot fail later): mode 0
+ * grows the object, FALLOC_FL_KEEP_SIZE does not. */
+static void allocate(void)
+{
+	int fd = object(UT_PAGE);
+	struct stat st;
+	char *p;
+
+	CHECK(fd >= 0);
+	CHECK_EQ(fallocate(fd, 0, 0, 3 * UT_PAGE), 0);
+	CHECK_EQ(fstat(fd, &st), 0);
+	CHECK_EQ(st.st_size, 3 * UT_PAGE);
+	CHECK_EQ(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 8 * UT_PAGE), 0);
+	CHECK_EQ(fstat(fd, &st), 0);
+	CHECK_EQ(st.st_size, 3 * UT_PAGE);
+	CHECK_ERR(fallocate(fd, 0, 0, 0), EINVAL);
+	CHECK_ERR(fallocate(fd, 0, -1, UT_PAGE), EINVAL);
+	CHECK(p = map_obj(fd, 3 * UT_PAGE, RW, SHARED, 0));
+	CHECK_EQ(p[2 * UT_PAGE + 5], 0);
+	munmap(p, 3 * UT_PAGE);
+	close(fd);
+}
+
 static void errors(void)
 {
 	int fd = object(UT_PAGE), pfd[2];
@@ -328,9 +352,9 @@ static void exhaust(void)
 int main(int argc, char **argv)
 {
 	static const struct ut_case cases[] = {
-	    UT_CASE(create_map),   UT_CASE(share_fork),  UT_CASE(share_rights),
-	    UT_CASE(resize),       UT_CASE(private_map), UT_CASE(errors),
-	    UT_CASE(array_charge), UT_CASE(exhaust),
+	    UT_CASE(create_map), UT_CASE(share_fork),   UT_CASE(share_rights),
+	    UT_CASE(resize),     UT_CASE(private_map),  UT_CASE(errors),
+	    UT_CASE(allocate),   UT_CASE(array_charge), UT_CASE(exhaust),
 	};
 	return ut_main(argc, argv, "memobj", cases, UT_COUNT(cases));
 }

@@ -9,8 +9,10 @@
  * Freeing writes nothing into the arena: a chunk freed but still linked
  * when the server dies is found intact.
  */
+#define _GNU_SOURCE /* fallocate */
 #include "fs.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -54,12 +56,34 @@ void arena_relist(struct ramfs *fs)
 	}
 }
 
+uint64_t arena_free_pages(const struct ramfs *fs)
+{
+	uint64_t n = fs->head->pages - fs->head->top;
+
+	for (uint32_t p = 1; p < fs->head->top; p++)
+		n += !fs->pages[p].used;
+	uint64_t left = (fs->limit - fs->used) / ARENA_PAGE;
+
+	return n < left ? n : left;
+}
+
+/* Make page p of the memory object now, so that touching it cannot
+ * fail later (SIGBUS once memory objects' allowance is spent): false if
+ * it cannot be had (then the write that wanted it gets ENOSPC). */
+static bool page_commit(struct ramfs *fs, uint32_t p)
+{
+	return fs->state_fd < 0 ||
+	       fallocate(fs->state_fd, FALLOC_FL_KEEP_SIZE,
+			 (off_t)p * ARENA_PAGE, ARENA_PAGE) == 0;
+}
+
 /* A free page: one given back, else one never used; ARENA_NONE. */
 static uint32_t page_take(struct ramfs *fs)
 {
 	uint32_t p = fs->free_pages;
 
-	if (p == ARENA_NONE && fs->head->top < fs->head->pages)
+	if (p == ARENA_NONE && fs->head->top < fs->head->pages &&
+	    page_commit(fs, fs->head->top))
 		return fs->head->top++;
 	if (p == ARENA_NONE) { /* empty pages of other sizes come back */
 		arena_relist(fs);
@@ -187,6 +211,7 @@ int ramfs_init(struct ramfs *fs, uint64_t limit)
 
 	memset(fs, 0, sizeof(*fs));
 	fs->limit = limit;
+	fs->state_fd = -1;
 	if (base == MAP_FAILED)
 		return -ENOSPC;
 	fs->own_arena = true;

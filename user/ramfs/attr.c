@@ -182,7 +182,7 @@ int64_t op_statfs(struct call *c)
 	s->type = RAMFS_MAGIC;
 	s->bsize = s->frsize = RAMFS_BLOCK;
 	s->blocks = fs->limit / RAMFS_BLOCK;
-	s->bfree = s->bavail = (fs->limit - fs->used) / RAMFS_BLOCK;
+	s->bfree = s->bavail = arena_free_pages(fs) * ARENA_PAGE / RAMFS_BLOCK;
 	/* Objects cost memory like blocks do: say how many more would fit. */
 	s->ffree = (fs->limit - fs->used) / sizeof(struct node);
 	s->files = fs->nodes + s->ffree;

@@ -112,6 +112,7 @@ struct ramfs {
 	uint32_t partial[ARENA_CLASSES]; /* pages with room, per class */
 	uint32_t free_pages;
 	bool own_arena; /* mapped by ramfs_init: unmapped by destroy */
+	int state_fd;   /* the memory object (pages made before use), or -1 */
 };
 
 /* The server (main.c): with a memory object state_fd to keep its tree
@@ -136,6 +137,9 @@ bool arena_claim(struct ramfs *fs, const void *p, size_t n);
 /* Rebuild the free lists from the chunks taken (after recovery, or when
  * out of pages: empty pages become free). */
 void arena_relist(struct ramfs *fs);
+/* Whole pages the arena can still give out (never used, or emptied),
+ * and no more than ramfs' limit leaves: what statfs calls free blocks. */
+uint64_t arena_free_pages(const struct ramfs *fs);
 /* recover.c: walk the tree from the root, cut what is not valid, recount
  * links and sizes, claim every chunk reached, roll a rename forward. */
 void ramfs_recover(struct ramfs *fs);

@@ -34,7 +34,12 @@ static uint64_t memory_limit(void)
 
 	if (pages <= 0 || size <= 0)
 		return DEFAULT_LIMIT;
-	return (uint64_t)pages * size / 2;
+	/* Half of memory, as the kernel allows memory objects in all, less
+	 * what the kernel charges for the object's page array (8 bytes a
+	 * page), the arena's header and a page of slack: a full ramfs is
+	 * full in df too. */
+	uint64_t half = (uint64_t)pages * size / 2;
+	return half - half / 512 - 3 * size;
 }
 
 /* Is there a byte of the boot image at off? -1: no boot image to read. */
@@ -121,6 +126,7 @@ static int state_open(struct ramfs *fs, int state_fd)
 	if (base == MAP_FAILED)
 		return -1;
 	memset(fs, 0, sizeof(*fs));
+	fs->state_fd = state_fd;
 	fs->limit = st.st_size - ARENA_PAGE;
 	return ramfs_attach(fs, base, st.st_size / ARENA_PAGE);
 }
