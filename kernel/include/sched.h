@@ -64,6 +64,7 @@ struct thread {
 	int fault_code; /* si_code and si_addr of a fault's signal */
 	uintptr_t fault_addr;
 	uintptr_t alt_sp, alt_size; /* sigaltstack; alt_size 0: disabled */
+	struct mm *persona_mm;      /* where its personality stack is mapped */
 };
 
 /* Per-CPU scheduler state (a member of struct cpu). */

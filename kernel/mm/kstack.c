@@ -60,6 +60,11 @@ static void unmap_pages(uintptr_t base, size_t npages)
 	}
 }
 
+uintptr_t kstack_slot(uintptr_t base)
+{
+	return (base - KSTACK_AREA) / SLOT_SIZE;
+}
+
 uintptr_t kstack_alloc(void)
 {
 	uintptr_t base = slot_get();

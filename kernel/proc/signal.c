@@ -215,7 +215,7 @@ static bool run_handler(struct trap_frame *f, struct thread *t, int sig,
 	alt[1] |= on_alt ? SS_ONSTACK : 0;
 	if (arch_signal_push(f, sig, info, a->handler, a->restorer,
 			     t->sig_restore ? t->sig_saved : t->sig_blocked, sp,
-			     alt) < 0)
+			     alt, true) < 0)
 		return false;
 	t->sig_restore = false;
 	t->sig_blocked |= a->mask | ((a->flags & SA_NODEFER) ? 0 : BIT(sig));

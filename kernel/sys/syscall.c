@@ -1,8 +1,10 @@
 /*
  * syscall.c - the Linux system-call table, and the calls small enough to
  * need no home of their own. Numbers come from the distribution's kernel
- * headers (tools/mksyscalls.py); a call lux lacks returns -ENOSYS and is
- * named on the console once.
+ * headers (tools/mksyscalls.py). A number without a handler here is
+ * reflected to the process's personality (kernel/proc/persona.c); made
+ * again from inside the personality, it returns -ENOSYS and is named on
+ * the console once.
  */
 #include "cpu.h"
 #include "proc.h"
@@ -21,7 +23,7 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 	SYS(read), SYS(write), SYS(writev), SYS(exit), SYS(exit_group),        \
 	    SYS(wait4), SYS(execve), SYS(getpid), SYS(getppid), SYS(gettid),   \
 	    SYS(getuid), SYS(getgid), SYS(set_tid_address),                    \
-	    SYS(set_robust_list), SYS(uname), SYS(getrandom), SYS(prlimit64),  \
+	    SYS(set_robust_list), SYS(getrandom), SYS(prlimit64),              \
 	    SYS(sched_yield), SYS(brk), SYS(mmap), SYS(munmap), SYS(mprotect), \
 	    SYS(madvise), SYS(clock_gettime), SYS(gettimeofday),               \
 	    SYS(nanosleep), SYS(clock_nanosleep), SYS(futex),                  \
@@ -59,7 +61,7 @@ static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 	NATIVE(CHANNEL, channel), NATIVE(RESOLVER, resolver),                  \
 	    NATIVE(GRANT, grant), NATIVE(IRQ, irq),                            \
 	    NATIVE(BOOTDATA, bootdata), NATIVE(PROCINFO, procinfo),            \
-	    NATIVE(CPUINFO, cpuinfo), [LUX_NR_COUNT - LUX_NR_BASE - 1] = NULL
+	    NATIVE(CPUINFO, cpuinfo), NATIVE(UCOPY, ucopy)
 
 static const syscall_fn native[LUX_NR_COUNT - LUX_NR_BASE] = {NATIVE_SYSCALLS};
 
@@ -68,12 +70,15 @@ static const char *const names[NR_COUNT] = SYSCALL_NAMES;
 long syscall_dispatch(unsigned long nr, const long a[6])
 {
 	static uint64_t reported[NR_COUNT / 64 + 1];
+	long r;
 
 	if (nr < NR_COUNT && table[nr])
 		return table[nr](a[0], a[1], a[2], a[3], a[4], a[5]);
 	if (nr >= LUX_NR_BASE && nr < LUX_NR_COUNT && native[nr - LUX_NR_BASE])
 		return native[nr - LUX_NR_BASE](a[0], a[1], a[2], a[3], a[4],
 						a[5]);
+	if ((r = persona_reflect(nr, a)) != -ENOSYS)
+		return r;
 	if (nr >= NR_COUNT ||
 	    !(__atomic_fetch_or(&reported[nr / 64], 1ULL << (nr % 64),
 				__ATOMIC_RELAXED) &
@@ -124,13 +129,6 @@ long sys_set_robust_list(long head, long len)
 		return -EINVAL;
 	current_thread()->robust_list = head;
 	return 0;
-}
-
-long sys_uname(long ubuf)
-{
-	static const char fields[6][65] = {"lux", "lux",     "0.1",
-					   "#1",  ARCH_NAME, "(none)"};
-	return copy_to_user((void *)ubuf, fields, sizeof(fields));
 }
 
 long sys_getrandom(long ubuf, long len, long flags)

@@ -28,7 +28,7 @@
 static const char *const programs[] = {
     "proc",    "mem",  "thread", "futex",   "signal", "time",
     "efault",  "fd",   "poll",   "sock",    "pgrp",   "grant",
-    "sysinfo", "file", "perm",   "devproc", "jobctl",
+    "sysinfo", "file", "perm",   "devproc", "jobctl", "persona",
 };
 
 extern char **environ;
