@@ -91,8 +91,6 @@ long sys_setuid(long uid);
 long sys_setgid(long gid);
 long sys_getresuid(long r, long e, long s);
 long sys_getresgid(long r, long e, long s);
-long sys_getgroups(long size, long list);
-long sys_clock_getres(long clock, long ts);
 long sys_time(long t);
 long sys_getcpu(long cpu, long node);
 long sys_setitimer(long which, long new, long old);

@@ -32,12 +32,12 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 	    SYS(kill), SYS(tgkill), SYS(tkill), SYS(waitid), SYS(ioctl),       \
 	    SYS(sched_setaffinity), SYS(sched_getaffinity), SYS(setpriority),  \
 	    SYS(getpriority), SYS(prctl), SYS(getrlimit), SYS(setuid),         \
-	    SYS(setgid), SYS(getresuid), SYS(getresgid), SYS(getgroups),       \
-	    SYS(clock_getres), SYS(getcpu), SYS(setitimer), SYS(getitimer),    \
-	    SYS(getcwd), SYS_AS(geteuid, getuid), SYS_AS(getegid, getgid),     \
-	    SYS(readv), SYS(close), SYS(close_range), SYS(dup), SYS(dup3),     \
-	    SYS(fcntl), SYS(pipe2), SYS(ppoll), SYS(pselect6), SYS(eventfd2),  \
-	    SYS(socket), SYS(socketpair), SYS(bind), SYS(listen), SYS(accept), \
+	    SYS(setgid), SYS(getresuid), SYS(getresgid), SYS(getcpu),          \
+	    SYS(setitimer), SYS(getitimer), SYS(getcwd),                       \
+	    SYS_AS(geteuid, getuid), SYS_AS(getegid, getgid), SYS(readv),      \
+	    SYS(close), SYS(close_range), SYS(dup), SYS(dup3), SYS(fcntl),     \
+	    SYS(pipe2), SYS(ppoll), SYS(pselect6), SYS(eventfd2), SYS(socket), \
+	    SYS(socketpair), SYS(bind), SYS(listen), SYS(accept),              \
 	    SYS(accept4), SYS(connect), SYS(sendto), SYS(recvfrom),            \
 	    SYS(sendmsg), SYS(recvmsg), SYS(shutdown), SYS(getsockname),       \
 	    SYS(getpeername), SYS(getsockopt), SYS(setsockopt),                \
@@ -346,20 +346,4 @@ long sys_getresgid(long r, long e, long s)
 	unsigned id = current_proc()->gid;
 	return copy_to_user((void *)r, &id, 4) ?: copy_to_user((void *)e, &id, 4)
 						 ?: copy_to_user((void *)s, &id, 4);
-}
-
-long sys_getgroups(long size, long list)
-{
-	(void)size;
-	(void)list;
-	return 0; /* no supplementary groups */
-}
-
-long sys_clock_getres(long clock, long uts)
-{
-	int64_t res[2] = {0, 1};
-
-	if (clock < 0 || clock > 7)
-		return -EINVAL;
-	return uts ? copy_to_user((void *)uts, res, sizeof(res)) : 0;
 }
