@@ -15,6 +15,7 @@ A test that cannot run (missing tool, missing file) fails; nothing is
 ever skipped silently. Logs of every step go to build/test-logs/.
 """
 
+import json
 import os
 import re
 import signal
@@ -573,6 +574,13 @@ def check_utest(r, vm, boot, shown):
         last = vm.elapsed()
     if cases == 0:
         raise QemuError("no user test case ran")
+    # persona/nosys makes system call 335 twice; the kernel names it once
+    # per boot, when the personality makes it again
+    name = f"{boot.name}/persona/nosys_named_once"
+    if r.wanted(name) and "utest: persona/nosys:" in vm.text:
+        n = vm.text.count("system call 335 (unknown) is not implemented")
+        shown.append(name)
+        r.report(name, None if n == 1 else f"named {n} times, not once")
 
 
 def user_may_match(r, boot, fixed_names):
@@ -708,11 +716,58 @@ def test_tools(r):
     r.report(name, reason, tail=out[-15:])
 
 
+# Functions the trace of one uname must name, all within its call: the
+# kernel reflecting it, the personality serving it (the copy made by the
+# kernel) and resuming the program with rt_sigreturn.
+UNAME_PATH = [("bench (kernel)", "syscall_entry"),
+              ("bench (kernel)", "persona_reflect"),
+              ("bench (persona)", "persona_entry"),
+              ("bench (persona)", "persona_uname"),
+              ("bench (kernel)", "sys_lux_ucopy"),
+              ("bench (kernel)", "sys_rt_sigreturn")]
+
+
+def test_trace_uname(r):
+    """make bench-trace OP=uname: one reflected call, from the trap to the
+    personality and back into the benchmark
+    (docs/decisions/0006-reflection.md); the trace's JSON lists every
+    function of each call."""
+    name = "tools/bench-trace-uname"
+    if not r.wanted(name):
+        return
+    path = os.path.join("build", "trace-uname.json")
+    if os.path.exists(path):
+        os.remove(path)
+    rc, out = run_logged(name, *make_cmd("bench-trace", "OP=uname"),
+                         timeout=300)
+    calls = []
+    if rc == 0 and os.path.exists(path):
+        with open(path) as f:
+            calls = json.load(f)["calls"]
+    labels = [c["call"] for c in calls]
+    uname = [c for c in calls if c["call"] == "uname"]
+    named = {(p, fn) for p, fn, _ in uname[0]["functions"]} if uname else set()
+    missing = [f"{p}: {fn}" for p, fn in UNAME_PATH if (p, fn) not in named]
+    if rc != 0:
+        reason = f"make bench-trace: {status_text(rc)}: " + first_error(out)
+    elif len(uname) != 1:
+        reason = f"not one uname call in the trace: {labels}"
+    elif missing:
+        reason = "the uname call does not pass through " + ", ".join(missing)
+    elif labels != ["bench user", "uname", "bench user"]:
+        reason = f"calls {labels}, not uname between two runs of the bench"
+    elif not 500 <= uname[0]["instructions"] <= 5000:
+        reason = f"uname took {uname[0]['instructions']} instructions"
+    else:
+        return r.report(name)
+    r.report(name, reason, tail=out[-30:])
+
+
 def main(argv):
     os.chdir(REPO)
     filters = [f for arg in argv for f in arg.split()]
     r = Runner(filters)
-    fixed = (["format", "tools/bench-trace"] + [b.name for b in BOOTS + USER_BOOTS]
+    fixed = (["format", "tools/bench-trace", "tools/bench-trace-uname"] + [b.name for b in BOOTS + USER_BOOTS]
              + [f"{b.name}/{n}" for b, steps in SYSTEM_BOOTS
                 for n, _ in steps])
     try:
@@ -724,6 +779,7 @@ def main(argv):
         test_user(r, fixed)
         test_system(r)
         test_tools(r)
+        test_trace_uname(r)
     except KeyboardInterrupt:
         print("interrupted", flush=True)
         r.failed += 1

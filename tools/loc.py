@@ -5,6 +5,8 @@ A code line is a line of a .c, .h or .S file under kernel/ that still holds
 something once comments are removed: blank lines and comment-only lines do
 not count. The portable core is kernel/ without kernel/arch/; each
 kernel/arch/<name>/ is one platform. The budget is core + one platform.
+The Linux personality (user/persona/, user space: not in the budget) is
+printed after, counted by the same rule.
 """
 
 import json
@@ -13,6 +15,7 @@ import sys
 
 BUDGET = 5000
 KERNEL = "kernel"
+PERSONA = os.path.join("user", "persona")
 SUFFIXES = (".c", ".h", ".S")
 # In .S files a line starting with `#` is a preprocessor directive (code)
 # only if one of these follows; otherwise it is an assembler comment.
@@ -93,6 +96,7 @@ def main(argv):
                    if os.path.isdir(os.path.join(arch_dir, a))) \
         if os.path.isdir(arch_dir) else []
     platforms = {a: count_tree(os.path.join(arch_dir, a)) for a in archs}
+    persona, persona_files = count_tree(PERSONA)
 
     if "--json" in argv:
         print(json.dumps({
@@ -100,6 +104,7 @@ def main(argv):
             "core": {"lines": core, "files": core_files},
             "platforms": {a: {"lines": n, "files": f, "total": core + n}
                           for a, (n, f) in platforms.items()},
+            "persona": {"lines": persona, "files": persona_files},
         }, indent=2))
         return 0
 
@@ -114,6 +119,9 @@ def main(argv):
         print(row.format(f"core + {a}", total,
                          f"{100 * total // BUDGET}% of the {BUDGET:,}-line "
                          f"budget, {verdict}"))
+    print("user space (not in the budget)")
+    print(row.format("personality (user/persona/)", persona,
+                     f"{persona_files} files"))
     return 0
 
 

@@ -37,21 +37,52 @@ UTEST_NAMES := $(filter-out utest,\
 	$(basename $(notdir $(wildcard tests/user/*.c))))
 UTEST_BINS := $(UTEST_NAMES:%=$(UB)/tests/%)
 
-# Servers and lumen: every directory user/<prog>/ but user/lib becomes
+# Servers and lumen: every directory user/<prog>/ but user/lib and
+# user/persona becomes
 # $(UB)/sbin/<prog> (its *.c plus the server library user/lib/*.c),
 # installed in the image as /sbin/<prog>.
-USRV_NAMES := $(sort $(filter-out lib,$(notdir $(patsubst %/,%,\
+USRV_NAMES := $(sort $(filter-out lib persona,$(notdir $(patsubst %/,%,\
 	$(dir $(wildcard user/*/*.c))))))
 USRV_BINS := $(USRV_NAMES:%=$(UB)/sbin/%)
 ULIB_OBJS := $(patsubst %.c,$(UB)/obj/%.o,$(wildcard user/lib/*.c))
 
+# The Linux personality (user/persona/, docs/decisions/0006-reflection.md):
+# its portable C and the platform's assembly file, freestanding (no musl:
+# its own system calls), linked at LUX_PERSONA_BASE of include/lux/proto.h,
+# installed as /lib/lux/persona, which exec maps into every process.
+UPERSONA := $(UB)/lib/lux/persona
+UPERSONA_BASE := $(shell sed -n \
+	's/^\#define LUX_PERSONA_BASE *\(0x[0-9a-f]*\).*/\1/p' include/lux/proto.h)
+UPERSONA_OBJS := $(patsubst %,$(UB)/obj/%.o,\
+	$(wildcard user/persona/*.c user/persona/$(UARCH_TRIPLE).S))
+UPCFLAGS := --target=$(UTRIPLE) -std=gnu17 -O2 -g -Wall -Wextra -Werror \
+	-ffreestanding -fpie -fno-stack-protector -fno-omit-frame-pointer \
+	-mgeneral-regs-only -nostdinc -isystem $(URESOURCE_INC) -Iinclude \
+	-I$(B)/gen -DPERSONA_MACHINE='"$(UARCH_TRIPLE)"' -MMD -MP
+
+$(UB)/obj/user/persona/%.c.o: user/persona/%.c $(B)/gen/syscall_nr.h
+	@mkdir -p $(dir $@)
+	$(CC) $(UPCFLAGS) -c $< -o $@
+
+$(UB)/obj/user/persona/%.S.o: user/persona/%.S
+	@mkdir -p $(dir $@)
+	$(CC) $(UPCFLAGS) -c $< -o $@
+
+$(UPERSONA): $(UPERSONA_OBJS) include/lux/proto.h
+	@mkdir -p $(dir $@)
+	$(CC) --target=$(UTRIPLE) -fuse-ld=lld -static -nostdlib \
+		-Wl,--image-base=$(UPERSONA_BASE) -Wl,-e,persona_entry \
+		-Wl,-z,max-page-size=4096 -Wl,--build-id=none -Wl,--no-rosegment \
+		$(UPERSONA_OBJS) -o $@
+
 # What the $(INITRD) rule needs, and the command that copies it into the
 # image tree $(B)/root after root/ and before ROOT=.
-USER_IMAGE := $(UTEST_BINS) $(USRV_BINS) $(BUSYBOX)
+USER_IMAGE := $(UTEST_BINS) $(USRV_BINS) $(BUSYBOX) $(UPERSONA)
 USER_INSTALL = mkdir -p $(B)/root/tests $(B)/root/bin $(B)/root/sbin && \
 	cp $(UTEST_BINS) $(B)/root/tests/ && \
 	$(if $(USRV_BINS),cp $(USRV_BINS) $(B)/root/sbin/ &&) \
 	cp $(BUSYBOX) $(B)/root/bin/busybox && \
+	mkdir -p $(B)/root/lib/lux && cp $(UPERSONA) $(B)/root/lib/lux/ && \
 	ln -sf busybox $(B)/root/bin/sh && \
 	mkdir -p $(B)/root/root $(B)/root/tmp $(B)/root/run $(B)/root/dev \
 		$(B)/root/proc $(B)/root/home/lux && chmod 1777 $(B)/root/tmp && \
@@ -67,7 +98,7 @@ USER_LINKS = for f in $$($(HOST_BUSYBOX) --list-full); do \
 	ln -s /bin/busybox $(B)/root/$$f; } || exit 1; done
 
 .PHONY: user utest-host
-user: $(UTEST_BINS) $(USRV_BINS)
+user: $(UTEST_BINS) $(USRV_BINS) $(UPERSONA)
 
 utest-host: $(UTEST_BINS)
 	$(UB)/tests/runner $(UB)/tests

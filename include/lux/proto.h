@@ -46,8 +46,31 @@
 /* () -> fd, close-on-exec: reads the kernel's log lines from now on and
  * never waits (EAGAIN; poll); while it is open the kernel leaves the
  * console to its reader but for a panic (root; EBUSY: one reader). */
-#define LUX_NR_KLOG  (LUX_NR_BASE + 7)
+#define LUX_NR_KLOG (LUX_NR_BASE + 7)
+/* (dst, src, len) -> 0: copy len bytes within the caller's own memory,
+ * or EFAULT if a byte of either range cannot be read or written: how the
+ * personality touches a program's buffers without faulting itself. */
+#define LUX_NR_UCOPY (LUX_NR_BASE + 15)
 #define LUX_NR_COUNT (LUX_NR_BASE + 16) /* room for more */
+
+/*
+ * The personality (user/persona/, docs/decisions/0006-reflection.md):
+ * every Linux call the kernel does not serve is reflected to it. Its
+ * reserved ranges, at the top of every address space beside the program
+ * stack, so that it shares the stack's page tables:
+ *   [LUX_PERSONA_BASE, LUX_PERSONA_LIMIT)  its image (user/user.mk links
+ *       it there), up to the last page, which stays unmapped; the program
+ *       stack (8 MiB) ends one page below LUX_PERSONA_BASE
+ *   [LUX_PERSONA_STACKS, LUX_PERSONA_STACKS_TOP)  a slot of
+ *       LUX_PERSONA_SLOT bytes per thread (2^26 slots), slot i ending i
+ *       slots below the top: an unmapped guard page, then the stack;
+ *       below the program stack, above the mmap area
+ */
+#define LUX_PERSONA_BASE       0x7ffffff00000
+#define LUX_PERSONA_LIMIT      0x7ffffffff000UL
+#define LUX_PERSONA_SLOT       (64UL << 10)
+#define LUX_PERSONA_STACKS_TOP 0x7fffff000000UL
+#define LUX_PERSONA_STACKS     (LUX_PERSONA_STACKS_TOP - (LUX_PERSONA_SLOT << 26))
 
 #define LUX_GRANT_IOPORT   1 /* I/O ports base .. base+count-1 (x86) */
 #define LUX_GRANT_IRQ      2 /* interrupt line `base` */

@@ -74,3 +74,6 @@ void kfree(void *p);
  */
 uintptr_t kstack_alloc(void);
 void kstack_free(uintptr_t base);
+/* The index of the kernel stack at base in the area: unique among the
+ * stacks in use. */
+uintptr_t kstack_slot(uintptr_t base);

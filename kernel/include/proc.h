@@ -32,6 +32,7 @@ struct mm {
 	struct mutex lock;
 	uintptr_t brk_start, brk;
 	unsigned refs; /* processes/threads using it (CLONE_VM, vfork) */
+	uintptr_t persona_entry; /* the personality's entry, 0 if none */
 };
 
 /* mm/vm.c */
@@ -145,6 +146,24 @@ int rusage_to_user(long uusage, uint64_t ns);
 void rlimit_defaults(struct proc *p);
 /* The system's maximum of user threads (Linux's threads-max). */
 unsigned proc_threads_max(void);
+struct elf_info;
+/* Map the segments of the ELF image e describes into mm at bias (fresh
+ * private pages, MAP_FIXED_NOREPLACE): 0 or a negative errno; *end (if
+ * end) becomes the page-aligned end of the last segment. */
+int elf_map(struct mm *mm, const struct elf_info *e, const void *image,
+	    uintptr_t bias, uintptr_t *end);
+
+/* proc/persona.c: the personality (docs/decisions/0006-reflection.md). */
+/* Find /lib/lux/persona in the boot image (once, before the first exec). */
+void persona_init(void);
+/* Map the personality into a new program's mm and set mm->persona_entry
+ * (nothing if the boot image has none): 0 or a negative errno. */
+int persona_map(struct mm *mm);
+/* From syscall_dispatch, for call nr (arguments a) that the kernel does
+ * not serve: make the current thread enter its personality when it
+ * returns to user mode (the value returned is then ignored), or return
+ * -ENOSYS when the process has none or the call came from inside it. */
+long persona_reflect(unsigned long nr, const long a[6]);
 extern struct mutex proc_lock;
 struct proc *current_proc(void);
 /* Start the first process from path in the initrd; returns only on error. */

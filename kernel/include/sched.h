@@ -69,6 +69,7 @@ struct thread {
 	/* CLONE_VFORK: the thread it waits for, the thread waiting for it
 	 * (proc_lock) */
 	struct thread *vfork_child, *vfork_parent;
+	struct mm *persona_mm; /* where its personality stack is mapped */
 };
 
 /* Per-CPU scheduler state (a member of struct cpu). */

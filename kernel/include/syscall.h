@@ -51,7 +51,6 @@ long sys_getuid(void);
 long sys_getgid(void);
 long sys_set_tid_address(long tidptr);
 long sys_set_robust_list(long head, long len);
-long sys_uname(long buf);
 long sys_getrandom(long buf, long len, long flags);
 long sys_prlimit64(long pid, long resource, long new, long old);
 long sys_sched_yield(void);
@@ -103,7 +102,6 @@ long sys_setresgid(long r, long e, long s);
 long sys_setgroups(long size, long list);
 long sys_capget(long hdr, long data);
 long sys_capset(long hdr, long data);
-long sys_clock_getres(long clock, long ts);
 long sys_time(long t);
 long sys_getcpu(long cpu, long node);
 long sys_setitimer(long which, long new, long old);
@@ -185,6 +183,7 @@ long sys_pread64(long fd, long buf, long n, long pos);
 long sys_pwrite64(long fd, long buf, long n, long pos);
 long sys_sendfile(long out, long in, long off, long count);
 long sys_lux_resolver(long fd);
+long sys_lux_ucopy(long dst, long src, long len);
 
 /* Shared by the handlers. */
 long do_clone(unsigned long flags, uintptr_t sp, int *ptid, int *ctid,

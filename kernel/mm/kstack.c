@@ -92,6 +92,11 @@ static void unmap_pages(uintptr_t base, size_t npages)
 			pmm_free(pa[i]);
 }
 
+uintptr_t kstack_slot(uintptr_t base)
+{
+	return (base - KSTACK_AREA) / SLOT_SIZE;
+}
+
 uintptr_t kstack_alloc(void)
 {
 	slots_refresh();

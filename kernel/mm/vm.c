@@ -14,8 +14,10 @@
 #include "syscall.h"
 #include <lux/errno.h>
 #include <lux/mman.h>
+#include <lux/proto.h>
 
-#define MMAP_TOP (USER_TOP - 16 * GiB) /* room above for the stack */
+/* The mmap area ends where the personality's stacks begin. */
+#define MMAP_TOP LUX_PERSONA_STACKS
 
 struct mm *mm_create(void)
 {
@@ -202,7 +204,7 @@ long vm_map(struct mm *mm, uintptr_t addr, size_t len, unsigned prot,
 			r = (flags & MAP_FIXED)
 				? unmap_range(mm, addr, addr + len)
 				: -EEXIST;
-	} else if (!addr || addr + len > USER_TOP ||
+	} else if (!addr || addr + len > MMAP_TOP ||
 		   !range_free(mm, addr, addr + len)) {
 		addr = find_gap(mm, len, MMAP_TOP);
 		r = addr ? 0 : -ENOMEM;
@@ -386,6 +388,7 @@ struct mm *mm_fork(struct mm *parent)
 	mutex_lock(&parent->lock);
 	mm->brk_start = parent->brk_start;
 	mm->brk = parent->brk;
+	mm->persona_entry = parent->persona_entry;
 	list_for_each(it, &parent->vmas)
 	{
 		struct vma *v = vma_of(it);

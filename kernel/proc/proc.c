@@ -95,6 +95,31 @@ static int initrd_open(const char *path, const void **data, size_t *len,
 	return -ELOOP;
 }
 
+int elf_map(struct mm *mm, const struct elf_info *e, const void *image,
+	    uintptr_t bias, uintptr_t *end)
+{
+	for (unsigned i = 0; i < e->nseg; i++) {
+		const struct elf_segment *s = &e->seg[i];
+		uintptr_t start = ALIGN_DOWN(s->vaddr + bias, PAGE_SIZE);
+		uintptr_t stop =
+		    ALIGN_UP(s->vaddr + bias + s->memsz, PAGE_SIZE);
+		unsigned prot = ((s->prot & ELF_PROT_R) ? PROT_READ : 0) |
+				((s->prot & ELF_PROT_W) ? PROT_WRITE : 0) |
+				((s->prot & ELF_PROT_X) ? PROT_EXEC : 0);
+		long m = vm_map(
+		    mm, start, stop - start, prot,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, NULL, 0);
+		if (m < 0)
+			return m == -EACCES ? -ENOEXEC : (int)m;
+		if ((m = vm_fill(mm, s->vaddr + bias,
+				 (const char *)image + s->offset, s->filesz)))
+			return m;
+		if (end)
+			*end = stop;
+	}
+	return 0;
+}
+
 /* Map the program image (size bytes) into the fresh mm with its stack;
  * the entry point and stack pointer come back in *pc and *sp. */
 static int load_image(struct mm *mm, const void *image, size_t size,
@@ -103,28 +128,14 @@ static int load_image(struct mm *mm, const void *image, size_t size,
 {
 	size_t stack_used;
 	struct elf_info e;
-	uintptr_t bias, top = USER_TOP - PAGE_SIZE, end = 0;
+	uintptr_t bias, top = LUX_PERSONA_BASE - PAGE_SIZE, end = 0;
 	int r;
 
 	if ((r = elf_parse(image, size, ARCH_ELF_MACHINE, &e)))
 		return r;
 	bias = e.pie ? PIE_BASE : 0;
-	for (unsigned i = 0; i < e.nseg; i++) {
-		struct elf_segment *s = &e.seg[i];
-		uintptr_t start = ALIGN_DOWN(s->vaddr + bias, PAGE_SIZE);
-		unsigned prot = ((s->prot & ELF_PROT_R) ? PROT_READ : 0) |
-				((s->prot & ELF_PROT_W) ? PROT_WRITE : 0) |
-				((s->prot & ELF_PROT_X) ? PROT_EXEC : 0);
-		end = ALIGN_UP(s->vaddr + bias + s->memsz, PAGE_SIZE);
-		long m = vm_map(
-		    mm, start, end - start, prot,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, NULL, 0);
-		if (m < 0)
-			return m == -EACCES ? -ENOEXEC : (int)m;
-		if ((r = vm_fill(mm, s->vaddr + bias,
-				 (const char *)image + s->offset, s->filesz)))
-			return r;
-	}
+	if ((r = elf_map(mm, &e, image, bias, &end)) || (r = persona_map(mm)))
+		return r;
 	mm->brk_start = mm->brk = end;
 
 	const struct cred *c = &current_proc()->cred;
@@ -227,6 +238,7 @@ static int exec(const char *path, const char *const argv[],
 		if (p->act[sig].handler != SIG_IGN)
 			p->act[sig] = (struct k_sigaction){0};
 	current_thread()->alt_size = 0;
+	current_thread()->persona_mm = NULL; /* its stack slot: in the old mm */
 	const char *name = path;
 	for (const char *c = path; *c; c++)
 		if (*c == '/')
@@ -366,6 +378,7 @@ int proc_start_init(const char *path, const char *const argv[])
 	}
 	init_proc = p;
 	rlimit_defaults(p);
+	persona_init();
 	if ((r = attach(p, self, NULL)) < 0)
 		return r;
 	if ((r = exec(path, argv, envp)) < 0)

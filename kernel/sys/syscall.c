@@ -1,8 +1,10 @@
 /*
  * syscall.c - the Linux system-call table, and the calls small enough to
  * need no home of their own. Numbers come from the distribution's kernel
- * headers (tools/mksyscalls.py); a call lux lacks returns -ENOSYS and is
- * named on the console once.
+ * headers (tools/mksyscalls.py). A number without a handler here is
+ * reflected to the process's personality (kernel/proc/persona.c); made
+ * again from inside the personality, it returns -ENOSYS and is named on
+ * the console once.
  */
 #include "cpu.h"
 #include "proc.h"
@@ -20,7 +22,7 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 	SYS(read), SYS(write), SYS(writev), SYS(exit), SYS(exit_group),        \
 	    SYS(wait4), SYS(execve), SYS(getpid), SYS(getppid), SYS(gettid),   \
 	    SYS(getuid), SYS(getgid), SYS(set_tid_address),                    \
-	    SYS(set_robust_list), SYS(uname), SYS(getrandom), SYS(prlimit64),  \
+	    SYS(set_robust_list), SYS(getrandom), SYS(prlimit64),              \
 	    SYS(sched_yield), SYS(brk), SYS(mmap), SYS(munmap), SYS(mprotect), \
 	    SYS(madvise), SYS(clock_gettime), SYS(gettimeofday),               \
 	    SYS(nanosleep), SYS(clock_nanosleep), SYS(futex),                  \
@@ -30,8 +32,8 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 	    SYS(sched_setaffinity), SYS(sched_getaffinity), SYS(setpriority),  \
 	    SYS(getpriority), SYS(prctl), SYS(getrlimit), SYS(setuid),         \
 	    SYS(setgid), SYS(getresuid), SYS(getresgid), SYS(getgroups),       \
-	    SYS(clock_getres), SYS(getcpu), SYS(setitimer), SYS(getitimer),    \
-	    SYS(getcwd), SYS(geteuid), SYS(getegid), SYS(readv), SYS(close),   \
+	    SYS(getcpu), SYS(setitimer), SYS(getitimer), SYS(getcwd),          \
+	    SYS(geteuid), SYS(getegid), SYS(readv), SYS(close),                \
 	    SYS(close_range), SYS(dup), SYS(dup3), SYS(fcntl), SYS(pipe2),     \
 	    SYS(ppoll), SYS(pselect6), SYS(eventfd2), SYS(socket),             \
 	    SYS(socketpair), SYS(bind), SYS(listen), SYS(accept),              \
@@ -60,8 +62,7 @@ static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 	NATIVE(CHANNEL, channel), NATIVE(RESOLVER, resolver),                  \
 	    NATIVE(GRANT, grant), NATIVE(IRQ, irq),                            \
 	    NATIVE(BOOTDATA, bootdata), NATIVE(PROCINFO, procinfo),            \
-	    NATIVE(CPUINFO, cpuinfo), NATIVE(KLOG, klog),                      \
-	    [LUX_NR_COUNT - LUX_NR_BASE - 1] = NULL
+	    NATIVE(CPUINFO, cpuinfo), NATIVE(KLOG, klog), NATIVE(UCOPY, ucopy)
 
 static const syscall_fn native[LUX_NR_COUNT - LUX_NR_BASE] = {NATIVE_SYSCALLS};
 
@@ -74,12 +75,15 @@ long syscall_dispatch(unsigned long nr, const long a[6])
 {
 	static uint64_t reported[LUX_NR_COUNT / 64 + 1];
 	unsigned long bit = MIN(nr, (unsigned long)LUX_NR_COUNT);
+	long r;
 
 	if (nr < NR_COUNT && table[nr])
 		return table[nr](a[0], a[1], a[2], a[3], a[4], a[5]);
 	if (nr >= LUX_NR_BASE && nr < LUX_NR_COUNT && native[nr - LUX_NR_BASE])
 		return native[nr - LUX_NR_BASE](a[0], a[1], a[2], a[3], a[4],
 						a[5]);
+	if ((r = persona_reflect(nr, a)) != -ENOSYS)
+		return r;
 	if (!(__atomic_fetch_or(&reported[bit / 64], 1ULL << (bit % 64),
 				__ATOMIC_RELAXED) &
 	      (1ULL << (bit % 64))))
@@ -119,13 +123,6 @@ long sys_set_robust_list(long head, long len)
 		return -EINVAL;
 	current_thread()->robust_list = head;
 	return 0;
-}
-
-long sys_uname(long ubuf)
-{
-	static const char fields[6][65] = {"lux", "lux",     "0.1",
-					   "#1",  ARCH_NAME, "(none)"};
-	return copy_to_user((void *)ubuf, fields, sizeof(fields));
 }
 
 long sys_getrandom(long ubuf, long len, long flags)
@@ -350,13 +347,4 @@ long sys_prctl(long option, long arg)
 long sys_getrlimit(long resource, long uold)
 {
 	return uold ? sys_prlimit64(0, resource, 0, uold) : -EFAULT;
-}
-
-long sys_clock_getres(long clock, long uts)
-{
-	int64_t res[2] = {0, 1};
-
-	if (clock < 0 || clock > 7)
-		return -EINVAL;
-	return uts ? copy_to_user((void *)uts, res, sizeof(res)) : 0;
 }

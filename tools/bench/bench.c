@@ -39,6 +39,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -84,6 +85,16 @@ static int run_getppid(long iters)
 {
 	for (long i = 0; i < iters; i++)
 		syscall(SYS_getppid);
+	return 0;
+}
+
+/* One uname: on lux a call the kernel reflects to the personality. */
+static int run_uname(long iters)
+{
+	struct utsname u;
+
+	for (long i = 0; i < iters; i++)
+		syscall(SYS_uname, &u);
 	return 0;
 }
 
@@ -354,6 +365,7 @@ static int run_seq_write(long iters)
 
 static const struct bench benches[] = {
     {"null_syscall", 20000, NULL, run_getppid, NULL},
+    {"uname", 20000, NULL, run_uname, NULL},
     {"pipe_rtt_8b", 2000, setup_pipe, run_round_trip, teardown_echo},
     {"unix_stream_rtt_8b", 2000, setup_unix, run_round_trip, teardown_echo},
     {"sched_yield_pingpong", 2000, setup_yield, run_yield, teardown_yield},

@@ -14,10 +14,14 @@ Each instruction is named by symbol: kernel addresses from lux.elf, user
 addresses from the ELF file of the process they ran in. A process is
 recognised by the bytes of its code: at its first user instruction the
 bytes at the program counter are compared with each candidate program's
-file. The report splits the operation into the benchmark's system calls
-(each from its `syscall` instruction to the next user instruction of the
-benchmark, everything other processes ran meanwhile included) and lists,
-per call, the instructions by process and function.
+file. The personality (/lib/lux/persona), mapped at the same address in
+every process, is named from its own file, as "<process> (persona)".
+The report splits the operation into the benchmark's system calls (each
+from its `syscall` instruction to the next user instruction of the
+benchmark outside the personality, everything other processes ran
+meanwhile included: a reflected call counts with the personality's work
+and its return) and lists, per call, the instructions by process and
+function.
 
 This file is both the driver (run by python3) and the gdb script (gdb
 runs it with `-x`; then the module `gdb` exists).
@@ -118,6 +122,9 @@ class Symbols:
         i = bisect.bisect_right(self.addrs, pc) - 1
         return self.names[i] if i >= 0 else f"{pc:#x}"
 
+    def contains(self, addr):
+        return any(v <= addr < v + len(d) for v, d in self.segments)
+
     def bytes_at(self, addr, n):
         for vaddr, data in self.segments:
             if vaddr <= addr and addr + n <= vaddr + len(data):
@@ -181,17 +188,24 @@ def main():
         "-gdb", f"tcp:localhost:{opt.port}"]
     env = dict(os.environ, TRACE_PORT=str(opt.port), TRACE_MARK=f"{mark:x}",
                TRACE_BYTES=mark_bytes.hex(), TRACE_OUT=raw)
+    for stale in (raw, raw + ".code"):  # never report an earlier trace
+        if os.path.exists(stale):
+            os.remove(stale)
     with Qemu(args, log=log):
         subprocess.run(["gdb", "-nx", "-batch", "-x", __file__], env=env,
                        check=True, stdout=subprocess.DEVNULL)
+    if not os.path.exists(raw + ".code"):
+        sys.exit(f"trace.py: the trace did not complete; see {log}")
     report(opt, raw, bench)
 
 
 # Names of the Linux x86_64 system calls a benchmark makes.
 SYSCALLS = {0: "read", 1: "write", 2: "open", 3: "close", 4: "stat",
-            5: "fstat", 7: "poll", 9: "mmap", 11: "munmap", 17: "pread64",
+            5: "fstat", 7: "poll", 9: "mmap", 11: "munmap",
+            15: "rt_sigreturn", 17: "pread64",
             24: "sched_yield", 39: "getpid", 44: "sendto", 45: "recvfrom",
             56: "clone", 57: "fork", 59: "execve", 60: "exit", 61: "wait4",
+            63: "uname",
             110: "getppid", 202: "futex", 231: "exit_group", 257: "openat",
             262: "newfstatat", 332: "statx"}
 
@@ -204,13 +218,18 @@ def report(opt, raw, bench):
     programs = [bench] + [Symbols(os.path.join(sbin, p))
                           for p in sorted(os.listdir(sbin))
                           if not os.path.islink(os.path.join(sbin, p))]
+    # The personality is mapped in every process at the same address: its
+    # instructions count in the call that was reflected to it.
+    path = os.path.join(opt.root, "lib/lux/persona")
+    persona = Symbols(path) if os.path.exists(path) else None
     with open(raw + ".code") as f:
         code = json.load(f)
     who = {}  # cr3 -> program
     for cr3, samples in code["code"].items():
         match = [p for p in programs
                  if all(p.bytes_at(int(pc, 16), 16) == bytes.fromhex(b)
-                        for pc, b in samples.items())]
+                        for pc, b in samples.items()
+                        if not (persona and persona.contains(int(pc, 16))))]
         who[int(cr3, 16)] = match[0] if len(match) == 1 else None
 
     calls = []  # [label, Counter of (process, function)]
@@ -221,9 +240,10 @@ def report(opt, raw, bench):
             pc, cr3 = int(parts[0], 16), int(parts[1], 16)
             bench_cr3 = bench_cr3 or cr3
             user = pc < USER_TOP
+            in_persona = user and persona and persona.contains(pc)
             prog = who.get(cr3)
             pname = prog.name if prog else f"cr3 {cr3:#x}"
-            if user and cr3 == bench_cr3:
+            if user and cr3 == bench_cr3 and not in_persona:
                 current = None
                 if not calls or calls[-1][0] != "bench user":
                     calls.append(["bench user", collections.Counter()])
@@ -236,7 +256,9 @@ def report(opt, raw, bench):
                     label = f"trap via {entry}"
                 current = [label, collections.Counter()]
                 calls.append(current)
-            if user:
+            if in_persona:
+                key = (f"{pname} (persona)", persona.lookup(pc))
+            elif user:
                 fn = prog.lookup(pc) if prog else f"{pc:#x}"
                 key = (pname, fn)
             else:

@@ -294,10 +294,11 @@ static void for_each(uint64_t *table, int level, uintptr_t va, uintptr_t start,
 		     void *arg)
 {
 	uint64_t span = 1ULL << (PAGE_SHIFT + 9 * (level - 1));
+	int i = start > va ? (start - va) / span : 0; /* the first it covers */
 
-	for (int i = 0; i < 512 && va < end; i++, va += span) {
+	for (va += i * span; i < 512 && va < end; i++, va += span) {
 		uint64_t e = table[i];
-		if (va + span <= start || !(e & PTE_P))
+		if (!(e & PTE_P))
 			continue;
 		if (level > 1)
 			for_each(phys_to_virt(e & PTE_ADDR), level - 1, va,

@@ -262,6 +262,11 @@ long arch_syscall_restart(struct trap_frame *f)
 	return f->error;
 }
 
+uintptr_t arch_uregs_pc(struct trap_frame *f)
+{
+	return f->rip;
+}
+
 uintptr_t arch_uregs_sp(struct trap_frame *f)
 {
 	return f->rsp;
@@ -297,12 +302,12 @@ static uint64_t *greg(struct trap_frame *f, int i)
 
 int arch_signal_push(struct trap_frame *f, int sig, const void *info,
 		     uintptr_t handler, uintptr_t restorer, uint64_t mask,
-		     uintptr_t sp, const void *altstack)
+		     uintptr_t sp, const void *altstack, bool fpu)
 {
 	struct sigframe fr = {.restorer = restorer, .mask = mask};
 	struct arch_context *ctx = &current_thread()->ctx;
-	uintptr_t fpu = ALIGN_DOWN((sp ? sp : f->rsp - 128) - fpu_size, 64);
-	uintptr_t at = ALIGN_DOWN(fpu - sizeof(fr), 16) - 8;
+	uintptr_t area = ALIGN_DOWN((sp ? sp : f->rsp - 128) - fpu_size, 64);
+	uintptr_t at = ALIGN_DOWN(area - sizeof(fr), 16) - 8;
 
 	for (int i = 0; i < 18; i++)
 		fr.gregs[i] = *greg(f, i);
@@ -311,12 +316,13 @@ int arch_signal_push(struct trap_frame *f, int sig, const void *info,
 	fr.gregs[20] = f->vector < 32 ? f->vector : 0;
 	fr.gregs[21] = mask;
 	fr.gregs[22] = f->vector == 14 ? read_cr2() : 0;
-	fr.fpstate = fpu;
+	fr.fpstate = fpu ? area : 0; /* 0: rt_sigreturn leaves the FPU be */
 	memcpy(fr.stack, altstack, sizeof(fr.stack));
 	memcpy(fr.info, info, sizeof(fr.info));
-	fpu_save(ctx->fpu);
+	if (fpu)
+		fpu_save(ctx->fpu);
 	if (handler >= USER_TOP || /* IRETQ would fault in the kernel */
-	    copy_to_user((void *)fpu, ctx->fpu, fpu_size) ||
+	    (fpu && copy_to_user((void *)area, ctx->fpu, fpu_size)) ||
 	    copy_to_user((void *)at, &fr, sizeof(fr)))
 		return -EFAULT;
 	f->rip = handler;

@@ -1,0 +1,107 @@
+/*
+ * persona.c - reflection: a Linux call the kernel does not serve goes to
+ * the process's personality, user-space code that exec maps into every
+ * process at LUX_PERSONA_BASE (docs/decisions/0006-reflection.md).
+ *
+ * The upcall is a signal delivery: the thread's registers go into a Linux
+ * signal frame on its personality stack (not its FPU state: the
+ * personality uses no FPU or vector register), the personality runs at
+ * its entry with every signal blocked, and resumes the program with
+ * rt_sigreturn, which restores the program's registers (the result in the
+ * return register) and its signal mask.
+ */
+#include "exec.h"
+#include "mm.h"
+#include "proc.h"
+#include "syscall.h"
+#include <lux/errno.h>
+#include <lux/mman.h>
+#include <lux/proto.h>
+
+static const void *persona_image;
+static size_t persona_size;
+
+void persona_init(void)
+{
+	uint32_t mode;
+
+	if (cpio_find(initrd, initrd_size, "lib/lux/persona", &persona_image,
+		      &persona_size, &mode) < 0) {
+		persona_image = NULL;
+		kprintf("lux: no /lib/lux/persona: calls the kernel lacks "
+			"fail with ENOSYS\n");
+	}
+}
+
+int persona_map(struct mm *mm)
+{
+	struct elf_info e;
+	int r;
+
+	if (!persona_image)
+		return 0;
+	if ((r = elf_parse(persona_image, persona_size, ARCH_ELF_MACHINE, &e)))
+		return r;
+	if ((r = elf_map(mm, &e, persona_image, 0, NULL)) < 0)
+		return r;
+	mm->persona_entry = e.entry;
+	return 0;
+}
+
+/* The top of t's personality stack in mm, mapped on its first use there.
+ * Its slot is that of t's kernel stack, which no other live thread
+ * shares. 0 if out of memory. */
+static uintptr_t persona_stack(struct thread *t, struct mm *mm)
+{
+	uintptr_t slot = kstack_slot(t->kstack);
+	uintptr_t base = LUX_PERSONA_STACKS_TOP - (slot + 1) * LUX_PERSONA_SLOT;
+
+	if (base < LUX_PERSONA_STACKS)
+		return 0;
+	if (t->persona_mm != mm &&
+	    vm_map(mm, base + PAGE_SIZE, LUX_PERSONA_SLOT - PAGE_SIZE,
+		   PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0) < 0)
+		return 0;
+	t->persona_mm = mm;
+	return base + LUX_PERSONA_SLOT;
+}
+
+long persona_reflect(unsigned long nr, const long a[6])
+{
+	static const uint64_t no_altstack[3];
+	struct thread *t = current_thread();
+	struct mm *mm = t->proc->mm;
+	struct trap_frame *f = arch_uregs(&t->ctx);
+	long info[16] = {nr, a[0], a[1], a[2], a[3], a[4], a[5]};
+	uintptr_t sp;
+
+	if (!mm->persona_entry ||
+	    arch_uregs_pc(f) - LUX_PERSONA_BASE <
+		LUX_PERSONA_LIMIT - LUX_PERSONA_BASE) /* from inside it */
+		return -ENOSYS;
+	if (!(sp = persona_stack(t, mm)))
+		return -ENOMEM;
+	if (arch_signal_push(f, nr, info, mm->persona_entry, 0, t->sig_blocked,
+			     sp, no_altstack, false) < 0) {
+		proc_kill(t->proc, SIGSEGV | 0x80); /* its stack was unmapped */
+		return 0;
+	}
+	spin_lock(&t->proc->sig_lock);
+	t->sig_blocked = ~(1ULL << (SIGKILL - 1) | 1ULL << (SIGSTOP - 1));
+	spin_unlock(&t->proc->sig_lock);
+	return 0; /* the personality's entry ignores its return register */
+}
+
+long sys_lux_ucopy(long udst, long usrc, long len)
+{
+	char buf[256];
+
+	for (long done = 0, n; done < len; done += n) {
+		n = MIN(len - done, (long)sizeof(buf));
+		if (copy_from_user(buf, (const char *)usrc + done, n) ||
+		    copy_to_user((char *)udst + done, buf, n))
+			return -EFAULT;
+	}
+	return 0;
+}
