@@ -938,15 +938,21 @@ static long sock_recv(struct sock *s, struct file *f, struct io *io, int flags,
 			if (whole || out->ctlused)
 				break;
 		}
-		bool eof = readable(s) && list_empty(&s->queue);
+		bool queued = !list_empty(&s->queue);
+		bool eof = readable(s) && !queued;
 		bool unconnected =
 		    s->type == SOCK_STREAM && s->state != CONNECTED;
 		mutex_unlock(&sock_lock);
 		free_msgs(&dead);
 		if (got && !(flags & MSG_PEEK))
 			backlog_bump(); /* room for senders */
-		if (r || took || (got && !(flags & MSG_WAITALL)) ||
-		    (got && got == io->len))
+		/* Done once something came (all of it for MSG_WAITALL, but a
+		 * peek takes only what is queued: peeking again would find
+		 * the same bytes and never sleep), or a zero-length read finds
+		 * data, as Linux's. */
+		if (r || took ||
+		    (got && (!(flags & MSG_WAITALL) || (flags & MSG_PEEK))) ||
+		    (got == io->len && (got || queued)))
 			break;
 		if (eof) /* recv on an unconnected stream: EINVAL, as Linux */
 			return got ? (long)got : unconnected ? -EINVAL : 0;

@@ -749,6 +749,39 @@ static void dontwait_peek(void)
 	close_sv();
 }
 
+/* A zero-length read that finds data returns 0, and a peek with
+ * MSG_WAITALL returns (Linux waits for the rest, which the child sends;
+ * lux returns what is queued): both looped in the kernel for ever, deaf to
+ * SIGKILL (found by the fuzzer). */
+static void peek_rest_child(void)
+{
+	close(sv[1]);
+	ut_sleep_ms(100);
+	CHECK_EQ(write(sv[0], "123456789", 9), 9);
+}
+
+static void zero_len_peek(void)
+{
+	char buf[16];
+	struct iovec iov = {buf, 0};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+
+	CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	CHECK_EQ(send(sv[0], "x", 1, 0), 1);
+	CHECK_EQ(recv(sv[1], buf, 0, 0), 0);
+	CHECK_EQ(recvmsg(sv[1], &mh, MSG_PEEK | MSG_TRUNC), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		peek_rest_child();
+		_exit(ut_failed() ? 1 : 0);
+	}
+	CHECK(pid > 0);
+	long n = recv(sv[1], buf, 10, MSG_PEEK | MSG_WAITALL);
+	CHECK(n >= 1 && n <= 10 && buf[0] == 'x');
+	CHECK_EQ(ut_wait(pid), 0);
+	close_sv();
+}
+
 /* Writes 100 bytes in four pieces, 20 ms apart. */
 static void trickle_child(void)
 {
@@ -1080,6 +1113,7 @@ static const struct ut_case cases[] = {
     UT_CASE(peercred),
     UT_CASE(sockopts),
     UT_CASE(dontwait_peek),
+    UT_CASE(zero_len_peek),
     UT_CASE(waitall),
     UT_CASE(nosignal),
     UT_CASE(eof_and_shutdown),
