@@ -104,8 +104,9 @@ utest-host: $(UTEST_BINS)
 	$(UB)/tests/runner $(UB)/tests
 
 # Keep every intermediate object: make would otherwise delete the servers'
-# objects after linking (and print the rm after the test summary).
-.SECONDARY:
+# objects after linking (and print the rm after the test summary). Named,
+# since the unit tests' named .SECONDARY lists undo a bare one.
+.SECONDARY: $(patsubst %.c,$(UB)/obj/%.o,$(wildcard tests/user/*.c user/*/*.c))
 
 $(UB)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
