@@ -93,49 +93,12 @@ static void share_fork(void)
 	close(fork_fd);
 }
 
-/* Send fd over sock with one byte. */
-static int send_fd(int sock, int fd)
-{
-	char byte = 'F';
-	struct iovec iov = {&byte, 1};
-	char buf[CMSG_SPACE(sizeof(int))] __attribute__((aligned(8)));
-	struct msghdr m = {.msg_iov = &iov,
-			   .msg_iovlen = 1,
-			   .msg_control = buf,
-			   .msg_controllen = sizeof(buf)};
-	memset(buf, 0, sizeof(buf));
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	return sendmsg(sock, &m, 0) == 1;
-}
-
-static int recv_fd(int sock)
-{
-	char byte, buf[CMSG_SPACE(sizeof(int))] __attribute__((aligned(8)));
-	struct iovec iov = {&byte, 1};
-	struct msghdr m = {.msg_iov = &iov,
-			   .msg_iovlen = 1,
-			   .msg_control = buf,
-			   .msg_controllen = sizeof(buf)};
-	int fd = -1;
-	struct cmsghdr *c;
-
-	if (recvmsg(sock, &m, 0) != 1 || !(c = CMSG_FIRSTHDR(&m)) ||
-	    c->cmsg_type != SCM_RIGHTS)
-		return -1;
-	memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	return fd;
-}
-
 static int rights_sock;
 
 /* A process that never held the object gets it by SCM_RIGHTS. */
 static void rights_child(void)
 {
-	int fd = recv_fd(rights_sock);
+	int fd = ut_recv_fd(rights_sock);
 	char *p;
 
 	if (!EXPECT(fd >= 0) ||
@@ -158,7 +121,7 @@ static void share_rights(void)
 	rights_sock = sv[1];
 	pid_t pid = ut_spawn(rights_child);
 	CHECK(pid > 0);
-	EXPECT(send_fd(sv[0], fd));
+	EXPECT(ut_send_fd(sv[0], fd));
 	close(fd); /* only the mapping and the message hold it now */
 	close(sv[0]);
 	close(sv[1]);

@@ -456,66 +456,13 @@ static void backlog_full(void)
 
 /* ---- SCM_RIGHTS ----------------------------------------------------- */
 
-/* Send fd over sock with one byte of data. */
-static int send_fd(int sock, int fd)
-{
-	char byte = 'F';
-	struct iovec iov = {&byte, 1};
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} ctl;
-	memset(&ctl, 0, sizeof(ctl));
-	struct msghdr m;
-	memset(&m, 0, sizeof(m));
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	m.msg_control = ctl.buf;
-	m.msg_controllen = sizeof(ctl.buf);
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	return sendmsg(sock, &m, 0) == 1;
-}
-
-/* Receive one descriptor sent by send_fd; return it, or -1 with the case
- * failed. */
-static int recv_fd(int sock)
-{
-	char byte = 0;
-	struct iovec iov = {&byte, 1};
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} ctl;
-	struct msghdr m;
-	memset(&m, 0, sizeof(m));
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	m.msg_control = ctl.buf;
-	m.msg_controllen = sizeof(ctl.buf);
-	if (!EXPECT_EQ(recvmsg(sock, &m, 0), 1) || !EXPECT_EQ(byte, 'F') ||
-	    !EXPECT_EQ(m.msg_flags, 0))
-		return -1;
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-	if (!EXPECT(c != NULL) || !EXPECT_EQ(c->cmsg_level, SOL_SOCKET) ||
-	    !EXPECT_EQ(c->cmsg_type, SCM_RIGHTS) ||
-	    !EXPECT_EQ(c->cmsg_len, CMSG_LEN(sizeof(int))))
-		return -1;
-	int fd;
-	memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	return fd;
-}
-
 static int pipe_w; /* the pipe's write end, as the parent numbers it */
 
 static void rights_child(void)
 {
 	alarm(CHILD_ALARM_S);
 	close(sv[0]);
-	int fd = recv_fd(sv[1]);
+	int fd = ut_recv_fd(sv[1]);
 	if (fd < 0)
 		return;
 	CHECK(fd != pipe_w && fd != sv[1]);
@@ -538,12 +485,12 @@ static void pass_self_child(void)
 	int p[2];
 	alarm(10);
 	CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, p), 0);
-	CHECK_EQ(send_fd(p[0], p[0]), 1); /* p[0] in p[1]'s queue */
+	CHECK_EQ(ut_send_fd(p[0], p[0]), 1); /* p[0] in p[1]'s queue */
 	CHECK_EQ(close(p[0]), 0);
 	CHECK_EQ(close(p[1]), 0); /* drops the last reference to p[0] */
 	CHECK_EQ(socketpair(AF_UNIX, SOCK_DGRAM, 0, p), 0);
-	CHECK_EQ(send_fd(p[0], p[1]), 1);
-	CHECK_EQ(send_fd(p[1], p[0]), 1); /* a cycle */
+	CHECK_EQ(ut_send_fd(p[0], p[1]), 1);
+	CHECK_EQ(ut_send_fd(p[1], p[0]), 1); /* a cycle */
 	CHECK_EQ(close(p[0]), 0);
 	CHECK_EQ(close(p[1]), 0);
 }
@@ -569,9 +516,9 @@ static void chain_child(int n, int loop_to)
 		if (!EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, p), 0))
 			return;
 		if (i == 0 && loop_to >= 0)
-			CHECK_EQ(send_fd(p[0], loop_to), 1);
+			CHECK_EQ(ut_send_fd(p[0], loop_to), 1);
 		if (prev >= 0) {
-			CHECK_EQ(send_fd(p[0], prev), 1);
+			CHECK_EQ(ut_send_fd(p[0], prev), 1);
 			close(prev);
 		}
 		if (i == 0 && loop_to >= 0)
@@ -581,7 +528,7 @@ static void chain_child(int n, int loop_to)
 		prev = p[1];
 	}
 	if (first_w >= 0) { /* the cycle's last edge */
-		CHECK_EQ(send_fd(first_w, prev), 1);
+		CHECK_EQ(ut_send_fd(first_w, prev), 1);
 		close(first_w);
 		close(loop_to);
 	}
@@ -638,7 +585,7 @@ static void scm_rights(void)
 	CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	pid_t pid = ut_spawn(rights_child);
 	close(sv[1]);
-	int sent = send_fd(sv[0], p[1]);
+	int sent = ut_send_fd(sv[0], p[1]);
 	close(p[1]); /* in flight, the descriptor keeps the pipe open */
 	char buf[16];
 	ssize_t n = read(p[0], buf, sizeof(buf));

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -445,4 +446,54 @@ int ut_main(int argc, char **argv, const char *prog,
 		}
 	}
 	return failures ? 1 : 0;
+}
+
+int ut_send_fd(int sock, int fd)
+{
+	char byte = 'F';
+	struct iovec iov = {&byte, 1};
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	memset(&ctl, 0, sizeof(ctl));
+	struct msghdr m;
+	memset(&m, 0, sizeof(m));
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = ctl.buf;
+	m.msg_controllen = sizeof(ctl.buf);
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(sock, &m, 0) == 1;
+}
+
+int ut_recv_fd(int sock)
+{
+	char byte = 0;
+	struct iovec iov = {&byte, 1};
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct msghdr m;
+	memset(&m, 0, sizeof(m));
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = ctl.buf;
+	m.msg_controllen = sizeof(ctl.buf);
+	if (!EXPECT_EQ(recvmsg(sock, &m, 0), 1) || !EXPECT_EQ(byte, 'F') ||
+	    !EXPECT_EQ(m.msg_flags, 0))
+		return -1;
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	if (!EXPECT(c != NULL) || !EXPECT_EQ(c->cmsg_level, SOL_SOCKET) ||
+	    !EXPECT_EQ(c->cmsg_type, SCM_RIGHTS) ||
+	    !EXPECT_EQ(c->cmsg_len, CMSG_LEN(sizeof(int))))
+		return -1;
+	int fd;
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
 }

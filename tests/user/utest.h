@@ -107,6 +107,12 @@ int ut_syscall_keeps_regs(long nr, long a0, long a1, long a2, uint64_t seed);
 const char *ut_status(int status, char *buf, size_t size);
 /* Wait for pid, retrying on EINTR; return its status, or -1. */
 int ut_wait(pid_t pid);
+/* Send descriptor fd over Unix socket sock with one byte of data
+ * (SCM_RIGHTS): whether the send worked. */
+int ut_send_fd(int sock, int fd);
+/* Receive one descriptor sent by ut_send_fd; return it, or -1 with the
+ * case failed. */
+int ut_recv_fd(int sock);
 /* Kill and reap pid, ignoring errors: for cleanup. */
 void ut_kill(pid_t pid);
 /* Sleep at least ms milliseconds, resuming after signal handlers. */
