@@ -194,6 +194,9 @@ struct list *proc_list(void);
  * euid is p's real or effective uid, or it is root). */
 bool cred_may_signal(const struct proc *p, int sig);
 bool cred_owns(const struct proc *p);
+/* Whether the caller may read or change p's limits (prlimit64): p is the
+ * caller, or its real uid and gid are all three of p's, or it is root. */
+bool cred_may_limit(const struct proc *p);
 
 /* Processes stopped by a signal now (atomic; a zombie may still count). */
 extern unsigned proc_nr_stopped;

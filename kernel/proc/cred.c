@@ -270,3 +270,16 @@ bool cred_owns(const struct proc *p)
 	unsigned euid = current_proc()->cred.uid.eff;
 	return !euid || euid == p->cred.uid.real || euid == p->cred.uid.eff;
 }
+
+/* Whether the caller may change p's limits: p is the caller, or its real
+ * ids are all three of p's uids and gids, or it is root (Linux's rule).
+ * proc_lock held. */
+bool cred_may_limit(const struct proc *p)
+{
+	const struct cred *c = &current_proc()->cred, *t = &p->cred;
+	unsigned u = c->uid.real, g = c->gid.real;
+
+	return p == current_proc() || !c->uid.eff ||
+	       (u == t->uid.real && u == t->uid.eff && u == t->uid.saved &&
+		g == t->gid.real && g == t->gid.eff && g == t->gid.saved);
+}

@@ -160,19 +160,6 @@ void rlimit_defaults(struct proc *p)
 	    proc_threads_max() / 2;
 }
 
-/* Whether the caller may change p's limits: p is the caller, or its real
- * ids are all three of p's uids and gids, or it is root (Linux's rule).
- * proc_lock held. */
-static bool may_limit(const struct proc *p)
-{
-	const struct cred *c = &current_proc()->cred, *t = &p->cred;
-	unsigned u = c->uid.real, g = c->gid.real;
-
-	return p == current_proc() || !c->uid.eff ||
-	       (u == t->uid.real && u == t->uid.eff && u == t->uid.saved &&
-		g == t->gid.real && g == t->gid.eff && g == t->gid.saved);
-}
-
 /* Read and set a limit of the caller or (pid) of another process it may
  * change: 0, -ESRCH, -EPERM, -EINVAL or -EFAULT. */
 long sys_prlimit64(long pid, long resource, long unew, long uold)
@@ -191,7 +178,7 @@ long sys_prlimit64(long pid, long resource, long unew, long uold)
 	p = (int)pid ? proc_find((int)pid) : current_proc();
 	if (!p)
 		r = -ESRCH;
-	else if (!may_limit(p))
+	else if (!cred_may_limit(p))
 		r = -EPERM;
 	else if (unew && lim[1] > p->rlim[resource][1] &&
 		 current_proc()->cred.uid.eff)
