@@ -47,11 +47,14 @@
  * never waits (EAGAIN; poll); while it is open the kernel leaves the
  * console to its reader but for a panic (root; EBUSY: one reader). */
 #define LUX_NR_KLOG (LUX_NR_BASE + 7)
-/* (dst, src, len) -> 0: copy len bytes within the caller's own memory,
- * or EFAULT if a byte of either range cannot be read or written: how the
- * personality touches a program's buffers without faulting itself. */
-#define LUX_NR_UCOPY (LUX_NR_BASE + 15)
-#define LUX_NR_COUNT (LUX_NR_BASE + 16) /* room for more */
+/* (dst, src, len, flags) -> 0: copy len bytes within the caller's own
+ * memory, or EFAULT if a byte of either range cannot be read or written:
+ * how the personality touches a program's buffers without faulting
+ * itself. With LUX_UCOPY_STR it copies a string of at most len bytes with
+ * its NUL and returns its length, ENAMETOOLONG when no NUL is within len. */
+#define LUX_NR_UCOPY  (LUX_NR_BASE + 15)
+#define LUX_UCOPY_STR 1
+#define LUX_NR_COUNT  (LUX_NR_BASE + 16) /* room for more */
 
 /*
  * The personality (user/persona/, docs/decisions/0006-reflection.md):

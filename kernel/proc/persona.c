@@ -93,15 +93,26 @@ long persona_reflect(unsigned long nr, const long a[6])
 	return 0; /* the personality's entry ignores its return register */
 }
 
-long sys_lux_ucopy(long udst, long usrc, long len)
+long sys_lux_ucopy(long udst, long usrc, long len, long flags)
 {
 	char buf[256];
+	long n, s = -ENAMETOOLONG;
 
-	for (long done = 0, n; done < len; done += n) {
+	if (flags & ~LUX_UCOPY_STR)
+		return -EINVAL;
+	for (long done = 0; done < len; done += n) {
 		n = MIN(len - done, (long)sizeof(buf));
-		if (copy_from_user(buf, (const char *)usrc + done, n) ||
-		    copy_to_user((char *)udst + done, buf, n))
+		if (flags &&
+		    (s = strncpy_from_user(buf, (const char *)usrc + done,
+					   n)) == -EFAULT)
+			return s;
+		if (!flags && copy_from_user(buf, (const char *)usrc + done, n))
 			return -EFAULT;
+		n = s >= 0 ? s + 1 : n; /* a string's last piece ends at NUL */
+		if (copy_to_user((char *)udst + done, buf, n))
+			return -EFAULT;
+		if (s >= 0)
+			return done + s;
 	}
-	return 0;
+	return flags ? -ENAMETOOLONG : 0;
 }

@@ -239,14 +239,36 @@ static void persona_jump(void)
 	CHECK(uname_same());
 }
 
+/* The personality's checked copy (LUX_NR_UCOPY), called directly: bytes,
+ * strings with their length, and EFAULT, ENAMETOOLONG, EINVAL for bad
+ * input. Lux-specific (a native call). */
+static void ucopy(void)
+{
+	char dst[16], *bad = (char *)8;
+
+	if (!on_lux()) {
+		ut_fail("lux-specific: fails on Linux by design");
+		return;
+	}
+	memset(dst, 'x', sizeof(dst));
+	CHECK_EQ(syscall(LUX_NR_UCOPY, dst, "abcd", 3, 0), 0);
+	CHECK(!memcmp(dst, "abcx", 4));
+	CHECK_EQ(
+	    syscall(LUX_NR_UCOPY, dst, "hello", sizeof(dst), LUX_UCOPY_STR), 5);
+	CHECK(!memcmp(dst, "hello\0x", 7)); /* nothing past the NUL */
+	CHECK_ERR(syscall(LUX_NR_UCOPY, dst, "toolong", 7, LUX_UCOPY_STR),
+		  ENAMETOOLONG);
+	CHECK_ERR(syscall(LUX_NR_UCOPY, dst, bad, 4, LUX_UCOPY_STR), EFAULT);
+	CHECK_ERR(syscall(LUX_NR_UCOPY, bad, "abc", 4, LUX_UCOPY_STR), EFAULT);
+	CHECK_ERR(syscall(LUX_NR_UCOPY, dst, bad, 4, 0), EFAULT);
+	CHECK_ERR(syscall(LUX_NR_UCOPY, dst, "abc", 4, 2), EINVAL);
+}
+
 static const struct ut_case cases[] = {
-    UT_CASE(nosys),
-    UT_CASE(uname_regs),
-    UT_CASE(uname_no_stack),
-    UT_CASE(uname_threads),
-    UT_CASE(uname_fork),
-    UT_CASE(uname_signals),
-    UT_CASE(persona_unmapped),
+    UT_CASE(ucopy),         UT_CASE(nosys),
+    UT_CASE(uname_regs),    UT_CASE(uname_no_stack),
+    UT_CASE(uname_threads), UT_CASE(uname_fork),
+    UT_CASE(uname_signals), UT_CASE(persona_unmapped),
     UT_CASE(persona_jump),
 };
 

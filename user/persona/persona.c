@@ -5,13 +5,7 @@
  * no libc; native calls go through persona_syscall, which the platform's
  * file (e.g. x86_64.S) provides with the entry from the kernel.
  */
-#include <lux/errno.h>
-#include <lux/proto.h>
-#include <syscall_nr.h>
-
-/* The platform's system-call instruction: the raw result (-errno). */
-long persona_syscall(long nr, long a0, long a1, long a2, long a3, long a4,
-		     long a5);
+#include "persona.h"
 
 /* Linux's struct utsname: six NUL-padded fields of 65 bytes. */
 static const char utsname[6][65] = {"lux", "lux",           "0.1",
@@ -22,8 +16,7 @@ static const char utsname[6][65] = {"lux", "lux",           "0.1",
  * own, never inlined, so that traces name it.) */
 static __attribute__((noinline)) long persona_uname(long ubuf)
 {
-	return persona_syscall(LUX_NR_UCOPY, ubuf, (long)utsname,
-			       sizeof(utsname), 0, 0, 0);
+	return copy_out(ubuf, utsname, sizeof(utsname));
 }
 
 /* clock_getres(clock, res): 1 ns for each of the clocks 0-7. */
@@ -34,9 +27,7 @@ static __attribute__((noinline)) long persona_clock_getres(long clock,
 
 	if (clock < 0 || clock > 7)
 		return -EINVAL;
-	return ures ? persona_syscall(LUX_NR_UCOPY, ures, (long)res,
-				      sizeof(res), 0, 0, 0)
-		    : 0;
+	return ures ? copy_out(ures, res, sizeof(res)) : 0;
 }
 
 /* Perform call nr with arguments a[0..5] for the program: its result or

@@ -1,0 +1,95 @@
+/*
+ * lib.c - the personality's checked copies and string routines (persona.h).
+ * The compiler may also emit calls to memcpy and memset itself.
+ */
+#include "persona.h"
+
+int copy_in(void *dst, long usrc, size_t n)
+{
+	return (int)native4(LUX_NR_UCOPY, dst, usrc, n, 0);
+}
+
+int copy_out(long udst, const void *src, size_t n)
+{
+	return (int)native4(LUX_NR_UCOPY, udst, src, n, 0);
+}
+
+long str_in(char *dst, long usrc, size_t size)
+{
+	return native4(LUX_NR_UCOPY, dst, usrc, size, LUX_UCOPY_STR);
+}
+
+void *memcpy(void *dst, const void *src, size_t n)
+{
+	char *d = dst;
+	const char *s = src;
+
+	while (n--)
+		*d++ = *s++;
+	return dst;
+}
+
+void *memmove(void *dst, const void *src, size_t n)
+{
+	char *d = dst;
+	const char *s = src;
+
+	if (d <= s || d >= s + n)
+		return memcpy(dst, src, n);
+	while (n--)
+		d[n] = s[n];
+	return dst;
+}
+
+void *memset(void *dst, int c, size_t n)
+{
+	char *d = dst;
+
+	while (n--)
+		*d++ = (char)c;
+	return dst;
+}
+
+int memcmp(const void *a, const void *b, size_t n)
+{
+	const unsigned char *x = a, *y = b;
+
+	for (; n; n--, x++, y++)
+		if (*x != *y)
+			return *x - *y;
+	return 0;
+}
+
+size_t strlen(const char *s)
+{
+	size_t n = 0;
+
+	while (s[n])
+		n++;
+	return n;
+}
+
+int strncmp(const char *a, const char *b, size_t n)
+{
+	for (; n; n--, a++, b++)
+		if (*a != *b || !*a)
+			return (unsigned char)*a - (unsigned char)*b;
+	return 0;
+}
+
+int strcmp(const char *a, const char *b)
+{
+	return strncmp(a, b, (size_t)-1);
+}
+
+size_t strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t n = strlen(src);
+
+	if (size) {
+		size_t k = n < size - 1 ? n : size - 1;
+		memcpy(dst, src, k);
+		dst[k] = '\0';
+	}
+	return n;
+}
