@@ -54,7 +54,7 @@
  * its NUL and returns its length, ENAMETOOLONG when no NUL is within len. */
 #define LUX_NR_UCOPY  (LUX_NR_BASE + 15)
 #define LUX_UCOPY_STR 1
-#define LUX_NR_COUNT  (LUX_NR_BASE + 16) /* room for more */
+#define LUX_NR_COUNT  (LUX_NR_BASE + 32) /* room for more */
 
 /*
  * The personality (user/persona/, docs/decisions/0006-reflection.md):
