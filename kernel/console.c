@@ -176,7 +176,7 @@ long sys_lux_klog(void)
 	if (!(f = file_alloc(&klog_ops, NULL, O_RDONLY)))
 		return -ENOMEM;
 	f->wq = &klog_wq;
-	f->mode = 0020400; /* S_IFCHR */
+	f->mode = LUX_S_IFCHR | 0400;
 	spin_lock(&console_lock);
 	bool busy = klog_reader;
 	if (!busy) {
@@ -241,7 +241,7 @@ struct file *console_file(void)
 
 	if (f) {
 		f->wq = &input_wq;
-		f->mode = 0020620; /* S_IFCHR, like a terminal device */
+		f->mode = LUX_S_IFCHR | 0620; /* like a terminal device */
 	}
 	return f;
 }

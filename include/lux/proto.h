@@ -12,12 +12,17 @@
  *
  * Every request starts with struct lux_req, every reply with struct
  * lux_rep; `len` counts the header and the payload after it. Fields not
- * listed for an operation are zero. Flags, modes and errors have Linux's
- * asm-generic (x86_64) values on every platform; a platform whose ABI
- * differs translates at the system-call boundary.
+ * listed for an operation are zero. Flags (lux/fcntl.h), modes
+ * (lux/stat.h), poll events (lux/poll.h) and errors (lux/errno.h) have
+ * Linux's asm-generic (x86_64) values on every platform, defined there
+ * and never taken from a C library; a platform whose ABI differs
+ * translates where the call enters lux.
  */
 #pragma once
 
+#include <lux/fcntl.h>
+#include <lux/poll.h>
+#include <lux/stat.h>
 #include <stdint.h>
 
 /* Native system calls: numbers past every Linux call, same on all ports. */
@@ -101,9 +106,6 @@
  * a signal (a background read from a terminal): the kernel restarts the
  * call after the signal as Linux does for its own -ERESTARTSYS. */
 #define LUX_ERESTART 512
-
-/* Protocol-only open flag: the open is for execve (needs execute right). */
-#define LUX_O_EXEC 040
 
 /*
  * Operations. A request names its object by `handle` (nonzero, from an

@@ -40,15 +40,16 @@ struct file {
 /* Lay out st as the platform's struct stat at ubuf: 0 or -EFAULT. */
 int arch_stat_copy(void *ubuf, const struct lux_stat *st);
 
-#define POLLIN     0x001
-#define POLLPRI    0x002
-#define POLLOUT    0x004
-#define POLLERR    0x008
-#define POLLHUP    0x010
-#define POLLNVAL   0x020
-#define POLLRDNORM 0x040
-#define POLLWRNORM 0x100
-#define POLLRDHUP  0x2000
+/* The protocol's poll events (lux/poll.h) under their Linux names. */
+#define POLLIN     LUX_POLLIN
+#define POLLPRI    LUX_POLLPRI
+#define POLLOUT    LUX_POLLOUT
+#define POLLERR    LUX_POLLERR
+#define POLLHUP    LUX_POLLHUP
+#define POLLNVAL   LUX_POLLNVAL
+#define POLLRDNORM LUX_POLLRDNORM
+#define POLLWRNORM LUX_POLLWRNORM
+#define POLLRDHUP  LUX_POLLRDHUP
 
 struct fdtable {
 	struct spinlock lock;

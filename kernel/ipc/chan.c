@@ -480,8 +480,6 @@ struct chan *chan_resolver(void)
 	return c;
 }
 
-#define S_IFSOCK 0140000
-
 long sys_lux_channel(long ufds)
 {
 	struct chan *c = kzalloc(sizeof(*c));
@@ -504,7 +502,7 @@ long sys_lux_channel(long ufds)
 	list_init(&c->nodes);
 	waitq_init(&c->wq);
 	ends[0]->wq = &c->wq;
-	ends[0]->mode = ends[1]->mode = S_IFSOCK | 0600;
+	ends[0]->mode = ends[1]->mode = LUX_S_IFSOCK | 0600;
 	return fd_install_pair(ends, false, ufds);
 }
 

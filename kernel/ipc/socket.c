@@ -204,7 +204,7 @@ static int sock_install(struct sock *s, unsigned flags)
 		return -ENOMEM;
 	}
 	s->file->wq = &s->wq;
-	s->file->mode = 0140777; /* S_IFSOCK */
+	s->file->mode = LUX_S_IFSOCK | 0777;
 	if ((fd = fd_install(s->file, 0, flags & SOCK_CLOEXEC)) < 0)
 		file_put(s->file);
 	return fd;

@@ -58,10 +58,6 @@ void random_bytes(void *buf, size_t n)
 	}
 }
 
-#define S_IFMT  0170000
-#define S_IFLNK 0120000
-#define S_IFREG 0100000
-
 /* Find the file at the absolute path in the initrd, following symbolic
  * links (up to 8). */
 static int initrd_open(const char *path, const void **data, size_t *len,
@@ -74,9 +70,9 @@ static int initrd_open(const char *path, const void **data, size_t *len,
 			return -ENOENT;
 		int r =
 		    cpio_find(initrd, initrd_size, path + 1, data, len, mode);
-		if (r || (*mode & S_IFMT) == S_IFREG)
+		if (r || LUX_S_ISREG(*mode))
 			return r;
-		if ((*mode & S_IFMT) != S_IFLNK || *len >= sizeof(buf[0]))
+		if (!LUX_S_ISLNK(*mode) || *len >= sizeof(buf[0]))
 			return -EACCES;
 		/* a relative target is relative to the link's directory */
 		char *next = buf[hop & 1];

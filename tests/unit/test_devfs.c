@@ -54,10 +54,10 @@ static uint64_t open_path(const char *path, int flags, uint32_t want_mode)
 static void devices_read_and_write(void **state)
 {
 	(void)state;
-	uint64_t null = open_path("null", O_RDWR, S_IFCHR | 0666);
-	uint64_t zero = open_path("zero", O_RDWR, S_IFCHR | 0666);
-	uint64_t full = open_path("full", O_WRONLY, S_IFCHR | 0666);
-	uint64_t rnd = open_path("urandom", O_RDONLY, S_IFCHR | 0666);
+	uint64_t null = open_path("null", LUX_O_RDWR, LUX_S_IFCHR | 0666);
+	uint64_t zero = open_path("zero", LUX_O_RDWR, LUX_S_IFCHR | 0666);
+	uint64_t full = open_path("full", LUX_O_WRONLY, LUX_S_IFCHR | 0666);
+	uint64_t rnd = open_path("urandom", LUX_O_RDONLY, LUX_S_IFCHR | 0666);
 	struct reply *r;
 
 	r = call((struct lux_req){.op = LUX_READ, .handle = null, .count = 10},
@@ -118,7 +118,7 @@ static void stat_numbers(void **state)
 		assert_int_equal(r->rep.result, 0);
 		assert_int_equal(r->n, sizeof(st));
 		memcpy(&st, r->data, sizeof(st));
-		assert_int_equal(st.mode, S_IFCHR | 0666);
+		assert_int_equal(st.mode, LUX_S_IFCHR | 0666);
 		assert_int_equal(major(st.rdev), devs[i].major);
 		assert_int_equal(minor(st.rdev), devs[i].minor);
 		assert_int_not_equal(st.time[1][0], 0);
@@ -126,7 +126,7 @@ static void stat_numbers(void **state)
 	struct reply *r =
 	    call_path((struct lux_req){.op = LUX_STAT, .uid = 1000}, "");
 	memcpy(&st, r->data, sizeof(st));
-	assert_int_equal(st.mode, S_IFDIR | 0755);
+	assert_int_equal(st.mode, LUX_S_IFDIR | 0755);
 	r = call_path((struct lux_req){.op = LUX_STAT}, "nope");
 	assert_int_equal(r->rep.result, -ENOENT);
 	r = call_path((struct lux_req){.op = LUX_STAT}, "null/x");
@@ -166,29 +166,31 @@ static void mknod_and_list(void **state)
 	/* only root registers devices */
 	r = call_path((struct lux_req){.op = LUX_MKNOD,
 				       .uid = 1000,
-				       .mode = S_IFCHR | 0620,
+				       .mode = LUX_S_IFCHR | 0620,
 				       .off = makedev(5, 1)},
 		      "console");
 	assert_int_equal(r->rep.result, -EPERM);
 	r = call_path((struct lux_req){.op = LUX_MKNOD,
-				       .mode = S_IFCHR | 0620,
+				       .mode = LUX_S_IFCHR | 0620,
 				       .off = makedev(5, 1)},
 		      "console");
 	assert_int_equal(r->rep.result, 0);
-	r = call_path((struct lux_req){.op = LUX_MKNOD, .mode = S_IFCHR | 0620},
-		      "console");
+	r = call_path(
+	    (struct lux_req){.op = LUX_MKNOD, .mode = LUX_S_IFCHR | 0620},
+	    "console");
 	assert_int_equal(r->rep.result, -EEXIST);
 	/* listed and described here, opened through its own mount only */
-	r = call_path((struct lux_req){.op = LUX_OPEN, .flags = O_RDWR},
+	r = call_path((struct lux_req){.op = LUX_OPEN, .flags = LUX_O_RDWR},
 		      "console");
 	assert_int_equal(r->rep.result, -ENXIO);
 	r = call_path((struct lux_req){.op = LUX_STAT}, "console");
 	struct lux_stat st;
 	memcpy(&st, r->data, sizeof(st));
-	assert_int_equal(st.mode, S_IFCHR | 0620);
+	assert_int_equal(st.mode, LUX_S_IFCHR | 0620);
 	assert_int_equal(st.rdev, makedev(5, 1));
 
-	uint64_t dir = open_path("", O_RDONLY | O_DIRECTORY, S_IFDIR | 0755);
+	uint64_t dir =
+	    open_path("", LUX_O_RDONLY | LUX_O_DIRECTORY, LUX_S_IFDIR | 0755);
 	int n = list(dir, &off, 4096, names);
 	const char *want[] = {".",    "..",     "null",    "zero",
 			      "full", "random", "urandom", "console"};
@@ -214,42 +216,45 @@ static void permissions_and_errors(void **state)
 	(void)state;
 
 	/* what a shell's "> /dev/null" sends */
-	r = call_path((struct lux_req){.op = LUX_OPEN,
-				       .uid = 1000,
-				       .flags = O_WRONLY | O_CREAT | O_TRUNC,
-				       .mode = 0644},
-		      "null");
+	r = call_path(
+	    (struct lux_req){.op = LUX_OPEN,
+			     .uid = 1000,
+			     .flags = LUX_O_WRONLY | LUX_O_CREAT | LUX_O_TRUNC,
+			     .mode = 0644},
+	    "null");
 	assert_int_equal(r->rep.result, 0);
 	r = call_path((struct lux_req){.op = LUX_OPEN,
 				       .uid = 1000,
-				       .flags = O_WRONLY | O_CREAT,
+				       .flags = LUX_O_WRONLY | LUX_O_CREAT,
 				       .mode = 0644},
 		      "newfile");
 	assert_int_equal(r->rep.result, -EACCES);
 	r = call_path(
-	    (struct lux_req){.op = LUX_OPEN, .uid = 1000, .flags = O_RDWR}, "");
+	    (struct lux_req){.op = LUX_OPEN, .uid = 1000, .flags = LUX_O_RDWR},
+	    "");
 	assert_int_equal(r->rep.result, -EISDIR);
 	r = call_path((struct lux_req){.op = LUX_OPEN,
 				       .uid = 1000,
-				       .flags = O_RDONLY | LUX_O_EXEC},
+				       .flags = LUX_O_RDONLY | LUX_O_EXEC},
 		      "null");
 	assert_int_equal(r->rep.result, -EACCES);
 	r = call_path(
-	    (struct lux_req){.op = LUX_ACCESS, .uid = 1000, .mode = W_OK},
+	    (struct lux_req){.op = LUX_ACCESS, .uid = 1000, .mode = LUX_W_OK},
 	    "zero");
 	assert_int_equal(r->rep.result, 0);
 	r = call_path(
-	    (struct lux_req){.op = LUX_ACCESS, .uid = 1000, .mode = W_OK}, "");
+	    (struct lux_req){.op = LUX_ACCESS, .uid = 1000, .mode = LUX_W_OK},
+	    "");
 	assert_int_equal(r->rep.result, -EACCES);
 	/* group bits for a supplementary group, as for the effective one */
 	r = call_path((struct lux_req){.op = LUX_MKNOD,
 				       .gid = 7,
-				       .mode = S_IFCHR | 0060,
+				       .mode = LUX_S_IFCHR | 0060,
 				       .off = makedev(4, 64)},
 		      "grpdev");
 	assert_int_equal(r->rep.result, 0);
 	struct lux_req q = {.op = LUX_ACCESS, .uid = 1000, .gid = 1000};
-	q.mode = R_OK | W_OK;
+	q.mode = LUX_R_OK | LUX_W_OK;
 	assert_int_equal(call_path(q, "grpdev")->rep.result, -EACCES);
 	q.ngroups = 2, q.groups[0] = 3, q.groups[1] = 7;
 	assert_int_equal(call_path(q, "grpdev")->rep.result, 0);

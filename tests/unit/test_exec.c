@@ -18,6 +18,7 @@
 
 #include "exec.h"
 #include <lux/errno.h>
+#include <lux/stat.h>
 
 /* An exact-size, misaligned heap copy of src; free with unaligned_free. */
 static uint8_t *unaligned_copy(const void *src, size_t size)
@@ -53,8 +54,6 @@ enum {
 	NFIELDS
 };
 #define HDR     110
-#define S_IFREG 0100000
-#define S_IFDIR 0040000
 #define TRAILER "TRAILER!!!"
 
 struct cpio {
@@ -126,11 +125,11 @@ static struct found find(const struct cpio *c, const char *path)
 static void sample_archive(struct cpio *c, size_t *sh_hdr)
 {
 	c->len = 0;
-	cpio_add(c, ".", S_IFDIR | 0755, "");
-	cpio_add(c, "./bin", S_IFDIR | 0755, "");
-	*sh_hdr = cpio_add(c, "./bin/sh", S_IFREG | 0755, "shell!");
-	cpio_add(c, "./etc/motd", S_IFREG | 0644, "hello");
-	cpio_add(c, "init", S_IFREG | 0700, "abc");
+	cpio_add(c, ".", LUX_S_IFDIR | 0755, "");
+	cpio_add(c, "./bin", LUX_S_IFDIR | 0755, "");
+	*sh_hdr = cpio_add(c, "./bin/sh", LUX_S_IFREG | 0755, "shell!");
+	cpio_add(c, "./etc/motd", LUX_S_IFREG | 0644, "hello");
+	cpio_add(c, "init", LUX_S_IFREG | 0700, "abc");
 	cpio_add(c, TRAILER, 0, "");
 }
 
@@ -147,19 +146,19 @@ static void test_cpio_finds_files(void **state)
 	assert_string_equal(f.text, "shell!");
 	assert_int_equal(f.len, 6);
 	assert_int_equal(f.off, ALIGN_UP(sh + HDR + 9, 4));
-	assert_int_equal(f.mode, S_IFREG | 0755);
+	assert_int_equal(f.mode, LUX_S_IFREG | 0755);
 	f = find(&c, "etc/motd"); /* odd length, padded */
 	assert_int_equal(f.err, 0);
 	assert_string_equal(f.text, "hello");
-	assert_int_equal(f.mode, S_IFREG | 0644);
+	assert_int_equal(f.mode, LUX_S_IFREG | 0644);
 	f = find(&c, "init"); /* last before the trailer, no "./" */
 	assert_int_equal(f.err, 0);
 	assert_string_equal(f.text, "abc");
-	assert_int_equal(f.mode, S_IFREG | 0700);
+	assert_int_equal(f.mode, LUX_S_IFREG | 0700);
 	f = find(&c, "bin");
 	assert_int_equal(f.err, 0);
 	assert_int_equal(f.len, 0);
-	assert_int_equal(f.mode, S_IFDIR | 0755);
+	assert_int_equal(f.mode, LUX_S_IFDIR | 0755);
 }
 
 static void test_cpio_missing(void **state)
@@ -175,7 +174,7 @@ static void test_cpio_missing(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(absent); i++)
 		assert_int_equal(find(&c, absent[i]).err, -ENOENT);
 	/* Nothing after the trailer is looked at. */
-	cpio_add(&c, "late", S_IFREG, "x");
+	cpio_add(&c, "late", LUX_S_IFREG, "x");
 	assert_int_equal(find(&c, "late").err, -ENOENT);
 	/* An archive that is only a trailer. */
 	c.len = 0;
@@ -278,7 +277,7 @@ static void test_cpio_boundary(void **state)
 	assert_int_equal(find_n(&c, exact - 1, "x").err, -EINVAL);
 	/* A file whose name ends the archive, with no room for padding. */
 	c.len = 0;
-	cpio_add(&c, "./abcdefghi", S_IFREG, ""); /* 110 + 12: padded 124 */
+	cpio_add(&c, "./abcdefghi", LUX_S_IFREG, ""); /* 110 + 12: padded 124 */
 	struct found f = find_n(&c, HDR + 12, "abcdefghi");
 	assert_int_equal(f.err, -EINVAL); /* data would start past the end */
 	f = find_n(&c, HDR + 12 + 2, "abcdefghi"); /* rounded: 124 */
@@ -287,7 +286,7 @@ static void test_cpio_boundary(void **state)
 	assert_int_equal(find_n(&c, HDR + 11, "abcdefghi").err, -EINVAL);
 	/* Data ending the archive exactly, unpadded. */
 	c.len = 0;
-	cpio_add(&c, "f", S_IFREG, "12345");
+	cpio_add(&c, "f", LUX_S_IFREG, "12345");
 	f = find_n(&c, HDR + 2 + 5, "f");
 	assert_int_equal(f.err, 0);
 	assert_string_equal(f.text, "12345");

@@ -328,7 +328,8 @@ static void server_root_listing(void **state)
 {
 	const char *want[] = {".",       "..",   "self",    "meminfo", "uptime",
 			      "loadavg", "stat", "cpuinfo", "mounts"};
-	uint64_t dir = open_ok("", O_RDONLY | O_DIRECTORY, S_IFDIR | 0555);
+	uint64_t dir =
+	    open_ok("", LUX_O_RDONLY | LUX_O_DIRECTORY, LUX_S_IFDIR | 0555);
 	uint64_t off = 0;
 	size_t seen = 0;
 	(void)state;
@@ -368,11 +369,11 @@ static void server_self_link(void **state)
 
 	r = call_path((struct lux_req){.op = LUX_STAT,
 				       .pid = 4242,
-				       .flags = AT_SYMLINK_NOFOLLOW},
+				       .flags = LUX_AT_SYMLINK_NOFOLLOW},
 		      "self");
 	assert_int_equal(r->rep.result, 0);
 	memcpy(&st, r->data, sizeof(st));
-	assert_int_equal(st.mode, S_IFLNK | 0777);
+	assert_int_equal(st.mode, LUX_S_IFLNK | 0777);
 	assert_int_equal(st.size, 4);
 	r = call_path((struct lux_req){.op = LUX_READLINK, .pid = 4242},
 		      "self");
@@ -394,7 +395,7 @@ static void server_self_link(void **state)
 	}
 	r = call_path((struct lux_req){.op = LUX_OPEN,
 				       .pid = 4242,
-				       .flags = O_RDONLY | O_NOFOLLOW},
+				       .flags = LUX_O_RDONLY | LUX_O_NOFOLLOW},
 		      "self");
 	assert_int_equal(r->rep.result, -ELOOP);
 }
@@ -406,7 +407,7 @@ static void server_snapshot(void **state)
 	struct reply *r;
 	(void)state;
 
-	uint64_t h = open_ok("uptime", O_RDONLY, S_IFREG | 0444);
+	uint64_t h = open_ok("uptime", LUX_O_RDONLY, LUX_S_IFREG | 0444);
 	/* read it 3 bytes at a time: one text, whatever the clock does */
 	for (;;) {
 		r = call(
@@ -436,7 +437,7 @@ static void server_snapshot(void **state)
 	r = call((struct lux_req){.op = LUX_READ, .handle = h, .count = 8},
 		 NULL, 0);
 	assert_int_equal(r->rep.result, -EBADF);
-	h = open_ok("meminfo", O_RDONLY, S_IFREG | 0444);
+	h = open_ok("meminfo", LUX_O_RDONLY, LUX_S_IFREG | 0444);
 	r = call((struct lux_req){.op = LUX_READ, .handle = h, .count = 9},
 		 NULL, 0);
 	assert_int_equal(r->n, 9);
@@ -449,12 +450,12 @@ static void server_errors(void **state)
 		const char *path;
 		int op, flags, err;
 	} cases[] = {
-	    {"meminfo", LUX_OPEN, O_RDWR, -EACCES},
-	    {"meminfo", LUX_OPEN, O_RDONLY | O_DIRECTORY, -ENOTDIR},
-	    {"meminfo", LUX_OPEN, O_RDONLY | LUX_O_EXEC, -EACCES},
-	    {"", LUX_OPEN, O_WRONLY, -EISDIR},
-	    {"nope", LUX_OPEN, O_RDONLY, -ENOENT},
-	    {"nope", LUX_OPEN, O_WRONLY | O_CREAT, -EACCES},
+	    {"meminfo", LUX_OPEN, LUX_O_RDWR, -EACCES},
+	    {"meminfo", LUX_OPEN, LUX_O_RDONLY | LUX_O_DIRECTORY, -ENOTDIR},
+	    {"meminfo", LUX_OPEN, LUX_O_RDONLY | LUX_O_EXEC, -EACCES},
+	    {"", LUX_OPEN, LUX_O_WRONLY, -EISDIR},
+	    {"nope", LUX_OPEN, LUX_O_RDONLY, -ENOENT},
+	    {"nope", LUX_OPEN, LUX_O_WRONLY | LUX_O_CREAT, -EACCES},
 	    {"meminfo/x", LUX_STAT, 0, -ENOTDIR},
 	    {"01", LUX_STAT, 0, -ENOENT},
 	    {"meminfo", LUX_UNLINK, 0, -EPERM},
@@ -474,7 +475,7 @@ static void server_errors(void **state)
 				 cases[i].op, cases[i].path,
 				 (long long)r->rep.result, cases[i].err);
 	}
-	uint64_t h = open_ok("loadavg", O_RDONLY, S_IFREG | 0444);
+	uint64_t h = open_ok("loadavg", LUX_O_RDONLY, LUX_S_IFREG | 0444);
 	struct reply *r = call(
 	    (struct lux_req){.op = LUX_GETDENTS, .handle = h, .count = 512},
 	    NULL, 0);

@@ -19,20 +19,8 @@
 #include <sys/stat.h>
 
 /* Protocol flag values (Linux x86_64). */
-#define O_RD      0
-#define O_WR      1
-#define O_RW      2
-#define O_CREAT_  0100
-#define O_EXCL_   0200
-#define O_TRUNC_  01000
-#define O_APPEND_ 02000
-#define O_DIR     0200000
-#define O_NOFOL   0400000
-#define O_PATH_   010000000
-#define AT_NOFOL  0x100
-#define AT_RMDIR  0x200
-#define NOW       ((1L << 30) - 1)
-#define OMIT      ((1L << 30) - 2)
+#define NOW  ((1L << 30) - 1)
+#define OMIT ((1L << 30) - 2)
 
 static struct ramfs fs;
 static struct {
@@ -245,7 +233,8 @@ static int64_t do_utimens(const char *path, int64_t as, int64_t ans, int64_t ms,
 /* Create path with data (as the current user, mode 0644). */
 static void make_file(const char *path, const char *data)
 {
-	int64_t h = do_open(path, O_WR | O_CREAT_ | O_TRUNC_, 0644);
+	int64_t h =
+	    do_open(path, LUX_O_WRONLY | LUX_O_CREAT | LUX_O_TRUNC, 0644);
 	assert_true(h > 0);
 	assert_int_equal(do_write(h, 0, data, strlen(data)), strlen(data));
 	do_close(h);
@@ -255,7 +244,7 @@ static void make_file(const char *path, const char *data)
 static const char *file_text(const char *path)
 {
 	static char text[4097];
-	int64_t h = do_open(path, O_RD, 0);
+	int64_t h = do_open(path, LUX_O_RDONLY, 0);
 	assert_true(h > 0);
 	int64_t n = do_read(h, 0, 4096);
 	assert_true(n >= 0);
@@ -270,9 +259,9 @@ static void test_create_write_read(void **state)
 	struct lux_stat st;
 	(void)state;
 
-	int64_t h = do_open("f", O_RW | O_CREAT_, 0640);
+	int64_t h = do_open("f", LUX_O_RDWR | LUX_O_CREAT, 0640);
 	assert_true(h > 0);
-	assert_int_equal(rep.mode, S_IFREG | 0640);
+	assert_int_equal(rep.mode, LUX_S_IFREG | 0640);
 	assert_true(rep.events & 1);
 	assert_int_equal(do_write(h, 0, "hello world", 11), 11);
 	assert_int_equal(rep.off, 11);
@@ -283,7 +272,7 @@ static void test_create_write_read(void **state)
 	do_close(h);
 	assert_int_equal(do_stat("f", 0, &st), 0);
 	assert_int_equal(st.size, 11);
-	assert_int_equal(st.mode, S_IFREG | 0640);
+	assert_int_equal(st.mode, LUX_S_IFREG | 0640);
 	assert_int_equal(st.nlink, 1);
 	assert_int_equal(st.blocks, 8);
 	assert_int_equal(st.blksize, 4096);
@@ -291,7 +280,7 @@ static void test_create_write_read(void **state)
 	char big[10000];
 	for (size_t i = 0; i < sizeof(big); i++)
 		big[i] = i * 7;
-	h = do_open("f", O_RW, 0);
+	h = do_open("f", LUX_O_RDWR, 0);
 	assert_int_equal(do_write(h, 3000, big, sizeof(big)), sizeof(big));
 	assert_int_equal(do_read(h, 3000, sizeof(big)), sizeof(big));
 	assert_memory_equal(out, big, sizeof(big));
@@ -307,38 +296,42 @@ static void test_open_flags(void **state)
 	(void)state;
 	make_file("f", "0123456789");
 	assert_int_equal(do_mkdir("d", 0755), 0);
-	assert_int_equal(do_open("f", O_RW | O_CREAT_ | O_EXCL_, 0644),
-			 -EEXIST);
-	assert_int_equal(do_open("nope", O_RD, 0), -ENOENT);
-	assert_int_equal(do_open("f", O_RD | O_DIR, 0), -ENOTDIR);
-	assert_int_equal(do_open("f", O_PATH_ | O_DIR, 0), -ENOTDIR);
-	assert_int_equal(do_open("d", O_WR, 0), -EISDIR);
-	assert_int_equal(do_open("d", O_RD | O_CREAT_, 0644), -EISDIR);
-	assert_true(do_open("d", O_RD | O_DIR, 0) > 0);
+	assert_int_equal(
+	    do_open("f", LUX_O_RDWR | LUX_O_CREAT | LUX_O_EXCL, 0644), -EEXIST);
+	assert_int_equal(do_open("nope", LUX_O_RDONLY, 0), -ENOENT);
+	assert_int_equal(do_open("f", LUX_O_RDONLY | LUX_O_DIRECTORY, 0),
+			 -ENOTDIR);
+	assert_int_equal(do_open("f", LUX_O_PATH | LUX_O_DIRECTORY, 0),
+			 -ENOTDIR);
+	assert_int_equal(do_open("d", LUX_O_WRONLY, 0), -EISDIR);
+	assert_int_equal(do_open("d", LUX_O_RDONLY | LUX_O_CREAT, 0644),
+			 -EISDIR);
+	assert_true(do_open("d", LUX_O_RDONLY | LUX_O_DIRECTORY, 0) > 0);
 	do_close(rep.handle);
-	assert_int_equal(do_open("f/x", O_RD, 0), -ENOTDIR);
-	assert_int_equal(do_open("new/", O_RW | O_CREAT_, 0644), -EISDIR);
-	assert_int_equal(do_open("f/", O_RD, 0), -ENOTDIR);
+	assert_int_equal(do_open("f/x", LUX_O_RDONLY, 0), -ENOTDIR);
+	assert_int_equal(do_open("new/", LUX_O_RDWR | LUX_O_CREAT, 0644),
+			 -EISDIR);
+	assert_int_equal(do_open("f/", LUX_O_RDONLY, 0), -ENOTDIR);
 
-	/* O_APPEND writes at the end whatever the position says. */
-	int64_t h = do_open("f", O_WR | O_APPEND_, 0);
+	/* LUX_O_APPEND writes at the end whatever the position says. */
+	int64_t h = do_open("f", LUX_O_WRONLY | LUX_O_APPEND, 0);
 	struct lux_req *q = req_data(LUX_WRITE, NULL, NULL, "ab", 2);
 	q->handle = h;
 	q->off = 0;
-	q->flags = O_APPEND_;
+	q->flags = LUX_O_APPEND;
 	assert_int_equal(run_reply(), 2);
 	assert_int_equal(rep.off, 12);
 	do_close(h);
 	assert_string_equal(file_text("f"), "0123456789ab");
 
-	/* O_TRUNC empties it. */
-	h = do_open("f", O_WR | O_TRUNC_, 0);
+	/* LUX_O_TRUNC empties it. */
+	h = do_open("f", LUX_O_WRONLY | LUX_O_TRUNC, 0);
 	assert_true(h > 0);
 	do_close(h);
 	assert_string_equal(file_text("f"), "");
 
 	/* Reads and writes of a directory, of an unknown handle. */
-	h = do_open("d", O_RD, 0);
+	h = do_open("d", LUX_O_RDONLY, 0);
 	assert_int_equal(do_read(h, 0, 10), -EISDIR);
 	do_close(h);
 	assert_int_equal(do_read(12345, 0, 10), -EBADF);
@@ -360,21 +353,23 @@ static void test_exec_permission(void **state)
 	(void)state;
 	make_file("prog", "#!");
 	assert_int_equal(do_chmod("prog", 0644), 0);
-	assert_int_equal(do_open("prog", O_RD | LUX_O_EXEC, 0), -EACCES);
+	assert_int_equal(do_open("prog", LUX_O_RDONLY | LUX_O_EXEC, 0),
+			 -EACCES);
 	assert_int_equal(do_chmod("prog", 0744), 0);
-	int64_t h = do_open("prog", O_RD | LUX_O_EXEC, 0);
+	int64_t h = do_open("prog", LUX_O_RDONLY | LUX_O_EXEC, 0);
 	assert_true(h > 0);
 	do_close(h);
 	as(1000, 1000);
-	assert_int_equal(do_open("prog", O_RD | LUX_O_EXEC, 0), -EACCES);
+	assert_int_equal(do_open("prog", LUX_O_RDONLY | LUX_O_EXEC, 0),
+			 -EACCES);
 	as(0, 0);
 	assert_int_equal(do_chmod("prog", 0755), 0);
 	as(1000, 1000);
-	h = do_open("prog", O_RD | LUX_O_EXEC, 0);
+	h = do_open("prog", LUX_O_RDONLY | LUX_O_EXEC, 0);
 	assert_true(h > 0);
 	do_close(h);
 	as(0, 0);
-	assert_int_equal(do_open("", O_RD | LUX_O_EXEC, 0), -EACCES);
+	assert_int_equal(do_open("", LUX_O_RDONLY | LUX_O_EXEC, 0), -EACCES);
 	/* Root passes X on a file only when some x bit is set. */
 	assert_int_equal(do_chmod("prog", 0600), 0);
 	assert_int_equal(do_access("prog", 1), -EACCES);
@@ -400,22 +395,23 @@ static void test_permissions_non_root(void **state)
 
 	as(1000, 1000);
 	/* Creating in a directory the user cannot write. */
-	assert_int_equal(do_open("new", O_WR | O_CREAT_, 0644), -EACCES);
+	assert_int_equal(do_open("new", LUX_O_WRONLY | LUX_O_CREAT, 0644),
+			 -EACCES);
 	assert_int_equal(do_mkdir("newdir", 0755), -EACCES);
 	assert_int_equal(do_unlink("rootfile", 0), -EACCES);
 	assert_int_equal(do_rename("rootfile", "home/u/stolen", 0), -EACCES);
 	/* Reading or writing without the bits. */
-	assert_int_equal(do_open("rootfile", O_RD, 0), -EACCES);
-	assert_int_equal(do_open("shared", O_WR, 0), -EACCES);
+	assert_int_equal(do_open("rootfile", LUX_O_RDONLY, 0), -EACCES);
+	assert_int_equal(do_open("shared", LUX_O_WRONLY, 0), -EACCES);
 	assert_int_equal(do_truncate("rootfile", 0), -EACCES);
 	assert_int_equal(do_access("rootfile", 4), -EACCES);
 	assert_int_equal(do_access("rootfile", 0), 0);
 	/* Searching a directory without x. */
 	assert_int_equal(do_stat("private/inner", 0, &st), -EACCES);
-	assert_int_equal(do_open("private", O_RD, 0), -EACCES);
+	assert_int_equal(do_open("private", LUX_O_RDONLY, 0), -EACCES);
 	/* The group's bits apply to a group member. */
 	as(1001, 50);
-	int64_t h = do_open("shared", O_RW, 0);
+	int64_t h = do_open("shared", LUX_O_RDWR, 0);
 	assert_true(h > 0);
 	do_close(h);
 	/* In the user's own directory: create, chmod, but no give-away. */
@@ -432,11 +428,11 @@ static void test_permissions_non_root(void **state)
 	assert_int_equal(do_chown("home/u/mine", 1000, -1), 0);
 	assert_int_equal(do_chown("rootfile", -1, 1000), -EPERM);
 	as(1001, 1001);
-	assert_int_equal(do_open("home/u/mine", O_RD, 0), -EACCES);
+	assert_int_equal(do_open("home/u/mine", LUX_O_RDONLY, 0), -EACCES);
 	assert_int_equal(do_unlink("home/u/mine", 0), -EACCES);
 	as(0, 0);
 	/* Root reads anything, gives files away. */
-	h = do_open("home/u/mine", O_RD, 0);
+	h = do_open("home/u/mine", LUX_O_RDONLY, 0);
 	assert_true(h > 0);
 	do_close(h);
 	assert_int_equal(do_chown("home/u/mine", 1001, 1001), 0);
@@ -463,10 +459,10 @@ static void test_setid_bits(void **state)
 	assert_int_equal(st.gid, 77);
 	assert_int_equal(do_stat("g/sub", 0, &st), 0);
 	assert_int_equal(st.gid, 77);
-	assert_true(st.mode & S_ISGID);
+	assert_true(st.mode & LUX_S_ISGID);
 	/* A write by a non-root user drops set-user-ID. */
 	assert_int_equal(do_chmod("g/f", 04755), 0);
-	int64_t h = do_open("g/f", O_WR, 0);
+	int64_t h = do_open("g/f", LUX_O_WRONLY, 0);
 	assert_int_equal(do_write(h, 0, "y", 1), 1);
 	do_close(h);
 	assert_int_equal(do_stat("g/f", 0, &st), 0);
@@ -507,7 +503,7 @@ static void test_mkdir_rmdir(void **state)
 	assert_int_equal(do_mkdir("a", 0755), -EEXIST);
 	assert_int_equal(do_mkdir("x/y", 0755), -ENOENT);
 	assert_int_equal(do_stat("a", 0, &st), 0);
-	assert_int_equal(st.mode, S_IFDIR | 0755);
+	assert_int_equal(st.mode, LUX_S_IFDIR | 0755);
 	assert_int_equal(st.nlink, 3);
 	assert_int_equal(do_stat("", 0, &st), 0);
 	assert_int_equal(st.nlink, 3);
@@ -515,16 +511,16 @@ static void test_mkdir_rmdir(void **state)
 	make_file("a/f", "x");
 	assert_int_equal(do_mkdir("a/f", 0755), -EEXIST);
 	assert_int_equal(do_mkdir("a/f/g", 0755), -ENOTDIR);
-	assert_int_equal(do_unlink("a", AT_RMDIR), -ENOTEMPTY);
+	assert_int_equal(do_unlink("a", LUX_AT_REMOVEDIR), -ENOTEMPTY);
 	assert_int_equal(do_unlink("a/b", 0), -EISDIR);
-	assert_int_equal(do_unlink("a/f", AT_RMDIR), -ENOTDIR);
-	assert_int_equal(do_unlink("", AT_RMDIR), -EBUSY);
-	assert_int_equal(do_unlink("a/b", AT_RMDIR), 0);
+	assert_int_equal(do_unlink("a/f", LUX_AT_REMOVEDIR), -ENOTDIR);
+	assert_int_equal(do_unlink("", LUX_AT_REMOVEDIR), -EBUSY);
+	assert_int_equal(do_unlink("a/b", LUX_AT_REMOVEDIR), 0);
 	assert_int_equal(do_unlink("a/f", 0), 0);
 	assert_int_equal(do_unlink("a/f", 0), -ENOENT);
 	assert_int_equal(do_stat("a", 0, &st), 0);
 	assert_int_equal(st.nlink, 2);
-	assert_int_equal(do_unlink("a", AT_RMDIR), 0);
+	assert_int_equal(do_unlink("a", LUX_AT_REMOVEDIR), 0);
 	assert_int_equal(do_stat("", 0, &st), 0);
 	assert_int_equal(st.nlink, 2);
 	/* Names: 255 bytes is the most. */
@@ -534,7 +530,7 @@ static void test_mkdir_rmdir(void **state)
 	name[255] = 'n';
 	name[256] = 0;
 	assert_int_equal(do_mkdir(name, 0755), -ENAMETOOLONG);
-	assert_int_equal(do_open(name, O_RD, 0), -ENAMETOOLONG);
+	assert_int_equal(do_open(name, LUX_O_RDONLY, 0), -ENAMETOOLONG);
 }
 
 static void test_rename(void **state)
@@ -547,7 +543,7 @@ static void test_rename(void **state)
 	assert_int_equal(do_stat("a", 0, &st), 0);
 	uint64_t ino_a = st.ino;
 	/* Over an existing file: b's old object goes, even while open. */
-	int64_t hb = do_open("b", O_RD, 0);
+	int64_t hb = do_open("b", LUX_O_RDONLY, 0);
 	assert_int_equal(do_rename("a", "b", 0), 0);
 	assert_int_equal(do_stat("a", 0, &st), -ENOENT);
 	assert_int_equal(do_stat("b", 0, &st), 0);
@@ -581,7 +577,7 @@ static void test_rename(void **state)
 	assert_int_equal(do_link("b", "nl/"), -ENOENT);
 	assert_int_equal(do_mkdir("nd/", 0755), 0);
 	assert_int_equal(do_rename("nd/", "nd2/", 0), 0);
-	assert_int_equal(do_unlink("nd2/", AT_RMDIR), 0);
+	assert_int_equal(do_unlink("nd2/", LUX_AT_REMOVEDIR), 0);
 	/* Over an empty directory. */
 	assert_int_equal(do_rename("d", "e", 0), 0);
 	assert_int_equal(do_stat("e/sub", 0, &st), 0);
@@ -595,14 +591,14 @@ static void test_rename(void **state)
 	assert_int_equal(do_stat("", 0, &st), 0);
 	assert_int_equal(st.nlink, 3);
 	assert_int_equal(do_stat("full/e/sub", 0, &st), 0);
-	/* RENAME_NOREPLACE to a free name works. */
+	/* LUX_RENAME_NOREPLACE to a free name works. */
 	assert_int_equal(do_rename("b2", "c", 1), 0);
 	assert_int_equal(do_stat("c", 0, &st), 0);
-	/* RENAME_EXCHANGE swaps a file and a directory. */
+	/* LUX_RENAME_EXCHANGE swaps a file and a directory. */
 	assert_int_equal(do_rename("c", "full", 2), 0);
 	assert_int_equal(do_stat("c/x", 0, &st), 0);
 	assert_int_equal(do_stat("full", 0, &st), 0);
-	assert_true(S_ISREG(st.mode));
+	assert_true(LUX_S_ISREG(st.mode));
 	assert_int_equal(do_rename("c", "none", 2), -ENOENT);
 	/* Moving a directory needs write permission on it for a user. */
 	assert_int_equal(do_mkdir("pub", 0777), 0);
@@ -621,8 +617,8 @@ static void test_unlink_while_open(void **state)
 
 	uint64_t before = fs.used;
 	make_file("f", "still here");
-	int64_t h = do_open("f", O_RW, 0);
-	int64_t h2 = do_open("f", O_RD, 0);
+	int64_t h = do_open("f", LUX_O_RDWR, 0);
+	int64_t h2 = do_open("f", LUX_O_RDONLY, 0);
 	assert_int_equal(h, h2); /* the handle is the object */
 	assert_int_equal(do_unlink("f", 0), 0);
 	assert_int_equal(do_stat("f", 0, &st), -ENOENT);
@@ -639,8 +635,8 @@ static void test_unlink_while_open(void **state)
 	assert_int_equal(fs.used, before);
 	/* A directory removed while open lists nothing. */
 	assert_int_equal(do_mkdir("d", 0755), 0);
-	h = do_open("d", O_RD | O_DIR, 0);
-	assert_int_equal(do_unlink("d", AT_RMDIR), 0);
+	h = do_open("d", LUX_O_RDONLY | LUX_O_DIRECTORY, 0);
+	assert_int_equal(do_unlink("d", LUX_AT_REMOVEDIR), 0);
 	struct lux_req *q = req(LUX_GETDENTS, NULL, NULL);
 	q->handle = h;
 	q->count = 4096;
@@ -678,7 +674,7 @@ static void test_sparse_files(void **state)
 	(void)state;
 
 	uint64_t before = fs.used;
-	int64_t h = do_open("s", O_RW | O_CREAT_, 0644);
+	int64_t h = do_open("s", LUX_O_RDWR | LUX_O_CREAT, 0644);
 	/* One byte at 1 GiB: one block, the rest reads as zeros. */
 	assert_int_equal(do_write(h, 1ULL << 30, "z", 1), 1);
 	assert_int_equal(do_stat("s", 0, &st), 0);
@@ -744,21 +740,23 @@ static void test_symlinks(void **state)
 	req(LUX_STAT, "a/l", NULL);
 	run();
 	assert_int_equal(rep.op, LUX_FOLLOW);
-	assert_int_equal(do_stat("a/l", AT_NOFOL, &st), 0);
-	assert_int_equal(st.mode, S_IFLNK | 0777);
+	assert_int_equal(do_stat("a/l", LUX_AT_SYMLINK_NOFOLLOW, &st), 0);
+	assert_int_equal(st.mode, LUX_S_IFLNK | 0777);
 	assert_int_equal(st.size, 11);
-	assert_int_equal(do_open("a/l", O_RD | O_NOFOL, 0), -ELOOP);
-	/* O_PATH | O_NOFOLLOW names the link itself. */
-	int64_t h = do_open("a/l", O_PATH_ | O_NOFOL, 0);
+	assert_int_equal(do_open("a/l", LUX_O_RDONLY | LUX_O_NOFOLLOW, 0),
+			 -ELOOP);
+	/* LUX_O_PATH | LUX_O_NOFOLLOW names the link itself. */
+	int64_t h = do_open("a/l", LUX_O_PATH | LUX_O_NOFOLLOW, 0);
 	assert_true(h > 0);
 	assert_int_equal(do_stat_handle(h, &st), 0);
-	assert_true(S_ISLNK(st.mode));
+	assert_true(LUX_S_ISLNK(st.mode));
 	do_close(h);
-	assert_int_equal(do_open("a/l", O_RW | O_CREAT_ | O_EXCL_, 0644),
-			 -EEXIST);
+	assert_int_equal(
+	    do_open("a/l", LUX_O_RDWR | LUX_O_CREAT | LUX_O_EXCL, 0644),
+	    -EEXIST);
 	assert_int_equal(do_mkdir("a/l", 0755), -EEXIST);
 	/* A trailing slash follows. */
-	req(LUX_STAT, "a/l/", NULL)->flags = AT_NOFOL;
+	req(LUX_STAT, "a/l/", NULL)->flags = LUX_AT_SYMLINK_NOFOLLOW;
 	run();
 	assert_int_equal(rep.op, LUX_FOLLOW);
 	/* readlink does not follow. */
@@ -776,21 +774,21 @@ static void test_symlinks(void **state)
 	assert_int_equal(rep.off2, 1);
 	/* rename and unlink act on the link itself. */
 	assert_int_equal(do_rename("a/l", "a/m", 0), 0);
-	assert_int_equal(do_stat("a/m", AT_NOFOL, &st), 0);
-	assert_true(S_ISLNK(st.mode));
+	assert_int_equal(do_stat("a/m", LUX_AT_SYMLINK_NOFOLLOW, &st), 0);
+	assert_true(LUX_S_ISLNK(st.mode));
 	assert_int_equal(do_unlink("a/m", 0), 0);
-	assert_int_equal(do_stat("a/m", AT_NOFOL, &st), -ENOENT);
-	/* chown with AT_SYMLINK_NOFOLLOW changes the link. */
+	assert_int_equal(do_stat("a/m", LUX_AT_SYMLINK_NOFOLLOW, &st), -ENOENT);
+	/* chown with LUX_AT_SYMLINK_NOFOLLOW changes the link. */
 	assert_int_equal(do_symlink("rel", "file"), 0);
-	req(LUX_CHOWN, "rel", NULL)->flags = AT_NOFOL;
+	req(LUX_CHOWN, "rel", NULL)->flags = LUX_AT_SYMLINK_NOFOLLOW;
 	msg.req.off = 3;
 	msg.req.count = 4;
 	assert_int_equal(run_reply(), 0);
-	assert_int_equal(do_stat("rel", AT_NOFOL, &st), 0);
+	assert_int_equal(do_stat("rel", LUX_AT_SYMLINK_NOFOLLOW, &st), 0);
 	assert_int_equal(st.uid, 3);
 	/* A link in the middle is followed even by lstat, and a user needs
 	 * search permission before a link is read. */
-	req(LUX_STAT, "rel/x", NULL)->flags = AT_NOFOL;
+	req(LUX_STAT, "rel/x", NULL)->flags = LUX_AT_SYMLINK_NOFOLLOW;
 	run();
 	assert_int_equal(rep.op, LUX_FOLLOW);
 	assert_int_equal(rep.off, 3);
@@ -856,7 +854,7 @@ static void test_getdents(void **state)
 	}
 	assert_int_equal(do_mkdir("d/sub", 0755), 0);
 	assert_int_equal(do_symlink("d/ln", "f0"), 0);
-	int64_t h = do_open("d", O_RD | O_DIR, 0);
+	int64_t h = do_open("d", LUX_O_RDONLY | LUX_O_DIRECTORY, 0);
 	/* Too small for one record. */
 	assert_int_equal(getdents(h, 0, 10), -EINVAL);
 	/* The first call: ".", "..", and a few. */
@@ -915,7 +913,7 @@ static void test_getdents(void **state)
 	len = getdents(h, 0, 65536);
 	assert_int_equal(parse_dents(out, len, d, 64), 2 + 9 + 2);
 	do_close(h);
-	h = do_open("d/f1", O_RD, 0);
+	h = do_open("d/f1", LUX_O_RDONLY, 0);
 	assert_int_equal(getdents(h, 0, 4096), -ENOTDIR);
 	do_close(h);
 }
@@ -941,7 +939,7 @@ static void test_times(void **state)
 	assert_int_equal(do_utimens("f", 0, 1000000000, 0, 0), -EINVAL);
 	/* A write sets mtime and ctime; a read sets atime (relatime). */
 	assert_int_equal(do_utimens("f", 1000, 0, 2000, 0), 0);
-	int64_t h = do_open("f", O_RW, 0);
+	int64_t h = do_open("f", LUX_O_RDWR, 0);
 	assert_int_equal(do_read(h, 0, 1), 1);
 	assert_int_equal(do_stat("f", 0, &st), 0);
 	assert_true(st.time[0][0] > 1000000000);
@@ -976,31 +974,31 @@ static void test_mknod_statfs(void **state)
 	struct lux_stat st;
 	(void)state;
 
-	req(LUX_MKNOD, "null", NULL)->mode = S_IFCHR | 0666;
+	req(LUX_MKNOD, "null", NULL)->mode = LUX_S_IFCHR | 0666;
 	msg.req.off = (1 << 8) | 3;
 	assert_int_equal(run_reply(), 0);
 	assert_int_equal(do_stat("null", 0, &st), 0);
-	assert_int_equal(st.mode, S_IFCHR | 0666);
+	assert_int_equal(st.mode, LUX_S_IFCHR | 0666);
 	assert_int_equal(st.rdev, (1 << 8) | 3);
-	assert_int_equal(do_open("null", O_RW, 0), -ENXIO);
-	req(LUX_MKNOD, "fifo", NULL)->mode = S_IFIFO | 0600;
+	assert_int_equal(do_open("null", LUX_O_RDWR, 0), -ENXIO);
+	req(LUX_MKNOD, "fifo", NULL)->mode = LUX_S_IFIFO | 0600;
 	assert_int_equal(run_reply(), 0);
 	req(LUX_MKNOD, "plain", NULL)->mode = 0600;
 	assert_int_equal(run_reply(), 0);
 	assert_int_equal(do_stat("plain", 0, &st), 0);
-	assert_int_equal(st.mode, S_IFREG | 0600);
-	req(LUX_MKNOD, "dir", NULL)->mode = S_IFDIR | 0600;
+	assert_int_equal(st.mode, LUX_S_IFREG | 0600);
+	req(LUX_MKNOD, "dir", NULL)->mode = LUX_S_IFDIR | 0600;
 	assert_int_equal(run_reply(), -EINVAL);
-	req(LUX_MKNOD, "null", NULL)->mode = S_IFIFO | 0600;
+	req(LUX_MKNOD, "null", NULL)->mode = LUX_S_IFIFO | 0600;
 	assert_int_equal(run_reply(), -EEXIST);
 	as(1000, 1000);
 	assert_int_equal(do_chmod("", 0777), -EPERM);
 	as(0, 0);
 	assert_int_equal(do_chmod("", 0777), 0);
 	as(1000, 1000);
-	req(LUX_MKNOD, "blk", NULL)->mode = S_IFBLK | 0600;
+	req(LUX_MKNOD, "blk", NULL)->mode = LUX_S_IFBLK | 0600;
 	assert_int_equal(run_reply(), -EPERM);
-	req(LUX_MKNOD, "fifo2", NULL)->mode = S_IFIFO | 0600;
+	req(LUX_MKNOD, "fifo2", NULL)->mode = LUX_S_IFIFO | 0600;
 	assert_int_equal(run_reply(), 0);
 
 	struct lux_statfs sf;
@@ -1014,7 +1012,7 @@ static void test_mknod_statfs(void **state)
 	assert_int_equal(sf.namelen, 255);
 	uint64_t free_before = sf.bfree;
 	make_file("big", "");
-	int64_t h = do_open("big", O_WR, 0);
+	int64_t h = do_open("big", LUX_O_WRONLY, 0);
 	static char block[65536];
 	assert_int_equal(do_write(h, 0, block, sizeof(block)), sizeof(block));
 	do_close(h);
@@ -1032,7 +1030,7 @@ static void test_out_of_memory(void **state)
 
 	ramfs_destroy(&fs);
 	assert_int_equal(ramfs_init(&fs, 256 * 1024), 0);
-	int64_t h = do_open("f", O_WR | O_CREAT_, 0644);
+	int64_t h = do_open("f", LUX_O_WRONLY | LUX_O_CREAT, 0644);
 	int64_t total = 0, n;
 	memset(chunk, 'q', sizeof(chunk));
 	while ((n = do_write(h, total, chunk, sizeof(chunk))) > 0)
@@ -1088,22 +1086,22 @@ static void test_cpio_fill(void **state)
 	(void)state;
 
 	alen = 0;
-	cpio_add(".", 1, S_IFDIR | 0711, 0, 0, 2, 100, NULL);
-	cpio_add("bin", 2, S_IFDIR | 0755, 0, 0, 2, 200, NULL);
-	cpio_add("bin/hello", 3, S_IFREG | 0755, 5, 6, 1, 1234, "hi\n");
-	cpio_add("bin/sh", 4, S_IFLNK | 0777, 0, 0, 1, 300, "hello");
-	cpio_add("./etc/deep/conf", 5, S_IFREG | 0600, 0, 0, 1, 400, "k=v");
+	cpio_add(".", 1, LUX_S_IFDIR | 0711, 0, 0, 2, 100, NULL);
+	cpio_add("bin", 2, LUX_S_IFDIR | 0755, 0, 0, 2, 200, NULL);
+	cpio_add("bin/hello", 3, LUX_S_IFREG | 0755, 5, 6, 1, 1234, "hi\n");
+	cpio_add("bin/sh", 4, LUX_S_IFLNK | 0777, 0, 0, 1, 300, "hello");
+	cpio_add("./etc/deep/conf", 5, LUX_S_IFREG | 0600, 0, 0, 1, 400, "k=v");
 	/* A hard-linked pair: the data comes with the last name. */
-	cpio_add("bin/a", 6, S_IFREG | 0755, 0, 0, 2, 500, NULL);
-	cpio_add("bin/b", 6, S_IFREG | 0755, 0, 0, 2, 500, "linked");
-	cpio_add("dev/console", 7, S_IFCHR | 0600, 0, 0, 1, 0, NULL);
+	cpio_add("bin/a", 6, LUX_S_IFREG | 0755, 0, 0, 2, 500, NULL);
+	cpio_add("bin/b", 6, LUX_S_IFREG | 0755, 0, 0, 2, 500, "linked");
+	cpio_add("dev/console", 7, LUX_S_IFCHR | 0600, 0, 0, 1, 0, NULL);
 	cpio_add("TRAILER!!!", 0, 0, 0, 0, 1, 0, NULL);
 	assert_int_equal(cpio_fill(&fs, archive, alen), 0);
 
 	assert_int_equal(do_stat("", 0, &st), 0);
-	assert_int_equal(st.mode, S_IFDIR | 0711);
+	assert_int_equal(st.mode, LUX_S_IFDIR | 0711);
 	assert_int_equal(do_stat("bin/hello", 0, &st), 0);
-	assert_int_equal(st.mode, S_IFREG | 0755);
+	assert_int_equal(st.mode, LUX_S_IFREG | 0755);
 	assert_int_equal(st.uid, 5);
 	assert_int_equal(st.gid, 6);
 	assert_int_equal(st.time[1][0], 1234);
@@ -1115,7 +1113,7 @@ static void test_cpio_fill(void **state)
 	assert_int_equal(run_reply(), 5);
 	assert_memory_equal(out, "hello", 5);
 	assert_int_equal(do_stat("etc", 0, &st), 0);
-	assert_int_equal(st.mode, S_IFDIR | 0755);
+	assert_int_equal(st.mode, LUX_S_IFDIR | 0755);
 	assert_string_equal(file_text("etc/deep/conf"), "k=v");
 	assert_int_equal(do_stat("bin/a", 0, &st), 0);
 	assert_int_equal(st.nlink, 2);
@@ -1124,7 +1122,7 @@ static void test_cpio_fill(void **state)
 	assert_int_equal(st.ino, ino);
 	assert_string_equal(file_text("bin/a"), "linked");
 	assert_int_equal(do_stat("dev/console", 0, &st), 0);
-	assert_int_equal(st.mode, S_IFCHR | 0600);
+	assert_int_equal(st.mode, LUX_S_IFCHR | 0600);
 	assert_int_equal(st.rdev, (1 << 8) | 5);
 	assert_int_equal(do_stat("bin", 0, &st), 0);
 	assert_int_equal(st.nlink, 2);
@@ -1133,9 +1131,9 @@ static void test_cpio_fill(void **state)
 
 	/* A damaged archive: what came before its damage stays. */
 	alen = 0;
-	cpio_add("good", 1, S_IFREG | 0644, 0, 0, 1, 0, "g");
+	cpio_add("good", 1, LUX_S_IFREG | 0644, 0, 0, 1, 0, "g");
 	size_t cut = alen;
-	cpio_add("bad", 2, S_IFREG | 0644, 0, 0, 1, 0, "b");
+	cpio_add("bad", 2, LUX_S_IFREG | 0644, 0, 0, 1, 0, "b");
 	archive[cut + 10] = 'x'; /* not a hex digit */
 	assert_int_equal(cpio_fill(&fs, archive, alen), -EINVAL);
 	assert_string_equal(file_text("good"), "g");
@@ -1143,12 +1141,12 @@ static void test_cpio_fill(void **state)
 	/* Cut short, or a size past the end. */
 	assert_int_equal(cpio_fill(&fs, archive, 50), -EINVAL);
 	alen = 0;
-	cpio_add("long", 1, S_IFREG | 0644, 0, 0, 1, 0, "data");
+	cpio_add("long", 1, LUX_S_IFREG | 0644, 0, 0, 1, 0, "data");
 	assert_int_equal(cpio_fill(&fs, archive, alen - 4), -EINVAL);
 	/* Names that climb out are refused, the rest still comes. */
 	alen = 0;
-	cpio_add("../escape", 1, S_IFREG | 0644, 0, 0, 1, 0, "e");
-	cpio_add("after", 2, S_IFREG | 0644, 0, 0, 1, 0, "a");
+	cpio_add("../escape", 1, LUX_S_IFREG | 0644, 0, 0, 1, 0, "e");
+	cpio_add("after", 2, LUX_S_IFREG | 0644, 0, 0, 1, 0, "a");
 	cpio_add("TRAILER!!!", 0, 0, 0, 0, 1, 0, NULL);
 	assert_int_equal(cpio_fill(&fs, archive, alen), -EINVAL);
 	assert_string_equal(file_text("after"), "a");
@@ -1213,7 +1211,7 @@ static void crash(void)
 
 static void expect_file(const char *path, const char *data)
 {
-	int64_t h = do_open(path, O_RD, 0);
+	int64_t h = do_open(path, LUX_O_RDONLY, 0);
 	assert_true(h > 0);
 	assert_int_equal(do_read(h, 0, 100), strlen(data));
 	assert_memory_equal(out, data, strlen(data));
@@ -1230,7 +1228,7 @@ static void test_recover_tree(void **state)
 	make_file("/d/e/f", "hello");
 	assert_int_equal(do_link("/d/e/f", "/g"), 0);
 	assert_int_equal(do_symlink("/s", "d/e/f"), 0);
-	int64_t h = do_open("/sparse", O_WR | O_CREAT_, 0644);
+	int64_t h = do_open("/sparse", LUX_O_WRONLY | LUX_O_CREAT, 0644);
 	assert_int_equal(do_write(h, 10 << 20, "far", 3), 3);
 	do_close(h);
 	for (int i = 0; i < 40; i++) { /* a long directory list */
@@ -1242,7 +1240,7 @@ static void test_recover_tree(void **state)
 	assert_int_equal(do_stat("/d/e/f", 0, &st), 0);
 	uint64_t used = fs.used, nodes = fs.nodes;
 	/* open, then unlinked: its data goes with the old instance */
-	h = do_open("/tmp-open", O_RW | O_CREAT_, 0600);
+	h = do_open("/tmp-open", LUX_O_RDWR | LUX_O_CREAT, 0600);
 	assert_int_equal(do_write(h, 0, "gone", 4), 4);
 	assert_int_equal(do_unlink("/tmp-open", 0), 0);
 	void *leak = ramfs_alloc(&fs, 300); /* made, never linked */
@@ -1259,10 +1257,10 @@ static void test_recover_tree(void **state)
 	assert_int_equal(st2.nlink, 2);
 	assert_int_equal(do_stat("/d", 0, &st2), 0);
 	assert_int_equal(st2.nlink, 4); /* ".", "..", e and empty */
-	assert_int_equal(do_stat("/s", AT_NOFOL, &st2), 0);
-	assert_true(S_ISLNK(st2.mode));
+	assert_int_equal(do_stat("/s", LUX_AT_SYMLINK_NOFOLLOW, &st2), 0);
+	assert_true(LUX_S_ISLNK(st2.mode));
 	assert_int_equal(st2.size, 5);
-	h = do_open("/sparse", O_RD, 0);
+	h = do_open("/sparse", LUX_O_RDONLY, 0);
 	assert_int_equal(do_read(h, (10 << 20) - 1, 10), 4);
 	assert_memory_equal(out, "\0far", 4);
 	do_close(h);
@@ -1321,7 +1319,7 @@ static void test_recover_crash_points(void **state)
 	assert_int_equal(do_stat("/a/y", 0, &st), -ENOENT);
 	assert_int_equal(do_stat("/b/x", 0, &st), 0);
 	assert_int_equal(st.size, 1);
-	int64_t h = do_open("/b/x", O_RD, 0);
+	int64_t h = do_open("/b/x", LUX_O_RDONLY, 0);
 	assert_int_equal(do_read(h, 0, 10), 1);
 	assert_int_equal(out[0], 0); /* a hole now */
 	do_close(h);

@@ -147,11 +147,11 @@ static void no_reply(void)
 static uint64_t open_as(int pid, int pgid, int sid, uint32_t flags)
 {
 	struct lux_req q = req(LUX_OPEN, 0, pid, pgid, sid);
-	q.flags = O_RDWR | flags;
+	q.flags = LUX_O_RDWR | flags;
 	struct reply *r = reply_to(send_req(&q, "", 1));
 	assert_int_equal(r->rep.result, 0);
 	assert_true(r->rep.handle != 0);
-	assert_int_equal(r->rep.mode, S_IFCHR | 0620);
+	assert_int_equal(r->rep.mode, LUX_S_IFCHR | 0620);
 	return r->rep.handle;
 }
 
@@ -202,15 +202,16 @@ static struct reply *ioctl_as(uint64_t h, int pid, int pgid, int sid,
 static void test_open_stat(void **state)
 {
 	(void)state;
-	uint64_t h = open_as(ME, O_NOCTTY);
-	assert_int_equal(rp.rep.events & (POLLIN | POLLOUT), POLLOUT);
+	uint64_t h = open_as(ME, LUX_O_NOCTTY);
+	assert_int_equal(rp.rep.events & (LUX_POLLIN | LUX_POLLOUT),
+			 LUX_POLLOUT);
 	struct lux_req q = req(LUX_STAT, h, ME);
 	struct reply *r = reply_to(send_req(&q, NULL, 0));
 	struct lux_stat st;
 	assert_int_equal(r->rep.result, 0);
 	assert_int_equal(r->n, sizeof(st));
 	memcpy(&st, r->data, sizeof(st));
-	assert_int_equal(st.mode, S_IFCHR | 0620);
+	assert_int_equal(st.mode, LUX_S_IFCHR | 0620);
 	assert_int_equal(st.rdev, (5 << 8) | 1); /* "": the console */
 	/* by name, as lumen passes them: Linux's device numbers */
 	static const struct {
@@ -263,7 +264,7 @@ static void test_open_stat(void **state)
 static void test_read_waits_for_line(void **state)
 {
 	(void)state;
-	uint64_t h = open_as(ME, O_NOCTTY);
+	uint64_t h = open_as(ME, LUX_O_NOCTTY);
 	uint64_t id = read_req(h, ME, 100, 0);
 	no_reply();
 	type("hi");
@@ -282,8 +283,8 @@ static void test_read_waits_for_line(void **state)
 static void test_nonblocking_read(void **state)
 {
 	(void)state;
-	uint64_t h = open_as(ME, O_NOCTTY);
-	uint64_t id = read_req(h, ME, 10, O_NONBLOCK);
+	uint64_t h = open_as(ME, LUX_O_NOCTTY);
+	uint64_t id = read_req(h, ME, 10, LUX_O_NONBLOCK);
 	assert_int_equal(reply_to(id)->rep.result, -EAGAIN);
 }
 
@@ -291,7 +292,7 @@ static void test_nonblocking_read(void **state)
 static void test_cancel_and_notify(void **state)
 {
 	(void)state;
-	uint64_t h = open_as(ME, O_NOCTTY);
+	uint64_t h = open_as(ME, LUX_O_NOCTTY);
 	uint64_t id = read_req(h, ME, 10, 0);
 	struct lux_req c = req(LUX_CANCEL, 0, ME);
 	c.id = id;
@@ -303,7 +304,7 @@ static void test_cancel_and_notify(void **state)
 	assert_true(next_msg(5000));
 	assert_int_equal(rp.rep.op, LUX_NOTIFY);
 	assert_int_equal(rp.rep.handle, h);
-	assert_true(rp.rep.events & POLLIN);
+	assert_true(rp.rep.events & LUX_POLLIN);
 	struct reply *r = reply_to(read_req(h, ME, 10, 0));
 	assert_int_equal(r->rep.result, 2);
 	assert_memory_equal(r->data, "a\n", 2);
@@ -312,7 +313,7 @@ static void test_cancel_and_notify(void **state)
 static void test_termios_raw(void **state)
 {
 	(void)state;
-	uint64_t h = open_as(ME, O_NOCTTY);
+	uint64_t h = open_as(ME, LUX_O_NOCTTY);
 	struct reply *r = ioctl_as(h, ME, TCGETS, 0, NULL, 0);
 	unsigned char t[36];
 	assert_int_equal(r->rep.result, 0);
@@ -358,7 +359,7 @@ static long long now_ms(void)
 static void test_vmin_vtime(void **state)
 {
 	(void)state;
-	uint64_t h = open_as(ME, O_NOCTTY);
+	uint64_t h = open_as(ME, LUX_O_NOCTTY);
 	unsigned char t[36];
 	memcpy(t, ioctl_as(h, ME, TCGETS, 0, NULL, 0)->data, 36);
 	uint32_t lflag;

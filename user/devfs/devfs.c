@@ -41,12 +41,12 @@ struct node {
 };
 
 static struct node nodes[NODES_MAX] = {
-    {"", DIR_ROOT, S_IFDIR | 0755, 0, 0, 0, {0}},
-    {"null", DEV_NULL, S_IFCHR | 0666, 0, 0, 0x103, {0}},
-    {"zero", DEV_ZERO, S_IFCHR | 0666, 0, 0, 0x105, {0}},
-    {"full", DEV_FULL, S_IFCHR | 0666, 0, 0, 0x107, {0}},
-    {"random", DEV_RANDOM, S_IFCHR | 0666, 0, 0, 0x108, {0}},
-    {"urandom", DEV_RANDOM, S_IFCHR | 0666, 0, 0, 0x109, {0}},
+    {"", DIR_ROOT, LUX_S_IFDIR | 0755, 0, 0, 0, {0}},
+    {"null", DEV_NULL, LUX_S_IFCHR | 0666, 0, 0, 0x103, {0}},
+    {"zero", DEV_ZERO, LUX_S_IFCHR | 0666, 0, 0, 0x105, {0}},
+    {"full", DEV_FULL, LUX_S_IFCHR | 0666, 0, 0, 0x107, {0}},
+    {"random", DEV_RANDOM, LUX_S_IFCHR | 0666, 0, 0, 0x108, {0}},
+    {"urandom", DEV_RANDOM, LUX_S_IFCHR | 0666, 0, 0, 0x109, {0}},
 };
 static int nnodes = 6;
 
@@ -72,23 +72,24 @@ static int find(const struct lux_msg *m)
 	return -ENOENT;
 }
 
-/* Whether the caller of q may access n as `want` (R_OK|W_OK|X_OK); root
+/* Whether the caller of q may access n as `want` (LUX_R_OK|LUX_W_OK|LUX_X_OK); root
  * may read and write anything. */
 static bool allowed(const struct lux_req *q, const struct node *n, int want)
 {
 	unsigned bits = n->mode;
 
 	if (q->uid == 0)
-		return !(want & X_OK) || (bits & 0111);
+		return !(want & LUX_X_OK) || (bits & 0111);
 	bits >>= q->uid == n->uid ? 6 : lux_in_group(q, n->gid) ? 3 : 0;
 	return (want & ~bits & 7) == 0;
 }
 
 static int open_want(uint32_t flags)
 {
-	int acc = flags & O_ACCMODE;
-	return (acc != O_WRONLY ? R_OK : 0) | (acc != O_RDONLY ? W_OK : 0) |
-	       (flags & LUX_O_EXEC ? X_OK : 0);
+	int acc = flags & LUX_O_ACCMODE;
+	return (acc != LUX_O_WRONLY ? LUX_R_OK : 0) |
+	       (acc != LUX_O_RDONLY ? LUX_W_OK : 0) |
+	       (flags & LUX_O_EXEC ? LUX_X_OK : 0);
 }
 
 static void do_open(const struct lux_msg *m)
@@ -97,16 +98,17 @@ static void do_open(const struct lux_msg *m)
 	int i = find(m);
 	struct lux_rep r = {0};
 
-	if (i == -ENOENT && (q->flags & O_CREAT))
+	if (i == -ENOENT && (q->flags & LUX_O_CREAT))
 		i = -EACCES; /* devfs holds devices only: mknod makes them */
-	if (i >= 0 && (q->flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
+	if (i >= 0 && (q->flags & (LUX_O_CREAT | LUX_O_EXCL)) ==
+			  (LUX_O_CREAT | LUX_O_EXCL))
 		i = -EEXIST;
-	if (i == ROOT && ((q->flags & O_ACCMODE) != O_RDONLY ||
-			  (q->flags & (O_CREAT | O_TRUNC))))
+	if (i == ROOT && ((q->flags & LUX_O_ACCMODE) != LUX_O_RDONLY ||
+			  (q->flags & (LUX_O_CREAT | LUX_O_TRUNC))))
 		i = -EISDIR; /* before the permission check, as on Linux */
 	if (i >= 0 && !allowed(q, &nodes[i], open_want(q->flags)))
 		i = -EACCES;
-	if (i > ROOT && (q->flags & O_DIRECTORY))
+	if (i > ROOT && (q->flags & LUX_O_DIRECTORY))
 		i = -ENOTDIR;
 	if (i >= 0 && nodes[i].kind == REGISTERED)
 		i = -ENXIO; /* its driver serves it under its own mount */
@@ -116,7 +118,8 @@ static void do_open(const struct lux_msg *m)
 	}
 	r.handle = i + 1;
 	r.mode = nodes[i].mode;
-	r.events = i == ROOT ? POLLIN : POLLIN | POLLOUT; /* never waits */
+	r.events =
+	    i == ROOT ? LUX_POLLIN : LUX_POLLIN | LUX_POLLOUT; /* never waits */
 	lux_reply_full(LUX_SERVER_FD, q, &r, NULL, 0);
 }
 
@@ -231,7 +234,7 @@ static int do_mknod(const struct lux_msg *m)
 		return find(m) < 0 ? find(m) : -EEXIST;
 	if (!path || !*path || strchr(path, '/'))
 		return -ENOENT;
-	if (!S_ISCHR(m->req.mode) && !S_ISBLK(m->req.mode))
+	if (!LUX_S_ISCHR(m->req.mode) && !LUX_S_ISBLK(m->req.mode))
 		return -EINVAL;
 	if (strlen(path) >= sizeof(n->name))
 		return -ENAMETOOLONG;

@@ -150,12 +150,12 @@ static bool follows(const struct lux_msg *m, const struct node *n)
 		return true;
 	switch (q->op) {
 	case LUX_OPEN:
-		return !(q->flags & O_NOFOLLOW);
+		return !(q->flags & LUX_O_NOFOLLOW);
 	case LUX_STAT:
 	case LUX_ACCESS:
 	case LUX_CHOWN:
 	case LUX_UTIMENS:
-		return !(q->flags & AT_SYMLINK_NOFOLLOW);
+		return !(q->flags & LUX_AT_SYMLINK_NOFOLLOW);
 	case LUX_STATFS:
 	case LUX_CHMOD:
 	case LUX_TRUNCATE:
@@ -289,15 +289,17 @@ static struct open *open_of(const struct lux_req *q)
 static int open_check(const struct lux_req *q, int kind)
 {
 	if (kind == SELF)
-		return -ELOOP; /* O_NOFOLLOW on the link */
-	if ((q->flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
+		return -ELOOP; /* LUX_O_NOFOLLOW on the link */
+	if ((q->flags & (LUX_O_CREAT | LUX_O_EXCL)) ==
+	    (LUX_O_CREAT | LUX_O_EXCL))
 		return -EEXIST;
-	if (is_dir(kind) && ((q->flags & O_ACCMODE) != O_RDONLY ||
-			     (q->flags & (O_CREAT | O_TRUNC))))
+	if (is_dir(kind) && ((q->flags & LUX_O_ACCMODE) != LUX_O_RDONLY ||
+			     (q->flags & (LUX_O_CREAT | LUX_O_TRUNC))))
 		return -EISDIR;
-	if (!is_dir(kind) && (q->flags & O_DIRECTORY))
+	if (!is_dir(kind) && (q->flags & LUX_O_DIRECTORY))
 		return -ENOTDIR;
-	if ((q->flags & O_ACCMODE) != O_RDONLY || (q->flags & LUX_O_EXEC))
+	if ((q->flags & LUX_O_ACCMODE) != LUX_O_RDONLY ||
+	    (q->flags & LUX_O_EXEC))
 		return -EACCES;
 	return 0;
 }
@@ -312,7 +314,7 @@ static void do_open(const struct lux_msg *m)
 
 	if (follows(m, &n))
 		return reply_follow(m, &n);
-	if (n.kind == -ENOENT && (q->flags & O_CREAT))
+	if (n.kind == -ENOENT && (q->flags & LUX_O_CREAT))
 		n.kind = -EACCES;
 	int err = n.kind < 0 ? n.kind : open_check(q, n.kind);
 	while (!err && slot < OPENS_MAX && opens[slot])
@@ -330,8 +332,8 @@ static void do_open(const struct lux_msg *m)
 	o->pid = n.pid;
 	opens[slot] = o;
 	r.handle = slot + 1;
-	r.mode = is_dir(n.kind) ? S_IFDIR | 0555 : S_IFREG | 0444;
-	r.events = POLLIN;
+	r.mode = is_dir(n.kind) ? LUX_S_IFDIR | 0555 : LUX_S_IFREG | 0444;
+	r.events = LUX_POLLIN;
 	lux_reply_full(LUX_SERVER_FD, q, &r, NULL, 0);
 }
 
@@ -477,13 +479,13 @@ static void do_stat(const struct lux_msg *m, const struct node *n)
 	}
 	st.ino = ino_of(n->kind, n->pid);
 	if (n->kind == SELF) {
-		st.mode = S_IFLNK | 0777;
+		st.mode = LUX_S_IFLNK | 0777;
 		st.size = snprintf(target, sizeof(target), "%d", m->req.pid);
 	} else if (is_dir(n->kind)) {
-		st.mode = S_IFDIR | 0555;
+		st.mode = LUX_S_IFDIR | 0555;
 		st.nlink = n->kind == PID_DIR ? 2 : 1; /* 1: count unknown */
 	} else {
-		st.mode = S_IFREG | 0444;
+		st.mode = LUX_S_IFREG | 0444;
 	}
 	lux_reply(LUX_SERVER_FD, &m->req, 0, &st, sizeof(st));
 }
@@ -506,9 +508,9 @@ static int access_check(const struct lux_req *q, const struct node *n)
 {
 	if (n->kind < 0)
 		return n->kind;
-	if ((q->mode & X_OK) && !is_dir(n->kind))
+	if ((q->mode & LUX_X_OK) && !is_dir(n->kind))
 		return -EACCES;
-	if ((q->mode & W_OK) && q->uid != 0)
+	if ((q->mode & LUX_W_OK) && q->uid != 0)
 		return -EACCES;
 	return 0;
 }

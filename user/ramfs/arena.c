@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 
 #define RAMFS_HEAD_MAGIC 0x6c757872616d6673ULL /* "luxramfs" */
 
@@ -168,7 +167,7 @@ static int arena_format(struct ramfs *fs, uint64_t pages)
 	h->filled = 0;
 	memset(&h->intent, 0, sizeof(h->intent));
 	arena_relist(fs);
-	if (!(fs->root = node_new(fs, S_IFDIR | 0755, 0, 0)))
+	if (!(fs->root = node_new(fs, LUX_S_IFDIR | 0755, 0, 0)))
 		return -ENOSPC;
 	fs->root->dir.parent = fs->root;
 	h->root = fs->root;
@@ -225,7 +224,7 @@ void ramfs_destroy(struct ramfs *fs)
 	for (int i = 0; i < RAMFS_HASH; i++) {
 		while (fs->table[i]) {
 			struct node *n = fs->table[i];
-			if (S_ISDIR(n->mode))
+			if (LUX_S_ISDIR(n->mode))
 				while (n->dir.head)
 					dir_remove(fs, n, n->dir.head);
 			n->nlink = n->opens = 0;

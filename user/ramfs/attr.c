@@ -5,13 +5,12 @@
 #include "serve.h"
 #include <errno.h>
 #include <string.h>
-#include <sys/stat.h>
 
 int64_t op_stat(struct call *c)
 {
 	struct node *n;
 	struct lux_stat *st = (struct lux_stat *)c->out;
-	int err = target(c, !(c->q->flags & LX_AT_NOFOLLOW), &n);
+	int err = target(c, !(c->q->flags & LUX_AT_SYMLINK_NOFOLLOW), &n);
 
 	if (err)
 		return err;
@@ -23,7 +22,7 @@ int64_t op_stat(struct call *c)
 	st->size = n->size;
 	st->blksize = RAMFS_BLOCK;
 	st->blocks =
-	    S_ISREG(n->mode) ? n->file.blocks * (RAMFS_BLOCK / 512) : 0;
+	    LUX_S_ISREG(n->mode) ? n->file.blocks * (RAMFS_BLOCK / 512) : 0;
 	st->mode = n->mode;
 	st->uid = n->uid;
 	st->gid = n->gid;
@@ -43,7 +42,7 @@ int64_t op_readlink(struct call *c)
 
 	if (err)
 		return err;
-	if (!S_ISLNK(n->mode))
+	if (!LUX_S_ISLNK(n->mode))
 		return -EINVAL;
 	memcpy(c->out, n->target, n->size);
 	c->outlen = n->size;
@@ -61,9 +60,10 @@ int64_t op_chmod(struct call *c)
 	if (!owner_or_root(c->q, n))
 		return -EPERM;
 	uint32_t mode = c->q->mode & 07777;
-	if (c->q->uid != 0 && !lux_in_group(c->q, n->gid) && !S_ISDIR(n->mode))
-		mode &= ~S_ISGID;
-	n->mode = (n->mode & S_IFMT) | mode;
+	if (c->q->uid != 0 && !lux_in_group(c->q, n->gid) &&
+	    !LUX_S_ISDIR(n->mode))
+		mode &= ~LUX_S_ISGID;
+	n->mode = (n->mode & LUX_S_IFMT) | mode;
 	n->ctime = c->now;
 	return 0;
 }
@@ -73,7 +73,7 @@ int64_t op_chown(struct call *c)
 	uint32_t uid = c->q->off, gid = c->q->count, keep = (uint32_t)-1;
 	const struct lux_req *q = c->q;
 	struct node *n;
-	int err = target(c, !(q->flags & LX_AT_NOFOLLOW), &n);
+	int err = target(c, !(q->flags & LUX_AT_SYMLINK_NOFOLLOW), &n);
 
 	if (err)
 		return err;
@@ -88,10 +88,10 @@ int64_t op_chown(struct call *c)
 		return 0;
 	n->uid = uid != keep ? uid : n->uid;
 	n->gid = gid != keep ? gid : n->gid;
-	if (!S_ISDIR(n->mode)) {
-		n->mode &= ~S_ISUID;
-		if (n->mode & S_IXGRP)
-			n->mode &= ~S_ISGID;
+	if (!LUX_S_ISDIR(n->mode)) {
+		n->mode &= ~LUX_S_ISUID;
+		if (n->mode & LUX_S_IXGRP)
+			n->mode &= ~LUX_S_ISGID;
 	}
 	n->ctime = c->now;
 	return 0;
@@ -101,9 +101,9 @@ int64_t op_chown(struct call *c)
 static int utime_take(const int64_t t[2], struct timespec now,
 		      struct timespec *out)
 {
-	if (t[1] == LX_UTIME_OMIT)
+	if (t[1] == LUX_UTIME_OMIT)
 		return 0;
-	if (t[1] == LX_UTIME_NOW) {
+	if (t[1] == LUX_UTIME_NOW) {
 		*out = now;
 		return 0;
 	}
@@ -118,13 +118,13 @@ int64_t op_utimens(struct call *c)
 	const int64_t(*t)[2] = c->q->time;
 	struct node *n;
 	struct timespec at, mt;
-	int err = target(c, !(c->q->flags & LX_AT_NOFOLLOW), &n);
+	int err = target(c, !(c->q->flags & LUX_AT_SYMLINK_NOFOLLOW), &n);
 
 	if (err)
 		return err;
-	if (t[0][1] == LX_UTIME_OMIT && t[1][1] == LX_UTIME_OMIT)
+	if (t[0][1] == LUX_UTIME_OMIT && t[1][1] == LUX_UTIME_OMIT)
 		return 0;
-	bool to_now = t[0][1] == LX_UTIME_NOW && t[1][1] == LX_UTIME_NOW;
+	bool to_now = t[0][1] == LUX_UTIME_NOW && t[1][1] == LUX_UTIME_NOW;
 	if (!owner_or_root(c->q, n) && !(to_now && may(n, c->q, MAY_W)))
 		return to_now ? -EACCES : -EPERM;
 	at = n->atime;
@@ -145,9 +145,9 @@ int64_t op_truncate(struct call *c)
 
 	if (err)
 		return err;
-	if (S_ISDIR(n->mode))
+	if (LUX_S_ISDIR(n->mode))
 		return -EISDIR;
-	if (!S_ISREG(n->mode) || (int64_t)c->q->off < 0)
+	if (!LUX_S_ISREG(n->mode) || (int64_t)c->q->off < 0)
 		return -EINVAL;
 	if (!c->q->handle && !may(n, c->q, MAY_W))
 		return -EACCES;

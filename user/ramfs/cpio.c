@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define CPIO_HDR 110
 enum {
@@ -79,12 +78,12 @@ static struct node *boot_parent(struct ramfs *fs, const char *path,
 			*err = -ENAMETOOLONG;
 			return NULL;
 		}
-		if (n && !S_ISDIR(n->mode)) {
+		if (n && !LUX_S_ISDIR(n->mode)) {
 			*err = -ENOTDIR;
 			return NULL;
 		}
 		if (!n) {
-			if (!(n = node_new(fs, S_IFDIR | 0755, 0, 0)) ||
+			if (!(n = node_new(fs, LUX_S_IFDIR | 0755, 0, 0)) ||
 			    dir_add(fs, dir, p, e - p, n)) {
 				if (n) {
 					n->nlink = 0;
@@ -113,7 +112,7 @@ static int boot_replace(struct ramfs *fs, struct node *dir, struct dentry *de)
 {
 	struct node *old = de->node;
 
-	if (S_ISDIR(old->mode) && old->dir.head)
+	if (LUX_S_ISDIR(old->mode) && old->dir.head)
 		return -ENOTEMPTY;
 	dir_remove(fs, dir, de);
 	node_unlinked(fs, dir, old);
@@ -129,7 +128,7 @@ struct node *ramfs_make(struct ramfs *fs, const char *path, uint32_t mode,
 	struct dentry *de;
 
 	if (!*path) {
-		if (!S_ISDIR(mode)) {
+		if (!LUX_S_ISDIR(mode)) {
 			*err = -EEXIST;
 			return NULL;
 		}
@@ -140,7 +139,7 @@ struct node *ramfs_make(struct ramfs *fs, const char *path, uint32_t mode,
 		return NULL;
 	if ((de = dir_lookup(dir, name, len))) {
 		n = de->node;
-		if (S_ISDIR(n->mode) && S_ISDIR(mode))
+		if (LUX_S_ISDIR(n->mode) && LUX_S_ISDIR(mode))
 			goto update;
 		if ((*err = boot_replace(fs, dir, de)))
 			return NULL;
@@ -154,7 +153,7 @@ struct node *ramfs_make(struct ramfs *fs, const char *path, uint32_t mode,
 		*err = -ENOSPC;
 		return NULL;
 	}
-	if (S_ISDIR(mode)) {
+	if (LUX_S_ISDIR(mode)) {
 		n->dir.parent = dir;
 		dir->nlink++;
 	}
@@ -247,19 +246,22 @@ static int fill_entry(struct fill *fl, const uint32_t *f, const char *name,
 		      const char *data, size_t size)
 {
 	struct ramfs *fs = fl->fs;
-	uint32_t mode = f[F_MODE] & (S_IFMT | 07777), type = mode & S_IFMT;
+	uint32_t mode = f[F_MODE] & (LUX_S_IFMT | 07777),
+		 type = mode & LUX_S_IFMT;
 	const char *path = entry_path(name);
 	struct hardlink *h = NULL;
 	struct node *n;
 	int err = 0;
 
-	if (!path || (type != S_IFDIR && type != S_IFREG && type != S_IFLNK &&
-		      type != S_IFCHR && type != S_IFBLK && type != S_IFIFO &&
-		      type != S_IFSOCK))
+	if (!path || (type != LUX_S_IFDIR && type != LUX_S_IFREG &&
+		      type != LUX_S_IFLNK && type != LUX_S_IFCHR &&
+		      type != LUX_S_IFBLK && type != LUX_S_IFIFO &&
+		      type != LUX_S_IFSOCK))
 		return -EINVAL;
-	if (type == S_IFLNK && (size == 0 || size >= LUX_PATH_MAX))
+	if (type == LUX_S_IFLNK && (size == 0 || size >= LUX_PATH_MAX))
 		return -EINVAL;
-	if (type == S_IFREG && f[F_NLINK] > 1 && (h = hardlink_find(fl, f))) {
+	if (type == LUX_S_IFREG && f[F_NLINK] > 1 &&
+	    (h = hardlink_find(fl, f))) {
 		n = h->node;
 		if ((err = ramfs_link(fs, path, n)))
 			return err;
@@ -267,20 +269,20 @@ static int fill_entry(struct fill *fl, const uint32_t *f, const char *name,
 				    &err))) {
 		return err;
 	}
-	if (type == S_IFREG && size) {
+	if (type == LUX_S_IFREG && size) {
 		data_truncate(fs, n, 0);
 		if (data_write(fs, n, 0, data, size) != (long)size)
 			return -ENOSPC;
-	} else if (type == S_IFLNK) {
+	} else if (type == LUX_S_IFLNK) {
 		if (!(n->target = ramfs_alloc(fs, size)))
 			return -ENOSPC;
 		memcpy(n->target, data, size);
 		n->size = size;
-	} else if (type == S_IFCHR || type == S_IFBLK) {
+	} else if (type == LUX_S_IFCHR || type == LUX_S_IFBLK) {
 		n->rdev = makedev64(f[F_RDEVMAJOR], f[F_RDEVMINOR]);
 	}
 	n->mtime = n->atime = (struct timespec){f[F_MTIME], 0};
-	if (type == S_IFREG && f[F_NLINK] > 1 && !h)
+	if (type == LUX_S_IFREG && f[F_NLINK] > 1 && !h)
 		return hardlink_add(fl, f, n);
 	return 0;
 }

@@ -66,7 +66,7 @@ static bool dirent_put(char *buf, size_t room, size_t *len, uint64_t ino,
 {
 	size_t reclen = (DIRENT_HEAD + nlen + 1 + 7) & ~(size_t)7;
 	uint16_t r16 = reclen;
-	uint8_t type = (mode >> 12) & 15; /* DT_* is S_IFMT >> 12 */
+	uint8_t type = (mode >> 12) & 15; /* DT_* is LUX_S_IFMT >> 12 */
 	char *p = buf + *len;
 
 	if (reclen > room - *len)

@@ -7,12 +7,12 @@
 #include "serve.h"
 #include <errno.h>
 #include <string.h>
-#include <sys/stat.h>
 
 bool may(const struct node *n, const struct lux_req *q, uint32_t want)
 {
 	if (q->uid == 0)
-		return !(want & MAY_X) || S_ISDIR(n->mode) || (n->mode & 0111);
+		return !(want & MAY_X) || LUX_S_ISDIR(n->mode) ||
+		       (n->mode & 0111);
 	int shift = q->uid == n->uid ? 6 : lux_in_group(q, n->gid) ? 3 : 0;
 	return ((n->mode >> shift) & want) == want;
 }
@@ -20,8 +20,8 @@ bool may(const struct node *n, const struct lux_req *q, uint32_t want)
 bool may_delete(const struct lux_req *q, const struct node *dir,
 		const struct node *n)
 {
-	return !(dir->mode & S_ISVTX) || q->uid == 0 || q->uid == dir->uid ||
-	       q->uid == n->uid;
+	return !(dir->mode & LUX_S_ISVTX) || q->uid == 0 ||
+	       q->uid == dir->uid || q->uid == n->uid;
 }
 
 bool owner_or_root(const struct lux_req *q, const struct node *n)
@@ -73,17 +73,18 @@ int walk(struct call *c, int which, bool follow_last, struct walk *w)
 		struct node *n = de ? de->node : NULL;
 		if (e == end) {
 			*w = (struct walk){dir, p, len, de, n, w->slash};
-			if (n && S_ISLNK(n->mode) && (follow_last || w->slash))
+			if (n && LUX_S_ISLNK(n->mode) &&
+			    (follow_last || w->slash))
 				return follow(c, which, e - path, n);
-			if (n && w->slash && !S_ISDIR(n->mode))
+			if (n && w->slash && !LUX_S_ISDIR(n->mode))
 				return -ENOTDIR;
 			return 0;
 		}
 		if (!n)
 			return -ENOENT;
-		if (S_ISLNK(n->mode))
+		if (LUX_S_ISLNK(n->mode))
 			return follow(c, which, e - path, n);
-		if (!S_ISDIR(n->mode))
+		if (!LUX_S_ISDIR(n->mode))
 			return -ENOTDIR;
 		dir = n;
 		for (p = e; p < end && *p == '/'; p++)
@@ -113,13 +114,13 @@ int create(struct call *c, struct walk *w, uint32_t mode, struct node **out)
 
 	if (w->node)
 		return -EEXIST;
-	if (w->slash && !S_ISDIR(mode))
+	if (w->slash && !LUX_S_ISDIR(mode))
 		return -ENOENT; /* "name/" can only be a directory */
 	if (!may(dir, c->q, MAY_W | MAY_X))
 		return -EACCES;
-	if (dir->mode & S_ISGID) {
+	if (dir->mode & LUX_S_ISGID) {
 		gid = dir->gid;
-		mode |= S_ISDIR(mode) ? S_ISGID : 0;
+		mode |= LUX_S_ISDIR(mode) ? LUX_S_ISGID : 0;
 	}
 	n = node_new(c->fs, mode, c->q->uid, gid);
 	if (!n)
@@ -129,7 +130,7 @@ int create(struct call *c, struct walk *w, uint32_t mode, struct node **out)
 		node_put(c->fs, n);
 		return -ENOSPC;
 	}
-	if (S_ISDIR(mode)) {
+	if (LUX_S_ISDIR(mode)) {
 		n->dir.parent = dir;
 		dir->nlink++;
 	}

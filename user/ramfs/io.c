@@ -5,16 +5,15 @@
 #include "serve.h"
 #include <errno.h>
 #include <string.h>
-#include <sys/stat.h>
 
 /* The regular file a READ or WRITE names. */
 static int open_file(struct call *c, struct node **n)
 {
 	if (!(*n = node_find(c->fs, c->q->handle)))
 		return -EBADF;
-	if (S_ISDIR((*n)->mode))
+	if (LUX_S_ISDIR((*n)->mode))
 		return -EISDIR;
-	return S_ISREG((*n)->mode) ? 0 : -EINVAL;
+	return LUX_S_ISREG((*n)->mode) ? 0 : -EINVAL;
 }
 
 int64_t op_read(struct call *c)
@@ -39,7 +38,7 @@ int64_t op_write(struct call *c)
 
 	if (err)
 		return err;
-	uint64_t off = c->q->flags & LX_O_APPEND ? n->size : c->q->off;
+	uint64_t off = c->q->flags & LUX_O_APPEND ? n->size : c->q->off;
 	if ((int64_t)off < 0)
 		return -EINVAL;
 	long done = data_write(c->fs, n, off, c->data, c->n);
@@ -48,9 +47,9 @@ int64_t op_write(struct call *c)
 	if (done > 0) {
 		n->mtime = n->ctime = c->now;
 		if (c->q->uid != 0) {
-			n->mode &= ~S_ISUID;
-			if (n->mode & S_IXGRP)
-				n->mode &= ~S_ISGID;
+			n->mode &= ~LUX_S_ISUID;
+			if (n->mode & LUX_S_IXGRP)
+				n->mode &= ~LUX_S_ISGID;
 		}
 	}
 	c->r->off = off + done;
@@ -64,7 +63,7 @@ int64_t op_getdents(struct call *c)
 
 	if (!n)
 		return -EBADF;
-	if (!S_ISDIR(n->mode))
+	if (!LUX_S_ISDIR(n->mode))
 		return -ENOTDIR;
 	if (!n->nlink)
 		return -ENOENT;

@@ -161,7 +161,7 @@ int ramfs_main(int state_fd)
 		fs.head->dev = getpid();
 		/* Without a boot image this is a tmpfs: anyone may create. */
 		if (!boot_fill(&fs))
-			fs.root->mode = S_IFDIR | 01777;
+			fs.root->mode = LUX_S_IFDIR | 01777;
 		ramfs_order();
 		fs.head->filled = 1;
 	}

@@ -5,31 +5,30 @@
 #include "serve.h"
 #include <errno.h>
 #include <string.h>
-#include <sys/stat.h>
 
 /* The permission an open with flags needs on n, 0 or -errno. */
 static int open_check(struct call *c, struct node *n, uint32_t fl)
 {
-	uint32_t acc = fl & LX_O_ACCMODE;
-	uint32_t want = acc == LX_O_RDONLY ? MAY_R : MAY_W;
+	uint32_t acc = fl & LUX_O_ACCMODE;
+	uint32_t want = acc == LUX_O_RDONLY ? MAY_R : MAY_W;
 
-	if (acc == LX_O_ACCMODE || acc == 2)
+	if (acc == LUX_O_ACCMODE || acc == 2)
 		want |= MAY_R;
-	if (fl & LX_O_TRUNC)
+	if (fl & LUX_O_TRUNC)
 		want |= MAY_W;
-	if ((fl & LX_O_DIRECTORY) && !S_ISDIR(n->mode))
+	if ((fl & LUX_O_DIRECTORY) && !LUX_S_ISDIR(n->mode))
 		return -ENOTDIR;
-	if (fl & LX_O_PATH)
+	if (fl & LUX_O_PATH)
 		return 0; /* names the object, no access to it */
-	if (S_ISDIR(n->mode) && (want & MAY_W))
+	if (LUX_S_ISDIR(n->mode) && (want & MAY_W))
 		return -EISDIR;
 	if (fl & LUX_O_EXEC) {
-		if (!S_ISREG(n->mode) || !may(n, c->q, MAY_X))
+		if (!LUX_S_ISREG(n->mode) || !may(n, c->q, MAY_X))
 			return -EACCES;
 	}
 	if (!may(n, c->q, want))
 		return -EACCES;
-	if (!S_ISREG(n->mode) && !S_ISDIR(n->mode))
+	if (!LUX_S_ISREG(n->mode) && !LUX_S_ISDIR(n->mode))
 		return -ENXIO; /* devices and FIFOs are other servers' */
 	return 0;
 }
@@ -37,34 +36,35 @@ static int open_check(struct call *c, struct node *n, uint32_t fl)
 int64_t op_open(struct call *c)
 {
 	uint32_t fl = c->q->flags;
-	bool excl = (fl & (LX_O_CREAT | LX_O_EXCL)) == (LX_O_CREAT | LX_O_EXCL);
+	bool excl =
+	    (fl & (LUX_O_CREAT | LUX_O_EXCL)) == (LUX_O_CREAT | LUX_O_EXCL);
 	struct walk w;
 	struct node *n;
-	int err = walk(c, 0, !(fl & LX_O_NOFOLLOW) && !excl, &w);
+	int err = walk(c, 0, !(fl & LUX_O_NOFOLLOW) && !excl, &w);
 
 	if (err)
 		return err;
 	n = w.node;
 	if (!n) {
-		if (!(fl & LX_O_CREAT))
+		if (!(fl & LUX_O_CREAT))
 			return -ENOENT;
 		if (w.slash)
 			return -EISDIR;
-		err = create(c, &w, S_IFREG | (c->q->mode & 07777), &n);
+		err = create(c, &w, LUX_S_IFREG | (c->q->mode & 07777), &n);
 		if (err)
 			return err;
 	} else {
 		if (excl)
 			return -EEXIST;
-		if (S_ISLNK(n->mode) && !(fl & LX_O_PATH))
+		if (LUX_S_ISLNK(n->mode) && !(fl & LUX_O_PATH))
 			return -ELOOP;
-		if (S_ISDIR(n->mode) && (fl & LX_O_CREAT))
+		if (LUX_S_ISDIR(n->mode) && (fl & LUX_O_CREAT))
 			return -EISDIR;
 		err = open_check(c, n, fl);
 		if (err)
 			return err;
-		if ((fl & LX_O_TRUNC) && !(fl & LX_O_PATH) &&
-		    S_ISREG(n->mode)) {
+		if ((fl & LUX_O_TRUNC) && !(fl & LUX_O_PATH) &&
+		    LUX_S_ISREG(n->mode)) {
 			data_truncate(c->fs, n, 0);
 			n->mtime = n->ctime = c->now;
 		}
@@ -72,7 +72,7 @@ int64_t op_open(struct call *c)
 	n->opens++;
 	c->r->handle = n->ino;
 	c->r->mode = n->mode;
-	c->r->events = LX_POLLIN | LX_POLLOUT;
+	c->r->events = LUX_POLLIN | LUX_POLLOUT;
 	return 0;
 }
 
@@ -82,36 +82,37 @@ int64_t op_mkdir(struct call *c)
 	struct node *n;
 	int err = walk(c, 0, false, &w);
 
-	if (err == -ENOTDIR && w.node && !S_ISDIR(w.node->mode))
+	if (err == -ENOTDIR && w.node && !LUX_S_ISDIR(w.node->mode))
 		return -EEXIST; /* "file/" */
-	return err ? err : create(c, &w, S_IFDIR | (c->q->mode & 01777), &n);
+	return err ? err
+		   : create(c, &w, LUX_S_IFDIR | (c->q->mode & 01777), &n);
 }
 
 int64_t op_mknod(struct call *c)
 {
-	uint32_t type = c->q->mode & S_IFMT, mode = c->q->mode & 07777;
+	uint32_t type = c->q->mode & LUX_S_IFMT, mode = c->q->mode & 07777;
 	struct walk w;
 	struct node *n;
 	int err;
 
-	type = type ? type : S_IFREG;
-	if (type != S_IFREG && type != S_IFCHR && type != S_IFBLK &&
-	    type != S_IFIFO && type != S_IFSOCK)
+	type = type ? type : LUX_S_IFREG;
+	if (type != LUX_S_IFREG && type != LUX_S_IFCHR && type != LUX_S_IFBLK &&
+	    type != LUX_S_IFIFO && type != LUX_S_IFSOCK)
 		return -EINVAL;
-	if ((type == S_IFCHR || type == S_IFBLK) && c->q->uid != 0)
+	if ((type == LUX_S_IFCHR || type == LUX_S_IFBLK) && c->q->uid != 0)
 		return -EPERM;
 	if ((err = walk(c, 0, false, &w)))
 		return err == -ENOTDIR && w.node ? -EEXIST : err;
 	if ((err = create(c, &w, type | mode, &n)))
 		return err;
-	if (type == S_IFCHR || type == S_IFBLK)
+	if (type == LUX_S_IFCHR || type == LUX_S_IFBLK)
 		n->rdev = c->q->off;
 	return 0;
 }
 
 int64_t op_unlink(struct call *c)
 {
-	bool rmdir = c->q->flags & LX_AT_REMOVEDIR;
+	bool rmdir = c->q->flags & LUX_AT_REMOVEDIR;
 	struct walk w;
 	int err = walk(c, 0, false, &w);
 
@@ -121,9 +122,9 @@ int64_t op_unlink(struct call *c)
 		return -ENOENT;
 	if (w.node == c->fs->root)
 		return -EBUSY;
-	if (rmdir && !S_ISDIR(w.node->mode))
+	if (rmdir && !LUX_S_ISDIR(w.node->mode))
 		return -ENOTDIR;
-	if (!rmdir && S_ISDIR(w.node->mode))
+	if (!rmdir && LUX_S_ISDIR(w.node->mode))
 		return -EISDIR;
 	if (!may(w.dir, c->q, MAY_W | MAY_X))
 		return -EACCES;
@@ -151,7 +152,7 @@ static bool inside(struct node *n, struct node *d)
 /* A directory moving from one parent to another. */
 static void reparent(struct node *n, struct node *from, struct node *to)
 {
-	if (S_ISDIR(n->mode) && from != to) {
+	if (LUX_S_ISDIR(n->mode) && from != to) {
 		from->nlink--;
 		to->nlink++;
 		n->dir.parent = to;
@@ -170,22 +171,22 @@ static int rename_check(struct call *c, struct walk *a, struct walk *b,
 		return -EACCES;
 	if (!may_delete(c->q, a->dir, x) || (y && !may_delete(c->q, b->dir, y)))
 		return -EPERM;
-	if (S_ISDIR(x->mode) && inside(b->dir, x))
+	if (LUX_S_ISDIR(x->mode) && inside(b->dir, x))
 		return -EINVAL;
-	if (exchange && S_ISDIR(y->mode) && inside(a->dir, y))
+	if (exchange && LUX_S_ISDIR(y->mode) && inside(a->dir, y))
 		return -EINVAL;
 	if (!exchange && y) {
-		if (S_ISDIR(x->mode) && !S_ISDIR(y->mode))
+		if (LUX_S_ISDIR(x->mode) && !LUX_S_ISDIR(y->mode))
 			return -ENOTDIR;
-		if (!S_ISDIR(x->mode) && S_ISDIR(y->mode))
+		if (!LUX_S_ISDIR(x->mode) && LUX_S_ISDIR(y->mode))
 			return -EISDIR;
-		if (S_ISDIR(y->mode) && y->dir.head)
+		if (LUX_S_ISDIR(y->mode) && y->dir.head)
 			return -ENOTEMPTY;
 	}
 	/* A directory changing parent rewrites its "..". */
 	if (a->dir != b->dir &&
-	    ((S_ISDIR(x->mode) && !may(x, c->q, MAY_W)) ||
-	     (exchange && S_ISDIR(y->mode) && !may(y, c->q, MAY_W))))
+	    ((LUX_S_ISDIR(x->mode) && !may(x, c->q, MAY_W)) ||
+	     (exchange && LUX_S_ISDIR(y->mode) && !may(y, c->q, MAY_W))))
 		return -EACCES;
 	return 0;
 }
@@ -212,12 +213,12 @@ static void intend(struct ramfs *fs, const struct walk *a, struct dentry *from,
 int64_t op_rename(struct call *c)
 {
 	uint32_t fl = c->q->flags;
-	bool exchange = fl & LX_RENAME_EXCHANGE;
+	bool exchange = fl & LUX_RENAME_EXCHANGE;
 	struct walk a, b;
 	int err;
 
-	if ((fl & ~(LX_RENAME_NOREPLACE | LX_RENAME_EXCHANGE)) ||
-	    (exchange && (fl & LX_RENAME_NOREPLACE)))
+	if ((fl & ~(LUX_RENAME_NOREPLACE | LUX_RENAME_EXCHANGE)) ||
+	    (exchange && (fl & LUX_RENAME_NOREPLACE)))
 		return -EINVAL;
 	if ((err = walk(c, 0, false, &a)) || (err = walk(c, 1, false, &b)))
 		return err;
@@ -225,9 +226,9 @@ int64_t op_rename(struct call *c)
 		return -ENOENT;
 	if (a.node == c->fs->root || b.node == c->fs->root)
 		return -EBUSY;
-	if (b.node && (fl & LX_RENAME_NOREPLACE))
+	if (b.node && (fl & LUX_RENAME_NOREPLACE))
 		return -EEXIST;
-	if (!S_ISDIR(a.node->mode) && (a.slash || b.slash))
+	if (!LUX_S_ISDIR(a.node->mode) && (a.slash || b.slash))
 		return -ENOTDIR;
 	if ((err = rename_check(c, &a, &b, exchange)))
 		return err;
@@ -267,11 +268,11 @@ int64_t op_rename(struct call *c)
  * write that is neither setuid nor setgid-executable. */
 static bool may_link(const struct lux_req *q, const struct node *n)
 {
-	uint32_t m = n->mode, sgid_x = S_ISGID | S_IXGRP;
+	uint32_t m = n->mode, sgid_x = LUX_S_ISGID | LUX_S_IXGRP;
 
 	return owner_or_root(q, n) ||
-	       (S_ISREG(m) && !(m & S_ISUID) && (m & sgid_x) != sgid_x &&
-		may(n, q, MAY_R | MAY_W));
+	       (LUX_S_ISREG(m) && !(m & LUX_S_ISUID) &&
+		(m & sgid_x) != sgid_x && may(n, q, MAY_R | MAY_W));
 }
 
 int64_t op_link(struct call *c)
@@ -279,12 +280,12 @@ int64_t op_link(struct call *c)
 	struct walk a, b;
 	int err;
 
-	if ((err = walk(c, 0, c->q->flags & LX_AT_FOLLOW, &a)) ||
+	if ((err = walk(c, 0, c->q->flags & LUX_AT_SYMLINK_FOLLOW, &a)) ||
 	    (err = walk(c, 1, false, &b)))
 		return err;
 	if (!a.node)
 		return -ENOENT;
-	if (S_ISDIR(a.node->mode))
+	if (LUX_S_ISDIR(a.node->mode))
 		return -EPERM;
 	if (b.node)
 		return -EEXIST;
@@ -320,7 +321,7 @@ int64_t op_symlink(struct call *c)
 		return -EEXIST;
 	if (!(copy = ramfs_alloc(c->fs, len)))
 		return -ENOSPC;
-	if ((err = create(c, &w, S_IFLNK | 0777, &n))) {
+	if ((err = create(c, &w, LUX_S_IFLNK | 0777, &n))) {
 		ramfs_free(c->fs, copy, len);
 		return err;
 	}

@@ -5,7 +5,6 @@
 #include "fs.h"
 #include <errno.h>
 #include <string.h>
-#include <sys/stat.h>
 
 struct timespec ramfs_now(void)
 {
@@ -27,9 +26,9 @@ struct node *node_new(struct ramfs *fs, uint32_t mode, uint32_t uid,
 	n->mode = mode;
 	n->uid = uid;
 	n->gid = gid;
-	n->nlink = S_ISDIR(mode) ? 2 : 1;
+	n->nlink = LUX_S_ISDIR(mode) ? 2 : 1;
 	n->atime = n->mtime = n->ctime = ramfs_now();
-	if (S_ISDIR(mode)) {
+	if (LUX_S_ISDIR(mode)) {
 		n->dir.next_cookie = 2;
 		n->size = 2 * DIR_ENTRY_SIZE;
 	}
@@ -57,9 +56,9 @@ void node_put(struct ramfs *fs, struct node *n)
 	while (*b != n)
 		b = &(*b)->hnext;
 	*b = n->hnext;
-	if (S_ISREG(n->mode))
+	if (LUX_S_ISREG(n->mode))
 		data_truncate(fs, n, 0);
-	else if (S_ISLNK(n->mode))
+	else if (LUX_S_ISLNK(n->mode))
 		ramfs_free(fs, n->target, n->size);
 	fs->nodes--;
 	ramfs_free(fs, n, sizeof(*n));
@@ -67,7 +66,7 @@ void node_put(struct ramfs *fs, struct node *n)
 
 void node_unlinked(struct ramfs *fs, struct node *dir, struct node *n)
 {
-	if (S_ISDIR(n->mode)) {
+	if (LUX_S_ISDIR(n->mode)) {
 		n->nlink = 0;
 		n->dir.parent = n; /* its old parent may go before it does */
 		dir->nlink--;

@@ -16,22 +16,21 @@
  */
 #include "fs.h"
 #include <string.h>
-#include <sys/stat.h>
 
 /* Is n, just claimed, an object this ramfs can have made? */
 static bool node_valid(struct ramfs *fs, struct node *n)
 {
-	switch (n->mode & S_IFMT) {
-	case S_IFDIR:
-	case S_IFCHR:
-	case S_IFBLK:
-	case S_IFIFO:
-	case S_IFSOCK:
+	switch (n->mode & LUX_S_IFMT) {
+	case LUX_S_IFDIR:
+	case LUX_S_IFCHR:
+	case LUX_S_IFBLK:
+	case LUX_S_IFIFO:
+	case LUX_S_IFSOCK:
 		return true;
-	case S_IFREG:
+	case LUX_S_IFREG:
 		data_recover(fs, n);
 		return true;
-	case S_IFLNK:
+	case LUX_S_IFLNK:
 		return n->size && n->size < LUX_PATH_MAX &&
 		       arena_claim(fs, n->target, n->size);
 	}
@@ -50,7 +49,7 @@ static struct node *visit(struct ramfs *fs, struct dentry *de)
 			ramfs_free(fs, n, sizeof(*n));
 			return NULL;
 		}
-		n->nlink = S_ISDIR(n->mode) ? 2 : 0;
+		n->nlink = LUX_S_ISDIR(n->mode) ? 2 : 0;
 		n->opens = 0;
 		n->hnext = fs->table[n->ino % RAMFS_HASH];
 		fs->table[n->ino % RAMFS_HASH] = n;
@@ -67,7 +66,7 @@ static struct node *visit(struct ramfs *fs, struct dentry *de)
 		return NULL;
 	for (struct node *m = fs->table[n->ino % RAMFS_HASH]; m; m = m->hnext)
 		if (m == n)
-			return S_ISDIR(n->mode) ? NULL : n;
+			return LUX_S_ISDIR(n->mode) ? NULL : n;
 	return NULL;
 }
 
@@ -124,7 +123,7 @@ void ramfs_recover(struct ramfs *fs)
 	uint64_t count = 0, max_cookie = 1;
 
 	roll_forward(fs);
-	if (!arena_claim(fs, dir, sizeof(*dir)) || !S_ISDIR(dir->mode)) {
+	if (!arena_claim(fs, dir, sizeof(*dir)) || !LUX_S_ISDIR(dir->mode)) {
 		fs->root = NULL; /* nothing to save: attach starts afresh */
 		return;
 	}
@@ -167,10 +166,10 @@ void ramfs_recover(struct ramfs *fs)
 		count++;
 		if (de->cookie > max_cookie)
 			max_cookie = de->cookie;
-		if (!S_ISDIR(n->mode) || !n->dir.head) {
-			n->nlink += !S_ISDIR(n->mode);
-			dir->nlink += S_ISDIR(n->mode);
-			if (S_ISDIR(n->mode)) {
+		if (!LUX_S_ISDIR(n->mode) || !n->dir.head) {
+			n->nlink += !LUX_S_ISDIR(n->mode);
+			dir->nlink += LUX_S_ISDIR(n->mode);
+			if (LUX_S_ISDIR(n->mode)) {
 				n->dir.parent = dir;
 				dir_done(n, NULL, 0, 1);
 			}

@@ -138,8 +138,8 @@ static void handle_drop(uint64_t h)
 
 static uint32_t events_now(void)
 {
-	return (ldisc_poll_in(&ld) ? POLLIN | POLLRDNORM : 0) |
-	       (ldisc_out_room(&ld) ? POLLOUT | POLLWRNORM : 0);
+	return (ldisc_poll_in(&ld) ? LUX_POLLIN | LUX_POLLRDNORM : 0) |
+	       (ldisc_out_room(&ld) ? LUX_POLLOUT | LUX_POLLWRNORM : 0);
 }
 
 /* Tell the kernel when readiness changed, for poll() on every handle. */
@@ -266,7 +266,7 @@ static void do_read(const struct lux_req *q)
 	}
 	if (!q->count || (!reads && read_can_finish(&probe, now))) {
 		reply_read(q);
-	} else if (q->flags & O_NONBLOCK) {
+	} else if (q->flags & LUX_O_NONBLOCK) {
 		lux_reply(chan, q, -EAGAIN, NULL, 0);
 	} else if (!(p = pending_new(q, NULL, 0))) {
 		lux_reply(chan, q, -ENOMEM, NULL, 0);
@@ -291,7 +291,7 @@ static void do_write(const struct lux_req *q, const char *data, size_t len)
 		last_output_ms = now_ms();
 	if (n || !len) {
 		lux_reply(chan, q, n, NULL, 0);
-	} else if (q->flags & O_NONBLOCK) {
+	} else if (q->flags & LUX_O_NONBLOCK) {
 		lux_reply(chan, q, -EAGAIN, NULL, 0);
 	} else if (!(p = pending_new(q, data, len))) {
 		lux_reply(chan, q, -ENOMEM, NULL, 0);
@@ -479,7 +479,7 @@ static void do_stat(const struct lux_req *q, int name)
 	    .nlink = 1,
 	    .rdev = names[name].rdev,
 	    .blksize = 1024,
-	    .mode = S_IFCHR | tty_mode,
+	    .mode = LUX_S_IFCHR | tty_mode,
 	    .uid = tty_uid,
 	    .gid = tty_gid,
 	};
@@ -502,10 +502,10 @@ static void do_open(const struct lux_req *q, int name)
 		lux_reply(chan, q, -ENOMEM, NULL, 0);
 		return;
 	}
-	if (name != NAME_TTY && !(q->flags & O_NOCTTY) && q->pid == q->sid &&
-	    !session_alive(session))
+	if (name != NAME_TTY && !(q->flags & LUX_O_NOCTTY) &&
+	    q->pid == q->sid && !session_alive(session))
 		take_terminal(q);
-	r.mode = S_IFCHR | tty_mode;
+	r.mode = LUX_S_IFCHR | tty_mode;
 	r.events = notified = events_now();
 	lux_reply_full(chan, q, &r, NULL, 0);
 }
