@@ -28,6 +28,20 @@ struct cpu {
 			 CPU_OFFSET(field))
 #define this_cpu_add32(field, n) arch_percpu_add32(CPU_OFFSET(field), n)
 
+/* The thread running on this CPU: one load from the per-CPU area, inline
+ * so that every subsystem (memory code included) finds it without calling
+ * into the scheduler or process code. */
+static inline struct thread *current_thread(void)
+{
+	return this_cpu_read(sched.current);
+}
+
+/* The process of the running thread (NULL for a kernel thread). */
+static inline struct proc *current_proc(void)
+{
+	return current_thread()->proc;
+}
+
 extern struct cpu cpus[MAX_CPUS];
 extern unsigned ncpus; /* CPUs the firmware lists (online or not) */
 

@@ -165,7 +165,6 @@ int persona_map(struct mm *mm);
  * -ENOSYS when the process has none or the call came from inside it. */
 long persona_reflect(unsigned long nr, const long a[6]);
 extern struct mutex proc_lock;
-struct proc *current_proc(void);
 /* Start the first process from path in the initrd; returns only on error. */
 int proc_start_init(const char *path, const char *const argv[]);
 /* End every thread of p with wait status `status` (exit_group, fatal

@@ -107,7 +107,6 @@ NORETURN void thread_exit(void);
 /* Start the reaper, which frees detached threads once they are dead. */
 void reaper_init(void);
 void thread_join(struct thread *t);
-struct thread *current_thread(void);
 void thread_set_priority(struct thread *t, unsigned prio);
 /* Restrict t to the CPUs in affinity (0 or -EINVAL if none is online);
  * it moves at once if it is running or queued elsewhere. */
@@ -175,3 +174,7 @@ void ktest_run(const char *groups);
 void timer_start(struct timer *t, uint64_t deadline,
 		 void (*fn)(struct timer *));
 void timer_cancel(struct timer *t);
+
+/* current_thread() and current_proc() are inline over the per-CPU data
+ * (cpu.h, which needs struct sched_cpu above). */
+#include "cpu.h"

@@ -36,11 +36,6 @@ static int next_pid = 1;
 const void *initrd;
 size_t initrd_size;
 
-struct proc *current_proc(void)
-{
-	return current_thread()->proc;
-}
-
 static uint64_t random_state;
 
 /* Not cryptographic yet: a SplitMix64 stream seeded from the clock. */

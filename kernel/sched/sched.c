@@ -23,11 +23,6 @@ static struct sched_cpu *sched_of(unsigned cpu)
 	return &cpus[cpu].sched;
 }
 
-struct thread *current_thread(void)
-{
-	return this_cpu_read(sched.current);
-}
-
 void preempt_disable(void)
 {
 	this_cpu_add32(sched.preempt_count, 1);
