@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The lux test runner: `make test`, or `tests/run.py [FILTER...]`.
 
-Runs, in order: the format check, the host unit tests (cmocka), and the
+Runs, in order: the format check, the check of docs/syscalls.md against
+the code, the host unit tests (cmocka), and the
 QEMU boot tests, the last of which boot the in-kernel self tests
 (ktest=<group>) on 1-8 CPUs with one result per case. With LUX_UTEST=1
 (or a filter starting with `utest`) it also boots the user-space test
@@ -142,6 +143,20 @@ def test_format(r):
                   + ", ".join(files[:5]) + (" ..." if len(files) > 5 else ""))
         return r.report("format", reason)
     r.report("format", f"make format-check: {status_text(rc)}", tail=out[-15:])
+
+
+def test_docs(r):
+    """docs/syscalls.md's Where column agrees with the code
+    (tools/syscall_where.py: the kernel's table, the personality's cases)."""
+    name = "docs/syscalls"
+    if not r.wanted(name):
+        return
+    rc, out = run_logged(name, [sys.executable, "tools/syscall_where.py"],
+                         timeout=60)
+    if rc == 0:
+        return r.report(name)
+    r.report(name, f"{len(out)} disagreement(s) with the code "
+             f"({status_text(rc)})", tail=out[:20])
 
 
 # ---- host unit tests --------------------------------------------------------
@@ -767,12 +782,13 @@ def main(argv):
     os.chdir(REPO)
     filters = [f for arg in argv for f in arg.split()]
     r = Runner(filters)
-    fixed = (["format", "tools/bench-trace", "tools/bench-trace-uname"] + [b.name for b in BOOTS + USER_BOOTS]
+    fixed = (["format", "docs/syscalls", "tools/bench-trace", "tools/bench-trace-uname"] + [b.name for b in BOOTS + USER_BOOTS]
              + [f"{b.name}/{n}" for b, steps in SYSTEM_BOOTS
                 for n, _ in steps])
     try:
         if r.wanted("format"):
             test_format(r)
+        test_docs(r)
         if unit_may_match(r, fixed):
             test_unit(r)
         test_boot(r, fixed)
