@@ -72,8 +72,8 @@ static int find(const struct lux_msg *m)
 	return -ENOENT;
 }
 
-/* Whether the caller of q may access n as `want` (LUX_R_OK|LUX_W_OK|LUX_X_OK); root
- * may read and write anything. */
+/* Whether the caller of q may access n as `want` (LUX_R_OK, LUX_W_OK,
+ * LUX_X_OK); root may read and write anything. */
 static bool allowed(const struct lux_req *q, const struct node *n, int want)
 {
 	unsigned bits = n->mode;
