@@ -53,19 +53,19 @@ struct node {
 };
 
 static struct node tree[24] = {
-    {"", S_IFDIR | 0755, NULL},
-    {"hello", S_IFREG | 0644, "hello world\n"},
-    {"dir", S_IFDIR | 0755, NULL},
-    {"dir/inner", S_IFREG | 0644, "inner\n"},
-    {"link", S_IFLNK | 0777, "dir"},
-    {"abs", S_IFLNK | 0777, "/fs/dir/inner"},
-    {"loop", S_IFLNK | 0777, "loop"},
-    {"slow", S_IFREG | 0644, NULL},
-    {"bad", S_IFREG | 0644, NULL},
-    {"nb", S_IFREG | 0644, NULL},
-    {"w", S_IFREG | 0644, NULL},
-    {"prog", S_IFREG | 0755, NULL},
-    {"plink", S_IFLNK | 0777, "prog"},
+    {"", LUX_S_IFDIR | 0755, NULL},
+    {"hello", LUX_S_IFREG | 0644, "hello world\n"},
+    {"dir", LUX_S_IFDIR | 0755, NULL},
+    {"dir/inner", LUX_S_IFREG | 0644, "inner\n"},
+    {"link", LUX_S_IFLNK | 0777, "dir"},
+    {"abs", LUX_S_IFLNK | 0777, "/fs/dir/inner"},
+    {"loop", LUX_S_IFLNK | 0777, "loop"},
+    {"slow", LUX_S_IFREG | 0644, NULL},
+    {"bad", LUX_S_IFREG | 0644, NULL},
+    {"nb", LUX_S_IFREG | 0644, NULL},
+    {"w", LUX_S_IFREG | 0644, NULL},
+    {"prog", LUX_S_IFREG | 0755, NULL},
+    {"plink", LUX_S_IFLNK | 0777, "prog"},
 };
 static int nnodes = 13; /* the tree above; MKNOD adds to it */
 #define NNODES  nnodes
@@ -167,14 +167,14 @@ static int lookup(const struct lux_req *q, const char *path, int follow_last)
 			reply(q, -ENOENT, NULL, 0);
 			return -1;
 		}
-		if (S_ISLNK(tree[i].mode) && (e < len || follow_last)) {
+		if (LUX_S_ISLNK(tree[i].mode) && (e < len || follow_last)) {
 			struct lux_rep r = {
 			    .op = LUX_FOLLOW, .id = q->id, .off = e};
 			send_rep(srv[FS], &r, tree[i].data,
 				 strlen(tree[i].data));
 			return -1;
 		}
-		if (e == len && slash && !S_ISDIR(tree[i].mode)) {
+		if (e == len && slash && !LUX_S_ISDIR(tree[i].mode)) {
 			reply(q, -ENOTDIR, NULL, 0);
 			return -1;
 		}
@@ -188,9 +188,10 @@ static size_t node_size(int i)
 {
 	if (!strcmp(tree[i].path, "prog"))
 		return prog_len;
-	return !strcmp(tree[i].path, "w")              ? wlen
-	       : S_ISREG(tree[i].mode) && tree[i].data ? strlen(tree[i].data)
-						       : 0;
+	return !strcmp(tree[i].path, "w") ? wlen
+	       : LUX_S_ISREG(tree[i].mode) && tree[i].data
+		   ? strlen(tree[i].data)
+		   : 0;
 }
 
 static void do_stat(const struct lux_req *q, int i)
@@ -293,11 +294,11 @@ static void do_write(const struct lux_req *q, const char *data)
 		nb_ready = 1;
 		struct lux_rep r = {.op = LUX_NOTIFY,
 				    .handle = H("nb"),
-				    .events = POLLIN | POLLOUT};
+				    .events = LUX_POLLIN | LUX_POLLOUT};
 		send_rep(srv[FS], &r, NULL, 0);
 		return reply(q, n, NULL, 0);
 	}
-	size_t off = (q->flags & O_APPEND) ? wlen : q->off;
+	size_t off = (q->flags & LUX_O_APPEND) ? wlen : q->off;
 	if (q->handle != (uint64_t)H("w") || off + n > sizeof(wbuf))
 		return reply(q, -ENOSPC, NULL, 0);
 	memcpy(wbuf + off, data, n);
@@ -309,13 +310,13 @@ static void do_write(const struct lux_req *q, const char *data)
 
 static void do_open(const struct lux_req *q, const char *path)
 {
-	int i = lookup(q, path, !(q->flags & O_NOFOLLOW));
+	int i = lookup(q, path, !(q->flags & LUX_O_NOFOLLOW));
 
 	if (i < 0)
 		return;
-	if ((q->flags & O_DIRECTORY) && !S_ISDIR(tree[i].mode))
+	if ((q->flags & LUX_O_DIRECTORY) && !LUX_S_ISDIR(tree[i].mode))
 		return reply(q, -ENOTDIR, NULL, 0);
-	if (S_ISLNK(tree[i].mode)) /* O_NOFOLLOW on a link */
+	if (LUX_S_ISLNK(tree[i].mode)) /* LUX_O_NOFOLLOW on a link */
 		return reply(q, -ELOOP, NULL, 0);
 	if (q->flags & LUX_O_EXEC)
 		seen.exec_opens++;
@@ -323,8 +324,9 @@ static void do_open(const struct lux_req *q, const char *path)
 			    .id = q->id,
 			    .handle = i + 1,
 			    .mode = tree[i].mode,
-			    .events = !strcmp(path, "nb") ? POLLOUT
-							  : POLLIN | POLLOUT};
+			    .events = !strcmp(path, "nb")
+					  ? LUX_POLLOUT
+					  : LUX_POLLIN | LUX_POLLOUT};
 	send_rep(srv[FS], &r, NULL, 0);
 }
 
@@ -391,8 +393,8 @@ static void fs_serve(const struct lux_req *q, const char *data)
 	case LUX_STAT:
 		if (q->handle)
 			return do_stat(q, q->handle - 1);
-		if ((i = lookup(q, data, !(q->flags & AT_SYMLINK_NOFOLLOW))) >=
-		    0)
+		if ((i = lookup(q, data,
+				!(q->flags & LUX_AT_SYMLINK_NOFOLLOW))) >= 0)
 			do_stat(q, i);
 		return;
 	case LUX_OPEN:
@@ -400,7 +402,7 @@ static void fs_serve(const struct lux_req *q, const char *data)
 	case LUX_READLINK:
 		if ((i = lookup(q, data, 0)) < 0)
 			return;
-		if (!S_ISLNK(tree[i].mode))
+		if (!LUX_S_ISLNK(tree[i].mode))
 			return reply(q, -EINVAL, NULL, 0);
 		return reply(q, 0, tree[i].data, strlen(tree[i].data));
 	case LUX_CHMOD:
