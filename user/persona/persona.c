@@ -42,6 +42,62 @@ long persona_call(long nr, const long a[6])
 		return persona_uname(a[0]);
 	case NR_clock_getres:
 		return persona_clock_getres(a[0], a[1]);
+	case NR_getuid:
+		return persona_getid(LUX_CRED_UID, 0);
+	case NR_geteuid:
+		return persona_getid(LUX_CRED_UID, 1);
+	case NR_getgid:
+		return persona_getid(LUX_CRED_GID, 0);
+	case NR_getegid:
+		return persona_getid(LUX_CRED_GID, 1);
+	case NR_getresuid:
+		return persona_getres(LUX_CRED_UID, a[0], a[1], a[2]);
+	case NR_getresgid:
+		return persona_getres(LUX_CRED_GID, a[0], a[1], a[2]);
+	case NR_setresuid:
+		return persona_setres(LUX_CRED_UID, a[0], a[1], a[2]);
+	case NR_setresgid:
+		return persona_setres(LUX_CRED_GID, a[0], a[1], a[2]);
+	case NR_setreuid:
+		return persona_setre(LUX_CRED_UID, a[0], a[1]);
+	case NR_setregid:
+		return persona_setre(LUX_CRED_GID, a[0], a[1]);
+	case NR_setuid:
+		return persona_setone(LUX_CRED_UID, a[0]);
+	case NR_setgid:
+		return persona_setone(LUX_CRED_GID, a[0]);
+	case NR_setfsuid:
+		return persona_setfs(LUX_CRED_UID);
+	case NR_setfsgid:
+		return persona_setfs(LUX_CRED_GID);
+	case NR_getgroups:
+		return persona_getgroups(a[0], a[1]);
+	case NR_setgroups:
+		return persona_setgroups(a[0], a[1]);
+	case NR_capget:
+		return persona_capget(a[0], a[1]);
+	case NR_capset:
+		return persona_capset(a[0], a[1]);
+	case NR_sysinfo:
+		return persona_sysinfo(a[0]);
+	case NR_times:
+		return persona_times(a[0]);
+	case NR_getrusage:
+		return persona_getrusage(a[0], a[1]);
+	case NR_prctl:
+		return persona_prctl(a[0], a[1]);
+	case NR_getrlimit:
+		return persona_getrlimit(a[0], a[1]);
+	case NR_setrlimit:
+		return persona_setrlimit(a[0], a[1]);
+#ifdef NR_alarm /* the platform's legacy calls */
+	case NR_alarm:
+		return persona_alarm(a[0]);
+	case NR_time:
+		return persona_time(a[0]);
+	case NR_getpgrp:
+		return persona_syscall(NR_getpgid, 0, 0, 0, 0, 0, 0);
+#endif
 	default:
 		return persona_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	}
