@@ -108,13 +108,16 @@ long persona_setrlimit(long resource, long unew)
 }
 
 /* alarm: ITIMER_REAL set to seconds, no interval; returns the seconds the
- * old alarm had left, rounded to the nearest. */
+ * old alarm had left, rounded to the nearest but at least 1 while one was
+ * pending (Linux's rule). */
 long persona_alarm(long seconds)
 {
 	int64_t v[4] = {0, 0, (unsigned)seconds, 0}, old[4];
 	long r = native3(NR_setitimer, 0, v, old);
 
-	return r ? r : old[2] + (old[3] >= 500000);
+	if (r)
+		return r;
+	return old[2] + (old[3] >= 500000 || (!old[2] && old[3]));
 }
 
 /* time: the seconds of CLOCK_REALTIME, also written to ut if not NULL. */
