@@ -105,6 +105,9 @@
 /* LUX_ACCESS for access() without AT_EACCESS: checked with the real ids. */
 #define LUX_ACCESS_REAL 0x200
 
+/* Descriptors a process may have open (RLIMIT_NOFILE's hard maximum). */
+#define LUX_FD_MAX 1024
+
 /* Supplementary groups a process may have (Linux's NGROUPS_MAX is larger;
  * this is musl's), all carried on every request. */
 #define LUX_NGROUPS 32

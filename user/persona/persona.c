@@ -30,12 +30,13 @@ static __attribute__((noinline)) long persona_clock_getres(long clock,
 	return ures ? copy_out(ures, res, sizeof(res)) : 0;
 }
 
-/* Perform call nr with arguments a[0..5] for the program: its result or
- * -errno. Called by the platform's entry (x86_64.S: persona_entry). A call
+/* Perform call nr with arguments a[0..5] for the program (a[6]: its
+ * signal mask): its result or -errno. Called by the platform's entry
+ * (x86_64.S: persona_entry). A call
  * the personality does not know is made again from here: the kernel does
  * not reflect a call from inside the personality, but fails it with
  * ENOSYS and names it on the console (once per boot). */
-long persona_call(long nr, const long a[6])
+long persona_call(long nr, const long a[7])
 {
 	switch (nr) {
 	case NR_uname:
@@ -90,7 +91,13 @@ long persona_call(long nr, const long a[6])
 		return persona_getrlimit(a[0], a[1]);
 	case NR_setrlimit:
 		return persona_setrlimit(a[0], a[1]);
+	case NR_pselect6:
+		return persona_pselect6(a, a[6]);
 #ifdef NR_alarm /* the platform's legacy calls */
+	case NR_poll:
+		return persona_poll(a[0], a[1], a[2], a[6]);
+	case NR_select:
+		return persona_select(a, a[6]);
 	case NR_alarm:
 		return persona_alarm(a[0]);
 	case NR_time:

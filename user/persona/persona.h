@@ -66,3 +66,9 @@ long persona_getrlimit(long resource, long uold);
 long persona_setrlimit(long resource, long unew);
 long persona_alarm(long seconds);
 long persona_time(long ut);
+
+/* poll, select and pselect6 over ppoll (select.c); mask is the program's
+ * signal mask, which their waits use. a: the call's arguments. */
+long persona_poll(long ufds, long n, long ms, uint64_t mask);
+long persona_select(const long a[5], uint64_t mask);
+long persona_pselect6(const long a[6], uint64_t mask);
