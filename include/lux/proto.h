@@ -52,6 +52,28 @@
  * never waits (EAGAIN; poll); while it is open the kernel leaves the
  * console to its reader but for a panic (root; EBUSY: one reader). */
 #define LUX_NR_KLOG (LUX_NR_BASE + 7)
+/* (pid, struct lux_cred *) -> 0: the ids and supplementary groups of
+ * process pid (0: the caller), which anyone may read (Linux shows them in
+ * /proc/PID/status); ESRCH. The personality builds every id call on it. */
+#define LUX_NR_CRED (LUX_NR_BASE + 12)
+/* (LUX_CRED_UID or LUX_CRED_GID, real, eff, saved) -> 0: set the caller's
+ * ids, -1 keeping one; without euid 0 each new id must be one of the
+ * three current ones (EPERM): setresuid's rule, the most permissive of
+ * Linux's, so skipping the personality gains nothing.
+ * (LUX_CRED_GROUPS, n, gid_t list[n]) -> 0: the supplementary groups
+ * (euid 0 only, EPERM; n > LUX_NGROUPS EINVAL; EFAULT). */
+#define LUX_NR_SETCRED  (LUX_NR_BASE + 13)
+#define LUX_CRED_UID    0
+#define LUX_CRED_GID    1
+#define LUX_CRED_GROUPS 2
+/* (struct lux_sysstat *) -> 0: the raw figures behind sysinfo, times and
+ * getrusage (the personality's), for the caller. */
+#define LUX_NR_SYSSTAT (LUX_NR_BASE + 20)
+/* (name, set) -> 0: set (set != 0) the calling thread's name from the
+ * string at name (cut at 15 bytes; on the main thread the process's name
+ * too, which the log and procfs show), or copy its 16 bytes to name.
+ * EFAULT. prctl's PR_SET_NAME and PR_GET_NAME. */
+#define LUX_NR_NAME (LUX_NR_BASE + 21)
 /* (dst, src, len, flags) -> 0: copy len bytes within the caller's own
  * memory, or EFAULT if a byte of either range cannot be read or written:
  * how the personality touches a program's buffers without faulting
@@ -87,6 +109,9 @@
 
 /* LUX_ACCESS for access() without AT_EACCESS: checked with the real ids. */
 #define LUX_ACCESS_REAL 0x200
+
+/* Descriptors a process may have open (RLIMIT_NOFILE's hard maximum). */
+#define LUX_FD_MAX 1024
 
 /* Supplementary groups a process may have (Linux's NGROUPS_MAX is larger;
  * this is musl's), all carried on every request. */
@@ -226,6 +251,26 @@ struct lux_stat {
 struct lux_statfs {
 	uint64_t type, bsize, blocks, bfree, bavail, files, ffree, namelen,
 	    frsize, flags;
+};
+
+/* LUX_NR_CRED: a process's credentials ([0] real, [1] effective, [2]
+ * saved), groups[0..ngroups) sorted. */
+struct lux_cred {
+	uint32_t uid[3], gid[3];
+	uint32_t ngroups;
+	uint32_t groups[LUX_NGROUPS];
+};
+
+/* LUX_NR_SYSSTAT: times in ns of the monotonic clock, memory in bytes. */
+struct lux_sysstat {
+	uint64_t clock_ns;  /* since boot */
+	uint64_t mem_total; /* the page allocator's */
+	uint64_t mem_free;
+	uint64_t cpu_ns;        /* the caller's threads ran */
+	uint64_t cpu_child_ns;  /* its reaped children (and theirs) ran */
+	uint64_t cpu_thread_ns; /* the calling thread ran */
+	uint32_t procs;         /* processes, zombies included */
+	uint32_t pad;
 };
 
 /* LUX_NR_PROCINFO: one process, for procfs. */

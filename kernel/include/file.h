@@ -11,7 +11,7 @@
 #include "spinlock.h"
 #include <lux/proto.h>
 
-#define FD_MAX 1024 /* descriptors per process (RLIMIT_NOFILE's hard) */
+#define FD_MAX LUX_FD_MAX
 
 struct file;
 

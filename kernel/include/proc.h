@@ -164,6 +164,12 @@ int persona_map(struct mm *mm);
  * returns to user mode (the value returned is then ignored), or return
  * -ENOSYS when the process has none or the call came from inside it. */
 long persona_reflect(unsigned long nr, const long a[6]);
+/* Whether the user registers f are inside the personality's image. */
+static inline bool persona_owns(struct trap_frame *f)
+{
+	return arch_uregs_pc(f) - LUX_PERSONA_BASE <
+	       LUX_PERSONA_LIMIT - LUX_PERSONA_BASE;
+}
 extern struct mutex proc_lock;
 /* Start the first process from path in the initrd; returns only on error. */
 int proc_start_init(const char *path, const char *const argv[]);

@@ -1,7 +1,8 @@
 /*
- * poll.c - waiting on many descriptors (poll, ppoll, select, pselect6)
- * and eventfd. A waiter sleeps on the wait queue of every file it watches
- * at once and re-checks them all when any is woken: nothing polls.
+ * poll.c - waiting on many descriptors (ppoll; the personality makes
+ * poll, select and pselect6 of it) and eventfd. A waiter sleeps on the
+ * wait queue of every file it watches at once and re-checks them all when
+ * any is woken: nothing polls.
  */
 #include "file.h"
 #include "mm.h"
@@ -95,11 +96,6 @@ static long poll_user(long ufds, long n, int64_t timeout_ns)
 	return r;
 }
 
-long sys_poll(long ufds, long n, long timeout_ms)
-{
-	return poll_user(ufds, n, timeout_ms < 0 ? -1 : timeout_ms * 1000000);
-}
-
 /* Read an optional timespec as ns (-1 for NULL). */
 static int read_timeout(long uts, int64_t *ns)
 {
@@ -125,87 +121,6 @@ long sys_ppoll(long ufds, long n, long uts, long umask, long size)
 			return -EFAULT;
 	}
 	return ready;
-}
-
-/* select's three sets as poll entries and back. */
-static long do_select(long nfds, long sets[3], int64_t ns)
-{
-	uint64_t bits[3][FD_MAX / 64] = {{0}}, out[3][FD_MAX / 64] = {{0}};
-	static const short ev[3] = {POLLIN | POLLHUP | POLLERR,
-				    POLLOUT | POLLERR, POLLPRI};
-	size_t bytes = (nfds + 7) / 8;
-	struct pollfd *fds;
-	long n = 0, r, count = 0;
-
-	if (nfds < 0 || nfds > FD_MAX)
-		return -EINVAL;
-	for (int s = 0; s < 3; s++)
-		if (sets[s] && copy_from_user(bits[s], (void *)sets[s], bytes))
-			return -EFAULT;
-	if (!(fds = kmalloc((nfds + 1) * sizeof(*fds))))
-		return -ENOMEM;
-	for (int fd = 0; fd < nfds; fd++) {
-		short events = 0;
-		for (int s = 0; s < 3; s++)
-			events |= (bits[s][fd / 64] >> fd % 64 & 1) ? ev[s] : 0;
-		if (events)
-			fds[n++] = (struct pollfd){fd, events, 0};
-	}
-	r = do_poll(fds, n, deadline_after(ns));
-	for (long i = 0; r >= 0 && i < n; i++)
-		if (fds[i].revents & POLLNVAL)
-			r = -EBADF;
-	for (int s = 0; r >= 0 && s < 3; s++) {
-		for (long i = 0; i < n; i++) {
-			int fd = fds[i].fd;
-			if ((bits[s][fd / 64] >> fd % 64 & 1) &&
-			    (fds[i].revents & ev[s])) {
-				out[s][fd / 64] |= 1ULL << fd % 64;
-				count++;
-			}
-		}
-		if (sets[s] && copy_to_user((void *)sets[s], out[s], bytes))
-			r = -EFAULT;
-	}
-	kfree(fds);
-	return r < 0 ? r : count;
-}
-
-long sys_select(long nfds, long r, long w, long e, long utv)
-{
-	long sets[3] = {r, w, e};
-	int64_t tv[2], ns = -1;
-
-	if (utv && copy_from_user(tv, (void *)utv, sizeof(tv)))
-		return -EFAULT;
-	if (utv && (tv[0] < 0 || tv[1] < 0 || tv[1] >= 1000000))
-		return -EINVAL;
-	if (utv)
-		ns = tv[0] > (int64_t)NS ? (int64_t)(NS * NS)
-					 : tv[0] * (int64_t)NS + tv[1] * 1000;
-	uint64_t start = arch_clock_ns();
-	long n = do_select(nfds, sets, ns);
-	if (utv && n >= 0) { /* Linux leaves the time not slept */
-		int64_t left = MAX(ns - (int64_t)(arch_clock_ns() - start), 0);
-		tv[0] = left / NS, tv[1] = left % NS / 1000;
-		copy_to_user((void *)utv, tv, sizeof(tv));
-	}
-	return n;
-}
-
-long sys_pselect6(long nfds, long r, long w, long e, long uts, long usig)
-{
-	long sets[3] = {r, w, e}, sig[2] = {0, 0};
-	int64_t ns;
-	int err = read_timeout(uts, &ns);
-
-	if (!err && usig && copy_from_user(sig, (void *)usig, sizeof(sig)))
-		err = -EFAULT;
-	if (!err)
-		err = sig[0] ? sigmask_swap(sig[0], sig[1]) : 0;
-	if (err)
-		return err;
-	return do_select(nfds, sets, ns);
 }
 
 /* eventfd: a 64-bit counter; reads take it (or 1 of it with

@@ -6,9 +6,10 @@
  * The upcall is a signal delivery: the thread's registers go into a Linux
  * signal frame on its personality stack (not its FPU state: the
  * personality uses no FPU or vector register), the personality runs at
- * its entry with every signal blocked, and resumes the program with
- * rt_sigreturn, which restores the program's registers (the result in the
- * return register) and its signal mask.
+ * its entry with every signal blocked (the program's mask follows the
+ * six arguments, for the waits it makes with it: signal.c), and resumes
+ * the program with rt_sigreturn, which restores the program's registers
+ * (the result in the return register) and its signal mask.
  */
 #include "exec.h"
 #include "mm.h"
@@ -73,12 +74,11 @@ long persona_reflect(unsigned long nr, const long a[6])
 	struct thread *t = current_thread();
 	struct mm *mm = t->proc->mm;
 	struct trap_frame *f = arch_uregs(&t->ctx);
-	long info[16] = {nr, a[0], a[1], a[2], a[3], a[4], a[5]};
+	long info[16] = {nr,   a[0], a[1], a[2],
+			 a[3], a[4], a[5], t->sig_blocked};
 	uintptr_t sp;
 
-	if (!mm->persona_entry ||
-	    arch_uregs_pc(f) - LUX_PERSONA_BASE <
-		LUX_PERSONA_LIMIT - LUX_PERSONA_BASE) /* from inside it */
+	if (!mm->persona_entry || persona_owns(f)) /* from inside it */
 		return -ENOSYS;
 	if (!(sp = persona_stack(t, mm)))
 		return -ENOMEM;

@@ -1,7 +1,7 @@
 /*
  * pgrp.c - job control: sessions and process groups (setsid, setpgid,
- * getpgid, getsid, getpgrp) with Linux's rules, and the walk over a group
- * that kill(0 / -pgrp) uses.
+ * getpgid, getsid; getpgrp is the personality's) with Linux's rules, and
+ * the walk over a group that kill(0 / -pgrp) uses.
  */
 #include "proc.h"
 #include "syscall.h"
@@ -89,11 +89,6 @@ long sys_getpgid(long pid)
 long sys_getsid(long pid)
 {
 	return (int)pid < 0 ? -ESRCH : proc_id((int)pid, true);
-}
-
-long sys_getpgrp(void)
-{
-	return current_proc()->pgid;
 }
 
 /* Whether group pgid is orphaned once `gone` has exited: no member has a

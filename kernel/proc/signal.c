@@ -235,6 +235,39 @@ static bool return_work(struct thread *t, struct proc *p)
 	       ((t->sig_pending | p->pending) & ~t->sig_blocked);
 }
 
+/* Whether a signal that mask does not block would run a handler of t's. */
+static bool handler_due(struct thread *t, uint64_t mask)
+{
+	uint64_t due = (t->sig_pending | t->proc->pending) & ~mask;
+
+	for (int sig = 1; sig < NSIG; sig++)
+		if ((due & BIT(sig)) && t->proc->act[sig].handler != SIG_DFL &&
+		    t->proc->act[sig].handler != SIG_IGN)
+			return true;
+	return false;
+}
+
+/*
+ * A wait the personality made with the program's mask (ppoll, for select
+ * and poll) must not run a handler on the personality's registers: the
+ * signals wait under the personality's own mask, and while one is due
+ * under the wait's mask, that mask comes back, still to be restored
+ * (sig_restore): rt_sigreturn to the program keeps it for the handler.
+ */
+static long persona_defer(struct thread *t, uint64_t wait_mask, long ret)
+{
+	spin_lock(&t->proc->sig_lock);
+	if (handler_due(t, wait_mask)) {
+		t->sig_saved = t->sig_blocked;
+		t->sig_blocked = wait_mask;
+		t->sig_restore = true;
+		t->interrupt = deliverable(t);
+		ret = ret == -ERESTARTSYS ? -EINTR : ret;
+	}
+	spin_unlock(&t->proc->sig_lock);
+	return ret;
+}
+
 /* user_return's work (apart, so that the usual return does not pay for
  * its stack frame). */
 static NOINLINE long return_slow(struct trap_frame *f, struct thread *t,
@@ -242,8 +275,16 @@ static NOINLINE long return_slow(struct trap_frame *f, struct thread *t,
 {
 	struct proc *p = t->proc;
 	struct ksiginfo info;
+	uint64_t wait_mask = t->sig_blocked;
+	bool defer = syscall && t->sig_restore && persona_owns(f);
 	int sig;
 
+	if (defer) {
+		spin_lock(&p->sig_lock);
+		t->sig_blocked = t->sig_saved;
+		t->sig_restore = false;
+		spin_unlock(&p->sig_lock);
+	}
 	for (;;) {
 		if (p->exiting)
 			thread_exit_user(p->exit_status);
@@ -309,6 +350,8 @@ static NOINLINE long return_slow(struct trap_frame *f, struct thread *t,
 		t->sig_blocked = t->sig_saved;
 		t->sig_restore = false;
 	}
+	if (defer)
+		ret = persona_defer(t, wait_mask, ret);
 	return syscall && ret == -ERESTARTSYS ? arch_syscall_restart(f) : ret;
 }
 
@@ -503,7 +546,10 @@ long sys_rt_sigreturn(void)
 		return 0;
 	}
 	spin_lock(&t->proc->sig_lock);
-	t->sig_blocked = mask & ~UNBLOCKABLE;
+	if (t->sig_restore) /* a wait's mask stays for a handler: return_slow */
+		t->sig_saved = mask & ~UNBLOCKABLE;
+	else
+		t->sig_blocked = mask & ~UNBLOCKABLE;
 	t->interrupt = deliverable(t);
 	spin_unlock(&t->proc->sig_lock);
 	return arch_uregs_retval(f);

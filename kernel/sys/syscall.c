@@ -21,28 +21,24 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 #define CORE_SYSCALLS                                                          \
 	SYS(read), SYS(write), SYS(writev), SYS(exit), SYS(exit_group),        \
 	    SYS(wait4), SYS(execve), SYS(getpid), SYS(getppid), SYS(gettid),   \
-	    SYS(getuid), SYS(getgid), SYS(set_tid_address),                    \
-	    SYS(set_robust_list), SYS(getrandom), SYS(prlimit64),              \
-	    SYS(sched_yield), SYS(brk), SYS(mmap), SYS(munmap), SYS(mprotect), \
-	    SYS(madvise), SYS(clock_gettime), SYS(gettimeofday),               \
-	    SYS(nanosleep), SYS(clock_nanosleep), SYS(futex),                  \
-	    SYS(rt_sigaction), SYS(rt_sigprocmask), SYS(rt_sigpending),        \
-	    SYS(rt_sigsuspend), SYS(rt_sigreturn), SYS(sigaltstack),           \
-	    SYS(kill), SYS(tgkill), SYS(tkill), SYS(waitid), SYS(ioctl),       \
-	    SYS(sched_setaffinity), SYS(sched_getaffinity), SYS(setpriority),  \
-	    SYS(getpriority), SYS(prctl), SYS(getrlimit), SYS(setuid),         \
-	    SYS(setgid), SYS(getresuid), SYS(getresgid), SYS(getgroups),       \
-	    SYS(getcpu), SYS(setitimer), SYS(getitimer), SYS(getcwd),          \
-	    SYS(geteuid), SYS(getegid), SYS(readv), SYS(close),                \
+	    SYS(set_tid_address), SYS(set_robust_list), SYS(getrandom),        \
+	    SYS(prlimit64), SYS(sched_yield), SYS(brk), SYS(mmap),             \
+	    SYS(munmap), SYS(mprotect), SYS(madvise), SYS(clock_gettime),      \
+	    SYS(gettimeofday), SYS(nanosleep), SYS(clock_nanosleep),           \
+	    SYS(futex), SYS(rt_sigaction), SYS(rt_sigprocmask),                \
+	    SYS(rt_sigpending), SYS(rt_sigsuspend), SYS(rt_sigreturn),         \
+	    SYS(sigaltstack), SYS(kill), SYS(tgkill), SYS(tkill), SYS(waitid), \
+	    SYS(ioctl), SYS(sched_setaffinity), SYS(sched_getaffinity),        \
+	    SYS(setpriority), SYS(getpriority), SYS(getcpu), SYS(setitimer),   \
+	    SYS(getitimer), SYS(getcwd), SYS(readv), SYS(close),               \
 	    SYS(close_range), SYS(dup), SYS(dup3), SYS(fcntl), SYS(pipe2),     \
-	    SYS(ppoll), SYS(pselect6), SYS(eventfd2), SYS(socket),             \
-	    SYS(socketpair), SYS(bind), SYS(listen), SYS(accept),              \
-	    SYS(accept4), SYS(connect), SYS(sendto), SYS(recvfrom),            \
-	    SYS(sendmsg), SYS(recvmsg), SYS(shutdown), SYS(getsockname),       \
-	    SYS(getpeername), SYS(getsockopt), SYS(setsockopt),                \
-	    SYS(rt_sigtimedwait), SYS(fstat), SYS(lseek), SYS(setsid),         \
-	    SYS(setpgid), SYS(getpgid), SYS(getsid), SYS(sysinfo), SYS(times), \
-	    SYS(getrusage), SYS(reboot), SYS(openat), SYS(newfstatat),         \
+	    SYS(ppoll), SYS(eventfd2), SYS(socket), SYS(socketpair),           \
+	    SYS(bind), SYS(listen), SYS(accept), SYS(accept4), SYS(connect),   \
+	    SYS(sendto), SYS(recvfrom), SYS(sendmsg), SYS(recvmsg),            \
+	    SYS(shutdown), SYS(getsockname), SYS(getpeername),                 \
+	    SYS(getsockopt), SYS(setsockopt), SYS(rt_sigtimedwait),            \
+	    SYS(fstat), SYS(lseek), SYS(setsid), SYS(setpgid), SYS(getpgid),   \
+	    SYS(getsid), SYS(reboot), SYS(openat), SYS(newfstatat),            \
 	    SYS(statx), SYS(mkdirat), SYS(mknodat), SYS(unlinkat),             \
 	    SYS(renameat2), SYS(renameat), SYS(linkat), SYS(symlinkat),        \
 	    SYS(readlinkat), SYS(fchmodat), SYS(fchownat), SYS(utimensat),     \
@@ -50,9 +46,7 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 	    SYS(fchdir), SYS(umask), SYS(statfs), SYS(mount), SYS(umount2),    \
 	    SYS(ftruncate), SYS(fsync), SYS(fdatasync), SYS(fchmod),           \
 	    SYS(fchown), SYS(fstatfs), SYS(getdents64), SYS(pread64),          \
-	    SYS(pwrite64), SYS(sendfile), SYS(setreuid), SYS(setregid),        \
-	    SYS(setresuid), SYS(setresgid), SYS(setgroups), SYS(capget),       \
-	    SYS(capset), SYS(memfd_create), SYS(fallocate)
+	    SYS(pwrite64), SYS(sendfile), SYS(memfd_create), SYS(fallocate)
 
 static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 
@@ -62,7 +56,10 @@ static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 	NATIVE(CHANNEL, channel), NATIVE(RESOLVER, resolver),                  \
 	    NATIVE(GRANT, grant), NATIVE(IRQ, irq),                            \
 	    NATIVE(BOOTDATA, bootdata), NATIVE(PROCINFO, procinfo),            \
-	    NATIVE(CPUINFO, cpuinfo), NATIVE(KLOG, klog), NATIVE(UCOPY, ucopy)
+	    NATIVE(CPUINFO, cpuinfo), NATIVE(KLOG, klog),                      \
+	    NATIVE(UCOPY, ucopy), NATIVE(CRED, cred),                          \
+	    NATIVE(SETCRED, setcred), NATIVE(SYSSTAT, sysstat),                \
+	    NATIVE(NAME, name)
 
 static const syscall_fn native[LUX_NR_COUNT - LUX_NR_BASE] = {NATIVE_SYSCALLS};
 
@@ -308,30 +305,20 @@ long sys_getpriority(long which, long who)
 	return r;
 }
 
-#define PR_SET_NAME 15
-#define PR_GET_NAME 16
-
-long sys_prctl(long option, long arg)
+/* The calling thread's name: set from the string at uname (on the main
+ * thread the process's too, as Linux's /proc/PID/comm) or copied out. */
+long sys_lux_name(long uname, long set)
 {
 	struct thread *t = current_thread();
 	char name[16];
 
-	if (option == PR_SET_NAME) {
-		long n = strncpy_from_user(name, (char *)arg, sizeof(name));
-		if (n == -EFAULT)
-			return -EFAULT;
-		name[sizeof(name) - 1] = '\0';
-		strlcpy(t->name, name, sizeof(t->name));
-		if (t->tid == current_proc()->pid) /* Linux's /proc/PID/comm */
-			strlcpy(current_proc()->name, name, sizeof(name));
-		return 0;
-	}
-	if (option == PR_GET_NAME)
-		return copy_to_user((void *)arg, t->name, sizeof(t->name));
-	return -EINVAL;
-}
-
-long sys_getrlimit(long resource, long uold)
-{
-	return uold ? sys_prlimit64(0, resource, 0, uold) : -EFAULT;
+	if (!set)
+		return copy_to_user((void *)uname, t->name, sizeof(t->name));
+	if (strncpy_from_user(name, (char *)uname, sizeof(name)) == -EFAULT)
+		return -EFAULT;
+	name[sizeof(name) - 1] = '\0';
+	strlcpy(t->name, name, sizeof(t->name));
+	if (t->tid == current_proc()->pid)
+		strlcpy(current_proc()->name, name, sizeof(name));
+	return 0;
 }

@@ -1,8 +1,9 @@
 /*
- * sysinfo.c - what the system says about itself: sysinfo, times,
- * getrusage, the native PROCINFO and CPUINFO that procfs serves, the boot
- * image for ramfs (BOOTDATA), and reboot. lux keeps one run time per
- * thread (no user/system split): it is reported as user time.
+ * sysinfo.c - what the system says about itself: the raw figures of
+ * sysinfo, times and getrusage (SYSSTAT; the personality makes the Linux
+ * calls of them), the native PROCINFO and CPUINFO that procfs serves, the
+ * boot image for ramfs (BOOTDATA), and reboot. lux keeps one run time per
+ * thread (no user/system split).
  */
 #include "cpu.h"
 #include "mm.h"
@@ -11,11 +12,7 @@
 #include <lux/errno.h>
 #include <lux/proto.h>
 
-#define NS              1000000000ULL
-#define TICK_NS         (NS / 100) /* USER_HZ, as AT_CLKTCK says */
-#define RUSAGE_SELF     0
-#define RUSAGE_CHILDREN (-1)
-#define RUSAGE_THREAD   1
+#define NS 1000000000ULL
 
 void proc_set_cmdline(struct proc *p, const char *const argv[])
 {
@@ -167,43 +164,21 @@ long sys_lux_bootdata(long off, long ubuf, long len)
 		   ?: len;
 }
 
-/* Linux's struct sysinfo (the same on every 64-bit platform). */
-struct sysinfo64 {
-	int64_t uptime;
-	uint64_t loads[3];
-	uint64_t totalram, freeram, sharedram, bufferram, totalswap, freeswap;
-	uint16_t procs, pad;
-	uint64_t totalhigh, freehigh;
-	uint32_t mem_unit;
-};
-
-/* Load averages are not kept: they read 0. */
-long sys_sysinfo(long uinfo)
+/* The figures of sysinfo, times and getrusage (the personality's). */
+long sys_lux_sysstat(long ustat)
 {
-	struct sysinfo64 si = {.mem_unit = 1};
+	struct lux_sysstat s = {.mem_total = pmm_total_pages() * PAGE_SIZE,
+				.mem_free = pmm_free_pages() * PAGE_SIZE};
 	struct list *it;
 
-	si.uptime = (arch_clock_ns() + NS - 1) / NS;
-	si.totalram = (uint64_t)pmm_total_pages() * PAGE_SIZE;
-	si.freeram = (uint64_t)pmm_free_pages() * PAGE_SIZE;
 	mutex_lock(&proc_lock);
-	list_for_each(it, proc_list()) si.procs++;
+	list_for_each(it, proc_list()) s.procs++;
+	s.cpu_ns = proc_cpu_ns(current_proc());
+	s.cpu_child_ns = current_proc()->cpu_child_ns;
+	s.cpu_thread_ns = thread_cpu_ns(current_thread());
 	mutex_unlock(&proc_lock);
-	return copy_to_user((void *)uinfo, &si, sizeof(si));
-}
-
-long sys_times(long utms)
-{
-	struct proc *p = current_proc();
-	long tms[4] = {0};
-
-	mutex_lock(&proc_lock);
-	tms[0] = proc_cpu_ns(p) / TICK_NS;
-	tms[2] = p->cpu_child_ns / TICK_NS;
-	mutex_unlock(&proc_lock);
-	if (utms && copy_to_user((void *)utms, tms, sizeof(tms)))
-		return -EFAULT;
-	return arch_clock_ns() / TICK_NS;
+	s.clock_ns = arch_clock_ns();
+	return copy_to_user((void *)ustat, &s, sizeof(s));
 }
 
 int rusage_to_user(long uusage, uint64_t ns)
@@ -213,23 +188,6 @@ int rusage_to_user(long uusage, uint64_t ns)
 	ru[0] = ns / NS;
 	ru[1] = ns % NS / 1000;
 	return copy_to_user((void *)uusage, ru, sizeof(ru));
-}
-
-long sys_getrusage(long lwho, long uusage)
-{
-	struct proc *p = current_proc();
-	int who = lwho;
-	uint64_t ns;
-
-	if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN &&
-	    who != RUSAGE_THREAD)
-		return -EINVAL;
-	mutex_lock(&proc_lock);
-	ns = who == RUSAGE_SELF       ? proc_cpu_ns(p)
-	     : who == RUSAGE_CHILDREN ? p->cpu_child_ns
-				      : thread_cpu_ns(current_thread());
-	mutex_unlock(&proc_lock);
-	return rusage_to_user(uusage, ns);
 }
 
 #define REBOOT_MAGIC1    0xfee1deadUL

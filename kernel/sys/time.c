@@ -1,6 +1,7 @@
 /*
- * time.c - clocks and sleeping: clock_gettime, gettimeofday, nanosleep,
- * clock_nanosleep. CLOCK_REALTIME is the RTC's time at boot plus the
+ * time.c - clocks, sleeping and the alarm timer: clock_gettime,
+ * gettimeofday, nanosleep, clock_nanosleep, setitimer (time and alarm are
+ * the personality's, over clock_gettime and setitimer). CLOCK_REALTIME is the RTC's time at boot plus the
  * monotonic clock; lux keeps no time zone.
  */
 #include "proc.h"
@@ -106,15 +107,6 @@ long sys_clock_nanosleep(long clock, long flags, long ureq, long urem)
 	return sleep(arch_clock_ns() + MAX(ns - now, 0), 0);
 }
 
-long sys_time(long ut)
-{
-	int64_t t = (boot_realtime + (int64_t)arch_clock_ns()) / NS;
-
-	if (ut && copy_to_user((void *)ut, &t, sizeof(t)))
-		return -EFAULT;
-	return t;
-}
-
 /* ITIMER_REAL: a per-process timer that sends SIGALRM, reloading itself
  * with its interval. The virtual and profiling timers are not kept. */
 static void alarm_fired(struct timer *t)
@@ -174,12 +166,4 @@ long sys_getitimer(long which, long uold)
 	if (!uold)
 		return -EFAULT;
 	return which ? -EINVAL : sys_setitimer(0, 0, uold);
-}
-
-long sys_alarm(long seconds)
-{
-	uint64_t left = alarm_cancel(current_proc());
-
-	alarm_set(current_proc(), (uint64_t)(unsigned)seconds * NS, 0);
-	return (left + NS / 2) / NS;
 }

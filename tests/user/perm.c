@@ -25,7 +25,10 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/utsname.h>
 #include <unistd.h>
+
+#include <lux/proto.h>
 
 #define USER  1000
 #define GROUP 1000
@@ -511,6 +514,83 @@ static void caps(void)
 	ut_in_child(caps_child);
 }
 
+/* capget of another process: its sets (pid 1 is root), ESRCH for none. */
+static void caps_other_child(void)
+{
+	struct cap_hdr h = {CAP_V3, 1};
+	struct cap_data d[2];
+	CHECK_EQ(setuid(USER), 0);
+	CHECK_EQ(syscall(SYS_capget, &h, d), 0);
+	CHECK(d[0].effective & (1u << CAP_KILL));
+	h.pid = 0x3fffffff;
+	CHECK_ERR(syscall(SYS_capget, &h, d), ESRCH);
+	h.pid = -1;
+	CHECK_ERR(syscall(SYS_capget, &h, d), EINVAL);
+	/* capset: only the sets it has, only itself */
+	h = (struct cap_hdr){CAP_V3, 0};
+	memset(d, 0, sizeof(d));
+	CHECK_EQ(syscall(SYS_capset, &h, d), 0);
+	d[0].effective = 1u << CAP_KILL;
+	CHECK_ERR(syscall(SYS_capset, &h, d), EPERM);
+	h.pid = 1;
+	CHECK_ERR(syscall(SYS_capset, &h, d), EPERM);
+}
+
+static void caps_other(void)
+{
+	if (root())
+		ut_in_child(caps_other_child);
+}
+
+/* lux's native credential calls, made directly by a program that skips
+ * the personality: an ordinary user cannot raise an id, set groups or
+ * change anything it could not with setresuid. Lux-specific. */
+static void cred_bypass_child(void)
+{
+	struct lux_cred c, init;
+	uint32_t g[1] = {0};
+
+	CHECK_EQ(setgroups(0, NULL), 0);
+	CHECK_EQ(setresgid(GROUP, GROUP, GROUP), 0);
+	CHECK_EQ(setresuid(USER, USER, 2000), 0);
+	CHECK_ERR(syscall(LUX_NR_SETCRED, LUX_CRED_UID, 0, -1, -1), EPERM);
+	CHECK_ERR(syscall(LUX_NR_SETCRED, LUX_CRED_UID, -1, 0, -1), EPERM);
+	CHECK_ERR(syscall(LUX_NR_SETCRED, LUX_CRED_UID, -1, -1, 0), EPERM);
+	CHECK_ERR(syscall(LUX_NR_SETCRED, LUX_CRED_GID, 0, 0, 0), EPERM);
+	CHECK_ERR(syscall(LUX_NR_SETCRED, LUX_CRED_GROUPS, 1, g), EPERM);
+	CHECK_ERR(syscall(LUX_NR_SETCRED, LUX_CRED_GROUPS, 0, NULL), EPERM);
+	CHECK_ERR(syscall(LUX_NR_SETCRED, 7, 0, 0, 0), EINVAL);
+	CHECK_EQ(syscall(LUX_NR_CRED, 0, &c), 0);
+	CHECK(c.uid[0] == USER && c.uid[1] == USER && c.uid[2] == 2000);
+	CHECK(c.gid[0] == GROUP && c.gid[1] == GROUP && c.gid[2] == GROUP);
+	CHECK_EQ(c.ngroups, 0);
+	/* what setresuid allows, the native call allows: nothing more */
+	CHECK_EQ(syscall(LUX_NR_SETCRED, LUX_CRED_UID, 2000, -1, USER), 0);
+	CHECK_EQ(getuid(), 2000);
+	CHECK_EQ(syscall(LUX_NR_CRED, 1, &init), 0); /* anyone may read */
+	CHECK_EQ(init.uid[1], 0);
+	CHECK_ERR(syscall(LUX_NR_CRED, 0x3fffffff, &c), ESRCH);
+	CHECK_ERR(syscall(LUX_NR_CRED, 0, (void *)8), EFAULT);
+}
+
+static void cred_bypass(void)
+{
+	struct utsname u;
+	uint32_t g[LUX_NGROUPS + 1] = {0};
+
+	if (uname(&u) || strcmp(u.sysname, "lux")) {
+		ut_fail("lux-specific: fails on Linux by design");
+		return;
+	}
+	if (!root())
+		return;
+	CHECK_ERR(syscall(LUX_NR_SETCRED, LUX_CRED_GROUPS, LUX_NGROUPS + 1, g),
+		  EINVAL);
+	CHECK_ERR(syscall(LUX_NR_SETCRED, LUX_CRED_GROUPS, 1, (void *)8),
+		  EFAULT);
+	ut_in_child(cred_bypass_child);
+}
+
 /* ---- acting on other processes --------------------------------------- */
 
 static pid_t target;
@@ -726,11 +806,12 @@ static void root_home(void)
 }
 
 static const struct ut_case cases[] = {
-    UT_CASE(read_write),  UT_CASE(execute),          UT_CASE(directories),
-    UT_CASE(chmod_chown), UT_CASE(sticky),           UT_CASE(access_calls),
-    UT_CASE(id_calls),    UT_CASE(groups),           UT_CASE(caps),
-    UT_CASE(kill_rules),  UT_CASE(init_and_servers), UT_CASE(sched_rules),
-    UT_CASE(peercred),    UT_CASE(hard_links),       UT_CASE(root_home),
+    UT_CASE(read_write),       UT_CASE(execute),     UT_CASE(directories),
+    UT_CASE(chmod_chown),      UT_CASE(sticky),      UT_CASE(access_calls),
+    UT_CASE(id_calls),         UT_CASE(groups),      UT_CASE(caps),
+    UT_CASE(caps_other),       UT_CASE(cred_bypass), UT_CASE(kill_rules),
+    UT_CASE(init_and_servers), UT_CASE(sched_rules), UT_CASE(peercred),
+    UT_CASE(hard_links),       UT_CASE(root_home),
 };
 
 static void remove_tree(const char *path)

@@ -16,8 +16,11 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/select.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/ucontext.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -635,6 +638,146 @@ static void pselect6_mask(void)
 	CHECK(still_blocked);
 }
 
+/* Bad pointers: a set, the timeout or pselect6's mask pair that cannot
+ * be read, a set that cannot be written back, are EFAULT; a mask size
+ * other than 8 is EINVAL. */
+static void select_efault(void)
+{
+	int p[2];
+	CHECK_EQ(pipe(p), 0);
+	CHECK_EQ(write(p[1], "x", 1), 1);
+	fd_set *ro = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(ro != MAP_FAILED);
+	FD_ZERO(ro);
+	FD_SET(p[0], ro);
+	CHECK_EQ(mprotect(ro, 4096, PROT_READ), 0);
+	struct timeval t = {0, 0};
+	struct timespec ts = {0, 0};
+	struct pollfd pfd = {p[0], POLLIN, 0};
+	long r1 = sys_select(p[0] + 1, (fd_set *)8, NULL, NULL, &t);
+	int e1 = errno;
+	long r2 = sys_select(p[0] + 1, NULL, NULL, NULL, (struct timeval *)8);
+	int e2 = errno;
+	long r3 = sys_select(p[0] + 1, ro, NULL, NULL, &t); /* ready */
+	int e3 = errno;
+	long r4 = syscall(SYS_pselect6, p[0] + 1, ro, NULL, NULL, &ts, 8L);
+	int e4 = errno;
+	struct pselect_mask m = {(const sigset_t *)8, 8};
+	long r5 = syscall(SYS_pselect6, 1, NULL, NULL, NULL, &ts, &m);
+	int e5 = errno;
+	sigset_t none;
+	sigemptyset(&none);
+	m = (struct pselect_mask){&none, 4};
+	long r6 = syscall(SYS_pselect6, 1, NULL, NULL, NULL, &ts, &m);
+	int e6 = errno;
+	long r7 = syscall(SYS_poll, (struct pollfd *)8, 1, 0);
+	int e7 = errno;
+	long r8 = syscall(SYS_poll, &pfd, 1, 0);
+	munmap(ro, 4096);
+	close_pair(p);
+	errno = e1;
+	CHECK_ERR(r1, EFAULT);
+	errno = e2;
+	CHECK_ERR(r2, EFAULT);
+	errno = e3;
+	CHECK_ERR(r3, EFAULT);
+	errno = e4;
+	CHECK_ERR(r4, EFAULT);
+	errno = e5;
+	CHECK_ERR(r5, EFAULT);
+	errno = e6;
+	CHECK_ERR(r6, EINVAL);
+	errno = e7;
+	CHECK_ERR(r7, EFAULT);
+	CHECK_EQ(r8, 1);
+	CHECK_EQ(pfd.revents, POLLIN);
+}
+
+static volatile int alarms;
+static volatile uintptr_t alarm_pc, alarm_sp;
+
+static void on_alarm_info(int sig, siginfo_t *si, void *uc)
+{
+	int here;
+
+	(void)sig, (void)si;
+#if defined(__x86_64__)
+	alarm_pc = ((ucontext_t *)uc)->uc_mcontext.gregs[REG_RIP];
+#else
+	alarm_pc = ((ucontext_t *)uc)->uc_mcontext.pc;
+#endif
+	alarm_sp = (uintptr_t)&here;
+	alarms++;
+}
+
+/* wait(): a wait of 5 s that a timer's SIGALRM (SA_RESTART) ends after
+ * 30 ms. Each must fail with EINTR (select and poll are not restarted),
+ * the handler running once, on the program's stack (near the caller's
+ * frame), interrupting the program's code at the call. */
+static void interrupted(const char *what, long (*wait)(void))
+{
+	struct sigaction sa = {.sa_sigaction = on_alarm_info,
+			       .sa_flags = SA_SIGINFO | SA_RESTART};
+	struct itimerval it = {{0, 0}, {0, 30000}};
+	int here;
+	long r;
+
+	alarms = 0;
+	alarm_pc = alarm_sp = 0;
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+	long long start = ut_now_ns();
+	r = wait();
+	int err = errno;
+	long long took = ms_since(start);
+	signal(SIGALRM, SIG_DFL);
+	errno = err;
+	if (!EXPECT_ERR(r, EINTR) || !EXPECT_EQ(alarms, 1) ||
+	    !EXPECT(took < 4000))
+		return ut_fail("%s", what);
+	uintptr_t sp = (uintptr_t)&here;
+	if (!EXPECT(alarm_sp < sp && sp - alarm_sp < (1 << 20)))
+		return ut_fail("%s: handler stack %#lx, caller's %#lx", what,
+			       (unsigned long)alarm_sp, (unsigned long)sp);
+	/* lux's personality lives in the top MiB; a program's text never */
+	if (!EXPECT(alarm_pc < 0x7ffffff00000UL))
+		ut_fail("%s: handler interrupted %#lx", what,
+			(unsigned long)alarm_pc);
+}
+
+static long select_5s(void)
+{
+	struct timeval t = {5, 0};
+	return sys_select(0, NULL, NULL, NULL, &t);
+}
+
+static long poll_5s(void)
+{
+	int p[2];
+	if (pipe(p))
+		return -2;
+	struct pollfd pfd = {p[0], POLLIN, 0};
+	long r = syscall(SYS_poll, &pfd, 1, 5000);
+	int err = errno;
+	close_pair(p);
+	errno = err;
+	return r;
+}
+
+static long pselect6_5s(void)
+{
+	struct timespec t = {5, 0};
+	return sys_pselect6(0, NULL, NULL, &t, NULL);
+}
+
+static void select_signal(void)
+{
+	interrupted("select", select_5s);
+	interrupted("poll", poll_5s);
+	interrupted("pselect6", pselect6_5s);
+}
+
 /* ---- eventfd2 ------------------------------------------------------- */
 
 static int sys_eventfd2(unsigned int initval, int flags)
@@ -801,6 +944,8 @@ static const struct ut_case cases[] = {
     UT_CASE(select_errors),
     UT_CASE(pselect6_sets),
     UT_CASE(pselect6_mask),
+    UT_CASE(select_efault),
+    UT_CASE(select_signal),
     UT_CASE(eventfd_counter),
     UT_CASE(eventfd_semaphore),
     UT_CASE(eventfd_nonblock),

@@ -9,6 +9,9 @@
  */
 #include "utest.h"
 
+#include <pthread.h>
+#include <sys/prctl.h>
+
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -616,7 +619,81 @@ static void ids(void)
 	CHECK_EQ(geteuid(), e);
 }
 
+/* The raw getrlimit and setrlimit (musl's wrappers use prlimit64): the
+ * same limits as prlimit64; setrlimit reads its buffer first (EFAULT
+ * before EINVAL, as Linux), getrlimit checks the resource first. */
+static void rlimit_raw_child(void)
+{
+	struct rlimit old, r, now;
+
+	CHECK_EQ(syscall(SYS_getrlimit, RLIMIT_NOFILE, &old), 0);
+	CHECK_EQ(syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &now), 0);
+	CHECK(old.rlim_cur == now.rlim_cur && old.rlim_max == now.rlim_max);
+	r = (struct rlimit){old.rlim_cur / 2, old.rlim_max};
+	CHECK_EQ(syscall(SYS_setrlimit, RLIMIT_NOFILE, &r), 0);
+	CHECK_EQ(syscall(SYS_getrlimit, RLIMIT_NOFILE, &now), 0);
+	CHECK(now.rlim_cur == r.rlim_cur && now.rlim_max == r.rlim_max);
+	CHECK_ERR(syscall(SYS_setrlimit, RLIMIT_NOFILE, NULL), EFAULT);
+	CHECK_ERR(syscall(SYS_setrlimit, 999, NULL), EFAULT);
+	CHECK_ERR(syscall(SYS_setrlimit, 999, &r), EINVAL);
+	CHECK_ERR(syscall(SYS_getrlimit, 999, &r), EINVAL);
+	r = (struct rlimit){old.rlim_max, old.rlim_cur / 2};
+	CHECK_ERR(syscall(SYS_setrlimit, RLIMIT_NOFILE, &r), EINVAL);
+}
+
+static void rlimit_raw(void)
+{
+	ut_in_child(rlimit_raw_child);
+}
+
+/* setfsuid and setfsgid with -1 or the current id change nothing and
+ * return the file-system id, which is the effective one. */
+static void fs_ids(void)
+{
+	CHECK_EQ(syscall(SYS_setfsuid, -1), geteuid());
+	CHECK_EQ(syscall(SYS_setfsgid, -1), getegid());
+	CHECK_EQ(syscall(SYS_setfsuid, geteuid()), geteuid());
+	CHECK_EQ(syscall(SYS_setfsgid, getegid()), getegid());
+}
+
+static void *name_thread(void *arg)
+{
+	char name[16] = "";
+
+	(void)arg;
+	prctl(PR_GET_NAME, name);
+	return strcmp(name, "a-rather-long-n") ? (void *)1 : NULL;
+}
+
+/* prctl's thread names: cut at 15 bytes, inherited by a new thread,
+ * EFAULT for a bad pointer either way, EINVAL for another option. */
+static void prctl_child(void)
+{
+	char name[32];
+	pthread_t t;
+	void *ret;
+
+	memset(name, 'x', sizeof(name));
+	CHECK_EQ(prctl(PR_SET_NAME, "a-rather-long-name"), 0);
+	CHECK_EQ(prctl(PR_GET_NAME, name), 0);
+	CHECK(!strcmp(name, "a-rather-long-n") && name[16] == 'x');
+	CHECK_EQ(pthread_create(&t, NULL, name_thread, NULL), 0);
+	CHECK_EQ(pthread_join(t, &ret), 0);
+	CHECK_EQ(ret, NULL);
+	CHECK_ERR(prctl(PR_SET_NAME, (char *)8), EFAULT);
+	CHECK_ERR(prctl(PR_GET_NAME, (char *)8), EFAULT);
+	CHECK_ERR(prctl(0x7fff1234, 0), EINVAL);
+	CHECK_EQ(prctl(PR_GET_NAME, name), 0);
+	CHECK(!strcmp(name, "a-rather-long-n"));
+}
+
+static void prctl_names(void)
+{
+	ut_in_child(prctl_child);
+}
+
 static const struct ut_case cases[] = {
+    UT_CASE(rlimit_raw),    UT_CASE(fs_ids),         UT_CASE(prctl_names),
     UT_CASE(fork_cow),      UT_CASE(fork_ids),       UT_CASE(exit_codes),
     UT_CASE(wait_any),      UT_CASE(wait_echild),    UT_CASE(wait_nohang),
     UT_CASE(wait_signaled), UT_CASE(wait4_rusage),   UT_CASE(waitid_exited),

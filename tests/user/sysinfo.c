@@ -1,13 +1,14 @@
 /*
  * sysinfo: what the system says about itself: sysinfo(2), times(2),
  * getrusage(2), wait4's rusage, reboot(2)'s checks, and lux's native
- * PROCINFO, CPUINFO and BOOTDATA calls. The procinfo_*, cpuinfo and
- * bootdata_denied cases are lux-specific: they fail on Linux (ENOSYS) by
- * design.
+ * PROCINFO, CPUINFO, BOOTDATA, SYSSTAT and NAME calls. The procinfo_*,
+ * cpuinfo, bootdata_denied and native_stat_name cases are lux-specific:
+ * they fail on Linux (ENOSYS) by design.
  */
 #include "utest.h"
 
 #include <lux/proto.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/reboot.h>
@@ -316,7 +317,57 @@ static void bootdata_denied(void)
 	CHECK_ERR(syscall(LUX_NR_BOOTDATA, 0, buf, sizeof(buf)), EPERM);
 }
 
+static void *spin_thread(void *arg)
+{
+	spin_cpu_ms((long)arg);
+	return NULL;
+}
+
+static long rusage_us(const struct rusage *ru)
+{
+	return ru->ru_utime.tv_sec * 1000000 + ru->ru_utime.tv_usec +
+	       ru->ru_stime.tv_sec * 1000000 + ru->ru_stime.tv_usec;
+}
+
+/* RUSAGE_THREAD counts the calling thread alone: another thread's 300 ms
+ * show in RUSAGE_SELF, not in it. */
+static void rusage_thread(void)
+{
+	struct rusage self, me;
+	pthread_t t;
+
+	CHECK_EQ(pthread_create(&t, NULL, spin_thread, (void *)300L), 0);
+	CHECK_EQ(pthread_join(t, NULL), 0);
+	spin_cpu_ms(50);
+	CHECK_EQ(getrusage(1 /* RUSAGE_THREAD */, &me), 0);
+	CHECK_EQ(getrusage(RUSAGE_SELF, &self), 0);
+	CHECK(rusage_us(&me) >= 40000);
+	CHECK(rusage_us(&self) - rusage_us(&me) >= 250000);
+}
+
+/* The natives behind sysinfo, times, getrusage and prctl's names, called
+ * directly: the caller's own figures and name only, EFAULT for a bad
+ * pointer. */
+static void native_stat_name(void)
+{
+	struct lux_sysstat st;
+	struct timespec now;
+	char name[16];
+
+	CHECK_EQ(syscall(LUX_NR_SYSSTAT, &st), 0);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	CHECK(st.procs >= 1 && st.mem_free <= st.mem_total);
+	CHECK(st.clock_ns <= now.tv_sec * 1000000000ULL + now.tv_nsec);
+	CHECK(st.cpu_thread_ns <= st.cpu_ns && st.cpu_thread_ns > 0);
+	CHECK_ERR(syscall(LUX_NR_SYSSTAT, (void *)8), EFAULT);
+	CHECK_EQ(syscall(LUX_NR_NAME, name, 0), 0);
+	CHECK(memchr(name, 0, sizeof(name)) != NULL);
+	CHECK_ERR(syscall(LUX_NR_NAME, (void *)8, 0), EFAULT);
+	CHECK_ERR(syscall(LUX_NR_NAME, (void *)8, 1), EFAULT);
+}
+
 static const struct ut_case cases[] = {
+    UT_CASE(rusage_thread),    UT_CASE(native_stat_name),
     UT_CASE(sysinfo_totals),   UT_CASE(sysinfo_freeram_drops),
     UT_CASE(times_counts_cpu), UT_CASE(times_children),
     UT_CASE(wait4_rusage),     UT_CASE(reboot_checks),

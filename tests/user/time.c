@@ -245,7 +245,49 @@ static void itimer_real(void)
 	CHECK(left.it_value.tv_sec == 0 && left.it_value.tv_usec == 0);
 }
 
+#ifdef SYS_alarm
+/* The raw alarm (musl's alarm() is setitimer) returns the seconds the old
+ * alarm had left, rounded to the nearest, but at least 1 while one is
+ * pending (Linux's rule). */
+static void alarm_left(void)
+{
+	struct itimerval v = {{0, 0}, {1, 600000}};
+
+	syscall(SYS_alarm, 0);
+	CHECK_EQ(syscall(SYS_alarm, 100), 0);
+	CHECK_EQ(syscall(SYS_alarm, 7), 100);
+	CHECK_EQ(syscall(SYS_alarm, 0), 7);
+	CHECK_EQ(syscall(SYS_alarm, 0), 0);
+	CHECK_EQ(setitimer(ITIMER_REAL, &v, NULL), 0);
+	CHECK_EQ(syscall(SYS_alarm, 0), 2);
+	v.it_value = (struct timeval){1, 300000};
+	CHECK_EQ(setitimer(ITIMER_REAL, &v, NULL), 0);
+	CHECK_EQ(syscall(SYS_alarm, 0), 1);
+	v.it_value = (struct timeval){0, 300000};
+	CHECK_EQ(setitimer(ITIMER_REAL, &v, NULL), 0);
+	CHECK_EQ(syscall(SYS_alarm, 0), 1);
+}
+
+/* time: CLOCK_REALTIME's seconds, also through its pointer; EFAULT. */
+static void time_call(void)
+{
+	struct timespec a, b;
+	long t, out = 0;
+
+	CHECK_EQ(clock_gettime(CLOCK_REALTIME, &a), 0);
+	t = syscall(SYS_time, &out);
+	CHECK_EQ(clock_gettime(CLOCK_REALTIME, &b), 0);
+	CHECK(t >= a.tv_sec && t <= b.tv_sec && out == t);
+	CHECK(syscall(SYS_time, NULL) >= t);
+	CHECK_ERR(syscall(SYS_time, (long *)8), EFAULT);
+}
+#endif
+
 static const struct ut_case cases[] = {
+#ifdef SYS_alarm /* x86_64 only, as SYS_time */
+    UT_CASE(alarm_left),
+    UT_CASE(time_call),
+#endif
     UT_CASE(monotonic),
     UT_CASE(realtime),
     UT_CASE(boottime),

@@ -30,18 +30,81 @@ static __attribute__((noinline)) long persona_clock_getres(long clock,
 	return ures ? copy_out(ures, res, sizeof(res)) : 0;
 }
 
-/* Perform call nr with arguments a[0..5] for the program: its result or
- * -errno. Called by the platform's entry (x86_64.S: persona_entry). A call
+/* Perform call nr with arguments a[0..5] for the program (a[6]: its
+ * signal mask): its result or -errno. Called by the platform's entry
+ * (x86_64.S: persona_entry). A call
  * the personality does not know is made again from here: the kernel does
  * not reflect a call from inside the personality, but fails it with
  * ENOSYS and names it on the console (once per boot). */
-long persona_call(long nr, const long a[6])
+long persona_call(long nr, const long a[7])
 {
 	switch (nr) {
 	case NR_uname:
 		return persona_uname(a[0]);
 	case NR_clock_getres:
 		return persona_clock_getres(a[0], a[1]);
+	case NR_getuid:
+		return persona_getid(LUX_CRED_UID, 0);
+	case NR_geteuid:
+		return persona_getid(LUX_CRED_UID, 1);
+	case NR_getgid:
+		return persona_getid(LUX_CRED_GID, 0);
+	case NR_getegid:
+		return persona_getid(LUX_CRED_GID, 1);
+	case NR_getresuid:
+		return persona_getres(LUX_CRED_UID, a[0], a[1], a[2]);
+	case NR_getresgid:
+		return persona_getres(LUX_CRED_GID, a[0], a[1], a[2]);
+	case NR_setresuid:
+		return persona_setres(LUX_CRED_UID, a[0], a[1], a[2]);
+	case NR_setresgid:
+		return persona_setres(LUX_CRED_GID, a[0], a[1], a[2]);
+	case NR_setreuid:
+		return persona_setre(LUX_CRED_UID, a[0], a[1]);
+	case NR_setregid:
+		return persona_setre(LUX_CRED_GID, a[0], a[1]);
+	case NR_setuid:
+		return persona_setone(LUX_CRED_UID, a[0]);
+	case NR_setgid:
+		return persona_setone(LUX_CRED_GID, a[0]);
+	case NR_setfsuid:
+		return persona_setfs(LUX_CRED_UID);
+	case NR_setfsgid:
+		return persona_setfs(LUX_CRED_GID);
+	case NR_getgroups:
+		return persona_getgroups(a[0], a[1]);
+	case NR_setgroups:
+		return persona_setgroups(a[0], a[1]);
+	case NR_capget:
+		return persona_capget(a[0], a[1]);
+	case NR_capset:
+		return persona_capset(a[0], a[1]);
+	case NR_sysinfo:
+		return persona_sysinfo(a[0]);
+	case NR_times:
+		return persona_times(a[0]);
+	case NR_getrusage:
+		return persona_getrusage(a[0], a[1]);
+	case NR_prctl:
+		return persona_prctl(a[0], a[1]);
+	case NR_getrlimit:
+		return persona_getrlimit(a[0], a[1]);
+	case NR_setrlimit:
+		return persona_setrlimit(a[0], a[1]);
+	case NR_pselect6:
+		return persona_pselect6(a, a[6]);
+#ifdef NR_alarm /* the platform's legacy calls */
+	case NR_poll:
+		return persona_poll(a[0], a[1], a[2], a[6]);
+	case NR_select:
+		return persona_select(a, a[6]);
+	case NR_alarm:
+		return persona_alarm(a[0]);
+	case NR_time:
+		return persona_time(a[0]);
+	case NR_getpgrp:
+		return persona_syscall(NR_getpgid, 0, 0, 0, 0, 0, 0);
+#endif
 	default:
 		return persona_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	}

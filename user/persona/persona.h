@@ -44,3 +44,31 @@ int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 /* Copy src into dst of size bytes, always NUL-terminated: strlen(src). */
 size_t strlcpy(char *dst, const char *src, size_t size);
+
+/* The id calls (cred.c); kind is LUX_CRED_UID or LUX_CRED_GID. */
+long persona_getid(int kind, int which);
+long persona_getres(int kind, long ur, long ue, long us);
+long persona_setres(int kind, long r, long e, long s);
+long persona_setre(int kind, long r, long e);
+long persona_setone(int kind, long id);
+long persona_setfs(int kind);
+long persona_getgroups(long size, long ulist);
+long persona_setgroups(long size, long ulist);
+long persona_capget(long uhdr, long udata);
+long persona_capset(long uhdr, long udata);
+
+/* Information, names, limits and time (info.c). */
+long persona_sysinfo(long uinfo);
+long persona_times(long utms);
+long persona_getrusage(long who, long uusage);
+long persona_prctl(long option, long arg);
+long persona_getrlimit(long resource, long uold);
+long persona_setrlimit(long resource, long unew);
+long persona_alarm(long seconds);
+long persona_time(long ut);
+
+/* poll, select and pselect6 over ppoll (select.c); mask is the program's
+ * signal mask, which their waits use. a: the call's arguments. */
+long persona_poll(long ufds, long n, long ms, uint64_t mask);
+long persona_select(const long a[5], uint64_t mask);
+long persona_pselect6(const long a[6], uint64_t mask);

@@ -5,7 +5,8 @@
  * The kernel enters persona_entry as it enters a signal handler
  * (kernel/proc/persona.c), on this thread's personality stack with every
  * signal blocked: %rdi holds the call's number (cut to 32 bits), %rsi
- * points to a block of the whole number and its six arguments, %rdx to the program's saved context
+ * points to a block of the whole number, its six arguments and the
+ * program's signal mask, %rdx to the program's saved context
  * (a Linux ucontext: the mcontext registers from offset 40, rax the 14th)
  * just above %rsp. The result goes into the saved rax, and rt_sigreturn
  * resumes the program with every other register, and its signal mask, as
