@@ -160,10 +160,3 @@ long sys_setitimer(long which, long unew, long uold)
 		alarm_set(p, left, interval);
 	return uold ? copy_to_user((void *)uold, old, sizeof(old)) : 0;
 }
-
-long sys_getitimer(long which, long uold)
-{
-	if (!uold)
-		return -EFAULT;
-	return which ? -EINVAL : sys_setitimer(0, 0, uold);
-}

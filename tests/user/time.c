@@ -243,6 +243,8 @@ static void itimer_real(void)
 	CHECK(took >= 50000000);
 	CHECK_EQ(getitimer(ITIMER_REAL, &left), 0);
 	CHECK(left.it_value.tv_sec == 0 && left.it_value.tv_usec == 0);
+	CHECK_ERR(syscall(SYS_getitimer, ITIMER_REAL, NULL), EFAULT);
+	CHECK_ERR(syscall(SYS_getitimer, 5, &left), EINVAL);
 }
 
 #ifdef SYS_alarm

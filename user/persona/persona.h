@@ -65,6 +65,7 @@ long persona_prctl(long option, long arg);
 long persona_getrlimit(long resource, long uold);
 long persona_setrlimit(long resource, long unew);
 long persona_alarm(long seconds);
+long persona_getitimer(long which, long uold);
 long persona_time(long ut);
 
 /* poll, select and pselect6 over ppoll (select.c); mask is the program's
