@@ -54,7 +54,6 @@ long sys_munmap(long addr, long len);
 long sys_mprotect(long addr, long len, long prot);
 long sys_madvise(long addr, long len, long advice);
 long sys_clock_gettime(long clock, long ts);
-long sys_gettimeofday(long tv, long tz);
 long sys_nanosleep(long req, long rem);
 long sys_clock_nanosleep(long clock, long flags, long req, long rem);
 long sys_futex(long uaddr, long op, long val, long timeout, long uaddr2,

@@ -24,15 +24,15 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 	    SYS(set_tid_address), SYS(set_robust_list), SYS(getrandom),        \
 	    SYS(prlimit64), SYS(sched_yield), SYS(brk), SYS(mmap),             \
 	    SYS(munmap), SYS(mprotect), SYS(madvise), SYS(clock_gettime),      \
-	    SYS(gettimeofday), SYS(nanosleep), SYS(clock_nanosleep),           \
-	    SYS(futex), SYS(rt_sigaction), SYS(rt_sigprocmask),                \
-	    SYS(rt_sigpending), SYS(rt_sigsuspend), SYS(rt_sigreturn),         \
-	    SYS(sigaltstack), SYS(kill), SYS(tgkill), SYS(tkill), SYS(waitid), \
-	    SYS(ioctl), SYS(sched_setaffinity), SYS(sched_getaffinity),        \
-	    SYS(setpriority), SYS(getpriority), SYS(getcpu), SYS(setitimer),   \
-	    SYS(getcwd), SYS(readv), SYS(close), SYS(close_range), SYS(dup),   \
-	    SYS(dup3), SYS(fcntl), SYS(pipe2), SYS(ppoll), SYS(eventfd2),      \
-	    SYS(socket), SYS(socketpair), SYS(bind), SYS(listen), SYS(accept), \
+	    SYS(nanosleep), SYS(clock_nanosleep), SYS(futex),                  \
+	    SYS(rt_sigaction), SYS(rt_sigprocmask), SYS(rt_sigpending),        \
+	    SYS(rt_sigsuspend), SYS(rt_sigreturn), SYS(sigaltstack),           \
+	    SYS(kill), SYS(tgkill), SYS(tkill), SYS(waitid), SYS(ioctl),       \
+	    SYS(sched_setaffinity), SYS(sched_getaffinity), SYS(setpriority),  \
+	    SYS(getpriority), SYS(getcpu), SYS(setitimer), SYS(getcwd),        \
+	    SYS(readv), SYS(close), SYS(close_range), SYS(dup), SYS(dup3),     \
+	    SYS(fcntl), SYS(pipe2), SYS(ppoll), SYS(eventfd2), SYS(socket),    \
+	    SYS(socketpair), SYS(bind), SYS(listen), SYS(accept),              \
 	    SYS(accept4), SYS(connect), SYS(sendto), SYS(recvfrom),            \
 	    SYS(sendmsg), SYS(recvmsg), SYS(shutdown), SYS(getsockname),       \
 	    SYS(getpeername), SYS(getsockopt), SYS(setsockopt),                \

@@ -97,6 +97,9 @@ static void timeofday(void)
 	CHECK(before <= us && us <= raw_us && raw_us <= after);
 	CHECK(t_raw >= before / 1000000 && t_raw <= after / 1000000);
 	CHECK(time(NULL) >= t_raw);
+	struct timezone tz = {-1, -1};
+	CHECK_EQ(syscall(SYS_gettimeofday, NULL, &tz), 0);
+	CHECK(tz.tz_minuteswest == 0 && tz.tz_dsttime == 0);
 }
 
 static void resolution(void)

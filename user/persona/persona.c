@@ -91,6 +91,8 @@ long persona_call(long nr, const long a[7])
 		return persona_getrlimit(a[0], a[1]);
 	case NR_setrlimit:
 		return persona_setrlimit(a[0], a[1]);
+	case NR_gettimeofday:
+		return persona_gettimeofday(a[0], a[1]);
 	case NR_getitimer:
 		return persona_getitimer(a[0], a[1]);
 	case NR_pselect6:
