@@ -248,8 +248,3 @@ long sys_eventfd2(long initval, long flags)
 		file_put(f);
 	return fd;
 }
-
-long sys_eventfd(long initval)
-{
-	return sys_eventfd2(initval, 0);
-}

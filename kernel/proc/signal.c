@@ -241,8 +241,7 @@ static bool handler_due(struct thread *t, uint64_t mask)
 	uint64_t due = (t->sig_pending | t->proc->pending) & ~mask;
 
 	for (int sig = 1; sig < NSIG; sig++)
-		if ((due & BIT(sig)) && t->proc->act[sig].handler != SIG_DFL &&
-		    t->proc->act[sig].handler != SIG_IGN)
+		if ((due & BIT(sig)) && t->proc->act[sig].handler > SIG_IGN)
 			return true;
 	return false;
 }
@@ -279,10 +278,9 @@ static NOINLINE long return_slow(struct trap_frame *f, struct thread *t,
 	bool defer = syscall && t->sig_restore && persona_owns(f);
 	int sig;
 
-	if (defer) {
+	if (defer) { /* no handler runs here: persona_defer */
 		spin_lock(&p->sig_lock);
-		t->sig_blocked = t->sig_saved;
-		t->sig_restore = false;
+		t->sig_blocked = t->sig_saved, t->sig_restore = false;
 		spin_unlock(&p->sig_lock);
 	}
 	for (;;) {
@@ -546,10 +544,9 @@ long sys_rt_sigreturn(void)
 		return 0;
 	}
 	spin_lock(&t->proc->sig_lock);
-	if (t->sig_restore) /* a wait's mask stays for a handler: return_slow */
-		t->sig_saved = mask & ~UNBLOCKABLE;
-	else
-		t->sig_blocked = mask & ~UNBLOCKABLE;
+	/* a wait's mask may stay for a handler to come (persona_defer) */
+	*(t->sig_restore ? &t->sig_saved : &t->sig_blocked) =
+	    mask & ~UNBLOCKABLE;
 	t->interrupt = deliverable(t);
 	spin_unlock(&t->proc->sig_lock);
 	return arch_uregs_retval(f);

@@ -1,7 +1,7 @@
 /*
  * time.c - clocks, sleeping and the alarm timer: clock_gettime,
- * gettimeofday, nanosleep, clock_nanosleep, setitimer (time and alarm are
- * the personality's, over clock_gettime and setitimer). CLOCK_REALTIME is the RTC's time at boot plus the
+ * nanosleep, clock_nanosleep, setitimer (time, gettimeofday, alarm and
+ * getitimer are the personality's, over clock_gettime and setitimer). CLOCK_REALTIME is the RTC's time at boot plus the
  * monotonic clock; lux keeps no time zone.
  */
 #include "proc.h"
@@ -47,16 +47,6 @@ long sys_clock_gettime(long clock, long uts)
 	struct timespec64 ts = {ns / NS, ns % NS};
 
 	return r ? r : copy_to_user((void *)uts, &ts, sizeof(ts));
-}
-
-long sys_gettimeofday(long utv, long utz)
-{
-	int64_t ns = boot_realtime + arch_clock_ns();
-	int64_t tv[2] = {ns / NS, ns % NS / 1000}, tz[1] = {0};
-
-	if (utv && copy_to_user((void *)utv, tv, sizeof(tv)))
-		return -EFAULT;
-	return utz ? copy_to_user((void *)utz, tz, 8) : 0;
 }
 
 /* Sleep until the monotonic deadline; on a signal, -EINTR with the time
@@ -159,11 +149,4 @@ long sys_setitimer(long which, long unew, long uold)
 	else
 		alarm_set(p, left, interval);
 	return uold ? copy_to_user((void *)uold, old, sizeof(old)) : 0;
-}
-
-long sys_getitimer(long which, long uold)
-{
-	if (!uold)
-		return -EFAULT;
-	return which ? -EINVAL : sys_setitimer(0, 0, uold);
 }

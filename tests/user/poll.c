@@ -780,6 +780,22 @@ static void select_signal(void)
 
 /* ---- eventfd2 ------------------------------------------------------- */
 
+/* The legacy eventfd: eventfd2 without flags (blocking, kept across
+ * exec). */
+static void eventfd_legacy(void)
+{
+	uint64_t v = 0;
+	int fd = syscall(SYS_eventfd, 3);
+	CHECK(fd >= 0);
+	int fl = fcntl(fd, F_GETFL), fdfl = fcntl(fd, F_GETFD);
+	long n = read(fd, &v, 8);
+	close(fd);
+	CHECK_EQ(n, 8);
+	CHECK_EQ(v, 3);
+	CHECK_EQ(fl & O_NONBLOCK, 0);
+	CHECK_EQ(fdfl & FD_CLOEXEC, 0);
+}
+
 static int sys_eventfd2(unsigned int initval, int flags)
 {
 	return (int)syscall(SYS_eventfd2, initval, flags);
@@ -946,6 +962,7 @@ static const struct ut_case cases[] = {
     UT_CASE(pselect6_mask),
     UT_CASE(select_efault),
     UT_CASE(select_signal),
+    UT_CASE(eventfd_legacy),
     UT_CASE(eventfd_counter),
     UT_CASE(eventfd_semaphore),
     UT_CASE(eventfd_nonblock),

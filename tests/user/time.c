@@ -97,6 +97,9 @@ static void timeofday(void)
 	CHECK(before <= us && us <= raw_us && raw_us <= after);
 	CHECK(t_raw >= before / 1000000 && t_raw <= after / 1000000);
 	CHECK(time(NULL) >= t_raw);
+	struct timezone tz = {-1, -1};
+	CHECK_EQ(syscall(SYS_gettimeofday, NULL, &tz), 0);
+	CHECK(tz.tz_minuteswest == 0 && tz.tz_dsttime == 0);
 }
 
 static void resolution(void)
@@ -243,6 +246,8 @@ static void itimer_real(void)
 	CHECK(took >= 50000000);
 	CHECK_EQ(getitimer(ITIMER_REAL, &left), 0);
 	CHECK(left.it_value.tv_sec == 0 && left.it_value.tv_usec == 0);
+	CHECK_ERR(syscall(SYS_getitimer, ITIMER_REAL, NULL), EFAULT);
+	CHECK_ERR(syscall(SYS_getitimer, 5, &left), EINVAL);
 }
 
 #ifdef SYS_alarm

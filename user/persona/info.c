@@ -2,8 +2,8 @@
  * info.c - calls that translate to a few native ones: sysinfo, times and
  * getrusage over LUX_NR_SYSSTAT; prctl's names over LUX_NR_NAME;
  * getrlimit and setrlimit over prlimit64 (which the kernel keeps: it
- * enforces the limits); alarm over setitimer, time over clock_gettime,
- * getpgrp over getpgid. lux keeps one run time per thread (no
+ * enforces the limits); alarm and getitimer over setitimer, time and
+ * gettimeofday over clock_gettime, getpgrp over getpgid, eventfd over eventfd2. lux keeps one run time per thread (no
  * user/system split): it is reported as user time.
  */
 #include "persona.h"
@@ -118,6 +118,27 @@ long persona_alarm(long seconds)
 	if (r)
 		return r;
 	return old[2] + (old[3] >= 500000 || (!old[2] && old[3]));
+}
+
+/* getitimer: ITIMER_REAL only (EINVAL), read by setitimer without a new
+ * value; a NULL buffer EFAULT first. */
+long persona_getitimer(long which, long uold)
+{
+	if (!uold)
+		return -EFAULT;
+	return which ? -EINVAL : native3(NR_setitimer, 0, 0, uold);
+}
+
+/* gettimeofday: CLOCK_REALTIME in s and us; the time zone reads 0. */
+long persona_gettimeofday(long utv, long utz)
+{
+	int64_t ts[2], tz = 0;
+
+	native2(NR_clock_gettime, 0, ts);
+	ts[1] /= 1000;
+	if (utv && copy_out(utv, ts, sizeof(ts)))
+		return -EFAULT;
+	return utz ? copy_out(utz, &tz, sizeof(tz)) : 0;
 }
 
 /* time: the seconds of CLOCK_REALTIME, also written to ut if not NULL. */

@@ -91,6 +91,10 @@ long persona_call(long nr, const long a[7])
 		return persona_getrlimit(a[0], a[1]);
 	case NR_setrlimit:
 		return persona_setrlimit(a[0], a[1]);
+	case NR_gettimeofday:
+		return persona_gettimeofday(a[0], a[1]);
+	case NR_getitimer:
+		return persona_getitimer(a[0], a[1]);
 	case NR_pselect6:
 		return persona_pselect6(a, a[6]);
 #ifdef NR_alarm /* the platform's legacy calls */
@@ -102,6 +106,8 @@ long persona_call(long nr, const long a[7])
 		return persona_alarm(a[0]);
 	case NR_time:
 		return persona_time(a[0]);
+	case NR_eventfd:
+		return persona_syscall(NR_eventfd2, a[0], 0, 0, 0, 0, 0);
 	case NR_getpgrp:
 		return persona_syscall(NR_getpgid, 0, 0, 0, 0, 0, 0);
 #endif

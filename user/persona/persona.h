@@ -65,7 +65,9 @@ long persona_prctl(long option, long arg);
 long persona_getrlimit(long resource, long uold);
 long persona_setrlimit(long resource, long unew);
 long persona_alarm(long seconds);
+long persona_getitimer(long which, long uold);
 long persona_time(long ut);
+long persona_gettimeofday(long utv, long utz);
 
 /* poll, select and pselect6 over ppoll (select.c); mask is the program's
  * signal mask, which their waits use. a: the call's arguments. */
