@@ -159,11 +159,15 @@ void persona_init(void);
 /* Map the personality into a new program's mm and set mm->persona_entry
  * (nothing if the boot image has none): 0 or a negative errno. */
 int persona_map(struct mm *mm);
-/* From syscall_dispatch, for call nr (arguments a) that the kernel does
- * not serve: make the current thread enter its personality when it
- * returns to user mode (the value returned is then ignored), or return
- * -ENOSYS when the process has none or the call came from inside it. */
-long persona_reflect(unsigned long nr, const long a[6]);
+/* From syscall_dispatch, for a call that the kernel does not serve: make
+ * the current thread enter its personality when it returns to user mode
+ * (the value returned is then ignored), or return -ENOSYS when the
+ * process has none or the call came from inside it. */
+long persona_reflect(void);
+/* From user_fault, for a fault t cannot continue from: whether t was in
+ * a checked copy of its personality, now resuming at the copy's fixup
+ * (struct lux_persona_ctx) to fail with EFAULT. */
+bool persona_fault(struct thread *t);
 extern struct mutex proc_lock;
 struct proc *current_proc(void);
 /* Start the first process from path in the initrd; returns only on error. */

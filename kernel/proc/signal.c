@@ -327,6 +327,8 @@ void user_fault(int signo, int code, uintptr_t addr)
 	struct proc *p = t->proc;
 	struct ksiginfo info = {.code = code, .addr = addr};
 
+	if (signo != SIGKILL && persona_fault(t))
+		return;       /* a checked copy of the personality fails */
 	if (signo == SIGKILL) /* a page fault that found no memory */
 		kprintf("lux: pid %d (%s) killed: out of memory at 0x%lx\n",
 			p->pid, p->name, addr);
