@@ -137,14 +137,14 @@ void arch_set_tls(struct arch_context *ctx, uintptr_t tls);
  * returns the call's number (what the restarted call needs in place of
  * its result). */
 long arch_syscall_restart(struct trap_frame *f);
-/* Save f, the blocked mask and (if fpu) the FPU state in a signal frame
+/* Save f, the blocked mask and the FPU state in a signal frame
  * on the user stack (at sp, or below f's stack pointer when sp is 0) and
  * make f call handler(sig, info, context), returning to restorer. info is
  * a 128-byte siginfo; altstack a 24-byte stack_t. 0, or -EFAULT if the
  * stack is bad. */
 int arch_signal_push(struct trap_frame *f, int sig, const void *info,
 		     uintptr_t handler, uintptr_t restorer, uint64_t mask,
-		     uintptr_t sp, const void *altstack, bool fpu);
+		     uintptr_t sp, const void *altstack);
 /* rt_sigreturn: restore f, the FPU state and *mask from the frame at f's
  * stack pointer. 0, or -EFAULT. */
 int arch_signal_pop(struct trap_frame *f, uint64_t *mask);

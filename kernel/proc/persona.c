@@ -57,10 +57,10 @@ static bool in_persona(uintptr_t pc)
 	return pc - LUX_PERSONA_BASE < LUX_PERSONA_LIMIT - LUX_PERSONA_BASE;
 }
 
-/* Set the current thread t's signal mask. Only t writes it, and
- * user_return reads it without sig_lock; a sender that reads the old
- * mask meanwhile acts as if it sent just before the store, a signal it
- * leaves pending is delivered on t's way out of the kernel. */
+/* The current thread t's signal mask is set without sig_lock: only t
+ * writes it, and user_return reads it without the lock; a sender that
+ * reads the old mask meanwhile acts as if it sent just before the store,
+ * and a signal it leaves pending is delivered on t's way out. */
 static void persona_mask(struct thread *t, uint64_t mask)
 {
 	__atomic_store_n(&t->sig_blocked, mask & ALL_BLOCKED, __ATOMIC_RELAXED);

@@ -222,7 +222,7 @@ static bool run_handler(struct trap_frame *f, struct thread *t, int sig,
 	alt[1] |= on_alt ? SS_ONSTACK : 0;
 	return arch_signal_push(f, sig, info, a->handler, a->restorer,
 				t->sig_restore ? t->sig_saved : t->sig_blocked,
-				sp, alt, true) == 0;
+				sp, alt) == 0;
 }
 
 /* Has user_return anything to do for t? Read without the lock: a signal

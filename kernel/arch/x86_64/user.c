@@ -310,7 +310,7 @@ static uint64_t *greg(struct trap_frame *f, int i)
 
 int arch_signal_push(struct trap_frame *f, int sig, const void *info,
 		     uintptr_t handler, uintptr_t restorer, uint64_t mask,
-		     uintptr_t sp, const void *altstack, bool fpu)
+		     uintptr_t sp, const void *altstack)
 {
 	struct sigframe fr = {.restorer = restorer, .mask = mask};
 	struct arch_context *ctx = &current_thread()->ctx;
@@ -324,13 +324,12 @@ int arch_signal_push(struct trap_frame *f, int sig, const void *info,
 	fr.gregs[20] = f->vector < 32 ? f->vector : 0;
 	fr.gregs[21] = mask;
 	fr.gregs[22] = f->vector == 14 ? read_cr2() : 0;
-	fr.fpstate = fpu ? area : 0; /* 0: rt_sigreturn leaves the FPU be */
+	fr.fpstate = area;
 	memcpy(fr.stack, altstack, sizeof(fr.stack));
 	memcpy(fr.info, info, sizeof(fr.info));
-	if (fpu)
-		fpu_save(ctx->fpu);
+	fpu_save(ctx->fpu);
 	if (handler >= USER_TOP || /* IRETQ would fault in the kernel */
-	    (fpu && copy_to_user((void *)area, ctx->fpu, fpu_size)) ||
+	    copy_to_user((void *)area, ctx->fpu, fpu_size) ||
 	    copy_to_user((void *)at, &fr, sizeof(fr)))
 		return -EFAULT;
 	f->rip = handler;
@@ -353,12 +352,11 @@ _Static_assert(offsetof(struct lux_persona_ctx, mask) ==
 int arch_persona_enter(struct trap_frame *f, uintptr_t ctx, uintptr_t pc,
 		       uint64_t mask)
 {
-	uint64_t vector = f->vector;
 	int r;
 
-	f->vector = mask;
+	f->vector = mask; /* a system call's 256 meanwhile */
 	r = copy_to_user((void *)ctx, f, sizeof(*f));
-	f->vector = vector;
+	f->vector = 256;
 	f->rip = pc;
 	f->rsp = f->rdi = ctx; /* 8 below a multiple of 16, as after a call */
 	f->rflags &= ~(1u << 18 | 1u << 10 | 1u << 8); /* AC, DF, TF */
