@@ -4,9 +4,11 @@
  * nothing implements fails with ENOSYS; uname keeps every register but
  * rax, rcx and r11, never touches the program's stack, and works from
  * many threads, from a forked child and from signal handlers that
- * interrupt it. The last two cases are lux-specific (they fail on Linux
- * by design): a program that unmaps the personality's stacks or jumps
- * into its entry with garbage harms only itself.
+ * interrupt it, and fails with EFAULT on a buffer it cannot write. The
+ * last cases are lux-specific (they fail on Linux by design): a program
+ * that unmaps the personality's stacks, jumps into its entry with garbage
+ * or resumes a context block it forged (LUX_NR_RESUME) harms only
+ * itself and gains nothing rt_sigreturn would not give it.
  */
 #include "utest.h"
 

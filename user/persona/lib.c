@@ -8,12 +8,14 @@
  * fixup word of the context block, which ends this thread's stack. */
 long persona_copy(void *dst, const void *src, size_t n);
 long persona_strcpy(char *dst, const char *src, size_t size);
+#if defined(__x86_64__) /* the constants of x86_64.S */
 _Static_assert(sizeof(struct lux_persona_ctx) == 184 &&
 		   offsetof(struct lux_persona_ctx, r10) == 40 &&
 		   offsetof(struct lux_persona_ctx, rdi) == 72 &&
-		   offsetof(struct lux_persona_ctx, rax) == 112,
+		   offsetof(struct lux_persona_ctx, rax) == 112 &&
+		   LUX_PERSONA_SLOT == 0x10000,
 	       "x86_64.S's offsets");
-_Static_assert(LUX_PERSONA_SLOT == 0x10000, "x86_64.S's SLOT_MASK");
+#endif
 
 int copy_in(void *dst, long usrc, size_t n)
 {
