@@ -732,14 +732,14 @@ def test_tools(r):
 
 
 # Functions the trace of one uname must name, all within its call: the
-# kernel reflecting it, the personality serving it (the copy made by the
-# kernel) and resuming the program with rt_sigreturn.
+# kernel reflecting it, the personality serving it (its own checked copy)
+# and resuming the program with LUX_NR_RESUME.
 UNAME_PATH = [("bench (kernel)", "syscall_entry"),
               ("bench (kernel)", "persona_reflect"),
               ("bench (persona)", "persona_entry"),
               ("bench (persona)", "persona_uname"),
-              ("bench (kernel)", "sys_lux_ucopy"),
-              ("bench (kernel)", "sys_rt_sigreturn")]
+              ("bench (persona)", "persona_copy"),
+              ("bench (kernel)", "sys_lux_resume")]
 
 
 def test_trace_uname(r):

@@ -74,13 +74,15 @@
  * too, which the log and procfs show), or copy its 16 bytes to name.
  * EFAULT. prctl's PR_SET_NAME and PR_GET_NAME. */
 #define LUX_NR_NAME (LUX_NR_BASE + 21)
-/* (dst, src, len, flags) -> 0: copy len bytes within the caller's own
- * memory, or EFAULT if a byte of either range cannot be read or written:
- * how the personality touches a program's buffers without faulting
- * itself. With LUX_UCOPY_STR it copies a string of at most len bytes with
- * its NUL and returns its length, ENAMETOOLONG when no NUL is within len. */
-#define LUX_NR_UCOPY  (LUX_NR_BASE + 15)
-#define LUX_UCOPY_STR 1
+/* () -> the program's rax: end the call reflected to the calling thread's
+ * personality: load the program's registers and signal mask from the
+ * struct lux_persona_ctx at the top of the thread's personality stack,
+ * validated as rt_sigreturn validates a signal frame (a user pc, user
+ * flags only; cs and ss ignored). The result is the block's rax, taken as
+ * the call's result: -ERESTARTSYS (-512) restarts the call or fails it
+ * with EINTR as for a kernel call. Anyone may call it: it does no more
+ * than rt_sigreturn. An unreadable block or a bad pc: SIGSEGV. */
+#define LUX_NR_RESUME (LUX_NR_BASE + 14)
 #define LUX_NR_COUNT  (LUX_NR_BASE + 32) /* room for more */
 
 /*
@@ -101,6 +103,29 @@
 #define LUX_PERSONA_SLOT       (64UL << 10)
 #define LUX_PERSONA_STACKS_TOP 0x7fffff000000UL
 #define LUX_PERSONA_STACKS     (LUX_PERSONA_STACKS_TOP - (LUX_PERSONA_SLOT << 26))
+
+/*
+ * The program's context while its thread is in the personality: written
+ * by the kernel at the upcall as the last bytes of the thread's stack
+ * slot (the block ends at the slot's top), loaded back by LUX_NR_RESUME.
+ * The personality may read and change every field (persona_ctx(),
+ * user/persona/persona.h): the call's number is rax, its arguments are
+ * the platform's argument registers, its result goes into rax.
+ */
+struct lux_persona_ctx {
+#if defined(__x86_64__)
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t mask; /* the program's signal mask: bit n-1 for signal n */
+	uint64_t nr;   /* the call's number, rax again if it restarts */
+	uint64_t rip, cs, rflags, rsp, ss; /* rflags: user flags; cs, ss
+					    * are not loaded back */
+#endif
+	/* The personality's own: while nonzero, a fault the kernel cannot
+	 * resolve at a pc in the personality resumes there (instead of
+	 * killing the process): how its checked copies fail with EFAULT. */
+	uint64_t fixup;
+};
 
 #define LUX_GRANT_IOPORT   1 /* I/O ports base .. base+count-1 (x86) */
 #define LUX_GRANT_IRQ      2 /* interrupt line `base` */

@@ -159,16 +159,23 @@ void persona_init(void);
 /* Map the personality into a new program's mm and set mm->persona_entry
  * (nothing if the boot image has none): 0 or a negative errno. */
 int persona_map(struct mm *mm);
-/* From syscall_dispatch, for call nr (arguments a) that the kernel does
- * not serve: make the current thread enter its personality when it
- * returns to user mode (the value returned is then ignored), or return
- * -ENOSYS when the process has none or the call came from inside it. */
-long persona_reflect(unsigned long nr, const long a[6]);
-/* Whether the user registers f are inside the personality's image. */
-static inline bool persona_owns(struct trap_frame *f)
+/* From syscall_dispatch, for a call that the kernel does not serve: make
+ * the current thread enter its personality when it returns to user mode
+ * (the value returned is then ignored), or return -ENOSYS when the
+ * process has none or the call came from inside it. */
+long persona_reflect(void);
+/* From user_fault, for a fault t cannot continue from: whether t was in
+ * a checked copy of its personality, now resuming at the copy's fixup
+ * (struct lux_persona_ctx) to fail with EFAULT. */
+bool persona_fault(struct thread *t);
+/* The signal mask a return to the program (rt_sigreturn, LUX_NR_RESUME)
+ * restores for t, the current thread; where a wait's mask must stay for
+ * a handler to come (persona_defer) it is restored after that handler. */
+void signal_return_mask(struct thread *t, uint64_t mask);
+/* Whether pc lies in the personality's image. */
+static inline bool persona_pc(uintptr_t pc)
 {
-	return arch_uregs_pc(f) - LUX_PERSONA_BASE <
-	       LUX_PERSONA_LIMIT - LUX_PERSONA_BASE;
+	return pc - LUX_PERSONA_BASE < LUX_PERSONA_LIMIT - LUX_PERSONA_BASE;
 }
 extern struct mutex proc_lock;
 /* Start the first process from path in the initrd; returns only on error. */

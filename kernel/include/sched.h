@@ -70,6 +70,7 @@ struct thread {
 	 * (proc_lock) */
 	struct thread *vfork_child, *vfork_parent;
 	struct mm *persona_mm; /* where its personality stack is mapped */
+	uintptr_t persona_ctx; /* its context block there (0: none yet) */
 };
 
 /* Per-CPU scheduler state (a member of struct cpu). */

@@ -152,11 +152,11 @@ long sys_pread64(long fd, long buf, long n, long pos);
 long sys_pwrite64(long fd, long buf, long n, long pos);
 long sys_sendfile(long out, long in, long off, long count);
 long sys_lux_resolver(long fd);
-long sys_lux_ucopy(long dst, long src, long len, long flags);
 long sys_lux_cred(long pid, long cred);
 long sys_lux_setcred(long which, long a, long b, long c);
 long sys_lux_sysstat(long stat);
 long sys_lux_name(long name, long set);
+long sys_lux_resume(void);
 
 /* Shared by the handlers. */
 long do_clone(unsigned long flags, uintptr_t sp, int *ptid, int *ctid,

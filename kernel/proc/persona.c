@@ -3,13 +3,14 @@
  * the process's personality, user-space code that exec maps into every
  * process at LUX_PERSONA_BASE (docs/decisions/0006-reflection.md).
  *
- * The upcall is a signal delivery: the thread's registers go into a Linux
- * signal frame on its personality stack (not its FPU state: the
- * personality uses no FPU or vector register), the personality runs at
- * its entry with every signal blocked (the program's mask follows the
- * six arguments, for the waits it makes with it: signal.c), and resumes
- * the program with rt_sigreturn, which restores the program's registers
- * (the result in the return register) and its signal mask.
+ * The upcall writes the thread's registers and signal mask as a struct
+ * lux_persona_ctx at the top of its personality stack and enters the
+ * personality with every signal blocked; it performs the call and ends it
+ * with LUX_NR_RESUME, which loads the program back from the block (the
+ * result in the return register). The FPU state is not touched: the
+ * personality uses no FPU or vector register. The program's mask in the
+ * block is also what the personality's waits use (signal.c: a handler
+ * never runs on the personality's registers).
  */
 #include "exec.h"
 #include "mm.h"
@@ -49,70 +50,84 @@ int persona_map(struct mm *mm)
 	return 0;
 }
 
-/* The top of t's personality stack in mm, mapped on its first use there.
- * Its slot is that of t's kernel stack, which no other live thread
- * shares. 0 if out of memory. */
-static uintptr_t persona_stack(struct thread *t, struct mm *mm)
-{
-	uintptr_t slot = kstack_slot(t->kstack);
-	uintptr_t base = LUX_PERSONA_STACKS_TOP - (slot + 1) * LUX_PERSONA_SLOT;
+/* Every signal but SIGKILL and SIGSTOP, which act at once. */
+#define ALL_BLOCKED (~(1ULL << (SIGKILL - 1) | 1ULL << (SIGSTOP - 1)))
 
-	if (base < LUX_PERSONA_STACKS)
-		return 0;
-	if (t->persona_mm != mm &&
-	    vm_map(mm, base + PAGE_SIZE, LUX_PERSONA_SLOT - PAGE_SIZE,
-		   PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0) < 0)
-		return 0;
-	t->persona_mm = mm;
-	return base + LUX_PERSONA_SLOT;
+/* The current thread t's signal mask is set without sig_lock: only t
+ * writes it, and user_return reads it without the lock; a sender that
+ * reads the old mask meanwhile acts as if it sent just before the store,
+ * and a signal it leaves pending is delivered on t's way out. */
+static void persona_mask(struct thread *t, uint64_t mask)
+{
+	__atomic_store_n(&t->sig_blocked, mask & ALL_BLOCKED, __ATOMIC_RELAXED);
 }
 
-long persona_reflect(unsigned long nr, const long a[6])
+/* Map t's personality stack in mm at its first reflected call there:
+ * the slot of its kernel stack, which no other live thread shares. Its
+ * context block is the slot's last bytes. 0 or -ENOMEM. */
+static NOINLINE int persona_stack(struct thread *t, struct mm *mm)
 {
-	static const uint64_t no_altstack[3];
+	uintptr_t top =
+	    LUX_PERSONA_STACKS_TOP - kstack_slot(t->kstack) * LUX_PERSONA_SLOT;
+
+	if (top - LUX_PERSONA_SLOT < LUX_PERSONA_STACKS ||
+	    vm_map(mm, top - LUX_PERSONA_SLOT + PAGE_SIZE,
+		   LUX_PERSONA_SLOT - PAGE_SIZE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0) < 0)
+		return -ENOMEM;
+	t->persona_mm = mm;
+	t->persona_ctx = top - sizeof(struct lux_persona_ctx);
+	return 0;
+}
+
+long persona_reflect(void)
+{
 	struct thread *t = current_thread();
 	struct mm *mm = t->proc->mm;
 	struct trap_frame *f = arch_uregs(&t->ctx);
-	long info[16] = {nr,   a[0], a[1], a[2],
-			 a[3], a[4], a[5], t->sig_blocked};
-	uintptr_t sp;
 
-	if (!mm->persona_entry || persona_owns(f)) /* from inside it */
-		return -ENOSYS;
-	if (!(sp = persona_stack(t, mm)))
+	if (!mm->persona_entry || persona_pc(arch_uregs_pc(f)))
+		return -ENOSYS; /* none, or a call from inside it */
+	if (t->persona_mm != mm && persona_stack(t, mm))
 		return -ENOMEM;
-	if (arch_signal_push(f, nr, info, mm->persona_entry, 0, t->sig_blocked,
-			     sp, no_altstack, false) < 0) {
+	if (arch_persona_enter(f, t->persona_ctx, mm->persona_entry,
+			       t->sig_blocked)) {
 		proc_kill(t->proc, SIGSEGV | 0x80); /* its stack was unmapped */
 		return 0;
 	}
-	spin_lock(&t->proc->sig_lock);
-	t->sig_blocked = ~(1ULL << (SIGKILL - 1) | 1ULL << (SIGSTOP - 1));
-	spin_unlock(&t->proc->sig_lock);
+	persona_mask(t, ALL_BLOCKED);
 	return 0; /* the personality's entry ignores its return register */
 }
 
-long sys_lux_ucopy(long udst, long usrc, long len, long flags)
+long sys_lux_resume(void)
 {
-	char buf[256];
-	long n, s = -ENAMETOOLONG;
+	struct thread *t = current_thread();
+	struct trap_frame *f = arch_uregs(&t->ctx);
+	uint64_t mask;
 
-	if (flags & ~LUX_UCOPY_STR)
-		return -EINVAL;
-	for (long done = 0; done < len; done += n) {
-		n = MIN(len - done, (long)sizeof(buf));
-		if (flags &&
-		    (s = strncpy_from_user(buf, (const char *)usrc + done,
-					   n)) == -EFAULT)
-			return s;
-		if (!flags && copy_from_user(buf, (const char *)usrc + done, n))
-			return -EFAULT;
-		n = s >= 0 ? s + 1 : n; /* a string's last piece ends at NUL */
-		if (copy_to_user((char *)udst + done, buf, n))
-			return -EFAULT;
-		if (s >= 0)
-			return done + s;
+	if (arch_persona_resume(f, t->persona_ctx, &mask)) {
+		proc_kill(t->proc, SIGSEGV | 0x80);
+		return 0;
 	}
-	return flags ? -ENAMETOOLONG : 0;
+	if (t->sig_restore) /* set by t alone: a wait's mask stays */
+		signal_return_mask(t, mask);
+	else
+		persona_mask(t, mask);
+	return arch_uregs_retval(f);
+}
+
+bool persona_fault(struct thread *t)
+{
+	struct trap_frame *f = arch_uregs(&t->ctx);
+	uint64_t fix;
+
+	if (!persona_pc(arch_uregs_pc(f)) ||
+	    copy_from_user(&fix,
+			   (void *)(t->persona_ctx +
+				    offsetof(struct lux_persona_ctx, fixup)),
+			   sizeof(fix)) ||
+	    !persona_pc(fix))
+		return false;
+	arch_uregs_set_pc(f, fix);
+	return true;
 }

@@ -222,7 +222,7 @@ static bool run_handler(struct trap_frame *f, struct thread *t, int sig,
 	alt[1] |= on_alt ? SS_ONSTACK : 0;
 	return arch_signal_push(f, sig, info, a->handler, a->restorer,
 				t->sig_restore ? t->sig_saved : t->sig_blocked,
-				sp, alt, true) == 0;
+				sp, alt) == 0;
 }
 
 /* Has user_return anything to do for t? Read without the lock: a signal
@@ -275,7 +275,7 @@ static NOINLINE long return_slow(struct trap_frame *f, struct thread *t,
 	struct proc *p = t->proc;
 	struct ksiginfo info;
 	uint64_t wait_mask = t->sig_blocked;
-	bool defer = syscall && t->sig_restore && persona_owns(f);
+	bool defer = syscall && t->sig_restore && persona_pc(arch_uregs_pc(f));
 	int sig;
 
 	if (defer) { /* no handler runs here: persona_defer */
@@ -368,6 +368,8 @@ void user_fault(int signo, int code, uintptr_t addr)
 	struct proc *p = t->proc;
 	struct ksiginfo info = {.code = code, .addr = addr};
 
+	if (signo != SIGKILL && persona_fault(t))
+		return;       /* a checked copy of the personality fails */
 	if (signo == SIGKILL) /* a page fault that found no memory */
 		kprintf("lux: pid %d (%s) killed: out of memory at 0x%lx\n",
 			p->pid, p->name, addr);
@@ -543,13 +545,18 @@ long sys_rt_sigreturn(void)
 		proc_kill(t->proc, SIGSEGV | 0x80);
 		return 0;
 	}
+	signal_return_mask(t, mask);
+	return arch_uregs_retval(f);
+}
+
+void signal_return_mask(struct thread *t, uint64_t mask)
+{
 	spin_lock(&t->proc->sig_lock);
 	/* a wait's mask may stay for a handler to come (persona_defer) */
 	*(t->sig_restore ? &t->sig_saved : &t->sig_blocked) =
 	    mask & ~UNBLOCKABLE;
 	t->interrupt = deliverable(t);
 	spin_unlock(&t->proc->sig_lock);
-	return arch_uregs_retval(f);
 }
 
 long sys_sigaltstack(long unew, long uold)

@@ -57,29 +57,26 @@ static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 	    NATIVE(GRANT, grant), NATIVE(IRQ, irq),                            \
 	    NATIVE(BOOTDATA, bootdata), NATIVE(PROCINFO, procinfo),            \
 	    NATIVE(CPUINFO, cpuinfo), NATIVE(KLOG, klog),                      \
-	    NATIVE(UCOPY, ucopy), NATIVE(CRED, cred),                          \
-	    NATIVE(SETCRED, setcred), NATIVE(SYSSTAT, sysstat),                \
-	    NATIVE(NAME, name)
+	    NATIVE(CRED, cred), NATIVE(SETCRED, setcred),                      \
+	    NATIVE(SYSSTAT, sysstat), NATIVE(NAME, name),                      \
+	    NATIVE(RESUME, resume)
 
 static const syscall_fn native[LUX_NR_COUNT - LUX_NR_BASE] = {NATIVE_SYSCALLS};
 
 static const char *const names[NR_COUNT] = SYSCALL_NAMES;
 
-/* An unimplemented call is logged once per boot: each number below
- * LUX_NR_COUNT once, and only the first of the numbers above (a fuzzer
- * tries many), so no program can flood the console. */
-long syscall_dispatch(unsigned long nr, const long a[6])
+/* A call without a handler: reflected, or (none, or from inside the
+ * personality) logged once per boot: each number below LUX_NR_COUNT once,
+ * and only the first of the numbers above (a fuzzer tries many), so no
+ * program can flood the console. Apart, so that the dispatch of a served
+ * call needs no stack frame. */
+static NOINLINE long syscall_unserved(unsigned long nr)
 {
 	static uint64_t reported[LUX_NR_COUNT / 64 + 1];
 	unsigned long bit = MIN(nr, (unsigned long)LUX_NR_COUNT);
 	long r;
 
-	if (nr < NR_COUNT && table[nr])
-		return table[nr](a[0], a[1], a[2], a[3], a[4], a[5]);
-	if (nr >= LUX_NR_BASE && nr < LUX_NR_COUNT && native[nr - LUX_NR_BASE])
-		return native[nr - LUX_NR_BASE](a[0], a[1], a[2], a[3], a[4],
-						a[5]);
-	if ((r = persona_reflect(nr, a)) != -ENOSYS)
+	if ((r = persona_reflect()) != -ENOSYS)
 		return r;
 	if (!(__atomic_fetch_or(&reported[bit / 64], 1ULL << (bit % 64),
 				__ATOMIC_RELAXED) &
@@ -88,6 +85,16 @@ long syscall_dispatch(unsigned long nr, const long a[6])
 			current_proc()->name, nr,
 			nr < NR_COUNT && names[nr] ? names[nr] : "unknown");
 	return -ENOSYS;
+}
+
+long syscall_dispatch(unsigned long nr, const long a[6])
+{
+	if (nr < NR_COUNT && table[nr])
+		return table[nr](a[0], a[1], a[2], a[3], a[4], a[5]);
+	if (nr >= LUX_NR_BASE && nr < LUX_NR_COUNT && native[nr - LUX_NR_BASE])
+		return native[nr - LUX_NR_BASE](a[0], a[1], a[2], a[3], a[4],
+						a[5]);
+	return syscall_unserved(nr);
 }
 
 long sys_getpid(void)

@@ -4,9 +4,11 @@
  * nothing implements fails with ENOSYS; uname keeps every register but
  * rax, rcx and r11, never touches the program's stack, and works from
  * many threads, from a forked child and from signal handlers that
- * interrupt it. The last two cases are lux-specific (they fail on Linux
- * by design): a program that unmaps the personality's stacks or jumps
- * into its entry with garbage harms only itself.
+ * interrupt it, and fails with EFAULT on a buffer it cannot write. The
+ * last cases are lux-specific (they fail on Linux by design): a program
+ * that unmaps the personality's stacks, jumps into its entry with garbage
+ * or resumes a context block it forged (LUX_NR_RESUME) harms only
+ * itself and gains nothing rt_sigreturn would not give it.
  */
 #include "utest.h"
 
@@ -239,37 +241,181 @@ static void persona_jump(void)
 	CHECK(uname_same());
 }
 
-/* The personality's checked copy (LUX_NR_UCOPY), called directly: bytes,
- * strings with their length, and EFAULT, ENAMETOOLONG, EINVAL for bad
- * input. Lux-specific (a native call). */
-static void ucopy(void)
+/* A buffer the program cannot write: EFAULT from the personality's
+ * checked copy, which recovers from the fault (the kernel resumes it at
+ * its fixup); the personality keeps working. On lux the personality's own
+ * image is such a buffer too. */
+static void uname_readonly(void)
 {
-	char dst[16], *bad = (char *)8;
+	char *ro =
+	    mmap(NULL, UT_PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
+	CHECK_EQ(syscall(SYS_uname, &want), 0);
+	CHECK(ro != MAP_FAILED);
+	for (int i = 0; i < 3; i++) {
+		CHECK_ERR(syscall(SYS_uname, ro), EFAULT);
+		CHECK(uname_same());
+	}
+	munmap(ro, UT_PAGE);
+	if (on_lux()) {
+		CHECK_ERR(syscall(SYS_uname, LUX_PERSONA_BASE), EFAULT);
+		CHECK(uname_same());
+	}
+}
+
+#if defined(__x86_64__)
+#define MARK12 0x1234567887654321L
+#define MARK13 0x0badc0ffee15900dL
+
+/* This thread's context block (struct lux_persona_ctx): after a uname
+ * made with markers in r12 and r13, the slot whose block holds them
+ * (probed through a pipe, which fails with EFAULT where nothing is
+ * mapped). NULL if none. */
+static struct lux_persona_ctx *find_ctx(void)
+{
+	struct lux_persona_ctx c;
+	struct utsname u;
+	register long r12 __asm__("r12") = MARK12, r13 __asm__("r13") = MARK13;
+	long r = SYS_uname;
+	int fds[2];
+
+	__asm__ volatile("syscall"
+			 : "+a"(r)
+			 : "D"(&u), "r"(r12), "r"(r13)
+			 : "rcx", "r11", "memory");
+	if (r != 0 || pipe(fds) != 0)
+		return NULL;
+	for (long i = 0; i < 65536; i++) {
+		struct lux_persona_ctx *p =
+		    (struct lux_persona_ctx *)(LUX_PERSONA_STACKS_TOP -
+					       i * LUX_PERSONA_SLOT) -
+		    1;
+		if (write(fds[1], p, sizeof(*p)) != sizeof(*p))
+			continue;
+		if (read(fds[0], &c, sizeof(c)) == sizeof(c) &&
+		    c.r12 == MARK12 && c.r13 == MARK13) {
+			close(fds[0]), close(fds[1]);
+			return p;
+		}
+	}
+	close(fds[0]), close(fds[1]);
+	return NULL;
+}
+
+/* Where a forged resume lands: what it found, then resume_landed(). */
+uint64_t land_rax, land_flags, land_cs, land_r12;
+__asm__(".text\n"
+	"resume_landing:\n\t"
+	"movq %rax, land_rax(%rip)\n\t"
+	"movq %r12, land_r12(%rip)\n\t"
+	"pushfq\n\t"
+	"popq land_flags(%rip)\n\t"
+	"movw %cs, %ax\n\t"
+	"movzwl %ax, %eax\n\t"
+	"movq %rax, land_cs(%rip)\n\t"
+	"call resume_landed\n\t"
+	"ud2\n");
+extern char resume_landing[];
+static char land_stack[8192] __attribute__((aligned(16)));
+
+void resume_landed(void);
+void resume_landed(void)
+{
+	sigset_t set;
+
+	CHECK_EQ(land_rax, 4242);
+	CHECK_EQ(land_r12, 77);
+	CHECK_EQ(land_flags & 0x3000, 0); /* IOPL 0 */
+	CHECK(land_flags & 0x200);        /* interrupts on */
+	CHECK_EQ(land_cs & 3, 3);         /* user mode */
+	CHECK(land_flags & 0x80);         /* SF: a user flag, loaded */
+	CHECK_EQ(sigprocmask(SIG_BLOCK, NULL, &set), 0);
+	CHECK(sigismember(&set, SIGUSR1));
+	CHECK(!sigismember(&set, SIGKILL) && !sigismember(&set, SIGSTOP));
+	_exit(ut_failed() ? 1 : 0);
+}
+
+/* LUX_NR_RESUME called by the program on a block it forged: it gets the
+ * registers and the pc it asked for (as with rt_sigreturn), but never
+ * kernel mode, I/O privilege, interrupts off or SIGKILL blocked. */
+static void resume_forged_child(void)
+{
+	struct lux_persona_ctx *c = find_ctx();
+
+	if (!c) {
+		ut_fail("no context block holds this thread's registers");
+		return;
+	}
+	c->rip = (uintptr_t)resume_landing;
+	c->rsp = (uintptr_t)(land_stack + sizeof(land_stack));
+	c->rax = 4242;
+	c->r12 = 77;
+	c->rflags = 0x3000 | 0x80; /* IOPL 3, SF; IF off */
+	c->cs = 0x08;              /* the kernel's code segment */
+	c->ss = 0x10;
+	c->mask = ~0ULL;
+	syscall(LUX_NR_RESUME);
+	ut_fail("LUX_NR_RESUME returned");
+}
+
+/* A forged block with a kernel or non-canonical pc: SIGSEGV, and the
+ * kernel lives on. */
+static void resume_bad_pc_child(void)
+{
+	static const uint64_t pcs[] = {0xffff800000000000UL,
+				       0x0000900000000000UL};
+	int status;
+
+	for (int i = 0; i < 2; i++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			struct lux_persona_ctx *c = find_ctx();
+			if (c) {
+				c->rip = pcs[i];
+				syscall(LUX_NR_RESUME);
+			}
+			_exit(2);
+		}
+		CHECK_EQ(waitpid(pid, &status, 0), pid);
+		CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV);
+	}
+	CHECK(uname_same());
+}
+#else
+static void resume_forged_child(void)
+{
+	ut_fail("not written for this architecture");
+}
+
+static void resume_bad_pc_child(void)
+{
+	ut_fail("not written for this architecture");
+}
+#endif
+
+static void resume_forged(void)
+{
 	if (!on_lux()) {
 		ut_fail("lux-specific: fails on Linux by design");
 		return;
 	}
-	memset(dst, 'x', sizeof(dst));
-	CHECK_EQ(syscall(LUX_NR_UCOPY, dst, "abcd", 3, 0), 0);
-	CHECK(!memcmp(dst, "abcx", 4));
-	CHECK_EQ(
-	    syscall(LUX_NR_UCOPY, dst, "hello", sizeof(dst), LUX_UCOPY_STR), 5);
-	CHECK(!memcmp(dst, "hello\0x", 7)); /* nothing past the NUL */
-	CHECK_ERR(syscall(LUX_NR_UCOPY, dst, "toolong", 7, LUX_UCOPY_STR),
-		  ENAMETOOLONG);
-	CHECK_ERR(syscall(LUX_NR_UCOPY, dst, bad, 4, LUX_UCOPY_STR), EFAULT);
-	CHECK_ERR(syscall(LUX_NR_UCOPY, bad, "abc", 4, LUX_UCOPY_STR), EFAULT);
-	CHECK_ERR(syscall(LUX_NR_UCOPY, dst, bad, 4, 0), EFAULT);
-	CHECK_ERR(syscall(LUX_NR_UCOPY, dst, "abc", 4, 2), EINVAL);
+	ut_in_child(resume_forged_child);
+}
+
+static void resume_bad_pc(void)
+{
+	if (!on_lux()) {
+		ut_fail("lux-specific: fails on Linux by design");
+		return;
+	}
+	resume_bad_pc_child();
 }
 
 static const struct ut_case cases[] = {
-    UT_CASE(ucopy),         UT_CASE(nosys),
-    UT_CASE(uname_regs),    UT_CASE(uname_no_stack),
-    UT_CASE(uname_threads), UT_CASE(uname_fork),
-    UT_CASE(uname_signals), UT_CASE(persona_unmapped),
-    UT_CASE(persona_jump),
+    UT_CASE(nosys),          UT_CASE(uname_regs),       UT_CASE(uname_no_stack),
+    UT_CASE(uname_readonly), UT_CASE(uname_threads),    UT_CASE(uname_fork),
+    UT_CASE(uname_signals),  UT_CASE(persona_unmapped), UT_CASE(persona_jump),
+    UT_CASE(resume_forged),  UT_CASE(resume_bad_pc),
 };
 
 int main(int argc, char **argv)

@@ -30,13 +30,13 @@ static __attribute__((noinline)) long persona_clock_getres(long clock,
 	return ures ? copy_out(ures, res, sizeof(res)) : 0;
 }
 
-/* Perform call nr with arguments a[0..5] for the program (a[6]: its
- * signal mask): its result or -errno. Called by the platform's entry
- * (x86_64.S: persona_entry). A call
- * the personality does not know is made again from here: the kernel does
+/* Perform call nr with arguments a[0..5] for the program (its signal
+ * mask, which waits use, is persona_ctx()->mask): its result or -errno.
+ * Called by the platform's entry (x86_64.S: persona_entry). A call the
+ * personality does not know is made again from here: the kernel does
  * not reflect a call from inside the personality, but fails it with
  * ENOSYS and names it on the console (once per boot). */
-long persona_call(long nr, const long a[7])
+long persona_call(long nr, const long a[6])
 {
 	switch (nr) {
 	case NR_uname:
@@ -96,12 +96,12 @@ long persona_call(long nr, const long a[7])
 	case NR_getitimer:
 		return persona_getitimer(a[0], a[1]);
 	case NR_pselect6:
-		return persona_pselect6(a, a[6]);
+		return persona_pselect6(a, persona_ctx()->mask);
 #ifdef NR_alarm /* the platform's legacy calls */
 	case NR_poll:
-		return persona_poll(a[0], a[1], a[2], a[6]);
+		return persona_poll(a[0], a[1], a[2], persona_ctx()->mask);
 	case NR_select:
-		return persona_select(a, a[6]);
+		return persona_select(a, persona_ctx()->mask);
 	case NR_alarm:
 		return persona_alarm(a[0]);
 	case NR_time:

@@ -25,15 +25,21 @@ long persona_syscall(long nr, long a0, long a1, long a2, long a3, long a4,
 #define native4(nr, a, b, c, d)                                                \
 	persona_syscall(nr, (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
 
-/* The program's memory is touched only through the kernel's checked copy
- * (LUX_NR_UCOPY), so a bad pointer gives EFAULT, never a fault here.
- * copy_in: n bytes at program address usrc into dst; copy_out: n bytes of
+/* The program's memory is touched only through the checked copies, so a
+ * bad pointer gives EFAULT, never a fault here (the kernel resumes a copy
+ * that faults at its fixup, struct lux_persona_ctx). copy_in: n bytes at program address usrc into dst; copy_out: n bytes of
  * src to program address udst. 0 or -EFAULT. */
 int copy_in(void *dst, long usrc, size_t n);
 int copy_out(long udst, const void *src, size_t n);
 /* The NUL-terminated string at usrc into dst (size bytes): its length,
  * -EFAULT, or -ENAMETOOLONG when it does not fit with its NUL. */
 long str_in(char *dst, long usrc, size_t size);
+
+/* The calling program's saved context (include/lux/proto.h): its
+ * registers, rax the call's number and then its result (what persona_call
+ * returns goes there), and its signal mask. Valid in persona_call and
+ * below; LUX_NR_RESUME loads the program back from it. */
+struct lux_persona_ctx *persona_ctx(void);
 
 void *memcpy(void *dst, const void *src, size_t n);
 void *memmove(void *dst, const void *src, size_t n);

@@ -1,33 +1,48 @@
 /*
- * x86_64.S - the personality's way in from the kernel and its system
- * calls, on x86_64.
+ * x86_64.S - the personality's way in from the kernel and back, its
+ * system calls and its checked copies, on x86_64.
  *
- * The kernel enters persona_entry as it enters a signal handler
- * (kernel/proc/persona.c), on this thread's personality stack with every
- * signal blocked: %rdi holds the call's number (cut to 32 bits), %rsi
- * points to a block of the whole number, its six arguments and the
- * program's signal mask, %rdx to the program's saved context
- * (a Linux ucontext: the mcontext registers from offset 40, rax the 14th)
- * just above %rsp. The result goes into the saved rax, and rt_sigreturn
- * resumes the program with every other register, and its signal mask, as
- * the program left them.
+ * The kernel enters persona_entry on this thread's personality stack with
+ * every signal blocked; %rdi and %rsp point to the program's saved context
+ * (struct lux_persona_ctx, include/lux/proto.h: the last 184 bytes of the
+ * stack), whose rax is the call's number and rdi, rsi, rdx, r10, r8, r9
+ * its arguments. The result goes into the saved rax, and LUX_NR_RESUME
+ * resumes the program with every register, and its signal mask, from the
+ * block.
  */
-#define UC_RAX (40 + 13 * 8)
-#define NR_RT_SIGRETURN 15
+/* Offsets in struct lux_persona_ctx (checked in lib.c). */
+#define CTX_R10   40
+#define CTX_R9    48
+#define CTX_R8    56
+#define CTX_RDI   72
+#define CTX_RSI   80
+#define CTX_RDX   88
+#define CTX_RAX   112
+#define NR_RESUME (1024 + 14) /* LUX_NR_RESUME */
+/* The fixup word is the stack's last: at (%rsp | SLOT_MASK) - 7. */
+#define SLOT_MASK 0xffff /* LUX_PERSONA_SLOT - 1 */
+#define EFAULT    14
+#define ENAMETOOLONG 36
 
 	.text
 	.globl persona_entry
 persona_entry:
-	movq %rdx, %rbx            /* the saved context: callee-saved */
-	movq (%rsi), %rdi          /* the number, all 64 bits of it */
-	leaq 8(%rsi), %rsi         /* the arguments follow the number */
+	movq %rdi, %rbx            /* the context: callee-saved */
+	xorl %ebp, %ebp            /* no frame above this one */
+	pushq CTX_R9(%rbx)         /* the arguments in a[0..5] order */
+	pushq CTX_R8(%rbx)
+	pushq CTX_R10(%rbx)
+	pushq CTX_RDX(%rbx)
+	pushq CTX_RSI(%rbx)
+	pushq CTX_RDI(%rbx)
+	movq CTX_RAX(%rbx), %rdi
+	movq %rsp, %rsi
 	subq $8, %rsp              /* 16-byte aligned at the call */
 	call persona_call
-	movq %rax, UC_RAX(%rbx)
-	movq %rbx, %rsp            /* rt_sigreturn reads the frame at %rsp - 8 */
-	movl $NR_RT_SIGRETURN, %eax
+	movq %rax, CTX_RAX(%rbx)
+	movl $NR_RESUME, %eax
 	syscall
-	ud2                        /* not reached: a bad frame kills */
+	ud2                        /* not reached: a bad context kills */
 
 	/* long persona_syscall(long nr, long a0, ..., long a5) */
 	.globl persona_syscall
@@ -40,6 +55,54 @@ persona_syscall:
 	movq %r9, %r8
 	movq 8(%rsp), %r9
 	syscall
+	ret
+
+	/* long persona_copy(void *dst, const void *src, size_t n): 0, or
+	 * -EFAULT when a byte cannot be read or written: the kernel resumes
+	 * a fault it cannot resolve at the fixup address, copy_fault, with
+	 * every register as it was (%rax: the fixup word's address + 7). */
+	.globl persona_copy
+persona_copy:
+	movq %rsp, %rax
+	orq $SLOT_MASK, %rax
+	leaq copy_fault(%rip), %rcx
+	movq %rcx, -7(%rax)
+	movq %rdx, %rcx
+	shrq $3, %rcx
+	rep movsq                  /* eight bytes a step, then the rest */
+	movl %edx, %ecx
+	andl $7, %ecx
+	rep movsb
+	movq $0, -7(%rax)
+	xorl %eax, %eax
+	ret
+copy_fault:
+	movq $0, -7(%rax)
+	movq $-EFAULT, %rax
+	ret
+
+	/* long persona_strcpy(char *dst, const char *src, size_t size): the
+	 * string at src with its NUL into dst: its length, -EFAULT, or
+	 * -ENAMETOOLONG if no NUL is within size bytes. */
+	.globl persona_strcpy
+persona_strcpy:
+	movq %rsp, %rax
+	orq $SLOT_MASK, %rax
+	leaq copy_fault(%rip), %rcx
+	movq %rcx, -7(%rax)
+	xorl %ecx, %ecx
+1:	cmpq %rdx, %rcx
+	je 2f
+	movb (%rsi,%rcx), %r8b
+	movb %r8b, (%rdi,%rcx)
+	incq %rcx
+	testb %r8b, %r8b
+	jnz 1b
+	movq $0, -7(%rax)
+	leaq -1(%rcx), %rax
+	ret
+2:	movq $0, -7(%rax)
+	movq $-ENAMETOOLONG, %rax
 	ret
 
 	.section .note.GNU-stack, "", @progbits

@@ -11,6 +11,7 @@
 #include "x86_64.h"
 #include <lux/errno.h>
 #include <lux/mman.h>
+#include <lux/proto.h>
 #include <lux/signal.h>
 
 #define MSR_STAR   0xc0000081
@@ -242,14 +243,21 @@ long sys_vfork(void)
 }
 
 /* From syscall_entry, interrupts masked. The call's number stays in the
- * frame's error slot for a restart. */
+ * frame's error slot for a restart. The personality's resume, which
+ * takes no argument, skips the table. */
 void x86_syscall(struct trap_frame *f)
 {
-	long args[6] = {f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9};
+	long r;
 
 	f->error = f->rax;
 	arch_irq_enable();
-	f->rax = user_return(f, syscall_dispatch(f->rax, args), true);
+	if (f->error == LUX_NR_RESUME) {
+		r = sys_lux_resume();
+	} else {
+		long args[6] = {f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9};
+		r = syscall_dispatch(f->rax, args);
+	}
+	f->rax = user_return(f, r, true);
 	arch_irq_save();
 	struct arch_io *io = current_thread()->ctx.io;
 	if (io)
@@ -302,7 +310,7 @@ static uint64_t *greg(struct trap_frame *f, int i)
 
 int arch_signal_push(struct trap_frame *f, int sig, const void *info,
 		     uintptr_t handler, uintptr_t restorer, uint64_t mask,
-		     uintptr_t sp, const void *altstack, bool fpu)
+		     uintptr_t sp, const void *altstack)
 {
 	struct sigframe fr = {.restorer = restorer, .mask = mask};
 	struct arch_context *ctx = &current_thread()->ctx;
@@ -316,13 +324,12 @@ int arch_signal_push(struct trap_frame *f, int sig, const void *info,
 	fr.gregs[20] = f->vector < 32 ? f->vector : 0;
 	fr.gregs[21] = mask;
 	fr.gregs[22] = f->vector == 14 ? read_cr2() : 0;
-	fr.fpstate = fpu ? area : 0; /* 0: rt_sigreturn leaves the FPU be */
+	fr.fpstate = area;
 	memcpy(fr.stack, altstack, sizeof(fr.stack));
 	memcpy(fr.info, info, sizeof(fr.info));
-	if (fpu)
-		fpu_save(ctx->fpu);
+	fpu_save(ctx->fpu);
 	if (handler >= USER_TOP || /* IRETQ would fault in the kernel */
-	    (fpu && copy_to_user((void *)area, ctx->fpu, fpu_size)) ||
+	    copy_to_user((void *)area, ctx->fpu, fpu_size) ||
 	    copy_to_user((void *)at, &fr, sizeof(fr)))
 		return -EFAULT;
 	f->rip = handler;
@@ -333,6 +340,47 @@ int arch_signal_push(struct trap_frame *f, int sig, const void *info,
 	f->rax = 0;
 	f->rflags &= ~(1u << 10 | 1u << 8); /* DF, TF */
 	return 0;
+}
+
+/* The context block is the trap frame, the mask in its vector slot. */
+_Static_assert(offsetof(struct lux_persona_ctx, mask) ==
+		       offsetof(struct trap_frame, vector) &&
+		   offsetof(struct lux_persona_ctx, fixup) ==
+		       sizeof(struct trap_frame),
+	       "struct lux_persona_ctx is struct trap_frame");
+
+int arch_persona_enter(struct trap_frame *f, uintptr_t ctx, uintptr_t pc,
+		       uint64_t mask)
+{
+	int r;
+
+	f->vector = mask; /* a system call's 256 meanwhile */
+	r = copy_to_user((void *)ctx, f, sizeof(*f));
+	f->vector = 256;
+	f->rip = pc;
+	f->rsp = f->rdi = ctx; /* 8 below a multiple of 16, as after a call */
+	f->rflags &= ~(1u << 18 | 1u << 10 | 1u << 8); /* AC, DF, TF */
+	return r;
+}
+
+int arch_persona_resume(struct trap_frame *f, uintptr_t ctx, uint64_t *mask)
+{
+	uint64_t flags = f->rflags;
+	int r = copy_from_user(f, (void *)ctx, sizeof(*f));
+
+	*mask = f->vector;
+	f->vector = 256; /* a system call's, as syscall_entry set it */
+	f->rflags = (flags & ~USER_FLAGS) | (f->rflags & USER_FLAGS);
+	f->cs = SEL_UCODE;
+	f->ss = SEL_UDATA;
+	if (f->rip >= USER_TOP) /* a non-canonical rip faults IRETQ */
+		f->rip = 0, r = -EFAULT;
+	return r;
+}
+
+void arch_uregs_set_pc(struct trap_frame *f, uintptr_t pc)
+{
+	f->rip = pc;
 }
 
 /* The saved FPU state is read into the upper half of the thread's FPU
