@@ -56,10 +56,9 @@ static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 	NATIVE(CHANNEL, channel), NATIVE(RESOLVER, resolver),                  \
 	    NATIVE(GRANT, grant), NATIVE(IRQ, irq),                            \
 	    NATIVE(BOOTDATA, bootdata), NATIVE(PROCINFO, procinfo),            \
-	    NATIVE(CPUINFO, cpuinfo), NATIVE(KLOG, klog),                      \
-	    NATIVE(CRED, cred), NATIVE(SETCRED, setcred),                      \
-	    NATIVE(SYSSTAT, sysstat), NATIVE(NAME, name),                      \
-	    NATIVE(RESUME, resume)
+	    NATIVE(CPUINFO, cpuinfo), NATIVE(KLOG, klog), NATIVE(CRED, cred),  \
+	    NATIVE(SETCRED, setcred), NATIVE(SYSSTAT, sysstat),                \
+	    NATIVE(NAME, name), NATIVE(RESUME, resume)
 
 static const syscall_fn native[LUX_NR_COUNT - LUX_NR_BASE] = {NATIVE_SYSCALLS};
 
