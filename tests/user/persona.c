@@ -358,26 +358,31 @@ static void resume_forged_child(void)
 	ut_fail("LUX_NR_RESUME returned");
 }
 
-/* A forged block with a kernel or non-canonical pc: SIGSEGV, and the
- * kernel lives on. */
+/* A forged block with a kernel or non-canonical pc: SIGSEGV; with a
+ * non-canonical stack pointer: the program's first push faults (SIGSEGV,
+ * or SIGBUS where the CPU reports #SS). The kernel lives on. */
 static void resume_bad_pc_child(void)
 {
 	static const uint64_t pcs[] = {0xffff800000000000UL,
-				       0x0000900000000000UL};
+				       0x0000900000000000UL, 0};
 	int status;
 
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		pid_t pid = fork();
 		if (pid == 0) {
 			struct lux_persona_ctx *c = find_ctx();
 			if (c) {
-				c->rip = pcs[i];
+				c->rip =
+				    pcs[i] ? pcs[i] : (uintptr_t)resume_landing;
+				c->rsp = pcs[i] ? c->rsp : 0x0000900000000000UL;
 				syscall(LUX_NR_RESUME);
 			}
 			_exit(2);
 		}
 		CHECK_EQ(waitpid(pid, &status, 0), pid);
-		CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV);
+		int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+		if (sig != SIGSEGV && (pcs[i] || sig != SIGBUS))
+			ut_fail("case %d: status 0x%x", i, status);
 	}
 	CHECK(uname_same());
 }

@@ -26,9 +26,10 @@ long persona_syscall(long nr, long a0, long a1, long a2, long a3, long a4,
 	persona_syscall(nr, (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
 
 /* The program's memory is touched only through the checked copies, so a
- * bad pointer gives EFAULT, never a fault here (the kernel resumes a copy
- * that faults at its fixup, struct lux_persona_ctx). copy_in: n bytes at program address usrc into dst; copy_out: n bytes of
- * src to program address udst. 0 or -EFAULT. */
+ * bad pointer gives EFAULT, never a fault here: they copy in user mode,
+ * and the kernel resumes one that faults at its fixup (struct
+ * lux_persona_ctx). copy_in: n bytes at program address usrc into dst;
+ * copy_out: n bytes of src to program address udst. 0 or -EFAULT. */
 int copy_in(void *dst, long usrc, size_t n);
 int copy_out(long udst, const void *src, size_t n);
 /* The NUL-terminated string at usrc into dst (size bytes): its length,
