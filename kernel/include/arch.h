@@ -128,9 +128,6 @@ struct trap_frame *arch_uregs(struct arch_context *ctx);
 void arch_uregs_init(struct trap_frame *f, uintptr_t pc, uintptr_t sp);
 /* Set the value a system call returns in f and, if sp != 0, its stack. */
 void arch_uregs_set(struct trap_frame *f, long retval, uintptr_t sp);
-/* The value of AT_HWCAP for new programs (the CPU's features, as Linux
- * reports them on this platform). */
-uint64_t arch_hwcap(void);
 /* Set ctx's thread pointer (TLS). */
 void arch_set_tls(struct arch_context *ctx, uintptr_t tls);
 /* Make the system call of f run again when f returns to user mode;

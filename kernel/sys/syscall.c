@@ -20,20 +20,19 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 /* The portable calls; ARCH_SYSCALLS adds the platform's own. */
 #define CORE_SYSCALLS                                                          \
 	SYS(read), SYS(write), SYS(writev), SYS(exit), SYS(exit_group),        \
-	    SYS(wait4), SYS(execve), SYS(getpid), SYS(getppid), SYS(gettid),   \
-	    SYS(getuid), SYS(getgid), SYS(set_tid_address),                    \
-	    SYS(set_robust_list), SYS(getrandom), SYS(prlimit64),              \
-	    SYS(sched_yield), SYS(brk), SYS(mmap), SYS(munmap), SYS(mprotect), \
-	    SYS(madvise), SYS(clock_gettime), SYS(gettimeofday),               \
-	    SYS(nanosleep), SYS(clock_nanosleep), SYS(futex),                  \
-	    SYS(rt_sigaction), SYS(rt_sigprocmask), SYS(rt_sigpending),        \
-	    SYS(rt_sigsuspend), SYS(rt_sigreturn), SYS(sigaltstack),           \
-	    SYS(kill), SYS(tgkill), SYS(tkill), SYS(waitid), SYS(ioctl),       \
-	    SYS(sched_setaffinity), SYS(sched_getaffinity), SYS(setpriority),  \
-	    SYS(getpriority), SYS(prctl), SYS(getrlimit), SYS(setuid),         \
-	    SYS(setgid), SYS(getresuid), SYS(getresgid), SYS(getgroups),       \
-	    SYS(getcpu), SYS(setitimer), SYS(getitimer), SYS(getcwd),          \
-	    SYS(geteuid), SYS(getegid), SYS(readv), SYS(close),                \
+	    SYS(wait4), SYS(getpid), SYS(getppid), SYS(gettid), SYS(getuid),   \
+	    SYS(getgid), SYS(set_tid_address), SYS(set_robust_list),           \
+	    SYS(getrandom), SYS(prlimit64), SYS(sched_yield), SYS(mmap),       \
+	    SYS(munmap), SYS(mprotect), SYS(madvise), SYS(clock_gettime),      \
+	    SYS(gettimeofday), SYS(nanosleep), SYS(clock_nanosleep),           \
+	    SYS(futex), SYS(rt_sigaction), SYS(rt_sigprocmask),                \
+	    SYS(rt_sigpending), SYS(rt_sigsuspend), SYS(rt_sigreturn),         \
+	    SYS(sigaltstack), SYS(kill), SYS(tgkill), SYS(tkill), SYS(waitid), \
+	    SYS(ioctl), SYS(sched_setaffinity), SYS(sched_getaffinity),        \
+	    SYS(setpriority), SYS(getpriority), SYS(prctl), SYS(getrlimit),    \
+	    SYS(setuid), SYS(setgid), SYS(getresuid), SYS(getresgid),          \
+	    SYS(getgroups), SYS(getcpu), SYS(setitimer), SYS(getitimer),       \
+	    SYS(getcwd), SYS(geteuid), SYS(getegid), SYS(readv), SYS(close),   \
 	    SYS(close_range), SYS(dup), SYS(dup3), SYS(fcntl), SYS(pipe2),     \
 	    SYS(ppoll), SYS(pselect6), SYS(eventfd2), SYS(socket),             \
 	    SYS(socketpair), SYS(bind), SYS(listen), SYS(accept),              \
@@ -62,7 +61,9 @@ static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 	NATIVE(CHANNEL, channel), NATIVE(RESOLVER, resolver),                  \
 	    NATIVE(GRANT, grant), NATIVE(IRQ, irq),                            \
 	    NATIVE(BOOTDATA, bootdata), NATIVE(PROCINFO, procinfo),            \
-	    NATIVE(CPUINFO, cpuinfo), NATIVE(KLOG, klog), NATIVE(UCOPY, ucopy)
+	    NATIVE(CPUINFO, cpuinfo), NATIVE(KLOG, klog),                      \
+	    NATIVE(UCOPY, ucopy), NATIVE(EXEC, exec),                          \
+	    NATIVE(BOOTFILE, bootfile)
 
 static const syscall_fn native[LUX_NR_COUNT - LUX_NR_BASE] = {NATIVE_SYSCALLS};
 

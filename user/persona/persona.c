@@ -35,13 +35,21 @@ static __attribute__((noinline)) long persona_clock_getres(long clock,
  * the personality does not know is made again from here: the kernel does
  * not reflect a call from inside the personality, but fails it with
  * ENOSYS and names it on the console (once per boot). */
-long persona_call(long nr, const long a[6])
+long persona_call(long nr, const long a[6], void *ctx)
 {
 	switch (nr) {
 	case NR_uname:
 		return persona_uname(a[0]);
 	case NR_clock_getres:
 		return persona_clock_getres(a[0], a[1]);
+	case NR_execve:
+		return persona_execve(a[0], a[1], a[2], ctx);
+	case NR_execveat:
+		return persona_execveat(a[0], a[1], a[2], a[3], a[4], ctx);
+	case NR_brk:
+		return persona_brk(a[0]);
+	case LUX_NR_BOOTFILE: /* only the kernel reflects it: start init */
+		return persona_boot(a[0], a[1], a[2], ctx);
 	default:
 		return persona_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	}

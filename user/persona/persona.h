@@ -44,3 +44,12 @@ int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 /* Copy src into dst of size bytes, always NUL-terminated: strlen(src). */
 size_t strlcpy(char *dst, const char *src, size_t size);
+
+/* exec.c: execve, execveat, brk, and starting the first process. ctx is
+ * the program's saved context (persona_call's), which a successful exec
+ * rewrites to start the new program. */
+long persona_execve(long upath, long uargv, long uenvp, void *ctx);
+long persona_execveat(long dirfd, long upath, long uargv, long uenvp,
+		      long flags, void *ctx);
+long persona_brk(long brk);
+long persona_boot(long uwords, long nwords, long size, void *ctx);

@@ -41,4 +41,37 @@ persona_syscall:
 	syscall
 	ret
 
+	/* void exec_set_regs(void *ctx, uintptr_t pc, uintptr_t sp): make
+	 * the saved context ctx (as persona_entry got it) start a new
+	 * program: every register 0 (the flags too), pc and sp as given.
+	 * The only access to the saved registers but the result's. */
+	.globl exec_set_regs
+exec_set_regs:
+	leaq 40(%rdi), %rdi        /* the mcontext's registers */
+	movl $15, %ecx             /* r8 ... rcx */
+1:	movq $0, (%rdi)
+	addq $8, %rdi
+	loop 1b
+	movq %rdx, (%rdi)          /* rsp */
+	movq %rsi, 8(%rdi)         /* rip */
+	movq $0, 16(%rdi)          /* rflags: the kernel keeps IF */
+	ret
+
+	/* uint64_t exec_hwcap(void): AT_HWCAP, CPUID.1:EDX as Linux gives */
+	.globl exec_hwcap
+exec_hwcap:
+	pushq %rbx
+	movl $1, %eax
+	xorl %ecx, %ecx
+	cpuid
+	movl %edx, %eax
+	popq %rbx
+	ret
+
+	/* unsigned exec_machine(void): the ELF e_machine, EM_X86_64 */
+	.globl exec_machine
+exec_machine:
+	movl $62, %eax
+	ret
+
 	.section .note.GNU-stack, "", @progbits

@@ -191,14 +191,6 @@ void arch_uregs_set(struct trap_frame *f, long retval, uintptr_t sp)
 		f->rsp = sp;
 }
 
-uint64_t arch_hwcap(void)
-{
-	uint32_t r[4];
-
-	cpuid(1, 0, r);
-	return r[3]; /* CPUID.1:EDX, as Linux gives it on x86 */
-}
-
 void arch_set_tls(struct arch_context *ctx, uintptr_t tls)
 {
 	ctx->fs_base = tls;
