@@ -710,6 +710,14 @@ long sys_lux_exec(long uname, long ucmd, long len)
 	return 0;
 }
 
+/* The file LUX_NR_BOOTFILE found last: an exec reads one file in a few
+ * calls, and each search walks the archive. Under boot_lock. */
+static struct spinlock boot_lock = SPINLOCK_INIT;
+static char boot_path[256];
+static const void *boot_data;
+static size_t boot_size;
+static uint32_t boot_mode;
+
 long sys_lux_bootfile(long upath, long off, long ubuf, long len)
 {
 	struct chan *resolver = chan_resolver();
@@ -724,9 +732,18 @@ long sys_lux_bootfile(long upath, long off, long ubuf, long len)
 		return -ENOENT;
 	}
 	if ((r = strncpy_from_user(path, (const char *)upath, sizeof(path))) <
-		0 ||
-	    (r = initrd_open(path, &data, &size, &mode)))
+	    0)
 		return r;
+	spin_lock(&boot_lock);
+	bool found = boot_data && !strcmp(path, boot_path);
+	data = boot_data, size = boot_size, mode = boot_mode;
+	spin_unlock(&boot_lock);
+	if (!found && (r = initrd_open(path, &data, &size, &mode)))
+		return r;
+	spin_lock(&boot_lock);
+	strlcpy(boot_path, path, sizeof(boot_path));
+	boot_data = data, boot_size = size, boot_mode = mode;
+	spin_unlock(&boot_lock);
 	if (!(mode & 0111))
 		return -EACCES;
 	if (off < 0 || len < 0)
