@@ -9,7 +9,9 @@
  * LUX_NR_BOOTFILE reads only executables of the boot image, and only
  * while no resolver is named.
  *
- * `exec exit N` is the mode the execveat cases start.
+ * `exec exit N` is the mode the execveat cases start; `exec script-arg
+ * ...` the one the boot image's "#!" scripts (root/tests/exec-*) start,
+ * which are lux's (on Linux the script cases fail: no /tests).
  */
 #include "utest.h"
 
@@ -52,6 +54,47 @@ static void execveat_runs(void)
 	CHECK_EQ(run_execveat(AT_FDCWD, ut_self, 0x4), 100 + EINVAL);
 }
 
+/* Run execve(path, {path, "x"}) in a child: its exit status, or 100 +
+ * execve's errno. */
+static int run_script(const char *path)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		char *argv[] = {(char *)path, "x", NULL};
+		execve(path, argv, environ);
+		_exit(100 + errno);
+	}
+	int status = ut_wait(pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* "#!" scripts: the interpreter with its one argument, the script's path
+ * and the script's arguments; a script as interpreter; loops end. */
+static void script(void)
+{
+	CHECK_EQ(run_script("/tests/exec-script"), 9);
+	CHECK_EQ(run_script("/tests/exec-script2"), 10);
+	CHECK_EQ(run_script("/tests/exec-loop"), 100 + ELOOP);
+	CHECK_EQ(run_script("/tests/exec-noint"), 100 + ENOEXEC);
+}
+
+/* What a script's interpreter was given: 9 (or 10 for a script run by a
+ * script) if it is as Linux gives it, else 8. */
+static int script_mode(int argc, char **argv)
+{
+	if (argc == 4)
+		return !strcmp(argv[2], "/tests/exec-script") &&
+			       !strcmp(argv[3], "x")
+			   ? 9
+			   : 8;
+	return argc == 5 && !strcmp(argv[2], "/tests/exec-script") &&
+		       !strcmp(argv[3], "/tests/exec-script2") &&
+		       !strcmp(argv[4], "x")
+		   ? 10
+		   : 8;
+}
+
 /* The status of a child that ran fn. */
 static int child_status(void (*fn)(void))
 {
@@ -71,7 +114,7 @@ static void native_garbage_child(void)
 	CHECK_ERR(syscall(LUX_NR_EXEC, (char *)1, cmd, sizeof(cmd)), EFAULT);
 	CHECK_ERR(syscall(LUX_NR_EXEC, "x", (char *)1, 4), EFAULT);
 	CHECK_ERR(syscall(LUX_NR_EXEC, "x", cmd, 257), EINVAL);
-	CHECK_ERR(syscall(LUX_NR_EXEC, "x", cmd, -1), EINVAL);
+	CHECK_ERR(syscall(LUX_NR_EXEC, "x", cmd, -1L), EINVAL);
 	/* nothing changed: the program and its personality still run */
 	struct utsname u;
 	CHECK_EQ(uname(&u), 0);
@@ -170,17 +213,20 @@ static void bootfile(void)
 	CHECK_ERR(syscall(LUX_NR_BOOTFILE, "/tests/exec", 0, (char *)1, 4),
 		  EFAULT);
 	CHECK_ERR(syscall(LUX_NR_BOOTFILE, (char *)1, 0, buf, 4), EFAULT);
-	CHECK_ERR(syscall(LUX_NR_BOOTFILE, "/tests/exec", -1, buf, 4), EINVAL);
+	CHECK_ERR(syscall(LUX_NR_BOOTFILE, "/tests/exec", -1L, buf, 4), EINVAL);
 }
 
 static const struct ut_case cases[] = {
-    UT_CASE(execveat_runs),  UT_CASE(native_garbage), UT_CASE(native_direct),
-    UT_CASE(native_threads), UT_CASE(native_vfork),   UT_CASE(bootfile),
+    UT_CASE(execveat_runs), UT_CASE(script),         UT_CASE(native_garbage),
+    UT_CASE(native_direct), UT_CASE(native_threads), UT_CASE(native_vfork),
+    UT_CASE(bootfile),
 };
 
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "exit"))
 		return atoi(argv[2]);
+	if (argc >= 2 && !strcmp(argv[1], "script-arg"))
+		return script_mode(argc, argv);
 	return ut_main(argc, argv, "exec", cases, UT_COUNT(cases));
 }

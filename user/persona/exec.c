@@ -50,10 +50,12 @@ unsigned exec_machine(void);
 struct exec {
 	char path[LUX_PATH_MAX];
 	const char **argv, **envp;
-	size_t used;      /* bytes of args used */
-	int fd;           /* the program's descriptor, or -1 */
-	const char *boot; /* or its path in the boot image */
-	uint64_t size;    /* the file's size */
+	const char *execfn; /* the path execve was given */
+	long nhdr;          /* bytes of hdr read */
+	size_t used;        /* bytes of args used */
+	int fd;             /* the program's descriptor, or -1 */
+	const char *boot;   /* or its path in the boot image */
+	uint64_t size;      /* the file's size */
 	struct elf_info elf;
 	uint64_t hdr[256]; /* the file's first 2 KiB */
 	char args[ARGS_MAX] __attribute__((aligned(8)));
@@ -146,7 +148,7 @@ static long exec_check(struct exec *e)
 	long n = exec_read(e, e->hdr, MIN_(sizeof(e->hdr), e->size), 0);
 	uint64_t bias;
 
-	if (n < 0)
+	if ((e->nhdr = n) < 0)
 		return n;
 	if (elf_parse(e->hdr, n, e->size, exec_machine(), &e->elf))
 		return -ENOEXEC;
@@ -197,9 +199,9 @@ static long exec_point_of_no_return(const struct exec *e)
 {
 	char cmd[256];
 	size_t used = 0;
-	const char *name = e->path;
+	const char *name = e->execfn;
 
-	for (const char *c = e->path; *c; c++)
+	for (const char *c = e->execfn; *c; c++)
 		if (*c == '/')
 			name = c + 1;
 	char shortname[16];
@@ -266,9 +268,10 @@ static long exec_load(struct exec *e, void *ctx)
 			     {AT_HWCAP, exec_hwcap()},
 			     {AT_CLKTCK, 100}};
 	/* the stack is fresh memory of this process: written directly */
-	uintptr_t sp = ustack_build(
-	    (void *)(STACK_TOP - 2 * ARGS_MAX), 2 * ARGS_MAX, STACK_TOP,
-	    e->argv, e->envp, e->path, aux, sizeof(aux) / sizeof(aux[0]), rnd);
+	uintptr_t sp =
+	    ustack_build((void *)(STACK_TOP - 2 * ARGS_MAX), 2 * ARGS_MAX,
+			 STACK_TOP, e->argv, e->envp, e->execfn, aux,
+			 sizeof(aux) / sizeof(aux[0]), rnd);
 	if (!sp)
 		return -1;
 	/* the only thread now; a thread that died holding the lock in the
@@ -279,16 +282,101 @@ static long exec_load(struct exec *e, void *ctx)
 	return 0;
 }
 
+/* Copy len bytes of s into e->args as a string: the copy, or NULL if it
+ * does not fit. */
+static const char *args_add(struct exec *e, const char *s, size_t len)
+{
+	char *copy = e->args + e->used;
+
+	if (e->used + len + 1 > ARGS_MAX)
+		return NULL;
+	memcpy(copy, s, len);
+	copy[len] = '\0';
+	e->used = LOAD_UP(e->used + len + 1, 8);
+	return copy;
+}
+
+/* e->hdr holds a "#!" script's start: make its interpreter the program,
+ * with argv: the interpreter, its one optional argument (the rest of the
+ * line, trimmed), the script's path, then argv[1...]. As on Linux, the
+ * line must end within the first 256 bytes. 0, -ENOEXEC or -E2BIG. */
+static long exec_script(struct exec *e)
+{
+	const char *line = (const char *)e->hdr, *eol, *interp, *arg;
+	const char *script = e->execfn, **argv;
+	size_t n, argc = 0, ilen, alen;
+
+	for (eol = line + 2; eol < line + MIN_(e->nhdr, 256) && *eol != '\n';)
+		eol++;
+	if (eol == line + 256)
+		return -ENOEXEC;
+	for (interp = line + 2;
+	     interp < eol && (*interp == ' ' || *interp == '\t');)
+		interp++;
+	for (arg = interp; arg < eol && *arg != ' ' && *arg != '\t';)
+		arg++;
+	ilen = arg - interp;
+	while (arg < eol && (*arg == ' ' || *arg == '\t'))
+		arg++;
+	for (alen = eol - arg;
+	     alen && (arg[alen - 1] == ' ' || arg[alen - 1] == '\t' ||
+		      arg[alen - 1] == '\r');)
+		alen--;
+	if (!ilen || ilen >= sizeof(e->path))
+		return -ENOEXEC;
+	if (!(script = args_add(e, e->path, strlen(e->path))))
+		return -E2BIG;
+	if (e->execfn == e->path) /* the first script: what the program sees */
+		e->execfn = script;
+	while (e->argv[argc])
+		argc++;
+	argv = (const char **)(e->args + e->used);
+	if ((e->used += (argc + 4) * sizeof(char *)) > ARGS_MAX ||
+	    !(argv[0] = args_add(e, interp, ilen)) ||
+	    (alen && !(argv[1] = args_add(e, arg, alen))))
+		return -E2BIG;
+	n = alen ? 2 : 1;
+	argv[n++] = script;
+	for (size_t i = 1; i < argc; i++)
+		argv[n++] = e->argv[i];
+	argv[n] = NULL;
+	memcpy(e->path, argv[0], ilen + 1);
+	e->argv = argv;
+	return 0;
+}
+
+/* Find and check the program at e->path, following "#!" scripts (at
+ * most 4 deep, then ELOOP): 0 or -errno. */
+static long exec_find_program(struct exec *e, long dirfd, long flags)
+{
+	long r = exec_find(e, dirfd, flags);
+
+	for (int depth = 0; !r; depth++) {
+		if ((r = exec_check(e)) != -ENOEXEC || e->nhdr < 2 ||
+		    memcmp(e->hdr, "#!", 2))
+			return r;
+		if (depth == 4)
+			return -ELOOP;
+		if (e->fd >= 0)
+			native1(NR_close, e->fd);
+		e->fd = -1;
+		if (!(r = exec_script(e)))
+			r = exec_find(e, AT_FDCWD_, 0);
+	}
+	return r;
+}
+
 /* The program at e->path (relative to dirfd) with e->argv and e->envp
  * replaces the caller's: 0 (ctx now starts it) or -errno, with nothing
  * changed. A failure once the old program is gone kills the process. */
 static long exec_run(struct exec *e, long dirfd, long flags, void *ctx)
 {
-	long r = exec_find(e, dirfd, flags);
+	long r;
 
+	e->execfn = e->path;
+	r = exec_find_program(e, dirfd, flags);
 	if (!r)
-		r = exec_check(e);
-	if (!r)
+
 		r = exec_point_of_no_return(e);
 	if (!r && exec_load(e, ctx) < 0) {
 		native2(NR_kill, native0(NR_getpid), SIGKILL_);
@@ -354,6 +442,7 @@ long persona_boot(long uwords, long nwords, long size, void *ctx)
 	if (size > ARGS_MAX - 1 || copy_in(e.args, uwords, size))
 		return -EFAULT;
 	e.args[size] = '\0';
+	e.used = LOAD_UP((size_t)size + 1, 8);
 	for (; i < nwords && strcmp(w, "--"); i++, w += strlen(w) + 1)
 		if (!strncmp(w, "init=", 5))
 			argv[0] = w + 5;
