@@ -376,7 +376,6 @@ static long exec_run(struct exec *e, long dirfd, long flags, void *ctx)
 	e->execfn = e->path;
 	r = exec_find_program(e, dirfd, flags);
 	if (!r)
-
 		r = exec_point_of_no_return(e);
 	if (!r && exec_load(e, ctx) < 0) {
 		native2(NR_kill, native0(NR_getpid), SIGKILL_);
