@@ -70,7 +70,9 @@
  * absolute path of the boot image (the initrd's cpio archive, links
  * followed), which must be a regular file with an execute bit; with len 0
  * the file's size. Anyone may, but only while no resolver is named (the
- * programs that start the file system): ENOENT after, or if absent;
+ * programs that start the file system), or when the caller's last
+ * LUX_NR_EXEC came before one was (it is still loading): ENOENT else, or
+ * if absent;
  * EACCES, ELOOP, ENAMETOOLONG, EFAULT. The kernel also reflects this
  * number (with a[0] the command line's words, a[1] their bytes) to the
  * first process's personality, which starts init from the boot image. */

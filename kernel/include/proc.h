@@ -117,6 +117,7 @@ struct proc {
 	struct cred cred; /* under proc_lock; its own thread reads freely */
 	int pgid, sid;    /* process group and session (job control) */
 	bool did_exec;    /* it called execve: setpgid by its parent fails */
+	bool boot_exec;   /* its exec began before a resolver: BOOTFILE */
 	struct grant grants[GRANTS_MAX]; /* kept by execve, not by fork */
 	unsigned ngrants;
 	struct arch_io *io; /* its I/O port permissions, or NULL */

@@ -682,6 +682,7 @@ long sys_lux_exec(long uname, long ucmd, long len)
 	uintptr_t slot = LUX_PERSONA_STACKS_TOP -
 			 (kstack_slot(t->kstack) + 1) * LUX_PERSONA_SLOT;
 	char name[16], cmd[sizeof(p->cmdline)];
+	struct chan *resolver;
 	struct mm *mm;
 	long r;
 
@@ -703,6 +704,9 @@ long sys_lux_exec(long uname, long ucmd, long len)
 		return -ENOMEM;
 	}
 	mm->persona_entry = p->mm->persona_entry;
+	if ((resolver = chan_resolver())) /* it still reads the boot image */
+		chan_put(resolver);
+	p->boot_exec = !resolver;
 	switch_mm(p, mm);
 	exec_reset(p, t, mm, name, cmd, len);
 	p->exec_thread = NULL;
@@ -727,10 +731,10 @@ long sys_lux_bootfile(long upath, long off, long ubuf, long len)
 	uint32_t mode;
 	long r;
 
-	if (resolver) { /* the file system serves programs now */
+	if (resolver) /* the file system serves programs now */
 		chan_put(resolver);
+	if (resolver && !current_proc()->boot_exec)
 		return -ENOENT;
-	}
 	if ((r = strncpy_from_user(path, (const char *)upath, sizeof(path))) <
 	    0)
 		return r;
