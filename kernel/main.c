@@ -120,32 +120,21 @@ __attribute__((noinline)) static void fault_trigger(const char *kind)
 }
 
 /* The first kernel thread: runs the self tests the command line asks
- * for; later it will start user space. */
-/* The first kernel thread: runs the self tests the command line asks
- * for, then becomes the first user process: init= (default /sbin/init),
- * with the words after "--" as its arguments. */
+ * for, then becomes the first user process, whose personality reads init=
+ * (default /sbin/init) and the words after "--" (its arguments). */
 static void main_thread(void *unused)
 {
-	const char *tests = cmdline_get("ktest"), *argv[16] = {NULL};
-	const char *init = cmdline_get("init"), *w = cmdline_words;
-	unsigned argc = 1, i = 0;
+	const char *tests = cmdline_get("ktest");
 
 	(void)unused;
 	if (tests)
 		ktest_run(tests);
-	if (tests && !init) {
+	if (tests && !cmdline_has("init")) {
 		kprintf("lux: self tests done.\n");
 		return;
 	}
-	argv[0] = init ? init : "/sbin/init";
-	for (; i < nwords && strcmp(w, "--"); i++, w += strlen(w) + 1)
-		;
-	for (i++, w += strlen(w) + 1; i < nwords && argc < 15; i++) {
-		argv[argc++] = w;
-		w += strlen(w) + 1;
-	}
-	int r = proc_start_init(argv[0], argv);
-	kprintf("lux: cannot start %s: error %d\n", argv[0], r);
+	int r = proc_start_init(cmdline_words, nwords);
+	kprintf("lux: cannot start init: error %d\n", r);
 }
 
 NORETURN void kmain(struct boot_info *bi)

@@ -501,7 +501,10 @@ def chan_boot(smp):
 
 if LUMEN_READY:
     USER_BOOTS = ([user_boot(f"utest/smp{n}", n, UTEST_LUMEN_CMDLINE)
-                   for n in (1, 4)] + [chan_boot(2), chan_boot(1)])
+                   for n in (1, 4)] + [chan_boot(2), chan_boot(1)] +
+                  # exec before any file server: from the boot image
+                  [user_boot("utest/bare", 2,
+                             "init=/tests/runner -- /tests exec")])
 else:
     USER_BOOTS = ([user_boot(f"utest/smp{n}", n, UTEST_CMDLINE)
                    for n in (1, 4)] +

@@ -83,7 +83,32 @@
  * with EINTR as for a kernel call. Anyone may call it: it does no more
  * than rt_sigreturn. An unreadable block or a bad pc: SIGSEGV. */
 #define LUX_NR_RESUME (LUX_NR_BASE + 14)
-#define LUX_NR_COUNT  (LUX_NR_BASE + 32) /* room for more */
+/* (name, cmdline, len) -> 0: exec's point of no return, for the
+ * personality's execve (docs/decisions/0008-exec-in-the-personality.md).
+ * Ends the process's other threads, then replaces its address space by a
+ * fresh one holding only the personality's range [LUX_PERSONA_BASE,
+ * LUX_PERSONA_LIMIT) and the caller's personality stack slot (their pages
+ * shared copy-on-write with the old space, which a vfork parent keeps),
+ * resets what execve resets (caught signals to SIG_DFL, the alternate
+ * signal stack, the FPU and TLS registers), closes close-on-exec
+ * descriptors, names the process `name` (a string, cut to 15 bytes) with
+ * command line cmdline (len <= 256 bytes, NUL-separated arguments) and
+ * releases a vfork parent. Returns to the caller in the new space, which
+ * then maps the program itself. EFAULT, EINVAL (len), EAGAIN (another
+ * thread is exec'ing), ENOMEM: nothing has changed. */
+#define LUX_NR_EXEC (LUX_NR_BASE + 10)
+/* (path, off, buf, len) -> bytes: read len bytes at off of the file at the
+ * absolute path of the boot image (the initrd's cpio archive, links
+ * followed), which must be a regular file with an execute bit; with len 0
+ * the file's size. Anyone may, but only while no resolver is named (the
+ * programs that start the file system), or when the caller's last
+ * LUX_NR_EXEC came before one was (it is still loading): ENOENT else, or
+ * if absent;
+ * EACCES, ELOOP, ENAMETOOLONG, EFAULT. The kernel also reflects this
+ * number (with a[0] the command line's words, a[1] their bytes) to the
+ * first process's personality, which starts init from the boot image. */
+#define LUX_NR_BOOTFILE (LUX_NR_BASE + 11)
+#define LUX_NR_COUNT    (LUX_NR_BASE + 32) /* room for more */
 
 /*
  * The personality (user/persona/, docs/decisions/0006-reflection.md):

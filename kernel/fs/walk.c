@@ -2,8 +2,7 @@
  * walk.c - the one resolution loop every path call uses: ask the resolver
  * (lumen), follow its REDIRECT to the server mounted there with the path
  * cut to that server's root, and on a FOLLOW splice the link's target in
- * and start again (at most LINKS_MAX times). Also the current directory
- * and loading a program through its server for execve.
+ * and start again (at most LINKS_MAX times). Also the current directory.
  */
 #include "chan.h"
 #include "fs.h"
@@ -183,85 +182,4 @@ long walk_run(struct walk *w, bool keep)
 			chan_put(c);
 		return r ? r : w->rep.result;
 	}
-}
-
-/* READ the file at handle of c from offset 0 into buf (size bytes): the
- * bytes read or -errno. */
-static long read_all(struct chan *c, uint64_t handle, char *buf, size_t size)
-{
-	size_t done = 0;
-
-	while (done < size) {
-		struct lux_req *req = chan_msg_alloc(LUX_READ, 0);
-		struct lux_rep rep;
-		size_t want = MIN(size - done, (size_t)LUX_MAX_DATA);
-		long r;
-		if (!req)
-			return -ENOMEM;
-		req->handle = handle;
-		req->off = done;
-		req->count = want;
-		if ((r = chan_call(c, req, &rep, buf + done, want, NULL)) ||
-		    (r = rep.result) < 0)
-			return r;
-		if (!(r = MIN((size_t)r, chan_payload(&rep, want))))
-			break; /* the end (or a server that sends nothing) */
-		done += r;
-	}
-	return done;
-}
-
-/* STAT the object handle of c into *st: 0 or -errno. */
-static long stat_handle(struct chan *c, uint64_t handle, struct lux_stat *st)
-{
-	struct lux_req *req = chan_msg_alloc(LUX_STAT, 0);
-	struct lux_rep rep;
-	long r;
-
-	if (!req)
-		return -ENOMEM;
-	req->handle = handle;
-	if ((r = chan_call(c, req, &rep, st, sizeof(*st), NULL)) ||
-	    (r = rep.result) < 0)
-		return r;
-	return chan_payload(&rep, sizeof(*st)) < sizeof(*st) ? -EIO : 0;
-}
-
-#define EXEC_MAX (256 * MiB)
-
-int fs_load(const char *path, void **data, size_t *size)
-{
-	struct walk *w = walk_alloc(LUX_OPEN);
-	struct lux_req *close = chan_msg_alloc(LUX_CLOSE, 0);
-	struct lux_stat st;
-	char *buf = NULL;
-	long r = w && close ? 0 : -ENOMEM;
-
-	if (!r) {
-		strlcpy(w->path[0], path, LUX_PATH_MAX);
-		w->q.flags = O_RDONLY | LUX_O_EXEC;
-		r = walk_run(w, true);
-	}
-	if (r >= 0) {
-		close->handle = w->rep.handle;
-		r = stat_handle(w->srv, close->handle, &st);
-		if (!r && (st.mode & S_IFMT) == S_IFDIR)
-			r = -EACCES;
-		else if (!r && st.size > EXEC_MAX)
-			r = -ENOMEM;
-		else if (!r && !(buf = kmalloc(MAX(st.size, 1))))
-			r = -ENOMEM;
-		if (!r &&
-		    (r = read_all(w->srv, close->handle, buf, st.size)) >= 0)
-			*size = r;
-		chan_send(w->srv, close);
-		close = NULL;
-	}
-	chan_msg_free(close);
-	walk_end(w);
-	if (r < 0)
-		kfree(buf);
-	else
-		*data = buf;
-	return r < 0 ? r : 0;
 }

@@ -128,9 +128,6 @@ struct trap_frame *arch_uregs(struct arch_context *ctx);
 void arch_uregs_init(struct trap_frame *f, uintptr_t pc, uintptr_t sp);
 /* Set the value a system call returns in f and, if sp != 0, its stack. */
 void arch_uregs_set(struct trap_frame *f, long retval, uintptr_t sp);
-/* The value of AT_HWCAP for new programs (the CPU's features, as Linux
- * reports them on this platform). */
-uint64_t arch_hwcap(void);
 /* Set ctx's thread pointer (TLS). */
 void arch_set_tls(struct arch_context *ctx, uintptr_t tls);
 /* Make the system call of f run again when f returns to user mode;
@@ -158,6 +155,10 @@ int arch_persona_enter(struct trap_frame *f, uintptr_t ctx, uintptr_t pc,
  * ctx, validated as arch_signal_pop validates a frame (a user pc, user
  * flags only). 0, or -EFAULT (f then holds a harmless context). */
 int arch_persona_resume(struct trap_frame *f, uintptr_t ctx, uint64_t *mask);
+/* Make f a system call nr with arguments a0..a2 as the program made it
+ * (the first process's reflected start, proc_start_init). */
+void arch_uregs_set_call(struct trap_frame *f, long nr, long a0, long a1,
+			 long a2);
 /* Make f continue at pc. */
 void arch_uregs_set_pc(struct trap_frame *f, uintptr_t pc);
 /* The program counter and the stack pointer of f, and the value a system

@@ -67,9 +67,6 @@ struct lux_req *walk_msg(unsigned op, const char *const str[], int n);
 long walk_run(struct walk *w, bool keep);
 /* The absolute path of the current directory into buf (LUX_PATH_MAX). */
 void fs_cwd(char *buf);
-/* Load the whole file at the clean absolute path for exec into a kmalloc
- * buffer: 0 with *data, *size, or -errno (resolver needed). */
-int fs_load(const char *path, void **data, size_t *size);
 
 /* fs/calls.c: the identity (dev, ino) of the socket file at path (kernel
  * memory), made first when create (EADDRINUSE if the name exists):

@@ -30,7 +30,6 @@ struct mm {
 	struct arch_as as;
 	struct list vmas;
 	struct mutex lock;
-	uintptr_t brk_start, brk;
 	unsigned refs; /* processes/threads using it (CLONE_VM, vfork) */
 	uintptr_t persona_entry; /* the personality's entry, 0 if none */
 };
@@ -38,18 +37,22 @@ struct mm {
 /* mm/vm.c */
 struct mm *mm_create(void);
 struct mm *mm_fork(struct mm *parent);
+/* Give mm the areas of parent within [lo, hi), cut to it, private pages
+ * shared copy-on-write as by fork (exec keeps the personality's range):
+ * 0 or -ENOMEM. */
+int mm_copy(struct mm *mm, struct mm *parent, uintptr_t lo, uintptr_t hi);
 void mm_put(struct mm *mm);
-/* mmap/munmap/mprotect/brk semantics of Linux for anonymous memory and
+/* mmap/munmap/mprotect semantics of Linux for anonymous memory and
  * memory objects (obj, from its page pgoff; NULL: anonymous); return the
  * address (or 0) or a negative errno. */
 long vm_map(struct mm *mm, uintptr_t addr, size_t len, unsigned prot,
 	    unsigned flags, struct file *obj, uint64_t pgoff);
 long vm_unmap(struct mm *mm, uintptr_t addr, size_t len);
 long vm_protect(struct mm *mm, uintptr_t addr, size_t len, unsigned prot);
-long vm_brk(struct mm *mm, uintptr_t brk);
 /* The area containing addr, or NULL; mm->lock held. */
 struct vma *vma_find(struct mm *mm, uintptr_t addr);
-/* Copy len bytes into a fresh mapping at addr in mm (exec's loader). */
+/* Copy len bytes into a fresh mapping at addr in mm (the personality's
+ * image and the boot words, for the first process). */
 int vm_fill(struct mm *mm, uintptr_t addr, const void *src, size_t len);
 
 /* A signal disposition, laid out as Linux's rt_sigaction wants it. */
@@ -114,6 +117,7 @@ struct proc {
 	struct cred cred; /* under proc_lock; its own thread reads freely */
 	int pgid, sid;    /* process group and session (job control) */
 	bool did_exec;    /* it called execve: setpgid by its parent fails */
+	bool boot_exec;   /* its exec began before a resolver: BOOTFILE */
 	struct grant grants[GRANTS_MAX]; /* kept by execve, not by fork */
 	unsigned ngrants;
 	struct arch_io *io; /* its I/O port permissions, or NULL */
@@ -132,8 +136,6 @@ struct proc {
 };
 
 /* sys/sysinfo.c */
-/* Keep the first 256 bytes of argv as p's command line (execve). */
-void proc_set_cmdline(struct proc *p, const char *const argv[]);
 /* Nanoseconds p's threads have run (proc_lock held). */
 uint64_t proc_cpu_ns(struct proc *p);
 /* Write a struct rusage with ns of user time: 0 or -EFAULT. */
@@ -146,18 +148,13 @@ int rusage_to_user(long uusage, uint64_t ns);
 void rlimit_defaults(struct proc *p);
 /* The system's maximum of user threads (Linux's threads-max). */
 unsigned proc_threads_max(void);
-struct elf_info;
-/* Map the segments of the ELF image e describes into mm at bias (fresh
- * private pages, MAP_FIXED_NOREPLACE): 0 or a negative errno; *end (if
- * end) becomes the page-aligned end of the last segment. */
-int elf_map(struct mm *mm, const struct elf_info *e, const void *image,
-	    uintptr_t bias, uintptr_t *end);
 
 /* proc/persona.c: the personality (docs/decisions/0006-reflection.md). */
 /* Find /lib/lux/persona in the boot image (once, before the first exec). */
 void persona_init(void);
-/* Map the personality into a new program's mm and set mm->persona_entry
- * (nothing if the boot image has none): 0 or a negative errno. */
+/* Map the personality into the first process's mm and set
+ * mm->persona_entry (nothing if the boot image has none): 0 or a negative
+ * errno. Fork and exec copy it from there on. */
 int persona_map(struct mm *mm);
 /* From syscall_dispatch, for a call that the kernel does not serve: make
  * the current thread enter its personality when it returns to user mode
@@ -178,8 +175,10 @@ static inline bool persona_pc(uintptr_t pc)
 	return pc - LUX_PERSONA_BASE < LUX_PERSONA_LIMIT - LUX_PERSONA_BASE;
 }
 extern struct mutex proc_lock;
-/* Start the first process from path in the initrd; returns only on error. */
-int proc_start_init(const char *path, const char *const argv[]);
+/* Start the first process: its personality execs init from the initrd
+ * per the command line's nwords words (NUL-separated in words,
+ * BOOT_CMDLINE bytes); returns only on error. */
+int proc_start_init(const char *words, unsigned nwords);
 /* End every thread of p with wait status `status` (exit_group, fatal
  * signals): each leaves at its next return towards user mode. */
 void proc_kill(struct proc *p, int status);

@@ -39,7 +39,6 @@ long sys_writev(long fd, long iov, long iovcnt);
 long sys_exit(long code);
 long sys_exit_group(long code);
 long sys_wait4(long pid, long status, long options, long rusage);
-long sys_execve(long path, long argv, long envp);
 long sys_getpid(void);
 long sys_getppid(void);
 long sys_gettid(void);
@@ -48,7 +47,6 @@ long sys_set_robust_list(long head, long len);
 long sys_getrandom(long buf, long len, long flags);
 long sys_prlimit64(long pid, long resource, long new, long old);
 long sys_sched_yield(void);
-long sys_brk(long brk);
 long sys_mmap(long addr, long len, long prot, long flags, long fd, long off);
 long sys_munmap(long addr, long len);
 long sys_mprotect(long addr, long len, long prot);
@@ -157,6 +155,8 @@ long sys_lux_setcred(long which, long a, long b, long c);
 long sys_lux_sysstat(long stat);
 long sys_lux_name(long name, long set);
 long sys_lux_resume(void);
+long sys_lux_exec(long name, long cmdline, long len);
+long sys_lux_bootfile(long path, long off, long buf, long len);
 
 /* Shared by the handlers. */
 long do_clone(unsigned long flags, uintptr_t sp, int *ptid, int *ctid,

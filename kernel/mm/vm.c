@@ -1,6 +1,6 @@
 /*
  * vm.c - user address spaces: areas (VMAs), demand-zero pages, copy on
- * write after fork, and the mmap/munmap/mprotect/brk operations. Only
+ * write after fork, and the mmap/munmap/mprotect operations. Only
  * anonymous memory so far; file mappings arrive with the file servers.
  *
  * A private page shared after fork is mapped read-only in both
@@ -278,23 +278,6 @@ long vm_protect(struct mm *mm, uintptr_t addr, size_t len, unsigned prot)
 	return r;
 }
 
-long vm_brk(struct mm *mm, uintptr_t brk)
-{
-	uintptr_t old = ALIGN_UP(mm->brk, PAGE_SIZE);
-	uintptr_t new = ALIGN_UP(brk, PAGE_SIZE);
-
-	if (brk < mm->brk_start || brk >= MMAP_TOP)
-		return mm->brk;
-	if (new > old &&
-	    vm_map(mm, old, new - old, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, NULL,
-		   0) < 0)
-		return mm->brk;
-	if (new < old)
-		vm_unmap(mm, new, old - new);
-	return mm->brk = brk;
-}
-
 /* Resolve a fault at addr for access (one PROT_* bit): a zero page where
  * nothing is mapped yet, the object's page in an object's area (-ENXIO,
  * SIGBUS, past its end), a private copy (or just write permission) where
@@ -377,34 +360,40 @@ static void fork_page(void *arg, uintptr_t va, uint64_t pa, unsigned prot)
 	arch_umap(&f->parent->as, va, pa, prot);
 }
 
-struct mm *mm_fork(struct mm *parent)
+int mm_copy(struct mm *mm, struct mm *parent, uintptr_t lo, uintptr_t hi)
 {
-	struct mm *mm = mm_create();
 	struct fork_area f = {parent, mm, false, 0};
 	struct list *it;
 
-	if (!mm)
-		return NULL;
 	mutex_lock(&parent->lock);
-	mm->brk_start = parent->brk_start;
-	mm->brk = parent->brk;
-	mm->persona_entry = parent->persona_entry;
 	list_for_each(it, &parent->vmas)
 	{
 		struct vma *v = vma_of(it);
+		uintptr_t start = MAX(v->start, lo), end = MIN(v->end, hi);
+		if (start >= end)
+			continue;
 		f.shared = v->shared;
-		if (!vma_insert(mm, v->start, v->end, v))
+		if (!vma_insert(mm, start, end, v))
 			f.error = -ENOMEM;
 		if (f.error)
 			break;
-		arch_ufor_each(&parent->as, v->start, v->end, fork_page, &f);
+		arch_ufor_each(&parent->as, start, end, fork_page, &f);
 	}
 	arch_as_flush(&parent->as, 0); /* its other threads write no more */
 	mutex_unlock(&parent->lock);
-	if (f.error) {
+	return f.error;
+}
+
+struct mm *mm_fork(struct mm *parent)
+{
+	struct mm *mm = mm_create();
+
+	if (mm && mm_copy(mm, parent, 0, USER_TOP)) {
 		mm_put(mm);
 		return NULL;
 	}
+	if (mm)
+		mm->persona_entry = parent->persona_entry;
 	return mm;
 }
 
@@ -436,11 +425,6 @@ int vm_fill(struct mm *mm, uintptr_t addr, const void *src, size_t len)
 	}
 	mutex_unlock(&mm->lock);
 	return 0;
-}
-
-long sys_brk(long brk)
-{
-	return vm_brk(current_proc()->mm, brk);
 }
 
 /* A descriptor is mapped only if it names a memory object (else

@@ -35,18 +35,56 @@ void persona_init(void)
 	}
 }
 
+/* The ELF64 header and program header fields persona_map reads. */
+struct persona_ehdr {
+	uint8_t ident[24];
+	uint64_t entry, phoff, shoff;
+	uint32_t flags;
+	uint16_t ehsize, phentsize, phnum;
+};
+struct persona_phdr {
+	uint32_t type, flags;
+	uint64_t offset, vaddr, paddr, filesz, memsz, align;
+};
+
+/* The image is the boot image's, built with the kernel and trusted as it
+ * is: only its bounds are checked, so that a broken build fails cleanly.
+ * Segments are RX or RW (W^X), each on pages of its own. */
 int persona_map(struct mm *mm)
 {
-	struct elf_info e;
-	int r;
+	const char *img = persona_image;
+	struct persona_ehdr eh;
+	struct persona_phdr ph;
 
-	if (!persona_image)
-		return 0;
-	if ((r = elf_parse(persona_image, persona_size, ARCH_ELF_MACHINE, &e)))
-		return r;
-	if ((r = elf_map(mm, &e, persona_image, 0, NULL)) < 0)
-		return r;
-	mm->persona_entry = e.entry;
+	if (!img || persona_size < sizeof(eh))
+		return img ? -ENOEXEC : 0;
+	memcpy(&eh, img, sizeof(eh));
+	for (unsigned i = 0; i < eh.phnum; i++) {
+		uint64_t at = eh.phoff + (uint64_t)i * sizeof(ph);
+		if (at > persona_size || persona_size - at < sizeof(ph))
+			return -ENOEXEC;
+		memcpy(&ph, img + at, sizeof(ph));
+		uintptr_t start = ALIGN_DOWN(ph.vaddr, PAGE_SIZE);
+		unsigned prot = (ph.flags & 4 ? PROT_READ : 0) |
+				(ph.flags & 2 ? PROT_WRITE : 0) |
+				(ph.flags & 1 ? PROT_EXEC : 0);
+		if (ph.type != 1 || !ph.memsz) /* PT_LOAD */
+			continue;
+		if (ph.offset > persona_size ||
+		    ph.filesz > persona_size - ph.offset ||
+		    ph.vaddr < LUX_PERSONA_BASE ||
+		    ph.memsz > LUX_PERSONA_LIMIT ||
+		    ph.vaddr + ph.memsz > LUX_PERSONA_LIMIT ||
+		    ph.filesz > ph.memsz)
+			return -ENOEXEC;
+		long r =
+		    vm_map(mm, start, ph.vaddr + ph.memsz - start, prot,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0);
+		if (r < 0 ||
+		    (r = vm_fill(mm, ph.vaddr, img + ph.offset, ph.filesz)) < 0)
+			return (int)r;
+	}
+	mm->persona_entry = eh.entry;
 	return 0;
 }
 

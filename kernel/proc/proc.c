@@ -1,12 +1,14 @@
 /*
- * proc.c - processes: the first one, fork/clone, execve, exit and wait4.
- * Programs come through their file server once PID 1 named a resolver,
- * straight from the initrd before (lumen starts ramfs that way).
+ * proc.c - processes: the first one, fork/clone, exec's point of no
+ * return, exit and wait4. The personality loads programs
+ * (docs/decisions/0008-exec-in-the-personality.md): through their file
+ * server once PID 1 named a resolver, from the initrd before (lumen starts
+ * ramfs that way), for which the kernel lends it LUX_NR_BOOTFILE.
  */
 #include "chan.h"
+#include "boot.h"
 #include "cpu.h"
 #include "exec.h"
-#include "fs.h"
 #include "file.h"
 #include "mm.h"
 #include "proc.h"
@@ -15,9 +17,6 @@
 #include <lux/mman.h>
 #include <lux/signal.h>
 
-#define STACK_SIZE           (8 * MiB)  /* reserved; pages come on demand */
-#define ARGS_MAX             (64 * KiB) /* argv + envp strings and pointers */
-#define PIE_BASE             0x555555554000UL
 #define CLONE_VM             0x100
 #define CLONE_FILES          0x400
 #define CLONE_VFORK          0x4000
@@ -86,116 +85,6 @@ static int initrd_open(const char *path, const void **data, size_t *len,
 	return -ELOOP;
 }
 
-int elf_map(struct mm *mm, const struct elf_info *e, const void *image,
-	    uintptr_t bias, uintptr_t *end)
-{
-	for (unsigned i = 0; i < e->nseg; i++) {
-		const struct elf_segment *s = &e->seg[i];
-		uintptr_t start = ALIGN_DOWN(s->vaddr + bias, PAGE_SIZE);
-		uintptr_t stop =
-		    ALIGN_UP(s->vaddr + bias + s->memsz, PAGE_SIZE);
-		unsigned prot = ((s->prot & ELF_PROT_R) ? PROT_READ : 0) |
-				((s->prot & ELF_PROT_W) ? PROT_WRITE : 0) |
-				((s->prot & ELF_PROT_X) ? PROT_EXEC : 0);
-		long m = vm_map(
-		    mm, start, stop - start, prot,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, NULL, 0);
-		if (m < 0)
-			return m == -EACCES ? -ENOEXEC : (int)m;
-		if ((m = vm_fill(mm, s->vaddr + bias,
-				 (const char *)image + s->offset, s->filesz)))
-			return m;
-		if (end)
-			*end = stop;
-	}
-	return 0;
-}
-
-/* Map the program image (size bytes) into the fresh mm with its stack;
- * the entry point and stack pointer come back in *pc and *sp. */
-static int load_image(struct mm *mm, const void *image, size_t size,
-		      const char *path, const char *const argv[],
-		      const char *const envp[], uintptr_t *pc, uintptr_t *sp)
-{
-	size_t stack_used;
-	struct elf_info e;
-	uintptr_t bias, top = LUX_PERSONA_BASE - PAGE_SIZE, end = 0;
-	int r;
-
-	if ((r = elf_parse(image, size, ARCH_ELF_MACHINE, &e)))
-		return r;
-	bias = e.pie ? PIE_BASE : 0;
-	if ((r = elf_map(mm, &e, image, bias, &end)) || (r = persona_map(mm)))
-		return r;
-	mm->brk_start = mm->brk = end;
-
-	const struct cred *c = &current_proc()->cred;
-	uint64_t aux[][2] = {
-	    {AT_PHDR, e.phdr_vaddr + bias},
-	    {AT_PHENT, e.phentsize},
-	    {AT_PHNUM, e.phnum},
-	    {AT_PAGESZ, PAGE_SIZE},
-	    {AT_ENTRY, e.entry + bias},
-	    {AT_UID, c->uid.real},
-	    {AT_EUID, c->uid.eff},
-	    {AT_GID, c->gid.real},
-	    {AT_EGID, c->gid.eff},
-	    {AT_SECURE, c->uid.real != c->uid.eff || c->gid.real != c->gid.eff},
-	    {AT_HWCAP, arch_hwcap()},
-	    {AT_CLKTCK, 100}};
-	uint8_t rnd[16];
-	char *buf = kmalloc(ARGS_MAX);
-	if (!buf)
-		return -ENOMEM;
-	random_bytes(rnd, sizeof(rnd));
-	*sp = ustack_build(buf, ARGS_MAX, top, argv, envp, path, aux,
-			   ARRAY_SIZE(aux), rnd);
-	stack_used = top - ALIGN_DOWN(*sp, PAGE_SIZE);
-	long m = *sp ? vm_map(mm, top - STACK_SIZE, STACK_SIZE,
-			      PROT_READ | PROT_WRITE,
-			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0)
-		     : -E2BIG;
-	r = m < 0 ? (int)m : 0;
-	if (!r)
-		r = vm_fill(mm, top - stack_used, buf + ARGS_MAX - stack_used,
-			    stack_used);
-	kfree(buf);
-	*pc = e.entry + bias;
-	return r ? r : *pc < USER_TOP ? 0 : -ENOEXEC;
-}
-
-/* Load the program at path: through its server once a resolver exists
- * (relative to the current directory), from the initrd before. */
-static int load(struct mm *mm, const char *path, const char *const argv[],
-		const char *const envp[], uintptr_t *pc, uintptr_t *sp)
-{
-	struct chan *resolver = chan_resolver();
-	char *abs = resolver ? kmalloc(2 * LUX_PATH_MAX) : NULL;
-	const void *image;
-	void *owned = NULL;
-	size_t size = 0;
-	uint32_t mode;
-	int r;
-
-	if (resolver) {
-		chan_put(resolver);
-		if (!abs)
-			return -ENOMEM;
-		fs_cwd(abs + LUX_PATH_MAX);
-		r = path_normalize(abs, LUX_PATH_MAX, abs + LUX_PATH_MAX, path);
-		r = r < 0 ? r : fs_load(abs, &owned, &size);
-		image = owned;
-		kfree(abs);
-	} else if (!(r = initrd_open(path, &image, &size, &mode)) &&
-		   !(mode & 0111)) {
-		r = -EACCES;
-	}
-	if (!r)
-		r = load_image(mm, image, size, path, argv, envp, pc, sp);
-	kfree(owned);
-	return r;
-}
-
 /* Make the current thread run in mm from now on. */
 static void switch_mm(struct proc *p, struct mm *mm)
 {
@@ -207,39 +96,6 @@ static void switch_mm(struct proc *p, struct mm *mm)
 	arch_use_as(&current_thread()->ctx, mm ? &mm->as : NULL);
 	if (old)
 		mm_put(old);
-}
-
-/* Replace the current process's program; on error nothing has changed. */
-static int exec(const char *path, const char *const argv[],
-		const char *const envp[])
-{
-	struct proc *p = current_proc();
-	struct mm *mm = mm_create();
-	uintptr_t pc, sp;
-	int r;
-
-	if (!mm)
-		return -ENOMEM;
-	if ((r = load(mm, path, argv, envp, &pc, &sp)) < 0) {
-		mm_put(mm);
-		return r;
-	}
-	switch_mm(p, mm);
-	for (int sig = 1; sig < NSIG; sig++) /* handlers go; ignoring stays */
-		if (p->act[sig].handler != SIG_IGN)
-			p->act[sig] = (struct k_sigaction){0};
-	current_thread()->alt_size = 0;
-	current_thread()->persona_mm = NULL; /* its stack slot: in the old mm */
-	const char *name = path;
-	for (const char *c = path; *c; c++)
-		if (*c == '/')
-			name = c + 1;
-	strlcpy(p->name, name, sizeof(p->name));
-	strlcpy(current_thread()->name, name, sizeof(p->name));
-	proc_set_cmdline(p, argv);
-	arch_thread_user(&current_thread()->ctx, &mm->as, NULL);
-	arch_uregs_init(arch_uregs(&current_thread()->ctx), pc, sp);
-	return 0;
 }
 
 static struct proc *proc_alloc(struct proc *parent)
@@ -350,12 +206,11 @@ static void enter_user(void *unused)
 	arch_enter_user(arch_uregs(&t->ctx));
 }
 
-int proc_start_init(const char *path, const char *const argv[])
+int proc_start_init(const char *words, unsigned nwords)
 {
-	static const char *const envp[] = {"HOME=/", "PATH=/bin:/sbin:/tests",
-					   "TERM=vt100", NULL};
 	struct thread *self = current_thread();
 	struct proc *p = proc_alloc(NULL);
+	long a[6] = {0, nwords, BOOT_CMDLINE};
 	int r;
 
 	struct file *console = console_file();
@@ -370,9 +225,17 @@ int proc_start_init(const char *path, const char *const argv[])
 	init_proc = p;
 	rlimit_defaults(p);
 	persona_init();
-	if ((r = attach(p, self, NULL)) < 0)
+	if ((r = attach(p, self, NULL)) < 0 || (r = persona_map(p->mm)) < 0)
 		return r;
-	if ((r = exec(path, argv, envp)) < 0)
+	/* the words, for the personality's execve of init (LUX_NR_BOOTFILE) */
+	if ((a[0] = vm_map(p->mm, 0, BOOT_CMDLINE, PROT_READ,
+			   MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0)) < 0 ||
+	    (r = vm_fill(p->mm, a[0], words, BOOT_CMDLINE)) < 0)
+		return a[0] < 0 ? (int)a[0] : r;
+	arch_uregs_init(arch_uregs(&self->ctx), 0, 0);
+	arch_uregs_set_call(arch_uregs(&self->ctx), LUX_NR_BOOTFILE, a[0], a[1],
+			    a[2]);
+	if ((r = (int)persona_reflect()) < 0)
 		return r;
 	enter_user(NULL);
 	return 0;
@@ -786,67 +649,104 @@ static int end_other_threads(void)
 	return 0;
 }
 
-/* Copy a NULL-terminated user vector of strings into buf (ARGS_MAX
- * bytes): the pointers first, then the strings. Returns the vector. */
-static const char **copy_vector(const char *const *uvec, char *buf,
-				size_t *used)
+/* Reset what exec resets for the current thread t of p, now in mm, and
+ * name the process: name (NUL-terminated), command line cmd (len bytes). */
+static void exec_reset(struct proc *p, struct thread *t, struct mm *mm,
+		       const char *name, const char *cmd, size_t len)
 {
-	const char **vec = (const char **)(buf + *used);
-	size_t n = 0;
-
-	for (;; n++) {
-		const char *s;
-		if (*used + (n + 1) * sizeof(char *) > ARGS_MAX / 2)
-			return NULL;
-		if (!uvec) {
-			s = NULL;
-		} else if (copy_from_user(&s, uvec + n, sizeof(s))) {
-			return NULL;
-		}
-		vec[n] = NULL;
-		if (!s)
-			break;
-		vec[n] = s;
-	}
-	*used += (n + 1) * sizeof(char *);
-	for (size_t i = 0; i < n; i++) {
-		long len =
-		    strncpy_from_user(buf + *used, vec[i], ARGS_MAX - *used);
-		if (len < 0)
-			return NULL;
-		vec[i] = buf + *used;
-		*used += len + 1;
-	}
-	return vec;
+	for (int sig = 1; sig < NSIG; sig++) /* handlers go; ignoring stays */
+		if (p->act[sig].handler != SIG_IGN)
+			p->act[sig] = (struct k_sigaction){0};
+	t->alt_size = 0;
+	t->persona_mm = mm; /* its stack slot came along */
+	strlcpy(p->name, name, sizeof(p->name));
+	strlcpy(t->name, name, sizeof(p->name));
+	memcpy(p->cmdline, cmd, len);
+	p->cmdline_len = len;
+	p->did_exec = true; /* before a pipe can close */
+	fdtable_close_on_exec(p->files);
+	arch_thread_user(&t->ctx, &mm->as, NULL); /* FPU and TLS: initial */
 }
 
-long sys_execve(long upath, long uargv, long uenvp)
+long sys_lux_exec(long uname, long ucmd, long len)
 {
-	char *buf = kmalloc(ARGS_MAX + LUX_PATH_MAX), *path = buf + ARGS_MAX;
-	const char **argv, **envp;
-	size_t used = 0;
+	struct thread *t = current_thread();
+	struct proc *p = t->proc;
+	uintptr_t slot = LUX_PERSONA_STACKS_TOP -
+			 (kstack_slot(t->kstack) + 1) * LUX_PERSONA_SLOT;
+	char name[16], cmd[sizeof(p->cmdline)];
+	struct chan *resolver;
+	struct mm *mm;
 	long r;
 
-	if (!buf)
+	if (len < 0 || len > (long)sizeof(cmd))
+		return -EINVAL;
+	if (strncpy_from_user(name, (const char *)uname, sizeof(name)) ==
+		-EFAULT ||
+	    copy_from_user(cmd, (const void *)ucmd, len))
+		return -EFAULT;
+	name[sizeof(name) - 1] = '\0';
+	if ((r = end_other_threads()) < 0)
+		return r;
+	if (!(mm = mm_create()) ||
+	    mm_copy(mm, p->mm, slot, slot + LUX_PERSONA_SLOT) ||
+	    mm_copy(mm, p->mm, LUX_PERSONA_BASE, LUX_PERSONA_LIMIT)) {
+		if (mm)
+			mm_put(mm);
+		p->exec_thread = NULL;
 		return -ENOMEM;
-	r = strncpy_from_user(path, (const char *)upath, LUX_PATH_MAX);
-	if (r >= 0 &&
-	    (!(argv = copy_vector((const char *const *)uargv, buf, &used)) ||
-	     !(envp = copy_vector((const char *const *)uenvp, buf, &used))))
-		r = -EFAULT; /* or too long: E2BIG below */
-	if (r >= 0 && used > ARGS_MAX / 2)
-		r = -E2BIG;
-	if (r >= 0)
-		r = end_other_threads();
-	if (r >= 0)
-		r = exec(path, argv, envp);
-	if (r == 0) {
-		current_proc()->did_exec = true; /* before a pipe can close */
-		fdtable_close_on_exec(current_proc()->files);
 	}
-	current_proc()->exec_thread = NULL;
-	kfree(buf);
-	if (r == 0)
-		vfork_release(current_thread());
-	return r;
+	mm->persona_entry = p->mm->persona_entry;
+	if ((resolver = chan_resolver())) /* it still reads the boot image */
+		chan_put(resolver);
+	p->boot_exec = !resolver;
+	switch_mm(p, mm);
+	exec_reset(p, t, mm, name, cmd, len);
+	p->exec_thread = NULL;
+	vfork_release(t);
+	return 0;
+}
+
+/* The file LUX_NR_BOOTFILE found last: an exec reads one file in a few
+ * calls, and each search walks the archive. Under boot_lock. */
+static struct spinlock boot_lock = SPINLOCK_INIT;
+static char boot_path[256];
+static const void *boot_data;
+static size_t boot_size;
+static uint32_t boot_mode;
+
+long sys_lux_bootfile(long upath, long off, long ubuf, long len)
+{
+	struct chan *resolver = chan_resolver();
+	const void *data;
+	char path[256];
+	size_t size;
+	uint32_t mode;
+	long r;
+
+	if (resolver) /* the file system serves programs now */
+		chan_put(resolver);
+	if (resolver && !current_proc()->boot_exec)
+		return -ENOENT;
+	if ((r = strncpy_from_user(path, (const char *)upath, sizeof(path))) <
+	    0)
+		return r;
+	spin_lock(&boot_lock);
+	bool found = boot_data && !strcmp(path, boot_path);
+	data = boot_data, size = boot_size, mode = boot_mode;
+	spin_unlock(&boot_lock);
+	if (!found && (r = initrd_open(path, &data, &size, &mode)))
+		return r;
+	spin_lock(&boot_lock);
+	strlcpy(boot_path, path, sizeof(boot_path));
+	boot_data = data, boot_size = size, boot_mode = mode;
+	spin_unlock(&boot_lock);
+	if (!(mode & 0111))
+		return -EACCES;
+	if (off < 0 || len < 0)
+		return -EINVAL;
+	if (!len || (size_t)off >= size)
+		return len ? 0 : (long)size;
+	len = MIN((size_t)len, size - off);
+	return copy_to_user((void *)ubuf, (const char *)data + off, len) ?: len;
 }

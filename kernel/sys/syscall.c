@@ -20,33 +20,32 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 /* The portable calls; ARCH_SYSCALLS adds the platform's own. */
 #define CORE_SYSCALLS                                                          \
 	SYS(read), SYS(write), SYS(writev), SYS(exit), SYS(exit_group),        \
-	    SYS(wait4), SYS(execve), SYS(getpid), SYS(getppid), SYS(gettid),   \
+	    SYS(wait4), SYS(getpid), SYS(getppid), SYS(gettid),                \
 	    SYS(set_tid_address), SYS(set_robust_list), SYS(getrandom),        \
-	    SYS(prlimit64), SYS(sched_yield), SYS(brk), SYS(mmap),             \
-	    SYS(munmap), SYS(mprotect), SYS(madvise), SYS(clock_gettime),      \
-	    SYS(nanosleep), SYS(clock_nanosleep), SYS(futex),                  \
-	    SYS(rt_sigaction), SYS(rt_sigprocmask), SYS(rt_sigpending),        \
-	    SYS(rt_sigsuspend), SYS(rt_sigreturn), SYS(sigaltstack),           \
-	    SYS(kill), SYS(tgkill), SYS(tkill), SYS(waitid), SYS(ioctl),       \
-	    SYS(sched_setaffinity), SYS(sched_getaffinity), SYS(setpriority),  \
-	    SYS(getpriority), SYS(getcpu), SYS(setitimer), SYS(getcwd),        \
-	    SYS(readv), SYS(close), SYS(close_range), SYS(dup), SYS(dup3),     \
-	    SYS(fcntl), SYS(pipe2), SYS(ppoll), SYS(eventfd2), SYS(socket),    \
-	    SYS(socketpair), SYS(bind), SYS(listen), SYS(accept),              \
-	    SYS(accept4), SYS(connect), SYS(sendto), SYS(recvfrom),            \
-	    SYS(sendmsg), SYS(recvmsg), SYS(shutdown), SYS(getsockname),       \
-	    SYS(getpeername), SYS(getsockopt), SYS(setsockopt),                \
-	    SYS(rt_sigtimedwait), SYS(fstat), SYS(lseek), SYS(setsid),         \
-	    SYS(setpgid), SYS(getpgid), SYS(getsid), SYS(reboot), SYS(openat), \
-	    SYS(newfstatat), SYS(statx), SYS(mkdirat), SYS(mknodat),           \
-	    SYS(unlinkat), SYS(renameat2), SYS(renameat), SYS(linkat),         \
-	    SYS(symlinkat), SYS(readlinkat), SYS(fchmodat), SYS(fchownat),     \
-	    SYS(utimensat), SYS(truncate), SYS(faccessat), SYS(faccessat2),    \
-	    SYS(chdir), SYS(fchdir), SYS(umask), SYS(statfs), SYS(mount),      \
-	    SYS(umount2), SYS(ftruncate), SYS(fsync), SYS(fdatasync),          \
-	    SYS(fchmod), SYS(fchown), SYS(fstatfs), SYS(getdents64),           \
-	    SYS(pread64), SYS(pwrite64), SYS(sendfile), SYS(memfd_create),     \
-	    SYS(fallocate)
+	    SYS(prlimit64), SYS(sched_yield), SYS(mmap), SYS(munmap),          \
+	    SYS(mprotect), SYS(madvise), SYS(clock_gettime), SYS(nanosleep),   \
+	    SYS(clock_nanosleep), SYS(futex), SYS(rt_sigaction),               \
+	    SYS(rt_sigprocmask), SYS(rt_sigpending), SYS(rt_sigsuspend),       \
+	    SYS(rt_sigreturn), SYS(sigaltstack), SYS(kill), SYS(tgkill),       \
+	    SYS(tkill), SYS(waitid), SYS(ioctl), SYS(sched_setaffinity),       \
+	    SYS(sched_getaffinity), SYS(setpriority), SYS(getpriority),        \
+	    SYS(getcpu), SYS(setitimer), SYS(getcwd), SYS(readv), SYS(close),  \
+	    SYS(close_range), SYS(dup), SYS(dup3), SYS(fcntl), SYS(pipe2),     \
+	    SYS(ppoll), SYS(eventfd2), SYS(socket), SYS(socketpair),           \
+	    SYS(bind), SYS(listen), SYS(accept), SYS(accept4), SYS(connect),   \
+	    SYS(sendto), SYS(recvfrom), SYS(sendmsg), SYS(recvmsg),            \
+	    SYS(shutdown), SYS(getsockname), SYS(getpeername),                 \
+	    SYS(getsockopt), SYS(setsockopt), SYS(rt_sigtimedwait),            \
+	    SYS(fstat), SYS(lseek), SYS(setsid), SYS(setpgid), SYS(getpgid),   \
+	    SYS(getsid), SYS(reboot), SYS(openat), SYS(newfstatat),            \
+	    SYS(statx), SYS(mkdirat), SYS(mknodat), SYS(unlinkat),             \
+	    SYS(renameat2), SYS(renameat), SYS(linkat), SYS(symlinkat),        \
+	    SYS(readlinkat), SYS(fchmodat), SYS(fchownat), SYS(utimensat),     \
+	    SYS(truncate), SYS(faccessat), SYS(faccessat2), SYS(chdir),        \
+	    SYS(fchdir), SYS(umask), SYS(statfs), SYS(mount), SYS(umount2),    \
+	    SYS(ftruncate), SYS(fsync), SYS(fdatasync), SYS(fchmod),           \
+	    SYS(fchown), SYS(fstatfs), SYS(getdents64), SYS(pread64),          \
+	    SYS(pwrite64), SYS(sendfile), SYS(memfd_create), SYS(fallocate)
 
 static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 
@@ -58,7 +57,8 @@ static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 	    NATIVE(BOOTDATA, bootdata), NATIVE(PROCINFO, procinfo),            \
 	    NATIVE(CPUINFO, cpuinfo), NATIVE(KLOG, klog), NATIVE(CRED, cred),  \
 	    NATIVE(SETCRED, setcred), NATIVE(SYSSTAT, sysstat),                \
-	    NATIVE(NAME, name), NATIVE(RESUME, resume)
+	    NATIVE(NAME, name), NATIVE(RESUME, resume), NATIVE(EXEC, exec),    \
+	    NATIVE(BOOTFILE, bootfile)
 
 static const syscall_fn native[LUX_NR_COUNT - LUX_NR_BASE] = {NATIVE_SYSCALLS};
 

@@ -14,18 +14,6 @@
 
 #define NS 1000000000ULL
 
-void proc_set_cmdline(struct proc *p, const char *const argv[])
-{
-	size_t used = 0;
-
-	for (; *argv && used < sizeof(p->cmdline); argv++) {
-		size_t n = MIN(strlen(*argv) + 1, sizeof(p->cmdline) - used);
-		memcpy(p->cmdline + used, *argv, n);
-		used += n;
-	}
-	p->cmdline_len = used;
-}
-
 /* A thread's run time, counting the turn it may be having now. */
 static uint64_t thread_cpu_ns(const struct thread *t)
 {

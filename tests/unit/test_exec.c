@@ -1,8 +1,9 @@
 /*
  * test_exec.c - what starting a program relies on: finding files in a cpio
- * "newc" archive (lib/cpio.c), checking ELF64 executables (proc/elf.c),
- * including the real static /bin/busybox, and the Linux initial stack
- * (proc/ustack.c), decoded as a C runtime would.
+ * "newc" archive (kernel/lib/cpio.c), checking ELF64 executables
+ * (user/persona/elf.c), including the real static /bin/busybox, and the
+ * Linux initial stack (user/persona/ustack.c), decoded as a C runtime
+ * would.
  *
  * The code under test always gets an exact-size heap copy of its input,
  * one byte past an aligned address, so ASan catches any read past the end
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 
 #include "exec.h"
+#include "load.h"
 #include <lux/errno.h>
 #include <lux/stat.h>
 
@@ -362,7 +364,7 @@ static int parse_n(size_t size, uint16_t machine, struct elf_info *info)
 	int r;
 
 	memset(info, 0x5a, sizeof(*info));
-	r = elf_parse(copy, size, machine, info);
+	r = elf_parse(copy, size, size, machine, info);
 	unaligned_free(copy);
 	return r;
 }
@@ -622,9 +624,11 @@ static void test_elf_busybox(void **state)
 	assert_int_equal(fread(buf + 1, 1, size, f), size);
 	fclose(f);
 
-	assert_int_equal(elf_parse(buf + 1, size, HOST_MACHINE, &info), 0);
-	assert_int_equal(elf_parse(buf + 1, size, 1, &info), -ENOEXEC);
-	assert_int_equal(elf_parse(buf + 1, size, HOST_MACHINE, &info), 0);
+	assert_int_equal(elf_parse(buf + 1, size, size, HOST_MACHINE, &info),
+			 0);
+	assert_int_equal(elf_parse(buf + 1, size, size, 1, &info), -ENOEXEC);
+	assert_int_equal(elf_parse(buf + 1, size, size, HOST_MACHINE, &info),
+			 0);
 	assert_int_equal(info.phentsize, 56);
 	assert_true(info.nseg >= 2 && info.phnum >= info.nseg);
 	assert_int_not_equal(info.phdr_vaddr, 0);

@@ -11,12 +11,12 @@
 HOSTCC ?= clang
 UNIT_KSRC := kernel/lib/string.c kernel/lib/printf.c kernel/mm/range.c \
 	kernel/mm/pmm.c kernel/mm/heap.c kernel/sched/runq.c kernel/lib/cpio.c \
-	kernel/proc/elf.c kernel/proc/ustack.c kernel/fs/path.c
+	user/persona/elf.c user/persona/ustack.c kernel/fs/path.c
 UNIT_LIBC_NAMES := memset memcpy memmove memcmp strlen strlcpy strcmp \
 	strncmp strstr vsnprintf snprintf
 UNIT_CFLAGS := -std=gnu17 -g -O1 -Wall -Wextra -Werror -fno-builtin \
 	-fno-omit-frame-pointer -fsanitize=address,undefined \
-	-fno-sanitize-recover=all -Itests/unit/host -Ikernel/include -Iinclude \
+	-fno-sanitize-recover=all -Itests/unit/host -Ikernel/include -Iuser/persona -Iinclude \
 	-MMD -MP
 UNIT_RENAME := $(foreach f,$(UNIT_LIBC_NAMES),-D$(f)=k$(f))
 

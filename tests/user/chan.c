@@ -1143,24 +1143,59 @@ static void mount_calls(void)
 	CHECK_ERR(mount("none", "", "ramfs", 0, NULL), ENOENT);
 }
 
+static pid_t early_pid = -1;
+
+/* Start a child that execs path before the resolver is named, and return
+ * at its exec's point of no return (its close-on-exec pipe closes), as
+ * lumen does for its first server: the exec began in the boot image and
+ * must end there although main names the resolver now. */
+static void exec_early(char *path)
+{
+	int p[2];
+	char c;
+
+	if (pipe2(p, O_CLOEXEC) < 0 || (early_pid = fork()) < 0)
+		return;
+	if (early_pid == 0) {
+		char *argv[] = {path, "exec-early", NULL};
+		execve(path, argv, argv + 2);
+		_exit(127);
+	}
+	close(p[1]);
+	while (read(p[0], &c, 1) < 0 && errno == EINTR)
+		;
+	close(p[0]);
+}
+
+static void exec_across_resolver(void)
+{
+	CHECK(early_pid > 0);
+	int status = ut_wait(early_pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct ut_case cases[] = {
-	    UT_CASE(channel_ends),    UT_CASE(redirect_read),
-	    UT_CASE(stat_calls),      UT_CASE(follow_links),
-	    UT_CASE(dir_entries),     UT_CASE(cwd_relative),
-	    UT_CASE(dirfd_calls),     UT_CASE(write_seek),
-	    UT_CASE(nonblock_notify), UT_CASE(signal_cancel),
-	    UT_CASE(signal_unqueue),  UT_CASE(read_whole),
-	    UT_CASE(server_gone),     UT_CASE(malformed_reply),
-	    UT_CASE(create_calls),    UT_CASE(ioctl_calls),
-	    UT_CASE(exec_calls),      UT_CASE(sendfile_calls),
-	    UT_CASE(path_sockets),    UT_CASE(request_fields),
-	    UT_CASE(mount_calls),     UT_CASE(bad_addresses),
+	    UT_CASE(exec_across_resolver), UT_CASE(channel_ends),
+	    UT_CASE(redirect_read),        UT_CASE(stat_calls),
+	    UT_CASE(follow_links),         UT_CASE(dir_entries),
+	    UT_CASE(cwd_relative),         UT_CASE(dirfd_calls),
+	    UT_CASE(write_seek),           UT_CASE(nonblock_notify),
+	    UT_CASE(signal_cancel),        UT_CASE(signal_unqueue),
+	    UT_CASE(read_whole),           UT_CASE(server_gone),
+	    UT_CASE(malformed_reply),      UT_CASE(create_calls),
+	    UT_CASE(ioctl_calls),          UT_CASE(exec_calls),
+	    UT_CASE(sendfile_calls),       UT_CASE(path_sockets),
+	    UT_CASE(request_fields),       UT_CASE(mount_calls),
+	    UT_CASE(bad_addresses),
 	};
 	pthread_t t;
 	int fds[2];
 
+	if (argc == 2 && !strcmp(argv[1], "exec-early"))
+		return 0;
+	exec_early(argv[0]);
 	make_prog();
 	for (int i = 0; i < NCHAN; i++) {
 		if (syscall(LUX_NR_CHANNEL, fds) < 0) {

@@ -13,6 +13,9 @@ _Static_assert(sizeof(struct lux_persona_ctx) == 184 &&
 		   offsetof(struct lux_persona_ctx, r10) == 40 &&
 		   offsetof(struct lux_persona_ctx, rdi) == 72 &&
 		   offsetof(struct lux_persona_ctx, rax) == 112 &&
+		   offsetof(struct lux_persona_ctx, rip) == 136 &&
+		   offsetof(struct lux_persona_ctx, rflags) == 152 &&
+		   offsetof(struct lux_persona_ctx, rsp) == 160 &&
 		   LUX_PERSONA_SLOT == 0x10000,
 	       "x86_64.S's offsets");
 #endif

@@ -111,6 +111,15 @@ long persona_call(long nr, const long a[6])
 	case NR_getpgrp:
 		return persona_syscall(NR_getpgid, 0, 0, 0, 0, 0, 0);
 #endif
+	case NR_execve:
+		return persona_execve(a[0], a[1], a[2], persona_ctx());
+	case NR_execveat:
+		return persona_execveat(a[0], a[1], a[2], a[3], a[4],
+					persona_ctx());
+	case NR_brk:
+		return persona_brk(a[0]);
+	case LUX_NR_BOOTFILE: /* only the kernel reflects it: start init */
+		return persona_boot(a[0], a[1], a[2], persona_ctx());
 	default:
 		return persona_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	}

@@ -81,3 +81,12 @@ long persona_gettimeofday(long utv, long utz);
 long persona_poll(long ufds, long n, long ms, uint64_t mask);
 long persona_select(const long a[5], uint64_t mask);
 long persona_pselect6(const long a[6], uint64_t mask);
+
+/* exec.c: execve, execveat, brk, and starting the first process. ctx is
+ * the program's saved context (persona_call's), which a successful exec
+ * rewrites to start the new program. */
+long persona_execve(long upath, long uargv, long uenvp, void *ctx);
+long persona_execveat(long dirfd, long upath, long uargv, long uenvp,
+		      long flags, void *ctx);
+long persona_brk(long brk);
+long persona_boot(long uwords, long nwords, long size, void *ctx);

@@ -18,6 +18,9 @@
 #define CTX_RSI   80
 #define CTX_RDX   88
 #define CTX_RAX   112
+#define CTX_RIP   136
+#define CTX_RFLAGS 152
+#define CTX_RSP   160
 #define NR_RESUME (1024 + 14) /* LUX_NR_RESUME */
 /* The fixup word is the stack's last: at (%rsp | SLOT_MASK) - 7. */
 #define SLOT_MASK 0xffff /* LUX_PERSONA_SLOT - 1 */
@@ -103,6 +106,36 @@ persona_strcpy:
 	ret
 2:	movq $0, -7(%rax)
 	movq $-ENAMETOOLONG, %rax
+	/* void exec_set_regs(void *ctx, uintptr_t pc, uintptr_t sp): make
+	 * the saved context ctx (struct lux_persona_ctx) start a new
+	 * program: every register 0 (the flags too), pc and sp as given;
+	 * the signal mask stays. The only access to the saved registers
+	 * but the call's own. */
+	.globl exec_set_regs
+exec_set_regs:
+	movl $15, %ecx             /* r15 ... rax */
+1:	movq $0, -8(%rdi,%rcx,8)
+	loop 1b
+	movq %rsi, CTX_RIP(%rdi)
+	movq $0, CTX_RFLAGS(%rdi)  /* the kernel keeps IF */
+	movq %rdx, CTX_RSP(%rdi)
+	ret
+
+	/* uint64_t exec_hwcap(void): AT_HWCAP, CPUID.1:EDX as Linux gives */
+	.globl exec_hwcap
+exec_hwcap:
+	pushq %rbx
+	movl $1, %eax
+	xorl %ecx, %ecx
+	cpuid
+	movl %edx, %eax
+	popq %rbx
+	ret
+
+	/* unsigned exec_machine(void): the ELF e_machine, EM_X86_64 */
+	.globl exec_machine
+exec_machine:
+	movl $62, %eax
 	ret
 
 	.section .note.GNU-stack, "", @progbits

@@ -192,12 +192,11 @@ void arch_uregs_set(struct trap_frame *f, long retval, uintptr_t sp)
 		f->rsp = sp;
 }
 
-uint64_t arch_hwcap(void)
+void arch_uregs_set_call(struct trap_frame *f, long nr, long a0, long a1,
+			 long a2)
 {
-	uint32_t r[4];
-
-	cpuid(1, 0, r);
-	return r[3]; /* CPUID.1:EDX, as Linux gives it on x86 */
+	f->rax = f->error = nr;
+	f->rdi = a0, f->rsi = a1, f->rdx = a2;
 }
 
 void arch_set_tls(struct arch_context *ctx, uintptr_t tls)

@@ -94,8 +94,7 @@ struct arch_cpu {
 	struct tss tss;
 };
 
-#define USER_TOP         0x0000800000000000UL /* user addresses lie below */
-#define ARCH_ELF_MACHINE 62                   /* EM_X86_64 */
+#define USER_TOP 0x0000800000000000UL /* user addresses lie below */
 /* System calls only this platform has (see kernel/sys/syscall.c). */
 #define ARCH_SYSCALLS                                                          \
 	SYS(arch_prctl), SYS(clone), SYS(fork), SYS(vfork), SYS(pause),        \

@@ -1,8 +1,9 @@
 /*
  * ustack.c - a new program's initial stack, laid out as Linux lays it out
- * for a static binary, so that an unmodified C runtime starts on it.
+ * for a static binary, so that an unmodified C runtime starts on it (the
+ * personality's, since exec left the kernel). Pure logic, host-tested.
  */
-#include "exec.h"
+#include "load.h"
 
 /* The stack being built. Kernel pointer p into it is user address
  * p + to_user: buf's end is at top. */
@@ -58,7 +59,7 @@ uintptr_t ustack_build(void *buf, size_t bufsize, uintptr_t top,
 	/* argc, argv + NULL, envp + NULL, aux + AT_RANDOM/EXECFN/NULL. */
 	size_t words = 1 + argc + 1 + envc + 1 + 2 * ((size_t)naux + 3);
 	size_t need = strs + 16 + words * sizeof(uint64_t);
-	uintptr_t sp = ALIGN_DOWN(top - need, 16);
+	uintptr_t sp = LOAD_DOWN(top - need, 16);
 
 	if (need > top || top - sp > bufsize)
 		return 0;

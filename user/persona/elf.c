@@ -1,7 +1,8 @@
 /*
- * elf.c - check a static ELF64 executable and describe what to load.
- * Field layouts from the ELF64 gABI. The image may sit at any alignment
- * (inside the initrd), so headers are copied out before they are read.
+ * elf.c - the personality's check of a static ELF64 executable and what
+ * to load of it (moved from the kernel with exec). Field layouts from the
+ * ELF64 gABI. The headers may sit at any alignment, so they are copied
+ * out before they are read. Pure logic, host-tested (tests/unit/).
  *
  * Each PT_LOAD must start on a page after the last page of the one before
  * it. The loader maps a segment's pages with that segment's protection, so
@@ -10,13 +11,11 @@
  * GNU ld and lld always begin a segment on a fresh page in memory (only
  * the file offsets may share a page), so such files are rejected instead.
  */
-#include "exec.h"
-#include <arch_defs.h>
+#include "load.h"
 #include <lux/errno.h>
 
 enum { EV_CURRENT = 1, ET_EXEC = 2, ET_DYN = 3 };
 enum { PT_LOAD = 1, PT_INTERP = 3, PT_PHDR = 6 }; /* p_type */
-#define USER_LIMIT (1ULL << 47) /* user addresses stay below */
 
 struct elf64_ehdr {
 	uint8_t ident[16]; /* magic, class, data, version, ... */
@@ -45,7 +44,7 @@ static int elf_add_segment(struct elf_info *out, const struct elf64_phdr *ph,
 		return -ENOEXEC;
 	if (out->nseg > 0) {
 		const struct elf_segment *prev = &out->seg[out->nseg - 1];
-		if (ph->vaddr < ALIGN_UP(prev->vaddr + prev->memsz, PAGE_SIZE))
+		if (ph->vaddr < LOAD_UP(prev->vaddr + prev->memsz, LOAD_PAGE))
 			return -ENOEXEC;
 	}
 	out->seg[out->nseg++] = (struct elf_segment){
@@ -67,22 +66,22 @@ static uint64_t elf_file_to_vaddr(const struct elf_info *info, uint64_t off,
 	return 0;
 }
 
-int elf_parse(const void *image, size_t size, uint16_t machine,
+int elf_parse(const void *image, size_t avail, size_t size, uint16_t machine,
 	      struct elf_info *out)
 {
 	const uint8_t *img = image;
 	struct elf64_ehdr eh;
 	struct elf64_phdr ph;
 
-	if (size < sizeof(eh))
+	if (avail < sizeof(eh) || avail > size)
 		return -ENOEXEC;
 	memcpy(&eh, img, sizeof(eh));
 	/* Magic, ELFCLASS64, ELFDATA2LSB, EV_CURRENT. */
 	if (memcmp(eh.ident, "\177ELF\2\1\1", 7) != 0 ||
 	    eh.version != EV_CURRENT || eh.machine != machine ||
 	    (eh.type != ET_EXEC && eh.type != ET_DYN) ||
-	    eh.phentsize != sizeof(ph) || eh.phoff > size ||
-	    (size_t)eh.phnum * sizeof(ph) > size - eh.phoff)
+	    eh.phentsize != sizeof(ph) || eh.phoff > avail ||
+	    (size_t)eh.phnum * sizeof(ph) > avail - eh.phoff)
 		return -ENOEXEC;
 	*out = (struct elf_info){.entry = eh.entry,
 				 .phnum = eh.phnum,
