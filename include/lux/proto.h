@@ -24,8 +24,11 @@
 #define LUX_NR_BASE 1024
 /* (int fds[2]) -> 0: fds[0] the server end, fds[1] a client end. */
 #define LUX_NR_CHANNEL (LUX_NR_BASE + 0)
-/* (fd) -> 0: the client end fd receives every path request from now on
- * (PID 1 only; EPERM otherwise). */
+/* (fd) -> generation: the client end fd receives every path request from
+ * now on (PID 1 only; EPERM otherwise). Every call, with the same fd too,
+ * bumps the resolver's generation (from 1) and returns it: the resolver
+ * calls it again whenever its mount table or a descriptor it redirects to
+ * changes, so that LUX_NR_REQUEST can refuse a stale route. */
 #define LUX_NR_RESOLVER (LUX_NR_BASE + 1)
 /* (pid, kind, base, count) -> 0: let process pid use a piece of hardware
  * (PID 1 only). Grants survive execve, not fork. */
@@ -47,6 +50,38 @@
  * never waits (EAGAIN; poll); while it is open the kernel leaves the
  * console to its reader but for a panic (root; EBUSY: one reader). */
 #define LUX_NR_KLOG (LUX_NR_BASE + 7)
+/* (target, gen, req, buf, size, path) -> 0 or -errno: send one request
+ * and wait for its reply (the personality's path calls, user/persona/).
+ * req: a whole request, header and payload (len); only the operations on
+ * a path (handle 0) from LUX_OPEN to LUX_STATFS and lumen's LUX_MOUNT,
+ * LUX_UMOUNT and LUX_MOUNTS are allowed (EINVAL). The kernel stamps the
+ * caller's identity (pid..gid, groups; the real ids for LUX_ACCESS with
+ * LUX_ACCESS_REAL), takes id itself, and clears mode's umask bits for
+ * OPEN, MKDIR and MKNOD. target: LUX_REQ_RESOLVER, the resolver; n >= 0,
+ * the client end at descriptor n of the resolver's table (EBADF if none),
+ * only while the resolver's generation is gen (ESTALE otherwise);
+ * LUX_REQ_FD(fd), the caller's remote file fd by its handle (UTIMENS
+ * only). buf (size bytes, at least a struct lux_rep) receives the reply:
+ * its header, then its payload cut to size (at most 2 * LUX_PATH_MAX).
+ * A successful OPEN's reply becomes a descriptor (the open flags of the
+ * request: access mode, O_APPEND, O_NONBLOCK, O_PATH, O_CLOEXEC), named
+ * path (the absolute name LUX_NR_FDPATH returns; may be NULL), and its
+ * number replaces the reply's result. Errors: EFAULT, ENOMEM, ENOENT (no
+ * resolver yet), EIO (the server is gone). Waits as long as the server
+ * takes; SIGKILL ends it. */
+#define LUX_NR_REQUEST   (LUX_NR_BASE + 8)
+#define LUX_REQ_RESOLVER (-1)
+#define LUX_REQ_FD(fd)   (-2 - (long)(fd))
+/* (fd, buf, size) -> length: the absolute path directory descriptor fd
+ * was opened by (its NUL too into buf); EBADF, ENOTDIR when fd is no
+ * directory a server opened, ERANGE when size is too small. */
+#define LUX_NR_FDPATH (LUX_NR_BASE + 9)
+/* (path) -> 0: make the absolute path (a string starting with '/') the
+ * process's current directory, as getcwd returns it and as relative
+ * names start; EINVAL for a relative one. The kernel checks nothing else
+ * (the personality checked it is a directory the caller may search):
+ * requests carry the caller's identity, never its directory. */
+#define LUX_NR_CHDIR (LUX_NR_BASE + 16)
 /* (dst, src, len, flags) -> 0: copy len bytes within the caller's own
  * memory, or EFAULT if a byte of either range cannot be read or written:
  * how the personality touches a program's buffers without faulting
@@ -151,12 +186,16 @@ enum lux_op {
 	LUX_MOUNT,    /* to lumen: three strings source, target, fstype;
 		       * flags = mount flags */
 	LUX_UMOUNT,   /* to lumen: path of the mount point */
+	LUX_MOUNTS,   /* to lumen: -> rep.off = its generation (see
+		       * LUX_NR_RESOLVER), payload: the mount table, oldest
+		       * first, each a struct lux_mount and its path's bytes */
 
 	/* Replies and notices, server -> kernel. */
 	LUX_REPLY = 64, /* the request `id` is done: result, payload */
 	LUX_REDIRECT,   /* (lumen) ask server at descriptor `result` of the
 			 * replier: the path minus its first `off` bytes (the
-			 * second path minus `off2` bytes); -errno fails */
+			 * second path minus `off2` bytes); -errno fails;
+			 * `handle` = the resolver's generation */
 	LUX_FOLLOW,     /* path request met a symbolic link: the first `off`
 			 * bytes of path `off2` (0 first, 1 second) name the
 			 * link, the payload is its target; the kernel
@@ -224,6 +263,15 @@ struct lux_stat {
 struct lux_statfs {
 	uint64_t type, bsize, blocks, bfree, bavail, files, ffree, namelen,
 	    frsize, flags;
+};
+
+/* One entry of LUX_MOUNTS' table: the path, len bytes without a NUL,
+ * follows (then the next entry, at an 8-byte boundary). */
+struct lux_mount {
+	int32_t fd;    /* the server's client end in lumen's table; -1: not
+			* running (being restarted: EIO) */
+	uint16_t file; /* 1: covers its own name only (a device node) */
+	uint16_t len;
 };
 
 /* LUX_NR_PROCINFO: one process, for procfs. */

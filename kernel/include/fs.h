@@ -35,10 +35,6 @@ int path_normalize(char *out, size_t size, const char *base, const char *rel);
 int path_splice(char *out, size_t size, const char *path, size_t link_end,
 		const char *target, size_t tlen);
 
-/* Whether path's last component (trailing slashes aside) is "." (1) or
- * ".." (2), else 0: the calls that refuse those as Linux does ask. */
-int path_last_dots(const char *path);
-
 /* One path request on its way: fs/walk.c. */
 struct walk {
 	struct lux_req q;  /* op and fields; the payload is built per hop */
@@ -53,14 +49,9 @@ struct walk {
 /* A walk for op, or NULL when out of memory; walk_end frees it. */
 struct walk *walk_alloc(unsigned op);
 void walk_end(struct walk *w);
-/* Fetch the user path upath (relative to dirfd's or the cwd) into
- * w->path[i], clean and absolute: 0 or -errno. */
-int walk_path(struct walk *w, int i, long dirfd, long upath);
-/* The same for the path rel in kernel memory (not w->scratch). */
-int walk_set(struct walk *w, int i, long dirfd, const char *rel);
-/* A request op whose payload is the n (at most 3) strings str, each with
- * its NUL; NULL when out of memory. */
-struct lux_req *walk_msg(unsigned op, const char *const str[], int n);
+/* The path rel (kernel memory, not w->scratch; relative to the current
+ * directory) into w->path[i], clean and absolute: 0 or -errno. */
+int walk_set(struct walk *w, int i, const char *rel);
 /* Send w's request through the resolver, following redirects and links:
  * the reply's result (>= 0) or -errno; with keep, w->srv is the server
  * that answered, with a reference walk_end drops. */
@@ -71,7 +62,7 @@ void fs_cwd(char *buf);
  * buffer: 0 with *data, *size, or -errno (resolver needed). */
 int fs_load(const char *path, void **data, size_t *size);
 
-/* fs/calls.c: the identity (dev, ino) of the socket file at path (kernel
+/* fs/walk.c: the identity (dev, ino) of the socket file at path (kernel
  * memory), made first when create (EADDRINUSE if the name exists):
  * 0, or -errno (ECONNREFUSED when it is no socket). */
 int fs_socket_node(const char *path, bool create, uint64_t node[2]);

@@ -42,17 +42,13 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 	    SYS(getpeername), SYS(getsockopt), SYS(setsockopt),                \
 	    SYS(rt_sigtimedwait), SYS(fstat), SYS(lseek), SYS(setsid),         \
 	    SYS(setpgid), SYS(getpgid), SYS(getsid), SYS(sysinfo), SYS(times), \
-	    SYS(getrusage), SYS(reboot), SYS(openat), SYS(newfstatat),         \
-	    SYS(statx), SYS(mkdirat), SYS(mknodat), SYS(unlinkat),             \
-	    SYS(renameat2), SYS(renameat), SYS(linkat), SYS(symlinkat),        \
-	    SYS(readlinkat), SYS(fchmodat), SYS(fchownat), SYS(utimensat),     \
-	    SYS(truncate), SYS(faccessat), SYS(faccessat2), SYS(chdir),        \
-	    SYS(fchdir), SYS(umask), SYS(statfs), SYS(mount), SYS(umount2),    \
-	    SYS(ftruncate), SYS(fsync), SYS(fdatasync), SYS(fchmod),           \
-	    SYS(fchown), SYS(fstatfs), SYS(getdents64), SYS(pread64),          \
-	    SYS(pwrite64), SYS(sendfile), SYS(setreuid), SYS(setregid),        \
-	    SYS(setresuid), SYS(setresgid), SYS(setgroups), SYS(capget),       \
-	    SYS(capset), SYS(memfd_create), SYS(fallocate)
+	    SYS(getrusage), SYS(reboot),                                       \
+                                                                               \
+	    SYS(umask), SYS(ftruncate), SYS(fsync), SYS(fdatasync),            \
+	    SYS(fchmod), SYS(fchown), SYS(fstatfs), SYS(getdents64),           \
+	    SYS(pread64), SYS(pwrite64), SYS(sendfile), SYS(setreuid),         \
+	    SYS(setregid), SYS(setresuid), SYS(setresgid), SYS(setgroups),     \
+	    SYS(capget), SYS(capset), SYS(memfd_create), SYS(fallocate)
 
 static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 
@@ -62,7 +58,9 @@ static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 	NATIVE(CHANNEL, channel), NATIVE(RESOLVER, resolver),                  \
 	    NATIVE(GRANT, grant), NATIVE(IRQ, irq),                            \
 	    NATIVE(BOOTDATA, bootdata), NATIVE(PROCINFO, procinfo),            \
-	    NATIVE(CPUINFO, cpuinfo), NATIVE(KLOG, klog), NATIVE(UCOPY, ucopy)
+	    NATIVE(CPUINFO, cpuinfo), NATIVE(KLOG, klog),                      \
+	    NATIVE(UCOPY, ucopy), NATIVE(REQUEST, request),                    \
+	    NATIVE(FDPATH, fdpath), NATIVE(CHDIR, chdir)
 
 static const syscall_fn native[LUX_NR_COUNT - LUX_NR_BASE] = {NATIVE_SYSCALLS};
 

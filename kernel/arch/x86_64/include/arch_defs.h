@@ -100,11 +100,7 @@ struct arch_cpu {
 #define ARCH_SYSCALLS                                                          \
 	SYS(arch_prctl), SYS(clone), SYS(fork), SYS(vfork), SYS(pause),        \
 	    SYS(time), SYS(alarm), SYS(dup2), SYS(pipe), SYS(poll),            \
-	    SYS(select), SYS(eventfd), SYS(getpgrp), SYS(open), SYS(creat),    \
-	    SYS(stat), SYS(lstat), SYS(mkdir), SYS(mknod), SYS(unlink),        \
-	    SYS(rmdir), SYS(rename), SYS(link), SYS(symlink), SYS(readlink),   \
-	    SYS(chmod), SYS(chown), SYS(lchown), SYS(access), SYS(utimes),     \
-	    SYS(futimesat)
+	    SYS(select), SYS(eventfd), SYS(getpgrp)
 
 /* A user address space: the physical address of its PML4. */
 struct arch_as {
