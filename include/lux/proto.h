@@ -59,7 +59,8 @@
  * LUX_ACCESS_REAL), takes id itself, and clears mode's umask bits for
  * OPEN, MKDIR and MKNOD. target: LUX_REQ_RESOLVER, the resolver; n >= 0,
  * the client end at descriptor n of the resolver's table (EBADF if none),
- * only while the resolver's generation is gen (ESTALE otherwise);
+ * only while the resolver's generation is gen (ESTALE otherwise; gen 0:
+ * unchecked, for a resolver that keeps none);
  * LUX_REQ_FD(fd), the caller's remote file fd by its handle (UTIMENS
  * only). buf (size bytes, at least a struct lux_rep) receives the reply:
  * its header, then its payload cut to size (at most 2 * LUX_PATH_MAX).
@@ -67,8 +68,9 @@
  * request: access mode, O_APPEND, O_NONBLOCK, O_PATH, O_CLOEXEC), named
  * path (the absolute name LUX_NR_FDPATH returns; may be NULL), and its
  * number replaces the reply's result. Errors: EFAULT, ENOMEM, ENOENT (no
- * resolver yet), EIO (the server is gone). Waits as long as the server
- * takes; SIGKILL ends it. */
+ * resolver yet), EIO (the server is gone), EINTR (a signal the program
+ * has not blocked came: the request is cancelled; made from inside the
+ * personality, the program's mask at its reflection counts). */
 #define LUX_NR_REQUEST   (LUX_NR_BASE + 8)
 #define LUX_REQ_RESOLVER (-1)
 #define LUX_REQ_FD(fd)   (-2 - (long)(fd))

@@ -164,6 +164,11 @@ int persona_map(struct mm *mm);
  * returns to user mode (the value returned is then ignored), or return
  * -ENOSYS when the process has none or the call came from inside it. */
 long persona_reflect(unsigned long nr, const long a[6]);
+/* Called by the personality (its program counter in the image): let the
+ * signals the program left unblocked end the waits that follow, as they
+ * would end the program's own call. Returns the mask to restore with
+ * signal_set_mask. */
+uint64_t persona_unblock(void);
 extern struct mutex proc_lock;
 struct proc *current_proc(void);
 /* Start the first process from path in the initrd; returns only on error. */
@@ -185,6 +190,8 @@ struct proc *proc_lookup(int pid);
  * returns to user mode, where the old mask comes back after any handler
  * ran (rt_sigsuspend, ppoll, pselect6): 0, -EINVAL or -EFAULT. */
 int sigmask_swap(long uset, long size);
+/* Make mask the current thread's signal mask (SIGKILL, SIGSTOP stay). */
+void signal_set_mask(uint64_t mask);
 void proc_register(struct proc *p);
 /* Every process (struct proc.all_link); proc_lock held. */
 struct list *proc_list(void);

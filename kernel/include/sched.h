@@ -70,6 +70,7 @@ struct thread {
 	 * (proc_lock) */
 	struct thread *vfork_child, *vfork_parent;
 	struct mm *persona_mm; /* where its personality stack is mapped */
+	uint64_t persona_mask; /* the program's mask at its last reflection */
 };
 
 /* Per-CPU scheduler state (a member of struct cpu). */

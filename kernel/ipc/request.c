@@ -42,8 +42,10 @@ static struct chan *req_target(long target, long gen, struct file **f, long *r)
 		}
 		return NULL;
 	}
-	if ((c = chan_resolver_fd(target)) && !chan_resolver_gen(gen)) {
-		chan_put(c);
+	c = chan_resolver_fd(target);
+	if (gen && !chan_resolver_gen(gen)) { /* after the look-up */
+		if (c)
+			chan_put(c);
 		c = NULL;
 		*r = -ESTALE; /* the table changed: ask for it again */
 	}
@@ -113,10 +115,14 @@ static long req_send(struct chan *c, struct file *f, struct lux_req *req,
 		chan_msg_free(req);
 		return -EINVAL;
 	}
-	if (f)
-		return rfile_call(f, req, rep, buf, size);
-	r = chan_call(c, req, rep, buf, size, NULL);
-	if (!r && op == LUX_OPEN && rep->op == LUX_REPLY && rep->result >= 0)
+	uint64_t mask = persona_unblock();
+	r = f ? rfile_call(f, req, rep, buf, size)
+	      : chan_call(c, req, rep, buf, size, NULL);
+	signal_set_mask(mask);
+	if (r == -ERESTARTSYS) /* the program sees the signal after */
+		return -EINTR;
+	if (!r && !f && op == LUX_OPEN && rep->op == LUX_REPLY &&
+	    rep->result >= 0)
 		req_open(c, rep, flags, path);
 	return r;
 }

@@ -88,9 +88,21 @@ long persona_reflect(unsigned long nr, const long a[6])
 		return 0;
 	}
 	spin_lock(&t->proc->sig_lock);
+	t->persona_mask = t->sig_blocked;
 	t->sig_blocked = ~(1ULL << (SIGKILL - 1) | 1ULL << (SIGSTOP - 1));
 	spin_unlock(&t->proc->sig_lock);
 	return 0; /* the personality's entry ignores its return register */
+}
+
+uint64_t persona_unblock(void)
+{
+	struct thread *t = current_thread();
+	uint64_t old = t->sig_blocked;
+
+	if (arch_uregs_pc(arch_uregs(&t->ctx)) - LUX_PERSONA_BASE <
+	    LUX_PERSONA_LIMIT - LUX_PERSONA_BASE)
+		signal_set_mask(t->persona_mask);
+	return old;
 }
 
 long sys_lux_ucopy(long udst, long usrc, long len, long flags)

@@ -271,10 +271,12 @@ static long route(struct walk *w, struct route *rt)
 	rt->skip[0] = rt->skip[1] = 0;
 	if ((s = send(w, rt)) < 0)
 		return s;
+	if (w->rep.op != LUX_REDIRECT && w->rep.op != LUX_REPLY)
+		return -EIO;
+	if (w->rep.result < 0) /* lumen's answer: no such mount */
+		return w->rep.result;
 	if (w->rep.op != LUX_REDIRECT)
-		return w->rep.op == LUX_REPLY && w->rep.result < 0
-			   ? w->rep.result
-			   : -EIO;
+		return -EIO;
 	rt->target = w->rep.result;
 	rt->gen = w->rep.handle;
 	rt->skip[0] = MIN(w->rep.off, strlen(w->path[0]));
