@@ -55,6 +55,8 @@ struct file;
 bool memobj_size(struct file *f, uint64_t *size);
 uint64_t memobj_page(struct file *f, uint64_t i);
 long memobj_resize(struct file *f, uint64_t size);
+/* A new, empty memory object as a file (no descriptor), or NULL. */
+struct file *memobj_create(void);
 
 /*
  * mm/heap.c: kmalloc returns memory aligned to 16 bytes, or NULL when out

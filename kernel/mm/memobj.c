@@ -125,20 +125,30 @@ long memobj_resize(struct file *f, uint64_t size)
 
 /* memfd_create: a new, empty object (the name is only a label Linux shows
  * in /proc; lux keeps none). */
-long sys_memfd_create(long uname, long flags)
+struct file *memobj_create(void)
 {
 	struct memobj *o = kzalloc(sizeof(*o));
 	struct file *f = o ? file_alloc(&memobj_ops, o, O_RDWR) : NULL;
-	int fd;
 
-	(void)uname;
-	if (flags & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING) || !f) {
-		kfree(f);
+	if (!f) {
 		kfree(o);
-		return f ? -EINVAL : -ENOMEM;
+		return NULL;
 	}
 	mutex_init(&o->lock);
 	f->mode = 0100777; /* S_IFREG, as Linux shows a memfd */
+	return f;
+}
+
+long sys_memfd_create(long uname, long flags)
+{
+	struct file *f;
+	int fd;
+
+	(void)uname;
+	if (flags & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING))
+		return -EINVAL;
+	if (!(f = memobj_create()))
+		return -ENOMEM;
 	if ((fd = fd_install(f, 0, flags & MFD_CLOEXEC)) < 0)
 		file_put(f);
 	return fd;

@@ -11,6 +11,7 @@
  * return register) and its signal mask.
  */
 #include "exec.h"
+#include "file.h"
 #include "mm.h"
 #include "proc.h"
 #include "syscall.h"
@@ -20,6 +21,32 @@
 
 static const void *persona_image;
 static size_t persona_size;
+static struct file *persona_obj; /* the image's bytes, shared read-only */
+
+/* Copy the image into a memory object, so that every exec maps its
+ * read-only segments without copying them (NULL if out of memory: then
+ * they are copied at each exec). */
+static struct file *persona_object(void)
+{
+	struct file *f = memobj_create();
+
+	if (f && memobj_resize(f, persona_size) < 0) {
+		file_put(f);
+		return NULL;
+	}
+	for (size_t i = 0; f && i * PAGE_SIZE < persona_size; i++) {
+		uint64_t pa = memobj_page(f, i);
+		size_t n = MIN(persona_size - i * PAGE_SIZE, PAGE_SIZE);
+		if (!pa) {
+			file_put(f);
+			return NULL;
+		}
+		memcpy(phys_to_virt(pa),
+		       (const char *)persona_image + i * PAGE_SIZE, n);
+		pmm_unref(pa);
+	}
+	return f;
+}
 
 void persona_init(void)
 {
@@ -30,19 +57,40 @@ void persona_init(void)
 		persona_image = NULL;
 		kprintf("lux: no /lib/lux/persona: calls the kernel lacks "
 			"fail with ENOSYS\n");
+		return;
 	}
+	persona_obj = persona_object();
 }
 
 int persona_map(struct mm *mm)
 {
-	struct elf_info e;
+	struct elf_info e, copied;
 	int r;
 
 	if (!persona_image)
 		return 0;
 	if ((r = elf_parse(persona_image, persona_size, ARCH_ELF_MACHINE, &e)))
 		return r;
-	if ((r = elf_map(mm, &e, persona_image, 0, NULL)) < 0)
+	copied = e;
+	copied.nseg = 0;
+	for (unsigned i = 0; i < e.nseg; i++) {
+		const struct elf_segment *s = &e.seg[i];
+		uintptr_t start = ALIGN_DOWN(s->vaddr, PAGE_SIZE);
+		if (!persona_obj || (s->prot & ELF_PROT_W) ||
+		    (s->offset - s->vaddr) % PAGE_SIZE ||
+		    s->filesz != s->memsz) {
+			copied.seg[copied.nseg++] = *s;
+			continue;
+		}
+		long m =
+		    vm_map(mm, start, s->vaddr + s->memsz - start,
+			   PROT_READ | ((s->prot & ELF_PROT_X) ? PROT_EXEC : 0),
+			   MAP_PRIVATE | MAP_FIXED_NOREPLACE, persona_obj,
+			   ALIGN_DOWN(s->offset, PAGE_SIZE) / PAGE_SIZE);
+		if (m < 0)
+			return (int)m;
+	}
+	if ((r = elf_map(mm, &copied, persona_image, 0, NULL)) < 0)
 		return r;
 	mm->persona_entry = e.entry;
 	return 0;
