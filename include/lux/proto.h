@@ -68,9 +68,13 @@
  * request: access mode, O_APPEND, O_NONBLOCK, O_PATH, O_CLOEXEC), named
  * path (the absolute name LUX_NR_FDPATH returns; may be NULL), and its
  * number replaces the reply's result. Errors: EFAULT, ENOMEM, ENOENT (no
- * resolver yet), EIO (the server is gone), EINTR (a signal the program
- * has not blocked came: the request is cancelled; made from inside the
- * personality, the program's mask at its reflection counts). */
+ * resolver yet), EIO (the server is gone). A signal ends the wait and
+ * cancels the request: made by the program, as any call (EINTR, or a
+ * restart with SA_RESTART); made from inside the personality, a signal
+ * the program's mask at its reflection lets through ends it with EINTR,
+ * or LUX_ERESTART_CALL when every handler pending has SA_RESTART: the
+ * personality then makes the program repeat its call after the handler
+ * (persona_entry). */
 #define LUX_NR_REQUEST   (LUX_NR_BASE + 8)
 #define LUX_REQ_RESOLVER (-1)
 #define LUX_REQ_FD(fd)   (-2 - (long)(fd))
@@ -138,6 +142,9 @@
  * a signal (a background read from a terminal): the kernel restarts the
  * call after the signal as Linux does for its own -ERESTARTSYS. */
 #define LUX_ERESTART 512
+/* LUX_NR_REQUEST from the personality: the program's call is to be made
+ * again once the signal that interrupted it was handled (SA_RESTART). */
+#define LUX_ERESTART_CALL 513
 
 /* Protocol-only open flag: the open is for execve (needs execute right). */
 #define LUX_O_EXEC 040

@@ -1,9 +1,11 @@
 /*
- * fs.h - path names and the path calls (kernel/fs/). Every path becomes
- * absolute and lexically clean in the kernel, then travels as a request:
+ * fs.h - what the kernel still does with path names (kernel/fs/): its
+ * execve loads a program and AF_UNIX names find their socket file. The
+ * path becomes absolute and lexically clean, then travels as a request
  * to the resolver (lumen), which redirects it to the server mounted
  * there; a server that meets a symbolic link answers FOLLOW, and the walk
- * starts again with the link's target spliced in.
+ * starts again with the link's target spliced in. The path calls are the
+ * personality's (user/persona/, docs/decisions/0007-...).
  */
 #pragma once
 
@@ -12,7 +14,6 @@
 
 #define NAME_MAX  255
 #define LINKS_MAX 40 /* symbolic links one walk may follow (ELOOP) */
-#define AT_FDCWD  (-100)
 
 /*
  * fs/path.c (pure, host-tested): write into out (size bytes) the absolute
@@ -66,12 +67,3 @@ int fs_load(const char *path, void **data, size_t *size);
  * memory), made first when create (EADDRINUSE if the name exists):
  * 0, or -errno (ECONNREFUSED when it is no socket). */
 int fs_socket_node(const char *path, bool create, uint64_t node[2]);
-
-/* fs/fdcalls.c */
-/* The status of descriptor fd (a server's STAT for a remote file). */
-long fs_fstat(long fd, struct lux_stat *st);
-/* Send req (consumed) about remote file fd: the result; -EINVAL when fd
- * is not remote. */
-long fs_fd_call(long fd, struct lux_req *req, void *buf, size_t size);
-/* STATFS's payload laid out as Linux's struct statfs at ubuf. */
-long fs_statfs_copy(long ubuf, const struct lux_rep *rep, const void *data);

@@ -55,8 +55,10 @@ struct file;
 bool memobj_size(struct file *f, uint64_t *size);
 uint64_t memobj_page(struct file *f, uint64_t i);
 long memobj_resize(struct file *f, uint64_t size);
-/* A new, empty memory object as a file (no descriptor), or NULL. */
-struct file *memobj_create(void);
+/* A new, empty memory object as a file (no descriptor), or NULL; a
+ * kernel one's pages do not count against the objects' allowance (what
+ * ramfs sizes itself by). */
+struct file *memobj_create(bool kernel);
 
 /*
  * mm/heap.c: kmalloc returns memory aligned to 16 bytes, or NULL when out

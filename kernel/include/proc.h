@@ -164,11 +164,9 @@ int persona_map(struct mm *mm);
  * returns to user mode (the value returned is then ignored), or return
  * -ENOSYS when the process has none or the call came from inside it. */
 long persona_reflect(unsigned long nr, const long a[6]);
-/* Called by the personality (its program counter in the image): let the
- * signals the program left unblocked end the waits that follow, as they
- * would end the program's own call. Returns the mask to restore with
- * signal_set_mask. */
-uint64_t persona_unblock(void);
+/* Whether the current thread's system call was made by the personality
+ * (from inside its image). */
+bool persona_inside(void);
 extern struct mutex proc_lock;
 struct proc *current_proc(void);
 /* Start the first process from path in the initrd; returns only on error. */
@@ -192,6 +190,9 @@ struct proc *proc_lookup(int pid);
 int sigmask_swap(long uset, long size);
 /* Make mask the current thread's signal mask (SIGKILL, SIGSTOP stay). */
 void signal_set_mask(uint64_t mask);
+/* Whether a call interrupted by the signals pending outside mask is to
+ * be restarted: no handler among them lacks SA_RESTART. */
+bool signal_restarts(uint64_t mask);
 void proc_register(struct proc *p);
 /* Every process (struct proc.all_link); proc_lock held. */
 struct list *proc_list(void);

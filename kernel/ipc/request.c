@@ -115,12 +115,20 @@ static long req_send(struct chan *c, struct file *f, struct lux_req *req,
 		chan_msg_free(req);
 		return -EINVAL;
 	}
-	uint64_t mask = persona_unblock();
+	struct thread *t = current_thread();
+	uint64_t mask = t->sig_blocked;
+	bool inside = persona_inside();
+	if (inside) /* the program's signals end the wait, as its call's */
+		signal_set_mask(t->persona_mask);
 	r = f ? rfile_call(f, req, rep, buf, size)
 	      : chan_call(c, req, rep, buf, size, NULL);
-	signal_set_mask(mask);
-	if (r == -ERESTARTSYS) /* the program sees the signal after */
-		return -EINTR;
+	if (inside)
+		signal_set_mask(mask);
+	if (inside && r == -ERESTARTSYS) /* handled when the program resumes */
+		return signal_restarts(t->persona_mask) ? -LUX_ERESTART_CALL
+							: -EINTR;
+	if (!r && rep->result == -LUX_ERESTART_CALL)
+		rep->result = -EIO; /* a server's: it must not loop a program */
 	if (!r && !f && op == LUX_OPEN && rep->op == LUX_REPLY &&
 	    rep->result >= 0)
 		req_open(c, rep, flags, path);

@@ -26,6 +26,7 @@ struct memobj {
 	uint64_t size;   /* bytes */
 	size_t npages;   /* slots in pages: the size in whole pages */
 	uint64_t *pages; /* physical address of page i, 0 if not made yet */
+	bool kernel;     /* the kernel's own (the personality): not charged */
 };
 
 /* Pages held by all memory objects, their page arrays (a page per 512
@@ -39,7 +40,9 @@ static void memobj_cut(struct memobj *o, size_t n)
 	for (size_t i = n; i < o->npages; i++)
 		if (o->pages[i]) {
 			pmm_unref(o->pages[i]);
-			__atomic_sub_fetch(&memobj_pages, 1, __ATOMIC_RELAXED);
+			if (!o->kernel)
+				__atomic_sub_fetch(&memobj_pages, 1,
+						   __ATOMIC_RELAXED);
 		}
 }
 
@@ -80,10 +83,11 @@ uint64_t memobj_page(struct file *f, uint64_t i)
 	uint64_t pa = 0;
 
 	mutex_lock(&o->lock);
-	if (i < o->npages && !(pa = o->pages[i]) && memobj_charge(1)) {
+	if (i < o->npages && !(pa = o->pages[i]) &&
+	    (o->kernel || memobj_charge(1))) {
 		if ((pa = o->pages[i] = pmm_alloc()))
 			memset(phys_to_virt(pa), 0, PAGE_SIZE);
-		else
+		else if (!o->kernel)
 			memobj_charge(-1);
 	}
 	if (pa && !pmm_ref(pa))
@@ -125,7 +129,7 @@ long memobj_resize(struct file *f, uint64_t size)
 
 /* memfd_create: a new, empty object (the name is only a label Linux shows
  * in /proc; lux keeps none). */
-struct file *memobj_create(void)
+struct file *memobj_create(bool kernel)
 {
 	struct memobj *o = kzalloc(sizeof(*o));
 	struct file *f = o ? file_alloc(&memobj_ops, o, O_RDWR) : NULL;
@@ -134,6 +138,7 @@ struct file *memobj_create(void)
 		kfree(o);
 		return NULL;
 	}
+	o->kernel = kernel;
 	mutex_init(&o->lock);
 	f->mode = 0100777; /* S_IFREG, as Linux shows a memfd */
 	return f;
@@ -147,7 +152,7 @@ long sys_memfd_create(long uname, long flags)
 	(void)uname;
 	if (flags & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING))
 		return -EINVAL;
-	if (!(f = memobj_create()))
+	if (!(f = memobj_create(false)))
 		return -ENOMEM;
 	if ((fd = fd_install(f, 0, flags & MFD_CLOEXEC)) < 0)
 		file_put(f);

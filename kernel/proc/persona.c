@@ -28,7 +28,7 @@ static struct file *persona_obj; /* the image's bytes, shared read-only */
  * they are copied at each exec). */
 static struct file *persona_object(void)
 {
-	struct file *f = memobj_create();
+	struct file *f = memobj_create(true);
 
 	if (f && memobj_resize(f, persona_size) < 0) {
 		file_put(f);
@@ -142,15 +142,12 @@ long persona_reflect(unsigned long nr, const long a[6])
 	return 0; /* the personality's entry ignores its return register */
 }
 
-uint64_t persona_unblock(void)
+bool persona_inside(void)
 {
 	struct thread *t = current_thread();
-	uint64_t old = t->sig_blocked;
 
-	if (arch_uregs_pc(arch_uregs(&t->ctx)) - LUX_PERSONA_BASE <
-	    LUX_PERSONA_LIMIT - LUX_PERSONA_BASE)
-		signal_set_mask(t->persona_mask);
-	return old;
+	return arch_uregs_pc(arch_uregs(&t->ctx)) - LUX_PERSONA_BASE <
+	       LUX_PERSONA_LIMIT - LUX_PERSONA_BASE;
 }
 
 long sys_lux_ucopy(long udst, long usrc, long len, long flags)

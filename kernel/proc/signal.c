@@ -407,6 +407,22 @@ static bool never(void *unused)
 	return false;
 }
 
+bool signal_restarts(uint64_t mask)
+{
+	struct thread *t = current_thread();
+	struct proc *p = t->proc;
+	bool restart = true;
+
+	spin_lock(&p->sig_lock);
+	uint64_t set = (t->sig_pending | p->pending) & ~mask;
+	for (int sig = 1; sig < NSIG; sig++)
+		if ((set & BIT(sig)) && p->act[sig].handler > SIG_IGN &&
+		    !(p->act[sig].flags & SA_RESTART))
+			restart = false;
+	spin_unlock(&p->sig_lock);
+	return restart;
+}
+
 void signal_set_mask(uint64_t mask)
 {
 	struct thread *t = current_thread();

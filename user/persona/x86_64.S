@@ -9,9 +9,14 @@
  * (a Linux ucontext: the mcontext registers from offset 40, rax the 14th)
  * just above %rsp. The result goes into the saved rax, and rt_sigreturn
  * resumes the program with every other register, and its signal mask, as
- * the program left them.
+ * the program left them. A result of -LUX_ERESTART_CALL (a path request
+ * interrupted by a signal whose handler has SA_RESTART) rewinds the
+ * program to its SYSCALL with the call's number in rax: the signal is
+ * delivered as rt_sigreturn returns, and the call is made again after.
  */
 #define UC_RAX (40 + 13 * 8)
+#define UC_RIP (40 + 16 * 8)
+#define LUX_ERESTART_CALL 513 /* include/lux/proto.h */
 #define NR_RT_SIGRETURN 15
 
 	.text
@@ -19,10 +24,15 @@
 persona_entry:
 	movq %rdx, %rbx            /* the saved context: callee-saved */
 	movq (%rsi), %rdi          /* the number, all 64 bits of it */
+	movq %rdi, %r12            /* kept for a restart */
 	leaq 8(%rsi), %rsi         /* the arguments follow the number */
 	subq $8, %rsp              /* 16-byte aligned at the call */
 	call persona_call
-	movq %rax, UC_RAX(%rbx)
+	cmpq $-LUX_ERESTART_CALL, %rax
+	jne 1f
+	movq %r12, %rax            /* a signal's handler first, then the */
+	subq $2, UC_RIP(%rbx)      /* same SYSCALL again (SA_RESTART) */
+1:	movq %rax, UC_RAX(%rbx)
 	movq %rbx, %rsp            /* rt_sigreturn reads the frame at %rsp - 8 */
 	movl $NR_RT_SIGRETURN, %eax
 	syscall
