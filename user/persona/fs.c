@@ -75,35 +75,37 @@ static bool empty_path(long flags, long upath)
 	return (flags & AT_EMPTY_PATH) && !copy_in(&c, upath, 1) && !c;
 }
 
-/* The status of (dirfd, upath) per flags into *st; AT_EMPTY_PATH with an
- * empty path is fstat of dirfd. */
-static long stat_at(long dirfd, long upath, long flags, struct lux_stat *st)
+/* The status of (dirfd, upath) per flags: *st points to it (in w, or in
+ * own for AT_EMPTY_PATH with an empty path: fstat of dirfd). */
+static long stat_at(struct walk *w, long dirfd, long upath, long flags,
+		    struct lux_stat *own, const struct lux_stat **st)
 {
-	struct walk w;
 	long r;
 
+	*st = own;
 	if (empty_path(flags, upath))
-		return fs_fstat(dirfd, st);
-	if ((r = start(&w, LUX_STAT, dirfd, upath)))
+		return fs_fstat(dirfd, own);
+	if ((r = start(w, LUX_STAT, dirfd, upath)))
 		return r;
-	w.q.flags = flags & AT_SYMLINK_NOFOLLOW;
-	r = walk_run(&w);
-	if (r >= 0 && walk_payload(&w) < sizeof(*st))
+	w->q.flags = flags & AT_SYMLINK_NOFOLLOW;
+	r = walk_run(w);
+	if (r >= 0 && walk_payload(w) < sizeof(**st))
 		r = -EIO;
-	if (r >= 0)
-		memcpy(st, w.data, sizeof(*st));
+	*st = (const struct lux_stat *)w->data; /* no copy: it is aligned */
 	return r < 0 ? r : 0;
 }
 
 long fs_newfstatat(long dirfd, long upath, long ubuf, long flags)
 {
-	struct lux_stat st;
+	struct walk w;
+	struct lux_stat own;
+	const struct lux_stat *st;
 	long r;
 
 	if (empty_path(flags, upath))
 		return native2(NR_fstat, dirfd, ubuf);
-	r = stat_at(dirfd, upath, flags, &st);
-	return r ? r : fs_stat_out(ubuf, &st);
+	r = stat_at(&w, dirfd, upath, flags, &own, &st);
+	return r ? r : fs_stat_out(ubuf, st);
 }
 
 /* Linux's dev_t encoding: the major and minor halves. */
@@ -120,13 +122,16 @@ static uint32_t dev_minor(uint64_t dev)
 /* struct statx: the same on every platform (Linux's uapi/linux/stat.h). */
 long fs_statx(long dirfd, long upath, long flags, long mask, long ubuf)
 {
-	struct lux_stat st;
+	struct walk w;
+	struct lux_stat own;
+	const struct lux_stat *p;
 	uint32_t b[64]; /* 256 bytes, filled by offset */
-	long r = stat_at(dirfd, upath, flags, &st);
+	long r = stat_at(&w, dirfd, upath, flags, &own, &p);
 
 	(void)mask;
 	if (r)
 		return r;
+	struct lux_stat st = *p;
 	memset(b, 0, sizeof(b));
 	b[0] = 0x7ff; /* STATX_BASIC_STATS */
 	b[1] = st.blksize;

@@ -234,7 +234,10 @@ static long send_strs(struct walk *w, long target, uint64_t gen,
 	q->mode = w->q.mode;
 	q->off = w->q.off;
 	q->count = w->q.count;
-	memcpy(q->time, w->q.time, sizeof(q->time));
+	q->time[0][0] = w->q.time[0][0]; /* no memcpy: lib.c's is bytewise */
+	q->time[0][1] = w->q.time[0][1];
+	q->time[1][0] = w->q.time[1][0];
+	q->time[1][1] = w->q.time[1][1];
 	return native6(LUX_NR_REQUEST, target, gen, q, &w->rep,
 		       sizeof(w->rep) + sizeof(w->data),
 		       q->op == LUX_OPEN ? w->path[0] : NULL);

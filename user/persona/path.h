@@ -31,6 +31,8 @@ _Static_assert(__builtin_offsetof(struct walk, data) ==
 		   __builtin_offsetof(struct walk, rep) +
 		       sizeof(struct lux_rep),
 	       "the reply's payload follows its header");
+_Static_assert(__builtin_offsetof(struct walk, data) % 8 == 0,
+	       "a payload's structures are read in place");
 
 /* Start a walk for op. */
 void walk_init(struct walk *w, unsigned op);
