@@ -5,8 +5,9 @@
  * 5): a forged identity in a request is overwritten by the kernel, so a
  * user cannot read root's 0600 file nor mount; only PID 1 may name the
  * resolver; requests on handles, unknown operations and malformed
- * messages are refused; a stale route is refused; and a storm of random
- * requests to lumen and to every server leaves them all answering.
+ * messages are refused; a stale route is refused; a storm of random
+ * requests to lumen and to every server leaves them all answering; and
+ * every process's cached mount table sees a mount and an umount at once.
  *
  * lux-specific by design: on Linux every case fails (no native calls).
  * Must start as root, as it does on lux.
@@ -331,11 +332,63 @@ static void storm(void)
 	close(fd);
 }
 
+static int go[2], done[2];
+static char inside[128];
+
+/* Wait for the parent's word, stat `inside`, report the errno (0: it
+ * exists); twice. */
+static void seer(void)
+{
+	struct stat st;
+	char c;
+
+	for (int i = 0; i < 2; i++) {
+		if (!EXPECT_EQ(read(go[0], &c, 1), 1))
+			return;
+		int err = stat(inside, &st) < 0 ? errno : 0;
+		if (!EXPECT_EQ(write(done[1], &err, sizeof(err)), sizeof(err)))
+			return;
+	}
+}
+
+/* A process that routed by the mount table before a mount and an umount
+ * sees both at once (each makes the generation move: ESTALE, a new
+ * table), as does the process that made them. */
+static void mount_seen_at_once(void)
+{
+	struct stat st;
+	int err = -1;
+	pid_t pid;
+
+	setup();
+	snprintf(inside, sizeof(inside), "%s/inside", dir);
+	CHECK_EQ(stat("/", &st), 0); /* the table is cached before fork */
+	CHECK(pipe(go) == 0 && pipe(done) == 0);
+	CHECK((pid = ut_spawn(seer)) > 0);
+	CHECK_EQ(mount("none", dir, "tmpfs", 0, NULL), 0);
+	int fd = open(inside, O_WRONLY | O_CREAT, 0644);
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK_EQ(write(go[1], "m", 1), 1);
+	CHECK_EQ(read(done[0], &err, sizeof(err)), sizeof(err));
+	CHECK_EQ(err, 0); /* the new mount's file */
+	CHECK_EQ(umount(dir), 0);
+	CHECK_ERR(stat(inside, &st), ENOENT);
+	CHECK_EQ(write(go[1], "u", 1), 1);
+	CHECK_EQ(read(done[0], &err, sizeof(err)), sizeof(err));
+	CHECK_EQ(err, ENOENT); /* ramfs's directory again, empty */
+	ut_join(pid);
+	for (int i = 0; i < 2; i++)
+		close(go[i]), close(done[i]);
+	cleanup();
+}
+
 int main(int argc, char **argv)
 {
 	static const struct ut_case cases[] = {
-	    UT_CASE(forged_identity), UT_CASE(not_resolver), UT_CASE(no_mount),
-	    UT_CASE(refused),         UT_CASE(storm),
+	    UT_CASE(forged_identity), UT_CASE(not_resolver),
+	    UT_CASE(no_mount),        UT_CASE(refused),
+	    UT_CASE(storm),           UT_CASE(mount_seen_at_once),
 	};
 	return ut_main(argc, argv, "bypass", cases, UT_COUNT(cases));
 }
