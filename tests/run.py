@@ -469,7 +469,7 @@ UTEST_LINE = (r"^utest: (?:(\S+)/(\S+): (PASS|FAIL)(?: (.*))?"
 # the lumen boots then run only when a filter names them (`lumen`).
 LUMEN_READY = True
 # The runner's programs (tests/user/runner.c) that need the servers.
-SERVER_PROGRAMS = ("file", "perm", "devproc", "jobctl", "faults")
+SERVER_PROGRAMS = ("file", "perm", "devproc", "jobctl", "faults", "bypass")
 
 
 def kernel_only_programs():

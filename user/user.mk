@@ -54,7 +54,8 @@ UPERSONA := $(UB)/lib/lux/persona
 UPERSONA_BASE := $(shell sed -n \
 	's/^\#define LUX_PERSONA_BASE *\(0x[0-9a-f]*\).*/\1/p' include/lux/proto.h)
 UPERSONA_OBJS := $(patsubst %,$(UB)/obj/%.o,\
-	$(wildcard user/persona/*.c user/persona/$(UARCH_TRIPLE).S))
+	$(wildcard user/persona/*.c user/persona/$(UARCH_TRIPLE).S \
+	user/persona/$(UARCH_TRIPLE)/*.c))
 UPCFLAGS := --target=$(UTRIPLE) -std=gnu17 -O2 -g -Wall -Wextra -Werror \
 	-ffreestanding -fpie -fno-stack-protector -fno-omit-frame-pointer \
 	-mgeneral-regs-only -nostdinc -isystem $(URESOURCE_INC) -Iinclude \

@@ -20,6 +20,7 @@
 #define EFAULT          14
 #define EBUSY           16
 #define EEXIST          17
+#define EXDEV           18
 #define ENODEV          19
 #define ENOTDIR         20
 #define EISDIR          21
@@ -49,6 +50,7 @@
 #define ENOTCONN        107
 #define ECONNREFUSED    111
 #define ETIMEDOUT       110
+#define ESTALE          116
 
 /* Kernel-internal: never seen by user space. */
 #define ERESTARTSYS 512 /* restart the call if no handler says otherwise */

@@ -29,8 +29,11 @@
 #define LUX_NR_BASE 1024
 /* (int fds[2]) -> 0: fds[0] the server end, fds[1] a client end. */
 #define LUX_NR_CHANNEL (LUX_NR_BASE + 0)
-/* (fd) -> 0: the client end fd receives every path request from now on
- * (PID 1 only; EPERM otherwise). */
+/* (fd) -> generation: the client end fd receives every path request from
+ * now on (PID 1 only; EPERM otherwise). Every call, with the same fd too,
+ * bumps the resolver's generation (from 1) and returns it: the resolver
+ * calls it again whenever its mount table or a descriptor it redirects to
+ * changes, so that LUX_NR_REQUEST can refuse a stale route. */
 #define LUX_NR_RESOLVER (LUX_NR_BASE + 1)
 /* (pid, kind, base, count) -> 0: let process pid use a piece of hardware
  * (PID 1 only). Grants survive execve, not fork. */
@@ -108,7 +111,45 @@
  * number (with a[0] the command line's words, a[1] their bytes) to the
  * first process's personality, which starts init from the boot image. */
 #define LUX_NR_BOOTFILE (LUX_NR_BASE + 11)
-#define LUX_NR_COUNT    (LUX_NR_BASE + 32) /* room for more */
+/* (target, gen, req, buf, size, path) -> 0 or -errno: send one request
+ * and wait for its reply (the personality's path calls, user/persona/).
+ * req: a whole request, header and payload (len); only the operations on
+ * a path (handle 0) from LUX_OPEN to LUX_STATFS and lumen's LUX_MOUNT,
+ * LUX_UMOUNT and LUX_MOUNTS are allowed (EINVAL). The kernel stamps the
+ * caller's identity (pid..gid, groups; the real ids for LUX_ACCESS with
+ * LUX_ACCESS_REAL), takes id itself, and clears mode's umask bits for
+ * OPEN, MKDIR and MKNOD. target: LUX_REQ_RESOLVER, the resolver; n >= 0,
+ * the client end at descriptor n of the resolver's table (EBADF if none),
+ * only while the resolver's generation is gen (ESTALE otherwise; gen 0:
+ * unchecked, for a resolver that keeps none);
+ * LUX_REQ_FD(fd), the caller's remote file fd by its handle (UTIMENS
+ * only). buf (size bytes, at least a struct lux_rep) receives the reply:
+ * its header, then its payload cut to size (at most 2 * LUX_PATH_MAX).
+ * A successful OPEN's reply becomes a descriptor (the open flags of the
+ * request: access mode, O_APPEND, O_NONBLOCK, O_PATH, O_CLOEXEC), named
+ * path (the absolute name LUX_NR_FDPATH returns; may be NULL), and its
+ * number replaces the reply's result. Errors: EFAULT, ENOMEM, ENOENT (no
+ * resolver yet), EIO (the server is gone). A signal ends the wait and
+ * cancels the request: made by the program, as any call (EINTR, or a
+ * restart with SA_RESTART); made from inside the personality, a signal
+ * the program's mask at its reflection lets through ends it with
+ * LUX_ERESTART_CALL, which the personality gives back as the program's
+ * -ERESTARTSYS (persona_entry): the handler runs, then the call restarts
+ * (SA_RESTART) or fails with EINTR, as a kernel call would. */
+#define LUX_NR_REQUEST   (LUX_NR_BASE + 8)
+#define LUX_REQ_RESOLVER (-1)
+#define LUX_REQ_FD(fd)   (-2 - (long)(fd))
+/* (fd, buf, size) -> length: the absolute path directory descriptor fd
+ * was opened by (its NUL too into buf); EBADF, ENOTDIR when fd is no
+ * directory a server opened, ERANGE when size is too small. */
+#define LUX_NR_FDPATH (LUX_NR_BASE + 9)
+/* (path) -> 0: make the absolute path (a string starting with '/') the
+ * process's current directory, as getcwd returns it and as relative
+ * names start; EINVAL for a relative one. The kernel checks nothing else
+ * (the personality checked it is a directory the caller may search):
+ * requests carry the caller's identity, never its directory. */
+#define LUX_NR_CHDIR (LUX_NR_BASE + 16)
+#define LUX_NR_COUNT (LUX_NR_BASE + 32) /* room for more */
 
 /*
  * The personality (user/persona/, docs/decisions/0006-reflection.md):
@@ -181,6 +222,9 @@ struct lux_persona_ctx {
  * a signal (a background read from a terminal): the kernel restarts the
  * call after the signal as Linux does for its own -ERESTARTSYS. */
 #define LUX_ERESTART 512
+/* LUX_NR_REQUEST from the personality: the program's call is to be made
+ * again once the signal that interrupted it was handled (SA_RESTART). */
+#define LUX_ERESTART_CALL 513
 
 /*
  * Operations. A request names its object by `handle` (nonzero, from an
@@ -228,12 +272,16 @@ enum lux_op {
 	LUX_MOUNT,    /* to lumen: three strings source, target, fstype;
 		       * flags = mount flags */
 	LUX_UMOUNT,   /* to lumen: path of the mount point */
+	LUX_MOUNTS,   /* to lumen: -> rep.off = its generation (see
+		       * LUX_NR_RESOLVER), payload: the mount table, oldest
+		       * first, each a struct lux_mount and its path's bytes */
 
 	/* Replies and notices, server -> kernel. */
 	LUX_REPLY = 64, /* the request `id` is done: result, payload */
 	LUX_REDIRECT,   /* (lumen) ask server at descriptor `result` of the
 			 * replier: the path minus its first `off` bytes (the
-			 * second path minus `off2` bytes); -errno fails */
+			 * second path minus `off2` bytes); -errno fails;
+			 * `handle` = the resolver's generation */
 	LUX_FOLLOW,     /* path request met a symbolic link: the first `off`
 			 * bytes of path `off2` (0 first, 1 second) name the
 			 * link, the payload is its target; the kernel
@@ -321,6 +369,15 @@ struct lux_sysstat {
 	uint64_t cpu_thread_ns; /* the calling thread ran */
 	uint32_t procs;         /* processes, zombies included */
 	uint32_t pad;
+};
+
+/* One entry of LUX_MOUNTS' table: the path, len bytes without a NUL,
+ * follows (then the next entry, at an 8-byte boundary). */
+struct lux_mount {
+	int32_t fd;    /* the server's client end in lumen's table; -1: not
+			* running (being restarted: EIO) */
+	uint16_t file; /* 1: covers its own name only (a device node) */
+	uint16_t len;
 };
 
 /* LUX_NR_PROCINFO: one process, for procfs. */

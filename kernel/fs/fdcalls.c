@@ -44,7 +44,9 @@ static long ask(struct file *f, struct lux_req *req, struct lux_rep *rep,
 	return r ? r : rep->result;
 }
 
-long fs_fd_call(long fd, struct lux_req *req, void *buf, size_t size)
+/* Send req (consumed) about remote file fd: the result; -EINVAL when fd
+ * is not remote. */
+static long fs_fd_call(long fd, struct lux_req *req, void *buf, size_t size)
 {
 	struct lux_rep rep;
 	long r;
@@ -76,7 +78,8 @@ static long fd_op(long fd, unsigned op, uint64_t off, uint64_t count,
 	return r < 0 ? r : 0;
 }
 
-long fs_fstat(long fd, struct lux_stat *st)
+/* The status of descriptor fd (a server's STAT for a remote file). */
+static long fs_fstat(long fd, struct lux_stat *st)
 {
 	struct lux_rep rep;
 	struct file *f = fd_get(fd);
@@ -257,8 +260,10 @@ long sys_fchown(long fd, long uid, long gid)
 		     (uint64_t)(int64_t)(int32_t)gid, 0);
 }
 
-/* Linux's struct statfs (64-bit: every field a long but f_fsid). */
-long fs_statfs_copy(long ubuf, const struct lux_rep *rep, const void *data)
+/* STATFS's payload laid out as Linux's struct statfs (64-bit: every
+ * field a long but f_fsid) at ubuf. */
+static long fs_statfs_copy(long ubuf, const struct lux_rep *rep,
+			   const void *data)
 {
 	struct lux_statfs s;
 	uint64_t b[15] = {0};

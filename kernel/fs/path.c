@@ -90,18 +90,3 @@ int path_splice(char *out, size_t size, const char *path, size_t link_end,
 		      rest ? names_dir(path + link_end, rest)
 			   : names_dir(target, tlen));
 }
-
-int path_last_dots(const char *path)
-{
-	size_t end = strlen(path), start;
-
-	while (end > 0 && path[end - 1] == '/')
-		end--;
-	for (start = end; start > 0 && path[start - 1] != '/';)
-		start--;
-	if (end - start == 1 && path[start] == '.')
-		return 1;
-	return end - start == 2 && path[start] == '.' && path[start + 1] == '.'
-		   ? 2
-		   : 0;
-}

@@ -2,7 +2,9 @@
  * walk.c - the one resolution loop every path call uses: ask the resolver
  * (lumen), follow its REDIRECT to the server mounted there with the path
  * cut to that server's root, and on a FOLLOW splice the link's target in
- * and start again (at most LINKS_MAX times). Also the current directory.
+ * and start again (at most LINKS_MAX times). Also the current directory
+ * and the file of a socket's name: what AF_UNIX names still need (the
+ * path calls themselves are the personality's, user/persona/).
  */
 #include "chan.h"
 #include "fs.h"
@@ -10,9 +12,7 @@
 #include "proc.h"
 #include <lux/errno.h>
 #include <lux/fcntl.h>
-
-#define S_IFMT  0170000
-#define S_IFDIR 0040000
+#include <lux/stat.h>
 
 struct walk *walk_alloc(unsigned op)
 {
@@ -44,40 +44,13 @@ void fs_cwd(char *buf)
 	spin_unlock(&p->sig_lock);
 }
 
-/* The path of directory descriptor dirfd into buf: 0 or -errno. */
-static int dirfd_path(long dirfd, char *buf)
+int walk_set(struct walk *w, int i, const char *rel)
 {
-	struct file *f = fd_get(dirfd);
-	const char *path;
-	int r = 0;
-
-	if (!f)
-		return -EBADF;
-	if (!rfile_info(f, NULL, NULL, &path) || (f->mode & S_IFMT) != S_IFDIR)
-		r = -ENOTDIR;
-	else
-		strlcpy(buf, path, LUX_PATH_MAX);
-	file_put(f);
-	return r;
-}
-
-int walk_path(struct walk *w, int i, long dirfd, long upath)
-{
-	long r = strncpy_from_user(w->data, (const char *)upath, LUX_PATH_MAX);
-
-	return r < 0 ? r : walk_set(w, i, dirfd, w->data);
-}
-
-int walk_set(struct walk *w, int i, long dirfd, const char *rel)
-{
-	char *base = w->scratch;
 	long r;
 
-	if (rel[0] != '/' && (int)dirfd == AT_FDCWD) /* an int, as on Linux */
-		fs_cwd(base);
-	else if (rel[0] != '/' && rel[0] && (r = dirfd_path(dirfd, base)))
-		return r;
-	r = path_normalize(w->path[i], LUX_PATH_MAX, base, rel);
+	if (rel[0] != '/')
+		fs_cwd(w->scratch);
+	r = path_normalize(w->path[i], LUX_PATH_MAX, w->scratch, rel);
 	return r < 0 ? r : 0;
 }
 
@@ -91,7 +64,7 @@ static size_t server_start(const char *path, size_t skip)
 	return skip;
 }
 
-struct lux_req *walk_msg(unsigned op, const char *const str[], int n)
+static struct lux_req *walk_msg(unsigned op, const char *const str[], int n)
 {
 	size_t len[3], total = 0;
 
@@ -182,4 +155,28 @@ long walk_run(struct walk *w, bool keep)
 			chan_put(c);
 		return r ? r : w->rep.result;
 	}
+}
+
+int fs_socket_node(const char *path, bool create, uint64_t node[2])
+{
+	struct walk *w = walk_alloc(create ? LUX_MKNOD : LUX_STAT);
+	const struct lux_stat *st = w ? (const struct lux_stat *)w->data : NULL;
+	long r = w ? walk_set(w, 0, path) : -ENOMEM;
+
+	if (!r && create) {
+		w->q.mode = LUX_S_IFSOCK | (0777 & ~current_proc()->umask);
+		if ((r = walk_run(w, false)) == -EEXIST)
+			r = -EADDRINUSE;
+		w->q = (struct lux_req){.op = LUX_STAT};
+	}
+	if (r >= 0 && (r = walk_run(w, false)) >= 0) {
+		if (chan_payload(&w->rep, sizeof(w->data)) < sizeof(*st))
+			r = -EIO;
+		else if ((st->mode & LUX_S_IFMT) != LUX_S_IFSOCK)
+			r = -ECONNREFUSED;
+		else
+			node[0] = st->dev, node[1] = st->ino;
+	}
+	walk_end(w);
+	return r < 0 ? (int)r : 0;
 }

@@ -51,6 +51,11 @@ struct chan *chan_of(struct file *f);
 /* The path resolver (lumen's channel) with a reference, or NULL before
  * PID 1 named one. */
 struct chan *chan_resolver(void);
+/* The channel of the client end at descriptor fd of the resolver's table
+ * with a reference, or NULL: a server the resolver redirects to. */
+struct chan *chan_resolver_fd(long fd);
+/* Whether gen is the resolver's generation now (LUX_NR_RESOLVER). */
+bool chan_resolver_gen(uint64_t gen);
 
 /* Readiness of one server object (channel, handle), shared by the remote
  * files that opened it: OPEN's reply sets events, LUX_NOTIFY changes them

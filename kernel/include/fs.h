@@ -1,9 +1,11 @@
 /*
- * fs.h - path names and the path calls (kernel/fs/). Every path becomes
- * absolute and lexically clean in the kernel, then travels as a request:
+ * fs.h - what the kernel still does with path names (kernel/fs/): its
+ * execve loads a program and AF_UNIX names find their socket file. The
+ * path becomes absolute and lexically clean, then travels as a request
  * to the resolver (lumen), which redirects it to the server mounted
  * there; a server that meets a symbolic link answers FOLLOW, and the walk
- * starts again with the link's target spliced in.
+ * starts again with the link's target spliced in. The path calls are the
+ * personality's (user/persona/, docs/decisions/0007-...).
  */
 #pragma once
 
@@ -12,7 +14,6 @@
 
 #define NAME_MAX  255
 #define LINKS_MAX 40 /* symbolic links one walk may follow (ELOOP) */
-#define AT_FDCWD  (-100)
 
 /*
  * fs/path.c (pure, host-tested): write into out (size bytes) the absolute
@@ -35,10 +36,6 @@ int path_normalize(char *out, size_t size, const char *base, const char *rel);
 int path_splice(char *out, size_t size, const char *path, size_t link_end,
 		const char *target, size_t tlen);
 
-/* Whether path's last component (trailing slashes aside) is "." (1) or
- * ".." (2), else 0: the calls that refuse those as Linux does ask. */
-int path_last_dots(const char *path);
-
 /* One path request on its way: fs/walk.c. */
 struct walk {
 	struct lux_req q;  /* op and fields; the payload is built per hop */
@@ -53,14 +50,9 @@ struct walk {
 /* A walk for op, or NULL when out of memory; walk_end frees it. */
 struct walk *walk_alloc(unsigned op);
 void walk_end(struct walk *w);
-/* Fetch the user path upath (relative to dirfd's or the cwd) into
- * w->path[i], clean and absolute: 0 or -errno. */
-int walk_path(struct walk *w, int i, long dirfd, long upath);
-/* The same for the path rel in kernel memory (not w->scratch). */
-int walk_set(struct walk *w, int i, long dirfd, const char *rel);
-/* A request op whose payload is the n (at most 3) strings str, each with
- * its NUL; NULL when out of memory. */
-struct lux_req *walk_msg(unsigned op, const char *const str[], int n);
+/* The path rel (kernel memory, not w->scratch; relative to the current
+ * directory) into w->path[i], clean and absolute: 0 or -errno. */
+int walk_set(struct walk *w, int i, const char *rel);
 /* Send w's request through the resolver, following redirects and links:
  * the reply's result (>= 0) or -errno; with keep, w->srv is the server
  * that answered, with a reference walk_end drops. */
@@ -68,16 +60,7 @@ long walk_run(struct walk *w, bool keep);
 /* The absolute path of the current directory into buf (LUX_PATH_MAX). */
 void fs_cwd(char *buf);
 
-/* fs/calls.c: the identity (dev, ino) of the socket file at path (kernel
+/* fs/walk.c: the identity (dev, ino) of the socket file at path (kernel
  * memory), made first when create (EADDRINUSE if the name exists):
  * 0, or -errno (ECONNREFUSED when it is no socket). */
 int fs_socket_node(const char *path, bool create, uint64_t node[2]);
-
-/* fs/fdcalls.c */
-/* The status of descriptor fd (a server's STAT for a remote file). */
-long fs_fstat(long fd, struct lux_stat *st);
-/* Send req (consumed) about remote file fd: the result; -EINVAL when fd
- * is not remote. */
-long fs_fd_call(long fd, struct lux_req *req, void *buf, size_t size);
-/* STATFS's payload laid out as Linux's struct statfs at ubuf. */
-long fs_statfs_copy(long ubuf, const struct lux_rep *rep, const void *data);

@@ -196,6 +196,8 @@ struct proc *proc_lookup(int pid);
  * returns to user mode, where the old mask comes back after any handler
  * ran (rt_sigsuspend, ppoll, pselect6): 0, -EINVAL or -EFAULT. */
 int sigmask_swap(long uset, long size);
+/* Make mask the current thread's signal mask (SIGKILL, SIGSTOP stay). */
+void signal_set_mask(uint64_t mask);
 void proc_register(struct proc *p);
 /* Every process (struct proc.all_link); proc_lock held. */
 struct list *proc_list(void);

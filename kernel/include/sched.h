@@ -71,6 +71,7 @@ struct thread {
 	struct thread *vfork_child, *vfork_parent;
 	struct mm *persona_mm; /* where its personality stack is mapped */
 	uintptr_t persona_ctx; /* its context block there (0: none yet) */
+	uint64_t persona_mask; /* the program's mask at its last reflection */
 };
 
 /* Per-CPU scheduler state (a member of struct cpu). */

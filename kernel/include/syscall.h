@@ -96,47 +96,7 @@ long sys_getsid(long pid);
 long sys_vfork(void);
 long sys_lux_channel(long fds);
 /* fs/: the path calls and the calls on remote files. */
-long sys_openat(long dirfd, long path, long flags, long mode);
-long sys_open(long path, long flags, long mode);
-long sys_creat(long path, long mode);
-long sys_newfstatat(long dirfd, long path, long buf, long flags);
-long sys_stat(long path, long buf);
-long sys_lstat(long path, long buf);
-long sys_statx(long dirfd, long path, long flags, long mask, long buf);
-long sys_mkdirat(long dirfd, long path, long mode);
-long sys_mkdir(long path, long mode);
-long sys_mknodat(long dirfd, long path, long mode, long dev);
-long sys_mknod(long path, long mode, long dev);
-long sys_unlinkat(long dirfd, long path, long flags);
-long sys_unlink(long path);
-long sys_rmdir(long path);
-long sys_renameat2(long ofd, long old, long nfd, long new, long flags);
-long sys_renameat(long ofd, long old, long nfd, long new);
-long sys_rename(long old, long new);
-long sys_linkat(long ofd, long old, long nfd, long new, long flags);
-long sys_link(long old, long new);
-long sys_symlinkat(long target, long dirfd, long path);
-long sys_symlink(long target, long path);
-long sys_readlinkat(long dirfd, long path, long buf, long size);
-long sys_readlink(long path, long buf, long size);
-long sys_fchmodat(long dirfd, long path, long mode);
-long sys_chmod(long path, long mode);
-long sys_fchownat(long dirfd, long path, long uid, long gid, long flags);
-long sys_chown(long path, long uid, long gid);
-long sys_lchown(long path, long uid, long gid);
-long sys_utimensat(long dirfd, long path, long times, long flags);
-long sys_futimesat(long dirfd, long path, long tv);
-long sys_utimes(long path, long tv);
-long sys_truncate(long path, long len);
-long sys_faccessat2(long dirfd, long path, long mode, long flags);
-long sys_faccessat(long dirfd, long path, long mode);
-long sys_access(long path, long mode);
-long sys_chdir(long path);
-long sys_fchdir(long fd);
 long sys_umask(long mask);
-long sys_statfs(long path, long buf);
-long sys_mount(long src, long target, long type, long flags, long data);
-long sys_umount2(long target, long flags);
 long sys_ftruncate(long fd, long len);
 long sys_memfd_create(long uname, long flags);
 long sys_fallocate(long fd, long mode, long off, long len);
@@ -157,6 +117,10 @@ long sys_lux_name(long name, long set);
 long sys_lux_resume(void);
 long sys_lux_exec(long name, long cmdline, long len);
 long sys_lux_bootfile(long path, long off, long buf, long len);
+long sys_lux_request(long target, long gen, long req, long buf, long size,
+		     long path);
+long sys_lux_fdpath(long fd, long buf, long size);
+long sys_lux_chdir(long path);
 
 /* Shared by the handlers. */
 long do_clone(unsigned long flags, uintptr_t sp, int *ptid, int *ctid,

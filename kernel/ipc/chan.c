@@ -52,6 +52,8 @@ struct chan_msg {
 };
 
 static struct chan *resolver;
+static struct proc *resolver_proc; /* PID 1: its descriptors */
+static uint64_t resolver_gen;      /* bumped at each LUX_NR_RESOLVER */
 
 struct lux_req *chan_msg_alloc(unsigned op, size_t payload)
 {
@@ -506,21 +508,45 @@ long sys_lux_channel(long ufds)
 	return fd_install_pair(ends, false, ufds);
 }
 
-/* A replaced resolver keeps the reference it had, so that chan_resolver
- * needs no lock: only PID 1 sets it, normally once. */
+struct chan *chan_resolver_fd(long fd)
+{
+	struct proc *p = __atomic_load_n(&resolver_proc, __ATOMIC_ACQUIRE);
+	struct fdtable *t = p ? p->files : NULL;
+	struct chan *c;
+
+	if (!t || fd < 0 || fd >= FD_MAX)
+		return NULL;
+	spin_lock(&t->lock);
+	if ((c = chan_of(t->fd[fd])))
+		chan_get(c);
+	spin_unlock(&t->lock);
+	return c;
+}
+
+bool chan_resolver_gen(uint64_t gen)
+{
+	return __atomic_load_n(&resolver_gen, __ATOMIC_ACQUIRE) == gen;
+}
+
+/* A replaced resolver keeps the references it had, so that chan_resolver
+ * needs no lock: only PID 1 sets it, normally once; naming the same one
+ * again only bumps the generation. */
 long sys_lux_resolver(long fd)
 {
+	struct proc *p = current_proc();
 	struct file *f;
 	struct chan *c;
 
-	if (current_proc()->pid != 1)
+	if (p->pid != 1)
 		return -EPERM;
 	if (!(f = fd_get(fd)))
 		return -EBADF;
-	if ((c = chan_of(f))) {
+	if ((c = chan_of(f)) && c != resolver) {
 		chan_get(c);
+		__atomic_store_n(&resolver_proc, p, __ATOMIC_RELEASE);
 		__atomic_store_n(&resolver, c, __ATOMIC_RELEASE);
 	}
 	file_put(f);
-	return c ? 0 : -EINVAL;
+	return c ? (long)__atomic_add_fetch(&resolver_gen, 1, __ATOMIC_ACQ_REL)
+		 : -EINVAL;
 }

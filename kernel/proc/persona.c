@@ -133,6 +133,7 @@ long persona_reflect(void)
 		proc_kill(t->proc, SIGSEGV | 0x80); /* its stack was unmapped */
 		return 0;
 	}
+	t->persona_mask = t->sig_blocked; /* for its requests' waits */
 	persona_mask(t, ALL_BLOCKED);
 	return 0; /* the personality's entry ignores its return register */
 }

@@ -450,6 +450,16 @@ static bool never(void *unused)
 	return false;
 }
 
+void signal_set_mask(uint64_t mask)
+{
+	struct thread *t = current_thread();
+
+	spin_lock(&t->proc->sig_lock);
+	t->sig_blocked = mask & ~UNBLOCKABLE;
+	t->interrupt = deliverable(t);
+	spin_unlock(&t->proc->sig_lock);
+}
+
 int sigmask_swap(long uset, long size)
 {
 	struct thread *t = current_thread();

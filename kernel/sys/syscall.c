@@ -37,15 +37,12 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 	    SYS(shutdown), SYS(getsockname), SYS(getpeername),                 \
 	    SYS(getsockopt), SYS(setsockopt), SYS(rt_sigtimedwait),            \
 	    SYS(fstat), SYS(lseek), SYS(setsid), SYS(setpgid), SYS(getpgid),   \
-	    SYS(getsid), SYS(reboot), SYS(openat), SYS(newfstatat),            \
-	    SYS(statx), SYS(mkdirat), SYS(mknodat), SYS(unlinkat),             \
-	    SYS(renameat2), SYS(renameat), SYS(linkat), SYS(symlinkat),        \
-	    SYS(readlinkat), SYS(fchmodat), SYS(fchownat), SYS(utimensat),     \
-	    SYS(truncate), SYS(faccessat), SYS(faccessat2), SYS(chdir),        \
-	    SYS(fchdir), SYS(umask), SYS(statfs), SYS(mount), SYS(umount2),    \
-	    SYS(ftruncate), SYS(fsync), SYS(fdatasync), SYS(fchmod),           \
-	    SYS(fchown), SYS(fstatfs), SYS(getdents64), SYS(pread64),          \
-	    SYS(pwrite64), SYS(sendfile), SYS(memfd_create), SYS(fallocate)
+	    SYS(getsid), SYS(reboot),                                          \
+                                                                               \
+	    SYS(umask), SYS(ftruncate), SYS(fsync), SYS(fdatasync),            \
+	    SYS(fchmod), SYS(fchown), SYS(fstatfs), SYS(getdents64),           \
+	    SYS(pread64), SYS(pwrite64), SYS(sendfile), SYS(memfd_create),     \
+	    SYS(fallocate)
 
 static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 
@@ -58,7 +55,8 @@ static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 	    NATIVE(CPUINFO, cpuinfo), NATIVE(KLOG, klog), NATIVE(CRED, cred),  \
 	    NATIVE(SETCRED, setcred), NATIVE(SYSSTAT, sysstat),                \
 	    NATIVE(NAME, name), NATIVE(RESUME, resume), NATIVE(EXEC, exec),    \
-	    NATIVE(BOOTFILE, bootfile)
+	    NATIVE(BOOTFILE, bootfile), NATIVE(REQUEST, request),              \
+	    NATIVE(FDPATH, fdpath), NATIVE(CHDIR, chdir)
 
 static const syscall_fn native[LUX_NR_COUNT - LUX_NR_BASE] = {NATIVE_SYSCALLS};
 

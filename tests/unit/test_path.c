@@ -1,6 +1,7 @@
 /*
  * test_path.c - lexical path names (kernel/fs/path.c): joining, ".", "..",
  * "//", the length limits, and splicing a symbolic link's target in.
+ * (The personality's copy, with path_last_dots: test_persona_path.c.)
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -103,27 +104,12 @@ static void test_splice(void **state)
 			 -ENOENT);
 }
 
-static void test_last_dots(void **state)
-{
-	(void)state;
-	assert_int_equal(path_last_dots("."), 1);
-	assert_int_equal(path_last_dots("a/b/."), 1);
-	assert_int_equal(path_last_dots("a/.//"), 1);
-	assert_int_equal(path_last_dots(".."), 2);
-	assert_int_equal(path_last_dots("/x/../"), 2);
-	assert_int_equal(path_last_dots("a/.b"), 0);
-	assert_int_equal(path_last_dots("a/..."), 0);
-	assert_int_equal(path_last_dots("/"), 0);
-	assert_int_equal(path_last_dots("a"), 0);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_normalize),
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_splice),
-	    cmocka_unit_test(test_last_dots),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

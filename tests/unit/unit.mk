@@ -70,6 +70,21 @@ $(HB)/test_%: $(HB)/unit/tests/unit/test_%.o $(UNIT_KOBJ) $(UNIT_HOBJ)
 # Tests of user-space logic link the file they test.
 $(HB)/test_tty: $(HB)/unit/user/tty/ldisc.o
 
+# The personality's lexical path names (user/persona/pathname.c): user
+# code, compiled against the host's C library under its own names.
+UNIT_PERSONA_CFLAGS := $(filter-out -I%,$(UNIT_CFLAGS)) -Iinclude \
+	-Iuser/persona
+$(HB)/unit/tests/unit/test_persona_path.o: tests/unit/test_persona_path.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(UNIT_PERSONA_CFLAGS) -c $< -o $@
+$(HB)/unit/user/persona/pathname.o: user/persona/pathname.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(UNIT_PERSONA_CFLAGS) -c $< -o $@
+.SECONDARY: $(HB)/unit/user/persona/pathname.o
+$(HB)/test_persona_path: $(HB)/unit/tests/unit/test_persona_path.o \
+		$(HB)/unit/user/persona/pathname.o
+	$(HOSTCC) $(UNIT_PERSONA_CFLAGS) $^ -lcmocka -o $@
+
 # Host tests of lumen's pure logic (test_lumen_*.c with user/lumen/*.c
 # named in UNIT_LUMEN_SRC): user-space code, so compiled against the host's
 # C library under its own names, without the kernel's files.

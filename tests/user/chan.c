@@ -6,7 +6,8 @@
  * serves (/q). The cases make the file calls from the main thread and
  * from children and check what the kernel did with them: redirects,
  * symbolic links, the current directory, dirfd, O_NONBLOCK and NOTIFY,
- * signals (CANCEL, unqueueing), a dying server (EIO), malformed replies.
+ * signals (CANCEL, unqueueing, SA_RESTART), a dying server (EIO),
+ * malformed replies.
  * It prints `utest: done` itself, as the runner would.
  */
 #include "utest.h"
@@ -816,6 +817,67 @@ static void signal_unqueue(void)
 	CHECK_ERR(read(srv[QUIET], buf, sizeof(buf)), EAGAIN); /* withdrawn */
 }
 
+static int restart_pipe[2];
+
+static void on_alarm_note(int sig)
+{
+	(void)sig;
+	(void)!write(restart_pipe[1], "s", 1);
+}
+
+/* /q's server for signal_restart: once the handler ran, answer the one
+ * request queued (the repeated call's) with a status. */
+static void *serve_q_after_signal(void *unused)
+{
+	struct {
+		struct lux_req q;
+		char data[256];
+	} m;
+	struct {
+		struct lux_rep r;
+		struct lux_stat st;
+	} a = {.r = {.op = LUX_REPLY, .len = sizeof(a)}};
+	char c;
+
+	(void)unused;
+	block_signals();
+	if (read(restart_pipe[0], &c, 1) != 1 ||
+	    fcntl(srv[QUIET], F_SETFL, 0) < 0 ||
+	    read(srv[QUIET], &m, sizeof(m)) < (ssize_t)sizeof(m.q))
+		return NULL;
+	a.r.id = m.q.id;
+	a.st.mode = S_IFREG | 0644;
+	a.st.size = 42;
+	(void)!write(srv[QUIET], &a, sizeof(a));
+	return NULL;
+}
+
+/* A path call that a signal with an SA_RESTART handler interrupts is made
+ * again after the handler, as Linux restarts it: the server sees the
+ * request withdrawn, then asked again. */
+static void signal_restart(void)
+{
+	struct sigaction sa = {.sa_handler = on_alarm_note,
+			       .sa_flags = SA_RESTART};
+	struct itimerval t = {.it_value = {0, 200 * 1000}};
+	struct stat st;
+	pthread_t th;
+
+	CHECK_EQ(pipe(restart_pipe), 0);
+	CHECK_EQ(pthread_create(&th, NULL, serve_q_after_signal, NULL), 0);
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &t, NULL);
+	int r = stat("/q/z", &st), err = errno;
+	if (r < 0) /* feed the thread, so that it ends */
+		(void)!write(restart_pipe[1], "s", 1), stat("/q/z", &st);
+	pthread_join(th, NULL);
+	errno = err;
+	CHECK_EQ(r, 0);
+	CHECK_EQ(st.st_size, 42);
+	close(restart_pipe[0]);
+	close(restart_pipe[1]);
+}
+
 static void *stat_q(void *res)
 {
 	struct stat st;
@@ -1183,12 +1245,12 @@ int main(int argc, char **argv)
 	    UT_CASE(cwd_relative),         UT_CASE(dirfd_calls),
 	    UT_CASE(write_seek),           UT_CASE(nonblock_notify),
 	    UT_CASE(signal_cancel),        UT_CASE(signal_unqueue),
-	    UT_CASE(read_whole),           UT_CASE(server_gone),
-	    UT_CASE(malformed_reply),      UT_CASE(create_calls),
-	    UT_CASE(ioctl_calls),          UT_CASE(exec_calls),
-	    UT_CASE(sendfile_calls),       UT_CASE(path_sockets),
-	    UT_CASE(request_fields),       UT_CASE(mount_calls),
-	    UT_CASE(bad_addresses),
+	    UT_CASE(signal_restart),       UT_CASE(read_whole),
+	    UT_CASE(server_gone),          UT_CASE(malformed_reply),
+	    UT_CASE(create_calls),         UT_CASE(ioctl_calls),
+	    UT_CASE(exec_calls),           UT_CASE(sendfile_calls),
+	    UT_CASE(path_sockets),         UT_CASE(request_fields),
+	    UT_CASE(mount_calls),          UT_CASE(bad_addresses),
 	};
 	pthread_t t;
 	int fds[2];

@@ -120,6 +120,10 @@ static void start_root(void)
 		lumen_log("cannot become the resolver: %s", strerror(errno));
 		exit(1);
 	}
+	pthread_mutex_lock(&mtab_lock);
+	resolver_client = ch[1];
+	mtab_changed();
+	pthread_mutex_unlock(&mtab_lock);
 	fcntl(ch[0], F_SETFD, FD_CLOEXEC);
 	fcntl(ch[1], F_SETFD, FD_CLOEXEC);
 	lumen_fd = ch[0];

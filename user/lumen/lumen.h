@@ -63,8 +63,14 @@ extern struct svc svcs[SVC_MAX];
  * main thread changes them, both with mtab_lock held. */
 extern struct mtab mtab;
 extern pthread_mutex_t mtab_lock;
-/* The server end of lumen's own channel (the resolver). */
+/* The server end of lumen's own channel (the resolver), and its client
+ * end (router.c). */
 extern int lumen_fd;
+extern int resolver_client;
+/* router.c: the mount table or a client_fd changed (mtab_lock held): a
+ * new generation from the kernel (LUX_NR_RESOLVER), so that the cached
+ * routes of every process go stale before a descriptor is reused. */
+void mtab_changed(void);
 
 void lumen_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int64_t now_ms(void);

@@ -17,6 +17,43 @@
 #include <unistd.h>
 
 int mount_pipe[2];
+int resolver_client = -1;
+static uint64_t mtab_gen; /* the kernel's resolver generation (mtab_lock) */
+
+void mtab_changed(void)
+{
+	long g = resolver_client < 0 ? -1 : lux_resolver(resolver_client);
+
+	if (g > 0)
+		mtab_gen = g;
+}
+
+/* LUX_MOUNTS: the generation and the table, for the personality's cache
+ * (user/persona/path.c); -E2BIG when it does not fit a reply. */
+static void send_mounts(const struct lux_msg *m)
+{
+	static char buf[2 * LUX_PATH_MAX];
+	struct lux_rep r = {.op = LUX_REPLY};
+	size_t len = 0;
+
+	pthread_mutex_lock(&mtab_lock);
+	r.off = mtab_gen;
+	for (int i = 0; i < mtab.n && r.result >= 0; i++) {
+		struct lux_mount e = {.fd = svcs[mtab.m[i].owner].client_fd,
+				      .file = mtab.m[i].file,
+				      .len = strlen(mtab.m[i].path)};
+		size_t next = (len + sizeof(e) + e.len + 7) & ~(size_t)7;
+		if (next > sizeof(buf)) {
+			r.result = -E2BIG;
+			break;
+		}
+		memcpy(buf + len, &e, sizeof(e));
+		memcpy(buf + len + sizeof(e), mtab.m[i].path, e.len);
+		len = next;
+	}
+	pthread_mutex_unlock(&mtab_lock);
+	lux_reply_full(lumen_fd, &m->req, &r, buf, r.result < 0 ? 0 : len);
+}
 
 /* Answer a path request: a redirect, or an error. */
 static void route_request(const struct lux_msg *m)
@@ -28,6 +65,7 @@ static void route_request(const struct lux_msg *m)
 	int i = -EINVAL;
 
 	pthread_mutex_lock(&mtab_lock);
+	r.handle = mtab_gen;
 	if (op < LUX_READ && path && (path2 || !two))
 		i = route(&mtab, op, path, path2, &r.off, &r.off2);
 	if (i >= 0 && (r.result = svcs[mtab.m[i].owner].client_fd) < 0)
@@ -62,6 +100,9 @@ static void *router(void *unused)
 		switch (m.req.op) {
 		case LUX_CANCEL:
 		case LUX_CLOSE:
+			break;
+		case LUX_MOUNTS:
+			send_mounts(&m);
 			break;
 		case LUX_MOUNT:
 		case LUX_UMOUNT:
@@ -153,6 +194,7 @@ static int do_mount(const struct lux_msg *m)
 	}
 	pthread_mutex_lock(&mtab_lock);
 	r = mtab_add(&mtab, path, !S_ISDIR(st.st_mode), s - svcs, src, type);
+	mtab_changed();
 	pthread_mutex_unlock(&mtab_lock);
 	if (r < 0) {
 		s->retired = true;
@@ -184,6 +226,7 @@ static int do_umount(const struct lux_msg *m)
 		svcs[owner].client_fd = -1;
 		svcs[owner].retired = true;
 	}
+	mtab_changed(); /* before the descriptor can be reused */
 	pthread_mutex_unlock(&mtab_lock);
 	if (fd >= 0)
 		close(fd);

@@ -170,6 +170,7 @@ int svc_start(struct svc *s)
 		pthread_mutex_lock(&mtab_lock);
 		old = s->client_fd;
 		s->client_fd = ch[1];
+		mtab_changed(); /* before the old one is closed */
 		pthread_mutex_unlock(&mtab_lock);
 		if (old >= 0)
 			close(old);
@@ -209,6 +210,7 @@ void svc_mount(struct svc *s, const char *fstype)
 		pthread_mutex_lock(&mtab_lock);
 		int r =
 		    mtab_add(&mtab, mp, file, s - svcs, s->conf.name, fstype);
+		mtab_changed();
 		pthread_mutex_unlock(&mtab_lock);
 		if (r < 0)
 			lumen_log("cannot mount %s on %s: %s", s->conf.name, mp,

@@ -20,6 +20,7 @@
  */
 #include "load.h"
 #include "persona.h"
+#include "fs.h"
 
 #define ARGS_MAX   (32 * 1024) /* argv + envp: pointers and strings */
 #define STACK_SIZE (8UL << 20) /* the program stack; pages on demand */
@@ -93,10 +94,9 @@ static long exec_read(const struct exec *e, void *buf, size_t len, uint64_t off)
  * A descriptor or -errno. */
 static long exec_open(long dirfd, const char *path, long flags)
 {
-	return persona_syscall(
-	    NR_openat, dirfd, (long)path,
-	    LUX_O_EXEC | (flags & AT_SYMLINK_NOFOLLOW_ ? O_NOFOLLOW_ : 0), 0, 0,
-	    0);
+	return fs_openat(
+	    dirfd, (long)path,
+	    LUX_O_EXEC | (flags & AT_SYMLINK_NOFOLLOW_ ? O_NOFOLLOW_ : 0), 0);
 }
 
 /* Linux's struct statx, as far as exec reads it (the same on every
@@ -129,9 +129,8 @@ static long exec_find(struct exec *e, long dirfd, long flags)
 	if (r < 0)
 		return r;
 	e->fd = (int)r;
-	if ((r = persona_syscall(NR_statx, e->fd, (long)"", AT_EMPTY_PATH_,
-				 0x201 /* STATX_TYPE | STATX_SIZE */, (long)stx,
-				 0)) < 0)
+	if ((r = fs_statx(e->fd, (long)"", AT_EMPTY_PATH_,
+			  0x201 /* STATX_TYPE | STATX_SIZE */, (long)stx)) < 0)
 		return r;
 	memcpy(&st, stx, sizeof(st));
 	e->size = st.size;
@@ -251,8 +250,10 @@ static long exec_load(struct exec *e, void *ctx)
 	if (persona_syscall(NR_mmap, STACK_TOP - STACK_SIZE, STACK_SIZE,
 			    PROT_R | PROT_W, MAP_PRIVATE_ANON | MAP_FIXED_, -1,
 			    0) < 0 ||
-	    native3(NR_getresuid, &ids[0], &ids[1], &ids[2]) < 0 ||
-	    native3(NR_getresgid, &ids[3], &ids[4], &ids[5]) < 0 ||
+	    persona_getres(LUX_CRED_UID, (long)&ids[0], (long)&ids[1],
+			   (long)&ids[2]) < 0 ||
+	    persona_getres(LUX_CRED_GID, (long)&ids[3], (long)&ids[4],
+			   (long)&ids[5]) < 0 ||
 	    native3(NR_getrandom, rnd, sizeof(rnd), 0) != sizeof(rnd))
 		return -1;
 	uint64_t aux[][2] = {{AT_PHDR, e->elf.phdr_vaddr + bias},

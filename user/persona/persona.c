@@ -5,6 +5,7 @@
  * no libc; native calls go through persona_syscall, which the platform's
  * file (e.g. x86_64.S) provides with the entry from the kernel.
  */
+#include "fs.h"
 #include "persona.h"
 
 /* Linux's struct utsname: six NUL-padded fields of 65 bytes. */
@@ -120,6 +121,89 @@ long persona_call(long nr, const long a[6])
 		return persona_brk(a[0]);
 	case LUX_NR_BOOTFILE: /* only the kernel reflects it: start init */
 		return persona_boot(a[0], a[1], a[2], persona_ctx());
+	case NR_openat:
+		return fs_openat(a[0], a[1], a[2], a[3]);
+	case NR_newfstatat:
+		return fs_newfstatat(a[0], a[1], a[2], a[3]);
+	case NR_statx:
+		return fs_statx(a[0], a[1], a[2], a[3], a[4]);
+	case NR_mkdirat:
+		return fs_mkdirat(a[0], a[1], a[2]);
+	case NR_mknodat:
+		return fs_mknodat(a[0], a[1], a[2], a[3]);
+	case NR_unlinkat:
+		return fs_unlinkat(a[0], a[1], a[2]);
+	case NR_renameat2:
+		return fs_renameat2(a[0], a[1], a[2], a[3], a[4]);
+	case NR_renameat:
+		return fs_renameat2(a[0], a[1], a[2], a[3], 0);
+	case NR_linkat:
+		return fs_linkat(a[0], a[1], a[2], a[3], a[4]);
+	case NR_symlinkat:
+		return fs_symlinkat(a[0], a[1], a[2]);
+	case NR_readlinkat:
+		return fs_readlinkat(a[0], a[1], a[2], a[3]);
+	case NR_fchmodat:
+		return fs_fchmodat(a[0], a[1], a[2]);
+	case NR_fchownat:
+		return fs_fchownat(a[0], a[1], a[2], a[3], a[4]);
+	case NR_utimensat:
+		return fs_utimensat(a[0], a[1], a[2], a[3]);
+	case NR_truncate:
+		return fs_truncate(a[0], a[1]);
+	case NR_faccessat:
+		return fs_faccessat2(a[0], a[1], a[2], 0);
+	case NR_faccessat2:
+		return fs_faccessat2(a[0], a[1], a[2], a[3]);
+	case NR_chdir:
+		return fs_chdir(a[0]);
+	case NR_fchdir:
+		return fs_fchdir(a[0]);
+	case NR_statfs:
+		return fs_statfs(a[0], a[1]);
+	case NR_mount:
+		return fs_mount(a[0], a[1], a[2], a[3], a[4]);
+	case NR_umount2:
+		return fs_umount2(a[0], a[1]);
+#ifdef NR_open /* the legacy path calls of x86_64 */
+	case NR_open:
+		return fs_openat(AT_FDCWD, a[0], a[1], a[2]);
+	case NR_creat:
+		return fs_openat(AT_FDCWD, a[0], O_CREAT_TRUNC_WR, a[1]);
+	case NR_stat:
+		return fs_newfstatat(AT_FDCWD, a[0], a[1], 0);
+	case NR_lstat:
+		return fs_newfstatat(AT_FDCWD, a[0], a[1], AT_SYMLINK_NOFOLLOW);
+	case NR_mkdir:
+		return fs_mkdirat(AT_FDCWD, a[0], a[1]);
+	case NR_mknod:
+		return fs_mknodat(AT_FDCWD, a[0], a[1], a[2]);
+	case NR_unlink:
+		return fs_unlinkat(AT_FDCWD, a[0], 0);
+	case NR_rmdir:
+		return fs_unlinkat(AT_FDCWD, a[0], AT_REMOVEDIR);
+	case NR_rename:
+		return fs_renameat2(AT_FDCWD, a[0], AT_FDCWD, a[1], 0);
+	case NR_link:
+		return fs_linkat(AT_FDCWD, a[0], AT_FDCWD, a[1], 0);
+	case NR_symlink:
+		return fs_symlinkat(a[0], AT_FDCWD, a[1]);
+	case NR_readlink:
+		return fs_readlinkat(AT_FDCWD, a[0], a[1], a[2]);
+	case NR_chmod:
+		return fs_fchmodat(AT_FDCWD, a[0], a[1]);
+	case NR_chown:
+		return fs_fchownat(AT_FDCWD, a[0], a[1], a[2], 0);
+	case NR_lchown:
+		return fs_fchownat(AT_FDCWD, a[0], a[1], a[2],
+				   AT_SYMLINK_NOFOLLOW);
+	case NR_access:
+		return fs_faccessat2(AT_FDCWD, a[0], a[1], 0);
+	case NR_utimes:
+		return fs_futimesat(AT_FDCWD, a[0], a[1]);
+	case NR_futimesat:
+		return fs_futimesat(a[0], a[1], a[2]);
+#endif
 	default:
 		return persona_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	}

@@ -8,7 +8,10 @@
  * stack), whose rax is the call's number and rdi, rsi, rdx, r10, r8, r9
  * its arguments. The result goes into the saved rax, and LUX_NR_RESUME
  * resumes the program with every register, and its signal mask, from the
- * block.
+ * block. A result of -LUX_ERESTART_CALL (a path request interrupted by a
+ * signal whose handler has SA_RESTART) is given to the kernel as
+ * -ERESTARTSYS: the program's handler runs first and its call is made
+ * again after it, as for a kernel call.
  */
 /* Offsets in struct lux_persona_ctx (checked in lib.c). */
 #define CTX_R10   40
@@ -26,6 +29,8 @@
 #define SLOT_MASK 0xffff /* LUX_PERSONA_SLOT - 1 */
 #define EFAULT    14
 #define ENAMETOOLONG 36
+#define LUX_ERESTART_CALL 513 /* include/lux/proto.h */
+#define ERESTARTSYS 512
 
 	.text
 	.globl persona_entry
@@ -42,7 +47,10 @@ persona_entry:
 	movq %rsp, %rsi
 	subq $8, %rsp              /* 16-byte aligned at the call */
 	call persona_call
-	movq %rax, CTX_RAX(%rbx)
+	cmpq $-LUX_ERESTART_CALL, %rax
+	jne 1f
+	movq $-ERESTARTSYS, %rax
+1:	movq %rax, CTX_RAX(%rbx)
 	movl $NR_RESUME, %eax
 	syscall
 	ud2                        /* not reached: a bad context kills */

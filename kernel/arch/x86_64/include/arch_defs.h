@@ -98,10 +98,7 @@ struct arch_cpu {
 /* System calls only this platform has (see kernel/sys/syscall.c). */
 #define ARCH_SYSCALLS                                                          \
 	SYS(arch_prctl), SYS(clone), SYS(fork), SYS(vfork), SYS(pause),        \
-	    SYS(dup2), SYS(pipe), SYS(open), SYS(creat), SYS(stat),            \
-	    SYS(lstat), SYS(mkdir), SYS(mknod), SYS(unlink), SYS(rmdir),       \
-	    SYS(rename), SYS(link), SYS(symlink), SYS(readlink), SYS(chmod),   \
-	    SYS(chown), SYS(lchown), SYS(access), SYS(utimes), SYS(futimesat)
+	    SYS(dup2), SYS(pipe)
 
 /* A user address space: the physical address of its PML4. */
 struct arch_as {

@@ -1,0 +1,394 @@
+/*
+ * bypass: a program that skips the personality and speaks the native
+ * calls and the protocol itself (LUX_NR_REQUEST, include/lux/proto.h)
+ * gets no more than the Linux calls would give it (issue 12, design point
+ * 5): a forged identity in a request is overwritten by the kernel, so a
+ * user cannot read root's 0600 file nor mount; only PID 1 may name the
+ * resolver; requests on handles, unknown operations and malformed
+ * messages are refused; a stale route is refused; a storm of random
+ * requests to lumen and to every server leaves them all answering; and
+ * every process's cached mount table sees a mount and an umount at once.
+ *
+ * lux-specific by design: on Linux every case fails (no native calls).
+ * Must start as root, as it does on lux.
+ */
+#include "utest.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <lux/proto.h>
+
+#define USER 1000
+
+static char dir[64], secret[96];
+
+/* One request: the header and its payload. */
+static struct {
+	struct lux_req q;
+	char data[3 * LUX_PATH_MAX];
+} m;
+
+/* The reply: the header and its payload. */
+static struct {
+	struct lux_rep rep;
+	char data[2 * LUX_PATH_MAX];
+} a;
+
+static long request(long target, long gen)
+{
+	return syscall(LUX_NR_REQUEST, target, gen, &m, &a, sizeof(a), NULL);
+}
+
+/* Make m a request op with the n strings s and a forged identity: root,
+ * in every group, another pid. */
+static void forge(unsigned op, const char *const s[], int n)
+{
+	char *p = m.data;
+
+	memset(&m.q, 0, sizeof(m.q));
+	m.q.op = op;
+	for (int i = 0; i < n; i++) {
+		strcpy(p, s[i]);
+		p += strlen(s[i]) + 1;
+	}
+	m.q.len = p - (char *)&m;
+	m.q.pid = 1;
+	m.q.uid = m.q.gid = 0;
+	m.q.ngroups = LUX_NGROUPS;
+	for (int i = 0; i < LUX_NGROUPS; i++)
+		m.q.groups[i] = i;
+}
+
+/* Send the forged request for the absolute path to the server lumen
+ * redirects it to, the path cut as lumen says: the reply's result, or
+ * -1000 - errno when a call failed. */
+static long via_redirect(unsigned op, const char *path, unsigned flags,
+			 unsigned mode)
+{
+	const char *s[1] = {path};
+	long r;
+
+	forge(op, s, 1);
+	m.q.flags = flags;
+	m.q.mode = mode;
+	if ((r = request(LUX_REQ_RESOLVER, 0)) < 0)
+		return -1000 - errno;
+	if (a.rep.op != LUX_REDIRECT)
+		return -2000;
+	long fd = a.rep.result, gen = a.rep.handle, off = a.rep.off;
+	s[0] = path + off;
+	while (*s[0] == '/')
+		s[0]++;
+	forge(op, s, 1);
+	m.q.flags = flags;
+	m.q.mode = mode;
+	if ((r = request(fd, gen)) < 0)
+		return -1000 - errno;
+	return a.rep.op == LUX_REPLY ? a.rep.result : -3000;
+}
+
+/* In a child: become uid and gid USER with no supplementary groups. */
+static int drop(void)
+{
+	return EXPECT(setgroups(0, NULL) == 0) && EXPECT(setgid(USER) == 0) &&
+	       EXPECT(setuid(USER) == 0);
+}
+
+static void setup(void)
+{
+	int fd;
+
+	snprintf(dir, sizeof(dir), "/tmp/bypass.%d", (int)getpid());
+	snprintf(secret, sizeof(secret), "%s/secret", dir);
+	mkdir(dir, 0755);
+	unlink(secret);
+	fd = open(secret, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd >= 0) {
+		(void)!write(fd, "root's", 6);
+		close(fd);
+	}
+}
+
+static void cleanup(void)
+{
+	unlink(secret);
+	rmdir(dir);
+}
+
+static void secret_child(void)
+{
+	if (!drop())
+		return;
+	CHECK_ERR(open(secret, O_RDONLY), EACCES); /* the personality */
+	CHECK_EQ(via_redirect(LUX_OPEN, secret, O_RDONLY, 0), -EACCES);
+	CHECK_EQ(via_redirect(LUX_OPEN, secret, O_RDWR | O_TRUNC, 0), -EACCES);
+	CHECK_EQ(via_redirect(LUX_TRUNCATE, secret, 0, 0), -EACCES);
+	CHECK_EQ(via_redirect(LUX_CHMOD, secret, 0, 0777), -EPERM);
+	CHECK_EQ(via_redirect(LUX_UNLINK, secret, 0, 0), -EACCES);
+	/* ACCESS: the effective ids, or the real ones, are the kernel's */
+	CHECK_EQ(via_redirect(LUX_ACCESS, secret, 0, 4), -EACCES);
+	CHECK_EQ(via_redirect(LUX_ACCESS, secret, LUX_ACCESS_REAL, 4), -EACCES);
+}
+
+/* A user forging root's identity cannot open root's 0600 file. */
+static void forged_identity(void)
+{
+	struct stat st;
+
+	setup();
+	CHECK(stat(secret, &st) == 0 && (st.st_mode & 0777) == 0600);
+	ut_in_child(secret_child);
+	CHECK(stat(secret, &st) == 0 && st.st_size == 6);
+	cleanup();
+}
+
+static void resolver_child(void)
+{
+	int ch[2];
+
+	CHECK_EQ(syscall(LUX_NR_CHANNEL, ch), 0);
+	CHECK_ERR(syscall(LUX_NR_RESOLVER, ch[1]), EPERM); /* root, not 1 */
+	if (!drop())
+		return;
+	CHECK_ERR(syscall(LUX_NR_RESOLVER, ch[1]), EPERM);
+	CHECK_ERR(syscall(LUX_NR_RESOLVER, 0), EPERM);
+}
+
+/* Only PID 1 names the resolver, root or not. */
+static void not_resolver(void)
+{
+	ut_in_child(resolver_child);
+}
+
+static void mount_child(void)
+{
+	const char *s[3] = {"none", dir, "tmpfs"};
+
+	if (!drop())
+		return;
+	CHECK_ERR(mount("none", dir, "tmpfs", 0, NULL), EPERM);
+	forge(LUX_MOUNT, s, 3);
+	CHECK_EQ(request(LUX_REQ_RESOLVER, 0), 0);
+	CHECK_EQ(a.rep.result, -EPERM);
+	forge(LUX_UMOUNT, s + 1, 1);
+	CHECK_EQ(request(LUX_REQ_RESOLVER, 0), 0);
+	CHECK_EQ(a.rep.result, -EPERM);
+	s[1] = "/dev";
+	forge(LUX_UMOUNT, s + 1, 1);
+	CHECK_EQ(request(LUX_REQ_RESOLVER, 0), 0);
+	CHECK_EQ(a.rep.result, -EPERM);
+}
+
+/* A user forging root's identity cannot mount or unmount. */
+static void no_mount(void)
+{
+	struct stat st;
+
+	setup();
+	ut_in_child(mount_child);
+	CHECK_EQ(stat("/dev/null", &st), 0); /* /dev is still there */
+	cleanup();
+}
+
+/* The current generation and the client end serving "/" (LUX_MOUNTS). */
+static int root_route(long *fd, long *gen)
+{
+	forge(LUX_MOUNTS, NULL, 0);
+	if (!EXPECT_EQ(request(LUX_REQ_RESOLVER, 0), 0) ||
+	    !EXPECT_EQ(a.rep.result, 0) || !EXPECT(a.rep.off > 0))
+		return 0;
+	struct lux_mount e;
+	memcpy(&e, a.data, sizeof(e));
+	*fd = e.fd;
+	*gen = a.rep.off;
+	return EXPECT(e.len == 1 && a.data[sizeof(e)] == '/') &&
+	       EXPECT(e.fd >= 0);
+}
+
+/* Only path operations naming no handle pass; anything malformed or
+ * stale is refused before it is sent. */
+static void refused(void)
+{
+	static const unsigned ops[] = {LUX_READ,   LUX_WRITE, LUX_GETDENTS,
+				       LUX_IOCTL,  LUX_FSYNC, LUX_CLOSE,
+				       LUX_CANCEL, 0,         LUX_MOUNTS + 1,
+				       LUX_REPLY,  LUX_NOTIFY};
+	const char *s[1] = {""};
+	long fd, gen;
+	int p[2];
+
+	CHECK(root_route(&fd, &gen));
+	for (unsigned i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		forge(ops[i], s, 1);
+		m.q.handle = 1;
+		CHECK_ERR(request(fd, gen), EINVAL);
+		CHECK_ERR(request(LUX_REQ_RESOLVER, 0), EINVAL);
+	}
+	forge(LUX_STAT, s, 1);
+	CHECK_EQ(request(fd, gen), 0); /* the root's status */
+	CHECK_EQ(a.rep.result, 0);
+	CHECK_ERR(request(fd, gen + 1), ESTALE);
+	CHECK_ERR(request(fd, gen + 1000), ESTALE);
+	CHECK_ERR(request(9000, gen), EBADF);
+	CHECK_ERR(request(0, gen), EBADF); /* lumen's 0: no client end */
+	m.q.len = sizeof(m.q) - 1;
+	CHECK_ERR(request(fd, gen), EINVAL);
+	m.q.len = LUX_MSG_MAX + 1;
+	CHECK_ERR(request(fd, gen), EINVAL);
+	forge(LUX_STAT, s, 1);
+	CHECK_ERR(syscall(LUX_NR_REQUEST, fd, gen, 8, &a, sizeof(a), 0),
+		  EFAULT);
+	CHECK_ERR(syscall(LUX_NR_REQUEST, fd, gen, &m, 8, sizeof(a), 0),
+		  EFAULT);
+	CHECK_ERR(syscall(LUX_NR_REQUEST, fd, gen, &m, &a, 8, 0), EINVAL);
+	/* by a descriptor's handle: UTIMENS on a remote file only */
+	CHECK_EQ(pipe(p), 0);
+	forge(LUX_UTIMENS, NULL, 0);
+	CHECK_ERR(request(LUX_REQ_FD(p[0]), 0), EINVAL);
+	CHECK_ERR(request(LUX_REQ_FD(4000), 0), EBADF);
+	int f = open("/", O_RDONLY);
+	CHECK(f >= 0);
+	forge(LUX_STAT, NULL, 0);
+	CHECK_ERR(request(LUX_REQ_FD(f), 0), EINVAL);
+	close(f);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* Random bytes from a small generator (repeatable). */
+static uint64_t seed = 0x9e3779b97f4a7c15ULL;
+static uint64_t rnd(void)
+{
+	seed ^= seed << 13;
+	seed ^= seed >> 7;
+	seed ^= seed << 17;
+	return seed;
+}
+
+static void storm_child(void)
+{
+	long targets[8 + 1], gen = 0;
+	int n = 0;
+
+	if (!drop())
+		return;
+	/* every server of the mount table, and lumen */
+	forge(LUX_MOUNTS, NULL, 0);
+	CHECK_EQ(request(LUX_REQ_RESOLVER, 0), 0);
+	gen = a.rep.off;
+	for (size_t off = 0;
+	     off + sizeof(struct lux_mount) <= a.rep.len - sizeof(a.rep) &&
+	     n < 8;) {
+		struct lux_mount e;
+		memcpy(&e, a.data + off, sizeof(e));
+		targets[n++] = e.fd;
+		off = (off + sizeof(e) + e.len + 7) & ~7UL;
+	}
+	targets[n++] = LUX_REQ_RESOLVER;
+	for (int i = 0; i < 3000; i++) {
+		unsigned op = 1 + rnd() % LUX_MOUNTS;
+		if (op >= LUX_READ && op <= LUX_CANCEL)
+			op = LUX_STAT;
+		size_t len = rnd() % 64;
+		for (size_t k = 0; k < len; k++) /* NULs, '/', '.', bytes */
+			m.data[k] = "\0/./a.\377x"[rnd() % 9];
+		memset(&m.q, 0, sizeof(m.q));
+		m.q.op = op;
+		m.q.len = sizeof(m.q) + len;
+		m.q.flags = rnd();
+		m.q.mode = rnd();
+		m.q.off = rnd();
+		m.q.count = rnd() % 3 ? rnd() % 70000 : rnd();
+		m.q.time[0][1] = rnd();
+		long t = targets[rnd() % n];
+		long r = request(t, gen);
+		CHECK(r == 0 || errno == ESTALE || errno == EIO);
+	}
+}
+
+/* Random malformed requests from a user to lumen and every server: all
+ * refused, nothing crashes, everyone still answers afterwards. */
+static void storm(void)
+{
+	struct stat st;
+	char buf[8];
+
+	ut_in_child(storm_child);
+	CHECK_EQ(stat("/", &st), 0);
+	CHECK_EQ(stat("/dev/null", &st), 0);
+	CHECK_EQ(stat("/proc/self", &st), 0);
+	int fd = open("/etc/hostname", O_RDONLY);
+	CHECK(fd >= 0);
+	CHECK(read(fd, buf, sizeof(buf)) > 0);
+	close(fd);
+}
+
+static int go[2], done[2];
+static char inside[128];
+
+/* Wait for the parent's word, stat `inside`, report the errno (0: it
+ * exists); twice. */
+static void seer(void)
+{
+	struct stat st;
+	char c;
+
+	for (int i = 0; i < 2; i++) {
+		if (!EXPECT_EQ(read(go[0], &c, 1), 1))
+			return;
+		int err = stat(inside, &st) < 0 ? errno : 0;
+		if (!EXPECT_EQ(write(done[1], &err, sizeof(err)), sizeof(err)))
+			return;
+	}
+}
+
+/* A process that routed by the mount table before a mount and an umount
+ * sees both at once (each makes the generation move: ESTALE, a new
+ * table), as does the process that made them. */
+static void mount_seen_at_once(void)
+{
+	struct stat st;
+	int err = -1;
+	pid_t pid;
+
+	setup();
+	snprintf(inside, sizeof(inside), "%s/inside", dir);
+	CHECK_EQ(stat("/", &st), 0); /* the table is cached before fork */
+	CHECK(pipe(go) == 0 && pipe(done) == 0);
+	CHECK((pid = ut_spawn(seer)) > 0);
+	CHECK_EQ(mount("none", dir, "tmpfs", 0, NULL), 0);
+	int fd = open(inside, O_WRONLY | O_CREAT, 0644);
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK_EQ(write(go[1], "m", 1), 1);
+	CHECK_EQ(read(done[0], &err, sizeof(err)), sizeof(err));
+	CHECK_EQ(err, 0); /* the new mount's file */
+	CHECK_EQ(umount(dir), 0);
+	CHECK_ERR(stat(inside, &st), ENOENT);
+	CHECK_EQ(write(go[1], "u", 1), 1);
+	CHECK_EQ(read(done[0], &err, sizeof(err)), sizeof(err));
+	CHECK_EQ(err, ENOENT); /* ramfs's directory again, empty */
+	ut_join(pid);
+	for (int i = 0; i < 2; i++)
+		close(go[i]), close(done[i]);
+	cleanup();
+}
+
+int main(int argc, char **argv)
+{
+	static const struct ut_case cases[] = {
+	    UT_CASE(forged_identity), UT_CASE(not_resolver),
+	    UT_CASE(no_mount),        UT_CASE(refused),
+	    UT_CASE(storm),           UT_CASE(mount_seen_at_once),
+	};
+	return ut_main(argc, argv, "bypass", cases, UT_COUNT(cases));
+}
