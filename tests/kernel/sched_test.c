@@ -313,14 +313,35 @@ static const char *fair(void)
 
 /* --- spread: unpinned threads use every CPU, and all progress --- */
 
+/* Whether each of the first n workers ran, and together on every CPU of
+ * the mask all. */
+static bool spread_seen(unsigned n, uint64_t all)
+{
+	uint64_t used = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (!workers[i].count)
+			return false;
+		used |= workers[i].cpus;
+	}
+	return used == all;
+}
+
 static const char *spread(void)
 {
 	unsigned n = 2 * ncpus;
 	uint64_t used = 0, all = ncpus == 64 ? ~0ULL : cpu_bit(ncpus) - 1;
+	uint64_t start = arch_clock_ns();
 	const char *why = NULL;
 
 	start_workers(n, spin, PRIO_DEFAULT, AFFINITY_ALL);
-	sleep_until(arch_clock_ns() + 500 * MS);
+	/* 500 ms at least; longer (up to 60 s) while a thread has not run or
+	 * a CPU has run none: a loaded host may leave a virtual CPU, and the
+	 * threads queued on it, unscheduled for a while (8 vCPUs on 2 host
+	 * cores failed the fixed 500 ms). A starved thread still fails. */
+	sleep_until(start + 500 * MS);
+	while (!spread_seen(n, all) && arch_clock_ns() < start + 60000 * MS)
+		sleep_until(arch_clock_ns() + 50 * MS);
 	for (unsigned i = 0; i < n; i++)
 		if (!workers[i].count)
 			why = "a thread never ran";
