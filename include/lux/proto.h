@@ -166,7 +166,7 @@
  */
 #define LUX_PERSONA_BASE       0x7ffffff00000
 #define LUX_PERSONA_LIMIT      0x7ffffffff000UL
-#define LUX_PERSONA_SLOT       (64UL << 10)
+#define LUX_PERSONA_SLOT       (128UL << 10)
 #define LUX_PERSONA_STACKS_TOP 0x7fffff000000UL
 #define LUX_PERSONA_STACKS     (LUX_PERSONA_STACKS_TOP - (LUX_PERSONA_SLOT << 26))
 

@@ -16,7 +16,7 @@ UNIT_LIBC_NAMES := memset memcpy memmove memcmp strlen strlcpy strcmp \
 	strncmp strstr vsnprintf snprintf
 UNIT_CFLAGS := -std=gnu17 -g -O1 -Wall -Wextra -Werror -fno-builtin \
 	-fno-omit-frame-pointer -fsanitize=address,undefined \
-	-fno-sanitize-recover=all -Itests/unit/host -Ikernel/include -Iuser/persona -Iinclude \
+	-fno-sanitize-recover=all -Itests/unit/host -Ikernel/include -Iinclude \
 	-MMD -MP
 UNIT_RENAME := $(foreach f,$(UNIT_LIBC_NAMES),-D$(f)=k$(f))
 
@@ -60,6 +60,10 @@ $(HB)/unit/tests/unit/host/%.o: tests/unit/host/%.c
 $(HB)/unit/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNIT_RENAME) -c $< -o $@
+
+# test_exec tests the personality's loader (user/persona/load.h); only it
+# sees the personality's headers (its fs.h is not ramfs's or the kernel's).
+$(HB)/unit/tests/unit/test_exec.o: UNIT_CFLAGS += -Iuser/persona
 
 $(HB)/test_%: $(HB)/unit/tests/unit/test_%.o $(UNIT_KOBJ) $(UNIT_HOBJ)
 	$(HOSTCC) $(UNIT_CFLAGS) $^ -lcmocka -o $@

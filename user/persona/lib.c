@@ -16,7 +16,7 @@ _Static_assert(sizeof(struct lux_persona_ctx) == 184 &&
 		   offsetof(struct lux_persona_ctx, rip) == 136 &&
 		   offsetof(struct lux_persona_ctx, rflags) == 152 &&
 		   offsetof(struct lux_persona_ctx, rsp) == 160 &&
-		   LUX_PERSONA_SLOT == 0x10000,
+		   LUX_PERSONA_SLOT == 0x20000,
 	       "x86_64.S's offsets");
 #endif
 

@@ -26,7 +26,7 @@
 #define CTX_RSP   160
 #define NR_RESUME (1024 + 14) /* LUX_NR_RESUME */
 /* The fixup word is the stack's last: at (%rsp | SLOT_MASK) - 7. */
-#define SLOT_MASK 0xffff /* LUX_PERSONA_SLOT - 1 */
+#define SLOT_MASK 0x1ffff /* LUX_PERSONA_SLOT - 1 */
 #define EFAULT    14
 #define ENAMETOOLONG 36
 #define LUX_ERESTART_CALL 513 /* include/lux/proto.h */
