@@ -470,6 +470,11 @@ static void test_directories(void **state)
 	struct lux_stat st;
 	assert_int_equal(do_mkdir("d", 0755), 0);
 	assert_int_equal(do_mkdir("d", 0755), -EEXIST);
+	write_file("file", 1, 1);
+	assert_int_equal(do_mkdir("file/", 0755), -EEXIST);
+	assert_int_equal(do_mkdir("file/x", 0755), -ENOTDIR);
+	assert_int_equal(do_symlink("file/x", "t"), -ENOTDIR);
+	assert_int_equal(do_open("file/", O_RD, 0), -ENOTDIR);
 	assert_int_equal(do_mkdir("d/e", 0700), 0);
 	assert_int_equal(do_stat("d", 0, &st), 0);
 	assert_int_equal(st.nlink, 3);
@@ -722,6 +727,59 @@ static void test_permissions(void **state)
 			 0);
 }
 
+static int64_t do_utimens(const char *path, int64_t as, int64_t ans, int64_t ms,
+			  int64_t mns)
+{
+	struct lux_req *q = req(LUX_UTIMENS, path, NULL);
+	q->time[0][0] = as;
+	q->time[0][1] = ans;
+	q->time[1][0] = ms;
+	q->time[1][1] = mns;
+	return run_reply();
+}
+
+/* Timestamps keep their nanoseconds in large inodes (and lose them in
+ * 128-byte ones, as on Linux), across a remount; the host reads the
+ * same times. */
+static void times_on(int isize)
+{
+	char opts[32];
+	struct lux_stat st;
+
+	snprintf(opts, sizeof(opts), "-I %d", isize);
+	mkfs(1024, 4096, opts);
+	write_file("t", 10, 1);
+	assert_int_equal(do_stat("t", 0, &st), 0);
+	int64_t ctime = st.time[2][0];
+	assert_int_equal(do_utimens("t", 1000, 500, 1700000000, 700), 0);
+	assert_int_equal(do_utimens("t", 5, (1L << 30) - 2, 6, (1L << 30) - 2),
+			 0); /* both UTIME_OMIT: nothing changes */
+	assert_int_equal(do_utimens("t", 0, 1000000000, 0, 0), -EINVAL);
+	remount();
+	assert_int_equal(do_stat("t", 0, &st), 0);
+	assert_int_equal(st.time[0][0], 1000);
+	assert_int_equal(st.time[0][1], isize > 128 ? 500 : 0);
+	assert_int_equal(st.time[1][0], 1700000000);
+	assert_int_equal(st.time[1][1], isize > 128 ? 700 : 0);
+	assert_true(st.time[2][0] >= ctime);
+	as(1000, 1000);
+	assert_int_equal(do_utimens("t", 1, 0, 2, 0), -EPERM);
+	as(0, 0);
+	umount_check();
+	/* 700 ns: 700 << 2 in the extra field */
+	assert_int_equal(sh("debugfs -R 'stat /t' %s 2>/dev/null | "
+			    "grep -q 'mtime: 0x6553f100%s'",
+			    img, isize > 128 ? ":00000af0" : " --"),
+			 0);
+}
+
+static void test_times(void **state)
+{
+	(void)state;
+	times_on(256);
+	times_on(128);
+}
+
 /* statfs agrees with what dumpe2fs reads from the superblock. */
 static void test_statfs(void **state)
 {
@@ -898,7 +956,8 @@ int main(void)
 	    T(test_files_1k),    T(test_files_4k), T(test_sparse_truncate),
 	    T(test_directories), T(test_rename),   T(test_links),
 	    T(test_permissions), T(test_statfs),   T(test_enospc),
-	    T(test_host_files),  T(test_restart),  T(test_64mib),
+	    T(test_host_files),  T(test_times),    T(test_restart),
+	    T(test_64mib),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

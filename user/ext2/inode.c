@@ -78,9 +78,11 @@ struct inode *iget(struct ext2fs *fs, uint32_t num, int *err)
 		return NULL;
 	}
 	memcpy(&ip->raw, b->data + off, 128);
-	if (fs->isize > 128)
+	if (fs->isize > 128) { /* i_extra_isize first: it says how much */
+		memcpy(&ip->raw.i_extra_isize, b->data + off + 128, 2);
 		memcpy((char *)&ip->raw + 128, b->data + off + 128,
 		       mirrored(fs, &ip->raw) - 128);
+	}
 	bput(b);
 	ip->num = num;
 	ip->refs = 1;

@@ -98,8 +98,8 @@ static int64_t make(struct call *c, const struct made *m)
 	struct inode *n;
 	int err = walk(c, 0, false, &w);
 
-	if (err == -ENOTDIR)
-		return -EEXIST; /* "file/" exists */
+	if (err == -ENOTDIR && w.exists)
+		return -EEXIST; /* "file/" */
 	if (err)
 		return err;
 	if (!(err = create(c, &w, m, &n)))

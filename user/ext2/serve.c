@@ -87,6 +87,7 @@ static int walk_last(struct call *c, int which, bool follow_last,
 	}
 	if (n && w->slash && !S_ISDIR(n->raw.i_mode)) {
 		walk_put(c, w);
+		w->exists = true; /* "file/": mkdir says EEXIST */
 		return -ENOTDIR;
 	}
 	return 0;
@@ -136,7 +137,7 @@ int walk(struct call *c, int which, bool follow_last, struct walk *w)
 			break;
 		if (e == end) {
 			bool slash = w->slash;
-			*w = (struct walk){dir, p, len, n, pos, slash};
+			*w = (struct walk){dir, p, len, n, pos, slash, false};
 			return walk_last(c, which, follow_last, w, e - path);
 		}
 		if (!n) {

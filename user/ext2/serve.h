@@ -58,6 +58,7 @@ struct walk {
 	struct inode *node; /* NULL: missing */
 	uint64_t pos;       /* the entry's position in dir */
 	bool slash;         /* the path ended in '/' */
+	bool exists;        /* (on -ENOTDIR) the last component exists */
 };
 
 /* What a new object is made with (create). */
