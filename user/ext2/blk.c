@@ -30,6 +30,8 @@ int blk_write(struct blkdev *d, uint64_t off, const void *buf, size_t len)
 {
 	size_t done = 0;
 
+	if (d->fail_at && d->writes + 1 >= d->fail_at)
+		return -EIO;
 	while (done < len) {
 		ssize_t n = pwrite(d->fd, (const char *)buf + done, len - done,
 				   off + done);

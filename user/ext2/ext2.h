@@ -113,6 +113,8 @@ struct ext2_dirent {
 struct blkdev {
 	int fd;
 	uint64_t reads, writes; /* blocks, for the figures */
+	uint64_t fail_at;       /* tests: from this write on, every write
+				 * fails (a crash mid-sync); 0: never */
 };
 int blk_read(struct blkdev *d, uint64_t off, void *buf, size_t len);
 int blk_write(struct blkdev *d, uint64_t off, const void *buf, size_t len);
