@@ -171,7 +171,7 @@ int cache_flush(struct ext2fs *fs)
 
 	if (!c->ndirty)
 		return 0;
-	if (!(list = malloc(c->ndirty * sizeof(*list))))
+	if (!(list = malloc(c->nbuf * sizeof(*list))))
 		return -ENOMEM;
 	c->flushes++;
 	for (int cls = 0; cls < CLS_COUNT && !err; cls++) {
