@@ -21,7 +21,9 @@ int cache_init(struct cache *c, uint32_t nbuf, uint32_t bsize)
 	c->bufs = calloc(nbuf, sizeof(*c->bufs));
 	c->hash = calloc(c->nhash, sizeof(*c->hash));
 	c->mem = malloc((size_t)nbuf * bsize);
-	if (!c->bufs || !c->hash || !c->mem) {
+	c->wstage = malloc(CACHE_RUN);
+	c->rstage = malloc(CACHE_RUN);
+	if (!c->bufs || !c->hash || !c->mem || !c->wstage || !c->rstage) {
 		cache_free(c);
 		return -ENOMEM;
 	}
@@ -42,6 +44,8 @@ void cache_free(struct cache *c)
 	free(c->bufs);
 	free(c->hash);
 	free(c->mem);
+	free(c->wstage);
+	free(c->rstage);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -97,6 +101,49 @@ static struct cbuf *lookup(struct cache *c, uint32_t blk)
 	return NULL;
 }
 
+/* b (out of the hash) holds block blk now. */
+static void install(struct cache *c, struct cbuf *b, uint32_t blk)
+{
+	b->blk = blk;
+	b->valid = true;
+	b->hnext = *chain(c, blk);
+	*chain(c, blk) = b;
+}
+
+bool cache_has(struct ext2fs *fs, uint32_t blk)
+{
+	return lookup(&fs->cache, blk) != NULL;
+}
+
+void cache_readahead(struct ext2fs *fs, uint32_t blk, uint32_t n)
+{
+	struct cache *c = &fs->cache;
+	uint32_t k = 0, most = CACHE_RUN / fs->bsize;
+
+	/* Never more than a quarter of the cache: what was read stays
+	 * until the reader gets to it. */
+	most = most < c->nbuf / 4 ? most : c->nbuf / 4;
+	n = n < most ? n : most;
+	if (blk >= fs->sb.s_blocks_count)
+		return;
+	n = n < fs->sb.s_blocks_count - blk ? n : fs->sb.s_blocks_count - blk;
+	while (k < n && !lookup(c, blk + k))
+		k++;
+	if (k < 2 || blk_read(&fs->dev, (uint64_t)blk * fs->bsize, c->rstage,
+			      (size_t)k * fs->bsize) < 0)
+		return;
+	for (uint32_t i = 0; i < k; i++) {
+		struct cbuf *b = victim(fs); /* adds no block: blk + i is new */
+		if (!b)
+			return;
+		if (b->valid)
+			unhash(c, b);
+		memcpy(b->data, c->rstage + (size_t)i * fs->bsize, fs->bsize);
+		install(c, b, blk + i);
+		touch(c, b);
+	}
+}
+
 struct cbuf *bget(struct ext2fs *fs, uint32_t blk, bool fresh)
 {
 	struct cache *c = &fs->cache;
@@ -119,10 +166,7 @@ struct cbuf *bget(struct ext2fs *fs, uint32_t blk, bool fresh)
 		else if (blk_read(&fs->dev, (uint64_t)blk * fs->bsize, b->data,
 				  fs->bsize) < 0)
 			return NULL;
-		b->blk = blk;
-		b->valid = true;
-		b->hnext = *chain(c, blk);
-		*chain(c, blk) = b;
+		install(c, b, blk);
 	}
 	b->pins++;
 	touch(c, b);
@@ -163,6 +207,38 @@ static int by_block(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Write the dirty blocks list[0..n), in block order, each run of
+ * consecutive blocks (up to CACHE_RUN bytes) in one device write: 0 or
+ * -EIO (the blocks not written stay dirty). */
+static int write_runs(struct ext2fs *fs, struct cbuf **list, uint32_t n)
+{
+	struct cache *c = &fs->cache;
+	uint32_t most = CACHE_RUN / fs->bsize;
+
+	for (uint32_t i = 0, k; i < n; i += k) {
+		const uint8_t *src = list[i]->data;
+		for (k = 1; i + k < n && k < most &&
+			    list[i + k]->blk == list[i]->blk + k;
+		     k++)
+			;
+		if (k > 1) {
+			for (uint32_t j = 0; j < k; j++)
+				memcpy(c->wstage + (size_t)j * fs->bsize,
+				       list[i + j]->data, fs->bsize);
+			src = c->wstage;
+		}
+		int err =
+		    blk_write(&fs->dev, (uint64_t)list[i]->blk * fs->bsize, src,
+			      (size_t)k * fs->bsize);
+		if (err)
+			return err;
+		for (uint32_t j = 0; j < k; j++)
+			list[i + j]->dirty = 0;
+		c->ndirty -= k;
+	}
+	return 0;
+}
+
 int cache_flush(struct ext2fs *fs)
 {
 	struct cache *c = &fs->cache;
@@ -180,15 +256,7 @@ int cache_flush(struct ext2fs *fs)
 			if (c->bufs[i].dirty == 1 + cls)
 				list[n++] = &c->bufs[i];
 		qsort(list, n, sizeof(*list), by_block);
-		for (uint32_t i = 0; i < n && !err; i++) {
-			err = blk_write(&fs->dev,
-					(uint64_t)list[i]->blk * fs->bsize,
-					list[i]->data, fs->bsize);
-			if (!err) {
-				list[i]->dirty = 0;
-				c->ndirty--;
-			}
-		}
+		err = write_runs(fs, list, n);
 	}
 	free(list);
 	return err;

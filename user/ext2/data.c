@@ -115,6 +115,23 @@ int data_map(struct ext2fs *fs, struct inode *ip, uint64_t lb, bool alloc,
 	return err;
 }
 
+/* Before reading logical block lb (at physical pb, not cached) of ip:
+ * bring in with it the blocks that follow it on the device and in the
+ * file, up to CACHE_RUN bytes and the end of the file. */
+static void read_ahead(struct ext2fs *fs, struct inode *ip, uint64_t lb,
+		       uint32_t pb)
+{
+	uint64_t end = (inode_size(ip) + fs->bsize - 1) / fs->bsize;
+	uint32_t k = 1, most = CACHE_RUN / fs->bsize, next;
+	bool fresh;
+
+	while (k < most && lb + k < end &&
+	       !data_map(fs, ip, lb + k, false, &next, &fresh) &&
+	       next == pb + k)
+		k++;
+	cache_readahead(fs, pb, k);
+}
+
 long data_read(struct ext2fs *fs, struct inode *ip, uint64_t off, char *buf,
 	       size_t len)
 {
@@ -135,6 +152,8 @@ long data_read(struct ext2fs *fs, struct inode *ip, uint64_t off, char *buf,
 		if (!pb) {
 			memset(buf + done, 0, n);
 		} else {
+			if (!cache_has(fs, pb))
+				read_ahead(fs, ip, pos / fs->bsize, pb);
 			struct cbuf *b = bget(fs, pb, false);
 			if (!b)
 				return done ? (long)done : -EIO;

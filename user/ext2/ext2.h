@@ -141,6 +141,8 @@ struct cache {
 	uint32_t nbuf, nhash, ndirty;
 	struct cbuf lru; /* head: lru.next least recently used */
 	uint8_t *mem;
+	uint8_t *wstage, *rstage; /* CACHE_RUN bytes each: runs of blocks
+				   * written or read in one device call */
 	uint64_t hits, misses, flushes;
 };
 
@@ -189,6 +191,7 @@ uint32_t ext2_group_blocks(const struct ext2fs *fs, uint32_t g);
 int ext2_write_meta(struct ext2fs *fs);
 
 /* Block cache (cache.c). */
+#define CACHE_RUN 65536 /* the most one device call moves (a request's) */
 int cache_init(struct cache *c, uint32_t nbuf, uint32_t bsize);
 void cache_free(struct cache *c);
 /* Block blk, pinned: read from the device (fresh: zeroed instead, the
@@ -199,8 +202,15 @@ void bput(struct cbuf *b);
 void bdirty(struct ext2fs *fs, struct cbuf *b, enum cache_class cls);
 /* A freed block: its cached copy need not be written. */
 void bforget(struct ext2fs *fs, uint32_t blk);
-/* Write every dirty block, class by class, in block order: 0 or -EIO. */
+/* Write every dirty block, class by class, in block order, runs of
+ * consecutive blocks in one write: 0 or -EIO. */
 int cache_flush(struct ext2fs *fs);
+/* Is block blk in the cache? */
+bool cache_has(struct ext2fs *fs, uint32_t blk);
+/* Read blocks blk .. blk+n-1 into the cache with one device read, up to
+ * the first one cached already (a sequential reader's next blocks).
+ * Nothing on an error: bget reads them one by one then. */
+void cache_readahead(struct ext2fs *fs, uint32_t blk, uint32_t n);
 
 /* In-core inodes (inode.c). */
 struct inode *iget(struct ext2fs *fs, uint32_t num, int *err);
