@@ -552,6 +552,8 @@ SYSTEM_BOOTS = [
     (Boot("system/lumen", smp=2, cmdline="init=/sbin/lumen"), system.STEPS),
     (Boot("system/full", smp=2, mem="128M", cmdline="init=/sbin/lumen"),
      system.FULL_STEPS),
+    (Boot("system/ext2", smp=2, cmdline="init=/sbin/lumen"),
+     system.EXT2_STEPS),
 ] + ([] if LUMEN_READY else [
     (Boot("system/console", smp=2, cmdline="init=/bin/sh -- -i"),
      system.CONSOLE_STEPS),

@@ -76,11 +76,19 @@ $(UPERSONA): $(UPERSONA_OBJS) include/lux/proto.h
 		-Wl,-z,max-page-size=4096 -Wl,--build-id=none -Wl,--no-rosegment \
 		$(UPERSONA_OBJS) -o $@
 
+# An ext2 image made by the host's mke2fs (e2fsprogs, tools/setup.sh)
+# holding tests/user/ext2-seed/: /tests/ext2.img, for tests/user/ext2.c.
+UEXT2_IMG := $(UB)/tests/ext2.img
+$(UEXT2_IMG): $(shell find tests/user/ext2-seed)
+	@mkdir -p $(dir $@)
+	rm -f $@ && PATH="$$PATH:/usr/sbin:/sbin" mke2fs -q -F -t ext2 -b 1024 \
+		-E root_owner=0:0 -d tests/user/ext2-seed $@ 1024k >/dev/null
+
 # What the $(INITRD) rule needs, and the command that copies it into the
 # image tree $(B)/root after root/ and before ROOT=.
-USER_IMAGE := $(UTEST_BINS) $(USRV_BINS) $(BUSYBOX) $(UPERSONA)
+USER_IMAGE := $(UTEST_BINS) $(USRV_BINS) $(BUSYBOX) $(UPERSONA) $(UEXT2_IMG)
 USER_INSTALL = mkdir -p $(B)/root/tests $(B)/root/bin $(B)/root/sbin && \
-	cp $(UTEST_BINS) $(B)/root/tests/ && \
+	cp $(UTEST_BINS) $(UEXT2_IMG) $(B)/root/tests/ && \
 	$(if $(USRV_BINS),cp $(USRV_BINS) $(B)/root/sbin/ &&) \
 	cp $(BUSYBOX) $(B)/root/bin/busybox && \
 	mkdir -p $(B)/root/lib/lux && cp $(UPERSONA) $(B)/root/lib/lux/ && \

@@ -8,10 +8,12 @@ what must come out). Used by tests/run.py; each step is one result,
 import time
 
 from .shell import Shell, StepError
+from .ext2 import EXT2_STEPS
 from .full import FULL_STEPS
 from .steps import CONSOLE_STEPS, STEPS
 
-__all__ = ["run_system_boot", "CONSOLE_STEPS", "FULL_STEPS", "STEPS"]
+__all__ = ["run_system_boot", "CONSOLE_STEPS", "EXT2_STEPS", "FULL_STEPS",
+           "STEPS"]
 
 
 def run_system_boot(r, boot, steps, qemu_args, log):

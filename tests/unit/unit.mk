@@ -154,3 +154,24 @@ $(HB)/unit/tests/unit/test_ttyserver.o: tests/unit/test_ttyserver.c \
 
 $(HB)/test_ttyserver: $(HB)/unit/tests/unit/test_ttyserver.o
 	$(HOSTCC) $(TTY_HOST_CFLAGS) $^ -lcmocka -o $@
+
+# The ext2 server (user/ext2/ but main.c): user-space code, built with the
+# host's C library; its test makes images with the host's mke2fs and
+# checks them with e2fsck and debugfs (e2fsprogs, tools/setup.sh).
+EXT2_USRC := $(filter-out user/ext2/main.c,$(wildcard user/ext2/*.c))
+EXT2_UOBJ := $(patsubst %.c,$(HB)/unit/%.o,$(EXT2_USRC))
+EXT2_UCFLAGS := $(filter-out -Itests/unit/host -Ikernel/include,\
+	$(UNIT_CFLAGS)) -Iuser/ext2
+
+.SECONDARY: $(EXT2_UOBJ)
+
+$(HB)/unit/user/ext2/%.o: user/ext2/%.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(EXT2_UCFLAGS) -c $< -o $@
+
+$(HB)/unit/tests/unit/test_ext2.o: tests/unit/test_ext2.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(EXT2_UCFLAGS) -c $< -o $@
+
+$(HB)/test_ext2: $(HB)/unit/tests/unit/test_ext2.o $(EXT2_UOBJ)
+	$(HOSTCC) $(EXT2_UCFLAGS) $^ -lcmocka -o $@

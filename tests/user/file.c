@@ -1011,7 +1011,10 @@ static void remove_tree(const char *path)
 int main(int argc, char **argv)
 {
 	mkdir("/tmp", 01777); /* EEXIST normally */
-	snprintf(top, sizeof(top), "/tmp/utest-file.%d", (int)getpid());
+	/* UTEST_TMP: another file system to run on (tests/user/ext2.c). */
+	const char *tmp = getenv("UTEST_TMP");
+	snprintf(top, sizeof(top), "%s/utest-file.%d", tmp ? tmp : "/tmp",
+		 (int)getpid());
 	remove_tree(top);
 	if (mkdir(top, 0755) < 0 || chdir(top) < 0) {
 		ut_print("utest: file/setup: FAIL cannot make %s: %s\n", top,

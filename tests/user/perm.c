@@ -841,7 +841,10 @@ static void remove_tree(const char *path)
 int main(int argc, char **argv)
 {
 	mkdir("/tmp", 01777);
-	snprintf(top, sizeof(top), "/tmp/utest-perm.%d", (int)getpid());
+	/* UTEST_TMP: another file system to run on (tests/user/ext2.c). */
+	const char *tmp = getenv("UTEST_TMP");
+	snprintf(top, sizeof(top), "%s/utest-perm.%d", tmp ? tmp : "/tmp",
+		 (int)getpid());
 	remove_tree(top);
 	/* Others must be able to search the top directory. */
 	if (mkdir(top, 0755) < 0 || chmod(top, 0777) < 0 || chdir(top) < 0) {

@@ -144,13 +144,14 @@ static void mount_point(const char *in, char *out, size_t size)
 		out[--n] = 0;
 }
 
-/* mount(source, target, fstype): start a server for fstype on target. */
+/* mount(source, target, fstype): start a server for fstype on target (an
+ * ext2 server gets the source, made absolute, as its argument). */
 static int do_mount(const struct lux_msg *m)
 {
 	const char *src = lux_path(m, 0), *target = lux_path(m, 1),
 		   *type = lux_path(m, 2), *prog;
-	bool restart = true;
-	char path[LUX_PATH_MAX], *line;
+	bool restart = true, with_source = false;
+	char path[LUX_PATH_MAX], source[LUX_PATH_MAX], *line;
 	struct svc *s = NULL;
 	struct stat st;
 	int r;
@@ -164,10 +165,20 @@ static int do_mount(const struct lux_msg *m)
 		restart = false; /* a new one would be empty */
 	} else if (!strcmp(type, "proc") || !strcmp(type, "procfs")) {
 		prog = "/sbin/procfs";
+	} else if (!strcmp(type, "ext2")) {
+		/* The image is the source (a file, or a disk's node): the
+		 * server opens it, and a restart reads it again. */
+		prog = "/sbin/ext2";
+		with_source = true;
 	} else {
 		return -ENODEV;
 	}
 	mount_point(target, path, sizeof(path));
+	mount_point(src, source, sizeof(source));
+	if (with_source && stat(source, &st) < 0)
+		return -errno;
+	if (with_source && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+		return -ENOTBLK;
 	if (stat(path, &st) < 0)
 		return -errno;
 	for (int i = 0; i < SVC_MAX && !s; i++)
@@ -175,8 +186,8 @@ static int do_mount(const struct lux_msg *m)
 			s = &svcs[i];
 	/* The service's strings live in one line it owns: name, mount
 	 * point, program. */
-	if (!s ||
-	    !(line = malloc(strlen(type) + strlen(path) + strlen(prog) + 3)))
+	if (!s || !(line = malloc(strlen(type) + strlen(path) + strlen(prog) +
+				  strlen(source) + 4)))
 		return -ENOMEM;
 	*s = (struct svc){.line = line,
 			  .used = true,
@@ -186,6 +197,9 @@ static int do_mount(const struct lux_msg *m)
 	s->conf.name = strcpy(line, type);
 	s->conf.mounts[0] = strcpy(line + strlen(type) + 1, path);
 	s->conf.argv[0] = strcpy(s->conf.mounts[0] + strlen(path) + 1, prog);
+	if (with_source)
+		s->conf.argv[1] =
+		    strcpy(s->conf.argv[0] + strlen(prog) + 1, source);
 	s->conf.nmounts = 1;
 	if ((r = svc_start(s)) < 0) {
 		free(line);
