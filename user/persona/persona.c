@@ -31,6 +31,22 @@ static __attribute__((noinline)) long persona_clock_getres(long clock,
 	return ures ? copy_out(ures, res, sizeof(res)) : 0;
 }
 
+/* After an exec that succeeded: drop the pages of this thread's stack
+ * below the current frame, which exec's arguments and the path calls'
+ * buffers filled (some 70 KiB), so that the new program does not carry
+ * them (fork would copy them and exit free them). r: exec's result. */
+static long exec_done(long r)
+{
+	uintptr_t top =
+	    (uintptr_t)persona_ctx() + sizeof(struct lux_persona_ctx);
+	uintptr_t low = top - LUX_PERSONA_SLOT + 4096; /* above the guard */
+	uintptr_t sp = ((uintptr_t)__builtin_frame_address(0) & ~4095UL) - 4096;
+
+	if (!r && sp > low)
+		native3(NR_madvise, low, sp - low, 4 /* MADV_DONTNEED */);
+	return r;
+}
+
 /* Perform call nr with arguments a[0..5] for the program (its signal
  * mask, which waits use, is persona_ctx()->mask): its result or -errno.
  * Called by the platform's entry (x86_64.S: persona_entry). A call the
@@ -113,14 +129,15 @@ long persona_call(long nr, const long a[6])
 		return persona_syscall(NR_getpgid, 0, 0, 0, 0, 0, 0);
 #endif
 	case NR_execve:
-		return persona_execve(a[0], a[1], a[2], persona_ctx());
+		return exec_done(
+		    persona_execve(a[0], a[1], a[2], persona_ctx()));
 	case NR_execveat:
-		return persona_execveat(a[0], a[1], a[2], a[3], a[4],
-					persona_ctx());
+		return exec_done(persona_execveat(a[0], a[1], a[2], a[3], a[4],
+						  persona_ctx()));
 	case NR_brk:
 		return persona_brk(a[0]);
 	case LUX_NR_BOOTFILE: /* only the kernel reflects it: start init */
-		return persona_boot(a[0], a[1], a[2], persona_ctx());
+		return exec_done(persona_boot(a[0], a[1], a[2], persona_ctx()));
 	case NR_openat:
 		return fs_openat(a[0], a[1], a[2], a[3]);
 	case NR_newfstatat:
