@@ -73,6 +73,7 @@ struct sock {
 	char name[ADDR_SIZE]; /* bound address (sun_family + path) */
 	unsigned namelen;
 	int pid, uid, gid; /* credentials at socket()/connect() */
+	int peer_cred[3];  /* the peer's pid, uid, gid when they paired */
 	struct waitq wq;
 	struct file *file;
 	unsigned inflight;  /* its file's references held by queued messages */
@@ -183,6 +184,7 @@ static struct sock *sock_new(int type)
 	s->pid = current_proc()->pid;
 	s->uid = current_proc()->cred.uid.eff; /* Linux's SO_PEERCRED */
 	s->gid = current_proc()->cred.gid.eff;
+	s->peer_cred[1] = s->peer_cred[2] = -1; /* no peer yet */
 	return s;
 }
 
@@ -259,10 +261,14 @@ long sys_socket(long domain, long type, long protocol)
 	return sock_install(s, type);
 }
 
+/* Connect a and b; each keeps the other's credentials for SO_PEERCRED,
+ * which Linux still answers after the peer is gone. */
 static void pair(struct sock *a, struct sock *b)
 {
 	a->peer = b;
 	b->peer = a;
+	memcpy(a->peer_cred, (int[3]){b->pid, b->uid, b->gid}, 12);
+	memcpy(b->peer_cred, (int[3]){a->pid, a->uid, a->gid}, 12);
 	a->state = b->state = CONNECTED;
 }
 
@@ -1166,11 +1172,8 @@ long sys_getsockopt(long fd, long level, long opt, long uval, long ulen)
 		v[0] = s->state == LISTENING;
 	else if (opt == SO_SNDBUF || opt == SO_RCVBUF)
 		v[0] = opt == SO_SNDBUF ? s->sndbuf : s->rcvbuf;
-	else if (opt == SO_PEERCRED && s->peer)
-		v[0] = s->peer->pid, v[1] = s->peer->uid, v[2] = s->peer->gid,
-		n = 12;
 	else if (opt == SO_PEERCRED)
-		v[1] = v[2] = -1, n = 12;
+		memcpy(v, s->peer_cred, 12), n = 12;
 	else
 		r = -ENOPROTOOPT;
 	mutex_unlock(&sock_lock);

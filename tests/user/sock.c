@@ -640,6 +640,14 @@ static void peercred(void)
 	len = sizeof(cr);
 	CHECK_EQ(getsockopt(sv[1], SOL_SOCKET, SO_PEERCRED, &cr, &len), 0);
 	CHECK_EQ(cr.pid, getpid());
+	/* kept once the peer is gone, as Linux keeps them */
+	close(sv[0]);
+	memset(&cr, 0, sizeof(cr));
+	CHECK_EQ(getsockopt(sv[1], SOL_SOCKET, SO_PEERCRED, &cr, &len), 0);
+	CHECK_EQ(cr.pid, getpid());
+	CHECK_EQ(cr.uid, getuid());
+	CHECK_EQ(cr.gid, getgid());
+	sv[0] = -1;
 	close_sv();
 }
 
