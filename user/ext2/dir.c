@@ -77,13 +77,23 @@ static void dblock_dirty(struct ext2fs *fs, struct inode *dir, struct cbuf *b)
 	}
 }
 
-int dir_lookup(struct ext2fs *fs, struct inode *dir, const char *name,
-	       size_t len, uint32_t *ino, uint64_t *pos)
+static bool dot_or_dotdot(const struct ext2_dirent *e)
+{
+	const char *n = (const char *)(e + 1);
+
+	return (e->name_len == 1 && n[0] == '.') ||
+	       (e->name_len == 2 && n[0] == '.' && n[1] == '.');
+}
+
+/* The first live entry of dir named name (len bytes), or with name NULL
+ * the first but . and ..: 1 with *ino and *pos (its byte offset) set, 0
+ * if there is none, -EIO for a broken entry, or -errno. */
+static int dir_find(struct ext2fs *fs, struct inode *dir, const char *name,
+		    size_t len, uint32_t *ino, uint64_t *pos)
 {
 	struct dblock d;
 	int err;
 
-	*ino = 0;
 	for (uint32_t lb = 0; lb < dir_blocks(fs, dir); lb++) {
 		if ((err = dblock_get(fs, dir, lb, &d)))
 			return err;
@@ -93,18 +103,29 @@ int dir_lookup(struct ext2fs *fs, struct inode *dir, const char *name,
 				return -EIO;
 			}
 			struct ext2_dirent *e = entry_at(d.b, off);
-			if (e->inode && e->name_len == len &&
-			    !memcmp(e + 1, name, len)) {
+			if (e->inode && (name ? e->name_len == len &&
+						    !memcmp(e + 1, name, len)
+					      : !dot_or_dotdot(e))) {
 				*ino = e->inode;
 				*pos = (uint64_t)lb * fs->bsize + off;
 				bput(d.b);
-				return 0;
+				return 1;
 			}
 			off += e->rec_len;
 		}
 		bput(d.b);
 	}
 	return 0;
+}
+
+int dir_lookup(struct ext2fs *fs, struct inode *dir, const char *name,
+	       size_t len, uint32_t *ino, uint64_t *pos)
+{
+	int r;
+
+	*ino = 0;
+	r = dir_find(fs, dir, name, len, ino, pos);
+	return r < 0 ? r : 0;
 }
 
 /* Write name -> ino into the entry e (rec_len kept). */
@@ -240,37 +261,13 @@ int dir_init(struct ext2fs *fs, struct inode *dir, uint32_t parent)
 	return iwrite(fs, dir);
 }
 
-static bool dot_or_dotdot(const struct ext2_dirent *e)
-{
-	const char *n = (const char *)(e + 1);
-
-	return (e->name_len == 1 && n[0] == '.') ||
-	       (e->name_len == 2 && n[0] == '.' && n[1] == '.');
-}
-
 int dir_empty(struct ext2fs *fs, struct inode *dir)
 {
-	struct dblock d;
-	int err;
+	uint32_t ino;
+	uint64_t pos;
+	int r = dir_find(fs, dir, NULL, 0, &ino, &pos);
 
-	for (uint32_t lb = 0; lb < dir_blocks(fs, dir); lb++) {
-		if ((err = dblock_get(fs, dir, lb, &d)))
-			return err;
-		for (uint32_t off = 0; d.b && off < fs->bsize;) {
-			if (!entry_ok(fs, d.b, off)) {
-				bput(d.b);
-				return -EIO;
-			}
-			struct ext2_dirent *e = entry_at(d.b, off);
-			if (e->inode && !dot_or_dotdot(e)) {
-				bput(d.b);
-				return 0;
-			}
-			off += e->rec_len;
-		}
-		bput(d.b);
-	}
-	return 1;
+	return r < 0 ? r : !r;
 }
 
 int dir_parent(struct ext2fs *fs, struct inode *dir, uint32_t *parent)
