@@ -28,7 +28,7 @@ int64_t op_stat(struct call *c)
 {
 	struct inode *n;
 	struct lux_stat *st = (struct lux_stat *)c->out;
-	int err = target(c, !(c->q->flags & LX_AT_NOFOLLOW), &n);
+	int err = target(c, !(c->q->flags & LUX_AT_SYMLINK_NOFOLLOW), &n);
 
 	if (err)
 		return err;
@@ -114,7 +114,7 @@ int64_t op_chown(struct call *c)
 {
 	uint32_t uid = c->q->off, gid = c->q->count, keep = (uint32_t)-1;
 	struct inode *n;
-	int err = target(c, !(c->q->flags & LX_AT_NOFOLLOW), &n);
+	int err = target(c, !(c->q->flags & LUX_AT_SYMLINK_NOFOLLOW), &n);
 
 	if (err)
 		return err;
@@ -140,9 +140,9 @@ int64_t op_chown(struct call *c)
 static int utime_take(const int64_t t[2], struct timespec now,
 		      struct timespec *out)
 {
-	if (t[1] == LX_UTIME_OMIT)
+	if (t[1] == LUX_UTIME_OMIT)
 		return 0;
-	if (t[1] == LX_UTIME_NOW) {
+	if (t[1] == LUX_UTIME_NOW) {
 		*out = now;
 		return 0;
 	}
@@ -156,12 +156,12 @@ static int utime_take(const int64_t t[2], struct timespec now,
 static int utimens_set(struct call *c, struct inode *n)
 {
 	const int64_t(*t)[2] = c->q->time;
-	bool to_now = t[0][1] == LX_UTIME_NOW && t[1][1] == LX_UTIME_NOW;
+	bool to_now = t[0][1] == LUX_UTIME_NOW && t[1][1] == LUX_UTIME_NOW;
 	struct timespec at = inode_time(c->fs, n, 0);
 	struct timespec mt = inode_time(c->fs, n, 1);
 	int err;
 
-	if (t[0][1] == LX_UTIME_OMIT && t[1][1] == LX_UTIME_OMIT)
+	if (t[0][1] == LUX_UTIME_OMIT && t[1][1] == LUX_UTIME_OMIT)
 		return 0;
 	if (!owner_or_root(c->q, n) && !(to_now && may(n, c->q, MAY_W)))
 		return to_now ? -EACCES : -EPERM;
@@ -177,7 +177,7 @@ static int utimens_set(struct call *c, struct inode *n)
 int64_t op_utimens(struct call *c)
 {
 	struct inode *n;
-	int err = target(c, !(c->q->flags & LX_AT_NOFOLLOW), &n);
+	int err = target(c, !(c->q->flags & LUX_AT_SYMLINK_NOFOLLOW), &n);
 
 	if (err)
 		return err;

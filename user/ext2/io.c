@@ -53,7 +53,7 @@ int64_t op_write(struct call *c)
 
 	if (err)
 		return err;
-	uint64_t off = c->q->flags & LX_O_APPEND ? inode_size(n) : c->q->off;
+	uint64_t off = c->q->flags & LUX_O_APPEND ? inode_size(n) : c->q->off;
 	if ((int64_t)off < 0)
 		return -EINVAL;
 	long done = data_write(c->fs, n, off, c->data, c->n);

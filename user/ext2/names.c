@@ -13,16 +13,16 @@
 /* The permission an open with flags needs on n, 0 or -errno. */
 static int open_check(struct call *c, struct inode *n, uint32_t fl)
 {
-	uint32_t acc = fl & LX_O_ACCMODE, mode = n->raw.i_mode;
-	uint32_t want = acc == LX_O_RDONLY ? MAY_R : MAY_W;
+	uint32_t acc = fl & LUX_O_ACCMODE, mode = n->raw.i_mode;
+	uint32_t want = acc == LUX_O_RDONLY ? MAY_R : MAY_W;
 
-	if (acc == LX_O_ACCMODE || acc == 2)
+	if (acc == LUX_O_ACCMODE || acc == 2)
 		want |= MAY_R;
-	if (fl & LX_O_TRUNC)
+	if (fl & LUX_O_TRUNC)
 		want |= MAY_W;
-	if ((fl & LX_O_DIRECTORY) && !S_ISDIR(mode))
+	if ((fl & LUX_O_DIRECTORY) && !S_ISDIR(mode))
 		return -ENOTDIR;
-	if (fl & LX_O_PATH)
+	if (fl & LUX_O_PATH)
 		return 0; /* names the object, no access to it */
 	if (S_ISDIR(mode) && (want & MAY_W))
 		return -EISDIR;
@@ -38,18 +38,20 @@ static int open_check(struct call *c, struct inode *n, uint32_t fl)
 /* Open the existing object n of w with flags fl: 0 or -errno. */
 static int open_existing(struct call *c, struct inode *n, uint32_t fl)
 {
-	bool excl = (fl & (LX_O_CREAT | LX_O_EXCL)) == (LX_O_CREAT | LX_O_EXCL);
+	bool excl =
+	    (fl & (LUX_O_CREAT | LUX_O_EXCL)) == (LUX_O_CREAT | LUX_O_EXCL);
 	int err;
 
 	if (excl)
 		return -EEXIST;
-	if (S_ISLNK(n->raw.i_mode) && !(fl & LX_O_PATH))
+	if (S_ISLNK(n->raw.i_mode) && !(fl & LUX_O_PATH))
 		return -ELOOP;
-	if (S_ISDIR(n->raw.i_mode) && (fl & LX_O_CREAT))
+	if (S_ISDIR(n->raw.i_mode) && (fl & LUX_O_CREAT))
 		return -EISDIR;
 	if ((err = open_check(c, n, fl)))
 		return err;
-	if ((fl & LX_O_TRUNC) && !(fl & LX_O_PATH) && S_ISREG(n->raw.i_mode)) {
+	if ((fl & LUX_O_TRUNC) && !(fl & LUX_O_PATH) &&
+	    S_ISREG(n->raw.i_mode)) {
 		if ((err = data_truncate(c->fs, n, 0)))
 			return err;
 		stamp(c, n, T_MTIME | T_CTIME);
@@ -60,10 +62,11 @@ static int open_existing(struct call *c, struct inode *n, uint32_t fl)
 int64_t op_open(struct call *c)
 {
 	uint32_t fl = c->q->flags;
-	bool excl = (fl & (LX_O_CREAT | LX_O_EXCL)) == (LX_O_CREAT | LX_O_EXCL);
+	bool excl =
+	    (fl & (LUX_O_CREAT | LUX_O_EXCL)) == (LUX_O_CREAT | LUX_O_EXCL);
 	struct walk w;
 	struct inode *n = NULL;
-	int err = walk(c, 0, !(fl & LX_O_NOFOLLOW) && !excl, &w);
+	int err = walk(c, 0, !(fl & LUX_O_NOFOLLOW) && !excl, &w);
 
 	if (err)
 		return err;
@@ -71,7 +74,7 @@ int64_t op_open(struct call *c)
 		err = open_existing(c, w.node, fl);
 		n = w.node;
 		w.node = NULL;
-	} else if (!(fl & LX_O_CREAT)) {
+	} else if (!(fl & LUX_O_CREAT)) {
 		err = -ENOENT;
 	} else if (w.slash) {
 		err = -EISDIR;
@@ -87,7 +90,7 @@ int64_t op_open(struct call *c)
 	n->opens++; /* the open keeps the walk's reference */
 	c->r->handle = n->num;
 	c->r->mode = n->raw.i_mode;
-	c->r->events = LX_POLLIN | LX_POLLOUT;
+	c->r->events = LUX_POLLIN | LUX_POLLOUT;
 	return 0;
 }
 
@@ -170,7 +173,7 @@ static int unlink_check(struct call *c, struct walk *w, bool rmdir)
 
 int64_t op_unlink(struct call *c)
 {
-	bool rmdir = c->q->flags & LX_AT_REMOVEDIR;
+	bool rmdir = c->q->flags & LUX_AT_REMOVEDIR;
 	struct walk w;
 	int err = walk(c, 0, false, &w);
 
@@ -310,12 +313,12 @@ static int rename_do(struct call *c, struct walk *a, struct walk *b,
 int64_t op_rename(struct call *c)
 {
 	uint32_t fl = c->q->flags;
-	bool exchange = fl & LX_RENAME_EXCHANGE;
+	bool exchange = fl & LUX_RENAME_EXCHANGE;
 	struct walk a, b = {0};
 	int err;
 
-	if ((fl & ~(LX_RENAME_NOREPLACE | LX_RENAME_EXCHANGE)) ||
-	    (exchange && (fl & LX_RENAME_NOREPLACE)))
+	if ((fl & ~(LUX_RENAME_NOREPLACE | LUX_RENAME_EXCHANGE)) ||
+	    (exchange && (fl & LUX_RENAME_NOREPLACE)))
 		return -EINVAL;
 	if ((err = walk(c, 0, false, &a)))
 		return err;
@@ -326,7 +329,7 @@ int64_t op_rename(struct call *c)
 	else if (a.node->num == EXT2_ROOT_INO ||
 		 (b.node && b.node->num == EXT2_ROOT_INO))
 		err = -EBUSY;
-	else if (b.node && (fl & LX_RENAME_NOREPLACE))
+	else if (b.node && (fl & LUX_RENAME_NOREPLACE))
 		err = -EEXIST;
 	else if (!S_ISDIR(a.node->raw.i_mode) && (a.slash || b.slash))
 		err = -ENOTDIR;
@@ -381,7 +384,7 @@ int64_t op_link(struct call *c)
 	struct walk a, b = {0};
 	int err;
 
-	if ((err = walk(c, 0, c->q->flags & LX_AT_FOLLOW, &a)))
+	if ((err = walk(c, 0, c->q->flags & LUX_AT_SYMLINK_FOLLOW, &a)))
 		return err;
 	if (!(err = walk(c, 1, false, &b)) && !(err = link_check(c, &a, &b))) {
 		struct inode *x = a.node;

@@ -9,30 +9,11 @@
 
 #include "ext2.h"
 
-/* Flags as the protocol carries them: Linux's asm-generic (x86_64) values
- * on every platform, so never taken from the C library's headers. */
-#define LX_O_ACCMODE        03
-#define LX_O_RDONLY         00
-#define LX_O_CREAT          0100
-#define LX_O_EXCL           0200
-#define LX_O_TRUNC          01000
-#define LX_O_APPEND         02000
-#define LX_O_DIRECTORY      0200000
-#define LX_O_NOFOLLOW       0400000
-#define LX_O_PATH           010000000
-#define LX_AT_NOFOLLOW      0x100
-#define LX_AT_REMOVEDIR     0x200
-#define LX_AT_FOLLOW        0x400
-#define LX_RENAME_NOREPLACE 1
-#define LX_RENAME_EXCHANGE  2
-#define LX_UTIME_NOW        ((1L << 30) - 1)
-#define LX_UTIME_OMIT       ((1L << 30) - 2)
-#define LX_POLLIN           0x1
-#define LX_POLLOUT          0x4
-#define MAY_R               4
-#define MAY_W               2
-#define MAY_X               1
-#define EXT2_LINK_MAX       32000 /* Linux's ext2 */
+/* Protocol flags are include/lux/'s LUX_ names (ext2.h includes them). */
+#define MAY_R         4
+#define MAY_W         2
+#define MAY_X         1
+#define EXT2_LINK_MAX 32000 /* Linux's ext2 */
 /* Not an errno: the reply has become a LUX_FOLLOW. */
 #define FOLLOWED 1000
 
