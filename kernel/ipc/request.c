@@ -13,9 +13,7 @@
 #include "syscall.h"
 #include <lux/errno.h>
 #include <lux/fcntl.h>
-
-#define S_IFMT  0170000
-#define S_IFDIR 0040000
+#include <lux/stat.h>
 
 /* The reply payload one call may receive (a READLINK target, MOUNTS). */
 #define REQ_PAYLOAD_MAX (2 * LUX_PATH_MAX)
@@ -179,7 +177,7 @@ long sys_lux_fdpath(long fd, long ubuf, long size)
 
 	if (!f)
 		return -EBADF;
-	if (rfile_info(f, NULL, NULL, &path) && (f->mode & S_IFMT) == S_IFDIR) {
+	if (rfile_info(f, NULL, NULL, &path) && LUX_S_ISDIR(f->mode)) {
 		r = strlen(path);
 		if (r >= size)
 			r = -ERANGE;

@@ -30,9 +30,6 @@
 
 #define MIN_(a, b)           ((a) < (b) ? (a) : (b))
 #define O_NOFOLLOW_          0400000
-#define AT_FDCWD_            (-100)
-#define AT_SYMLINK_NOFOLLOW_ 0x100
-#define AT_EMPTY_PATH_       0x1000
 #define PROT_R               1
 #define PROT_W               2
 #define PROT_X               4
@@ -40,8 +37,6 @@
 #define MAP_FIXED_           0x10
 #define MAP_FIXED_NOREPLACE_ 0x100000
 #define SIGKILL_             9
-#define S_IFMT_              0170000
-#define S_IFREG_             0100000
 
 void exec_set_regs(void *ctx, uintptr_t pc, uintptr_t sp);
 uint64_t exec_hwcap(void);
@@ -96,7 +91,8 @@ static long exec_open(long dirfd, const char *path, long flags)
 {
 	return fs_openat(
 	    dirfd, (long)path,
-	    LUX_O_EXEC | (flags & AT_SYMLINK_NOFOLLOW_ ? O_NOFOLLOW_ : 0), 0);
+	    LUX_O_EXEC | (flags & LUX_AT_SYMLINK_NOFOLLOW ? O_NOFOLLOW_ : 0),
+	    0);
 }
 
 /* Linux's struct statx, as far as exec reads it (the same on every
@@ -129,12 +125,12 @@ static long exec_find(struct exec *e, long dirfd, long flags)
 	if (r < 0)
 		return r;
 	e->fd = (int)r;
-	if ((r = fs_statx(e->fd, (long)"", AT_EMPTY_PATH_,
+	if ((r = fs_statx(e->fd, (long)"", LUX_AT_EMPTY_PATH,
 			  0x201 /* STATX_TYPE | STATX_SIZE */, (long)stx)) < 0)
 		return r;
 	memcpy(&st, stx, sizeof(st));
 	e->size = st.size;
-	if ((st.mode & S_IFMT_) != S_IFREG_)
+	if ((st.mode & LUX_S_IFMT) != LUX_S_IFREG)
 		return -EACCES;
 	return e->size > EXEC_MAX ? -ENOMEM : 0;
 }
@@ -362,7 +358,7 @@ static long exec_find_program(struct exec *e, long dirfd, long flags)
 			native1(NR_close, e->fd);
 		e->fd = -1;
 		if (!(r = exec_script(e)))
-			r = exec_find(e, AT_FDCWD_, 0);
+			r = exec_find(e, AT_FDCWD, 0);
 	}
 	return r;
 }
@@ -406,18 +402,18 @@ long persona_execveat(long dirfd, long upath, long uargv, long uenvp,
 	struct exec e;
 	long r;
 
-	if (flags & ~(AT_SYMLINK_NOFOLLOW_ | AT_EMPTY_PATH_))
+	if (flags & ~(LUX_AT_SYMLINK_NOFOLLOW | LUX_AT_EMPTY_PATH))
 		return -EINVAL;
 	if ((r = exec_copy_args(&e, upath, uargv, uenvp)) < 0)
 		return r;
-	if (!e.path[0]) /* AT_EMPTY_PATH (fexecve) is not supported */
+	if (!e.path[0]) /* LUX_AT_EMPTY_PATH (fexecve) is not supported */
 		return -ENOENT;
 	return exec_run(&e, dirfd, flags, ctx);
 }
 
 long persona_execve(long upath, long uargv, long uenvp, void *ctx)
 {
-	return persona_execveat(AT_FDCWD_, upath, uargv, uenvp, 0, ctx);
+	return persona_execveat(AT_FDCWD, upath, uargv, uenvp, 0, ctx);
 }
 
 /* Write s to the console (descriptor 2). */
@@ -453,7 +449,7 @@ long persona_boot(long uwords, long nwords, long size, void *ctx)
 	strlcpy(e.path, argv[0], sizeof(e.path));
 	e.argv = argv;
 	e.envp = envp;
-	if ((r = exec_run(&e, AT_FDCWD_, 0, ctx)) < 0) {
+	if ((r = exec_run(&e, AT_FDCWD, 0, ctx)) < 0) {
 		char num[8] = {'-', (char)('0' + -r / 10 % 10),
 			       (char)('0' + -r % 10), '\n', 0};
 		if (-r < 10) /* errno values have one or two digits */

@@ -7,14 +7,6 @@
  */
 #include "fs.h"
 
-#define AT_EACCESS        0x200
-#define AT_SYMLINK_FOLLOW 0x400
-#define AT_EMPTY_PATH     0x1000
-#define S_IFMT            0170000
-#define S_IFDIR           0040000
-#define S_IFREG           0100000
-#define UTIME_NOW         ((1L << 30) - 1)
-
 /* A walk for op on (dirfd, upath) in w: 0 or -errno. */
 static long start(struct walk *w, unsigned op, long dirfd, long upath)
 {
@@ -67,16 +59,16 @@ long fs_openat(long dirfd, long upath, long flags, long mode)
 	return walk_run(&w);
 }
 
-/* Whether the program's string at upath is empty (AT_EMPTY_PATH). */
+/* Whether the program's string at upath is empty (LUX_AT_EMPTY_PATH). */
 static bool empty_path(long flags, long upath)
 {
 	char c;
 
-	return (flags & AT_EMPTY_PATH) && !copy_in(&c, upath, 1) && !c;
+	return (flags & LUX_AT_EMPTY_PATH) && !copy_in(&c, upath, 1) && !c;
 }
 
 /* The status of (dirfd, upath) per flags: *st points to it (in w, or in
- * own for AT_EMPTY_PATH with an empty path: fstat of dirfd). */
+ * own for LUX_AT_EMPTY_PATH with an empty path: fstat of dirfd). */
 static long stat_at(struct walk *w, long dirfd, long upath, long flags,
 		    struct lux_stat *own, const struct lux_stat **st)
 {
@@ -87,7 +79,7 @@ static long stat_at(struct walk *w, long dirfd, long upath, long flags,
 		return fs_fstat(dirfd, own);
 	if ((r = start(w, LUX_STAT, dirfd, upath)))
 		return r;
-	w->q.flags = flags & AT_SYMLINK_NOFOLLOW;
+	w->q.flags = flags & LUX_AT_SYMLINK_NOFOLLOW;
 	r = walk_run(w);
 	if (r >= 0 && walk_payload(w) < sizeof(**st))
 		r = -EIO;
@@ -161,7 +153,7 @@ long fs_mkdirat(long dirfd, long upath, long mode)
 
 long fs_mknodat(long dirfd, long upath, long mode, long dev)
 {
-	unsigned type = (mode & S_IFMT) ? mode & S_IFMT : S_IFREG;
+	unsigned type = (mode & LUX_S_IFMT) ? mode & LUX_S_IFMT : LUX_S_IFREG;
 
 	return path_call(LUX_MKNOD, dirfd, upath, 0, type | (mode & 07777),
 			 (uint32_t)dev, 0);
@@ -173,7 +165,7 @@ long fs_unlinkat(long dirfd, long upath, long flags)
 	long r;
 
 	flags = (unsigned)flags; /* an int: only its bits count */
-	if (flags & ~AT_REMOVEDIR)
+	if (flags & ~LUX_AT_REMOVEDIR)
 		return -EINVAL;
 	if ((r = start(&w, LUX_UNLINK, dirfd, upath)))
 		return r;
@@ -196,7 +188,7 @@ long fs_renameat2(long ofd, long old, long nfd, long new, long flags)
 long fs_linkat(long ofd, long old, long nfd, long new, long flags)
 {
 	flags = (unsigned)flags; /* an int: only its bits count */
-	if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
+	if (flags & ~(LUX_AT_SYMLINK_FOLLOW | LUX_AT_EMPTY_PATH))
 		return -EINVAL;
 	return two_path_call(LUX_LINK, ofd, old, nfd, new, flags);
 }
@@ -250,12 +242,13 @@ static uint64_t id_arg(long id)
 long fs_fchownat(long dirfd, long upath, long uid, long gid, long flags)
 {
 	flags = (unsigned)flags;
-	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+	if (flags & ~(LUX_AT_SYMLINK_NOFOLLOW | LUX_AT_EMPTY_PATH))
 		return -EINVAL;
 	if (empty_path(flags, upath))
 		return native3(NR_fchown, dirfd, uid, gid);
-	return path_call(LUX_CHOWN, dirfd, upath, flags & AT_SYMLINK_NOFOLLOW,
-			 0, id_arg(uid), id_arg(gid));
+	return path_call(LUX_CHOWN, dirfd, upath,
+			 flags & LUX_AT_SYMLINK_NOFOLLOW, 0, id_arg(uid),
+			 id_arg(gid));
 }
 
 /* utimensat's times (NULL: both now) into t: 0 or -EFAULT. */
@@ -263,7 +256,7 @@ static int times_in(long utimes, int64_t t[2][2])
 {
 	if (!utimes) {
 		t[0][0] = t[1][0] = 0;
-		t[0][1] = t[1][1] = UTIME_NOW;
+		t[0][1] = t[1][1] = LUX_UTIME_NOW;
 		return 0;
 	}
 	return copy_in(t, utimes, 32);
@@ -275,7 +268,7 @@ long fs_utimensat(long dirfd, long upath, long utimes, long flags)
 	long r;
 
 	flags = (unsigned)flags; /* an int: only its bits count */
-	if (flags & ~AT_SYMLINK_NOFOLLOW)
+	if (flags & ~LUX_AT_SYMLINK_NOFOLLOW)
 		return -EINVAL;
 	if (!upath) { /* futimens: the descriptor's object by its handle */
 		walk_init(&w, LUX_UTIMENS);
@@ -328,8 +321,8 @@ long fs_faccessat2(long dirfd, long upath, long mode, long flags)
 	flags = (unsigned)flags; /* an int: only its bits count */
 	if (mode & ~7L)
 		return -EINVAL;
-	flags = (flags & AT_SYMLINK_NOFOLLOW) |
-		(flags & AT_EACCESS ? 0 : LUX_ACCESS_REAL);
+	flags = (flags & LUX_AT_SYMLINK_NOFOLLOW) |
+		(flags & LUX_AT_EACCESS ? 0 : LUX_ACCESS_REAL);
 	return path_call(LUX_ACCESS, dirfd, upath, flags, mode, 0, 0);
 }
 
@@ -360,7 +353,7 @@ long fs_chdir(long upath)
 	r = walk_run(&w);
 	if (r >= 0 && walk_payload(&w) < sizeof(*st))
 		r = -EIO;
-	else if (r >= 0 && (st->mode & S_IFMT) != S_IFDIR)
+	else if (r >= 0 && (st->mode & LUX_S_IFMT) != LUX_S_IFDIR)
 		r = -ENOTDIR;
 	return r < 0 ? r : set_cwd(&w);
 }

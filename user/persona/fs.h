@@ -6,9 +6,7 @@
 
 #include "path.h"
 
-#define AT_SYMLINK_NOFOLLOW 0x100
-#define AT_REMOVEDIR        0x200
-#define O_CREAT_TRUNC_WR    01101 /* creat: O_CREAT | O_TRUNC | O_WRONLY */
+#define O_CREAT_TRUNC_WR 01101 /* creat: O_CREAT | O_TRUNC | O_WRONLY */
 
 long fs_openat(long dirfd, long upath, long flags, long mode);
 long fs_newfstatat(long dirfd, long upath, long ubuf, long flags);

@@ -190,7 +190,8 @@ long persona_call(long nr, const long a[6])
 	case NR_stat:
 		return fs_newfstatat(AT_FDCWD, a[0], a[1], 0);
 	case NR_lstat:
-		return fs_newfstatat(AT_FDCWD, a[0], a[1], AT_SYMLINK_NOFOLLOW);
+		return fs_newfstatat(AT_FDCWD, a[0], a[1],
+				     LUX_AT_SYMLINK_NOFOLLOW);
 	case NR_mkdir:
 		return fs_mkdirat(AT_FDCWD, a[0], a[1]);
 	case NR_mknod:
@@ -198,7 +199,7 @@ long persona_call(long nr, const long a[6])
 	case NR_unlink:
 		return fs_unlinkat(AT_FDCWD, a[0], 0);
 	case NR_rmdir:
-		return fs_unlinkat(AT_FDCWD, a[0], AT_REMOVEDIR);
+		return fs_unlinkat(AT_FDCWD, a[0], LUX_AT_REMOVEDIR);
 	case NR_rename:
 		return fs_renameat2(AT_FDCWD, a[0], AT_FDCWD, a[1], 0);
 	case NR_link:
@@ -213,7 +214,7 @@ long persona_call(long nr, const long a[6])
 		return fs_fchownat(AT_FDCWD, a[0], a[1], a[2], 0);
 	case NR_lchown:
 		return fs_fchownat(AT_FDCWD, a[0], a[1], a[2],
-				   AT_SYMLINK_NOFOLLOW);
+				   LUX_AT_SYMLINK_NOFOLLOW);
 	case NR_access:
 		return fs_faccessat2(AT_FDCWD, a[0], a[1], 0);
 	case NR_utimes:
