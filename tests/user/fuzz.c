@@ -1197,6 +1197,20 @@ static void log_call(long idx, const struct call *c, const long *a)
 	raw(SYS_write, 1000, line, n);
 }
 
+/* Root's working directory stays in its scratch tree: its changing calls
+ * take relative names, and a chdir("..") (or through a link to "..") that
+ * left the tree would turn them on /tmp or "/" (a chmod of ".", a mount
+ * over it), breaking the runs that follow. */
+static void keep_in_scratch(void)
+{
+	char cwd[LUX_PATH_MAX];
+	size_t n = strlen(scratch);
+
+	if (raw(SYS_getcwd, cwd, sizeof(cwd), 0) < 0 ||
+	    strncmp(cwd, scratch, n) || (cwd[n] && cwd[n] != '/'))
+		raw(SYS_chdir, scratch, 0, 0);
+}
+
 /* Run one fuzzed call (number idx of this child). */
 static void fuzz_one(long idx)
 {
@@ -1258,6 +1272,8 @@ static void fuzz_one(long idx)
 	default:
 		raw6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	}
+	if (my_uid == 0 && (nr == SYS_chdir || nr == SYS_fchdir))
+		keep_in_scratch();
 }
 
 /* The child: its own group, /dev/null for 0-2, its resources, then the
