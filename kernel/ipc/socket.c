@@ -858,7 +858,8 @@ static long deliver_files(struct msg *m, struct recv_out *out, int flags)
 		}
 	}
 	m->nfiles = left;
-	return n && copy_to_user((void *)out->ufds, fds, 4 * n) ? -EFAULT : n;
+	return n && copy_to_user((void *)out->ufds, fds, 4 * n) ? -EFAULT
+								: (long)n;
 }
 
 /* Receive into io; bytes (or the datagram's length with MSG_TRUNC), 0 at
