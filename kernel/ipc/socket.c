@@ -167,7 +167,6 @@ static void kick(struct sock *s)
 }
 
 static void backlog_bump(void);
-static void sock_drop(struct sock *s);
 
 static struct sock *sock_new(int type)
 {
