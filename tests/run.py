@@ -469,7 +469,8 @@ UTEST_LINE = (r"^utest: (?:(\S+)/(\S+): (PASS|FAIL)(?: (.*))?"
 # the lumen boots then run only when a filter names them (`lumen`).
 LUMEN_READY = True
 # The runner's programs (tests/user/runner.c) that need the servers.
-SERVER_PROGRAMS = ("file", "perm", "devproc", "jobctl", "faults", "bypass")
+SERVER_PROGRAMS = ("file", "perm", "devproc", "jobctl", "faults", "bypass",
+                   "sockname")
 
 
 def kernel_only_programs():

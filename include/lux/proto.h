@@ -149,7 +149,50 @@
  * (the personality checked it is a directory the caller may search):
  * requests carry the caller's identity, never its directory. */
 #define LUX_NR_CHDIR (LUX_NR_BASE + 16)
-#define LUX_NR_COUNT (LUX_NR_BASE + 32) /* room for more */
+/* (op, a, b, c, d) -> the Unix sockets' mechanism under the Linux socket
+ * calls, which the personality makes (user/persona/sock.c,
+ * docs/decisions/0021-socket-names.md):
+ *   LUX_SOCK_NEW (type, fds) -> fd: a socket of type SOCK_STREAM,
+ *     SOCK_DGRAM or SOCK_SEQPACKET, or'ed with SOCK_NONBLOCK and
+ *     SOCK_CLOEXEC (EINVAL otherwise); with fds (int[2]) a connected pair
+ *     instead, its descriptors there -> 0.
+ *   LUX_SOCK_BIND (fd, addr, len, namefd) -> 0: name socket fd by the
+ *     sockaddr_un of len bytes at addr (2 < len <= 110, AF_UNIX: EINVAL),
+ *     kept as given (getsockname shows it). An abstract name
+ *     (sun_path[0] == 0) is keyed by its bytes, a path name by the
+ *     socket file namefd, a descriptor its server opened (O_PATH will
+ *     do): the server's object (channel, handle), which the caller could
+ *     reach by path with its own rights; bind also wants the file to be
+ *     the caller's own (its server's STAT; root's: any), as Linux's
+ *     makes a new one. EINVAL (already named), EADDRINUSE (taken, or the
+ *     file is another's), ECONNREFUSED (namefd is no socket file), EBADF.
+ *   LUX_SOCK_CONNECT (fd, addr, len, namefd) -> 0: connect to the socket
+ *     bound to that name (keyed as above); a datagram socket's default
+ *     destination. ECONNREFUSED, EISCONN, EAGAIN (backlog full and
+ *     O_NONBLOCK), or waits for room.
+ *   LUX_SOCK_ACCEPT (fd, flags) -> fd: the next connection (flags
+ *     SOCK_NONBLOCK, SOCK_CLOEXEC), or waits.
+ *   LUX_SOCK_INFO (fd, struct lux_sockinfo *, take_error) -> 0: its state
+ *     (take_error: the pending error is taken, as SO_ERROR takes it).
+ *   LUX_SOCK_SETBUF (fd, rcv, bytes) -> 0: the send (rcv 0) or receive
+ *     buffer's size, at most 4 MiB.
+ * EBADF, ENOTSOCK, EFAULT, EINVAL (op). Made from inside the personality,
+ * a wait ends on the program's signals (its mask at the reflection) with
+ * LUX_ERESTART_CALL, as LUX_NR_REQUEST's. */
+#define LUX_NR_SOCKET    (LUX_NR_BASE + 22)
+#define LUX_SOCK_NEW     0
+#define LUX_SOCK_BIND    1
+#define LUX_SOCK_CONNECT 2
+#define LUX_SOCK_ACCEPT  3
+#define LUX_SOCK_INFO    4
+#define LUX_SOCK_SETBUF  5
+/* (fd, recv, struct lux_sockmsg *, flags) -> bytes: send (recv 0) or
+ * receive one message on socket fd, as sendmsg and recvmsg with the
+ * MSG_* flags PEEK, TRUNC, DONTWAIT, WAITALL, NOSIGNAL and CMSG_CLOEXEC;
+ * the message's addresses and descriptors are flat in the struct. Errors
+ * as sendmsg's and recvmsg's; waits as LUX_NR_SOCKET's. */
+#define LUX_NR_SOCKMSG (LUX_NR_BASE + 23)
+#define LUX_NR_COUNT   (LUX_NR_BASE + 32) /* room for more */
 
 /*
  * The personality (user/persona/, docs/decisions/0006-reflection.md):
@@ -378,6 +421,34 @@ struct lux_mount {
 			* running (being restarted: EIO) */
 	uint16_t file; /* 1: covers its own name only (a device node) */
 	uint16_t len;
+};
+
+/* LUX_NR_SOCKET's LUX_SOCK_INFO. */
+struct lux_sockinfo {
+	int32_t type, listening;
+	int32_t error; /* pending (ECONNRESET: the peer left data unread) */
+	uint32_t sndbuf, rcvbuf;
+	int32_t peer_cred[3]; /* pid, uid, gid when paired (uid -1: none) */
+	uint32_t namelen;     /* bytes of name; 0: not named */
+	int32_t peerlen;      /* bytes of peer; -1: no peer */
+	char name[110], peer[110]; /* sockaddr_un as bound */
+};
+
+/* LUX_NR_SOCKMSG: one message. */
+struct lux_sockmsg {
+	uint64_t iov; /* struct iovec[iovlen] (at most 16) */
+	uint32_t iovlen;
+	uint32_t namelen; /* send: the destination's bytes at name (0: none,
+			   * the peer's); receive: out, the source's */
+	uint64_t name;    /* send: a sockaddr_un; receive: 110 bytes for the
+			   * source's (NULL: not wanted) */
+	int32_t namefd;   /* send: the destination's socket file (a path
+			   * name, as LUX_SOCK_CONNECT's) */
+	uint32_t nfds;    /* send: descriptors to pass at fds (at most 253);
+			   * receive: room there, out: how many came */
+	uint64_t fds;     /* int[nfds] */
+	int32_t flags;    /* receive: out, MSG_TRUNC and MSG_CTRUNC */
+	uint32_t pad;
 };
 
 /* LUX_NR_PROCINFO: one process, for procfs. */

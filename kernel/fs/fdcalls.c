@@ -5,7 +5,6 @@
  * sendfile, which works between any two descriptors.
  */
 #include "chan.h"
-#include "fs.h"
 #include "mm.h"
 #include "proc.h"
 #include "syscall.h"

@@ -17,23 +17,8 @@ long sys_pipe(long fds);
 long sys_pipe2(long fds, long flags);
 long sys_ppoll(long fds, long n, long ts, long mask, long size);
 long sys_eventfd2(long initval, long flags);
-long sys_socket(long domain, long type, long protocol);
-long sys_socketpair(long domain, long type, long protocol, long fds);
-long sys_bind(long fd, long addr, long len);
 long sys_listen(long fd, long backlog);
-long sys_accept(long fd, long addr, long len);
-long sys_accept4(long fd, long addr, long len, long flags);
-long sys_connect(long fd, long addr, long len);
-long sys_sendto(long fd, long buf, long len, long flags, long addr, long alen);
-long sys_recvfrom(long fd, long buf, long len, long flags, long addr,
-		  long alen);
-long sys_sendmsg(long fd, long msg, long flags);
-long sys_recvmsg(long fd, long msg, long flags);
 long sys_shutdown(long fd, long how);
-long sys_getsockname(long fd, long addr, long len);
-long sys_getpeername(long fd, long addr, long len);
-long sys_getsockopt(long fd, long level, long opt, long val, long len);
-long sys_setsockopt(long fd, long level, long opt, long val, long len);
 long sys_write(long fd, long buf, long len);
 long sys_writev(long fd, long iov, long iovcnt);
 long sys_exit(long code);
@@ -121,6 +106,8 @@ long sys_lux_request(long target, long gen, long req, long buf, long size,
 		     long path);
 long sys_lux_fdpath(long fd, long buf, long size);
 long sys_lux_chdir(long path);
+long sys_lux_socket(long op, long a, long b, long c, long d);
+long sys_lux_sockmsg(long fd, long recv, long msg, long flags);
 
 /* Shared by the handlers. */
 long do_clone(unsigned long flags, uintptr_t sp, int *ptid, int *ctid,

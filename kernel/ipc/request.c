@@ -7,7 +7,6 @@
  * descriptor; everything else about paths is the personality's.
  */
 #include "chan.h"
-#include "fs.h"
 #include "mm.h"
 #include "proc.h"
 #include "syscall.h"
@@ -212,11 +211,14 @@ long sys_lux_chdir(long upath)
 long sys_getcwd(long ubuf, long size)
 {
 	char *cwd = kmalloc(LUX_PATH_MAX);
+	struct proc *p = current_proc();
 	long r;
 
 	if (!cwd)
 		return -ENOMEM;
-	fs_cwd(cwd);
+	spin_lock(&p->sig_lock);
+	strlcpy(cwd, p->cwd ? p->cwd : "/", LUX_PATH_MAX);
+	spin_unlock(&p->sig_lock);
 	r = strlen(cwd) + 1;
 	if (r > size)
 		r = -ERANGE;

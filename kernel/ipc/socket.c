@@ -1,16 +1,18 @@
 /*
  * socket.c - Unix domain sockets: SOCK_STREAM (a byte stream),
- * SOCK_DGRAM and SOCK_SEQPACKET (boundaries kept), socketpair,
- * abstract and path-name addresses (a path names the socket file bind
- * made through its server; the kernel keys the binding by that file's
- * device and inode), listen/accept/connect, SCM_RIGHTS, SO_PEERCRED,
- * shutdown and Linux's EOF/EPIPE rules. Each socket queues what it is
- * sent, bounded by its receive buffer; a sender waits (or gets EAGAIN)
- * while the peer's queue is full. One mutex guards all socket state;
- * waits happen outside it.
+ * SOCK_DGRAM and SOCK_SEQPACKET (boundaries kept), pairs, abstract and
+ * path-name addresses, listen/accept/connect, descriptor passing, peer
+ * credentials, shutdown and Linux's EOF/EPIPE rules. Each socket queues
+ * what it is sent, bounded by its receive buffer; a sender waits (or gets
+ * EAGAIN) while the peer's queue is full. One mutex guards all socket
+ * state; waits happen outside it. The Linux calls around them (sockaddr,
+ * msghdr and option handling, the path walk of a name) are the
+ * personality's (user/persona/sock.c), over two native calls:
+ * LUX_NR_SOCKET and LUX_NR_SOCKMSG (docs/decisions/0021-socket-names.md).
+ * A path name is keyed by the socket file it names: a server's object
+ * (channel, handle) that the caller opened through that server.
  */
-#include "file.h"
-#include "fs.h"
+#include "chan.h"
 #include "mm.h"
 #include "proc.h"
 #include "syscall.h"
@@ -30,16 +32,10 @@
 #define MSG_WAITALL      0x100
 #define MSG_NOSIGNAL     0x4000
 #define MSG_CMSG_CLOEXEC 0x40000000
-#define SOL_SOCKET       1
-#define SCM_RIGHTS       1
-#define SO_TYPE          3
-#define SO_ERROR         4
-#define SO_SNDBUF        7
-#define SO_RCVBUF        8
-#define SO_PEERCRED      17
 #define BUF_DEFAULT      (208 * KiB)
 #define BUF_MAX          (4 * MiB)
-#define FDS_MAX          253 /* descriptors in one SCM_RIGHTS message */
+#define FDS_MAX          253 /* descriptors in one message (SCM_RIGHTS) */
+#define ADDR_MAX         110 /* sizeof(struct sockaddr_un) */
 
 enum { UNCONNECTED, LISTENING, CONNECTED };
 
@@ -49,20 +45,26 @@ struct msg {
 	size_t cost;         /* what it counts against the receive buffer */
 	struct file **files; /* SCM_RIGHTS */
 	unsigned nfiles;
-	bool delivered; /* files handed out (those left get closed) */
-	char from[110]; /* the sender's address (datagrams) */
+	bool delivered;      /* files handed out (those left get closed) */
+	char from[ADDR_MAX]; /* the sender's address (datagrams) */
 	unsigned fromlen;
 	char data[];
 };
 
-#define ADDR_MAX  110             /* sizeof(struct sockaddr_un) */
-#define ADDR_SIZE (ADDR_MAX + 16) /* and a path name's (dev, ino) */
+/* An address: its bytes (a sockaddr_un as given, what getsockname
+ * shows); a path name's key is the socket file it names (node, with a
+ * reference), an abstract name's (sun_path[0] == 0) its bytes. */
+struct addr {
+	char name[ADDR_MAX];
+	unsigned len; /* 0: none */
+	struct file *node;
+};
+static const struct addr no_addr;
 
 struct sock {
 	int type, state;
-	struct sock *peer;    /* connected to (stream, seqpacket, pairs) */
-	char dest[ADDR_SIZE]; /* a datagram socket's connect() address */
-	unsigned destlen;
+	struct sock *peer; /* connected to (stream, seqpacket, pairs) */
+	struct addr dest;  /* a datagram socket's connect() address */
 	struct list queue; /* received messages */
 	size_t queued, rcvbuf, sndbuf;
 	bool rd_shut, wr_shut, peer_gone;
@@ -70,8 +72,7 @@ struct sock {
 	struct list pending; /* connections waiting for accept (listening) */
 	struct list link;    /* in its listener's pending, or bound list */
 	unsigned npending, backlog;
-	char name[ADDR_SIZE]; /* bound address (sun_family + path) */
-	unsigned namelen;
+	struct addr name;  /* bound address */
 	int pid, uid, gid; /* credentials at socket()/connect() */
 	int peer_cred[3];  /* the peer's pid, uid, gid when they paired */
 	struct waitq wq;
@@ -166,7 +167,6 @@ static void kick(struct sock *s)
 }
 
 static void backlog_bump(void);
-static void sock_drop(struct sock *s);
 
 static struct sock *sock_new(int type)
 {
@@ -231,36 +231,6 @@ static struct sock *sock_of(int fd, struct file **f)
 	if (!s)                                                                \
 	return f || fd_open(fd) ? -ENOTSOCK : -EBADF
 
-static bool valid_type(long type)
-{
-	type &= ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
-	return type == SOCK_STREAM || type == SOCK_DGRAM ||
-	       type == SOCK_SEQPACKET;
-}
-
-long sys_socket(long domain, long type, long protocol)
-{
-	struct sock *s;
-
-	int t = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-	if (domain != AF_UNIX)
-		return -EAFNOSUPPORT;
-	if (t == 3) { /* SOCK_RAW is a datagram socket here, as on Linux */
-		type = (type & ~t) | SOCK_DGRAM;
-		t = SOCK_DGRAM;
-	}
-	if (t == 4) /* SOCK_RDM */
-		return -ESOCKTNOSUPPORT;
-	if (!valid_type(type))
-		return -EINVAL;
-	if (protocol && protocol != AF_UNIX)
-		return -EPROTONOSUPPORT;
-	if (!(s = sock_new(t)))
-		return -ENOMEM;
-	return sock_install(s, type);
-}
-
 /* Connect a and b; each keeps the other's credentials for SO_PEERCRED,
  * which Linux still answers after the peer is gone. */
 static void pair(struct sock *a, struct sock *b)
@@ -272,19 +242,20 @@ static void pair(struct sock *a, struct sock *b)
 	a->state = b->state = CONNECTED;
 }
 
-long sys_socketpair(long domain, long type, long protocol, long ufds)
+/* LUX_SOCK_NEW: a socket of type (with SOCK_NONBLOCK, SOCK_CLOEXEC): its
+ * descriptor; with ufds, a connected pair, its descriptors there: 0. */
+static long sock_create(long type, long ufds)
 {
+	long t = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
 	struct sock *a, *b;
 	int fds[2];
 
-	if (domain != AF_UNIX)
-		return -EAFNOSUPPORT;
-	if (!valid_type(type) || protocol)
+	if (t != SOCK_STREAM && t != SOCK_DGRAM && t != SOCK_SEQPACKET)
 		return -EINVAL;
-	if (!user_range((void *)ufds, sizeof(fds)))
-		return -EFAULT;
-	a = sock_new(type & 0xf);
-	b = sock_new(type & 0xf);
+	a = sock_new(t);
+	if (!ufds)
+		return a ? sock_install(a, type) : -ENOMEM;
+	b = sock_new(t);
 	if (!a || !b) {
 		sock_discard(a);
 		sock_discard(b);
@@ -308,71 +279,106 @@ long sys_socketpair(long domain, long type, long protocol, long ufds)
 	return 0;
 }
 
-/* Copy in a sockaddr_un: its length, or an error. An abstract name
- * (sun_path[0] == 0) is its bytes; a path name is the file it names: its
- * (dev, ino) go after the address, at name + ADDR_MAX (bind makes the
- * file first: create). Call without sock_lock: servers answer. */
-static int get_addr(long uaddr, long len, char name[ADDR_SIZE], bool create)
+/* Whether the caller owns socket file f, by its server's STAT: 0,
+ * -EADDRINUSE, or the request's error. Bind takes only a file of its
+ * own, as Linux's bind takes only a file it makes. */
+static int node_owned(struct file *f)
 {
-	char path[ADDR_MAX - 1];
-	uint64_t node[2];
-	int r;
+	struct lux_req *q = chan_msg_alloc(LUX_STAT, 0);
+	struct lux_rep rep;
+	struct lux_stat st;
+	uint32_t euid = current_proc()->cred.uid.eff;
+	int r = q ? rfile_call(f, q, &rep, &st, sizeof(st)) : -ENOMEM;
 
-	if (len <= 2 || len > ADDR_MAX)
-		return -EINVAL;
-	if (copy_from_user(name, (void *)uaddr, len))
-		return -EFAULT;
-	if (*(uint16_t *)name != AF_UNIX)
-		return -EINVAL;
-	if (name[2] == '\0')
-		return len;
-	memcpy(path, name + 2, len - 2);
-	path[len - 2] = '\0';
-	if ((r = fs_socket_node(path, create, node)))
-		return r;
-	memcpy(name + ADDR_MAX, node, sizeof(node));
-	return len;
+	if (!r &&
+	    (rep.result < 0 || chan_payload(&rep, sizeof(st)) < sizeof(st) ||
+	     (st.uid != euid && euid)))
+		r = -EADDRINUSE;
+	return r;
 }
 
-/* The socket bound to name (of type type, -1: any): the same bytes for
- * an abstract name, the same file for a path name. */
-static struct sock *find_bound(const char *name, unsigned len, int type)
+/* Copy in the sockaddr_un of len bytes at uaddr, keyed (struct addr) by
+ * namefd for a path name: a descriptor of the socket file, which its
+ * server opened for the caller, so the caller could reach it by path
+ * with its own rights. 0 or -errno (ECONNREFUSED: no socket file); bind
+ * (own) also wants the file to be the caller's. Without sock_lock. */
+static int get_addr(long uaddr, long len, long namefd, struct addr *a, bool own)
+{
+	a->node = NULL;
+	if (len <= 2 || len > ADDR_MAX)
+		return -EINVAL;
+	if (copy_from_user(a->name, (void *)uaddr, len))
+		return -EFAULT;
+	if (*(uint16_t *)a->name != AF_UNIX)
+		return -EINVAL;
+	a->len = len;
+	if (!a->name[2])
+		return 0;
+	if (!(a->node = fd_get(namefd)))
+		return -EBADF;
+	if (!rfile_info(a->node, NULL, NULL, NULL) ||
+	    !LUX_S_ISSOCK(a->node->mode))
+		return -ECONNREFUSED;
+	return own ? node_owned(a->node) : 0;
+}
+
+/* Drop a's reference to its socket file. */
+static void addr_put(struct addr *a)
+{
+	if (a->node)
+		file_put(a->node);
+	a->node = NULL;
+}
+
+/* Whether a and b name the same socket: an abstract name's bytes, a path
+ * name's server object (channel and handle). */
+static bool same_addr(const struct addr *a, const struct addr *b)
+{
+	struct chan *ca, *cb;
+	uint64_t ha, hb;
+
+	if (!a->node || !b->node)
+		return !a->node && !b->node && a->len == b->len &&
+		       !memcmp(a->name, b->name, a->len);
+	rfile_info(a->node, &ca, &ha, NULL);
+	rfile_info(b->node, &cb, &hb, NULL);
+	return ca == cb && ha == hb;
+}
+
+/* The socket bound to a (of type type, -1: any). sock_lock held. */
+static struct sock *find_bound(const struct addr *a, int type)
 {
 	struct list *it;
 
 	list_for_each(it, &bound)
 	{
 		struct sock *s = container_of(it, struct sock, link);
-		bool same =
-		    name[2] ? s->name[2] && !memcmp(s->name + ADDR_MAX,
-						    name + ADDR_MAX, 16)
-			    : s->namelen == len && !memcmp(s->name, name, len);
-		if (same && (type < 0 || s->type == type))
+		if (same_addr(&s->name, a) && (type < 0 || s->type == type))
 			return s;
 	}
 	return NULL;
 }
 
-long sys_bind(long fd, long uaddr, long len)
+/* LUX_SOCK_BIND. */
+static long sock_bind(long fd, long uaddr, long len, long namefd)
 {
-	char name[ADDR_SIZE];
-	int n, r = 0;
+	struct addr a = {.node = NULL};
+	long r;
 	SOCK_OR_FAIL(s, fd, f);
 
-	n = s->namelen ? -EINVAL : get_addr(uaddr, len, name, true);
+	r = s->name.len ? -EINVAL : get_addr(uaddr, len, namefd, &a, true);
 	mutex_lock(&sock_lock);
-	if (n < 0)
-		r = n;
-	else if (s->namelen)
+	if (!r && s->name.len)
 		r = -EINVAL;
-	else if (find_bound(name, n, -1))
+	else if (!r && find_bound(&a, -1))
 		r = -EADDRINUSE;
-	else {
-		memcpy(s->name, name, ADDR_SIZE);
-		s->namelen = n;
+	else if (!r) {
+		s->name = a;
+		a.node = NULL; /* s's now */
 		list_push_back(&bound, &s->link);
 	}
 	mutex_unlock(&sock_lock);
+	addr_put(&a);
 	file_put(f);
 	return r;
 }
@@ -385,7 +391,7 @@ long sys_listen(long fd, long backlog)
 	mutex_lock(&sock_lock);
 	if (s->type == SOCK_DGRAM)
 		r = -EOPNOTSUPP;
-	else if (s->state == CONNECTED || !s->namelen)
+	else if (s->state == CONNECTED || !s->name.len)
 		r = -EINVAL;
 	else {
 		s->state = LISTENING;
@@ -414,18 +420,19 @@ static void backlog_bump(void)
 	waitq_wake_all(&backlog_wq);
 }
 
-/* Connect s to the listener named: a new server-side socket joins the
- * listener's pending queue, connected to s. sock_lock held. */
-static long connect_locked(struct sock *s, const char *name, int n,
-			   struct sock **spare)
+/* Connect s to the listener at a: a new server-side socket joins the
+ * listener's pending queue, connected to s; a datagram socket takes a as
+ * its destination (and a gets its old one, to be put). sock_lock held. */
+static long connect_locked(struct sock *s, struct addr *a, struct sock **spare)
 {
-	struct sock *l = find_bound(name, n, s->type), *srv = *spare;
+	struct sock *l = find_bound(a, s->type), *srv = *spare;
 
 	if (!l || (s->type != SOCK_DGRAM && l->state != LISTENING))
 		return -ECONNREFUSED;
 	if (s->type == SOCK_DGRAM) { /* the default destination */
-		memcpy(s->dest, name, ADDR_SIZE);
-		s->destlen = n;
+		struct addr old = s->dest;
+		s->dest = *a;
+		*a = old;
 		return 0;
 	}
 	if (s->state == CONNECTED)
@@ -438,8 +445,7 @@ static long connect_locked(struct sock *s, const char *name, int n,
 		return -ENOMEM;
 	*spare = NULL; /* used */
 	srv->pid = l->pid, srv->uid = l->uid, srv->gid = l->gid;
-	memcpy(srv->name, l->name, l->namelen);
-	srv->namelen = l->namelen;
+	memcpy(srv->name.name, l->name.name, srv->name.len = l->name.len);
 	pair(s, srv);
 	list_push_back(&l->pending, &srv->link);
 	l->npending++;
@@ -447,49 +453,31 @@ static long connect_locked(struct sock *s, const char *name, int n,
 	return 0;
 }
 
-long sys_connect(long fd, long uaddr, long len)
+/* LUX_SOCK_CONNECT. */
+static long sock_connect(long fd, long uaddr, long len, long namefd)
 {
-	char name[ADDR_SIZE];
-	int n = get_addr(uaddr, len, name, false);
-	long r;
+	struct addr a;
 	SOCK_OR_FAIL(s, fd, f);
+	long r = get_addr(uaddr, len, namefd, &a, false);
 
 	struct sock *spare = s->type == SOCK_DGRAM ? NULL : sock_new(s->type);
 	for (;;) {
 		unsigned seen = backlog_gen;
 		mutex_lock(&sock_lock);
-		r = n < 0 ? n : connect_locked(s, name, n, &spare);
+		r = r < 0 ? r : connect_locked(s, &a, &spare);
 		mutex_unlock(&sock_lock);
 		if (r != -EAGAIN || (f->flags & O_NONBLOCK))
 			break;
+		r = 0;
 		if (wait_intr(&backlog_wq, backlog_moved, &seen, 0) < 0) {
 			r = -ERESTARTSYS;
 			break;
 		}
 	}
 	sock_discard(spare);
+	addr_put(&a);
 	file_put(f);
 	return r;
-}
-
-/* Write s's (or its peer's) address to user memory, as getsockname does. */
-static long put_addr(const struct sock *s, long uaddr, long ulen)
-{
-	static const uint16_t family = AF_UNIX;
-	int len, n = s ? (int)s->namelen : 0;
-
-	if (!ulen)
-		return 0;
-	if (copy_from_user(&len, (void *)ulen, 4))
-		return -EFAULT;
-	if (len < 0)
-		return -EINVAL;
-	if (!n && copy_to_user((void *)uaddr, &family, MIN(len, 2)))
-		return -EFAULT;
-	if (n && copy_to_user((void *)uaddr, s->name, MIN(len, n)))
-		return -EFAULT;
-	n = MAX(n, 2);
-	return copy_to_user((void *)ulen, &n, 4);
 }
 
 static bool has_pending(void *arg)
@@ -498,7 +486,9 @@ static bool has_pending(void *arg)
 	return !list_empty(&s->pending) || s->state != LISTENING || s->rd_shut;
 }
 
-long sys_accept4(long fd, long uaddr, long ulen, long flags)
+/* LUX_SOCK_ACCEPT: the next connection's descriptor (flags:
+ * SOCK_NONBLOCK, SOCK_CLOEXEC). */
+static long sock_accept(long fd, long flags)
 {
 	struct sock *c = NULL;
 	long r = 0;
@@ -527,21 +517,10 @@ long sys_accept4(long fd, long uaddr, long ulen, long flags)
 	}
 	if (c) {
 		backlog_bump();
-		mutex_lock(&sock_lock);
-		r = put_addr(c->peer, uaddr, ulen);
-		mutex_unlock(&sock_lock);
-		if (!r)
-			r = sock_install(c, flags);
-		else /* the connection is lost, as on Linux */
-			sock_drop(c);
+		r = sock_install(c, flags);
 	}
 	file_put(f);
 	return r;
-}
-
-long sys_accept(long fd, long uaddr, long ulen)
-{
-	return sys_accept4(fd, uaddr, ulen, 0);
 }
 
 /* Free s: its peer sees EOF (or EPIPE), connections it had not accepted
@@ -577,6 +556,8 @@ static void sock_drop(struct sock *s)
 	mutex_unlock(&sock_lock);
 	free_msgs(&dead);
 	backlog_bump(); /* also wakes senders waiting for room */
+	addr_put(&s->name);
+	addr_put(&s->dest);
 	kfree(s);
 }
 
@@ -689,7 +670,7 @@ static void sock_unref(struct file *f)
 }
 
 /* The socket a message from s goes to, or an error. sock_lock held. */
-static struct sock *destination(struct sock *s, const char *to, int tolen,
+static struct sock *destination(struct sock *s, const struct addr *to,
 				long *err)
 {
 	struct sock *d = NULL;
@@ -699,9 +680,8 @@ static struct sock *destination(struct sock *s, const char *to, int tolen,
 		       : s->state != CONNECTED || !s->peer ? -ENOTCONN
 							   : 0;
 		d = *err ? NULL : s->peer;
-	} else if (tolen || s->destlen) {
-		d = tolen ? find_bound(to, tolen, SOCK_DGRAM)
-			  : find_bound(s->dest, s->destlen, SOCK_DGRAM);
+	} else if (to->len || s->dest.len) {
+		d = find_bound(to->len ? to : &s->dest, SOCK_DGRAM);
 		*err = d ? 0 : -ECONNREFUSED;
 	} else {
 		d = s->peer;
@@ -758,7 +738,7 @@ static int io_copy(struct io *io, size_t off, char *buf, size_t n, bool out)
 /* Send io (and files) from s; bytes sent or an error. A stream goes in
  * pieces as the peer has room; a datagram whole or not at all. */
 static long sock_send(struct sock *s, struct file *f, struct io *io,
-		      const char *to, int tolen, struct file **files,
+		      const struct addr *to, struct file **files,
 		      unsigned nfiles, int flags)
 {
 	size_t done = 0;
@@ -766,30 +746,33 @@ static long sock_send(struct sock *s, struct file *f, struct io *io,
 	bool nonblock = (f->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT);
 
 	if (s->type != SOCK_STREAM && io->len > s->sndbuf)
-		return -EMSGSIZE;
-	if (s->type == SOCK_STREAM && tolen) /* streams take no address */
-		return s->state == CONNECTED ? -EISCONN : -EOPNOTSUPP;
+		err = -EMSGSIZE;
+	else if (s->type == SOCK_STREAM && to->len) /* streams take none */
+		err = s->state == CONNECTED ? -EISCONN : -EOPNOTSUPP;
 	if (s->type == SOCK_SEQPACKET)
-		tolen = 0; /* ignored, as on Linux */
-	do {
+		to = &no_addr; /* ignored, as on Linux */
+	while (!err) {
 		size_t n = s->type == SOCK_STREAM
 			       ? MIN(io->len - done, 64 * KiB)
 			       : io->len;
 		struct msg *m = kzalloc(sizeof(*m) + n);
 		unsigned seen = backlog_gen;
-		if (!m)
-			return done ? (long)done : -ENOMEM;
+		if (!m) {
+			err = -ENOMEM;
+			break;
+		}
 		m->len = n;
 		if (io_copy(io, done, m->data, n, false)) {
 			kfree(m);
-			return done ? (long)done : -EFAULT;
+			err = -EFAULT;
+			break;
 		}
 		mutex_lock(&sock_lock);
 		struct sock *d = NULL;
 		if ((err = s->err))
 			s->err = 0;
 		else
-			d = destination(s, to, tolen, &err);
+			d = destination(s, to, &err);
 		/* the message's own size and its descriptors count too, so
 		 * small messages carrying descriptors cannot grow the queue
 		 * without bound */
@@ -804,8 +787,8 @@ static long sock_send(struct sock *s, struct file *f, struct io *io,
 				if (in_flight(m, true) && d->inflight)
 					maybe_cyclic = true;
 			}
-			memcpy(m->from, s->name, s->namelen);
-			m->fromlen = s->namelen;
+			memcpy(m->from, s->name.name, s->name.len);
+			m->fromlen = s->name.len;
 			list_push_back(&d->queue, &m->link);
 			d->queued += m->cost;
 			__atomic_add_fetch(&sock_mem, m->cost,
@@ -822,7 +805,9 @@ static long sock_send(struct sock *s, struct file *f, struct io *io,
 			else
 				err = 0;
 		}
-	} while (!err && done < io->len);
+		if (done >= io->len)
+			break;
+	}
 	for (unsigned i = 0; i < nfiles; i++) /* never sent */
 		file_put(files[i]);
 	kfree(files);
@@ -841,51 +826,40 @@ static bool readable(void *arg)
 	       (s->type == SOCK_STREAM && s->state != CONNECTED);
 }
 
-/* Give the received files descriptors and describe them in the control
- * buffer (SCM_RIGHTS): the control length used. Files that do not fit
- * stay in the message, to be closed when it is freed, and MSG_CTRUNC is
- * set, as on Linux. sock_lock held (so nothing is closed here). */
-static long deliver_files(struct msg *m, long uctl, size_t ctllen, int flags,
-			  int *msg_flags)
+struct recv_out {
+	long ufds;           /* where the received descriptors' numbers go */
+	unsigned room;       /* how many fit there */
+	long nfds;           /* how many went (or -EFAULT) */
+	char from[ADDR_MAX]; /* the sender's address (datagrams) */
+	unsigned fromlen;
+	int msg_flags;
+};
+
+/* Give m's files descriptors, as many as out has room for, their numbers
+ * to out->ufds: how many, or -EFAULT. Files that do not fit stay in the
+ * message, to be closed when it is freed, and MSG_CTRUNC is set, as on
+ * Linux. sock_lock held (so nothing is closed here). */
+static long deliver_files(struct msg *m, struct recv_out *out, int flags)
 {
 	int fds[FDS_MAX];
-	unsigned n = 0, room = ctllen < 16 ? 0 : (ctllen - 16) / 4;
-	struct cmsg {
-		uint64_t len;
-		int level, type;
-	} h;
+	unsigned n = 0, left = 0;
 
-	unsigned left = 0;
 	in_flight(m, false);
 	for (unsigned i = 0; i < m->nfiles; i++) {
-		int fd = n < room ? fd_install(m->files[i], 0,
-					       flags & MSG_CMSG_CLOEXEC)
-				  : -1;
+		int fd = n < out->room ? fd_install(m->files[i], 0,
+						    flags & MSG_CMSG_CLOEXEC)
+				       : -1;
 		if (fd < 0) {
 			m->files[left++] = m->files[i];
-			*msg_flags |= MSG_CTRUNC;
+			out->msg_flags |= MSG_CTRUNC;
 		} else {
 			fds[n++] = fd;
 		}
 	}
 	m->nfiles = left;
-	if (!n)
-		return 0;
-	h = (struct cmsg){16 + 4 * n, SOL_SOCKET, SCM_RIGHTS};
-	if (copy_to_user((void *)uctl, &h, 16) ||
-	    copy_to_user((char *)uctl + 16, fds, 4 * n))
-		return -EFAULT;
-	return 16 + 4 * n;
+	return n && copy_to_user((void *)out->ufds, fds, 4 * n) ? -EFAULT
+								: (long)n;
 }
-
-struct recv_out {
-	long uctl; /* control buffer, and its size */
-	size_t ctllen;
-	long ctlused;   /* what deliver_files wrote */
-	char from[110]; /* the sender's address (datagrams) */
-	unsigned fromlen;
-	int msg_flags;
-};
 
 /* Receive into io; bytes (or the datagram's length with MSG_TRUNC), 0 at
  * EOF, or an error. Streams gather across messages but stop after one
@@ -920,9 +894,7 @@ static long sock_recv(struct sock *s, struct file *f, struct io *io, int flags,
 			got += n;
 			memcpy(out->from, m->from, out->fromlen = m->fromlen);
 			if (m->nfiles && !m->delivered && !(flags & MSG_PEEK))
-				out->ctlused =
-				    deliver_files(m, out->uctl, out->ctllen,
-						  flags, &out->msg_flags);
+				out->nfds = deliver_files(m, out, flags);
 			took = whole;
 			if (whole && m->len > n) {
 				out->msg_flags |= MSG_TRUNC;
@@ -941,7 +913,7 @@ static long sock_recv(struct sock *s, struct file *f, struct io *io, int flags,
 				in_flight(m, false);
 				list_push_back(&dead, &m->link);
 			}
-			if (whole || out->ctlused)
+			if (whole || out->nfds)
 				break;
 		}
 		bool queued = !list_empty(&s->queue);
@@ -979,71 +951,20 @@ static void io_one(struct io *io, long ubuf, size_t len)
 	io->len = len;
 }
 
-long sys_sendto(long fd, long ubuf, long len, long flags, long uaddr, long alen)
+/* The files of the n descriptors at ufds, with references: 0 or
+ * -errno (EINVAL past FDS_MAX). */
+static long get_files(long ufds, unsigned n, struct file ***files)
 {
-	char to[ADDR_SIZE];
-	struct io io;
-	int tolen = uaddr ? get_addr(uaddr, alen, to, false) : 0;
-	long r;
-	SOCK_OR_FAIL(s, fd, f);
-
-	io_one(&io, ubuf, len);
-	r = tolen < 0 ? tolen : sock_send(s, f, &io, to, tolen, NULL, 0, flags);
-	file_put(f);
-	return r;
-}
-
-long sys_recvfrom(long fd, long ubuf, long len, long flags, long uaddr,
-		  long ulen)
-{
-	struct io io;
-	struct recv_out out = {0};
-	long r;
-	SOCK_OR_FAIL(s, fd, f);
-
-	io_one(&io, ubuf, len);
-	r = sock_recv(s, f, &io, flags, &out);
-	if (r >= 0 && uaddr && ulen) {
-		struct sock from = {.namelen = out.fromlen};
-		memcpy(from.name, out.from, out.fromlen);
-		if (put_addr(&from, uaddr, ulen))
-			r = -EFAULT;
-	}
-	file_put(f);
-	return r;
-}
-
-struct msghdr {
-	long name;
-	int namelen, pad;
-	long iov, iovlen, control, controllen;
-	int flags, pad2;
-};
-
-/* The descriptors of an SCM_RIGHTS control message, with references. */
-static long get_files(struct msghdr *h, struct file ***files, unsigned *n)
-{
-	struct {
-		uint64_t len;
-		int level, type;
-	} c;
 	int fds[FDS_MAX];
 
 	*files = NULL;
-	*n = 0;
-	if (!h->controllen)
-		return 0;
-	if (h->controllen < 16 || copy_from_user(&c, (void *)h->control, 16))
-		return h->controllen < 16 ? -EINVAL : -EFAULT;
-	if (c.level != SOL_SOCKET || c.type != SCM_RIGHTS || c.len < 16 ||
-	    c.len > (uint64_t)h->controllen || (c.len - 16) / 4 > FDS_MAX)
+	if (n > FDS_MAX)
 		return -EINVAL;
-	*n = (c.len - 16) / 4;
-	if (copy_from_user(fds, (char *)h->control + 16, *n * 4))
+	if (n && copy_from_user(fds, (void *)ufds, n * 4))
 		return -EFAULT;
-	if (!(*files = kzalloc((*n + 1) * sizeof(**files))))
+	if (n && !(*files = kzalloc(n * sizeof(**files))))
 		return -ENOMEM;
-	for (unsigned i = 0; i < *n; i++)
+	for (unsigned i = 0; i < n; i++)
 		if (!((*files)[i] = fd_get(fds[i]))) {
 			while (i--)
 				file_put((*files)[i]);
@@ -1053,55 +974,54 @@ static long get_files(struct msghdr *h, struct file ***files, unsigned *n)
 	return 0;
 }
 
-long sys_sendmsg(long fd, long umsg, long flags)
+/* LUX_NR_SOCKMSG's send: io from s to m's destination with m's files. */
+static long msg_send(struct sock *s, struct file *f, struct io *io,
+		     const struct lux_sockmsg *m, int flags)
 {
-	struct msghdr h;
-	struct io io;
+	struct addr to = {.len = 0, .node = NULL};
 	struct file **files;
-	unsigned nfiles;
-	char to[ADDR_SIZE];
-	int tolen = 0;
-	long r;
-	SOCK_OR_FAIL(s, fd, f);
+	long r = m->namelen
+		     ? get_addr(m->name, m->namelen, m->namefd, &to, false)
+		     : 0;
 
-	r = copy_from_user(&h, (void *)umsg, sizeof(h));
-	if (!r)
-		r = get_iov(h.iov, h.iovlen, &io);
-	if (!r && h.name &&
-	    (tolen = get_addr(h.name, h.namelen, to, false)) < 0)
-		r = tolen;
-	if (!r)
-		r = get_files(&h, &files, &nfiles);
-	if (!r)
-		r = sock_send(s, f, &io, to, tolen, files, nfiles, flags);
-	file_put(f);
+	if (!r && !(r = get_files(m->fds, m->nfds, &files)))
+		r = sock_send(s, f, io, &to, files, m->nfds, flags);
+	addr_put(&to);
 	return r;
 }
 
-long sys_recvmsg(long fd, long umsg, long flags)
+/* LUX_NR_SOCKMSG's receive into io: the source's name, the descriptors
+ * and the flags out, m written back to umsg. */
+static long msg_recv(struct sock *s, struct file *f, struct io *io,
+		     struct lux_sockmsg *m, long umsg, int flags)
 {
-	struct msghdr h;
+	struct recv_out out = {.ufds = m->fds, .room = MIN(m->nfds, FDS_MAX)};
+	long r = sock_recv(s, f, io, flags, &out);
+
+	if (r < 0)
+		return r;
+	m->namelen = out.fromlen;
+	m->nfds = MAX(out.nfds, 0);
+	m->flags = out.msg_flags;
+	if (out.nfds < 0 ||
+	    (m->name && copy_to_user((void *)m->name, out.from, out.fromlen)) ||
+	    copy_to_user((void *)umsg, m, sizeof(*m)))
+		return -EFAULT;
+	return r;
+}
+
+static long sock_msg(long fd, long recv, long umsg, long flags)
+{
+	struct lux_sockmsg m;
 	struct io io;
-	struct recv_out out = {0};
 	long r;
 	SOCK_OR_FAIL(s, fd, f);
 
-	r = copy_from_user(&h, (void *)umsg, sizeof(h));
-	if (!r)
-		r = get_iov(h.iov, h.iovlen, &io);
-	out.uctl = h.control;
-	out.ctllen = h.controllen;
-	if (!r)
-		r = sock_recv(s, f, &io, flags, &out);
-	if (r >= 0) {
-		int namelen = MIN((unsigned)h.namelen, out.fromlen);
-		if ((h.name &&
-		     copy_to_user((void *)h.name, out.from, namelen)) ||
-		    copy_to_user((char *)umsg + 8, &namelen, 4) ||
-		    copy_to_user((char *)umsg + 40, &out.ctlused, 8) ||
-		    copy_to_user((char *)umsg + 48, &out.msg_flags, 4))
-			r = -EFAULT;
-	}
+	if (copy_from_user(&m, (void *)umsg, sizeof(m)))
+		r = -EFAULT;
+	else if (!(r = get_iov(m.iov, m.iovlen, &io)))
+		r = recv ? msg_recv(s, f, &io, &m, umsg, flags)
+			 : msg_send(s, f, &io, &m, flags);
 	file_put(f);
 	return r;
 }
@@ -1127,86 +1047,79 @@ long sys_shutdown(long fd, long how)
 	return r;
 }
 
-long sys_getsockname(long fd, long uaddr, long ulen)
+/* LUX_SOCK_INFO: what getsockname, getpeername and getsockopt report;
+ * take_error takes the pending error, as SO_ERROR does. */
+static long sock_info(long fd, long uinfo, long take_error)
 {
-	long r;
+	struct lux_sockinfo i = {0};
 	SOCK_OR_FAIL(s, fd, f);
 
 	mutex_lock(&sock_lock);
-	r = put_addr(s, uaddr, ulen);
+	i.type = s->type;
+	i.listening = s->state == LISTENING;
+	i.error = -s->err;
+	if (take_error)
+		s->err = 0;
+	i.sndbuf = s->sndbuf;
+	i.rcvbuf = s->rcvbuf;
+	memcpy(i.peer_cred, s->peer_cred, sizeof(i.peer_cred));
+	memcpy(i.name, s->name.name, i.namelen = s->name.len);
+	i.peerlen = s->peer ? (int)s->peer->name.len : -1;
+	if (s->peer)
+		memcpy(i.peer, s->peer->name.name, i.peerlen);
 	mutex_unlock(&sock_lock);
 	file_put(f);
-	return r;
+	return copy_to_user((void *)uinfo, &i, sizeof(i)) ? -EFAULT : 0;
 }
 
-long sys_getpeername(long fd, long uaddr, long ulen)
+/* LUX_SOCK_SETBUF: the send (rcv 0) or receive buffer's size. */
+static long sock_setbuf(long fd, long rcv, long bytes)
 {
-	long r;
 	SOCK_OR_FAIL(s, fd, f);
 
-	mutex_lock(&sock_lock);
-	r = s->peer ? put_addr(s->peer, uaddr, ulen) : -ENOTCONN;
-	mutex_unlock(&sock_lock);
+	*(rcv ? &s->rcvbuf : &s->sndbuf) = MIN((size_t)bytes, BUF_MAX);
 	file_put(f);
-	return r;
+	return 0;
 }
 
-long sys_getsockopt(long fd, long level, long opt, long uval, long ulen)
-{
-	int v[3] = {0}, n = 4, len;
-	long r = 0;
-	SOCK_OR_FAIL(s, fd, f);
+typedef long (*sock_op)(long, long, long, long);
 
-	mutex_lock(&sock_lock);
-	if (level != SOL_SOCKET)
-		r = -ENOPROTOOPT;
-	else if (opt == SO_TYPE)
-		v[0] = s->type;
-	else if (opt == SO_ERROR)
-		v[0] = -s->err, s->err = 0;
-	else if (opt == 39) /* SO_DOMAIN */
-		v[0] = AF_UNIX;
-	else if (opt == 38) /* SO_PROTOCOL */
-		v[0] = 0;
-	else if (opt == 30) /* SO_ACCEPTCONN */
-		v[0] = s->state == LISTENING;
-	else if (opt == SO_SNDBUF || opt == SO_RCVBUF)
-		v[0] = opt == SO_SNDBUF ? s->sndbuf : s->rcvbuf;
-	else if (opt == SO_PEERCRED)
-		memcpy(v, s->peer_cred, 12), n = 12;
-	else
-		r = -ENOPROTOOPT;
-	mutex_unlock(&sock_lock);
-	file_put(f);
-	if (r || copy_from_user(&len, (void *)ulen, 4))
-		return r ? r : -EFAULT;
-	if (len < 0)
+/* Run op, which may wait: from inside the personality, with the
+ * program's signal mask, so that its signals end the wait as they would
+ * its own call's, and -ERESTARTSYS as -LUX_ERESTART_CALL for the
+ * personality to give back (as LUX_NR_REQUEST, kernel/ipc/request.c). */
+static long sock_call(sock_op op, long a, long b, long c, long d)
+{
+	struct thread *t = current_thread();
+	uint64_t mask = t->sig_blocked;
+	bool inside = persona_pc(arch_uregs_pc(arch_uregs(&t->ctx)));
+	long r;
+
+	if (inside)
+		signal_set_mask(t->persona_mask);
+	r = op(a, b, c, d);
+	if (inside)
+		signal_set_mask(mask);
+	return inside && r == -ERESTARTSYS ? -LUX_ERESTART_CALL : r;
+}
+
+long sys_lux_socket(long op, long a, long b, long c, long d)
+{
+	static const sock_op ops[] = {[LUX_SOCK_NEW] = (sock_op)sock_create,
+				      [LUX_SOCK_BIND] = sock_bind,
+				      [LUX_SOCK_CONNECT] = sock_connect,
+				      [LUX_SOCK_ACCEPT] = (sock_op)sock_accept,
+				      [LUX_SOCK_INFO] = (sock_op)sock_info,
+				      [LUX_SOCK_SETBUF] = (sock_op)sock_setbuf};
+
+	if (op < 0 || op >= (long)ARRAY_SIZE(ops))
 		return -EINVAL;
-	len = MIN(len, n);
-	return copy_to_user((void *)uval, v, len) ||
-		       copy_to_user((void *)ulen, &len, 4)
-		   ? -EFAULT
-		   : 0;
+	return sock_call(ops[op], a, b, c, d);
 }
 
-long sys_setsockopt(long fd, long level, long opt, long uval, long len)
+long sys_lux_sockmsg(long fd, long recv, long umsg, long flags)
 {
-	int v;
-	long r = 0;
-	SOCK_OR_FAIL(s, fd, f);
-
-	if (level != SOL_SOCKET || (opt != SO_SNDBUF && opt != SO_RCVBUF))
-		r = -ENOPROTOOPT;
-	else if (len < 4)
-		r = -EINVAL;
-	else if (copy_from_user(&v, (void *)uval, 4))
-		r = -EFAULT;
-	else { /* Linux doubles the value and keeps it within bounds */
-		size_t b = MAX(4608, MIN((size_t)MAX(v, 0) * 2, BUF_MAX));
-		*(opt == SO_SNDBUF ? &s->sndbuf : &s->rcvbuf) = b;
-	}
-	file_put(f);
-	return r;
+	return sock_call(sock_msg, fd, recv, umsg, flags);
 }
 
 static unsigned sock_poll(struct file *f)
@@ -1245,7 +1158,7 @@ static long sock_write(struct file *f, const char *ubuf, size_t n)
 	struct io io;
 
 	io_one(&io, (long)ubuf, n);
-	return sock_send(f->priv, f, &io, NULL, 0, NULL, 0, 0);
+	return sock_send(f->priv, f, &io, &no_addr, NULL, 0, 0);
 }
 
 static const struct file_ops sock_ops = {.read = sock_read,

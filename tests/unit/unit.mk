@@ -11,7 +11,7 @@
 HOSTCC ?= clang
 UNIT_KSRC := kernel/lib/string.c kernel/lib/printf.c kernel/mm/range.c \
 	kernel/mm/pmm.c kernel/mm/heap.c kernel/sched/runq.c kernel/lib/cpio.c \
-	user/persona/elf.c user/persona/ustack.c kernel/fs/path.c
+	user/persona/elf.c user/persona/ustack.c
 UNIT_LIBC_NAMES := memset memcpy memmove memcmp strlen strlcpy strcmp \
 	strncmp strstr vsnprintf snprintf
 UNIT_CFLAGS := -std=gnu17 -g -O1 -Wall -Wextra -Werror -fno-builtin \

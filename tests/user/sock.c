@@ -600,6 +600,48 @@ static void scm_rights(void)
 	CHECK_EQ(eof, 0); /* every write end is gone */
 }
 
+/* A message refused whole (too big for a datagram, an address on a
+ * connected stream, a bad buffer) takes none of its descriptors along:
+ * the pipe's write end, closed here, is gone (EOF), not kept alive by a
+ * reference the refused send forgot to drop. */
+static void rights_refused(void)
+{
+	int p[2], d[2], small = 4608;
+	static char big[16384];
+	char c;
+	struct sockaddr_un a;
+	socklen_t len = abstract_addr(&a, "refused");
+	CHECK_EQ(pipe(p), 0);
+	CHECK_EQ(socketpair(AF_UNIX, SOCK_DGRAM, 0, d), 0);
+	CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	CHECK_EQ(setsockopt(d[0], SOL_SOCKET, SO_SNDBUF, &small, 4), 0);
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct iovec v = {big, sizeof(big)};
+	struct msghdr m = {.msg_iov = &v,
+			   .msg_iovlen = 1,
+			   .msg_control = u.buf,
+			   .msg_controllen = sizeof(u.buf)};
+	u.h.cmsg_level = SOL_SOCKET;
+	u.h.cmsg_type = SCM_RIGHTS;
+	u.h.cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(&u.h), &p[1], sizeof(int));
+	CHECK_ERR(sendmsg(d[0], &m, 0), EMSGSIZE);
+	m.msg_name = &a, m.msg_namelen = len, v.iov_len = 1;
+	CHECK_ERR(sendmsg(sv[0], &m, MSG_NOSIGNAL), EISCONN);
+	m.msg_name = NULL, v.iov_base = NULL;
+	CHECK_ERR(sendmsg(sv[0], &m, MSG_NOSIGNAL), EFAULT);
+	close(p[1]);
+	CHECK_EQ(fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
+	CHECK_EQ(read(p[0], &c, 1), 0); /* EAGAIN if a reference leaked */
+	close(p[0]);
+	close(d[0]);
+	close(d[1]);
+	close_sv();
+}
+
 /* ---- socket options ------------------------------------------------- */
 
 static void peercred_child(void)
@@ -1078,6 +1120,7 @@ static const struct ut_case cases[] = {
     UT_CASE(accept_eintr),
     UT_CASE(close_in_poll),
     UT_CASE(parallel_pairs),
+    UT_CASE(rights_refused),
 };
 
 int main(int argc, char **argv)

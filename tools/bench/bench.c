@@ -38,6 +38,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -363,11 +364,54 @@ static int run_seq_write(long iters)
 	return 0;
 }
 
+/* The listener of unix_connect_accept, bound to a path name. */
+#define SOCK_PATH "/tmp/bench.sock"
+static int listen_fd = -1;
+
+static int setup_listener(void)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX, .sun_path = SOCK_PATH};
+
+	unlink(SOCK_PATH);
+	listen_fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (listen_fd < 0 ||
+	    bind(listen_fd, (struct sockaddr *)&a, sizeof(a)) ||
+	    listen(listen_fd, 8))
+		return -1;
+	return 0;
+}
+
+/* One operation: a new socket connects to the path name, the listener
+ * accepts, both close. */
+static int run_connect_accept(long iters)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX, .sun_path = SOCK_PATH};
+
+	for (long i = 0; i < iters; i++) {
+		int c = socket(AF_UNIX, SOCK_STREAM, 0), s;
+		if (c < 0 || connect(c, (struct sockaddr *)&a, sizeof(a)))
+			die("connect");
+		if ((s = accept(listen_fd, NULL, NULL)) < 0)
+			die("accept");
+		close(s);
+		close(c);
+	}
+	return 0;
+}
+
+static void teardown_listener(void)
+{
+	close(listen_fd);
+	unlink(SOCK_PATH);
+}
+
 static const struct bench benches[] = {
     {"null_syscall", 20000, NULL, run_getppid, NULL},
     {"uname", 20000, NULL, run_uname, NULL},
     {"pipe_rtt_8b", 2000, setup_pipe, run_round_trip, teardown_echo},
     {"unix_stream_rtt_8b", 2000, setup_unix, run_round_trip, teardown_echo},
+    {"unix_connect_accept", 200, setup_listener, run_connect_accept,
+     teardown_listener},
     {"sched_yield_pingpong", 2000, setup_yield, run_yield, teardown_yield},
     {"fork_exit_wait", 200, NULL, run_fork_exit, NULL},
     {"fork_exec_wait", 50, NULL, run_fork_exec, NULL},

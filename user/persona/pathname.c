@@ -2,8 +2,8 @@
  * pathname.c - lexical path names, the personality's: joining a relative
  * path to its directory, dropping ".", "..", and empty components by name
  * (as Plan 9 does), and splicing a symbolic link's target in. No I/O:
- * host-tested. (kernel/fs/path.c keeps a copy for the kernel's execve
- * and socket names until those move here too.)
+ * host-tested (tests/unit/test_persona_path.c). The kernel's copy went
+ * when socket names moved here (docs/decisions/0021-socket-names.md).
  */
 #include "pathname.h"
 #include <lux/errno.h>

@@ -222,6 +222,34 @@ long persona_call(long nr, const long a[6])
 	case NR_futimesat:
 		return fs_futimesat(a[0], a[1], a[2]);
 #endif
+	case NR_socket:
+		return sock_socket(a[0], a[1], a[2]);
+	case NR_socketpair:
+		return sock_socketpair(a[0], a[1], a[2], a[3]);
+	case NR_bind:
+		return sock_bind(a[0], a[1], a[2]);
+	case NR_connect:
+		return sock_connect(a[0], a[1], a[2]);
+	case NR_accept:
+		return sock_accept4(a[0], a[1], a[2], 0);
+	case NR_accept4:
+		return sock_accept4(a[0], a[1], a[2], a[3]);
+	case NR_getsockname:
+		return sock_getsockname(a[0], a[1], a[2]);
+	case NR_getpeername:
+		return sock_getpeername(a[0], a[1], a[2]);
+	case NR_getsockopt:
+		return sock_getsockopt(a[0], a[1], a[2], a[3], a[4]);
+	case NR_setsockopt:
+		return sock_setsockopt(a[0], a[1], a[2], a[3], a[4]);
+	case NR_sendto:
+		return sock_sendto(a[0], a[1], a[2], a[3], a[4], a[5]);
+	case NR_recvfrom:
+		return sock_recvfrom(a[0], a[1], a[2], a[3], a[4], a[5]);
+	case NR_sendmsg:
+		return sock_sendmsg(a[0], a[1], a[2]);
+	case NR_recvmsg:
+		return sock_recvmsg(a[0], a[1], a[2]);
 	default:
 		return persona_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	}

@@ -90,3 +90,21 @@ long persona_execveat(long dirfd, long upath, long uargv, long uenvp,
 		      long flags, void *ctx);
 long persona_brk(long brk);
 long persona_boot(long uwords, long nwords, long size, void *ctx);
+
+/* The Unix-socket calls (sock.c), each named as its Linux call with sock_
+ * for sys_ (accept is accept4 with flags 0). */
+long sock_socket(long domain, long type, long protocol);
+long sock_socketpair(long domain, long type, long protocol, long ufds);
+long sock_bind(long fd, long uaddr, long len);
+long sock_connect(long fd, long uaddr, long len);
+long sock_accept4(long fd, long uaddr, long ulen, long flags);
+long sock_getsockname(long fd, long uaddr, long ulen);
+long sock_getpeername(long fd, long uaddr, long ulen);
+long sock_getsockopt(long fd, long level, long opt, long uval, long ulen);
+long sock_setsockopt(long fd, long level, long opt, long uval, long len);
+long sock_sendto(long fd, long ubuf, long len, long flags, long uaddr,
+		 long alen);
+long sock_recvfrom(long fd, long ubuf, long len, long flags, long uaddr,
+		   long ulen);
+long sock_sendmsg(long fd, long umsg, long flags);
+long sock_recvmsg(long fd, long umsg, long flags);
