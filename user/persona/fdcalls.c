@@ -73,10 +73,10 @@ static long fd_request(long fd, struct fd_msg *m, struct lux_rep *rep,
 	return r < 0 ? r : rep->result;
 }
 
-/* A request with no payload either way: 0 or -errno; einval replaces
- * the kernel's EINVAL (the descriptor is none of a server's files). */
+/* A request with no payload either way: 0 or -errno (EINVAL too for a
+ * descriptor of the kernel's own objects, as the kernel's calls gave). */
 static long fd_simple(long fd, unsigned op, uint64_t off, uint64_t count,
-		      unsigned mode, long einval)
+		      unsigned mode)
 {
 	struct fd_msg m;
 	struct lux_rep rep;
@@ -84,7 +84,7 @@ static long fd_simple(long fd, unsigned op, uint64_t off, uint64_t count,
 
 	fd_msg_init(&m, op, off, count, mode);
 	r = fd_request(fd, &m, &rep, 0);
-	return r == -EINVAL ? einval : r < 0 ? r : 0;
+	return r < 0 ? r : 0;
 }
 
 /* Why a call on fd cannot go on, on an error path: -EBADF when there is
@@ -176,23 +176,23 @@ long fd_ftruncate(long fd, long len)
 {
 	if (len < 0) /* as the kernel did: EBADF first */
 		return native2(NR_fcntl, fd, F_GETFD) < 0 ? -EBADF : -EINVAL;
-	return fd_simple(fd, LUX_TRUNCATE, len, 0, 0, -EINVAL);
+	return fd_simple(fd, LUX_TRUNCATE, len, 0, 0);
 }
 
 long fd_fsync(long fd)
 {
-	return fd_simple(fd, LUX_FSYNC, 0, 0, 0, -EINVAL);
+	return fd_simple(fd, LUX_FSYNC, 0, 0, 0);
 }
 
 long fd_fchmod(long fd, long mode)
 {
-	return fd_simple(fd, LUX_CHMOD, 0, 0, mode & 07777, -EINVAL);
+	return fd_simple(fd, LUX_CHMOD, 0, 0, mode & 07777);
 }
 
 long fd_fchown(long fd, long uid, long gid)
 {
 	return fd_simple(fd, LUX_CHOWN, (uint64_t)(int64_t)(int32_t)uid,
-			 (uint64_t)(int64_t)(int32_t)gid, 0, -EINVAL);
+			 (uint64_t)(int64_t)(int32_t)gid, 0);
 }
 
 long fd_fstatfs(long fd, long ubuf)
@@ -341,7 +341,7 @@ long fd_sendfile(long out, long in, long uoff, long count)
 		w = write_all(out, buf, n);
 		done += w > 0 ? w : 0;
 		pos += w > 0 ? w : 0;
-		if (w < n && !uoff) /* fails (ESPIPE) for a pipe: as Linux */
+		if (w < n && !uoff) /* a pipe cannot take them back */
 			native3(NR_lseek, in, -(n - (w > 0 ? w : 0)), SEEK_CUR);
 		if (w < 0)
 			r = w;
