@@ -113,17 +113,27 @@
 #define LUX_NR_BOOTFILE (LUX_NR_BASE + 11)
 /* (target, gen, req, buf, size, path) -> 0 or -errno: send one request
  * and wait for its reply (the personality's path calls, user/persona/).
- * req: a whole request, header and payload (len); only the operations on
- * a path (handle 0) from LUX_OPEN to LUX_STATFS and lumen's LUX_MOUNT,
- * LUX_UMOUNT and LUX_MOUNTS are allowed (EINVAL). The kernel stamps the
+ * req: a whole request, header and payload (len); to the resolver or a
+ * server, only the operations on a path (handle 0) from LUX_OPEN to
+ * LUX_STATFS and lumen's LUX_MOUNT, LUX_UMOUNT and LUX_MOUNTS are allowed
+ * (EINVAL). The kernel stamps the
  * caller's identity (pid..gid, groups; the real ids for LUX_ACCESS with
  * LUX_ACCESS_REAL), takes id itself, and clears mode's umask bits for
  * OPEN, MKDIR and MKNOD. target: LUX_REQ_RESOLVER, the resolver; n >= 0,
  * the client end at descriptor n of the resolver's table (EBADF if none),
  * only while the resolver's generation is gen (ESTALE otherwise; gen 0:
  * unchecked, for a resolver that keeps none);
- * LUX_REQ_FD(fd), the caller's remote file fd by its handle (UTIMENS
- * only). buf (size bytes, at least a struct lux_rep) receives the reply:
+ * LUX_REQ_FD(fd), the object of the caller's descriptor fd (the
+ * personality's calls on descriptors, user/persona/fdcalls.c): only
+ * STAT, CHMOD, CHOWN, UTIMENS, TRUNCATE, STATFS, GETDENTS, IOCTL and
+ * FSYNC (EINVAL), TRUNCATE only on a descriptor open for writing
+ * (EINVAL); a remote file's server gets it by the file's handle (an
+ * O_PATH descriptor allows only STAT and STATFS: EBADF); for its own
+ * objects (pipes, sockets, memory objects, ...) the kernel answers STAT
+ * (type, an identity, the caller as owner, a memory object's size) and a
+ * memory object's TRUNCATE (off: the new size), EINVAL for anything
+ * else (docs/decisions/0022-descriptor-calls.md).
+ * buf (size bytes, at least a struct lux_rep) receives the reply:
  * its header, then its payload cut to size (at most 2 * LUX_PATH_MAX).
  * A successful OPEN's reply becomes a descriptor (the open flags of the
  * request: access mode, O_APPEND, O_NONBLOCK, O_PATH, O_CLOEXEC), named

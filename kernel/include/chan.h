@@ -79,13 +79,6 @@ struct file *rfile_create(struct chan *c, const struct lux_rep *rep,
 /* The channel, handle and path of a remote file; false for other files. */
 bool rfile_info(struct file *f, struct chan **c, uint64_t *handle,
 		const char **path);
-/* Read or write n bytes of remote file f at *pos (split at LUX_MAX_DATA),
- * advancing *pos: bytes moved or -errno. */
-long rfile_io(struct file *f, char *ubuf, size_t n, uint64_t *pos,
-	      bool writing);
-/* Set remote file f's position to pos (>= 0) and return it; pos -1 only
- * returns it. */
-long rfile_pos(struct file *f, long pos);
 /* Send req (path 0: by handle) about remote file f to its server; an
  * O_PATH file allows only STAT and STATFS (EBADF). req is consumed. */
 int rfile_call(struct file *f, struct lux_req *req, struct lux_rep *rep,

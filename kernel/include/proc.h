@@ -169,6 +169,30 @@ bool persona_fault(struct thread *t);
  * restores for t, the current thread; where a wait's mask must stay for
  * a handler to come (persona_defer) it is restored after that handler. */
 void signal_return_mask(struct thread *t, uint64_t mask);
+/* ipc/request.c: a wait the personality makes for the program (a
+ * request, the reads and writes of its sendfile) ends by the program's
+ * signals, as the program's own call would. persona_wait_begin, for t
+ * the current thread, sets the program's mask when t is in the
+ * personality and returns the one to put back (0: not in it);
+ * persona_wait_end puts it back and turns -ERESTARTSYS into
+ * -LUX_ERESTART_CALL, which the personality gives back to the program:
+ * its handler runs once it resumes, then its call restarts (SA_RESTART)
+ * or fails with EINTR (the personality's own call, restarted, would
+ * wait again with every signal blocked). Inline, so that a read or write
+ * pays one compare: in the personality every signal is blocked but
+ * SIGKILL and SIGSTOP (kernel/proc/persona.c), and only then is the
+ * program counter looked at. */
+#define PERSONA_BLOCKED (~(1ULL << (SIGKILL - 1) | 1ULL << (SIGSTOP - 1)))
+uint64_t persona_wait_swap(struct thread *t);
+long persona_wait_restart(uint64_t mask, long r);
+static inline uint64_t persona_wait_begin(struct thread *t)
+{
+	return t->sig_blocked == PERSONA_BLOCKED ? persona_wait_swap(t) : 0;
+}
+static inline long persona_wait_end(uint64_t mask, long r)
+{
+	return mask ? persona_wait_restart(mask, r) : r;
+}
 /* Whether pc lies in the personality's image. */
 static inline bool persona_pc(uintptr_t pc)
 {

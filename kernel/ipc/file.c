@@ -164,6 +164,8 @@ static long rw(int fd, char *ubuf, long n, bool writing)
 
 	if (!f)
 		return -EBADF;
+	/* the personality's sendfile: as the program's call */
+	uint64_t mask = persona_wait_begin(current_thread());
 	if (n < 0)
 		r = -EINVAL;
 	else if (writing && acc != O_RDONLY && f->ops->write)
@@ -171,7 +173,7 @@ static long rw(int fd, char *ubuf, long n, bool writing)
 	else if (!writing && acc != O_WRONLY && f->ops->read)
 		r = f->ops->read(f, ubuf, n);
 	file_put(f);
-	return r;
+	return persona_wait_end(mask, r);
 }
 
 long sys_read(long fd, long ubuf, long n)

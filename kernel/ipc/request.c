@@ -1,10 +1,13 @@
 /*
  * request.c - the native calls through which the personality performs the
- * path calls (user/persona/path.c): one request to the resolver or to a
- * server the resolver's descriptor table holds, the path of a directory
- * descriptor, and setting the current directory. The kernel stamps the
- * caller's identity on every request and turns an OPEN's reply into a
- * descriptor; everything else about paths is the personality's.
+ * path calls (user/persona/path.c) and the calls on descriptors
+ * (user/persona/fdcalls.c): one request to the resolver, to a server the
+ * resolver's descriptor table holds, or about a descriptor's object; the
+ * path of a directory descriptor, and setting the current directory. The
+ * kernel stamps the caller's identity on every request, checks what only
+ * it knows (a descriptor's access mode), answers for its own objects and
+ * turns an OPEN's reply into a descriptor; everything else about paths
+ * and descriptors is the personality's.
  */
 #include "chan.h"
 #include "mm.h"
@@ -18,7 +21,7 @@
 #define REQ_PAYLOAD_MAX (2 * LUX_PATH_MAX)
 
 /* The channel target names (LUX_NR_REQUEST) with a reference, or NULL
- * with *r set; *f is the caller's own remote file for LUX_REQ_FD. */
+ * with *r set; *f is the caller's own file for LUX_REQ_FD (any kind). */
 static struct chan *req_target(long target, long gen, struct file **f, long *r)
 {
 	struct chan *c = NULL;
@@ -30,13 +33,8 @@ static struct chan *req_target(long target, long gen, struct file **f, long *r)
 			*r = -ENOENT; /* no file system yet */
 		return c;
 	}
-	if (target <= LUX_REQ_FD(0)) { /* by handle: UTIMENS only */
+	if (target <= LUX_REQ_FD(0)) { /* a descriptor's object */
 		*f = fd_get(LUX_REQ_FD(0) - target);
-		*r = *f ? -EINVAL : -EBADF;
-		if (*f && !rfile_info(*f, &c, NULL, NULL)) {
-			file_put(*f);
-			*f = NULL;
-		}
 		return NULL;
 	}
 	c = chan_resolver_fd(target);
@@ -49,9 +47,19 @@ static struct chan *req_target(long target, long gen, struct file **f, long *r)
 	return c;
 }
 
-/* The request at ureq (validated, header and payload) as a message with
- * the caller's identity, or NULL with *r set. */
-static struct lux_req *req_copy(long ureq, long *r)
+/* The operations a request may carry: [0] on a path (handle 0), OPEN to
+ * STATFS and lumen's MOUNT, UMOUNT, MOUNTS; [1] about a descriptor's
+ * object (LUX_REQ_FD), by its handle. */
+static const uint32_t req_ops[2] = {
+    ((1u << (LUX_STATFS + 1)) - 2) | 7u << LUX_MOUNT,
+    1u << LUX_STAT | 1u << LUX_CHMOD | 1u << LUX_CHOWN | 1u << LUX_UTIMENS |
+	1u << LUX_TRUNCATE | 1u << LUX_STATFS | 1u << LUX_GETDENTS |
+	1u << LUX_IOCTL | 1u << LUX_FSYNC};
+
+/* The request at ureq (validated, header and payload; by_fd: about a
+ * descriptor) as a message with the caller's identity, or NULL with *r
+ * set. */
+static struct lux_req *req_copy(long ureq, bool by_fd, long *r)
 {
 	struct lux_req h, *req;
 	struct proc *p = current_proc();
@@ -59,9 +67,9 @@ static struct lux_req *req_copy(long ureq, long *r)
 	*r = -EFAULT;
 	if (copy_from_user(&h, (void *)ureq, sizeof(h)))
 		return NULL;
-	*r = -EINVAL; /* a path operation (or lumen's) naming no handle */
-	if (h.len < sizeof(h) || h.len > LUX_MSG_MAX || !h.op ||
-	    h.op > LUX_MOUNTS || (h.op >= LUX_READ && h.op <= LUX_CANCEL))
+	*r = -EINVAL;
+	if (h.len < sizeof(h) || h.len > LUX_MSG_MAX || h.op >= 32 ||
+	    !(req_ops[by_fd] >> h.op & 1))
 		return NULL;
 	*r = -ENOMEM;
 	if (!(req = chan_msg_alloc(h.op, h.len - sizeof(h))))
@@ -99,8 +107,56 @@ static void req_open(struct chan *c, struct lux_rep *rep, unsigned flags,
 	rep->result = r;
 }
 
-/* Send req to c or about remote file f (UTIMENS only) and wait for the
- * reply: 0 with *rep and the payload in buf, or -errno. */
+/* A request about f, one of the kernel's own objects (a pipe, a socket,
+ * a memory object, the log): STAT from what the descriptor holds (its
+ * identity is the object's address), TRUNCATE of a memory object; 0 with
+ * *rep and the payload in buf (size bytes), or -EINVAL for anything
+ * else. Consumes req. */
+static long req_local(struct file *f, struct lux_req *req, struct lux_rep *rep,
+		      char *buf, size_t size)
+{
+	struct lux_stat st = {.nlink = 1,
+			      .blksize = 4096,
+			      .mode = f->mode,
+			      .ino = (uintptr_t)f->priv >> 4,
+			      .dev = 0xf,
+			      .uid = req->uid,
+			      .gid = req->gid};
+	unsigned op = req->op;
+	int64_t size_to = req->off;
+	long r = -EINVAL;
+
+	chan_msg_free(req);
+	*rep = (struct lux_rep){.op = LUX_REPLY, .len = sizeof(*rep)};
+	if (op == LUX_STAT) {
+		memobj_size(f, &st.size);
+		memcpy(buf, &st, MIN(size, sizeof(st)));
+		rep->len += sizeof(st);
+		r = 0;
+	} else if (op == LUX_TRUNCATE && size_to >= 0 && memobj_size(f, NULL)) {
+		r = memobj_resize(f, size_to);
+	}
+	return r;
+}
+
+uint64_t persona_wait_swap(struct thread *t)
+{
+	uint64_t mask = t->sig_blocked;
+
+	if (!persona_pc(arch_uregs_pc(arch_uregs(&t->ctx))))
+		return 0;
+	signal_set_mask(t->persona_mask);
+	return mask;
+}
+
+long persona_wait_restart(uint64_t mask, long r)
+{
+	signal_set_mask(mask);
+	return r == -ERESTARTSYS ? -LUX_ERESTART_CALL : r;
+}
+
+/* Send req to c or about f (a remote file's server, or req_local) and
+ * wait for the reply: 0 with *rep and the payload in buf, or -errno. */
 static long req_send(struct chan *c, struct file *f, struct lux_req *req,
 		     struct lux_rep *rep, char *buf, size_t size,
 		     const char *path)
@@ -108,21 +164,16 @@ static long req_send(struct chan *c, struct file *f, struct lux_req *req,
 	unsigned flags = req->flags, op = req->op;
 	long r;
 
-	if (f && op != LUX_UTIMENS) {
-		chan_msg_free(req);
+	if (f && op == LUX_TRUNCATE &&
+	    (f->flags & (O_ACCMODE | O_PATH)) == O_RDONLY) {
+		chan_msg_free(req); /* as Linux: open for writing, or EINVAL */
 		return -EINVAL;
 	}
-	struct thread *t = current_thread();
-	uint64_t mask = t->sig_blocked;
-	bool inside = persona_pc(arch_uregs_pc(arch_uregs(&t->ctx)));
-	if (inside) /* the program's signals end the wait, as its call's */
-		signal_set_mask(t->persona_mask);
-	r = f ? rfile_call(f, req, rep, buf, size)
-	      : chan_call(c, req, rep, buf, size, NULL);
-	if (inside)
-		signal_set_mask(mask);
-	if (inside && r == -ERESTARTSYS) /* the program's, once it resumes */
-		return -LUX_ERESTART_CALL;
+	if (f && !rfile_info(f, NULL, NULL, NULL))
+		return req_local(f, req, rep, buf, size);
+	uint64_t mask = persona_wait_begin(current_thread());
+	r = persona_wait_end(mask, f ? rfile_call(f, req, rep, buf, size)
+				     : chan_call(c, req, rep, buf, size, NULL));
 	if (!r && rep->result == -LUX_ERESTART_CALL)
 		rep->result = -EIO; /* a server's: it must not loop a program */
 	if (!r && !f && op == LUX_OPEN && rep->op == LUX_REPLY &&
@@ -138,7 +189,7 @@ long sys_lux_request(long target, long gen, long ureq, long ubuf, long size,
 	struct file *f;
 	long r;
 	struct chan *c = req_target(target, gen, &f, &r);
-	struct lux_req *req = c || f ? req_copy(ureq, &r) : NULL;
+	struct lux_req *req = c || f ? req_copy(ureq, f != NULL, &r) : NULL;
 	size_t n = MIN((size_t)size, sizeof(rep) + REQ_PAYLOAD_MAX);
 	char *buf = req && size >= (long)sizeof(rep)
 			? kmalloc(n - sizeof(rep) + LUX_PATH_MAX)

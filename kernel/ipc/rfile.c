@@ -1,14 +1,20 @@
 /*
  * rfile.c - remote files: a descriptor naming an object a server opened.
  * read and write become READ and WRITE requests at the file position the
- * kernel keeps, poll reports the object's events (OPEN's reply, then
- * LUX_NOTIFY), and the last close sends LUX_CLOSE.
+ * kernel keeps (lseek, pread64 and pwrite64 are here too), poll reports
+ * the object's events (OPEN's reply, then LUX_NOTIFY), and the last close
+ * sends LUX_CLOSE. The other calls on a descriptor are the personality's
+ * requests (LUX_REQ_FD, request.c).
  */
 #include "chan.h"
 #include "mm.h"
 #include "proc.h"
 #include <lux/errno.h>
 #include <lux/fcntl.h>
+
+#define SEEK_SET 0
+#define SEEK_CUR 1
+#define SEEK_END 2
 
 struct rfile {
 	struct chan *c;
@@ -73,7 +79,10 @@ static long write_chunk(struct file *f, const char *ubuf, size_t want,
 	return r;
 }
 
-long rfile_io(struct file *f, char *ubuf, size_t n, uint64_t *pos, bool writing)
+/* Read or write n bytes of f at *pos (split at LUX_MAX_DATA), advancing
+ * *pos: bytes moved or -errno. */
+static long rfile_io(struct file *f, char *ubuf, size_t n, uint64_t *pos,
+		     bool writing)
 {
 	size_t done = 0;
 	long r = 0;
@@ -186,11 +195,83 @@ int rfile_call(struct file *f, struct lux_req *req, struct lux_rep *rep,
 	return chan_call(rf->c, req, rep, buf, size, NULL);
 }
 
-long rfile_pos(struct file *f, long pos)
+/* fd's file with a reference if it is remote; else NULL and *r is
+ * -EBADF (no such descriptor) or -ESPIPE (not seekable). */
+static struct file *rfile_get(long fd, long *r)
 {
-	struct rfile *rf = f->priv;
+	struct file *f = fd_get(fd);
 
-	if (pos >= 0)
-		rf->pos = pos;
-	return rf->pos;
+	*r = f ? 0 : -EBADF;
+	if (f && f->ops != &rfile_ops) {
+		file_put(f);
+		*r = -ESPIPE;
+		return NULL;
+	}
+	return f;
+}
+
+/* The size of remote file f, from its server's STAT: >= 0, or -errno. */
+static long rfile_size(struct file *f)
+{
+	struct lux_req *req = chan_msg_alloc(LUX_STAT, 0);
+	struct lux_stat st;
+	struct lux_rep rep;
+	long r = req ? rfile_call(f, req, &rep, &st, sizeof(st)) : -ENOMEM;
+
+	if (!r && (r = rep.result) >= 0)
+		r = chan_payload(&rep, sizeof(st)) < sizeof(st) ? -EIO
+								: (long)st.size;
+	return r;
+}
+
+long sys_lseek(long fd, long offset, long whence)
+{
+	long r, base = 0;
+	struct file *f = rfile_get(fd, &r);
+	struct rfile *rf = f ? f->priv : NULL;
+
+	if (!f)
+		return r;
+	if (whence == SEEK_CUR)
+		base = rf->pos;
+	else if (whence == SEEK_END)
+		base = rfile_size(f);
+	else if (whence != SEEK_SET)
+		r = -EINVAL;
+	if (!r && (base < 0 || base + offset < 0))
+		r = base < 0 ? base : -EINVAL;
+	if (!r)
+		r = rf->pos = base + offset;
+	file_put(f);
+	return r;
+}
+
+/* pread64 and pwrite64: at pos, the file position untouched. */
+static long prw(long fd, long ubuf, long n, long pos, bool writing)
+{
+	long r;
+	struct file *f = rfile_get(fd, &r);
+	unsigned acc = f ? f->flags & O_ACCMODE : 0;
+	uint64_t at = pos;
+
+	if (!f)
+		return r;
+	if (pos < 0 || n < 0)
+		r = -EINVAL;
+	else if (acc == (writing ? O_RDONLY : O_WRONLY))
+		r = -EBADF;
+	else
+		r = rfile_io(f, (char *)ubuf, n, &at, writing);
+	file_put(f);
+	return r;
+}
+
+long sys_pread64(long fd, long ubuf, long n, long pos)
+{
+	return prw(fd, ubuf, n, pos, false);
+}
+
+long sys_pwrite64(long fd, long ubuf, long n, long pos)
+{
+	return prw(fd, ubuf, n, pos, true);
 }

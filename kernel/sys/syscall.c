@@ -27,17 +27,15 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 	    SYS(clock_nanosleep), SYS(futex), SYS(rt_sigaction),               \
 	    SYS(rt_sigprocmask), SYS(rt_sigpending), SYS(rt_sigsuspend),       \
 	    SYS(rt_sigreturn), SYS(sigaltstack), SYS(kill), SYS(tgkill),       \
-	    SYS(tkill), SYS(waitid), SYS(ioctl), SYS(sched_setaffinity),       \
+	    SYS(tkill), SYS(waitid), SYS(sched_setaffinity),                   \
 	    SYS(sched_getaffinity), SYS(setpriority), SYS(getpriority),        \
 	    SYS(getcpu), SYS(setitimer), SYS(getcwd), SYS(readv), SYS(close),  \
 	    SYS(close_range), SYS(dup), SYS(dup3), SYS(fcntl), SYS(pipe2),     \
 	    SYS(ppoll), SYS(eventfd2), SYS(listen), SYS(shutdown),             \
-	    SYS(rt_sigtimedwait), SYS(fstat), SYS(lseek), SYS(setsid),         \
-	    SYS(setpgid), SYS(getpgid), SYS(getsid), SYS(reboot),              \
+	    SYS(rt_sigtimedwait), SYS(lseek), SYS(setsid), SYS(setpgid),       \
+	    SYS(getpgid), SYS(getsid), SYS(reboot),                            \
                                                                                \
-	    SYS(umask), SYS(ftruncate), SYS(fsync), SYS(fdatasync),            \
-	    SYS(fchmod), SYS(fchown), SYS(fstatfs), SYS(getdents64),           \
-	    SYS(pread64), SYS(pwrite64), SYS(sendfile), SYS(memfd_create),     \
+	    SYS(umask), SYS(pread64), SYS(pwrite64), SYS(memfd_create),        \
 	    SYS(fallocate)
 
 static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};

@@ -6,8 +6,10 @@
  * user cannot read root's 0600 file nor mount; only PID 1 may name the
  * resolver; requests on handles, unknown operations and malformed
  * messages are refused; a stale route is refused; a storm of random
- * requests to lumen and to every server leaves them all answering; and
- * every process's cached mount table sees a mount and an umount at once.
+ * requests to lumen and to every server leaves them all answering;
+ * requests about a descriptor (LUX_REQ_FD) get no more than the Linux
+ * call on it would (fd_requests, fd_storm); and every process's cached
+ * mount table sees a mount and an umount at once.
  *
  * lux-specific by design: on Linux every case fails (no native calls).
  * Must start as root, as it does on lux.
@@ -19,7 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -250,15 +254,19 @@ static void refused(void)
 	CHECK_ERR(syscall(LUX_NR_REQUEST, fd, gen, &m, 8, sizeof(a), 0),
 		  EFAULT);
 	CHECK_ERR(syscall(LUX_NR_REQUEST, fd, gen, &m, &a, 8, 0), EINVAL);
-	/* by a descriptor's handle: UTIMENS on a remote file only */
+	/* about a descriptor: what the kernel does not serve on a pipe,
+	 * READ on a handle (fd_requests has the rest) */
 	CHECK_EQ(pipe(p), 0);
 	forge(LUX_UTIMENS, NULL, 0);
 	CHECK_ERR(request(LUX_REQ_FD(p[0]), 0), EINVAL);
 	CHECK_ERR(request(LUX_REQ_FD(4000), 0), EBADF);
 	int f = open("/", O_RDONLY);
 	CHECK(f >= 0);
-	forge(LUX_STAT, NULL, 0);
+	forge(LUX_READ, NULL, 0);
 	CHECK_ERR(request(LUX_REQ_FD(f), 0), EINVAL);
+	forge(LUX_STAT, NULL, 0);
+	CHECK_EQ(request(LUX_REQ_FD(f), 0), 0);
+	CHECK_EQ(a.rep.result, 0);
 	close(f);
 	close(p[0]);
 	close(p[1]);
@@ -315,14 +323,12 @@ static void storm_child(void)
 	}
 }
 
-/* Random malformed requests from a user to lumen and every server: all
- * refused, nothing crashes, everyone still answers afterwards. */
-static void storm(void)
+/* Lumen and every server still answer (after a storm). */
+static void servers_answer(void)
 {
 	struct stat st;
 	char buf[8];
 
-	ut_in_child(storm_child);
 	CHECK_EQ(stat("/", &st), 0);
 	CHECK_EQ(stat("/dev/null", &st), 0);
 	CHECK_EQ(stat("/proc/self", &st), 0);
@@ -330,6 +336,206 @@ static void storm(void)
 	CHECK(fd >= 0);
 	CHECK(read(fd, buf, sizeof(buf)) > 0);
 	close(fd);
+}
+
+/* Random malformed requests from a user to lumen and every server: all
+ * refused, nothing crashes, everyone still answers afterwards. */
+static void storm(void)
+{
+	ut_in_child(storm_child);
+	servers_answer();
+}
+
+/* A request op about descriptor fd with off and mode (forged identity):
+ * the reply's result, or -1000 - errno when the kernel refused it. */
+static long on_fd(int fd, unsigned op, uint64_t off, unsigned mode)
+{
+	forge(op, NULL, 0);
+	m.q.off = off;
+	m.q.mode = mode;
+	return request(LUX_REQ_FD(fd), 0) < 0 ? -1000 - errno : a.rep.result;
+}
+
+/* The size and mode of path (-1 if it cannot be seen). */
+static long long size_of(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? -1 : (long long)st.st_size;
+}
+
+static unsigned mode_of(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? 0 : st.st_mode & 07777;
+}
+
+static int ro = -1, own_fd = -1, dirfd_ = -1, opath = -1, mem = -1;
+static int pipes[2] = {-1, -1}, socks[2] = {-1, -1};
+
+/* The operations no descriptor may carry, each refused by the kernel. */
+static const unsigned fd_refused_ops[] = {
+    LUX_OPEN,   LUX_MKDIR,   LUX_MKNOD,      LUX_UNLINK, LUX_RENAME,
+    LUX_LINK,   LUX_SYMLINK, LUX_READLINK,   LUX_ACCESS, LUX_READ,
+    LUX_WRITE,  LUX_CLOSE,   LUX_CANCEL,     LUX_MOUNT,  LUX_UMOUNT,
+    LUX_MOUNTS, 0,           LUX_MOUNTS + 1, 31,         32,
+    LUX_REPLY,  LUX_NOTIFY};
+
+static void fd_child(void)
+{
+	if (!drop())
+		return;
+	/* root's 0644 file, open for reading: no write, truncate, chmod,
+	 * chown or times through the handle, whatever the header says */
+	for (unsigned i = 0; i < sizeof(fd_refused_ops) / sizeof(unsigned); i++)
+		CHECK_EQ(on_fd(ro, fd_refused_ops[i], 0, 0), -1000 - EINVAL);
+	CHECK_EQ(on_fd(ro, LUX_TRUNCATE, 0, 0), -1000 - EINVAL);
+	CHECK_EQ(on_fd(ro, LUX_CHMOD, 0, 0777), -EPERM);
+	forge(LUX_CHOWN, NULL, 0);
+	m.q.off = USER;
+	m.q.count = USER;
+	CHECK_EQ(request(LUX_REQ_FD(ro), 0), 0);
+	CHECK_EQ(a.rep.result, -EPERM);
+	forge(LUX_UTIMENS, NULL, 0);
+	CHECK_EQ(request(LUX_REQ_FD(ro), 0), 0); /* times 0: not "now" */
+	CHECK_EQ(a.rep.result, -EPERM);
+	CHECK_EQ(on_fd(ro, LUX_STAT, 0, 0), 0);
+	CHECK_EQ(on_fd(ro, LUX_FSYNC, 0, 0), 0); /* as fsync(2) */
+	CHECK_EQ(on_fd(ro, LUX_GETDENTS, 0, 0), -ENOTDIR);
+	CHECK_EQ(on_fd(ro, LUX_IOCTL, 0, 0), -ENOTTY);
+	/* its own file, open for reading: chmod as fchmod(2) allows */
+	CHECK_EQ(on_fd(own_fd, LUX_CHMOD, 0, 0600), 0);
+	/* a directory: no truncate (open for reading), huge counts cut */
+	CHECK_EQ(on_fd(dirfd_, LUX_TRUNCATE, 0, 0), -1000 - EINVAL);
+	forge(LUX_GETDENTS, NULL, 0);
+	m.q.count = ~0ULL;
+	m.q.off = ~0ULL >> 1;
+	CHECK_EQ(request(LUX_REQ_FD(dirfd_), 0), 0);
+	CHECK(a.rep.len <= sizeof(a));
+	/* O_PATH: only STAT and STATFS */
+	CHECK_EQ(on_fd(opath, LUX_STAT, 0, 0), 0);
+	CHECK_EQ(on_fd(opath, LUX_STATFS, 0, 0), 0);
+	CHECK_EQ(on_fd(opath, LUX_CHMOD, 0, 0777), -1000 - EBADF);
+	CHECK_EQ(on_fd(opath, LUX_TRUNCATE, 0, 0), -1000 - EBADF);
+	CHECK_EQ(on_fd(opath, LUX_GETDENTS, 0, 0), -1000 - EBADF);
+	CHECK_EQ(on_fd(opath, LUX_IOCTL, 0, 0), -1000 - EBADF);
+	/* the kernel's own objects: STAT, a memory object's TRUNCATE */
+	CHECK_EQ(on_fd(pipes[0], LUX_STAT, 0, 0), 0);
+	struct lux_stat st;
+	memcpy(&st, a.data, sizeof(st));
+	CHECK_EQ(st.mode & S_IFMT, S_IFIFO);
+	CHECK_EQ(st.uid, USER); /* the caller, never the header's root */
+	CHECK_EQ(on_fd(socks[0], LUX_STAT, 0, 0), 0);
+	memcpy(&st, a.data, sizeof(st));
+	CHECK_EQ(st.mode & S_IFMT, S_IFSOCK);
+	CHECK_EQ(on_fd(pipes[0], LUX_TRUNCATE, 0, 0), -1000 - EINVAL);
+	CHECK_EQ(on_fd(pipes[1], LUX_TRUNCATE, 0, 0), -1000 - EINVAL);
+	CHECK_EQ(on_fd(socks[0], LUX_CHMOD, 0, 0777), -1000 - EINVAL);
+	CHECK_EQ(on_fd(pipes[1], LUX_IOCTL, 0, 0), -1000 - EINVAL);
+	CHECK_EQ(on_fd(socks[1], LUX_GETDENTS, 0, 0), -1000 - EINVAL);
+	CHECK_EQ(on_fd(mem, LUX_TRUNCATE, 8192, 0), 0);
+	CHECK_EQ(on_fd(mem, LUX_STAT, 0, 0), 0);
+	memcpy(&st, a.data, sizeof(st));
+	CHECK_EQ(st.size, 8192);
+	CHECK_EQ(on_fd(mem, LUX_TRUNCATE, 1ULL << 63, 0), -1000 - EINVAL);
+	CHECK_EQ(on_fd(mem, LUX_TRUNCATE, ~0ULL >> 2, 0), -1000 - EFBIG);
+	CHECK_EQ(on_fd(mem, LUX_FSYNC, 0, 0), -1000 - EINVAL);
+	/* bad pointers and targets */
+	forge(LUX_STAT, NULL, 0);
+	CHECK_ERR(syscall(LUX_NR_REQUEST, LUX_REQ_FD(ro), 0, UT_KERNEL_ADDR, &a,
+			  sizeof(a), 0),
+		  EFAULT);
+	CHECK_ERR(syscall(LUX_NR_REQUEST, LUX_REQ_FD(ro), 0, &m, UT_KERNEL_ADDR,
+			  sizeof(a), 0),
+		  EFAULT);
+	CHECK_ERR(syscall(LUX_NR_REQUEST, LUX_REQ_FD(pipes[0]), 0, &m,
+			  UT_KERNEL_ADDR, sizeof(a), 0),
+		  EFAULT);
+	CHECK_ERR(syscall(LUX_NR_REQUEST, LUX_REQ_FD(ro), 0, &m, &a, 8, 0),
+		  EINVAL);
+	CHECK_ERR(request(LUX_REQ_FD(LUX_FD_MAX), 0), EBADF);
+	CHECK_ERR(request(LUX_REQ_FD(0x7fffffffL), 0), EBADF);
+	m.q.len = LUX_MSG_MAX + 1;
+	CHECK_ERR(request(LUX_REQ_FD(ro), 0), EINVAL);
+}
+
+/* Requests about descriptors from a user forging root's identity: the
+ * operations allowed are only those of the calls on a descriptor, with
+ * Linux's answers (a read-only descriptor cannot be truncated, root's
+ * file cannot be chmod-ed or chown-ed, O_PATH allows only STAT and
+ * STATFS, the kernel's own objects answer STAT, a memory object
+ * TRUNCATE); nothing changes. */
+static void fd_requests(void)
+{
+	char own[128];
+
+	setup();
+	snprintf(own, sizeof(own), "%s/own", dir);
+	CHECK((ro = open(secret, O_RDONLY)) >= 0); /* root's, 0600 */
+	CHECK_EQ(fchmod(ro, 0644), 0);
+	CHECK((own_fd = open(own, O_RDONLY | O_CREAT, 0644)) >= 0);
+	CHECK_EQ(fchown(own_fd, USER, USER), 0);
+	CHECK((dirfd_ = open(dir, O_RDONLY | O_DIRECTORY)) >= 0);
+	CHECK((opath = open(secret, O_PATH)) >= 0);
+	CHECK((mem = memfd_create("bypass", 0)) >= 0);
+	CHECK_EQ(pipe(pipes), 0);
+	CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, socks), 0);
+	ut_in_child(fd_child);
+	CHECK_EQ(size_of(secret), 6);
+	CHECK_EQ(mode_of(secret), 0644);
+	CHECK_EQ(mode_of(own), 0600);
+	int fds[] = {ro,       own_fd,   dirfd_,   opath,   mem,
+		     pipes[0], pipes[1], socks[0], socks[1]};
+	for (unsigned i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		close(fds[i]);
+	unlink(own);
+	cleanup();
+}
+
+static void fd_storm_child(void)
+{
+	int fds[8], n = 0;
+
+	if (!drop())
+		return;
+	fds[n++] = open("/", O_RDONLY | O_DIRECTORY);
+	fds[n++] = open("/etc/hostname", O_RDONLY);
+	fds[n++] = open("/dev/null", O_RDWR);
+	fds[n++] = open("/proc/uptime", O_RDONLY);
+	fds[n++] = open("/", O_PATH);
+	fds[n++] = memfd_create("storm", 0);
+	CHECK_EQ(pipe(fds + n), 0);
+	n += 2;
+	for (int i = 0; i < n; i++)
+		CHECK(fds[i] >= 0);
+	for (int i = 0; i < 3000; i++) {
+		unsigned op = rnd() % 3 ? rnd() % 24 : rnd();
+		size_t len = rnd() % 64;
+		memset(&m.q, 0, sizeof(m.q));
+		for (size_t k = 0; k < len; k++)
+			m.data[k] = (char)rnd();
+		m.q.op = op;
+		m.q.len = sizeof(m.q) + len;
+		m.q.flags = rnd();
+		m.q.mode = rnd();
+		m.q.off = rnd() % 3 ? rnd() % 100000 : rnd();
+		m.q.count = rnd() % 3 ? rnd() % 70000 : rnd();
+		m.q.time[0][1] = rnd();
+		m.q.time[1][1] = rnd();
+		long r = request(LUX_REQ_FD(fds[rnd() % n]), 0);
+		CHECK(r == 0 || errno == EINVAL || errno == EBADF ||
+		      errno == EFBIG || errno == ENOMEM);
+	}
+}
+
+/* Random requests about a user's descriptors of every kind (a file, a
+ * directory, a device, a procfs file, O_PATH, a memory object, a pipe):
+ * each answered or refused, nothing crashes, the servers still answer. */
+static void fd_storm(void)
+{
+	ut_in_child(fd_storm_child);
+	servers_answer();
 }
 
 static int go[2], done[2];
@@ -389,6 +595,7 @@ int main(int argc, char **argv)
 	    UT_CASE(forged_identity), UT_CASE(not_resolver),
 	    UT_CASE(no_mount),        UT_CASE(refused),
 	    UT_CASE(storm),           UT_CASE(mount_seen_at_once),
+	    UT_CASE(fd_requests),     UT_CASE(fd_storm),
 	};
 	return ut_main(argc, argv, "bypass", cases, UT_COUNT(cases));
 }

@@ -786,6 +786,92 @@ static void sendfile_copy(void)
 	CHECK(memcmp(back, data, 1000) == 0);
 }
 
+static volatile sig_atomic_t sf_handled;
+
+static void on_sf_signal(int sig)
+{
+	(void)sig;
+	sf_handled++;
+}
+
+/* A child that sends the parent SIGUSR1 every 50 ms, `count` times,
+ * then reads the pipe p until EOF: a sendfile blocked on the full pipe
+ * can go on then. */
+static pid_t sf_poke(const int p[2], int count)
+{
+	pid_t parent = getpid(), pid = fork();
+	char buf[4096];
+
+	if (pid != 0)
+		return pid;
+	close(p[1]);
+	for (int i = 0; i < count; i++) {
+		usleep(50 * 1000);
+		kill(parent, SIGUSR1);
+	}
+	while (read(p[0], buf, sizeof(buf)) > 0)
+		;
+	_exit(0);
+}
+
+/* sendfile(pipe, in, NULL, 4096) into the full pipe p with SIGUSR1
+ * handled (sa_flags flags), a child poking and draining as sf_poke: its
+ * result, errno in *err. */
+static long sf_blocked(int in, int p[2], int flags, int count, int *err)
+{
+	struct sigaction sa = {.sa_handler = on_sf_signal, .sa_flags = flags};
+	int status;
+
+	sigaction(SIGUSR1, &sa, NULL);
+	sf_handled = 0;
+	pid_t pid = sf_poke(p, count);
+	long r = sendfile(p[1], in, NULL, 4096);
+	*err = errno;
+	kill(pid, SIGKILL); /* done with it, whatever it was doing */
+	waitpid(pid, &status, 0);
+	close(p[1]);
+	close(p[0]);
+	signal(SIGUSR1, SIG_DFL);
+	return r;
+}
+
+/* A full pipe for sf_blocked: 0 or -1. */
+static int full_pipe(int p[2])
+{
+	static char junk[4096];
+
+	if (pipe(p) || fcntl(p[1], F_SETFL, O_NONBLOCK))
+		return -1;
+	while (write(p[1], junk, sizeof(junk)) > 0)
+		;
+	return errno == EAGAIN ? fcntl(p[1], F_SETFL, 0) : -1;
+}
+
+/* A signal ends a sendfile blocked on its output as it ends a write:
+ * EINTR, or a restart with SA_RESTART (the personality's sendfile waits
+ * with the program's signal mask, not its own). */
+static void sendfile_signal(void)
+{
+	static char data[8192];
+	int p[2], err;
+	int in = open("sf-sig", O_RDWR | O_CREAT | O_TRUNC, 0644);
+
+	CHECK(in >= 0);
+	CHECK_EQ(write(in, data, sizeof(data)), (long)sizeof(data));
+	CHECK_EQ(lseek(in, 0, SEEK_SET), 0);
+	CHECK_EQ(full_pipe(p), 0);
+	long r = sf_blocked(in, p, 0, 100, &err); /* drained after 5 s */
+	errno = err;
+	CHECK_ERR(r, EINTR);
+	CHECK(sf_handled >= 1);
+	CHECK_EQ(lseek(in, 0, SEEK_CUR), 0); /* nothing was taken */
+	CHECK_EQ(full_pipe(p), 0);
+	CHECK_EQ(sf_blocked(in, p, SA_RESTART, 4, &err), 4096);
+	CHECK(sf_handled >= 1);
+	CHECK_EQ(lseek(in, 0, SEEK_CUR), 4096);
+	close(in);
+}
+
 static uint64_t mix(uint64_t x)
 {
 	x ^= x >> 31;
@@ -968,20 +1054,35 @@ static void unix_path_socket(void)
 }
 
 static const struct ut_case cases[] = {
-    UT_CASE(create_read),   UT_CASE(append),
-    UT_CASE(pread_pwrite),  UT_CASE(seek),
-    UT_CASE(sparse),        UT_CASE(truncate_file),
-    UT_CASE(excl_trunc),    UT_CASE(directory_flags),
-    UT_CASE(mkdir_rmdir),   UT_CASE(unlink_open),
-    UT_CASE(hard_link),     UT_CASE(symbolic_link),
-    UT_CASE(rename_file),   UT_CASE(rename_dir),
-    UT_CASE(dir_entries),   UT_CASE(timestamps),
-    UT_CASE(cwd),           UT_CASE(dirfd_is_int),
-    UT_CASE(umask_applied), UT_CASE(statfs_works),
-    UT_CASE(access_checks), UT_CASE(dup_offset),
-    UT_CASE(sendfile_copy), UT_CASE(big_file),
-    UT_CASE(error_names),   UT_CASE(io_vectors),
-    UT_CASE(fchmod_fchown), UT_CASE(unix_path_socket),
+    UT_CASE(create_read),
+    UT_CASE(append),
+    UT_CASE(pread_pwrite),
+    UT_CASE(seek),
+    UT_CASE(sparse),
+    UT_CASE(truncate_file),
+    UT_CASE(excl_trunc),
+    UT_CASE(directory_flags),
+    UT_CASE(mkdir_rmdir),
+    UT_CASE(unlink_open),
+    UT_CASE(hard_link),
+    UT_CASE(symbolic_link),
+    UT_CASE(rename_file),
+    UT_CASE(rename_dir),
+    UT_CASE(dir_entries),
+    UT_CASE(timestamps),
+    UT_CASE(cwd),
+    UT_CASE(dirfd_is_int),
+    UT_CASE(umask_applied),
+    UT_CASE(statfs_works),
+    UT_CASE(access_checks),
+    UT_CASE(dup_offset),
+    UT_CASE(sendfile_copy),
+    UT_CASE(sendfile_signal),
+    UT_CASE(big_file),
+    UT_CASE(error_names),
+    UT_CASE(io_vectors),
+    UT_CASE(fchmod_fchown),
+    UT_CASE(unix_path_socket),
 };
 
 /* Remove the tree at path (only what these cases make). */

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/sendfile.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -403,6 +404,26 @@ static int bg_read_ignored(void)
 	return read(tty, &c, 1) < 0 && errno == EIO ? 0 : 1;
 }
 
+static void on_ttin(int sig)
+{
+	(void)sig;
+}
+
+/* sendfile from the terminal reads it: in the background, SIGTTIN
+ * caught, it fails with EINTR once the handler ran, as a read does (the
+ * personality must give the restart to the program, not make its read
+ * again: the terminal would answer EIO; Linux takes a terminal as
+ * sendfile's input since 6.5). */
+static int bg_sendfile(void)
+{
+	struct sigaction sa = {.sa_handler = on_ttin};
+	int p[2];
+
+	if (pipe(p) || sigaction(SIGTTIN, &sa, NULL))
+		return 2;
+	return sendfile(p[1], tty, NULL, 1) < 0 ? 10 + errno : 1;
+}
+
 static int bg_write(void)
 {
 	return write(tty, "\n", 1) == 1 ? 0 : 10 + errno;
@@ -424,6 +445,8 @@ static void background_io_child(void)
 	if (!expect_stop(background(bg_read), SIGTTIN, "background read"))
 		return;
 	CHECK_EQ(background(bg_read_ignored), 0);
+	int st = background(bg_sendfile);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 10 + EINTR);
 	/* Without TOSTOP a background write goes through; with it, the
 	 * writer stops. */
 	CHECK_EQ(background(bg_write), 0);
@@ -432,7 +455,7 @@ static void background_io_child(void)
 	t = orig;
 	t.c_lflag |= TOSTOP;
 	CHECK_EQ(tcsetattr(tty, TCSANOW, &t), 0);
-	int st = background(bg_write);
+	st = background(bg_write);
 	tcsetattr(tty, TCSANOW, &orig);
 	expect_stop(st, SIGTTOU, "background write under TOSTOP");
 }

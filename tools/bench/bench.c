@@ -47,8 +47,11 @@
 
 /* Where the benchmark finds itself, on lux and in the Linux initramfs. */
 #define BENCH_PATH "/bench/bench"
-/* The scratch file of the file benchmarks. */
+/* The scratch file of the file benchmarks, and the directory of
+ * getdents64 with its DIR_FILES files. */
 #define FILE_PATH "/tmp/bench.dat"
+#define DIR_PATH  "/tmp/bench.dir"
+#define DIR_FILES 32
 #define MIB       (1024 * 1024)
 #define PAGE      4096
 #define CHUNK     (64 * 1024)
@@ -341,6 +344,78 @@ static int run_read_4k(long iters)
 	return 0;
 }
 
+/* One operation: fstat of an open file. */
+static int run_fstat(long iters)
+{
+	struct stat st;
+	int fd = open(FILE_PATH, O_RDONLY);
+
+	if (fd < 0)
+		die("open");
+	for (long i = 0; i < iters; i++)
+		if (fstat(fd, &st) < 0)
+			die("fstat");
+	close(fd);
+	return 0;
+}
+
+/* The name of the directory's file i in buf. */
+static void dir_file(char *buf, size_t size, int i)
+{
+	snprintf(buf, size, "%s/file-%02d-with-a-name", DIR_PATH, i);
+}
+
+/* A directory of DIR_FILES empty files; -1 if it cannot be made. */
+static int setup_dir(void)
+{
+	char name[64];
+
+	if (mkdir(DIR_PATH, 0755) < 0 && errno != EEXIST)
+		return -1;
+	for (int i = 0; i < DIR_FILES; i++) {
+		dir_file(name, sizeof(name), i);
+		int fd = open(name, O_WRONLY | O_CREAT, 0644);
+		if (fd < 0)
+			return -1;
+		close(fd);
+	}
+	return 0;
+}
+
+static void teardown_dir(void)
+{
+	char name[64];
+
+	for (int i = 0; i < DIR_FILES; i++) {
+		dir_file(name, sizeof(name), i);
+		unlink(name);
+	}
+	rmdir(DIR_PATH);
+}
+
+/* One operation: list the directory (DIR_FILES + 2 entries, about 1.3
+ * KiB of records) from its start with getdents64 and a 4 KiB buffer:
+ * lseek, then calls until one returns 0 (two). */
+static int run_getdents64(long iters)
+{
+	char buf[4096];
+	int fd = open(DIR_PATH, O_RDONLY | O_DIRECTORY);
+
+	if (fd < 0)
+		die("open");
+	for (long i = 0; i < iters; i++) {
+		long n;
+		if (lseek(fd, 0, SEEK_SET) != 0)
+			die("lseek");
+		while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0)
+			;
+		if (n < 0)
+			die("getdents64");
+	}
+	close(fd);
+	return 0;
+}
+
 /* One operation: read the whole 16 MiB file in 64 KiB pieces. */
 static int run_seq_read(long iters)
 {
@@ -419,6 +494,8 @@ static const struct bench benches[] = {
     {"open_close", 2000, setup_file, run_open_close, teardown_file},
     {"stat", 2000, setup_file, run_stat, teardown_file},
     {"read_4k", 2000, setup_file, run_read_4k, teardown_file},
+    {"fstat", 2000, setup_file, run_fstat, teardown_file},
+    {"getdents64", 500, setup_dir, run_getdents64, teardown_dir},
     {"seq_read_16m", 3, setup_file, run_seq_read, teardown_file},
     {"seq_write_16m", 3, setup_file, run_seq_write, teardown_file},
     {"mmap_touch_64m", 3, NULL, run_mmap_touch_64m, NULL},

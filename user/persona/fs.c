@@ -95,7 +95,7 @@ long fs_newfstatat(long dirfd, long upath, long ubuf, long flags)
 	long r;
 
 	if (empty_path(flags, upath))
-		return native2(NR_fstat, dirfd, ubuf);
+		return fd_fstat(dirfd, ubuf);
 	r = stat_at(&w, dirfd, upath, flags, &own, &st);
 	return r ? r : fs_stat_out(ubuf, st);
 }
@@ -245,7 +245,7 @@ long fs_fchownat(long dirfd, long upath, long uid, long gid, long flags)
 	if (flags & ~(LUX_AT_SYMLINK_NOFOLLOW | LUX_AT_EMPTY_PATH))
 		return -EINVAL;
 	if (empty_path(flags, upath))
-		return native3(NR_fchown, dirfd, uid, gid);
+		return fd_fchown(dirfd, uid, gid);
 	return path_call(LUX_CHOWN, dirfd, upath,
 			 flags & LUX_AT_SYMLINK_NOFOLLOW, 0, id_arg(uid),
 			 id_arg(gid));
@@ -380,15 +380,17 @@ long fs_statfs(long upath, long ubuf)
 		return r;
 	if ((r = walk_run(&w)) < 0)
 		return r;
-	if (walk_payload(&w) < sizeof(struct lux_statfs))
+	return fs_statfs_out(ubuf, (const struct lux_statfs *)w.data,
+			     walk_payload(&w));
+}
+
+long fs_statfs_out(long ubuf, const struct lux_statfs *s, size_t n)
+{
+	if (n < sizeof(*s))
 		return -EIO;
-	struct lux_statfs s;
-	uint64_t b[15];
-	memcpy(&s, w.data, sizeof(s));
-	uint64_t v[15] = {s.type,    s.bsize,  s.blocks, s.bfree,
-			  s.bavail,  s.files,  s.ffree,  0,
-			  s.namelen, s.frsize, s.flags};
-	memcpy(b, v, sizeof(v));
+	uint64_t b[15] = {s->type,    s->bsize,  s->blocks, s->bfree,
+			  s->bavail,  s->files,  s->ffree,  0,
+			  s->namelen, s->frsize, s->flags};
 	return copy_out(ubuf, b, 120) ? -EFAULT : 0;
 }
 

@@ -31,7 +31,21 @@ long fs_mount(long usrc, long utarget, long utype, long flags, long data);
 long fs_umount2(long utarget, long flags);
 
 /* <arch>/stat.c: lay st out as the platform's struct stat at program
- * address ubuf (0 or -EFAULT); the status of descriptor fd (the native
- * fstat) into *st (0 or -errno). */
+ * address ubuf (0 or -EFAULT). */
 long fs_stat_out(long ubuf, const struct lux_stat *st);
+/* Lay a STATFS reply's payload (n bytes at s) out as Linux's struct
+ * statfs at ubuf: 0, -EIO (too short) or -EFAULT. */
+long fs_statfs_out(long ubuf, const struct lux_statfs *s, size_t n);
+
+/* The calls on a descriptor (fdcalls.c), named as their Linux calls with
+ * fd_ for sys_; fs_fstat is fstat into *st (0 or -errno). */
 long fs_fstat(long fd, struct lux_stat *st);
+long fd_fstat(long fd, long ubuf);
+long fd_getdents64(long fd, long ubuf, long n);
+long fd_ftruncate(long fd, long len);
+long fd_fsync(long fd);
+long fd_fchmod(long fd, long mode);
+long fd_fchown(long fd, long uid, long gid);
+long fd_fstatfs(long fd, long ubuf);
+long fd_ioctl(long fd, long cmd, long arg);
+long fd_sendfile(long out, long in, long uoff, long count);

@@ -136,6 +136,25 @@ long persona_call(long nr, const long a[6])
 						  persona_ctx()));
 	case NR_brk:
 		return persona_brk(a[0]);
+	case NR_fstat:
+		return fd_fstat(a[0], a[1]);
+	case NR_getdents64:
+		return fd_getdents64(a[0], a[1], a[2]);
+	case NR_ftruncate:
+		return fd_ftruncate(a[0], a[1]);
+	case NR_fsync:
+	case NR_fdatasync:
+		return fd_fsync(a[0]);
+	case NR_fchmod:
+		return fd_fchmod(a[0], a[1]);
+	case NR_fchown:
+		return fd_fchown(a[0], a[1], a[2]);
+	case NR_fstatfs:
+		return fd_fstatfs(a[0], a[1]);
+	case NR_ioctl:
+		return fd_ioctl(a[0], a[1], a[2]);
+	case NR_sendfile:
+		return fd_sendfile(a[0], a[1], a[2], a[3]);
 	case LUX_NR_BOOTFILE: /* only the kernel reflects it: start init */
 		return exec_done(persona_boot(a[0], a[1], a[2], persona_ctx()));
 	case NR_openat:
