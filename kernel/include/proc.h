@@ -170,8 +170,8 @@ bool persona_fault(struct thread *t);
  * a handler to come (persona_defer) it is restored after that handler. */
 void signal_return_mask(struct thread *t, uint64_t mask);
 /* ipc/request.c: a wait the personality makes for the program (a
- * request, the reads and writes of its sendfile) ends by the program's
- * signals, as the program's own call would. persona_wait_begin, for t
+ * request, a socket call, the reads and writes of its sendfile) ends by
+ * the program's signals, as the program's own call would. persona_wait_begin, for t
  * the current thread, sets the program's mask when t is in the
  * personality and returns the one to put back (0: not in it);
  * persona_wait_end puts it back and turns -ERESTARTSYS into

@@ -1085,22 +1085,12 @@ static long sock_setbuf(long fd, long rcv, long bytes)
 typedef long (*sock_op)(long, long, long, long);
 
 /* Run op, which may wait: from inside the personality, with the
- * program's signal mask, so that its signals end the wait as they would
- * its own call's, and -ERESTARTSYS as -LUX_ERESTART_CALL for the
- * personality to give back (as LUX_NR_REQUEST, kernel/ipc/request.c). */
+ * program's signal mask (persona_wait_begin, kernel/include/proc.h). */
 static long sock_call(sock_op op, long a, long b, long c, long d)
 {
-	struct thread *t = current_thread();
-	uint64_t mask = t->sig_blocked;
-	bool inside = persona_pc(arch_uregs_pc(arch_uregs(&t->ctx)));
-	long r;
+	uint64_t mask = persona_wait_begin(current_thread());
 
-	if (inside)
-		signal_set_mask(t->persona_mask);
-	r = op(a, b, c, d);
-	if (inside)
-		signal_set_mask(mask);
-	return inside && r == -ERESTARTSYS ? -LUX_ERESTART_CALL : r;
+	return persona_wait_end(mask, op(a, b, c, d));
 }
 
 long sys_lux_socket(long op, long a, long b, long c, long d)
