@@ -84,7 +84,8 @@
  * flags only; cs and ss ignored). The result is the block's rax, taken as
  * the call's result: -ERESTARTSYS (-512) restarts the call or fails it
  * with EINTR as for a kernel call. Anyone may call it: it does no more
- * than rt_sigreturn. An unreadable block or a bad pc: SIGSEGV. */
+ * than rt_sigreturn. An unreadable block or a bad pc: SIGSEGV. The same
+ * ends a signal's upcall (struct lux_persona_sig) at the handler. */
 #define LUX_NR_RESUME (LUX_NR_BASE + 14)
 /* (name, cmdline, len) -> 0: exec's point of no return, for the
  * personality's execve (docs/decisions/0008-exec-in-the-personality.md).
@@ -191,6 +192,26 @@ struct lux_persona_ctx {
 	 * resolve at a pc in the personality resumes there (instead of
 	 * killing the process): how its checked copies fail with EFAULT. */
 	uint64_t fixup;
+};
+
+/*
+ * A caught signal's upcall (docs/decisions/0023-signal-upcall.md): the
+ * kernel writes the program's context block as for a reflected call (its
+ * mask: the one the handler's return restores; its nr: the trap number of
+ * the fault being signalled, else 0; a call the signal interrupted already
+ * has its result, or is set to restart), this record just below it, and
+ * enters the personality's entry with the record's address as its second
+ * argument and stack pointer (a reflected call: 0, and the block). The
+ * personality builds the Linux signal frame on the program's stack (or
+ * alternate stack), starts the handler with the mask it computes
+ * (LUX_NR_RESUME); rt_sigreturn, reflected, resumes from the frame. The
+ * kernel keeps the dispositions (rt_sigaction), the masks, the stop,
+ * continue and kill defaults, restarts and SA_RESETHAND.
+ */
+struct lux_persona_sig {
+	int32_t signo, code, pid, uid, status, pad; /* for its siginfo */
+	uint64_t addr; /* a fault's address (SIGSEGV, SIGBUS, SIGILL, SIGFPE) */
+	uint64_t handler, flags, restorer, mask; /* its struct sigaction */
 };
 
 #define LUX_GRANT_IOPORT   1 /* I/O ports base .. base+count-1 (x86) */

@@ -161,6 +161,14 @@ int persona_map(struct mm *mm);
  * (the value returned is then ignored), or return -ENOSYS when the
  * process has none or the call came from inside it. */
 long persona_reflect(void);
+/* From user_return, for caught signal sig (info k, action a) of t, the
+ * current thread, whose user registers are f: enter t's personality to
+ * run the handler, with f and mask (what the handler's return restores)
+ * as its context block and a struct lux_persona_sig below it. The caller
+ * blocks every signal meanwhile. 0, or -EFAULT (the process must die). */
+int persona_signal(struct thread *t, struct trap_frame *f, int sig,
+		   const struct ksiginfo *k, const struct k_sigaction *a,
+		   uint64_t mask);
 /* From user_fault, for a fault t cannot continue from: whether t was in
  * a checked copy of its personality, now resuming at the copy's fixup
  * (struct lux_persona_ctx) to fail with EFAULT. */

@@ -10,7 +10,9 @@
  * result in the return register). The FPU state is not touched: the
  * personality uses no FPU or vector register. The program's mask in the
  * block is also what the personality's waits use (signal.c: a handler
- * never runs on the personality's registers).
+ * never runs on the personality's registers). A caught signal enters the
+ * personality the same way, with a struct lux_persona_sig below the block
+ * (docs/decisions/0023-signal-upcall.md).
  */
 #include "exec.h"
 #include "mm.h"
@@ -129,13 +131,30 @@ long persona_reflect(void)
 	if (t->persona_mm != mm && persona_stack(t, mm))
 		return -ENOMEM;
 	if (arch_persona_enter(f, t->persona_ctx, mm->persona_entry,
-			       t->sig_blocked)) {
+			       t->sig_blocked, 0)) {
 		proc_kill(t->proc, SIGSEGV | 0x80); /* its stack was unmapped */
 		return 0;
 	}
 	t->persona_mask = t->sig_blocked; /* for its requests' waits */
 	persona_mask(t, ALL_BLOCKED);
 	return 0; /* the personality's entry ignores its return register */
+}
+
+int persona_signal(struct thread *t, struct trap_frame *f, int sig,
+		   const struct ksiginfo *k, const struct k_sigaction *a,
+		   uint64_t mask)
+{
+	struct mm *mm = t->proc->mm;
+	struct lux_persona_sig s = {sig,       k->code,     k->pid,  k->uid,
+				    k->status, 0,           k->addr, a->handler,
+				    a->flags,  a->restorer, a->mask};
+
+	if (!mm->persona_entry ||
+	    (t->persona_mm != mm && persona_stack(t, mm)) ||
+	    copy_to_user((void *)(t->persona_ctx - sizeof(s)), &s, sizeof(s)))
+		return -EFAULT;
+	return arch_persona_enter(f, t->persona_ctx, mm->persona_entry, mask,
+				  t->persona_ctx - sizeof(s));
 }
 
 long sys_lux_resume(void)

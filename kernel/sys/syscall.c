@@ -26,18 +26,17 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 	    SYS(mprotect), SYS(madvise), SYS(clock_gettime), SYS(nanosleep),   \
 	    SYS(clock_nanosleep), SYS(futex), SYS(rt_sigaction),               \
 	    SYS(rt_sigprocmask), SYS(rt_sigpending), SYS(rt_sigsuspend),       \
-	    SYS(rt_sigreturn), SYS(sigaltstack), SYS(kill), SYS(tgkill),       \
-	    SYS(tkill), SYS(waitid), SYS(ioctl), SYS(sched_setaffinity),       \
-	    SYS(sched_getaffinity), SYS(setpriority), SYS(getpriority),        \
-	    SYS(getcpu), SYS(setitimer), SYS(getcwd), SYS(readv), SYS(close),  \
-	    SYS(close_range), SYS(dup), SYS(dup3), SYS(fcntl), SYS(pipe2),     \
-	    SYS(ppoll), SYS(eventfd2), SYS(socket), SYS(socketpair),           \
-	    SYS(bind), SYS(listen), SYS(accept), SYS(accept4), SYS(connect),   \
-	    SYS(sendto), SYS(recvfrom), SYS(sendmsg), SYS(recvmsg),            \
-	    SYS(shutdown), SYS(getsockname), SYS(getpeername),                 \
-	    SYS(getsockopt), SYS(setsockopt), SYS(rt_sigtimedwait),            \
-	    SYS(fstat), SYS(lseek), SYS(setsid), SYS(setpgid), SYS(getpgid),   \
-	    SYS(getsid), SYS(reboot),                                          \
+	    SYS(kill), SYS(tgkill), SYS(tkill), SYS(waitid), SYS(ioctl),       \
+	    SYS(sched_setaffinity), SYS(sched_getaffinity), SYS(setpriority),  \
+	    SYS(getpriority), SYS(getcpu), SYS(setitimer), SYS(getcwd),        \
+	    SYS(readv), SYS(close), SYS(close_range), SYS(dup), SYS(dup3),     \
+	    SYS(fcntl), SYS(pipe2), SYS(ppoll), SYS(eventfd2), SYS(socket),    \
+	    SYS(socketpair), SYS(bind), SYS(listen), SYS(accept),              \
+	    SYS(accept4), SYS(connect), SYS(sendto), SYS(recvfrom),            \
+	    SYS(sendmsg), SYS(recvmsg), SYS(shutdown), SYS(getsockname),       \
+	    SYS(getpeername), SYS(getsockopt), SYS(setsockopt),                \
+	    SYS(rt_sigtimedwait), SYS(fstat), SYS(lseek), SYS(setsid),         \
+	    SYS(setpgid), SYS(getpgid), SYS(getsid), SYS(reboot),              \
                                                                                \
 	    SYS(umask), SYS(ftruncate), SYS(fsync), SYS(fdatasync),            \
 	    SYS(fchmod), SYS(fchown), SYS(fstatfs), SYS(getdents64),           \

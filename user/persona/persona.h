@@ -90,3 +90,12 @@ long persona_execveat(long dirfd, long upath, long uargv, long uenvp,
 		      long flags, void *ctx);
 long persona_brk(long brk);
 long persona_boot(long uwords, long nwords, long size, void *ctx);
+
+/* The signal ABI (signal.c, docs/decisions/0023-signal-upcall.md): the
+ * kernel's upcall for a caught signal, rt_sigreturn, sigaltstack, and
+ * what a successful exec resets (the alternate stack). */
+struct lux_persona_sig;
+void persona_signal(const struct lux_persona_sig *s);
+long persona_rt_sigreturn(void);
+long persona_sigaltstack(long unew, long uold);
+void persona_signal_exec(void);
