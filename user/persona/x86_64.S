@@ -127,6 +127,7 @@ persona_strcpy:
 	ret
 2:	movq $0, -7(%rax)
 	movq $-ENAMETOOLONG, %rax
+	ret
 	/* long persona_fpu_save(long uarea, unsigned xsave): the FPU, SSE
 	 * and AVX registers to the program's memory at uarea by XSAVE (every
 	 * enabled component, the header zeroed first) when xsave, else by
