@@ -885,15 +885,16 @@ static void on_edit_frame(int sig, siginfo_t *si, void *p)
 	(void)sig, (void)si;
 	ucontext_t *uc = p;
 	uc->uc_mcontext.gregs[REG_R12] = MAGIC_R12;
-	uc->uc_mcontext.fpregs->mxcsr =
-	    (uc->uc_mcontext.fpregs->mxcsr & ~0x6000u) | 0x6000; /* to zero */
+	/* round to zero; and a reserved bit, which the return clears */
+	uc->uc_mcontext.fpregs->mxcsr |= 0x6000 | 1u << 20;
 	memcpy(&uc->uc_mcontext.fpregs->_xmm[1], &(uint64_t){MAGIC_XMM1}, 8);
 	sigaddset(&uc->uc_sigmask, SIGUSR2);
 }
 
 /* rt_sigreturn loads what the frame holds when the handler returns: a
  * register, the FPU state (MXCSR, an XMM register) and the mask that the
- * handler changed there. */
+ * handler changed there; a reserved MXCSR bit, which the CPU refuses to
+ * load, is cleared, the rest kept. */
 static void sigreturn_edited_frame(void)
 {
 	fresh();
@@ -919,6 +920,7 @@ static void sigreturn_edited_frame(void)
 	CHECK_EQ(r12, MAGIC_R12);
 	CHECK_EQ(xmm1, MAGIC_XMM1);
 	CHECK_EQ(mxcsr & 0x6000, 0x6000);
+	CHECK_EQ(mxcsr & 1u << 20, 0);
 	CHECK(usr2_blocked);
 }
 

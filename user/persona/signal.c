@@ -20,10 +20,9 @@ struct signal_thread {
 	uint64_t alt_sp, alt_size;
 };
 
-static struct signal_thread *signal_thread(void)
+static struct signal_thread *signal_thread(struct lux_persona_ctx *ctx)
 {
-	uintptr_t top =
-	    (uintptr_t)persona_ctx() + sizeof(struct lux_persona_ctx);
+	uintptr_t top = (uintptr_t)ctx + sizeof(*ctx);
 
 	return (struct signal_thread *)(top - LUX_PERSONA_SLOT + 4096);
 }
@@ -44,11 +43,12 @@ void signal_info(int32_t info[32], const struct lux_persona_sig *s)
 	}
 }
 
-/* The program's alternate stack as a stack_t (sp, flags, size), SS_ONSTACK
- * when its stack pointer lies on it; whether it does. */
-static int signal_altstack(struct signal_thread *th, uint64_t ss[3])
+/* The alternate stack th of the program ctx as a stack_t (sp, flags,
+ * size), SS_ONSTACK when its stack pointer lies on it; whether it does. */
+static int signal_altstack(struct lux_persona_ctx *ctx,
+			   struct signal_thread *th, uint64_t ss[3])
 {
-	int on = sigframe_sp(persona_ctx()) - th->alt_sp < th->alt_size;
+	int on = sigframe_sp(ctx) - th->alt_sp < th->alt_size;
 
 	ss[0] = th->alt_sp;
 	ss[1] = (th->alt_size ? 0 : SS_DISABLE) | (on ? SS_ONSTACK : 0);
@@ -65,11 +65,11 @@ static int signal_altstack(struct signal_thread *th, uint64_t ss[3])
 void persona_signal(const struct lux_persona_sig *s)
 {
 	struct lux_persona_ctx *ctx = persona_ctx();
-	struct signal_thread *th = signal_thread();
+	struct signal_thread *th = signal_thread(ctx);
 	uint64_t stack[3];
 	uintptr_t sp = 0;
 
-	if (!signal_altstack(th, stack) && (s->flags & SA_ONSTACK) &&
+	if (!signal_altstack(ctx, th, stack) && (s->flags & SA_ONSTACK) &&
 	    th->alt_size)
 		sp = th->alt_sp + th->alt_size;
 	if (sigframe_push(ctx, s, stack, sp) < 0)
@@ -93,9 +93,10 @@ long persona_rt_sigreturn(void)
  * setting is written after the new one is taken. */
 long persona_sigaltstack(long unew, long uold)
 {
-	struct signal_thread *th = signal_thread();
+	struct lux_persona_ctx *ctx = persona_ctx();
+	struct signal_thread *th = signal_thread(ctx);
 	uint64_t ss[3], old[3];
-	int on = signal_altstack(th, old);
+	int on = signal_altstack(ctx, th, old);
 
 	if (unew) {
 		if (copy_in(ss, unew, sizeof(ss)))
@@ -116,7 +117,7 @@ long persona_sigaltstack(long unew, long uold)
 
 void persona_signal_exec(void)
 {
-	struct signal_thread *th = signal_thread();
+	struct signal_thread *th = signal_thread(persona_ctx());
 
 	th->alt_sp = th->alt_size = 0;
 }

@@ -29,11 +29,14 @@ uintptr_t sigframe_sp(const struct lux_persona_ctx *ctx);
 /* The platform's FPU access (x86_64.S). persona_fpu_size: the bytes
  * XSAVE writes for the enabled state, 0 when FXSAVE (512 bytes) is used.
  * persona_fpu_save: the registers to program address uarea (64-byte
- * aligned; xsave: persona_fpu_size()), 0 or -EFAULT. persona_fpu_load:
+ * aligned; xsave: persona_fpu_size()), 0 or -EFAULT; persona_fpu_restore
+ * loads them from there as they are: 0, or -EFAULT if the CPU refused
+ * them or a page was missing (some may be loaded). persona_fpu_load:
  * the registers from area, in the personality's memory, which must be
  * valid for XRSTOR or FXRSTOR. persona_xcr0: the enabled XSAVE state. */
 unsigned persona_fpu_size(void);
 long persona_fpu_save(long uarea, unsigned xsave);
+long persona_fpu_restore(long uarea, unsigned xsave);
 void persona_fpu_load(const void *area, unsigned xsave);
 uint64_t persona_xcr0(void);
 

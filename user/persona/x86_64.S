@@ -157,6 +157,28 @@ fpu_fault:
 	movq $-EFAULT, %rax
 	ret
 
+	/* long persona_fpu_restore(long uarea, unsigned xsave): the
+	 * registers from the program's memory at uarea by XRSTOR (when
+	 * xsave) or FXRSTOR: 0, or -EFAULT through the fixup word when it
+	 * faults (a page missing, a misaligned area, a state the CPU
+	 * refuses: reserved bits set), which may leave some loaded. */
+	.globl persona_fpu_restore
+persona_fpu_restore:
+	movq %rsp, %r8
+	orq $SLOT_MASK, %r8
+	leaq fpu_fault(%rip), %rcx
+	movq %rcx, -7(%r8)
+	testl %esi, %esi
+	jz 1f
+	movl $-1, %eax
+	movl $-1, %edx
+	xrstor64 (%rdi)
+	jmp 2f
+1:	fxrstor64 (%rdi)
+2:	movq $0, -7(%r8)
+	xorl %eax, %eax
+	ret
+
 	/* void persona_fpu_load(const void *area, unsigned xsave): the
 	 * registers from area (XRSTOR of every enabled component, or
 	 * FXRSTOR), which the personality checked. */

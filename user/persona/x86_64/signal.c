@@ -16,7 +16,8 @@ struct sigframe {
 	int32_t info[32];
 };
 
-#define FPU_MAX 4096 /* XSAVE sizes beyond are refused */
+#define FPU_MAX    4096                  /* XSAVE sizes beyond are refused */
+#define MXCSR_KEEP 0xffffffff0000ffbfULL /* MXCSR_MASK; MXCSR but DAZ */
 
 /* The block's words in sigcontext order: r8-r15, rdi, rsi, rbp, rbx, rdx,
  * rax, rcx, rsp, rip, eflags. */
@@ -75,25 +76,17 @@ int sigframe_push(struct lux_persona_ctx *ctx, const struct lux_persona_sig *s,
 	return 0;
 }
 
-/* The frame's FPU state is copied here and made harmless first: what
- * XRSTOR or FXRSTOR would fault on (MXCSR's reserved bits, XSAVE header
- * bits the system does not enable, a compacted format) is cleared. */
-int sigframe_pop(struct lux_persona_ctx *ctx)
+/* The frame's FPU state, when the CPU refuses to load it as it is (or it
+ * is misaligned), is copied here and made harmless first: what XRSTOR
+ * or FXRSTOR would fault on (MXCSR's reserved bits, XSAVE header bits
+ * the system does not enable, a compacted format) is cleared. */
+static int fpu_sanitized(uint64_t fpstate, unsigned xsave)
 {
-	struct sigframe fr;
 	uint64_t fpu[FPU_MAX / 8] __attribute__((aligned(64)));
-	uint64_t *c = (uint64_t *)ctx;
-	unsigned xsave = persona_fpu_size();
 
-	if (copy_in(&fr, ctx->rsp - 8, sizeof(fr)) || xsave > FPU_MAX ||
-	    (fr.fpstate && copy_in(fpu, fr.fpstate, xsave ? xsave : 512)))
+	if (xsave > FPU_MAX || copy_in(fpu, fpstate, xsave ? xsave : 512))
 		return -EFAULT;
-	for (int i = 0; i < 18; i++)
-		c[greg_at[i]] = fr.gregs[i];
-	ctx->mask = fr.mask;
-	if (!fr.fpstate)
-		return 0;
-	fpu[3] &= 0xffffffff0000ffbfULL; /* MXCSR's reserved bits */
+	fpu[3] &= MXCSR_KEEP; /* MXCSR's reserved bits */
 	if (xsave) {
 		fpu[64] &= persona_xcr0(); /* XSTATE_BV */
 		for (int i = 65; i < 72; i++)
@@ -101,4 +94,45 @@ int sigframe_pop(struct lux_persona_ctx *ctx)
 	}
 	persona_fpu_load(fpu, xsave);
 	return 0;
+}
+
+/* Whether the FPU state at fpstate is one the sanitizing would not
+ * change (the usual case: the frame the personality wrote), so that
+ * XRSTOR or FXRSTOR may load it where it is. */
+static int fpu_clean(uint64_t fpstate, unsigned xsave)
+{
+	uint64_t mxcsr, hdr[8];
+
+	if ((fpstate & (xsave ? 63 : 15)) || copy_in(&mxcsr, fpstate + 24, 8) ||
+	    (mxcsr & ~MXCSR_KEEP))
+		return 0;
+	if (!xsave)
+		return 1;
+	if (copy_in(hdr, fpstate + 512, sizeof(hdr)) ||
+	    (hdr[0] & ~persona_xcr0()))
+		return 0;
+	for (int i = 1; i < 8; i++)
+		if (hdr[i])
+			return 0;
+	return 1;
+}
+
+int sigframe_pop(struct lux_persona_ctx *ctx)
+{
+	struct sigframe fr;
+	uint64_t *c = (uint64_t *)ctx;
+	unsigned xsave;
+
+	if (copy_in(&fr, ctx->rsp - 8, sizeof(fr)))
+		return -EFAULT;
+	for (int i = 0; i < 18; i++)
+		c[greg_at[i]] = fr.gregs[i];
+	ctx->mask = fr.mask;
+	if (!fr.fpstate)
+		return 0;
+	xsave = persona_fpu_size();
+	if (fpu_clean(fr.fpstate, xsave) &&
+	    !persona_fpu_restore(fr.fpstate, xsave))
+		return 0; /* else another thread changed it meanwhile */
+	return fpu_sanitized(fr.fpstate, xsave);
 }
