@@ -93,11 +93,11 @@
  * fresh one holding only the personality's range [LUX_PERSONA_BASE,
  * LUX_PERSONA_LIMIT) and the caller's personality stack slot (their pages
  * shared copy-on-write with the old space, which a vfork parent keeps),
- * resets what execve resets (caught signals to SIG_DFL, the alternate
- * signal stack, the FPU and TLS registers), closes close-on-exec
- * descriptors, names the process `name` (a string, cut to 15 bytes) with
- * command line cmdline (len <= 256 bytes, NUL-separated arguments) and
- * releases a vfork parent. Returns to the caller in the new space, which
+ * resets what execve resets (caught signals to SIG_DFL, the FPU and TLS
+ * registers; the personality resets the alternate signal stack), closes
+ * close-on-exec descriptors, names the process `name` (a string, cut to
+ * 15 bytes) with command line cmdline (len <= 256 bytes, NUL-separated
+ * arguments) and releases a vfork parent. Returns to the caller in the new space, which
  * then maps the program itself. EFAULT, EINVAL (len), EAGAIN (another
  * thread is exec'ing), ENOMEM: nothing has changed. */
 #define LUX_NR_EXEC (LUX_NR_BASE + 10)

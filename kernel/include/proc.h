@@ -173,10 +173,6 @@ int persona_signal(struct thread *t, struct trap_frame *f, int sig,
  * a checked copy of its personality, now resuming at the copy's fixup
  * (struct lux_persona_ctx) to fail with EFAULT. */
 bool persona_fault(struct thread *t);
-/* The signal mask a return to the program (rt_sigreturn, LUX_NR_RESUME)
- * restores for t, the current thread; where a wait's mask must stay for
- * a handler to come (persona_defer) it is restored after that handler. */
-void signal_return_mask(struct thread *t, uint64_t mask);
 /* Whether pc lies in the personality's image. */
 static inline bool persona_pc(uintptr_t pc)
 {

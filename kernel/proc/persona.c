@@ -167,8 +167,11 @@ long sys_lux_resume(void)
 		proc_kill(t->proc, SIGSEGV | 0x80);
 		return 0;
 	}
-	if (t->sig_restore) /* set by t alone: a wait's mask stays */
-		signal_return_mask(t, mask);
+	/* A wait's mask stays for a handler to come (signal.c's
+	 * persona_defer), the program's after it; sig_restore and sig_saved
+	 * are t's alone. */
+	if (t->sig_restore)
+		t->sig_saved = mask & ALL_BLOCKED;
 	else
 		persona_mask(t, mask);
 	return arch_uregs_retval(f);

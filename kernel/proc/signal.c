@@ -525,16 +525,6 @@ long sys_pause(void)
 	return -EINTR;
 }
 
-void signal_return_mask(struct thread *t, uint64_t mask)
-{
-	spin_lock(&t->proc->sig_lock);
-	/* a wait's mask may stay for a handler to come (persona_defer) */
-	*(t->sig_restore ? &t->sig_saved : &t->sig_blocked) =
-	    mask & ~UNBLOCKABLE;
-	t->interrupt = deliverable(t);
-	spin_unlock(&t->proc->sig_lock);
-}
-
 /*
  * Send sig from the caller to p (or to its thread t): Linux's kill rules
  * (cred_may_signal). PID 1 takes only the signals it handles: the others,
