@@ -97,9 +97,9 @@
  * registers; the personality resets the alternate signal stack), closes
  * close-on-exec descriptors, names the process `name` (a string, cut to
  * 15 bytes) with command line cmdline (len <= 256 bytes, NUL-separated
- * arguments) and releases a vfork parent. Returns to the caller in the new space, which
- * then maps the program itself. EFAULT, EINVAL (len), EAGAIN (another
- * thread is exec'ing), ENOMEM: nothing has changed. */
+ * arguments) and releases a vfork parent. Returns to the caller in the
+ * new space, which then maps the program itself. EFAULT, EINVAL (len),
+ * EAGAIN (another thread is exec'ing), ENOMEM: nothing has changed. */
 #define LUX_NR_EXEC (LUX_NR_BASE + 10)
 /* (path, off, buf, len) -> bytes: read len bytes at off of the file at the
  * absolute path of the boot image (the initrd's cpio archive, links
