@@ -301,8 +301,8 @@ int arch_persona_enter(struct trap_frame *f, uintptr_t ctx, uintptr_t pc,
 	f->rip = pc;
 	f->rdi = ctx;
 	f->rsi = sig;
-	f->rsp =
-	    sig ? sig : ctx; /* 8 below a multiple of 16, as after a call */
+	/* 8 below a multiple of 16, as after a call; a signal's record too */
+	f->rsp = sig ? sig : ctx;
 	f->rflags &= ~(1u << 18 | 1u << 10 | 1u << 8); /* AC, DF, TF */
 	return r;
 }
