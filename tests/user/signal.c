@@ -880,21 +880,27 @@ static void handler_fpu_initial(void)
 #define MAGIC_R12  0x1234567890abcdefULL
 #define MAGIC_XMM1 0x0badc0ffee0ddf00ULL
 
+static char fpu_moved[4096] __attribute__((aligned(64)));
+static volatile int edit_moved;
+
 static void on_edit_frame(int sig, siginfo_t *si, void *p)
 {
 	(void)sig, (void)si;
 	ucontext_t *uc = p;
 	uc->uc_mcontext.gregs[REG_R12] = MAGIC_R12;
-	/* round to zero; and a reserved bit, which the return clears */
-	uc->uc_mcontext.fpregs->mxcsr |= 0x6000 | 1u << 20;
+	if (edit_moved) { /* misaligned: no XRSTOR from there */
+		memcpy(fpu_moved + 8, uc->uc_mcontext.fpregs, 1024);
+		uc->uc_mcontext.fpregs = (void *)(fpu_moved + 8);
+	}
+	uc->uc_mcontext.fpregs->mxcsr |= 0x6000; /* round to zero */
 	memcpy(&uc->uc_mcontext.fpregs->_xmm[1], &(uint64_t){MAGIC_XMM1}, 8);
 	sigaddset(&uc->uc_sigmask, SIGUSR2);
 }
 
 /* rt_sigreturn loads what the frame holds when the handler returns: a
  * register, the FPU state (MXCSR, an XMM register) and the mask that the
- * handler changed there; a reserved MXCSR bit, which the CPU refuses to
- * load, is cleared, the rest kept. */
+ * handler changed there; also from an FPU state the handler moved to a
+ * misaligned place, which XRSTOR cannot load where it lies. */
 static void sigreturn_edited_frame(void)
 {
 	fresh();
@@ -904,24 +910,26 @@ static void sigreturn_edited_frame(void)
 	sa.sa_sigaction = on_edit_frame;
 	sa.sa_flags = SA_SIGINFO;
 	CHECK_EQ(sigaction(SIGUSR1, &sa, NULL), 0);
-	uint64_t r12, xmm1;
-	unsigned mxcsr, old_mxcsr;
-	__asm__ volatile("stmxcsr %0" : "=m"(old_mxcsr));
-	__asm__ volatile("xor %%r12, %%r12\n\tpxor %%xmm1, %%xmm1\n\t"
-			 "syscall\n\t"
-			 "mov %%r12, %1\n\tmovq %%xmm1, %2\n\tstmxcsr %3"
-			 : "+a"(*(long[]){SYS_kill}), "=r"(r12), "=r"(xmm1),
-			   "=m"(mxcsr)
-			 : "D"(getpid()), "S"(SIGUSR1)
-			 : "rcx", "r11", "r12", "xmm1", "memory");
-	__asm__ volatile("ldmxcsr %0" : : "m"(old_mxcsr));
-	int usr2_blocked = blocked_now(SIGUSR2);
-	block(SIGUSR2, SIG_UNBLOCK);
-	CHECK_EQ(r12, MAGIC_R12);
-	CHECK_EQ(xmm1, MAGIC_XMM1);
-	CHECK_EQ(mxcsr & 0x6000, 0x6000);
-	CHECK_EQ(mxcsr & 1u << 20, 0);
-	CHECK(usr2_blocked);
+	for (edit_moved = 0; edit_moved < 2; edit_moved++) {
+		uint64_t r12, xmm1;
+		unsigned mxcsr, old_mxcsr;
+		__asm__ volatile("stmxcsr %0" : "=m"(old_mxcsr));
+		__asm__ volatile("xor %%r12, %%r12\n\tpxor %%xmm1, %%xmm1\n\t"
+				 "syscall\n\t"
+				 "mov %%r12, %1\n\tmovq %%xmm1, %2\n\t"
+				 "stmxcsr %3"
+				 : "+a"(*(long[]){SYS_kill}), "=r"(r12),
+				   "=r"(xmm1), "=m"(mxcsr)
+				 : "D"(getpid()), "S"(SIGUSR1)
+				 : "rcx", "r11", "r12", "xmm1", "memory");
+		__asm__ volatile("ldmxcsr %0" : : "m"(old_mxcsr));
+		int usr2_blocked = blocked_now(SIGUSR2);
+		block(SIGUSR2, SIG_UNBLOCK);
+		CHECK_EQ(r12, MAGIC_R12);
+		CHECK_EQ(xmm1, MAGIC_XMM1);
+		CHECK_EQ(mxcsr & 0x6000, 0x6000);
+		CHECK(usr2_blocked);
+	}
 }
 
 static volatile int landed_pipe;
