@@ -84,7 +84,8 @@
  * flags only; cs and ss ignored). The result is the block's rax, taken as
  * the call's result: -ERESTARTSYS (-512) restarts the call or fails it
  * with EINTR as for a kernel call. Anyone may call it: it does no more
- * than rt_sigreturn. An unreadable block or a bad pc: SIGSEGV. */
+ * than rt_sigreturn. An unreadable block or a bad pc: SIGSEGV. The same
+ * ends a signal's upcall (struct lux_persona_sig) at the handler. */
 #define LUX_NR_RESUME (LUX_NR_BASE + 14)
 /* (name, cmdline, len) -> 0: exec's point of no return, for the
  * personality's execve (docs/decisions/0008-exec-in-the-personality.md).
@@ -92,13 +93,13 @@
  * fresh one holding only the personality's range [LUX_PERSONA_BASE,
  * LUX_PERSONA_LIMIT) and the caller's personality stack slot (their pages
  * shared copy-on-write with the old space, which a vfork parent keeps),
- * resets what execve resets (caught signals to SIG_DFL, the alternate
- * signal stack, the FPU and TLS registers), closes close-on-exec
- * descriptors, names the process `name` (a string, cut to 15 bytes) with
- * command line cmdline (len <= 256 bytes, NUL-separated arguments) and
- * releases a vfork parent. Returns to the caller in the new space, which
- * then maps the program itself. EFAULT, EINVAL (len), EAGAIN (another
- * thread is exec'ing), ENOMEM: nothing has changed. */
+ * resets what execve resets (caught signals to SIG_DFL, the FPU and TLS
+ * registers; the personality resets the alternate signal stack), closes
+ * close-on-exec descriptors, names the process `name` (a string, cut to
+ * 15 bytes) with command line cmdline (len <= 256 bytes, NUL-separated
+ * arguments) and releases a vfork parent. Returns to the caller in the
+ * new space, which then maps the program itself. EFAULT, EINVAL (len),
+ * EAGAIN (another thread is exec'ing), ENOMEM: nothing has changed. */
 #define LUX_NR_EXEC (LUX_NR_BASE + 10)
 /* (path, off, buf, len) -> bytes: read len bytes at off of the file at the
  * absolute path of the boot image (the initrd's cpio archive, links
@@ -244,6 +245,26 @@ struct lux_persona_ctx {
 	 * resolve at a pc in the personality resumes there (instead of
 	 * killing the process): how its checked copies fail with EFAULT. */
 	uint64_t fixup;
+};
+
+/*
+ * A caught signal's upcall (docs/decisions/0023-signal-upcall.md): the
+ * kernel writes the program's context block as for a reflected call (its
+ * mask: the one the handler's return restores; its nr: the trap number of
+ * the fault being signalled, else 0; a call the signal interrupted already
+ * has its result, or is set to restart), this record just below it, and
+ * enters the personality's entry with the record's address as its second
+ * argument and stack pointer (a reflected call: 0, and the block). The
+ * personality builds the Linux signal frame on the program's stack (or
+ * alternate stack), starts the handler with the mask it computes
+ * (LUX_NR_RESUME); rt_sigreturn, reflected, resumes from the frame. The
+ * kernel keeps the dispositions (rt_sigaction), the masks, the stop,
+ * continue and kill defaults, restarts and SA_RESETHAND.
+ */
+struct lux_persona_sig {
+	int32_t signo, code, pid, uid, status, pad; /* for its siginfo */
+	uint64_t addr; /* a fault's address (SIGSEGV, SIGBUS, SIGILL, SIGFPE) */
+	uint64_t handler, flags, restorer, mask; /* its struct sigaction */
 };
 
 #define LUX_GRANT_IOPORT   1 /* I/O ports base .. base+count-1 (x86) */

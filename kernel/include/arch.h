@@ -134,26 +134,18 @@ void arch_set_tls(struct arch_context *ctx, uintptr_t tls);
  * returns the call's number (what the restarted call needs in place of
  * its result). */
 long arch_syscall_restart(struct trap_frame *f);
-/* Save f, the blocked mask and the FPU state in a signal frame
- * on the user stack (at sp, or below f's stack pointer when sp is 0) and
- * make f call handler(sig, info, context), returning to restorer. info is
- * a 128-byte siginfo; altstack a 24-byte stack_t. 0, or -EFAULT if the
- * stack is bad. */
-int arch_signal_push(struct trap_frame *f, int sig, const void *info,
-		     uintptr_t handler, uintptr_t restorer, uint64_t mask,
-		     uintptr_t sp, const void *altstack);
-/* rt_sigreturn: restore f, the FPU state and *mask from the frame at f's
- * stack pointer. 0, or -EFAULT. */
-int arch_signal_pop(struct trap_frame *f, uint64_t *mask);
 /* Reflection (kernel/proc/persona.c): write f's registers and the signal
  * mask as the struct lux_persona_ctx at user address ctx, and make f
- * enter the personality at pc, with ctx as its stack pointer and its
- * first argument. 0, or -EFAULT if the block cannot be written. */
+ * enter the personality at pc with ctx as its first argument and sig as
+ * its second; the stack pointer is sig, or ctx when sig is 0 (a reflected
+ * call). For a signal (sig: its struct lux_persona_sig) the block's nr is
+ * the trap number of the fault being signalled, else 0. 0, or -EFAULT if
+ * the block cannot be written. */
 int arch_persona_enter(struct trap_frame *f, uintptr_t ctx, uintptr_t pc,
-		       uint64_t mask);
+		       uint64_t mask, uintptr_t sig);
 /* LUX_NR_RESUME: load f and *mask from the struct lux_persona_ctx at
- * ctx, validated as arch_signal_pop validates a frame (a user pc, user
- * flags only). 0, or -EFAULT (f then holds a harmless context). */
+ * ctx, validated as rt_sigreturn validates a signal frame (a user pc,
+ * user flags only). 0, or -EFAULT (f then holds a harmless context). */
 int arch_persona_resume(struct trap_frame *f, uintptr_t ctx, uint64_t *mask);
 /* Make f a system call nr with arguments a0..a2 as the program made it
  * (the first process's reflected start, proc_start_init). */

@@ -37,9 +37,6 @@ struct file {
 	struct file *next_dying; /* in its thread's files_dying */
 };
 
-/* Lay out st as the platform's struct stat at ubuf: 0 or -EFAULT. */
-int arch_stat_copy(void *ubuf, const struct lux_stat *st);
-
 /* The protocol's poll events (lux/poll.h) under their Linux names. */
 #define POLLIN     LUX_POLLIN
 #define POLLPRI    LUX_POLLPRI

@@ -161,19 +161,24 @@ int persona_map(struct mm *mm);
  * (the value returned is then ignored), or return -ENOSYS when the
  * process has none or the call came from inside it. */
 long persona_reflect(void);
+/* From user_return, for caught signal sig (info k, action a) of t, the
+ * current thread, whose user registers are f: enter t's personality to
+ * run the handler, with f and mask (what the handler's return restores)
+ * as its context block and a struct lux_persona_sig below it. The caller
+ * blocks every signal meanwhile. 0, or -EFAULT (the process must die). */
+int persona_signal(struct thread *t, struct trap_frame *f, int sig,
+		   const struct ksiginfo *k, const struct k_sigaction *a,
+		   uint64_t mask);
 /* From user_fault, for a fault t cannot continue from: whether t was in
  * a checked copy of its personality, now resuming at the copy's fixup
  * (struct lux_persona_ctx) to fail with EFAULT. */
 bool persona_fault(struct thread *t);
-/* The signal mask a return to the program (rt_sigreturn, LUX_NR_RESUME)
- * restores for t, the current thread; where a wait's mask must stay for
- * a handler to come (persona_defer) it is restored after that handler. */
-void signal_return_mask(struct thread *t, uint64_t mask);
 /* ipc/request.c: a wait the personality makes for the program (a
  * request, a socket call, the reads and writes of its sendfile) ends by
- * the program's signals, as the program's own call would. persona_wait_begin, for t
- * the current thread, sets the program's mask when t is in the
- * personality and returns the one to put back (0: not in it);
+ * the program's signals, as the program's own call would.
+ * persona_wait_begin, for t the current thread, sets the program's mask
+ * when t is in the personality and returns the one to put back (0: not
+ * in it);
  * persona_wait_end puts it back and turns -ERESTARTSYS into
  * -LUX_ERESTART_CALL, which the personality gives back to the program:
  * its handler runs once it resumes, then its call restarts (SA_RESTART)

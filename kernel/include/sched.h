@@ -63,9 +63,8 @@ struct thread {
 	bool sig_restore;
 	int fault_code; /* si_code and si_addr of a fault's signal */
 	uintptr_t fault_addr;
-	uintptr_t alt_sp, alt_size; /* sigaltstack; alt_size 0: disabled */
-	struct file *files_dying;   /* released by the outermost file_put */
-	bool releasing;             /* a file_put is releasing files */
+	struct file *files_dying; /* released by the outermost file_put */
+	bool releasing;           /* a file_put is releasing files */
 	/* CLONE_VFORK: the thread it waits for, the thread waiting for it
 	 * (proc_lock) */
 	struct thread *vfork_child, *vfork_parent;

@@ -46,8 +46,6 @@ long sys_rt_sigaction(long sig, long act, long oact, long size);
 long sys_rt_sigprocmask(long how, long set, long oset, long size);
 long sys_rt_sigpending(long set, long size);
 long sys_rt_sigsuspend(long set, long size);
-long sys_rt_sigreturn(void);
-long sys_sigaltstack(long ss, long oss);
 long sys_pause(void);
 long sys_lseek(long fd, long offset, long whence);
 long sys_rt_sigtimedwait(long set, long info, long ts, long size);

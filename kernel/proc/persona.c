@@ -10,7 +10,9 @@
  * result in the return register). The FPU state is not touched: the
  * personality uses no FPU or vector register. The program's mask in the
  * block is also what the personality's waits use (signal.c: a handler
- * never runs on the personality's registers).
+ * never runs on the personality's registers). A caught signal enters the
+ * personality the same way, with a struct lux_persona_sig below the block
+ * (docs/decisions/0023-signal-upcall.md).
  */
 #include "exec.h"
 #include "mm.h"
@@ -88,16 +90,14 @@ int persona_map(struct mm *mm)
 	return 0;
 }
 
-/* Every signal but SIGKILL and SIGSTOP, which act at once. */
-#define ALL_BLOCKED (~(1ULL << (SIGKILL - 1) | 1ULL << (SIGSTOP - 1)))
-
 /* The current thread t's signal mask is set without sig_lock: only t
  * writes it, and user_return reads it without the lock; a sender that
  * reads the old mask meanwhile acts as if it sent just before the store,
  * and a signal it leaves pending is delivered on t's way out. */
 static void persona_mask(struct thread *t, uint64_t mask)
 {
-	__atomic_store_n(&t->sig_blocked, mask & ALL_BLOCKED, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->sig_blocked, mask & PERSONA_BLOCKED,
+			 __ATOMIC_RELAXED);
 }
 
 /* Map t's personality stack in mm at its first reflected call there:
@@ -129,13 +129,30 @@ long persona_reflect(void)
 	if (t->persona_mm != mm && persona_stack(t, mm))
 		return -ENOMEM;
 	if (arch_persona_enter(f, t->persona_ctx, mm->persona_entry,
-			       t->sig_blocked)) {
+			       t->sig_blocked, 0)) {
 		proc_kill(t->proc, SIGSEGV | 0x80); /* its stack was unmapped */
 		return 0;
 	}
 	t->persona_mask = t->sig_blocked; /* for its requests' waits */
-	persona_mask(t, ALL_BLOCKED);
+	persona_mask(t, PERSONA_BLOCKED);
 	return 0; /* the personality's entry ignores its return register */
+}
+
+int persona_signal(struct thread *t, struct trap_frame *f, int sig,
+		   const struct ksiginfo *k, const struct k_sigaction *a,
+		   uint64_t mask)
+{
+	struct mm *mm = t->proc->mm;
+	struct lux_persona_sig s = {sig,       k->code,     k->pid,  k->uid,
+				    k->status, 0,           k->addr, a->handler,
+				    a->flags,  a->restorer, a->mask};
+
+	if (!mm->persona_entry ||
+	    (t->persona_mm != mm && persona_stack(t, mm)) ||
+	    copy_to_user((void *)(t->persona_ctx - sizeof(s)), &s, sizeof(s)))
+		return -EFAULT;
+	return arch_persona_enter(f, t->persona_ctx, mm->persona_entry, mask,
+				  t->persona_ctx - sizeof(s));
 }
 
 long sys_lux_resume(void)
@@ -148,8 +165,11 @@ long sys_lux_resume(void)
 		proc_kill(t->proc, SIGSEGV | 0x80);
 		return 0;
 	}
-	if (t->sig_restore) /* set by t alone: a wait's mask stays */
-		signal_return_mask(t, mask);
+	/* A wait's mask stays for a handler to come (signal.c's
+	 * persona_defer), the program's after it; sig_restore and sig_saved
+	 * are t's alone. */
+	if (t->sig_restore)
+		t->sig_saved = mask & PERSONA_BLOCKED;
 	else
 		persona_mask(t, mask);
 	return arch_uregs_retval(f);

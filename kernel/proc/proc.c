@@ -657,7 +657,6 @@ static void exec_reset(struct proc *p, struct thread *t, struct mm *mm,
 	for (int sig = 1; sig < NSIG; sig++) /* handlers go; ignoring stays */
 		if (p->act[sig].handler != SIG_IGN)
 			p->act[sig] = (struct k_sigaction){0};
-	t->alt_size = 0;
 	t->persona_mm = mm; /* its stack slot came along */
 	strlcpy(p->name, name, sizeof(p->name));
 	strlcpy(t->name, name, sizeof(p->name));

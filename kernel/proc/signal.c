@@ -3,7 +3,10 @@
  * the way back to user mode; default actions terminate, dump (status
  * bit 0x80), stop, continue or ignore. A blocking call interrupted by a
  * signal returns -EINTR, or -ERESTARTSYS to be restarted transparently
- * when no handler runs or the handler has SA_RESTART.
+ * when no handler runs or the handler has SA_RESTART. A handler is run by
+ * the personality, which the kernel enters with the signal (persona.c;
+ * docs/decisions/0023-signal-upcall.md): its frame, sigaltstack and
+ * rt_sigreturn are the personality's.
  */
 #include "proc.h"
 #include "syscall.h"
@@ -201,30 +204,6 @@ static bool not_stopped(void *p)
 	return !((struct proc *)p)->stopped || ((struct proc *)p)->exiting;
 }
 
-/* Push the frame of a handler for sig on t's stack (or alternate stack):
- * whether it fit. Called without sig_lock: it writes user memory. */
-static bool run_handler(struct trap_frame *f, struct thread *t, int sig,
-			const struct ksiginfo *k, const struct k_sigaction *a)
-{
-	int32_t info[32] = {sig, 0, k->code};
-	uintptr_t sp = 0;
-	uint64_t alt[3] = {t->alt_sp, t->alt_size ? 0 : SS_DISABLE,
-			   t->alt_size};
-	uintptr_t usp = arch_uregs_sp(f);
-	bool on_alt = usp - t->alt_sp < t->alt_size;
-
-	if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE)
-		memcpy(&info[4], &k->addr, sizeof(k->addr));
-	else
-		info[4] = k->pid, info[5] = k->uid, info[6] = k->status;
-	if ((a->flags & SA_ONSTACK) && t->alt_size && !on_alt)
-		sp = t->alt_sp + t->alt_size;
-	alt[1] |= on_alt ? SS_ONSTACK : 0;
-	return arch_signal_push(f, sig, info, a->handler, a->restorer,
-				t->sig_restore ? t->sig_saved : t->sig_blocked,
-				sp, alt) == 0;
-}
-
 /* Has user_return anything to do for t? Read without the lock: a signal
  * sent from now on is seen on the next entry to the kernel, as it would be
  * if sent just after a locked check. */
@@ -328,18 +307,19 @@ static NOINLINE long return_slow(struct trap_frame *f, struct thread *t,
 		if (a.flags & SA_RESETHAND)
 			p->act[sig].handler = SIG_DFL;
 		spin_unlock(&p->sig_lock);
-		/* The frame goes to user memory, which may fault, enable
+		/* The upcall writes user memory, which may fault, enable
 		 * interrupts and sleep: never with the lock held (an alarm
-		 * firing on this CPU would spin on it forever). */
-		if (!run_handler(f, t, sig, &info, &a)) {
+		 * firing on this CPU would spin on it forever). The
+		 * personality builds the handler's frame and sets its mask. */
+		if (persona_signal(t, f, sig, &info, &a,
+				   t->sig_restore ? t->sig_saved
+						  : t->sig_blocked)) {
 			proc_kill(p, SIGSEGV | 0x80);
 			continue;
 		}
 		spin_lock(&p->sig_lock);
 		t->sig_restore = false;
-		t->sig_blocked |=
-		    a.mask | ((a.flags & SA_NODEFER) ? 0 : BIT(sig));
-		t->sig_blocked &= ~UNBLOCKABLE;
+		t->sig_blocked = ~UNBLOCKABLE; /* while in the personality */
 		t->interrupt = deliverable(t);
 		spin_unlock(&p->sig_lock);
 		return ret;
@@ -543,55 +523,6 @@ long sys_pause(void)
 	while (wait_intr(&wq, never, NULL, 0) >= 0)
 		;
 	return -EINTR;
-}
-
-long sys_rt_sigreturn(void)
-{
-	struct thread *t = current_thread();
-	struct trap_frame *f = arch_uregs(&t->ctx);
-	uint64_t mask;
-
-	if (arch_signal_pop(f, &mask) < 0) {
-		proc_kill(t->proc, SIGSEGV | 0x80);
-		return 0;
-	}
-	signal_return_mask(t, mask);
-	return arch_uregs_retval(f);
-}
-
-void signal_return_mask(struct thread *t, uint64_t mask)
-{
-	spin_lock(&t->proc->sig_lock);
-	/* a wait's mask may stay for a handler to come (persona_defer) */
-	*(t->sig_restore ? &t->sig_saved : &t->sig_blocked) =
-	    mask & ~UNBLOCKABLE;
-	t->interrupt = deliverable(t);
-	spin_unlock(&t->proc->sig_lock);
-}
-
-long sys_sigaltstack(long unew, long uold)
-{
-	struct thread *t = current_thread();
-	uint64_t ss[3],
-	    old[3] = {t->alt_sp, t->alt_size ? 0 : SS_DISABLE, t->alt_size};
-	bool on = arch_uregs_sp(arch_uregs(&t->ctx)) - t->alt_sp < t->alt_size;
-
-	old[1] |= on ? SS_ONSTACK : 0;
-	if (unew) {
-		if (copy_from_user(ss, (void *)unew, sizeof(ss)))
-			return -EFAULT;
-		if (on)
-			return -EPERM;
-		if ((uint32_t)ss[1] & ~SS_DISABLE)
-			return -EINVAL;
-		if (!(ss[1] & SS_DISABLE) && ss[2] < MINSIGSTKSZ)
-			return -ENOMEM;
-		t->alt_sp = ss[1] & SS_DISABLE ? 0 : ss[0];
-		t->alt_size = ss[1] & SS_DISABLE ? 0 : ss[2];
-	}
-	if (uold && copy_to_user((void *)uold, old, sizeof(old)))
-		return -EFAULT;
-	return 0;
 }
 
 /*

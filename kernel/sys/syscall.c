@@ -26,14 +26,13 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 	    SYS(mprotect), SYS(madvise), SYS(clock_gettime), SYS(nanosleep),   \
 	    SYS(clock_nanosleep), SYS(futex), SYS(rt_sigaction),               \
 	    SYS(rt_sigprocmask), SYS(rt_sigpending), SYS(rt_sigsuspend),       \
-	    SYS(rt_sigreturn), SYS(sigaltstack), SYS(kill), SYS(tgkill),       \
-	    SYS(tkill), SYS(waitid), SYS(sched_setaffinity),                   \
-	    SYS(sched_getaffinity), SYS(setpriority), SYS(getpriority),        \
-	    SYS(getcpu), SYS(setitimer), SYS(getcwd), SYS(readv), SYS(close),  \
-	    SYS(close_range), SYS(dup), SYS(dup3), SYS(fcntl), SYS(pipe2),     \
-	    SYS(ppoll), SYS(eventfd2), SYS(listen), SYS(shutdown),             \
-	    SYS(rt_sigtimedwait), SYS(lseek), SYS(setsid), SYS(setpgid),       \
-	    SYS(getpgid), SYS(getsid), SYS(reboot),                            \
+	    SYS(kill), SYS(tgkill), SYS(tkill), SYS(waitid),                   \
+	    SYS(sched_setaffinity), SYS(sched_getaffinity), SYS(setpriority),  \
+	    SYS(getpriority), SYS(getcpu), SYS(setitimer), SYS(getcwd),        \
+	    SYS(readv), SYS(close), SYS(close_range), SYS(dup), SYS(dup3),     \
+	    SYS(fcntl), SYS(pipe2), SYS(ppoll), SYS(eventfd2), SYS(listen),    \
+	    SYS(shutdown), SYS(rt_sigtimedwait), SYS(lseek), SYS(setsid),      \
+	    SYS(setpgid), SYS(getpgid), SYS(getsid), SYS(reboot),              \
                                                                                \
 	    SYS(umask), SYS(pread64), SYS(pwrite64), SYS(memfd_create),        \
 	    SYS(fallocate)

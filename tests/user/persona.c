@@ -416,11 +416,87 @@ static void resume_bad_pc(void)
 	resume_bad_pc_child();
 }
 
+static void signal_unmapped_child(void)
+{
+	signal(SIGUSR1, on_usr1);
+	CHECK(uname_same()); /* this thread's stack is mapped now */
+	munmap((void *)LUX_PERSONA_STACKS,
+	       LUX_PERSONA_STACKS_TOP - LUX_PERSONA_STACKS);
+	raise(SIGUSR1);
+	ut_fail("a handler ran without a personality stack");
+}
+
+/* A caught signal to a program that unmapped the personality's stacks:
+ * the upcall cannot write its block and the process dies by SIGSEGV
+ * (docs/decisions/0023-signal-upcall.md); nothing else is hurt. */
+static void signal_unmapped(void)
+{
+	int status;
+
+	if (!on_lux()) {
+		ut_fail("lux-specific: fails on Linux by design");
+		return;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		signal_unmapped_child();
+		_exit(0);
+	}
+	CHECK(pid > 0);
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV);
+	CHECK(uname_same());
+}
+
+static void signal_forged_child(void)
+{
+	static struct lux_persona_sig s = {
+	    .signo = SIGUSR1, .handler = 0x1000, .mask = ~0ULL};
+	uint64_t entry;
+
+	memcpy(&entry, (const char *)LUX_PERSONA_BASE + 24, sizeof(entry));
+	CHECK(uname_same()); /* a context block to resume exists */
+	((void (*)(long, void *))entry)(0, &s);
+	_exit(0);
+}
+
+/* A program that enters the personality as the kernel does for a signal,
+ * with a record it forged, only resumes its own last context or dies:
+ * it stays killable, and the system is unharmed. */
+static void signal_entry_forged(void)
+{
+	int status = 0;
+
+	if (!on_lux()) {
+		ut_fail("lux-specific: fails on Linux by design");
+		return;
+	}
+	pid_t pid = fork();
+	if (pid == 0)
+		signal_forged_child();
+	CHECK(pid > 0);
+	for (int i = 0; i < 100 && waitpid(pid, &status, WNOHANG) == 0; i++)
+		ut_sleep_ms(10);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	CHECK(WIFSIGNALED(status) || WIFEXITED(status));
+	CHECK(uname_same());
+}
+
 static const struct ut_case cases[] = {
-    UT_CASE(nosys),          UT_CASE(uname_regs),       UT_CASE(uname_no_stack),
-    UT_CASE(uname_readonly), UT_CASE(uname_threads),    UT_CASE(uname_fork),
-    UT_CASE(uname_signals),  UT_CASE(persona_unmapped), UT_CASE(persona_jump),
-    UT_CASE(resume_forged),  UT_CASE(resume_bad_pc),
+    UT_CASE(nosys),
+    UT_CASE(uname_regs),
+    UT_CASE(uname_no_stack),
+    UT_CASE(uname_readonly),
+    UT_CASE(uname_threads),
+    UT_CASE(uname_fork),
+    UT_CASE(uname_signals),
+    UT_CASE(persona_unmapped),
+    UT_CASE(persona_jump),
+    UT_CASE(resume_forged),
+    UT_CASE(resume_bad_pc),
+    UT_CASE(signal_unmapped),
+    UT_CASE(signal_entry_forged),
 };
 
 int main(int argc, char **argv)

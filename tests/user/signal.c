@@ -20,7 +20,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
+#include <ucontext.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -720,6 +722,277 @@ static void fpu_preserved(void)
 	CHECK(third / three > 0.333333 && third / three < 0.333334);
 }
 
+/* ---- the frame: alternate stack, flags, FPU, rt_sigreturn ------------ */
+
+static char *nest_mem;
+static volatile char *nest_at[2];
+static volatile int nest_onstack, nest_eperm;
+
+static void on_nested(int sig)
+{
+	char local;
+	if (sig == SIGUSR2) {
+		nest_at[1] = &local;
+		return;
+	}
+	nest_at[0] = &local;
+	stack_t cur, ss = {.ss_sp = nest_mem, .ss_size = 65536};
+	nest_onstack =
+	    sigaltstack(NULL, &cur) == 0 && cur.ss_flags == SS_ONSTACK;
+	nest_eperm = sigaltstack(&ss, NULL) == -1 && errno == EPERM;
+	raise(SIGUSR2);
+}
+
+/* A handler on the alternate stack (SA_ONSTACK) sees SS_ONSTACK, cannot
+ * change the stack (EPERM), and a second SA_ONSTACK handler it lets in
+ * runs below it on the same stack, not from its top again. */
+static void altstack_nested(void)
+{
+	fresh();
+	size_t size = 65536;
+	nest_mem = malloc(size);
+	CHECK(nest_mem != NULL);
+	stack_t ss = {.ss_sp = nest_mem, .ss_size = size};
+	CHECK_EQ(sigaltstack(&ss, NULL), 0);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_nested;
+	sa.sa_flags = SA_ONSTACK;
+	CHECK_EQ(sigaction(SIGUSR2, &sa, NULL), 0);
+	sigaddset(&sa.sa_mask, SIGUSR2);
+	sa.sa_flags = SA_ONSTACK | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	CHECK_EQ(sigaction(SIGUSR1, &sa, NULL), 0);
+	nest_at[0] = nest_at[1] = NULL;
+	raise(SIGUSR1);
+	ss.ss_flags = SS_DISABLE;
+	CHECK_EQ(sigaltstack(&ss, NULL), 0);
+	char *outer = (char *)nest_at[0], *inner = (char *)nest_at[1];
+	CHECK(outer >= nest_mem && outer < nest_mem + size);
+	CHECK(inner >= nest_mem && inner < outer);
+	CHECK(nest_onstack);
+	CHECK(nest_eperm);
+	free(nest_mem);
+}
+
+static volatile int reset_dfl, reset_blocked;
+
+static void on_reset(int sig)
+{
+	struct sigaction now;
+	sigaction(sig, NULL, &now);
+	reset_dfl = now.sa_handler == SIG_DFL;
+	reset_blocked = blocked_now(sig);
+}
+
+/* SA_RESETHAND: the action is the default already while the handler
+ * runs, and the signal is blocked in it unless SA_NODEFER. */
+static void resethand_in_handler(void)
+{
+	fresh();
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_reset;
+	sa.sa_flags = SA_RESETHAND;
+	CHECK_EQ(sigaction(SIGUSR1, &sa, NULL), 0);
+	raise(SIGUSR1);
+	CHECK(reset_dfl && reset_blocked);
+	sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+	CHECK_EQ(sigaction(SIGUSR1, &sa, NULL), 0);
+	reset_dfl = reset_blocked = 0;
+	raise(SIGUSR1);
+	CHECK(reset_dfl && !reset_blocked);
+}
+
+/* A handler whose frame cannot be written (an alternate stack nobody can
+ * write, or a stack pointer at an unmapped page) kills the process with
+ * SIGSEGV, as on Linux; the kernel never loops on it. */
+static void frame_unwritable(void)
+{
+	fresh();
+	for (int how = 0; how < 2; how++) {
+		pid_t pid = fork();
+		CHECK(pid >= 0);
+		if (pid == 0) {
+			char *bad = mmap(NULL, 65536, PROT_NONE,
+					 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			stack_t ss = {.ss_sp = bad, .ss_size = 65536};
+			set_handler(SIGUSR1, SA_ONSTACK);
+			if (how == 0) {
+				sigaltstack(&ss, NULL);
+				raise(SIGUSR1);
+			}
+#if defined(__x86_64__)
+			else
+				__asm__ volatile("mov %0, %%rsp\n\tsyscall"
+						 :
+						 : "r"(bad + 65536 - 8),
+						   "a"(SYS_kill), "D"(getpid()),
+						   "S"(SIGUSR1)
+						 : "rcx", "r11", "memory");
+#else
+			else
+				_exit(SIGSEGV); /* the second case is x86's */
+#endif
+			_exit(0);
+		}
+		int status = ut_wait(pid);
+		if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGSEGV) {
+			char buf[32];
+			ut_fail("case %d: child ended with %s, not SIGSEGV",
+				how, ut_status(status, buf, sizeof(buf)));
+			return;
+		}
+	}
+}
+
+#if defined(__x86_64__)
+static volatile int probe_round;
+static volatile unsigned probe_mxcsr, probe_cw;
+
+static void on_fpu_probe(int sig)
+{
+	(void)sig;
+	unsigned short cw;
+	unsigned int mxcsr;
+	probe_round = fegetround();
+	__asm__ volatile("fnstcw %0\n\tstmxcsr %1" : "=m"(cw), "=m"(mxcsr));
+	probe_cw = cw, probe_mxcsr = mxcsr;
+}
+
+/* A handler starts with the FPU's initial state, as on Linux (x87 control
+ * word 0x37f, MXCSR 0x1f80), whatever the program had set; the program's
+ * state is back after it. */
+static void handler_fpu_initial(void)
+{
+	fresh();
+	set_disposition(SIGUSR1, on_fpu_probe);
+	CHECK_EQ(fesetround(FE_UPWARD), 0);
+	raise(SIGUSR1);
+	int after = fegetround();
+	fesetround(FE_TONEAREST);
+	CHECK_EQ(probe_round, FE_TONEAREST);
+	CHECK_EQ(probe_cw, 0x37f);
+	CHECK_EQ(probe_mxcsr, 0x1f80);
+	CHECK_EQ(after, FE_UPWARD);
+}
+
+#define MAGIC_R12  0x1234567890abcdefULL
+#define MAGIC_XMM1 0x0badc0ffee0ddf00ULL
+
+static char fpu_moved[4096] __attribute__((aligned(64)));
+static volatile int edit_moved;
+
+static void on_edit_frame(int sig, siginfo_t *si, void *p)
+{
+	(void)sig, (void)si;
+	ucontext_t *uc = p;
+	uc->uc_mcontext.gregs[REG_R12] = MAGIC_R12;
+	if (edit_moved) { /* misaligned: no XRSTOR from there */
+		memcpy(fpu_moved + 8, uc->uc_mcontext.fpregs, 1024);
+		uc->uc_mcontext.fpregs = (void *)(fpu_moved + 8);
+	}
+	uc->uc_mcontext.fpregs->mxcsr |= 0x6000; /* round to zero */
+	memcpy(&uc->uc_mcontext.fpregs->_xmm[1], &(uint64_t){MAGIC_XMM1}, 8);
+	sigaddset(&uc->uc_sigmask, SIGUSR2);
+}
+
+/* rt_sigreturn loads what the frame holds when the handler returns: a
+ * register, the FPU state (MXCSR, an XMM register) and the mask that the
+ * handler changed there; also from an FPU state the handler moved to a
+ * misaligned place, which XRSTOR cannot load where it lies. */
+static void sigreturn_edited_frame(void)
+{
+	fresh();
+	set_handler(SIGUSR2, 0);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_edit_frame;
+	sa.sa_flags = SA_SIGINFO;
+	CHECK_EQ(sigaction(SIGUSR1, &sa, NULL), 0);
+	for (edit_moved = 0; edit_moved < 2; edit_moved++) {
+		uint64_t r12, xmm1;
+		unsigned mxcsr, old_mxcsr;
+		__asm__ volatile("stmxcsr %0" : "=m"(old_mxcsr));
+		__asm__ volatile("xor %%r12, %%r12\n\tpxor %%xmm1, %%xmm1\n\t"
+				 "syscall\n\t"
+				 "mov %%r12, %1\n\tmovq %%xmm1, %2\n\t"
+				 "stmxcsr %3"
+				 : "+a"(*(long[]){SYS_kill}), "=r"(r12),
+				   "=r"(xmm1), "=m"(mxcsr)
+				 : "D"(getpid()), "S"(SIGUSR1)
+				 : "rcx", "r11", "r12", "xmm1", "memory");
+		__asm__ volatile("ldmxcsr %0" : : "m"(old_mxcsr));
+		int usr2_blocked = blocked_now(SIGUSR2);
+		block(SIGUSR2, SIG_UNBLOCK);
+		CHECK_EQ(r12, MAGIC_R12);
+		CHECK_EQ(xmm1, MAGIC_XMM1);
+		CHECK_EQ(mxcsr & 0x6000, 0x6000);
+		CHECK(usr2_blocked);
+	}
+}
+
+static volatile int landed_pipe;
+
+/* Where the forged frame resumes: report the I/O privilege level and
+ * whether SIGKILL is blocked, then wait to be killed. */
+static void landing(void)
+{
+	unsigned long flags;
+	__asm__ volatile("pushfq\n\tpopq %0" : "=r"(flags));
+	sigset_t now;
+	sigprocmask(SIG_BLOCK, NULL, &now);
+	char report[2] = {(char)(flags >> 12 & 3),
+			  (char)sigismember(&now, SIGTERM)};
+	write(landed_pipe, report, 2);
+	for (;;)
+		pause();
+}
+
+/* rt_sigreturn from a frame the program made itself gives it the pc,
+ * stack and mask it asked for, but no I/O privilege, and SIGKILL still
+ * kills it (what a program skipping the personality's frames can do). */
+static void sigreturn_forged(void)
+{
+	fresh();
+	int fds[2];
+	CHECK_EQ(pipe(fds), 0);
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		static char stack[16384] __attribute__((aligned(16)));
+		static struct {
+			uint64_t pad[4];
+			ucontext_t uc;
+		} fr;
+		landed_pipe = fds[1];
+		fr.uc.uc_mcontext.gregs[REG_RIP] = (uintptr_t)landing;
+		fr.uc.uc_mcontext.gregs[REG_RSP] =
+		    (uintptr_t)(stack + sizeof(stack) - 8);
+		fr.uc.uc_mcontext.gregs[REG_EFL] = 0x3202; /* IOPL 3, IF */
+		uint64_t cs, ss;
+		__asm__("mov %%cs, %0\n\tmov %%ss, %1" : "=r"(cs), "=r"(ss));
+		fr.uc.uc_mcontext.gregs[REG_CSGSFS] = cs | ss << 48;
+		fr.uc.uc_mcontext.fpregs = NULL;
+		sigfillset(&fr.uc.uc_sigmask);
+		__asm__ volatile("mov %0, %%rsp\n\tmov $15, %%eax\n\tsyscall"
+				 :
+				 : "r"(&fr.uc)
+				 : "rax", "rcx", "r11", "memory");
+		_exit(99);
+	}
+	close(fds[1]);
+	char report[2] = {9, 9};
+	CHECK_EQ(read(fds[0], report, 2), 2);
+	close(fds[0]);
+	CHECK_EQ(kill(pid, SIGKILL), 0);
+	int status = ut_wait(pid);
+	CHECK_EQ(report[0], 0); /* no I/O privilege */
+	CHECK_EQ(report[1], 1); /* the mask it asked for */
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+}
+#endif
+
 static const struct ut_case cases[] = {
     UT_CASE(siginfo_raise),
     UT_CASE(sigaction_old),
@@ -746,6 +1019,14 @@ static const struct ut_case cases[] = {
 #endif
     UT_CASE(fault_kills),
     UT_CASE(fpu_preserved),
+    UT_CASE(altstack_nested),
+    UT_CASE(resethand_in_handler),
+    UT_CASE(frame_unwritable),
+#if defined(__x86_64__)
+    UT_CASE(handler_fpu_initial),
+    UT_CASE(sigreturn_edited_frame),
+    UT_CASE(sigreturn_forged),
+#endif
 };
 
 int main(int argc, char **argv)

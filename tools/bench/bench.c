@@ -92,6 +92,29 @@ static int run_getppid(long iters)
 	return 0;
 }
 
+/* One signal sent to itself, its handler run and returned from
+ * (rt_sigreturn): on lux the handler's frame is the personality's. */
+static void on_bench_signal(int sig)
+{
+	(void)sig;
+}
+
+static int setup_signal(void)
+{
+	struct sigaction sa = {.sa_handler = on_bench_signal};
+
+	return sigaction(SIGUSR1, &sa, NULL);
+}
+
+static int run_signal(long iters)
+{
+	pid_t self = getpid();
+
+	for (long i = 0; i < iters; i++)
+		kill(self, SIGUSR1);
+	return 0;
+}
+
 /* One uname: on lux a call the kernel reflects to the personality. */
 static int run_uname(long iters)
 {
@@ -483,6 +506,7 @@ static void teardown_listener(void)
 static const struct bench benches[] = {
     {"null_syscall", 20000, NULL, run_getppid, NULL},
     {"uname", 20000, NULL, run_uname, NULL},
+    {"signal", 5000, setup_signal, run_signal, NULL},
     {"pipe_rtt_8b", 2000, setup_pipe, run_round_trip, teardown_echo},
     {"unix_stream_rtt_8b", 2000, setup_unix, run_round_trip, teardown_echo},
     {"unix_connect_accept", 200, setup_listener, run_connect_accept,

@@ -42,6 +42,8 @@ static long exec_done(long r)
 	uintptr_t low = top - LUX_PERSONA_SLOT + 4096; /* above the guard */
 	uintptr_t sp = ((uintptr_t)__builtin_frame_address(0) & ~4095UL) - 4096;
 
+	if (!r)
+		persona_signal_exec();
 	if (!r && sp > low)
 		native3(NR_madvise, low, sp - low, 4 /* MADV_DONTNEED */);
 	return r;
@@ -155,6 +157,10 @@ long persona_call(long nr, const long a[6])
 		return fd_ioctl(a[0], a[1], a[2]);
 	case NR_sendfile:
 		return fd_sendfile(a[0], a[1], a[2], a[3]);
+	case NR_rt_sigreturn:
+		return persona_rt_sigreturn();
+	case NR_sigaltstack:
+		return persona_sigaltstack(a[0], a[1]);
 	case LUX_NR_BOOTFILE: /* only the kernel reflects it: start init */
 		return exec_done(persona_boot(a[0], a[1], a[2], persona_ctx()));
 	case NR_openat:

@@ -108,3 +108,12 @@ long sock_recvfrom(long fd, long ubuf, long len, long flags, long uaddr,
 		   long ulen);
 long sock_sendmsg(long fd, long umsg, long flags);
 long sock_recvmsg(long fd, long umsg, long flags);
+
+/* The signal ABI (signal.c, docs/decisions/0023-signal-upcall.md): the
+ * kernel's upcall for a caught signal, rt_sigreturn, sigaltstack, and
+ * what a successful exec resets (the alternate stack). */
+struct lux_persona_sig;
+void persona_signal(const struct lux_persona_sig *s);
+long persona_rt_sigreturn(void);
+long persona_sigaltstack(long unew, long uold);
+void persona_signal_exec(void);

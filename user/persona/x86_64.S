@@ -12,6 +12,11 @@
  * signal whose handler has SA_RESTART) is given to the kernel as
  * -ERESTARTSYS: the program's handler runs first and its call is made
  * again after it, as for a kernel call.
+ *
+ * A caught signal enters persona_entry too, with %rsi and %rsp pointing
+ * to its struct lux_persona_sig below the block (0 in %rsi for a call):
+ * persona_signal makes the block start the handler, then the same
+ * LUX_NR_RESUME does (docs/decisions/0023-signal-upcall.md).
  */
 /* Offsets in struct lux_persona_ctx (checked in lib.c). */
 #define CTX_R10   40
@@ -37,6 +42,8 @@
 persona_entry:
 	movq %rdi, %rbx            /* the context: callee-saved */
 	xorl %ebp, %ebp            /* no frame above this one */
+	testq %rsi, %rsi
+	jnz signal_entry
 	pushq CTX_R9(%rbx)         /* the arguments in a[0..5] order */
 	pushq CTX_R8(%rbx)
 	pushq CTX_R10(%rbx)
@@ -51,9 +58,15 @@ persona_entry:
 	jne 1f
 	movq $-ERESTARTSYS, %rax
 1:	movq %rax, CTX_RAX(%rbx)
+resume:
 	movl $NR_RESUME, %eax
 	syscall
 	ud2                        /* not reached: a bad context kills */
+signal_entry:
+	movq %rsi, %rdi
+	subq $8, %rsp              /* 16-byte aligned at the call */
+	call persona_signal
+	jmp resume
 
 	/* long persona_syscall(long nr, long a0, ..., long a5) */
 	.globl persona_syscall
@@ -114,6 +127,110 @@ persona_strcpy:
 	ret
 2:	movq $0, -7(%rax)
 	movq $-ENAMETOOLONG, %rax
+	ret
+	/* long persona_fpu_save(long uarea, unsigned xsave): the FPU, SSE
+	 * and AVX registers to the program's memory at uarea by XSAVE (every
+	 * enabled component, the header zeroed first) when xsave, else by
+	 * FXSAVE: 0, or -EFAULT through the fixup word as persona_copy. */
+	.globl persona_fpu_save
+persona_fpu_save:
+	movq %rsp, %r8
+	orq $SLOT_MASK, %r8
+	leaq fpu_fault(%rip), %rcx
+	movq %rcx, -7(%r8)
+	testl %esi, %esi
+	jz 2f
+	xorl %eax, %eax
+	movl $8, %ecx
+1:	movq %rax, 504(%rdi,%rcx,8) /* the header: bytes 512-575 */
+	loop 1b
+	movl $-1, %eax
+	movl $-1, %edx
+	xsave64 (%rdi)
+	jmp 3f
+2:	fxsave64 (%rdi)
+3:	movq $0, -7(%r8)
+	xorl %eax, %eax
+	ret
+fpu_fault:
+	movq $0, -7(%r8)
+	movq $-EFAULT, %rax
+	ret
+
+	/* long persona_fpu_restore(long uarea, unsigned xsave): the
+	 * registers from the program's memory at uarea by XRSTOR (when
+	 * xsave) or FXRSTOR: 0, or -EFAULT through the fixup word when it
+	 * faults (a page missing, a misaligned area, a state the CPU
+	 * refuses: reserved bits set), which may leave some loaded. */
+	.globl persona_fpu_restore
+persona_fpu_restore:
+	movq %rsp, %r8
+	orq $SLOT_MASK, %r8
+	leaq fpu_fault(%rip), %rcx
+	movq %rcx, -7(%r8)
+	testl %esi, %esi
+	jz 1f
+	movl $-1, %eax
+	movl $-1, %edx
+	xrstor64 (%rdi)
+	jmp 2f
+1:	fxrstor64 (%rdi)
+2:	movq $0, -7(%r8)
+	xorl %eax, %eax
+	ret
+
+	/* void persona_fpu_load(const void *area, unsigned xsave): the
+	 * registers from area (XRSTOR of every enabled component, or
+	 * FXRSTOR), which the personality checked. */
+	.globl persona_fpu_load
+persona_fpu_load:
+	testl %esi, %esi
+	jz 1f
+	movl $-1, %eax
+	movl $-1, %edx
+	xrstor64 (%rdi)
+	ret
+1:	fxrstor64 (%rdi)
+	ret
+
+	/* unsigned persona_fpu_size(void): the bytes XSAVE writes for the
+	 * components the system enabled, 0 when it did not enable XSAVE
+	 * (CPUID.1:ECX.OSXSAVE) and FXSAVE's 512 bytes are used. */
+	.globl persona_fpu_size
+persona_fpu_size:
+	pushq %rbx
+	movl $1, %eax
+	xorl %ecx, %ecx
+	cpuid
+	xorl %eax, %eax
+	btl $27, %ecx
+	jnc 1f
+	movl $0xd, %eax
+	xorl %ecx, %ecx
+	cpuid
+	movl %ebx, %eax
+1:	popq %rbx
+	ret
+
+	/* uint64_t persona_xcr0(void): XCR0, the enabled XSAVE components */
+	.globl persona_xcr0
+persona_xcr0:
+	xorl %ecx, %ecx
+	xgetbv
+	shlq $32, %rdx
+	orq %rdx, %rax
+	ret
+
+	/* void persona_crash(void): a read of a kernel address, outside a
+	 * checked copy: every signal is blocked here, so the kernel ends
+	 * the process with SIGSEGV (and a core flag), as for a signal frame
+	 * Linux cannot write. */
+	.globl persona_crash
+persona_crash:
+	movabsq $0xffff800000000000, %rax
+	movq (%rax), %rax
+	ud2
+
 	/* void exec_set_regs(void *ctx, uintptr_t pc, uintptr_t sp): make
 	 * the saved context ctx (struct lux_persona_ctx) start a new
 	 * program: every register 0 (the flags too), pc and sp as given;

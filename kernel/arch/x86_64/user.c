@@ -24,7 +24,6 @@
 
 static bool use_xsave;
 static uint64_t xcr0;
-static unsigned fpu_size = 512; /* bytes XSAVE/FXSAVE write */
 
 static void xsetbv(uint32_t reg, uint64_t v)
 {
@@ -53,10 +52,6 @@ void user_cpu_init(void)
 		xcr0 =
 		    XCR0_X87 | XCR0_SSE | ((r[2] & (1u << 28)) ? XCR0_AVX : 0);
 		xsetbv(0, xcr0);
-		/* x87, SSE and AVX take at most 832 bytes, so that
-		 * arch_signal_pop may use the upper half of the page */
-		cpuid(0xd, 0, r);
-		fpu_size = r[1];
 	}
 }
 
@@ -147,7 +142,7 @@ void arch_thread_free(struct arch_context *ctx)
 }
 
 /* The running thread's FPU state is in the registers: save it first when
- * someone (fork, a signal) reads ctx->fpu of the current thread. */
+ * someone (fork) reads ctx->fpu of the current thread. */
 void arch_fpu_sync(struct arch_context *ctx)
 {
 	fpu_save(ctx->fpu);
@@ -284,62 +279,7 @@ long arch_uregs_retval(struct trap_frame *f)
 	return f->rax;
 }
 
-/* Linux's x86_64 signal frame: the return address (the restorer), then
- * struct ucontext (flags, link, stack_t, sigcontext, mask) and siginfo;
- * the FPU state sits above it, 64-byte aligned. */
-struct sigframe {
-	uint64_t restorer;
-	uint64_t flags, link, stack[3];
-	uint64_t gregs[23];
-	uint64_t fpstate, reserved[8];
-	uint64_t mask;
-	int32_t info[32];
-};
-
-/* The registers in sigcontext order: r8-r15, rdi, rsi, rbp, rbx, rdx,
- * rax, rcx, rsp, rip, eflags. */
-static uint64_t *greg(struct trap_frame *f, int i)
-{
-	static const uint8_t slot[18] = {7,  6, 5,  4,  3,  2,  1,  0,  9,
-					 10, 8, 13, 11, 14, 12, 20, 17, 19};
-	return (uint64_t *)f + slot[i];
-}
-
 #define USER_FLAGS 0x254dd5 /* CF PF AF ZF SF TF DF OF AC ID */
-
-int arch_signal_push(struct trap_frame *f, int sig, const void *info,
-		     uintptr_t handler, uintptr_t restorer, uint64_t mask,
-		     uintptr_t sp, const void *altstack)
-{
-	struct sigframe fr = {.restorer = restorer, .mask = mask};
-	struct arch_context *ctx = &current_thread()->ctx;
-	uintptr_t area = ALIGN_DOWN((sp ? sp : f->rsp - 128) - fpu_size, 64);
-	uintptr_t at = ALIGN_DOWN(area - sizeof(fr), 16) - 8;
-
-	for (int i = 0; i < 18; i++)
-		fr.gregs[i] = *greg(f, i);
-	fr.gregs[18] = SEL_UCODE | ((uint64_t)SEL_UDATA << 48);
-	fr.gregs[19] = 0;
-	fr.gregs[20] = f->vector < 32 ? f->vector : 0;
-	fr.gregs[21] = mask;
-	fr.gregs[22] = f->vector == 14 ? read_cr2() : 0;
-	fr.fpstate = area;
-	memcpy(fr.stack, altstack, sizeof(fr.stack));
-	memcpy(fr.info, info, sizeof(fr.info));
-	fpu_save(ctx->fpu);
-	if (handler >= USER_TOP || /* IRETQ would fault in the kernel */
-	    copy_to_user((void *)area, ctx->fpu, fpu_size) ||
-	    copy_to_user((void *)at, &fr, sizeof(fr)))
-		return -EFAULT;
-	f->rip = handler;
-	f->rsp = at;
-	f->rdi = sig;
-	f->rsi = at + offsetof(struct sigframe, info);
-	f->rdx = at + offsetof(struct sigframe, flags);
-	f->rax = 0;
-	f->rflags &= ~(1u << 10 | 1u << 8); /* DF, TF */
-	return 0;
-}
 
 /* The context block is the trap frame, the mask in its vector slot. */
 _Static_assert(offsetof(struct lux_persona_ctx, mask) ==
@@ -349,15 +289,20 @@ _Static_assert(offsetof(struct lux_persona_ctx, mask) ==
 	       "struct lux_persona_ctx is struct trap_frame");
 
 int arch_persona_enter(struct trap_frame *f, uintptr_t ctx, uintptr_t pc,
-		       uint64_t mask)
+		       uint64_t mask, uintptr_t sig)
 {
 	int r;
 
+	if (sig)
+		f->error = f->vector < 32 ? f->vector : 0;
 	f->vector = mask; /* a system call's 256 meanwhile */
 	r = copy_to_user((void *)ctx, f, sizeof(*f));
 	f->vector = 256;
 	f->rip = pc;
-	f->rsp = f->rdi = ctx; /* 8 below a multiple of 16, as after a call */
+	f->rdi = ctx;
+	f->rsi = sig;
+	/* 8 below a multiple of 16, as after a call; a signal's record too */
+	f->rsp = sig ? sig : ctx;
 	f->rflags &= ~(1u << 18 | 1u << 10 | 1u << 8); /* AC, DF, TF */
 	return r;
 }
@@ -380,39 +325,6 @@ int arch_persona_resume(struct trap_frame *f, uintptr_t ctx, uint64_t *mask)
 void arch_uregs_set_pc(struct trap_frame *f, uintptr_t pc)
 {
 	f->rip = pc;
-}
-
-/* The saved FPU state is read into the upper half of the thread's FPU
- * page, never into the lower half: a switch in the middle of the copy
- * (a preemption, a page fault) saves the live registers there. */
-int arch_signal_pop(struct trap_frame *f, uint64_t *mask)
-{
-	struct sigframe fr;
-	struct arch_context *ctx = &current_thread()->ctx;
-	uint8_t *fpu = (uint8_t *)ctx->fpu + PAGE_SIZE / 2;
-
-	if (copy_from_user(&fr, (void *)(f->rsp - 8), sizeof(fr)) ||
-	    fr.gregs[16] >= USER_TOP) /* a non-canonical rip faults IRETQ */
-		return -EFAULT;
-	uint64_t flags = f->rflags;
-	for (int i = 0; i < 18; i++)
-		*greg(f, i) = fr.gregs[i];
-	f->rflags = (flags & ~USER_FLAGS) | (fr.gregs[17] & USER_FLAGS);
-	f->cs = SEL_UCODE;
-	f->ss = SEL_UDATA;
-	*mask = fr.mask;
-	if (fr.fpstate) {
-		if (copy_from_user(fpu, (void *)fr.fpstate, fpu_size))
-			return -EFAULT;
-		/* what XRSTOR/FXRSTOR would fault on is made harmless */
-		((uint32_t *)fpu)[6] &= 0xffbf; /* MXCSR reserved bits */
-		if (use_xsave) {
-			((uint64_t *)fpu)[64] &= xcr0; /* XSTATE_BV */
-			memset(fpu + 520, 0, 56);      /* XCOMP_BV, reserved */
-		}
-		fpu_restore(fpu);
-	}
-	return 0;
 }
 
 /* What a page fault's error code says was tried: write, fetch or read. */
@@ -469,20 +381,4 @@ bool kernel_page_fault(struct trap_frame *f)
 		f->rip = (uintptr_t)uaccess_fault;
 	arch_irq_save();
 	return true;
-}
-
-/* x86_64's struct stat: dev, ino, nlink, mode, uid, gid, pad, rdev, size,
- * blksize, blocks, three timespecs, three reserved words. */
-int arch_stat_copy(void *ubuf, const struct lux_stat *st)
-{
-	uint64_t b[18] = {st->dev,        st->ino,
-			  st->nlink,      st->mode | (uint64_t)st->uid << 32,
-			  st->gid,        st->rdev,
-			  st->size,       st->blksize,
-			  st->blocks,     st->time[0][0],
-			  st->time[0][1], st->time[1][0],
-			  st->time[1][1], st->time[2][0],
-			  st->time[2][1]};
-
-	return copy_to_user(ubuf, b, sizeof(b));
 }
