@@ -127,8 +127,6 @@ long do_clone(unsigned long flags, uintptr_t sp, int *ptid, int *ctid,
 	      uintptr_t tls);
 void random_bytes(void *buf, size_t n);
 void console_write(const char *s, size_t n);
-void console_init(void);
-long console_read(char *buf, size_t n);
 int futex_wake(void *uaddr, int n);
 NORETURN void thread_exit_user(int status);
 void time_init(void);

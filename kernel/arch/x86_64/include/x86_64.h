@@ -77,9 +77,7 @@ void io_load(struct arch_cpu *a, const struct arch_io *io);
  * masked. */
 void io_sync(struct arch_cpu *a, const struct arch_io *io);
 /* serial.c */
-#define SERIAL_IRQ 4 /* COM1's ISA interrupt line */
 void serial_init(void);
-void serial_interrupt(void);
 
 /* Flush npages pages from va (npages 0: every user page; TLB_ALL: every
  * page, global ones too) from the TLB of this CPU and of every other
