@@ -179,6 +179,13 @@ extern struct mutex proc_lock;
  * per the command line's nwords words (NUL-separated in words,
  * BOOT_CMDLINE bytes); returns only on error. */
 int proc_start_init(const char *words, unsigned nwords);
+/* The first process, which inherits orphans. */
+extern struct proc *init_proc;
+
+/* proc/exit.c */
+/* The last thread of p has gone: p becomes a zombie for its parent to
+ * reap; its children go to init. proc_lock held. */
+void proc_zombie(struct proc *p, int status);
 /* End every thread of p with wait status `status` (exit_group, fatal
  * signals): each leaves at its next return towards user mode. */
 void proc_kill(struct proc *p, int status);
