@@ -149,6 +149,17 @@
  * (the personality checked it is a directory the caller may search):
  * requests carry the caller's identity, never its directory. */
 #define LUX_NR_CHDIR (LUX_NR_BASE + 16)
+/* (pid, pgid, options, uint64_t res[2]) -> pid: wait for a change of a
+ * child of the caller (pid > 0: that child; else pgid > 0: one of that
+ * group; else any) per options (WNOHANG, WUNTRACED, WCONTINUED, WNOWAIT;
+ * others EINVAL), and reap it unless WNOWAIT: its pid (0 with WNOHANG and
+ * nothing to report), res[0] its wait status, res[1] the ns it and its
+ * reaped children ran (0 unless reaped). ECHILD with no such child,
+ * EFAULT (the child reaped all the same). Interrupted by a signal: as a
+ * Linux call (EINTR or a restart); from inside the personality,
+ * LUX_ERESTART_CALL as for LUX_NR_REQUEST. The personality makes wait4
+ * and waitid of it; it can do no more than wait4. */
+#define LUX_NR_WAIT  (LUX_NR_BASE + 15)
 #define LUX_NR_COUNT (LUX_NR_BASE + 32) /* room for more */
 
 /*

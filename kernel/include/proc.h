@@ -138,8 +138,6 @@ struct proc {
 /* sys/sysinfo.c */
 /* Nanoseconds p's threads have run (proc_lock held). */
 uint64_t proc_cpu_ns(struct proc *p);
-/* Write a struct rusage with ns of user time: 0 or -EFAULT. */
-int rusage_to_user(long uusage, uint64_t ns);
 
 #define RLIMIT_NPROC  6
 #define RLIMIT_NOFILE 7

@@ -38,7 +38,6 @@ long sys_write(long fd, long buf, long len);
 long sys_writev(long fd, long iov, long iovcnt);
 long sys_exit(long code);
 long sys_exit_group(long code);
-long sys_wait4(long pid, long status, long options, long rusage);
 long sys_getpid(void);
 long sys_getppid(void);
 long sys_gettid(void);
@@ -70,7 +69,6 @@ long sys_rt_sigtimedwait(long set, long info, long ts, long size);
 long sys_kill(long pid, long sig);
 long sys_tgkill(long tgid, long tid, long sig);
 long sys_tkill(long tid, long sig);
-long sys_waitid(long type, long id, long info, long options, long rusage);
 long sys_ioctl(long fd, long cmd, long arg);
 long sys_sched_setaffinity(long tid, long len, long mask);
 long sys_sched_getaffinity(long tid, long len, long mask);
@@ -121,6 +119,7 @@ long sys_lux_request(long target, long gen, long req, long buf, long size,
 		     long path);
 long sys_lux_fdpath(long fd, long buf, long size);
 long sys_lux_chdir(long path);
+long sys_lux_wait(long pid, long pgid, long options, long ures);
 
 /* Shared by the handlers. */
 long do_clone(unsigned long flags, uintptr_t sp, int *ptid, int *ctid,

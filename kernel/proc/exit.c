@@ -1,12 +1,14 @@
 /*
  * exit.c - a process's end and its wait status: proc_kill, the zombie its
  * last thread leaves (its children go to init, its parent gets SIGCHLD),
- * and wait4/waitid, which report and reap it.
+ * and the wait that reports and reaps it (LUX_NR_WAIT: the personality
+ * makes wait4 and waitid of it).
  */
 #include "mm.h"
 #include "proc.h"
 #include "syscall.h"
 #include <lux/errno.h>
+#include <lux/proto.h>
 #include <lux/signal.h>
 
 #define WNOHANG 1
@@ -139,64 +141,30 @@ static long do_wait(int pid, int pgid, long options, int *status,
 	}
 }
 
-long sys_wait4(long pid, long ustatus, long options, long rusage)
+/* LUX_NR_WAIT: one child's change per options, for the personality's
+ * wait4 and waitid: its pid (0 with WNOHANG and none), and at ures its
+ * wait status and, if reaped, its run time with its reaped children's.
+ * Made from the personality, the program's signals end the wait as they
+ * would end its own call (LUX_NR_REQUEST's rule). */
+long sys_lux_wait(long pid, long pgid, long options, long ures)
 {
-	uint64_t cpu_ns = 0;
+	struct thread *t = current_thread();
+	uint64_t mask = t->sig_blocked, res[2] = {0};
+	bool inside = persona_pc(arch_uregs_pc(arch_uregs(&t->ctx)));
 	int status = 0;
 	long r;
 
-	pid = (int)pid; /* a pid_t: the low 32 bits of the register */
-	/* -1 any child, 0 the caller's group, < -1 group -pid */
-	r = do_wait(pid > 0 ? pid : 0,
-		    pid == 0   ? current_proc()->pgid
-		    : pid < -1 ? -pid
-			       : 0,
-		    options, &status, &cpu_ns);
-	if (r > 0 && ustatus && copy_to_user((void *)ustatus, &status, 4))
+	if (inside)
+		signal_set_mask(t->persona_mask);
+	r = do_wait((int)pid, (int)pgid, options, &status, &res[1]);
+	if (inside)
+		signal_set_mask(mask);
+	if (inside && r == -ERESTARTSYS) /* the program's, once it resumes */
+		return -LUX_ERESTART_CALL;
+	res[0] = (uint32_t)status;
+	if (r > 0 && copy_to_user((void *)ures, res, sizeof(res)))
 		return -EFAULT; /* as on Linux, the child is reaped all the same */
-	if (r > 0 && rusage && rusage_to_user(rusage, cpu_ns))
-		return -EFAULT;
 	return r;
-}
-
-#define P_ALL   0
-#define P_PID   1
-#define P_PGID  2
-#define WEXITED 4
-
-long sys_waitid(long type, long id, long uinfo, long options, long rusage)
-{
-	int status = 0, info[32] = {0};
-	uint64_t cpu_ns = 0;
-	long r;
-
-	if (type < P_ALL || type > P_PGID || !(options & (WEXITED | 2 | 8)) ||
-	    (type != P_ALL && (int)id < 0) || (type == P_PID && !id))
-		return -EINVAL;
-	/* waitid's WSTOPPED is wait4's WUNTRACED; only exits need WEXITED */
-	r = do_wait(type == P_PID ? id : 0,
-		    type != P_PGID ? 0
-		    : id           ? id
-				   : current_proc()->pgid,
-		    options & ~WEXITED, &status, &cpu_ns);
-	if (r > 0) {
-		info[0] = SIGCHLD;
-		info[2] = (status & 0xff) == 0x7f ? CLD_STOPPED
-			  : status == 0xffff      ? CLD_CONTINUED
-			  : (status & 0x7f)       ? CLD_KILLED
-						  : CLD_EXITED;
-		info[4] = r;
-		info[6] = info[2] == CLD_EXITED   ? status >> 8
-			  : info[2] == CLD_KILLED ? status & 0x7f
-						  : SIGCONT;
-		if (info[2] == CLD_STOPPED)
-			info[6] = status >> 8;
-	}
-	if (rusage && rusage_to_user(rusage, cpu_ns))
-		return -EFAULT;
-	if (r >= 0 && uinfo && copy_to_user((void *)uinfo, info, sizeof(info)))
-		return -EFAULT;
-	return r < 0 ? r : 0;
 }
 
 void proc_kill(struct proc *p, int status)

@@ -20,14 +20,14 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 /* The portable calls; ARCH_SYSCALLS adds the platform's own. */
 #define CORE_SYSCALLS                                                          \
 	SYS(read), SYS(write), SYS(writev), SYS(exit), SYS(exit_group),        \
-	    SYS(wait4), SYS(getpid), SYS(getppid), SYS(gettid),                \
-	    SYS(set_tid_address), SYS(set_robust_list), SYS(getrandom),        \
-	    SYS(prlimit64), SYS(sched_yield), SYS(mmap), SYS(munmap),          \
-	    SYS(mprotect), SYS(madvise), SYS(clock_gettime), SYS(nanosleep),   \
+	    SYS(getpid), SYS(getppid), SYS(gettid), SYS(set_tid_address),      \
+	    SYS(set_robust_list), SYS(getrandom), SYS(prlimit64),              \
+	    SYS(sched_yield), SYS(mmap), SYS(munmap), SYS(mprotect),           \
+	    SYS(madvise), SYS(clock_gettime), SYS(nanosleep),                  \
 	    SYS(clock_nanosleep), SYS(futex), SYS(rt_sigaction),               \
 	    SYS(rt_sigprocmask), SYS(rt_sigpending), SYS(rt_sigsuspend),       \
 	    SYS(rt_sigreturn), SYS(sigaltstack), SYS(kill), SYS(tgkill),       \
-	    SYS(tkill), SYS(waitid), SYS(ioctl), SYS(sched_setaffinity),       \
+	    SYS(tkill), SYS(ioctl), SYS(sched_setaffinity),                    \
 	    SYS(sched_getaffinity), SYS(setpriority), SYS(getpriority),        \
 	    SYS(getcpu), SYS(setitimer), SYS(getcwd), SYS(readv), SYS(close),  \
 	    SYS(close_range), SYS(dup), SYS(dup3), SYS(fcntl), SYS(pipe2),     \
@@ -56,7 +56,7 @@ static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 	    NATIVE(SETCRED, setcred), NATIVE(SYSSTAT, sysstat),                \
 	    NATIVE(NAME, name), NATIVE(RESUME, resume), NATIVE(EXEC, exec),    \
 	    NATIVE(BOOTFILE, bootfile), NATIVE(REQUEST, request),              \
-	    NATIVE(FDPATH, fdpath), NATIVE(CHDIR, chdir)
+	    NATIVE(FDPATH, fdpath), NATIVE(CHDIR, chdir), NATIVE(WAIT, wait)
 
 static const syscall_fn native[LUX_NR_COUNT - LUX_NR_BASE] = {NATIVE_SYSCALLS};
 

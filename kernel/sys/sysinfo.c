@@ -169,15 +169,6 @@ long sys_lux_sysstat(long ustat)
 	return copy_to_user((void *)ustat, &s, sizeof(s));
 }
 
-int rusage_to_user(long uusage, uint64_t ns)
-{
-	long ru[18] = {0}; /* struct rusage: ru_utime first */
-
-	ru[0] = ns / NS;
-	ru[1] = ns % NS / 1000;
-	return copy_to_user((void *)uusage, ru, sizeof(ru));
-}
-
 #define REBOOT_MAGIC1    0xfee1deadUL
 #define REBOOT_RESTART   0x01234567UL
 #define REBOOT_HALT      0xcdef0123UL

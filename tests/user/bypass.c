@@ -7,7 +7,8 @@
  * resolver; requests on handles, unknown operations and malformed
  * messages are refused; a stale route is refused; a storm of random
  * requests to lumen and to every server leaves them all answering; and
- * every process's cached mount table sees a mount and an umount at once.
+ * every process's cached mount table sees a mount and an umount at once;
+ * LUX_NR_WAIT reaps only the caller's own children, as wait4.
  *
  * lux-specific by design: on Linux every case fails (no native calls).
  * Must start as root, as it does on lux.
@@ -383,12 +384,66 @@ static void mount_seen_at_once(void)
 	cleanup();
 }
 
+static long native_wait(long pid, long pgid, long options, void *res)
+{
+	return syscall(LUX_NR_WAIT, pid, pgid, options, res);
+}
+
+/* LUX_NR_WAIT, the primitive of the personality's wait4 and waitid,
+ * called directly reaps only the caller's own children, as wait4: not
+ * its parent, not a grandchild, not a group's members that are not its
+ * children; bad options and a bad result pointer fail as wait4's (the
+ * child reaped all the same). */
+static void native_wait_own_children(void)
+{
+	uint64_t res[2];
+	int go[2], info[2];
+	pid_t grandchild;
+	char c;
+
+	CHECK(pipe(go) == 0 && pipe(info) == 0);
+	pid_t child = fork();
+	CHECK(child >= 0);
+	if (child == 0) { /* a grandchild that waits for go's EOF */
+		close(go[1]);
+		pid_t g = fork();
+		if (g == 0) {
+			read(go[0], &c, 1);
+			_exit(0);
+		}
+		write(info[1], &g, sizeof(g));
+		_exit(ut_wait(g) == 0 ? 0 : 1);
+	}
+	close(go[0]);
+	close(info[1]);
+	CHECK_EQ(read(info[0], &grandchild, sizeof(grandchild)),
+		 sizeof(grandchild));
+	close(info[0]);
+	EXPECT_ERR(native_wait(grandchild, 0, WNOHANG, res), ECHILD);
+	EXPECT_ERR(native_wait(getppid(), 0, WNOHANG, res), ECHILD);
+	EXPECT_ERR(native_wait(0, child + 100000, WNOHANG, res), ECHILD);
+	EXPECT_ERR(native_wait(child, 0, 0x40, res), EINVAL);
+	EXPECT_EQ(native_wait(child, 0, WNOHANG, res), 0);
+	close(go[1]); /* the grandchild ends, then the child */
+	EXPECT_ERR(native_wait(child, 0, 0, (void *)8), EFAULT);
+	EXPECT_ERR(native_wait(child, 0, WNOHANG, res), ECHILD);
+	if ((child = fork()) == 0)
+		_exit(7);
+	CHECK(child > 0);
+	EXPECT_EQ(native_wait(-1, -1, 0, res), child);
+	EXPECT_EQ(res[0], 7 << 8);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct ut_case cases[] = {
-	    UT_CASE(forged_identity), UT_CASE(not_resolver),
-	    UT_CASE(no_mount),        UT_CASE(refused),
-	    UT_CASE(storm),           UT_CASE(mount_seen_at_once),
+	    UT_CASE(forged_identity),
+	    UT_CASE(not_resolver),
+	    UT_CASE(no_mount),
+	    UT_CASE(refused),
+	    UT_CASE(storm),
+	    UT_CASE(mount_seen_at_once),
+	    UT_CASE(native_wait_own_children),
 	};
 	return ut_main(argc, argv, "bypass", cases, UT_COUNT(cases));
 }

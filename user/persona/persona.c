@@ -134,6 +134,10 @@ long persona_call(long nr, const long a[6])
 	case NR_execveat:
 		return exec_done(persona_execveat(a[0], a[1], a[2], a[3], a[4],
 						  persona_ctx()));
+	case NR_wait4:
+		return persona_wait4(a[0], a[1], a[2], a[3]);
+	case NR_waitid:
+		return persona_waitid(a[0], a[1], a[2], a[3], a[4]);
 	case NR_brk:
 		return persona_brk(a[0]);
 	case LUX_NR_BOOTFILE: /* only the kernel reflects it: start init */

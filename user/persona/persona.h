@@ -90,3 +90,6 @@ long persona_execveat(long dirfd, long upath, long uargv, long uenvp,
 		      long flags, void *ctx);
 long persona_brk(long brk);
 long persona_boot(long uwords, long nwords, long size, void *ctx);
+/* wait.c: wait4 and waitid over LUX_NR_WAIT. */
+long persona_wait4(long pid, long ustatus, long options, long uusage);
+long persona_waitid(long type, long id, long uinfo, long options, long uusage);
