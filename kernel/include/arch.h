@@ -216,12 +216,9 @@ void arch_delay_ns(uint64_t ns);
 
 /* Write one byte to the early debug console (polled; usable anywhere). */
 void arch_console_putc(char c);
-/* The frame pointer of the caller, for backtraces. A frame record on
- * every platform is two words: the caller's frame pointer, then the
- * return address. */
-uintptr_t arch_frame_pointer(void);
 /* Whether [addr, addr+len) is mapped kernel memory that a backtrace may
- * read without faulting. */
+ * read without faulting. (A frame record on every platform is two words:
+ * the caller's frame pointer, then the return address.) */
 bool arch_kernel_readable(uintptr_t addr, uintptr_t len);
 
 /* --- What the platform calls in the portable kernel --- */

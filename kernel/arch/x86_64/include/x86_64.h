@@ -42,7 +42,6 @@ struct trap_frame {
 
 void trap_init(void);
 void trap_load(void);
-void trap_set_ist(int vector, int ist);
 
 /* acpi.c: the CPUs and interrupt controllers the firmware describes. */
 struct madt_info {
