@@ -75,9 +75,7 @@ long sys_sched_getaffinity(long tid, long len, long mask);
 long sys_setpriority(long which, long who, long nice);
 long sys_getpriority(long which, long who);
 long sys_getcpu(long cpu, long node);
-long sys_setitimer(long which, long new, long old);
 long sys_getcwd(long buf, long size);
-long sys_reboot(long magic1, long magic2, long cmd, long arg);
 long sys_lux_bootdata(long off, long buf, long len);
 long sys_lux_procinfo(long pid, long info);
 long sys_lux_cpuinfo(long cpu, long buf, long len);
@@ -120,6 +118,8 @@ long sys_lux_request(long target, long gen, long req, long buf, long size,
 long sys_lux_fdpath(long fd, long buf, long size);
 long sys_lux_chdir(long path);
 long sys_lux_wait(long pid, long pgid, long options, long ures);
+long sys_lux_reboot(long how);
+long sys_lux_alarm(long value, long interval, long uold);
 
 /* Shared by the handlers. */
 long do_clone(unsigned long flags, uintptr_t sp, int *ptid, int *ctid,

@@ -29,7 +29,7 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 	    SYS(rt_sigreturn), SYS(sigaltstack), SYS(kill), SYS(tgkill),       \
 	    SYS(tkill), SYS(ioctl), SYS(sched_setaffinity),                    \
 	    SYS(sched_getaffinity), SYS(setpriority), SYS(getpriority),        \
-	    SYS(getcpu), SYS(setitimer), SYS(getcwd), SYS(readv), SYS(close),  \
+	    SYS(getcpu), SYS(getcwd), SYS(readv), SYS(close),                  \
 	    SYS(close_range), SYS(dup), SYS(dup3), SYS(fcntl), SYS(pipe2),     \
 	    SYS(ppoll), SYS(eventfd2), SYS(socket), SYS(socketpair),           \
 	    SYS(bind), SYS(listen), SYS(accept), SYS(accept4), SYS(connect),   \
@@ -37,7 +37,7 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 	    SYS(shutdown), SYS(getsockname), SYS(getpeername),                 \
 	    SYS(getsockopt), SYS(setsockopt), SYS(rt_sigtimedwait),            \
 	    SYS(fstat), SYS(lseek), SYS(setsid), SYS(setpgid), SYS(getpgid),   \
-	    SYS(getsid), SYS(reboot),                                          \
+	    SYS(getsid),                                                       \
                                                                                \
 	    SYS(umask), SYS(ftruncate), SYS(fsync), SYS(fdatasync),            \
 	    SYS(fchmod), SYS(fchown), SYS(fstatfs), SYS(getdents64),           \
@@ -56,7 +56,8 @@ static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 	    NATIVE(SETCRED, setcred), NATIVE(SYSSTAT, sysstat),                \
 	    NATIVE(NAME, name), NATIVE(RESUME, resume), NATIVE(EXEC, exec),    \
 	    NATIVE(BOOTFILE, bootfile), NATIVE(REQUEST, request),              \
-	    NATIVE(FDPATH, fdpath), NATIVE(CHDIR, chdir), NATIVE(WAIT, wait)
+	    NATIVE(FDPATH, fdpath), NATIVE(CHDIR, chdir), NATIVE(WAIT, wait),  \
+	    NATIVE(REBOOT, reboot), NATIVE(ALARM, alarm)
 
 static const syscall_fn native[LUX_NR_COUNT - LUX_NR_BASE] = {NATIVE_SYSCALLS};
 

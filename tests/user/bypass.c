@@ -8,7 +8,9 @@
  * messages are refused; a stale route is refused; a storm of random
  * requests to lumen and to every server leaves them all answering; and
  * every process's cached mount table sees a mount and an umount at once;
- * LUX_NR_WAIT reaps only the caller's own children, as wait4.
+ * LUX_NR_WAIT reaps only the caller's own children, as wait4, and only
+ * root may stop the machine with LUX_NR_REBOOT; LUX_NR_ALARM sets the
+ * caller's own timer, as setitimer.
  *
  * lux-specific by design: on Linux every case fails (no native calls).
  * Must start as root, as it does on lux.
@@ -434,6 +436,45 @@ static void native_wait_own_children(void)
 	EXPECT_EQ(res[0], 7 << 8);
 }
 
+static void reboot_as_user(void)
+{
+	CHECK_EQ(setuid(USER), 0);
+	CHECK_ERR(syscall(LUX_NR_REBOOT, LUX_REBOOT_HALT), EPERM);
+	CHECK_ERR(syscall(LUX_NR_REBOOT, LUX_REBOOT_POWER_OFF), EPERM);
+	CHECK_ERR(syscall(LUX_NR_REBOOT, 99), EPERM);
+}
+
+/* LUX_NR_REBOOT, the primitive of the personality's reboot, called
+ * directly: only root may stop the machine, as with reboot; root gets
+ * EINVAL for anything but halt, power off and restart. */
+static void native_reboot_root_only(void)
+{
+	CHECK(ut_in_child(reboot_as_user));
+	CHECK_ERR(syscall(LUX_NR_REBOOT, 3), EINVAL);
+	CHECK_ERR(syscall(LUX_NR_REBOOT, -1), EINVAL);
+}
+
+/* LUX_NR_ALARM, the primitive of the personality's setitimer, getitimer
+ * and alarm, called directly: the caller's own timer only, read back as
+ * set; -1 keeps it; a bad result pointer EFAULT, the timer set all the
+ * same. */
+static void native_alarm_own_timer(void)
+{
+	uint64_t old[2];
+
+	CHECK_EQ(syscall(LUX_NR_ALARM, 3600000000000L, 5000, old), 0);
+	CHECK_EQ(syscall(LUX_NR_ALARM, -1L, 0, old), 0);
+	EXPECT_EQ(old[0], 5000);
+	EXPECT(old[1] > 3500000000000 && old[1] <= 3600000000000);
+	CHECK_ERR(syscall(LUX_NR_ALARM, 7000000000000L, 0, (void *)8), EFAULT);
+	CHECK_EQ(syscall(LUX_NR_ALARM, 0, 0, old), 0);
+	EXPECT_EQ(old[0], 0);
+	EXPECT(old[1] > 6900000000000 && old[1] <= 7000000000000);
+	CHECK_EQ(syscall(LUX_NR_ALARM, -1L, 0, old), 0);
+	EXPECT_EQ(old[0], 0);
+	EXPECT_EQ(old[1], 0);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct ut_case cases[] = {
@@ -444,6 +485,8 @@ int main(int argc, char **argv)
 	    UT_CASE(storm),
 	    UT_CASE(mount_seen_at_once),
 	    UT_CASE(native_wait_own_children),
+	    UT_CASE(native_reboot_root_only),
+	    UT_CASE(native_alarm_own_timer),
 	};
 	return ut_main(argc, argv, "bypass", cases, UT_COUNT(cases));
 }
