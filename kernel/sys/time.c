@@ -99,15 +99,19 @@ long sys_clock_nanosleep(long clock, long flags, long ureq, long urem)
 }
 
 /* ITIMER_REAL: a per-process timer that sends SIGALRM, reloading itself
- * with its interval. */
+ * with its interval. Periods it fell behind are skipped, as Linux's
+ * overruns: the next expiry is never in the past, else an interval
+ * shorter than this function would keep timer_interrupt looping. */
 static void alarm_fired(struct timer *t)
 {
 	struct proc *p = container_of(t, struct proc, alarm);
 	struct ksiginfo info = {.code = 128}; /* SI_KERNEL */
+	uint64_t next = t->deadline + p->alarm_interval, now = arch_clock_ns();
 
 	signal_send(p, NULL, SIGALRM, &info);
 	if (p->alarm_interval)
-		timer_start(t, t->deadline + p->alarm_interval, alarm_fired);
+		timer_start(t, next > now ? next : now + p->alarm_interval,
+			    alarm_fired);
 }
 
 /* Cancel p's alarm (exit, setitimer); returns the ns it had left. */

@@ -475,6 +475,31 @@ static void native_alarm_own_timer(void)
 	EXPECT_EQ(old[1], 0);
 }
 
+/* A timer with a 1 ns interval (setitimer can make one of 512 ns by an
+ * overflowing tv_sec) fires at most once per timer interrupt: periods it
+ * fell behind are skipped. Before, each expiry re-armed at the missed
+ * deadline plus the interval, so the timer interrupt looped over every
+ * period it fell behind, longer each time, with interrupts masked: the
+ * CPU hung and the child could not even be killed. */
+static void native_alarm_storm(void)
+{
+	uint64_t old[2];
+	int st;
+
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		signal(SIGALRM, SIG_IGN);
+		syscall(LUX_NR_ALARM, 1, 1, old);
+		for (;;)
+			;
+	}
+	usleep(200000);
+	CHECK_EQ(kill(pid, SIGKILL), 0);
+	st = ut_wait(pid);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct ut_case cases[] = {
@@ -487,6 +512,7 @@ int main(int argc, char **argv)
 	    UT_CASE(native_wait_own_children),
 	    UT_CASE(native_reboot_root_only),
 	    UT_CASE(native_alarm_own_timer),
+	    UT_CASE(native_alarm_storm),
 	};
 	return ut_main(argc, argv, "bypass", cases, UT_COUNT(cases));
 }
