@@ -8,7 +8,8 @@
  * the console in user space (the tty server) holds the log's reader
  * (LUX_NR_KLOG), kprintf leaves the UART to it: the server prints kernel
  * lines between its own, so neither cuts the other. A panic still writes
- * the UART itself (docs/decisions/0003-kernel-log.md).
+ * the UART itself (docs/decisions/0003-kernel-log.md). The kernel reads
+ * no input: the tty server drives the UART and takes its interrupt.
  */
 #include "cpu.h"
 #include "file.h"
@@ -84,50 +85,6 @@ void console_write(const char *s, size_t n)
 	spin_unlock(&console_lock);
 }
 
-/* Console input until the tty server exists: a small buffer that the
- * interrupt fills and readers drain, echoing what arrives (CR as NL). */
-static char input[256];
-static unsigned in_head, in_tail; /* guarded by console_lock */
-static struct waitq input_wq;
-
-void console_input(char c)
-{
-	c = c == '\r' ? '\n' : c;
-	spin_lock(&console_lock);
-	if (in_head - in_tail < sizeof(input))
-		input[in_head++ % sizeof(input)] = c;
-	arch_console_putc(c);
-	spin_unlock(&console_lock);
-	waitq_wake_all(&input_wq);
-}
-
-static bool input_ready(void *unused)
-{
-	(void)unused;
-	return in_head != in_tail;
-}
-
-void console_init(void)
-{
-	waitq_init(&input_wq);
-	arch_console_input_enable();
-}
-
-/* Up to n bytes already typed, waiting for at least one; or -EINTR. */
-long console_read(char *buf, size_t n)
-{
-	size_t got = 0;
-	int r = wait_intr(&input_wq, input_ready, NULL, 0);
-
-	if (r < 0)
-		return r;
-	spin_lock(&console_lock);
-	while (got < n && in_tail != in_head)
-		buf[got++] = input[in_tail++ % sizeof(input)];
-	spin_unlock(&console_lock);
-	return got;
-}
-
 /* The log's reader: the lines logged since it opened, never waiting
  * (poll says when there are some). console_lock held for the ring. */
 static long klog_read(struct file *f, char *ubuf, size_t n)
@@ -193,22 +150,8 @@ long sys_lux_klog(void)
 	return fd;
 }
 
-/* The console as a file: descriptors 0-2 of the first process. */
-static long console_file_read(struct file *f, char *ubuf, size_t n)
-{
-	char buf[256];
-	long got;
-
-	(void)f;
-	if (!n)
-		return 0;
-	if (!user_range(ubuf, n)) /* refused before waiting, as on Linux */
-		return -EFAULT;
-	if ((got = console_read(buf, MIN(n, sizeof(buf)))) < 0)
-		return got == -EINTR ? -ERESTARTSYS : got;
-	return copy_to_user(ubuf, buf, got) ? -EFAULT : got;
-}
-
+/* The console as a file: descriptors 0-2 of the first process. Output
+ * only: input belongs to the tty server, which drives the UART. */
 static long console_file_write(struct file *f, const char *ubuf, size_t n)
 {
 	char buf[256];
@@ -228,20 +171,17 @@ static long console_file_write(struct file *f, const char *ubuf, size_t n)
 static unsigned console_poll(struct file *f)
 {
 	(void)f;
-	return POLLOUT | (input_ready(NULL) ? POLLIN : 0);
+	return POLLOUT;
 }
 
-static const struct file_ops console_ops = {.read = console_file_read,
-					    .write = console_file_write,
+static const struct file_ops console_ops = {.write = console_file_write,
 					    .poll = console_poll};
 
 struct file *console_file(void)
 {
-	struct file *f = file_alloc(&console_ops, NULL, O_RDWR);
+	struct file *f = file_alloc(&console_ops, NULL, O_WRONLY);
 
-	if (f) {
-		f->wq = &input_wq;
+	if (f)
 		f->mode = LUX_S_IFCHR | 0620; /* like a terminal device */
-	}
 	return f;
 }

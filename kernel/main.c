@@ -171,7 +171,6 @@ NORETURN void kmain(struct boot_info *bi)
 		initrd_size = bi->mod[0].end - bi->mod[0].base;
 	}
 	reaper_init();
-	console_init();
 	if (!thread_create("main", main_thread, NULL, PRIO_DEFAULT,
 			   AFFINITY_ALL))
 		panic("cannot start the main thread");

@@ -317,8 +317,8 @@ BOOTS = [
     # Hardware grants, as PID 1 (tests/user/hw.c): one line per case.
     Boot("boot/hw-grant", smp=2, cmdline="init=/tests/hw",
          output=tuple(f"utest: hw/{c}: PASS" for c in (
-             "grant_rules", "ports", "irq_loopback", "fork_not_inherited",
-             "exec_keeps_grants"))),
+             "grant_rules", "ports", "irq_loopback", "console_output_only",
+             "fork_not_inherited", "exec_keeps_grants"))),
     Boot("boot/iso-bios", smp=4, iso=True, cmdline=ISO_CMDLINE),
     Boot("boot/iso-uefi", smp=4, iso=True, uefi=True, cmdline=ISO_CMDLINE),
 ] + [Boot(f"ktest/smp{n}", smp=n, ktest="sched") for n in (1, 2, 4, 8)]
@@ -465,8 +465,8 @@ UTEST_LINE = (r"^utest: (?:(\S+)/(\S+): (PASS|FAIL)(?: (.*))?"
 # lumen and its servers boot: the user tests and the system tests run
 # through lumen in every `make test`. Set to False (while lumen is
 # broken, say) and the default boots start the runner as init, with the
-# programs that need no servers, plus the shell on the kernel console;
-# the lumen boots then run only when a filter names them (`lumen`).
+# programs that need no servers (the kernel console is output only: no
+# shell without the tty server); the lumen boots then run only when a filter names them (`lumen`).
 LUMEN_READY = True
 # The runner's programs (tests/user/runner.c) that need the servers.
 SERVER_PROGRAMS = ("file", "perm", "devproc", "jobctl", "faults", "bypass",
@@ -545,9 +545,8 @@ def fuzz_boot(smp, seeds):
 if LUMEN_READY:
     USER_BOOTS += [fuzz_boot(1, (1, 2)), fuzz_boot(4, (5, 6))]
 
-# System tests (tests/system/): the shell on the serial console. With
-# lumen, every step; on the kernel's own console with busybox as init
-# (no servers), the steps that need only the shell's builtins.
+# System tests (tests/system/): the shell on the serial console, through
+# lumen and the tty server (the kernel reads no console input).
 SYSTEM_TIMEOUT = 180  # to the first prompt
 SYSTEM_BOOTS = [
     (Boot("system/lumen", smp=2, cmdline="init=/sbin/lumen"), system.STEPS),
@@ -555,10 +554,7 @@ SYSTEM_BOOTS = [
      system.FULL_STEPS),
     (Boot("system/ext2", smp=2, cmdline="init=/sbin/lumen"),
      system.EXT2_STEPS),
-] + ([] if LUMEN_READY else [
-    (Boot("system/console", smp=2, cmdline="init=/bin/sh -- -i"),
-     system.CONSOLE_STEPS),
-])
+]
 
 
 def gated(r, name):

@@ -203,7 +203,33 @@
  * the message's addresses and descriptors are flat in the struct. Errors
  * as sendmsg's and recvmsg's; waits as LUX_NR_SOCKET's. */
 #define LUX_NR_SOCKMSG (LUX_NR_BASE + 23)
-#define LUX_NR_COUNT   (LUX_NR_BASE + 32) /* room for more */
+/* (pid, pgid, options, uint64_t res[2]) -> pid: wait for a change of a
+ * child of the caller (pid > 0: that child; else pgid > 0: one of that
+ * group; else any) per options (WNOHANG, WUNTRACED, WCONTINUED, WNOWAIT;
+ * others EINVAL), and reap it unless WNOWAIT: its pid (0 with WNOHANG and
+ * nothing to report), res[0] its wait status, res[1] the ns it and its
+ * reaped children ran (0 unless reaped). ECHILD with no such child,
+ * EFAULT (the child reaped all the same). Interrupted by a signal: as a
+ * Linux call (EINTR or a restart); from inside the personality,
+ * LUX_ERESTART_CALL as for LUX_NR_REQUEST. The personality makes wait4
+ * and waitid of it; it can do no more than wait4. */
+#define LUX_NR_WAIT (LUX_NR_BASE + 15)
+/* (how) -> does not return: stop every CPU and halt (LUX_REBOOT_HALT),
+ * power off or restart the machine; root only (EPERM), EINVAL for
+ * another how. The personality makes Linux's reboot of it (its magic
+ * numbers and Ctrl-Alt-Del switch). */
+#define LUX_NR_REBOOT        (LUX_NR_BASE + 17)
+#define LUX_REBOOT_HALT      0
+#define LUX_REBOOT_POWER_OFF 1
+#define LUX_REBOOT_RESTART   2
+/* (value, interval, uint64_t old[2]) -> 0: the process's one interval
+ * timer: SIGALRM after value ns (0: none), then every interval ns; value
+ * -1 keeps the timer as it is. old[0] receives the interval and old[1]
+ * the ns that were left (0: none) before; EFAULT (the timer set all the
+ * same). The personality makes setitimer (ITIMER_REAL), getitimer and
+ * alarm of it. */
+#define LUX_NR_ALARM (LUX_NR_BASE + 18)
+#define LUX_NR_COUNT (LUX_NR_BASE + 32) /* room for more */
 
 /*
  * The personality (user/persona/, docs/decisions/0006-reflection.md):

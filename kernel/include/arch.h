@@ -174,8 +174,8 @@ void arch_io_free(struct arch_io *io);
  * at once for the running thread, else at its next switch in or return
  * from a system call. */
 void arch_use_io(struct arch_context *ctx, struct arch_io *io);
-/* Deliver interrupt line irq to irq_interrupt() (on), or give it back to
- * the kernel (off); 0, or -EINVAL when the platform has no such line. */
+/* Deliver interrupt line irq to irq_interrupt() (on), or mask it (off);
+ * 0, or -EINVAL when the platform has no such line. */
 int arch_irq_claim(unsigned irq, bool on);
 /* Mask or unmask a claimed line (from interrupt context too). */
 void arch_irq_mask(unsigned irq, bool masked);
@@ -208,14 +208,9 @@ void arch_delay_ns(uint64_t ns);
 
 /* Write one byte to the early debug console (polled; usable anywhere). */
 void arch_console_putc(char c);
-/* Deliver the console's received bytes to console_input() by interrupt. */
-void arch_console_input_enable(void);
-/* The frame pointer of the caller, for backtraces. A frame record on
- * every platform is two words: the caller's frame pointer, then the
- * return address. */
-uintptr_t arch_frame_pointer(void);
 /* Whether [addr, addr+len) is mapped kernel memory that a backtrace may
- * read without faulting. */
+ * read without faulting. (A frame record on every platform is two words:
+ * the caller's frame pointer, then the return address.) */
 bool arch_kernel_readable(uintptr_t addr, uintptr_t len);
 
 /* --- What the platform calls in the portable kernel --- */
@@ -225,8 +220,6 @@ void timer_interrupt(void);
 /* Claimed line irq fired (interrupt context): whether a driver holds it;
  * if so the line stays masked until the driver reads it. */
 bool irq_interrupt(unsigned irq);
-/* A byte arrived on the debug console (interrupt context). */
-void console_input(char c);
 /* On the way out of every interrupt, with interrupts masked: may switch. */
 void sched_interrupt_exit(void);
 /* A new thread's first code; prev is the context switched away from. */

@@ -81,5 +81,6 @@ bool fd_open(int fd);
 /* ipc/pipe.c */
 int pipe_create(struct file *ends[2], unsigned flags);
 
-/* console.c: the kernel console as a file (init without lumen, tests). */
+/* console.c: the kernel console as a write-only file (descriptors 0-2 of
+ * the first process). */
 struct file *console_file(void);

@@ -138,8 +138,6 @@ struct proc {
 /* sys/sysinfo.c */
 /* Nanoseconds p's threads have run (proc_lock held). */
 uint64_t proc_cpu_ns(struct proc *p);
-/* Write a struct rusage with ns of user time: 0 or -EFAULT. */
-int rusage_to_user(long uusage, uint64_t ns);
 
 #define RLIMIT_NPROC  6
 #define RLIMIT_NOFILE 7
@@ -208,6 +206,13 @@ extern struct mutex proc_lock;
  * per the command line's nwords words (NUL-separated in words,
  * BOOT_CMDLINE bytes); returns only on error. */
 int proc_start_init(const char *words, unsigned nwords);
+/* The first process, which inherits orphans. */
+extern struct proc *init_proc;
+
+/* proc/exit.c */
+/* The last thread of p has gone: p becomes a zombie for its parent to
+ * reap; its children go to init. proc_lock held. */
+void proc_zombie(struct proc *p, int status);
 /* End every thread of p with wait status `status` (exit_group, fatal
  * signals): each leaves at its next return towards user mode. */
 void proc_kill(struct proc *p, int status);

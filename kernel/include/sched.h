@@ -15,7 +15,6 @@
 #include "spinlock.h"
 #include <arch.h>
 
-#define PRIO_IDLE_BG 0           /* lowest level */
 #define PRIO_DEFAULT 32          /* kernel threads and, later, nice 0 */
 #define TIME_SLICE   10000000ULL /* ns */
 #define AFFINITY_ALL (~0ULL)

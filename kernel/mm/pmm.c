@@ -158,12 +158,13 @@ void pmm_free_contig(uint64_t pa, size_t npages)
 	spin_lock(&pmm_lock);
 	r = range_of(pa, npages);
 	if (r == NULL || pa % PAGE_SIZE != 0)
-		panic("pmm: freeing %zu pages at %#lx, which it never gave out",
-		      npages, (unsigned long)pa);
+		panic(
+		    "pmm: freeing %zu pages at 0x%lx, which it never gave out",
+		    npages, (unsigned long)pa);
 	first = (pa - r->base) / PAGE_SIZE;
 	for (size_t i = first; i < first + npages; i++)
 		if (!page_used(r, i))
-			panic("pmm: freeing page %#lx, which is already free",
+			panic("pmm: freeing page 0x%lx, which is already free",
 			      (unsigned long)(r->base + i * PAGE_SIZE));
 	mark_pages(r, first, npages, false);
 	spin_unlock(&pmm_lock);
@@ -197,7 +198,7 @@ static struct pmm_range *page_of(uint64_t pa, size_t *index)
 	struct pmm_range *r = range_of(pa, 1);
 
 	if (!r || pa % PAGE_SIZE || !page_used(r, (pa - r->base) / PAGE_SIZE))
-		panic("pmm: page %#lx is not allocated", (unsigned long)pa);
+		panic("pmm: page 0x%lx is not allocated", (unsigned long)pa);
 	*index = (pa - r->base) / PAGE_SIZE;
 	return r;
 }

@@ -384,11 +384,17 @@ int mm_copy(struct mm *mm, struct mm *parent, uintptr_t lo, uintptr_t hi)
 	return f.error;
 }
 
+/* The child's copy of parent: all but the personality's stacks, which
+ * only the parent's threads use (a fork is never made from inside the
+ * personality; the child's thread maps its own slot at its first
+ * reflected call). Copying them would make the parent's next reflected
+ * call fault and copy its context block's page (+8 us on fork+wait). */
 struct mm *mm_fork(struct mm *parent)
 {
 	struct mm *mm = mm_create();
 
-	if (mm && mm_copy(mm, parent, 0, USER_TOP)) {
+	if (mm && (mm_copy(mm, parent, 0, LUX_PERSONA_STACKS) ||
+		   mm_copy(mm, parent, LUX_PERSONA_STACKS_TOP, USER_TOP))) {
 		mm_put(mm);
 		return NULL;
 	}

@@ -20,19 +20,19 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 /* The portable calls; ARCH_SYSCALLS adds the platform's own. */
 #define CORE_SYSCALLS                                                          \
 	SYS(read), SYS(write), SYS(writev), SYS(exit), SYS(exit_group),        \
-	    SYS(wait4), SYS(getpid), SYS(getppid), SYS(gettid),                \
-	    SYS(set_tid_address), SYS(set_robust_list), SYS(getrandom),        \
-	    SYS(prlimit64), SYS(sched_yield), SYS(mmap), SYS(munmap),          \
-	    SYS(mprotect), SYS(madvise), SYS(clock_gettime), SYS(nanosleep),   \
+	    SYS(getpid), SYS(getppid), SYS(gettid), SYS(set_tid_address),      \
+	    SYS(set_robust_list), SYS(getrandom), SYS(prlimit64),              \
+	    SYS(sched_yield), SYS(mmap), SYS(munmap), SYS(mprotect),           \
+	    SYS(madvise), SYS(clock_gettime), SYS(nanosleep),                  \
 	    SYS(clock_nanosleep), SYS(futex), SYS(rt_sigaction),               \
 	    SYS(rt_sigprocmask), SYS(rt_sigpending), SYS(rt_sigsuspend),       \
-	    SYS(kill), SYS(tgkill), SYS(tkill), SYS(waitid),                   \
-	    SYS(sched_setaffinity), SYS(sched_getaffinity), SYS(setpriority),  \
-	    SYS(getpriority), SYS(getcpu), SYS(setitimer), SYS(getcwd),        \
-	    SYS(readv), SYS(close), SYS(close_range), SYS(dup), SYS(dup3),     \
-	    SYS(fcntl), SYS(pipe2), SYS(ppoll), SYS(eventfd2), SYS(listen),    \
-	    SYS(shutdown), SYS(rt_sigtimedwait), SYS(lseek), SYS(setsid),      \
-	    SYS(setpgid), SYS(getpgid), SYS(getsid), SYS(reboot),              \
+	    SYS(kill), SYS(tgkill), SYS(tkill), SYS(sched_setaffinity),        \
+	    SYS(sched_getaffinity), SYS(setpriority), SYS(getpriority),        \
+	    SYS(getcpu), SYS(getcwd), SYS(readv), SYS(close),                  \
+	    SYS(close_range), SYS(dup), SYS(dup3), SYS(fcntl), SYS(pipe2),     \
+	    SYS(ppoll), SYS(eventfd2), SYS(listen), SYS(shutdown),             \
+	    SYS(rt_sigtimedwait), SYS(lseek), SYS(setsid), SYS(setpgid),       \
+	    SYS(getpgid), SYS(getsid),                                         \
                                                                                \
 	    SYS(umask), SYS(pread64), SYS(pwrite64), SYS(memfd_create),        \
 	    SYS(fallocate)
@@ -50,7 +50,8 @@ static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 	    NATIVE(NAME, name), NATIVE(RESUME, resume), NATIVE(EXEC, exec),    \
 	    NATIVE(BOOTFILE, bootfile), NATIVE(REQUEST, request),              \
 	    NATIVE(FDPATH, fdpath), NATIVE(CHDIR, chdir),                      \
-	    NATIVE(SOCKET, socket), NATIVE(SOCKMSG, sockmsg)
+	    NATIVE(SOCKET, socket), NATIVE(SOCKMSG, sockmsg),                  \
+	    NATIVE(WAIT, wait), NATIVE(REBOOT, reboot), NATIVE(ALARM, alarm)
 
 static const syscall_fn native[LUX_NR_COUNT - LUX_NR_BASE] = {NATIVE_SYSCALLS};
 

@@ -2,7 +2,8 @@
  * sysinfo.c - what the system says about itself: the raw figures of
  * sysinfo, times and getrusage (SYSSTAT; the personality makes the Linux
  * calls of them), the native PROCINFO and CPUINFO that procfs serves, the
- * boot image for ramfs (BOOTDATA), and reboot. lux keeps one run time per
+ * boot image for ramfs (BOOTDATA), and stopping the machine (REBOOT; the
+ * personality makes Linux's reboot of it). lux keeps one run time per
  * thread (no user/system split).
  */
 #include "cpu.h"
@@ -169,22 +170,6 @@ long sys_lux_sysstat(long ustat)
 	return copy_to_user((void *)ustat, &s, sizeof(s));
 }
 
-int rusage_to_user(long uusage, uint64_t ns)
-{
-	long ru[18] = {0}; /* struct rusage: ru_utime first */
-
-	ru[0] = ns / NS;
-	ru[1] = ns % NS / 1000;
-	return copy_to_user((void *)uusage, ru, sizeof(ru));
-}
-
-#define REBOOT_MAGIC1    0xfee1deadUL
-#define REBOOT_RESTART   0x01234567UL
-#define REBOOT_HALT      0xcdef0123UL
-#define REBOOT_POWER_OFF 0x4321fedcUL
-#define REBOOT_CAD_ON    0x89abcdefUL
-#define REBOOT_CAD_OFF   0UL
-
 /* Stop every CPU for good, saying why first. */
 static NORETURN void machine_stop(const char *why, int power)
 {
@@ -195,27 +180,16 @@ static NORETURN void machine_stop(const char *why, int power)
 	halt_all();
 }
 
-long sys_reboot(long magic1, long magic2, long cmd, long arg)
+/* LUX_NR_REBOOT: halt (how 0), power off (1) or restart (2); root only.
+ * The personality makes Linux's reboot of it. */
+long sys_lux_reboot(long how)
 {
-	int m2 = magic2; /* the arguments are C ints: their low 32 bits */
+	static const char *const why[] = {"system halted", "power off",
+					  "restart"};
 
-	(void)arg;
 	if (current_proc()->cred.uid.eff)
 		return -EPERM;
-	if ((uint32_t)magic1 != REBOOT_MAGIC1 ||
-	    (m2 != 672274793 && m2 != 85072278 && m2 != 369367448 &&
-	     m2 != 537993216))
+	if (how < 0 || how > 2)
 		return -EINVAL;
-	switch ((uint32_t)cmd) {
-	case REBOOT_CAD_ON:
-	case REBOOT_CAD_OFF:
-		return 0; /* Ctrl-Alt-Del is the terminal's business */
-	case REBOOT_POWER_OFF:
-		machine_stop("power off", 1);
-	case REBOOT_RESTART:
-		machine_stop("restart", 2);
-	case REBOOT_HALT:
-		machine_stop("system halted", 0);
-	}
-	return -EINVAL;
+	machine_stop(why[how], how);
 }

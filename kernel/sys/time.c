@@ -1,7 +1,8 @@
 /*
  * time.c - clocks, sleeping and the alarm timer: clock_gettime,
- * nanosleep, clock_nanosleep, setitimer (time, gettimeofday, alarm and
- * getitimer are the personality's, over clock_gettime and setitimer). CLOCK_REALTIME is the RTC's time at boot plus the
+ * nanosleep, clock_nanosleep and the one interval timer, LUX_NR_ALARM
+ * (time and gettimeofday are the personality's over clock_gettime;
+ * setitimer, getitimer and alarm over LUX_NR_ALARM). CLOCK_REALTIME is the RTC's time at boot plus the
  * monotonic clock; lux keeps no time zone.
  */
 #include "proc.h"
@@ -98,15 +99,19 @@ long sys_clock_nanosleep(long clock, long flags, long ureq, long urem)
 }
 
 /* ITIMER_REAL: a per-process timer that sends SIGALRM, reloading itself
- * with its interval. The virtual and profiling timers are not kept. */
+ * with its interval. Periods it fell behind are skipped, as Linux's
+ * overruns: the next expiry is never in the past, else an interval
+ * shorter than this function would keep timer_interrupt looping. */
 static void alarm_fired(struct timer *t)
 {
 	struct proc *p = container_of(t, struct proc, alarm);
 	struct ksiginfo info = {.code = 128}; /* SI_KERNEL */
+	uint64_t next = t->deadline + p->alarm_interval, now = arch_clock_ns();
 
 	signal_send(p, NULL, SIGALRM, &info);
 	if (p->alarm_interval)
-		timer_start(t, t->deadline + p->alarm_interval, alarm_fired);
+		timer_start(t, next > now ? next : now + p->alarm_interval,
+			    alarm_fired);
 }
 
 /* Cancel p's alarm (exit, setitimer); returns the ns it had left. */
@@ -122,31 +127,16 @@ uint64_t alarm_cancel(struct proc *p)
 	return p->alarm.fn ? left : 0;
 }
 
-static void alarm_set(struct proc *p, uint64_t value, uint64_t interval)
-{
-	p->alarm_interval = interval;
-	if (value)
-		timer_start(&p->alarm, arch_clock_ns() + value, alarm_fired);
-}
-
-long sys_setitimer(long which, long unew, long uold)
+/* LUX_NR_ALARM: see include/lux/proto.h. */
+long sys_lux_alarm(long value, long interval, long uold)
 {
 	struct proc *p = current_proc();
-	int64_t v[4], old[4] = {0};
+	uint64_t old[2] = {p->alarm_interval, alarm_cancel(p)};
+	bool keep = value == -1;
 
-	if (which != 0) /* ITIMER_REAL */
-		return -EINVAL;
-	if (unew && copy_from_user(v, (void *)unew, sizeof(v)))
-		return -EFAULT;
-	if (unew && (v[1] < 0 || v[1] >= 1000000 || v[3] < 0 ||
-		     v[3] >= 1000000 || v[0] < 0 || v[2] < 0))
-		return -EINVAL;
-	uint64_t left = alarm_cancel(p), interval = p->alarm_interval;
-	old[0] = interval / NS, old[1] = interval % NS / 1000;
-	old[2] = left / NS, old[3] = left % NS / 1000;
-	if (unew)
-		alarm_set(p, v[2] * NS + v[3] * 1000, v[0] * NS + v[1] * 1000);
-	else
-		alarm_set(p, left, interval);
-	return uold ? copy_to_user((void *)uold, old, sizeof(old)) : 0;
+	p->alarm_interval = keep ? old[0] : (uint64_t)interval;
+	if ((value = keep ? (long)old[1] : value))
+		timer_start(&p->alarm, arch_clock_ns() + (uint64_t)value,
+			    alarm_fired);
+	return copy_to_user((void *)uold, old, sizeof(old));
 }

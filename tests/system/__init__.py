@@ -10,9 +10,9 @@ import time
 from .shell import Shell, StepError
 from .ext2 import EXT2_STEPS
 from .full import FULL_STEPS
-from .steps import CONSOLE_STEPS, STEPS
+from .steps import STEPS
 
-__all__ = ["run_system_boot", "CONSOLE_STEPS", "EXT2_STEPS", "FULL_STEPS",
+__all__ = ["run_system_boot", "EXT2_STEPS", "FULL_STEPS",
            "STEPS"]
 
 

@@ -4,8 +4,7 @@ shell, each with the exact output it must print.
 A step is a function of a Shell that raises StepError when something is
 wrong; STEPS lists them in order with their names. They share one shell
 and one working directory (/tmp/st), so a step may use what an earlier
-one made, and say so. CONSOLE_STEPS are the few that run on the kernel's
-own console with busybox as init and no file servers: the builtins only.
+one made, and say so.
 """
 
 import re
@@ -273,15 +272,12 @@ def step_init_protected(sh):
     sh.check_re("grep State /proc/1/status", r"^State:\s+[RS]")
 
 
-CONSOLE_STEPS = [
+STEPS = [
     ("echo", step_echo),
     ("status", step_status),
     ("loops", step_loops),
     ("subshell", step_subshell),
     ("builtin_pipe", step_builtin_pipe),
-]
-
-STEPS = CONSOLE_STEPS + [
     ("ls_root", step_ls_root),
     ("files", step_files),
     ("trees", step_trees),

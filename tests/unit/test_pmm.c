@@ -380,8 +380,9 @@ static void test_broken_frees_panic(void **state)
 	check_panics(free_page, &pa, "already free");
 	bad = base; /* the bitmap */
 	check_panics(free_page, &bad, "never gave out");
-	bad = 36 * MiB; /* between the ranges */
-	check_panics(free_page, &bad, "never gave out");
+	bad = 36 * MiB; /* between the ranges: the message names it */
+	check_panics(free_page, &bad, "1 pages at 0x2400000, which");
+	check_panics(unref_page, &bad, "page 0x2400000 is not allocated");
 	bad = 100 * GiB; /* past all memory */
 	check_panics(free_page, &bad, "never gave out");
 	pa = pmm_alloc();

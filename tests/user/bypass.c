@@ -8,8 +8,11 @@
  * messages are refused; a stale route is refused; a storm of random
  * requests to lumen and to every server leaves them all answering;
  * requests about a descriptor (LUX_REQ_FD) get no more than the Linux
- * call on it would (fd_requests, fd_storm); and every process's cached
- * mount table sees a mount and an umount at once.
+ * call on it would (fd_requests, fd_storm); every process's cached
+ * mount table sees a mount and an umount at once; LUX_NR_WAIT reaps only
+ * the caller's own children, as wait4, and only root may stop the
+ * machine with LUX_NR_REBOOT; LUX_NR_ALARM sets the caller's own timer,
+ * as setitimer.
  *
  * lux-specific by design: on Linux every case fails (no native calls).
  * Must start as root, as it does on lux.
@@ -589,13 +592,135 @@ static void mount_seen_at_once(void)
 	cleanup();
 }
 
+static long native_wait(long pid, long pgid, long options, void *res)
+{
+	return syscall(LUX_NR_WAIT, pid, pgid, options, res);
+}
+
+/* LUX_NR_WAIT, the primitive of the personality's wait4 and waitid,
+ * called directly reaps only the caller's own children, as wait4: not
+ * its parent, not a grandchild, not a group's members that are not its
+ * children; bad options and a bad result pointer fail as wait4's (the
+ * child reaped all the same). */
+static void native_wait_own_children(void)
+{
+	uint64_t res[2];
+	int go[2], info[2];
+	pid_t grandchild;
+	char c;
+
+	CHECK(pipe(go) == 0 && pipe(info) == 0);
+	pid_t child = fork();
+	CHECK(child >= 0);
+	if (child == 0) { /* a grandchild that waits for go's EOF */
+		close(go[1]);
+		pid_t g = fork();
+		if (g == 0) {
+			read(go[0], &c, 1);
+			_exit(0);
+		}
+		write(info[1], &g, sizeof(g));
+		_exit(ut_wait(g) == 0 ? 0 : 1);
+	}
+	close(go[0]);
+	close(info[1]);
+	CHECK_EQ(read(info[0], &grandchild, sizeof(grandchild)),
+		 sizeof(grandchild));
+	close(info[0]);
+	EXPECT_ERR(native_wait(grandchild, 0, WNOHANG, res), ECHILD);
+	EXPECT_ERR(native_wait(getppid(), 0, WNOHANG, res), ECHILD);
+	EXPECT_ERR(native_wait(0, child + 100000, WNOHANG, res), ECHILD);
+	EXPECT_ERR(native_wait(child, 0, 0x40, res), EINVAL);
+	EXPECT_EQ(native_wait(child, 0, WNOHANG, res), 0);
+	close(go[1]); /* the grandchild ends, then the child */
+	EXPECT_ERR(native_wait(child, 0, 0, (void *)8), EFAULT);
+	EXPECT_ERR(native_wait(child, 0, WNOHANG, res), ECHILD);
+	if ((child = fork()) == 0)
+		_exit(7);
+	CHECK(child > 0);
+	EXPECT_EQ(native_wait(-1, -1, 0, res), child);
+	EXPECT_EQ(res[0], 7 << 8);
+}
+
+static void reboot_as_user(void)
+{
+	CHECK_EQ(setuid(USER), 0);
+	CHECK_ERR(syscall(LUX_NR_REBOOT, LUX_REBOOT_HALT), EPERM);
+	CHECK_ERR(syscall(LUX_NR_REBOOT, LUX_REBOOT_POWER_OFF), EPERM);
+	CHECK_ERR(syscall(LUX_NR_REBOOT, 99), EPERM);
+}
+
+/* LUX_NR_REBOOT, the primitive of the personality's reboot, called
+ * directly: only root may stop the machine, as with reboot; root gets
+ * EINVAL for anything but halt, power off and restart. */
+static void native_reboot_root_only(void)
+{
+	CHECK(ut_in_child(reboot_as_user));
+	CHECK_ERR(syscall(LUX_NR_REBOOT, 3), EINVAL);
+	CHECK_ERR(syscall(LUX_NR_REBOOT, -1), EINVAL);
+}
+
+/* LUX_NR_ALARM, the primitive of the personality's setitimer, getitimer
+ * and alarm, called directly: the caller's own timer only, read back as
+ * set; -1 keeps it; a bad result pointer EFAULT, the timer set all the
+ * same. */
+static void native_alarm_own_timer(void)
+{
+	uint64_t old[2];
+
+	CHECK_EQ(syscall(LUX_NR_ALARM, 3600000000000L, 5000, old), 0);
+	CHECK_EQ(syscall(LUX_NR_ALARM, -1L, 0, old), 0);
+	EXPECT_EQ(old[0], 5000);
+	EXPECT(old[1] > 3500000000000 && old[1] <= 3600000000000);
+	CHECK_ERR(syscall(LUX_NR_ALARM, 7000000000000L, 0, (void *)8), EFAULT);
+	CHECK_EQ(syscall(LUX_NR_ALARM, 0, 0, old), 0);
+	EXPECT_EQ(old[0], 0);
+	EXPECT(old[1] > 6900000000000 && old[1] <= 7000000000000);
+	CHECK_EQ(syscall(LUX_NR_ALARM, -1L, 0, old), 0);
+	EXPECT_EQ(old[0], 0);
+	EXPECT_EQ(old[1], 0);
+}
+
+/* A timer with a 1 ns interval (setitimer can make one of 512 ns by an
+ * overflowing tv_sec) fires at most once per timer interrupt: periods it
+ * fell behind are skipped. Before, each expiry re-armed at the missed
+ * deadline plus the interval, so the timer interrupt looped over every
+ * period it fell behind, longer each time, with interrupts masked: the
+ * CPU hung and the child could not even be killed. */
+static void native_alarm_storm(void)
+{
+	uint64_t old[2];
+	int st;
+
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		signal(SIGALRM, SIG_IGN);
+		syscall(LUX_NR_ALARM, 1, 1, old);
+		for (;;)
+			;
+	}
+	usleep(200000);
+	CHECK_EQ(kill(pid, SIGKILL), 0);
+	st = ut_wait(pid);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct ut_case cases[] = {
-	    UT_CASE(forged_identity), UT_CASE(not_resolver),
-	    UT_CASE(no_mount),        UT_CASE(refused),
-	    UT_CASE(storm),           UT_CASE(mount_seen_at_once),
-	    UT_CASE(fd_requests),     UT_CASE(fd_storm),
+	    UT_CASE(forged_identity),
+	    UT_CASE(not_resolver),
+	    UT_CASE(no_mount),
+	    UT_CASE(refused),
+	    UT_CASE(storm),
+	    UT_CASE(mount_seen_at_once),
+	    UT_CASE(fd_requests),
+	    UT_CASE(fd_storm),
+	    UT_CASE(native_wait_own_children),
+	    UT_CASE(native_reboot_root_only),
+	    UT_CASE(native_alarm_own_timer),
+	    UT_CASE(native_alarm_storm),
 	};
 	return ut_main(argc, argv, "bypass", cases, UT_COUNT(cases));
 }

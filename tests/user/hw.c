@@ -123,6 +123,23 @@ static void irq_loopback(void)
 	close(again);
 }
 
+/* The kernel console (descriptors 0-2 of PID 1) is output only, and the
+ * kernel leaves the UART's receive interrupt off once IRQ 4 is let go:
+ * input is the tty server's. */
+static void console_output_only(void)
+{
+	struct pollfd p = {0, POLLIN | POLLOUT, 0};
+	char c;
+
+	CHECK_EQ(fcntl(0, F_GETFL) & O_ACCMODE, O_WRONLY);
+	CHECK_ERR(read(0, &c, 1), EBADF);
+	CHECK_EQ(poll(&p, 1, 0), 1);
+	CHECK_EQ(p.revents, POLLOUT);
+	CHECK_EQ(write(1, "", 0), 0);
+	CHECK_EQ(grant(1, LUX_GRANT_IOPORT, COM1, 8), 0);
+	CHECK_EQ(inb(COM1 + 1) & 1, 0); /* no receive interrupt */
+}
+
 static void child_no_grant(void)
 {
 	CHECK(port_faults(SCR));
@@ -176,9 +193,9 @@ static int exec_check(void)
 
 static const struct ut_case cases[] = {
 #ifdef __x86_64__
-    UT_CASE(grant_rules),       UT_CASE(ports),
-    UT_CASE(irq_loopback),      UT_CASE(fork_not_inherited),
-    UT_CASE(exec_keeps_grants),
+    UT_CASE(grant_rules),        UT_CASE(ports),
+    UT_CASE(irq_loopback),       UT_CASE(console_output_only),
+    UT_CASE(fork_not_inherited), UT_CASE(exec_keeps_grants),
 #endif
 };
 

@@ -2,8 +2,7 @@
  * info.c - calls that translate to a few native ones: sysinfo, times and
  * getrusage over LUX_NR_SYSSTAT; prctl's names over LUX_NR_NAME;
  * getrlimit and setrlimit over prlimit64 (which the kernel keeps: it
- * enforces the limits); alarm and getitimer over setitimer, time and
- * gettimeofday over clock_gettime, getpgrp over getpgid, eventfd over eventfd2. lux keeps one run time per thread (no
+ * enforces the limits); time and gettimeofday over clock_gettime, getpgrp over getpgid, eventfd over eventfd2. lux keeps one run time per thread (no
  * user/system split): it is reported as user time.
  */
 #include "persona.h"
@@ -105,28 +104,6 @@ long persona_setrlimit(long resource, long unew)
 	if (copy_in(lim, unew, sizeof(lim)))
 		return -EFAULT;
 	return native4(NR_prlimit64, 0, resource, lim, 0);
-}
-
-/* alarm: ITIMER_REAL set to seconds, no interval; returns the seconds the
- * old alarm had left, rounded to the nearest but at least 1 while one was
- * pending (Linux's rule). */
-long persona_alarm(long seconds)
-{
-	int64_t v[4] = {0, 0, (unsigned)seconds, 0}, old[4];
-	long r = native3(NR_setitimer, 0, v, old);
-
-	if (r)
-		return r;
-	return old[2] + (old[3] >= 500000 || (!old[2] && old[3]));
-}
-
-/* getitimer: ITIMER_REAL only (EINVAL), read by setitimer without a new
- * value; a NULL buffer EFAULT first. */
-long persona_getitimer(long which, long uold)
-{
-	if (!uold)
-		return -EFAULT;
-	return which ? -EINVAL : native3(NR_setitimer, 0, 0, uold);
 }
 
 /* gettimeofday: CLOCK_REALTIME in s and us; the time zone reads 0. */

@@ -112,6 +112,8 @@ long persona_call(long nr, const long a[6])
 		return persona_setrlimit(a[0], a[1]);
 	case NR_gettimeofday:
 		return persona_gettimeofday(a[0], a[1]);
+	case NR_setitimer:
+		return persona_setitimer(a[0], a[1], a[2]);
 	case NR_getitimer:
 		return persona_getitimer(a[0], a[1]);
 	case NR_pselect6:
@@ -136,6 +138,12 @@ long persona_call(long nr, const long a[6])
 	case NR_execveat:
 		return exec_done(persona_execveat(a[0], a[1], a[2], a[3], a[4],
 						  persona_ctx()));
+	case NR_wait4:
+		return persona_wait4(a[0], a[1], a[2], a[3]);
+	case NR_waitid:
+		return persona_waitid(a[0], a[1], a[2], a[3], a[4]);
+	case NR_reboot:
+		return persona_reboot(a[0], a[1], a[2]);
 	case NR_brk:
 		return persona_brk(a[0]);
 	case NR_fstat:

@@ -71,8 +71,6 @@ long persona_getrusage(long who, long uusage);
 long persona_prctl(long option, long arg);
 long persona_getrlimit(long resource, long uold);
 long persona_setrlimit(long resource, long unew);
-long persona_alarm(long seconds);
-long persona_getitimer(long which, long uold);
 long persona_time(long ut);
 long persona_gettimeofday(long utv, long utz);
 
@@ -117,3 +115,13 @@ void persona_signal(const struct lux_persona_sig *s);
 long persona_rt_sigreturn(void);
 long persona_sigaltstack(long unew, long uold);
 void persona_signal_exec(void);
+
+/* wait.c: wait4 and waitid over LUX_NR_WAIT. */
+long persona_wait4(long pid, long ustatus, long options, long uusage);
+long persona_waitid(long type, long id, long uinfo, long options, long uusage);
+/* reboot.c: reboot over LUX_NR_REBOOT. */
+long persona_reboot(long magic1, long magic2, long cmd);
+/* timer.c: setitimer, getitimer and alarm over LUX_NR_ALARM. */
+long persona_setitimer(long which, long unew, long uold);
+long persona_getitimer(long which, long uold);
+long persona_alarm(long seconds);

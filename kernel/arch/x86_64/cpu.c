@@ -130,8 +130,3 @@ void arch_halt(void)
 	for (;;)
 		__asm__ volatile("cli; hlt");
 }
-
-uintptr_t arch_frame_pointer(void)
-{
-	return (uintptr_t)__builtin_frame_address(0);
-}

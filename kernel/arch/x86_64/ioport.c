@@ -82,16 +82,11 @@ void arch_use_io(struct arch_context *ctx, struct arch_io *io)
 	}
 }
 
-/* Interrupt lines go to the boot CPU, like the console's. Giving the
- * console's line back lets the kernel console read input again. */
+/* Interrupt lines go to the boot CPU. */
 int arch_irq_claim(unsigned irq, bool on)
 {
 	if (irq >= ISA_IRQS)
 		return -EINVAL;
-	if (!on && irq == SERIAL_IRQ) {
-		arch_console_input_enable();
-		return 0;
-	}
 	if (on)
 		ioapic_route(irq, VEC_IRQ_BASE + irq, cpus[0].arch.apic_id);
 	else

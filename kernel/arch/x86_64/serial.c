@@ -1,6 +1,7 @@
 /*
- * serial.c - the early debug console on COM1 (16550 UART), polled.
- * The tty server takes the port over once user space runs.
+ * serial.c - the early debug console on COM1 (16550 UART), polled and
+ * output only. Input is the tty server's, which drives the UART and
+ * takes its interrupt (IRQ 4) once user space runs.
  */
 #include "x86_64.h"
 
@@ -24,20 +25,4 @@ void arch_console_putc(char c)
 	for (int i = 0; i < 100000 && !(inb(COM1 + 5) & 0x20); i++)
 		;
 	outb(COM1, (uint8_t)c);
-}
-
-/* Received bytes interrupt the boot CPU (ISA IRQ 4) and go to the
- * portable console. */
-void arch_console_input_enable(void)
-{
-	ioapic_route(SERIAL_IRQ, VEC_IRQ_BASE + SERIAL_IRQ,
-		     cpus[0].arch.apic_id);
-	outb(COM1 + 4, 0x0b); /* DTR, RTS, OUT2: lets the UART interrupt */
-	outb(COM1 + 1, 0x01); /* interrupt on received data */
-}
-
-void serial_interrupt(void)
-{
-	while (inb(COM1 + 5) & 1)
-		console_input((char)inb(COM1));
 }

@@ -111,12 +111,9 @@ void trap_dispatch(struct trap_frame *f)
 		timer_interrupt();
 	else if (f->vector == VEC_TLB)
 		tlb_shootdown_interrupt();
-	else if (f->vector - VEC_IRQ_BASE < 16) {
-		/* a driver's line; the console's unless a driver took it */
-		if (!irq_interrupt(f->vector - VEC_IRQ_BASE) &&
-		    f->vector == VEC_IRQ_BASE + SERIAL_IRQ)
-			serial_interrupt();
-	} else if (f->vector != VEC_RESCHED)
+	else if (f->vector - VEC_IRQ_BASE < 16)
+		irq_interrupt(f->vector - VEC_IRQ_BASE); /* a driver's line */
+	else if (f->vector != VEC_RESCHED)
 		kprintf("lux: unexpected interrupt %lu on CPU %u\n", f->vector,
 			this_cpu()->id);
 	lapic_eoi();

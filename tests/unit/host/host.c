@@ -66,13 +66,17 @@ void arch_cpu_relax(void)
 		 "(left held by an earlier panic?)");
 }
 
+/* The kernel's own vsnprintf (lib/printf.c, renamed for the host). */
+int kvsnprintf(char *dst, size_t size, const char *fmt, va_list ap);
+
+/* The message is formatted as the kernel would format it. */
 void panic(const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	kvsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (in_child) {
 		if (panic_fd >= 0 && write(panic_fd, msg, strlen(msg)) < 0)

@@ -42,7 +42,6 @@ struct trap_frame {
 
 void trap_init(void);
 void trap_load(void);
-void trap_set_ist(int vector, int ist);
 
 /* acpi.c: the CPUs and interrupt controllers the firmware describes. */
 struct madt_info {
@@ -77,9 +76,7 @@ void io_load(struct arch_cpu *a, const struct arch_io *io);
  * masked. */
 void io_sync(struct arch_cpu *a, const struct arch_io *io);
 /* serial.c */
-#define SERIAL_IRQ 4 /* COM1's ISA interrupt line */
 void serial_init(void);
-void serial_interrupt(void);
 
 /* Flush npages pages from va (npages 0: every user page; TLB_ALL: every
  * page, global ones too) from the TLB of this CPU and of every other

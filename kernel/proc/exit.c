@@ -1,0 +1,186 @@
+/*
+ * exit.c - a process's end and its wait status: proc_kill, the zombie its
+ * last thread leaves (its children go to init, its parent gets SIGCHLD),
+ * and the wait that reports and reaps it (LUX_NR_WAIT: the personality
+ * makes wait4 and waitid of it).
+ */
+#include "mm.h"
+#include "proc.h"
+#include "syscall.h"
+#include <lux/errno.h>
+#include <lux/proto.h>
+#include <lux/signal.h>
+
+#define WNOHANG 1
+
+/* The last thread of p has gone: p becomes a zombie for its parent to
+ * reap; its children go to init. Called with proc_lock held. */
+void proc_zombie(struct proc *p, int status)
+{
+	struct list *it = NULL;
+
+	p->status = p->exiting ? p->exit_status : status;
+	status = p->status;
+	p->zombie = true;
+	pgrp_exit(p);
+	while (p != init_proc && !list_empty(&p->children)) {
+		it = list_pop_front(&p->children);
+		struct proc *c = container_of(it, struct proc, sibling);
+		c->parent = init_proc;
+		list_push_back(&init_proc->children, it);
+	}
+	if (it) { /* init has new children to wait for; only then: each
+		   * wake-up costs init a walk over its children */
+		init_proc->child_events++;
+		waitq_wake_all(&init_proc->child_wq);
+	}
+	if (p->parent && (p->parent->act[SIGCHLD].handler == SIG_IGN ||
+			  (p->parent->act[SIGCHLD].flags & SA_NOCLDWAIT))) {
+		/* POSIX: children of a parent ignoring SIGCHLD leave no
+		 * zombie; a waiting parent learns there is none (ECHILD) */
+		list_remove(&p->sibling);
+		list_remove(&p->all_link);
+		p->parent->child_events++;
+		waitq_wake_all(&p->parent->child_wq);
+		arch_io_free(p->io);
+		kfree(p);
+	} else if (p->parent) {
+		struct ksiginfo info = {
+		    .code = (status & 0x7f) ? CLD_KILLED : CLD_EXITED,
+		    .pid = p->pid,
+		    .status = (status & 0x7f) ? status & 0x7f : status >> 8};
+		p->parent->child_events++;
+		waitq_wake_all(&p->parent->child_wq);
+		signal_send(p->parent, NULL, SIGCHLD, &info);
+	} else {
+		kprintf("lux: init exited with status %d\n", status);
+	}
+}
+
+static bool child_changed(void *arg)
+{
+	struct proc *p = current_proc();
+	return p->child_events != *(unsigned *)arg;
+}
+
+/* Whether child c is selected: by pid when pid > 0, by group when pgid >
+ * 0, else any child. */
+static bool wanted(const struct proc *c, int pid, int pgid)
+{
+	return pid > 0 ? c->pid == pid : pgid <= 0 || c->pgid == pgid;
+}
+
+#define WUNTRACED  2
+#define WCONTINUED 8
+#define WNOWAIT    0x1000000
+
+/* The wait status c has to report under options, or -1. Reaps a zombie.
+ * proc_lock held. */
+static int child_status(struct proc *c, long options)
+{
+	int status = -1;
+
+	if (c->zombie) {
+		status = c->status;
+		if (!(options & WNOWAIT)) {
+			c->parent->cpu_child_ns +=
+			    c->cpu_done_ns + c->cpu_child_ns;
+			list_remove(&c->sibling);
+			list_remove(&c->all_link);
+		}
+	} else if (c->report == 1 && (options & WUNTRACED)) {
+		status = (c->stop_sig << 8) | 0x7f;
+	} else if (c->report == 2 && (options & WCONTINUED)) {
+		status = 0xffff;
+	}
+	if (status != -1 && !c->zombie && !(options & WNOWAIT))
+		c->report = 0;
+	return status;
+}
+
+/* Wait for a child's change per options; its pid (0 with WNOHANG and
+ * nothing to report), its wait status and (reaped) its run time. */
+static long do_wait(int pid, int pgid, long options, int *status,
+		    uint64_t *cpu_ns)
+{
+	struct proc *self = current_proc();
+
+	if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | WNOWAIT))
+		return -EINVAL;
+	for (;;) {
+		struct list *it;
+		bool any = false;
+		unsigned seen;
+		mutex_lock(&proc_lock);
+		seen = self->child_events;
+		list_for_each(it, &self->children)
+		{
+			struct proc *c = container_of(it, struct proc, sibling);
+			int cpid = c->pid;
+			if (!wanted(c, pid, pgid))
+				continue;
+			any = true;
+			if ((*status = child_status(c, options)) == -1)
+				continue;
+			*cpu_ns =
+			    c->zombie ? c->cpu_done_ns + c->cpu_child_ns : 0;
+			mutex_unlock(&proc_lock);
+			if (c->zombie && !(options & WNOWAIT)) {
+				arch_io_free(c->io);
+				kfree(c);
+			}
+			return cpid;
+		}
+		mutex_unlock(&proc_lock);
+		if (!any)
+			return -ECHILD;
+		if (options & WNOHANG)
+			return 0;
+		if (wait_intr(&self->child_wq, child_changed, &seen, 0) < 0)
+			return -ERESTARTSYS;
+	}
+}
+
+/* LUX_NR_WAIT: one child's change per options, for the personality's
+ * wait4 and waitid: its pid (0 with WNOHANG and none), and at ures its
+ * wait status and, if reaped, its run time with its reaped children's.
+ * Made from the personality, the program's signals end the wait as they
+ * would end its own call (LUX_NR_REQUEST's rule). */
+long sys_lux_wait(long pid, long pgid, long options, long ures)
+{
+	struct thread *t = current_thread();
+	uint64_t mask = t->sig_blocked, res[2] = {0};
+	bool inside = persona_pc(arch_uregs_pc(arch_uregs(&t->ctx)));
+	int status = 0;
+	long r;
+
+	if (inside)
+		signal_set_mask(t->persona_mask);
+	r = do_wait((int)pid, (int)pgid, options, &status, &res[1]);
+	if (inside)
+		signal_set_mask(mask);
+	if (inside && r == -ERESTARTSYS) /* the program's, once it resumes */
+		return -LUX_ERESTART_CALL;
+	res[0] = (uint32_t)status;
+	if (r > 0 && copy_to_user((void *)ures, res, sizeof(res)))
+		return -EFAULT; /* as on Linux, the child is reaped all the same */
+	return r;
+}
+
+void proc_kill(struct proc *p, int status)
+{
+	struct list *it;
+
+	spin_lock(&p->sig_lock);
+	if (!p->exiting) {
+		p->exit_status = status;
+		p->exiting = true;
+	}
+	list_for_each(it, &p->threads)
+	{
+		struct thread *t = container_of(it, struct thread, proc_link);
+		t->interrupt = true;
+		sched_wake(t);
+	}
+	spin_unlock(&p->sig_lock);
+}
