@@ -56,7 +56,8 @@ static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 	    NATIVE(SETCRED, setcred), NATIVE(SYSSTAT, sysstat),                \
 	    NATIVE(NAME, name), NATIVE(RESUME, resume), NATIVE(EXEC, exec),    \
 	    NATIVE(BOOTFILE, bootfile), NATIVE(REQUEST, request),              \
-	    NATIVE(FDPATH, fdpath), NATIVE(CHDIR, chdir)
+	    NATIVE(FDPATH, fdpath), NATIVE(CHDIR, chdir), NATIVE(MMIO, mmio),  \
+	    NATIVE(DMA, dma), NATIVE(HWINFO, hwinfo)
 
 static const syscall_fn native[LUX_NR_COUNT - LUX_NR_BASE] = {NATIVE_SYSCALLS};
 

@@ -191,6 +191,13 @@ static void start_services(void)
 		s->conf = c;
 		s->line = copy;
 		s->restart = true;
+		if ((r = pci_resolve(&s->conf)) < 0) {
+			if (r != -ENODEV) /* no such device: nothing to say */
+				lumen_log("%s: %s", c.name, strerror(-r));
+			s->used = false;
+			free(copy);
+			continue;
+		}
 		if ((r = svc_start(s)) < 0 && svc_hopeless(r)) {
 			lumen_log("cannot start %s: %s", c.name, strerror(-r));
 			s->retired = true;

@@ -19,9 +19,12 @@
 #define SVC_GRANTS 8
 
 struct grant {
-	int kind; /* LUX_GRANT_* */
+	int kind; /* LUX_GRANT_*, or GRANT_PCI */
 	uint64_t base, count;
 };
+/* A PCI function (base: vendor << 16 | device) that lumen turns into the
+ * grants and arguments of its driver before it starts it (pci.c). */
+#define GRANT_PCI 0x100
 
 /* One line of /etc/lumen.tab (tab.c). Strings point into the line. */
 struct svc_conf {
@@ -78,6 +81,13 @@ int64_t now_ms(void);
 /* tab.c: parse one table line in place (comments and blank lines give
  * 0, a service 1, a malformed line -1 with *why set). */
 int tab_parse(char *line, struct svc_conf *c, const char **why);
+
+/* pci.c: replace c's pci= grant by the next function with those ids that
+ * no service has: grants of its configuration page, its memory BARs, an
+ * MSI interrupt line and DMA, and two more arguments for the driver (the
+ * page's physical address, the line). 0, nothing to do; -ENODEV when no
+ * such function is left; -errno. */
+int pci_resolve(struct svc_conf *c);
 
 /* svc.c */
 /* Start program argv in a child: fd 3 is server_fd (if >= 0), the grants

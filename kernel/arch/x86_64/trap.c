@@ -111,7 +111,7 @@ void trap_dispatch(struct trap_frame *f)
 		timer_interrupt();
 	else if (f->vector == VEC_TLB)
 		tlb_shootdown_interrupt();
-	else if (f->vector - VEC_IRQ_BASE < 16) {
+	else if (f->vector - VEC_IRQ_BASE < 64) {
 		/* a driver's line; the console's unless a driver took it */
 		if (!irq_interrupt(f->vector - VEC_IRQ_BASE) &&
 		    f->vector == VEC_IRQ_BASE + SERIAL_IRQ)
