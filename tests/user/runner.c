@@ -32,7 +32,7 @@ static const char *const programs[] = {
     "proc",   "mem",    "thread",  "futex",  "signal", "time",    "efault",
     "fd",     "poll",   "sock",    "pgrp",   "grant",  "sysinfo", "memobj",
     "file",   "perm",   "devproc", "jobctl", "race",   "fuzzreg", "exhaust",
-    "harden", "faults", "persona", "exec",   "bypass", "ext2",
+    "harden", "faults", "persona", "exec",   "bypass", "ext2",    "drv",
 };
 
 extern char **environ;
