@@ -1,13 +1,16 @@
 """Disk tests (issue 15, docs/storage.md): lux with two virtio disks the
 host made, `disk/smp<N>/<case>`.
 
-- vda, 4 MiB: pattern A in its first half (made here), which
-  tests/user/disk.c reads through /dev/vda; it writes pattern B into the
-  second half, which `host_pattern` then finds in the image file;
-- vdb, an ext2 image made by the host's mke2fs: the file test programs
-  run on it (`ext2_files`), a file written and fsynced before the power
-  goes (`persist_write`) is read back by a second boot of the same image
-  (`persist_read`), and `e2fsck -fn` on the host finds the image clean.
+- vda, an ext2 image made by the host's mke2fs, which lumen mounts on
+  /home (/etc/fstab): the file test programs run there (`ext2_files`), a
+  file written and fsynced before the power goes (`persist_write`) and
+  one written just before (`unsynced_write`: lumen has the file system
+  write it at the halt) are read back by a second boot of the same image
+  (`persist_read`), and
+  `e2fsck -fn` on the host finds the image clean;
+- vdb, 4 MiB: pattern A in its first half (made here), which
+  tests/user/disk.c reads through /dev/vdb; it writes pattern B into the
+  second half, which `host_pattern` then finds in the image file.
 
 A tool that is missing (mke2fs, e2fsck) fails every case: never a skip.
 """
@@ -23,7 +26,7 @@ from qemu import Qemu, QemuError
 DISK_BYTES = 4 << 20
 SEED_A, SEED_B = 0x5A5A5A5A, 0xA5A5A5A5
 FIRST = ["node", "not_mine", "pattern_read", "pattern_write", "ext2_files",
-         "persist_write"]
+         "persist_write", "unsynced_write"]
 SECOND = ["persist_read"]
 HOST = ["host_pattern", "e2fsck"]
 CASES = FIRST + SECOND + HOST
@@ -51,15 +54,16 @@ def make_images(work):
     """vda.img and vdb.img in work: (vda, vdb), or raise OSError."""
     os.makedirs(work, exist_ok=True)
     vda, vdb = os.path.join(work, "vda.img"), os.path.join(work, "vdb.img")
-    with open(vda, "wb") as f:
+    with open(vdb, "wb") as f:
         f.write(pattern(SEED_A, 0, DISK_BYTES // 2))
         f.write(bytes(DISK_BYTES // 2))
-    if os.path.exists(vdb):
-        os.remove(vdb)
+    if os.path.exists(vda):
+        os.remove(vda)
     mke2fs = tool("mke2fs")
     if not mke2fs:
         raise OSError("mke2fs not found (e2fsprogs: tools/setup.sh)")
-    subprocess.run([mke2fs, "-q", "-F", "-t", "ext2", vdb, "64M"],
+    subprocess.run([mke2fs, "-q", "-F", "-t", "ext2", "-E",
+                    "root_owner=0:0", vda, "64M"],
                    check=True, capture_output=True)
     return vda, vdb
 
@@ -94,7 +98,7 @@ def boot_cases(r, name, args, log, cases):
 
 
 def check_host(r, name, vda, vdb):
-    with open(vda, "rb") as f:
+    with open(vdb, "rb") as f:
         data = f.read()
     half = DISK_BYTES // 2
     reason = None
@@ -108,7 +112,7 @@ def check_host(r, name, vda, vdb):
     e2fsck = tool("e2fsck")
     if not e2fsck:
         return r.report(f"{name}/e2fsck", "e2fsck not found (e2fsprogs)")
-    p = subprocess.run([e2fsck, "-fn", vdb], capture_output=True, text=True)
+    p = subprocess.run([e2fsck, "-fn", vda], capture_output=True, text=True)
     r.report(f"{name}/e2fsck", None if p.returncode == 0 else
              f"e2fsck -fn: status {p.returncode}",
              tail=(p.stdout + p.stderr).splitlines()[-15:])

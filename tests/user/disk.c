@@ -1,10 +1,11 @@
 /*
  * disk: the virtio-blk driver server through /dev/vda and /dev/vdb,
- * booted by tests/disk.py with two disks the host made: vda (4 MiB) holds
- * pattern A in its first half, which the test reads; it writes pattern B
- * into the second half, which the host then checks in its image; vdb is
- * an ext2 image (mke2fs on the host) for the file tests, a file that must
- * survive a power-off, and the host's e2fsck afterwards.
+ * booted by tests/disk.py with two disks the host made: vda is an ext2
+ * image (mke2fs on the host) that lumen mounts on /home at boot
+ * (/etc/fstab), for the file tests, a file that must survive a
+ * power-off, and the host's e2fsck afterwards; vdb (4 MiB) holds pattern
+ * A in its first half, which the test reads; it writes pattern B into
+ * the second half, which the host then checks in its image.
  *
  * Pattern seed: the 32-bit word at byte offset o is
  * (o / 4) * 2654435761 ^ seed, little-endian (tests/disk.py makes the
@@ -16,7 +17,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
+#include <sys/statfs.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,7 +27,7 @@
 #define SEED_A     0x5a5a5a5au
 #define SEED_B     0xa5a5a5a5u
 #define SEED_C     0x3c3c3c3cu
-#define MNT        "/tmp/vdb"
+#define MNT        "/home"
 #define PERSIST    MNT "/persist"
 #define PERSIST_SZ (1u << 20)
 
@@ -69,16 +70,16 @@ static void node(void)
 	struct stat st;
 	int fd;
 
-	CHECK_EQ(stat("/dev/vda", &st), 0);
+	CHECK_EQ(stat("/dev/vdb", &st), 0);
 	CHECK(S_ISBLK(st.st_mode));
 	CHECK_EQ(st.st_size, DISK_BYTES);
-	CHECK_ERR(open("/dev/vda", O_RDONLY | O_DIRECTORY), ENOTDIR);
-	CHECK((fd = open("/dev/vda", O_RDONLY)) >= 0);
+	CHECK_ERR(open("/dev/vdb", O_RDONLY | O_DIRECTORY), ENOTDIR);
+	CHECK((fd = open("/dev/vdb", O_RDONLY)) >= 0);
 	CHECK_EQ(lseek(fd, 0, SEEK_END), DISK_BYTES);
 	char c;
 	CHECK_EQ(pread(fd, &c, 1, DISK_BYTES), 0); /* the end */
 	close(fd);
-	CHECK((fd = open("/dev/vda", O_RDWR)) >= 0);
+	CHECK((fd = open("/dev/vdb", O_RDWR)) >= 0);
 	CHECK_ERR(pwrite(fd, "x", 1, DISK_BYTES), ENOSPC);
 	close(fd);
 }
@@ -87,8 +88,8 @@ static void not_mine_child(void)
 {
 	CHECK_EQ(setgid(1000), 0);
 	CHECK_EQ(setuid(1000), 0);
-	CHECK_ERR(open("/dev/vda", O_RDONLY), EACCES);
-	CHECK_ERR(access("/dev/vda", R_OK), EACCES);
+	CHECK_ERR(open("/dev/vdb", O_RDONLY), EACCES);
+	CHECK_ERR(access("/dev/vdb", R_OK), EACCES);
 }
 
 /* An ordinary user cannot use the disk (0660 root:disk). */
@@ -112,7 +113,7 @@ static void *read_job(void *arg)
 	return NULL;
 }
 
-/* Pattern A through /dev/vda, by four threads at once (requests in
+/* Pattern A through /dev/vdb, by four threads at once (requests in
  * flight together), in chunks of every kind: sector multiples, odd
  * sizes, more than one request's worth. */
 static void pattern_read(void)
@@ -120,7 +121,7 @@ static void pattern_read(void)
 	static const size_t chunks[] = {4096, 1000, 65536, 200000};
 	struct job jobs[4];
 	pthread_t t[4];
-	int fd = open("/dev/vda", O_RDONLY);
+	int fd = open("/dev/vdb", O_RDONLY);
 
 	CHECK(fd >= 0);
 	for (int i = 0; i < 4; i++) {
@@ -159,7 +160,7 @@ static void pattern_write(void)
 	static const size_t chunks[] = {65536, 4096, 1000, 512 * 3};
 	struct job jobs[4];
 	pthread_t t[4];
-	int fd = open("/dev/vda", O_RDWR);
+	int fd = open("/dev/vdb", O_RDWR);
 
 	CHECK(fd >= 0);
 	for (int i = 0; i < 4; i++) {
@@ -208,10 +209,11 @@ static void show_failures(const char *log)
 			ut_print("  %s\n", line);
 }
 
-static int mount_vdb(void)
+/* Whether /home is the ext2 disk lumen mounted. */
+static int home_mounted(void)
 {
-	mkdir(MNT, 0755);
-	return mount("/dev/vdb", MNT, "ext2", 0, NULL);
+	struct statfs fs;
+	return statfs(MNT, &fs) == 0 && fs.f_type == 0xEF53;
 }
 
 /* /tests/file and /tests/perm on the ext2 disk: every case as on ramfs. */
@@ -220,7 +222,7 @@ static void ext2_files(void)
 	char *file[] = {"/tests/file", NULL}, *perm[] = {"/tests/perm", NULL};
 	int st;
 
-	CHECK_EQ(mount_vdb(), 0);
+	CHECK(home_mounted());
 	CHECK_EQ(mkdir(MNT "/work", 01777), 0);
 	if ((st = run_in(file, MNT "/work", "/tmp/disk-file.log")) != 0) {
 		ut_fail("/tests/file on the disk: status %d", st);
@@ -230,7 +232,6 @@ static void ext2_files(void)
 		ut_fail("/tests/perm on the disk: status %d", st);
 		show_failures("/tmp/disk-perm.log");
 	}
-	CHECK_EQ(umount(MNT), 0);
 }
 
 /* A file written and fsynced, then the power goes (tests/disk.py boots
@@ -242,7 +243,7 @@ static void persist_write(void)
 
 	CHECK(buf != NULL);
 	pattern(SEED_C, 0, buf, PERSIST_SZ);
-	CHECK_EQ(mount_vdb(), 0);
+	CHECK(home_mounted());
 	CHECK((fd = open(PERSIST, O_WRONLY | O_CREAT | O_TRUNC, 0644)) >= 0);
 	CHECK_EQ(write(fd, buf, PERSIST_SZ), PERSIST_SZ);
 	CHECK_EQ(fsync(fd), 0);
@@ -250,24 +251,42 @@ static void persist_write(void)
 	free(buf);
 }
 
-/* After a power-off: the file is there, whole. */
-static void persist_read(void)
+/* A file written, not synced, just before the power goes: lumen lets
+ * the file system write it first (halt, poweroff, and the end of its
+ * command as here). */
+static void unsynced_write(void)
 {
 	int fd;
 
-	CHECK_EQ(mount_vdb(), 0);
+	CHECK(home_mounted());
+	CHECK((fd = open(MNT "/unsynced", O_WRONLY | O_CREAT, 0644)) >= 0);
+	CHECK_EQ(write(fd, "written last\n", 13), 13);
+	close(fd);
+}
+
+/* After a power-off: the files are there, whole. */
+static void persist_read(void)
+{
+	char buf[32] = {0};
+	int fd;
+
+	CHECK((fd = open(MNT "/unsynced", O_RDONLY)) >= 0);
+	CHECK_EQ(read(fd, buf, sizeof(buf)), 13);
+	CHECK_EQ(strcmp(buf, "written last\n"), 0);
+	close(fd);
+
+	CHECK(home_mounted());
 	CHECK((fd = open(PERSIST, O_RDONLY)) >= 0);
 	CHECK(check_range(fd, SEED_C, 0, PERSIST_SZ, 65536));
 	char c;
 	CHECK_EQ(pread(fd, &c, 1, PERSIST_SZ), 0);
 	close(fd);
-	CHECK_EQ(umount(MNT), 0);
 }
 
 static const struct ut_case cases[] = {
-    UT_CASE(node),          UT_CASE(not_mine),   UT_CASE(pattern_read),
-    UT_CASE(pattern_write), UT_CASE(ext2_files), UT_CASE(persist_write),
-    UT_CASE(persist_read),
+    UT_CASE(node),           UT_CASE(not_mine),     UT_CASE(pattern_read),
+    UT_CASE(pattern_write),  UT_CASE(ext2_files),   UT_CASE(persist_write),
+    UT_CASE(unsynced_write), UT_CASE(persist_read),
 };
 
 int main(int argc, char **argv)

@@ -124,3 +124,9 @@ extern int mount_pipe[2];
 void router_start(void);
 /* Do a MOUNT or UMOUNT request (main thread) and answer it. */
 void router_mount(struct lux_msg *m);
+/* Start a server for file system type on target, as mount(2) does (an
+ * ext2 server on the image or disk src): 0 or -errno. Main thread. */
+int mount_fs(const char *src, const char *target, const char *type);
+/* Mount each line of /etc/fstab (source, target, type, ...) whose source
+ * exists (a disk that is attached). Main thread, at boot. */
+void mount_fstab(void);
