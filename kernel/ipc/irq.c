@@ -37,6 +37,14 @@ bool proc_granted(struct proc *p, int kind, uint64_t base, uint64_t count)
 	return false;
 }
 
+bool granted(int kind, uint64_t base, uint64_t count)
+{
+	mutex_lock(&proc_lock);
+	bool r = proc_granted(current_proc(), kind, base, count);
+	mutex_unlock(&proc_lock);
+	return r;
+}
+
 /* Give process p the hardware; proc_lock held. */
 static int grant_add(struct proc *p, int kind, uint64_t base, uint64_t count)
 {
@@ -152,18 +160,11 @@ static const struct file_ops irq_ops = {
 long sys_lux_hwinfo(long what, long arg, long uout)
 {
 	uint64_t out[2];
-	long r = -EINVAL;
+	long r = what == LUX_HW_ECAM               ? arch_pci_ecam(out)
+		 : what != LUX_HW_MSI              ? -EINVAL
+		 : !granted(LUX_GRANT_IRQ, arg, 1) ? -EPERM
+						   : arch_msi(arg, out);
 
-	if (what == LUX_HW_MSI) {
-		mutex_lock(&proc_lock);
-		r = proc_granted(current_proc(), LUX_GRANT_IRQ, arg, 1)
-			? 0
-			: -EPERM;
-		mutex_unlock(&proc_lock);
-		r = r ?: arch_msi(arg, out);
-	} else if (what == LUX_HW_ECAM) {
-		r = arch_pci_ecam(out);
-	}
 	if (!r && copy_to_user((void *)uout, out, sizeof(out)))
 		r = -EFAULT;
 	return r;
@@ -177,11 +178,8 @@ long sys_lux_irq(long irq)
 	struct file *f;
 	int r;
 
-	mutex_lock(&proc_lock);
-	r = proc_granted(current_proc(), LUX_GRANT_IRQ, irq, 1) ? 0 : -EPERM;
-	mutex_unlock(&proc_lock);
-	if (r)
-		return r;
+	if (!granted(LUX_GRANT_IRQ, irq, 1))
+		return -EPERM;
 	spin_lock(&irq_lock);
 	if (l->held) {
 		r = -EBUSY;

@@ -168,36 +168,29 @@ long sys_memfd_create(long uname, long flags)
 /* LUX_NR_MMIO: device memory the caller was granted, as an object. */
 long sys_lux_mmio(long phys, long len)
 {
-	bool granted;
-
 	if (((phys | len) & (PAGE_SIZE - 1)) || len <= 0 || !phys)
 		return -EINVAL;
-	mutex_lock(&proc_lock);
-	granted = proc_granted(current_proc(), LUX_GRANT_MMIO, phys, len);
-	mutex_unlock(&proc_lock);
-	return granted ? memobj_new(phys, len, true) : -EPERM;
+	if (!granted(LUX_GRANT_MMIO, phys, len))
+		return -EPERM;
+	return memobj_new(phys, len, true);
 }
 
 /* LUX_NR_DMA: the physical address of a page of a RAM object. */
 long sys_lux_dma(long fd, long off)
 {
 	struct file *f = fd_get((int)fd);
-	uint64_t size;
+	uint64_t size, pa = 0;
 	long r = -EINVAL;
-	bool granted;
 
-	if (!f)
-		return -EBADF;
-	mutex_lock(&proc_lock);
-	granted = proc_granted(current_proc(), LUX_GRANT_DMA, 0, 0);
-	mutex_unlock(&proc_lock);
-	if (!granted)
-		r = -EPERM;
-	else if (memobj_size(f, &size) && !memobj_prot(f) && off >= 0 &&
-		 (uint64_t)off < size)
-		r = (long)memobj_page(f, off / PAGE_SIZE) ?: -ENOMEM;
-	if (r > 0)
-		pmm_unref(r); /* the object keeps its own reference */
+	if (!granted(LUX_GRANT_DMA, 0, 0) || !f) {
+		file_put(f);
+		return f ? -EPERM : -EBADF;
+	}
+	if (memobj_size(f, &size) && !memobj_prot(f) && off >= 0 &&
+	    (uint64_t)off < size)
+		r = (pa = memobj_page(f, off / PAGE_SIZE)) ? (long)pa : -ENOMEM;
+	if (pa)
+		pmm_unref(pa); /* the object keeps its own reference */
 	file_put(f);
 	return r;
 }
