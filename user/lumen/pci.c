@@ -3,11 +3,14 @@
  * for (pci=VENDOR:DEVICE) and turning each into the grants its driver
  * needs: its configuration page (ECAM, where the firmware's MCFG says:
  * LUX_NR_HWINFO), its memory BARs, an MSI interrupt line of its own and
- * DMA. lumen reads bus 0's configuration space itself (it grants itself
- * the range); the driver gets only its function's page.
+ * DMA, with the memory object for the DMA memory, which lumen keeps
+ * across restarts. lumen reads bus 0's configuration space itself (it
+ * grants itself the range); the driver gets only its function's page.
  */
+#define _GNU_SOURCE
 #include "lumen.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,9 +116,10 @@ static int give(struct svc_conf *c, unsigned f)
 	return 0;
 }
 
-int pci_resolve(struct svc_conf *c)
+int pci_resolve(struct svc *s)
 {
-	int i, r;
+	struct svc_conf *c = &s->conf;
+	int i, r, fd;
 
 	for (i = 0; i < c->ngrants && c->grants[i].kind != GRANT_PCI; i++)
 		;
@@ -127,9 +131,14 @@ int pci_resolve(struct svc_conf *c)
 		return r;
 	for (unsigned f = 0; f < 32 * 8; f++) {
 		uint32_t v = CFG32(f, 0);
-		if (!taken[f] && (v & 0xffff) == id >> 16 &&
-		    v >> 16 == (id & 0xffff))
-			return give(c, f);
+		if (taken[f] || (v & 0xffff) != id >> 16 ||
+		    v >> 16 != (id & 0xffff))
+			continue;
+		if ((fd = memfd_create("dma", MFD_CLOEXEC)) < 0)
+			return -errno;
+		s->state_fd = fcntl(fd, F_DUPFD_CLOEXEC, 10);
+		close(fd);
+		return s->state_fd < 0 ? -errno : give(c, f);
 	}
 	return -ENODEV;
 }

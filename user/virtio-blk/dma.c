@@ -1,19 +1,25 @@
 /*
- * dma.c - memory a device can reach: a memory object (memfd) mapped
- * shared, whose pages lux never moves, with each page's physical address
- * from LUX_NR_DMA (needs lumen's LUX_GRANT_DMA grant). The pages go with
- * the process.
+ * dma.c - memory a device can reach: a memory object mapped shared, whose
+ * pages lux never moves, with each page's physical address from
+ * LUX_NR_DMA (needs lumen's LUX_GRANT_DMA grant). The object is the one
+ * lumen keeps for this driver (descriptor 4), so that a device that goes
+ * on writing after its driver died writes into it, never into freed
+ * memory; the next instance resets the device and takes the same pages.
+ * Without it (a driver started by hand), a memfd of its own.
  */
 #define _GNU_SOURCE
 #include "virtio.h"
 #include <lux.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 void *dma_alloc(size_t size, uint64_t **pa)
 {
-	int fd = memfd_create("dma", MFD_CLOEXEC);
+	int fd = fcntl(LUX_SERVER_FD + 1, F_GETFD) >= 0
+		     ? LUX_SERVER_FD + 1
+		     : memfd_create("dma", MFD_CLOEXEC);
 	void *p = MAP_FAILED;
 	size_t n = (size + 4095) / 4096;
 
