@@ -112,8 +112,25 @@ iso: $(ISO)
 $(ISO): $(KELF) $(INITRD) tools/mkiso.sh
 	tools/mkiso.sh $(KELF) $(INITRD) $@ "$(CMDLINE)"
 
-run: setup all
-	$(QEMU) $(QEMU_DIRECT)
+# The disk `make run` attaches as /dev/vda (docs/storage.md): an ext2
+# image made once, outside build/ so that `make clean` keeps it, with the
+# user lux's home; lumen mounts it on /home. DISK=path attaches another
+# image (made the same way if it does not exist).
+DISK ?= disk.img
+DISK_SIZE ?= 256M
+MKE2FS := $(shell command -v mke2fs || echo /sbin/mke2fs)
+DEBUGFS := $(shell command -v debugfs || echo /sbin/debugfs)
+QEMU_DISK = -drive file=$(DISK),format=raw,if=none,id=vda \
+	-device virtio-blk-pci,drive=vda,disable-legacy=on
+
+$(DISK):
+	$(MKE2FS) -q -t ext2 -E root_owner=0:0 -L lux $@.tmp $(DISK_SIZE)
+	printf 'mkdir lux\nsif lux uid 1000\nsif lux gid 1000\n' | \
+		$(DEBUGFS) -w -f - $@.tmp >/dev/null
+	mv $@.tmp $@
+
+run: setup all $(DISK)
+	$(QEMU) $(QEMU_DIRECT) $(QEMU_DISK)
 
 run-iso: setup $(ISO)
 	$(QEMU) $(QEMU_BASE) $(if $(UEFI),-bios $(OVMF)) -cdrom $(ISO)

@@ -27,6 +27,7 @@ TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, TESTS_DIR)
 from qemu import Qemu, QemuError  # noqa: E402
 import system  # noqa: E402
+import disk  # noqa: E402
 
 REPO = os.path.dirname(TESTS_DIR)
 ARCH = "x86_64"
@@ -319,6 +320,11 @@ BOOTS = [
          output=tuple(f"utest: hw/{c}: PASS" for c in (
              "grant_rules", "ports", "irq_loopback", "console_output_only",
              "fork_not_inherited", "exec_keeps_grants"))),
+    # The driver mechanism, as PID 1 (tests/user/drv.c).
+    Boot("boot/drv-grant", smp=2, cmdline="init=/tests/drv",
+         output=tuple(f"utest: drv/{c}: PASS" for c in (
+             "mmio_rules", "mmio_map", "mmio_fork", "dma_pages", "msi",
+             "refused_user"))),
     Boot("boot/iso-bios", smp=4, iso=True, cmdline=ISO_CMDLINE),
     Boot("boot/iso-uefi", smp=4, iso=True, uefi=True, cmdline=ISO_CMDLINE),
 ] + [Boot(f"ktest/smp{n}", smp=n, ktest="sched") for n in (1, 2, 4, 8)]
@@ -686,6 +692,16 @@ def test_system(r):
                                log_path(boot.name))
 
 
+# Disk tests (tests/disk.py): two virtio disks, two boots each.
+DISK_BOOTS = [Boot(f"disk/smp{n}", smp=n) for n in (1, 4)]
+
+
+def test_disk(r):
+    for boot in DISK_BOOTS:
+        if any(r.wanted(f"{boot.name}/{c}") for c in disk.CASES):
+            disk.run(r, boot, log_path, os.path.join(BUILD, boot.name))
+
+
 def build_iso(r):
     """Build the ISO with the test command line; report a FAIL if it fails."""
     if os.path.exists(ISO):
@@ -786,7 +802,8 @@ def main(argv):
     r = Runner(filters)
     fixed = (["format", "docs/syscalls", "tools/bench-trace", "tools/bench-trace-uname"] + [b.name for b in BOOTS + USER_BOOTS]
              + [f"{b.name}/{n}" for b, steps in SYSTEM_BOOTS
-                for n, _ in steps])
+                for n, _ in steps]
+             + [f"{b.name}/{c}" for b in DISK_BOOTS for c in disk.CASES])
     try:
         if r.wanted("format"):
             test_format(r)
@@ -796,6 +813,7 @@ def main(argv):
         test_boot(r, fixed)
         test_user(r, fixed)
         test_system(r)
+        test_disk(r)
         test_tools(r)
         test_trace_uname(r)
     except KeyboardInterrupt:

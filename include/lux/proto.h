@@ -229,6 +229,33 @@
  * same). The personality makes setitimer (ITIMER_REAL), getitimer and
  * alarm of it. */
 #define LUX_NR_ALARM (LUX_NR_BASE + 18)
+/* Hardware for user-space drivers (docs/storage.md, docs/servers.md). */
+/* (phys, len) -> fd, close-on-exec: a memory object whose pages are the
+ * device memory [phys, phys + len) (page aligned, inside one
+ * LUX_GRANT_MMIO grant of the caller: EPERM otherwise; EINVAL). It maps
+ * only MAP_SHARED (EINVAL), never executable (EACCES, mprotect too),
+ * uncached; it cannot be resized (EINVAL) or fallocated (EOPNOTSUPP).
+ * Its descriptor is a capability: whoever holds it may map it. */
+#define LUX_NR_MMIO (LUX_NR_BASE + 29)
+/* (fd, off) -> the physical address of the page at byte off of memory
+ * object fd, made now if it was not: memory a device may reach by DMA.
+ * The page stays where it is (lux never moves or swaps a page) while the
+ * object or a mapping of it lives, and is freed with the last of them.
+ * Needs a LUX_GRANT_DMA grant (EPERM); EBADF, EINVAL (no memory object, a
+ * device one, or off past its end), ENOMEM. */
+#define LUX_NR_DMA (LUX_NR_BASE + 30)
+/* (what, arg, uint64_t out[2]) -> 0: what the platform says about its
+ * hardware. LUX_HW_MSI: the message (out[0] the address, out[1] the data)
+ * a device writes to raise interrupt line arg (LUX_IRQ_MSI on, which the
+ * caller was granted: EPERM; EINVAL). LUX_HW_ECAM: the PCI configuration
+ * space (ECAM) of segment 0: out[0] its physical base, out[1] its last
+ * bus; ENODEV when the firmware describes none. EFAULT. */
+#define LUX_NR_HWINFO (LUX_NR_BASE + 31)
+#define LUX_HW_MSI    0
+#define LUX_HW_ECAM   1
+/* Interrupt lines from this one on are message-signalled (MSI, MSI-X):
+ * a device raises one by writing LUX_HW_MSI's message; none is masked. */
+#define LUX_IRQ_MSI  32
 #define LUX_NR_COUNT (LUX_NR_BASE + 32) /* room for more */
 
 /*
@@ -297,6 +324,7 @@ struct lux_persona_sig {
 #define LUX_GRANT_IRQ      2 /* interrupt line `base` */
 #define LUX_GRANT_MMIO     3 /* physical bytes base .. base+count-1 */
 #define LUX_GRANT_BOOTDATA 4 /* the boot image (base, count ignored) */
+#define LUX_GRANT_DMA      5 /* LUX_NR_DMA (base, count ignored) */
 
 /* LUX_ACCESS for access() without AT_EACCESS: checked with the real ids. */
 #define LUX_ACCESS_REAL 0x200

@@ -60,7 +60,8 @@ void arch_kflush(void);
 int arch_as_create(struct arch_as *as);
 /* Free its page tables; the caller has unmapped every user page. */
 void arch_as_destroy(struct arch_as *as);
-/* Map user page va to pa with prot (PROT_*; PROT_NONE unmaps), replacing
+/* Map user page va to pa with prot (PROT_*, PROT_DEVICE: uncached and
+ * never executable; PROT_NONE unmaps), replacing
  * what was there; 0 or -ENOMEM. Other CPUs may keep a stale translation
  * until arch_as_flush. */
 int arch_umap(struct arch_as *as, uintptr_t va, uint64_t pa, unsigned prot);
@@ -174,11 +175,16 @@ void arch_io_free(struct arch_io *io);
  * at once for the running thread, else at its next switch in or return
  * from a system call. */
 void arch_use_io(struct arch_context *ctx, struct arch_io *io);
-/* Deliver interrupt line irq to irq_interrupt() (on), or mask it (off);
- * 0, or -EINVAL when the platform has no such line. */
+/* Deliver interrupt line irq (below 64) to irq_interrupt() (on), or mask
+ * it (off); 0, or -EINVAL when the platform has no such line. */
 int arch_irq_claim(unsigned irq, bool on);
 /* Mask or unmask a claimed line (from interrupt context too). */
 void arch_irq_mask(unsigned irq, bool masked);
+/* The message (address, data) that raises line irq (from LUX_IRQ_MSI on):
+ * 0, or -EINVAL for a line that is no message. */
+int arch_msi(unsigned irq, uint64_t msg[2]);
+/* The PCI configuration space of segment 0 (base, last bus): 0, -ENODEV. */
+int arch_pci_ecam(uint64_t out[2]);
 
 /* --- Interrupt masking on this CPU --- */
 

@@ -55,6 +55,13 @@ struct file;
 bool memobj_size(struct file *f, uint64_t *size);
 uint64_t memobj_page(struct file *f, uint64_t i);
 long memobj_resize(struct file *f, uint64_t size);
+/* PROT_DEVICE for device memory (LUX_NR_MMIO: memobj_page gives its
+ * pages with no reference), else 0. */
+unsigned memobj_prot(struct file *f);
+/* Kernel-only protection bit, beside PROT_*: a page of device memory,
+ * mapped uncached and never executable, and no RAM page (never counted
+ * by pmm_ref). */
+#define PROT_DEVICE 8
 
 /*
  * mm/heap.c: kmalloc returns memory aligned to 16 bytes, or NULL when out

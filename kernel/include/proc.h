@@ -256,6 +256,8 @@ void pgrp_exit(struct proc *p);
 /* ipc/irq.c: whether p was granted hardware kind over [base, base+count)
  * (any range for LUX_GRANT_BOOTDATA); proc_lock held. */
 bool proc_granted(struct proc *p, int kind, uint64_t base, uint64_t count);
+/* The same for the calling process; takes proc_lock. */
+bool granted(int kind, uint64_t base, uint64_t count);
 
 /* proc/uaccess.c: checked copies between kernel and user memory.
  * user_range: whether [p, p+n) lies in the user half (no wrap). */

@@ -1,7 +1,8 @@
 /*
  * irq.c - hardware for user-space drivers: the grants PID 1 gives a
  * process (LUX_NR_GRANT: I/O ports, interrupt lines, MMIO ranges, the boot
- * image), and interrupt lines as descriptors (LUX_NR_IRQ). An interrupt
+ * image, DMA), interrupt lines as descriptors (LUX_NR_IRQ) and what a
+ * driver needs to know of them (LUX_NR_HWINFO). An interrupt
  * masks its line, counts and wakes the holder; a read of 8 bytes returns
  * the count and unmasks the line. One holder per line.
  */
@@ -28,12 +29,20 @@ bool proc_granted(struct proc *p, int kind, uint64_t base, uint64_t count)
 	for (unsigned i = 0; i < p->ngrants; i++) {
 		struct grant *g = &p->grants[i];
 		if (g->kind == (unsigned)kind &&
-		    (kind == LUX_GRANT_BOOTDATA ||
+		    (kind >= LUX_GRANT_BOOTDATA ||
 		     (base >= g->base && count <= g->count &&
 		      base - g->base <= g->count - count)))
 			return true;
 	}
 	return false;
+}
+
+bool granted(int kind, uint64_t base, uint64_t count)
+{
+	mutex_lock(&proc_lock);
+	bool r = proc_granted(current_proc(), kind, base, count);
+	mutex_unlock(&proc_lock);
+	return r;
 }
 
 /* Give process p the hardware; proc_lock held. */
@@ -42,7 +51,7 @@ static int grant_add(struct proc *p, int kind, uint64_t base, uint64_t count)
 	struct list *it;
 	int r;
 
-	if (kind < LUX_GRANT_IOPORT || kind > LUX_GRANT_BOOTDATA)
+	if (kind < LUX_GRANT_IOPORT || kind > LUX_GRANT_DMA)
 		return -EINVAL;
 	if (kind == LUX_GRANT_IRQ && (base >= IRQ_LINES || count > 1))
 		return -EINVAL;
@@ -147,6 +156,20 @@ static void irq_release(struct file *f)
 static const struct file_ops irq_ops = {
     .read = irq_read, .poll = irq_poll, .release = irq_release};
 
+/* LUX_NR_HWINFO: an MSI message for a granted line, or where ECAM is. */
+long sys_lux_hwinfo(long what, long arg, long uout)
+{
+	uint64_t out[2];
+	long r = what == LUX_HW_ECAM               ? arch_pci_ecam(out)
+		 : what != LUX_HW_MSI              ? -EINVAL
+		 : !granted(LUX_GRANT_IRQ, arg, 1) ? -EPERM
+						   : arch_msi(arg, out);
+
+	if (!r && copy_to_user((void *)uout, out, sizeof(out)))
+		r = -EFAULT;
+	return r;
+}
+
 /* A descriptor for interrupt line irq, which the caller was granted:
  * -EPERM without the grant, -EBUSY when another holds it. */
 long sys_lux_irq(long irq)
@@ -155,11 +178,8 @@ long sys_lux_irq(long irq)
 	struct file *f;
 	int r;
 
-	mutex_lock(&proc_lock);
-	r = proc_granted(current_proc(), LUX_GRANT_IRQ, irq, 1) ? 0 : -EPERM;
-	mutex_unlock(&proc_lock);
-	if (r)
-		return r;
+	if (!granted(LUX_GRANT_IRQ, irq, 1))
+		return -EPERM;
 	spin_lock(&irq_lock);
 	if (l->held) {
 		r = -EBUSY;

@@ -17,6 +17,7 @@
 #include "syscall.h"
 #include <lux/errno.h>
 #include <lux/fcntl.h>
+#include <lux/proto.h>
 
 #define MFD_CLOEXEC       1
 #define MFD_ALLOW_SEALING 2 /* accepted; no seal is ever set */
@@ -26,6 +27,7 @@ struct memobj {
 	uint64_t size;   /* bytes */
 	size_t npages;   /* slots in pages: the size in whole pages */
 	uint64_t *pages; /* physical address of page i, 0 if not made yet */
+	uint64_t phys;   /* device memory (LUX_NR_MMIO): its base, no pages */
 };
 
 /* Pages held by all memory objects, their page arrays (a page per 512
@@ -74,11 +76,18 @@ bool memobj_size(struct file *f, uint64_t *size)
 	return f->ops == &memobj_ops;
 }
 
+unsigned memobj_prot(struct file *f)
+{
+	return ((struct memobj *)f->priv)->phys ? PROT_DEVICE : 0;
+}
+
 uint64_t memobj_page(struct file *f, uint64_t i)
 {
 	struct memobj *o = f->priv;
 	uint64_t pa = 0;
 
+	if (o->phys)
+		return i < o->size / PAGE_SIZE ? o->phys + i * PAGE_SIZE : 0;
 	mutex_lock(&o->lock);
 	if (i < o->npages && !(pa = o->pages[i]) && memobj_charge(1)) {
 		if ((pa = o->pages[i] = pmm_alloc()))
@@ -99,6 +108,8 @@ long memobj_resize(struct file *f, uint64_t size)
 	uint64_t *pages = NULL;
 	long delta;
 
+	if (o->phys)
+		return -EINVAL;
 	if (size > pmm_total_pages() * PAGE_SIZE)
 		return -EFBIG;
 	mutex_lock(&o->lock);
@@ -123,25 +134,65 @@ long memobj_resize(struct file *f, uint64_t size)
 	return 0;
 }
 
-/* memfd_create: a new, empty object (the name is only a label Linux shows
- * in /proc; lux keeps none). */
-long sys_memfd_create(long uname, long flags)
+/* A new object of size bytes, device memory at phys (0: RAM), as a
+ * descriptor: fd or -errno. */
+static long memobj_new(uint64_t phys, uint64_t size, bool cloexec)
 {
 	struct memobj *o = kzalloc(sizeof(*o));
 	struct file *f = o ? file_alloc(&memobj_ops, o, O_RDWR) : NULL;
 	int fd;
 
-	(void)uname;
-	if (flags & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING) || !f) {
-		kfree(f);
+	if (!f) {
 		kfree(o);
-		return f ? -EINVAL : -ENOMEM;
+		return -ENOMEM;
 	}
 	mutex_init(&o->lock);
+	o->phys = phys;
+	o->size = size;
 	f->mode = 0100777; /* S_IFREG, as Linux shows a memfd */
-	if ((fd = fd_install(f, 0, flags & MFD_CLOEXEC)) < 0)
+	if ((fd = fd_install(f, 0, cloexec)) < 0)
 		file_put(f);
 	return fd;
+}
+
+/* memfd_create: a new, empty object (the name is only a label Linux shows
+ * in /proc; lux keeps none). */
+long sys_memfd_create(long uname, long flags)
+{
+	(void)uname;
+	if (flags & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING))
+		return -EINVAL;
+	return memobj_new(0, 0, flags & MFD_CLOEXEC);
+}
+
+/* LUX_NR_MMIO: device memory the caller was granted, as an object. */
+long sys_lux_mmio(long phys, long len)
+{
+	if (((phys | len) & (PAGE_SIZE - 1)) || len <= 0 || !phys)
+		return -EINVAL;
+	if (!granted(LUX_GRANT_MMIO, phys, len))
+		return -EPERM;
+	return memobj_new(phys, len, true);
+}
+
+/* LUX_NR_DMA: the physical address of a page of a RAM object. */
+long sys_lux_dma(long fd, long off)
+{
+	struct file *f = fd_get((int)fd);
+	uint64_t size, pa = 0;
+	long r = -EINVAL;
+
+	if (!granted(LUX_GRANT_DMA, 0, 0) || !f) {
+		file_put(f);
+		return f ? -EPERM : -EBADF;
+	}
+	if (memobj_size(f, &size) && !memobj_prot(f) && off >= 0 &&
+	    (uint64_t)off < size)
+		r = (pa = memobj_page(f, off / PAGE_SIZE)) ? (long)pa : -ENOMEM;
+	if (pa)
+		pmm_unref(pa); /* the object keeps its own reference */
+	file_put(f);
+	return r;
 }
 
 /* fallocate(fd, mode, off, len) on a memory object: make the pages of
@@ -157,7 +208,7 @@ long sys_fallocate(long fd, long mode, long off, long len)
 
 	if (!f)
 		return -EBADF;
-	if (!memobj_size(f, &size))
+	if (!memobj_size(f, &size) || memobj_prot(f))
 		r = -EOPNOTSUPP;
 	else if (off < 0 || len <= 0 || (long)end < off)
 		r = -EINVAL;

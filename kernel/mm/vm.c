@@ -102,9 +102,9 @@ static void unmap_page(void *arg, uintptr_t va, uint64_t pa, unsigned prot)
 {
 	struct unmap_batch *b = arg;
 
-	(void)prot;
 	arch_umap(b->as, va, 0, PROT_NONE);
-	b->pa[b->n++] = pa;
+	if (!(prot & PROT_DEVICE)) /* device memory is no RAM page */
+		b->pa[b->n++] = pa;
 	if (b->n == ARRAY_SIZE(b->pa))
 		unmap_flush(b);
 }
@@ -158,7 +158,8 @@ static int map_page(struct mm *mm, uintptr_t va, uint64_t pa, unsigned prot)
 {
 	if (arch_umap(&mm->as, va, pa, prot) == 0)
 		return 0;
-	pmm_unref(pa);
+	if (!(prot & PROT_DEVICE))
+		pmm_unref(pa);
 	return -ENOMEM;
 }
 
@@ -185,11 +186,12 @@ long vm_map(struct mm *mm, uintptr_t addr, size_t len, unsigned prot,
 	long r = 0;
 
 	if (!len || (addr & (PAGE_SIZE - 1)) || (flags & 3) == 0 ||
-	    (flags & 3) == 3 || prot > 7)
+	    (flags & 3) == 3 || (prot & ~PROT_DEVICE) > 7 ||
+	    ((prot & PROT_DEVICE) && !shared))
 		return -EINVAL;
 	if (len > USER_TOP)
 		return -ENOMEM;
-	if ((prot & PROT_WRITE) && (prot & PROT_EXEC))
+	if ((prot & (PROT_WRITE | PROT_DEVICE)) && (prot & PROT_EXEC))
 		return -EACCES; /* W^X: see docs/syscalls.md */
 	if (!(flags & MAP_ANONYMOUS) && !obj)
 		return -EBADF; /* only memory objects can be mapped yet */
@@ -252,6 +254,7 @@ long vm_protect(struct mm *mm, uintptr_t addr, size_t len, unsigned prot)
 {
 	uintptr_t end = ALIGN_UP(addr + len, PAGE_SIZE), va;
 	struct vma *v = NULL;
+	unsigned dev = 0; /* PROT_DEVICE if the range has device memory */
 	long r = 0;
 
 	if ((addr & (PAGE_SIZE - 1)) || end > USER_TOP || end < addr ||
@@ -261,16 +264,20 @@ long vm_protect(struct mm *mm, uintptr_t addr, size_t len, unsigned prot)
 		return -EACCES;
 	mutex_lock(&mm->lock);
 	for (va = addr; va < end && (v = vma_find(mm, va)); va = v->end)
-		;
+		dev |= v->prot & PROT_DEVICE;
 	if (va < end)
 		r = -ENOMEM; /* a hole in the range, as Linux says */
+	else if (dev && (prot & PROT_EXEC))
+		r = -EACCES;
 	else if (vma_split(mm, addr) < 0 || vma_split(mm, end) < 0)
 		r = -ENOMEM;
 	for (va = addr; !r && va < end; va = v->end) {
 		v = vma_find(mm, va);
-		v->prot = prot;
-		struct reprotect rp = {&mm->as,
-				       v->shared ? prot : prot & ~PROT_WRITE};
+		v->prot = prot | (v->prot & PROT_DEVICE);
+		struct reprotect rp = {&mm->as, !prot ? PROT_NONE
+						: v->shared
+						    ? v->prot
+						    : prot & ~PROT_WRITE};
 		arch_ufor_each(&mm->as, v->start, v->end, reprotect_page, &rp);
 	}
 	arch_as_flush(&mm->as, 0);
@@ -348,12 +355,13 @@ static void fork_page(void *arg, uintptr_t va, uint64_t pa, unsigned prot)
 
 	if (!f->shared)
 		prot &= ~PROT_WRITE;
-	if (!pmm_ref(pa)) {
+	if (!(prot & PROT_DEVICE) && !pmm_ref(pa)) {
 		f->error = -ENOMEM;
 		return;
 	}
 	if (arch_umap(&f->child->as, va, pa, prot) < 0) {
-		pmm_unref(pa);
+		if (!(prot & PROT_DEVICE))
+			pmm_unref(pa);
 		f->error = -ENOMEM;
 		return;
 	}
@@ -444,10 +452,11 @@ long sys_mmap(long addr, long len, long prot, long flags, long fd, long off)
 		return -EINVAL;
 	if (!(flags & MAP_ANONYMOUS) && !(f = fd_get(fd)))
 		return -EBADF;
-	r = f && !memobj_size(f, NULL)
-		? -ENODEV
-		: vm_map(current_proc()->mm, addr, len, prot, flags, f,
-			 (uint64_t)off / PAGE_SIZE);
+	r = f && !memobj_size(f, NULL) ? -ENODEV
+	    : prot & ~7L               ? -EINVAL
+				       : vm_map(current_proc()->mm, addr, len,
+						prot | (f ? memobj_prot(f) : 0), flags, f,
+						(uint64_t)off / PAGE_SIZE);
 	file_put(f);
 	return r;
 }

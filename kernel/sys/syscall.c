@@ -51,7 +51,8 @@ static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 	    NATIVE(BOOTFILE, bootfile), NATIVE(REQUEST, request),              \
 	    NATIVE(FDPATH, fdpath), NATIVE(CHDIR, chdir),                      \
 	    NATIVE(SOCKET, socket), NATIVE(SOCKMSG, sockmsg),                  \
-	    NATIVE(WAIT, wait), NATIVE(REBOOT, reboot), NATIVE(ALARM, alarm)
+	    NATIVE(WAIT, wait), NATIVE(REBOOT, reboot), NATIVE(ALARM, alarm),  \
+	    NATIVE(MMIO, mmio), NATIVE(DMA, dma), NATIVE(HWINFO, hwinfo)
 
 static const syscall_fn native[LUX_NR_COUNT - LUX_NR_BASE] = {NATIVE_SYSCALLS};
 

@@ -6,11 +6,13 @@
  * request; the end of the channel (unmounted, no file open) syncs and
  * exits.
  */
+#define _GNU_SOURCE
 #include "ext2.h"
 #include "lux.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,17 +20,32 @@
 #define CACHE_BYTES (8u << 20)
 #define IDLE_MS     1000
 
-/* Wait for a request; after IDLE_MS without one, write what is dirty. */
-static void wait_request(struct ext2fs *fs)
+static volatile sig_atomic_t stopping; /* SIGTERM came: sync and end */
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+/* Wait for a request (false: SIGTERM came instead); after IDLE_MS
+ * without one, write what is dirty. SIGTERM is blocked but while
+ * waiting here, so it cannot come between the check and the wait. */
+static bool wait_request(struct ext2fs *fs, const sigset_t *open)
 {
 	struct pollfd p = {LUX_SERVER_FD, POLLIN, 0};
 	bool dirty = fs->cache.ndirty || fs->meta_dirty;
+	struct timespec idle = {IDLE_MS / 1000, 0};
+	int r;
 
-	while (dirty && poll(&p, 1, IDLE_MS) == 0) {
-		if (ext2_sync(fs) < 0)
+	while (!stopping) {
+		if ((r = ppoll(&p, 1, dirty ? &idle : NULL, open)) > 0)
+			return true;
+		if (r == 0 && ext2_sync(fs) < 0)
 			fprintf(stderr, "ext2: write-back failed\n");
-		dirty = false;
+		dirty = dirty && r < 0;
 	}
+	return false;
 }
 
 static int serve_loop(struct ext2fs *fs)
@@ -36,8 +53,17 @@ static int serve_loop(struct ext2fs *fs)
 	static struct lux_msg m;
 	static char out[LUX_MSG_MAX];
 
+	sigset_t term, open;
+
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_BLOCK, &term, &open);
+	sigaction(SIGTERM, &(struct sigaction){.sa_handler = on_term}, NULL);
+	sigdelset(&open, SIGTERM);
 	for (;;) {
-		wait_request(fs);
+		if (!wait_request(fs, &open))
+			return ext2_unmount(fs) <
+			       0; /* halt, poweroff, reboot */
 		long n = lux_recv(LUX_SERVER_FD, &m);
 		if (n < 0 && errno == EPIPE)
 			return ext2_unmount(fs) < 0;

@@ -43,6 +43,21 @@ long lux_cpuinfo(int cpu, char *buf, size_t len)
 	return syscall(LUX_NR_CPUINFO, cpu, buf, len);
 }
 
+int lux_mmio(uint64_t phys, uint64_t len)
+{
+	return syscall(LUX_NR_MMIO, phys, len);
+}
+
+long lux_dma(int fd, uint64_t off)
+{
+	return syscall(LUX_NR_DMA, fd, off);
+}
+
+int lux_hwinfo(int what, uint64_t arg, uint64_t out[2])
+{
+	return syscall(LUX_NR_HWINFO, what, arg, out);
+}
+
 long lux_recv(int fd, struct lux_msg *m)
 {
 	long n = read(fd, m, sizeof(m->req) + sizeof(m->data) - 1);

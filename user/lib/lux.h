@@ -17,6 +17,9 @@ int lux_irq(int irq);
 long lux_bootdata(uint64_t off, void *buf, size_t len);
 int lux_procinfo(int pid, struct lux_procinfo *info);
 long lux_cpuinfo(int cpu, char *buf, size_t len);
+int lux_mmio(uint64_t phys, uint64_t len);
+long lux_dma(int fd, uint64_t off);
+int lux_hwinfo(int what, uint64_t arg, uint64_t out[2]);
 
 /* A request as read from the channel, with room for any payload. */
 struct lux_msg {

@@ -191,6 +191,13 @@ static void start_services(void)
 		s->conf = c;
 		s->line = copy;
 		s->restart = true;
+		if ((r = pci_resolve(s)) < 0) {
+			if (r != -ENODEV) /* no such device: nothing to say */
+				lumen_log("%s: %s", c.name, strerror(-r));
+			s->used = false;
+			free(copy);
+			continue;
+		}
 		if ((r = svc_start(s)) < 0 && svc_hopeless(r)) {
 			lumen_log("cannot start %s: %s", c.name, strerror(-r));
 			s->retired = true;
@@ -230,6 +237,19 @@ static void start_session(char **cmd)
 	}
 }
 
+/* Ask every file system server mount(2) or /etc/fstab started (ext2) to
+ * write what it holds and end (SIGTERM), and wait for each: a disk's
+ * files survive halt, poweroff and reboot. */
+static void stop_file_systems(void)
+{
+	for (int i = 0; i < SVC_MAX; i++)
+		if (svcs[i].used && svcs[i].dynamic && svcs[i].pid > 0 &&
+		    kill(svcs[i].pid, SIGTERM) == 0)
+			while (waitpid(svcs[i].pid, NULL, 0) < 0 &&
+			       errno == EINTR)
+				;
+}
+
 /* Kill every other process and reap them all. */
 static void stop_all(void)
 {
@@ -246,6 +266,7 @@ static _Noreturn void lumen_halt(int code)
 	 * a cut line before the kernel's last one. */
 	if (log_fd >= 0)
 		tcdrain(log_fd);
+	stop_file_systems();
 	stop_all();
 	exit(code);
 }
@@ -257,6 +278,7 @@ static _Noreturn void lumen_stop(int sig)
 	lumen_log("%s", sig == SIGTERM   ? "restarting"
 			: sig == SIGUSR2 ? "powering off"
 					 : "halting");
+	stop_file_systems();
 	stop_all();
 	reboot(sig == SIGTERM   ? RB_AUTOBOOT
 	       : sig == SIGUSR2 ? RB_POWER_OFF
@@ -319,6 +341,7 @@ int main(int argc, char **argv)
 		argv++;
 	start_root();
 	start_services();
+	mount_fstab();
 	main_thread = pthread_self(); /* the log may use the terminal now */
 	start_session(argv[1] ? argv + 1 : NULL);
 	supervise(&wake);

@@ -19,9 +19,12 @@
 #define SVC_GRANTS 8
 
 struct grant {
-	int kind; /* LUX_GRANT_* */
+	int kind; /* LUX_GRANT_*, or GRANT_PCI */
 	uint64_t base, count;
 };
+/* A PCI function (base: vendor << 16 | device) that lumen turns into the
+ * grants and arguments of its driver before it starts it (pci.c). */
+#define GRANT_PCI 0x100
 
 /* One line of /etc/lumen.tab (tab.c). Strings point into the line. */
 struct svc_conf {
@@ -47,10 +50,11 @@ struct svc {
 	int64_t started; /* ms on the monotonic clock */
 	int64_t restart_at;
 	int backoff; /* ms to wait before the next restart */
-	/* A server whose state lumen keeps in the memory object state_fd,
-	 * given to it as fd 4 (ramfs). It is built into lumen too: a restart
-	 * runs builtin in the child, no exec (the program cannot be read
-	 * from the root while the root is what is down). */
+	/* A server whose state lumen keeps in the memory object state_fd
+	 * (above fd 4, else 0: none), given to it as fd 4: ramfs's tree, a
+	 * driver's DMA memory (pci.c). ramfs is built into lumen too: a
+	 * restart runs builtin in the child, no exec (the program cannot be
+	 * read from the root while the root is what is down). */
 	int (*builtin)(int state_fd);
 	int state_fd;
 };
@@ -78,6 +82,15 @@ int64_t now_ms(void);
 /* tab.c: parse one table line in place (comments and blank lines give
  * 0, a service 1, a malformed line -1 with *why set). */
 int tab_parse(char *line, struct svc_conf *c, const char **why);
+
+/* pci.c: replace s's pci= grant by the next function with those ids that
+ * no service has: grants of its configuration page, its memory BARs, an
+ * MSI interrupt line and DMA, two more arguments for the driver (the
+ * page's physical address, the line), and a memory object for its DMA
+ * memory that lumen keeps (state_fd): a device still writing into it
+ * after its driver died writes into memory nobody else has. 0, nothing
+ * to do; -ENODEV when no such function is left; -errno. */
+int pci_resolve(struct svc *s);
 
 /* svc.c */
 /* Start program argv in a child: fd 3 is server_fd (if >= 0), the grants
@@ -114,3 +127,9 @@ extern int mount_pipe[2];
 void router_start(void);
 /* Do a MOUNT or UMOUNT request (main thread) and answer it. */
 void router_mount(struct lux_msg *m);
+/* Start a server for file system type on target, as mount(2) does (an
+ * ext2 server on the image or disk src): 0 or -errno. Main thread. */
+int mount_fs(const char *src, const char *target, const char *type);
+/* Mount each line of /etc/fstab (source, target, type, ...) whose source
+ * exists (a disk that is attached). Main thread, at boot. */
+void mount_fstab(void);

@@ -144,22 +144,30 @@ static void mount_point(const char *in, char *out, size_t size)
 		out[--n] = 0;
 }
 
-/* mount(source, target, fstype): start a server for fstype on target (an
- * ext2 server gets the source, made absolute, as its argument). */
+/* mount(source, target, fstype) for root: start a server for fstype on
+ * target (an ext2 server gets the source, made absolute, as its
+ * argument). */
 static int do_mount(const struct lux_msg *m)
 {
 	const char *src = lux_path(m, 0), *target = lux_path(m, 1),
-		   *type = lux_path(m, 2), *prog;
+		   *type = lux_path(m, 2);
+
+	if (m->req.uid != 0)
+		return -EPERM;
+	if (!src || !target || !type || !*target)
+		return -EINVAL;
+	return mount_fs(src, target, type);
+}
+
+int mount_fs(const char *src, const char *target, const char *type)
+{
+	const char *prog;
 	bool restart = true, with_source = false;
 	char path[LUX_PATH_MAX], source[LUX_PATH_MAX], *line;
 	struct svc *s = NULL;
 	struct stat st;
 	int r;
 
-	if (m->req.uid != 0)
-		return -EPERM;
-	if (!src || !target || !type || !*target)
-		return -EINVAL;
 	if (!strcmp(type, "tmpfs") || !strcmp(type, "ramfs")) {
 		prog = "/sbin/ramfs";
 		restart = false; /* a new one would be empty */
@@ -254,4 +262,23 @@ void router_mount(struct lux_msg *m)
 	if (r == 0)
 		svc_write_mounts();
 	lux_reply(lumen_fd, &m->req, r, NULL, 0);
+}
+
+void mount_fstab(void)
+{
+	char line[512], src[128], dir[128], type[32];
+	FILE *f = fopen("/etc/fstab", "re");
+	int r;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%127s %127s %31s", src, dir, type) != 3 ||
+		    src[0] == '#' || access(src, F_OK) < 0)
+			continue; /* a comment, or a disk not attached */
+		if ((r = mount_fs(src, dir, type)) < 0)
+			lumen_log("mount %s on %s: %s", src, dir, strerror(-r));
+		else
+			svc_write_mounts();
+	}
+	if (f)
+		fclose(f);
 }

@@ -93,7 +93,8 @@ static _Noreturn void spawn_child(char *const argv[], int server_fd,
 	}
 	if (builtin && builtin->state_fd != LUX_SERVER_FD + 1)
 		dup2(builtin->state_fd, LUX_SERVER_FD + 1);
-	if (builtin && builtin->started) /* the root may be what is down */
+	if (builtin && builtin->builtin && builtin->started) /* the root may
+							      * be down */
 		run_builtin(builtin, done);
 	execve(argv[0], argv, console ? session_env : server_env);
 	err = errno;
@@ -153,8 +154,9 @@ int svc_start(struct svc *s)
 		fcntl(ch[0], F_SETFD, FD_CLOEXEC);
 		fcntl(ch[1], F_SETFD, FD_CLOEXEC);
 	}
-	pid = svc_spawn(s->conf.argv, ch[0], s->conf.grants, s->conf.ngrants,
-			s->session, s->builtin ? s : NULL);
+	pid = svc_spawn(
+	    s->conf.argv, ch[0], s->conf.grants, s->conf.ngrants, s->session,
+	    s->builtin || s->state_fd > LUX_SERVER_FD + 1 ? s : NULL);
 	if (ch[0] >= 0)
 		close(ch[0]);
 	if (pid < 0) {

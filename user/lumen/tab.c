@@ -3,8 +3,10 @@
  *
  *     name  mount[,mount...]|-  grant[,grant...]|-  command [args...]
  *
- * A grant is io=BASE:COUNT (I/O ports), irq=N, mmio=BASE:COUNT or
- * bootdata; numbers in C notation (0x3f8). '#' starts a comment.
+ * A grant is io=BASE:COUNT (I/O ports), irq=N, mmio=BASE:COUNT,
+ * bootdata, dma or pci=VENDOR:DEVICE (hexadecimal ids: the next PCI
+ * function with those ids, resolved by pci.c); other numbers in C
+ * notation (0x3f8). '#' starts a comment.
  */
 #include "lumen.h"
 #include <stdlib.h>
@@ -55,9 +57,20 @@ static int parse_grant(const char *s, struct grant *g)
 	const char *colon = strchr(s, ':');
 
 	g->count = 1;
-	if (!strcmp(s, "bootdata")) {
-		*g = (struct grant){.kind = LUX_GRANT_BOOTDATA};
+	if (!strcmp(s, "bootdata") || !strcmp(s, "dma")) {
+		*g = (struct grant){.kind = s[0] == 'd' ? LUX_GRANT_DMA
+							: LUX_GRANT_BOOTDATA};
 		return 0;
+	}
+	if (!strncmp(s, "pci=", 4)) {
+		char *e;
+		uint64_t vendor = strtoull(s + 4, &e, 16), device;
+		if (e == s + 4 || *e != ':')
+			return -1;
+		device = strtoull(e + 1, &e, 16);
+		g->kind = GRANT_PCI;
+		g->base = vendor << 16 | device;
+		return *e || vendor > 0xffff || device > 0xffff ? -1 : 0;
 	}
 	if (!strncmp(s, "irq=", 4)) {
 		g->kind = LUX_GRANT_IRQ;
@@ -92,7 +105,8 @@ int tab_parse(char *line, struct svc_conf *c, const char **why)
 	for (int i = 0; i < c->nmounts; i++)
 		if (c->mounts[i][0] != '/')
 			return -1;
-	*why = "bad grant (io=BASE:COUNT, irq=N, mmio=BASE:COUNT, bootdata)";
+	*why = "bad grant (io=BASE:COUNT, irq=N, mmio=BASE:COUNT, bootdata, "
+	       "dma, pci=VENDOR:DEVICE)";
 	if ((c->ngrants = split(g, grants, SVC_GRANTS)) < 0)
 		return -1;
 	for (int i = 0; i < c->ngrants; i++)

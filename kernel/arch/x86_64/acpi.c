@@ -1,9 +1,11 @@
 /*
  * acpi.c - read the ACPI MADT for the CPUs' local APIC ids, the I/O APIC
- * and the ISA interrupt overrides, and the FADT and DSDT for how to power
- * off. Nothing else of ACPI is used.
+ * and the ISA interrupt overrides, the FADT and DSDT for how to power
+ * off, and the MCFG for where PCI configuration space is (for drivers).
+ * Nothing else of ACPI is used.
  */
 #include "x86_64.h"
+#include <lux/errno.h>
 
 struct madt_info madt;
 
@@ -74,6 +76,13 @@ BOOT_CODE static void power_off_init(const uint8_t *rsdp)
 	}
 }
 
+int arch_pci_ecam(uint64_t out[2])
+{
+	out[0] = madt.ecam;
+	out[1] = madt.ecam_last;
+	return madt.ecam ? 0 : -ENODEV;
+}
+
 void acpi_power_off(void)
 {
 	if (pm1a_cnt)
@@ -100,8 +109,14 @@ BOOT_CODE void acpi_init(const struct arch_boot_info *abi)
 	madt.lapic_phys = 0xfee00000;
 	const struct sdt_header *t =
 	    abi->have_rsdp ? find_table(abi->rsdp, "APIC") : NULL;
+	const uint8_t *m =
+	    abi->have_rsdp ? (const void *)find_table(abi->rsdp, "MCFG") : NULL;
 	if (abi->have_rsdp)
 		power_off_init(abi->rsdp);
+	if (m && rd32(m + 4) >= 60 && m[54] == 0) { /* bus 0 first */
+		memcpy(&madt.ecam, m + 44, 8);
+		madt.ecam_last = m[55];
+	}
 	if (!t) {
 		kprintf("lux: no ACPI MADT; running on one CPU\n");
 		return;

@@ -11,6 +11,7 @@
 #include "mm.h"
 #include "x86_64.h"
 #include <lux/errno.h>
+#include <lux/proto.h>
 
 #define ISA_IRQS 16
 
@@ -85,12 +86,24 @@ void arch_use_io(struct arch_context *ctx, struct arch_io *io)
 /* Interrupt lines go to the boot CPU. */
 int arch_irq_claim(unsigned irq, bool on)
 {
+	if (irq >= LUX_IRQ_MSI && irq < 64)
+		return 0; /* a message: nothing to route */
 	if (irq >= ISA_IRQS)
 		return -EINVAL;
 	if (on)
 		ioapic_route(irq, VEC_IRQ_BASE + irq, cpus[0].arch.apic_id);
 	else
 		ioapic_mask(irq, true);
+	return 0;
+}
+
+/* An MSI message: fixed delivery, edge, to the boot CPU (as the lines). */
+int arch_msi(unsigned irq, uint64_t msg[2])
+{
+	if (irq < LUX_IRQ_MSI || irq >= 64)
+		return -EINVAL;
+	msg[0] = 0xfee00000 | cpus[0].arch.apic_id << 12;
+	msg[1] = VEC_IRQ_BASE + irq;
 	return 0;
 }
 

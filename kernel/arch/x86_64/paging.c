@@ -81,6 +81,7 @@ static uint64_t *walk(uint64_t *root, uintptr_t va, int level, bool alloc,
 static uint64_t pte_flags(unsigned prot)
 {
 	return PTE_P | ((prot & PROT_WRITE) ? PTE_W : 0) |
+	       ((prot & PROT_DEVICE) ? PTE_PCD | PTE_PWT | nx : 0) |
 	       ((prot & PROT_EXEC) ? 0 : nx);
 }
 
@@ -88,6 +89,7 @@ static uint64_t pte_flags(unsigned prot)
 static unsigned pte_prot(uint64_t e)
 {
 	return PROT_READ | ((e & PTE_W) ? PROT_WRITE : 0) |
+	       ((e & PTE_PCD) ? PROT_DEVICE : 0) |
 	       ((e & PTE_NX) ? 0 : PROT_EXEC);
 }
 

@@ -111,7 +111,7 @@ void trap_dispatch(struct trap_frame *f)
 		timer_interrupt();
 	else if (f->vector == VEC_TLB)
 		tlb_shootdown_interrupt();
-	else if (f->vector - VEC_IRQ_BASE < 16)
+	else if (f->vector - VEC_IRQ_BASE < 64)
 		irq_interrupt(f->vector - VEC_IRQ_BASE); /* a driver's line */
 	else if (f->vector != VEC_RESCHED)
 		kprintf("lux: unexpected interrupt %lu on CPU %u\n", f->vector,

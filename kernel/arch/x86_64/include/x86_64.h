@@ -16,7 +16,7 @@
 #define SEL_TSS   0x28
 
 /* Interrupt vectors above the 32 exceptions. */
-#define VEC_IRQ_BASE 32 /* I/O APIC inputs 0..23 */
+#define VEC_IRQ_BASE 32 /* interrupt lines 0..IRQ_LINES-1 (irq.c) */
 #define VEC_TIMER    0xf0
 #define VEC_TLB      0xf1
 #define VEC_RESCHED  0xf2
@@ -52,6 +52,8 @@ struct madt_info {
 	uint32_t ioapic_gsi_base;
 	uint32_t irq_to_gsi[16]; /* ISA IRQ overrides */
 	uint16_t irq_flags[16];
+	uint64_t ecam;     /* MCFG: PCI configuration space, segment 0 */
+	uint8_t ecam_last; /* its last bus */
 };
 extern struct madt_info madt;
 void acpi_init(const struct arch_boot_info *abi);

@@ -1,0 +1,135 @@
+"""Disk tests (issue 15, docs/storage.md): lux with two virtio disks the
+host made, `disk/smp<N>/<case>`.
+
+- vda, an ext2 image made by the host's mke2fs, which lumen mounts on
+  /home (/etc/fstab): the file test programs run there (`ext2_files`), a
+  file written and fsynced before the power goes (`persist_write`) and
+  one written just before (`unsynced_write`: lumen has the file system
+  write it at the halt) are read back by a second boot of the same image
+  (`persist_read`), and
+  `e2fsck -fn` on the host finds the image clean;
+- vdb, 4 MiB: pattern A in its first half (made here), which
+  tests/user/disk.c reads through /dev/vdb; it writes pattern B into the
+  second half, which `host_pattern` then finds in the image file.
+
+A tool that is missing (mke2fs, e2fsck) fails every case: never a skip.
+"""
+
+import os
+import re
+import shutil
+import struct
+import subprocess
+
+from qemu import Qemu, QemuError
+
+DISK_BYTES = 4 << 20
+SEED_A, SEED_B = 0x5A5A5A5A, 0xA5A5A5A5
+FIRST = ["node", "not_mine", "pattern_read", "pattern_write", "ext2_files",
+         "persist_write", "unsynced_write"]
+SECOND = ["persist_read"]
+HOST = ["host_pattern", "e2fsck"]
+CASES = FIRST + SECOND + HOST
+TIMEOUT = 900  # the file test programs on ext2, TCG, a loaded machine
+CASE_LINE = r"^utest: disk/(\S+): (PASS|FAIL)(?: (.*))?\n"
+END = r"^lux: init exited with status \d+$"
+BROKEN = (r"^.*(KERNEL FAULT|PANIC on CPU|lux: fault while reporting"
+          r"|lux: all CPUs stopped).*$")
+
+
+def pattern(seed, off, n):
+    """Bytes [off, off + n) of the pattern (off and n multiples of 4): the
+    word at byte offset o is (o / 4) * 2654435761 ^ seed, little-endian."""
+    first = off // 4
+    return struct.pack(f"<{n // 4}I", *(
+        ((w * 2654435761) & 0xFFFFFFFF) ^ seed
+        for w in range(first, first + n // 4)))
+
+
+def tool(name):
+    return shutil.which(name) or shutil.which(name, path="/sbin:/usr/sbin")
+
+
+def make_images(work):
+    """vda.img and vdb.img in work: (vda, vdb), or raise OSError."""
+    os.makedirs(work, exist_ok=True)
+    vda, vdb = os.path.join(work, "vda.img"), os.path.join(work, "vdb.img")
+    with open(vdb, "wb") as f:
+        f.write(pattern(SEED_A, 0, DISK_BYTES // 2))
+        f.write(bytes(DISK_BYTES // 2))
+    if os.path.exists(vda):
+        os.remove(vda)
+    mke2fs = tool("mke2fs")
+    if not mke2fs:
+        raise OSError("mke2fs not found (e2fsprogs: tools/setup.sh)")
+    subprocess.run([mke2fs, "-q", "-F", "-t", "ext2", "-E",
+                    "root_owner=0:0", vda, "64M"],
+                   check=True, capture_output=True)
+    return vda, vdb
+
+
+def drive_args(vda, vdb):
+    args = []
+    for i, img in enumerate((vda, vdb)):
+        args += ["-drive", f"file={img},format=raw,if=none,id=d{i}",
+                 "-device", f"virtio-blk-pci,drive=d{i},disable-legacy=on"]
+    return args
+
+
+def boot_cases(r, name, args, log, cases):
+    """Boot lux running /tests/disk with cases; report each one."""
+    vm = Qemu(args, log)
+    seen = set()
+    try:
+        with vm:
+            while len(seen) < len(cases):
+                m = vm.expect(CASE_LINE, max(TIMEOUT - vm.elapsed(), 0),
+                              fail=BROKEN + "|" + END)
+                seen.add(m.group(1))
+                r.report(f"{name}/{m.group(1)}", None if m.group(2) ==
+                         "PASS" else m.group(3) or "failed", vm.elapsed())
+            vm.expect(END, 120, fail=BROKEN)
+    except QemuError as e:
+        for c in cases:
+            if c not in seen:
+                r.report(f"{name}/{c}", str(e), vm.elapsed(), vm.tail(15))
+        return False
+    return True
+
+
+def check_host(r, name, vda, vdb):
+    with open(vdb, "rb") as f:
+        data = f.read()
+    half = DISK_BYTES // 2
+    reason = None
+    if data[:half] != pattern(SEED_A, 0, half):
+        reason = "pattern A changed in the first half"
+    elif data[half:] != pattern(SEED_B, half, half):
+        bad = next(i for i, (a, b) in enumerate(
+            zip(data[half:], pattern(SEED_B, half, half))) if a != b)
+        reason = f"pattern B wrong at byte {half + bad}"
+    r.report(f"{name}/host_pattern", reason)
+    e2fsck = tool("e2fsck")
+    if not e2fsck:
+        return r.report(f"{name}/e2fsck", "e2fsck not found (e2fsprogs)")
+    p = subprocess.run([e2fsck, "-fn", vda], capture_output=True, text=True)
+    r.report(f"{name}/e2fsck", None if p.returncode == 0 else
+             f"e2fsck -fn: status {p.returncode}",
+             tail=(p.stdout + p.stderr).splitlines()[-15:])
+
+
+def run(r, boot, log_path, work):
+    """The disk cases of boot (a run.Boot: name, smp, qemu_args)."""
+    name = boot.name
+    try:
+        vda, vdb = make_images(work)
+    except (OSError, subprocess.CalledProcessError) as e:
+        for c in CASES:
+            r.report(f"{name}/{c}", f"cannot make the images: {e}")
+        return
+    for cases, part in ((FIRST, 1), (SECOND, 2)):
+        boot.cmdline = "init=/sbin/lumen -- /tests/disk " + " ".join(cases)
+        args = boot.qemu_args() + drive_args(vda, vdb)
+        log = re.sub(r"\.log$", f"-{part}.log", log_path(name))
+        boot_cases(r, name, args, log, cases)
+    check_host(r, name, vda, vdb)
