@@ -61,14 +61,16 @@ int arch_as_create(struct arch_as *as);
 /* Free its page tables; the caller has unmapped every user page. */
 void arch_as_destroy(struct arch_as *as);
 /* Map user page va to pa with prot (PROT_*, PROT_DEVICE: uncached and
- * never executable; PROT_NONE unmaps), replacing
- * what was there; 0 or -ENOMEM. Other CPUs may keep a stale translation
- * until arch_as_flush. */
+ * never executable; no PROT_READ, WRITE or EXEC: the page stays mapped
+ * but cannot be reached, as PROT_NONE keeps it), replacing what was
+ * there; pa 0 unmaps. 0 or -ENOMEM. Other CPUs may keep a stale
+ * translation until arch_as_flush. */
 int arch_umap(struct arch_as *as, uintptr_t va, uint64_t pa, unsigned prot);
-/* The page mapped at user address va and its prot, or 0. */
+/* The page mapped at user address va and its prot (PROT_NONE, or
+ * PROT_DEVICE alone, when it is kept with no access), or 0. */
 uint64_t arch_ulookup(struct arch_as *as, uintptr_t va, unsigned *prot);
-/* Call fn(arg, va, pa, prot) for each page mapped in [start, end), in
- * address order; fn may remap or unmap that page with arch_umap. */
+/* Call fn(arg, va, pa, prot) for each page mapped in [start, end) (kept
+ * ones too), in address order; fn may remap or unmap that page with arch_umap. */
 void arch_ufor_each(struct arch_as *as, uintptr_t start, uintptr_t end,
 		    void (*fn)(void *arg, uintptr_t va, uint64_t pa,
 			       unsigned prot),

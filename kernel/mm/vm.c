@@ -274,10 +274,8 @@ long vm_protect(struct mm *mm, uintptr_t addr, size_t len, unsigned prot)
 	for (va = addr; !r && va < end; va = v->end) {
 		v = vma_find(mm, va);
 		v->prot = prot | (v->prot & PROT_DEVICE);
-		struct reprotect rp = {&mm->as, !prot ? PROT_NONE
-						: v->shared
-						    ? v->prot
-						    : prot & ~PROT_WRITE};
+		struct reprotect rp = {
+		    &mm->as, v->shared || !prot ? v->prot : prot & ~PROT_WRITE};
 		arch_ufor_each(&mm->as, v->start, v->end, reprotect_page, &rp);
 	}
 	arch_as_flush(&mm->as, 0);

@@ -13,6 +13,7 @@
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -251,6 +252,46 @@ static void prot_none(void)
 	CHECK_EQ(munmap(p, 2 * UT_PAGE), 0);
 }
 
+/* mprotect(PROT_NONE) keeps the pages: they come back with their bytes,
+ * in a fork child too, and mapping, hiding and unmapping many frees
+ * their memory (the kernel dropped such pages and leaked them). */
+static void prot_none_keeps(void)
+{
+	for (int shared = 0; shared < 2; shared++) {
+		char *p = map(NULL, 2 * UT_PAGE, RW,
+			      shared ? MAP_SHARED | MAP_ANONYMOUS : ANON);
+		CHECK(p != MAP_FAILED);
+		memset(p, 'k', 2 * UT_PAGE);
+		CHECK_EQ(mprotect(p, 2 * UT_PAGE, PROT_NONE), 0);
+		CHECK_FAULT(p + 7, 0, SIGSEGV, SEGV_ACCERR);
+		pid_t pid = fork();
+		if (pid == 0)
+			_exit(mprotect(p, 2 * UT_PAGE, PROT_READ) ||
+			      p[UT_PAGE + 9] != 'k');
+		int status;
+		CHECK_EQ(waitpid(pid, &status, 0), pid);
+		CHECK_EQ(status, 0);
+		CHECK_EQ(mprotect(p, 2 * UT_PAGE, RW), 0);
+		CHECK_EQ(p[7], 'k');
+		CHECK_EQ(p[2 * UT_PAGE - 1], 'k');
+		CHECK_EQ(munmap(p, 2 * UT_PAGE), 0);
+	}
+	struct sysinfo before, after;
+	CHECK_EQ(sysinfo(&before), 0);
+	for (int i = 0; i < 512; i++) { /* 128 MiB through PROT_NONE */
+		char *p = map(NULL, 64 * UT_PAGE, RW, ANON);
+		CHECK(p != MAP_FAILED);
+		for (int k = 0; k < 64; k++)
+			p[k * UT_PAGE] = 1;
+		CHECK_EQ(mprotect(p, 64 * UT_PAGE, PROT_NONE), 0);
+		CHECK_EQ(munmap(p, 64 * UT_PAGE), 0);
+	}
+	CHECK_EQ(sysinfo(&after), 0);
+	CHECK((long long)before.freeram * before.mem_unit -
+		  (long long)after.freeram * after.mem_unit <
+	      (16LL << 20));
+}
+
 static void call_code(void *code)
 {
 	((void (*)(void))code)();
@@ -384,6 +425,7 @@ static const struct ut_case cases[] = {
     UT_CASE(munmap_partial),
     UT_CASE(mprotect_ro),
     UT_CASE(prot_none),
+    UT_CASE(prot_none_keeps),
     UT_CASE(exec_permission),
     UT_CASE(madvise_dontneed),
     UT_CASE(high_mapping),

@@ -16,6 +16,7 @@
 #define PTE_PS   (1ULL << 7)
 #define PTE_G    (1ULL << 8)
 #define PTE_NX   (1ULL << 63)
+#define PTE_KEPT (1ULL << 9) /* not present: a page kept with no access */
 #define PTE_ADDR 0x000ffffffffff000ULL
 
 extern char _text[], _etext[], _rodata[], _erodata[], _data[], _end[];
@@ -80,16 +81,23 @@ static uint64_t *walk(uint64_t *root, uintptr_t va, int level, bool alloc,
 /* Page-table entry flags for prot (PROT_*); W^X is the caller's care. */
 static uint64_t pte_flags(unsigned prot)
 {
-	return PTE_P | ((prot & PROT_WRITE) ? PTE_W : 0) |
-	       ((prot & PROT_DEVICE) ? PTE_PCD | PTE_PWT | nx : 0) |
+	uint64_t dev = (prot & PROT_DEVICE) ? PTE_PCD | PTE_PWT | nx : 0;
+
+	if (!(prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
+		return PTE_KEPT |
+		       dev; /* PROT_NONE: the page stays, no access */
+	return PTE_P | ((prot & PROT_WRITE) ? PTE_W : 0) | dev |
 	       ((prot & PROT_EXEC) ? 0 : nx);
 }
 
-/* The PROT_* a present entry grants: pte_flags the other way round. */
+/* The PROT_* an entry grants: pte_flags the other way round. */
 static unsigned pte_prot(uint64_t e)
 {
-	return PROT_READ | ((e & PTE_W) ? PROT_WRITE : 0) |
-	       ((e & PTE_PCD) ? PROT_DEVICE : 0) |
+	unsigned dev = (e & PTE_PCD) ? PROT_DEVICE : 0;
+
+	if (!(e & PTE_P))
+		return dev; /* kept with no access */
+	return PROT_READ | ((e & PTE_W) ? PROT_WRITE : 0) | dev |
 	       ((e & PTE_NX) ? 0 : PROT_EXEC);
 }
 
@@ -269,12 +277,12 @@ void arch_as_destroy(struct arch_as *as)
 
 int arch_umap(struct arch_as *as, uintptr_t va, uint64_t pa, unsigned prot)
 {
-	uint64_t *e = walk(phys_to_virt(as->root), va, 1, prot != PROT_NONE,
-			   PTE_P | PTE_W | PTE_U);
+	uint64_t *e =
+	    walk(phys_to_virt(as->root), va, 1, pa != 0, PTE_P | PTE_W | PTE_U);
 
 	if (!e)
-		return prot == PROT_NONE ? 0 : -ENOMEM;
-	*e = prot == PROT_NONE ? 0 : pa | pte_flags(prot) | PTE_U;
+		return pa ? -ENOMEM : 0;
+	*e = pa ? pa | pte_flags(prot) | PTE_U : 0;
 	if (read_cr3() == as->root)
 		invlpg(va);
 	return 0;
@@ -284,7 +292,7 @@ uint64_t arch_ulookup(struct arch_as *as, uintptr_t va, unsigned *prot)
 {
 	uint64_t *e = walk(phys_to_virt(as->root), va, 1, false, 0);
 
-	if (!e || !(*e & PTE_P))
+	if (!e || !(*e & (PTE_P | PTE_KEPT)))
 		return 0;
 	*prot = pte_prot(*e);
 	return *e & PTE_ADDR;
@@ -300,7 +308,7 @@ static void for_each(uint64_t *table, int level, uintptr_t va, uintptr_t start,
 
 	for (va += i * span; i < 512 && va < end; i++, va += span) {
 		uint64_t e = table[i];
-		if (!(e & PTE_P))
+		if (!(e & (level > 1 ? PTE_P : PTE_P | PTE_KEPT)))
 			continue;
 		if (level > 1)
 			for_each(phys_to_virt(e & PTE_ADDR), level - 1, va,
