@@ -134,18 +134,18 @@ static void start_root(void)
 	router_start();
 }
 
-/* Read the service table whole: its text, NUL-terminated (malloc), or
- * NULL. */
-static char *read_table(void)
+/* Read the file at path whole: its text, NUL-terminated (malloc), or
+ * NULL with errno set. */
+char *read_text(const char *path)
 {
-	int fd = open(TAB_PATH, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	size_t size = 4096, len = 0;
-	char *buf = malloc(size);
+	char *buf = fd < 0 ? NULL : malloc(size);
 	long n = 1;
 
-	if (fd < 0 || !buf) {
-		lumen_log("cannot read %s: %s", TAB_PATH, strerror(errno));
-		free(buf);
+	if (!buf) {
+		if (fd >= 0)
+			close(fd);
 		return NULL;
 	}
 	while (buf && (n = read(fd, buf + len, size - len - 1)) > 0)
@@ -161,10 +161,12 @@ static char *read_table(void)
  * next starts. */
 static void start_services(void)
 {
-	char *text = read_table(), *line, *next;
+	char *text = read_text(TAB_PATH), *line, *next;
 	const char *why;
 	int lineno = 0;
 
+	if (!text)
+		lumen_log("cannot read %s: %s", TAB_PATH, strerror(errno));
 	for (line = text; line && *line; line = next) {
 		struct svc_conf c;
 		struct svc *s;

@@ -82,6 +82,11 @@ int64_t now_ms(void);
 /* tab.c: parse one table line in place (comments and blank lines give
  * 0, a service 1, a malformed line -1 with *why set). */
 int tab_parse(char *line, struct svc_conf *c, const char **why);
+/* The next whitespace-separated word of *s, NUL-terminated in place, or
+ * NULL at the end of the line or at a comment (tab.c). */
+char *tab_word(char **s);
+/* The file at path whole, NUL-terminated (malloc), or NULL (lumen.c). */
+char *read_text(const char *path);
 
 /* pci.c: replace s's pci= grant by the next function with those ids that
  * no service has: grants of its configuration page, its memory BARs, an

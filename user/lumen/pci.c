@@ -131,14 +131,19 @@ int pci_resolve(struct svc *s)
 		return r;
 	for (unsigned f = 0; f < 32 * 8; f++) {
 		uint32_t v = CFG32(f, 0);
-		if (taken[f] || (v & 0xffff) != id >> 16 ||
-		    v >> 16 != (id & 0xffff))
-			continue;
-		if ((fd = memfd_create("dma", MFD_CLOEXEC)) < 0)
-			return -errno;
-		s->state_fd = fcntl(fd, F_DUPFD_CLOEXEC, 10);
-		close(fd);
-		return s->state_fd < 0 ? -errno : give(c, f);
+		if (!taken[f] && (v & 0xffff) == id >> 16 &&
+		    v >> 16 == (id & 0xffff)) {
+			if ((fd = memfd_create("dma", MFD_CLOEXEC)) < 0)
+				return -errno;
+			s->state_fd = fcntl(fd, F_DUPFD_CLOEXEC, 10);
+			close(fd);
+			return s->state_fd < 0 ? -errno : give(c, f);
+		}
+		/* Functions 1-7 only where function 0 says the device has
+		 * them (header type bit 7): each page read is a fault. */
+		if (!(f & 7) &&
+		    ((v & 0xffff) == 0xffff || !(CFG32(f, 0xc) & 0x800000)))
+			f |= 7;
 	}
 	return -ENODEV;
 }

@@ -266,19 +266,21 @@ void router_mount(struct lux_msg *m)
 
 void mount_fstab(void)
 {
-	char line[512], src[128], dir[128], type[32];
-	FILE *f = fopen("/etc/fstab", "re");
+	char *text = read_text("/etc/fstab"), *line, *next;
 	int r;
 
-	while (f && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%127s %127s %31s", src, dir, type) != 3 ||
-		    src[0] == '#' || access(src, F_OK) < 0)
+	for (line = text; line && *line; line = next) {
+		next = line + strcspn(line, "\n");
+		if (*next)
+			*next++ = 0;
+		char *s = line, *src = tab_word(&s), *dir = tab_word(&s),
+		     *type = tab_word(&s);
+		if (!type || access(src, F_OK) < 0)
 			continue; /* a comment, or a disk not attached */
 		if ((r = mount_fs(src, dir, type)) < 0)
 			lumen_log("mount %s on %s: %s", src, dir, strerror(-r));
 		else
 			svc_write_mounts();
 	}
-	if (f)
-		fclose(f);
+	free(text);
 }

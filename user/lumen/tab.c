@@ -14,7 +14,7 @@
 
 /* The next whitespace-separated word of *s, NUL-terminated in place, or
  * NULL at the end of the line or at a comment. */
-static char *word(char **s)
+char *tab_word(char **s)
 {
 	char *w = *s + strspn(*s, " \t\r\n");
 
@@ -94,10 +94,10 @@ int tab_parse(char *line, struct svc_conf *c, const char **why)
 	int n = 0;
 
 	memset(c, 0, sizeof(*c));
-	if (!(c->name = word(&line)))
+	if (!(c->name = tab_word(&line)))
 		return 0;
 	*why = "expected: name mounts grants command [args]";
-	if (!(mounts = word(&line)) || !(g = word(&line)))
+	if (!(mounts = tab_word(&line)) || !(g = tab_word(&line)))
 		return -1;
 	*why = "bad mount list";
 	if ((c->nmounts = split(mounts, c->mounts, SVC_MOUNTS)) < 0)
@@ -112,10 +112,10 @@ int tab_parse(char *line, struct svc_conf *c, const char **why)
 	for (int i = 0; i < c->ngrants; i++)
 		if (parse_grant(grants[i], &c->grants[i]))
 			return -1;
-	while (n < SVC_ARGS && (c->argv[n] = word(&line)))
+	while (n < SVC_ARGS && (c->argv[n] = tab_word(&line)))
 		n++;
 	*why = n ? "too many arguments" : "no command";
-	if (!n || word(&line))
+	if (!n || tab_word(&line))
 		return -1;
 	return 1;
 }
