@@ -876,6 +876,7 @@ static long sock_recv(struct sock *s, struct file *f, struct io *io, int flags,
 	for (;;) {
 		mutex_lock(&sock_lock);
 		struct list *it = s->queue.next;
+		bool was_full = s->queued >= s->rcvbuf;
 		if (s->err && !got) {
 			r = s->err;
 			s->err = 0;
@@ -916,6 +917,8 @@ static long sock_recv(struct sock *s, struct file *f, struct io *io, int flags,
 			if (whole || out->nfds)
 				break;
 		}
+		if (was_full && s->queued < s->rcvbuf && s->peer)
+			waitq_wake_all(&s->peer->wq); /* a poll for POLLOUT */
 		bool queued = !list_empty(&s->queue);
 		bool eof = readable(s) && !queued;
 		bool unconnected =

@@ -955,6 +955,38 @@ static void close_in_poll(void)
 	close_under(poll_waiter);
 }
 
+/* ---- room for a poller ---------------------------------------------- */
+
+/* In a child: poll for room on sv[0], whose peer's queue is over its
+ * receive buffer, until the parent reads it empty. */
+static void room_waiter(void)
+{
+	alarm(CHILD_ALARM_S);
+	close(sv[1]);
+	struct pollfd p = {sv[0], POLLOUT, 0};
+	CHECK_EQ(poll(&p, 1, -1), 1); /* a timeout would re-scan and pass */
+	CHECK_EQ(p.revents, POLLOUT);
+}
+
+/* A read that makes room wakes a poll for POLLOUT on the other end (it
+ * slept until the peer wrote back or closed). On Linux the poll may not
+ * sleep at all (room is counted at the sender); the case holds there
+ * too. */
+static void read_wakes_poll(void)
+{
+	static char big[16384];
+	int small = 4096;
+	CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	CHECK_EQ(setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &small, 4), 0);
+	CHECK_EQ(write(sv[0], big, sizeof(big)), (long)sizeof(big));
+	pid_t pid = ut_spawn(room_waiter);
+	close(sv[0]);
+	ut_sleep_ms(50); /* let it block: the failure shows only then */
+	read_all(sv[1], big, sizeof(big));
+	ut_join(pid);
+	close(sv[1]);
+}
+
 /*
  * accept: closing the listener from another thread is not defined to wake
  * accept (Linux keeps waiting, the file being in use). What is defined:
@@ -1119,6 +1151,7 @@ static const struct ut_case cases[] = {
     UT_CASE(close_in_accept),
     UT_CASE(accept_eintr),
     UT_CASE(close_in_poll),
+    UT_CASE(read_wakes_poll),
     UT_CASE(parallel_pairs),
     UT_CASE(rights_refused),
 };
