@@ -113,6 +113,7 @@ struct ramfs {
 	uint32_t free_pages;
 	bool own_arena; /* mapped by ramfs_init: unmapped by destroy */
 	int state_fd;   /* the memory object (pages made before use), or -1 */
+	uint32_t made;  /* pages below it made by this instance (fallocate) */
 };
 
 /* The server (main.c): with a memory object state_fd to keep its tree
