@@ -1057,7 +1057,7 @@ static void test_out_of_memory(void **state)
 }
 
 /* A cpio newc archive being written. */
-static char archive[65536];
+static char archive[512 * 1024];
 static size_t alen;
 
 static void cpio_add(const char *name, uint32_t ino, uint32_t mode,
@@ -1150,6 +1150,66 @@ static void test_cpio_fill(void **state)
 	cpio_add("TRAILER!!!", 0, 0, 0, 0, 1, 0, NULL);
 	assert_int_equal(cpio_fill(&fs, archive, alen), -EINVAL);
 	assert_string_equal(file_text("after"), "a");
+}
+
+/* A reader for cpio_fill_from that gives at most 1000 bytes a call, of
+ * the archive, and fails (-EIO) from byte fail_at on. */
+static size_t fail_at;
+static long piece_read(void *ctx, uint64_t off, void *dst, size_t n)
+{
+	(void)ctx;
+	if (off >= fail_at)
+		return -EIO;
+	n = n < 1000 ? n : 1000;
+	n = off + n <= alen ? n : alen - off;
+	memcpy(dst, archive + off, n);
+	return (long)n;
+}
+
+/* The boot fill through a reader (never the whole image in memory): a
+ * file larger than the window arrives whole, entries on both sides of
+ * it too; a reader that fails stops the fill with -EINVAL. */
+static void test_cpio_fill_from(void **state)
+{
+	static char big[300001];
+	struct lux_stat st;
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(big) - 1; i++)
+		big[i] = (char)('a' + i * 7 % 23);
+	alen = 0;
+	cpio_add("before", 1, LUX_S_IFREG | 0644, 0, 0, 1, 10, "one");
+	cpio_add("bin/big", 2, LUX_S_IFREG | 0755, 0, 0, 1, 20, big);
+	cpio_add("bin/link", 3, LUX_S_IFLNK | 0777, 0, 0, 1, 30, "big");
+	cpio_add("after", 4, LUX_S_IFREG | 0644, 0, 0, 1, 40, "two");
+	cpio_add("TRAILER!!!", 0, 0, 0, 0, 1, 0, NULL);
+	fail_at = alen;
+	assert_int_equal(cpio_fill_from(&fs, piece_read, NULL, alen), 0);
+	assert_string_equal(file_text("before"), "one");
+	assert_string_equal(file_text("after"), "two");
+	assert_int_equal(do_stat("bin/big", 0, &st), 0);
+	assert_int_equal(st.size, sizeof(big) - 1);
+	assert_int_equal(st.time[1][0], 20);
+	int64_t h = do_open("bin/big", LUX_O_RDONLY, 0);
+	assert_true(h > 0);
+	for (size_t off = 0; off < sizeof(big) - 1; off += 4096) {
+		int64_t n = do_read(h, off, 4096);
+		size_t want = sizeof(big) - 1 - off;
+		assert_int_equal(n, want < 4096 ? want : 4096);
+		assert_memory_equal(out, big + off, n);
+	}
+	do_close(h);
+	req(LUX_READLINK, "bin/link", NULL);
+	assert_int_equal(run_reply(), 3);
+	assert_memory_equal(out, "big", 3);
+
+	/* The reader fails inside the big file: what came before stays. */
+	assert_int_equal(do_unlink("before", 0), 0);
+	assert_int_equal(do_unlink("after", 0), 0);
+	fail_at = 200000;
+	assert_int_equal(cpio_fill_from(&fs, piece_read, NULL, alen), -EINVAL);
+	assert_string_equal(file_text("before"), "one");
+	assert_int_equal(do_stat("after", 0, &st), -ENOENT);
 }
 
 /* xorshift64: the same sequence on every run. */
@@ -1331,16 +1391,27 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 	const struct CMUnitTest tests[] = {
-	    T(test_create_write_read), T(test_open_flags),
-	    T(test_exec_permission),   T(test_permissions_non_root),
-	    T(test_setid_bits),        T(test_sticky_dir),
-	    T(test_mkdir_rmdir),       T(test_rename),
-	    T(test_unlink_while_open), T(test_hard_links),
-	    T(test_sparse_files),      T(test_symlinks),
-	    T(test_getdents),          T(test_times),
-	    T(test_mknod_statfs),      T(test_out_of_memory),
-	    T(test_cpio_fill),         T(test_garbage_requests),
-	    T(test_recover_tree),      T(test_recover_crash_points),
+	    T(test_create_write_read),
+	    T(test_open_flags),
+	    T(test_exec_permission),
+	    T(test_permissions_non_root),
+	    T(test_setid_bits),
+	    T(test_sticky_dir),
+	    T(test_mkdir_rmdir),
+	    T(test_rename),
+	    T(test_unlink_while_open),
+	    T(test_hard_links),
+	    T(test_sparse_files),
+	    T(test_symlinks),
+	    T(test_getdents),
+	    T(test_times),
+	    T(test_mknod_statfs),
+	    T(test_out_of_memory),
+	    T(test_cpio_fill),
+	    T(test_cpio_fill_from),
+	    T(test_garbage_requests),
+	    T(test_recover_tree),
+	    T(test_recover_crash_points),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,9 @@
 #include <string.h>
 
 #define CPIO_HDR 110
+/* The part of the archive in memory at once (a name fits, and a symlink's
+ * target; a file's data goes through it in pieces). */
+#define CPIO_WINDOW (128 << 10)
 enum {
 	F_INO,
 	F_MODE,
@@ -39,7 +42,34 @@ struct fill {
 	struct ramfs *fs;
 	struct hardlink *links;
 	size_t nlinks, cap;
+	cpio_read_fn read; /* the archive, through a window of it */
+	void *ctx;
+	uint64_t len;  /* the archive's bytes */
+	uint64_t base; /* the window holds [base, base + have) */
+	size_t have;
+	char *win; /* CPIO_WINDOW bytes */
 };
+
+/* The archive's bytes [off, off + n) (n <= CPIO_WINDOW) in the window,
+ * read from off on if they are not there yet; NULL past the end or when
+ * the reader fails. A pointer stays good until the next call. */
+static const char *fill_at(struct fill *fl, uint64_t off, size_t n)
+{
+	if (off >= fl->base && off + n <= fl->base + fl->have)
+		return fl->win + (off - fl->base);
+	if (n > CPIO_WINDOW || off > fl->len || n > fl->len - off)
+		return NULL;
+	size_t want = fl->len - off < CPIO_WINDOW ? fl->len - off : CPIO_WINDOW,
+	       got = 0;
+	long r;
+
+	while (got < want && (r = fl->read(fl->ctx, off + got, fl->win + got,
+					   want - got)) > 0)
+		got += r;
+	fl->base = off;
+	fl->have = got;
+	return got >= n ? fl->win : NULL;
+}
 
 static bool hex8(const char *p, uint32_t *v)
 {
@@ -241,9 +271,24 @@ static int hardlink_add(struct fill *fl, const uint32_t *f, struct node *n)
 	return 0;
 }
 
-/* Add one archive entry: header fields f, name, size bytes of data. */
+/* The archive's size bytes at off as the data of the regular file n. */
+static int fill_data(struct fill *fl, struct node *n, uint64_t off, size_t size)
+{
+	for (size_t done = 0, k; done < size; done += k) {
+		k = size - done < CPIO_WINDOW ? size - done : CPIO_WINDOW;
+		const char *p = fill_at(fl, off + done, k);
+		if (!p)
+			return -EINVAL;
+		if (data_write(fl->fs, n, done, p, k) != (long)k)
+			return -ENOSPC;
+	}
+	return 0;
+}
+
+/* Add one archive entry: header fields f, name (good until the data is
+ * read), size bytes of data at the archive's offset data. */
 static int fill_entry(struct fill *fl, const uint32_t *f, const char *name,
-		      const char *data, size_t size)
+		      uint64_t data, size_t size)
 {
 	struct ramfs *fs = fl->fs;
 	uint32_t mode = f[F_MODE] & (LUX_S_IFMT | 07777),
@@ -271,12 +316,15 @@ static int fill_entry(struct fill *fl, const uint32_t *f, const char *name,
 	}
 	if (type == LUX_S_IFREG && size) {
 		data_truncate(fs, n, 0);
-		if (data_write(fs, n, 0, data, size) != (long)size)
-			return -ENOSPC;
+		if ((err = fill_data(fl, n, data, size)))
+			return err;
 	} else if (type == LUX_S_IFLNK) {
+		const char *p;
 		if (!(n->target = ramfs_alloc(fs, size)))
 			return -ENOSPC;
-		memcpy(n->target, data, size);
+		if (!(p = fill_at(fl, data, size)))
+			return -EINVAL;
+		memcpy(n->target, p, size);
 		n->size = size;
 	} else if (type == LUX_S_IFCHR || type == LUX_S_IFBLK) {
 		n->rdev = makedev64(f[F_RDEVMAJOR], f[F_RDEVMINOR]);
@@ -287,36 +335,40 @@ static int fill_entry(struct fill *fl, const uint32_t *f, const char *name,
 	return 0;
 }
 
-static size_t align4(size_t n)
+static uint64_t align4(uint64_t n)
 {
-	return (n + 3) & ~(size_t)3;
+	return (n + 3) & ~(uint64_t)3;
 }
 
-int cpio_fill(struct ramfs *fs, const char *buf, size_t len)
+int cpio_fill_from(struct ramfs *fs, cpio_read_fn read, void *ctx, uint64_t len)
 {
-	struct fill fl = {.fs = fs};
-	size_t off = 0;
+	struct fill fl = {.fs = fs, .read = read, .ctx = ctx, .len = len};
+	uint64_t off = 0;
 	int err = 0;
 
+	if (!(fl.win = malloc(CPIO_WINDOW)))
+		return -ENOSPC;
+	/* One clock reading for the whole fill, not one call per object. */
+	fs->fill_time = ramfs_now();
 	for (;;) {
-		const char *hdr = buf + off, *name = hdr + CPIO_HDR;
+		const char *hdr = fill_at(&fl, off, CPIO_HDR), *name;
 		uint32_t f[F_COUNT];
-		bool ok =
-		    len - off >= CPIO_HDR && (memcmp(hdr, "070701", 6) == 0 ||
-					      memcmp(hdr, "070702", 6) == 0);
+		bool ok = hdr && (memcmp(hdr, "070701", 6) == 0 ||
+				  memcmp(hdr, "070702", 6) == 0);
 		for (int i = 0; ok && i < F_COUNT; i++)
 			ok = hex8(hdr + 6 + 8 * i, &f[i]);
 		size_t nsz = ok ? f[F_NAMESIZE] : 0, size = ok ? f[F_SIZE] : 0;
 		ok = ok && nsz > 0 && nsz <= len - off - CPIO_HDR &&
-		     name[nsz - 1] == 0;
-		size_t data = ok ? align4(off + CPIO_HDR + nsz) : 0;
+		     (name = fill_at(&fl, off, CPIO_HDR + nsz)) &&
+		     (name += CPIO_HDR)[nsz - 1] == 0;
+		uint64_t data = ok ? align4(off + CPIO_HDR + nsz) : 0;
 		if (!ok || data > len || size > len - data) {
 			err = -EINVAL;
 			break;
 		}
 		if (strcmp(name, "TRAILER!!!") == 0)
 			break;
-		int e = fill_entry(&fl, f, name, buf + data, size);
+		int e = fill_entry(&fl, f, name, data, size);
 		err = err ? err : e;
 		if (e == -ENOSPC)
 			break;
@@ -325,5 +377,19 @@ int cpio_fill(struct ramfs *fs, const char *buf, size_t len)
 			off = len;
 	}
 	free(fl.links);
+	free(fl.win);
+	fs->fill_time = (struct timespec){0, 0};
 	return err;
+}
+
+/* cpio_fill's reader: the archive in memory (ctx points to its start). */
+static long cpio_mem_read(void *ctx, uint64_t off, void *dst, size_t n)
+{
+	memcpy(dst, (const char *)ctx + off, n);
+	return (long)n;
+}
+
+int cpio_fill(struct ramfs *fs, const char *buf, size_t len)
+{
+	return cpio_fill_from(fs, cpio_mem_read, (void *)buf, len);
 }

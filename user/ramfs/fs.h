@@ -113,6 +113,8 @@ struct ramfs {
 	uint32_t free_pages;
 	bool own_arena; /* mapped by ramfs_init: unmapped by destroy */
 	int state_fd;   /* the memory object (pages made before use), or -1 */
+	uint32_t made;  /* pages below it made by this instance (fallocate) */
+	struct timespec fill_time; /* the boot fill's one time for all, or 0 */
 };
 
 /* The server (main.c): with a memory object state_fd to keep its tree
@@ -208,6 +210,17 @@ int data_truncate(struct ramfs *fs, struct node *f, uint64_t size);
  * with their modes, owners and mtimes, creating missing directories.
  * 0, -EINVAL for a malformed archive (what came before stays), -ENOSPC. */
 int cpio_fill(struct ramfs *fs, const char *buf, size_t len);
+
+/* A reader of an archive: up to n bytes at off into dst; the count, 0 at
+ * the end, or < 0. */
+typedef long (*cpio_read_fn)(void *ctx, uint64_t off, void *dst, size_t n);
+
+/* cpio_fill for an archive of len bytes read through read (ctx is its
+ * first argument) a window at a time, so that it need not be in memory
+ * whole. The same results as cpio_fill; -ENOSPC also without memory for
+ * the window, -EINVAL if the reader fails. */
+int cpio_fill_from(struct ramfs *fs, cpio_read_fn read, void *ctx,
+		   uint64_t len);
 /* The object at path (relative, '/'-separated), made with mode (S_IF* and
  * permissions) if it is missing, along with missing parent directories;
  * an existing object of another type is replaced. NULL: -errno in *err. */

@@ -78,32 +78,29 @@ static long boot_size(void)
 	return lo;
 }
 
-/* Copy the boot image and add its files; false if there is none to read.
- * Start-up only. */
+/* cpio_fill_from's reader of the boot image. */
+static long boot_read(void *ctx, uint64_t off, void *dst, size_t n)
+{
+	long r;
+
+	(void)ctx;
+	while ((r = lux_bootdata(off, dst, n)) < 0 && errno == EINTR)
+		;
+	return r;
+}
+
+/* Add the boot image's files, read a window at a time (never the whole
+ * image in memory: that cost a page fault per page, a copy and an unmap
+ * at every boot); false if there is none to read. Start-up only. */
 static bool boot_fill(struct ramfs *fs)
 {
-	long size = boot_size(), len = 0, n;
-	char *buf;
+	long size = boot_size();
 
 	if (size <= 0)
 		return size == 0;
-	if (!(buf = malloc(size + 1))) {
-		fprintf(stderr, "ramfs: no memory for the boot image\n");
-		return false;
-	}
-	while (len < size) {
-		size_t want = size - len < BOOT_CHUNK ? size - len : BOOT_CHUNK;
-		if ((n = lux_bootdata(len, buf + len, want)) < 0 &&
-		    errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += n;
-	}
-	int err = cpio_fill(fs, buf, len);
+	int err = cpio_fill_from(fs, boot_read, NULL, size);
 	if (err)
 		fprintf(stderr, "ramfs: boot image: %s\n", strerror(-err));
-	free(buf);
 	return true;
 }
 

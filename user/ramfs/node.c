@@ -27,7 +27,8 @@ struct node *node_new(struct ramfs *fs, uint32_t mode, uint32_t uid,
 	n->uid = uid;
 	n->gid = gid;
 	n->nlink = LUX_S_ISDIR(mode) ? 2 : 1;
-	n->atime = n->mtime = n->ctime = ramfs_now();
+	n->atime = n->mtime = n->ctime =
+	    fs->fill_time.tv_sec ? fs->fill_time : ramfs_now();
 	if (LUX_S_ISDIR(mode)) {
 		n->dir.next_cookie = 2;
 		n->size = 2 * DIR_ENTRY_SIZE;
