@@ -7,7 +7,10 @@ host made, `disk/smp<N>/<case>`.
   one written just before (`unsynced_write`: lumen has the file system
   write it at the halt) are read back by a second boot of the same image
   (`persist_read`), and
-  `e2fsck -fn` on the host finds the image clean;
+  `e2fsck -fn` on the host finds the image clean; a third boot kills
+  the driver (`driver_kill`) and the ext2 server (`ext2_kill`) under a
+  writing client and writes a 64 MiB file (`big_file`), after which
+  `e2fsck_killed` wants the image clean or repairable by `e2fsck -fy`;
 - vdb, 4 MiB: pattern A in its first half (made here), which
   tests/user/disk.c reads through /dev/vdb; it writes pattern B into the
   second half, which `host_pattern` then finds in the image file.
@@ -28,8 +31,9 @@ SEED_A, SEED_B = 0x5A5A5A5A, 0xA5A5A5A5
 FIRST = ["node", "not_mine", "pattern_read", "pattern_write", "ext2_files",
          "persist_write", "unsynced_write"]
 SECOND = ["persist_read"]
-HOST = ["host_pattern", "e2fsck"]
-CASES = FIRST + SECOND + HOST
+THIRD = ["driver_kill", "ext2_kill", "big_file"]
+HOST = ["host_pattern", "e2fsck", "e2fsck_killed"]
+CASES = FIRST + SECOND + THIRD + HOST
 TIMEOUT = 900  # the file test programs on ext2, TCG, a loaded machine
 CASE_LINE = r"^utest: disk/(\S+): (PASS|FAIL)(?: (.*))?\n"
 END = r"^lux: init exited with status \d+$"
@@ -63,7 +67,7 @@ def make_images(work):
     if not mke2fs:
         raise OSError("mke2fs not found (e2fsprogs: tools/setup.sh)")
     subprocess.run([mke2fs, "-q", "-F", "-t", "ext2", "-E",
-                    "root_owner=0:0", vda, "64M"],
+                    "root_owner=0:0", vda, "128M"],
                    check=True, capture_output=True)
     return vda, vdb
 
@@ -118,6 +122,34 @@ def check_host(r, name, vda, vdb):
              tail=(p.stdout + p.stderr).splitlines()[-15:])
 
 
+def check_killed(r, name, vda):
+    """After the kill boot: `e2fsck -fn` finds the image clean, or what it
+    finds `e2fsck -fy` repairs on a copy (exit 0 or 1, then -fn clean);
+    which of the two is printed."""
+    e2fsck, case = tool("e2fsck"), f"{name}/e2fsck_killed"
+    if not e2fsck:
+        return r.report(case, "e2fsck not found (e2fsprogs)")
+    p = subprocess.run([e2fsck, "-fn", vda], capture_output=True, text=True)
+    if p.returncode == 0:
+        print(f"    {case}: e2fsck -fn: clean", flush=True)
+        return r.report(case)
+    found = [l for l in (p.stdout + p.stderr).splitlines()
+             if l and not l.startswith(("Pass ", "e2fsck "))]
+    copy = vda + ".fix"
+    shutil.copyfile(vda, copy)
+    fix = subprocess.run([e2fsck, "-fy", copy], capture_output=True,
+                         text=True)
+    again = subprocess.run([e2fsck, "-fn", copy], capture_output=True,
+                           text=True)
+    os.remove(copy)
+    if fix.returncode in (0, 1) and again.returncode == 0:
+        print(f"    {case}: e2fsck -fn: repairable (-fy fixed it): "
+              + "; ".join(found[:6]), flush=True)
+        return r.report(case)
+    r.report(case, f"e2fsck -fy: status {fix.returncode}, then -fn: "
+             f"{again.returncode}", tail=found[-15:])
+
+
 def run(r, boot, log_path, work):
     """The disk cases of boot (a run.Boot: name, smp, qemu_args)."""
     name = boot.name
@@ -127,9 +159,11 @@ def run(r, boot, log_path, work):
         for c in CASES:
             r.report(f"{name}/{c}", f"cannot make the images: {e}")
         return
-    for cases, part in ((FIRST, 1), (SECOND, 2)):
+    for cases, part in ((FIRST, 1), (SECOND, 2), (THIRD, 3)):
         boot.cmdline = "init=/sbin/lumen -- /tests/disk " + " ".join(cases)
         args = boot.qemu_args() + drive_args(vda, vdb)
         log = re.sub(r"\.log$", f"-{part}.log", log_path(name))
         boot_cases(r, name, args, log, cases)
-    check_host(r, name, vda, vdb)
+        if part == 2:  # the kills below may leave what e2fsck repairs
+            check_host(r, name, vda, vdb)
+    check_killed(r, name, vda)

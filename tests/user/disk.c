@@ -13,8 +13,12 @@
  */
 #include "utest.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statfs.h>
@@ -30,6 +34,12 @@
 #define MNT        "/home"
 #define PERSIST    MNT "/persist"
 #define PERSIST_SZ (1u << 20)
+#define SEED_D     0x0f0f0f0fu
+#define SEED_E     0xf00df00du
+#define CHUNK      (64u << 10)
+#define BIG_SZ     (64u << 20)
+#define OP_SECONDS 60          /* one write or fsync longer than this: a hang */
+#define BACK_MS    (60 * 1000) /* a restarted server must be back */
 
 /* Fill buf with the pattern's bytes [off, off + len). */
 static void pattern(uint32_t seed, uint64_t off, unsigned char *buf, size_t len)
@@ -283,10 +293,220 @@ static void persist_read(void)
 	close(fd);
 }
 
+/* The pid of the process whose command line is prog and then arg (arg
+ * NULL: the one with the lowest number as its first argument, which is
+ * /dev/vda's driver: lumen gives the PCI functions in order, and
+ * tests/disk.py attaches vda first); 0 if there is none. */
+static pid_t find_proc(const char *prog, const char *arg)
+{
+	char path[64], buf[256];
+	unsigned long long best = ~0ull;
+	DIR *d = opendir("/proc");
+	pid_t pid = 0;
+	int fd;
+
+	for (struct dirent *e; d && (e = readdir(d));) {
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+		if ((fd = open(path, O_RDONLY)) < 0)
+			continue;
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		size_t len = strlen(prog) + 1;
+		if (n <= (ssize_t)len || memcmp(buf, prog, len))
+			continue;
+		buf[n] = 0;
+		if (arg && strcmp(buf + len, arg))
+			continue;
+		unsigned long long key = arg ? 0 : strtoull(buf + len, NULL, 0);
+		if (key < best) {
+			best = key;
+			pid = atoi(e->d_name);
+		}
+	}
+	if (d)
+		closedir(d);
+	return pid;
+}
+
+/* Wait until a process prog (arg) other than old runs: its pid, or 0
+ * after BACK_MS. lumen restarts a killed server after its back-off. */
+static pid_t restarted(const char *prog, const char *arg, pid_t old)
+{
+	pid_t pid = 0;
+
+	for (int ms = 0; ms < BACK_MS; ms += 50) {
+		if ((pid = find_proc(prog, arg)) > 0 && pid != old)
+			return pid;
+		ut_sleep_ms(50);
+	}
+	return 0;
+}
+
+/* Write CHUNK-byte pieces of pattern seed into path, n times round its
+ * first 1 MiB, each followed by fsync if sync; every call that fails is
+ * counted, none may take longer than OP_SECONDS (SIGALRM ends the
+ * process: the parent sees a hang). Writes one byte to note after the
+ * first success. Exit status: 0. */
+static _Noreturn void writer(const char *path, uint32_t seed, int n, bool sync,
+			     int note)
+{
+	unsigned char *buf = malloc(CHUNK);
+	int fd = -1, bad = 0;
+
+	for (int i = 0; buf && i < n; i++) {
+		uint64_t off = (uint64_t)(i % 16) * CHUNK;
+		alarm(OP_SECONDS);
+		if (fd < 0)
+			fd = open(path, O_WRONLY | O_CREAT, 0644);
+		pattern(seed, off, buf, CHUNK);
+		bool ok = fd >= 0 && pwrite(fd, buf, CHUNK, off) == CHUNK &&
+			  (!sync || fsync(fd) == 0);
+		if (!ok && fd >= 0)
+			close(fd), fd = -1; /* a file of a dead server */
+		bad += !ok;
+		if (ok && note >= 0 && write(note, "", 1) == 1)
+			close(note), note = -1;
+	}
+	alarm(0);
+	ut_print("disk: writer: %d of %d calls failed\n", bad, n);
+	_exit(0);
+}
+
+/* Start writer in a child; return when it wrote once: its pid. */
+static pid_t start_writer(const char *path, uint32_t seed, int n, bool sync)
+{
+	int p[2];
+	char c;
+	pid_t pid;
+
+	if (pipe(p) < 0 || (pid = fork()) < 0)
+		return -1;
+	if (pid == 0) {
+		close(p[0]);
+		writer(path, seed, n, sync, p[1]);
+	}
+	close(p[1]);
+	if (read(p[0], &c, 1) != 1)
+		pid = -pid; /* it never wrote */
+	close(p[0]);
+	return pid;
+}
+
+/* The writer ended by itself (no hang): its calls failed or not. */
+static int writer_done(pid_t pid)
+{
+	int st;
+
+	if (waitpid(pid, &st, 0) != pid)
+		return 0;
+	if (WIFSIGNALED(st))
+		ut_fail("writer killed by signal %d (%s)", WTERMSIG(st),
+			WTERMSIG(st) == SIGALRM ? "a call hung" : "?");
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+/* Write and fsync path (CHUNK bytes of seed), read it back: 1 if all of
+ * it worked. */
+static int write_back(const char *path, uint32_t seed)
+{
+	unsigned char *buf = malloc(CHUNK);
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644), ok = 0;
+
+	if (buf && fd >= 0) {
+		pattern(seed, 0, buf, CHUNK);
+		ok = pwrite(fd, buf, CHUNK, 0) == CHUNK && fsync(fd) == 0 &&
+		     check_range(fd, seed, 0, CHUNK, CHUNK);
+	}
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return ok;
+}
+
+/* kill -9 of /dev/vda's driver while a client writes and fsyncs on
+ * /home: the client's calls fail or succeed, none hangs; lumen restarts
+ * the driver, the ext2 server opens it again, and new writes work
+ * without the ext2 server having been restarted. */
+static void driver_kill(void)
+{
+	pid_t drv, fs, w;
+
+	CHECK(home_mounted());
+	CHECK((drv = find_proc("/sbin/virtio-blk", NULL)) > 0);
+	CHECK((fs = find_proc("/sbin/ext2", "/dev/vda")) > 0);
+	CHECK((w = start_writer(MNT "/driver_kill", SEED_D, 200, true)) > 0);
+	CHECK_EQ(kill(drv, SIGKILL), 0);
+	CHECK(writer_done(w));
+	CHECK(restarted("/sbin/virtio-blk", NULL, drv) > 0);
+	CHECK(write_back(MNT "/after_driver", SEED_D));
+	EXPECT_EQ(find_proc("/sbin/ext2", "/dev/vda"), fs);
+}
+
+/* kill -9 of the ext2 server while a client writes on /home: a file
+ * whose fsync returned before is whole once lumen restarted it (the
+ * host's e2fsck then checks the image: tests/disk.py). */
+static void ext2_kill(void)
+{
+	pid_t fs, w;
+	int fd = -1;
+
+	CHECK(home_mounted());
+	CHECK(write_back(MNT "/synced", SEED_E));
+	CHECK((fs = find_proc("/sbin/ext2", "/dev/vda")) > 0);
+	CHECK((w = start_writer(MNT "/ext2_kill", SEED_D, 400, false)) > 0);
+	CHECK_EQ(kill(fs, SIGKILL), 0);
+	CHECK(writer_done(w));
+	CHECK(restarted("/sbin/ext2", "/dev/vda", fs) > 0);
+	/* EIO until the new server serves the mount; anything else fails */
+	for (int ms = 0; fd < 0 && ms < BACK_MS; ms += 50)
+		if ((fd = open(MNT "/synced", O_RDONLY)) < 0 && errno == EIO)
+			ut_sleep_ms(50);
+		else if (fd < 0)
+			break;
+	CHECK(fd >= 0);
+	EXPECT(check_range(fd, SEED_E, 0, CHUNK, CHUNK));
+	close(fd);
+}
+
+/* FNV-1a over buf, from h. */
+static uint64_t fnv(uint64_t h, const unsigned char *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ buf[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* A 64 MiB file on /home, written, fsynced, read back: same checksum. */
+static void big_file(void)
+{
+	unsigned char *buf = malloc(1u << 20);
+	uint64_t put = 0xcbf29ce484222325ull, got = put;
+	int fd;
+
+	CHECK(buf != NULL);
+	CHECK((fd = open(MNT "/big", O_RDWR | O_CREAT | O_TRUNC, 0644)) >= 0);
+	for (uint64_t off = 0; off < BIG_SZ; off += 1u << 20) {
+		pattern(SEED_E, off, buf, 1u << 20);
+		put = fnv(put, buf, 1u << 20);
+		CHECK_EQ(pwrite(fd, buf, 1u << 20, off), 1 << 20);
+	}
+	CHECK_EQ(fsync(fd), 0);
+	for (uint64_t off = 0; off < BIG_SZ; off += 1u << 20) {
+		CHECK_EQ(pread(fd, buf, 1u << 20, off), 1 << 20);
+		got = fnv(got, buf, 1u << 20);
+	}
+	CHECK_EQ(pread(fd, buf, 1, BIG_SZ), 0);
+	EXPECT(got == put);
+	close(fd);
+	CHECK_EQ(unlink(MNT "/big"), 0);
+	free(buf);
+}
+
 static const struct ut_case cases[] = {
     UT_CASE(node),           UT_CASE(not_mine),     UT_CASE(pattern_read),
     UT_CASE(pattern_write),  UT_CASE(ext2_files),   UT_CASE(persist_write),
-    UT_CASE(unsynced_write), UT_CASE(persist_read),
+    UT_CASE(unsynced_write), UT_CASE(persist_read), UT_CASE(driver_kill),
+    UT_CASE(ext2_kill),      UT_CASE(big_file),
 };
 
 int main(int argc, char **argv)

@@ -112,7 +112,10 @@ struct ext2_dirent {
  * read and write of the server goes through these three. 0 or -EIO. */
 struct blkdev {
 	int fd;
+	const char *path;       /* reopened when its server died; NULL:
+				 * never (blk.c) */
 	uint64_t reads, writes; /* blocks, for the figures */
+	uint64_t reopens;       /* descriptors replaced so far */
 	uint64_t fail_at;       /* tests: from this write on, every write
 				 * fails (a crash mid-sync); 0: never */
 };

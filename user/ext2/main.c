@@ -99,5 +99,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ext2: %s: %s\n", argv[1], strerror(-err));
 		return 1;
 	}
+	fs.dev.path = argv[1]; /* a restarted driver: open it again */
 	return serve_loop(&fs);
 }
