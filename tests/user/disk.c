@@ -188,37 +188,6 @@ static void pattern_write(void)
 	close(fd);
 }
 
-/* Run argv with UTEST_TMP=tmp and its output in log: its status. */
-static int run_in(char *const argv[], const char *tmp, const char *log)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
-			_exit(126);
-		setenv("UTEST_TMP", tmp, 1);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	return pid < 0 ? -1 : ut_wait(pid);
-}
-
-/* Print the FAIL lines of log (a test program's output). */
-static void show_failures(const char *log)
-{
-	static char buf[65536];
-	int fd = open(log, O_RDONLY);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-
-	if (fd >= 0)
-		close(fd);
-	buf[n > 0 ? n : 0] = 0;
-	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
-		if (strstr(line, "FAIL") || strstr(line, "exited"))
-			ut_print("  %s\n", line);
-}
-
 /* Whether /home is the ext2 disk lumen mounted. */
 static int home_mounted(void)
 {
@@ -234,13 +203,13 @@ static void ext2_files(void)
 
 	CHECK(home_mounted());
 	CHECK_EQ(mkdir(MNT "/work", 01777), 0);
-	if ((st = run_in(file, MNT "/work", "/tmp/disk-file.log")) != 0) {
+	if ((st = ut_run_in(file, MNT "/work", "/tmp/disk-file.log")) != 0) {
 		ut_fail("/tests/file on the disk: status %d", st);
-		show_failures("/tmp/disk-file.log");
+		ut_show_failures("/tmp/disk-file.log");
 	}
-	if ((st = run_in(perm, MNT "/work", "/tmp/disk-perm.log")) != 0) {
+	if ((st = ut_run_in(perm, MNT "/work", "/tmp/disk-perm.log")) != 0) {
 		ut_fail("/tests/perm on the disk: status %d", st);
-		show_failures("/tmp/disk-perm.log");
+		ut_show_failures("/tmp/disk-perm.log");
 	}
 }
 

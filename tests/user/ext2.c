@@ -88,41 +88,6 @@ static int mount_img(const char *img)
 	return mount(img, dir, "ext2", 0, NULL);
 }
 
-/* Run a program with argv and UTEST_TMP=tmp, its output in log: its exit
- * status, or -1. */
-static int run_in(char *const argv[], const char *tmp, const char *log)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
-			_exit(126);
-		setenv("UTEST_TMP", tmp, 1);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	if (pid < 0)
-		return -1;
-	int st = ut_wait(pid);
-	return st;
-}
-
-/* Print the lines of log that name a failure. */
-static void show_failures(const char *log)
-{
-	static char buf[65536];
-	char *line, *save;
-
-	if (slurp(log, buf, sizeof(buf)) < 0)
-		return;
-	for (line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save))
-		if (strstr(line, "FAIL") || strstr(line, "exited"))
-			ut_print("  %s\n",
-				 line + (strncmp(line, "utest: ", 7) ? 0 : 7));
-}
-
 /* The image mke2fs made on the host: its files read back, a file
  * written, unmounted and mounted again, reads back too. */
 static void seed_image(void)
@@ -174,15 +139,15 @@ static void file_programs(void)
 			 0600)) >= 0);
 	CHECK_EQ(ftruncate(fd, 32 << 20), 0);
 	close(fd);
-	CHECK_EQ(run_in(mkfs, "/tmp", "/tmp/ext2-mkfs.log"), 0);
+	CHECK_EQ(ut_run_in(mkfs, "/tmp", "/tmp/ext2-mkfs.log"), 0);
 	CHECK_EQ(mount_img("/tmp/ext2-work.img"), 0);
-	if ((st = run_in(file, dir, "/tmp/ext2-file.log")) != 0) {
+	if ((st = ut_run_in(file, dir, "/tmp/ext2-file.log")) != 0) {
 		ut_fail("/tests/file on ext2: status %d", st);
-		show_failures("/tmp/ext2-file.log");
+		ut_show_failures("/tmp/ext2-file.log");
 	}
-	if ((st = run_in(perm, dir, "/tmp/ext2-perm.log")) != 0) {
+	if ((st = ut_run_in(perm, dir, "/tmp/ext2-perm.log")) != 0) {
 		ut_fail("/tests/perm on ext2: status %d", st);
-		show_failures("/tmp/ext2-perm.log");
+		ut_show_failures("/tmp/ext2-perm.log");
 	}
 	CHECK_EQ(umount(dir), 0);
 }

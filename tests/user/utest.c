@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -191,6 +192,38 @@ int ut_wait(pid_t pid)
 		if (got < 0 && errno != EINTR)
 			return -1;
 	}
+}
+
+int ut_run_in(char *const argv[], const char *tmp, const char *log)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+			_exit(126);
+		setenv("UTEST_TMP", tmp, 1);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return pid < 0 ? -1 : ut_wait(pid);
+}
+
+void ut_show_failures(const char *log)
+{
+	static char buf[65536];
+	int fd = open(log, O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	char *line, *save;
+
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (strstr(line, "FAIL") || strstr(line, "exited"))
+			ut_print("  %s\n",
+				 line + (strncmp(line, "utest: ", 7) ? 0 : 7));
 }
 
 void ut_kill(pid_t pid)

@@ -107,6 +107,12 @@ int ut_syscall_keeps_regs(long nr, long a0, long a1, long a2, uint64_t seed);
 const char *ut_status(int status, char *buf, size_t size);
 /* Wait for pid, retrying on EINTR; return its status, or -1. */
 int ut_wait(pid_t pid);
+/* Run the program argv with UTEST_TMP=tmp, its output (1 and 2) in the
+ * file log: its wait status, or -1. */
+int ut_run_in(char *const argv[], const char *tmp, const char *log);
+/* Print the lines of the file log that name a failure ("FAIL" or
+ * "exited"), without their "utest: ". */
+void ut_show_failures(const char *log);
 /* Send descriptor fd over Unix socket sock with one byte of data
  * (SCM_RIGHTS): whether the send worked. */
 int ut_send_fd(int sock, int fd);
