@@ -1,10 +1,9 @@
 /*
  * route.c - the mount table and longest-prefix routing (route.h).
  *
- * Paths are compared without their leading '/': the kernel sends absolute
- * normalized paths, and a mount point "/dev" covers "dev" and "dev/..."
- * but not "devx"; the root mount "" covers everything. A file mount covers
- * its own name only.
+ * The rule itself (a mount point "/dev" covers "dev" and "dev/..." but
+ * not "devx"; the newest, longest mount wins) is user/lib/routing.h,
+ * which the personality routes by too.
  */
 #include "route.h"
 #include <errno.h>
@@ -12,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "../lib/routing.h"
 
 int mtab_add(struct mtab *t, const char *path, bool file, int owner,
 	     const char *source, const char *fstype)
@@ -78,74 +79,20 @@ size_t mtab_format(const struct mtab *t, char *buf, size_t size)
 	return len;
 }
 
-/* The newest, longest mount covering rel (a path without its leading '/'),
- * or -1; skip_exact leaves out mounts on exactly rel (but the root). Its
- * mount point's length in *len. */
-static int lookup(const struct mtab *t, const char *rel, bool skip_exact,
-		  size_t *len)
+/* Mount i of table t as the shared rule sees it (routing.h). */
+static void mount_at(const void *t, int i, struct routing_mount *m)
 {
-	int best = -1;
+	const struct mount *mt = &((const struct mtab *)t)->m[i];
 
-	*len = 0;
-	for (int i = 0; i < t->n; i++) {
-		const char *mp = t->m[i].path + 1;
-		size_t n = strlen(mp);
-		if (strncmp(rel, mp, n) ||
-		    (n && rel[n] && (rel[n] != '/' || t->m[i].file)))
-			continue; /* "/dev" does not cover "devx" */
-		if (n && !rel[n] && skip_exact)
-			continue;
-		if (best < 0 || n >= *len) {
-			best = i;
-			*len = n;
-		}
-	}
-	return best;
-}
-
-/* Is rel exactly the mount point of some mount (the root included)? */
-static bool is_mount_point(const struct mtab *t, const char *rel)
-{
-	for (int i = 0; i < t->n; i++)
-		if (!strcmp(t->m[i].path + 1, rel))
-			return true;
-	return false;
-}
-
-/* Route one path: the mount index and the bytes to skip in *off. */
-static int route_one(const struct mtab *t, const char *path, bool create,
-		     uint64_t *off)
-{
-	size_t lead = path[0] == '/', len;
-	const char *rel = path + lead;
-	int i = lookup(t, rel, create, &len);
-
-	if (i < 0)
-		return create && is_mount_point(t, rel) ? -EEXIST : -ENOENT;
-	*off = lead + len + (len && rel[len] == '/');
-	if (t->m[i].file) /* its server learns the name: "tty", "console" */
-		*off = lead + (strrchr(t->m[i].path, '/') - t->m[i].path);
-	return i;
+	m->point = mt->path + 1;
+	m->len = strlen(m->point);
+	m->file = mt->file;
 }
 
 int route(const struct mtab *t, unsigned op, const char *path,
 	  const char *path2, uint64_t *off, uint64_t *off2)
 {
-	bool create = op == LUX_MKDIR || op == LUX_MKNOD || op == LUX_SYMLINK;
-	const char *rel = path + (path[0] == '/');
-	int i, j;
+	struct routing_table rt = {t->n, t, mount_at};
 
-	*off = *off2 = 0;
-	if ((op == LUX_UNLINK || op == LUX_RENAME) && is_mount_point(t, rel))
-		return -EBUSY;
-	if ((i = route_one(t, path, create, off)) < 0)
-		return i;
-	if ((op != LUX_RENAME && op != LUX_LINK) || !path2)
-		return i;
-	rel = path2 + (path2[0] == '/');
-	if (is_mount_point(t, rel))
-		return op == LUX_RENAME ? -EBUSY : -EEXIST;
-	if ((j = route_one(t, path2, false, off2)) < 0)
-		return j;
-	return i == j ? i : -EXDEV;
+	return routing_route(&rt, op, path, path2, off, off2);
 }

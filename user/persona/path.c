@@ -5,7 +5,7 @@
  * comes from lumen (LUX_MOUNTS) with the resolver's generation, and the
  * kernel refuses a request routed by an old generation (ESTALE), so a
  * mount or umount is seen by every process at once. The table is routed
- * exactly as lumen routes (user/lumen/route.c); when it cannot be had,
+ * by lumen's own rule (user/lib/routing.h); when it cannot be had,
  * lumen is asked per request (LUX_REDIRECT) as before.
  *
  * Threads share the table: a sequence count guards it (odd while it is
@@ -14,6 +14,7 @@
  * (a fork child may inherit a count left odd: it then always asks).
  */
 #include "path.h"
+#include "../lib/routing.h"
 
 #define MOUNTS_MAX 64
 #define POOL_MAX   (2 * LUX_PATH_MAX) /* LUX_MOUNTS' reply payload */
@@ -54,84 +55,26 @@ static const char *mount_point(int i, size_t *n)
 	return mt.pool + at;
 }
 
-/* The newest, longest mount covering rel (a path without its leading
- * '/'), or -1; skip_exact leaves out mounts on exactly rel (but the
- * root). Its mount point's length in *len. (lumen's lookup.) */
-static int lookup(const char *rel, bool skip_exact, size_t *len)
+/* Mount i of the cached table as the shared rule sees it (routing.h). */
+static void mount_at(const void *t, int i, struct routing_mount *m)
 {
-	int best = -1, n = mt.n % (MOUNTS_MAX + 1);
-
-	*len = 0;
-	for (int i = 0; i < n; i++) {
-		size_t k;
-		const char *mp = mount_point(i, &k);
-		if (strncmp(rel, mp, k) ||
-		    (k && rel[k] && (rel[k] != '/' || mt.m[i].file)))
-			continue; /* "/dev" does not cover "devx" */
-		if (k && !rel[k] && skip_exact)
-			continue;
-		if (best < 0 || k >= *len) {
-			best = i;
-			*len = k;
-		}
-	}
-	return best;
+	(void)t;
+	m->point = mount_point(i, &m->len);
+	m->file = mt.m[i].file;
 }
 
-/* Is rel exactly the mount point of some mount (the root included)? */
-static bool is_mount_point(const char *rel)
-{
-	int n = mt.n % (MOUNTS_MAX + 1);
-
-	for (int i = 0; i < n; i++) {
-		size_t k;
-		const char *mp = mount_point(i, &k);
-		if (!strncmp(rel, mp, k) && !rel[k])
-			return true;
-	}
-	return false;
-}
-
-/* Route one clean absolute path: the mount index, the bytes to skip. */
-static int route_one(const char *path, bool create, size_t *off)
-{
-	const char *rel = path + 1;
-	size_t len;
-	int i = lookup(rel, create, &len);
-
-	if (i < 0)
-		return create && is_mount_point(rel) ? -EEXIST : -ENOENT;
-	*off = 1 + len + (len && rel[len] == '/');
-	if (mt.m[i].file) { /* its server learns the name: "tty" */
-		const char *mp = mount_point(i, &len);
-		while (len && mp[len - 1] != '/')
-			len--;
-		*off = len + 1;
-	}
-	return i;
-}
-
-/* Route w's request by the table (as lumen's route): 0 or -errno. */
+/* Route w's request by the table, by lumen's rule: 0 or -errno. */
 static int route_table(const struct walk *w, struct route *rt)
 {
-	unsigned op = w->q.op;
-	bool create = op == LUX_MKDIR || op == LUX_MKNOD || op == LUX_SYMLINK;
-	int i, j;
+	struct routing_table t = {mt.n % (MOUNTS_MAX + 1), NULL, mount_at};
+	uint64_t off[2];
+	int i =
+	    routing_route(&t, w->q.op, w->path[0],
+			  w->npaths == 2 ? w->path[1] : NULL, &off[0], &off[1]);
 
-	rt->skip[0] = rt->skip[1] = 0;
-	if ((op == LUX_UNLINK || op == LUX_RENAME) &&
-	    is_mount_point(w->path[0] + 1))
-		return -EBUSY;
-	if ((i = route_one(w->path[0], create, &rt->skip[0])) < 0)
+	if (i < 0)
 		return i;
-	if (w->npaths == 2) {
-		if (is_mount_point(w->path[1] + 1))
-			return op == LUX_RENAME ? -EBUSY : -EEXIST;
-		if ((j = route_one(w->path[1], false, &rt->skip[1])) < 0)
-			return j;
-		if (i != j)
-			return -EXDEV;
-	}
+	rt->skip[0] = off[0], rt->skip[1] = off[1];
 	rt->target = mt.m[i].fd;
 	return rt->target < 0 ? -EIO : 0; /* being restarted */
 }
