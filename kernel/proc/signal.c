@@ -458,13 +458,25 @@ int sigmask_swap(long uset, long size)
 	return 0;
 }
 
+/* Wait for a signal: -EINTR. */
+static long pause(void)
+{
+	struct waitq wq;
+
+	waitq_init(&wq);
+	while (wait_intr(&wq, never, NULL, 0) >= 0)
+		;
+	return -EINTR;
+}
+
 /* Wait for a signal with a temporary mask; the handler runs with it and
- * the old one comes back afterwards. */
+ * the old one comes back afterwards (pause is the personality's: this
+ * with the program's mask). */
 long sys_rt_sigsuspend(long uset, long size)
 {
 	int r = sigmask_swap(uset, size);
 
-	return r ? r : sys_pause();
+	return r ? r : pause();
 }
 
 static bool signal_in(void *set)
@@ -513,16 +525,6 @@ long sys_rt_sigtimedwait(long uset, long uinfo, long uts, long size)
 	if (uinfo && copy_to_user((void *)uinfo, info, sizeof(info)))
 		return -EFAULT;
 	return sig;
-}
-
-long sys_pause(void)
-{
-	struct waitq wq;
-
-	waitq_init(&wq);
-	while (wait_intr(&wq, never, NULL, 0) >= 0)
-		;
-	return -EINTR;
 }
 
 /*

@@ -23,11 +23,10 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 	    SYS(getpid), SYS(getppid), SYS(gettid), SYS(set_tid_address),      \
 	    SYS(set_robust_list), SYS(getrandom), SYS(prlimit64),              \
 	    SYS(sched_yield), SYS(mmap), SYS(munmap), SYS(mprotect),           \
-	    SYS(madvise), SYS(clock_gettime), SYS(nanosleep),                  \
-	    SYS(clock_nanosleep), SYS(futex), SYS(rt_sigaction),               \
-	    SYS(rt_sigprocmask), SYS(rt_sigpending), SYS(rt_sigsuspend),       \
-	    SYS(kill), SYS(tgkill), SYS(tkill), SYS(sched_setaffinity),        \
-	    SYS(sched_getaffinity), SYS(setpriority), SYS(getpriority),        \
+	    SYS(madvise), SYS(clock_gettime), SYS(nanosleep), SYS(futex),      \
+	    SYS(rt_sigaction), SYS(rt_sigprocmask), SYS(rt_sigpending),        \
+	    SYS(rt_sigsuspend), SYS(kill), SYS(tgkill), SYS(tkill),            \
+	    SYS(sched_setaffinity), SYS(sched_getaffinity), SYS(setpriority),  \
 	    SYS(getcpu), SYS(getcwd), SYS(readv), SYS(close),                  \
 	    SYS(close_range), SYS(dup), SYS(dup3), SYS(fcntl), SYS(pipe2),     \
 	    SYS(ppoll), SYS(eventfd2), SYS(listen), SYS(shutdown),             \
@@ -287,20 +286,6 @@ long sys_setpriority(long which, long who, long nice)
 		    PRIO_DEFAULT - nice);
 		p->nice = nice;
 	}
-	mutex_unlock(&proc_lock);
-	return r;
-}
-
-long sys_getpriority(long which, long who)
-{
-	struct proc *p;
-	long r;
-
-	if (which != PRIO_PROCESS)
-		return -EINVAL;
-	mutex_lock(&proc_lock);
-	p = who ? proc_find(who) : current_proc();
-	r = p ? 20 - p->nice : -ESRCH; /* the raw call returns 20 - nice */
 	mutex_unlock(&proc_lock);
 	return r;
 }

@@ -1,8 +1,8 @@
 /*
  * time.c - clocks, sleeping and the alarm timer: clock_gettime,
- * nanosleep, clock_nanosleep and the one interval timer, LUX_NR_ALARM
- * (time and gettimeofday are the personality's over clock_gettime;
- * setitimer, getitimer and alarm over LUX_NR_ALARM). CLOCK_REALTIME is the RTC's time at boot plus the
+ * nanosleep and the one interval timer, LUX_NR_ALARM (time,
+ * gettimeofday and clock_nanosleep are the personality's over
+ * clock_gettime; setitimer, getitimer and alarm over LUX_NR_ALARM). CLOCK_REALTIME is the RTC's time at boot plus the
  * monotonic clock; lux keeps no time zone.
  */
 #include "proc.h"
@@ -12,7 +12,6 @@
 #define NS              1000000000LL
 #define CLOCK_REALTIME  0
 #define CLOCK_MONOTONIC 1
-#define TIMER_ABSTIME   1
 
 struct timespec64 {
 	int64_t sec, nsec;
@@ -76,26 +75,14 @@ int timespec_from_user(long uts, int64_t *ns)
 	return 0;
 }
 
+/* The fast subset's sleep; clock_nanosleep is the personality's, over
+ * clock_gettime and a ppoll with the program's mask. */
 long sys_nanosleep(long ureq, long urem)
 {
-	return sys_clock_nanosleep(CLOCK_MONOTONIC, 0, ureq, urem);
-}
-
-long sys_clock_nanosleep(long clock, long flags, long ureq, long urem)
-{
-	int64_t ns, now;
+	int64_t ns;
 	int r = timespec_from_user(ureq, &ns);
 
-	if (!r)
-		r = clock_now(clock, &now);
-	if (!r && (clock == 2 || clock == 3))
-		r = -EINVAL; /* CPU-time clocks cannot be slept on */
-	if (r)
-		return r;
-	if (!(flags & TIMER_ABSTIME))
-		return sleep(arch_clock_ns() + MIN(ns, INT64_MAX / 2), urem);
-	/* absolute: convert the deadline to the monotonic clock */
-	return sleep(arch_clock_ns() + MAX(ns - now, 0), 0);
+	return r ? r : sleep(arch_clock_ns() + MIN(ns, INT64_MAX / 2), urem);
 }
 
 /* ITIMER_REAL: a per-process timer that sends SIGALRM, reloading itself

@@ -9,6 +9,7 @@
  */
 #include "utest.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <sys/prctl.h>
 
@@ -594,6 +595,27 @@ static void priority_child(void)
 	CHECK_EQ(setpriority(PRIO_PROCESS, 0, 100), 0); /* clamped */
 	CHECK_EQ(getpriority(PRIO_PROCESS, 0), 19);
 	CHECK_ERR(getpriority(42, 0), EINVAL);
+	/* another process's: anyone may read it; no such process ESRCH */
+	int fds[2];
+	char c;
+	CHECK_EQ(pipe(fds), 0);
+	pid_t child = fork();
+	if (child == 0) {
+		setpriority(PRIO_PROCESS, 0, 17);
+		write(fds[1], "x", 1);
+		pause();
+		_exit(0);
+	}
+	CHECK(child > 0);
+	CHECK_EQ(read(fds[0], &c, 1), 1);
+	close(fds[0]);
+	close(fds[1]);
+	CHECK_EQ(getpriority(PRIO_PROCESS, child), 17);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	CHECK_ERR(getpriority(PRIO_PROCESS, child), ESRCH);
+	CHECK_ERR(getpriority(PRIO_PROCESS, INT_MAX), ESRCH);
+	CHECK_ERR(getpriority(PRIO_PROCESS, -1), ESRCH);
 }
 
 static void priority(void)

@@ -361,6 +361,36 @@ static void sigsuspend_wait(void)
 	CHECK(was_blocked);
 }
 
+/* clock_nanosleep too (the personality's, over a ppoll with the
+ * program's mask): EINTR, the time left for a relative sleep only. */
+static void clock_nanosleep_eintr(void)
+{
+	static const int flags[] = {0, TIMER_ABSTIME};
+	for (int i = 0; i < 2; i++) {
+		fresh();
+		set_handler(SIGUSR1, SA_RESTART);
+		pid_t pid = signaller(SIGUSR1);
+		CHECK(pid > 0);
+		struct timespec t = {10, 0}, rem = {-1, -1};
+		if (flags[i]) {
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			t.tv_sec += 10;
+		}
+		long r = syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, flags[i],
+				 &t, &rem);
+		int err = errno;
+		ut_kill(pid);
+		errno = err;
+		CHECK_ERR(r, EINTR);
+		CHECK(hits >= 1);
+		long long left = rem.tv_sec * 1000000000LL + rem.tv_nsec;
+		if (flags[i])
+			CHECK(rem.tv_sec == -1 && rem.tv_nsec == -1);
+		else
+			CHECK(left > 0 && left <= 10001000000LL);
+	}
+}
+
 static void pause_eintr(void)
 {
 	fresh();
@@ -1007,6 +1037,7 @@ static const struct ut_case cases[] = {
     UT_CASE(sigsuspend_wait),
     UT_CASE(pause_eintr),
     UT_CASE(nanosleep_eintr),
+    UT_CASE(clock_nanosleep_eintr),
     UT_CASE(wait4_eintr),
     UT_CASE(wait4_restart),
     UT_CASE(default_actions),

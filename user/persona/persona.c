@@ -118,6 +118,11 @@ long persona_call(long nr, const long a[6])
 		return persona_getitimer(a[0], a[1]);
 	case NR_pselect6:
 		return persona_pselect6(a, persona_ctx()->mask);
+	case NR_getpriority:
+		return persona_getpriority(a[0], a[1]);
+	case NR_clock_nanosleep:
+		return persona_clock_nanosleep(a[0], a[1], a[2], a[3],
+					       persona_ctx()->mask);
 #ifdef NR_alarm /* the platform's legacy calls */
 	case NR_poll:
 		return persona_poll(a[0], a[1], a[2], persona_ctx()->mask);
@@ -125,6 +130,8 @@ long persona_call(long nr, const long a[6])
 		return persona_select(a, persona_ctx()->mask);
 	case NR_alarm:
 		return persona_alarm(a[0]);
+	case NR_pause:
+		return persona_pause(persona_ctx()->mask);
 	case NR_time:
 		return persona_time(a[0]);
 	case NR_eventfd:

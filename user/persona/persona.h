@@ -125,3 +125,9 @@ long persona_reboot(long magic1, long magic2, long cmd);
 long persona_setitimer(long which, long unew, long uold);
 long persona_getitimer(long which, long uold);
 long persona_alarm(long seconds);
+/* sched.c: getpriority, clock_nanosleep and pause over the kernel's
+ * primitives; mask is the program's signal mask, which the waits use. */
+long persona_getpriority(long which, long who);
+long persona_clock_nanosleep(long clock, long flags, long ureq, long urem,
+			     uint64_t mask);
+long persona_pause(uint64_t mask);

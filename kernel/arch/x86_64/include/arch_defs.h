@@ -97,8 +97,7 @@ struct arch_cpu {
 #define USER_TOP 0x0000800000000000UL /* user addresses lie below */
 /* System calls only this platform has (see kernel/sys/syscall.c). */
 #define ARCH_SYSCALLS                                                          \
-	SYS(arch_prctl), SYS(clone), SYS(fork), SYS(vfork), SYS(pause),        \
-	    SYS(dup2), SYS(pipe)
+	SYS(arch_prctl), SYS(clone), SYS(fork), SYS(vfork), SYS(dup2), SYS(pipe)
 
 /* A user address space: the physical address of its PML4. */
 struct arch_as {
