@@ -229,6 +229,14 @@
  * same). The personality makes setitimer (ITIMER_REAL), getitimer and
  * alarm of it. */
 #define LUX_NR_ALARM (LUX_NR_BASE + 18)
+/* (tid, set, mask, uint64_t *old) -> the number of the CPU the caller
+ * runs on: thread tid's (0: the caller's) CPU mask, the online CPUs it may
+ * run on, to *old (unless NULL), and if set, mask as its new one (EPERM
+ * when the caller's euid is neither the thread's real nor effective uid,
+ * unless it is 0, as setpriority's rule; no online CPU in mask EINVAL);
+ * ESRCH, EFAULT. The personality makes sched_setaffinity,
+ * sched_getaffinity and getcpu of it. */
+#define LUX_NR_AFFINITY (LUX_NR_BASE + 26)
 /* Hardware for user-space drivers (docs/storage.md, docs/servers.md). */
 /* (phys, len) -> fd, close-on-exec: a memory object whose pages are the
  * device memory [phys, phys + len) (page aligned, inside one

@@ -26,8 +26,7 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 	    SYS(madvise), SYS(clock_gettime), SYS(nanosleep), SYS(futex),      \
 	    SYS(rt_sigaction), SYS(rt_sigprocmask), SYS(rt_sigpending),        \
 	    SYS(rt_sigsuspend), SYS(kill), SYS(tgkill), SYS(tkill),            \
-	    SYS(sched_setaffinity), SYS(sched_getaffinity), SYS(setpriority),  \
-	    SYS(getcpu), SYS(getcwd), SYS(readv), SYS(close),                  \
+	    SYS(setpriority), SYS(getcwd), SYS(readv), SYS(close),             \
 	    SYS(close_range), SYS(dup), SYS(dup3), SYS(fcntl), SYS(pipe2),     \
 	    SYS(ppoll), SYS(eventfd2), SYS(listen), SYS(shutdown),             \
 	    SYS(rt_sigtimedwait), SYS(lseek), SYS(setsid), SYS(setpgid),       \
@@ -51,7 +50,8 @@ static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 	    NATIVE(FDPATH, fdpath), NATIVE(CHDIR, chdir),                      \
 	    NATIVE(SOCKET, socket), NATIVE(SOCKMSG, sockmsg),                  \
 	    NATIVE(WAIT, wait), NATIVE(REBOOT, reboot), NATIVE(ALARM, alarm),  \
-	    NATIVE(MMIO, mmio), NATIVE(DMA, dma), NATIVE(HWINFO, hwinfo)
+	    NATIVE(MMIO, mmio), NATIVE(DMA, dma), NATIVE(HWINFO, hwinfo),      \
+	    NATIVE(AFFINITY, affinity)
 
 static const syscall_fn native[LUX_NR_COUNT - LUX_NR_BASE] = {NATIVE_SYSCALLS};
 
@@ -190,15 +190,6 @@ long sys_prlimit64(long pid, long resource, long unew, long uold)
 	return r;
 }
 
-long sys_getcpu(long ucpu, long unode)
-{
-	unsigned cpu = this_cpu()->id, node = 0;
-
-	if (ucpu && copy_to_user((void *)ucpu, &cpu, 4))
-		return -EFAULT;
-	return unode ? copy_to_user((void *)unode, &node, 4) : 0;
-}
-
 long sys_sched_yield(void)
 {
 	sched_yield();
@@ -224,37 +215,24 @@ static struct thread *thread_by_tid(long tid)
 	return NULL;
 }
 
-long sys_sched_setaffinity(long tid, long len, long umask)
+/* LUX_NR_AFFINITY: see include/lux/proto.h. */
+long sys_lux_affinity(long tid, long set, long mask, long uold)
 {
-	uint64_t mask = 0;
+	uint64_t old = 0;
 	struct thread *t;
 	long r = -ESRCH;
 
-	if (copy_from_user(&mask, (void *)umask, MIN(len, 8)))
-		return -EFAULT;
 	mutex_lock(&proc_lock);
-	if ((t = thread_by_tid(tid)))
-		r = cred_owns(t->proc) ? thread_set_affinity(t, mask) : -EPERM;
+	if ((t = thread_by_tid(tid))) {
+		old = t->rq.affinity & sched_online_mask();
+		r = !set                 ? 0
+		    : cred_owns(t->proc) ? thread_set_affinity(t, mask)
+					 : -EPERM;
+	}
 	mutex_unlock(&proc_lock);
-	return r;
-}
-
-long sys_sched_getaffinity(long tid, long len, long umask)
-{
-	uint64_t mask = 0;
-	struct thread *t;
-
-	if (len < 8 || (len & 7))
-		return -EINVAL;
-	mutex_lock(&proc_lock);
-	if ((t = thread_by_tid(tid)))
-		mask = t->rq.affinity & sched_online_mask();
-	mutex_unlock(&proc_lock);
-	if (!t)
-		return -ESRCH;
-	if (copy_to_user((void *)umask, &mask, 8))
-		return -EFAULT;
-	return 8;
+	if (!r && uold && copy_to_user((void *)uold, &old, 8))
+		r = -EFAULT;
+	return r ? r : this_cpu()->id;
 }
 
 #define PRIO_PROCESS 0

@@ -12,7 +12,8 @@
  * mount table sees a mount and an umount at once; LUX_NR_WAIT reaps only
  * the caller's own children, as wait4, and only root may stop the
  * machine with LUX_NR_REBOOT; LUX_NR_ALARM sets the caller's own timer,
- * as setitimer.
+ * as setitimer; LUX_NR_AFFINITY sets another user's CPUs only for root,
+ * as sched_setaffinity.
  *
  * lux-specific by design: on Linux every case fails (no native calls).
  * Must start as root, as it does on lux.
@@ -706,6 +707,64 @@ static void native_alarm_storm(void)
 	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 }
 
+static pid_t affinity_target;
+
+static void affinity_as_user(void)
+{
+	uint64_t old = 0, one;
+
+	CHECK_EQ(setuid(USER), 0);
+	/* reading another user's mask is anyone's, as sched_getaffinity */
+	CHECK(syscall(LUX_NR_AFFINITY, affinity_target, 0, 0, &old) >= 0);
+	CHECK(old != 0);
+	one = old & -old;
+	CHECK_ERR(syscall(LUX_NR_AFFINITY, affinity_target, 1, one, NULL),
+		  EPERM);
+	CHECK_ERR(syscall(LUX_NR_AFFINITY, affinity_target, 1, one, &old),
+		  EPERM);
+	/* its own: yes, and a mask of no online CPU EINVAL */
+	CHECK(syscall(LUX_NR_AFFINITY, 0, 1, one, NULL) >= 0);
+	CHECK_ERR(syscall(LUX_NR_AFFINITY, 0, 1, 0, NULL), EINVAL);
+	CHECK_ERR(syscall(LUX_NR_AFFINITY, 0, 0, 0, (void *)8), EFAULT);
+	CHECK_ERR(syscall(LUX_NR_AFFINITY, 0x7fffffff, 0, 0, &old), ESRCH);
+}
+
+/* LUX_NR_AFFINITY, the primitive of the personality's sched_getaffinity,
+ * sched_setaffinity and getcpu, called directly: a user cannot set the
+ * CPUs of root's process (EPERM, its mask unchanged), root can; once
+ * set, the caller runs on its CPU, as getcpu says. */
+static void native_affinity_rules(void)
+{
+	uint64_t before = 0, after = 0, one;
+	int go[2];
+	char c;
+
+	CHECK_EQ(pipe(go), 0);
+	affinity_target = fork();
+	CHECK(affinity_target >= 0);
+	if (affinity_target == 0) {
+		close(go[1]);
+		read(go[0], &c, 1);
+		_exit(0);
+	}
+	close(go[0]);
+	CHECK(syscall(LUX_NR_AFFINITY, affinity_target, 0, 0, &before) >= 0);
+	CHECK(ut_in_child(affinity_as_user));
+	CHECK(syscall(LUX_NR_AFFINITY, affinity_target, 0, 0, &after) >= 0);
+	CHECK_EQ(after, before);
+	one = before & -before;
+	CHECK(syscall(LUX_NR_AFFINITY, affinity_target, 1, one, NULL) >= 0);
+	CHECK(syscall(LUX_NR_AFFINITY, affinity_target, 0, 0, &after) >= 0);
+	CHECK_EQ(after, one);
+	close(go[1]);
+	CHECK_EQ(ut_wait(affinity_target), 0);
+	unsigned cpu = ~0u;
+	CHECK(syscall(LUX_NR_AFFINITY, 0, 1, one, NULL) >= 0);
+	CHECK_EQ(syscall(SYS_getcpu, &cpu, NULL, NULL), 0);
+	CHECK_EQ(cpu, __builtin_ctzll(one));
+	CHECK(syscall(LUX_NR_AFFINITY, 0, 1, before, NULL) >= 0);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct ut_case cases[] = {
@@ -721,6 +780,7 @@ int main(int argc, char **argv)
 	    UT_CASE(native_reboot_root_only),
 	    UT_CASE(native_alarm_own_timer),
 	    UT_CASE(native_alarm_storm),
+	    UT_CASE(native_affinity_rules),
 	};
 	return ut_main(argc, argv, "bypass", cases, UT_COUNT(cases));
 }

@@ -120,6 +120,12 @@ long persona_call(long nr, const long a[6])
 		return persona_pselect6(a, persona_ctx()->mask);
 	case NR_getpriority:
 		return persona_getpriority(a[0], a[1]);
+	case NR_sched_getaffinity:
+		return persona_sched_getaffinity(a[0], a[1], a[2]);
+	case NR_sched_setaffinity:
+		return persona_sched_setaffinity(a[0], a[1], a[2]);
+	case NR_getcpu:
+		return persona_getcpu(a[0], a[1]);
 	case NR_clock_nanosleep:
 		return persona_clock_nanosleep(a[0], a[1], a[2], a[3],
 					       persona_ctx()->mask);

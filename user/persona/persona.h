@@ -126,8 +126,12 @@ long persona_setitimer(long which, long unew, long uold);
 long persona_getitimer(long which, long uold);
 long persona_alarm(long seconds);
 /* sched.c: getpriority, clock_nanosleep and pause over the kernel's
- * primitives; mask is the program's signal mask, which the waits use. */
+ * primitives (mask is the program's signal mask, which the waits use);
+ * sched_getaffinity, sched_setaffinity and getcpu over LUX_NR_AFFINITY. */
 long persona_getpriority(long which, long who);
 long persona_clock_nanosleep(long clock, long flags, long ureq, long urem,
 			     uint64_t mask);
 long persona_pause(uint64_t mask);
+long persona_sched_getaffinity(long tid, long len, long umask);
+long persona_sched_setaffinity(long tid, long len, long umask);
+long persona_getcpu(long ucpu, long unode);

@@ -4,8 +4,9 @@
  * procfs shows anyone), clock_nanosleep over clock_gettime and a ppoll
  * with the program's mask (as select's waits: a signal the program takes
  * ends it, its handler runs once the program is resumed), and pause over
- * rt_sigsuspend with the program's mask. The kernel keeps setpriority
- * and nanosleep, which check and sleep.
+ * rt_sigsuspend with the program's mask; sched_getaffinity,
+ * sched_setaffinity and getcpu over LUX_NR_AFFINITY. The kernel keeps
+ * setpriority and nanosleep, and every check.
  */
 #include "persona.h"
 
@@ -80,4 +81,43 @@ long persona_clock_nanosleep(long clock, long flags, long ureq, long urem,
 long persona_pause(uint64_t mask)
 {
 	return native2(NR_rt_sigsuspend, &mask, 8);
+}
+
+/* sched_getaffinity: the thread's mask of online CPUs, 8 bytes (lux has
+ * at most 64 CPUs), which is what it returns; a size that is not a
+ * multiple of 8 or below it EINVAL, then ESRCH, then EFAULT. */
+long persona_sched_getaffinity(long tid, long len, long umask)
+{
+	uint64_t mask;
+	long r;
+
+	if (len < 8 || (len & 7))
+		return -EINVAL;
+	if ((r = native4(LUX_NR_AFFINITY, tid, 0, 0, &mask)) < 0)
+		return r;
+	return copy_out(umask, &mask, 8) ? -EFAULT : 8;
+}
+
+/* sched_setaffinity: the first 8 bytes of the mask (fewer if len is
+ * shorter; EFAULT for a negative len, as an unreadable mask), then the
+ * kernel's checks (ESRCH, EPERM, EINVAL for no online CPU). */
+long persona_sched_setaffinity(long tid, long len, long umask)
+{
+	uint64_t mask = 0;
+	long r;
+
+	if (len < 0 || copy_in(&mask, umask, len < 8 ? len : 8))
+		return -EFAULT;
+	r = native4(LUX_NR_AFFINITY, tid, 1, mask, 0);
+	return r < 0 ? r : 0;
+}
+
+/* getcpu: the caller's CPU and node 0 (each optional; EFAULT). */
+long persona_getcpu(long ucpu, long unode)
+{
+	unsigned cpu = native4(LUX_NR_AFFINITY, 0, 0, 0, 0), node = 0;
+
+	if (ucpu && copy_out(ucpu, &cpu, 4))
+		return -EFAULT;
+	return unode && copy_out(unode, &node, 4) ? -EFAULT : 0;
 }
