@@ -55,7 +55,6 @@ struct thread {
 	int tid;
 	uintptr_t clear_child_tid; /* user address zeroed and woken at exit */
 	uintptr_t set_child_tid;   /* user address given its tid at start */
-	uintptr_t robust_list;     /* set_robust_list's head, kept for musl */
 	volatile bool interrupt; /* a signal or kill ends interruptible waits */
 	uint64_t sig_blocked, sig_pending; /* thread-directed signals */
 	uint64_t sig_saved; /* mask to restore after rt_sigsuspend */

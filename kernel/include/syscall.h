@@ -27,7 +27,6 @@ long sys_getpid(void);
 long sys_getppid(void);
 long sys_gettid(void);
 long sys_set_tid_address(long tidptr);
-long sys_set_robust_list(long head, long len);
 long sys_getrandom(long buf, long len, long flags);
 long sys_prlimit64(long pid, long resource, long new, long old);
 long sys_sched_yield(void);

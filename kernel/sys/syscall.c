@@ -21,16 +21,15 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 #define CORE_SYSCALLS                                                          \
 	SYS(read), SYS(write), SYS(writev), SYS(exit), SYS(exit_group),        \
 	    SYS(getpid), SYS(getppid), SYS(gettid), SYS(set_tid_address),      \
-	    SYS(set_robust_list), SYS(getrandom), SYS(prlimit64),              \
-	    SYS(sched_yield), SYS(mmap), SYS(munmap), SYS(mprotect),           \
-	    SYS(madvise), SYS(clock_gettime), SYS(nanosleep), SYS(futex),      \
-	    SYS(rt_sigaction), SYS(rt_sigprocmask), SYS(rt_sigpending),        \
-	    SYS(rt_sigsuspend), SYS(kill), SYS(tgkill), SYS(tkill),            \
-	    SYS(setpriority), SYS(getcwd), SYS(readv), SYS(close),             \
-	    SYS(close_range), SYS(dup), SYS(dup3), SYS(fcntl), SYS(pipe2),     \
-	    SYS(ppoll), SYS(eventfd2), SYS(listen), SYS(shutdown),             \
-	    SYS(rt_sigtimedwait), SYS(lseek), SYS(setsid), SYS(setpgid),       \
-	    SYS(getpgid), SYS(getsid),                                         \
+	    SYS(getrandom), SYS(prlimit64), SYS(sched_yield), SYS(mmap),       \
+	    SYS(munmap), SYS(mprotect), SYS(madvise), SYS(clock_gettime),      \
+	    SYS(nanosleep), SYS(futex), SYS(rt_sigaction),                     \
+	    SYS(rt_sigprocmask), SYS(rt_sigpending), SYS(rt_sigsuspend),       \
+	    SYS(kill), SYS(tgkill), SYS(tkill), SYS(setpriority), SYS(getcwd), \
+	    SYS(readv), SYS(close), SYS(close_range), SYS(dup), SYS(dup3),     \
+	    SYS(fcntl), SYS(pipe2), SYS(ppoll), SYS(eventfd2), SYS(listen),    \
+	    SYS(shutdown), SYS(rt_sigtimedwait), SYS(lseek), SYS(setsid),      \
+	    SYS(setpgid), SYS(getpgid), SYS(getsid),                           \
                                                                                \
 	    SYS(umask), SYS(pread64), SYS(pwrite64), SYS(memfd_create),        \
 	    SYS(fallocate)
@@ -109,16 +108,6 @@ long sys_set_tid_address(long tidptr)
 {
 	current_thread()->clear_child_tid = tidptr;
 	return current_thread()->tid;
-}
-
-/* Robust futex lists matter only to a thread dying with a lock held;
- * lux keeps the head so that the call succeeds, as musl expects. */
-long sys_set_robust_list(long head, long len)
-{
-	if (len != 24)
-		return -EINVAL;
-	current_thread()->robust_list = head;
-	return 0;
 }
 
 long sys_getrandom(long ubuf, long len, long flags)

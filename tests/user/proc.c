@@ -618,6 +618,22 @@ static void priority_child(void)
 	CHECK_ERR(getpriority(PRIO_PROCESS, -1), ESRCH);
 }
 
+/* set_robust_list takes Linux's 24-byte head only (musl's threads
+ * register theirs); an empty list (next pointing to the head itself). */
+static void robust_list_child(void)
+{
+	static long head[3];
+	head[0] = (long)head;
+	CHECK_ERR(syscall(SYS_set_robust_list, head, 23), EINVAL);
+	CHECK_ERR(syscall(SYS_set_robust_list, head, 48), EINVAL);
+	CHECK_EQ(syscall(SYS_set_robust_list, head, 24), 0);
+}
+
+static void robust_list(void)
+{
+	ut_in_child(robust_list_child);
+}
+
 static void priority(void)
 {
 	ut_in_child(priority_child);
@@ -715,15 +731,20 @@ static void prctl_names(void)
 }
 
 static const struct ut_case cases[] = {
-    UT_CASE(rlimit_raw),    UT_CASE(fs_ids),         UT_CASE(prctl_names),
-    UT_CASE(fork_cow),      UT_CASE(fork_ids),       UT_CASE(exit_codes),
-    UT_CASE(wait_any),      UT_CASE(wait_echild),    UT_CASE(wait_nohang),
-    UT_CASE(wait_signaled), UT_CASE(wait4_rusage),   UT_CASE(waitid_exited),
-    UT_CASE(waitid_killed), UT_CASE(waitid_stopped), UT_CASE(vfork_shares),
-    UT_CASE(vfork_exec),    UT_CASE(execve_args),    UT_CASE(execve_enoent),
-    UT_CASE(uname_sysname), UT_CASE(uname_fields),   UT_CASE(random_bytes),
-    UT_CASE(enosys_once),   UT_CASE(klog_lines),     UT_CASE(rlimits),
-    UT_CASE(yield),         UT_CASE(affinity),       UT_CASE(priority),
+    UT_CASE(rlimit_raw),    UT_CASE(fs_ids),
+    UT_CASE(prctl_names),   UT_CASE(fork_cow),
+    UT_CASE(fork_ids),      UT_CASE(exit_codes),
+    UT_CASE(wait_any),      UT_CASE(wait_echild),
+    UT_CASE(wait_nohang),   UT_CASE(wait_signaled),
+    UT_CASE(wait4_rusage),  UT_CASE(waitid_exited),
+    UT_CASE(waitid_killed), UT_CASE(waitid_stopped),
+    UT_CASE(vfork_shares),  UT_CASE(vfork_exec),
+    UT_CASE(execve_args),   UT_CASE(execve_enoent),
+    UT_CASE(uname_sysname), UT_CASE(uname_fields),
+    UT_CASE(random_bytes),  UT_CASE(enosys_once),
+    UT_CASE(klog_lines),    UT_CASE(rlimits),
+    UT_CASE(yield),         UT_CASE(affinity),
+    UT_CASE(priority),      UT_CASE(robust_list),
     UT_CASE(ids),
 };
 
