@@ -154,11 +154,13 @@
  * was opened by (its NUL too into buf); EBADF, ENOTDIR when fd is no
  * directory a server opened, ERANGE when size is too small. */
 #define LUX_NR_FDPATH (LUX_NR_BASE + 9)
-/* (path) -> 0: make the absolute path (a string starting with '/') the
- * process's current directory, as getcwd returns it and as relative
- * names start; EINVAL for a relative one. The kernel checks nothing else
- * (the personality checked it is a directory the caller may search):
- * requests carry the caller's identity, never its directory. */
+/* (path, 0) -> 0: make the absolute path (a string starting with '/')
+ * the process's current directory, as relative names start; EINVAL for
+ * a relative one. The kernel checks nothing else (the personality
+ * checked it is a directory the caller may search): requests carry the
+ * caller's identity, never its directory. (buf, size) with size != 0 ->
+ * the length with its NUL: the current directory copied to buf, ERANGE
+ * when it does not fit; the personality's getcwd. */
 #define LUX_NR_CHDIR (LUX_NR_BASE + 16)
 /* (op, a, b, c, d) -> the Unix sockets' mechanism under the Linux socket
  * calls, which the personality makes (user/persona/sock.c,

@@ -50,7 +50,6 @@ long sys_tgkill(long tgid, long tid, long sig);
 long sys_tkill(long tid, long sig);
 long sys_lux_affinity(long tid, long set, long mask, long uold);
 long sys_setpriority(long which, long who, long nice);
-long sys_getcwd(long buf, long size);
 long sys_lux_bootdata(long off, long buf, long len);
 long sys_lux_procinfo(long pid, long info);
 long sys_lux_cpuinfo(long cpu, long buf, long len);
@@ -86,7 +85,7 @@ long sys_lux_bootfile(long path, long off, long buf, long len);
 long sys_lux_request(long target, long gen, long req, long buf, long size,
 		     long path);
 long sys_lux_fdpath(long fd, long buf, long size);
-long sys_lux_chdir(long path);
+long sys_lux_chdir(long path, long size);
 long sys_lux_socket(long op, long a, long b, long c, long d);
 long sys_lux_sockmsg(long fd, long recv, long msg, long flags);
 long sys_lux_wait(long pid, long pgid, long options, long ures);

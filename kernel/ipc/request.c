@@ -238,44 +238,33 @@ long sys_lux_fdpath(long fd, long ubuf, long size)
 	return r;
 }
 
-long sys_lux_chdir(long upath)
+/* LUX_NR_CHDIR: see include/lux/proto.h. The current directory is
+ * copied or replaced under sig_lock, a copy made while another thread's
+ * chdir frees the old one. */
+long sys_lux_chdir(long upath, long size)
 {
 	struct proc *p = current_proc();
-	char *cwd = kmalloc(LUX_PATH_MAX), *old;
-	long r =
-	    cwd ? strncpy_from_user(cwd, (char *)upath, LUX_PATH_MAX) : -ENOMEM;
+	char *cwd = kmalloc(LUX_PATH_MAX), *old = cwd;
+	long r = !cwd   ? -ENOMEM
+		 : size ? 0
+			: strncpy_from_user(cwd, (char *)upath, LUX_PATH_MAX);
 
-	if (r >= 0 && cwd[0] != '/')
+	if (r >= 0 && !size && cwd[0] != '/')
 		r = -EINVAL;
-	if (r < 0) {
-		kfree(cwd);
-		return r;
+	if (r >= 0) {
+		spin_lock(&p->sig_lock);
+		if (size)
+			strlcpy(cwd, p->cwd ? p->cwd : "/", LUX_PATH_MAX);
+		else
+			old = p->cwd, p->cwd = cwd;
+		spin_unlock(&p->sig_lock);
+		r = size ? (long)strlen(cwd) + 1 : 0;
 	}
-	spin_lock(&p->sig_lock);
-	old = p->cwd;
-	p->cwd = cwd;
-	spin_unlock(&p->sig_lock);
-	kfree(old);
-	return 0;
-}
-
-long sys_getcwd(long ubuf, long size)
-{
-	char *cwd = kmalloc(LUX_PATH_MAX);
-	struct proc *p = current_proc();
-	long r;
-
-	if (!cwd)
-		return -ENOMEM;
-	spin_lock(&p->sig_lock);
-	strlcpy(cwd, p->cwd ? p->cwd : "/", LUX_PATH_MAX);
-	spin_unlock(&p->sig_lock);
-	r = strlen(cwd) + 1;
-	if (r > size)
+	if (r > size && size) /* read: with its NUL */
 		r = -ERANGE;
-	else if (copy_to_user((void *)ubuf, cwd, r))
+	else if (r > 0 && copy_to_user((void *)upath, cwd, r))
 		r = -EFAULT;
-	kfree(cwd);
+	kfree(size || r < 0 ? cwd : old);
 	return r;
 }
 

@@ -13,7 +13,7 @@
  * the caller's own children, as wait4, and only root may stop the
  * machine with LUX_NR_REBOOT; LUX_NR_ALARM sets the caller's own timer,
  * as setitimer; LUX_NR_AFFINITY sets another user's CPUs only for root,
- * as sched_setaffinity.
+ * as sched_setaffinity; LUX_NR_CHDIR reads only the caller's directory.
  *
  * lux-specific by design: on Linux every case fails (no native calls).
  * Must start as root, as it does on lux.
@@ -707,6 +707,26 @@ static void native_alarm_storm(void)
 	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 }
 
+/* LUX_NR_CHDIR's read form, getcwd's primitive, called directly: the
+ * caller's own directory only (there is no pid to name another's), as
+ * getcwd says it; too small ERANGE, a bad buffer EFAULT; and setting a
+ * relative one EINVAL, the directory unchanged. */
+static void native_cwd_own(void)
+{
+	char buf[256], want[256];
+
+	CHECK(getcwd(want, sizeof(want)) != NULL);
+	CHECK_EQ(syscall(LUX_NR_CHDIR, buf, sizeof(buf)), strlen(want) + 1);
+	CHECK(strcmp(buf, want) == 0);
+	CHECK_ERR(syscall(LUX_NR_CHDIR, buf, strlen(want)), ERANGE);
+	CHECK_ERR(syscall(LUX_NR_CHDIR, buf, -1L), ERANGE);
+	CHECK_ERR(syscall(LUX_NR_CHDIR, (void *)8, sizeof(buf)), EFAULT);
+	CHECK_ERR(syscall(LUX_NR_CHDIR, "tmp", 0), EINVAL);
+	CHECK_ERR(syscall(LUX_NR_CHDIR, (void *)8, 0), EFAULT);
+	CHECK(getcwd(buf, sizeof(buf)) != NULL);
+	CHECK(strcmp(buf, want) == 0);
+}
+
 static pid_t affinity_target;
 
 static void affinity_as_user(void)
@@ -781,6 +801,7 @@ int main(int argc, char **argv)
 	    UT_CASE(native_alarm_own_timer),
 	    UT_CASE(native_alarm_storm),
 	    UT_CASE(native_affinity_rules),
+	    UT_CASE(native_cwd_own),
 	};
 	return ut_main(argc, argv, "bypass", cases, UT_COUNT(cases));
 }

@@ -196,6 +196,11 @@ static long call_setaffinity(void *p)
 	return syscall(SYS_sched_setaffinity, 0, 8, p);
 }
 
+static long call_getcwd(void *p)
+{
+	return syscall(SYS_getcwd, p, 4096);
+}
+
 static long call_getcpu(void *p)
 {
 	return syscall(SYS_getcpu, p, NULL, NULL);
@@ -363,6 +368,7 @@ static void limit_calls(void)
 	CHECK_EFAULT("sched_getaffinity", call_getaffinity, 8);
 	CHECK_EFAULT("sched_setaffinity", call_setaffinity, 8);
 	CHECK_EFAULT_OPT("getcpu", call_getcpu, 4);
+	CHECK_EFAULT("getcwd", call_getcwd, 2);
 	CHECK_EFAULT("getresuid", call_getresuid, 4);
 }
 

@@ -2,8 +2,9 @@
  * fs.c - the Linux calls that name a path, each one request sent by
  * walk_run (path.c). The *at forms are the core; the legacy forms (open,
  * stat, mkdir, ...) call them. Behaviour and errors are those the kernel
- * had (kernel/fs/calls.c before issue 12). getcwd and umask stay in the
- * kernel, which keeps the current directory and the umask.
+ * had (kernel/fs/calls.c before issue 12). The kernel keeps the current
+ * directory (LUX_NR_CHDIR sets and reads it: a vfork child shares this
+ * memory, not its directory) and the umask (the umask call's too).
  */
 #include "fs.h"
 
@@ -369,6 +370,18 @@ long fs_fchdir(long fd)
 	if ((r = walk_set(&w, 0, AT_FDCWD, w.scratch)))
 		return r;
 	return set_cwd(&w);
+}
+
+/* getcwd: the current directory with its NUL (its length is what the
+ * raw call returns), ERANGE when size is too small, EFAULT. */
+long fs_getcwd(long ubuf, long size)
+{
+	char cwd[LUX_PATH_MAX];
+	long r = native2(LUX_NR_CHDIR, cwd, LUX_PATH_MAX);
+
+	if (r > size)
+		return -ERANGE;
+	return r < 0 ? r : copy_out(ubuf, cwd, r) ? -EFAULT : r;
 }
 
 long fs_statfs(long upath, long ubuf)

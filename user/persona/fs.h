@@ -26,6 +26,7 @@ long fs_truncate(long upath, long len);
 long fs_faccessat2(long dirfd, long upath, long mode, long flags);
 long fs_chdir(long upath);
 long fs_fchdir(long fd);
+long fs_getcwd(long ubuf, long size);
 long fs_statfs(long upath, long ubuf);
 long fs_mount(long usrc, long utarget, long utype, long flags, long data);
 long fs_umount2(long utarget, long flags);

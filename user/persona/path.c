@@ -313,7 +313,7 @@ int walk_set(struct walk *w, int i, long dirfd, const char *rel)
 	long r;
 
 	if (rel[0] != '/' && (int)dirfd == AT_FDCWD) { /* an int, as Linux */
-		if ((r = native2(NR_getcwd, base, LUX_PATH_MAX)) < 0)
+		if ((r = native2(LUX_NR_CHDIR, base, LUX_PATH_MAX)) < 0)
 			return r;
 	} else if (rel[0] != '/' && rel[0] &&
 		   (r = native3(LUX_NR_FDPATH, dirfd, base, LUX_PATH_MAX)) <

@@ -224,6 +224,8 @@ long persona_call(long nr, const long a[6])
 		return fs_chdir(a[0]);
 	case NR_fchdir:
 		return fs_fchdir(a[0]);
+	case NR_getcwd:
+		return fs_getcwd(a[0], a[1]);
 	case NR_statfs:
 		return fs_statfs(a[0], a[1]);
 	case NR_mount:
