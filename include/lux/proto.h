@@ -239,6 +239,11 @@
  * ESRCH, EFAULT. The personality makes sched_setaffinity,
  * sched_getaffinity and getcpu of it. */
 #define LUX_NR_AFFINITY (LUX_NR_BASE + 26)
+/* () -> 0: the caller's descriptor table becomes its own, a copy, if it
+ * shares it (clone's CLONE_FILES); EINVAL when the caller has other
+ * threads, ENOMEM. The personality's close_range makes
+ * CLOSE_RANGE_UNSHARE of it, then closes or marks each descriptor. */
+#define LUX_NR_UNSHARE (LUX_NR_BASE + 27)
 /* Hardware for user-space drivers (docs/storage.md, docs/servers.md). */
 /* (phys, len) -> fd, close-on-exec: a memory object whose pages are the
  * device memory [phys, phys + len) (page aligned, inside one

@@ -8,7 +8,7 @@
 long sys_read(long fd, long buf, long len);
 long sys_readv(long fd, long iov, long iovcnt);
 long sys_close(long fd);
-long sys_close_range(long lo, long hi, long flags);
+long sys_lux_unshare(void);
 long sys_dup(long fd);
 long sys_dup2(long oldfd, long newfd);
 long sys_dup3(long oldfd, long newfd, long flags);

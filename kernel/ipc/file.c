@@ -79,12 +79,10 @@ struct fdtable *fdtable_copy(struct fdtable *from)
 	return t;
 }
 
-/* Close descriptors [lo, hi] of t (all, or the close-on-exec ones);
- * hi < FD_MAX. */
-static void close_fds(struct fdtable *t, unsigned lo, unsigned hi,
-		      bool cloexec_only)
+/* Close the descriptors of t (all, or the close-on-exec ones). */
+static void close_fds(struct fdtable *t, bool cloexec_only)
 {
-	for (unsigned i = lo; i <= hi; i++) {
+	for (unsigned i = 0; i < FD_MAX; i++) {
 		spin_lock(&t->lock);
 		struct file *f = t->fd[i];
 		bool go =
@@ -101,14 +99,14 @@ static void close_fds(struct fdtable *t, unsigned lo, unsigned hi,
 void fdtable_put(struct fdtable *t)
 {
 	if (t && !__atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL)) {
-		close_fds(t, 0, FD_MAX - 1, false);
+		close_fds(t, false);
 		kfree(t);
 	}
 }
 
 void fdtable_close_on_exec(struct fdtable *t)
 {
-	close_fds(t, 0, FD_MAX - 1, true);
+	close_fds(t, true);
 }
 
 /* Set or clear close-on-exec for fd; t->lock held. */
@@ -239,11 +237,12 @@ long sys_close(long lfd)
 	return 0;
 }
 
-/* CLOSE_RANGE_UNSHARE: give the process a table of its own first. Its
- * threads read p->files without a lock, so a shared table is replaced
- * only in a process of one thread (else EINVAL, a limit of lux). */
-static int unshare_files(struct proc *p)
+/* LUX_NR_UNSHARE: see include/lux/proto.h. Its threads read p->files
+ * without a lock, so a shared table is replaced only in a process of one
+ * thread (else EINVAL, a limit of lux). */
+long sys_lux_unshare(void)
 {
+	struct proc *p = current_proc();
 	struct fdtable *t = p->files, *copy;
 
 	if (__atomic_load_n(&t->refs, __ATOMIC_ACQUIRE) == 1)
@@ -254,33 +253,6 @@ static int unshare_files(struct proc *p)
 		return -ENOMEM;
 	p->files = copy;
 	fdtable_put(t);
-	return 0;
-}
-
-long sys_close_range(long first, long last, long flags)
-{
-	unsigned lo = first, hi = MIN((unsigned)last, FD_MAX - 1);
-	struct fdtable *t;
-	int r;
-
-	if (lo > (unsigned)last ||
-	    (flags & ~(CLOSE_RANGE_CLOEXEC | CLOSE_RANGE_UNSHARE)))
-		return -EINVAL;
-	if ((flags & CLOSE_RANGE_UNSHARE) &&
-	    (r = unshare_files(current_proc())))
-		return r;
-	t = current_proc()->files;
-	if (lo > hi)
-		return 0;
-	if (!(flags & CLOSE_RANGE_CLOEXEC)) {
-		close_fds(t, lo, hi, false);
-		return 0;
-	}
-	spin_lock(&t->lock);
-	for (unsigned i = lo; i <= hi; i++)
-		if (t->fd[i])
-			set_cloexec(t, i, true);
-	spin_unlock(&t->lock);
 	return 0;
 }
 

@@ -26,8 +26,8 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 	    SYS(nanosleep), SYS(futex), SYS(rt_sigaction),                     \
 	    SYS(rt_sigprocmask), SYS(rt_sigpending), SYS(rt_sigsuspend),       \
 	    SYS(kill), SYS(tgkill), SYS(tkill), SYS(setpriority), SYS(readv),  \
-	    SYS(close), SYS(close_range), SYS(dup), SYS(dup3), SYS(fcntl),     \
-	    SYS(pipe2), SYS(ppoll), SYS(eventfd2), SYS(listen), SYS(shutdown), \
+	    SYS(close), SYS(dup), SYS(dup3), SYS(fcntl), SYS(pipe2),           \
+	    SYS(ppoll), SYS(eventfd2), SYS(listen), SYS(shutdown),             \
 	    SYS(rt_sigtimedwait), SYS(lseek), SYS(setsid), SYS(setpgid),       \
 	    SYS(getpgid), SYS(getsid),                                         \
                                                                                \
@@ -50,7 +50,7 @@ static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 	    NATIVE(SOCKET, socket), NATIVE(SOCKMSG, sockmsg),                  \
 	    NATIVE(WAIT, wait), NATIVE(REBOOT, reboot), NATIVE(ALARM, alarm),  \
 	    NATIVE(MMIO, mmio), NATIVE(DMA, dma), NATIVE(HWINFO, hwinfo),      \
-	    NATIVE(AFFINITY, affinity)
+	    NATIVE(AFFINITY, affinity), NATIVE(UNSHARE, unshare)
 
 static const syscall_fn native[LUX_NR_COUNT - LUX_NR_BASE] = {NATIVE_SYSCALLS};
 

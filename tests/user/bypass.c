@@ -13,7 +13,8 @@
  * the caller's own children, as wait4, and only root may stop the
  * machine with LUX_NR_REBOOT; LUX_NR_ALARM sets the caller's own timer,
  * as setitimer; LUX_NR_AFFINITY sets another user's CPUs only for root,
- * as sched_setaffinity; LUX_NR_CHDIR reads only the caller's directory.
+ * as sched_setaffinity; LUX_NR_CHDIR reads only the caller's directory,
+ * LUX_NR_UNSHARE unshares only the caller's descriptor table.
  *
  * lux-specific by design: on Linux every case fails (no native calls).
  * Must start as root, as it does on lux.
@@ -21,6 +22,7 @@
 #include "utest.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -727,6 +729,37 @@ static void native_cwd_own(void)
 	CHECK(strcmp(buf, want) == 0);
 }
 
+/* The child of native_unshare_own: shares its parent's table, makes it
+ * its own with LUX_NR_UNSHARE, then closes fd in its copy only. */
+static int unshare_child(void *arg)
+{
+	int fd = *(int *)arg;
+
+	if (syscall(LUX_NR_UNSHARE) != 0 || close(fd) != 0)
+		_exit(1);
+	_exit(fcntl(fd, F_GETFD) == -1 && errno == EBADF ? 0 : 2);
+}
+
+/* LUX_NR_UNSHARE, the primitive of close_range's CLOSE_RANGE_UNSHARE,
+ * called directly acts on the caller's table only: 0 when it is its own
+ * already; a CLONE_FILES child gets a copy, whose closes the parent does
+ * not see. */
+static void native_unshare_own(void)
+{
+	static char stack[64 * 1024] __attribute__((aligned(16)));
+	int p[2];
+
+	CHECK_EQ(syscall(LUX_NR_UNSHARE), 0);
+	CHECK_EQ(pipe(p), 0);
+	pid_t pid = clone(unshare_child, stack + sizeof(stack),
+			  CLONE_FILES | SIGCHLD, &p[0]);
+	CHECK(pid > 0);
+	CHECK_EQ(ut_wait(pid), 0);
+	CHECK_EQ(fcntl(p[0], F_GETFD), 0); /* still open here */
+	close(p[0]);
+	close(p[1]);
+}
+
 static pid_t affinity_target;
 
 static void affinity_as_user(void)
@@ -802,6 +835,7 @@ int main(int argc, char **argv)
 	    UT_CASE(native_alarm_storm),
 	    UT_CASE(native_affinity_rules),
 	    UT_CASE(native_cwd_own),
+	    UT_CASE(native_unshare_own),
 	};
 	return ut_main(argc, argv, "bypass", cases, UT_COUNT(cases));
 }

@@ -9,7 +9,8 @@
  * objects (STAT, and TRUNCATE of a memory object; EINVAL for anything
  * else). Behaviour and errors are those the kernel had (kernel/fs/
  * fdcalls.c before issue 12). read, write, lseek, pread64, pwrite64 and
- * fcntl stay the kernel's.
+ * fcntl stay the kernel's; close_range closes or marks one descriptor at
+ * a time with them (after LUX_NR_UNSHARE for CLOSE_RANGE_UNSHARE).
  */
 #include "fs.h"
 #include <lux/fcntl.h>
@@ -351,4 +352,25 @@ long fd_sendfile(long out, long in, long uoff, long count)
 	if (uoff && (done || r >= 0) && copy_out(uoff, &pos, sizeof(pos)))
 		r = -EFAULT;
 	return done ? done : r;
+}
+
+/* close_range: descriptors first..last (32-bit numbers, last >= first,
+ * else EINVAL; flags CLOSE_RANGE_CLOEXEC and CLOSE_RANGE_UNSHARE only,
+ * EINVAL) closed, or marked close-on-exec; with UNSHARE the table is made
+ * the caller's own first. Numbers past the table's end hold nothing. */
+long fd_close_range(long first, long last, long flags)
+{
+	unsigned lo = first, hi = last;
+	long r;
+
+	if (lo > hi || (flags & ~(CLOSE_RANGE_CLOEXEC | CLOSE_RANGE_UNSHARE)))
+		return -EINVAL;
+	if ((flags & CLOSE_RANGE_UNSHARE) && (r = native0(LUX_NR_UNSHARE)))
+		return r;
+	for (unsigned fd = lo; fd <= hi && fd < LUX_FD_MAX; fd++)
+		if (flags & CLOSE_RANGE_CLOEXEC)
+			native3(NR_fcntl, fd, F_SETFD, FD_CLOEXEC);
+		else
+			native1(NR_close, fd);
+	return 0;
 }

@@ -50,3 +50,4 @@ long fd_fchown(long fd, long uid, long gid);
 long fd_fstatfs(long fd, long ubuf);
 long fd_ioctl(long fd, long cmd, long arg);
 long fd_sendfile(long out, long in, long uoff, long count);
+long fd_close_range(long first, long last, long flags);

@@ -180,6 +180,8 @@ long persona_call(long nr, const long a[6])
 		return fd_ioctl(a[0], a[1], a[2]);
 	case NR_sendfile:
 		return fd_sendfile(a[0], a[1], a[2], a[3]);
+	case NR_close_range:
+		return fd_close_range(a[0], a[1], a[2]);
 	case NR_rt_sigreturn:
 		return persona_rt_sigreturn();
 	case NR_sigaltstack:
