@@ -238,9 +238,8 @@ long sys_lux_fdpath(long fd, long ubuf, long size)
 	return r;
 }
 
-/* LUX_NR_CHDIR: see include/lux/proto.h. The current directory is
- * copied or replaced under sig_lock, a copy made while another thread's
- * chdir frees the old one. */
+/* LUX_NR_CHDIR: see include/lux/proto.h. The string is copied or
+ * replaced under sig_lock: another thread's chdir frees the old one. */
 long sys_lux_chdir(long upath, long size)
 {
 	struct proc *p = current_proc();

@@ -405,6 +405,35 @@ static void pause_eintr(void)
 	CHECK(hits >= 1);
 }
 
+/* pause and clock_nanosleep (the personality's) wait with the program's
+ * own mask: a signal it blocks, pending and fatal by default, neither
+ * ends the wait nor is delivered; the one it takes ends it. */
+static void waits_keep_mask(void)
+{
+	for (int i = 0; i < 2; i++) {
+		fresh();
+		set_handler(SIGUSR1, 0);
+		block(SIGUSR2, SIG_BLOCK);
+		CHECK_EQ(kill(getpid(), SIGUSR2), 0);
+		pid_t pid = signaller(SIGUSR1);
+		CHECK(pid > 0);
+		struct timespec t = {10, 0};
+		long r = i ? syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0,
+				     &t, NULL)
+			   : pause();
+		int err = errno;
+		ut_kill(pid);
+		errno = err;
+		CHECK_ERR(r, EINTR);
+		CHECK(hits >= 1);
+		sigset_t pending;
+		CHECK_EQ(sigpending(&pending), 0);
+		CHECK(sigismember(&pending, SIGUSR2));
+		CHECK(blocked_now(SIGUSR2));
+		set_disposition(SIGUSR2, SIG_IGN); /* discard it */
+	}
+}
+
 /* nanosleep is interrupted by a handler, SA_RESTART or not, and says
  * how much of the time is left. */
 static void nanosleep_eintr(void)
@@ -1038,6 +1067,7 @@ static const struct ut_case cases[] = {
     UT_CASE(pause_eintr),
     UT_CASE(nanosleep_eintr),
     UT_CASE(clock_nanosleep_eintr),
+    UT_CASE(waits_keep_mask),
     UT_CASE(wait4_eintr),
     UT_CASE(wait4_restart),
     UT_CASE(default_actions),
