@@ -590,13 +590,15 @@ long sys_kill(long pid, long sig)
 	return r;
 }
 
-long sys_tgkill(long tgid, long tid, long sig)
+/* Send sig to thread tid of process tgid (0: of any process). The ids
+ * are ints, as Linux's pid_t: the upper half of a register is ignored. */
+static long thread_kill(int tgid, int tid, long sig)
 {
 	struct proc *p;
 	struct list *it;
 	int r = -ESRCH;
 
-	if (tid <= 0 || (tgid <= 0 && tgid != -1))
+	if (tid <= 0)
 		return -EINVAL;
 	mutex_lock(&proc_lock);
 	list_for_each(it, &all_procs)
@@ -617,7 +619,12 @@ long sys_tgkill(long tgid, long tid, long sig)
 	return r;
 }
 
+long sys_tgkill(long tgid, long tid, long sig)
+{
+	return (int)tgid <= 0 ? -EINVAL : thread_kill(tgid, tid, sig);
+}
+
 long sys_tkill(long tid, long sig)
 {
-	return sys_tgkill(-1, tid, sig);
+	return thread_kill(0, tid, sig);
 }

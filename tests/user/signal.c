@@ -271,6 +271,9 @@ static void tgkill_thread(void)
 		ut_sleep_ms(1);
 	int wrong = syscall(SYS_tgkill, getpid() + 100000, target_tid, 0);
 	int wrong_err = errno;
+	/* Linux: tgid must be a process id; -1 is not "any process" */
+	int any = syscall(SYS_tgkill, -1, target_tid, 0);
+	int any_err = errno;
 	target_stop = 1;
 	pthread_join(t, NULL);
 	CHECK_EQ(r, 0);
@@ -279,6 +282,8 @@ static void tgkill_thread(void)
 	CHECK_EQ(seen_code, SI_TKILL);
 	errno = wrong_err;
 	CHECK_ERR(wrong, ESRCH);
+	errno = any_err;
+	CHECK_ERR(any, EINVAL);
 }
 
 static void kill_errors(void)
