@@ -471,14 +471,129 @@ static void big_file(void)
 	free(buf);
 }
 
+/* The plug tests: files f<i> under PLUG_DIR, i from 0, of plug_size(i)
+ * bytes of pattern SEED_C ^ i; the odd ones fsynced (their numbers on the
+ * console), the even ones not, and later removed or renamed. */
+#define PLUG_DIR   MNT "/plug"
+#define PLUG_FILES 4000 /* the host kills QEMU long before */
+#define PLUG_MAX   64   /* numbers plug_read takes (plug=1,3,...) */
+
+static int plug_list[PLUG_MAX], plug_count = -1;
+
+/* 4 KiB to ~300 KiB: direct, indirect and double-indirect blocks. */
+static size_t plug_size(int i)
+{
+	return i % 5 == 3 ? 300000 + (size_t)i
+			  : (size_t)(i % 7 + 1) * 12288 + 100;
+}
+
+static void plug_path(char *path, size_t n, const char *what, int i)
+{
+	snprintf(path, n, "%s/%s%d", PLUG_DIR, what, i);
+}
+
+/* Write file i in 16 KiB pieces; 0 on success. */
+static int plug_file(int i)
+{
+	static unsigned char buf[16384];
+	size_t size = plug_size(i);
+	char path[64];
+	int fd, ok;
+
+	plug_path(path, sizeof(path), "f", i);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0)
+		return -1;
+	ok = 1;
+	for (size_t off = 0; ok && off < size; off += sizeof(buf)) {
+		size_t n = size - off < sizeof(buf) ? size - off : sizeof(buf);
+		pattern(SEED_C ^ (uint32_t)i, off, buf, n);
+		ok = pwrite(fd, buf, n, off) == (ssize_t)n;
+	}
+	if (ok && i % 2 && fsync(fd) != 0)
+		ok = 0;
+	if (ok && i % 2)
+		ut_print("disk: plug synced %d\n", i);
+	return close(fd) == 0 && ok ? 0 : -1;
+}
+
+/* The workload QEMU is killed in (tests/disk.py, after some "synced"
+ * lines): files written one after the other, every second one fsynced;
+ * of the others, one in two is removed and one in two renamed later, so
+ * that names, inodes and blocks change all the time. It fails if it
+ * ends, or a call fails. */
+static void plug_write(void)
+{
+	char from[64], to[64];
+
+	CHECK(home_mounted());
+	CHECK_EQ(mkdir(PLUG_DIR, 0755), 0);
+	for (int i = 0; i < PLUG_FILES; i++) {
+		CHECK_EQ(plug_file(i), 0);
+		if (i < 4 || i % 2)
+			continue;
+		plug_path(from, sizeof(from), "f", i - 4);
+		plug_path(to, sizeof(to), "r", i - 4);
+		if (i % 4)
+			CHECK_EQ(unlink(from), 0);
+		else
+			CHECK_EQ(rename(from, to), 0);
+	}
+	ut_fail("%d files written: QEMU was not killed", PLUG_FILES);
+}
+
+/* After the plug was pulled: each file whose fsync had returned (the
+ * host's list, plug=1,3,...) is whole, with its size. */
+static void plug_read(void)
+{
+	struct stat st;
+	char path[64];
+	int fd;
+
+	CHECK(plug_count > 0);
+	CHECK(home_mounted());
+	for (int k = 0; k < plug_count; k++) {
+		int i = plug_list[k];
+		plug_path(path, sizeof(path), "f", i);
+		if ((fd = open(path, O_RDONLY)) < 0) {
+			ut_fail("%s: %s", path, strerror(errno));
+			continue;
+		}
+		if (fstat(fd, &st) != 0 || st.st_size != (off_t)plug_size(i))
+			ut_fail("%s: size %lld, not %zu", path,
+				(long long)st.st_size, plug_size(i));
+		else if (!check_range(fd, SEED_C ^ (uint32_t)i, 0, plug_size(i),
+				      65536))
+			ut_fail("%s: wrong data", path);
+		close(fd);
+	}
+}
+
+/* plug=1,3,... among the arguments: plug_read's list. */
+static void plug_args(int argc, char **argv)
+{
+	for (int a = 1; a < argc; a++) {
+		if (strncmp(argv[a], "plug=", 5))
+			continue;
+		char *p = argv[a] + 5;
+		for (plug_count = 0; *p && plug_count < PLUG_MAX;
+		     plug_count++) {
+			plug_list[plug_count] = (int)strtol(p, &p, 10);
+			if (*p == ',')
+				p++;
+		}
+	}
+}
+
 static const struct ut_case cases[] = {
     UT_CASE(node),           UT_CASE(not_mine),     UT_CASE(pattern_read),
     UT_CASE(pattern_write),  UT_CASE(ext2_files),   UT_CASE(persist_write),
     UT_CASE(unsynced_write), UT_CASE(persist_read), UT_CASE(driver_kill),
-    UT_CASE(ext2_kill),      UT_CASE(big_file),
+    UT_CASE(ext2_kill),      UT_CASE(big_file),     UT_CASE(plug_write),
+    UT_CASE(plug_read),
 };
 
 int main(int argc, char **argv)
 {
+	plug_args(argc, argv);
 	return ut_main(argc, argv, "disk", cases, UT_COUNT(cases));
 }
