@@ -28,7 +28,7 @@ from qemu import Qemu, QemuError
 
 DISK_BYTES = 4 << 20
 SEED_A, SEED_B = 0x5A5A5A5A, 0xA5A5A5A5
-FIRST = ["node", "not_mine", "pattern_read", "pattern_write", "ext2_files",
+FIRST = ["node", "blk_ioctl", "not_mine", "pattern_read", "pattern_write", "ext2_files",
          "persist_write", "unsynced_write"]
 SECOND = ["persist_read"]
 THIRD = ["driver_kill", "ext2_kill", "big_file"]

@@ -21,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/statfs.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -193,6 +195,37 @@ static int home_mounted(void)
 {
 	struct statfs fs;
 	return statfs(MNT, &fs) == 0 && fs.f_type == 0xEF53;
+}
+
+/* The block device ioctls on /dev/vdb: its size in bytes and in sectors,
+ * its sector size, as Linux answers them; EFAULT for a bad pointer;
+ * ENOTTY for another command, and on files that are not a disk (ramfs,
+ * ext2). */
+static void blk_ioctl(void)
+{
+	uint64_t size = 0;
+	unsigned long sectors = 0;
+	int ssz = 0, fd;
+
+	CHECK((fd = open("/dev/vdb", O_RDONLY)) >= 0);
+	CHECK_EQ(ioctl(fd, BLKGETSIZE64, &size), 0);
+	EXPECT_EQ(size, DISK_BYTES);
+	CHECK_EQ(ioctl(fd, BLKGETSIZE, &sectors), 0);
+	EXPECT_EQ(sectors, DISK_BYTES / 512);
+	CHECK_EQ(ioctl(fd, BLKSSZGET, &ssz), 0);
+	EXPECT_EQ(ssz, 512);
+	CHECK_ERR(ioctl(fd, BLKGETSIZE64, (void *)8), EFAULT);
+	CHECK_ERR(ioctl(fd, FIONREAD, &ssz), ENOTTY);
+	close(fd);
+	CHECK((fd = open("/tmp/blk_ioctl", O_RDWR | O_CREAT, 0644)) >= 0);
+	CHECK_ERR(ioctl(fd, BLKGETSIZE64, &size), ENOTTY);
+	close(fd);
+	unlink("/tmp/blk_ioctl");
+	CHECK(home_mounted());
+	CHECK((fd = open(MNT "/blk_ioctl", O_RDWR | O_CREAT, 0644)) >= 0);
+	CHECK_ERR(ioctl(fd, BLKSSZGET, &ssz), ENOTTY);
+	close(fd);
+	CHECK_EQ(unlink(MNT "/blk_ioctl"), 0);
 }
 
 /* /tests/file and /tests/perm on the ext2 disk: every case as on ramfs. */
@@ -585,11 +618,11 @@ static void plug_args(int argc, char **argv)
 }
 
 static const struct ut_case cases[] = {
-    UT_CASE(node),           UT_CASE(not_mine),     UT_CASE(pattern_read),
-    UT_CASE(pattern_write),  UT_CASE(ext2_files),   UT_CASE(persist_write),
-    UT_CASE(unsynced_write), UT_CASE(persist_read), UT_CASE(driver_kill),
-    UT_CASE(ext2_kill),      UT_CASE(big_file),     UT_CASE(plug_write),
-    UT_CASE(plug_read),
+    UT_CASE(node),          UT_CASE(blk_ioctl),      UT_CASE(not_mine),
+    UT_CASE(pattern_read),  UT_CASE(pattern_write),  UT_CASE(ext2_files),
+    UT_CASE(persist_write), UT_CASE(unsynced_write), UT_CASE(persist_read),
+    UT_CASE(driver_kill),   UT_CASE(ext2_kill),      UT_CASE(big_file),
+    UT_CASE(plug_write),    UT_CASE(plug_read),
 };
 
 int main(int argc, char **argv)

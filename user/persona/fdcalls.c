@@ -213,29 +213,32 @@ long fd_fstatfs(long fd, long ubuf)
 	return fs_statfs_out(ubuf, &a.s, a.rep.len - sizeof(a.rep));
 }
 
-/* The terminal ioctls servers answer, with the bytes each reads from and
- * writes back to its argument (Linux's asm-generic numbers; the kernel's
- * termios is 36 bytes). Any other command is ENOTTY. */
+/* The ioctls servers answer (a terminal's, a disk's), with the bytes each
+ * reads from and writes back to its argument (Linux's asm-generic numbers;
+ * the kernel's termios is 36 bytes). Any other command is ENOTTY. */
 static const struct {
 	unsigned cmd;
 	uint8_t in, out;
 } ioctls[] = {
-    {0x5401, 0, 36}, /* TCGETS */
-    {0x5402, 36, 0}, /* TCSETS */
-    {0x5403, 36, 0}, /* TCSETSW */
-    {0x5404, 36, 0}, /* TCSETSF */
-    {0x5409, 0, 0},  /* TCSBRK */
-    {0x540a, 0, 0},  /* TCXONC */
-    {0x540b, 0, 0},  /* TCFLSH */
-    {0x540e, 0, 0},  /* TIOCSCTTY */
-    {0x540f, 0, 4},  /* TIOCGPGRP */
-    {0x5410, 4, 0},  /* TIOCSPGRP */
-    {0x5411, 0, 4},  /* TIOCOUTQ */
-    {0x5413, 0, 8},  /* TIOCGWINSZ */
-    {0x5414, 8, 0},  /* TIOCSWINSZ */
-    {0x541b, 0, 4},  /* FIONREAD */
-    {0x5422, 0, 0},  /* TIOCNOTTY */
-    {0x5429, 0, 4},  /* TIOCGSID */
+    {0x5401, 0, 36},    /* TCGETS */
+    {0x5402, 36, 0},    /* TCSETS */
+    {0x5403, 36, 0},    /* TCSETSW */
+    {0x5404, 36, 0},    /* TCSETSF */
+    {0x5409, 0, 0},     /* TCSBRK */
+    {0x540a, 0, 0},     /* TCXONC */
+    {0x540b, 0, 0},     /* TCFLSH */
+    {0x540e, 0, 0},     /* TIOCSCTTY */
+    {0x540f, 0, 4},     /* TIOCGPGRP */
+    {0x5410, 4, 0},     /* TIOCSPGRP */
+    {0x5411, 0, 4},     /* TIOCOUTQ */
+    {0x5413, 0, 8},     /* TIOCGWINSZ */
+    {0x5414, 8, 0},     /* TIOCSWINSZ */
+    {0x541b, 0, 4},     /* FIONREAD */
+    {0x5422, 0, 0},     /* TIOCNOTTY */
+    {0x5429, 0, 4},     /* TIOCGSID */
+    {0x1260, 0, 8},     /* BLKGETSIZE (a disk's server: user/virtio-blk) */
+    {0x1268, 0, 4},     /* BLKSSZGET */
+    {0x80081272, 0, 8}, /* BLKGETSIZE64 */
 };
 
 #define FIONBIO  0x5421
