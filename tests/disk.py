@@ -28,13 +28,14 @@ from qemu import Qemu, QemuError
 
 DISK_BYTES = 4 << 20
 SEED_A, SEED_B = 0x5A5A5A5A, 0xA5A5A5A5
-FIRST = ["node", "blk_ioctl", "not_mine", "pattern_read", "pattern_write", "ext2_files",
-         "persist_write", "unsynced_write"]
+FIRST = ["node", "blk_ioctl", "not_mine", "pattern_read", "pattern_write",
+         "raw_mount", "ext2_files", "persist_write", "unsynced_write"]
 SECOND = ["persist_read"]
 THIRD = ["driver_kill", "ext2_kill", "big_file"]
 PLUG = ["plug_write", "plug_e2fsck", "plug_read"]
-HOST = ["host_pattern", "e2fsck", "e2fsck_killed"]
+HOST = ["raw_once", "host_pattern", "e2fsck", "e2fsck_killed"]
 CASES = FIRST + SECOND + THIRD + HOST + PLUG
+RAW_MOUNTS = 40  # raw_mount's mounts after the first (tests/user/disk.c)
 PLUG_SYNCED = 6  # fsyncs returned before QEMU is killed
 SYNCED_LINE = r"^disk: plug synced (\d+)\n"
 TIMEOUT = 900  # the file test programs on ext2, TCG, a loaded machine
@@ -84,7 +85,8 @@ def drive_args(vda, vdb):
 
 
 def boot_cases(r, name, args, log, cases):
-    """Boot lux running /tests/disk with cases; report each one."""
+    """Boot lux running /tests/disk with cases; report each one. Returns
+    the console's text."""
     vm = Qemu(args, log)
     seen = set()
     try:
@@ -100,8 +102,20 @@ def boot_cases(r, name, args, log, cases):
         for c in cases:
             if c not in seen:
                 r.report(f"{name}/{c}", str(e), vm.elapsed(), vm.tail(15))
-        return False
-    return True
+    return vm.text
+
+
+def check_raw_once(r, name, text):
+    """raw_mount's console: the ext2 server on /dev/vdb (no file system)
+    said why it exited once a mount, and lumen gave it up each time
+    instead of restarting it."""
+    lines = re.findall(r"^ext2: /dev/vdb: .*$", text, re.M)
+    gave_up = re.findall(r"^lumen: ext2 exited with status 78: .*given up$",
+                         text, re.M)
+    want = 1 + RAW_MOUNTS
+    r.report(f"{name}/raw_once", None if len(lines) == len(gave_up) == want
+             else f"{len(lines)} lines 'ext2: /dev/vdb: ...' and "
+             f"{len(gave_up)} 'given up' for {want} mounts", tail=lines[:6])
 
 
 def check_host(r, name, vda, vdb):
@@ -211,7 +225,9 @@ def run(r, boot, log_path, work):
         boot.cmdline = "init=/sbin/lumen -- /tests/disk " + " ".join(cases)
         args = boot.qemu_args() + drive_args(vda, vdb)
         log = re.sub(r"\.log$", f"-{part}.log", log_path(name))
-        boot_cases(r, name, args, log, cases)
+        text = boot_cases(r, name, args, log, cases)
+        if part == 1:
+            check_raw_once(r, name, text)
         if part == 2:  # the kills below may leave what e2fsck repairs
             check_host(r, name, vda, vdb)
     check_killed(r, name, vda)

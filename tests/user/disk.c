@@ -42,6 +42,7 @@
 #define BIG_SZ     (64u << 20)
 #define OP_SECONDS 60          /* one write or fsync longer than this: a hang */
 #define BACK_MS    (60 * 1000) /* a restarted server must be back */
+#define RAW_MOUNTS 40          /* more than lumen's service slots */
 
 /* Fill buf with the pattern's bytes [off, off + len). */
 static void pattern(uint32_t seed, uint64_t off, unsigned char *buf, size_t len)
@@ -328,6 +329,48 @@ static pid_t find_proc(const char *prog, const char *arg)
 	if (d)
 		closedir(d);
 	return pid;
+}
+
+/* Mount vdb (no file system) on /tmp/raw and wait until its ext2
+ * server has exited: 1 if it did within BACK_MS. */
+static int raw_mounted(void)
+{
+	struct stat st;
+	int ms = 0;
+
+	if (mount("/dev/vdb", "/tmp/raw", "ext2", 0, NULL) != 0) {
+		ut_fail("mount: %s", strerror(errno));
+		return 0;
+	}
+	EXPECT_ERR(stat("/tmp/raw/x", &st), EIO);
+	for (; find_proc("/sbin/ext2", "/dev/vdb") && ms < BACK_MS; ms += 50)
+		ut_sleep_ms(50);
+	return ms < BACK_MS;
+}
+
+/* mount -t ext2 of a disk that holds no file system (vdb: a pattern):
+ * mount(2) succeeds, calls on the mount fail with EIO, the server exits
+ * saying so once (LUX_EXIT_UNSERVABLE) and lumen does not restart it:
+ * after a second, in which restarts would have come after 100, 200 and
+ * 400 ms, there is still none (tests/disk.py counts the "ext2: /dev/vdb:"
+ * lines on the console: one a mount); umount works, and rmdir of the
+ * mount point after it. Then RAW_MOUNTS more mounts and umounts, each
+ * after its server gave up: lumen frees each one's slot (it has 32). */
+static void raw_mount(void)
+{
+	struct stat st;
+
+	CHECK_EQ(mkdir("/tmp/raw", 0755), 0);
+	CHECK(raw_mounted());
+	ut_sleep_ms(1000);
+	EXPECT_EQ(find_proc("/sbin/ext2", "/dev/vdb"), 0);
+	CHECK_ERR(stat("/tmp/raw/x", &st), EIO);
+	CHECK_EQ(umount("/tmp/raw"), 0);
+	for (int i = 0; i < RAW_MOUNTS; i++) {
+		CHECK(raw_mounted());
+		CHECK_EQ(umount("/tmp/raw"), 0);
+	}
+	CHECK_EQ(rmdir("/tmp/raw"), 0);
 }
 
 /* Wait until a process prog (arg) other than old runs: its pid, or 0
@@ -622,7 +665,7 @@ static const struct ut_case cases[] = {
     UT_CASE(pattern_read),  UT_CASE(pattern_write),  UT_CASE(ext2_files),
     UT_CASE(persist_write), UT_CASE(unsynced_write), UT_CASE(persist_read),
     UT_CASE(driver_kill),   UT_CASE(ext2_kill),      UT_CASE(big_file),
-    UT_CASE(plug_write),    UT_CASE(plug_read),
+    UT_CASE(plug_write),    UT_CASE(plug_read),      UT_CASE(raw_mount),
 };
 
 int main(int argc, char **argv)
