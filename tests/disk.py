@@ -35,7 +35,6 @@ THIRD = ["driver_kill", "ext2_kill", "big_file"]
 PLUG = ["plug_write", "plug_e2fsck", "plug_read"]
 HOST = ["raw_once", "host_pattern", "e2fsck", "e2fsck_killed"]
 CASES = FIRST + SECOND + THIRD + HOST + PLUG
-RAW_MOUNTS = 40  # raw_mount's mounts after the first (tests/user/disk.c)
 PLUG_SYNCED = 6  # fsyncs returned before QEMU is killed
 SYNCED_LINE = r"^disk: plug synced (\d+)\n"
 TIMEOUT = 900  # the file test programs on ext2, TCG, a loaded machine
@@ -106,16 +105,15 @@ def boot_cases(r, name, args, log, cases):
 
 
 def check_raw_once(r, name, text):
-    """raw_mount's console: the ext2 server on /dev/vdb (no file system)
-    said why it exited once a mount, and lumen gave it up each time
-    instead of restarting it."""
-    lines = re.findall(r"^ext2: /dev/vdb: .*$", text, re.M)
-    gave_up = re.findall(r"^lumen: ext2 exited with status 78: .*given up$",
-                         text, re.M)
-    want = 1 + RAW_MOUNTS
-    r.report(f"{name}/raw_once", None if len(lines) == len(gave_up) == want
-             else f"{len(lines)} lines 'ext2: /dev/vdb: ...' and "
-             f"{len(gave_up)} 'given up' for {want} mounts", tail=lines[:6])
+    """raw_mount's console: lumen gave the ext2 server of /dev/vdb (no
+    file system) up, and never said it would restart it. (Lines are not
+    counted: on several CPUs the console interleaves the writes of lumen
+    and the servers, so a line can be cut in two; raw_mount counts the
+    processes lumen started instead.)"""
+    gave_up = text.count("cannot serve its source; given up")
+    looped = text.count("status 78, restarting")
+    r.report(f"{name}/raw_once", None if gave_up and not looped else
+             f"{gave_up} 'given up', {looped} 'status 78, restarting'")
 
 
 def check_host(r, name, vda, vdb):
