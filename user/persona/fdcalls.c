@@ -220,25 +220,26 @@ static const struct {
 	unsigned cmd;
 	uint8_t in, out;
 } ioctls[] = {
-    {0x5401, 0, 36},    /* TCGETS */
-    {0x5402, 36, 0},    /* TCSETS */
-    {0x5403, 36, 0},    /* TCSETSW */
-    {0x5404, 36, 0},    /* TCSETSF */
-    {0x5409, 0, 0},     /* TCSBRK */
-    {0x540a, 0, 0},     /* TCXONC */
-    {0x540b, 0, 0},     /* TCFLSH */
-    {0x540e, 0, 0},     /* TIOCSCTTY */
-    {0x540f, 0, 4},     /* TIOCGPGRP */
-    {0x5410, 4, 0},     /* TIOCSPGRP */
-    {0x5411, 0, 4},     /* TIOCOUTQ */
-    {0x5413, 0, 8},     /* TIOCGWINSZ */
-    {0x5414, 8, 0},     /* TIOCSWINSZ */
-    {0x541b, 0, 4},     /* FIONREAD */
-    {0x5422, 0, 0},     /* TIOCNOTTY */
-    {0x5429, 0, 4},     /* TIOCGSID */
-    {0x1260, 0, 8},     /* BLKGETSIZE (a disk's server: user/virtio-blk) */
-    {0x1268, 0, 4},     /* BLKSSZGET */
-    {0x80081272, 0, 8}, /* BLKGETSIZE64 */
+    {0x5401, 0, 36}, /* TCGETS */
+    {0x5402, 36, 0}, /* TCSETS */
+    {0x5403, 36, 0}, /* TCSETSW */
+    {0x5404, 36, 0}, /* TCSETSF */
+    {0x5409, 0, 0},  /* TCSBRK */
+    {0x540a, 0, 0},  /* TCXONC */
+    {0x540b, 0, 0},  /* TCFLSH */
+    {0x540e, 0, 0},  /* TIOCSCTTY */
+    {0x540f, 0, 4},  /* TIOCGPGRP */
+    {0x5410, 4, 0},  /* TIOCSPGRP */
+    {0x5411, 0, 4},  /* TIOCOUTQ */
+    {0x5413, 0, 8},  /* TIOCGWINSZ */
+    {0x5414, 8, 0},  /* TIOCSWINSZ */
+    {0x541b, 0, 4},  /* FIONREAD */
+    {0x5422, 0, 0},  /* TIOCNOTTY */
+    {0x5429, 0, 4},  /* TIOCGSID */
+    /* a disk's (user/virtio-blk): BLKGETSIZE, BLKSSZGET, BLKGETSIZE64 */
+    {0x1260, 0, 8},
+    {0x1268, 0, 4},
+    {0x80081272, 0, 8},
 };
 
 #define FIONBIO  0x5421
