@@ -28,12 +28,15 @@ from qemu import Qemu, QemuError
 
 DISK_BYTES = 4 << 20
 SEED_A, SEED_B = 0x5A5A5A5A, 0xA5A5A5A5
-FIRST = ["node", "not_mine", "pattern_read", "pattern_write", "ext2_files",
-         "persist_write", "unsynced_write"]
+FIRST = ["node", "blk_ioctl", "not_mine", "pattern_read", "pattern_write",
+         "raw_mount", "ext2_files", "persist_write", "unsynced_write"]
 SECOND = ["persist_read"]
 THIRD = ["driver_kill", "ext2_kill", "big_file"]
-HOST = ["host_pattern", "e2fsck", "e2fsck_killed"]
-CASES = FIRST + SECOND + THIRD + HOST
+PLUG = ["plug_write", "plug_e2fsck", "plug_read"]
+HOST = ["raw_once", "host_pattern", "e2fsck", "e2fsck_killed"]
+CASES = FIRST + SECOND + THIRD + HOST + PLUG
+PLUG_SYNCED = 6  # fsyncs returned before QEMU is killed
+SYNCED_LINE = r"^disk: plug synced (\d+)\n"
 TIMEOUT = 900  # the file test programs on ext2, TCG, a loaded machine
 CASE_LINE = r"^utest: disk/(\S+): (PASS|FAIL)(?: (.*))?\n"
 END = r"^lux: init exited with status \d+$"
@@ -81,7 +84,8 @@ def drive_args(vda, vdb):
 
 
 def boot_cases(r, name, args, log, cases):
-    """Boot lux running /tests/disk with cases; report each one."""
+    """Boot lux running /tests/disk with cases; report each one. Returns
+    the console's text."""
     vm = Qemu(args, log)
     seen = set()
     try:
@@ -97,8 +101,19 @@ def boot_cases(r, name, args, log, cases):
         for c in cases:
             if c not in seen:
                 r.report(f"{name}/{c}", str(e), vm.elapsed(), vm.tail(15))
-        return False
-    return True
+    return vm.text
+
+
+def check_raw_once(r, name, text):
+    """raw_mount's console: lumen gave the ext2 server of /dev/vdb (no
+    file system) up, and never said it would restart it. (Lines are not
+    counted: on several CPUs the console interleaves the writes of lumen
+    and the servers, so a line can be cut in two; raw_mount counts the
+    processes lumen started instead.)"""
+    gave_up = text.count("cannot serve its source; given up")
+    looped = text.count("status 78, restarting")
+    r.report(f"{name}/raw_once", None if gave_up and not looped else
+             f"{gave_up} 'given up', {looped} 'status 78, restarting'")
 
 
 def check_host(r, name, vda, vdb):
@@ -122,11 +137,11 @@ def check_host(r, name, vda, vdb):
              tail=(p.stdout + p.stderr).splitlines()[-15:])
 
 
-def check_killed(r, name, vda):
-    """After the kill boot: `e2fsck -fn` finds the image clean, or what it
+def check_killed(r, name, vda, case="e2fsck_killed"):
+    """After a kill boot: `e2fsck -fn` finds the image clean, or what it
     finds `e2fsck -fy` repairs on a copy (exit 0 or 1, then -fn clean);
     which of the two is printed."""
-    e2fsck, case = tool("e2fsck"), f"{name}/e2fsck_killed"
+    e2fsck, case = tool("e2fsck"), f"{name}/{case}"
     if not e2fsck:
         return r.report(case, "e2fsck not found (e2fsprogs)")
     p = subprocess.run([e2fsck, "-fn", vda], capture_output=True, text=True)
@@ -150,6 +165,51 @@ def check_killed(r, name, vda):
              f"{again.returncode}", tail=found[-15:])
 
 
+def pull_plug(r, name, args, log):
+    """Boot lux running plug_write, which writes files on /home and prints
+    the number of each one whose fsync returned; SIGKILL QEMU (no halt, no
+    sync) once PLUG_SYNCED of them are on the console. The numbers seen,
+    or None if the workload did not get that far."""
+    vm = Qemu(args, log)
+    case, synced = f"{name}/plug_write", []
+    try:
+        with vm:
+            while len(synced) < PLUG_SYNCED:
+                m = vm.expect(SYNCED_LINE + "|" + CASE_LINE,
+                              max(TIMEOUT - vm.elapsed(), 0),
+                              fail=BROKEN + "|" + END)
+                if m.group(1) is None:
+                    raise QemuError(f"plug_write ended: {m.group(0)}")
+                synced.append(int(m.group(1)))
+            vm.kill()  # the plug: SIGKILL, mid-workload
+            synced = [int(n) for n in re.findall(SYNCED_LINE, vm.text,
+                                                 re.M)]
+    except QemuError as e:
+        r.report(case, str(e), vm.elapsed(), vm.tail(15))
+        return None
+    print(f"    {case}: killed after fsync returned for "
+          + ",".join(map(str, synced)), flush=True)
+    r.report(case, None, vm.elapsed())
+    return synced
+
+
+def run_plug(r, boot, log_path, vda, vdb):
+    """Pull the plug mid-workload, check the image on the host, then boot
+    again: every file whose fsync had returned reads back whole."""
+    name = boot.name
+    boot.cmdline = "init=/sbin/lumen -- /tests/disk plug_write"
+    log = re.sub(r"\.log$", "-4.log", log_path(name))
+    synced = pull_plug(r, name, boot.qemu_args() + drive_args(vda, vdb), log)
+    check_killed(r, name, vda, "plug_e2fsck")
+    if synced is None:
+        return r.report(f"{name}/plug_read", "plug_write failed")
+    boot.cmdline = ("init=/sbin/lumen -- /tests/disk plug_read plug="
+                    + ",".join(map(str, synced)))
+    log = re.sub(r"\.log$", "-5.log", log_path(name))
+    boot_cases(r, name, boot.qemu_args() + drive_args(vda, vdb), log,
+               ["plug_read"])
+
+
 def run(r, boot, log_path, work):
     """The disk cases of boot (a run.Boot: name, smp, qemu_args)."""
     name = boot.name
@@ -163,7 +223,10 @@ def run(r, boot, log_path, work):
         boot.cmdline = "init=/sbin/lumen -- /tests/disk " + " ".join(cases)
         args = boot.qemu_args() + drive_args(vda, vdb)
         log = re.sub(r"\.log$", f"-{part}.log", log_path(name))
-        boot_cases(r, name, args, log, cases)
+        text = boot_cases(r, name, args, log, cases)
+        if part == 1:
+            check_raw_once(r, name, text)
         if part == 2:  # the kills below may leave what e2fsck repairs
             check_host(r, name, vda, vdb)
     check_killed(r, name, vda)
+    run_plug(r, boot, log_path, vda, vdb)

@@ -21,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/statfs.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -40,6 +42,7 @@
 #define BIG_SZ     (64u << 20)
 #define OP_SECONDS 60          /* one write or fsync longer than this: a hang */
 #define BACK_MS    (60 * 1000) /* a restarted server must be back */
+#define RAW_MOUNTS 40          /* more than lumen's service slots */
 
 /* Fill buf with the pattern's bytes [off, off + len). */
 static void pattern(uint32_t seed, uint64_t off, unsigned char *buf, size_t len)
@@ -195,6 +198,37 @@ static int home_mounted(void)
 	return statfs(MNT, &fs) == 0 && fs.f_type == 0xEF53;
 }
 
+/* The block device ioctls on /dev/vdb: its size in bytes and in sectors,
+ * its sector size, as Linux answers them; EFAULT for a bad pointer;
+ * ENOTTY for another command, and on files that are not a disk (ramfs,
+ * ext2). */
+static void blk_ioctl(void)
+{
+	uint64_t size = 0;
+	unsigned long sectors = 0;
+	int ssz = 0, fd;
+
+	CHECK((fd = open("/dev/vdb", O_RDONLY)) >= 0);
+	CHECK_EQ(ioctl(fd, BLKGETSIZE64, &size), 0);
+	EXPECT_EQ(size, DISK_BYTES);
+	CHECK_EQ(ioctl(fd, BLKGETSIZE, &sectors), 0);
+	EXPECT_EQ(sectors, DISK_BYTES / 512);
+	CHECK_EQ(ioctl(fd, BLKSSZGET, &ssz), 0);
+	EXPECT_EQ(ssz, 512);
+	CHECK_ERR(ioctl(fd, BLKGETSIZE64, (void *)8), EFAULT);
+	CHECK_ERR(ioctl(fd, FIONREAD, &ssz), ENOTTY);
+	close(fd);
+	CHECK((fd = open("/tmp/blk_ioctl", O_RDWR | O_CREAT, 0644)) >= 0);
+	CHECK_ERR(ioctl(fd, BLKGETSIZE64, &size), ENOTTY);
+	close(fd);
+	unlink("/tmp/blk_ioctl");
+	CHECK(home_mounted());
+	CHECK((fd = open(MNT "/blk_ioctl", O_RDWR | O_CREAT, 0644)) >= 0);
+	CHECK_ERR(ioctl(fd, BLKSSZGET, &ssz), ENOTTY);
+	close(fd);
+	CHECK_EQ(unlink(MNT "/blk_ioctl"), 0);
+}
+
 /* /tests/file and /tests/perm on the ext2 disk: every case as on ramfs. */
 static void ext2_files(void)
 {
@@ -295,6 +329,67 @@ static pid_t find_proc(const char *prog, const char *arg)
 	if (d)
 		closedir(d);
 	return pid;
+}
+
+/* Mount vdb (no file system) on /tmp/raw and wait until its ext2
+ * server has exited: 1 if it did within BACK_MS. */
+static int raw_mounted(void)
+{
+	struct stat st;
+	int ms = 0;
+
+	if (mount("/dev/vdb", "/tmp/raw", "ext2", 0, NULL) != 0) {
+		ut_fail("mount: %s", strerror(errno));
+		return 0;
+	}
+	EXPECT_ERR(stat("/tmp/raw/x", &st), EIO);
+	for (; find_proc("/sbin/ext2", "/dev/vdb") && ms < BACK_MS; ms += 50)
+		ut_sleep_ms(50);
+	return ms < BACK_MS;
+}
+
+/* The id the kernel gives the next process: a child's, which exits at
+ * once (ids are given in order and never reused; lumen's router thread
+ * is the only thread any server makes). */
+static pid_t next_pid(void)
+{
+	pid_t p = fork();
+
+	if (p == 0)
+		_exit(0);
+	if (p > 0)
+		waitpid(p, NULL, 0);
+	return p;
+}
+
+/* mount -t ext2 of a disk that holds no file system (vdb: a pattern):
+ * mount(2) succeeds, calls on the mount fail with EIO, the server exits
+ * saying so (LUX_EXIT_UNSERVABLE) and lumen does not restart it; umount
+ * works, and rmdir of the mount point after it. The first mount waits a
+ * second once its server is gone (restarts would come after 100, 200 and
+ * 400 ms); RAW_MOUNTS more mounts and umounts follow, each after its
+ * server gave up (lumen frees each one's slot: it has 32). Over all of
+ * it lumen started one process a mount and no other: no restart (the
+ * process ids it used; tests/disk.py also looks for lumen's lines). */
+static void raw_mount(void)
+{
+	struct stat st;
+	pid_t first, last;
+
+	CHECK_EQ(mkdir("/tmp/raw", 0755), 0);
+	CHECK((first = next_pid()) > 0);
+	CHECK(raw_mounted());
+	ut_sleep_ms(1000);
+	EXPECT_EQ(find_proc("/sbin/ext2", "/dev/vdb"), 0);
+	CHECK_ERR(stat("/tmp/raw/x", &st), EIO);
+	CHECK_EQ(umount("/tmp/raw"), 0);
+	for (int i = 0; i < RAW_MOUNTS; i++) {
+		CHECK(raw_mounted());
+		CHECK_EQ(umount("/tmp/raw"), 0);
+	}
+	CHECK((last = next_pid()) > 0);
+	EXPECT_EQ(last - first - 1, 1 + RAW_MOUNTS);
+	CHECK_EQ(rmdir("/tmp/raw"), 0);
 }
 
 /* Wait until a process prog (arg) other than old runs: its pid, or 0
@@ -471,14 +566,129 @@ static void big_file(void)
 	free(buf);
 }
 
+/* The plug tests: files f<i> under PLUG_DIR, i from 0, of plug_size(i)
+ * bytes of pattern SEED_C ^ i; the odd ones fsynced (their numbers on the
+ * console), the even ones not, and later removed or renamed. */
+#define PLUG_DIR   MNT "/plug"
+#define PLUG_FILES 4000 /* the host kills QEMU long before */
+#define PLUG_MAX   64   /* numbers plug_read takes (plug=1,3,...) */
+
+static int plug_list[PLUG_MAX], plug_count = -1;
+
+/* 4 KiB to ~300 KiB: direct, indirect and double-indirect blocks. */
+static size_t plug_size(int i)
+{
+	return i % 5 == 3 ? 300000 + (size_t)i
+			  : (size_t)(i % 7 + 1) * 12288 + 100;
+}
+
+static void plug_path(char *path, size_t n, const char *what, int i)
+{
+	snprintf(path, n, "%s/%s%d", PLUG_DIR, what, i);
+}
+
+/* Write file i in 16 KiB pieces; 0 on success. */
+static int plug_file(int i)
+{
+	static unsigned char buf[16384];
+	size_t size = plug_size(i);
+	char path[64];
+	int fd, ok;
+
+	plug_path(path, sizeof(path), "f", i);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0)
+		return -1;
+	ok = 1;
+	for (size_t off = 0; ok && off < size; off += sizeof(buf)) {
+		size_t n = size - off < sizeof(buf) ? size - off : sizeof(buf);
+		pattern(SEED_C ^ (uint32_t)i, off, buf, n);
+		ok = pwrite(fd, buf, n, off) == (ssize_t)n;
+	}
+	if (ok && i % 2 && fsync(fd) != 0)
+		ok = 0;
+	if (ok && i % 2)
+		ut_print("disk: plug synced %d\n", i);
+	return close(fd) == 0 && ok ? 0 : -1;
+}
+
+/* The workload QEMU is killed in (tests/disk.py, after some "synced"
+ * lines): files written one after the other, every second one fsynced;
+ * of the others, one in two is removed and one in two renamed later, so
+ * that names, inodes and blocks change all the time. It fails if it
+ * ends, or a call fails. */
+static void plug_write(void)
+{
+	char from[64], to[64];
+
+	CHECK(home_mounted());
+	CHECK_EQ(mkdir(PLUG_DIR, 0755), 0);
+	for (int i = 0; i < PLUG_FILES; i++) {
+		CHECK_EQ(plug_file(i), 0);
+		if (i < 4 || i % 2)
+			continue;
+		plug_path(from, sizeof(from), "f", i - 4);
+		plug_path(to, sizeof(to), "r", i - 4);
+		if (i % 4)
+			CHECK_EQ(unlink(from), 0);
+		else
+			CHECK_EQ(rename(from, to), 0);
+	}
+	ut_fail("%d files written: QEMU was not killed", PLUG_FILES);
+}
+
+/* After the plug was pulled: each file whose fsync had returned (the
+ * host's list, plug=1,3,...) is whole, with its size. */
+static void plug_read(void)
+{
+	struct stat st;
+	char path[64];
+	int fd;
+
+	CHECK(plug_count > 0);
+	CHECK(home_mounted());
+	for (int k = 0; k < plug_count; k++) {
+		int i = plug_list[k];
+		plug_path(path, sizeof(path), "f", i);
+		if ((fd = open(path, O_RDONLY)) < 0) {
+			ut_fail("%s: %s", path, strerror(errno));
+			continue;
+		}
+		if (fstat(fd, &st) != 0 || st.st_size != (off_t)plug_size(i))
+			ut_fail("%s: size %lld, not %zu", path,
+				(long long)st.st_size, plug_size(i));
+		else if (!check_range(fd, SEED_C ^ (uint32_t)i, 0, plug_size(i),
+				      65536))
+			ut_fail("%s: wrong data", path);
+		close(fd);
+	}
+}
+
+/* plug=1,3,... among the arguments: plug_read's list. */
+static void plug_args(int argc, char **argv)
+{
+	for (int a = 1; a < argc; a++) {
+		if (strncmp(argv[a], "plug=", 5))
+			continue;
+		char *p = argv[a] + 5;
+		for (plug_count = 0; *p && plug_count < PLUG_MAX;
+		     plug_count++) {
+			plug_list[plug_count] = (int)strtol(p, &p, 10);
+			if (*p == ',')
+				p++;
+		}
+	}
+}
+
 static const struct ut_case cases[] = {
-    UT_CASE(node),           UT_CASE(not_mine),     UT_CASE(pattern_read),
-    UT_CASE(pattern_write),  UT_CASE(ext2_files),   UT_CASE(persist_write),
-    UT_CASE(unsynced_write), UT_CASE(persist_read), UT_CASE(driver_kill),
-    UT_CASE(ext2_kill),      UT_CASE(big_file),
+    UT_CASE(node),          UT_CASE(blk_ioctl),      UT_CASE(not_mine),
+    UT_CASE(pattern_read),  UT_CASE(pattern_write),  UT_CASE(ext2_files),
+    UT_CASE(persist_write), UT_CASE(unsynced_write), UT_CASE(persist_read),
+    UT_CASE(driver_kill),   UT_CASE(ext2_kill),      UT_CASE(big_file),
+    UT_CASE(plug_write),    UT_CASE(plug_read),      UT_CASE(raw_mount),
 };
 
 int main(int argc, char **argv)
 {
+	plug_args(argc, argv);
 	return ut_main(argc, argv, "disk", cases, UT_COUNT(cases));
 }

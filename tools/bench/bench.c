@@ -24,7 +24,12 @@
  * benchmarks on a system without a writable file system). Iteration counts
  * are fixed and modest: under QEMU with -icount the guest runs slowly but
  * its clock counts instructions, so the figures repeat exactly
- * (tools/bench/run.py, docs/performance.md). */
+ * (tools/bench/run.py, docs/performance.md).
+ *
+ * Built with -DBENCH_DISK (bench-disk, tools/bench/bench.mk) it also has
+ * the disk benchmarks (disk_*), which the driver runs in a boot with a
+ * disk; they are left out of the ordinary build so that its size, which
+ * fork_exit_wait and fork_exec_wait pay for, stays what it was. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +42,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/sysinfo.h>
@@ -462,6 +468,133 @@ static int run_seq_write(long iters)
 	return 0;
 }
 
+#ifdef BENCH_DISK
+/* The disk benchmarks: on an ext2 file system mounted on DISK_DIR (lux:
+ * /dev/vda on /home by /etc/fstab; Linux: its init mounts it there),
+ * else n/a. tools/bench/run.py attaches the disk for a boot of its own. */
+#define DISK_DIR   "/home"
+#define DISK_FILE  DISK_DIR "/bench.big"
+#define DISK_SMALL DISK_DIR "/bench.small"
+#define DISK_BIG   (64 * MIB)
+#define EXT2_MAGIC 0xEF53
+
+/* Write DISK_BIG bytes to DISK_FILE, replacing it, and fsync. */
+static void disk_write_big(void)
+{
+	int fd = open(DISK_FILE, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	if (fd < 0)
+		die("open");
+	for (size_t done = 0; done < DISK_BIG; done += CHUNK)
+		if (write(fd, chunk_buf, CHUNK) != CHUNK)
+			die("write");
+	if (fsync(fd) < 0)
+		die("fsync");
+	close(fd);
+}
+
+/* 0 if DISK_DIR is an ext2 mount, else -1 (n/a). */
+static int setup_disk(void)
+{
+	struct statfs fs;
+
+	memset(chunk_buf, 'd', sizeof(chunk_buf));
+	return statfs(DISK_DIR, &fs) == 0 && fs.f_type == EXT2_MAGIC ? 0 : -1;
+}
+
+static int setup_disk_file(void)
+{
+	if (setup_disk() < 0)
+		return -1;
+	disk_write_big();
+	return 0;
+}
+
+static void teardown_disk_file(void)
+{
+	unlink(DISK_FILE);
+}
+
+/* Empty the page cache where there is one (Linux: everything written is
+ * clean after fsync), so that a read comes from the disk; lux's ext2
+ * server has only its 8 MiB block cache, which a 64 MiB read cycles. */
+static void disk_drop_caches(void)
+{
+	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
+
+	if (fd >= 0) {
+		if (write(fd, "3", 1) != 1)
+			die("drop_caches");
+		close(fd);
+	}
+}
+
+/* One operation: write the 64 MiB file in 64 KiB pieces, and fsync. */
+static int run_disk_write(long iters)
+{
+	for (long i = 0; i < iters; i++)
+		disk_write_big();
+	return 0;
+}
+
+/* One operation: read the 64 MiB file in 64 KiB pieces, from the disk. */
+static int run_disk_read(long iters)
+{
+	for (long i = 0; i < iters; i++) {
+		disk_drop_caches();
+		int fd = open(DISK_FILE, O_RDONLY);
+		size_t got = 0;
+		ssize_t n;
+		if (fd < 0)
+			die("open");
+		while ((n = read(fd, chunk_buf, CHUNK)) > 0)
+			got += (size_t)n;
+		if (n < 0 || got != DISK_BIG)
+			die("read");
+		close(fd);
+	}
+	return 0;
+}
+
+static int setup_small(void)
+{
+	if (setup_disk() < 0)
+		return -1;
+	if (mkdir(DISK_SMALL, 0755) < 0)
+		die("mkdir");
+	return 0;
+}
+
+static void teardown_small(void)
+{
+	rmdir(DISK_SMALL);
+}
+
+/* One operation per file: iters files of 100 bytes created in one
+ * directory, then each stat'ed, then each removed. */
+static int run_small(long iters)
+{
+	char path[64];
+	struct stat st;
+
+	for (int step = 0; step < 3; step++)
+		for (long i = 0; i < iters; i++) {
+			snprintf(path, sizeof(path), "%s/f%ld", DISK_SMALL, i);
+			int fd;
+			if (step == 0 &&
+			    ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL,
+					0644)) < 0 ||
+			     write(fd, chunk_buf, 100) != 100 || close(fd) < 0))
+				die("create");
+			if (step == 1 && stat(path, &st) < 0)
+				die("stat");
+			if (step == 2 && unlink(path) < 0)
+				die("unlink");
+		}
+	return 0;
+}
+#endif
+
 /* The listener of unix_connect_accept, bound to a path name. */
 #define SOCK_PATH "/tmp/bench.sock"
 static int listen_fd = -1;
@@ -523,6 +656,12 @@ static const struct bench benches[] = {
     {"seq_read_16m", 3, setup_file, run_seq_read, teardown_file},
     {"seq_write_16m", 3, setup_file, run_seq_write, teardown_file},
     {"mmap_touch_64m", 3, NULL, run_mmap_touch_64m, NULL},
+#ifdef BENCH_DISK
+    {"disk_seq_write_64m", 2, setup_disk, run_disk_write, teardown_disk_file},
+    {"disk_seq_read_64m", 2, setup_disk_file, run_disk_read,
+     teardown_disk_file},
+    {"disk_small_files", 500, setup_small, run_small, teardown_small},
+#endif
 };
 
 /* Where tools/bench/trace.py starts and stops its instruction trace: a

@@ -16,6 +16,16 @@ the time and becomes the real init, which starts the login shell; the
 shell's profile puts `$(/bench/bench prompt)` in its prompt, and QEMU
 stops once that has printed the time.
 
+Each system boots a third time with a disk: a fresh ext2 image (the
+host's `mke2fs -t ext2`, 4 KiB blocks) attached as a virtio disk the same
+way (virtio-blk-pci, modern only), for the disk benchmarks (DISK_OPS: a
+64 MiB file written with fsync and read back from the disk, small files
+created, stat'ed and removed). lux mounts it on /home (/etc/fstab); the
+Linux initramfs gets the cloud kernel's virtio modules from the same
+package (its ext4 is built in and serves ext2) and an /init that loads
+them and mounts /dev/vda on /home with `-t ext2`. The other benchmarks
+and the boot metrics run without a disk, as before.
+
 Prints a table (operation, lux, Linux, lux/Linux) and writes
 <out>/bench.json: {"<op>": {"lux": n|null, "linux": n|null, "unit": "ns"}}
 (the unit is "KiB" for a memory figure).
@@ -28,6 +38,7 @@ import glob
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -47,10 +58,21 @@ PROMPT_TIMEOUT = 60
 # The boot metrics, printed by the boot to the prompt; first in the table.
 BOOT_METRICS = ("boot_to_first_user", "boot_to_prompt")
 RESULT = re.compile(r"^bench: (\S+) (n/a|[0-9.]+ (?:ns|KiB))$", re.M)
+# The disk boot: its benchmarks, its wall-time limit, the image's size,
+# and the Linux modules it loads (with what they depend on; not the
+# built-in ones).
+DISK_OPS = ("disk_seq_write_64m", "disk_seq_read_64m", "disk_small_files")
+DISK_TIMEOUT = 300
+DISK_IMAGE = "256M"
+DISK_MODULES = ("virtio_pci", "virtio_blk")
 # The same machine for both systems; only kernel, initrd and command differ.
 QEMU_COMMON = ["-machine", "q35,accel=tcg", "-cpu", "max", "-smp", "1",
                "-icount", "shift=0,sleep=off", "-no-reboot", "-display", "none",
                "-serial", "stdio", "-monitor", "none"]
+# The disk boot's: with sleep=off a guest waiting for the disk would see
+# its clock jump to its next timer (up to seconds), so its clock follows
+# the host's while it is idle; it still counts instructions while it runs.
+QEMU_DISK = [a.replace("sleep=off", "sleep=on") for a in QEMU_COMMON]
 
 
 class BenchError(Exception):
@@ -123,11 +145,11 @@ def lux_initrd(bench, image):
                                 ("root/.profile", 0o100644, PROFILE, 0)])
 
 
-def linux_initramfs(bench, busybox, command="/bench/bench"):
+def linux_initramfs(bench, busybox, command="/bench/bench", extra=()):
     """busybox, the benchmark, /dev/console (the kernel opens it for init
     before any devtmpfs exists), an /init that runs `command` (the
-    benchmark) and powers off, and the profile of a login shell run as
-    init instead (HOME=/)."""
+    benchmark; shell lines) and powers off, and the profile of a login
+    shell run as init instead (HOME=/); then the `extra` entries."""
     init = (b"#!/bin/sh\n"
             b"/bin/busybox mount -t proc proc /proc\n" +
             command.encode() + b"\n"
@@ -143,7 +165,70 @@ def linux_initramfs(bench, busybox, command="/bench/bench"):
                ("tmp", 0o41777, b"", 0),
                ("init", 0o100755, init, 0),
                (".profile", 0o100644, PROFILE, 0)]
-    return cpio_newc(entries)
+    return cpio_newc(entries + list(extra))
+
+
+def linux_modules(vmlinuz, names):
+    """The .ko files (paths) of the modules `names` of the kernel vmlinuz
+    and of the modules they depend on (each .ko's modinfo `depends=`),
+    dependencies first. The package's modules are not compressed."""
+    version = os.path.basename(vmlinuz).removeprefix("vmlinuz-")
+    top = os.path.join(os.path.dirname(vmlinuz), "..", "lib", "modules",
+                       version)
+    index = {os.path.basename(p)[:-3].replace("-", "_"): p for p in
+             glob.glob(os.path.join(top, "kernel", "**", "*.ko"),
+                       recursive=True)}
+    order = []
+
+    def visit(name):
+        if name in order:
+            return
+        if name not in index:
+            raise BenchError(f"no module {name}.ko under {top}")
+        m = re.search(rb"depends=([^\0]*)\0", read(index[name]))
+        for dep in (m.group(1).decode().split(",") if m else []):
+            if dep:
+                visit(dep.replace("-", "_"))
+        order.append(name)
+
+    for name in names:
+        visit(name)
+    return [index[n] for n in order]
+
+
+def linux_disk_initramfs(bench, busybox, vmlinuz):
+    """The Linux initramfs of the disk boot: the virtio modules loaded,
+    /dev from devtmpfs, /dev/vda mounted on /home as ext2, then the disk
+    benchmarks."""
+    mods = linux_modules(vmlinuz, DISK_MODULES)
+    names = [os.path.basename(p) for p in mods]
+    command = "\n".join(
+        ["/bin/busybox mount -t devtmpfs dev /dev"]
+        + [f"/bin/busybox insmod /mod/{n}" for n in names]
+        + ["/bin/busybox mount -t ext2 /dev/vda /home",
+           "/bench/bench " + " ".join(DISK_OPS)])
+    extra = [("home", 0o40755, b"", 0), ("mod", 0o40755, b"", 0)]
+    extra += [(f"mod/{n}", 0o100644, read(p), 0) for n, p in zip(names, mods)]
+    return linux_initramfs(bench, busybox, command, extra)
+
+
+def disk_args(out, name):
+    """A fresh ext2 image for `name`'s disk boot; QEMU's arguments that
+    attach it. Raises BenchError without mke2fs."""
+    mke2fs = (shutil.which("mke2fs")
+              or shutil.which("mke2fs", path="/sbin:/usr/sbin"))
+    if not mke2fs:
+        raise BenchError("mke2fs not found (e2fsprogs: tools/setup.sh)")
+    path = os.path.join(out, f"bench-disk-{name.lower()}.img")
+    if os.path.exists(path):
+        os.remove(path)
+    p = subprocess.run([mke2fs, "-q", "-F", "-t", "ext2", "-b", "4096",
+                        "-E", "root_owner=0:0", path, DISK_IMAGE],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        raise BenchError(f"mke2fs {path}: {p.stderr.strip()}")
+    return ["-drive", f"file={path},format=raw,if=none,id=d0",
+            "-device", "virtio-blk-pci,drive=d0,disable-legacy=on"]
 
 
 def fetch_linux():
@@ -182,13 +267,15 @@ def fetch_linux():
     return found[-1]
 
 
-def boot(name, args, log, until=r"^bench: done$", timeout=RUN_TIMEOUT):
+def boot(name, args, log, until=r"^bench: done$", timeout=RUN_TIMEOUT,
+         common=None):
     """Boot one system, wait for `until`; return ({op: ns or None}, {op:
-    unit}, seconds taken, problem or None). A run that fails after printing
-    some figures keeps them (the problem says what happened); one that
-    printed none raises BenchError with the console's tail."""
+    unit}, seconds taken, problem or None). QEMU's machine is `common`
+    (default QEMU_COMMON). A run that fails after printing some figures
+    keeps them (the problem says what happened); one that printed none
+    raises BenchError with the console's tail."""
     problem = None
-    with Qemu(QEMU_COMMON + args, log=log) as vm:
+    with Qemu((common or QEMU_COMMON) + args, log=log) as vm:
         try:
             vm.expect(until, timeout=timeout,
                       fail=r"^bench: error .*|panic|Kernel panic")
@@ -208,11 +295,13 @@ def boot(name, args, log, until=r"^bench: done$", timeout=RUN_TIMEOUT):
     return results, units, seconds, problem
 
 
-def run_system(name, args, bench_cmd, prompt_cmd, out):
-    """The two boots of one system: the benchmark run (`bench_cmd`), then
+def run_system(name, args, bench_cmd, prompt_cmd, out, disk):
+    """The three boots of one system: the benchmark run (`bench_cmd`),
     the boot to the shell prompt (`prompt_cmd`), which also gives the boot
-    to the first user instruction. Returns ({op: figure or None}, {op:
-    unit}, [problems]); the boot metrics are there even when missing."""
+    to the first user instruction, and the disk benchmarks (`disk`: the
+    whole QEMU arguments, command line included). Returns ({op: figure or
+    None}, {op: unit}, [problems]); the boot metrics and the disk
+    benchmarks are there even when missing."""
     figures = dict.fromkeys(BOOT_METRICS)
     log = os.path.join(out, f"bench-{name.lower()}")
     print(f"bench: {name} ...", flush=True)
@@ -227,6 +316,17 @@ def run_system(name, args, bench_cmd, prompt_cmd, out):
             log + "-prompt.log", until=r"^bench: boot_to_prompt .*\n",
             timeout=PROMPT_TIMEOUT)
         print(f"bench: {name} to the prompt ran {secs:.0f} s", flush=True)
+        figures.update(results)
+        units.update(unit)
+        problems += [problem] if problem else []
+    except BenchError as e:
+        problems.append(str(e))
+    figures.update(dict.fromkeys(DISK_OPS))
+    try:
+        results, unit, secs, problem = boot(
+            f"{name} with a disk", disk, log + "-disk.log",
+            timeout=DISK_TIMEOUT, common=QEMU_DISK)
+        print(f"bench: {name} with a disk ran {secs:.0f} s", flush=True)
         figures.update(results)
         units.update(unit)
         problems += [problem] if problem else []
@@ -268,6 +368,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--kernel", required=True, help="lux.bin")
     ap.add_argument("--bench", required=True, help="the benchmark binary")
+    ap.add_argument("--bench-disk",
+                    help="the benchmark built with the disk benchmarks "
+                    "(default: the --bench path with -disk appended)")
     ap.add_argument("--image", default="build/x86_64/initrd.cpio",
                     help="lux's boot image, to which the benchmark is added")
     ap.add_argument("--busybox", default="/bin/busybox")
@@ -276,6 +379,7 @@ def main():
     ap.add_argument("--only", choices=["lux", "linux"],
                     help="run one system only")
     opt = ap.parse_args()
+    opt.bench_disk = opt.bench_disk or opt.bench + "-disk"
 
     try:
         vmlinuz = None if opt.only == "lux" else fetch_linux()
@@ -286,24 +390,37 @@ def main():
             f.write(lux_initrd(opt.bench, opt.image))
         with open(linux_img, "wb") as f:
             f.write(linux_initramfs(opt.bench, opt.busybox))
+        linux_disk_img = os.path.join(opt.out, "bench-linux-disk.cpio")
+        lux_disk_img = os.path.join(opt.out, "bench-lux-disk.cpio")
+        with open(lux_disk_img, "wb") as f:
+            f.write(lux_initrd(opt.bench_disk, opt.image))
+        if vmlinuz:
+            with open(linux_disk_img, "wb") as f:
+                f.write(linux_disk_initramfs(opt.bench_disk, opt.busybox,
+                                             vmlinuz))
 
         systems = []
         if opt.only != "linux":
             systems.append(("lux", ["-kernel", opt.kernel, "-initrd", lux_img],
                             "init=/sbin/lumen -- /bench/bench",
-                            "init=/bench/bench -- first-user /sbin/lumen"))
+                            "init=/bench/bench -- first-user /sbin/lumen",
+                            ["-kernel", opt.kernel, "-initrd", lux_disk_img,
+                             "-append", "init=/sbin/lumen -- /bench/bench "
+                             + " ".join(DISK_OPS)]))
         if opt.only != "lux":
             print(f"bench: Linux is {os.path.basename(vmlinuz)}", flush=True)
             linux_cmd = "console=ttyS0 quiet panic=-1"
             systems.append((
                 "Linux", ["-kernel", vmlinuz, "-initrd", linux_img],
                 linux_cmd,
-                linux_cmd + " rdinit=/bench/bench -- first-user /bin/sh -l"))
+                linux_cmd + " rdinit=/bench/bench -- first-user /bin/sh -l",
+                ["-kernel", vmlinuz, "-initrd", linux_disk_img,
+                 "-append", linux_cmd]))
         figures, units, problems = {}, {}, []
-        for name, image, bench_cmd, prompt_cmd in systems:
+        for name, image, bench_cmd, prompt_cmd, disk in systems:
             figures[name], unit, problem = run_system(
                 name, ["-m", opt.mem] + image, bench_cmd, prompt_cmd,
-                opt.out)
+                opt.out, ["-m", opt.mem] + disk + disk_args(opt.out, name))
             units.update(unit)
             problems += problem
         lux, linux = figures.get("lux", {}), figures.get("Linux", {})

@@ -96,8 +96,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if ((err = ext2_mount(&fs, fd, CACHE_BYTES))) {
-		fprintf(stderr, "ext2: %s: %s\n", argv[1], strerror(-err));
-		return 1;
+		bool fs_bad = err == -EINVAL || err == -EOPNOTSUPP;
+		fprintf(stderr, "ext2: %s: %s%s\n", argv[1], strerror(-err),
+			fs_bad ? " (no ext2 file system this server can serve)"
+			       : "");
+		return fs_bad ? LUX_EXIT_UNSERVABLE : 1; /* EIO: a driver's */
 	}
 	fs.dev.path = argv[1]; /* a restarted driver: open it again */
 	return serve_loop(&fs);

@@ -9,6 +9,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A server's exit status for "what I was given cannot be served" (a disk
+ * without a file system the server knows): lumen logs it and does not
+ * restart the server, since a new instance would fail the same way
+ * (docs/lumen.md). Any other status is restarted after a back-off. */
+#define LUX_EXIT_UNSERVABLE 78
+
 /* The native calls (include/lux/proto.h); -1 and errno on failure. */
 int lux_channel(int fds[2]);
 int lux_resolver(int fd);

@@ -114,6 +114,8 @@ int svc_start(struct svc *s);
 bool svc_exited(int pid, int status, int *exit_code);
 /* An error of svc_start that retrying cannot mend (no such program). */
 bool svc_hopeless(int err);
+/* Free the slot of a service started by mount(2) that no longer runs. */
+void svc_free(struct svc *s);
 /* Restart s after its back-off, and double the back-off: the delay. */
 int svc_schedule(struct svc *s);
 /* Start every service whose restart time came; the ms until the next one

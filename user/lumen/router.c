@@ -247,6 +247,8 @@ static int do_umount(const struct lux_msg *m)
 		fd = svcs[owner].client_fd;
 		svcs[owner].client_fd = -1;
 		svcs[owner].retired = true;
+		if (!svcs[owner].pid) /* gone already (given up, back-off) */
+			svc_free(&svcs[owner]);
 	}
 	mtab_changed(); /* before the descriptor can be reused */
 	pthread_mutex_unlock(&mtab_lock);

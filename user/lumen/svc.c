@@ -251,6 +251,12 @@ static const char *how(int status, char *buf, size_t size)
 	return buf;
 }
 
+void svc_free(struct svc *s)
+{
+	free(s->line);
+	*s = (struct svc){.client_fd = -1};
+}
+
 bool svc_hopeless(int err)
 {
 	return err == -ENOENT || err == -ENOEXEC || err == -EACCES;
@@ -287,10 +293,14 @@ bool svc_exited(int pid, int status, int *exit_code)
 	if (!s->restart || s->retired) {
 		lumen_log("%s %s%s", s->conf.name, text,
 			  s->retired ? "" : "; not restarted");
-		if (s->retired && s->dynamic) { /* unmounted: free the slot */
-			free(s->line);
-			*s = (struct svc){.client_fd = -1};
-		}
+		if (s->retired && s->dynamic) /* unmounted */
+			svc_free(s);
+		return false;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == LUX_EXIT_UNSERVABLE) {
+		lumen_log("%s %s: cannot serve its source; given up",
+			  s->conf.name, text);
+		s->retired = true; /* its mounts answer EIO until unmounted */
 		return false;
 	}
 	if (now - s->started >= LIVED_OK)

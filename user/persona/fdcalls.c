@@ -214,9 +214,9 @@ long fd_fstatfs(long fd, long ubuf)
 	return fs_statfs_out(ubuf, &a.s, a.rep.len - sizeof(a.rep));
 }
 
-/* The terminal ioctls servers answer, with the bytes each reads from and
- * writes back to its argument (Linux's asm-generic numbers; the kernel's
- * termios is 36 bytes). Any other command is ENOTTY. */
+/* The ioctls servers answer (a terminal's, a disk's), with the bytes each
+ * reads from and writes back to its argument (Linux's asm-generic numbers;
+ * the kernel's termios is 36 bytes). Any other command is ENOTTY. */
 static const struct {
 	unsigned cmd;
 	uint8_t in, out;
@@ -237,6 +237,10 @@ static const struct {
     {0x541b, 0, 4},  /* FIONREAD */
     {0x5422, 0, 0},  /* TIOCNOTTY */
     {0x5429, 0, 4},  /* TIOCGSID */
+    /* a disk's (user/virtio-blk): BLKGETSIZE, BLKSSZGET, BLKGETSIZE64 */
+    {0x1260, 0, 8},
+    {0x1268, 0, 4},
+    {0x80081272, 0, 8},
 };
 
 #define FIONBIO  0x5421

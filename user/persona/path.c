@@ -200,13 +200,17 @@ static long send(struct walk *w, const struct route *rt)
 }
 
 /* Route w: by the cache (fetched first if need be), else by asking lumen
- * (a REDIRECT names the server and the generation): 0 or -errno. */
+ * (a REDIRECT names the server and the generation): 0 or -errno. An
+ * error the cached table gives (EBUSY for a mount point, EIO for a server
+ * being restarted, ...) is checked against a fresh table: no server sees
+ * the request, so the kernel cannot refuse a stale generation (a mount
+ * point just unmounted would stay EBUSY to rmdir). */
 static long route(struct walk *w, struct route *rt)
 {
 	int r = route_cached(w, rt);
 	long s;
 
-	if (r > 0) {
+	if (r != 0) {
 		mounts_fetch();
 		r = route_cached(w, rt);
 	}

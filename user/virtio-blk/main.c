@@ -3,7 +3,8 @@
  * (virtio 1.x, 5.2), serving it as a block device node (/dev/vda, a file
  * mount lumen makes: every path it is sent names the disk) through the
  * request protocol: OPEN, STAT, READ,
- * WRITE, FSYNC (the device's flush), at any offset and length.
+ * WRITE, FSYNC (the device's flush), at any offset and length, and IOCTL
+ * (BLKGETSIZE64, BLKGETSIZE, BLKSSZGET).
  *
  *     virtio-blk CONFIG IRQ
  *
@@ -146,6 +147,27 @@ static void do_stat(const struct lux_msg *m)
 	lux_reply(LUX_SERVER_FD, &m->req, 0, &st, sizeof(st));
 }
 
+/* Linux's block device ioctls (include/uapi/linux/fs.h). */
+#define BLKGETSIZE   0x1260     /* unsigned long: the size in sectors */
+#define BLKSSZGET    0x1268     /* int: the logical sector size */
+#define BLKGETSIZE64 0x80081272 /* uint64_t: the size in bytes */
+
+/* IOCTL (the command in count): the disk's size and sector size, written
+ * back as the personality's table says (user/persona/fdcalls.c); any
+ * other command is ENOTTY. */
+static void do_ioctl(const struct lux_req *q)
+{
+	uint64_t size = q->count == BLKGETSIZE ? capacity / SECTOR : capacity;
+	uint32_t sector = SECTOR;
+
+	if (q->count == BLKSSZGET)
+		lux_reply(LUX_SERVER_FD, q, 0, &sector, sizeof(sector));
+	else if (q->count == BLKGETSIZE || q->count == BLKGETSIZE64)
+		lux_reply(LUX_SERVER_FD, q, 0, &size, sizeof(size));
+	else
+		lux_reply(LUX_SERVER_FD, q, -ENOTTY, NULL, 0);
+}
+
 /* READ: the covering sectors into a slot; answered by finish(). */
 static void start_read(struct slot *s, const struct lux_req *q)
 {
@@ -233,9 +255,11 @@ static bool serve(const struct lux_msg *m, long len)
 		lux_reply(LUX_SERVER_FD, q,
 			  allowed(q, q->mode & 7) ? 0 : -EACCES, NULL, 0);
 		break;
+	case LUX_IOCTL:
+		do_ioctl(q);
+		break;
 	default:
-		lux_reply(LUX_SERVER_FD, q,
-			  q->op == LUX_IOCTL ? -ENOTTY : -EPERM, NULL, 0);
+		lux_reply(LUX_SERVER_FD, q, -EPERM, NULL, 0);
 	}
 	return true;
 }
