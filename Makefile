@@ -129,6 +129,10 @@ $(DISK):
 		$(DEBUGFS) -w -f - $@.tmp >/dev/null
 	mv $@.tmp $@
 
+# The disk's PCI probe at boot can crash QEMU 7.2's multi-threaded TCG on
+# a multi-CPU guest (docs/troubleshooting.md): run's TCG uses one thread.
+comma := ,
+run: TCG_THREAD = $(if $(filter tcg,$(ACCEL)),$(comma)thread=single)
 run: setup all $(DISK)
 	$(QEMU) $(QEMU_DIRECT) $(QEMU_DISK)
 

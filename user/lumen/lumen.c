@@ -161,8 +161,7 @@ char *read_text(const char *path)
  * next starts. Every line is read and its PCI device found (its BARs
  * sized, which turns the device's memory decoding off for a moment)
  * before the first driver starts, so that no device's decoding changes
- * while another's driver works (QEMU 7.2 under load crashed in a 4-CPU
- * disk boot at about that point; the cause is not proven). */
+ * while another's driver works. */
 static void start_services(void)
 {
 	char *text = read_text(TAB_PATH), *line, *next;

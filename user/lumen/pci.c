@@ -48,17 +48,16 @@ static int ecam_map(void)
 	return 0;
 }
 
-/* The size of BAR i of function f (0 if none or I/O), the device's
- * memory decoding off while the BAR is probed; *wide for a 64-bit one. */
+/* The size of BAR i of function f (0 if none or I/O), probed while the
+ * device's memory decoding is off (give); *wide for a 64-bit one. */
 static uint64_t bar_size(unsigned f, unsigned i, bool *wide)
 {
-	uint32_t lo = CFG32(f, 0x10 + 4 * i), hi = 0, cmd = CFG16(f, 4);
+	uint32_t lo = CFG32(f, 0x10 + 4 * i), hi = 0;
 	uint64_t mask;
 
 	*wide = (lo & 7) == 4 && i < 5;
 	if (lo & 1)
 		return 0;
-	CFG16(f, 4) = cmd & ~2u;
 	CFG32(f, 0x10 + 4 * i) = ~0u;
 	mask = CFG32(f, 0x10 + 4 * i) & ~0xfu;
 	CFG32(f, 0x10 + 4 * i) = lo;
@@ -70,7 +69,6 @@ static uint64_t bar_size(unsigned f, unsigned i, bool *wide)
 	} else {
 		mask |= ~0ULL << 32;
 	}
-	CFG16(f, 4) = cmd;
 	return mask ? ~mask + 1 : 0;
 }
 
@@ -96,6 +94,11 @@ static int give(struct svc_conf *c, unsigned f)
 		return -E2BIG;
 	ok = add(c, LUX_GRANT_MMIO, ecam_phys + f * 4096, 4096) &&
 	     add(c, LUX_GRANT_IRQ, msi, 1) && add(c, LUX_GRANT_DMA, 0, 0);
+	/* Decoding off once for all BARs: each switch changes the machine's
+	 * memory map, which QEMU 7.2's multi-threaded TCG races with other
+	 * CPUs' device accesses (docs/troubleshooting.md). */
+	uint16_t cmd = CFG16(f, 4);
+	CFG16(f, 4) = cmd & ~2u;
 	for (unsigned i = 0; ok && i < 6; i += wide ? 2 : 1) {
 		uint64_t size = bar_size(f, i, &wide), base;
 		base = CFG32(f, 0x10 + 4 * i) & ~0xfULL;
@@ -104,6 +107,7 @@ static int give(struct svc_conf *c, unsigned f)
 		if (size && base)
 			ok = add(c, LUX_GRANT_MMIO, base, size);
 	}
+	CFG16(f, 4) = cmd;
 	if (!ok)
 		return -E2BIG;
 	snprintf(args[f][0], sizeof(args[f][0]), "0x%llx",

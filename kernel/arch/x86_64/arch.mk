@@ -10,7 +10,7 @@ QEMU := qemu-system-x86_64
 # TCG by default; ACCEL=kvm (if you trust your KVM) is allowed, never needed.
 ACCEL ?= tcg
 QEMU_CPU ?= max
-QEMU_BASE = -machine q35,accel=$(ACCEL) -cpu $(QEMU_CPU) -smp $(SMP) -m $(MEM) \
+QEMU_BASE = -machine q35 -accel $(ACCEL)$(TCG_THREAD) -cpu $(QEMU_CPU) -smp $(SMP) -m $(MEM) \
 	-no-reboot -display none -serial mon:stdio
 # Direct boot: QEMU loads lux.bin through its Multiboot header.
 QEMU_DIRECT = $(QEMU_BASE) -kernel $(KBIN) -initrd $(INITRD) -append "$(CMDLINE)"
