@@ -35,7 +35,7 @@ THIRD = ["driver_kill", "ext2_kill", "big_file"]
 PLUG = ["plug_write", "plug_e2fsck", "plug_read"]
 HOST = ["raw_once", "host_pattern", "e2fsck", "e2fsck_killed"]
 CASES = FIRST + SECOND + THIRD + HOST + PLUG
-PLUG_SYNCED = 6  # fsyncs returned before QEMU is killed
+PLUG_SYNCED = 6  # fsyncs or syncs returned before QEMU is killed
 SYNCED_LINE = r"^disk: plug synced (\d+)\n"
 TIMEOUT = 900  # the file test programs on ext2, TCG, a loaded machine
 CASE_LINE = r"^utest: disk/(\S+): (PASS|FAIL)(?: (.*))?\n"
@@ -187,7 +187,7 @@ def pull_plug(r, name, args, log):
     except QemuError as e:
         r.report(case, str(e), vm.elapsed(), vm.tail(15))
         return None
-    print(f"    {case}: killed after fsync returned for "
+    print(f"    {case}: killed after fsync or sync returned for "
           + ",".join(map(str, synced)), flush=True)
     r.report(case, None, vm.elapsed())
     return synced

@@ -567,11 +567,14 @@ static void big_file(void)
 }
 
 /* The plug tests: files f<i> under PLUG_DIR, i from 0, of plug_size(i)
- * bytes of pattern SEED_C ^ i; the odd ones fsynced (their numbers on the
- * console), the even ones not, and later removed or renamed. */
-#define PLUG_DIR   MNT "/plug"
-#define PLUG_FILES 4000 /* the host kills QEMU long before */
-#define PLUG_MAX   64   /* numbers plug_read takes (plug=1,3,...) */
+ * bytes of pattern SEED_C ^ i; of the first PLUG_SYNCED odd ones, 1, 5, 9
+ * fsynced and 3, 7, 11 made durable by sync() (their numbers on the
+ * console once that returned), none after them; the even ones later
+ * removed or renamed. */
+#define PLUG_DIR    MNT "/plug"
+#define PLUG_FILES  4000 /* the host kills QEMU long before */
+#define PLUG_MAX    64   /* numbers plug_read takes (plug=1,3,...) */
+#define PLUG_SYNCED 6    /* as tests/disk.py: QEMU is killed after them */
 
 static int plug_list[PLUG_MAX], plug_count = -1;
 
@@ -604,11 +607,15 @@ static int plug_file(int i)
 		pattern(SEED_C ^ (uint32_t)i, off, buf, n);
 		ok = pwrite(fd, buf, n, off) == (ssize_t)n;
 	}
-	if (ok && i % 2 && fsync(fd) != 0)
+	bool synced = i % 2 && i < 2 * PLUG_SYNCED;
+	if (ok && synced && i % 4 == 1 && fsync(fd) != 0)
 		ok = 0;
-	if (ok && i % 2)
+	ok = close(fd) == 0 && ok;
+	if (ok && synced && i % 4 == 3)
+		sync(); /* the last one: nothing written after it is synced */
+	if (ok && synced)
 		ut_print("disk: plug synced %d\n", i);
-	return close(fd) == 0 && ok ? 0 : -1;
+	return ok ? 0 : -1;
 }
 
 /* The workload QEMU is killed in (tests/disk.py, after some "synced"

@@ -30,6 +30,7 @@ long fs_getcwd(long ubuf, long size);
 long fs_statfs(long upath, long ubuf);
 long fs_mount(long usrc, long utarget, long utype, long flags, long data);
 long fs_umount2(long utarget, long flags);
+void fs_sync(void);
 
 /* <arch>/stat.c: lay st out as the platform's struct stat at program
  * address ubuf (0 or -EFAULT). */
@@ -45,6 +46,7 @@ long fd_fstat(long fd, long ubuf);
 long fd_getdents64(long fd, long ubuf, long n);
 long fd_ftruncate(long fd, long len);
 long fd_fsync(long fd);
+long fd_syncfs(long fd);
 long fd_fchmod(long fd, long mode);
 long fd_fchown(long fd, long uid, long gid);
 long fd_fstatfs(long fd, long ubuf);

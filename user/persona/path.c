@@ -13,7 +13,8 @@
  * goes without the cache for that request, so that nothing ever waits
  * (a fork child may inherit a count left odd: it then always asks).
  */
-#include "path.h"
+#include "fs.h"
+#include "persona.h"
 #include "../lib/routing.h"
 
 #define MOUNTS_MAX 64
@@ -333,4 +334,35 @@ int walk_path(struct walk *w, int i, long dirfd, long upath)
 	long r = str_in(w->data, upath, LUX_PATH_MAX);
 
 	return r < 0 ? r : walk_set(w, i, dirfd, w->data);
+}
+
+/* sync: every mounted file system's dirty data to its device, as FSYNC
+ * on its mount point (a server's FSYNC writes all it holds: ext2's its
+ * whole cache, then the disk's flush). The table is fetched fresh; a
+ * mount on a file, or one the caller may not open, is left to its
+ * server's own write-back. */
+void fs_sync(void)
+{
+	char point[LUX_PATH_MAX];
+
+	mounts_fetch();
+	for (int i = 0; i < MOUNTS_MAX; i++) {
+		uint32_t s = __atomic_load_n(&mt.seq, __ATOMIC_ACQUIRE);
+		size_t n = 0;
+		bool dir = !(s & 1) && i < mt.n && !mt.m[i].file;
+		const char *p = dir ? mount_point(i, &n) : "";
+
+		point[0] = '/';
+		memcpy(point + 1, p, MIN(n, sizeof(point) - 2));
+		point[1 + MIN(n, sizeof(point) - 2)] = '\0';
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (!dir || __atomic_load_n(&mt.seq, __ATOMIC_RELAXED) != s)
+			continue;
+		long fd =
+		    fs_openat(AT_FDCWD, (long)point, O_RDONLY | O_CLOEXEC, 0);
+		if (fd >= 0) {
+			fd_fsync(fd);
+			persona_syscall(NR_close, fd, 0, 0, 0, 0, 0);
+		}
+	}
 }

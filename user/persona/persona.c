@@ -170,6 +170,11 @@ long persona_call(long nr, const long a[6])
 	case NR_fsync:
 	case NR_fdatasync:
 		return fd_fsync(a[0]);
+	case NR_sync:
+		fs_sync();
+		return 0;
+	case NR_syncfs:
+		return fd_syncfs(a[0]);
 	case NR_fchmod:
 		return fd_fchmod(a[0], a[1]);
 	case NR_fchown:
