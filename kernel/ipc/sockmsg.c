@@ -249,6 +249,15 @@ static int io_copy(struct io *io, size_t off, char *buf, size_t n, bool out)
 	return 0;
 }
 
+/* Whether a PIPE_BUF write to d goes in now, by sock_send's rule for
+ * its message (an empty queue takes any): what POLLOUT promises, as a
+ * pipe's. A snapshot; sock_lock held or not. */
+static bool sock_has_room(const struct sock *d)
+{
+	return !d->queued ||
+	       d->queued + sizeof(struct msg) + PIPE_BUF <= d->rcvbuf;
+}
+
 /* Send io (and files) from s; bytes sent or an error. A stream goes in
  * pieces as the peer has room; a datagram whole or not at all. */
 static long sock_send(struct sock *s, struct file *f, struct io *io,
@@ -391,7 +400,7 @@ static long sock_recv(struct sock *s, struct file *f, struct io *io, int flags,
 	for (;;) {
 		mutex_lock(&sock_lock);
 		struct list *it = s->queue.next;
-		bool was_full = s->queued >= s->rcvbuf;
+		bool had_room = sock_has_room(s);
 		if (s->err && !got) {
 			r = s->err;
 			s->err = 0;
@@ -432,7 +441,7 @@ static long sock_recv(struct sock *s, struct file *f, struct io *io, int flags,
 			if (whole || out->nfds)
 				break;
 		}
-		if (was_full && s->queued < s->rcvbuf && s->peer)
+		if (!had_room && sock_has_room(s) && s->peer)
 			waitq_wake_all(&s->peer->wq); /* a poll for POLLOUT */
 		bool queued = !list_empty(&s->queue);
 		bool eof = readable(s) && !queued;
@@ -554,7 +563,7 @@ static unsigned sock_poll(struct file *f)
 	    (s->state != LISTENING && readable(s)))
 		ev |= POLLIN;
 	if (s->type == SOCK_DGRAM ||
-	    (s->peer && s->peer->queued < s->peer->rcvbuf && !s->wr_shut))
+	    (s->peer && sock_has_room(s->peer) && !s->wr_shut))
 		ev |= POLLOUT;
 	/* each direction is shut by either end, as Linux counts it */
 	bool rcv = s->peer_gone || s->rd_shut || (s->peer && s->peer->wr_shut);
