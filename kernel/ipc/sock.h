@@ -75,6 +75,7 @@ struct sock {
 	bool reachable;
 	struct sock *next_work;
 };
+
 /* Both errors of a descriptor that is not (or is not a) socket. */
 #define SOCK_OR_FAIL(s, fd, f)                                                 \
 	struct file *f;                                                        \
