@@ -852,6 +852,33 @@ static void nosignal(void)
 			ut_status(status, how, sizeof(how)), SIGPIPE);
 }
 
+/* poll's POLLOUT on a stream means a PIPE_BUF (4096-byte) non-blocking
+ * write goes in now, as for a pipe: with the peer's queue filled to just
+ * under its buffer, poll said writable while the send got EAGAIN (an
+ * event loop spun). The queue is filled a step at a time, so poll must
+ * also say writable while there is room (the case cannot pass by never
+ * seeing POLLOUT). */
+static void pollout_means_room(void)
+{
+	static char big[8192];
+	int small = 4096; /* 8192 as Linux doubles it */
+	int writable = 0;
+	for (size_t k = 64; k <= 8192 && !ut_failed(); k += 64) {
+		CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+		CHECK_EQ(setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &small, 4),
+			 0);
+		CHECK_EQ(send(sv[0], big, k, MSG_DONTWAIT), (long)k);
+		struct pollfd p = {sv[0], POLLOUT, 0};
+		CHECK(poll(&p, 1, 0) >= 0);
+		if (p.revents & POLLOUT) {
+			writable++;
+			CHECK_EQ(send(sv[0], big, 4096, MSG_DONTWAIT), 4096L);
+		}
+		close_sv();
+	}
+	CHECK(writable > 0);
+}
+
 /* ---- EOF and shutdown ----------------------------------------------- */
 
 static void eof_and_shutdown(void)
@@ -1145,6 +1172,7 @@ static const struct ut_case cases[] = {
     UT_CASE(zero_len_peek),
     UT_CASE(waitall),
     UT_CASE(nosignal),
+    UT_CASE(pollout_means_room),
     UT_CASE(eof_and_shutdown),
     UT_CASE(close_in_recv),
     UT_CASE(close_in_send),
