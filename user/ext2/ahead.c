@@ -1,16 +1,17 @@
 /*
  * ahead.c - read-ahead in the background: while the server answers a
- * sequential reader from the cache, a thread of its own reads the
- * file's next blocks (one device read of up to AHEAD_BYTES), so that the
- * device works while the server does. Only the server's thread touches
- * the cache: the reader thread fills a buffer of its own, which the
- * server's thread copies in at ahead_collect. A block written or freed
- * while the read is in flight marks it stale (ahead_touch), and a stale
- * or failed read is dropped whole: the cache never takes older data
- * than it had. The thread reads through a duplicate of the device's
- * descriptor, made again after blk_reopen replaced the device's: a
- * driver that died fails the read (dropped), never a descriptor closed
- * under the thread.
+ * sequential reader from the cache, threads of its own read the file's
+ * next blocks (up to AHEAD_BYTES, in pieces of CACHE_RUN, one device
+ * request each, all in flight at once: the driver serves them in
+ * parallel), so that the device works while the server does. Only the
+ * server's thread touches the cache: the reader threads fill a buffer
+ * of their own, which the server's thread copies in at ahead_collect. A
+ * block written or freed while the read is in flight marks it stale
+ * (ahead_touch), and a stale or failed read is dropped whole: the cache
+ * never takes older data than it had. The threads read through a
+ * duplicate of the device's descriptor, made again after blk_reopen
+ * replaced the device's: a driver that died fails the read (dropped),
+ * never a descriptor closed under the threads.
  */
 #define _GNU_SOURCE
 #include "ext2.h"
@@ -20,17 +21,22 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#define AHEAD_THREADS (AHEAD_BYTES / CACHE_RUN) /* a request each */
+
 struct ahead {
 	pthread_mutex_t lock;
 	pthread_cond_t cv;
-	pthread_t thread;
+	pthread_t thread[AHEAD_THREADS];
+	uint32_t nthread;
 	/* Under lock: */
 	bool asked; /* a read is asked for and not yet collected */
-	bool done;  /* the thread finished it (err: how) */
+	bool done;  /* the threads finished it (err: how) */
 	bool quit;
 	int err;
 	int fd;
 	uint64_t off, len;
+	uint32_t next, left; /* the next CACHE_RUN piece to take, pieces
+			      * not yet read */
 	/* The server's thread's alone: */
 	bool stale; /* a block of the read changed meanwhile */
 	uint32_t blk, n;
@@ -52,25 +58,32 @@ static int read_all(int fd, uint8_t *buf, uint64_t len, uint64_t off)
 	return 0;
 }
 
-/* The reader thread: each read asked for, until quit. */
+/* A reader thread: pieces of CACHE_RUN bytes of each read asked for,
+ * one device request each, the threads' requests in flight at once. */
 static void *ahead_main(void *arg)
 {
 	struct ahead *a = arg;
 
 	pthread_mutex_lock(&a->lock);
 	for (;;) {
-		while (!a->quit && (!a->asked || a->done))
+		while (!a->quit &&
+		       (!a->asked || a->next * (uint64_t)CACHE_RUN >= a->len))
 			pthread_cond_wait(&a->cv, &a->lock);
 		if (a->quit)
 			break;
+		uint64_t at = a->next++ * (uint64_t)CACHE_RUN;
+		uint64_t len =
+		    a->len - at < CACHE_RUN ? a->len - at : CACHE_RUN;
 		int fd = a->fd;
-		uint64_t off = a->off, len = a->len;
+		uint64_t off = a->off + at;
 		pthread_mutex_unlock(&a->lock);
-		int err = read_all(fd, a->buf, len, off);
+		int err = read_all(fd, a->buf + at, len, off);
 		pthread_mutex_lock(&a->lock);
-		a->err = err;
-		a->done = true;
-		pthread_cond_broadcast(&a->cv);
+		a->err = a->err ? a->err : err;
+		if (!--a->left) {
+			a->done = true;
+			pthread_cond_broadcast(&a->cv);
+		}
 	}
 	pthread_mutex_unlock(&a->lock);
 	return NULL;
@@ -89,13 +102,19 @@ static struct ahead *ahead_get(struct cache *c)
 	a->fd = -1;
 	pthread_mutex_init(&a->lock, NULL);
 	pthread_cond_init(&a->cv, NULL);
-	if (!(a->buf = malloc(AHEAD_BYTES)) ||
-	    pthread_create(&a->thread, NULL, ahead_main, a)) {
-		free(a->buf);
+	if (!(a->buf = malloc(AHEAD_BYTES))) {
 		free(a);
 		return NULL;
 	}
-	return c->ahead = a;
+	while (a->nthread < AHEAD_THREADS &&
+	       !pthread_create(&a->thread[a->nthread], NULL, ahead_main, a))
+		a->nthread++;
+	c->ahead = a;
+	if (!a->nthread) {
+		ahead_stop(c);
+		return NULL;
+	}
+	return a;
 }
 
 void ahead_start(struct ext2fs *fs, uint32_t blk, uint32_t n)
@@ -121,6 +140,9 @@ void ahead_start(struct ext2fs *fs, uint32_t blk, uint32_t n)
 	pthread_mutex_lock(&a->lock);
 	a->off = (uint64_t)blk * fs->bsize;
 	a->len = (uint64_t)n * fs->bsize;
+	a->next = 0;
+	a->left = (a->len + CACHE_RUN - 1) / CACHE_RUN;
+	a->err = 0;
 	a->asked = true;
 	a->done = false;
 	pthread_cond_broadcast(&a->cv);
@@ -182,7 +204,8 @@ void ahead_stop(struct cache *c)
 	a->quit = true;
 	pthread_cond_broadcast(&a->cv);
 	pthread_mutex_unlock(&a->lock);
-	pthread_join(a->thread, NULL);
+	for (uint32_t i = 0; i < a->nthread; i++)
+		pthread_join(a->thread[i], NULL);
 	if (a->fd >= 0)
 		close(a->fd);
 	pthread_mutex_destroy(&a->lock);

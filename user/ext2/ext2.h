@@ -220,14 +220,14 @@ void cache_readahead(struct ext2fs *fs, uint32_t blk, uint32_t n);
 void cache_fill(struct ext2fs *fs, uint32_t blk, uint32_t n,
 		const uint8_t *src);
 
-/* Read-ahead in the background (ahead.c): one device read of up to
- * AHEAD_BYTES in flight on a thread of its own while requests are
- * served. ahead_start asks for blocks blk .. blk+n-1 (none cached) if
+/* Read-ahead in the background (ahead.c): up to AHEAD_BYTES read by
+ * threads of the server, one CACHE_RUN request each, all in flight at
+ * once, while requests are served. ahead_start asks for blocks blk .. blk+n-1 (none cached) if
  * none is in flight; ahead_collect waits for the one in flight and puts
  * its blocks in the cache, unless one of them was written (bdirty) or
  * freed meanwhile, or the read failed (the driver died): then it drops
  * them, and bget reads them again. ahead_touch: block blk is changing.
- * ahead_stop ends the thread (at cache_free). */
+ * ahead_stop ends the threads (at cache_free). */
 #define AHEAD_BYTES (4 * CACHE_RUN)
 void ahead_start(struct ext2fs *fs, uint32_t blk, uint32_t n);
 void ahead_collect(struct ext2fs *fs);
