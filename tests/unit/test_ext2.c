@@ -1000,6 +1000,83 @@ static void test_64mib(void **state)
 	host_check("big", size, 64);
 }
 
+/* The physical block of logical block lb of the file at path. */
+static uint32_t phys_of(const char *path, uint64_t lb)
+{
+	int64_t h = do_open(path, O_RD, 0);
+	uint32_t pb;
+	bool fresh;
+
+	assert_true(h > 0);
+	assert_int_equal(data_map(&fs, ifind(&fs, h), lb, false, &pb, &fresh),
+			 0);
+	do_close(h);
+	assert_true(pb != 0);
+	return pb;
+}
+
+/* Read-ahead: a block written, written back and dropped from the cache
+ * while a read-ahead that covers it is in flight (its read done before
+ * the write) must not come back with the read-ahead's older copy; a
+ * read-ahead nothing wrote to fills the cache. */
+static void test_readahead_stale(void **state)
+{
+	(void)state;
+	mkfs(4096, 8192, "");
+	write_file("f", 64 * 4096, 5);
+	remount();
+	uint32_t pb = phys_of("f", 4), last = fs.sb.s_blocks_count - 1;
+	ahead_start(&fs, pb, 8);
+	ahead_settle(&fs.cache); /* the old contents are read */
+	struct cbuf *b = bget(&fs, pb, false);
+	assert_non_null(b);
+	memset(b->data, 0xab, fs.bsize);
+	bdirty(&fs, b, CLS_DATA);
+	bput(b);
+	assert_int_equal(cache_flush(&fs), 0);
+	for (uint32_t i = 0; i < fs.cache.nbuf; i++) /* pb out */
+		bput(bget(&fs, last - i, false));
+	assert_false(cache_has(&fs, pb));
+	ahead_collect(&fs);
+	assert_non_null(b = bget(&fs, pb, false));
+	assert_int_equal(b->data[0], 0xab);
+	assert_int_equal(b->data[fs.bsize - 1], 0xab);
+	bput(b);
+	pb = phys_of("f", 20);
+	ahead_start(&fs, pb, 8);
+	ahead_collect(&fs);
+	for (uint32_t i = 0; i < 8; i++)
+		assert_true(cache_has(&fs, pb + i));
+}
+
+/* Read-ahead when the device's driver died (reads fail): the read is
+ * dropped, the server opens the device again, and reads and later
+ * read-aheads go on through the new descriptor. */
+static void test_readahead_reopen(void **state)
+{
+	(void)state;
+	mkfs(4096, 8192, "");
+	write_file("f", 64 * 4096, 6);
+	remount();
+	uint32_t pb = phys_of("f", 0);
+	int dead = open(img, O_WRONLY); /* reads fail: EBADF */
+	assert_true(dead >= 0);
+	fs.dev.fd = dead;
+	fs.dev.path = img;
+	fs.dev.reopens++;
+	ahead_start(&fs, pb, 8);
+	ahead_collect(&fs);
+	assert_false(cache_has(&fs, pb));
+	check_file("f", 64 * 4096, 6);
+	assert_int_equal(fs.dev.reopens, 2);
+	assert_true(fs.dev.fd != dead);
+	pb = phys_of("f", 40);
+	remount(); /* the cache empty, the image's descriptor again */
+	ahead_start(&fs, pb, 8);
+	ahead_collect(&fs);
+	assert_true(cache_has(&fs, pb + 7));
+}
+
 int main(void)
 {
 	/* e2fsprogs lives in /sbin, which a user's PATH may lack. */
@@ -1008,11 +1085,12 @@ int main(void)
 	setenv("PATH", path, 1);
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 	const struct CMUnitTest tests[] = {
-	    T(test_files_1k),     T(test_files_4k), T(test_sparse_truncate),
-	    T(test_directories),  T(test_rename),   T(test_links),
-	    T(test_permissions),  T(test_statfs),   T(test_enospc),
-	    T(test_host_files),   T(test_times),    T(test_restart),
-	    T(test_crash_points), T(test_64mib),
+	    T(test_files_1k),         T(test_files_4k), T(test_sparse_truncate),
+	    T(test_directories),      T(test_rename),   T(test_links),
+	    T(test_permissions),      T(test_statfs),   T(test_enospc),
+	    T(test_host_files),       T(test_times),    T(test_restart),
+	    T(test_crash_points),     T(test_64mib),    T(test_readahead_stale),
+	    T(test_readahead_reopen),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -41,6 +41,7 @@ int cache_init(struct cache *c, uint32_t nbuf, uint32_t bsize)
 
 void cache_free(struct cache *c)
 {
+	ahead_stop(c);
 	free(c->bufs);
 	free(c->hash);
 	free(c->mem);
@@ -132,13 +133,22 @@ void cache_readahead(struct ext2fs *fs, uint32_t blk, uint32_t n)
 	if (k < 2 || blk_read(&fs->dev, (uint64_t)blk * fs->bsize, c->rstage,
 			      (size_t)k * fs->bsize) < 0)
 		return;
-	for (uint32_t i = 0; i < k; i++) {
+	cache_fill(fs, blk, k, c->rstage);
+}
+
+void cache_fill(struct ext2fs *fs, uint32_t blk, uint32_t n, const uint8_t *src)
+{
+	struct cache *c = &fs->cache;
+
+	for (uint32_t i = 0; i < n; i++) {
+		if (lookup(c, blk + i))
+			continue;
 		struct cbuf *b = victim(fs); /* adds no block: blk + i is new */
 		if (!b)
 			return;
 		if (b->valid)
 			unhash(c, b);
-		memcpy(b->data, c->rstage + (size_t)i * fs->bsize, fs->bsize);
+		memcpy(b->data, src + (size_t)i * fs->bsize, fs->bsize);
 		install(c, b, blk + i);
 		touch(c, b);
 	}
@@ -181,6 +191,7 @@ void bput(struct cbuf *b)
 
 void bdirty(struct ext2fs *fs, struct cbuf *b, enum cache_class cls)
 {
+	ahead_touch(&fs->cache, b->blk);
 	if (!b->dirty)
 		fs->cache.ndirty++;
 	/* A block keeps the latest class it was written as. */
@@ -191,6 +202,7 @@ void bforget(struct ext2fs *fs, uint32_t blk)
 {
 	struct cbuf *b = lookup(&fs->cache, blk);
 
+	ahead_touch(&fs->cache, blk);
 	if (b && !b->pins) {
 		if (b->dirty)
 			fs->cache.ndirty--;

@@ -132,6 +132,30 @@ static void read_ahead(struct ext2fs *fs, struct inode *ip, uint64_t lb,
 	cache_readahead(fs, pb, k);
 }
 
+/* After reading logical block lb of ip: have the blocks that follow
+ * the cached ones after it read in the background (ahead_start), as many
+ * as are consecutive on the device, up to AHEAD_BYTES and the end of the
+ * file. */
+static void read_next(struct ext2fs *fs, struct inode *ip, uint64_t lb)
+{
+	uint64_t end = (inode_size(ip) + fs->bsize - 1) / fs->bsize;
+	uint32_t most = AHEAD_BYTES / fs->bsize, first = 0, k = 0, pb;
+	uint64_t stop = lb + 1 + CACHE_RUN / fs->bsize + most;
+	bool fresh;
+
+	for (uint64_t l = lb + 1; l < end && l < stop && k < most; l++) {
+		if (data_map(fs, ip, l, false, &pb, &fresh) || !pb)
+			break;
+		bool cached = cache_has(fs, pb);
+		if (!k && cached)
+			continue;
+		if (k && (cached || pb != first + k))
+			break;
+		first = k++ ? first : pb;
+	}
+	ahead_start(fs, first, k);
+}
+
 long data_read(struct ext2fs *fs, struct inode *ip, uint64_t off, char *buf,
 	       size_t len)
 {
@@ -152,8 +176,12 @@ long data_read(struct ext2fs *fs, struct inode *ip, uint64_t off, char *buf,
 		if (!pb) {
 			memset(buf + done, 0, n);
 		} else {
-			if (!cache_has(fs, pb))
-				read_ahead(fs, ip, pos / fs->bsize, pb);
+			if (!cache_has(fs, pb)) {
+				ahead_collect(fs);
+				if (!cache_has(fs, pb))
+					read_ahead(fs, ip, pos / fs->bsize, pb);
+				read_next(fs, ip, pos / fs->bsize);
+			}
 			struct cbuf *b = bget(fs, pb, false);
 			if (!b)
 				return done ? (long)done : -EIO;

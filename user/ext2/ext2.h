@@ -147,6 +147,7 @@ struct cache {
 	uint8_t *wstage, *rstage; /* CACHE_RUN bytes each: runs of blocks
 				   * written or read in one device call */
 	uint64_t hits, misses, flushes;
+	struct ahead *ahead; /* the read-ahead thread (ahead.c), or NULL */
 };
 
 /* An in-core inode: one per inode in use by a request or an open file,
@@ -214,6 +215,27 @@ bool cache_has(struct ext2fs *fs, uint32_t blk);
  * the first one cached already (a sequential reader's next blocks).
  * Nothing on an error: bget reads them one by one then. */
 void cache_readahead(struct ext2fs *fs, uint32_t blk, uint32_t n);
+/* Put the n blocks at src into the cache as blocks blk .. blk+n-1, but
+ * those cached already (theirs is as new or newer). */
+void cache_fill(struct ext2fs *fs, uint32_t blk, uint32_t n,
+		const uint8_t *src);
+
+/* Read-ahead in the background (ahead.c): up to AHEAD_BYTES read by
+ * threads of the server, one CACHE_RUN request each, all in flight at
+ * once, while requests are served. ahead_start asks for blocks blk .. blk+n-1 (none cached) if
+ * none is in flight; ahead_collect waits for the one in flight and puts
+ * its blocks in the cache, unless one of them was written (bdirty) or
+ * freed meanwhile, or the read failed (the driver died): then it drops
+ * them, and bget reads them again. ahead_touch: block blk is changing.
+ * ahead_stop ends the threads (at cache_free). */
+#define AHEAD_BYTES (4 * CACHE_RUN)
+void ahead_start(struct ext2fs *fs, uint32_t blk, uint32_t n);
+void ahead_collect(struct ext2fs *fs);
+void ahead_touch(struct cache *c, uint32_t blk);
+void ahead_stop(struct cache *c);
+/* Wait until the read in flight (if any) is done, leaving it to
+ * ahead_collect (tests: an order of events). */
+void ahead_settle(struct cache *c);
 
 /* In-core inodes (inode.c). */
 struct inode *iget(struct ext2fs *fs, uint32_t num, int *err);
