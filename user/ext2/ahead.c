@@ -120,11 +120,8 @@ static struct ahead *ahead_get(struct cache *c)
 void ahead_start(struct ext2fs *fs, uint32_t blk, uint32_t n)
 {
 	struct ahead *a = fs->cache.ahead;
-	uint32_t most = AHEAD_BYTES / fs->bsize;
 
-	/* Never more than a quarter of the cache (as cache_readahead). */
-	most = most < fs->cache.nbuf / 4 ? most : fs->cache.nbuf / 4;
-	n = n < most ? n : most;
+	n = cache_read_limit(fs, blk, n, AHEAD_BYTES);
 	if ((a && a->asked) || n < 1 || !(a = ahead_get(&fs->cache)))
 		return;
 	if (a->fd < 0 || a->reopens != fs->dev.reopens) {

@@ -116,18 +116,27 @@ bool cache_has(struct ext2fs *fs, uint32_t blk)
 	return lookup(&fs->cache, blk) != NULL;
 }
 
-void cache_readahead(struct ext2fs *fs, uint32_t blk, uint32_t n)
+uint32_t cache_read_limit(struct ext2fs *fs, uint32_t blk, uint32_t n,
+			  size_t bytes)
 {
-	struct cache *c = &fs->cache;
-	uint32_t k = 0, most = CACHE_RUN / fs->bsize;
+	uint32_t most = bytes / fs->bsize;
 
 	/* Never more than a quarter of the cache: what was read stays
 	 * until the reader gets to it. */
-	most = most < c->nbuf / 4 ? most : c->nbuf / 4;
+	most = most < fs->cache.nbuf / 4 ? most : fs->cache.nbuf / 4;
 	n = n < most ? n : most;
 	if (blk >= fs->sb.s_blocks_count)
-		return;
-	n = n < fs->sb.s_blocks_count - blk ? n : fs->sb.s_blocks_count - blk;
+		return 0;
+	return n < fs->sb.s_blocks_count - blk ? n
+					       : fs->sb.s_blocks_count - blk;
+}
+
+void cache_readahead(struct ext2fs *fs, uint32_t blk, uint32_t n)
+{
+	struct cache *c = &fs->cache;
+	uint32_t k = 0;
+
+	n = cache_read_limit(fs, blk, n, CACHE_RUN);
 	while (k < n && !lookup(c, blk + k))
 		k++;
 	if (k < 2 || blk_read(&fs->dev, (uint64_t)blk * fs->bsize, c->rstage,

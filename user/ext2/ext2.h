@@ -211,6 +211,10 @@ void bforget(struct ext2fs *fs, uint32_t blk);
 int cache_flush(struct ext2fs *fs);
 /* Is block blk in the cache? */
 bool cache_has(struct ext2fs *fs, uint32_t blk);
+/* n cut to what one read of at most `bytes` at block blk may take: a
+ * quarter of the cache at most, nothing past the file system's end. */
+uint32_t cache_read_limit(struct ext2fs *fs, uint32_t blk, uint32_t n,
+			  size_t bytes);
 /* Read blocks blk .. blk+n-1 into the cache with one device read, up to
  * the first one cached already (a sequential reader's next blocks).
  * Nothing on an error: bget reads them one by one then. */
