@@ -18,6 +18,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -707,6 +708,20 @@ static void segv_in_handler(int sig)
 	die_by_null();
 }
 
+/* Wait for child pid of case `how`: true if SIGSEGV ended it, else a
+ * failure naming how it ended. */
+static bool reaped_by_segv(pid_t pid, int how)
+{
+	int status = ut_wait(pid);
+	char buf[32];
+
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV)
+		return true;
+	ut_fail("case %d: child ended with %s, not SIGSEGV", how,
+		ut_status(status, buf, sizeof(buf)));
+	return false;
+}
+
 /* A fault with no handler, inside its own handler, or while blocked: the
  * process dies by SIGSEGV (Linux unblocks and resets it, never loops). */
 static void fault_kills(void)
@@ -723,13 +738,8 @@ static void fault_kills(void)
 			die_by_null();
 			_exit(0);
 		}
-		int status = ut_wait(pid);
-		if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGSEGV) {
-			char buf[32];
-			ut_fail("case %d: child ended with %s, not SIGSEGV",
-				how, ut_status(status, buf, sizeof(buf)));
+		if (!reaped_by_segv(pid, how))
 			return;
-		}
 	}
 	pid_t pid = fork();
 	CHECK(pid >= 0);
@@ -900,13 +910,8 @@ static void frame_unwritable(void)
 #endif
 			_exit(0);
 		}
-		int status = ut_wait(pid);
-		if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGSEGV) {
-			char buf[32];
-			ut_fail("case %d: child ended with %s, not SIGSEGV",
-				how, ut_status(status, buf, sizeof(buf)));
+		if (!reaped_by_segv(pid, how))
 			return;
-		}
 	}
 }
 
