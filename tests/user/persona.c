@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -188,23 +189,31 @@ static void unmapped_child(void)
 	ut_fail("uname returned without a personality stack");
 }
 
+/* On lux only (a failure on Linux, by design): run child in a forked
+ * process, which then exits 0, and reap it into *status; false, with
+ * the failure recorded, when that cannot be done. */
+static bool reap_child(void (*child)(void), int *status)
+{
+	if (!on_lux()) {
+		ut_fail("lux-specific: fails on Linux by design");
+		return false;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		child();
+		_exit(0);
+	}
+	return EXPECT(pid > 0) && EXPECT_EQ(waitpid(pid, status, 0), pid);
+}
+
 /* A program that unmaps the personality's stacks is killed by SIGSEGV
  * at its next reflected call; nothing else is hurt. */
 static void persona_unmapped(void)
 {
 	int status;
 
-	if (!on_lux()) {
-		ut_fail("lux-specific: fails on Linux by design");
+	if (!reap_child(unmapped_child, &status))
 		return;
-	}
-	pid_t pid = fork();
-	if (pid == 0) {
-		unmapped_child();
-		_exit(0);
-	}
-	CHECK(pid > 0);
-	CHECK_EQ(waitpid(pid, &status, 0), pid);
 	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV);
 	CHECK(uname_same());
 }
@@ -228,15 +237,8 @@ static void persona_jump(void)
 {
 	int status;
 
-	if (!on_lux()) {
-		ut_fail("lux-specific: fails on Linux by design");
+	if (!reap_child(jump_child, &status))
 		return;
-	}
-	pid_t pid = fork();
-	if (pid == 0)
-		jump_child();
-	CHECK(pid > 0);
-	CHECK_EQ(waitpid(pid, &status, 0), pid);
 	CHECK(WIFSIGNALED(status));
 	CHECK(uname_same());
 }
@@ -433,17 +435,8 @@ static void signal_unmapped(void)
 {
 	int status;
 
-	if (!on_lux()) {
-		ut_fail("lux-specific: fails on Linux by design");
+	if (!reap_child(signal_unmapped_child, &status))
 		return;
-	}
-	pid_t pid = fork();
-	if (pid == 0) {
-		signal_unmapped_child();
-		_exit(0);
-	}
-	CHECK(pid > 0);
-	CHECK_EQ(waitpid(pid, &status, 0), pid);
 	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV);
 	CHECK(uname_same());
 }
