@@ -33,10 +33,13 @@
 #define ESPIPE          29
 #define EPIPE           32
 #define ERANGE          34
+#define EDEADLK         35
 #define ENAMETOOLONG    36
+#define ENOLCK          37
 #define ENOSYS          38
 #define ENOTEMPTY       39
 #define ELOOP           40
+#define EOVERFLOW       75
 #define ENOTSOCK        88
 #define EPROTONOSUPPORT 93
 #define ESOCKTNOSUPPORT 94

@@ -126,9 +126,11 @@
  * unchecked, for a resolver that keeps none);
  * LUX_REQ_FD(fd), the object of the caller's descriptor fd (the
  * personality's calls on descriptors, user/persona/fdcalls.c): only
- * STAT, CHMOD, CHOWN, UTIMENS, TRUNCATE, STATFS, GETDENTS, IOCTL and
- * FSYNC (EINVAL), TRUNCATE only on a descriptor open for writing
- * (EINVAL); a remote file's server gets it by the file's handle (an
+ * STAT, CHMOD, CHOWN, UTIMENS, TRUNCATE, STATFS, GETDENTS, IOCTL,
+ * FSYNC and LOCK (EINVAL), TRUNCATE only on a descriptor open for writing
+ * (EINVAL), LOCK with the open file description's number in count (a
+ * process that sent one gets LUX_UNLOCK sent at each close of a remote
+ * file from then on); a remote file's server gets it by the file's handle (an
  * O_PATH descriptor allows only STAT and STATFS: EBADF); for its own
  * objects (pipes, sockets, memory objects, ...) the kernel answers STAT
  * (type, an identity, the caller as owner, a memory object's size) and a
@@ -377,47 +379,54 @@ struct lux_persona_sig {
  */
 enum lux_op {
 	/* Requests, kernel -> server. */
-	LUX_OPEN = 1, /* path; flags O_*, mode (umask applied) -> handle,
+	LUX_OPEN = 1,  /* path; flags O_*, mode (umask applied) -> handle,
 		       * mode (st_mode), events */
-	LUX_STAT,     /* path or handle; flags AT_SYMLINK_NOFOLLOW ->
+	LUX_STAT,      /* path or handle; flags AT_SYMLINK_NOFOLLOW ->
 		       * payload struct lux_stat */
-	LUX_MKDIR,    /* path; mode (umask applied) */
-	LUX_MKNOD,    /* path; mode with S_IF*, off = device number */
-	LUX_UNLINK,   /* path; flags AT_REMOVEDIR (rmdir) */
-	LUX_RENAME,   /* two paths; flags RENAME_NOREPLACE/EXCHANGE */
-	LUX_LINK,     /* two paths: existing, new */
-	LUX_SYMLINK,  /* two paths: the new link's path, then its target
+	LUX_MKDIR,     /* path; mode (umask applied) */
+	LUX_MKNOD,     /* path; mode with S_IF*, off = device number */
+	LUX_UNLINK,    /* path; flags AT_REMOVEDIR (rmdir) */
+	LUX_RENAME,    /* two paths; flags RENAME_NOREPLACE/EXCHANGE */
+	LUX_LINK,      /* two paths: existing, new */
+	LUX_SYMLINK,   /* two paths: the new link's path, then its target
 		       * (the target is data, never resolved) */
-	LUX_READLINK, /* path -> payload: the target, no NUL */
-	LUX_CHMOD,    /* path or handle; mode (permission bits) */
-	LUX_CHOWN,    /* path or handle; off = uid, count = gid (-1: keep);
+	LUX_READLINK,  /* path -> payload: the target, no NUL */
+	LUX_CHMOD,     /* path or handle; mode (permission bits) */
+	LUX_CHOWN,     /* path or handle; off = uid, count = gid (-1: keep);
 		       * flags AT_SYMLINK_NOFOLLOW */
-	LUX_UTIMENS,  /* path or handle; time = atime, mtime (nsec may be
+	LUX_UTIMENS,   /* path or handle; time = atime, mtime (nsec may be
 		       * UTIME_NOW/UTIME_OMIT); flags AT_SYMLINK_NOFOLLOW */
-	LUX_TRUNCATE, /* path or handle; off = new length */
-	LUX_ACCESS,   /* path; mode = R_OK|W_OK|X_OK (0: exists); flags
+	LUX_TRUNCATE,  /* path or handle; off = new length */
+	LUX_ACCESS,    /* path; mode = R_OK|W_OK|X_OK (0: exists); flags
 		       * LUX_ACCESS_REAL: uid, gid are the real ids */
-	LUX_STATFS,   /* path or handle -> payload struct lux_statfs */
-	LUX_READ,     /* handle; off = position, count = bytes wanted;
+	LUX_STATFS,    /* path or handle -> payload struct lux_statfs */
+	LUX_READ,      /* handle; off = position, count = bytes wanted;
 		       * flags O_NONBLOCK -> payload data, result = bytes */
-	LUX_WRITE,    /* handle; off = position, payload = data; flags
+	LUX_WRITE,     /* handle; off = position, payload = data; flags
 		       * O_APPEND, O_NONBLOCK -> result = bytes; rep.off = the
 		       * position after the write */
-	LUX_GETDENTS, /* handle; off = position, count = bytes -> payload
+	LUX_GETDENTS,  /* handle; off = position, count = bytes -> payload
 		       * struct linux_dirent64 records, rep.off = next pos */
-	LUX_IOCTL,    /* handle; count = command, off = the argument's value,
+	LUX_IOCTL,     /* handle; count = command, off = the argument's value,
 		       * payload = what the command reads -> payload = what it
 		       * writes back, result = the call's result */
-	LUX_FSYNC,    /* handle */
-	LUX_CLOSE,    /* handle; one-way: the last descriptor went */
-	LUX_CANCEL,   /* one-way: request `id` no longer waits (a signal or
+	LUX_FSYNC,     /* handle */
+	LUX_CLOSE,     /* handle; one-way: the last descriptor went; count
+		       * = the open file description's number (LOCK's) */
+	LUX_CANCEL,    /* one-way: request `id` no longer waits (a signal or
 		       * exit); a reply to it is dropped */
-	LUX_MOUNT,    /* to lumen: three strings source, target, fstype;
+	LUX_MOUNT,     /* to lumen: three strings source, target, fstype;
 		       * flags = mount flags */
-	LUX_UMOUNT,   /* to lumen: path of the mount point */
-	LUX_MOUNTS,   /* to lumen: -> rep.off = its generation (see
+	LUX_UMOUNT,    /* to lumen: path of the mount point */
+	LUX_MOUNTS,    /* to lumen: -> rep.off = its generation (see
 		       * LUX_NR_RESOLVER), payload: the mount table, oldest
 		       * first, each a struct lux_mount and its path's bytes */
+	LUX_LOCK = 28, /* handle; flags = LUX_LOCK_GET/SET/WAIT | the owner's
+			* kind LUX_LOCK_POSIX/OFD/FLOCK, count = the open
+			* file description's number (the kernel's), payload
+			* struct lux_lock -> GET: payload struct lux_lock */
+	LUX_UNLOCK,    /* handle; one-way: process `pid` closed a descriptor
+			* of the object: its POSIX locks on it go */
 
 	/* Replies and notices, server -> kernel. */
 	LUX_REPLY = 64, /* the request `id` is done: result, payload */
@@ -479,6 +488,27 @@ struct lux_rep {
 	uint64_t off2;
 	/* Payload: READ's data, STAT's struct lux_stat, READLINK's and
 	 * FOLLOW's target, GETDENTS' records, IOCTL's output. */
+};
+
+/* LUX_LOCK (docs/protocol.md, user/lib/lock.c): what is asked, in
+ * flags, and whose lock it is. A POSIX lock's owner is the request's pid
+ * (the kernel's), an OFD or flock lock's the open file description the
+ * kernel numbers in count; flock locks never meet the other two. */
+#define LUX_LOCK_GET   0 /* the first lock that conflicts, else UNLCK */
+#define LUX_LOCK_SET   1 /* take (or release, UNLCK), EAGAIN on conflict */
+#define LUX_LOCK_WAIT  2 /* take, or wait (EDEADLK): 1 = woken, ask again */
+#define LUX_LOCK_POSIX 0
+#define LUX_LOCK_OFD   4
+#define LUX_LOCK_FLOCK 8
+#define LUX_LOCK_RD    0 /* struct lux_lock's type: Linux's F_RDLCK, */
+#define LUX_LOCK_WR    1 /* F_WRLCK */
+#define LUX_LOCK_UN    2 /* and F_UNLCK */
+/* A range of bytes [start, end], absolute; end INT64_MAX: to the end of
+ * the file, wherever that will be. */
+struct lux_lock {
+	int64_t start, end;
+	uint32_t type;
+	int32_t pid; /* GET's answer: the POSIX owner, -1 for an OFD's lock */
 };
 
 /* What STAT returns; the kernel lays it out as the platform's stat. */

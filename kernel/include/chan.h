@@ -76,6 +76,10 @@ void chan_node_put(struct chan *c, struct rnode *n);
  * CLOSE then, if memory allowed). */
 struct file *rfile_create(struct chan *c, const struct lux_rep *rep,
 			  unsigned flags, const char *path);
+/* A descriptor of f (any file, or NULL) went: if f is remote, tell its
+ * server with a one-way LUX_UNLOCK (the caller's POSIX locks on it go);
+ * nothing is sent if memory is short (the last CLOSE still frees them). */
+void rfile_unlock(struct file *f);
 /* The channel, handle and path of a remote file; false for other files. */
 bool rfile_info(struct file *f, struct chan **c, uint64_t *handle,
 		const char **path);

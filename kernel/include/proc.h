@@ -118,6 +118,7 @@ struct proc {
 	int pgid, sid;    /* process group and session (job control) */
 	bool did_exec;    /* it called execve: setpgid by its parent fails */
 	bool boot_exec;   /* its exec began before a resolver: BOOTFILE */
+	bool locked;      /* it sent a LUX_LOCK: its closes send LUX_UNLOCK */
 	struct grant grants[GRANTS_MAX]; /* kept by execve, not by fork */
 	unsigned ngrants;
 	struct arch_io *io; /* its I/O port permissions, or NULL */

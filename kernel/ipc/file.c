@@ -3,6 +3,7 @@
  * descriptor: read, write, readv, writev, close, close_range, dup, dup2,
  * dup3, fcntl, pipe2.
  */
+#include "chan.h"
 #include "file.h"
 #include "mm.h"
 #include "proc.h"
@@ -79,6 +80,16 @@ struct fdtable *fdtable_copy(struct fdtable *from)
 	return t;
 }
 
+/* A descriptor of f in table t went (close, dup2 over it, exec, exit):
+ * a process that ever locked tells a remote file's server, which drops
+ * its POSIX locks on the object, as Linux does at any close. */
+static void fd_drop(struct fdtable *t, struct file *f)
+{
+	if (current_proc()->locked && current_proc()->files == t)
+		rfile_unlock(f);
+	file_put(f);
+}
+
 /* Close the descriptors of t (all, or the close-on-exec ones). */
 static void close_fds(struct fdtable *t, bool cloexec_only)
 {
@@ -92,7 +103,7 @@ static void close_fds(struct fdtable *t, bool cloexec_only)
 		t->cloexec[i / 64] &= ~(go ? 1ULL << i % 64 : 0);
 		spin_unlock(&t->lock);
 		if (go)
-			file_put(f);
+			fd_drop(t, f);
 	}
 }
 
@@ -233,7 +244,7 @@ long sys_close(long lfd)
 	spin_unlock(&t->lock);
 	if (!f)
 		return -EBADF;
-	file_put(f);
+	fd_drop(t, f);
 	return 0;
 }
 
@@ -273,7 +284,7 @@ static long dup_to(long oldfd, long newfd, bool cloexec)
 	t->fd[newfd] = f;
 	set_cloexec(t, newfd, cloexec);
 	spin_unlock(&t->lock);
-	file_put(old);
+	fd_drop(t, old);
 	return newfd;
 }
 
@@ -342,8 +353,9 @@ long sys_fcntl(long ufd, long cmd, long arg)
 		f->flags = (f->flags & ~(O_APPEND | O_NONBLOCK)) |
 			   (arg & (O_APPEND | O_NONBLOCK));
 		break;
-	default:
-		r = -EINVAL;
+	default: /* the record locks: the personality's */
+		if ((r = persona_reflect()) == -ENOSYS)
+			r = -EINVAL;
 	}
 	file_put(f);
 	return r;

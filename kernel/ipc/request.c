@@ -54,7 +54,7 @@ static const uint32_t req_ops[2] = {
     ((1u << (LUX_STATFS + 1)) - 2) | 7u << LUX_MOUNT,
     1u << LUX_STAT | 1u << LUX_CHMOD | 1u << LUX_CHOWN | 1u << LUX_UTIMENS |
 	1u << LUX_TRUNCATE | 1u << LUX_STATFS | 1u << LUX_GETDENTS |
-	1u << LUX_IOCTL | 1u << LUX_FSYNC};
+	1u << LUX_IOCTL | 1u << LUX_FSYNC | 1u << LUX_LOCK};
 
 /* The request at ureq (validated, header and payload; by_fd: about a
  * descriptor) as a message with the caller's identity, or NULL with *r
@@ -171,6 +171,7 @@ static long req_send(struct chan *c, struct file *f, struct lux_req *req,
 	}
 	if (f && !rfile_info(f, NULL, NULL, NULL))
 		return req_local(f, req, rep, buf, size);
+	current_proc()->locked |= op == LUX_LOCK; /* see fd_drop */
 	uint64_t mask = persona_wait_begin(current_thread());
 	r = persona_wait_end(mask, f ? rfile_call(f, req, rep, buf, size)
 				     : chan_call(c, req, rep, buf, size, NULL));

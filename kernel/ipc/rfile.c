@@ -157,6 +157,7 @@ struct file *rfile_create(struct chan *c, const struct lux_rep *rep,
 	}
 	chan_get(c);
 	close->handle = rep->handle;
+	close->count = rep->id; /* the description's number, for LOCK */
 	*rf = (struct rfile){
 	    .c = c, .node = n, .handle = rep->handle, .close = close};
 	memcpy(rf->path, path, len);
@@ -192,7 +193,20 @@ int rfile_call(struct file *f, struct lux_req *req, struct lux_rep *rep,
 		return -EBADF;
 	}
 	req->handle = rf->handle;
+	if (req->op == LUX_LOCK)
+		req->count = rf->close->count;
 	return chan_call(rf->c, req, rep, buf, size, NULL);
+}
+
+void rfile_unlock(struct file *f)
+{
+	struct rfile *rf = f ? f->priv : NULL;
+	struct lux_req *m;
+
+	if (f && f->ops == &rfile_ops && (m = chan_msg_alloc(LUX_UNLOCK, 0))) {
+		m->handle = rf->handle;
+		chan_send(rf->c, m);
+	}
 }
 
 /* fd's file with a reference if it is remote; else NULL and *r is

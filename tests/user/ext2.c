@@ -131,6 +131,7 @@ static void file_programs(void)
 	char *mkfs[] = {"/bin/busybox",       "mke2fs", "-q", "-F", "-I", "256",
 			"/tmp/ext2-work.img", "32768",  NULL};
 	char *file[] = {"/tests/file", NULL}, *perm[] = {"/tests/perm", NULL};
+	char *lock[] = {"/tests/lock", NULL};
 	int fd, st;
 
 	if (!on_lux()) {
@@ -150,6 +151,10 @@ static void file_programs(void)
 	if ((st = ut_run_in(perm, dir, "/tmp/ext2-perm.log")) != 0) {
 		ut_fail("/tests/perm on ext2: status %d", st);
 		ut_show_failures("/tmp/ext2-perm.log");
+	}
+	if ((st = ut_run_in(lock, dir, "/tmp/ext2-lock.log")) != 0) {
+		ut_fail("/tests/lock on ext2: status %d", st);
+		ut_show_failures("/tmp/ext2-lock.log");
 	}
 	CHECK_EQ(umount(dir), 0);
 }

@@ -74,6 +74,8 @@ static int serve_loop(struct ext2fs *fs)
 			ext2_unmount(fs);
 			return 1;
 		}
+		if (lux_lock_serve(LUX_SERVER_FD, &m.req, m.data, n))
+			continue;
 		struct lux_rep r = {0};
 		long len = ext2_serve(fs, &m.req, m.data, &r, out);
 		if (len >= 0 &&

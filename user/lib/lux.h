@@ -6,6 +6,7 @@
 #pragma once
 
 #include <lux/proto.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,5 +54,12 @@ int lux_reply(int fd, const struct lux_req *q, int64_t result, const void *data,
  * here), then n bytes of payload. */
 int lux_reply_full(int fd, const struct lux_req *q, struct lux_rep *r,
 		   const void *data, size_t n);
+/* The locks of every object of a server (lock.c): serve q (its payload
+ * data, n bytes) if it is about locks, answering on channel fd: true for
+ * LOCK and UNLOCK, which are done; false for any other request, which the
+ * server still serves (CLOSE and CANCEL too). Objects are named by their
+ * handle: a server gives one object one handle. */
+bool lux_lock_serve(int fd, const struct lux_req *q, const void *data,
+		    size_t n);
 /* Tell the kernel the poll events of object handle changed. */
 int lux_notify(int fd, uint64_t handle, uint32_t events);

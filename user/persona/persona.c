@@ -57,6 +57,8 @@ static long exec_done(long r)
  * ENOSYS and names it on the console (once per boot). */
 long persona_call(long nr, const long a[6])
 {
+	if (nr == NR_fcntl) /* the kernel's, which reflects only its locks */
+		return lock_fcntl(a[0], a[1], a[2]);
 	switch (nr) {
 	case NR_uname:
 		return persona_uname(a[0]);
@@ -187,6 +189,8 @@ long persona_call(long nr, const long a[6])
 		return fd_sendfile(a[0], a[1], a[2], a[3]);
 	case NR_close_range:
 		return fd_close_range(a[0], a[1], a[2]);
+	case NR_flock:
+		return lock_flock(a[0], a[1]);
 	case NR_rt_sigreturn:
 		return persona_rt_sigreturn();
 	case NR_sigaltstack:

@@ -116,6 +116,10 @@ long persona_rt_sigreturn(void);
 long persona_sigaltstack(long unew, long uold);
 void persona_signal_exec(void);
 
+/* lock.c: fcntl's lock commands (the kernel reflects those) and flock,
+ * as LUX_LOCK requests to the file's server. */
+long lock_fcntl(long fd, long cmd, long ul);
+long lock_flock(long fd, long op);
 /* wait.c: wait4 and waitid over LUX_NR_WAIT. */
 long persona_wait4(long pid, long ustatus, long options, long uusage);
 long persona_waitid(long type, long id, long uinfo, long options, long uusage);

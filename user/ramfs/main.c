@@ -174,6 +174,8 @@ int ramfs_main(int state_fd)
 				strerror(errno));
 			return 1;
 		}
+		if (lux_lock_serve(LUX_SERVER_FD, &m.req, m.data, n))
+			continue;
 		struct lux_rep r = {0};
 		long len = ramfs_serve(&fs, &m.req, m.data, &r, out);
 		if (len >= 0 &&
