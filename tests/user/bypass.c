@@ -14,7 +14,9 @@
  * machine with LUX_NR_REBOOT; LUX_NR_ALARM sets the caller's own timer,
  * as setitimer; LUX_NR_AFFINITY sets another user's CPUs only for root,
  * as sched_setaffinity; LUX_NR_CHDIR reads only the caller's directory,
- * LUX_NR_UNSHARE unshares only the caller's descriptor table.
+ * LUX_NR_UNSHARE unshares only the caller's descriptor table; LUX_LOCK
+ * neither sees nor releases more of another's locks than F_GETLK and
+ * F_SETLK would, and a server keeps a bounded number (lock_owner).
  *
  * lux-specific by design: on Linux every case fails (no native calls).
  * Must start as root, as it does on lux.
@@ -818,6 +820,110 @@ static void native_affinity_rules(void)
 	CHECK(syscall(LUX_NR_AFFINITY, 0, 1, before, NULL) >= 0);
 }
 
+/* A LOCK request about fd, forged (root, pid 1, count a guess at
+ * another description's number), for type over [start, end]: the
+ * reply's result, or -1000 - errno when the kernel refused it. */
+static long raw_lock(int fd, unsigned flags, uint32_t type, int64_t start,
+		     int64_t end)
+{
+	struct lux_lock l = {start, end, type, 1};
+
+	forge(LUX_LOCK, NULL, 0);
+	m.q.flags = flags;
+	m.q.count = 1; /* OPEN ids start at 1: someone's description */
+	memcpy(m.data, &l, sizeof(l));
+	m.q.len = sizeof(m.q) + sizeof(l);
+	return request(LUX_REQ_FD(fd), 0) < 0 ? -1000 - errno : a.rep.result;
+}
+
+static char lock_file[96];
+static pid_t lock_holder;
+
+/* With the personality skipped, as uid 1000: a forged pid or
+ * description number releases nothing of the holder's, GET shows its
+ * lock and pid (as F_GETLK would), UNLOCK cannot be sent, malformed
+ * requests are refused, a waiting request blocks no other, and the
+ * locks one owner may hold are bounded (ENOLCK). */
+static void lock_child(void)
+{
+	int fd = open(lock_file, O_RDWR), n = 0;
+	long r;
+	struct lux_lock got;
+
+	CHECK(fd >= 0);
+	if (!drop())
+		return;
+	CHECK_EQ(raw_lock(fd, LUX_LOCK_SET, LUX_LOCK_UN, 0, INT64_MAX), 0);
+	CHECK_EQ(raw_lock(fd, LUX_LOCK_SET | LUX_LOCK_OFD, LUX_LOCK_UN, 0,
+			  INT64_MAX),
+		 0);
+	CHECK_EQ(raw_lock(fd, LUX_LOCK_GET, LUX_LOCK_WR, 0, 0), 0);
+	memcpy(&got, a.data, sizeof(got));
+	CHECK_EQ(got.type, LUX_LOCK_WR);
+	CHECK_EQ(got.pid, lock_holder);
+	CHECK_EQ(got.end, 9);
+	CHECK_EQ(raw_lock(fd, LUX_LOCK_SET, LUX_LOCK_WR, 5, 5), -EAGAIN);
+	CHECK_EQ(on_fd(fd, LUX_UNLOCK, 0, 0), -1000 - EINVAL);
+	CHECK_EQ(raw_lock(fd, 3, LUX_LOCK_WR, 0, 0), -EINVAL);
+	CHECK_EQ(raw_lock(fd, 16, LUX_LOCK_WR, 0, 0), -EINVAL);
+	CHECK_EQ(raw_lock(fd, LUX_LOCK_SET, 7, 0, 0), -EINVAL);
+	CHECK_EQ(raw_lock(fd, LUX_LOCK_SET, LUX_LOCK_WR, 9, 8), -EINVAL);
+	CHECK_EQ(raw_lock(fd, LUX_LOCK_SET, LUX_LOCK_WR, -2, 8), -EINVAL);
+	/* an OFD lock's owner is the kernel's number of the description,
+	 * whatever count the request says: one descriptor is one owner,
+	 * another open of the file another */
+	int other = open(lock_file, O_RDWR);
+	CHECK(other >= 0);
+	CHECK_EQ(raw_lock(fd, LUX_LOCK_SET | LUX_LOCK_OFD, LUX_LOCK_WR, 50, 50),
+		 0);
+	m.q.count = 2;
+	CHECK_EQ(request(LUX_REQ_FD(fd), 0), 0);
+	CHECK_EQ(a.rep.result, 0);
+	CHECK_EQ(
+	    raw_lock(other, LUX_LOCK_SET | LUX_LOCK_OFD, LUX_LOCK_WR, 50, 50),
+	    -EAGAIN);
+	close(other);
+	forge(LUX_LOCK, NULL, 0); /* no payload */
+	CHECK_EQ(request(LUX_REQ_FD(fd), 0), 0);
+	CHECK_EQ(a.rep.result, -EINVAL);
+	pid_t waiter = fork();
+	if (waiter == 0) /* waits for the holder's lock, forever */
+		_exit(raw_lock(fd, LUX_LOCK_WAIT, LUX_LOCK_WR, 0, 0) == 0);
+	ut_sleep_ms(100);
+	while ((r = raw_lock(fd, LUX_LOCK_SET, LUX_LOCK_RD, 100 + 2 * n,
+			     100 + 2 * n)) == 0 &&
+	       n < 100000)
+		n++;
+	CHECK_EQ(r, -ENOLCK);
+	CHECK(n >= 1000 && n <= 1024);
+	CHECK_EQ(raw_lock(fd, LUX_LOCK_GET, LUX_LOCK_WR, 102, 102), 0);
+	memcpy(&got, a.data, sizeof(got));
+	CHECK_EQ(got.type, LUX_LOCK_UN); /* its own locks: no conflict */
+	ut_kill(waiter);                 /* CANCEL: the server drops its wait */
+}
+
+static void lock_owner(void)
+{
+	struct flock l = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_len = 10};
+	int fd;
+
+	snprintf(lock_file, sizeof(lock_file), "/tmp/bypass-lock.%d",
+		 (int)getpid());
+	lock_holder = getpid();
+	CHECK((fd = open(lock_file, O_RDWR | O_CREAT | O_TRUNC, 0666)) >= 0);
+	CHECK_EQ(fchmod(fd, 0666), 0);
+	CHECK_EQ(fcntl(fd, F_SETLK, &l), 0);
+	ut_in_child(lock_child);
+	/* the holder's lock is whole; the child's went with it */
+	l.l_type = F_UNLCK;
+	CHECK_EQ(fcntl(fd, F_SETLK, &l), 0);
+	l = (struct flock){.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	CHECK_EQ(fcntl(fd, F_OFD_SETLK, &l), 0); /* nothing of the child's */
+	close(fd);
+	unlink(lock_file);
+	servers_answer();
+}
+
 int main(int argc, char **argv)
 {
 	static const struct ut_case cases[] = {
@@ -836,6 +942,7 @@ int main(int argc, char **argv)
 	    UT_CASE(native_affinity_rules),
 	    UT_CASE(native_cwd_own),
 	    UT_CASE(native_unshare_own),
+	    UT_CASE(lock_owner),
 	};
 	return ut_main(argc, argv, "bypass", cases, UT_COUNT(cases));
 }
