@@ -16,8 +16,9 @@ A number in neither fails with ENOSYS and must not be in the tables.
 Every table of docs/syscalls.md with a "Where" column has rows
 `| numbers | names | where | status |`. The first word of `where` must be
 what the code says; words after an arrow name who does the work behind
-("kernel → lumen → server"), for the reader, unchecked but for their
-vocabulary. Each implemented call is named in exactly one row, and the
+("kernel → lumen → server"; "kernel → personality" for a call the kernel
+serves in part and reflects otherwise, as fcntl's locks), for the reader,
+unchecked but for their vocabulary. Each implemented call is named in exactly one row, and the
 row's numbers are its calls' numbers, in order (from the distribution's
 <asm/unistd_64.h>, as tools/mksyscalls.py reads them). Exit status 0 when
 all agree, 1 otherwise.
@@ -32,7 +33,7 @@ KERNEL_TABLE = "kernel/sys/syscall.c"
 PERSONA = "user/persona"
 ARCH = "x86_64"
 WHERES = ("kernel", "personality")
-BEHIND = ("lumen", "server")
+BEHIND = ("lumen", "server", "personality")
 
 
 def read(path):
