@@ -100,6 +100,10 @@ static void test_at_flags(void **state)
 	    PAIR(RENAME_EXCHANGE),
 	    PAIR(UTIME_NOW),
 	    PAIR(UTIME_OMIT),
+	    /* struct lux_lock's type is fcntl's l_type, passed through */
+	    PAIR_AS(LOCK_RD, F_RDLCK),
+	    PAIR_AS(LOCK_WR, F_WRLCK),
+	    PAIR_AS(LOCK_UN, F_UNLCK),
 	};
 	(void)state;
 	check_pairs(p, sizeof(p) / sizeof(p[0]));

@@ -139,7 +139,7 @@ $(HB)/test_devfs: $(HB)/unit/tests/unit/test_devfs.o
 # The tty server itself, built for the host with a stand-in UART
 # (tests/unit/tty_fake_uart.c), driven over a socket pair.
 TTY_HOST_SRC := user/tty/main.c user/tty/ldisc.c user/tty/klog.c user/lib/lux.c \
-	tests/unit/tty_fake_uart.c
+	user/lib/lock.c tests/unit/tty_fake_uart.c
 TTY_HOST_CFLAGS := $(filter-out -Itests/unit/host -Ikernel/include,\
 	$(UNIT_CFLAGS)) -Iuser/lib -Iuser/tty
 $(HB)/tty-host: $(TTY_HOST_SRC)

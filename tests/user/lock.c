@@ -109,6 +109,16 @@ static int read_byte(int fd, int ms)
 	return (unsigned char)c;
 }
 
+/* The end of a child that was to say `want` on fd: reaped if it did,
+ * else killed (a failed case never leaves a child waiting forever). */
+static void end_child(pid_t pid, int fd, int want)
+{
+	if (EXPECT_EQ(read_byte(fd, WAIT_MS), want))
+		EXPECT_EQ(ut_wait(pid), 0);
+	else
+		ut_kill(pid);
+}
+
 static void say(int fd, char c)
 {
 	if (write(fd, &c, 1) != 1)
@@ -252,10 +262,30 @@ static void setlkw_wakes(void)
 	EXPECT_EQ(lk(fd, F_SETLK, F_UNLCK, SEEK_SET, 0, 5), 0); /* not yet */
 	EXPECT_EQ(read_byte(p[0], 300), -1);
 	EXPECT_EQ(lk(fd, F_SETLK, F_UNLCK, SEEK_SET, 5, 5), 0);
-	EXPECT_EQ(read_byte(p[0], WAIT_MS), 'g');
-	EXPECT_EQ(ut_wait(pid), 0);
+	end_child(pid, p[0], 'g');
 	close(p[0]), close(p[1]);
 	close(fd);
+}
+
+static void on_timeout(int sig)
+{
+	(void)sig;
+}
+
+/* F_SETLKW for a write lock of byte `at` that ends with EINTR after
+ * WAIT_MS at the latest (a missed deadlock fails, never hangs): 0 or
+ * errno. */
+static int setlkw_bounded(int fd, off_t at)
+{
+	struct sigaction sa = {.sa_handler = on_timeout}, old;
+	int e;
+
+	sigaction(SIGALRM, &sa, &old);
+	alarm(WAIT_MS / 1000);
+	e = lk(fd, F_SETLKW, F_WRLCK, SEEK_SET, at, 1) < 0 ? errno : 0;
+	alarm(0);
+	sigaction(SIGALRM, &old, NULL);
+	return e;
 }
 
 /* Two processes each waiting for the other's lock: one of them gets
@@ -275,8 +305,7 @@ static void deadlock(void)
 		if (lk(f, F_SETLK, F_WRLCK, SEEK_SET, 1, 1) < 0)
 			_exit(2);
 		say(p[1], 'h');
-		int e =
-		    lk(f, F_SETLKW, F_WRLCK, SEEK_SET, 0, 1) < 0 ? errno : 0;
+		int e = setlkw_bounded(f, 0);
 		say(p[1], e == EDEADLK ? 'd' : e == 0 ? 'g' : 'x');
 		if (e == EDEADLK)
 			lk(f, F_SETLK, F_UNLCK, SEEK_SET, 1, 1);
@@ -284,7 +313,7 @@ static void deadlock(void)
 		_exit(0);
 	}
 	CHECK_EQ(read_byte(p[0], WAIT_MS), 'h');
-	int e = lk(fd, F_SETLKW, F_WRLCK, SEEK_SET, 1, 1) < 0 ? errno : 0;
+	int e = setlkw_bounded(fd, 1);
 	if (e == EDEADLK) {
 		EXPECT_EQ(lk(fd, F_SETLK, F_UNLCK, SEEK_SET, 0, 1), 0);
 		EXPECT_EQ(read_byte(p[0], WAIT_MS), 'g');
@@ -356,9 +385,8 @@ static void kill_releases(void)
 	EXPECT_EQ(read_byte(q[0], WAIT_MS), 's');
 	EXPECT_EQ(read_byte(q[0], 300), -1);
 	CHECK_EQ(kill(holder, SIGKILL), 0);
-	EXPECT_EQ(read_byte(q[0], WAIT_MS), 'g');
 	ut_wait(holder);
-	EXPECT_EQ(ut_wait(waiter), 0);
+	end_child(waiter, q[0], 'g');
 	close(p[0]), close(p[1]), close(q[0]), close(q[1]);
 }
 
@@ -451,8 +479,7 @@ static void flock_semantics(void)
 	EXPECT_EQ(read_byte(p[0], WAIT_MS), 's');
 	EXPECT_EQ(read_byte(p[0], 300), -1);
 	EXPECT_EQ(close(a), 0);
-	EXPECT_EQ(read_byte(p[0], WAIT_MS), 'g');
-	EXPECT_EQ(ut_wait(pid), 0);
+	end_child(pid, p[0], 'g');
 	close(p[0]), close(p[1]);
 }
 
@@ -483,7 +510,9 @@ static void interrupted(int call, int restart)
 				       .sa_flags = restart ? SA_RESTART : 0};
 		int f = open_file(O_RDWR), r;
 		sigaction(SIGALRM, &sa, NULL);
-		struct itimerval it = {.it_value = {0, 200000}};
+		/* again and again: one that came before the wait began
+		 * cannot leave it waiting forever */
+		struct itimerval it = {{0, 200000}, {0, 200000}};
 		setitimer(ITIMER_REAL, &it, NULL);
 		if (call == 2)
 			r = flock(f, LOCK_EX);
@@ -498,11 +527,10 @@ static void interrupted(int call, int restart)
 		EXPECT_EQ(read_byte(p[0], 300), -1); /* waits again */
 		EXPECT_EQ(flock(fd, LOCK_UN), 0);
 		EXPECT_EQ(lk(fd, F_SETLK, F_UNLCK, SEEK_SET, 0, 0), 0);
-		EXPECT_EQ(read_byte(p[0], WAIT_MS), 'g');
+		end_child(pid, p[0], 'g');
 	} else {
-		EXPECT_EQ(read_byte(p[0], WAIT_MS), 'i');
+		end_child(pid, p[0], 'i');
 	}
-	EXPECT_EQ(ut_wait(pid), 0);
 	close(p[0]), close(p[1]), close(hpipe[0]), close(hpipe[1]);
 	close(fd);
 }
