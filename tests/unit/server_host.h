@@ -144,9 +144,13 @@ static inline void host_fuzz(unsigned n, unsigned seed,
 			for (size_t k = 0; k < len; k++)
 				payload[k] = rand_r(&seed);
 		}
+		if (q.op == LUX_LOCK && (q.flags & 3) == LUX_LOCK_WAIT)
+			q.flags ^=
+			    LUX_LOCK_WAIT; /* a GET: a wait may be kept */
 		host_send(&q, payload, len);
-		if (q.op == LUX_CLOSE || q.op == LUX_CANCEL)
-			continue;
+		if (q.op == LUX_CLOSE || q.op == LUX_CANCEL ||
+		    q.op == LUX_UNLOCK)
+			continue; /* one-way */
 		struct reply *r = host_recv(&q);
 		assert_true(r->rep.op == LUX_REPLY || r->rep.op == LUX_FOLLOW);
 	}

@@ -575,6 +575,33 @@ static void many(void)
 	close(fd);
 }
 
+/* Locks on a device file (on lux devfs keeps them, through the server
+ * library's loop): they conflict between processes, and the server goes
+ * on serving. */
+static void device(void)
+{
+	int fd = open("/dev/null", O_RDWR);
+	struct stat st;
+
+	CHECK(fd >= 0);
+	CHECK_EQ(lk(fd, F_SETLK, F_WRLCK, SEEK_SET, 0, 10), 0);
+	CHECK_EQ(flock(fd, LOCK_EX | LOCK_NB), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int f = open("/dev/null", O_RDWR);
+		int a = lk(f, F_SETLK, F_RDLCK, SEEK_SET, 5, 1) < 0 ? errno : 0;
+		int b = flock(f, LOCK_SH | LOCK_NB) < 0 ? errno : 0;
+		int c = lk(f, F_SETLK, F_RDLCK, SEEK_SET, 10, 1);
+		_exit(a == EAGAIN && b == EWOULDBLOCK && c == 0 ? 0 : 1);
+	}
+	CHECK_EQ(ut_wait(pid), 0);
+	CHECK_EQ(close(fd), 0);
+	CHECK_EQ(stat("/dev/null", &st), 0);
+	CHECK((fd = open("/dev/null", O_RDWR)) >= 0);
+	CHECK_EQ(flock(fd, LOCK_EX | LOCK_NB), 0); /* the last close freed it */
+	CHECK_EQ(close(fd), 0);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct ut_case cases[] = {
@@ -584,7 +611,7 @@ int main(int argc, char **argv)
 	    UT_CASE(close_releases), UT_CASE(kill_releases),
 	    UT_CASE(ofd_fork),       UT_CASE(flock_semantics),
 	    UT_CASE(eintr),          UT_CASE(restart),
-	    UT_CASE(many),
+	    UT_CASE(many),           UT_CASE(device),
 	};
 	const char *tmp = getenv("UTEST_TMP");
 	char buf[100];

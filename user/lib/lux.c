@@ -82,10 +82,10 @@ int lux_serve(const char *name,
 
 	for (;;) {
 		long len = lux_recv(LUX_SERVER_FD, &m);
-		if (len >= 0 &&
-		    !lux_lock_serve(LUX_SERVER_FD, &m.req, m.data, len))
-			serve(&m, len);
-		else if (errno == EPIPE)
+		if (len >= 0) {
+			if (!lux_lock_serve(LUX_SERVER_FD, &m.req, m.data, len))
+				serve(&m, len); /* not about locks */
+		} else if (errno == EPIPE)
 			return 0; /* no client end is left */
 		else if (errno != EINTR && errno != EPROTO) {
 			fprintf(stderr, "%s: channel: %s\n", name,
