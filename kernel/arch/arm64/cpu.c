@@ -29,14 +29,12 @@ uint64_t psci_call(uint64_t fn, uint64_t a0, uint64_t a1, uint64_t a2)
 /* Give this CPU its per-CPU pointer and a stack for overflow reports. */
 void cpu_load(struct cpu *c)
 {
-	uintptr_t s = kstack_alloc();
-
-	if (!s)
-		panic("cpu %u: no memory for the emergency stack", c->id);
 	c->arch.self = c;
-	c->arch.emerg_stack = s + KSTACK_SIZE;
 	c->arch.mpidr = read_sysreg(mpidr_el1) & 0xff00ffffffUL;
 	write_sysreg(tpidr_el1, &c->arch);
+	if (!(c->arch.emerg_stack = kstack_alloc()))
+		panic("cpu %u: no memory for the emergency stack", c->id);
+	c->arch.emerg_stack += KSTACK_SIZE;
 	arm64_user_cpu_init();
 }
 
