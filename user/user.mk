@@ -107,6 +107,11 @@ USER_LINKS = for f in $$($(HOST_BUSYBOX) --list-full); do \
 	{ mkdir -p $$(dirname $(B)/root/$$f) && \
 	ln -s /bin/busybox $(B)/root/$$f; } || exit 1; done
 
+# Debian's busybox for the target, when absent: installed, or fetched from
+# its package (arm64), by tools/setup.sh.
+$(BUSYBOX):
+	tools/setup.sh
+
 .PHONY: user utest-host
 user: $(UTEST_BINS) $(USRV_BINS) $(UPERSONA)
 
