@@ -21,6 +21,7 @@ OBJCOPY := llvm-objcopy
 OBJDUMP := llvm-objdump
 NM := llvm-nm
 PYTHON := python3
+GDB ?= gdb
 
 KCFLAGS := $(KARCH_CFLAGS) -std=c17 -ffreestanding -nostdlib -O2 -g \
 	-fno-stack-protector -fno-omit-frame-pointer -fno-common \
@@ -141,7 +142,7 @@ run-iso: setup $(ISO)
 
 debug: setup all
 	$(QEMU) $(QEMU_DIRECT) -s -S & \
-	gdb -q $(KELF) -ex 'target remote localhost:1234' -ex 'break kmain' \
+	$(GDB) -q $(KELF) -ex 'target remote localhost:1234' -ex 'break kmain' \
 		-ex 'continue'; kill %1 2>/dev/null; true
 
 include tests/unit/unit.mk

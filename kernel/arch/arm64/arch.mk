@@ -10,6 +10,7 @@ BUSYBOX := build/cache/arm64/bin/busybox
 UPARCH_CFLAGS := -mno-outline-atomics
 
 QEMU := qemu-system-aarch64
+GDB := gdb-multiarch
 ACCEL ?= tcg
 QEMU_CPU ?= max
 QEMU_BASE = -machine virt,gic-version=3 -accel $(ACCEL)$(TCG_THREAD) \
