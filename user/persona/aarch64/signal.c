@@ -8,6 +8,7 @@
  * frame record (the program's x29, x30) at the top; as Linux lays it out.
  */
 #include "../signal.h"
+#include <lux/mman.h>
 
 /* The constants of aarch64.S. */
 _Static_assert(sizeof(struct lux_persona_ctx) == 304 &&
@@ -51,6 +52,40 @@ _Static_assert(offsetof(struct sigframe, flags) == 128 &&
 void persona_fpsimd_get(void *rec);
 void persona_fpsimd_set(const void *rec);
 
+/* The return address of a handler without SA_RESTORER (glibc's programs,
+ * which Linux sends to its vDSO's trampoline): a page of the program's
+ * own holding rt_sigreturn (a call from the personality's code is never
+ * reflected), made at the first such signal, once per process (a fork
+ * child inherits it, exec drops both). 0 if it cannot be made. */
+static uintptr_t sigframe_tramp(void)
+{
+	static const uint32_t code[2] = {0xd2801168,  /* mov x8, #139 */
+					 0xd4000001}; /* svc #0 */
+	static uintptr_t tramp;
+	uintptr_t p = __atomic_load_n(&tramp, __ATOMIC_ACQUIRE), won = 0;
+
+	if (p)
+		return p;
+	p = persona_syscall(NR_mmap, 0, 4096, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p > -4096UL)
+		return 0;
+	if (copy_out(p, code, sizeof(code))) {
+		native2(NR_munmap, p, 4096);
+		return 0;
+	}
+	__asm__ volatile("dc cvau, %0\n\tdsb ish\n\tic ivau, %0\n\t"
+			 "dsb ish\n\tisb" ::"r"(p)
+			 : "memory");
+	if (native3(NR_mprotect, p, 4096, PROT_READ | PROT_EXEC) < 0 ||
+	    !__atomic_compare_exchange_n(&tramp, &won, p, 0, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE)) {
+		native2(NR_munmap, p, 4096); /* another thread's is there */
+		return won;
+	}
+	return p;
+}
+
 uintptr_t sigframe_sp(const struct lux_persona_ctx *ctx)
 {
 	return ctx->sp;
@@ -62,6 +97,7 @@ int sigframe_push(struct lux_persona_ctx *ctx, const struct lux_persona_sig *s,
 	struct sigframe fr;
 	uintptr_t rec = ((sp ? sp : ctx->sp) - 16) & ~15UL; /* x29, x30 */
 	uintptr_t at = rec - FRAME_SIZE;
+	uintptr_t ret = s->flags & SA_RESTORER ? s->restorer : sigframe_tramp();
 	uint64_t fp_rec[2] = {ctx->x[29], ctx->x[30]};
 	size_t n = sizeof(fr);
 
@@ -82,13 +118,14 @@ int sigframe_push(struct lux_persona_ctx *ctx, const struct lux_persona_sig *s,
 	} else { /* the null record right after the FP/SIMD one */
 		n = offsetof(struct sigframe, esr_magic) + 16;
 	}
-	if (copy_out(at, &fr, n) || copy_out(rec, fp_rec, sizeof(fp_rec)))
+	if (!ret || copy_out(at, &fr, n) ||
+	    copy_out(rec, fp_rec, sizeof(fp_rec)))
 		return -EFAULT;
 	ctx->x[0] = s->signo;
 	ctx->x[1] = at + offsetof(struct sigframe, info);
 	ctx->x[2] = at + offsetof(struct sigframe, flags);
 	ctx->x[29] = rec;
-	ctx->x[30] = s->restorer;
+	ctx->x[30] = ret;
 	ctx->sp = at;
 	ctx->pc = s->handler;
 	return 0;
