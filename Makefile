@@ -94,13 +94,16 @@ $(KBIN): $(KELF)
 
 include user/user.mk
 
-# The boot image's root tree: root/ from the repository, the user programs
-# (user/user.mk), then ROOT= if given.
+# The boot image's root tree: root/ from the repository, the platform's
+# own files (kernel/arch/$(ARCH)/root/: lumen's service table with its
+# devices), the user programs (user/user.mk), then ROOT= if given.
 ROOT ?=
-$(INITRD): $(shell find root $(ROOT) -print 2>/dev/null) $(USER_IMAGE) \
-		user/user.mk
+KARCH_ROOT := kernel/arch/$(ARCH)/root
+$(INITRD): $(shell find root $(KARCH_ROOT) $(ROOT) -print 2>/dev/null) \
+		$(USER_IMAGE) user/user.mk
 	@mkdir -p $(B)/root
-	rm -rf $(B)/root && mkdir -p $(B)/root && cp -a root/. $(B)/root/
+	rm -rf $(B)/root && mkdir -p $(B)/root && \
+		cp -a root/. $(KARCH_ROOT)/. $(B)/root/
 	$(USER_INSTALL)
 	$(if $(ROOT),cp -a $(ROOT)/. $(B)/root/)
 	$(USER_LINKS)
