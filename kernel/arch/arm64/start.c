@@ -180,9 +180,9 @@ void arch_console_putc(char c)
  * direct map, unless RAM shares that GiB; then map_phys maps its page. */
 BOOT_CODE static void console_early(void)
 {
-	uint64_t *e = &boot_l1_dm[plat.uart >> 30];
+	uint64_t *e = &boot_l1_dm[(plat.uart >> 30) & 511];
 
-	if (!plat.uart || *e)
+	if (!plat.uart || plat.uart >> 30 >= 512 || *e)
 		return;
 	*e = (plat.uart & ~(GiB - 1)) | 0x705 | 3ULL << 53; /* device, XN */
 	dsb(ishst);
