@@ -78,7 +78,7 @@ int arch_cpu_describe(unsigned cpu, char *buf, size_t len)
 		if (parts[i].part == part)
 			name = parts[i].name;
 	int n = snprintf(
-	    buf, len, "%s %u 0x%x %u %s", impl == 0x41 ? "ARM" : "unknown",
+	    buf, len, "%s %u %u %u %s", impl == 0x41 ? "ARM" : "unknown",
 	    (unsigned)(midr >> 20) & 15, part, (unsigned)midr & 15, name);
 	return MIN(n, (int)len - 1);
 }
