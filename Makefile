@@ -165,7 +165,7 @@ fuzz: setup all
 
 # T=word selects the tests whose names contain it (several words allowed).
 test: setup all
-	ACCEL=$(ACCEL) OVMF=$(OVMF) $(PYTHON) tests/run.py $(T)
+	ARCH=$(ARCH) B=$(B) ACCEL=$(ACCEL) OVMF=$(OVMF) $(PYTHON) tests/run.py $(T)
 
 # The fault-injection test (tests/user/faults.c) for DURATION seconds.
 DURATION ?= 600
