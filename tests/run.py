@@ -40,6 +40,7 @@ BUILD = os.environ.get("B") or f"build/{ARCH}"
 PLATFORM = runpy.run_path(os.path.join(REPO, "kernel/arch", ARCH,
                                        "platform.py"))
 qemu.PROGRAM = PLATFORM["QEMU"]
+os.environ["LUX_UNAME_MACHINE"] = PLATFORM["UNAME"]  # tests/system/steps.py
 KBIN = f"{BUILD}/lux.bin"
 INITRD = f"{BUILD}/initrd.cpio"
 ISO = f"{BUILD}/test.iso"  # `make iso` with the tests' command line

@@ -5,6 +5,7 @@ numbers, rip, cr0), the GRUB ISO and OVMF, I/O-port grants, 5-level
 paging, q35's PCI host bridge."""
 
 QEMU = "qemu-system-aarch64"
+UNAME = "aarch64"  # uname's machine
 
 
 def machine(accel):

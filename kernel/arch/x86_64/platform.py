@@ -4,6 +4,7 @@ apply here (none: they were written for it), the kernel lines some must
 show."""
 
 QEMU = "qemu-system-x86_64"
+UNAME = "x86_64"  # uname's machine
 
 
 def machine(accel):
