@@ -26,14 +26,13 @@ struct arch_context *switch_stacks(struct arch_context *from,
 				   struct arch_context *to);
 
 /* Per CPU, before any thread runs: FP/SIMD for user threads (the kernel
- * itself never touches those registers), PAN where the CPU has it (the
- * kernel reaches user memory only by LDTR/STTR, copy.S), UAO off so that
- * those stay unprivileged. */
+ * itself never touches those registers); UAO off, so that the user
+ * copies' LDTR/STTR stay unprivileged under PAN (boot.S sets PAN); no
+ * firmware value left where programs read. */
 void arm64_user_cpu_init(void)
 {
 	write_sysreg(cpacr_el1, read_sysreg(cpacr_el1) | CPACR_FPEN);
-	if ((read_sysreg(id_aa64mmfr1_el1) >> 20) & 0xf)
-		write_sysreg(s3_0_c4_c2_3, 1UL << 22); /* PAN */
+	write_sysreg(tpidrro_el0, 0); /* readable by all: lux leaves it 0 */
 	if ((read_sysreg(id_aa64mmfr2_el1) >> 4) & 0xf)
 		write_sysreg(s3_0_c4_c2_4, 0); /* UAO */
 	isb();
