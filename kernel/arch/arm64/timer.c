@@ -10,7 +10,7 @@ static uint64_t ns_per_tick32;  /* ns per counter tick, times 2^32 */
 static uint64_t ticks_per_ns32; /* the other way round, rounded up */
 static volatile uint32_t *rtc;
 
-static uint64_t counter(void)
+uint64_t timer_count(void)
 {
 	isb();
 	return read_sysreg(cntvct_el0);
@@ -27,7 +27,7 @@ BOOT_CODE void timer_init(void)
 	freq = read_sysreg(cntfrq_el0);
 	if (!freq)
 		panic("timer: CNTFRQ_EL0 is 0");
-	count_boot = counter();
+	count_boot = timer_count();
 	ns_per_tick32 = (1000000000ULL << 32) / freq;
 	ticks_per_ns32 = ((freq << 32) + 999999999) / 1000000000;
 	if (plat.rtc)
@@ -42,9 +42,27 @@ void timer_mask(void)
 	write_sysreg(cntv_ctl_el0, 0);
 }
 
+/*
+ * After timer_interrupt, which started at count t0: if it armed a deadline
+ * already past, the timer would interrupt again before the interrupted
+ * code ran a single instruction (the compare asserts the line at once),
+ * and a timer shorter than its own handling (an alarm of 1 ns) would
+ * livelock this CPU. So the next interrupt waits as long as this one took,
+ * as Linux's hrtimer does on a hang: the code in between gets half the CPU.
+ */
+void timer_throttle(uint64_t t0)
+{
+	uint64_t now = timer_count();
+
+	if ((read_sysreg(cntv_ctl_el0) & 1) &&
+	    read_sysreg(cntv_cval_el0) <= now)
+		write_sysreg(cntv_cval_el0, now + (now - t0));
+	isb();
+}
+
 uint64_t arch_clock_ns(void)
 {
-	return (uint64_t)(((unsigned __int128)(counter() - count_boot) *
+	return (uint64_t)(((unsigned __int128)(timer_count() - count_boot) *
 			   ns_per_tick32) >>
 			  32);
 }

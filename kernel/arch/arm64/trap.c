@@ -95,8 +95,10 @@ void arm64_irq(struct trap_frame *f)
 	if (intid >= 1020)
 		return; /* spurious */
 	if (intid == plat.timer_ppi) {
+		uint64_t t0 = timer_count();
 		timer_mask();
 		timer_interrupt();
+		timer_throttle(t0);
 	} else if (intid == SGI_STOP) {
 		arch_halt();
 	} else if (intid >= 32 && intid < 96) {

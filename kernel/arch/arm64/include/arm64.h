@@ -67,6 +67,8 @@ void gic_eoi(unsigned intid);
 void timer_init(void);
 void timer_cpu_init(void);
 void timer_mask(void);
+uint64_t timer_count(void);
+void timer_throttle(uint64_t t0);
 /* trap.c */
 void arm64_el1_sync(struct trap_frame *f);
 void arm64_irq(struct trap_frame *f);
