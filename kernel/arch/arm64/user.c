@@ -175,30 +175,30 @@ void arch_uregs_set_pc(struct trap_frame *f, uintptr_t pc)
 	f->pc = pc;
 }
 
-/* The block is 16-byte aligned below the slot's top, as sp must be. */
-_Static_assert(sizeof(struct lux_persona_ctx) % 16 == 0 &&
+/* The block begins as the trap frame (x0-x30, sp, pc, pstate: one copy
+ * each way), then its own words; it is 16-byte aligned below the slot's
+ * top, as sp must be. */
+#define CTX_HEAD offsetof(struct lux_persona_ctx, mask)
+_Static_assert(CTX_HEAD == offsetof(struct trap_frame, orig_x0) &&
+		   offsetof(struct lux_persona_ctx, pstate) ==
+		       offsetof(struct trap_frame, pstate) &&
+		   sizeof(struct lux_persona_ctx) % 16 == 0 &&
 		   sizeof(struct lux_persona_sig) % 16 == 0,
-	       "the personality's stack pointer stays aligned");
+	       "struct lux_persona_ctx starts as struct trap_frame");
 
 int arch_persona_enter(struct trap_frame *f, uintptr_t ctx, uintptr_t pc,
 		       uint64_t mask, uintptr_t sig)
 {
 	unsigned ec = ESR_EC(f->esr);
-	struct lux_persona_ctx b = {
-	    .sp = f->sp,
-	    .pc = f->pc,
-	    .pstate = f->pstate,
-	    .mask = mask,
-	    .nr = !sig                   ? f->x[8]
-		  : ec && ec != EC_SVC64 ? f->esr
-					 : 0,
-	    .orig_x0 = f->orig_x0,
-	};
-	int r;
+	uint64_t tail[3] = {mask, /* nr: */
+			    !sig                   ? f->x[8]
+			    : ec && ec != EC_SVC64 ? f->esr
+						   : 0,
+			    f->orig_x0};
+	int r = copy_to_user((void *)ctx, f, CTX_HEAD);
 
-	memcpy(b.x, f->x, sizeof(b.x));
-	r = copy_to_user((void *)ctx, &b,
-			 offsetof(struct lux_persona_ctx, fixup));
+	if (!r)
+		r = copy_to_user((void *)(ctx + CTX_HEAD), tail, sizeof(tail));
 	f->pc = pc;
 	f->x[0] = ctx;
 	f->x[1] = sig;
@@ -210,18 +210,19 @@ int arch_persona_enter(struct trap_frame *f, uintptr_t ctx, uintptr_t pc,
 
 int arch_persona_resume(struct trap_frame *f, uintptr_t ctx, uint64_t *mask)
 {
-	struct lux_persona_ctx b;
+	uint64_t tail[3]; /* mask, nr, orig_x0 */
+	int r = copy_from_user(f, (void *)ctx, CTX_HEAD);
 
-	if (copy_from_user(&b, (void *)ctx,
-			   offsetof(struct lux_persona_ctx, fixup)) ||
-	    b.pc >= USER_TOP)
-		return -EFAULT; /* f stays the caller's own context */
-	memcpy(f->x, b.x, sizeof(f->x));
-	f->sp = b.sp;
-	f->pc = b.pc;
-	f->pstate = b.pstate & PSR_NZCV; /* EL0t, interrupts on, no step */
-	f->orig_x0 = b.orig_x0;
-	*mask = b.mask;
+	if (!r)
+		r = copy_from_user(tail, (void *)(ctx + CTX_HEAD),
+				   sizeof(tail));
+	f->pstate &= PSR_NZCV; /* EL0t, interrupts on, no step */
+	if (r || f->pc >= USER_TOP) {
+		f->pc = 0; /* a harmless context: the caller kills */
+		return -EFAULT;
+	}
+	*mask = tail[0];
+	f->orig_x0 = tail[2];
 	return 0;
 }
 
