@@ -21,6 +21,7 @@ OBJCOPY := llvm-objcopy
 OBJDUMP := llvm-objdump
 NM := llvm-nm
 PYTHON := python3
+GDB ?= gdb
 
 KCFLAGS := $(KARCH_CFLAGS) -std=c17 -ffreestanding -nostdlib -O2 -g \
 	-fno-stack-protector -fno-omit-frame-pointer -fno-common \
@@ -93,13 +94,16 @@ $(KBIN): $(KELF)
 
 include user/user.mk
 
-# The boot image's root tree: root/ from the repository, the user programs
-# (user/user.mk), then ROOT= if given.
+# The boot image's root tree: root/ from the repository, the platform's
+# own files (kernel/arch/$(ARCH)/root/: lumen's service table with its
+# devices), the user programs (user/user.mk), then ROOT= if given.
 ROOT ?=
-$(INITRD): $(shell find root $(ROOT) -print 2>/dev/null) $(USER_IMAGE) \
-		user/user.mk
+KARCH_ROOT := kernel/arch/$(ARCH)/root
+$(INITRD): $(shell find root $(KARCH_ROOT) $(ROOT) -print 2>/dev/null) \
+		$(USER_IMAGE) user/user.mk
 	@mkdir -p $(B)/root
-	rm -rf $(B)/root && mkdir -p $(B)/root && cp -a root/. $(B)/root/
+	rm -rf $(B)/root && mkdir -p $(B)/root && \
+		cp -a root/. $(KARCH_ROOT)/. $(B)/root/
 	$(USER_INSTALL)
 	$(if $(ROOT),cp -a $(ROOT)/. $(B)/root/)
 	$(USER_LINKS)
@@ -141,7 +145,7 @@ run-iso: setup $(ISO)
 
 debug: setup all
 	$(QEMU) $(QEMU_DIRECT) -s -S & \
-	gdb -q $(KELF) -ex 'target remote localhost:1234' -ex 'break kmain' \
+	$(GDB) -q $(KELF) -ex 'target remote localhost:1234' -ex 'break kmain' \
 		-ex 'continue'; kill %1 2>/dev/null; true
 
 include tests/unit/unit.mk
@@ -161,7 +165,7 @@ fuzz: setup all
 
 # T=word selects the tests whose names contain it (several words allowed).
 test: setup all
-	ACCEL=$(ACCEL) OVMF=$(OVMF) $(PYTHON) tests/run.py $(T)
+	ARCH=$(ARCH) B=$(B) ACCEL=$(ACCEL) OVMF=$(OVMF) $(PYTHON) tests/run.py $(T)
 
 # The fault-injection test (tests/user/faults.c) for DURATION seconds.
 DURATION ?= 600

@@ -215,10 +215,15 @@ def one_thread(args):
     (lumen probing a disk's PCI BARs) with other CPUs' device accesses and
     dies with SIGSEGV now and then (docs/troubleshooting.md); on one
     thread the CPUs still interleave, but never during that change."""
+    if "-accel" in args:
+        i = args.index("-accel")
+        return (args[:i + 1] + ["tcg,thread=single"] + args[i + 2:]
+                if args[i + 1] == "tcg" else args)
     i = args.index("-machine")
-    if args[i + 1] != "q35,accel=tcg":
+    machine, _, accel = args[i + 1].partition(",accel=")
+    if accel != "tcg":
         return args
-    return args[:i] + ["-machine", "q35", "-accel", "tcg,thread=single"] \
+    return args[:i] + ["-machine", machine, "-accel", "tcg,thread=single"] \
         + args[i + 2:]
 
 

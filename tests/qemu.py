@@ -27,6 +27,9 @@ import time
 # A whole control sequence: CSI (ESC [ parameters final), a charset
 # selection (ESC ( B), or a two-byte escape (ESC 7, ESC M, ...); and
 # the start of one that has not fully arrived yet, at the end of a chunk.
+# The QEMU program Qemu runs unless told another: the platform's
+# (tests/run.py sets it from kernel/arch/<arch>/platform.py).
+PROGRAM = "qemu-system-x86_64"
 ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[()*+][ -~]|[ -~])")
 ESCAPE_START = re.compile(r"\x1b(?:\[[0-?]*[ -/]*|[()*+])?\Z")
 
@@ -36,9 +39,8 @@ class QemuError(Exception):
 
 
 class Qemu:
-    def __init__(self, args, log, qemu="qemu-system-x86_64",
-                 strip_escapes=False):
-        self.cmd = [qemu] + list(args)
+    def __init__(self, args, log, qemu=None, strip_escapes=False):
+        self.cmd = [qemu or PROGRAM] + list(args)
         self.strip_escapes = strip_escapes
         self._held = ""  # an unfinished control sequence
         self.log_path = log

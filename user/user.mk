@@ -15,15 +15,16 @@
 # `make user` builds the programs; `make utest-host` runs the test suite
 # on this machine's Linux, for comparison with lux.
 
-UARCH_TRIPLE := $(if $(filter arm64,$(ARCH)),aarch64,$(ARCH))
-UTRIPLE := $(UARCH_TRIPLE)-linux-musl
+# UARCH (the target's name in the musl triple), BUSYBOX (Debian's
+# busybox-static for the target) and UPARCH_CFLAGS (the personality's
+# own flags, if any) come from kernel/arch/$(ARCH)/arch.mk.
+UTRIPLE := $(UARCH)-linux-musl
 UMUSL_INC := /usr/include/$(UTRIPLE)
 UMUSL_LIB := /usr/lib/$(UTRIPLE)
 URESOURCE_INC := $(shell $(CC) -print-resource-dir)/include
 # Compiler helper routines (__udivti3, long double on arm64, ...).
 URTLIB := $(shell $(CC) --target=$(UTRIPLE) -rtlib=compiler-rt \
 	-print-libgcc-file-name)
-BUSYBOX := /bin/busybox
 
 UCFLAGS := --target=$(UTRIPLE) -std=gnu17 -O2 -g -Wall -Wextra -Werror \
 	-fno-pie -fno-omit-frame-pointer -nostdinc -isystem $(UMUSL_INC) \
@@ -54,12 +55,12 @@ UPERSONA := $(UB)/lib/lux/persona
 UPERSONA_BASE := $(shell sed -n \
 	's/^\#define LUX_PERSONA_BASE *\(0x[0-9a-f]*\).*/\1/p' include/lux/proto.h)
 UPERSONA_OBJS := $(patsubst %,$(UB)/obj/%.o,\
-	$(wildcard user/persona/*.c user/persona/$(UARCH_TRIPLE).S \
-	user/persona/$(UARCH_TRIPLE)/*.c))
+	$(wildcard user/persona/*.c user/persona/$(UARCH).S \
+	user/persona/$(UARCH)/*.c))
 UPCFLAGS := --target=$(UTRIPLE) -std=gnu17 -O2 -g -Wall -Wextra -Werror \
 	-ffreestanding -fpie -fno-stack-protector -fno-omit-frame-pointer \
 	-mgeneral-regs-only -nostdinc -isystem $(URESOURCE_INC) -Iinclude \
-	-I$(B)/gen -DPERSONA_MACHINE='"$(UARCH_TRIPLE)"' -MMD -MP
+	-I$(B)/gen -DPERSONA_MACHINE='"$(UARCH)"' -MMD -MP $(UPARCH_CFLAGS)
 
 $(UB)/obj/user/persona/%.c.o: user/persona/%.c $(B)/gen/syscall_nr.h
 	@mkdir -p $(dir $@)
@@ -105,6 +106,11 @@ USER_LINKS = for f in $$($(HOST_BUSYBOX) --list-full); do \
 	[ -e $(B)/root/$$f ] || [ -L $(B)/root/$$f ] || \
 	{ mkdir -p $$(dirname $(B)/root/$$f) && \
 	ln -s /bin/busybox $(B)/root/$$f; } || exit 1; done
+
+# Debian's busybox for the target, when absent: installed, or fetched from
+# its package (arm64), by tools/setup.sh.
+$(BUSYBOX):
+	tools/setup.sh
 
 .PHONY: user utest-host
 user: $(UTEST_BINS) $(USRV_BINS) $(UPERSONA)

@@ -18,8 +18,8 @@ IMG = "/tmp/e2.img"
 MNT = "/mnt/e2"
 # A file of the image tree whose host copy the last step compares.
 BINARY = "harden"
-HOST_BINARY = os.path.join("build", os.environ.get("ARCH", "x86_64"),
-                           "user", "tests", BINARY)
+HOST_BINARY = os.path.join(os.environ.get("B") or os.path.join(
+    "build", os.environ.get("ARCH", "x86_64")), "user", "tests", BINARY)
 E2PATH = os.environ.get("PATH", "") + ":/usr/sbin:/sbin"
 
 

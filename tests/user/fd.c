@@ -982,11 +982,17 @@ static void huge_child(void)
 	CHECK_ERR(syscall(SYS_fcntl, p[0], F_DUPFD, INT_MAX), EINVAL);
 	CHECK_ERR(syscall(SYS_fcntl, p[0], F_DUPFD, -1L), EINVAL);
 	CHECK_ERR(syscall(SYS_fcntl, p[0], F_DUPFD_CLOEXEC, 1L << 31), EINVAL);
+#ifdef SYS_dup2
 	CHECK_EQ(syscall(SYS_dup2, HIGH_BITS | p[0], HIGH_BITS | 41), 41);
+#else
+	CHECK_EQ(syscall(SYS_dup3, HIGH_BITS | p[0], HIGH_BITS | 41, 0), 41);
+#endif
 	CHECK_EQ(syscall(SYS_dup3, p[0], (1L << 32) | 42, 0), 42);
 	CHECK_ERR(syscall(SYS_dup3, p[0], HIGH_BITS | p[0], 0), EINVAL);
+#ifdef SYS_dup2
 	CHECK_ERR(syscall(SYS_dup2, p[0], INT_MAX), EBADF);
 	CHECK_ERR(syscall(SYS_dup2, p[0], -1L), EBADF);
+#endif
 	CHECK_ERR(syscall(SYS_dup3, p[0], 0x80000000L, 0), EBADF);
 	CHECK_EQ(syscall(SYS_close, HIGH_BITS | 40), 0);
 	CHECK(!fd_is_open(40));

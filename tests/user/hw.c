@@ -23,12 +23,13 @@
 #define LSR  (COM1 + 5)
 #define SCR  (COM1 + 7) /* the scratch register: any value reads back */
 
-static long grant(int pid, int kind, long base, long count)
+static __attribute__((unused)) long grant(int pid, int kind, long base,
+					  long count)
 {
 	return syscall(LUX_NR_GRANT, pid, kind, base, count);
 }
 
-static long irq_open(int irq)
+static __attribute__((unused)) long irq_open(int irq)
 {
 	return syscall(LUX_NR_IRQ, irq);
 }

@@ -230,6 +230,7 @@ static void closed_fd(void)
 	close_pair(p);
 }
 
+#ifdef SYS_poll
 static void poll_errors(void)
 {
 	struct pollfd fd = {0, POLLIN, 0};
@@ -237,6 +238,7 @@ static void poll_errors(void)
 	CHECK_ERR(syscall(SYS_poll, &fd, 1UL << 30, 0), EINVAL);
 	CHECK_ERR(syscall(SYS_poll, NULL, 1, 0), EFAULT);
 }
+#endif
 
 #define MANY 100
 
@@ -421,6 +423,7 @@ static void ppoll_timeout(void)
 
 /* ---- select and pselect6 -------------------------------------------- */
 
+#ifdef SYS_select /* the legacy calls; pselect6 is everywhere */
 static long sys_select(int n, fd_set *r, fd_set *w, fd_set *e,
 		       struct timeval *t)
 {
@@ -562,6 +565,7 @@ static void select_errors(void)
 	CHECK_EQ(beyond, 0);
 	CHECK_EQ(whole, 1);
 }
+#endif
 
 struct pselect_mask {
 	const sigset_t *set;
@@ -638,6 +642,7 @@ static void pselect6_mask(void)
 	CHECK(still_blocked);
 }
 
+#ifdef SYS_select
 /* Bad pointers: a set, the timeout or pselect6's mask pair that cannot
  * be read, a set that cannot be written back, are EFAULT; a mask size
  * other than 8 is EINVAL. */
@@ -693,6 +698,7 @@ static void select_efault(void)
 	CHECK_EQ(r8, 1);
 	CHECK_EQ(pfd.revents, POLLIN);
 }
+#endif
 
 static volatile int alarms;
 static volatile uintptr_t alarm_pc, alarm_sp;
@@ -746,12 +752,15 @@ static void interrupted(const char *what, long (*wait)(void))
 			(unsigned long)alarm_pc);
 }
 
+#ifdef SYS_select
 static long select_5s(void)
 {
 	struct timeval t = {5, 0};
 	return sys_select(0, NULL, NULL, NULL, &t);
 }
+#endif
 
+#ifdef SYS_poll
 static long poll_5s(void)
 {
 	int p[2];
@@ -764,6 +773,7 @@ static long poll_5s(void)
 	errno = err;
 	return r;
 }
+#endif
 
 static long pselect6_5s(void)
 {
@@ -773,13 +783,16 @@ static long pselect6_5s(void)
 
 static void select_signal(void)
 {
+#ifdef SYS_select
 	interrupted("select", select_5s);
 	interrupted("poll", poll_5s);
+#endif
 	interrupted("pselect6", pselect6_5s);
 }
 
 /* ---- eventfd2 ------------------------------------------------------- */
 
+#ifdef SYS_eventfd
 /* The legacy eventfd: eventfd2 without flags (blocking, kept across
  * exec). */
 static void eventfd_legacy(void)
@@ -795,6 +808,7 @@ static void eventfd_legacy(void)
 	CHECK_EQ(fl & O_NONBLOCK, 0);
 	CHECK_EQ(fdfl & FD_CLOEXEC, 0);
 }
+#endif
 
 static int sys_eventfd2(unsigned int initval, int flags)
 {
@@ -949,20 +963,28 @@ static const struct ut_case cases[] = {
     UT_CASE(woken_by_write),
     UT_CASE(negative_fd),
     UT_CASE(closed_fd),
+#ifdef SYS_poll
     UT_CASE(poll_errors),
+#endif
     UT_CASE(many_fds),
     UT_CASE(ppoll_mask_pending),
     UT_CASE(ppoll_mask_signaller),
     UT_CASE(ppoll_timeout),
+#ifdef SYS_select
     UT_CASE(select_sets),
     UT_CASE(select_timeout),
     UT_CASE(select_woken),
     UT_CASE(select_errors),
+#endif
     UT_CASE(pselect6_sets),
     UT_CASE(pselect6_mask),
+#ifdef SYS_select
     UT_CASE(select_efault),
+#endif
     UT_CASE(select_signal),
+#ifdef SYS_eventfd
     UT_CASE(eventfd_legacy),
+#endif
     UT_CASE(eventfd_counter),
     UT_CASE(eventfd_semaphore),
     UT_CASE(eventfd_nonblock),

@@ -904,9 +904,17 @@ static void frame_unwritable(void)
 						   "a"(SYS_kill), "D"(getpid()),
 						   "S"(SIGUSR1)
 						 : "rcx", "r11", "memory");
-#else
-			else
-				_exit(SIGSEGV); /* the second case is x86's */
+#else /* aarch64 */
+			else {
+				register long x8 __asm__("x8") = SYS_kill;
+				register long x0 __asm__("x0") = getpid();
+				register long x1 __asm__("x1") = SIGUSR1;
+				__asm__ volatile("mov sp, %1\n\tsvc #0"
+						 : "+r"(x0)
+						 : "r"(bad + 65536 - 16),
+						   "r"(x8), "r"(x1)
+						 : "memory");
+			}
 #endif
 			_exit(0);
 		}
@@ -1062,6 +1070,47 @@ static void sigreturn_forged(void)
 }
 #endif
 
+#if defined(__aarch64__)
+static volatile uint32_t seen_magic, seen_size;
+
+/* The frame's first record: fpsimd_context (magic 0x46508001, 528
+ * bytes); others may follow (Linux adds SVE's where the CPU has it). */
+static void on_signal_records(int sig, siginfo_t *si, void *uc)
+{
+	const uint32_t *rec =
+	    (const uint32_t *)((ucontext_t *)uc)->uc_mcontext.__reserved;
+	(void)si;
+	hits += sig == SIGUSR1;
+	seen_magic = rec[0];
+	seen_size = rec[1];
+}
+
+/* A handler installed without SA_RESTORER (glibc's sigaction, which
+ * relies on Linux's vDSO) returns through the platform's trampoline, and
+ * its frame carries Linux's records. Raw rt_sigaction: musl's sigaction
+ * always sets a restorer. */
+static void no_restorer(void)
+{
+	struct {
+		void (*handler)(int, siginfo_t *, void *);
+		unsigned long flags;
+		void *restorer;
+		uint64_t mask;
+	} ka = {on_signal_records, SA_SIGINFO, NULL, 0};
+	volatile long keep = 0x1234;
+
+	fresh();
+	CHECK_EQ(syscall(SYS_rt_sigaction, SIGUSR1, &ka, NULL, 8), 0);
+	for (int i = 0; i < 3; i++)
+		CHECK_EQ(syscall(SYS_tkill, syscall(SYS_gettid), SIGUSR1), 0);
+	CHECK_EQ(hits, 3);
+	CHECK_EQ(keep, 0x1234);
+	CHECK_EQ(seen_magic, 0x46508001);
+	CHECK_EQ(seen_size, 528);
+	fresh();
+}
+#endif
+
 static const struct ut_case cases[] = {
     UT_CASE(siginfo_raise),
     UT_CASE(sigaction_old),
@@ -1093,6 +1142,9 @@ static const struct ut_case cases[] = {
     UT_CASE(altstack_nested),
     UT_CASE(resethand_in_handler),
     UT_CASE(frame_unwritable),
+#if defined(__aarch64__)
+    UT_CASE(no_restorer),
+#endif
 #if defined(__x86_64__)
     UT_CASE(handler_fpu_initial),
     UT_CASE(sigreturn_edited_frame),

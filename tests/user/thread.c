@@ -319,7 +319,7 @@ static int block_forever(void *arg)
 	(void)arg;
 	syscall(SYS_write, vfork_pipe[1], "x", 1);
 	for (;;)
-		syscall(SYS_pause);
+		syscall(SYS_ppoll, NULL, 0L, NULL, NULL, 0L);
 }
 
 static void vfork_block_child(void)

@@ -89,7 +89,11 @@ static void timeofday(void)
 	struct timeval tv, raw_tv;
 	CHECK_EQ(gettimeofday(&tv, NULL), 0);
 	CHECK_EQ(syscall(SYS_gettimeofday, &raw_tv, NULL), 0);
+#ifdef SYS_time /* the legacy call */
 	long long t_raw = syscall(SYS_time, NULL);
+#else
+	long long t_raw = time(NULL);
+#endif
 	long long after = raw_now(CLOCK_REALTIME) / 1000;
 	long long us = tv.tv_sec * 1000000LL + tv.tv_usec;
 	long long raw_us = raw_tv.tv_sec * 1000000LL + raw_tv.tv_usec;

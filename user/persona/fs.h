@@ -35,6 +35,9 @@ void fs_sync(void);
 /* <arch>/stat.c: lay st out as the platform's struct stat at program
  * address ubuf (0 or -EFAULT). */
 long fs_stat_out(long ubuf, const struct lux_stat *st);
+/* <arch>/stat.c: a program's open flags as the protocol's (include/lux/
+ * fcntl.h), which are x86_64's: some bits differ on other platforms. */
+long fs_open_flags(long flags);
 /* Lay a STATFS reply's payload (n bytes at s) out as Linux's struct
  * statfs at ubuf: 0, -EIO (too short) or -EFAULT. */
 long fs_statfs_out(long ubuf, const struct lux_statfs *s, size_t n);

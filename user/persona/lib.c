@@ -4,21 +4,10 @@
  */
 #include "persona.h"
 
-/* The platform's copies (x86_64.S), which fail with -EFAULT through the
+/* The platform's copies (e.g. x86_64.S), which fail with -EFAULT through the
  * fixup word of the context block, which ends this thread's stack. */
 long persona_copy(void *dst, const void *src, size_t n);
 long persona_strcpy(char *dst, const char *src, size_t size);
-#if defined(__x86_64__) /* the constants of x86_64.S */
-_Static_assert(sizeof(struct lux_persona_ctx) == 184 &&
-		   offsetof(struct lux_persona_ctx, r10) == 40 &&
-		   offsetof(struct lux_persona_ctx, rdi) == 72 &&
-		   offsetof(struct lux_persona_ctx, rax) == 112 &&
-		   offsetof(struct lux_persona_ctx, rip) == 136 &&
-		   offsetof(struct lux_persona_ctx, rflags) == 152 &&
-		   offsetof(struct lux_persona_ctx, rsp) == 160 &&
-		   LUX_PERSONA_SLOT == 0x20000,
-	       "x86_64.S's offsets");
-#endif
 
 int copy_in(void *dst, long usrc, size_t n)
 {

@@ -198,7 +198,7 @@ long persona_call(long nr, const long a[6])
 	case LUX_NR_BOOTFILE: /* only the kernel reflects it: start init */
 		return exec_done(persona_boot(a[0], a[1], a[2], persona_ctx()));
 	case NR_openat:
-		return fs_openat(a[0], a[1], a[2], a[3]);
+		return fs_openat(a[0], a[1], fs_open_flags(a[2]), a[3]);
 	case NR_newfstatat:
 		return fs_newfstatat(a[0], a[1], a[2], a[3]);
 	case NR_statx:
@@ -245,7 +245,7 @@ long persona_call(long nr, const long a[6])
 		return fs_umount2(a[0], a[1]);
 #ifdef NR_open /* the legacy path calls of x86_64 */
 	case NR_open:
-		return fs_openat(AT_FDCWD, a[0], a[1], a[2]);
+		return fs_openat(AT_FDCWD, a[0], fs_open_flags(a[1]), a[2]);
 	case NR_creat:
 		return fs_openat(AT_FDCWD, a[0], O_CREAT_TRUNC_WR, a[1]);
 	case NR_stat:

@@ -1,16 +1,18 @@
 /*
  * tty - the terminal server for the serial console. Serves one character
  * device under three names (console, tty, ttyS0: lumen mounts it on those
- * files of /dev) over its channel (descriptor 3), drives a 16550 UART by
- * its interrupt, and runs the line discipline (ldisc.c) and job control:
- * the controlling session, the foreground process group, the signals
- * typed at the keyboard, SIGTTIN/SIGTTOU for background jobs.
+ * files of /dev) over its channel (descriptor 3), drives a 16550 or PL011
+ * UART by its interrupt, and runs the line discipline (ldisc.c) and job
+ * control: the controlling session, the foreground process group, the
+ * signals typed at the keyboard, SIGTTIN/SIGTTOU for background jobs.
  *
- *   /sbin/tty io=0x3f8 irq=4
+ *   /sbin/tty io=0x3f8 irq=4          a 16550 at I/O port 0x3f8
+ *   /sbin/tty pl011=0x9000000 irq=1   an ARM PL011 at that physical address
  *
- * Lumen grants the ports and the interrupt line before it starts us.
- * Reads that cannot finish yet stay pending; nothing here ever blocks
- * but the one poll() on the channel and the interrupt.
+ * Lumen grants the ports (or the page of registers) and the interrupt
+ * line before it starts us. Reads that cannot finish yet stay pending;
+ * nothing here ever blocks but the one poll() on the channel and the
+ * interrupt.
  */
 #include "klog.h"
 #include "ldisc.h"
@@ -645,6 +647,7 @@ static void serve_interrupt(void)
 		last_input_ms = now_ms();
 }
 
+/* io=PORT (a 16550) or pl011=ADDRESS, and irq=N. */
 static bool parse_args(int argc, char **argv, unsigned long *io, int *irq)
 {
 	*io = 0;
@@ -652,6 +655,8 @@ static bool parse_args(int argc, char **argv, unsigned long *io, int *irq)
 	for (int i = 1; i < argc; i++) {
 		if (!strncmp(argv[i], "io=", 3))
 			*io = strtoul(argv[i] + 3, NULL, 0); /* :count ok */
+		else if (!strncmp(argv[i], "pl011=", 6))
+			*io = strtoul(argv[i] + 6, NULL, 0), uart.pl011 = true;
 		else if (!strncmp(argv[i], "irq=", 4))
 			*irq = strtol(argv[i] + 4, NULL, 0);
 		else
@@ -667,11 +672,17 @@ int main(int argc, char **argv)
 	struct timespec ts;
 
 	if (!parse_args(argc, argv, &io, &irq)) {
-		fprintf(stderr, "usage: tty io=PORT irq=N\n");
+		fprintf(stderr, "usage: tty io=PORT|pl011=ADDRESS irq=N\n");
 		return 2;
 	}
 	if ((irq_fd = uart_irq_open(&uart, irq)) < 0) {
 		fprintf(stderr, "tty: irq %d: %s\n", irq, strerror(errno));
+		return 1;
+	}
+	uart.base = io;
+	if (uart.pl011 && uart_map(&uart, io) < 0) {
+		fprintf(stderr, "tty: registers at %#lx: %s\n", io,
+			strerror(errno));
 		return 1;
 	}
 	fcntl(irq_fd, F_SETFL, O_NONBLOCK);
@@ -682,7 +693,6 @@ int main(int argc, char **argv)
 	/* several requests per wake-up where the channel allows it */
 	bool batch = fcntl(chan, F_SETFL, O_NONBLOCK) == 0;
 	ldisc_init(&ld);
-	uart.base = io;
 	uart_init(&uart);
 	klog_fd = klog_open();
 	for (;;) {

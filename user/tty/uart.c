@@ -4,6 +4,8 @@
  */
 #include "uart.h"
 #include <lux.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #define RBR 0 /* receive buffer (read) / transmit holding (write) */
 #define IER 1 /* interrupt enable */
@@ -55,6 +57,21 @@ int uart_irq_open(struct uart *u, int irq)
 	return lux_irq(irq);
 }
 
+int uart_map(struct uart *u, uint64_t phys)
+{
+	int fd = lux_mmio(phys, 4096);
+	void *p;
+
+	if (fd < 0)
+		return -1;
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return -1;
+	u->base = (uintptr_t)p;
+	return 0;
+}
+
 static void set_ier(struct uart *u)
 {
 	reg_write(u, IER, IER_RX | IER_LINE | (u->tx_irq ? IER_TX : 0));
@@ -62,6 +79,8 @@ static void set_ier(struct uart *u)
 
 void uart_init(struct uart *u)
 {
+	if (u->pl011)
+		return pl011_init(u);
 	reg_write(u, IER, 0);
 	reg_write(u, LCR, 0x80); /* divisor latch */
 	reg_write(u, RBR, 1);    /* 115200 baud */
@@ -95,6 +114,8 @@ static void transmit(struct uart *u, struct ldisc *ld)
 
 void uart_kick(struct uart *u, struct ldisc *ld)
 {
+	if (u->pl011)
+		return pl011_kick(u, ld);
 	if (!u->tx_irq && ldisc_out_pending(ld) &&
 	    (reg_read(u, LSR) & LSR_THRE))
 		transmit(u, ld);
@@ -111,6 +132,8 @@ static void receive(struct uart *u, struct ldisc *ld, void (*on_signal)(int))
 
 void uart_service(struct uart *u, struct ldisc *ld, void (*on_signal)(int))
 {
+	if (u->pl011)
+		return pl011_service(u, ld, on_signal);
 	for (int i = 0; i < SERVICE_MAX; i++) {
 		uint8_t iir = reg_read(u, IIR);
 		if (iir & IIR_NONE)

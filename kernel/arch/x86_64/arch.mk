@@ -15,3 +15,8 @@ QEMU_BASE = -machine q35 -accel $(ACCEL)$(TCG_THREAD) -cpu $(QEMU_CPU) -smp $(SM
 # Direct boot: QEMU loads lux.bin through its Multiboot header.
 QEMU_DIRECT = $(QEMU_BASE) -kernel $(KBIN) -initrd $(INITRD) -append "$(CMDLINE)"
 OVMF ?= /usr/share/ovmf/OVMF.fd
+
+# User space (user/user.mk): the musl triple's architecture, and Debian's
+# busybox-static for this platform (the host's own, tools/setup.sh).
+UARCH := x86_64
+BUSYBOX := /bin/busybox

@@ -7,6 +7,17 @@
  */
 #include "../signal.h"
 
+/* The constants of x86_64.S. */
+_Static_assert(sizeof(struct lux_persona_ctx) == 184 &&
+		   offsetof(struct lux_persona_ctx, r10) == 40 &&
+		   offsetof(struct lux_persona_ctx, rdi) == 72 &&
+		   offsetof(struct lux_persona_ctx, rax) == 112 &&
+		   offsetof(struct lux_persona_ctx, rip) == 136 &&
+		   offsetof(struct lux_persona_ctx, rflags) == 152 &&
+		   offsetof(struct lux_persona_ctx, rsp) == 160 &&
+		   LUX_PERSONA_SLOT == 0x20000,
+	       "x86_64.S's offsets");
+
 struct sigframe {
 	uint64_t restorer;
 	uint64_t flags, link, stack[3];

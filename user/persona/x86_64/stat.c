@@ -1,7 +1,7 @@
 /*
  * stat.c - x86_64's struct stat for the personality's path calls: dev,
  * ino, nlink, mode, uid, gid, pad, rdev, size, blksize, blocks, three
- * timespecs, three reserved words (18 longs).
+ * timespecs, three reserved words (18 longs); and its open flags.
  */
 #include "../fs.h"
 
@@ -17,4 +17,10 @@ long fs_stat_out(long ubuf, const struct lux_stat *st)
 			  st->time[2][1]};
 
 	return copy_out(ubuf, b, sizeof(b));
+}
+
+/* The protocol's open flags are x86_64's. */
+long fs_open_flags(long flags)
+{
+	return flags;
 }

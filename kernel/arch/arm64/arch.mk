@@ -1,0 +1,21 @@
+# arm64 platform: compiler flags, link script and how QEMU boots it.
+KARCH_CFLAGS := --target=aarch64-unknown-none-elf -mgeneral-regs-only \
+	-fno-pic -fno-pie
+KARCH_LDFLAGS := -z max-page-size=4096 -z norelro --no-pie
+KARCH_LDSCRIPT := kernel/arch/arm64/kernel.ld
+SYSCALL_HEADER := /usr/include/aarch64-linux-musl/bits/syscall.h
+UARCH := aarch64
+BUSYBOX := build/cache/arm64/bin/busybox
+# The personality is freestanding: no outline atomics (libgcc helpers).
+UPARCH_CFLAGS := -mno-outline-atomics
+
+QEMU := qemu-system-aarch64
+GDB := gdb-multiarch
+ACCEL ?= tcg
+QEMU_CPU ?= max
+QEMU_BASE = -machine virt,gic-version=3 -accel $(ACCEL)$(TCG_THREAD) \
+	-cpu $(QEMU_CPU) -smp $(SMP) -m $(MEM) -no-reboot -display none \
+	-serial mon:stdio
+# Direct boot: QEMU loads lux.bin as a Linux arm64 Image.
+QEMU_DIRECT = $(QEMU_BASE) -kernel $(KBIN) -initrd $(INITRD) \
+	-append "$(CMDLINE)"
