@@ -33,7 +33,7 @@ KSRC := $(wildcard kernel/*.c kernel/*/*.c \
 	kernel/arch/$(ARCH)/*.c kernel/arch/$(ARCH)/*.S tests/kernel/*.c)
 KOBJ := $(patsubst %,$(B)/%.o,$(KSRC))
 
-.PHONY: all kernel initrd iso run run-iso debug test fuzz soak unit loc format \
+.PHONY: all kernel initrd iso run run-iso debug test test-platform fuzz soak unit loc format \
 	format-check setup clean help
 all: kernel initrd
 
@@ -164,8 +164,23 @@ fuzz: setup all
 		$(if $(KNOWN),--known $(KNOWN))
 
 # T=word selects the tests whose names contain it (several words allowed).
-test: setup all
-	ARCH=$(ARCH) B=$(B) ACCEL=$(ACCEL) OVMF=$(OVMF) $(PYTHON) tests/run.py $(T)
+# Every platform's tests, one after the other; ARCH= on the command line
+# narrows them to one. The last line sums them.
+TEST_ARCHS := $(if $(filter command line,$(origin ARCH)),$(ARCH),x86_64 arm64)
+TEST_SUMMARY := build/test-summary
+test: setup
+	@mkdir -p build && : > $(TEST_SUMMARY) && rc=0 && \
+	for a in $(TEST_ARCHS); do \
+		$(MAKE) --no-print-directory ARCH=$$a test-platform || rc=1; \
+	done; awk -v want=$(words $(TEST_ARCHS)) -v t="$(T)" \
+		'{p += $$1; f += $$2} END {if (NR < want) f++; \
+		if (t != "" && p + f == 0) {print "FAIL filter: no test matches " t; f++} \
+		print p " passed, " f " failed"; exit f > 0}' \
+		$(TEST_SUMMARY) && exit $$rc
+
+test-platform: all
+	LUX_TEST_SUMMARY=$(TEST_SUMMARY) ARCH=$(ARCH) B=$(B) ACCEL=$(ACCEL) \
+		OVMF=$(OVMF) $(PYTHON) tests/run.py $(T)
 
 # The fault-injection test (tests/user/faults.c) for DURATION seconds.
 DURATION ?= 600
