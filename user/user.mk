@@ -37,11 +37,11 @@ UTEST_NAMES := $(filter-out utest,\
 	$(basename $(notdir $(wildcard tests/user/*.c))))
 UTEST_BINS := $(UTEST_NAMES:%=$(UB)/tests/%)
 
-# Servers and lumen: every directory user/<prog>/ but user/lib and
-# user/persona becomes
+# Servers and lumen: every directory user/<prog>/ but user/lib,
+# user/persona and user/virtio becomes
 # $(UB)/sbin/<prog> (its *.c plus the server library user/lib/*.c),
 # installed in the image as /sbin/<prog>.
-USRV_NAMES := $(sort $(filter-out lib persona,$(notdir $(patsubst %/,%,\
+USRV_NAMES := $(sort $(filter-out lib persona virtio,$(notdir $(patsubst %/,%,\
 	$(dir $(wildcard user/*/*.c))))))
 USRV_BINS := $(USRV_NAMES:%=$(UB)/sbin/%)
 ULIB_OBJS := $(patsubst %.c,$(UB)/obj/%.o,$(wildcard user/lib/*.c))
@@ -138,5 +138,11 @@ $(UB)/sbin/%: $$(addprefix $(UB)/obj/,$$(subst .c,.o,$$(wildcard user/$$*/*.c)))
 # ramfs_main): a restart cannot read /sbin/ramfs while the root is down.
 $(UB)/sbin/lumen: $(patsubst %.c,$(UB)/obj/%.o,\
 	$(filter-out user/ramfs/prog.c,$(wildcard user/ramfs/*.c)))
+
+# The virtio drivers (user/virtio-*/) share the transport, the
+# virtqueues and DMA memory of user/virtio/ (docs/network.md).
+UVIRTIO_OBJS := $(patsubst %.c,$(UB)/obj/%.o,$(wildcard user/virtio/*.c))
+$(UB)/obj/user/virtio-%.o: UCFLAGS += -Iuser/virtio
+$(filter $(UB)/sbin/virtio-%,$(USRV_BINS)): $(UVIRTIO_OBJS)
 
 -include $(wildcard $(UB)/obj/tests/user/*.d $(UB)/obj/user/*/*.d)

@@ -354,6 +354,17 @@ struct lux_persona_sig {
 /* Lumen passes a server its channel's server end as this descriptor. */
 #define LUX_SERVER_FD 3
 
+/* A network driver's frame interface (/dev/net0, docs/network.md): READ
+ * gives one received Ethernet frame, WRITE sends one, and this IOCTL
+ * (Linux's encoding _IOR('N', 0xe0, 8 bytes), which no Linux driver uses)
+ * answers a struct lux_netinfo. */
+#define LUX_NETINFO      0x80084ee0
+#define LUX_NETINFO_LINK 1 /* flags: the link is up */
+struct lux_netinfo {
+	uint8_t mac[6];
+	uint16_t flags;
+};
+
 /* The largest payload of data (READ, WRITE, GETDENTS); larger calls are
  * split by the kernel. A path is at most LUX_PATH_MAX bytes with its NUL. */
 #define LUX_MAX_DATA 65536
