@@ -28,6 +28,7 @@ sys.path.insert(0, TESTS_DIR)
 from qemu import Qemu, QemuError  # noqa: E402
 import system  # noqa: E402
 import disk  # noqa: E402
+import net  # noqa: E402
 
 REPO = os.path.dirname(TESTS_DIR)
 ARCH = "x86_64"
@@ -702,6 +703,16 @@ def test_disk(r):
             disk.run(r, boot, log_path, os.path.join(BUILD, boot.name))
 
 
+# Network driver tests (tests/net.py): a virtio-net device, 1 and 4 CPUs.
+NET_BOOTS = [Boot(f"net/smp{n}", smp=n, timeout=net.TIMEOUT) for n in (1, 4)]
+
+
+def test_net(r):
+    for boot in NET_BOOTS:
+        if any(r.wanted(f"{boot.name}/{c}") for c in net.CASES):
+            net.run(r, boot, log_path(boot.name))
+
+
 def build_iso(r):
     """Build the ISO with the test command line; report a FAIL if it fails."""
     if os.path.exists(ISO):
@@ -803,7 +814,8 @@ def main(argv):
     fixed = (["format", "docs/syscalls", "tools/bench-trace", "tools/bench-trace-uname"] + [b.name for b in BOOTS + USER_BOOTS]
              + [f"{b.name}/{n}" for b, steps in SYSTEM_BOOTS
                 for n, _ in steps]
-             + [f"{b.name}/{c}" for b in DISK_BOOTS for c in disk.CASES])
+             + [f"{b.name}/{c}" for b in DISK_BOOTS for c in disk.CASES]
+             + [f"{b.name}/{c}" for b in NET_BOOTS for c in net.CASES])
     try:
         if r.wanted("format"):
             test_format(r)
@@ -814,6 +826,7 @@ def main(argv):
         test_user(r, fixed)
         test_system(r)
         test_disk(r)
+        test_net(r)
         test_tools(r)
         test_trace_uname(r)
     except KeyboardInterrupt:
