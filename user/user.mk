@@ -38,10 +38,10 @@ UTEST_NAMES := $(filter-out utest,\
 UTEST_BINS := $(UTEST_NAMES:%=$(UB)/tests/%)
 
 # Servers and lumen: every directory user/<prog>/ but user/lib,
-# user/persona and user/virtio becomes
+# user/lwip, user/persona and user/virtio becomes
 # $(UB)/sbin/<prog> (its *.c plus the server library user/lib/*.c),
 # installed in the image as /sbin/<prog>.
-USRV_NAMES := $(sort $(filter-out lib persona virtio,$(notdir $(patsubst %/,%,\
+USRV_NAMES := $(sort $(filter-out lib lwip persona virtio,$(notdir $(patsubst %/,%,\
 	$(dir $(wildcard user/*/*.c))))))
 USRV_BINS := $(USRV_NAMES:%=$(UB)/sbin/%)
 ULIB_OBJS := $(patsubst %.c,$(UB)/obj/%.o,$(wildcard user/lib/*.c))
@@ -144,5 +144,7 @@ $(UB)/sbin/lumen: $(patsubst %.c,$(UB)/obj/%.o,\
 UVIRTIO_OBJS := $(patsubst %.c,$(UB)/obj/%.o,$(wildcard user/virtio/*.c))
 $(UB)/obj/user/virtio-%.o: UCFLAGS += -Iuser/virtio
 $(filter $(UB)/sbin/virtio-%,$(USRV_BINS)): $(UVIRTIO_OBJS)
+
+include user/lwip/lwip.mk
 
 -include $(wildcard $(UB)/obj/tests/user/*.d $(UB)/obj/user/*/*.d)
