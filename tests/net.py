@@ -1,19 +1,22 @@
-"""Network driver tests (issue 17, docs/network.md): lux with a virtio-net
-device on QEMU's user network, `net/smp<N>/<case>`.
+"""Network tests (issue 17, docs/network.md): lux with two virtio-net
+devices on one QEMU hub with QEMU's user network, `net/smp<N>/<case>`.
 
 The network is restricted to this machine (`-netdev user,restrict=on`:
-QEMU's gateway 10.0.2.2 answers ARP and ICMP echo itself, and no packet
-leaves the host). lumen starts the driver from /etc/lumen.tab; the
-cases of tests/user/net.c run by name: the frame interface /dev/net0
-(`node`, `not_mine`, `bad_frames`), an ARP exchange with the gateway
-(`arp`), ICMP echo (`icmp`), and kill -9 of the driver followed by a
-new exchange (`driver_kill`).
+QEMU's gateway 10.0.2.2 answers DHCP, ARP and ICMP echo itself, and no
+packet leaves the host). lumen starts a driver per device and the
+TCP/IP server from /etc/lumen.tab; the server (lwIP) takes /dev/net0,
+the test /dev/net1. The cases of tests/user/net.c run by name: the
+frame interface (`node`, `not_mine`, `bad_frames`), an ARP exchange
+with the gateway (`arp`), ICMP echo (`icmp`), kill -9 of the driver
+followed by a new exchange (`driver_kill`), the server's DHCP lease
+(`dhcp`), and lwIP answering ARP and ICMP echo (`lwip_echo`).
 """
 
 from disk import one_thread
 from qemu import Qemu, QemuError
 
-CASES = ["node", "not_mine", "bad_frames", "arp", "icmp", "driver_kill"]
+CASES = ["node", "not_mine", "bad_frames", "arp", "icmp", "driver_kill",
+         "dhcp", "lwip_echo"]
 TIMEOUT = 300  # every case, TCG on a loaded machine
 CASE_LINE = r"^utest: net/(\S+): (PASS|FAIL)(?: (.*))?\n"
 END = r"^lux: init exited with status \d+$"
@@ -24,8 +27,13 @@ BROKEN = (r"^.*(KERNEL FAULT|PANIC on CPU|lux: fault while reporting"
 def qemu_args(boot):
     """boot's QEMU arguments with the network device, TCG on one host
     thread as for the disks (disk.one_thread)."""
-    return one_thread(boot.qemu_args()) + ["-netdev", "user,id=n0,restrict=on",
-                   "-device", "virtio-net-pci,netdev=n0,disable-legacy=on"]
+    args = one_thread(boot.qemu_args())
+    args += ["-netdev", "user,id=u0,restrict=on",
+             "-netdev", "hubport,id=p0,hubid=0,netdev=u0"]
+    for i, mac in ((1, "52:54:00:12:34:56"), (2, "52:54:00:12:34:57")):
+        args += ["-netdev", f"hubport,id=p{i},hubid=0", "-device",
+                 f"virtio-net-pci,netdev=p{i},disable-legacy=on,mac={mac}"]
+    return args
 
 
 def run(r, boot, log):

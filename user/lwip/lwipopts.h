@@ -39,6 +39,7 @@
 #define MEMP_NUM_UDP_PCB   64
 #define MEMP_NUM_TCP_SEG   1024
 #define PBUF_POOL_SIZE     512
+#define PBUF_POOL_BUFSIZE  1536 /* a frame: user/net/link.c reads into one */
 #define TCP_MSS            1460
 #define TCP_WND            (32 * TCP_MSS)
 #define TCP_SND_BUF        (32 * TCP_MSS)
