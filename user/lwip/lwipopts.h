@@ -31,14 +31,17 @@
 #define LWIP_NETIF_LINK_CALLBACK   1
 #define LWIP_NETIF_HOSTNAME        1
 
-/* Memory: lwIP's own heap and pools, in the server's .bss. */
+/* Memory: lwIP's own heap and pools, in the server's .bss. The heap's
+ * pages are touched only as used; lwIP links every pool's elements at
+ * start, so pools cost their whole size in every boot: kept small until
+ * the socket API's benchmarks say otherwise (docs/network.md). */
 #define MEM_ALIGNMENT      8
 #define MEM_SIZE           (1024 * 1024)
-#define MEMP_NUM_PBUF      256
-#define MEMP_NUM_TCP_PCB   128
-#define MEMP_NUM_UDP_PCB   64
-#define MEMP_NUM_TCP_SEG   1024
-#define PBUF_POOL_SIZE     512
+#define MEMP_NUM_PBUF      64
+#define MEMP_NUM_TCP_PCB   32
+#define MEMP_NUM_UDP_PCB   16
+#define MEMP_NUM_TCP_SEG   256
+#define PBUF_POOL_SIZE     64
 #define PBUF_POOL_BUFSIZE  1536 /* a frame: user/net/link.c reads into one */
 #define TCP_MSS            1460
 #define TCP_WND            (32 * TCP_MSS)

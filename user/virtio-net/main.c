@@ -212,10 +212,13 @@ static void do_open(const struct lux_req *q)
 {
 	struct lux_rep r = {.mode = LUX_S_IFCHR | 0600};
 
-	r.result = q->flags & LUX_O_DIRECTORY ? -ENOTDIR
-		   : q->uid != 0              ? -EACCES
-		   : client                   ? -EBUSY
-					      : 0;
+	r.result = (q->flags & (LUX_O_CREAT | LUX_O_EXCL)) ==
+			   (LUX_O_CREAT | LUX_O_EXCL)
+		       ? -EEXIST
+		   : q->flags & LUX_O_DIRECTORY ? -ENOTDIR
+		   : q->uid != 0                ? -EACCES
+		   : client                     ? -EBUSY
+						: 0;
 	if (!r.result) {
 		client = r.handle = next_handle++;
 		events = r.events =
