@@ -3,7 +3,8 @@
 # first needed (never committed), its core built as $(ULWIP) with
 # user.mk's flags and lux's port (user/lwip/: lwipopts.h, arch/cc.h,
 # sys_arch.c). A program that links $(ULWIP) compiles with
-# $(ULWIP_CFLAGS).
+# $(ULWIP_CFLAGS). tools/lwip.sh needs apt-get and dpkg-source (dpkg-dev,
+# tools/setup.sh).
 ULWIP_SRC := build/lwip/lwip/src
 ULWIP_STAMP := build/lwip/fetched
 ULWIP := $(UB)/lib/liblwip.a
@@ -30,7 +31,7 @@ $(UB)/obj/lwip/sys_arch.o: user/lwip/sys_arch.c $(ULWIP_STAMP)
 
 $(ULWIP): $(ULWIP_OBJS)
 	@mkdir -p $(dir $@)
-	rm -f $@ && $(AR) rcs $@ $^
+	rm -f $@ && llvm-ar rcs $@ $^
 
 -include $(wildcard $(UB)/obj/lwip/*.d $(UB)/obj/lwip/*/*.d \
 	$(UB)/obj/lwip/*/*/*.d)
