@@ -147,7 +147,7 @@ $(filter $(UB)/sbin/virtio-%,$(USRV_BINS)): $(UVIRTIO_OBJS)
 
 include user/lwip/lwip.mk
 $(UB)/obj/user/net/%.o: UCFLAGS += $(ULWIP_CFLAGS)
-$(UB)/obj/user/net/%.o: | $(ULWIP_STAMP)
+$(patsubst %.c,$(UB)/obj/%.o,$(wildcard user/net/*.c)): | $(ULWIP_STAMP)
 $(UB)/sbin/net: $(ULWIP)
 
 -include $(wildcard $(UB)/obj/tests/user/*.d $(UB)/obj/user/*/*.d)
