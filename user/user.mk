@@ -145,6 +145,8 @@ UVIRTIO_OBJS := $(patsubst %.c,$(UB)/obj/%.o,$(wildcard user/virtio/*.c))
 $(UB)/obj/user/virtio-%.o: UCFLAGS += -Iuser/virtio
 $(filter $(UB)/sbin/virtio-%,$(USRV_BINS)): $(UVIRTIO_OBJS)
 
+# The TCP/IP server (user/net/) links lwIP (user/lwip/lwip.mk), whose
+# source is fetched before the server's objects are compiled.
 include user/lwip/lwip.mk
 $(UB)/obj/user/net/%.o: UCFLAGS += $(ULWIP_CFLAGS)
 $(patsubst %.c,$(UB)/obj/%.o,$(wildcard user/net/*.c)): | $(ULWIP_STAMP)
