@@ -9,14 +9,15 @@ the test /dev/net1. The cases of tests/user/net.c run by name: the
 frame interface (`node`, `not_mine`, `bad_frames`), an ARP exchange
 with the gateway (`arp`), ICMP echo (`icmp`), kill -9 of the driver
 followed by a new exchange (`driver_kill`), the server's DHCP lease
-(`dhcp`), and lwIP answering ARP and ICMP echo (`lwip_echo`).
+(`dhcp`), lwIP answering ARP and ICMP echo (`lwip_echo`), and again
+after kill -9 of /dev/net0's driver under the server (`relink`).
 """
 
 from disk import one_thread
 from qemu import Qemu, QemuError
 
 CASES = ["node", "not_mine", "bad_frames", "arp", "icmp", "driver_kill",
-         "dhcp", "lwip_echo"]
+         "dhcp", "lwip_echo", "relink"]
 TIMEOUT = 300  # every case, TCG on a loaded machine
 CASE_LINE = r"^utest: net/(\S+): (PASS|FAIL)(?: (.*))?\n"
 END = r"^lux: init exited with status \d+$"
