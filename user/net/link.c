@@ -137,8 +137,3 @@ void link_input(void)
 		netif_set_link_down(&eth);
 	}
 }
-
-const struct netif *link_netif(void)
-{
-	return &eth;
-}

@@ -15,7 +15,6 @@
 int link_start(const char *dev);
 int link_fd(void);
 void link_input(void);
-const struct netif *link_netif(void);
 
 /* main.c: an interface's address or link changed. */
 void net_changed(struct netif *n);

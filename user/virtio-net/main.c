@@ -87,7 +87,7 @@ static void rx_give(unsigned i)
 static void notify(void)
 {
 	uint32_t ev =
-	    (nready ? LUX_POLLIN : 0) | (ntx < TX_N ? LUX_POLLOUT : 0);
+	    (nready ? LUX_POLLIN : 0) | (ntx < txq.size ? LUX_POLLOUT : 0);
 
 	if (client && ev != events)
 		lux_notify(LUX_SERVER_FD, client, ev);
@@ -175,7 +175,7 @@ static bool do_write(const struct lux_msg *m, long len)
 			  len < FRAME_MIN ? -EINVAL : -EMSGSIZE, NULL, 0);
 		return true;
 	}
-	if (ntx == TX_N || ntx == txq.size) {
+	if (ntx == txq.size) { /* at most TX_N */
 		if (!(q->flags & LUX_O_NONBLOCK))
 			return false;
 		lux_reply(LUX_SERVER_FD, q, -EAGAIN, NULL, 0);
@@ -221,8 +221,8 @@ static void do_open(const struct lux_req *q)
 						: 0;
 	if (!r.result) {
 		client = r.handle = next_handle++;
-		events = r.events =
-		    (nready ? LUX_POLLIN : 0) | (ntx < TX_N ? LUX_POLLOUT : 0);
+		events = r.events = (nready ? LUX_POLLIN : 0) |
+				    (ntx < txq.size ? LUX_POLLOUT : 0);
 	}
 	lux_reply_full(LUX_SERVER_FD, q, &r, NULL, 0);
 }
