@@ -83,9 +83,9 @@ int link_start(const char *dev)
 	memcpy(eth.hwaddr, info.mac, 6);
 	netif_set_status_callback(&eth, net_changed);
 	netif_set_default(&eth);
-	netif_set_up(&eth);
 	if (info.flags & LUX_NETINFO_LINK)
 		netif_set_link_up(&eth);
+	netif_set_up(&eth);
 	dhcp_start(&eth);
 	return 0;
 }
