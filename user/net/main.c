@@ -1,7 +1,8 @@
 /*
  * main.c - net: the TCP/IP server (docs/network.md), first part: lwIP
  * over the network driver's frame interface, its address from DHCP,
- * loopback, ICMP echo answered by lwIP. The socket API comes later.
+ * loopback, ICMP echo answered by lwIP, and the TCP and UDP sockets of
+ * the personality's AF_INET calls (sock.c), served under /dev/inet.
  *
  *     net [DEVICE]          (DEVICE defaults to /dev/net0)
  *
@@ -23,6 +24,7 @@
 #include <lux.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -64,15 +66,26 @@ void net_changed(struct netif *n)
 		write_file(RESOLV, ns, len);
 }
 
-/* Requests on the server's channel: it serves no file yet. */
+/* One request from the server's channel: the sockets' (sock.c). */
 static void serve(void)
 {
 	static struct lux_msg m;
+	long n = lux_recv(LUX_SERVER_FD, &m);
 
-	if (lux_recv(LUX_SERVER_FD, &m) < 0)
-		return;
-	if (m.req.op != LUX_CLOSE && m.req.op != LUX_CANCEL)
-		lux_reply(LUX_SERVER_FD, &m.req, -EPERM, NULL, 0);
+	if (n >= 0)
+		sock_serve(&m, n);
+}
+
+/* Whether the loopback interfaces still hold packets, which the next
+ * netif_poll_all delivers (lwIP's answers to its own packets). */
+static bool loop_pending(void)
+{
+	struct netif *n;
+
+	NETIF_FOREACH(n)
+	if (n->loop_first)
+		return true;
+	return false;
 }
 
 int main(int argc, char **argv)
@@ -84,7 +97,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "net: %s: %s: loopback only\n", dev,
 			strerror(errno));
 	for (;;) {
-		u32_t ms = sys_timeouts_sleeptime();
+		u32_t ms = loop_pending() ? 0 : sys_timeouts_sleeptime();
 		struct pollfd p[2] = {{link_fd(), POLLIN, 0},
 				      {LUX_SERVER_FD, POLLIN, 0}};
 		if (poll(p, 2,

@@ -16,5 +16,9 @@ int link_start(const char *dev);
 int link_fd(void);
 void link_input(void);
 
+/* sock.c: answer one request m (n bytes of payload) about the sockets. */
+struct lux_msg;
+void sock_serve(const struct lux_msg *m, size_t n);
+
 /* main.c: an interface's address or link changed. */
 void net_changed(struct netif *n);
