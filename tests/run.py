@@ -267,7 +267,8 @@ class Boot:
     def qemu_args(self):
         args = ["-machine", f"q35,accel={ACCEL}", "-cpu", self.cpu,
                 "-smp", str(self.smp), "-m", self.mem, "-display", "none",
-                "-no-reboot", "-serial", "stdio", "-monitor", "none"]
+                "-no-reboot", "-serial", "stdio", "-monitor", "none",
+                "-nic", "none"]  # q35 would add a NIC on QEMU's network
         if self.uefi:
             args += ["-bios", OVMF]
         if self.iso:
@@ -477,7 +478,7 @@ UTEST_LINE = (r"^utest: (?:(\S+)/(\S+): (PASS|FAIL)(?: (.*))?"
 LUMEN_READY = True
 # The runner's programs (tests/user/runner.c) that need the servers.
 SERVER_PROGRAMS = ("file", "perm", "devproc", "jobctl", "faults", "bypass",
-                   "sockname")
+                   "sockname", "inet")
 
 
 def kernel_only_programs():
@@ -709,7 +710,8 @@ NET_BOOTS = [Boot(f"net/smp{n}", smp=n, timeout=net.TIMEOUT) for n in (1, 4)]
 
 def test_net(r):
     for boot in NET_BOOTS:
-        if any(r.wanted(f"{boot.name}/{c}") for c in net.CASES):
+        if any(r.wanted(f"{boot.name}/{c}") for c in net.CASES) or any(
+                r.wanted(f"{boot.name}/inet/{c}") for c in net.INET_CASES):
             net.run(r, boot, log_path(boot.name))
 
 
@@ -815,7 +817,9 @@ def main(argv):
              + [f"{b.name}/{n}" for b, steps in SYSTEM_BOOTS
                 for n, _ in steps]
              + [f"{b.name}/{c}" for b in DISK_BOOTS for c in disk.CASES]
-             + [f"{b.name}/{c}" for b in NET_BOOTS for c in net.CASES])
+             + [f"{b.name}/{c}" for b in NET_BOOTS for c in net.CASES]
+             + [f"{b.name}/inet/{c}" for b in NET_BOOTS
+                for c in net.INET_CASES])
     try:
         if r.wanted("format"):
             test_format(r)

@@ -93,7 +93,7 @@ USER_INSTALL = mkdir -p $(B)/root/tests $(B)/root/bin $(B)/root/sbin && \
 	cp $(BUSYBOX) $(B)/root/bin/busybox && \
 	mkdir -p $(B)/root/lib/lux && cp $(UPERSONA) $(B)/root/lib/lux/ && \
 	ln -sf busybox $(B)/root/bin/sh && \
-	mkdir -p $(B)/root/root $(B)/root/tmp $(B)/root/run $(B)/root/dev \
+	mkdir -p $(B)/root/root $(B)/root/tmp $(B)/root/run/inet $(B)/root/dev \
 		$(B)/root/proc $(B)/root/home/lux && chmod 1777 $(B)/root/tmp && \
 	chmod 0700 $(B)/root/root
 

@@ -359,7 +359,7 @@ struct lux_persona_sig {
 /* Lumen passes a server its channel's server end as this descriptor. */
 #define LUX_SERVER_FD 3
 
-/* The TCP/IP server's sockets (user/net/, mounted at /dev/inet;
+/* The TCP/IP server's sockets (user/net/, mounted at /run/inet;
  * docs/decisions/0029-inet-sockets.md). OPEN "tcp" or "udp" makes a new
  * socket, OPEN "accept/<token>" (the token in hex) the connection
  * LUX_INET_ACCEPT gave; READ and WRITE receive and send; poll by NOTIFY.

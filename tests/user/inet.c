@@ -1,16 +1,16 @@
 /*
  * inet: Internet sockets (AF_INET, TCP and UDP), on lux served by the
  * TCP/IP server (user/net/, docs/decisions/0029-inet-sockets.md). Plain
- * Linux code: `make utest-host` style, `inet` on this Linux runs every
- * loopback case.
+ * Linux code: with no argument it runs the loopback cases (127.0.0.1),
+ * on Linux (`make utest-host`) as on lux: tcp_echo, tcp_bulk,
+ * tcp_refused, tcp_nonblock, tcp_names, addr_inuse, peek_dontwait,
+ * tcp_shutdown, udp_echo, fork_share, not_socket.
  *
- * Loopback cases (127.0.0.1): tcp_echo, tcp_bulk, tcp_refused,
- * tcp_nonblock, tcp_names, addr_inuse, peek_dontwait, tcp_shutdown,
- * udp_echo, fork_share, not_socket. Cases that need a peer on the host
- * run only by name, from tests/net.py (QEMU's guestfwd makes 10.0.2.100
- * the host's 127.0.0.1 ports the test opened): host_echo (port 7, an
- * echo server), host_bulk (port 9: 16 MiB from the host, checked by its
- * CRC), wget (port 80: `busybox wget -O-` of a page).
+ * The cases with a peer on the host run by name, or all cases with the
+ * argument `all`, from tests/net.py, whose QEMU `guestfwd` runs
+ * tests/netpeer.py on the host for each connection to 10.0.2.100:
+ * host_echo (port 7, an echo), host_bulk (port 9: 16 MiB checked by its
+ * CRC-32), wget (port 80: `busybox wget -O-` of a page).
  */
 #include "utest.h"
 
@@ -408,8 +408,30 @@ static void not_socket(void)
 	close(p[1]);
 }
 
+/* Whether the TCP/IP server has its DHCP lease (lux's /run/net), within
+ * WAIT_MS: lwIP's client asks on its own timers. */
+static int leased(void)
+{
+	char buf[256] = "";
+	int fd;
+
+	for (int ms = 0; ms < WAIT_MS; ms += 100) {
+		if ((fd = open("/run/net", O_RDONLY)) >= 0) {
+			ssize_t n = read(fd, buf, sizeof(buf) - 1);
+			buf[n > 0 ? n : 0] = 0;
+			close(fd);
+		}
+		if (strstr(buf, " 10.0.2.15 "))
+			return 1;
+		ut_sleep_ms(100);
+	}
+	ut_fail("/run/net says \"%s\"", buf);
+	return 0;
+}
+
 static void host_echo(void)
 {
+	CHECK(leased());
 	CHECK_EQ(echo_client(HOST, 7), 0);
 }
 
@@ -417,11 +439,12 @@ static void host_echo(void)
 static void host_bulk(void)
 {
 	static unsigned char buf[65536];
-	int fd = connect_to(HOST, 9);
+	int fd = leased() ? connect_to(HOST, 9) : -1;
 	uint32_t crc = 0, want;
 	size_t got = 0;
 	ssize_t n;
 
+	CHECK(leased());
 	CHECK(fd >= 0);
 	CHECK(read_all(fd, &want, 4));
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
@@ -442,6 +465,7 @@ static void wget(void)
 	size_t got = 0;
 	ssize_t n;
 
+	CHECK(leased());
 	CHECK_EQ(pipe(p), 0);
 	pid_t pid = fork();
 	CHECK(pid >= 0);
@@ -469,6 +493,8 @@ int main(int argc, char **argv)
 	    UT_CASE(fork_share),    UT_CASE(not_socket),   UT_CASE(host_echo),
 	    UT_CASE(host_bulk),     UT_CASE(wget),
 	};
+	if (argc == 2 && !strcmp(argv[1], "all")) /* tests/net.py */
+		return ut_main(1, argv, "inet", cases, UT_COUNT(cases));
 	if (argc < 2) { /* all but the host's */
 		static const char *loop[] = {"",
 					     "tcp_echo",

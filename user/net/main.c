@@ -2,7 +2,7 @@
  * main.c - net: the TCP/IP server (docs/network.md), first part: lwIP
  * over the network driver's frame interface, its address from DHCP,
  * loopback, ICMP echo answered by lwIP, and the TCP and UDP sockets of
- * the personality's AF_INET calls (sock.c), served under /dev/inet.
+ * the personality's AF_INET calls (sock.c), served under /run/inet.
  *
  *     net [DEVICE]          (DEVICE defaults to /dev/net0)
  *

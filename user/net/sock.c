@@ -78,6 +78,8 @@ static void kick(struct sock *s);
 static int err_errno(err_t e)
 {
 	switch (e) {
+	case ERR_OK:
+		return 0;
 	case ERR_MEM:
 	case ERR_BUF:
 		return ENOMEM;
@@ -493,12 +495,12 @@ static void tcp_drop(struct sock *s)
 	if (!pcb)
 		return;
 	tcp_arg(pcb, NULL);
-	tcp_err(pcb, NULL);
 	s->tcp = NULL;
-	if (s->state == LISTENING) {
+	if (s->state == LISTENING) { /* a listening pcb has no err hook */
 		tcp_close(pcb);
 		return;
 	}
+	tcp_err(pcb, NULL);
 	tcp_recv(pcb, NULL);
 	tcp_sent(pcb, NULL);
 	if (tcp_close(pcb) != ERR_OK)

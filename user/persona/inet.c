@@ -1,8 +1,8 @@
 /*
  * inet.c - the Linux socket calls for AF_INET, served by the TCP/IP
- * server (user/net/, mounted at /dev/inet;
- * docs/decisions/0029-inet-sockets.md). socket() opens /dev/inet/tcp or
- * /dev/inet/udp: the descriptor is an ordinary remote file, so read,
+ * server (user/net/, mounted at /run/inet;
+ * docs/decisions/0029-inet-sockets.md). socket() opens /run/inet/tcp or
+ * /run/inet/udp: the descriptor is an ordinary remote file, so read,
  * write, poll, close, dup, fork and exec need nothing here. The other
  * calls reach here when the Unix-socket path (sock.c) found no Unix
  * socket (ENOTSOCK) and become LUX_INET_* IOCTLs on the descriptor
@@ -24,7 +24,7 @@
 #define ADDR_LEN      16 /* sizeof(struct sockaddr_in) */
 #define IOV_MAX       16
 #define DATA_MAX      LUX_INET_DATA_MAX
-#define INET_DIR      "/dev/inet/"
+#define INET_DIR      "/run/inet/"
 #define MAX(a, b)     ((a) > (b) ? (a) : (b))
 
 struct inet_req {
