@@ -809,6 +809,27 @@ static void do_ioctl(struct sock *s, const struct lux_msg *m, size_t n)
 	kick(s);
 }
 
+/* A request on a path other than OPEN: the mount point ("") is a
+ * directory anyone may search, "tcp" and "udp" socket files; nothing can
+ * be made or changed (EPERM). */
+static void do_path(const struct lux_msg *m)
+{
+	const char *path = lux_path(m, 0);
+	struct lux_stat st = {.nlink = 1, .blksize = 4096};
+	long r = 0;
+
+	if (!path || (*path && strcmp(path, "tcp") && strcmp(path, "udp")))
+		r = -ENOENT;
+	st.mode = path && !*path ? LUX_S_IFDIR | 0555 : LUX_S_IFSOCK | 0666;
+	if (!r && m->req.op == LUX_STAT) {
+		lux_reply(LUX_SERVER_FD, &m->req, 0, &st, sizeof(st));
+		return;
+	}
+	if (!r && m->req.op != LUX_ACCESS)
+		r = -EPERM;
+	lux_reply(LUX_SERVER_FD, &m->req, r, NULL, 0);
+}
+
 void sock_serve(const struct lux_msg *m, size_t n)
 {
 	const struct lux_req *q = &m->req;
@@ -829,9 +850,20 @@ void sock_serve(const struct lux_msg *m, size_t n)
 			sock_free(s);
 		return;
 	}
+	if (q->op == LUX_STATFS) { /* Linux's sockfs */
+		struct lux_statfs f = {.type = 0x534f434b,
+				       .bsize = 4096,
+				       .namelen = 255,
+				       .frsize = 4096};
+		lux_reply(LUX_SERVER_FD, q, 0, &f, sizeof(f));
+		return;
+	}
+	if (!q->handle) {
+		do_path(m);
+		return;
+	}
 	if (!s) {
-		lux_reply(LUX_SERVER_FD, q, q->handle ? -EBADF : -ENOENT, NULL,
-			  0);
+		lux_reply(LUX_SERVER_FD, q, -EBADF, NULL, 0);
 		return;
 	}
 	switch (q->op) {
