@@ -133,12 +133,16 @@ $(DISK):
 		$(DEBUGFS) -w -f - $@.tmp >/dev/null
 	mv $@.tmp $@
 
+# The network `make run` gives lux (docs/network.md): a virtio-net device
+# on QEMU's user network, whose DHCP gives the TCP/IP server 10.0.2.15.
+QEMU_NET = -netdev user,id=n0 -device virtio-net-pci,netdev=n0,disable-legacy=on
+
 # The disk's PCI probe at boot can crash QEMU 7.2's multi-threaded TCG on
 # a multi-CPU guest (docs/troubleshooting.md): run's TCG uses one thread.
 comma := ,
 run: TCG_THREAD = $(if $(filter tcg,$(ACCEL)),$(comma)thread=single)
 run: setup all $(DISK)
-	$(QEMU) $(QEMU_DIRECT) $(QEMU_DISK)
+	$(QEMU) $(QEMU_DIRECT) $(QEMU_DISK) $(QEMU_NET)
 
 run-iso: setup $(ISO)
 	$(QEMU) $(QEMU_BASE) $(if $(UEFI),-bios $(OVMF)) -cdrom $(ISO)

@@ -31,6 +31,7 @@ import qemu  # noqa: E402
 from qemu import Qemu, QemuError  # noqa: E402
 import system  # noqa: E402
 import disk  # noqa: E402
+import net  # noqa: E402
 
 REPO = os.path.dirname(TESTS_DIR)
 # The platform (`make test ARCH=...`) and its build directory (B=...);
@@ -283,7 +284,8 @@ class Boot:
         args = PLATFORM["machine"](ACCEL) + [
             "-cpu", self.cpu, "-smp", str(self.smp), "-m", self.mem,
             "-display", "none", "-no-reboot", "-serial", "stdio",
-            "-monitor", "none"]
+            "-monitor", "none",
+            "-nic", "none"]  # q35 would add a NIC on QEMU's network
         if self.uefi:
             args += ["-bios", OVMF]
         if self.iso:
@@ -493,7 +495,7 @@ UTEST_LINE = (r"^utest: (?:(\S+)/(\S+): (PASS|FAIL)(?: (.*))?"
 LUMEN_READY = True
 # The runner's programs (tests/user/runner.c) that need the servers.
 SERVER_PROGRAMS = ("file", "perm", "devproc", "jobctl", "faults", "bypass",
-                   "sockname")
+                   "sockname", "inet")
 
 
 def kernel_only_programs():
@@ -710,13 +712,26 @@ def test_system(r):
 
 
 # Disk tests (tests/disk.py): two virtio disks, two boots each.
-DISK_BOOTS = [Boot(f"disk/smp{n}", smp=n) for n in (1, 4)]
+DISK_BOOTS = [Boot(f"disk/smp{n}", smp=n) for n in (1, 4)
+              if not f"disk/smp{n}".startswith(PLATFORM["SKIP"])]
 
 
 def test_disk(r):
     for boot in DISK_BOOTS:
         if any(r.wanted(f"{boot.name}/{c}") for c in disk.CASES):
             disk.run(r, boot, log_path, os.path.join(BUILD, boot.name))
+
+
+# Network driver tests (tests/net.py): a virtio-net device, 1 and 4 CPUs.
+NET_BOOTS = [Boot(f"net/smp{n}", smp=n, timeout=net.TIMEOUT) for n in (1, 4)
+             if not f"net/smp{n}".startswith(PLATFORM["SKIP"])]
+
+
+def test_net(r):
+    for boot in NET_BOOTS:
+        if any(r.wanted(f"{boot.name}/{c}") for c in net.CASES) or any(
+                r.wanted(f"{boot.name}/inet/{c}") for c in net.INET_CASES):
+            net.run(r, boot, log_path(boot.name))
 
 
 def build_iso(r):
@@ -820,7 +835,14 @@ def main(argv):
     fixed = (["format", "docs/syscalls", "tools/bench-trace", "tools/bench-trace-uname"] + [b.name for b in BOOTS + USER_BOOTS]
              + [f"{b.name}/{n}" for b, steps in SYSTEM_BOOTS
                 for n, _ in steps]
-             + [f"{b.name}/{c}" for b in DISK_BOOTS for c in disk.CASES])
+             + [f"{b.name}/{c}" for b in DISK_BOOTS for c in disk.CASES]
+             + [f"{b.name}/{c}" for b in NET_BOOTS for c in net.CASES]
+             + [f"{b.name}/inet/{c}" for b in NET_BOOTS
+                for c in net.INET_CASES])
+    if PLATFORM["SKIP"]:  # said, never skipped quietly
+        print(f"{ARCH}: not run on this platform: "
+              f"{' '.join(PLATFORM['SKIP'])} ({PLATFORM['SKIP_WHY']})",
+              flush=True)
     try:
         if HOST_RUN and r.wanted("format"):
             test_format(r)
@@ -832,6 +854,7 @@ def main(argv):
         test_user(r, fixed)
         test_system(r)
         test_disk(r)
+        test_net(r)
         if HOST_RUN:
             test_tools(r)
             test_trace_uname(r)

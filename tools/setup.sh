@@ -12,7 +12,7 @@ set -eu
 FOREIGN_ARCH=arm64
 PACKAGES="clang lld llvm make qemu-system-x86 grub-pc-bin grub-efi-amd64-bin
 grub-common xorriso mtools ovmf libcmocka-dev cpio python3 clang-format gdb
-musl-dev musl-tools busybox-static libclang-rt-dev e2fsprogs
+musl-dev musl-tools busybox-static libclang-rt-dev e2fsprogs dpkg-dev
 qemu-system-arm qemu-efi-aarch64 gdb-multiarch
 musl-dev:$FOREIGN_ARCH libclang-rt-14-dev:$FOREIGN_ARCH"
 
@@ -20,7 +20,7 @@ musl-dev:$FOREIGN_ARCH libclang-rt-14-dev:$FOREIGN_ARCH"
 # /usr/sbin, which a user's PATH may lack: named by path).
 COMMANDS="clang ld.lld llvm-objcopy llvm-nm llvm-objdump make
 qemu-system-x86_64 grub-mkrescue xorriso mformat cpio python3 clang-format
-gdb musl-gcc busybox qemu-system-aarch64 gdb-multiarch"
+gdb musl-gcc busybox llvm-ar dpkg-source qemu-system-aarch64 gdb-multiarch"
 FILES="/usr/share/ovmf/OVMF.fd /usr/lib/grub/i386-pc/multiboot2.mod
 /usr/lib/grub/x86_64-efi/multiboot2.mod /usr/include/cmocka.h
 /usr/sbin/mke2fs /usr/sbin/e2fsck /usr/sbin/debugfs /usr/sbin/dumpe2fs

@@ -38,11 +38,11 @@ UTEST_NAMES := $(filter-out utest,\
 	$(basename $(notdir $(wildcard tests/user/*.c))))
 UTEST_BINS := $(UTEST_NAMES:%=$(UB)/tests/%)
 
-# Servers and lumen: every directory user/<prog>/ but user/lib and
-# user/persona becomes
+# Servers and lumen: every directory user/<prog>/ but user/lib,
+# user/lwip, user/persona and user/virtio becomes
 # $(UB)/sbin/<prog> (its *.c plus the server library user/lib/*.c),
 # installed in the image as /sbin/<prog>.
-USRV_NAMES := $(sort $(filter-out lib persona,$(notdir $(patsubst %/,%,\
+USRV_NAMES := $(sort $(filter-out lib lwip persona virtio,$(notdir $(patsubst %/,%,\
 	$(dir $(wildcard user/*/*.c))))))
 USRV_BINS := $(USRV_NAMES:%=$(UB)/sbin/%)
 ULIB_OBJS := $(patsubst %.c,$(UB)/obj/%.o,$(wildcard user/lib/*.c))
@@ -94,7 +94,7 @@ USER_INSTALL = mkdir -p $(B)/root/tests $(B)/root/bin $(B)/root/sbin && \
 	cp $(BUSYBOX) $(B)/root/bin/busybox && \
 	mkdir -p $(B)/root/lib/lux && cp $(UPERSONA) $(B)/root/lib/lux/ && \
 	ln -sf busybox $(B)/root/bin/sh && \
-	mkdir -p $(B)/root/root $(B)/root/tmp $(B)/root/run $(B)/root/dev \
+	mkdir -p $(B)/root/root $(B)/root/tmp $(B)/root/run/inet $(B)/root/dev \
 		$(B)/root/proc $(B)/root/home/lux && chmod 1777 $(B)/root/tmp && \
 	chmod 0700 $(B)/root/root
 
@@ -144,5 +144,18 @@ $(UB)/sbin/%: $$(addprefix $(UB)/obj/,$$(subst .c,.o,$$(wildcard user/$$*/*.c)))
 # ramfs_main): a restart cannot read /sbin/ramfs while the root is down.
 $(UB)/sbin/lumen: $(patsubst %.c,$(UB)/obj/%.o,\
 	$(filter-out user/ramfs/prog.c,$(wildcard user/ramfs/*.c)))
+
+# The virtio drivers (user/virtio-*/) share the transport, the
+# virtqueues and DMA memory of user/virtio/ (docs/network.md).
+UVIRTIO_OBJS := $(patsubst %.c,$(UB)/obj/%.o,$(wildcard user/virtio/*.c))
+$(UB)/obj/user/virtio-%.o: UCFLAGS += -Iuser/virtio
+$(filter $(UB)/sbin/virtio-%,$(USRV_BINS)): $(UVIRTIO_OBJS)
+
+# The TCP/IP server (user/net/) links lwIP (user/lwip/lwip.mk), whose
+# source is fetched before the server's objects are compiled.
+include user/lwip/lwip.mk
+$(UB)/obj/user/net/%.o: UCFLAGS += $(ULWIP_CFLAGS)
+$(patsubst %.c,$(UB)/obj/%.o,$(wildcard user/net/*.c)): | $(ULWIP_STAMP)
+$(UB)/sbin/net: $(ULWIP)
 
 -include $(wildcard $(UB)/obj/tests/user/*.d $(UB)/obj/user/*/*.d)

@@ -191,16 +191,21 @@
  *     (take_error: the pending error is taken, as SO_ERROR takes it).
  *   LUX_SOCK_SETBUF (fd, rcv, bytes) -> 0: the send (rcv 0) or receive
  *     buffer's size, at most 4 MiB.
+ *   LUX_SOCK_LISTEN (fd, backlog), LUX_SOCK_SHUTDOWN (fd, how): Linux's
+ *     listen and shutdown on a Unix socket (ENOTSOCK for anything else:
+ *     the personality then asks the TCP/IP server, decision 0029).
  * EBADF, ENOTSOCK, EFAULT, EINVAL (op). Made from inside the personality,
  * a wait ends on the program's signals (its mask at the reflection) with
  * LUX_ERESTART_CALL, as LUX_NR_REQUEST's. */
-#define LUX_NR_SOCKET    (LUX_NR_BASE + 22)
-#define LUX_SOCK_NEW     0
-#define LUX_SOCK_BIND    1
-#define LUX_SOCK_CONNECT 2
-#define LUX_SOCK_ACCEPT  3
-#define LUX_SOCK_INFO    4
-#define LUX_SOCK_SETBUF  5
+#define LUX_NR_SOCKET     (LUX_NR_BASE + 22)
+#define LUX_SOCK_NEW      0
+#define LUX_SOCK_BIND     1
+#define LUX_SOCK_CONNECT  2
+#define LUX_SOCK_ACCEPT   3
+#define LUX_SOCK_INFO     4
+#define LUX_SOCK_SETBUF   5
+#define LUX_SOCK_LISTEN   6
+#define LUX_SOCK_SHUTDOWN 7
 /* (fd, recv, struct lux_sockmsg *, flags) -> bytes: send (recv 0) or
  * receive one message on socket fd, as sendmsg and recvmsg with the
  * MSG_* flags PEEK, TRUNC, DONTWAIT, WAITALL, NOSIGNAL and CMSG_CLOEXEC;
@@ -366,6 +371,53 @@ struct lux_persona_sig {
 
 /* Lumen passes a server its channel's server end as this descriptor. */
 #define LUX_SERVER_FD 3
+
+/* The TCP/IP server's sockets (user/net/, mounted at /run/inet;
+ * docs/decisions/0029-inet-sockets.md). OPEN "tcp" or "udp" makes a new
+ * socket, OPEN "accept/<token>" (the token in hex) the connection
+ * LUX_INET_ACCEPT gave; READ and WRITE receive and send; poll by NOTIFY.
+ * The rest are IOCTLs on the socket: count the command, off its
+ * argument, flags LUX_O_NONBLOCK to fail with EAGAIN (EINPROGRESS for
+ * CONNECT) rather than wait; an address is Linux's 16-byte sockaddr_in.
+ *   BIND (in: address), CONNECT (in: address), LISTEN (off: backlog),
+ *   SHUTDOWN (off: how) -> 0
+ *   ACCEPT -> out: struct lux_inet_accept
+ *   NAME (off: 0 the socket's, 1 the peer's) -> out: address
+ *   GETOPT (off: level << 32 | option) -> out: int; SETOPT (in: int)
+ *   SEND (off: MSG_* flags; in: address, zeros for none, then data)
+ *     -> bytes sent
+ *   RECV (off: MSG_* flags; in: uint64_t bytes wanted) -> bytes; out:
+ *     the source address, then the data
+ * Numbers with Linux's _IO('N', 0xf0 + n) encoding, no Linux driver's. */
+#define LUX_INET_BIND     0x4ef0
+#define LUX_INET_CONNECT  0x4ef1
+#define LUX_INET_LISTEN   0x4ef2
+#define LUX_INET_ACCEPT   0x4ef3
+#define LUX_INET_NAME     0x4ef4
+#define LUX_INET_GETOPT   0x4ef5
+#define LUX_INET_SETOPT   0x4ef6
+#define LUX_INET_SEND     0x4ef7
+#define LUX_INET_RECV     0x4ef8
+#define LUX_INET_SHUTDOWN 0x4ef9
+#define LUX_INET_DATA_MAX                                                      \
+	8176 /* bytes one SEND or RECV moves: the
+			       * 8 KiB of a reply less an address */
+
+struct lux_inet_accept {
+	uint64_t token;
+	uint8_t peer[16]; /* sockaddr_in */
+};
+
+/* A network driver's frame interface (/dev/net0, docs/network.md): READ
+ * gives one received Ethernet frame, WRITE sends one, and this IOCTL
+ * (Linux's encoding _IOR('N', 0xe0, 8 bytes), which no Linux driver uses)
+ * answers a struct lux_netinfo. */
+#define LUX_NETINFO      0x80084ee0
+#define LUX_NETINFO_LINK 1 /* flags: the link is up */
+struct lux_netinfo {
+	uint8_t mac[6];
+	uint16_t flags;
+};
 
 /* The largest payload of data (READ, WRITE, GETDENTS); larger calls are
  * split by the kernel. A path is at most LUX_PATH_MAX bytes with its NUL. */

@@ -17,8 +17,6 @@ long sys_pipe(long fds);
 long sys_pipe2(long fds, long flags);
 long sys_ppoll(long fds, long n, long ts, long mask, long size);
 long sys_eventfd2(long initval, long flags);
-long sys_listen(long fd, long backlog);
-long sys_shutdown(long fd, long how);
 long sys_write(long fd, long buf, long len);
 long sys_writev(long fd, long iov, long iovcnt);
 long sys_exit(long code);

@@ -239,7 +239,7 @@ static long sock_bind(long fd, long uaddr, long len, long namefd)
 	return r;
 }
 
-long sys_listen(long fd, long backlog)
+static long sock_listen(long fd, long backlog)
 {
 	long r = 0;
 	SOCK_OR_FAIL(s, fd, f);
@@ -422,7 +422,7 @@ void sock_release(struct file *f)
 	sock_drop(f->priv);
 }
 
-long sys_shutdown(long fd, long how)
+static long sock_shutdown(long fd, long how)
 {
 	long r = 0;
 	SOCK_OR_FAIL(s, fd, f);
@@ -496,7 +496,10 @@ long sys_lux_socket(long op, long a, long b, long c, long d)
 				      [LUX_SOCK_CONNECT] = sock_connect,
 				      [LUX_SOCK_ACCEPT] = (sock_op)sock_accept,
 				      [LUX_SOCK_INFO] = (sock_op)sock_info,
-				      [LUX_SOCK_SETBUF] = (sock_op)sock_setbuf};
+				      [LUX_SOCK_SETBUF] = (sock_op)sock_setbuf,
+				      [LUX_SOCK_LISTEN] = (sock_op)sock_listen,
+				      [LUX_SOCK_SHUTDOWN] =
+					  (sock_op)sock_shutdown};
 
 	if (op < 0 || op >= (long)ARRAY_SIZE(ops))
 		return -EINVAL;

@@ -27,9 +27,8 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 	    SYS(rt_sigprocmask), SYS(rt_sigpending), SYS(rt_sigsuspend),       \
 	    SYS(kill), SYS(tgkill), SYS(tkill), SYS(setpriority), SYS(readv),  \
 	    SYS(close), SYS(dup), SYS(dup3), SYS(fcntl), SYS(pipe2),           \
-	    SYS(ppoll), SYS(eventfd2), SYS(listen), SYS(shutdown),             \
-	    SYS(rt_sigtimedwait), SYS(lseek), SYS(setsid), SYS(setpgid),       \
-	    SYS(getpgid), SYS(getsid),                                         \
+	    SYS(ppoll), SYS(eventfd2), SYS(rt_sigtimedwait), SYS(lseek),       \
+	    SYS(setsid), SYS(setpgid), SYS(getpgid), SYS(getsid),              \
                                                                                \
 	    SYS(umask), SYS(pread64), SYS(pwrite64), SYS(memfd_create),        \
 	    SYS(fallocate)

@@ -16,7 +16,10 @@
  * as sched_setaffinity; LUX_NR_CHDIR reads only the caller's directory,
  * LUX_NR_UNSHARE unshares only the caller's descriptor table; LUX_LOCK
  * neither sees nor releases more of another's locks than F_GETLK and
- * F_SETLK would, and a server keeps a bounded number (lock_owner).
+ * F_SETLK would, and a server keeps a bounded number (lock_owner);
+ * LUX_SOCK_LISTEN and LUX_SOCK_SHUTDOWN are listen and shutdown, and the
+ * TCP/IP server's requests give a user no port below 1024 and no
+ * connection it was not handed (native_inet).
  *
  * lux-specific by design: on Linux every case fails (no native calls).
  * Must start as root, as it does on lux.
@@ -35,6 +38,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <lux/proto.h>
@@ -731,6 +735,60 @@ static void native_cwd_own(void)
 	CHECK(strcmp(buf, want) == 0);
 }
 
+/* native_inet as a user: the TCP/IP server's requests, made directly,
+ * give what the socket calls would: no port below 1024 (EACCES), no
+ * connection by a token it was not given, a socket only by its own
+ * descriptor. */
+static void inet_as_user(void)
+{
+	int fd;
+
+	CHECK_EQ(setuid(USER), 0);
+	CHECK((fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
+	memset(&m, 0, sizeof(m));
+	m.q.op = LUX_IOCTL;
+	m.q.len = sizeof(m.q) + 16;
+	m.q.count = LUX_INET_BIND;
+	m.q.uid = 0; /* forged: the kernel stamps the caller's */
+	uint16_t fam = AF_INET, port = htons(80);
+	memcpy(m.data, &fam, 2);
+	memcpy(m.data + 2, &port, 2);
+	CHECK_EQ(request(LUX_REQ_FD(fd), 0), 0);
+	CHECK_EQ(a.rep.result, -EACCES);
+	m.q.count = LUX_INET_ACCEPT; /* not listening */
+	CHECK_EQ(request(LUX_REQ_FD(fd), 0), 0);
+	CHECK_EQ(a.rep.result, -EINVAL);
+	CHECK_ERR(open("/run/inet/accept/0123456789abcdef", O_RDWR),
+		  ECONNABORTED);
+	CHECK_ERR(open("/run/inet/accept/0", O_RDWR), ECONNABORTED);
+	CHECK_ERR(open("/run/inet/raw", O_RDWR), ENOENT);
+	close(fd);
+}
+
+/* LUX_NR_SOCKET's LUX_SOCK_LISTEN and LUX_SOCK_SHUTDOWN, called
+ * directly, are Linux's listen and shutdown (their errors too), and the
+ * TCP/IP server's requests give a user no more than its socket calls. */
+static void native_inet(void)
+{
+	int p[2], d = socket(AF_UNIX, SOCK_DGRAM, 0);
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	CHECK(d >= 0 && s >= 0);
+	CHECK_EQ(pipe(p), 0);
+	CHECK_ERR(syscall(LUX_NR_SOCKET, LUX_SOCK_LISTEN, p[0], 1), ENOTSOCK);
+	CHECK_ERR(syscall(LUX_NR_SOCKET, LUX_SOCK_LISTEN, -1, 1), EBADF);
+	CHECK_ERR(syscall(LUX_NR_SOCKET, LUX_SOCK_LISTEN, d, 1), EOPNOTSUPP);
+	CHECK_ERR(syscall(LUX_NR_SOCKET, LUX_SOCK_LISTEN, s, 1), EINVAL);
+	CHECK_ERR(syscall(LUX_NR_SOCKET, LUX_SOCK_SHUTDOWN, s, 0), ENOTCONN);
+	CHECK_ERR(syscall(LUX_NR_SOCKET, LUX_SOCK_SHUTDOWN, d, 5), EINVAL);
+	CHECK_ERR(syscall(LUX_NR_SOCKET, 99, s, 0), EINVAL);
+	close(p[0]);
+	close(p[1]);
+	close(d);
+	close(s);
+	CHECK(ut_in_child(inet_as_user));
+}
+
 /* The child of native_unshare_own: shares its parent's table, makes it
  * its own with LUX_NR_UNSHARE, then closes fd in its copy only. */
 static int unshare_child(void *arg)
@@ -943,6 +1001,7 @@ int main(int argc, char **argv)
 	    UT_CASE(native_cwd_own),
 	    UT_CASE(native_unshare_own),
 	    UT_CASE(lock_owner),
+	    UT_CASE(native_inet),
 	};
 	return ut_main(argc, argv, "bypass", cases, UT_COUNT(cases));
 }

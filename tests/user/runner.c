@@ -34,6 +34,7 @@ static const char *const programs[] = {
     "sysinfo", "memobj",  "file",    "perm",     "devproc", "jobctl",
     "race",    "fuzzreg", "exhaust", "harden",   "faults",  "persona",
     "exec",    "bypass",  "ext2",    "sockname", "drv",     "lock",
+    "inet",
 };
 
 extern char **environ;

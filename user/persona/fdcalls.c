@@ -250,6 +250,7 @@ static const struct {
     {0x1260, 0, 8},
     {0x1268, 0, 4},
     {0x80081272, 0, 8},
+    {LUX_NETINFO, 0, 8}, /* a network driver's (user/virtio-net) */
 };
 
 #define FIONBIO  0x5421

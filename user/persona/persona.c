@@ -288,29 +288,37 @@ long persona_call(long nr, const long a[6])
 	case NR_socketpair:
 		return sock_socketpair(a[0], a[1], a[2], a[3]);
 	case NR_bind:
-		return sock_bind(a[0], a[1], a[2]);
+		return inet_or(nr, a, sock_bind(a[0], a[1], a[2]));
 	case NR_connect:
-		return sock_connect(a[0], a[1], a[2]);
+		return inet_or(nr, a, sock_connect(a[0], a[1], a[2]));
 	case NR_accept:
-		return sock_accept4(a[0], a[1], a[2], 0);
+		return inet_or(nr, a, sock_accept4(a[0], a[1], a[2], 0));
 	case NR_accept4:
-		return sock_accept4(a[0], a[1], a[2], a[3]);
+		return inet_or(nr, a, sock_accept4(a[0], a[1], a[2], a[3]));
 	case NR_getsockname:
-		return sock_getsockname(a[0], a[1], a[2]);
+		return inet_or(nr, a, sock_getsockname(a[0], a[1], a[2]));
 	case NR_getpeername:
-		return sock_getpeername(a[0], a[1], a[2]);
+		return inet_or(nr, a, sock_getpeername(a[0], a[1], a[2]));
 	case NR_getsockopt:
-		return sock_getsockopt(a[0], a[1], a[2], a[3], a[4]);
+		return inet_or(nr, a,
+			       sock_getsockopt(a[0], a[1], a[2], a[3], a[4]));
 	case NR_setsockopt:
-		return sock_setsockopt(a[0], a[1], a[2], a[3], a[4]);
+		return inet_or(nr, a,
+			       sock_setsockopt(a[0], a[1], a[2], a[3], a[4]));
 	case NR_sendto:
-		return sock_sendto(a[0], a[1], a[2], a[3], a[4], a[5]);
+		return inet_or(nr, a,
+			       sock_sendto(a[0], a[1], a[2], a[3], a[4], a[5]));
 	case NR_recvfrom:
-		return sock_recvfrom(a[0], a[1], a[2], a[3], a[4], a[5]);
+		return inet_or(
+		    nr, a, sock_recvfrom(a[0], a[1], a[2], a[3], a[4], a[5]));
 	case NR_sendmsg:
-		return sock_sendmsg(a[0], a[1], a[2]);
+		return inet_or(nr, a, sock_sendmsg(a[0], a[1], a[2]));
 	case NR_recvmsg:
-		return sock_recvmsg(a[0], a[1], a[2]);
+		return inet_or(nr, a, sock_recvmsg(a[0], a[1], a[2]));
+	case NR_listen:
+		return inet_or(nr, a, sock_listen(a[0], a[1]));
+	case NR_shutdown:
+		return inet_or(nr, a, sock_shutdown(a[0], a[1]));
 	default:
 		return persona_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	}

@@ -106,6 +106,15 @@ long sock_recvfrom(long fd, long ubuf, long len, long flags, long uaddr,
 		   long ulen);
 long sock_sendmsg(long fd, long umsg, long flags);
 long sock_recvmsg(long fd, long umsg, long flags);
+long sock_listen(long fd, long backlog);
+long sock_shutdown(long fd, long how);
+
+/* The AF_INET calls (inet.c, decision 0029): inet_socket makes one;
+ * inet_or(nr, a, r) is r, the result of the Unix-socket call nr with
+ * arguments a, unless that found no Unix socket (ENOTSOCK): then call
+ * nr's on an Internet socket. */
+long inet_socket(long domain, long type, long protocol);
+long inet_or(long nr, const long a[6], long r);
 
 /* The signal ABI (signal.c, docs/decisions/0023-signal-upcall.md): the
  * kernel's upcall for a caught signal, rt_sigreturn, sigaltstack, and

@@ -186,7 +186,7 @@ long sock_socket(long domain, long type, long protocol)
 	int t = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 	if (domain != AF_UNIX)
-		return -EAFNOSUPPORT;
+		return inet_socket(domain, type, protocol);
 	if (t == 3) { /* SOCK_RAW is a datagram socket here, as on Linux */
 		type = (type & ~t) | SOCK_DGRAM;
 		t = SOCK_DGRAM;
@@ -224,6 +224,16 @@ long sock_bind(long fd, long uaddr, long len)
 	if (!r)
 		r = sockctl(LUX_SOCK_BIND, fd, (long)n.b, n.len, n.fd);
 	return name_done(&n, fd, r);
+}
+
+long sock_listen(long fd, long backlog)
+{
+	return sockctl(LUX_SOCK_LISTEN, fd, backlog, 0, 0);
+}
+
+long sock_shutdown(long fd, long how)
+{
+	return sockctl(LUX_SOCK_SHUTDOWN, fd, how, 0, 0);
 }
 
 long sock_connect(long fd, long uaddr, long len)

@@ -350,7 +350,7 @@ static int run(void)
 			if (read(dev.irq_fd, &count, sizeof(count)) < 0 &&
 			    errno != EINTR)
 				return 1;
-			while ((head = virtq_next_used(&vq)) >= 0)
+			while ((head = virtq_next_used(&vq, NULL)) >= 0)
 				if (head % DPS == 0 && head / DPS < (int)nslots)
 					finish(&slots[head / DPS]);
 		}

@@ -13,5 +13,6 @@ def machine(accel):
 
 
 SKIP = ()
+SKIP_WHY = ""
 # Kernel lines a boot test must show here, by its name.
 LOGS = {"boot/direct-smp4": (r"^lux: paging: 5 levels$",)}

@@ -37,7 +37,7 @@ void virtq_submit(struct virtq *vq, uint16_t head)
 	*vq->notify = vq->index;
 }
 
-int virtq_next_used(struct virtq *vq)
+int virtq_next_used(struct virtq *vq, uint32_t *len)
 {
 	uint16_t idx = ((volatile uint16_t *)vq->used)[1];
 	int head;
@@ -47,6 +47,8 @@ int virtq_next_used(struct virtq *vq)
 	/* read the entry only after the index that covers it */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	head = vq->used[1 + 2 * (vq->used_idx % vq->size)];
+	if (len)
+		*len = vq->used[2 + 2 * (vq->used_idx % vq->size)];
 	vq->used_idx++;
 	return head;
 }

@@ -32,6 +32,7 @@ enum {
 	C_GF = 12,
 	C_MSIX_CONFIG = 16,
 	C_STATUS = 20,
+	C_CONFIG_GEN = 21,
 	C_Q_SELECT = 22,
 	C_Q_SIZE = 24,
 	C_Q_MSIX = 26,
@@ -187,6 +188,17 @@ unsigned vt_queue_max(struct virtio_dev *d, unsigned q)
 {
 	R16(d->common, C_Q_SELECT) = q;
 	return R16(d->common, C_Q_SIZE);
+}
+
+int vt_config_irq(struct virtio_dev *d)
+{
+	R16(d->common, C_MSIX_CONFIG) = 0; /* MSI-X table entry 0 */
+	return R16(d->common, C_MSIX_CONFIG) == 0 ? 0 : -EIO;
+}
+
+uint8_t vt_config_gen(struct virtio_dev *d)
+{
+	return R8(d->common, C_CONFIG_GEN);
 }
 
 int vt_queue(struct virtio_dev *d, unsigned q, unsigned size, uint64_t desc,

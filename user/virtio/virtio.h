@@ -1,8 +1,9 @@
 /*
- * virtio.h - a virtio 1.x device as the block driver sees it
- * (docs/storage.md): a transport (pci.c: virtio over PCI; virtio-mmio
+ * virtio.h - a virtio 1.x device as its drivers see it, shared by
+ * user/virtio-blk/ (docs/storage.md) and user/virtio-net/
+ * (docs/network.md): a transport (pci.c: virtio over PCI; virtio-mmio
  * would be a second file with the same functions), split virtqueues
- * (virtq.c) in DMA memory (dma.c), and the block server (main.c).
+ * (virtq.c) in DMA memory (dma.c).
  */
 #pragma once
 
@@ -40,6 +41,12 @@ uint8_t vt_status(struct virtio_dev *d);
 uint64_t vt_features(struct virtio_dev *d);
 void vt_set_features(struct virtio_dev *d, uint64_t features);
 unsigned vt_queue_max(struct virtio_dev *d, unsigned q);
+/* Route configuration-change interrupts to the queues' line too: 0, or
+ * -EIO when the device refuses. */
+int vt_config_irq(struct virtio_dev *d);
+/* The configuration's generation: a multi-byte field read between two
+ * equal generations is whole (virtio 1.x, 2.4.1). */
+uint8_t vt_config_gen(struct virtio_dev *d);
 int vt_queue(struct virtio_dev *d, unsigned q, unsigned size, uint64_t desc,
 	     uint64_t avail, uint64_t used, volatile uint16_t **notify);
 
@@ -72,5 +79,6 @@ int virtq_init(struct virtq *vq, struct virtio_dev *d, unsigned q, unsigned max,
 	       void *va, const uint64_t pa[3]);
 /* Make the chain starting at descriptor head available, tell the device. */
 void virtq_submit(struct virtq *vq, uint16_t head);
-/* The head of the next chain the device is done with, or -1. */
-int virtq_next_used(struct virtq *vq);
+/* The head of the next chain the device is done with, or -1; the bytes
+ * it wrote into the chain in *len (len may be NULL). */
+int virtq_next_used(struct virtq *vq, uint32_t *len);

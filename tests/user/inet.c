@@ -1,0 +1,516 @@
+/*
+ * inet: Internet sockets (AF_INET, TCP and UDP), on lux served by the
+ * TCP/IP server (user/net/, docs/decisions/0029-inet-sockets.md). Plain
+ * Linux code: with no argument it runs the loopback cases (127.0.0.1),
+ * on Linux (`make utest-host`) as on lux: tcp_echo, tcp_bulk,
+ * tcp_refused, tcp_nonblock, tcp_names, addr_inuse, peek_dontwait,
+ * tcp_shutdown, udp_echo, fork_share, not_socket.
+ *
+ * The cases with a peer on the host run by name, or all cases with the
+ * argument `all`, from tests/net.py, whose QEMU `guestfwd` runs
+ * tests/netpeer.py on the host for each connection to 10.0.2.100:
+ * host_echo (port 7, an echo), host_bulk (port 9: 16 MiB checked by its
+ * CRC-32), wget (port 80: `busybox wget -O-` of a page).
+ */
+#include "utest.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define HOST     "10.0.2.100" /* tests/net.py's guestfwd address */
+#define ROUNDS   64
+#define BULK     (1 << 20)
+#define HOST_BIG (16 << 20)
+#define WAIT_MS  60000 /* TCG on a loaded machine */
+
+static struct sockaddr_in addr(const char *ip, int port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+	inet_pton(AF_INET, ip, &a.sin_addr);
+	return a;
+}
+
+/* A TCP socket listening on 127.0.0.1, its port into *port. */
+static int listener(int *port)
+{
+	struct sockaddr_in a = addr("127.0.0.1", 0);
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
+	    listen(fd, 4) || getsockname(fd, (struct sockaddr *)&a, &len))
+		return -1;
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+static int connect_to(const char *ip, int port)
+{
+	struct sockaddr_in a = addr(ip, port);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+/* Read exactly len bytes: 1, or 0 with the case failed. */
+static int read_all(int fd, void *buf, size_t len)
+{
+	for (size_t off = 0; off < len;) {
+		ssize_t n = read(fd, (char *)buf + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ut_fail("read at %zu of %zu returned %zd (%s)", off,
+				len, n, ut_errno_name(errno));
+			return 0;
+		}
+		off += n;
+	}
+	return 1;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	for (size_t off = 0; off < len;) {
+		ssize_t n = write(fd, (const char *)buf + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ut_fail("write at %zu of %zu returned %zd (%s)", off,
+				len, n, ut_errno_name(errno));
+			return 0;
+		}
+		off += n;
+	}
+	return 1;
+}
+
+/* Wait for child pid: whether it exited 0. */
+static int child_ok(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return 0;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+/* The echo client of tcp_echo: ROUNDS exchanges of 1 KiB. */
+static int echo_client(const char *ip, int port)
+{
+	char out[1024], in[1024];
+	int fd = connect_to(ip, port);
+
+	if (fd < 0)
+		return ut_fail("connect: %s", ut_errno_name(errno)), 1;
+	for (int i = 0; i < ROUNDS; i++) {
+		for (size_t k = 0; k < sizeof(out); k++)
+			out[k] = (char)(i * 31 + k);
+		if (!write_all(fd, out, sizeof(out)) ||
+		    !read_all(fd, in, sizeof(in)))
+			return 1;
+		if (memcmp(in, out, sizeof(in)))
+			return ut_fail("round %d: echo differs", i), 1;
+	}
+	close(fd);
+	return 0;
+}
+
+static void tcp_echo(void)
+{
+	int port, lfd = listener(&port), c;
+	char buf[4096];
+	ssize_t n;
+
+	CHECK(lfd >= 0);
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0)
+		_exit(echo_client("127.0.0.1", port));
+	CHECK((c = accept(lfd, NULL, NULL)) >= 0);
+	while ((n = read(c, buf, sizeof(buf))) > 0)
+		CHECK(write_all(c, buf, n));
+	CHECK_EQ(n, 0);
+	CHECK(child_ok(pid));
+	close(c);
+	close(lfd);
+}
+
+static uint32_t crc32(uint32_t crc, const unsigned char *p, size_t n)
+{
+	crc = ~crc;
+	while (n--) {
+		crc ^= *p++;
+		for (int k = 0; k < 8; k++)
+			crc = crc >> 1 ^ (0xedb88320 & -(crc & 1));
+	}
+	return ~crc;
+}
+
+/* 1 MiB one way; the receiver checks its CRC. */
+static void tcp_bulk(void)
+{
+	static unsigned char buf[BULK];
+	int port, lfd = listener(&port), c;
+	uint32_t want;
+
+	CHECK(lfd >= 0);
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (unsigned char)(i * 7 + i / 4096);
+	want = crc32(0, buf, sizeof(buf));
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		int fd = connect_to("127.0.0.1", port);
+		_exit(fd < 0 || !write_all(fd, buf, sizeof(buf)));
+	}
+	CHECK((c = accept(lfd, NULL, NULL)) >= 0);
+	memset(buf, 0, sizeof(buf));
+	CHECK(read_all(c, buf, sizeof(buf)));
+	CHECK_EQ(read(c, buf, 1), 0);
+	CHECK_EQ(crc32(0, buf, sizeof(buf)), want);
+	CHECK(child_ok(pid));
+	close(c);
+	close(lfd);
+}
+
+static void tcp_refused(void)
+{
+	int port, lfd = listener(&port);
+
+	CHECK(lfd >= 0);
+	close(lfd); /* nobody listens there now */
+	CHECK_ERR(connect_to("127.0.0.1", port), ECONNREFUSED);
+}
+
+/* Non-blocking connect: EINPROGRESS, then POLLOUT and SO_ERROR 0; to a
+ * closed port, SO_ERROR ECONNREFUSED. */
+static void tcp_nonblock(void)
+{
+	int port, lfd = listener(&port), err = -1;
+	struct sockaddr_in a = addr("127.0.0.1", port);
+	socklen_t len = sizeof(err);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+	CHECK(lfd >= 0 && fd >= 0);
+	int r = connect(fd, (struct sockaddr *)&a, sizeof(a));
+	CHECK(r == 0 || errno == EINPROGRESS);
+	struct pollfd p = {fd, POLLOUT, 0};
+	CHECK_EQ(poll(&p, 1, WAIT_MS), 1);
+	CHECK(p.revents & POLLOUT);
+	CHECK_EQ(getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len), 0);
+	CHECK_EQ(err, 0);
+	int c = accept4(lfd, NULL, NULL, SOCK_NONBLOCK);
+	CHECK(c >= 0);
+	char ch;
+	CHECK_ERR(read(c, &ch, 1), EAGAIN);
+	close(c);
+	close(fd);
+	close(lfd);
+	/* refused */
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	r = connect(fd, (struct sockaddr *)&a, sizeof(a));
+	CHECK(r < 0);
+	if (errno == EINPROGRESS) {
+		p = (struct pollfd){fd, POLLOUT, 0};
+		CHECK_EQ(poll(&p, 1, WAIT_MS), 1);
+		CHECK_EQ(getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len), 0);
+		CHECK_EQ(err, ECONNREFUSED);
+	} else
+		CHECK_EQ(errno, ECONNREFUSED);
+	close(fd);
+}
+
+/* getsockname and getpeername on both ends; accept's address. */
+static void tcp_names(void)
+{
+	int port, lfd = listener(&port), fd, c;
+	struct sockaddr_in a, b, p;
+	socklen_t la = sizeof(a), lb = sizeof(b), lp = sizeof(p);
+
+	CHECK(lfd >= 0);
+	CHECK((fd = connect_to("127.0.0.1", port)) >= 0);
+	CHECK((c = accept(lfd, (struct sockaddr *)&p, &lp)) >= 0);
+	CHECK_EQ(lp, sizeof(p));
+	CHECK_EQ(getsockname(fd, (struct sockaddr *)&a, &la), 0);
+	CHECK_EQ(getpeername(c, (struct sockaddr *)&b, &lb), 0);
+	CHECK_EQ(a.sin_family, AF_INET);
+	CHECK_EQ(a.sin_port, b.sin_port);
+	CHECK_EQ(a.sin_port, p.sin_port);
+	CHECK_EQ(ntohl(b.sin_addr.s_addr), INADDR_LOOPBACK);
+	CHECK_EQ(getpeername(fd, (struct sockaddr *)&a, &la), 0);
+	CHECK_EQ(ntohs(a.sin_port), port);
+	CHECK_ERR(getpeername(lfd, (struct sockaddr *)&a, &la), ENOTCONN);
+	int v = 1, t = 0;
+	socklen_t lt = sizeof(t);
+	CHECK_EQ(setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof(v)), 0);
+	CHECK_EQ(getsockopt(fd, SOL_SOCKET, SO_TYPE, &t, &lt), 0);
+	CHECK_EQ(t, SOCK_STREAM);
+	CHECK_EQ(getsockopt(lfd, SOL_SOCKET, SO_ACCEPTCONN, &t, &lt), 0);
+	CHECK_EQ(t, 1);
+	close(c);
+	close(fd);
+	close(lfd);
+}
+
+static void addr_inuse(void)
+{
+	int port, lfd = listener(&port);
+	struct sockaddr_in a = addr("127.0.0.1", port);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	CHECK(lfd >= 0 && fd >= 0);
+	CHECK_ERR(bind(fd, (struct sockaddr *)&a, sizeof(a)), EADDRINUSE);
+	CHECK_ERR(bind(fd, (struct sockaddr *)&a, 8), EINVAL);
+	a.sin_family = AF_UNIX;
+	CHECK_ERR(bind(fd, (struct sockaddr *)&a, sizeof(a)), EAFNOSUPPORT);
+	close(fd);
+	close(lfd);
+}
+
+/* MSG_DONTWAIT with nothing there, then MSG_PEEK leaves the data. */
+static void peek_dontwait(void)
+{
+	int port, lfd = listener(&port), fd, c;
+	char buf[8];
+
+	CHECK(lfd >= 0);
+	CHECK((fd = connect_to("127.0.0.1", port)) >= 0);
+	CHECK((c = accept(lfd, NULL, NULL)) >= 0);
+	CHECK_ERR(recv(c, buf, sizeof(buf), MSG_DONTWAIT), EAGAIN);
+	CHECK_EQ(send(fd, "abcd", 4, MSG_NOSIGNAL), 4);
+	struct pollfd p = {c, POLLIN, 0};
+	CHECK_EQ(poll(&p, 1, WAIT_MS), 1);
+	CHECK_EQ(recv(c, buf, 2, MSG_PEEK), 2);
+	CHECK(!memcmp(buf, "ab", 2));
+	CHECK_EQ(recv(c, buf, 4, MSG_WAITALL), 4);
+	CHECK(!memcmp(buf, "abcd", 4));
+	close(c);
+	close(fd);
+	close(lfd);
+}
+
+/* shutdown(SHUT_WR): the peer reads the end; the other way still works. */
+static void tcp_shutdown(void)
+{
+	int port, lfd = listener(&port), fd, c;
+	char buf[8];
+
+	CHECK(lfd >= 0);
+	CHECK((fd = connect_to("127.0.0.1", port)) >= 0);
+	CHECK((c = accept(lfd, NULL, NULL)) >= 0);
+	CHECK_EQ(write(fd, "x", 1), 1);
+	CHECK_EQ(shutdown(fd, SHUT_WR), 0);
+	CHECK(read_all(c, buf, 1));
+	CHECK_EQ(read(c, buf, 1), 0);
+	CHECK_EQ(write(c, "yz", 2), 2);
+	CHECK(read_all(fd, buf, 2));
+	CHECK(!memcmp(buf, "yz", 2));
+	CHECK_ERR(shutdown(fd, 7), EINVAL);
+	close(c);
+	close(fd);
+	close(lfd);
+}
+
+/* UDP: sendto and recvfrom with addresses, connect and send. */
+static void udp_echo(void)
+{
+	struct sockaddr_in a = addr("127.0.0.1", 0), b, from;
+	socklen_t la = sizeof(a), lf = sizeof(from);
+	int s = socket(AF_INET, SOCK_DGRAM, 0),
+	    t = socket(AF_INET, SOCK_DGRAM, 0);
+	char buf[64];
+
+	CHECK(s >= 0 && t >= 0);
+	CHECK_EQ(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	CHECK_EQ(getsockname(s, (struct sockaddr *)&a, &la), 0);
+	CHECK(a.sin_port != 0);
+	CHECK_EQ(sendto(t, "ping", 4, 0, (struct sockaddr *)&a, sizeof(a)), 4);
+	CHECK_EQ(
+	    recvfrom(s, buf, sizeof(buf), 0, (struct sockaddr *)&from, &lf), 4);
+	CHECK(!memcmp(buf, "ping", 4));
+	CHECK_EQ(lf, sizeof(from));
+	CHECK_EQ(sendto(s, "pong!", 5, 0, (struct sockaddr *)&from, lf), 5);
+	CHECK_EQ(recv(t, buf, sizeof(buf), 0), 5);
+	CHECK(!memcmp(buf, "pong!", 5));
+	CHECK_EQ(connect(t, (struct sockaddr *)&a, sizeof(a)), 0);
+	CHECK_EQ(send(t, "two", 3, 0), 3);
+	CHECK_EQ(write(t, "three", 5), 5);
+	CHECK_EQ(read(s, buf, sizeof(buf)), 3);
+	CHECK_EQ(read(s, buf, 2), 2); /* a datagram cut to the read */
+	CHECK(!memcmp(buf, "th", 2));
+	CHECK_ERR(recv(s, buf, sizeof(buf), MSG_DONTWAIT), EAGAIN);
+	b = addr("127.0.0.1", 0);
+	CHECK_EQ(getpeername(t, (struct sockaddr *)&b, &la), 0);
+	CHECK_EQ(b.sin_port, a.sin_port);
+	close(s);
+	close(t);
+}
+
+/* A socket is an ordinary descriptor: a forked child and a dup use it. */
+static void fork_share(void)
+{
+	int port, lfd = listener(&port), fd, c;
+	char buf[4];
+
+	CHECK(lfd >= 0);
+	CHECK((fd = connect_to("127.0.0.1", port)) >= 0);
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		int c2 = accept(lfd, NULL, NULL);
+		_exit(c2 < 0 || write(c2, "kid", 3) != 3);
+	}
+	CHECK(child_ok(pid));
+	CHECK((c = dup(fd)) >= 0);
+	close(fd);
+	CHECK(read_all(c, buf, 3));
+	CHECK(!memcmp(buf, "kid", 3));
+	CHECK_EQ(read(c, buf, 1), 0); /* the child's end closed at its exit */
+	close(c);
+	close(lfd);
+}
+
+static void not_socket(void)
+{
+	int p[2];
+	struct sockaddr_in a = addr("127.0.0.1", 1);
+
+	CHECK_EQ(pipe(p), 0);
+	CHECK_ERR(connect(p[0], (struct sockaddr *)&a, sizeof(a)), ENOTSOCK);
+	CHECK_ERR(listen(p[0], 1), ENOTSOCK);
+	CHECK_ERR(shutdown(p[0], SHUT_RD), ENOTSOCK);
+	CHECK_ERR(listen(-1, 1), EBADF);
+	CHECK_ERR(socket(AF_INET, SOCK_SEQPACKET, 0), ESOCKTNOSUPPORT);
+	CHECK_ERR(socket(AF_INET, SOCK_STREAM, IPPROTO_UDP), EPROTONOSUPPORT);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK(fd >= 0);
+	CHECK_ERR(connect(fd, (void *)8, sizeof(a)), EFAULT);
+	CHECK_ERR(read(fd, p, 1), ENOTCONN);
+	close(fd);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* Whether the TCP/IP server has its DHCP lease (lux's /run/net), within
+ * WAIT_MS: lwIP's client asks on its own timers. */
+static int leased(void)
+{
+	char buf[256] = "";
+	int fd;
+
+	for (int ms = 0; ms < WAIT_MS; ms += 100) {
+		if ((fd = open("/run/net", O_RDONLY)) >= 0) {
+			ssize_t n = read(fd, buf, sizeof(buf) - 1);
+			buf[n > 0 ? n : 0] = 0;
+			close(fd);
+		}
+		if (strstr(buf, " 10.0.2.15 "))
+			return 1;
+		ut_sleep_ms(100);
+	}
+	ut_fail("/run/net says \"%s\"", buf);
+	return 0;
+}
+
+static void host_echo(void)
+{
+	CHECK(leased());
+	CHECK_EQ(echo_client(HOST, 7), 0);
+}
+
+/* 16 MiB from the host: its first 4 bytes are the CRC of the rest. */
+static void host_bulk(void)
+{
+	static unsigned char buf[65536];
+	int fd = leased() ? connect_to(HOST, 9) : -1;
+	uint32_t crc = 0, want;
+	size_t got = 0;
+	ssize_t n;
+
+	CHECK(leased());
+	CHECK(fd >= 0);
+	CHECK(read_all(fd, &want, 4));
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		crc = crc32(crc, buf, n);
+		got += n;
+	}
+	CHECK_EQ(n, 0);
+	CHECK_EQ(got, HOST_BIG);
+	CHECK_EQ(crc, want);
+	close(fd);
+}
+
+/* busybox wget -O- of the host's page: its text on wget's stdout. */
+static void wget(void)
+{
+	int p[2];
+	char buf[256] = "";
+	size_t got = 0;
+	ssize_t n;
+
+	CHECK(leased());
+	CHECK_EQ(pipe(p), 0);
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		dup2(p[1], 1);
+		execl("/bin/busybox", "wget", "-q", "-O-",
+		      "http://" HOST "/lux.txt", (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	while (got < sizeof(buf) - 1 &&
+	       (n = read(p[0], buf + got, sizeof(buf) - 1 - got)) > 0)
+		got += n;
+	close(p[0]);
+	CHECK(child_ok(pid));
+	CHECK(strstr(buf, "hello from the host") != NULL);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct ut_case cases[] = {
+	    UT_CASE(tcp_echo),      UT_CASE(tcp_bulk),     UT_CASE(tcp_refused),
+	    UT_CASE(tcp_nonblock),  UT_CASE(tcp_names),    UT_CASE(addr_inuse),
+	    UT_CASE(peek_dontwait), UT_CASE(tcp_shutdown), UT_CASE(udp_echo),
+	    UT_CASE(fork_share),    UT_CASE(not_socket),   UT_CASE(host_echo),
+	    UT_CASE(host_bulk),     UT_CASE(wget),
+	};
+	if (argc == 2 && !strcmp(argv[1], "all")) /* tests/net.py */
+		return ut_main(1, argv, "inet", cases, UT_COUNT(cases));
+	if (argc < 2) { /* all but the host's */
+		static const char *loop[] = {"",
+					     "tcp_echo",
+					     "tcp_bulk",
+					     "tcp_refused",
+					     "tcp_nonblock",
+					     "tcp_names",
+					     "addr_inuse",
+					     "peek_dontwait",
+					     "tcp_shutdown",
+					     "udp_echo",
+					     "fork_share",
+					     "not_socket"};
+		loop[0] = argv[0];
+		return ut_main(UT_COUNT(loop), (char **)loop, "inet", cases,
+			       UT_COUNT(cases));
+	}
+	return ut_main(argc, argv, "inet", cases, UT_COUNT(cases));
+}
