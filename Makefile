@@ -136,13 +136,16 @@ $(DISK):
 # The network `make run` gives lux (docs/network.md): a virtio-net device
 # on QEMU's user network, whose DHCP gives the TCP/IP server 10.0.2.15.
 QEMU_NET = -netdev user,id=n0 -device virtio-net-pci,netdev=n0,disable-legacy=on
+# The devices `make run` attaches, unless the platform's arch.mk says
+# otherwise (arm64: none yet; docs/platform.md).
+RUN_DEVICES ?= $(QEMU_DISK) $(QEMU_NET)
 
 # The disk's PCI probe at boot can crash QEMU 7.2's multi-threaded TCG on
 # a multi-CPU guest (docs/troubleshooting.md): run's TCG uses one thread.
 comma := ,
 run: TCG_THREAD = $(if $(filter tcg,$(ACCEL)),$(comma)thread=single)
-run: setup all $(DISK)
-	$(QEMU) $(QEMU_DIRECT) $(QEMU_DISK) $(QEMU_NET)
+run: setup all $(if $(RUN_DEVICES),$(DISK))
+	$(QEMU) $(QEMU_DIRECT) $(RUN_DEVICES)
 
 run-iso: setup $(ISO)
 	$(QEMU) $(QEMU_BASE) $(if $(UEFI),-bios $(OVMF)) -cdrom $(ISO)

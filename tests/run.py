@@ -302,27 +302,10 @@ BOOTS = [
     Boot("boot/mem-128M", mem="128M", usable=(100, 128), cmdline=INIT),
     Boot("boot/mem-8G", mem="8G", usable=(7900, 8192), cmdline=INIT),
     Boot("boot/initrd", cmdline="lux.test=hello one two " + INIT),
-    Boot("boot/fault-page", cmdline="fault=page", smp=4, fault=(
-        r"^KERNEL FAULT on CPU 0: vector 14 \(page fault\), "
-        r"error code 0x[0-9a-fA-F]+$", r"^rip ffffffff8[0-9a-f]{7}  rsp ",
-        r"^cs 8 ss 10 cr0 ", r"^address 0x10$")),
-    Boot("boot/fault-stack", cmdline="fault=stack", smp=4, fault=(
-        r"^KERNEL FAULT on CPU 0: vector 8 \(double fault\), "
-        r"error code 0x0$", r"^kernel stack overflow: rsp is at a guard page$")),
-    Boot("boot/fault-panic", cmdline="fault=panic", smp=4, fault=(
-        r"^PANIC on CPU 0: deliberate panic$",)),
-] + [  # hardening: each protection must fault (the default -cpu max has
-    # NX, SMEP and SMAP under TCG; error code bits: 1 present, 2 write,
-    # 0x10 instruction fetch)
-    Boot(f"boot/fault-{kind}", cmdline=f"fault={kind}", smp=2, fault=(
-        r"^KERNEL FAULT on CPU 0: vector 14 \(page fault\), "
-        rf"error code {code}$", rf"^rip {rip}  rsp ", r"^cs 8 ss 10 cr0 ",
-        rf"^address {addr}$"))
-    for kind, code, rip, addr in (
-        ("text", "0x3", r"ffffffff8[0-9a-f]{7}", r"0xffffffff8[0-9a-f]{7}"),
-        ("nx", "0x11", r"ffffffff8[0-9a-f]{7}", r"0xffffffff8[0-9a-f]{7}"),
-        ("smep", "0x11", "0000000000400000", "0x400000"),
-        ("smap", "0x1", r"ffffffff8[0-9a-f]{7}", "0x400000"))
+] + [  # each deliberate fault, and each protection, must be reported
+    Boot(f"boot/fault-{kind}", cmdline=f"fault={kind}",
+         smp=4 if kind in ("page", "stack", "panic") else 2, fault=lines)
+    for kind, lines in PLATFORM["FAULTS"].items()
 ] + [
     Boot("boot/busybox", smp=2, cmdline=BUSYBOX_CMDLINE, output=("42", "ok")),
     # A root fork bomb to the thread maximum of 1 GiB (about 4,000), then

@@ -19,3 +19,6 @@ QEMU_BASE = -machine virt,gic-version=3 -accel $(ACCEL)$(TCG_THREAD) \
 # Direct boot: QEMU loads lux.bin as a Linux arm64 Image.
 QEMU_DIRECT = $(QEMU_BASE) -kernel $(KBIN) -initrd $(INITRD) \
 	-append "$(CMDLINE)"
+# No disk or network device in `make run` yet: lux drives virtio over PCI
+# with MSI-X, and arm64 has neither the GIC's ITS nor virtio-mmio so far.
+RUN_DEVICES :=

@@ -13,8 +13,22 @@ def machine(accel):
     return ["-machine", "virt,gic-version=3", "-accel", accel]
 
 
-SKIP = ("boot/fault-", "boot/iso-", "boot/hw-grant", "boot/paging-4level",
+SKIP = ("boot/iso-", "boot/hw-grant", "boot/paging-4level",
         "boot/drv-grant", "disk/", "net/")
-SKIP_WHY = ("x86_64's fault reports, GRUB, I/O ports and 5-level paging; "
+SKIP_WHY = ("GRUB, I/O ports and 5-level paging are x86_64's; "
             "disk/ and net/ need virtio devices, which lux drives over PCI "
             "with MSI-X only: arm64 has neither the ITS nor virtio-mmio yet")
+
+# The fault report of each deliberate fault (fault=<kind>, kernel/main.c):
+# ESR 0x96...: a data abort taken at EL1, 0x86...: an instruction abort.
+# smap faults through PAN, which -cpu max (the tests' CPU) has.
+_HEAD = r"^KERNEL FAULT on CPU 0: synchronous exception, ESR 0x"
+_DATA = _HEAD + r"96[0-9a-f]{6} \(data abort\)$"
+_TEXT = _HEAD + r"86[0-9a-f]{6} \(instruction abort\)$"
+FAULTS = {
+    "page": (_DATA, r"^pc  ffffffff8[0-9a-f]{7}  sp  ",
+             r"^x30 [0-9a-f]{16}  far 0000000000000010$"),
+    "stack": (_DATA, r"^kernel stack overflow: sp is at a guard page$"),
+    "panic": (r"^PANIC on CPU 0: deliberate panic$",),
+    "text": (_DATA,), "smap": (_DATA,), "nx": (_TEXT,), "smep": (_TEXT,),
+}

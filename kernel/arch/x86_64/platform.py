@@ -14,5 +14,25 @@ def machine(accel):
 
 SKIP = ()
 SKIP_WHY = ""
+# The fault report of each deliberate fault (fault=<kind> on the command
+# line, kernel/main.c), line by line. The protections (text, nx, smep,
+# smap) fault with -cpu max under TCG; error code bits: 1 present,
+# 2 write, 0x10 instruction fetch.
+_PF = r"^KERNEL FAULT on CPU 0: vector 14 \(page fault\), error code "
+_RIP = r"ffffffff8[0-9a-f]{7}"
+FAULTS = {
+    "page": (_PF + r"0x[0-9a-fA-F]+$", rf"^rip {_RIP}  rsp ",
+             r"^cs 8 ss 10 cr0 ", r"^address 0x10$"),
+    "stack": (r"^KERNEL FAULT on CPU 0: vector 8 \(double fault\), "
+              r"error code 0x0$",
+              r"^kernel stack overflow: rsp is at a guard page$"),
+    "panic": (r"^PANIC on CPU 0: deliberate panic$",),
+} | {kind: (_PF + code + "$", rf"^rip {rip}  rsp ", r"^cs 8 ss 10 cr0 ",
+            rf"^address {addr}$")
+     for kind, code, rip, addr in (
+         ("text", "0x3", _RIP, "0x" + _RIP),
+         ("nx", "0x11", _RIP, "0x" + _RIP),
+         ("smep", "0x11", "0000000000400000", "0x400000"),
+         ("smap", "0x1", _RIP, "0x400000"))}
 # Kernel lines a boot test must show here, by its name.
 LOGS = {"boot/direct-smp4": (r"^lux: paging: 5 levels$",)}
