@@ -557,7 +557,9 @@ if LUMEN_READY:
 # lumen and the tty server (the kernel reads no console input).
 SYSTEM_TIMEOUT = 180  # to the first prompt
 SYSTEM_BOOTS = [
-    (Boot("system/lumen", smp=2, cmdline="init=/sbin/lumen"), system.STEPS),
+    (Boot("system/lumen", smp=4, cmdline="init=/sbin/lumen"), system.STEPS),
+    (Boot("system/lumen-smp1", smp=1, cmdline="init=/sbin/lumen"),
+     system.STEPS),
     (Boot("system/full", smp=2, mem="128M", cmdline="init=/sbin/lumen"),
      system.FULL_STEPS),
     (Boot("system/ext2", smp=2, cmdline="init=/sbin/lumen"),

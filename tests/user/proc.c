@@ -438,6 +438,10 @@ static void uname_fields(void)
 	CHECK(memchr(u.version, 0, sizeof(u.version)));
 	CHECK(memchr(u.machine, 0, sizeof(u.machine)));
 	CHECK(u.sysname[0] && u.release[0] && u.version[0]);
+	/* programs check the Linux ABI level (glibc refuses below 3.2) */
+	unsigned major = 0, minor = 0;
+	CHECK_EQ(sscanf(u.release, "%u.%u", &major, &minor), 2);
+	CHECK(major > 3 || (major == 3 && minor >= 2));
 #if defined(__x86_64__)
 	CHECK(!strcmp(u.machine, "x86_64"));
 #elif defined(__aarch64__)

@@ -8,8 +8,10 @@
 #include "fs.h"
 #include "persona.h"
 
-/* Linux's struct utsname: six NUL-padded fields of 65 bytes. */
-static const char utsname[6][65] = {"lux", "lux",           "0.1",
+/* Linux's struct utsname: six NUL-padded fields of 65 bytes. The release
+ * is the Linux ABI level lux implements, then lux's own version: programs
+ * compare it with the Linux they need (glibc refuses below 3.2). */
+static const char utsname[6][65] = {"lux", "lux",           "5.10.0-lux-0.1",
 				    "#1",  PERSONA_MACHINE, "(none)"};
 
 /* uname(buf): written through the kernel's checked copy, so a bad buffer
