@@ -30,7 +30,7 @@ $(BENCH_DISK_BIN): $(UB)/obj/tools/bench/bench-disk.o \
 bench: setup $(KBIN) $(INITRD) $(BENCH_BIN) $(BENCH_DISK_BIN)
 	$(PYTHON) tools/bench/run.py --kernel $(KBIN) --bench $(BENCH_BIN) \
 		--bench-disk $(BENCH_DISK_BIN) --image $(INITRD) \
-		--busybox $(BUSYBOX) --mem $(MEM) --out build
+		--busybox $(BUSYBOX) --mem $(MEM) --out build --arch $(ARCH)
 
 -include $(UB)/obj/tools/bench/bench.d
 -include $(UB)/obj/tools/bench/bench-disk.d
