@@ -6,7 +6,8 @@
 # with the disk benchmarks into $(UB)/bench/bench-disk); the
 # driver tools/bench/run.py packs it into a boot image for each system
 # (on lux: $(INITRD) with the benchmark added),
-# boots both with -icount and prints the table and build/bench.json.
+# boots both with -icount and prints the table and build/bench.json
+# (with ARCH=arm64: build/arm64/bench.json; tools/bench/platforms.py).
 
 BENCH_BIN := $(UB)/bench/bench
 # The same program with the disk benchmarks (-DBENCH_DISK), for the boot

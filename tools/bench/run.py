@@ -26,6 +26,10 @@ package (its ext4 is built in and serves ext2) and an /init that loads
 them and mounts /dev/vda on /home with `-t ext2`. The other benchmarks
 and the boot metrics run without a disk, as before.
 
+The platform (--arch, `make bench ARCH=arm64`) picks the QEMU machine,
+the Debian kernel package and which of these boots run
+(tools/bench/platforms.py); its files go under <out>/<its folder>.
+
 Prints a table (operation, lux, Linux, lux/Linux) and writes
 <out>/bench.json: {"<op>": {"lux": n|null, "linux": n|null, "unit": "ns"}}
 (the unit is "KiB" for a memory figure).
