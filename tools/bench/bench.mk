@@ -6,7 +6,8 @@
 # with the disk benchmarks into $(UB)/bench/bench-disk); the
 # driver tools/bench/run.py packs it into a boot image for each system
 # (on lux: $(INITRD) with the benchmark added),
-# boots both with -icount and prints the table and build/bench.json.
+# boots both with -icount and prints the table and build/bench.json
+# (with ARCH=arm64: build/arm64/bench.json; tools/bench/platforms.py).
 
 BENCH_BIN := $(UB)/bench/bench
 # The same program with the disk benchmarks (-DBENCH_DISK), for the boot
@@ -30,7 +31,7 @@ $(BENCH_DISK_BIN): $(UB)/obj/tools/bench/bench-disk.o \
 bench: setup $(KBIN) $(INITRD) $(BENCH_BIN) $(BENCH_DISK_BIN)
 	$(PYTHON) tools/bench/run.py --kernel $(KBIN) --bench $(BENCH_BIN) \
 		--bench-disk $(BENCH_DISK_BIN) --image $(INITRD) \
-		--busybox $(BUSYBOX) --mem $(MEM) --out build
+		--busybox $(BUSYBOX) --mem $(MEM) --out build --arch $(ARCH)
 
 -include $(UB)/obj/tools/bench/bench.d
 -include $(UB)/obj/tools/bench/bench-disk.d

@@ -26,6 +26,10 @@ package (its ext4 is built in and serves ext2) and an /init that loads
 them and mounts /dev/vda on /home with `-t ext2`. The other benchmarks
 and the boot metrics run without a disk, as before.
 
+The platform (--arch, `make bench ARCH=arm64`) picks the QEMU machine,
+the Debian kernel package and which of these boots run
+(tools/bench/platforms.py); its files go under <out>/<its folder>.
+
 Prints a table (operation, lux, Linux, lux/Linux) and writes
 <out>/bench.json: {"<op>": {"lux": n|null, "linux": n|null, "unit": "ns"}}
 (the unit is "KiB" for a memory figure).
@@ -46,10 +50,10 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..",
                                 "tests"))
 from qemu import Qemu, QemuError  # noqa: E402
+from platforms import PLATFORMS  # noqa: E402
 
 CACHE = os.path.join(os.environ.get("XDG_CACHE_HOME")
                      or os.path.expanduser("~/.cache"), "lux-bench")
-META_PACKAGE = "linux-image-cloud-amd64"
 # A whole system's run takes under two minutes; this is the limit. A run
 # that stops early keeps the figures it printed; the rest are null.
 RUN_TIMEOUT = 150
@@ -65,14 +69,17 @@ DISK_OPS = ("disk_seq_write_64m", "disk_seq_read_64m", "disk_small_files")
 DISK_TIMEOUT = 300
 DISK_IMAGE = "256M"
 DISK_MODULES = ("virtio_pci", "virtio_blk")
-# The same machine for both systems; only kernel, initrd and command differ.
-QEMU_COMMON = ["-machine", "q35,accel=tcg", "-cpu", "max", "-smp", "1",
-               "-icount", "shift=0,sleep=off", "-no-reboot", "-display", "none",
-               "-serial", "stdio", "-monitor", "none"]
-# The disk boot's: with sleep=off a guest waiting for the disk would see
-# its clock jump to its next timer (up to seconds), so its clock follows
-# the host's while it is idle; it still counts instructions while it runs.
-QEMU_DISK = [a.replace("sleep=off", "sleep=on") for a in QEMU_COMMON]
+
+
+def qemu_common(plat):
+    """The same machine for both systems of platform `plat`
+    (tools/bench/platforms.py); only kernel, initrd and command differ."""
+    return plat["machine"] + [
+        "-smp", "1", "-icount", "shift=0,sleep=off", "-no-reboot",
+        "-display", "none", "-serial", "stdio", "-monitor", "none"]
+
+
+QEMU_COMMON = qemu_common(PLATFORMS["x86_64"])
 
 
 class BenchError(Exception):
@@ -231,36 +238,39 @@ def disk_args(out, name):
             "-device", "virtio-blk-pci,drive=d0,disable-legacy=on"]
 
 
-def fetch_linux():
-    """Path of the cloud kernel's vmlinuz, downloading and unpacking the
-    Debian package into CACHE the first time. The meta package only
-    depends on the versioned image package, which holds the vmlinuz."""
-    found = sorted(glob.glob(os.path.join(CACHE, "root/boot/vmlinuz-*")))
+def fetch_linux(plat=PLATFORMS["x86_64"]):
+    """Path of platform `plat`'s Debian kernel's vmlinuz, downloading and
+    unpacking the package into its folder of CACHE the first time. The meta
+    package only depends on the versioned image package, which holds the
+    vmlinuz."""
+    cache = os.path.join(CACHE, plat["cache"])
+    found = sorted(glob.glob(os.path.join(cache, "root/boot/vmlinuz-*")))
     if found:
         return found[-1]
-    os.makedirs(CACHE, exist_ok=True)
+    os.makedirs(cache, exist_ok=True)
 
     def run(cmd):
-        p = subprocess.run(cmd, cwd=CACHE, capture_output=True, text=True)
+        p = subprocess.run(cmd, cwd=cache, capture_output=True, text=True)
         if p.returncode != 0:
             raise BenchError(
                 f"cannot fetch the Linux kernel: `{' '.join(cmd)}` failed:\n"
                 f"{p.stderr.strip()}\n(needs Debian's apt sources and the "
-                f"network; or unpack a vmlinuz into {CACHE}/root/boot/)")
+                f"network; or unpack a vmlinuz into {cache}/root/boot/)")
         return p.stdout
 
-    deps = run(["apt-cache", "depends", META_PACKAGE])
+    deps = run(["apt-cache", "depends", plat["package"]])
     m = re.search(r"Depends: (linux-image-\S+)", deps)
     if not m:
-        raise BenchError(f"cannot fetch the Linux kernel: {META_PACKAGE} "
+        raise BenchError(f"cannot fetch the Linux kernel: {plat['package']} "
                          f"names no linux-image package:\n{deps}")
     run(["apt-get", "download", m.group(1)])
-    debs = glob.glob(os.path.join(CACHE, m.group(1) + "_*.deb"))
+    name = m.group(1).split(":")[0]  # without the ":arm64" of a foreign one
+    debs = glob.glob(os.path.join(cache, name + "_*.deb"))
     if not debs:
-        raise BenchError(f"cannot fetch the Linux kernel: no {m.group(1)} "
-                         f".deb in {CACHE}")
+        raise BenchError(f"cannot fetch the Linux kernel: no {name} "
+                         f".deb in {cache}")
     run(["dpkg-deb", "-x", debs[0], "root"])
-    found = sorted(glob.glob(os.path.join(CACHE, "root/boot/vmlinuz-*")))
+    found = sorted(glob.glob(os.path.join(cache, "root/boot/vmlinuz-*")))
     if not found:
         raise BenchError(f"cannot fetch the Linux kernel: {debs[0]} holds "
                          f"no boot/vmlinuz-*")
@@ -268,14 +278,15 @@ def fetch_linux():
 
 
 def boot(name, args, log, until=r"^bench: done$", timeout=RUN_TIMEOUT,
-         common=None):
+         common=None, qemu=None):
     """Boot one system, wait for `until`; return ({op: ns or None}, {op:
-    unit}, seconds taken, problem or None). QEMU's machine is `common`
-    (default QEMU_COMMON). A run that fails after printing some figures
-    keeps them (the problem says what happened); one that printed none
-    raises BenchError with the console's tail."""
+    unit}, seconds taken, problem or None). QEMU is the program `qemu`
+    (default x86_64's), its machine `common` (default QEMU_COMMON). A run
+    that fails after printing some figures keeps them (the problem says
+    what happened); one that printed none raises BenchError with the
+    console's tail."""
     problem = None
-    with Qemu((common or QEMU_COMMON) + args, log=log) as vm:
+    with Qemu((common or QEMU_COMMON) + args, log=log, qemu=qemu) as vm:
         try:
             vm.expect(until, timeout=timeout,
                       fail=r"^bench: error .*|panic|Kernel panic")
@@ -295,37 +306,40 @@ def boot(name, args, log, until=r"^bench: done$", timeout=RUN_TIMEOUT,
     return results, units, seconds, problem
 
 
-def run_system(name, args, bench_cmd, prompt_cmd, out, disk):
-    """The three boots of one system: the benchmark run (`bench_cmd`),
-    the boot to the shell prompt (`prompt_cmd`), which also gives the boot
-    to the first user instruction, and the disk benchmarks (`disk`: the
-    whole QEMU arguments, command line included). Returns ({op: figure or
-    None}, {op: unit}, [problems]); the boot metrics and the disk
-    benchmarks are there even when missing."""
+def run_system(name, args, bench_cmd, prompt_cmd, out, disk, plat):
+    """The three boots of one system on platform `plat`: the benchmark run
+    (`bench_cmd`), the boot to the shell prompt (`prompt_cmd`), which also
+    gives the boot to the first user instruction, and the disk benchmarks
+    (`disk`: the whole QEMU arguments, command line included); the last
+    two only where the platform has them. Returns ({op: figure or None},
+    {op: unit}, [problems]); the boot metrics and the disk benchmarks are
+    there even when missing."""
     figures = dict.fromkeys(BOOT_METRICS)
     log = os.path.join(out, f"bench-{name.lower()}")
+    common = qemu_common(plat)
     print(f"bench: {name} ...", flush=True)
     results, units, secs, problem = boot(name, args + ["-append", bench_cmd],
-                                         log + ".log")
+                                         log + ".log", common=common,
+                                         qemu=plat["qemu"])
     print(f"bench: {name} ran {secs:.0f} s", flush=True)
     figures.update(results)
     problems = [problem] if problem else []
-    try:
-        results, unit, secs, problem = boot(
-            f"{name} to the prompt", args + ["-append", prompt_cmd],
-            log + "-prompt.log", until=r"^bench: boot_to_prompt .*\n",
-            timeout=PROMPT_TIMEOUT)
-        print(f"bench: {name} to the prompt ran {secs:.0f} s", flush=True)
-        figures.update(results)
-        units.update(unit)
-        problems += [problem] if problem else []
-    except BenchError as e:
-        problems.append(str(e))
+    if plat["reset"]:
+        problems += boot_prompt(name, args, prompt_cmd, log, plat, figures,
+                                units)
     figures.update(dict.fromkeys(DISK_OPS))
+    if not plat["disk"]:
+        return figures, units, problems
+    # The disk boot's clock: with sleep=off a guest waiting for the disk
+    # would see its clock jump to its next timer (up to seconds), so it
+    # follows the host's while the guest is idle; it still counts
+    # instructions while it runs.
     try:
         results, unit, secs, problem = boot(
             f"{name} with a disk", disk, log + "-disk.log",
-            timeout=DISK_TIMEOUT, common=QEMU_DISK)
+            timeout=DISK_TIMEOUT,
+            common=[a.replace("sleep=off", "sleep=on") for a in common],
+            qemu=plat["qemu"])
         print(f"bench: {name} with a disk ran {secs:.0f} s", flush=True)
         figures.update(results)
         units.update(unit)
@@ -333,6 +347,25 @@ def run_system(name, args, bench_cmd, prompt_cmd, out, disk):
     except BenchError as e:
         problems.append(str(e))
     return figures, units, problems
+
+
+def boot_prompt(name, args, prompt_cmd, log, plat, figures, units):
+    """The boot metrics' boot of one system (run_system): adds its figures
+    and units; returns its problems."""
+    problems = []
+    try:
+        results, unit, secs, problem = boot(
+            f"{name} to the prompt", args + ["-append", prompt_cmd],
+            log + "-prompt.log", until=r"^bench: boot_to_prompt .*\n",
+            timeout=PROMPT_TIMEOUT, common=qemu_common(plat),
+            qemu=plat["qemu"])
+        print(f"bench: {name} to the prompt ran {secs:.0f} s", flush=True)
+        figures.update(results)
+        units.update(unit)
+        problems += [problem] if problem else []
+    except BenchError as e:
+        problems.append(str(e))
+    return problems
 
 
 def format_value(value, unit):
@@ -376,13 +409,23 @@ def main():
     ap.add_argument("--busybox", default="/bin/busybox")
     ap.add_argument("--mem", default="512M")
     ap.add_argument("--out", default="build")
+    ap.add_argument("--arch", default="x86_64", choices=sorted(PLATFORMS),
+                    help="the platform (tools/bench/platforms.py)")
     ap.add_argument("--only", choices=["lux", "linux"],
                     help="run one system only")
     opt = ap.parse_args()
     opt.bench_disk = opt.bench_disk or opt.bench + "-disk"
+    plat = PLATFORMS[opt.arch]
+    opt.out = os.path.join(opt.out, plat["out"])
+    if not (plat["reset"] and plat["disk"]):
+        print(f"bench: {opt.arch} leaves out "
+              + " and ".join(n for n, k in (("the boot metrics", "reset"),
+                                           ("the disk boot", "disk"))
+                             if not plat[k])
+              + f" ({plat['why']})", flush=True)
 
     try:
-        vmlinuz = None if opt.only == "lux" else fetch_linux()
+        vmlinuz = None if opt.only == "lux" else fetch_linux(plat)
         os.makedirs(opt.out, exist_ok=True)
         lux_img = os.path.join(opt.out, "bench-lux.cpio")
         linux_img = os.path.join(opt.out, "bench-linux.cpio")
@@ -392,9 +435,10 @@ def main():
             f.write(linux_initramfs(opt.bench, opt.busybox))
         linux_disk_img = os.path.join(opt.out, "bench-linux-disk.cpio")
         lux_disk_img = os.path.join(opt.out, "bench-lux-disk.cpio")
-        with open(lux_disk_img, "wb") as f:
-            f.write(lux_initrd(opt.bench_disk, opt.image))
-        if vmlinuz:
+        if plat["disk"]:
+            with open(lux_disk_img, "wb") as f:
+                f.write(lux_initrd(opt.bench_disk, opt.image))
+        if vmlinuz and plat["disk"]:
             with open(linux_disk_img, "wb") as f:
                 f.write(linux_disk_initramfs(opt.bench_disk, opt.busybox,
                                              vmlinuz))
@@ -409,7 +453,7 @@ def main():
                              + " ".join(DISK_OPS)]))
         if opt.only != "lux":
             print(f"bench: Linux is {os.path.basename(vmlinuz)}", flush=True)
-            linux_cmd = "console=ttyS0 quiet panic=-1"
+            linux_cmd = f"console={plat['console']} quiet panic=-1"
             systems.append((
                 "Linux", ["-kernel", vmlinuz, "-initrd", linux_img],
                 linux_cmd,
@@ -420,7 +464,8 @@ def main():
         for name, image, bench_cmd, prompt_cmd, disk in systems:
             figures[name], unit, problem = run_system(
                 name, ["-m", opt.mem] + image, bench_cmd, prompt_cmd,
-                opt.out, ["-m", opt.mem] + disk + disk_args(opt.out, name))
+                opt.out, ["-m", opt.mem] + disk
+                + (disk_args(opt.out, name) if plat["disk"] else []), plat)
             units.update(unit)
             problems += problem
         lux, linux = figures.get("lux", {}), figures.get("Linux", {})
