@@ -6,8 +6,9 @@
  *
  * Every line also goes into the kernel log, a ring. Once the driver of
  * the console in user space (the tty server) holds the log's reader
- * (LUX_NR_KLOG), kprintf leaves the UART to it: the server prints kernel
- * lines between its own, so neither cuts the other. A panic still writes
+ * (LUX_NR_KLOG), kprintf and programs' writes to the kernel console (the
+ * servers' output) leave the UART to it: the server prints them between
+ * its own lines, so none cuts another. A panic still writes
  * the UART itself (docs/decisions/0003-kernel-log.md). The kernel reads
  * no input: the tty server drives the UART and takes its interrupt.
  */
@@ -38,30 +39,37 @@ static void klog_drain(void)
 		arch_console_putc(klog[klog_pos++ % KLOG_SIZE]);
 }
 
-/* A line goes to the log while it has a reader with room (one that lags
- * a whole ring behind gets it on the UART: cut, rather than lost), else
- * to the UART. */
-int vkprintf(const char *fmt, va_list ap)
+/* Bytes to the console: into the log while it has a reader with room
+ * (one that lags a whole ring behind gets them on the UART: cut, rather
+ * than lost), else to the UART. Kernel lines and programs' writes to the
+ * kernel console (servers' output) take the same way, so the tty server
+ * prints both between its own lines and none cuts another. */
+void console_write(const char *s, size_t len)
 {
-	char buf[256];
-	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	unsigned len = MIN((unsigned)n, sizeof(buf) - 1);
 	bool lock = !panicking(), direct = !lock;
 
 	if (lock) {
 		spin_lock(&console_lock);
 		direct = !klog_reader || klog_head - klog_pos + len > KLOG_SIZE;
-		for (unsigned i = 0; !direct && i < len; i++)
-			klog[klog_head++ % KLOG_SIZE] = buf[i];
+		for (size_t i = 0; !direct && i < len; i++)
+			klog[klog_head++ % KLOG_SIZE] = s[i];
 	} else if (klog_reader) {
 		klog_drain(); /* a panic: nobody will read the log now */
 	}
-	for (const char *p = buf; direct && *p; p++)
-		arch_console_putc(*p);
+	for (size_t i = 0; direct && i < len; i++)
+		arch_console_putc(s[i]);
 	if (lock)
 		spin_unlock(&console_lock);
 	if (!direct)
 		waitq_wake_all(&klog_wq);
+}
+
+int vkprintf(const char *fmt, va_list ap)
+{
+	char buf[256];
+	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+
+	console_write(buf, MIN((unsigned)n, sizeof(buf) - 1));
 	return n;
 }
 
@@ -74,15 +82,6 @@ int kprintf(const char *fmt, ...)
 	n = vkprintf(fmt, ap);
 	va_end(ap);
 	return n;
-}
-
-/* Raw bytes to the console (user programs' output until the tty server). */
-void console_write(const char *s, size_t n)
-{
-	spin_lock(&console_lock);
-	while (n--)
-		arch_console_putc(*s++);
-	spin_unlock(&console_lock);
 }
 
 /* The log's reader: the lines logged since it opened, never waiting
