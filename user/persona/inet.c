@@ -37,19 +37,6 @@ struct inet_rep {
 	char out[ADDR_LEN + DATA_MAX];
 };
 
-struct iov {
-	long base;
-	long len;
-};
-
-/* Linux's struct msghdr (the same on every 64-bit platform). */
-struct msghdr {
-	long name;
-	int namelen, pad;
-	long iov, iovlen, control, controllen;
-	int flags, pad2;
-};
-
 /* IOCTL cmd with argument arg and n bytes of m's input on fd's socket,
  * O_NONBLOCK as fd's or in flags; the reply into r (size bytes of
  * payload at most): its result, or -errno (ENOTSOCK: fd is no Internet

@@ -109,6 +109,21 @@ long sock_recvmsg(long fd, long umsg, long flags);
 long sock_listen(long fd, long backlog);
 long sock_shutdown(long fd, long how);
 
+/* Linux's struct iovec and struct msghdr (the same on every 64-bit
+ * platform), as sock.c and inet.c read them from the program. */
+struct iov {
+	long base;
+	long len;
+};
+
+/* Linux's struct msghdr (the same on every 64-bit platform). */
+struct msghdr {
+	long name;
+	int namelen, pad;
+	long iov, iovlen, control, controllen;
+	int flags, pad2;
+};
+
 /* The AF_INET calls (inet.c, decision 0029): inet_socket makes one;
  * inet_or(nr, a, r) is r, the result of the Unix-socket call nr with
  * arguments a, unless that found no Unix socket (ENOTSOCK): then call

@@ -37,19 +37,6 @@
 #define BUF_MAX       (4L << 20)
 #define MAX(a, b)     ((a) > (b) ? (a) : (b))
 
-struct iov {
-	long base;
-	long len;
-};
-
-/* Linux's struct msghdr (the same on every 64-bit platform). */
-struct msghdr {
-	long name;
-	int namelen, pad;
-	long iov, iovlen, control, controllen;
-	int flags, pad2;
-};
-
 struct cmsg {
 	uint64_t len;
 	int level, type;
