@@ -231,6 +231,8 @@ static bool handler_due(struct thread *t, uint64_t mask)
  * signals wait under the personality's own mask, and while one is due
  * under the wait's mask, that mask comes back, still to be restored
  * (sig_restore): rt_sigreturn to the program keeps it for the handler.
+ * The same holds for an interrupt or fault while the personality runs
+ * under that mask: the handler waits for its return to the program.
  */
 static long persona_defer(struct thread *t, uint64_t wait_mask, long ret)
 {
@@ -254,7 +256,7 @@ static NOINLINE long return_slow(struct trap_frame *f, struct thread *t,
 	struct proc *p = t->proc;
 	struct ksiginfo info;
 	uint64_t wait_mask = t->sig_blocked;
-	bool defer = syscall && t->sig_restore && persona_pc(arch_uregs_pc(f));
+	bool defer = t->sig_restore && persona_pc(arch_uregs_pc(f));
 	int sig;
 
 	if (defer) { /* no handler runs here: persona_defer */

@@ -16,6 +16,7 @@
 
 #include <fenv.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -395,6 +396,71 @@ static void clock_nanosleep_eintr(void)
 		else
 			CHECK(left > 0 && left <= 10001000000LL);
 	}
+}
+
+/*
+ * Signals that keep arriving from another CPU while the personality
+ * finishes a wait that one of them ended (poll's and nanosleep's, made
+ * with the program's mask): each must run its handler on the program's
+ * registers once the call returns, never in the middle of the
+ * personality's own code (an interrupt there once did: SIGSEGV).
+ */
+static volatile int storm_done;
+
+/* Interrupts for wait_storm: each munmap of a page this process touched
+ * makes the kernel interrupt the other CPUs that run it (TLB shootdown). */
+static void *storm_unmapper(void *arg)
+{
+	(void)arg;
+	while (!storm_done) {
+		char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			break;
+		*p = 1;
+		munmap(p, 4096);
+	}
+	return NULL;
+}
+
+static void wait_storm(void)
+{
+	sigset_t all, old;
+	pthread_t th;
+
+	fresh();
+	set_handler(SIGUSR1, SA_RESTART);
+	storm_done = 0;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old); /* the thread takes none */
+	/* with one CPU there is no other to interrupt this one */
+	bool smp = sysconf(_SC_NPROCESSORS_ONLN) > 1;
+	CHECK(!smp || pthread_create(&th, NULL, storm_unmapper, NULL) == 0);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pid_t target = getpid(), pid = fork();
+	if (pid == 0) {
+		for (;;) {
+			kill(target, SIGUSR1);
+			if (!smp)
+				ut_sleep_ms(1); /* let the waits begin */
+		}
+	}
+	CHECK(pid > 0);
+	int intr = 0;
+	long long end = ut_now_ns() + 5000000000LL; /* enough when slow */
+	for (int i = 0; i < 2000 && ut_now_ns() < end; i++) {
+		struct timespec t = {0, 200000};
+		if (i & 1)
+			intr += poll(NULL, 0, 1) < 0 && errno == EINTR;
+		else
+			intr += nanosleep(&t, NULL) < 0 && errno == EINTR;
+	}
+	ut_kill(pid);
+	storm_done = 1;
+	if (smp)
+		pthread_join(th, NULL);
+	CHECK(intr > 0);
+	CHECK(hits >= intr);
 }
 
 static void pause_eintr(void)
@@ -1126,6 +1192,7 @@ static const struct ut_case cases[] = {
     UT_CASE(pause_eintr),
     UT_CASE(nanosleep_eintr),
     UT_CASE(clock_nanosleep_eintr),
+    UT_CASE(wait_storm),
     UT_CASE(waits_keep_mask),
     UT_CASE(wait4_eintr),
     UT_CASE(wait4_restart),
