@@ -54,6 +54,7 @@ struct thread {
 	struct list proc_link; /* in proc->threads */
 	int tid;
 	uintptr_t clear_child_tid; /* user address zeroed and woken at exit */
+	uintptr_t robust_list;     /* set_robust_list's head, or 0 */
 	uintptr_t set_child_tid;   /* user address given its tid at start */
 	volatile bool interrupt; /* a signal or kill ends interruptible waits */
 	uint64_t sig_blocked, sig_pending; /* thread-directed signals */

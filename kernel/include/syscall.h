@@ -25,6 +25,8 @@ long sys_getpid(void);
 long sys_getppid(void);
 long sys_gettid(void);
 long sys_set_tid_address(long tidptr);
+long sys_set_robust_list(long head, long len);
+long sys_get_robust_list(long tid, long uhead, long ulen);
 long sys_getrandom(long buf, long len, long flags);
 long sys_prlimit64(long pid, long resource, long new, long old);
 long sys_sched_yield(void);
@@ -96,6 +98,9 @@ long do_clone(unsigned long flags, uintptr_t sp, int *ptid, int *ctid,
 void random_bytes(void *buf, size_t n);
 void console_write(const char *s, size_t n);
 int futex_wake(void *uaddr, int n);
+struct thread;
+void futex_robust_exit(struct thread *t);
+int64_t clock_realtime_base(void);
 NORETURN void thread_exit_user(int status);
 void time_init(void);
 /* A user struct timespec as nanoseconds (huge values clamped to about

@@ -368,6 +368,7 @@ NORETURN void thread_exit_user(int status)
 	int zero = 0;
 	bool last;
 
+	futex_robust_exit(t);
 	if (t->clear_child_tid &&
 	    copy_to_user((void *)t->clear_child_tid, &zero, sizeof(zero)) == 0)
 		futex_wake((void *)t->clear_child_tid, 1);
@@ -493,6 +494,7 @@ long sys_lux_exec(long uname, long ucmd, long len)
 	if ((resolver = chan_resolver())) /* it still reads the boot image */
 		chan_put(resolver);
 	p->boot_exec = !resolver;
+	futex_robust_exit(t); /* the old image's locks die with it */
 	switch_mm(p, mm);
 	exec_reset(p, t, mm, name, cmd, len);
 	p->exec_thread = NULL;

@@ -5,12 +5,15 @@
  * private; a shared futex in a MAP_SHARED area by its physical address,
  * so that processes sharing the page meet.
  * A waiter queues itself before it reads the futex word, and a waker
- * changes the word before it wakes: no wake-up is lost.
+ * changes the word before it wakes: no wake-up is lost. A waiter keeps
+ * its bitset (all ones for FUTEX_WAIT): a wake reaches it when they meet.
+ * A thread's robust list (Linux's ABI) is walked when it exits or execs.
  */
 #include "mm.h"
 #include "proc.h"
 #include "syscall.h"
 #include <lux/errno.h>
+#include <lux/mman.h>
 
 #define FUTEX_WAIT        0
 #define FUTEX_WAKE        1
@@ -20,11 +23,16 @@
 #define FUTEX_WAKE_BITSET 10
 #define FUTEX_PRIVATE     128
 #define FUTEX_REALTIME    256
+#define FUTEX_WAITERS     0x80000000u
+#define FUTEX_OWNER_DIED  0x40000000u
+#define FUTEX_TID_MASK    0x3fffffffu
+#define ROBUST_LIMIT      2048 /* entries walked at most, as Linux */
 #define BUCKETS           64
 
 struct futex_waiter {
 	struct list link;
 	uintptr_t space, addr; /* the key */
+	uint32_t bits;         /* FUTEX_WAIT_BITSET's, else all */
 	struct waitq wq;       /* where the waiter sleeps */
 	volatile bool woken;
 };
@@ -88,9 +96,9 @@ static bool futex_woken(void *w)
 }
 
 static long futex_wait(uint32_t *uaddr, bool private, uint32_t val,
-		       uint64_t deadline)
+		       uint64_t deadline, uint32_t bits)
 {
-	struct futex_waiter w = {.woken = false};
+	struct futex_waiter w = {.bits = bits, .woken = false};
 	uint32_t now;
 	int r;
 
@@ -114,9 +122,10 @@ static long futex_wait(uint32_t *uaddr, bool private, uint32_t val,
 	return r == 0 ? -ETIMEDOUT : r < 0 ? r : 0;
 }
 
-/* Wake up to n waiters on key 1, then move up to m more to key 2. */
-static int wake_key(uintptr_t space, uintptr_t addr, int n, uintptr_t space2,
-		    uintptr_t addr2, int m)
+/* Wake up to n waiters on key 1 whose bitset meets bits, then move up to
+ * m more to key 2. */
+static int wake_key(uintptr_t space, uintptr_t addr, uint32_t bits, int n,
+		    uintptr_t space2, uintptr_t addr2, int m)
 {
 	unsigned b = bucket_of(space, addr), b2 = bucket_of(space2, addr2);
 	struct list *it, *next;
@@ -130,7 +139,7 @@ static int wake_key(uintptr_t space, uintptr_t addr, int n, uintptr_t space2,
 		struct futex_waiter *w =
 		    container_of(it, struct futex_waiter, link);
 		next = it->next;
-		if (w->space != space || w->addr != addr)
+		if (w->space != space || w->addr != addr || !(w->bits & bits))
 			continue;
 		list_remove(it);
 		if (done++ < n) {
@@ -153,36 +162,43 @@ int futex_wake(void *uaddr, int n)
 
 	if (futex_key(uaddr, false, &space, &addr) < 0)
 		return 0;
-	return wake_key(space, addr, n, 0, 0, 0);
+	return wake_key(space, addr, ~0u, n, 0, 0, 0);
 }
 
 long sys_futex(long uaddr, long op, long val, long utimeout, long uaddr2,
 	       long val3)
 {
 	int cmd = op & ~(FUTEX_PRIVATE | FUTEX_REALTIME);
-	bool private = op & FUTEX_PRIVATE;
-	uint64_t deadline = 0;
+	bool private = op & FUTEX_PRIVATE,
+	     bitset = cmd == FUTEX_WAIT_BITSET || cmd == FUTEX_WAKE_BITSET;
+	uint32_t bits = bitset ? (uint32_t)val3 : ~0u;
+	int64_t deadline = 0, ns;
 	uintptr_t space, addr;
-	int64_t ns;
 	int r;
 
-	if ((cmd == FUTEX_WAIT_BITSET || cmd == FUTEX_WAKE_BITSET) && !val3)
+	if ((op & FUTEX_REALTIME) && cmd != FUTEX_WAIT &&
+	    cmd != FUTEX_WAIT_BITSET)
+		return -ENOSYS;
+	if (bitset && !bits)
 		return -EINVAL;
 	if (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET) {
 		if (utimeout) {
 			if ((r = timespec_from_user(utimeout, &ns)))
 				return r;
-			deadline = ns;
-			if (cmd == FUTEX_WAIT) /* relative; _BITSET: absolute */
+			deadline = ns; /* _BITSET: absolute, on its clock */
+			if (cmd == FUTEX_WAIT)
 				deadline += arch_clock_ns();
+			else if (op & FUTEX_REALTIME)
+				deadline -= clock_realtime_base();
 			deadline = MAX(deadline, 1);
 		}
-		return futex_wait((uint32_t *)uaddr, private, val, deadline);
+		return futex_wait((uint32_t *)uaddr, private, val, deadline,
+				  bits);
 	}
 	if ((r = futex_key((uint32_t *)uaddr, private, &space, &addr)))
 		return r;
 	if (cmd == FUTEX_WAKE || cmd == FUTEX_WAKE_BITSET)
-		return wake_key(space, addr, val, 0, 0, 0);
+		return wake_key(space, addr, bits, val, 0, 0, 0);
 	if (cmd != FUTEX_REQUEUE && cmd != FUTEX_CMP_REQUEUE)
 		return -ENOSYS;
 	uintptr_t space2, addr2;
@@ -193,7 +209,101 @@ long sys_futex(long uaddr, long op, long val, long utimeout, long uaddr2,
 	    (copy_from_user(&now, (void *)uaddr, 4) || now != (uint32_t)val3))
 		return -EAGAIN;
 	/* the fourth argument is a count here, not a timeout */
-	return wake_key(space, addr, val, space2, addr2, utimeout);
+	return wake_key(space, addr, ~0u, val, space2, addr2, utimeout);
+}
+
+/*
+ * If t holds the robust lock at uaddr (its tid in the word), mark the
+ * owner dead, keeping FUTEX_WAITERS, and wake one waiter if there are
+ * any. The word changes by compare-and-swap through the kernel's alias of
+ * its page, made writable first (copy on write) and held under the area
+ * lock so that no fork or munmap changes it meanwhile. Device memory and
+ * words that keep changing (64 tries) are left alone.
+ */
+static void robust_release(struct thread *t, uintptr_t uaddr)
+{
+	struct mm *mm = t->proc->mm;
+	uint32_t tid = t->tid, v = 0, *w;
+	unsigned prot;
+	uint64_t pa;
+
+	if ((uaddr & 3) || vm_fault(uaddr, PROT_WRITE))
+		return;
+	mutex_lock(&mm->lock);
+	pa = arch_ulookup(&mm->as, ALIGN_DOWN(uaddr, PAGE_SIZE), &prot);
+	if (pa && (prot & PROT_WRITE) && !(prot & PROT_DEVICE)) {
+		w = (uint32_t *)((char *)phys_to_virt(pa) +
+				 (uaddr & (PAGE_SIZE - 1)));
+		v = __atomic_load_n(w, __ATOMIC_RELAXED);
+		for (int i = 0; i < 64 && (v & FUTEX_TID_MASK) == tid; i++)
+			if (__atomic_compare_exchange_n(
+				w, &v, (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED,
+				false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+				break;
+	}
+	mutex_unlock(&mm->lock);
+	if ((v & FUTEX_TID_MASK) == tid && (v & FUTEX_WAITERS))
+		futex_wake((void *)uaddr, 1);
+}
+
+/* t exits or execs: release the locks of its robust list (Linux's struct
+ * robust_list_head: the list, the futex word's offset from an entry, the
+ * entry being locked or unlocked), at most ROBUST_LIMIT entries, so that
+ * a list that loops cannot hold the exit up. Bit 0 of an entry marks a
+ * priority-inheritance lock: treated like the others. */
+void futex_robust_exit(struct thread *t)
+{
+	uintptr_t head[3], entry, next;
+
+	if (!t->robust_list || copy_from_user(head, (void *)t->robust_list, 24))
+		return;
+	entry = head[0] & ~1ul;
+	for (int i = 0; i < ROBUST_LIMIT && entry != t->robust_list; i++) {
+		if (copy_from_user(&next, (void *)entry, 8))
+			break; /* read before the lock may be freed */
+		if (entry != (head[2] & ~1ul))
+			robust_release(t, entry + head[1]);
+		entry = next & ~1ul;
+	}
+	if (head[2] & ~1ul)
+		robust_release(t, (head[2] & ~1ul) + head[1]);
+	t->robust_list = 0;
+}
+
+/* set_robust_list: the head of the caller's list, of Linux's size. */
+long sys_set_robust_list(long head, long len)
+{
+	if (len != 24)
+		return -EINVAL;
+	current_thread()->robust_list = head;
+	return 0;
+}
+
+/* get_robust_list: the head of the caller's list or of a thread of its
+ * own process (tid), with its size; ESRCH for any other tid. */
+long sys_get_robust_list(long tid, long uhead, long ulen)
+{
+	struct thread *t = current_thread();
+	struct proc *p = t->proc;
+	struct list *it;
+	uintptr_t head = 0;
+	long len = 24;
+	bool found = tid == 0;
+
+	spin_lock(&p->sig_lock);
+	list_for_each(it, &p->threads)
+	{
+		struct thread *u = container_of(it, struct thread, proc_link);
+		if (tid == 0 ? u == t : u->tid == tid)
+			head = u->robust_list, found = true;
+	}
+	spin_unlock(&p->sig_lock);
+	if (!found)
+		return -ESRCH;
+	if (copy_to_user((void *)uhead, &head, 8) ||
+	    copy_to_user((void *)ulen, &len, 8))
+		return -EFAULT;
+	return 0;
 }
 
 void futex_init(void)

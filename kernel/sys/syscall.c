@@ -31,7 +31,7 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 	    SYS(setsid), SYS(setpgid), SYS(getpgid), SYS(getsid),              \
                                                                                \
 	    SYS(umask), SYS(pread64), SYS(pwrite64), SYS(memfd_create),        \
-	    SYS(fallocate)
+	    SYS(fallocate), SYS(set_robust_list), SYS(get_robust_list)
 
 static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 

@@ -24,6 +24,12 @@ void time_init(void)
 	boot_realtime = (int64_t)arch_rtc_seconds() * NS - arch_clock_ns();
 }
 
+/* CLOCK_REALTIME minus CLOCK_MONOTONIC, in ns. */
+int64_t clock_realtime_base(void)
+{
+	return boot_realtime;
+}
+
 /* Clocks 0 REALTIME, 1 MONOTONIC, 4 MONOTONIC_RAW, 5 REALTIME_COARSE,
  * 6 MONOTONIC_COARSE, 7 BOOTTIME; 2/3 (CPU time) give the thread's. */
 static int clock_now(long clock, int64_t *ns)

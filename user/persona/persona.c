@@ -130,8 +130,6 @@ long persona_call(long nr, const long a[6])
 		return persona_sched_setaffinity(a[0], a[1], a[2]);
 	case NR_getcpu:
 		return persona_getcpu(a[0], a[1]);
-	case NR_set_robust_list:
-		return persona_set_robust_list(a[0], a[1]);
 	case NR_clock_nanosleep:
 		return persona_clock_nanosleep(a[0], a[1], a[2], a[3],
 					       persona_ctx()->mask);

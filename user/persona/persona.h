@@ -155,8 +155,7 @@ long persona_getitimer(long which, long uold);
 long persona_alarm(long seconds);
 /* sched.c: getpriority, clock_nanosleep and pause over the kernel's
  * primitives (mask is the program's signal mask, which the waits use);
- * sched_getaffinity, sched_setaffinity and getcpu over LUX_NR_AFFINITY;
- * set_robust_list, which keeps nothing. */
+ * sched_getaffinity, sched_setaffinity and getcpu over LUX_NR_AFFINITY. */
 long persona_getpriority(long which, long who);
 long persona_clock_nanosleep(long clock, long flags, long ureq, long urem,
 			     uint64_t mask);
@@ -164,4 +163,3 @@ long persona_pause(uint64_t mask);
 long persona_sched_getaffinity(long tid, long len, long umask);
 long persona_sched_setaffinity(long tid, long len, long umask);
 long persona_getcpu(long ucpu, long unode);
-long persona_set_robust_list(long head, long len);

@@ -5,8 +5,7 @@
  * with the program's mask (as select's waits: a signal the program takes
  * ends it, its handler runs once the program is resumed), and pause over
  * rt_sigsuspend with the program's mask; sched_getaffinity,
- * sched_setaffinity and getcpu over LUX_NR_AFFINITY; set_robust_list,
- * which needs nothing. The kernel keeps setpriority and nanosleep, and
+ * sched_setaffinity and getcpu over LUX_NR_AFFINITY. The kernel keeps setpriority and nanosleep, and
  * every check.
  */
 #include "persona.h"
@@ -121,13 +120,4 @@ long persona_getcpu(long ucpu, long unode)
 	if (ucpu && copy_out(ucpu, &cpu, 4))
 		return -EFAULT;
 	return unode && copy_out(unode, &node, 4) ? -EFAULT : 0;
-}
-
-/* set_robust_list: musl registers a list of robust mutexes; lux does not
- * walk it when a thread dies, so nothing keeps it: the call checks the
- * size of Linux's list head (EINVAL) and succeeds. */
-long persona_set_robust_list(long head, long len)
-{
-	(void)head;
-	return len != 24 ? -EINVAL : 0;
 }
