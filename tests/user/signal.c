@@ -335,6 +335,25 @@ static void altstack(void)
 	CHECK(off < mem || off >= mem + size);
 }
 
+/* sigaltstack takes a stack of the platform's MINSIGSTKSZ (Linux's: 2048
+ * on x86_64, 5120 on arm64), not one byte less (ENOMEM). The raw call:
+ * musl checks against its own header's value first. */
+static void altstack_min_size(void)
+{
+	char *mem = malloc(UT_MINSIGSTKSZ);
+	stack_t ss = {.ss_sp = mem, .ss_size = UT_MINSIGSTKSZ - 1}, old;
+
+	CHECK(mem != NULL);
+	CHECK_ERR(syscall(SYS_sigaltstack, &ss, NULL), ENOMEM);
+	ss.ss_size = UT_MINSIGSTKSZ;
+	CHECK_EQ(syscall(SYS_sigaltstack, &ss, NULL), 0);
+	CHECK_EQ(syscall(SYS_sigaltstack, NULL, &old), 0);
+	CHECK(old.ss_sp == mem && old.ss_size == UT_MINSIGSTKSZ);
+	ss.ss_flags = SS_DISABLE;
+	CHECK_EQ(syscall(SYS_sigaltstack, &ss, NULL), 0);
+	free(mem);
+}
+
 static void sigsuspend_pending(void)
 {
 	fresh();
@@ -847,6 +866,7 @@ static const struct ut_case cases[] = {
     UT_CASE(tgkill_thread),
     UT_CASE(kill_errors),
     UT_CASE(altstack),
+    UT_CASE(altstack_min_size),
     UT_CASE(sigsuspend_pending),
     UT_CASE(sigsuspend_wait),
     UT_CASE(pause_eintr),
