@@ -62,7 +62,8 @@ help:
 	@echo "make utest-host  run the user-space test suite on this Linux"
 	@echo "make format    clang-format every C file in place"
 	@echo "variables: ARCH=$(ARCH) SMP=$(SMP) MEM=$(MEM) CMDLINE='$(CMDLINE)'"
-	@echo "           ROOT=dir (extra files for the image), ACCEL=tcg|kvm"
+	@echo "           ROOT=dir (extra files for the image), ACCEL=tcg|kvm,"
+	@echo "           QEMU_CPU=$(QEMU_CPU) (QEMU's -cpu, make run and make test)"
 
 setup:
 	@tools/setup.sh
