@@ -1,5 +1,13 @@
 # lux top-level Makefile. `make help` lists the targets.
-ARCH ?= x86_64
+# The platforms: every kernel/arch/<name>/ with a platform.py. ARCH= picks
+# one; by default the one this machine is (its platform.py's UNAME is
+# `uname -m`), else the first: no platform is named outside kernel/arch/
+# (docs/platform.md).
+ARCHS := $(patsubst kernel/arch/%/platform.py,%,\
+	$(wildcard kernel/arch/*/platform.py))
+HOST_ARCH := $(patsubst kernel/arch/%/platform.py,%,$(shell grep -l \
+	'^UNAME = "$(shell uname -m)"' kernel/arch/*/platform.py))
+ARCH ?= $(firstword $(HOST_ARCH) $(ARCHS))
 SMP ?= 2
 MEM ?= 512M
 # The first process: lumen, which starts the servers and a login shell on
@@ -26,7 +34,8 @@ GDB ?= gdb
 KCFLAGS := $(KARCH_CFLAGS) -std=c17 -ffreestanding -nostdlib -O2 -g \
 	-fno-stack-protector -fno-omit-frame-pointer -fno-common \
 	-ffunction-sections -Wall -Wextra -Werror \
-	-Ikernel/include -Ikernel/arch/$(ARCH)/include -Iinclude -I$(B)/gen \
+	-Ikernel/include -Ikernel/arch/$(ARCH)/include -Iinclude \
+	-Ikernel/arch/$(ARCH)/uinclude -I$(B)/gen \
 	-MMD -MP
 
 KSRC := $(wildcard kernel/*.c kernel/*/*.c \
@@ -53,7 +62,8 @@ help:
 	@echo "make utest-host  run the user-space test suite on this Linux"
 	@echo "make format    clang-format every C file in place"
 	@echo "variables: ARCH=$(ARCH) SMP=$(SMP) MEM=$(MEM) CMDLINE='$(CMDLINE)'"
-	@echo "           ROOT=dir (extra files for the image), ACCEL=tcg|kvm"
+	@echo "           ROOT=dir (extra files for the image), ACCEL=tcg|kvm,"
+	@echo "           QEMU_CPU=$(QEMU_CPU) (QEMU's -cpu, make run and make test)"
 
 setup:
 	@tools/setup.sh
@@ -113,8 +123,10 @@ $(INITRD): $(shell find root $(KARCH_ROOT) $(ROOT) -print 2>/dev/null) \
 initrd: $(INITRD)
 
 iso: $(ISO)
-$(ISO): $(KELF) $(INITRD) tools/mkiso.sh
-	tools/mkiso.sh $(KELF) $(INITRD) $@ "$(CMDLINE)"
+# The platform's boot image maker (kernel/arch/<name>/mkiso.sh; x86_64:
+# GRUB for BIOS and UEFI).
+$(ISO): $(KELF) $(INITRD) kernel/arch/$(ARCH)/mkiso.sh
+	kernel/arch/$(ARCH)/mkiso.sh $(KELF) $(INITRD) $@ "$(CMDLINE)"
 
 # The disk `make run` attaches as /dev/vda (docs/storage.md): an ext2
 # image made once, outside build/ so that `make clean` keeps it, with the
@@ -137,7 +149,7 @@ $(DISK):
 # on QEMU's user network, whose DHCP gives the TCP/IP server 10.0.2.15.
 QEMU_NET = -netdev user,id=n0 -device virtio-net-pci,netdev=n0,disable-legacy=on
 # The devices `make run` attaches, unless the platform's arch.mk says
-# otherwise (arm64: none yet; docs/platform.md).
+# otherwise (docs/platform.md).
 RUN_DEVICES ?= $(QEMU_DISK) $(QEMU_NET)
 
 # The disk's PCI probe at boot can crash QEMU 7.2's multi-threaded TCG on
@@ -166,14 +178,15 @@ CPUS ?= 2
 UID ?=
 KNOWN ?=
 fuzz: setup all
-	ACCEL=$(ACCEL) $(PYTHON) tools/fuzz.py --seed $(SEED) --calls $(CALLS) \
+	ARCH=$(ARCH) ACCEL=$(ACCEL) $(PYTHON) tools/fuzz.py --seed $(SEED) --calls $(CALLS) \
 		--cpus $(CPUS) $(if $(UID),--uid $(UID)) \
 		$(if $(KNOWN),--known $(KNOWN))
 
 # T=word selects the tests whose names contain it (several words allowed).
-# Every platform's tests, one after the other; ARCH= on the command line
-# narrows them to one. The last line sums them.
-TEST_ARCHS := $(if $(filter command line,$(origin ARCH)),$(ARCH),x86_64 arm64)
+# Every platform's tests, one after the other (this machine's first); ARCH=
+# on the command line narrows them to one. The last line sums them.
+TEST_ARCHS := $(if $(filter command line,$(origin ARCH)),$(ARCH),\
+	$(HOST_ARCH) $(filter-out $(HOST_ARCH),$(ARCHS)))
 TEST_SUMMARY := build/test-summary
 test: setup
 	@mkdir -p build && : > $(TEST_SUMMARY) && rc=0 && \
@@ -187,12 +200,12 @@ test: setup
 
 test-platform: all
 	LUX_TEST_SUMMARY=$(TEST_SUMMARY) ARCH=$(ARCH) B=$(B) ACCEL=$(ACCEL) \
-		OVMF=$(OVMF) $(PYTHON) tests/run.py $(T)
+		OVMF=$(OVMF) QEMU_CPU=$(QEMU_CPU) $(PYTHON) tests/run.py $(T)
 
 # The fault-injection test (tests/user/faults.c) for DURATION seconds.
 DURATION ?= 600
 soak: setup all
-	ACCEL=$(ACCEL) $(PYTHON) tests/soak.py $(DURATION)
+	ARCH=$(ARCH) ACCEL=$(ACCEL) $(PYTHON) tests/soak.py $(DURATION)
 
 loc:
 	@$(PYTHON) tools/loc.py

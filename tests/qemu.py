@@ -27,9 +27,9 @@ import time
 # A whole control sequence: CSI (ESC [ parameters final), a charset
 # selection (ESC ( B), or a two-byte escape (ESC 7, ESC M, ...); and
 # the start of one that has not fully arrived yet, at the end of a chunk.
-# The QEMU program Qemu runs unless told another: the platform's
-# (tests/run.py sets it from kernel/arch/<arch>/platform.py).
-PROGRAM = "qemu-system-x86_64"
+# The QEMU program Qemu runs unless told another: tests/run.py sets it
+# from kernel/arch/<arch>/platform.py; else that of $ARCH or this machine.
+PROGRAM = None
 ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[()*+][ -~]|[ -~])")
 ESCAPE_START = re.compile(r"\x1b(?:\[[0-?]*[ -/]*|[()*+])?\Z")
 
@@ -40,6 +40,9 @@ class QemuError(Exception):
 
 class Qemu:
     def __init__(self, args, log, qemu=None, strip_escapes=False):
+        if not (qemu or PROGRAM):
+            import platforms
+            qemu = platforms.load(platforms.chosen())["QEMU"]
         self.cmd = [qemu or PROGRAM] + list(args)
         self.strip_escapes = strip_escapes
         self._held = ""  # an unfinished control sequence

@@ -2,7 +2,8 @@
 """The lux test runner: `make test`, or `tests/run.py [FILTER...]`.
 
 Runs, in order: the format check, the check of docs/syscalls.md against
-the code, the host unit tests (cmocka), and the
+the code, the check that no file outside kernel/arch/ names a platform,
+the host unit tests (cmocka), and the
 QEMU boot tests, the last of which boot the in-kernel self tests
 (ktest=<group>) on 1-8 CPUs with one result per case. With LUX_UTEST=1
 (or a filter starting with `utest`) it also boots the user-space test
@@ -20,13 +21,13 @@ ever skipped silently. Logs of every step go to build/<arch>/test-logs/
 import json
 import os
 import re
-import runpy
 import signal
 import subprocess
 import sys
 
 TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, TESTS_DIR)
+import platforms  # noqa: E402
 import qemu  # noqa: E402
 from qemu import Qemu, QemuError  # noqa: E402
 import system  # noqa: E402
@@ -36,10 +37,9 @@ import net  # noqa: E402
 REPO = os.path.dirname(TESTS_DIR)
 # The platform (`make test ARCH=...`) and its build directory (B=...);
 # kernel/arch/<ARCH>/platform.py says how QEMU boots it.
-ARCH = os.environ.get("ARCH") or "x86_64"
+ARCH = platforms.chosen()
 BUILD = os.environ.get("B") or f"build/{ARCH}"
-PLATFORM = runpy.run_path(os.path.join(REPO, "kernel/arch", ARCH,
-                                       "platform.py"))
+PLATFORM = platforms.load(ARCH)
 qemu.PROGRAM = PLATFORM["QEMU"]
 os.environ["LUX_UNAME_MACHINE"] = PLATFORM["UNAME"]  # tests/system/steps.py
 # The host's layers (format, docs, unit tests, the benchmark tools) test no
@@ -175,6 +175,22 @@ def test_docs(r):
              f"({status_text(rc)})", tail=out[:20])
 
 
+def test_arch_names(r):
+    """No file outside kernel/arch/ names a platform (tools/arch_names.py,
+    docs/platform.md), and the check itself finds what it must."""
+    name = "docs/platform-names"
+    if not r.wanted(name):
+        return
+    rc, out = run_logged(name, [sys.executable, "tools/arch_names.py",
+                                "--self-test"], timeout=60)
+    if rc == 0:
+        rc, out = run_logged(name, [sys.executable, "tools/arch_names.py"],
+                             timeout=60)
+    if rc == 0:
+        return r.report(name)
+    r.report(name, f"{status_text(rc)}", tail=out[:20])
+
+
 # ---- host unit tests --------------------------------------------------------
 
 TAP_RESULT = re.compile(r"^(not )?ok (\d+)(?: - (.*))?$")
@@ -264,13 +280,14 @@ class Boot:
 
     def __init__(self, name, smp=2, mem="512M", cmdline="", iso=False,
                  uefi=False, usable=None, fault=False, ktest=None,
-                 output=("user space ok",), cpu="max", log=(),
+                 output=("user space ok",), cpu=None, log=(),
                  timeout=None):
         self.name, self.smp, self.mem, self.cmdline = name, smp, mem, cmdline
         self.iso, self.uefi, self.fault = iso, uefi, fault
         self.output = output  # lines init prints, in order
-        # QEMU's CPU; kernel lines expected (and the platform's own)
-        self.cpu = cpu
+        # QEMU's CPU (make's QEMU_CPU, default max); kernel lines expected
+        # (and the platform's own)
+        self.cpu = cpu or os.environ.get("QEMU_CPU") or "max"
         self.log = log + PLATFORM.get("LOGS", {}).get(name, ())
         self.ktest = ktest  # in-kernel test group: one result per case
         if ktest:
@@ -817,7 +834,8 @@ def main(argv):
     os.chdir(REPO)
     filters = [f for arg in argv for f in arg.split()]
     r = Runner(filters)
-    fixed = (["format", "docs/syscalls", "tools/bench-trace", "tools/bench-trace-uname"] + [b.name for b in BOOTS + USER_BOOTS]
+    fixed = (["format", "docs/syscalls", "docs/platform-names",
+              "tools/bench-trace", "tools/bench-trace-uname"] + [b.name for b in BOOTS + USER_BOOTS]
              + [f"{b.name}/{n}" for b, steps in SYSTEM_BOOTS
                 for n, _ in steps]
              + [f"{b.name}/{c}" for b in DISK_BOOTS for c in disk.CASES]
@@ -833,6 +851,7 @@ def main(argv):
             test_format(r)
         if HOST_RUN:
             test_docs(r)
+            test_arch_names(r)
         if HOST_RUN and unit_may_match(r, fixed):
             test_unit(r)
         test_boot(r, fixed)

@@ -20,6 +20,7 @@ import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests"))
+import platforms  # noqa: E402
 from qemu import Qemu, QemuError  # noqa: E402
 
 SILENCE = 600  # seconds without a console line: the kernel stopped
@@ -50,11 +51,13 @@ def main():
     if o.verbose:
         fuzz += " -v"
     script = f"{fuzz}; echo fuzz exited $?; /tests/devproc"
-    args = ["-machine", f"q35,accel={os.environ.get('ACCEL') or 'tcg'}",
+    arch = platforms.chosen()  # make fuzz ARCH=..., else this machine's
+    plat = platforms.load(arch)
+    args = plat["machine"](os.environ.get("ACCEL") or "tcg") + [
             "-cpu", "max", "-smp", o.cpus, "-m", "512M", "-display", "none",
             "-no-reboot", "-serial", "stdio", "-monitor", "none",
-            "-kernel", "build/x86_64/lux.bin",
-            "-initrd", "build/x86_64/initrd.cpio",
+            "-kernel", f"build/{arch}/lux.bin",
+            "-initrd", f"build/{arch}/initrd.cpio",
             "-append", f'init=/sbin/lumen -- /bin/sh -c "{script}"']
     args += os.environ.get("QEMU_EXTRA", "").split()  # e.g. -s for gdb
     os.chdir(REPO)
@@ -62,7 +65,7 @@ def main():
     summary = None
     answered = False
     log = f"build/test-logs/fuzz-s{o.seed}.log"
-    with Qemu(args, log) as vm:
+    with Qemu(args, log, qemu=plat["QEMU"]) as vm:
         try:
             while True:
                 m = vm.expect(rf"{SUMMARY}|{DONE}|^fuzz: progress.*\n"

@@ -4,7 +4,9 @@
 A code line is a line of a .c, .h or .S file under kernel/ that still holds
 something once comments are removed: blank lines and comment-only lines do
 not count. The portable core is kernel/ without kernel/arch/; each
-kernel/arch/<name>/ is one platform. The budget is core + one platform.
+kernel/arch/<name>/ is one platform, without its uinclude/ (the headers
+user space includes, as include/ is not counted: the personality's
+context block, the test programs' helpers). The budget is core + one platform.
 The Linux personality (user/persona/, user space: not in the budget) is
 printed after, counted by the same rule.
 """
@@ -95,7 +97,9 @@ def main(argv):
     archs = sorted(a for a in os.listdir(arch_dir)
                    if os.path.isdir(os.path.join(arch_dir, a))) \
         if os.path.isdir(arch_dir) else []
-    platforms = {a: count_tree(os.path.join(arch_dir, a)) for a in archs}
+    platforms = {a: count_tree(os.path.join(arch_dir, a),
+                               skip=os.path.join(arch_dir, a, "uinclude"))
+                 for a in archs}
     persona, persona_files = count_tree(PERSONA)
 
     if "--json" in argv:

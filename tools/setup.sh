@@ -5,32 +5,34 @@
 # Exit status: 0 when everything is present (or was installed), 1 otherwise.
 set -eu
 
-# arm64 (ARCH=arm64): musl and clang's builtins for aarch64 from the
-# distribution's arm64 architecture (multiarch), QEMU's virt machine and
-# gdb-multiarch; Debian's busybox-static:arm64 cannot be installed beside
-# the amd64 one, so its .deb is fetched and unpacked (BUSYBOX_ARM64).
-FOREIGN_ARCH=arm64
-PACKAGES="clang lld llvm make qemu-system-x86 grub-pc-bin grub-efi-amd64-bin
-grub-common xorriso mtools ovmf libcmocka-dev cpio python3 clang-format gdb
-musl-dev musl-tools busybox-static libclang-rt-dev e2fsprogs dpkg-dev
-qemu-system-arm qemu-efi-aarch64 gdb-multiarch
-musl-dev:$FOREIGN_ARCH libclang-rt-14-dev:$FOREIGN_ARCH"
-
+# What every platform needs (the compiler, the host's musl and busybox,
+# the unit tests' cmocka, e2fsprogs), then each platform's own:
+# kernel/arch/<name>/setup.sh sets P_DEB_ARCH (the Debian architecture of
+# its user space), P_PACKAGES, P_COMMANDS and P_FILES. A platform whose
+# P_DEB_ARCH is not this machine's is a foreign architecture (multiarch):
+# added to dpkg, and its busybox-static, which cannot be installed beside
+# the host's, fetched as a .deb and unpacked into build/cache/<deb arch>.
+PACKAGES="clang lld llvm make libcmocka-dev cpio python3 clang-format gdb
+musl-dev musl-tools busybox-static libclang-rt-dev e2fsprogs dpkg-dev"
 # Commands and files the Makefile and tests use directly (e2fsprogs is in
 # /usr/sbin, which a user's PATH may lack: named by path).
-COMMANDS="clang ld.lld llvm-objcopy llvm-nm llvm-objdump make
-qemu-system-x86_64 grub-mkrescue xorriso mformat cpio python3 clang-format
-gdb musl-gcc busybox llvm-ar dpkg-source qemu-system-aarch64 gdb-multiarch"
-FILES="/usr/share/ovmf/OVMF.fd /usr/lib/grub/i386-pc/multiboot2.mod
-/usr/lib/grub/x86_64-efi/multiboot2.mod /usr/include/cmocka.h
-/usr/sbin/mke2fs /usr/sbin/e2fsck /usr/sbin/debugfs /usr/sbin/dumpe2fs
-/usr/lib/aarch64-linux-musl/libc.a"
+COMMANDS="clang ld.lld llvm-objcopy llvm-nm llvm-objdump make cpio python3
+clang-format gdb musl-gcc busybox llvm-ar dpkg-source"
+FILES="/usr/include/cmocka.h /usr/sbin/mke2fs /usr/sbin/e2fsck
+/usr/sbin/debugfs /usr/sbin/dumpe2fs"
 
-# Where the arm64 busybox is unpacked (kernel/arch/arm64/arch.mk's BUSYBOX),
-# relative to the repository.
 REPO=$(cd "$(dirname "$0")/.." && pwd)
-BUSYBOX_CACHE=$REPO/build/cache/$FOREIGN_ARCH
-BUSYBOX_ARM64=$BUSYBOX_CACHE/bin/busybox
+NATIVE=$(dpkg --print-architecture 2>/dev/null || true)
+FOREIGN=""
+for f in "$REPO"/kernel/arch/*/setup.sh; do
+	P_DEB_ARCH="" P_PACKAGES="" P_COMMANDS="" P_FILES=""
+	# shellcheck disable=SC1090 # one per platform
+	. "$f"
+	PACKAGES="$PACKAGES $P_PACKAGES"
+	COMMANDS="$COMMANDS $P_COMMANDS"
+	FILES="$FILES $P_FILES"
+	[ "$P_DEB_ARCH" = "$NATIVE" ] || FOREIGN="$FOREIGN $P_DEB_ARCH"
+done
 
 # Print the packages from $PACKAGES that dpkg does not list as installed.
 missing_packages()
@@ -78,7 +80,10 @@ missing=$(missing_packages)
 missing=${missing% }
 if [ -n "$missing" ]; then
 	cmd="apt-get install -y --no-install-recommends $missing"
-	arch="dpkg --add-architecture $FOREIGN_ARCH && "
+	arch=""
+	for a in $FOREIGN; do
+		arch="${arch}dpkg --add-architecture $a && "
+	done
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "setup: missing packages: $missing" >&2
 		echo "setup: as root, run:" >&2
@@ -88,23 +93,28 @@ if [ -n "$missing" ]; then
 	fi
 	echo "setup: installing $missing"
 	export DEBIAN_FRONTEND=noninteractive
-	dpkg --print-foreign-architectures | grep -qx "$FOREIGN_ARCH" ||
-		dpkg --add-architecture "$FOREIGN_ARCH"
+	for a in $FOREIGN; do
+		dpkg --print-foreign-architectures | grep -qx "$a" ||
+			dpkg --add-architecture "$a"
+	done
 	apt-get update -q
 	# shellcheck disable=SC2086
 	apt-get install -y -q --no-install-recommends $missing
 fi
 
-# busybox-static for arm64: the package's .deb (apt-get download needs no
-# root, only the arm64 package lists) unpacked into the cache.
-if [ ! -x "$BUSYBOX_ARM64" ]; then
-	echo "setup: fetching busybox-static:$FOREIGN_ARCH into $BUSYBOX_CACHE"
-	mkdir -p "$BUSYBOX_CACHE"
-	(cd "$BUSYBOX_CACHE" && rm -f busybox-static_*.deb &&
-		apt-get download -q "busybox-static:$FOREIGN_ARCH" &&
+# busybox-static of each foreign platform: the package's .deb (apt-get
+# download needs no root, only that architecture's package lists) unpacked
+# into the cache.
+for a in $FOREIGN; do
+	cache=$REPO/build/cache/$a
+	[ -x "$cache/bin/busybox" ] && continue
+	echo "setup: fetching busybox-static:$a into $cache"
+	mkdir -p "$cache"
+	(cd "$cache" && rm -f busybox-static_*.deb &&
+		apt-get download -q "busybox-static:$a" &&
 		dpkg-deb -x busybox-static_*.deb .) ||
-		{ echo "setup: cannot fetch busybox-static:$FOREIGN_ARCH" >&2; exit 1; }
-fi
+		{ echo "setup: cannot fetch busybox-static:$a" >&2; exit 1; }
+done
 
 absent=$(missing_tools)
 absent=${absent% }

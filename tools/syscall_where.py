@@ -31,7 +31,6 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DOC = "docs/syscalls.md"
 KERNEL_TABLE = "kernel/sys/syscall.c"
 PERSONA = "user/persona"
-ARCH = "x86_64"
 WHERES = ("kernel", "personality")
 BEHIND = ("lumen", "server", "personality")
 
@@ -47,7 +46,7 @@ def macro_body(text, name):
     return m.group(1) if m else ""
 
 
-def kernel_calls(arch=ARCH):
+def kernel_calls(arch):
     """{call: file} for every Linux call in the kernel's table."""
     calls = {}
     arch_defs = f"kernel/arch/{arch}/include/arch_defs.h"
@@ -73,7 +72,7 @@ def persona_calls():
     return calls
 
 
-def linux_numbers(arch=ARCH):
+def linux_numbers(arch):
     """{call: number} from the header kernel/arch/<arch>/arch.mk names."""
     mk = read(f"kernel/arch/{arch}/arch.mk")
     m = re.search(r"^SYSCALL_HEADER\s*:?=\s*(\S+)", mk, re.M)
@@ -82,6 +81,18 @@ def linux_numbers(arch=ARCH):
     text = open(m.group(1)).read()
     return {n: int(v) for n, v in
             re.findall(r"#define __NR_(\w+)\s+(\d+)\b", text)}
+
+
+def doc_arch():
+    """The platform whose numbers the doc's table has: its "Table (<name>
+    numbers)" line (no platform is named outside kernel/arch/ but in the
+    documentation)."""
+    m = re.search(r"^Table \((\w+) numbers\)", read(DOC), re.M)
+    if not m or not os.path.isdir(os.path.join(REPO, "kernel/arch",
+                                               m.group(1))):
+        sys.exit(f"syscall_where: {DOC} names no platform's numbers "
+                 "(\"Table (<name> numbers)\")")
+    return m.group(1)
 
 
 def doc_rows():
@@ -107,10 +118,11 @@ def doc_rows():
 
 def check():
     """The disagreements between DOC and the code, as messages."""
-    kernel, persona = kernel_calls(), persona_calls()
+    arch = doc_arch()
+    kernel, persona = kernel_calls(arch), persona_calls()
     truth = dict((c, "personality") for c in persona)
     truth.update((c, "kernel") for c in kernel)
-    numbers = linux_numbers()
+    numbers = linux_numbers(arch)
     errors, seen = [], {}
     for c in sorted(set(kernel) & set(persona)):
         errors.append(f"{c}: both in the kernel's table ({kernel[c]}) and in "
@@ -158,7 +170,7 @@ def check():
 def main(argv):
     if argv[1:] == ["--list"]:
         truth = dict((c, "personality") for c in persona_calls())
-        truth.update((c, "kernel") for c in kernel_calls())
+        truth.update((c, "kernel") for c in kernel_calls(doc_arch()))
         for name in sorted(truth):
             print(f"{name} {truth[name]}")
         return 0

@@ -26,9 +26,13 @@ URESOURCE_INC := $(shell $(CC) -print-resource-dir)/include
 URTLIB := $(shell $(CC) --target=$(UTRIPLE) -rtlib=compiler-rt \
 	-print-libgcc-file-name)
 
+# The platform's part of the headers user space includes
+# (<lux/persona_ctx.h>, the per-platform helpers of the test programs):
+# kernel/arch/$(ARCH)/uinclude/ (docs/platform.md).
+UARCH_INC := kernel/arch/$(ARCH)/uinclude
 UCFLAGS := --target=$(UTRIPLE) -std=gnu17 -O2 -g -Wall -Wextra -Werror \
 	-fno-pie -fno-omit-frame-pointer -nostdinc -isystem $(UMUSL_INC) \
-	-isystem $(URESOURCE_INC) -Iinclude -Iuser/lib -MMD -MP
+	-isystem $(URESOURCE_INC) -Iinclude -I$(UARCH_INC) -Iuser/lib -MMD -MP
 ULDFLAGS := --target=$(UTRIPLE) -fuse-ld=lld -static -nostdlib
 UCRT_START := $(UMUSL_LIB)/crt1.o $(UMUSL_LIB)/crti.o
 UCRT_END := $(UMUSL_LIB)/libc.a $(URTLIB) $(UMUSL_LIB)/crtn.o
@@ -60,7 +64,7 @@ UPERSONA_OBJS := $(patsubst %,$(UB)/obj/%.o,\
 UPCFLAGS := --target=$(UTRIPLE) -std=gnu17 -O2 -g -Wall -Wextra -Werror \
 	-ffreestanding -fpie -fno-stack-protector -fno-omit-frame-pointer \
 	-mgeneral-regs-only -nostdinc -isystem $(URESOURCE_INC) -Iinclude \
-	-I$(B)/gen -DPERSONA_MACHINE='"$(UARCH)"' -MMD -MP $(UPARCH_CFLAGS)
+	-I$(UARCH_INC) -I$(B)/gen -DPERSONA_MACHINE='"$(UARCH)"' -MMD -MP $(UPARCH_CFLAGS)
 
 $(UB)/obj/user/persona/%.c.o: user/persona/%.c $(B)/gen/syscall_nr.h
 	@mkdir -p $(dir $@)

@@ -305,33 +305,14 @@
  * slot (the block ends at the slot's top), loaded back by LUX_NR_RESUME.
  * The personality may read and change every field (persona_ctx(),
  * user/persona/persona.h): the call's number, arguments and result are
- * in the platform's system-call registers (x86_64: rax; rdi, rsi, rdx,
- * r10, r8, r9; rax. arm64: x8; x0..x5; x0).
+ * in the platform's system-call registers. Its layout is the platform's:
+ * struct lux_persona_ctx in <lux/persona_ctx.h>
+ * (kernel/arch/<name>/uinclude/lux/, on the include path of the kernel,
+ * the personality and the programs built for that platform); its last
+ * field, fixup, is the personality's own: while nonzero, a fault the
+ * kernel cannot resolve at a pc in the personality resumes there.
  */
-struct lux_persona_ctx {
-#if defined(__x86_64__)
-	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
-	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
-	uint64_t mask; /* the program's signal mask: bit n-1 for signal n */
-	uint64_t nr;   /* the call's number, rax again if it restarts */
-	uint64_t rip, cs, rflags, rsp, ss; /* rflags: user flags; cs, ss
-					    * are not loaded back */
-#elif defined(__aarch64__)
-	uint64_t x[31];   /* x0..x30: the number in x8, arguments x0..x5 */
-	uint64_t sp, pc;  /* the program's SP_EL0 and pc */
-	uint64_t pstate;  /* only NZCV is loaded back */
-	uint64_t mask;    /* the program's signal mask: bit n-1 for signal n */
-	uint64_t nr;      /* x8 at a reflected call; at a signal's upcall
-			     * the ESR of the fault being signalled, else 0 */
-	uint64_t orig_x0; /* x0 as the call was made: what a restart puts
-			     * back in x0 (304 bytes in all: sp stays
-			     * 16-byte aligned) */
-#endif
-	/* The personality's own: while nonzero, a fault the kernel cannot
-	 * resolve at a pc in the personality resumes there (instead of
-	 * killing the process): how its checked copies fail with EFAULT. */
-	uint64_t fixup;
-};
+struct lux_persona_ctx;
 
 /*
  * A caught signal's upcall (docs/decisions/0023-signal-upcall.md): the

@@ -45,9 +45,8 @@
 #define SIG_UNBLOCK 1
 #define SIG_SETMASK 2
 
-#define SS_ONSTACK  1
-#define SS_DISABLE  2
-#define MINSIGSTKSZ 2048
+#define SS_ONSTACK 1
+#define SS_DISABLE 2
 
 /* si_code values */
 #define SI_USER       0

@@ -347,7 +347,7 @@ long sys_fcntl(long ufd, long cmd, long arg)
 		spin_unlock(&t->lock);
 		break;
 	case F_GETFL:
-		r = f->flags;
+		r = arch_open_flags(f->flags);
 		break;
 	case F_SETFL: /* only these two can change after open */
 		f->flags = (f->flags & ~(O_APPEND | O_NONBLOCK)) |

@@ -94,12 +94,16 @@ static struct lux_req *req_copy(long ureq, bool by_fd, long *r)
 }
 
 /* OPEN succeeded on c: the reply becomes a descriptor named path (its
- * number in rep->result); a failure closes the object again. */
+ * number in rep->result), keeping the open flags Linux keeps for F_GETFL;
+ * a failure closes the object again. */
 static void req_open(struct chan *c, struct lux_rep *rep, unsigned flags,
 		     const char *path)
 {
 	struct file *f = rfile_create(
-	    c, rep, flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_PATH), path);
+	    c, rep,
+	    flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_PATH | LUX_O_DIRECT |
+		     LUX_O_LARGEFILE | LUX_O_DIRECTORY | LUX_O_NOFOLLOW),
+	    path);
 	long r = f ? fd_install(f, 0, flags & O_CLOEXEC) : -ENOMEM;
 
 	if (f && r < 0)

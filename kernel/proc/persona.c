@@ -20,6 +20,7 @@
 #include "syscall.h"
 #include <lux/errno.h>
 #include <lux/mman.h>
+#include <lux/persona_ctx.h>
 #include <lux/proto.h>
 
 static const void *persona_image;

@@ -12,6 +12,8 @@ import re
 import subprocess
 import tempfile
 
+import platforms
+
 from .shell import StepError
 
 IMG = "/tmp/e2.img"
@@ -19,7 +21,7 @@ MNT = "/mnt/e2"
 # A file of the image tree whose host copy the last step compares.
 BINARY = "harden"
 HOST_BINARY = os.path.join(os.environ.get("B") or os.path.join(
-    "build", os.environ.get("ARCH", "x86_64")), "user", "tests", BINARY)
+    "build", platforms.chosen()), "user", "tests", BINARY)
 E2PATH = os.environ.get("PATH", "") + ":/usr/sbin:/sbin"
 
 

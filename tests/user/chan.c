@@ -11,6 +11,7 @@
  * It prints `utest: done` itself, as the runner would.
  */
 #include "utest.h"
+#include "utest_arch.h"
 
 #include <dirent.h>
 #include <elf.h>
@@ -78,16 +79,8 @@ static size_t prog_len;
 /* A tiny static program that exits with status 42. */
 static void make_prog(void)
 {
-#ifdef __x86_64__
-	static const unsigned char code[] = {0xb8, 60, 0, 0, 0,    0xbf,
-					     42,   0,  0, 0, 0x0f, 0x05};
-	uint16_t machine = EM_X86_64;
-#else
-	static const unsigned char code[] = {0x40, 0x05, 0x80, 0xd2,
-					     0xa8, 0x0b, 0x80, 0xd2,
-					     0x01, 0x00, 0x00, 0xd4};
-	uint16_t machine = EM_AARCH64;
-#endif
+	static const unsigned char code[] = UT_EXIT42_CODE;
+	uint16_t machine = UT_ELF_MACHINE;
 	Elf64_Ehdr *e = (Elf64_Ehdr *)prog;
 	Elf64_Phdr *p = (Elf64_Phdr *)(prog + sizeof(*e));
 	size_t at = sizeof(*e) + sizeof(*p);

@@ -479,7 +479,7 @@ static void futex_bad(void)
 		CHECK_ERR(call_futex_wake(bad(k, 4)), EFAULT);
 }
 
-#if defined(__x86_64__)
+#ifdef SYS_arch_prctl
 static long call_arch_prctl(void *p)
 {
 	return syscall(SYS_arch_prctl, 0x1003 /* ARCH_GET_FS */, p);
@@ -504,7 +504,7 @@ static const struct ut_case cases[] = {
     UT_CASE(set_tid_address_bad),
     UT_CASE(execve_bad),
     UT_CASE(futex_bad),
-#if defined(__x86_64__)
+#ifdef SYS_arch_prctl
     UT_CASE(arch_prctl_bad),
 #endif
     /* last: a kernel that blocks before checking the address hangs */

@@ -288,6 +288,29 @@ static void directory_flags(void)
 	close(fd);
 }
 
+/* F_GETFL gives back the flags open kept, with the values of the
+ * platform's <fcntl.h> (arm64's O_DIRECTORY, O_NOFOLLOW, O_DIRECT and
+ * O_LARGEFILE are not x86_64's); O_LARGEFILE always, as Linux forces it
+ * on 64-bit platforms (and musl adds it). */
+static void getfl_flags(void)
+{
+	int seen = O_ACCMODE | O_APPEND | O_NONBLOCK | O_DIRECTORY |
+		   O_NOFOLLOW | O_DIRECT | O_LARGEFILE;
+	int d, f;
+
+	CHECK_EQ(mkdir("gf", 0755), 0);
+	CHECK_EQ(put("gf/f", "x"), 0);
+	CHECK((d = open("gf", O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) >= 0);
+	CHECK_EQ(fcntl(d, F_GETFL) & seen,
+		 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_LARGEFILE);
+	CHECK((f = open("gf/f", O_WRONLY | O_APPEND)) >= 0);
+	CHECK_EQ(fcntl(f, F_GETFL) & seen, O_WRONLY | O_APPEND | O_LARGEFILE);
+	CHECK_EQ(fcntl(f, F_SETFL, O_NONBLOCK), 0);
+	CHECK_EQ(fcntl(f, F_GETFL) & seen, O_WRONLY | O_NONBLOCK | O_LARGEFILE);
+	close(d);
+	close(f);
+}
+
 static void mkdir_rmdir(void)
 {
 	CHECK_EQ(mkdir("md", 0755), 0);
@@ -1057,35 +1080,21 @@ static void unix_path_socket(void)
 }
 
 static const struct ut_case cases[] = {
-    UT_CASE(create_read),
-    UT_CASE(append),
-    UT_CASE(pread_pwrite),
-    UT_CASE(seek),
-    UT_CASE(sparse),
-    UT_CASE(truncate_file),
-    UT_CASE(excl_trunc),
-    UT_CASE(directory_flags),
-    UT_CASE(mkdir_rmdir),
-    UT_CASE(unlink_open),
-    UT_CASE(hard_link),
-    UT_CASE(symbolic_link),
-    UT_CASE(rename_file),
-    UT_CASE(rename_dir),
-    UT_CASE(dir_entries),
-    UT_CASE(timestamps),
-    UT_CASE(cwd),
-    UT_CASE(dirfd_is_int),
-    UT_CASE(umask_applied),
-    UT_CASE(statfs_works),
-    UT_CASE(access_checks),
-    UT_CASE(dup_offset),
-    UT_CASE(sendfile_copy),
-    UT_CASE(sendfile_signal),
-    UT_CASE(big_file),
-    UT_CASE(error_names),
-    UT_CASE(io_vectors),
-    UT_CASE(fchmod_fchown),
-    UT_CASE(unix_path_socket),
+    UT_CASE(create_read),     UT_CASE(append),
+    UT_CASE(pread_pwrite),    UT_CASE(seek),
+    UT_CASE(sparse),          UT_CASE(truncate_file),
+    UT_CASE(excl_trunc),      UT_CASE(directory_flags),
+    UT_CASE(getfl_flags),     UT_CASE(mkdir_rmdir),
+    UT_CASE(unlink_open),     UT_CASE(hard_link),
+    UT_CASE(symbolic_link),   UT_CASE(rename_file),
+    UT_CASE(rename_dir),      UT_CASE(dir_entries),
+    UT_CASE(timestamps),      UT_CASE(cwd),
+    UT_CASE(dirfd_is_int),    UT_CASE(umask_applied),
+    UT_CASE(statfs_works),    UT_CASE(access_checks),
+    UT_CASE(dup_offset),      UT_CASE(sendfile_copy),
+    UT_CASE(sendfile_signal), UT_CASE(big_file),
+    UT_CASE(error_names),     UT_CASE(io_vectors),
+    UT_CASE(fchmod_fchown),   UT_CASE(unix_path_socket),
 };
 
 /* Remove the tree at path (only what these cases make). */

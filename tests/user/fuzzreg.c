@@ -5,6 +5,7 @@
  * each bug was, and fail on a kernel that has it, without luck or timing.
  */
 #include "utest.h"
+#include "utest_arch.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -18,7 +19,7 @@
 
 #define CLONE_SETTLS 0x80000
 
-#if defined(__x86_64__)
+#ifdef UT_TLS_MUST_BE_USER
 /* clone with CLONE_SETTLS and a TLS base outside user space: the kernel
  * loaded it into FS_BASE when the child first ran, and a non-canonical
  * value faulted in kernel mode (general protection, a panic). Linux
@@ -183,7 +184,7 @@ static void fcntl_wide_fd(void)
 }
 
 static const struct ut_case cases[] = {
-#if defined(__x86_64__)
+#ifdef UT_TLS_MUST_BE_USER
     UT_CASE(clone_bad_tls),
 #endif
     UT_CASE(madvise_huge),        UT_CASE(signal_frame_fault),

@@ -4,7 +4,8 @@
  * boot/hw-grant: I/O ports work exactly where granted, an interrupt line
  * becomes a descriptor that counts interrupts (the UART's loopback mode
  * raises one without anyone typing), one holder per line, grants survive
- * execve and are not inherited by fork. x86_64 only (port I/O).
+ * execve and are not inherited by fork. Only where the platform has I/O ports
+ * (PORT_IO, <port_io.h>).
  *
  * `hw exec-check` is the mode a granted child runs in after execve.
  */
@@ -12,6 +13,7 @@
 
 #include <fcntl.h>
 #include <lux/proto.h>
+#include <port_io.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -34,18 +36,9 @@ static __attribute__((unused)) long irq_open(int irq)
 	return syscall(LUX_NR_IRQ, irq);
 }
 
-#ifdef __x86_64__
-static uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static void outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
+#if PORT_IO
+#define inb  port_in8
+#define outb port_out8
 
 static void probe_in(void *port)
 {
@@ -193,7 +186,7 @@ static int exec_check(void)
 #endif
 
 static const struct ut_case cases[] = {
-#ifdef __x86_64__
+#if PORT_IO
     UT_CASE(grant_rules),        UT_CASE(ports),
     UT_CASE(irq_loopback),       UT_CASE(console_output_only),
     UT_CASE(fork_not_inherited), UT_CASE(exec_keeps_grants),
@@ -202,7 +195,7 @@ static const struct ut_case cases[] = {
 
 int main(int argc, char **argv)
 {
-#ifdef __x86_64__
+#if PORT_IO
 	if (argc == 2 && !strcmp(argv[1], "exec-check"))
 		return exec_check();
 #endif

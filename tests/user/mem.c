@@ -6,6 +6,7 @@
  * reservation, stack growth, and mmap's errors.
  */
 #include "utest.h"
+#include "utest_arch.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -299,11 +300,7 @@ static void call_code(void *code)
 
 static void exec_permission(void)
 {
-#if defined(__x86_64__)
-	static const unsigned char ret[] = {0xc3};
-#elif defined(__aarch64__)
-	static const unsigned char ret[] = {0xc0, 0x03, 0x5f, 0xd6};
-#endif
+	static const unsigned char ret[] = UT_RET_CODE;
 	char *p = map(NULL, UT_PAGE, RW, ANON);
 	CHECK(p != MAP_FAILED);
 	memcpy(p, ret, sizeof(ret));

@@ -24,9 +24,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <lux/persona_ctx.h>
 #include <lux/proto.h>
 
 #define NR_NOBODY 335 /* unassigned on x86_64 and arm64 Linux */
+/* Markers uname_marked puts in two registers the call keeps. */
+#define MARK1 0x1234567887654321L
+#define MARK2 0x0badc0ffee15900dL
+
+/* The platform's registers: uname_stackless, uname_marked, CTX_*,
+ * resume_landing, check_landing_flags, forge_block, RESUME_BAD_PCS
+ * (kernel/arch/<name>/uinclude/persona_arch.h). */
+#include "persona_arch.h"
 
 static struct utsname want;
 
@@ -59,37 +68,10 @@ static void uname_regs(void)
  * used the program's stack or red zone would fault. */
 static void uname_no_stack_child(void)
 {
-#if defined(__x86_64__)
 	struct utsname u;
-	long r;
 
-	__asm__ volatile("movq %%rsp, %%r12\n\t"
-			 "movq $0x1000, %%rsp\n\t"
-			 "syscall\n\t"
-			 "movq %%r12, %%rsp"
-			 : "=a"(r)
-			 : "a"((long)SYS_uname), "D"(&u)
-			 : "rcx", "r11", "r12", "memory");
-	CHECK_EQ(r, 0);
+	CHECK_EQ(uname_stackless(&u), 0);
 	CHECK(!memcmp(&u, &want, sizeof(u)));
-#elif defined(__aarch64__)
-	struct utsname u;
-	register long x8 __asm__("x8") = SYS_uname;
-	register long x0 __asm__("x0") = (long)&u;
-
-	__asm__ volatile("mov x19, sp\n\t"
-			 "mov x9, #0x1000\n\t"
-			 "mov sp, x9\n\t"
-			 "svc #0\n\t"
-			 "mov sp, x19"
-			 : "+r"(x0)
-			 : "r"(x8)
-			 : "x9", "x19", "memory");
-	CHECK_EQ(x0, 0);
-	CHECK(!memcmp(&u, &want, sizeof(u)));
-#else
-	ut_fail("not written for this architecture");
-#endif
 }
 
 static void uname_no_stack(void)
@@ -280,49 +262,6 @@ static void uname_readonly(void)
 	}
 }
 
-#if defined(__x86_64__) || defined(__aarch64__)
-#define MARK1 0x1234567887654321L
-#define MARK2 0x0badc0ffee15900dL
-
-#if defined(__x86_64__)
-#define CTX_PC rip
-#define CTX_SP rsp
-#define CTX_M1 r12
-#define CTX_M2 r13
-
-/* uname with the markers in two registers the call keeps: r12, r13. */
-static long uname_marked(struct utsname *u)
-{
-	register long r12 __asm__("r12") = MARK1, r13 __asm__("r13") = MARK2;
-	long r = SYS_uname;
-
-	__asm__ volatile("syscall"
-			 : "+a"(r)
-			 : "D"(u), "r"(r12), "r"(r13)
-			 : "rcx", "r11", "memory");
-	return r;
-}
-#else
-#define CTX_PC pc
-#define CTX_SP sp
-#define CTX_M1 x[19]
-#define CTX_M2 x[20]
-
-/* uname with the markers in two registers the call keeps: x19, x20. */
-static long uname_marked(struct utsname *u)
-{
-	register long x19 __asm__("x19") = MARK1, x20 __asm__("x20") = MARK2;
-	register long x8 __asm__("x8") = SYS_uname;
-	register long x0 __asm__("x0") = (long)u;
-
-	__asm__ volatile("svc #0"
-			 : "+r"(x0)
-			 : "r"(x8), "r"(x19), "r"(x20)
-			 : "memory");
-	return x0;
-}
-#endif
-
 /* This thread's context block (struct lux_persona_ctx): after a uname
  * made with markers in two registers, the slot whose block holds them
  * (probed through a pipe, which fails with EFAULT where nothing is
@@ -354,37 +293,6 @@ static struct lux_persona_ctx *find_ctx(void)
 
 /* Where a forged resume lands: what it found, then resume_landed(). */
 uint64_t land_rax, land_flags, land_cs, land_r12;
-#if defined(__x86_64__)
-__asm__(".text\n"
-	"resume_landing:\n\t"
-	"movq %rax, land_rax(%rip)\n\t"
-	"movq %r12, land_r12(%rip)\n\t"
-	"pushfq\n\t"
-	"popq land_flags(%rip)\n\t"
-	"movw %cs, %ax\n\t"
-	"movzwl %ax, %eax\n\t"
-	"movq %rax, land_cs(%rip)\n\t"
-	"call resume_landed\n\t"
-	"ud2\n");
-#else
-/* x0, x19 and NZCV into land_rax, land_r12 and land_flags; land_cs is
- * 3 (EL0) as the code runs at all: at EL1, the kernel could not execute
- * a user page (PXN) */
-__asm__(".text\n"
-	"resume_landing:\n\t"
-	"adrp x9, land_rax\n\t"
-	"str x0, [x9, :lo12:land_rax]\n\t"
-	"adrp x9, land_r12\n\t"
-	"str x19, [x9, :lo12:land_r12]\n\t"
-	"mrs x10, nzcv\n\t"
-	"adrp x9, land_flags\n\t"
-	"str x10, [x9, :lo12:land_flags]\n\t"
-	"mov x10, #3\n\t"
-	"adrp x9, land_cs\n\t"
-	"str x10, [x9, :lo12:land_cs]\n\t"
-	"bl resume_landed\n\t"
-	"brk #0\n");
-#endif
 extern char resume_landing[];
 static char land_stack[8192] __attribute__((aligned(16)));
 
@@ -396,13 +304,7 @@ void resume_landed(void)
 	CHECK_EQ(land_rax, 4242);
 	CHECK_EQ(land_r12, 77);
 	CHECK_EQ(land_cs & 3, 3); /* user mode */
-#if defined(__x86_64__)
-	CHECK_EQ(land_flags & 0x3000, 0); /* IOPL 0 */
-	CHECK(land_flags & 0x200);        /* interrupts on */
-	CHECK(land_flags & 0x80);         /* SF: a user flag, loaded */
-#else
-	CHECK_EQ(land_flags, 0x80000000UL); /* N: a user flag, loaded */
-#endif
+	check_landing_flags(land_flags);
 	CHECK_EQ(sigprocmask(SIG_BLOCK, NULL, &set), 0);
 	CHECK(sigismember(&set, SIGUSR1));
 	CHECK(!sigismember(&set, SIGKILL) && !sigismember(&set, SIGSTOP));
@@ -423,18 +325,7 @@ static void resume_forged_child(void)
 	c->CTX_PC = (uintptr_t)resume_landing;
 	c->CTX_SP = (uintptr_t)(land_stack + sizeof(land_stack));
 	c->CTX_M1 = 77;
-#if defined(__x86_64__)
-	c->rax = 4242;
-	c->rflags = 0x3000 | 0x80; /* IOPL 3, SF; IF off */
-	c->cs = 0x08;              /* the kernel's code segment */
-	c->ss = 0x10;
-#else
-	c->x[0] = 4242;
-	/* N; single step, illegal state, D A I F masked, EL1h: a kernel
-	 * that loaded these would run the landing at EL1 (a PXN fault) or
-	 * fault on the return (SIGILL) */
-	c->pstate = 0x80000000 | 0x00300000 | 0x3c0 | 0x5;
-#endif
+	forge_block(c);
 	c->mask = ~0ULL;
 	syscall(LUX_NR_RESUME);
 	ut_fail("LUX_NR_RESUME returned");
@@ -445,13 +336,7 @@ static void resume_forged_child(void)
  * or SIGBUS where the CPU reports #SS). The kernel lives on. */
 static void resume_bad_pc_child(void)
 {
-#if defined(__x86_64__)
-	static const uint64_t pcs[] = {0xffff800000000000UL,
-				       0x0000900000000000UL, 0};
-#else /* a kernel pc, one past the user half (48 bits) */
-	static const uint64_t pcs[] = {0xffff800000000000UL,
-				       0x0001000000000000UL, 0};
-#endif
+	static const uint64_t pcs[] = RESUME_BAD_PCS;
 	int status;
 
 	for (int i = 0; i < 3; i++) {
@@ -474,17 +359,6 @@ static void resume_bad_pc_child(void)
 	}
 	CHECK(uname_same());
 }
-#else
-static void resume_forged_child(void)
-{
-	ut_fail("not written for this architecture");
-}
-
-static void resume_bad_pc_child(void)
-{
-	ut_fail("not written for this architecture");
-}
-#endif
 
 static void resume_forged(void)
 {

@@ -10,6 +10,7 @@
  * that it can never outlive a broken kernel; every wait has a timeout.
  */
 #include "utest.h"
+#include "utest_arch.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -708,11 +709,7 @@ static void on_alarm_info(int sig, siginfo_t *si, void *uc)
 	int here;
 
 	(void)sig, (void)si;
-#if defined(__x86_64__)
-	alarm_pc = ((ucontext_t *)uc)->uc_mcontext.gregs[REG_RIP];
-#else
-	alarm_pc = ((ucontext_t *)uc)->uc_mcontext.pc;
-#endif
+	alarm_pc = UT_UC_PC((ucontext_t *)uc);
 	alarm_sp = (uintptr_t)&here;
 	alarms++;
 }

@@ -8,6 +8,7 @@
  * cases start this same program in; they print nothing.
  */
 #include "utest.h"
+#include "utest_arch.h"
 
 #include <limits.h>
 #include <pthread.h>
@@ -442,11 +443,7 @@ static void uname_fields(void)
 	unsigned major = 0, minor = 0;
 	CHECK_EQ(sscanf(u.release, "%u.%u", &major, &minor), 2);
 	CHECK(major > 3 || (major == 3 && minor >= 2));
-#if defined(__x86_64__)
-	CHECK(!strcmp(u.machine, "x86_64"));
-#elif defined(__aarch64__)
-	CHECK(!strcmp(u.machine, "aarch64"));
-#endif
+	CHECK(!strcmp(u.machine, UT_MACHINE));
 }
 
 /* Unimplemented numbers, each called many times by several processes,

@@ -6,6 +6,7 @@
  * when the kernel has the race.
  */
 #include "utest.h"
+#include "utest_arch.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -421,21 +422,7 @@ static void fault_keeps_rax(void)
 	    mmap(NULL, UT_PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CHECK(fault_page != MAP_FAILED);
 	CHECK_EQ(sigaction(SIGSEGV, &sa, &old), 0);
-#if defined(__x86_64__)
-	__asm__ volatile("movq %1, %%rax\n\t"
-			 "movq %%rax, (%2)\n\t"
-			 "movq %%rax, %0"
-			 : "=r"(out)
-			 : "r"(v), "r"(fault_page)
-			 : "rax", "memory");
-#else /* x0, the result register, likewise */
-	__asm__ volatile("mov x0, %1\n\t"
-			 "str x0, [%2]\n\t"
-			 "mov %0, x0"
-			 : "=r"(out)
-			 : "r"(v), "r"(fault_page)
-			 : "x0", "memory");
-#endif
+	out = ut_store_result_reg(v, fault_page);
 	sigaction(SIGSEGV, &old, NULL);
 	EXPECT_EQ(out, v);
 	EXPECT_EQ(*(long *)fault_page, v);

@@ -13,6 +13,7 @@
  * so no case depends on when a signal arrives.
  */
 #include "utest.h"
+#include "utest_arch.h"
 
 #include <fenv.h>
 #include <limits.h>
@@ -333,6 +334,25 @@ static void altstack(void)
 	CHECK_EQ(hits, 2);
 	CHECK(on >= mem && on < mem + size);
 	CHECK(off < mem || off >= mem + size);
+}
+
+/* sigaltstack takes a stack of the platform's MINSIGSTKSZ (Linux's: 2048
+ * on x86_64, 5120 on arm64), not one byte less (ENOMEM). The raw call:
+ * musl checks against its own header's value first. */
+static void altstack_min_size(void)
+{
+	char *mem = malloc(UT_MINSIGSTKSZ);
+	stack_t ss = {.ss_sp = mem, .ss_size = UT_MINSIGSTKSZ - 1}, old;
+
+	CHECK(mem != NULL);
+	CHECK_ERR(syscall(SYS_sigaltstack, &ss, NULL), ENOMEM);
+	ss.ss_size = UT_MINSIGSTKSZ;
+	CHECK_EQ(syscall(SYS_sigaltstack, &ss, NULL), 0);
+	CHECK_EQ(syscall(SYS_sigaltstack, NULL, &old), 0);
+	CHECK(old.ss_sp == mem && old.ss_size == UT_MINSIGSTKSZ);
+	ss.ss_flags = SS_DISABLE;
+	CHECK_EQ(syscall(SYS_sigaltstack, &ss, NULL), 0);
+	free(mem);
 }
 
 static void sigsuspend_pending(void)
@@ -697,71 +717,17 @@ static void segv_faults(void)
 	void *kernel = UT_KERNEL_ADDR;
 	if (!expect_fault(read_at, kernel, SIGSEGV, SEGV_MAPERR, kernel))
 		return;
-#if defined(__x86_64__)
+#ifdef UT_NONCANONICAL
 	/* non-canonical: a general protection fault, no address */
-	void *bad = (void *)0x8000000000000000UL;
-	expect_fault(read_at, bad, SIGSEGV, SI_KERNEL, NULL);
+	expect_fault(read_at, UT_NONCANONICAL, SIGSEGV, SI_KERNEL, NULL);
 #endif
 }
 
-#if defined(__x86_64__)
-void ud2_site(void);
-void hlt_site(void);
-void stack_segment_site(void);
-__asm__(".text\n"
-	".globl ud2_site\n"
-	"ud2_site: ud2\n"
-	"\tret\n"
-	".globl hlt_site\n"
-	"hlt_site: hlt\n"
-	"\tret\n"
-	/* a non-canonical address through %rsp: a stack segment fault */
-	".globl stack_segment_site\n"
-	"stack_segment_site: movabsq $0x4000000000000000, %rax\n"
-	"\tmovq (%rsp,%rax,1), %rax\n"
-	"\tret\n");
-
-static void call(void *fn)
-{
-	((void (*)(void))fn)();
-}
-
-static volatile int divisor, dividend = 1;
-
-static void divide(void *arg)
-{
-	(void)arg;
-	dividend = dividend / divisor;
-}
-
-static void sigill_sigfpe_sigbus(void)
-{
-	fresh();
-	if (!expect_fault(call, (void *)ud2_site, SIGILL, ILL_ILLOPN,
-			  (void *)ud2_site))
-		return;
-	/* a privileged instruction: general protection, SIGSEGV */
-	if (!expect_fault(call, (void *)hlt_site, SIGSEGV, SI_KERNEL, NULL))
-		return;
-	divisor = 0;
-	if (!expect_fault(divide, NULL, SIGFPE, FPE_INTDIV, (void *)-1))
-		return;
-	dividend = INT_MIN;
-	divisor = -1;
-	if (!expect_fault(divide, NULL, SIGFPE, FPE_INTDIV, (void *)-1))
-		return;
-	dividend = 1;
-	/* CPUs raise #SS (SIGBUS); QEMU's TCG raises #GP (SIGSEGV) for
-	 * it, so either is right here, with the same code and address */
-	struct ut_fault f;
-	int got = ut_fault(call, (void *)stack_segment_site, &f);
-	if (got != SIGBUS && got != SIGSEGV)
-		ut_fail("signal %d, expected %d or %d", got, SIGBUS, SIGSEGV);
-	else if (f.code != SI_KERNEL || f.addr != NULL)
-		ut_fail("si_code %d si_addr %p, expected %d and NULL", f.code,
-			f.addr, SI_KERNEL);
-}
-#endif
+/* The platform's own: clobber_regs, fpu_rounding_state,
+ * check_fpu_rounding_up, kill_self_on_stack, and the cases of
+ * SIGNAL_ARCH_FAULT_CASES and SIGNAL_ARCH_CASES
+ * (kernel/arch/<name>/uinclude/signal_arch.h). */
+#include "signal_arch.h"
 
 static void die_by_null(void)
 {
@@ -827,14 +793,7 @@ static void clobber_fpu(int sig)
 	for (int i = 0; i < 50; i++)
 		x = x * 1.1 + 0.3;
 	fp_sink = x;
-#if defined(__x86_64__)
-	__asm__ volatile("pxor %%xmm0, %%xmm0\n\tpxor %%xmm7, %%xmm7\n\t"
-			 "pxor %%xmm8, %%xmm8\n\tpxor %%xmm15, %%xmm15\n\t"
-			 "xor %%r8, %%r8\n\txor %%r12, %%r12\n\t"
-			 "xor %%r15, %%r15" ::
-			     : "xmm0", "xmm7", "xmm8", "xmm15", "r8", "r12",
-			       "r15");
-#endif
+	clobber_regs();
 	hits++;
 }
 
@@ -845,19 +804,12 @@ static void fpu_preserved(void)
 	CHECK_EQ(fesetround(FE_UPWARD), 0);
 	int ok = ut_syscall_keeps_regs(SYS_kill, getpid(), SIGUSR1, 0, 7);
 	int round = fegetround();
-#if defined(__x86_64__)
-	unsigned short cw;
-	unsigned int mxcsr;
-	__asm__ volatile("fnstcw %0\n\tstmxcsr %1" : "=m"(cw), "=m"(mxcsr));
-#endif
+	uint64_t hw_round = fpu_rounding_state();
 	fesetround(FE_TONEAREST);
 	CHECK(ok);
 	CHECK_EQ(hits, 1);
 	CHECK_EQ(round, FE_UPWARD);
-#if defined(__x86_64__)
-	CHECK_EQ(cw >> 10 & 3, 2);    /* x87 rounding: up */
-	CHECK_EQ(mxcsr >> 13 & 3, 2); /* SSE rounding: up */
-#endif
+	check_fpu_rounding_up(hw_round);
 	volatile double third = 1.0, three = 3.0;
 	CHECK(third / three > 0.333333 && third / three < 0.333334);
 }
@@ -961,221 +913,14 @@ static void frame_unwritable(void)
 			if (how == 0) {
 				sigaltstack(&ss, NULL);
 				raise(SIGUSR1);
-			}
-#if defined(__x86_64__)
-			else
-				__asm__ volatile("mov %0, %%rsp\n\tsyscall"
-						 :
-						 : "r"(bad + 65536 - 8),
-						   "a"(SYS_kill), "D"(getpid()),
-						   "S"(SIGUSR1)
-						 : "rcx", "r11", "memory");
-#else /* aarch64 */
-			else {
-				register long x8 __asm__("x8") = SYS_kill;
-				register long x0 __asm__("x0") = getpid();
-				register long x1 __asm__("x1") = SIGUSR1;
-				__asm__ volatile("mov sp, %1\n\tsvc #0"
-						 : "+r"(x0)
-						 : "r"(bad + 65536 - 16),
-						   "r"(x8), "r"(x1)
-						 : "memory");
-			}
-#endif
+			} else
+				kill_self_on_stack(bad + 65536, SIGUSR1);
 			_exit(0);
 		}
 		if (!reaped_by_segv(pid, how))
 			return;
 	}
 }
-
-#if defined(__x86_64__)
-static volatile int probe_round;
-static volatile unsigned probe_mxcsr, probe_cw;
-
-static void on_fpu_probe(int sig)
-{
-	(void)sig;
-	unsigned short cw;
-	unsigned int mxcsr;
-	probe_round = fegetround();
-	__asm__ volatile("fnstcw %0\n\tstmxcsr %1" : "=m"(cw), "=m"(mxcsr));
-	probe_cw = cw, probe_mxcsr = mxcsr;
-}
-
-/* A handler starts with the FPU's initial state, as on Linux (x87 control
- * word 0x37f, MXCSR 0x1f80), whatever the program had set; the program's
- * state is back after it. */
-static void handler_fpu_initial(void)
-{
-	fresh();
-	set_disposition(SIGUSR1, on_fpu_probe);
-	CHECK_EQ(fesetround(FE_UPWARD), 0);
-	raise(SIGUSR1);
-	int after = fegetround();
-	fesetround(FE_TONEAREST);
-	CHECK_EQ(probe_round, FE_TONEAREST);
-	CHECK_EQ(probe_cw, 0x37f);
-	CHECK_EQ(probe_mxcsr, 0x1f80);
-	CHECK_EQ(after, FE_UPWARD);
-}
-
-#define MAGIC_R12  0x1234567890abcdefULL
-#define MAGIC_XMM1 0x0badc0ffee0ddf00ULL
-
-static char fpu_moved[4096] __attribute__((aligned(64)));
-static volatile int edit_moved;
-
-static void on_edit_frame(int sig, siginfo_t *si, void *p)
-{
-	(void)sig, (void)si;
-	ucontext_t *uc = p;
-	uc->uc_mcontext.gregs[REG_R12] = MAGIC_R12;
-	if (edit_moved) { /* misaligned: no XRSTOR from there */
-		memcpy(fpu_moved + 8, uc->uc_mcontext.fpregs, 1024);
-		uc->uc_mcontext.fpregs = (void *)(fpu_moved + 8);
-	}
-	uc->uc_mcontext.fpregs->mxcsr |= 0x6000; /* round to zero */
-	memcpy(&uc->uc_mcontext.fpregs->_xmm[1], &(uint64_t){MAGIC_XMM1}, 8);
-	sigaddset(&uc->uc_sigmask, SIGUSR2);
-}
-
-/* rt_sigreturn loads what the frame holds when the handler returns: a
- * register, the FPU state (MXCSR, an XMM register) and the mask that the
- * handler changed there; also from an FPU state the handler moved to a
- * misaligned place, which XRSTOR cannot load where it lies. */
-static void sigreturn_edited_frame(void)
-{
-	fresh();
-	set_handler(SIGUSR2, 0);
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_edit_frame;
-	sa.sa_flags = SA_SIGINFO;
-	CHECK_EQ(sigaction(SIGUSR1, &sa, NULL), 0);
-	for (edit_moved = 0; edit_moved < 2; edit_moved++) {
-		uint64_t r12, xmm1;
-		unsigned mxcsr, old_mxcsr;
-		__asm__ volatile("stmxcsr %0" : "=m"(old_mxcsr));
-		__asm__ volatile("xor %%r12, %%r12\n\tpxor %%xmm1, %%xmm1\n\t"
-				 "syscall\n\t"
-				 "mov %%r12, %1\n\tmovq %%xmm1, %2\n\t"
-				 "stmxcsr %3"
-				 : "+a"(*(long[]){SYS_kill}), "=r"(r12),
-				   "=r"(xmm1), "=m"(mxcsr)
-				 : "D"(getpid()), "S"(SIGUSR1)
-				 : "rcx", "r11", "r12", "xmm1", "memory");
-		__asm__ volatile("ldmxcsr %0" : : "m"(old_mxcsr));
-		int usr2_blocked = blocked_now(SIGUSR2);
-		block(SIGUSR2, SIG_UNBLOCK);
-		CHECK_EQ(r12, MAGIC_R12);
-		CHECK_EQ(xmm1, MAGIC_XMM1);
-		CHECK_EQ(mxcsr & 0x6000, 0x6000);
-		CHECK(usr2_blocked);
-	}
-}
-
-static volatile int landed_pipe;
-
-/* Where the forged frame resumes: report the I/O privilege level and
- * whether SIGKILL is blocked, then wait to be killed. */
-static void landing(void)
-{
-	unsigned long flags;
-	__asm__ volatile("pushfq\n\tpopq %0" : "=r"(flags));
-	sigset_t now;
-	sigprocmask(SIG_BLOCK, NULL, &now);
-	char report[2] = {(char)(flags >> 12 & 3),
-			  (char)sigismember(&now, SIGTERM)};
-	write(landed_pipe, report, 2);
-	for (;;)
-		pause();
-}
-
-/* rt_sigreturn from a frame the program made itself gives it the pc,
- * stack and mask it asked for, but no I/O privilege, and SIGKILL still
- * kills it (what a program skipping the personality's frames can do). */
-static void sigreturn_forged(void)
-{
-	fresh();
-	int fds[2];
-	CHECK_EQ(pipe(fds), 0);
-	pid_t pid = fork();
-	CHECK(pid >= 0);
-	if (pid == 0) {
-		static char stack[16384] __attribute__((aligned(16)));
-		static struct {
-			uint64_t pad[4];
-			ucontext_t uc;
-		} fr;
-		landed_pipe = fds[1];
-		fr.uc.uc_mcontext.gregs[REG_RIP] = (uintptr_t)landing;
-		fr.uc.uc_mcontext.gregs[REG_RSP] =
-		    (uintptr_t)(stack + sizeof(stack) - 8);
-		fr.uc.uc_mcontext.gregs[REG_EFL] = 0x3202; /* IOPL 3, IF */
-		uint64_t cs, ss;
-		__asm__("mov %%cs, %0\n\tmov %%ss, %1" : "=r"(cs), "=r"(ss));
-		fr.uc.uc_mcontext.gregs[REG_CSGSFS] = cs | ss << 48;
-		fr.uc.uc_mcontext.fpregs = NULL;
-		sigfillset(&fr.uc.uc_sigmask);
-		__asm__ volatile("mov %0, %%rsp\n\tmov $15, %%eax\n\tsyscall"
-				 :
-				 : "r"(&fr.uc)
-				 : "rax", "rcx", "r11", "memory");
-		_exit(99);
-	}
-	close(fds[1]);
-	char report[2] = {9, 9};
-	CHECK_EQ(read(fds[0], report, 2), 2);
-	close(fds[0]);
-	CHECK_EQ(kill(pid, SIGKILL), 0);
-	int status = ut_wait(pid);
-	CHECK_EQ(report[0], 0); /* no I/O privilege */
-	CHECK_EQ(report[1], 1); /* the mask it asked for */
-	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-}
-#endif
-
-#if defined(__aarch64__)
-static volatile uint32_t seen_magic, seen_size;
-
-/* The frame's first record: fpsimd_context (magic 0x46508001, 528
- * bytes); others may follow (Linux adds SVE's where the CPU has it). */
-static void on_signal_records(int sig, siginfo_t *si, void *uc)
-{
-	const uint32_t *rec =
-	    (const uint32_t *)((ucontext_t *)uc)->uc_mcontext.__reserved;
-	(void)si;
-	hits += sig == SIGUSR1;
-	seen_magic = rec[0];
-	seen_size = rec[1];
-}
-
-/* A handler installed without SA_RESTORER (glibc's sigaction, which
- * relies on Linux's vDSO) returns through the platform's trampoline, and
- * its frame carries Linux's records. Raw rt_sigaction: musl's sigaction
- * always sets a restorer. */
-static void no_restorer(void)
-{
-	struct {
-		void (*handler)(int, siginfo_t *, void *);
-		unsigned long flags;
-		void *restorer;
-		uint64_t mask;
-	} ka = {on_signal_records, SA_SIGINFO, NULL, 0};
-	volatile long keep = 0x1234;
-
-	fresh();
-	CHECK_EQ(syscall(SYS_rt_sigaction, SIGUSR1, &ka, NULL, 8), 0);
-	for (int i = 0; i < 3; i++)
-		CHECK_EQ(syscall(SYS_tkill, syscall(SYS_gettid), SIGUSR1), 0);
-	CHECK_EQ(hits, 3);
-	CHECK_EQ(keep, 0x1234);
-	CHECK_EQ(seen_magic, 0x46508001);
-	CHECK_EQ(seen_size, 528);
-	fresh();
-}
-#endif
 
 static const struct ut_case cases[] = {
     UT_CASE(siginfo_raise),
@@ -1187,6 +932,7 @@ static const struct ut_case cases[] = {
     UT_CASE(tgkill_thread),
     UT_CASE(kill_errors),
     UT_CASE(altstack),
+    UT_CASE(altstack_min_size),
     UT_CASE(sigsuspend_pending),
     UT_CASE(sigsuspend_wait),
     UT_CASE(pause_eintr),
@@ -1201,23 +947,12 @@ static const struct ut_case cases[] = {
     UT_CASE(sigchld_handler),
     UT_CASE(sigchld_default),
     UT_CASE(segv_faults),
-#if defined(__x86_64__)
-    UT_CASE(sigill_sigfpe_sigbus),
-#endif
-    UT_CASE(fault_kills),
+    SIGNAL_ARCH_FAULT_CASES UT_CASE(fault_kills),
     UT_CASE(fpu_preserved),
     UT_CASE(altstack_nested),
     UT_CASE(resethand_in_handler),
     UT_CASE(frame_unwritable),
-#if defined(__aarch64__)
-    UT_CASE(no_restorer),
-#endif
-#if defined(__x86_64__)
-    UT_CASE(handler_fpu_initial),
-    UT_CASE(sigreturn_edited_frame),
-    UT_CASE(sigreturn_forged),
-#endif
-};
+    SIGNAL_ARCH_CASES};
 
 int main(int argc, char **argv)
 {

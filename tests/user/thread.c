@@ -197,7 +197,7 @@ static void *tls_thread(void *arg)
 	pthread_barrier_wait(&tls_barrier); /* everyone has written */
 	EXPECT_EQ(tls_value, 100 + id);
 	EXPECT_EQ(tls_zero[63], id);
-#if defined(__x86_64__)
+#ifdef SYS_arch_prctl
 	unsigned long fs = 0;
 	EXPECT_EQ(syscall(SYS_arch_prctl, 0x1003 /* ARCH_GET_FS */, &fs), 0);
 	EXPECT_EQ(fs, (unsigned long)pthread_self());

@@ -4,9 +4,11 @@
  * the raw system call (what the kernel returns) and through musl (which
  * would use a vDSO where there is one), gettimeofday and time, clock_getres,
  * nanosleep and clock_nanosleep, relative and TIMER_ABSTIME, which never
- * return early, setitimer(ITIMER_REAL), and the errors for bad arguments.
+ * return early, setitimer(ITIMER_REAL), and the errors for bad arguments;
+ * the CPU's counter that Linux lets programs read (ut_cpu_counter).
  */
 #include "utest.h"
+#include "utest_arch.h"
 
 #include <signal.h>
 #include <string.h>
@@ -292,6 +294,17 @@ static void time_call(void)
 }
 #endif
 
+/* The CPU's counter a program reads without a system call (Linux allows
+ * it: the TSC, arm64's CNTVCT_EL0) works, and advances across a sleep. */
+static void cpu_counter(void)
+{
+	uint64_t before = ut_cpu_counter();
+	struct timespec ms10 = {0, 10000000};
+
+	CHECK_EQ(nanosleep(&ms10, NULL), 0);
+	CHECK(ut_cpu_counter() > before);
+}
+
 static const struct ut_case cases[] = {
 #ifdef SYS_alarm /* x86_64 only, as SYS_time */
     UT_CASE(alarm_left),
@@ -307,6 +320,7 @@ static const struct ut_case cases[] = {
     UT_CASE(clock_nanosleep_absolute),
     UT_CASE(sleep_errors),
     UT_CASE(itimer_real),
+    UT_CASE(cpu_counter),
 };
 
 int main(int argc, char **argv)

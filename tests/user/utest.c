@@ -348,124 +348,10 @@ int ut_probe(void *addr, int write, struct ut_fault *f)
 	return ut_fault(write ? ut_write_byte : ut_read_byte, addr, f);
 }
 
-#if defined(__x86_64__)
-/* What ut_syscall_asm loads (in) and stores (out): xmm0-15, then r8, r9,
- * r10, r12, r13, r14, r15. The offsets are spelled out in the assembly. */
-#define UT_VWORDS 32
-#define UT_VREG   "xmm"
-static const char *const ut_gpr[] = {"r8",  "r9",  "r10", "r12",
-				     "r13", "r14", "r15"};
-#define UT_GPRS 7
-struct ut_regs {
-	uint64_t vec[UT_VWORDS];
-	uint64_t gpr[UT_GPRS];
-};
-struct ut_regs_pair {
-	struct ut_regs in, out;
-};
-_Static_assert(sizeof(struct ut_regs) == 312, "offsets in ut_syscall_asm");
+/* ut_syscall_asm, struct ut_regs_pair and the registers it checks: the
+ * platform's (kernel/arch/<name>/uinclude/utest_regs.h). */
+#include "utest_regs.h"
 
-#define UT_LOADX(n)    "movdqu " #n "*16(%%rbx), %%xmm" #n "\n\t"
-#define UT_SAVEX(n)    "movdqu %%xmm" #n ", 312+" #n "*16(%%rbx)\n\t"
-#define UT_LOADR(i, r) "movq 256+" #i "*8(%%rbx), %%" #r "\n\t"
-#define UT_SAVER(i, r) "movq %%" #r ", 568+" #i "*8(%%rbx)\n\t"
-
-static long ut_syscall_asm(long nr, long *a0, long *a1, long *a2,
-			   struct ut_regs_pair *r)
-{
-	long d = *a0, s = *a1, x = *a2;
-	/* clang-format off */
-	__asm__ volatile(
-		UT_LOADX(0) UT_LOADX(1) UT_LOADX(2) UT_LOADX(3)
-		UT_LOADX(4) UT_LOADX(5) UT_LOADX(6) UT_LOADX(7)
-		UT_LOADX(8) UT_LOADX(9) UT_LOADX(10) UT_LOADX(11)
-		UT_LOADX(12) UT_LOADX(13) UT_LOADX(14) UT_LOADX(15)
-		UT_LOADR(0, r8) UT_LOADR(1, r9) UT_LOADR(2, r10)
-		UT_LOADR(3, r12) UT_LOADR(4, r13) UT_LOADR(5, r14)
-		UT_LOADR(6, r15)
-		"syscall\n\t"
-		UT_SAVEX(0) UT_SAVEX(1) UT_SAVEX(2) UT_SAVEX(3)
-		UT_SAVEX(4) UT_SAVEX(5) UT_SAVEX(6) UT_SAVEX(7)
-		UT_SAVEX(8) UT_SAVEX(9) UT_SAVEX(10) UT_SAVEX(11)
-		UT_SAVEX(12) UT_SAVEX(13) UT_SAVEX(14) UT_SAVEX(15)
-		UT_SAVER(0, r8) UT_SAVER(1, r9) UT_SAVER(2, r10)
-		UT_SAVER(3, r12) UT_SAVER(4, r13) UT_SAVER(5, r14)
-		UT_SAVER(6, r15)
-		: "+a"(nr), "+D"(d), "+S"(s), "+d"(x)
-		: "b"(r)
-		: "rcx", "r11", "r8", "r9", "r10", "r12", "r13", "r14", "r15",
-		  "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6",
-		  "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13",
-		  "xmm14", "xmm15", "memory");
-	/* clang-format on */
-	*a0 = d;
-	*a1 = s;
-	*a2 = x;
-	return nr;
-}
-#elif defined(__aarch64__)
-/* What ut_syscall_asm loads (in) and stores (out): v0-v31, then x3-x7,
- * x9-x15, x19-x28 (x16-x18 hold the bases, x29 and x30 the compiler
- * keeps). x0 is the result; x1, x2 (arguments) and x8 (the number) must
- * come back too. */
-#define UT_VWORDS 64
-#define UT_VREG   "v"
-static const char *const ut_gpr[] = {"x3",  "x4",  "x5",  "x6",  "x7",  "x9",
-				     "x10", "x11", "x12", "x13", "x14", "x15",
-				     "x19", "x20", "x21", "x22", "x23", "x24",
-				     "x25", "x26", "x27", "x28"};
-#define UT_GPRS   22
-struct ut_regs {
-	uint64_t vec[UT_VWORDS];
-	uint64_t gpr[UT_GPRS];
-};
-struct ut_regs_pair {
-	struct ut_regs in, out;
-};
-_Static_assert(sizeof(struct ut_regs) == 688, "offsets in ut_syscall_asm");
-
-#define UT_LOADV(a, b) "ldp q" #a ", q" #b ", [%[in], #" #a "*16]\n\t"
-#define UT_SAVEV(a, b) "stp q" #a ", q" #b ", [%[out], #" #a "*16]\n\t"
-#define UT_LOADR(i, r) "ldr " #r ", [%[in], #512+" #i "*8]\n\t"
-#define UT_SAVER(i, r) "str " #r ", [%[out], #512+" #i "*8]\n\t"
-/* clang-format off */
-#define UT_REGS(op)                                                            \
-	op(0, x3) op(1, x4) op(2, x5) op(3, x6) op(4, x7) op(5, x9)            \
-	op(6, x10) op(7, x11) op(8, x12) op(9, x13) op(10, x14) op(11, x15)    \
-	op(12, x19) op(13, x20) op(14, x21) op(15, x22) op(16, x23)            \
-	op(17, x24) op(18, x25) op(19, x26) op(20, x27) op(21, x28)
-#define UT_VECS(op)                                                            \
-	op(0, 1) op(2, 3) op(4, 5) op(6, 7) op(8, 9) op(10, 11) op(12, 13)     \
-	op(14, 15) op(16, 17) op(18, 19) op(20, 21) op(22, 23) op(24, 25)      \
-	op(26, 27) op(28, 29) op(30, 31)
-/* clang-format on */
-
-static long ut_syscall_asm(long nr, long *a0, long *a1, long *a2,
-			   struct ut_regs_pair *r)
-{
-	register long x8 __asm__("x8") = nr;
-	register long x0 __asm__("x0") = *a0;
-	register long x1 __asm__("x1") = *a1;
-	register long x2 __asm__("x2") = *a2;
-
-	__asm__ volatile(
-	    UT_VECS(UT_LOADV) UT_REGS(UT_LOADR) "svc #0\n\t" UT_VECS(UT_SAVEV)
-		UT_REGS(UT_SAVER)
-	    : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x8)
-	    : [in] "r"(r->in.vec), [out] "r"(r->out.vec)
-	    : "x3", "x4", "x5", "x6", "x7", "x9", "x10", "x11", "x12", "x13",
-	      "x14", "x15", "x19", "x20", "x21", "x22", "x23", "x24", "x25",
-	      "x26", "x27", "x28", "v0", "v1", "v2", "v3", "v4", "v5", "v6",
-	      "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16",
-	      "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25",
-	      "v26", "v27", "v28", "v29", "v30", "v31", "memory");
-	*a1 = x1;
-	*a2 = x2 + (x8 != nr); /* a changed x8 shows as a changed argument */
-	return x0;
-}
-#endif
-
-#if defined(__x86_64__) || defined(__aarch64__)
 int ut_syscall_keeps_regs(long nr, long a0, long a1, long a2, uint64_t seed)
 {
 	struct ut_regs_pair r;
@@ -501,14 +387,6 @@ int ut_syscall_keeps_regs(long nr, long a0, long a1, long a2, uint64_t seed)
 	}
 	return 1;
 }
-#else
-int ut_syscall_keeps_regs(long nr, long a0, long a1, long a2, uint64_t seed)
-{
-	(void)nr, (void)a0, (void)a1, (void)a2, (void)seed;
-	ut_fail("ut_syscall_keeps_regs is not written for this architecture");
-	return 0;
-}
-#endif
 
 static int ut_selected(int argc, char **argv, const char *name)
 {

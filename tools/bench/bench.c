@@ -31,6 +31,8 @@
  * disk; they are left out of the ordinary build so that its size, which
  * fork_exit_wait and fork_exec_wait pay for, stays what it was. */
 #define _GNU_SOURCE
+#include "utest_arch.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -714,16 +716,14 @@ static int wanted(const char *name, int argc, char **argv)
 }
 
 /* The time since the machine was reset, or 0 where not known: under QEMU
- * with -icount the x86 time stamp counter reads the instruction clock, one
- * tick a nanosecond from power-on (firmware included), whatever the guest
+ * with -icount the CPU's counter (ut_cpu_counter) reads the instruction
+ * clock on platforms whose utest_arch.h says UT_COUNTER_RESET_NS, one tick
+ * a nanosecond from power-on (firmware included), whatever the guest
  * kernel. */
 static uint64_t reset_ns(void)
 {
-#if defined(__x86_64__)
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
+#ifdef UT_COUNTER_RESET_NS
+	return ut_cpu_counter();
 #else
 	return 0;
 #endif

@@ -7,7 +7,7 @@
 # driver tools/bench/run.py packs it into a boot image for each system
 # (on lux: $(INITRD) with the benchmark added),
 # boots both with -icount and prints the table and build/bench.json
-# (with ARCH=arm64: build/arm64/bench.json; tools/bench/platforms.py).
+# (with ARCH=arm64: build/arm64/bench.json; BENCH of kernel/arch/<name>/platform.py).
 
 BENCH_BIN := $(UB)/bench/bench
 # The same program with the disk benchmarks (-DBENCH_DISK), for the boot

@@ -28,7 +28,7 @@ and the boot metrics run without a disk, as before.
 
 The platform (--arch, `make bench ARCH=arm64`) picks the QEMU machine,
 the Debian kernel package and which of these boots run
-(tools/bench/platforms.py); its files go under <out>/<its folder>.
+(BENCH of kernel/arch/<name>/platform.py); its files go under <out>/<its folder>.
 
 Prints a table (operation, lux, Linux, lux/Linux) and writes
 <out>/bench.json: {"<op>": {"lux": n|null, "linux": n|null, "unit": "ns"}}
@@ -50,7 +50,10 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..",
                                 "tests"))
 from qemu import Qemu, QemuError  # noqa: E402
-from platforms import PLATFORMS  # noqa: E402
+import platforms  # noqa: E402
+
+# Each platform's BENCH table (kernel/arch/<name>/platform.py).
+PLATFORMS = {n: platforms.load(n)["BENCH"] for n in platforms.names()}
 
 CACHE = os.path.join(os.environ.get("XDG_CACHE_HOME")
                      or os.path.expanduser("~/.cache"), "lux-bench")
@@ -73,13 +76,13 @@ DISK_MODULES = ("virtio_pci", "virtio_blk")
 
 def qemu_common(plat):
     """The same machine for both systems of platform `plat`
-    (tools/bench/platforms.py); only kernel, initrd and command differ."""
+    (BENCH of kernel/arch/<name>/platform.py); only kernel, initrd and command differ."""
     return plat["machine"] + [
         "-smp", "1", "-icount", "shift=0,sleep=off", "-no-reboot",
         "-display", "none", "-serial", "stdio", "-monitor", "none"]
 
 
-QEMU_COMMON = qemu_common(PLATFORMS["x86_64"])
+QEMU_COMMON = qemu_common(PLATFORMS[platforms.chosen()])
 
 
 class BenchError(Exception):
@@ -238,7 +241,7 @@ def disk_args(out, name):
             "-device", "virtio-blk-pci,drive=d0,disable-legacy=on"]
 
 
-def fetch_linux(plat=PLATFORMS["x86_64"]):
+def fetch_linux(plat=PLATFORMS[platforms.chosen()]):
     """Path of platform `plat`'s Debian kernel's vmlinuz, downloading and
     unpacking the package into its folder of CACHE the first time. The meta
     package only depends on the versioned image package, which holds the
@@ -281,7 +284,7 @@ def boot(name, args, log, until=r"^bench: done$", timeout=RUN_TIMEOUT,
          common=None, qemu=None):
     """Boot one system, wait for `until`; return ({op: ns or None}, {op:
     unit}, seconds taken, problem or None). QEMU is the program `qemu`
-    (default x86_64's), its machine `common` (default QEMU_COMMON). A run
+    (default the platform's), its machine `common` (default QEMU_COMMON). A run
     that fails after printing some figures keeps them (the problem says
     what happened); one that printed none raises BenchError with the
     console's tail."""
@@ -404,13 +407,15 @@ def main():
     ap.add_argument("--bench-disk",
                     help="the benchmark built with the disk benchmarks "
                     "(default: the --bench path with -disk appended)")
-    ap.add_argument("--image", default="build/x86_64/initrd.cpio",
+    ap.add_argument("--image",
+                    default=f"build/{platforms.chosen()}/initrd.cpio",
                     help="lux's boot image, to which the benchmark is added")
     ap.add_argument("--busybox", default="/bin/busybox")
     ap.add_argument("--mem", default="512M")
     ap.add_argument("--out", default="build")
-    ap.add_argument("--arch", default="x86_64", choices=sorted(PLATFORMS),
-                    help="the platform (tools/bench/platforms.py)")
+    ap.add_argument("--arch", default=platforms.chosen(),
+                    choices=sorted(PLATFORMS),
+                    help="the platform (kernel/arch/<name>/platform.py)")
     ap.add_argument("--only", choices=["lux", "linux"],
                     help="run one system only")
     opt = ap.parse_args()

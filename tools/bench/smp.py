@@ -61,7 +61,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--kernel", required=True, help="lux.bin")
     ap.add_argument("--bench", required=True, help="the benchmark binary")
-    ap.add_argument("--image", default="build/x86_64/initrd.cpio")
+    ap.add_argument("--image",
+                    default=f"build/{run.platforms.chosen()}/initrd.cpio")
     ap.add_argument("--busybox", default="/bin/busybox")
     ap.add_argument("--mem", default="512M")
     ap.add_argument("--out", default="build")

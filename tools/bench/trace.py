@@ -157,11 +157,12 @@ def main():
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("op", help="benchmark name, e.g. read_4k")
-    ap.add_argument("--kernel", default="build/x86_64/lux.bin")
-    ap.add_argument("--elf", default="build/x86_64/lux.elf")
-    ap.add_argument("--bench", default="build/x86_64/user/bench/bench")
-    ap.add_argument("--image", default="build/x86_64/initrd.cpio")
-    ap.add_argument("--root", default="build/x86_64/root",
+    b = f"build/{benchrun.platforms.chosen()}"  # make's B
+    ap.add_argument("--kernel", default=f"{b}/lux.bin")
+    ap.add_argument("--elf", default=f"{b}/lux.elf")
+    ap.add_argument("--bench", default=f"{b}/user/bench/bench")
+    ap.add_argument("--image", default=f"{b}/initrd.cpio")
+    ap.add_argument("--root", default=f"{b}/root",
                     help="the image tree: user programs for symbols")
     ap.add_argument("--mem", default="512M")
     ap.add_argument("--out", default="build")

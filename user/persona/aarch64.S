@@ -4,7 +4,7 @@
  *
  * The kernel enters persona_entry on this thread's personality stack with
  * every signal blocked; x0 and sp point to the program's saved context
- * (struct lux_persona_ctx, include/lux/proto.h: the last 304 bytes of the
+ * (struct lux_persona_ctx, <lux/persona_ctx.h>: the last 304 bytes of the
  * stack), whose x8 is the call's number and x0..x5 its arguments. The
  * result goes into the saved x0, and LUX_NR_RESUME resumes the program
  * with every register, and its signal mask, from the block. A result of

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <lux/errno.h>
+#include <lux/persona_ctx.h>
 #include <lux/proto.h>
 #include <stddef.h>
 #include <stdint.h>

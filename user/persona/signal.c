@@ -105,7 +105,7 @@ long persona_sigaltstack(long unew, long uold)
 			return -EPERM;
 		if ((uint32_t)ss[1] & ~SS_DISABLE)
 			return -EINVAL;
-		if (!(ss[1] & SS_DISABLE) && ss[2] < MINSIGSTKSZ)
+		if (!(ss[1] & SS_DISABLE) && ss[2] < sigframe_min_stack)
 			return -ENOMEM;
 		th->alt_sp = ss[1] & SS_DISABLE ? 0 : ss[0];
 		th->alt_size = ss[1] & SS_DISABLE ? 0 : ss[2];

@@ -25,6 +25,9 @@ int sigframe_push(struct lux_persona_ctx *ctx, const struct lux_persona_sig *s,
 int sigframe_pop(struct lux_persona_ctx *ctx);
 /* The program's stack pointer in ctx. */
 uintptr_t sigframe_sp(const struct lux_persona_ctx *ctx);
+/* The platform's MINSIGSTKSZ (Linux's uapi value): the smallest
+ * alternate stack sigaltstack accepts. */
+extern const unsigned long sigframe_min_stack;
 
 /* The platform's FPU access (x86_64.S). persona_fpu_size: the bytes
  * XSAVE writes for the enabled state, 0 when FXSAVE (512 bytes) is used.

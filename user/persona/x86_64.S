@@ -4,7 +4,7 @@
  *
  * The kernel enters persona_entry on this thread's personality stack with
  * every signal blocked; %rdi and %rsp point to the program's saved context
- * (struct lux_persona_ctx, include/lux/proto.h: the last 184 bytes of the
+ * (struct lux_persona_ctx, <lux/persona_ctx.h>: the last 184 bytes of the
  * stack), whose rax is the call's number and rdi, rsi, rdx, r10, r8, r9
  * its arguments. The result goes into the saved rax, and LUX_NR_RESUME
  * resumes the program with every register, and its signal mask, from the

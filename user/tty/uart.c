@@ -4,6 +4,7 @@
  */
 #include "uart.h"
 #include <lux.h>
+#include <port_io.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -24,19 +25,15 @@
 #define FIFO_SIZE   16
 #define SERVICE_MAX 64 /* interrupt causes served per call, at most */
 
-#ifdef __x86_64__
+#if PORT_IO /* the platform's I/O ports: base is a port number */
 static uint8_t reg_read(struct uart *u, int reg)
 {
-	uint8_t v;
-	uint16_t port = u->base + reg;
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
+	return port_in8(u->base + reg);
 }
 
 static void reg_write(struct uart *u, int reg, uint8_t v)
 {
-	uint16_t port = u->base + reg;
-	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+	port_out8(u->base + reg, v);
 }
 #else
 /* Elsewhere a 16550 is memory-mapped at base, one byte per register. */

@@ -32,3 +32,30 @@ FAULTS = {
     "panic": (r"^PANIC on CPU 0: deliberate panic$",),
     "text": (_DATA,), "smap": (_DATA,), "nx": (_TEXT,), "smep": (_TEXT,),
 }
+
+# What `make bench` (tools/bench/run.py) does on this platform: the QEMU
+# program and machine (TCG, CPU included), the Debian kernel package (its
+# meta package: apt-cache depends names the versioned image, which holds
+# boot/vmlinuz-*) and console of Linux, the folders under ~/.cache/lux-bench/
+# and under --out for its files, whether the benchmark can read the time
+# since machine reset (tools/bench/bench.c, reset_ns: the boot metrics'
+# boot runs) and whether lux drives the disk boot's virtio-blk-pci; `why`
+# is printed for each boot left out. Both systems boot on the same machine
+# (docs/performance.md).
+BENCH = {
+    "qemu": "qemu-system-aarch64",
+    "machine": ["-machine", "virt,gic-version=3", "-accel", "tcg",
+                "-cpu", "max"],
+    "package": "linux-image-cloud-arm64:arm64",
+    "cache": "arm64",
+    "console": "ttyAMA0",
+    "out": "arm64",
+    "reset": False,
+    "disk": False,
+    "why": ("boot metrics: the benchmark reads the time since reset only "
+            "from a counter that counts nanoseconds under -icount (x86's "
+            "TSC); the generic timer's CNTVCT_EL0, which programs may read, "
+            "counts at CNTFRQ_EL0 and is not converted yet; disk: lux "
+            "drives virtio over PCI with MSI-X only, and arm64 has neither "
+            "the GIC's ITS nor virtio-mmio yet"),
+}

@@ -16,10 +16,12 @@ uint64_t timer_count(void)
 	return read_sysreg(cntvct_el0);
 }
 
-/* Quiet this CPU's timer until the first arch_timer_set. */
+/* Quiet this CPU's timer until the first arch_timer_set; let programs
+ * read the virtual counter (CNTKCTL_EL1.EL0VCTEN), as Linux does. */
 void timer_cpu_init(void)
 {
 	write_sysreg(cntv_ctl_el0, 0);
+	write_sysreg(cntkctl_el1, 2);
 }
 
 BOOT_CODE void timer_init(void)

@@ -9,6 +9,7 @@
 #include "sched.h"
 #include "syscall.h"
 #include <lux/errno.h>
+#include <lux/persona_ctx.h>
 #include <lux/proto.h>
 
 #define CPACR_FPEN (3UL << 20)  /* FP/SIMD at EL0 and EL1 untrapped */

@@ -36,3 +36,24 @@ FAULTS = {
          ("smap", "0x1", _RIP, "0x400000"))}
 # Kernel lines a boot test must show here, by its name.
 LOGS = {"boot/direct-smp4": (r"^lux: paging: 5 levels$",)}
+
+# What `make bench` (tools/bench/run.py) does on this platform: the QEMU
+# program and machine (TCG, CPU included), the Debian kernel package (its
+# meta package: apt-cache depends names the versioned image, which holds
+# boot/vmlinuz-*) and console of Linux, the folders under ~/.cache/lux-bench/
+# and under --out for its files, whether the benchmark can read the time
+# since machine reset (tools/bench/bench.c, reset_ns: the boot metrics'
+# boot runs) and whether lux drives the disk boot's virtio-blk-pci; `why`
+# is printed for each boot left out. Both systems boot on the same machine
+# (docs/performance.md).
+BENCH = {
+    "qemu": "qemu-system-x86_64",
+    "machine": ["-machine", "q35,accel=tcg", "-cpu", "max"],
+    "package": "linux-image-cloud-amd64",
+    "cache": "",
+    "console": "ttyS0",
+    "out": "",
+    "reset": True,
+    "disk": True,
+    "why": "",
+}

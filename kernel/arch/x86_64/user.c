@@ -11,6 +11,7 @@
 #include "x86_64.h"
 #include <lux/errno.h>
 #include <lux/mman.h>
+#include <lux/persona_ctx.h>
 #include <lux/proto.h>
 #include <lux/signal.h>
 

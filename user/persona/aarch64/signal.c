@@ -86,6 +86,9 @@ static uintptr_t sigframe_tramp(void)
 	return p;
 }
 
+/* Linux arm64's MINSIGSTKSZ (its uapi <asm/signal.h>; musl says 6144). */
+const unsigned long sigframe_min_stack = 5120;
+
 uintptr_t sigframe_sp(const struct lux_persona_ctx *ctx)
 {
 	return ctx->sp;

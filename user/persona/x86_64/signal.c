@@ -18,6 +18,9 @@ _Static_assert(sizeof(struct lux_persona_ctx) == 184 &&
 		   LUX_PERSONA_SLOT == 0x20000,
 	       "x86_64.S's offsets");
 
+/* Linux x86_64's MINSIGSTKSZ (its uapi <asm/signal.h>). */
+const unsigned long sigframe_min_stack = 2048;
+
 struct sigframe {
 	uint64_t restorer;
 	uint64_t flags, link, stack[3];

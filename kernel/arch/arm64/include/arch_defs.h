@@ -92,6 +92,12 @@ struct arch_cpu {
 /* System calls only this platform has (see kernel/sys/syscall.c). */
 #define ARCH_SYSCALLS SYS(clone)
 
+/* Open flags as F_GETFL returns them: arm64's O_DIRECT and O_LARGEFILE
+ * are the protocol's shifted left by two, O_DIRECTORY and O_NOFOLLOW
+ * shifted right (include/lux/fcntl.h). */
+#define arch_open_flags(fl)                                                    \
+	(((fl) & ~0740000u) | ((fl)&0140000u) << 2 | ((fl)&0600000u) >> 2)
+
 /* A user address space: the physical address of its TTBR0 table. */
 struct arch_as {
 	uint64_t root;

@@ -98,6 +98,8 @@ struct arch_cpu {
 /* System calls only this platform has (see kernel/sys/syscall.c). */
 #define ARCH_SYSCALLS                                                          \
 	SYS(arch_prctl), SYS(clone), SYS(fork), SYS(vfork), SYS(dup2), SYS(pipe)
+/* Open flags as F_GETFL returns them: the protocol's are x86_64's. */
+#define arch_open_flags(fl) (fl)
 
 /* A user address space: the physical address of its PML4. */
 struct arch_as {

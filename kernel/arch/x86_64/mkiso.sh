@@ -1,6 +1,6 @@
 #!/bin/bash
 # Build a GRUB rescue ISO that boots lux under both BIOS and UEFI.
-# usage: tools/mkiso.sh KERNEL.elf INITRD.cpio OUT.iso "COMMAND LINE"
+# usage: kernel/arch/x86_64/mkiso.sh KERNEL.elf INITRD.cpio OUT.iso "COMMAND LINE"
 # GRUB loads the kernel with Multiboot2 and the initrd as module 0 named
 # "initrd", then boots at once: no menu, no timeout.
 set -euo pipefail

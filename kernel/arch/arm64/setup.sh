@@ -1,0 +1,11 @@
+# What tools/setup.sh installs for arm64 (sourced by it): QEMU's virt
+# machine and gdb-multiarch; musl and clang's builtins for aarch64 from
+# the distribution's arm64 architecture (multiarch). Debian's
+# busybox-static:arm64 cannot be installed beside the host's, so
+# setup.sh fetches its .deb and unpacks it into build/cache/arm64 (BUSYBOX
+# in arch.mk), as for any platform whose P_DEB_ARCH is not the machine's.
+P_DEB_ARCH=arm64
+P_PACKAGES="qemu-system-arm qemu-efi-aarch64 gdb-multiarch musl-dev:arm64
+libclang-rt-14-dev:arm64"
+P_COMMANDS="qemu-system-aarch64 gdb-multiarch"
+P_FILES="/usr/lib/aarch64-linux-musl/libc.a"
