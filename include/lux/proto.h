@@ -490,6 +490,13 @@ enum lux_op {
 			* struct lux_lock -> GET: payload struct lux_lock */
 	LUX_UNLOCK,    /* handle; one-way: process `pid` closed a descriptor
 			* of the object: its POSIX locks on it go */
+	LUX_MAP = 32,  /* (kernel only) handle; flags = the descriptor's
+			* access mode: mmap of the file -> result = a
+			* descriptor of the replier's naming a memory object
+			* that holds the file's pages, which the kernel maps
+			* (taken at the reply's write; ENOSYS: none, mmap
+			* fails with ENODEV). The kernel checked the access
+			* mode against the mapping (docs/decisions/0030). */
 
 	/* Replies and notices, server -> kernel. */
 	LUX_REPLY = 64, /* the request `id` is done: result, payload */
