@@ -7,6 +7,8 @@
  * device nodes and symbolic links (EPERM).
  */
 #include "shm.h"
+#include "sysv.h"
+#include <poll.h>
 #include <dirent.h>
 #include <errno.h>
 #include <string.h>
@@ -102,6 +104,8 @@ static long do_open(const struct lux_msg *m, struct lux_rep *r)
 
 	if (!path)
 		return -EINVAL;
+	if (!strncmp(path, ".sysv/", 6))
+		return sysv_open(q, path, r);
 	if (!*path) { /* the directory */
 		if (acc != LUX_O_RDONLY || (q->flags & LUX_O_CREAT))
 			return -EISDIR;
@@ -360,7 +364,12 @@ static void serve(const struct lux_msg *m, long len)
 		r.result = do_open(m, &r);
 		lux_reply_full(LUX_SERVER_FD, q, &r, NULL, 0);
 		return;
+	case LUX_IOCTL:
+		if (q->handle == ROOT || q->handle >= SYSV_UNDO_HANDLE)
+			return sysv_ioctl(m, len);
+		break;
 	case LUX_CLOSE:
+		sysv_undo_close(q->handle);
 		if (q->handle && q->handle <= SHM_NODES &&
 		    shm_nodes[q->handle - 1].used) {
 			shm_nodes[q->handle - 1].opens--;
@@ -368,7 +377,7 @@ static void serve(const struct lux_msg *m, long len)
 		}
 		return;
 	case LUX_CANCEL:
-		return;
+		return sysv_cancel(q->id);
 	case LUX_STAT:
 		if ((i = target(m, 0)) >= 0)
 			fill_stat(i, &st);
@@ -389,9 +398,24 @@ static void serve(const struct lux_msg *m, long len)
 	lux_reply(LUX_SERVER_FD, q, do_simple(m), NULL, 0);
 }
 
+/* lux_serve's loop, with the time limits of semtimedop's waits. */
 int main(void)
 {
+	static struct lux_msg m;
+
 	for (int i = 0; i < SHM_NAMES; i++)
 		names[i].node = -1;
-	return lux_serve("shm", serve);
+	for (;;) {
+		struct pollfd p = {.fd = LUX_SERVER_FD, .events = POLLIN};
+		int64_t ms = sysv_timeout_ms();
+		if (poll(&p, 1, ms > 1000000 ? 1000000 : (int)ms) <= 0)
+			continue;
+		long len = lux_recv(LUX_SERVER_FD, &m);
+		if (len >= 0)
+			serve(&m, len);
+		else if (errno == EPIPE)
+			return 0;
+		else if (errno != EINTR && errno != EPROTO && errno != EAGAIN)
+			return 1;
+	}
 }
