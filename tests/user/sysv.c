@@ -9,6 +9,7 @@
 #include "utest.h"
 #include <fcntl.h>
 #include <grp.h>
+#include <lux/proto.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,6 +18,8 @@
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -374,12 +377,62 @@ static void perm_other_uid(void)
 	CHECK_EQ(shmctl(shmid, IPC_RMID, NULL), 0);
 }
 
+static int on_lux(void)
+{
+	struct utsname u;
+	return uname(&u) == 0 && strcmp(u.sysname, "lux") == 0;
+}
+
+/* The pid of the process named name, or 0. */
+static int find_pid(const char *name)
+{
+	struct lux_procinfo info;
+
+	for (int pid = 1; syscall(LUX_NR_PROCINFO, pid, &info) == 0;
+	     pid = info.pid + 1)
+		if (!strcmp(info.name, name))
+			return info.pid;
+	return 0;
+}
+
+/* The server killed under a blocked receiver: the receiver gets EIO,
+ * never hangs; lumen restarts the server, which starts empty. */
+static void server_restart(void)
+{
+	int id = msgget(IPC_PRIVATE, 0600), spid, n = 0;
+	struct text m = {.type = 1};
+	pid_t pid;
+
+	if (!on_lux()) /* nothing to kill on Linux */
+		return;
+	CHECK(id >= 0);
+	CHECK((pid = fork()) >= 0);
+	if (pid == 0)
+		_exit(msgrcv(id, &m, 16, 0, 0) < 0 && errno == EIO ? 0 : 2);
+	CHECK(sleeping(pid));
+	CHECK((spid = find_pid("shm")) > 0);
+	CHECK_EQ(kill(spid, SIGKILL), 0);
+	CHECK_EQ(ut_wait(pid), 0);
+	while (find_pid("shm") <= 0 || find_pid("shm") == spid) {
+		CHECK(n++ < 3000); /* 30 s */
+		usleep(10000);
+	}
+	while ((id = msgget(IPC_PRIVATE, 0600)) < 0) {
+		CHECK(n++ < 3000);
+		usleep(10000);
+	}
+	CHECK_EQ(msgsnd(id, &m, 1, 0), 0);
+	CHECK_EQ(msgrcv(id, &m, 16, 0, 0), 1);
+	CHECK_EQ(msgctl(id, IPC_RMID, NULL), 0);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct ut_case cases[] = {
-	    UT_CASE(msg_fork),       UT_CASE(msg_limits), UT_CASE(msg_wakes),
-	    UT_CASE(sem_shm_fork),   UT_CASE(sem_undo),   UT_CASE(sem_limits),
-	    UT_CASE(perm_other_uid),
+	    UT_CASE(msg_fork),       UT_CASE(msg_limits),
+	    UT_CASE(msg_wakes),      UT_CASE(sem_shm_fork),
+	    UT_CASE(sem_undo),       UT_CASE(sem_limits),
+	    UT_CASE(perm_other_uid), UT_CASE(server_restart),
 	};
 	test_pid = getpid();
 	return ut_main(argc, argv, "sysv", cases, UT_COUNT(cases));
