@@ -22,7 +22,7 @@
 
 struct name {
 	char name[SHM_NAME];
-	int node; /* -1: a free entry */
+	int node; /* the file (a free entry has no name) */
 };
 
 static struct name names[SHM_NAMES];
@@ -38,7 +38,7 @@ static int lookup(const char *path, int *free)
 	if (len >= SHM_NAME)
 		return -ENAMETOOLONG;
 	for (int i = 0; i < SHM_NAMES; i++) {
-		if (names[i].node < 0) {
+		if (!names[i].name[0]) {
 			if (*free < 0)
 				*free = i;
 		} else if (!strncmp(names[i].name, path, len) &&
@@ -160,7 +160,7 @@ static long do_unlink(const struct lux_msg *m)
 		return -ENOTDIR;
 	if (!may_unlink(&m->req, i = names[e].node))
 		return -EPERM;
-	names[e].node = -1;
+	names[e].name[0] = 0;
 	shm_nodes[i].nlink--;
 	shm_node_drop(i);
 	return 0;
@@ -198,7 +198,7 @@ static long do_link(const struct lux_msg *m, bool rename)
 	strcpy(names[free].name, to);
 	names[free].node = i;
 	if (rename)
-		names[ef].node = -1;
+		names[ef].name[0] = 0;
 	else
 		shm_nodes[i].nlink++;
 	return 0;
@@ -252,7 +252,7 @@ static void do_getdents(const struct lux_msg *m)
 		return;
 	}
 	for (; pos < SHM_NAMES + 2; pos++) {
-		if (pos >= 2 && names[pos - 2].node < 0)
+		if (pos >= 2 && !names[pos - 2].name[0])
 			continue;
 		const char *name = pos == 0   ? "."
 				   : pos == 1 ? ".."
@@ -403,8 +403,6 @@ int main(void)
 {
 	static struct lux_msg m;
 
-	for (int i = 0; i < SHM_NAMES; i++)
-		names[i].node = -1;
 	for (;;) {
 		struct pollfd p = {.fd = LUX_SERVER_FD, .events = POLLIN};
 		int64_t ms = sysv_timeout_ms();
