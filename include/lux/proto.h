@@ -389,6 +389,51 @@ struct lux_inet_accept {
 	uint8_t peer[16]; /* sockaddr_in */
 };
 
+/* SysV IPC (user/shm/sysv.c, docs/decisions/0030-shared-memory.md): the
+ * personality's msg*, sem* and shm* calls are IOCTLs on a descriptor of
+ * the shared-memory server's directory (/dev/shm), count the command,
+ * the payload in a struct lux_sysv then the call's data; the caller's
+ * identity is the request's (the kernel's), never the payload's.
+ *   MSGGET, SEMGET, SHMGET (a: key, b: flags, c: nsems or size) -> id
+ *   MSGSND (a: id, b: flags, c: mtype; data) -> 0
+ *   MSGRCV (a: id, b: flags, c: msgtyp, d: bytes) -> bytes; rep.off the
+ *     message's type, out: its text
+ *   SEMOP (a: id, b: nsops, c: timeout ns or -1; data: struct
+ *     sembuf[nsops]) -> 0; sent on a descriptor of LUX_SYSV_UNDO, its
+ *     SEM_UNDO operations are undone at that descriptor's last close
+ *   MSGCTL, SEMCTL, SHMCTL (a: id, b: cmd, c: semnum, d: value; data: in)
+ *     -> the call's result; out: struct lux_ipc_stat, or GETALL's values
+ *   SHMDT (a: id) -> 0: one attachment fewer (shm_nattch); shmat is
+ *     an OPEN of LUX_SYSV_SHM "<id>" (O_RDONLY for SHM_RDONLY), which
+ *     counts one more and is mapped (LUX_MAP), then closed
+ * A wait ends with the reply (EIDRM when the object is removed); a
+ * signal cancels it. OPEN of LUX_SYSV_UNDO: a per-process handle whose
+ * CLOSE (the process exits) undoes its SEM_UNDO operations. */
+#define LUX_SYSV_MSGGET 0x5300
+#define LUX_SYSV_MSGSND 0x5301
+#define LUX_SYSV_MSGRCV 0x5302
+#define LUX_SYSV_MSGCTL 0x5303
+#define LUX_SYSV_SEMGET 0x5304
+#define LUX_SYSV_SEMOP  0x5305
+#define LUX_SYSV_SEMCTL 0x5306
+#define LUX_SYSV_SHMGET 0x5307
+#define LUX_SYSV_SHMDT  0x5309
+#define LUX_SYSV_SHMCTL 0x530a
+#define LUX_SYSV_UNDO   ".sysv/undo"
+#define LUX_SYSV_SHM    ".sysv/shm/"
+struct lux_sysv {
+	int64_t a, b, c, d;
+};
+/* IPC_STAT's answer (and IPC_SET's input: uid, gid, mode, msg qbytes), laid out by the personality as the platform's. */
+struct lux_ipc_stat {
+	uint32_t key, uid, gid, cuid, cgid, mode, seq, pad;
+	int64_t time[3]; /* msg: stime, rtime; sem: otime, -; shm: atime,
+			    dtime; then ctime */
+	uint64_t v[3];   /* msg: cbytes, qnum, qbytes; sem: nsems; shm:
+			    segsz, nattch */
+	int32_t pid[2];  /* msg: lspid, lrpid; shm: cpid, lpid */
+};
+
 /* A network driver's frame interface (/dev/net0, docs/network.md): READ
  * gives one received Ethernet frame, WRITE sends one, and this IOCTL
  * (Linux's encoding _IOR('N', 0xe0, 8 bytes), which no Linux driver uses)
@@ -471,6 +516,13 @@ enum lux_op {
 			* struct lux_lock -> GET: payload struct lux_lock */
 	LUX_UNLOCK,    /* handle; one-way: process `pid` closed a descriptor
 			* of the object: its POSIX locks on it go */
+	LUX_MAP = 32,  /* (kernel only) handle; flags = the descriptor's
+			* access mode: mmap of the file -> result = a
+			* descriptor of the replier's naming a memory object
+			* that holds the file's pages, which the kernel maps
+			* (taken at the reply's write; ENOSYS: none, mmap
+			* fails with ENODEV). The kernel checked the access
+			* mode against the mapping (docs/decisions/0030). */
 
 	/* Replies and notices, server -> kernel. */
 	LUX_REPLY = 64, /* the request `id` is done: result, payload */

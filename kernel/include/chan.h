@@ -28,12 +28,14 @@ void chan_msg_free(struct lux_req *req);
  * result in rep->result), -EIO when the server is gone or goes,
  * -ERESTARTSYS when a signal interrupted the wait (the server is told the
  * request is cancelled; a late reply is dropped) or the reply was
- * -LUX_ERESTART. For a LUX_REDIRECT reply, *target (if target is not NULL)
+ * -LUX_ERESTART. For a LUX_REDIRECT reply, *out (if out is not NULL)
  * receives the channel named by the replier's descriptor `result` at the
  * time of its write, with a reference the caller drops (NULL and result
- * -EBADF if that descriptor is no client end). */
+ * -EBADF if that descriptor is no client end); for a LUX_MAP request, the
+ * file (any kind, or NULL) at the replier's descriptor `result`, with a
+ * reference. */
 int chan_call(struct chan *c, struct lux_req *req, struct lux_rep *rep,
-	      void *buf, size_t size, struct chan **target);
+	      void *buf, size_t size, void **out);
 /* Send a one-way message (CLOSE): never sleeps, never fails visibly. */
 void chan_send(struct chan *c, struct lux_req *req);
 
@@ -87,3 +89,7 @@ bool rfile_info(struct file *f, struct chan **c, uint64_t *handle,
  * O_PATH file allows only STAT and STATFS (EBADF). req is consumed. */
 int rfile_call(struct file *f, struct lux_req *req, struct lux_rep *rep,
 	       void *buf, size_t size);
+/* The memory object that holds remote file f's pages, from its server's
+ * LUX_MAP (with a reference), or NULL with *r = -errno (ENODEV when the
+ * server maps none). */
+struct file *rfile_map(struct file *f, long *r);

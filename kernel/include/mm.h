@@ -62,6 +62,9 @@ unsigned memobj_prot(struct file *f);
  * mapped uncached and never executable, and no RAM page (never counted
  * by pmm_ref). */
 #define PROT_DEVICE 8
+/* And: a shared mapping of a file not open for writing (mprotect may not
+ * make it writable: EACCES). */
+#define PROT_NOWRITE 16
 
 /*
  * mm/heap.c: kmalloc returns memory aligned to 16 bytes, or NULL when out

@@ -41,6 +41,8 @@ struct call {
 	void *buf;
 	size_t size;
 	struct chan *target; /* REDIRECT's channel, with a reference */
+	bool map;            /* a LUX_MAP: obj is the replier's object */
+	struct file *obj;    /* with a reference */
 	struct waitq wq;
 	volatile bool done;
 };
@@ -154,10 +156,11 @@ static bool call_cancel(struct chan *c, struct call *k, struct chan_msg *m)
 }
 
 int chan_call(struct chan *c, struct lux_req *req, struct lux_rep *rep,
-	      void *buf, size_t size, struct chan **target)
+	      void *buf, size_t size, void **out)
 {
 	struct chan_msg *m = container_of(req, struct chan_msg, req);
-	struct call k = {.rep = rep, .buf = buf, .size = size};
+	struct call k = {
+	    .rep = rep, .buf = buf, .size = size, .map = req->op == LUX_MAP};
 
 	waitq_init(&k.wq);
 	list_init(&k.link);
@@ -175,8 +178,8 @@ int chan_call(struct chan *c, struct lux_req *req, struct lux_rep *rep,
 	if (wait_intr(&k.wq, call_done, &k, 0) < 0 && !call_cancel(c, &k, m))
 		return -ERESTARTSYS;
 	kfree(m);
-	if (target)
-		*target = k.target;
+	if (out)
+		*out = k.map ? (void *)k.obj : k.target;
 	else if (k.target)
 		chan_put(k.target);
 	if (k.err)
@@ -392,6 +395,9 @@ static long server_write(struct file *f, const char *ubuf, size_t n)
 	}
 	*k->rep = rep;
 	k->target = target;
+	if (k->map && rep.op == LUX_REPLY && rep.result >= 0 &&
+	    rep.result < FD_MAX)
+		k->obj = fd_get((int)rep.result);
 	if (copy_from_user(k->buf, ubuf + sizeof(rep),
 			   chan_payload(&rep, k->size)))
 		err = -EIO;

@@ -198,6 +198,27 @@ int rfile_call(struct file *f, struct lux_req *req, struct lux_rep *rep,
 	return chan_call(rf->c, req, rep, buf, size, NULL);
 }
 
+struct file *rfile_map(struct file *f, long *r)
+{
+	struct lux_req *req = chan_msg_alloc(LUX_MAP, 0);
+	struct lux_rep rep;
+	struct file *obj = NULL;
+
+	*r = -ENOMEM;
+	if (req) {
+		req->handle = ((struct rfile *)f->priv)->handle;
+		req->flags = f->flags & O_ACCMODE;
+		*r = chan_call(((struct rfile *)f->priv)->c, req, &rep, NULL, 0,
+			       (void **)&obj);
+	}
+	if (!*r && ((*r = rep.result) == -ENOSYS || *r == -EINVAL ||
+		    (*r >= 0 && !(obj && memobj_size(obj, NULL)))))
+		*r = -ENODEV; /* a server that maps nothing, as Linux says */
+	if (*r < 0 && obj)
+		file_put(obj);
+	return *r < 0 ? NULL : obj;
+}
+
 void rfile_unlock(struct file *f)
 {
 	struct rfile *rf = f ? f->priv : NULL;

@@ -8,6 +8,7 @@
  * that nobody else holds it. MAP_SHARED areas are populated when created,
  * so fork can simply map the same pages in the child.
  */
+#include "chan.h"
 #include "file.h"
 #include "mm.h"
 #include "proc.h"
@@ -186,7 +187,7 @@ long vm_map(struct mm *mm, uintptr_t addr, size_t len, unsigned prot,
 	long r = 0;
 
 	if (!len || (addr & (PAGE_SIZE - 1)) || (flags & 3) == 0 ||
-	    (flags & 3) == 3 || (prot & ~PROT_DEVICE) > 7 ||
+	    (flags & 3) == 3 || (prot & ~(PROT_DEVICE | PROT_NOWRITE)) > 7 ||
 	    ((prot & PROT_DEVICE) && !shared))
 		return -EINVAL;
 	if (len > USER_TOP)
@@ -254,7 +255,7 @@ long vm_protect(struct mm *mm, uintptr_t addr, size_t len, unsigned prot)
 {
 	uintptr_t end = ALIGN_UP(addr + len, PAGE_SIZE), va;
 	struct vma *v = NULL;
-	unsigned dev = 0; /* PROT_DEVICE if the range has device memory */
+	unsigned dev = 0; /* PROT_DEVICE, PROT_NOWRITE if part of the range */
 	long r = 0;
 
 	if ((addr & (PAGE_SIZE - 1)) || end > USER_TOP || end < addr ||
@@ -264,16 +265,17 @@ long vm_protect(struct mm *mm, uintptr_t addr, size_t len, unsigned prot)
 		return -EACCES;
 	mutex_lock(&mm->lock);
 	for (va = addr; va < end && (v = vma_find(mm, va)); va = v->end)
-		dev |= v->prot & PROT_DEVICE;
+		dev |= v->prot & (PROT_DEVICE | PROT_NOWRITE);
 	if (va < end)
 		r = -ENOMEM; /* a hole in the range, as Linux says */
-	else if (dev && (prot & PROT_EXEC))
+	else if (((dev & PROT_DEVICE) && (prot & PROT_EXEC)) ||
+		 ((dev & PROT_NOWRITE) && (prot & PROT_WRITE)))
 		r = -EACCES;
 	else if (vma_split(mm, addr) < 0 || vma_split(mm, end) < 0)
 		r = -ENOMEM;
 	for (va = addr; !r && va < end; va = v->end) {
 		v = vma_find(mm, va);
-		v->prot = prot | (v->prot & PROT_DEVICE);
+		v->prot = prot | (v->prot & (PROT_DEVICE | PROT_NOWRITE));
 		struct reprotect rp = {
 		    &mm->as, v->shared || !prot ? v->prot : prot & ~PROT_WRITE};
 		arch_ufor_each(&mm->as, v->start, v->end, reprotect_page, &rp);
@@ -439,22 +441,36 @@ int vm_fill(struct mm *mm, uintptr_t addr, const void *src, size_t len)
 	return 0;
 }
 
-/* A descriptor is mapped only if it names a memory object (else
- * ENODEV, as Linux says of a file that cannot be mapped). */
+/* A descriptor is mapped if it names a memory object, or a server's file
+ * whose server hands one (LUX_MAP; else ENODEV, as Linux says of a file
+ * that cannot be mapped), with Linux's access rules: readable, and open
+ * for writing for a shared writable mapping, which mprotect keeps. */
 long sys_mmap(long addr, long len, long prot, long flags, long fd, long off)
 {
-	struct file *f = NULL;
-	long r;
+	struct file *f = NULL, *o = NULL;
+	unsigned acc = 0, ro = 0;
+	long r = 0;
 
 	if (off & (PAGE_SIZE - 1))
 		return -EINVAL;
 	if (!(flags & MAP_ANONYMOUS) && !(f = fd_get(fd)))
 		return -EBADF;
-	r = f && !memobj_size(f, NULL) ? -ENODEV
-	    : prot & ~7L               ? -EINVAL
-				       : vm_map(current_proc()->mm, addr, len,
-						prot | (f ? memobj_prot(f) : 0), flags, f,
-						(uint64_t)off / PAGE_SIZE);
+	acc = f ? f->flags & (O_ACCMODE | O_PATH) : O_RDWR;
+	ro = (flags & 3) == MAP_SHARED && acc != O_RDWR ? PROT_NOWRITE : 0;
+	if (f && rfile_info(f, NULL, NULL, NULL))
+		r = (acc & O_PATH)                                   ? -EBADF
+		    : acc == O_WRONLY || (ro && (prot & PROT_WRITE)) ? -EACCES
+		    : (o = rfile_map(f, &r))                         ? 0
+								     : r;
+	else if (f && memobj_size(f, NULL))
+		file_get(o = f);
+	r = r            ? r
+	    : f && !o    ? -ENODEV
+	    : prot & ~7L ? -EINVAL
+			 : vm_map(current_proc()->mm, addr, len,
+				  prot | ro | (o ? memobj_prot(o) : 0), flags,
+				  o, (uint64_t)off / PAGE_SIZE);
+	file_put(o);
 	file_put(f);
 	return r;
 }

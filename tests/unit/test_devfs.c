@@ -192,9 +192,9 @@ static void mknod_and_list(void **state)
 	uint64_t dir =
 	    open_path("", LUX_O_RDONLY | LUX_O_DIRECTORY, LUX_S_IFDIR | 0755);
 	int n = list(dir, &off, 4096, names);
-	const char *want[] = {".",    "..",     "null",    "zero",
-			      "full", "random", "urandom", "console"};
-	assert_int_equal(n, 8);
+	const char *want[] = {".",      "..",      "null", "zero",   "full",
+			      "random", "urandom", "shm",  "console"};
+	assert_int_equal(n, 9);
 	for (int i = 0; i < n; i++)
 		assert_string_equal(names[i], want[i]);
 	assert_int_equal(list(dir, &off, 4096, names), 0); /* the end */
@@ -203,7 +203,7 @@ static void mknod_and_list(void **state)
 	int total = 0, got;
 	while ((got = list(dir, &off, 56, names)) > 0)
 		total += got;
-	assert_int_equal(total, 8);
+	assert_int_equal(total, 9);
 	r = call(
 	    (struct lux_req){.op = LUX_GETDENTS, .handle = dir, .count = 8},
 	    NULL, 0);

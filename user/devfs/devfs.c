@@ -47,8 +47,11 @@ static struct node nodes[NODES_MAX] = {
     {"full", DEV_FULL, LUX_S_IFCHR | 0666, 0, 0, 0x107, {0}},
     {"random", DEV_RANDOM, LUX_S_IFCHR | 0666, 0, 0, 0x108, {0}},
     {"urandom", DEV_RANDOM, LUX_S_IFCHR | 0666, 0, 0, 0x109, {0}},
+    /* where lumen mounts the shared-memory server (a directory, so that
+     * lumen mounts a tree there, not a device node) */
+    {"shm", DIR_ROOT, LUX_S_IFDIR | 01777, 0, 0, 0, {0}},
 };
-static int nnodes = 6;
+static int nnodes = 7;
 
 /* The node a request names: by handle, or by path (one name, or "" for
  * the directory). -ENOENT, -ENOTDIR or -EBADF when there is none. */

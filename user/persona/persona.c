@@ -191,6 +191,30 @@ long persona_call(long nr, const long a[6])
 		return fd_close_range(a[0], a[1], a[2]);
 	case NR_flock:
 		return lock_flock(a[0], a[1]);
+	case NR_msgget:
+		return sysv_msgget(a[0], a[1]);
+	case NR_msgsnd:
+		return sysv_msgsnd(a[0], a[1], a[2], a[3]);
+	case NR_msgrcv:
+		return sysv_msgrcv(a[0], a[1], a[2], a[3], a[4]);
+	case NR_msgctl:
+		return sysv_msgctl(a[0], a[1], a[2]);
+	case NR_semget:
+		return sysv_semget(a[0], a[1], a[2]);
+	case NR_semop:
+		return sysv_semtimedop(a[0], a[1], a[2], 0);
+	case NR_semtimedop:
+		return sysv_semtimedop(a[0], a[1], a[2], a[3]);
+	case NR_semctl:
+		return sysv_semctl(a[0], a[1], a[2], a[3]);
+	case NR_shmget:
+		return sysv_shmget(a[0], a[1], a[2]);
+	case NR_shmat:
+		return sysv_shmat(a[0], a[1], a[2]);
+	case NR_shmdt:
+		return sysv_shmdt(a[0]);
+	case NR_shmctl:
+		return sysv_shmctl(a[0], a[1], a[2]);
 	case NR_rt_sigreturn:
 		return persona_rt_sigreturn();
 	case NR_sigaltstack:

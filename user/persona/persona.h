@@ -164,3 +164,19 @@ long persona_pause(uint64_t mask);
 long persona_sched_getaffinity(long tid, long len, long umask);
 long persona_sched_setaffinity(long tid, long len, long umask);
 long persona_getcpu(long ucpu, long unode);
+
+/* SysV IPC (sysv.c), each named as its Linux call with sysv_ for sys_. */
+long sysv_msgget(long key, long flags);
+long sysv_msgsnd(long id, long umsg, long size, long flags);
+long sysv_msgrcv(long id, long umsg, long size, long type, long flags);
+long sysv_msgctl(long id, long cmd, long ubuf);
+long sysv_semget(long key, long nsems, long flags);
+long sysv_semtimedop(long id, long usops, long nsops, long utimeout);
+long sysv_semctl(long id, long num, long cmd, long arg);
+long sysv_shmget(long key, long size, long flags);
+long sysv_shmat(long id, long addr, long flags);
+long sysv_shmdt(long addr);
+long sysv_shmctl(long id, long cmd, long ubuf);
+/* <arch>/sysv.c: the platform's struct semid_ds after its ipc_perm, as
+ * 8-byte words into w: how many. */
+int sysv_semid_ds(uint64_t *w, int64_t otime, int64_t ctime, uint64_t nsems);

@@ -1,0 +1,439 @@
+/*
+ * sysv: SysV IPC across processes: message queues, semaphore sets and
+ * shared-memory segments as a producer and a consumer across fork,
+ * IPC_RMID waking blocked callers (EIDRM), a signal ending a wait
+ * (EINTR), semtimedop's time limit, SEM_UNDO at exit (and at a kill),
+ * the permission rules for another uid, and the limits' errors. Runs as
+ * root (the uid case drops to 1000 in a child).
+ */
+#include "utest.h"
+#include <fcntl.h>
+#include <grp.h>
+#include <lux/proto.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ITEMS 1000
+#define SLOTS 8
+#define USER  1000
+
+union semun {
+	int val;
+	struct semid_ds *buf;
+	unsigned short *array;
+};
+
+struct text {
+	long type;
+	char text[8192];
+};
+
+static pid_t test_pid; /* the test's, for keys its children share */
+
+static key_t key(int n)
+{
+	return 0x4c000000 | (test_pid & 0xffff) << 4 | n;
+}
+
+/* Wait until process pid sleeps (in the call a test wants it blocked
+ * in): its state in /proc/pid/stat is S. */
+static int sleeping(pid_t pid)
+{
+	char path[64], buf[256], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	for (;;) {
+		int fd = open(path, O_RDONLY);
+		long n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+		if (fd >= 0)
+			close(fd);
+		if (n <= 0)
+			return 0;
+		buf[n] = 0;
+		if ((p = strrchr(buf, ')')) && p[1] == ' ' && p[2] == 'S')
+			return 1;
+		sched_yield();
+	}
+}
+
+static int semval(int id, int num)
+{
+	return semctl(id, num, GETVAL);
+}
+
+/* The child sends ITEMS messages of types 1 and 2 and a last one of
+ * type 3; the parent takes type 2 first (msgtyp > 0), then the rest by
+ * order and by lowest type (msgtyp < 0). */
+static void msg_fork(void)
+{
+	int id = msgget(IPC_PRIVATE, 0600);
+	struct text m;
+	long sum = 0;
+	pid_t pid;
+
+	CHECK(id >= 0);
+	CHECK((pid = fork()) >= 0);
+	if (pid == 0) {
+		for (int i = 1; i <= ITEMS; i++) {
+			m.type = 1 + i % 2;
+			memcpy(m.text, &i, sizeof(i));
+			if (msgsnd(id, &m, sizeof(i), 0))
+				_exit(2);
+		}
+		m.type = 3;
+		strcpy(m.text, "last");
+		_exit(msgsnd(id, &m, 5, 0) ? 3 : 0);
+	}
+	for (int i = 0; i < ITEMS / 2; i++) { /* the odd ones: type 2 */
+		CHECK_EQ(msgrcv(id, &m, sizeof(m.text), 2, 0), sizeof(int));
+		CHECK_EQ(m.type, 2);
+		sum += *(int *)m.text;
+	}
+	CHECK_EQ(sum, (long)(ITEMS / 2) * (ITEMS / 2));
+	CHECK_EQ(msgrcv(id, &m, sizeof(m.text), -2, 0), sizeof(int));
+	CHECK_EQ(m.type, 1);
+	CHECK_EQ(*(int *)m.text, 2); /* the first even one */
+	CHECK_EQ(ut_wait(pid), 0);
+	CHECK_EQ(msgrcv(id, &m, sizeof(m.text), 3, 0), 5);
+	CHECK(strcmp(m.text, "last") == 0);
+	struct msqid_ds ds;
+	CHECK_EQ(msgctl(id, IPC_STAT, &ds), 0);
+	CHECK_EQ(ds.msg_qnum, ITEMS / 2 - 1);
+	CHECK_EQ(ds.msg_cbytes, (ITEMS / 2 - 1) * sizeof(int));
+	CHECK_EQ(ds.msg_lspid, pid);
+	CHECK_EQ(ds.msg_lrpid, getpid());
+	CHECK_EQ(ds.msg_perm.mode & 0777, 0600);
+	CHECK_EQ(ds.msg_perm.cuid, getuid());
+	/* too small a buffer: E2BIG and the message stays, or cut */
+	CHECK_ERR(msgrcv(id, &m, 2, 0, 0), E2BIG);
+	CHECK_EQ(msgrcv(id, &m, 2, 0, MSG_NOERROR), 2);
+	CHECK_ERR(msgrcv(id, &m, 64, 7, IPC_NOWAIT), ENOMSG);
+	CHECK_EQ(msgctl(id, IPC_RMID, NULL), 0);
+	CHECK_ERR(msgsnd(id, &m, 1, 0), EINVAL);
+}
+
+/* A full queue: IPC_NOWAIT says EAGAIN; a waiting sender goes on once a
+ * message is taken; the limits' errors. */
+static void msg_limits(void)
+{
+	int id = msgget(key(1), IPC_CREAT | IPC_EXCL | 0600);
+	static struct text m = {.type = 1};
+	struct msqid_ds ds;
+	pid_t pid;
+
+	CHECK(id >= 0);
+	CHECK_ERR(msgget(key(1), IPC_CREAT | IPC_EXCL | 0600), EEXIST);
+	CHECK_EQ(msgget(key(1), 0), id);
+	CHECK_ERR(msgget(key(2), 0600), ENOENT);
+	CHECK_ERR(msgsnd(id, &m, 8193, 0), EINVAL);
+	m.type = 0;
+	CHECK_ERR(msgsnd(id, &m, 1, 0), EINVAL);
+	m.type = 1;
+	CHECK_EQ(msgctl(id, IPC_STAT, &ds), 0);
+	CHECK_EQ(ds.msg_qbytes, 16384);
+	CHECK_EQ(msgsnd(id, &m, 8192, 0), 0);
+	CHECK_EQ(msgsnd(id, &m, 8192, 0), 0);
+	CHECK_ERR(msgsnd(id, &m, 1, IPC_NOWAIT), EAGAIN);
+	CHECK((pid = fork()) >= 0);
+	if (pid == 0)
+		_exit(msgsnd(id, &m, 100, 0) ? 2 : 0);
+	CHECK(sleeping(pid));
+	CHECK_EQ(msgrcv(id, &m, sizeof(m.text), 0, 0), 8192);
+	CHECK_EQ(ut_wait(pid), 0);
+	CHECK_EQ(msgctl(id, IPC_STAT, &ds), 0);
+	CHECK_EQ(ds.msg_qnum, 2);
+	CHECK_EQ(msgctl(id, IPC_RMID, NULL), 0);
+}
+
+/* IPC_RMID wakes a blocked receiver with EIDRM; a signal ends a
+ * receiver's wait with EINTR (SA_RESTART or not). */
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+static void msg_wakes(void)
+{
+	int id = msgget(IPC_PRIVATE, 0600);
+	struct sigaction sa = {.sa_handler = on_usr1, .sa_flags = SA_RESTART};
+	struct text m;
+	pid_t pid;
+
+	CHECK(id >= 0);
+	CHECK_EQ(sigaction(SIGUSR1, &sa, NULL), 0);
+	CHECK((pid = fork()) >= 0);
+	if (pid == 0)
+		_exit(msgrcv(id, &m, 16, 0, 0) < 0 && errno == EINTR ? 0 : 2);
+	CHECK(sleeping(pid));
+	CHECK_EQ(kill(pid, SIGUSR1), 0);
+	CHECK_EQ(ut_wait(pid), 0);
+	CHECK((pid = fork()) >= 0);
+	if (pid == 0)
+		_exit(msgrcv(id, &m, 16, 0, 0) < 0 && errno == EIDRM ? 0 : 2);
+	CHECK(sleeping(pid));
+	CHECK_EQ(msgctl(id, IPC_RMID, NULL), 0);
+	CHECK_EQ(ut_wait(pid), 0);
+	signal(SIGUSR1, SIG_DFL);
+}
+
+/* A bounded buffer in a segment guarded by a set of two semaphores
+ * (items, slots): the child produces, the parent consumes; the child
+ * attaches the segment again by its id. */
+static void sem_shm_fork(void)
+{
+	int sid = semget(IPC_PRIVATE, 2, 0600);
+	int mid = shmget(IPC_PRIVATE, 4096, 0600);
+	struct sembuf take_item = {0, -1, 0}, give_slot = {1, 1, 0};
+	int *ring;
+	long sum = 0;
+	pid_t pid;
+
+	CHECK(sid >= 0 && mid >= 0);
+	CHECK_EQ(semctl(sid, 1, SETVAL, (union semun){.val = SLOTS}), 0);
+	CHECK((ring = shmat(mid, NULL, 0)) != (void *)-1);
+	CHECK((pid = fork()) >= 0);
+	if (pid == 0) {
+		struct sembuf take_slot = {1, -1, 0}, give_item = {0, 1, 0};
+		int *r = shmat(mid, NULL, 0);
+		if (r == (void *)-1 || shmdt(ring))
+			_exit(2);
+		for (int i = 1; i <= ITEMS; i++) {
+			if (semop(sid, &take_slot, 1))
+				_exit(3);
+			r[i % SLOTS] = i;
+			if (semop(sid, &give_item, 1))
+				_exit(4);
+		}
+		_exit(0);
+	}
+	for (int i = 1; i <= ITEMS; i++) {
+		CHECK_EQ(semop(sid, &take_item, 1), 0);
+		sum += ring[i % SLOTS];
+		CHECK_EQ(semop(sid, &give_slot, 1), 0);
+	}
+	CHECK_EQ(ut_wait(pid), 0);
+	CHECK_EQ(sum, (long)ITEMS * (ITEMS + 1) / 2);
+	CHECK_EQ(semval(sid, 1), SLOTS);
+	CHECK_EQ(semctl(sid, 0, GETPID), getpid()); /* took the last */
+	unsigned short all[2];
+	CHECK_EQ(semctl(sid, 0, GETALL, (union semun){.array = all}), 0);
+	CHECK(all[0] == 0 && all[1] == SLOTS);
+	struct semid_ds ds;
+	CHECK_EQ(semctl(sid, 0, IPC_STAT, (union semun){.buf = &ds}), 0);
+	CHECK_EQ(ds.sem_nsems, 2);
+	CHECK_EQ(ds.sem_perm.mode & 0777, 0600);
+	struct shmid_ds sds;
+	CHECK_EQ(shmctl(mid, IPC_STAT, &sds), 0);
+	CHECK_EQ(sds.shm_segsz, 4096);
+	CHECK_EQ(sds.shm_cpid, getpid());
+	/* removed while attached: the memory stays until detached */
+	CHECK_EQ(shmctl(mid, IPC_RMID, NULL), 0);
+	ring[0] = 42;
+	CHECK_EQ(ring[0], 42);
+	CHECK_EQ(shmdt(ring), 0);
+	CHECK_ERR(shmdt(ring), EINVAL);
+	CHECK_EQ(semctl(sid, 0, IPC_RMID), 0);
+}
+
+/* SEM_UNDO: a child's adjustments are undone when it exits, and when it
+ * is killed; IPC_RMID wakes a waiter with EIDRM; semtimedop's limit. */
+static void sem_undo(void)
+{
+	int sid = semget(IPC_PRIVATE, 2, 0600);
+	struct sembuf up = {0, 3, SEM_UNDO}, down = {1, -1, SEM_UNDO};
+	pid_t pid;
+
+	CHECK(sid >= 0);
+	CHECK_EQ(semctl(sid, 1, SETVAL, (union semun){.val = 5}), 0);
+	CHECK((pid = fork()) >= 0);
+	if (pid == 0)
+		_exit(semop(sid, &up, 1) || semop(sid, &down, 1) ? 2 : 0);
+	CHECK_EQ(ut_wait(pid), 0);
+	CHECK_EQ(semval(sid, 0), 0);
+	CHECK_EQ(semval(sid, 1), 5);
+	CHECK((pid = fork()) >= 0);
+	if (pid == 0) {
+		if (semop(sid, &up, 1))
+			_exit(2);
+		pause();
+		_exit(3);
+	}
+	while (semval(sid, 0) != 3)
+		sched_yield();
+	CHECK_EQ(kill(pid, SIGKILL), 0);
+	CHECK_EQ(ut_wait(pid), SIGKILL);
+	CHECK_EQ(semval(sid, 0), 0);
+	/* a waiter, counted by GETNCNT, woken by IPC_RMID */
+	CHECK((pid = fork()) >= 0);
+	if (pid == 0) {
+		struct sembuf wait = {0, -1, 0};
+		_exit(semop(sid, &wait, 1) < 0 && errno == EIDRM ? 0 : 2);
+	}
+	while (semctl(sid, 0, GETNCNT) != 1)
+		sched_yield();
+	CHECK_EQ(semctl(sid, 0, IPC_RMID), 0);
+	CHECK_EQ(ut_wait(pid), 0);
+	/* semtimedop gives up after its time */
+	sid = semget(IPC_PRIVATE, 1, 0600);
+	struct sembuf wait = {0, -1, 0};
+	struct timespec ts = {0, 50000000};
+	long long t0 = ut_now_ns();
+	CHECK_ERR(semtimedop(sid, &wait, 1, &ts), EAGAIN);
+	CHECK(ut_now_ns() - t0 >= 50000000);
+	CHECK_EQ(semctl(sid, 0, IPC_RMID), 0);
+}
+
+static void sem_limits(void)
+{
+	int sid = semget(key(3), 2, IPC_CREAT | 0600);
+	struct sembuf ops[501] = {{0}};
+
+	CHECK(sid >= 0);
+	CHECK_ERR(semget(key(3), 3, 0), EINVAL); /* more than it has */
+	CHECK_EQ(semget(key(3), 1, 0), sid);
+	CHECK_ERR(semget(IPC_PRIVATE, 32001, 0600), EINVAL);
+	CHECK_ERR(semget(key(4), 0, IPC_CREAT | 0600), EINVAL);
+	CHECK_ERR(semop(sid, ops, 501), E2BIG);
+	ops[0] = (struct sembuf){2, 1, 0};
+	CHECK_ERR(semop(sid, ops, 1), EFBIG);
+	CHECK_ERR(semctl(sid, 0, SETVAL, (union semun){.val = 32768}), ERANGE);
+	CHECK_EQ(semctl(sid, 0, SETVAL, (union semun){.val = 32767}), 0);
+	ops[0] = (struct sembuf){0, 1, 0};
+	CHECK_ERR(semop(sid, ops, 1), ERANGE);
+	ops[0] = (struct sembuf){1, -1, IPC_NOWAIT};
+	CHECK_ERR(semop(sid, ops, 1), EAGAIN);
+	CHECK_ERR(semctl(sid, 2, GETVAL), EINVAL);
+	CHECK_EQ(semctl(sid, 0, IPC_RMID), 0);
+	CHECK_ERR(semctl(sid, 0, GETVAL), EINVAL);
+	CHECK_ERR(shmget(IPC_PRIVATE, 0, 0600), EINVAL);
+	int mid = shmget(key(5), 4096, IPC_CREAT | 0600);
+	CHECK(mid >= 0);
+	CHECK_ERR(shmget(key(5), 8192, 0), EINVAL);
+	CHECK_ERR(shmat(mid, (void *)0x10001, 0), EINVAL);
+	CHECK_EQ(shmctl(mid, IPC_RMID, NULL), 0);
+	CHECK(shmat(mid, NULL, 0) == (void *)-1);
+	CHECK_EQ(errno, EINVAL);
+}
+
+static int msq, semid, shmid;
+
+/* As uid 1000, objects of root's with mode 0600: */
+static void other_uid(void)
+{
+	struct text m = {.type = 1};
+	struct sembuf op = {0, 1, 0};
+	struct msqid_ds ds;
+
+	if (!EXPECT(setgroups(0, NULL) == 0) || !EXPECT(setgid(USER) == 0) ||
+	    !EXPECT(setuid(USER) == 0))
+		return;
+	CHECK_ERR(msgget(key(6), 0600), EACCES);
+	CHECK_EQ(msgget(key(6), 0), msq); /* asking for nothing */
+	CHECK_ERR(msgsnd(msq, &m, 1, 0), EACCES);
+	CHECK_ERR(msgrcv(msq, &m, 1, 0, IPC_NOWAIT), EACCES);
+	CHECK_ERR(msgctl(msq, IPC_STAT, &ds), EACCES);
+	CHECK_ERR(msgctl(msq, IPC_RMID, NULL), EPERM);
+	CHECK_ERR(semop(semid, &op, 1), EACCES);
+	CHECK_ERR(semctl(semid, 0, GETVAL), EACCES);
+	CHECK_ERR(semctl(semid, 0, SETVAL, (union semun){.val = 1}), EACCES);
+	CHECK_ERR(semctl(semid, 0, IPC_RMID), EPERM);
+	CHECK(shmat(shmid, NULL, SHM_RDONLY) == (void *)-1);
+	CHECK_EQ(errno, EACCES);
+	CHECK_ERR(shmctl(shmid, IPC_RMID, NULL), EPERM);
+}
+
+static void perm_other_uid(void)
+{
+	struct msqid_ds ds;
+
+	if (geteuid() != 0) {
+		ut_fail("sysv/perm_other_uid must run as root");
+		return;
+	}
+	CHECK((msq = msgget(key(6), IPC_CREAT | 0600)) >= 0);
+	CHECK((semid = semget(IPC_PRIVATE, 1, 0600)) >= 0);
+	CHECK((shmid = shmget(IPC_PRIVATE, 4096, 0600)) >= 0);
+	ut_in_child(other_uid);
+	/* given to uid 1000 by IPC_SET, it may remove it */
+	CHECK_EQ(msgctl(msq, IPC_STAT, &ds), 0);
+	ds.msg_perm.uid = USER;
+	CHECK_EQ(msgctl(msq, IPC_SET, &ds), 0);
+	CHECK_EQ(msgctl(msq, IPC_STAT, &ds), 0);
+	CHECK_EQ(ds.msg_perm.uid, USER);
+	CHECK_EQ(ds.msg_perm.cuid, 0);
+	CHECK_EQ(msgctl(msq, IPC_RMID, NULL), 0);
+	CHECK_EQ(semctl(semid, 0, IPC_RMID), 0);
+	CHECK_EQ(shmctl(shmid, IPC_RMID, NULL), 0);
+}
+
+static int on_lux(void)
+{
+	struct utsname u;
+	return uname(&u) == 0 && strcmp(u.sysname, "lux") == 0;
+}
+
+/* The pid of the process named name, or 0. */
+static int find_pid(const char *name)
+{
+	struct lux_procinfo info;
+
+	for (int pid = 1; syscall(LUX_NR_PROCINFO, pid, &info) == 0;
+	     pid = info.pid + 1)
+		if (!strcmp(info.name, name))
+			return info.pid;
+	return 0;
+}
+
+/* The server killed under a blocked receiver: the receiver gets EIO,
+ * never hangs; lumen restarts the server, which starts empty. */
+static void server_restart(void)
+{
+	int id = msgget(IPC_PRIVATE, 0600), spid, n = 0;
+	struct text m = {.type = 1};
+	pid_t pid;
+
+	if (!on_lux()) /* nothing to kill on Linux */
+		return;
+	CHECK(id >= 0);
+	CHECK((pid = fork()) >= 0);
+	if (pid == 0)
+		_exit(msgrcv(id, &m, 16, 0, 0) < 0 && errno == EIO ? 0 : 2);
+	CHECK(sleeping(pid));
+	CHECK((spid = find_pid("shm")) > 0);
+	CHECK_EQ(kill(spid, SIGKILL), 0);
+	CHECK_EQ(ut_wait(pid), 0);
+	while (find_pid("shm") <= 0 || find_pid("shm") == spid) {
+		CHECK(n++ < 3000); /* 30 s */
+		usleep(10000);
+	}
+	while ((id = msgget(IPC_PRIVATE, 0600)) < 0) {
+		CHECK(n++ < 3000);
+		usleep(10000);
+	}
+	CHECK_EQ(msgsnd(id, &m, 1, 0), 0);
+	CHECK_EQ(msgrcv(id, &m, 16, 0, 0), 1);
+	CHECK_EQ(msgctl(id, IPC_RMID, NULL), 0);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct ut_case cases[] = {
+	    UT_CASE(msg_fork),       UT_CASE(msg_limits),
+	    UT_CASE(msg_wakes),      UT_CASE(sem_shm_fork),
+	    UT_CASE(sem_undo),       UT_CASE(sem_limits),
+	    UT_CASE(perm_other_uid), UT_CASE(server_restart),
+	};
+	test_pid = getpid();
+	return ut_main(argc, argv, "sysv", cases, UT_COUNT(cases));
+}
