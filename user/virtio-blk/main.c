@@ -338,7 +338,6 @@ static int run(void)
 	static struct lux_msg m;
 	long len = 0;
 	bool waiting = false; /* m holds a request that could not start */
-	uint64_t count;
 	int head;
 
 	for (;;) {
@@ -347,8 +346,7 @@ static int run(void)
 		if (poll(p, 2, -1) < 0 && errno != EINTR)
 			return 1;
 		if (p[0].revents & POLLIN) {
-			if (read(dev.irq_fd, &count, sizeof(count)) < 0 &&
-			    errno != EINTR)
+			if (vt_interrupted(&dev) < 0 && errno != EINTR)
 				return 1;
 			while ((head = virtq_next_used(&vq, NULL)) >= 0)
 				if (head % DPS == 0 && head / DPS < (int)nslots)

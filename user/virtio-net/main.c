@@ -360,7 +360,6 @@ static int run(void)
 	static struct lux_msg m;
 	long len = 0;
 	bool held = false; /* m is a WRITE waiting for a buffer */
-	uint64_t count;
 
 	for (;;) {
 		struct pollfd p[2] = {{dev.irq_fd, POLLIN, 0},
@@ -368,8 +367,7 @@ static int run(void)
 		if (poll(p, 2, -1) < 0 && errno != EINTR)
 			return 1;
 		if (p[0].revents & POLLIN) {
-			if (read(dev.irq_fd, &count, sizeof(count)) < 0 &&
-			    errno != EINTR)
+			if (vt_interrupted(&dev) < 0 && errno != EINTR)
 				return 1;
 			interrupted();
 		}
