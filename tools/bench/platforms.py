@@ -40,8 +40,10 @@ PLATFORMS = {
         "disk": False,
         "why": ("boot metrics: lux arm64 leaves the generic timer's counter "
                 "to EL1 (CNTKCTL_EL1.EL0VCTEN clear), so the benchmark "
-                "cannot read the time since reset; disk: lux drives virtio "
-                "over PCI with MSI-X only, and arm64 has neither the GIC's "
-                "ITS nor virtio-mmio yet"),
+                "cannot read the time since reset; disk: the disk boot "
+                "attaches a PCI disk and loads Linux's virtio PCI modules; "
+                "arm64's disks are virtio-mmio devices (lux drives them, "
+                "docs/storage.md), which this benchmark does not set up "
+                "yet"),
     },
 }
