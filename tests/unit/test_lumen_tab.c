@@ -91,6 +91,7 @@ static void test_virtio_mmio(void **state)
 	    "n - virtio-mmio=2@0xa000000:32 /x",        /* no line */
 	    "n - virtio-mmio=2@0xa000000:0:16 /x",      /* no slot */
 	    "n - virtio-mmio=@0xa000000:32:16 /x",      /* no id */
+	    "n - virtio-mmio=0@0xa000000:32:16 /x",     /* an empty slot's */
 	    "n - virtio-mmio=2@:32:16 /x",              /* no base */
 	    "n - virtio-mmio=2@0xa000000:32:16x /x",    /* trailing junk */
 	    "n - virtio-mmio=70000@0xa000000:32:16 /x", /* id too big */

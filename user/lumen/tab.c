@@ -61,8 +61,8 @@ static int parse_vmmio(const char *s, struct grant *g)
 	char *e;
 
 	id = strtoull(s, &e, 0);
-	if (e == s || *e != '@' || id > 0xffff)
-		return -1;
+	if (e == s || *e != '@' || !id || id > 0xffff)
+		return -1; /* id 0 is an empty slot's */
 	g->base = strtoull(s = e + 1, &e, 0);
 	if (e == s || *e != ':')
 		return -1;
