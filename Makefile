@@ -137,7 +137,7 @@ DISK_SIZE ?= 256M
 MKE2FS := $(shell command -v mke2fs || echo /sbin/mke2fs)
 DEBUGFS := $(shell command -v debugfs || echo /sbin/debugfs)
 QEMU_DISK = -drive file=$(DISK),format=raw,if=none,id=vda \
-	-device virtio-blk-pci,drive=vda,disable-legacy=on
+	-device $(call VIRTIO_DEVICE,blk),drive=vda
 
 $(DISK):
 	$(MKE2FS) -q -t ext2 -E root_owner=0:0 -L lux $@.tmp $(DISK_SIZE)
@@ -147,9 +147,10 @@ $(DISK):
 
 # The network `make run` gives lux (docs/network.md): a virtio-net device
 # on QEMU's user network, whose DHCP gives the TCP/IP server 10.0.2.15.
-QEMU_NET = -netdev user,id=n0 -device virtio-net-pci,netdev=n0,disable-legacy=on
-# The devices `make run` attaches, unless the platform's arch.mk says
-# otherwise (docs/platform.md).
+# (VIRTIO_DEVICE, the platform's arch.mk: QEMU's name of a virtio device
+# on the platform's bus, docs/platform.md.)
+QEMU_NET = -netdev user,id=n0 -device $(call VIRTIO_DEVICE,net),netdev=n0
+# The devices `make run` attaches.
 RUN_DEVICES ?= $(QEMU_DISK) $(QEMU_NET)
 
 # The disk's PCI probe at boot can crash QEMU 7.2's multi-threaded TCG on

@@ -75,11 +75,11 @@ def make_images(work):
     return vda, vdb
 
 
-def drive_args(vda, vdb):
+def drive_args(boot, vda, vdb):
     args = []
     for i, img in enumerate((vda, vdb)):
-        args += ["-drive", f"file={img},format=raw,if=none,id=d{i}",
-                 "-device", f"virtio-blk-pci,drive=d{i},disable-legacy=on"]
+        args += ["-drive", f"file={img},format=raw,if=none,id=d{i}"]
+        args += boot.virtio("blk", f"drive=d{i}")
     return args
 
 
@@ -229,7 +229,7 @@ def one_thread(args):
 
 def boot_args(boot, vda, vdb):
     """QEMU's arguments for boot with the two disks."""
-    return one_thread(boot.qemu_args()) + drive_args(vda, vdb)
+    return one_thread(boot.qemu_args()) + drive_args(boot, vda, vdb)
 
 
 def run(r, boot, log_path, work):

@@ -53,8 +53,8 @@ def qemu_args(boot, inet=False):
     args += ["-netdev", user,
              "-netdev", "hubport,id=p0,hubid=0,netdev=u0"]
     for i, mac in ((1, "52:54:00:12:34:56"), (2, "52:54:00:12:34:57")):
-        args += ["-netdev", f"hubport,id=p{i},hubid=0", "-device",
-                 f"virtio-net-pci,netdev=p{i},disable-legacy=on,mac={mac}"]
+        args += ["-netdev", f"hubport,id=p{i},hubid=0"]
+        args += boot.virtio("net", f"netdev=p{i},mac={mac}")
     return args
 
 

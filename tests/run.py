@@ -310,6 +310,11 @@ class Boot:
         return args + ["-kernel", KBIN, "-initrd", INITRD,
                        "-append", self.cmdline]
 
+    def virtio(self, kind, props):
+        """QEMU's arguments for a virtio device (blk, net) with props on
+        the platform's bus (platform.py)."""
+        return PLATFORM["virtio"](kind, props)
+
 
 BOOTS = [
     Boot("boot/direct-smp1", smp=1, cmdline=INIT),

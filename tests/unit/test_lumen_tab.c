@@ -66,6 +66,43 @@ static void test_other_grants(void **state)
 	assert_int_equal(c.grants[1].kind, LUX_GRANT_BOOTDATA);
 }
 
+/* virtio-mmio=ID@BASE:SLOTS:IRQ: one pseudo-grant that lumen resolves
+ * (user/lumen/vmmio.c), its fields packed in count. */
+static void test_virtio_mmio(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("vda /dev/vda virtio-mmio=2@0xa000000:32:16,dma "
+			       "/sbin/virtio-blk"),
+			 1);
+	assert_int_equal(c.ngrants, 2);
+	assert_int_equal(c.grants[0].kind, GRANT_VMMIO);
+	assert_int_equal(c.grants[0].base, 0xa000000);
+	assert_int_equal(VMMIO_ID(c.grants[0].count), 2);
+	assert_int_equal(VMMIO_SLOTS(c.grants[0].count), 32);
+	assert_int_equal(VMMIO_IRQ(c.grants[0].count), 16);
+	assert_int_equal(c.grants[1].kind, LUX_GRANT_DMA);
+	assert_int_equal(parse("n - virtio-mmio=0x1@4096:1:0 /x"), 1);
+	assert_int_equal(VMMIO_ID(c.grants[0].count), 1);
+	assert_int_equal(VMMIO_SLOTS(c.grants[0].count), 1);
+	assert_int_equal(c.grants[0].base, 4096);
+	const char *bad[] = {
+	    "n - virtio-mmio=2 /x",                     /* no bus */
+	    "n - virtio-mmio=2@0xa000000 /x",           /* no slots */
+	    "n - virtio-mmio=2@0xa000000:32 /x",        /* no line */
+	    "n - virtio-mmio=2@0xa000000:0:16 /x",      /* no slot */
+	    "n - virtio-mmio=@0xa000000:32:16 /x",      /* no id */
+	    "n - virtio-mmio=0@0xa000000:32:16 /x",     /* an empty slot's */
+	    "n - virtio-mmio=2@:32:16 /x",              /* no base */
+	    "n - virtio-mmio=2@0xa000000:32:16x /x",    /* trailing junk */
+	    "n - virtio-mmio=70000@0xa000000:32:16 /x", /* id too big */
+	    "n - virtio-mmio=2@0xa000000:70000:16 /x",  /* too many slots */
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(parse(bad[i]), -1);
+		assert_non_null(why);
+	}
+}
+
 static void test_comments_and_blanks(void **state)
 {
 	(void)state;
@@ -176,6 +213,7 @@ int main(void)
 	    cmocka_unit_test(test_full_line),
 	    cmocka_unit_test(test_no_mounts_no_grants),
 	    cmocka_unit_test(test_other_grants),
+	    cmocka_unit_test(test_virtio_mmio),
 	    cmocka_unit_test(test_comments_and_blanks),
 	    cmocka_unit_test(test_malformed),
 	    cmocka_unit_test(test_image_tables),

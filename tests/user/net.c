@@ -286,14 +286,16 @@ static void icmp(void)
 }
 
 /* The pid of /dev/net1's driver (net 1) or /dev/net0's (net 0): of the
- * processes running /sbin/virtio-net, the one with the highest or the
- * lowest PCI configuration page as its first argument (lumen gives the
- * functions in order); or 0. */
+ * processes running /sbin/virtio-net, the one lumen started last or
+ * first; or 0. lumen starts the table's lines in order (net0, then
+ * net1) and a restart is a new process, whose pid is higher: so this
+ * holds until net0's driver is restarted (relink, the last case). The
+ * devices' addresses say nothing: PCI functions are given in increasing
+ * order, virtio-mmio slots in decreasing order (docs/storage.md). */
 static pid_t driver_pid(int net)
 {
 	char path[64], buf[64];
 	DIR *d = opendir("/proc");
-	unsigned long long best = net ? 0 : ~0ull;
 	pid_t pid = 0;
 	int fd;
 
@@ -305,12 +307,9 @@ static pid_t driver_pid(int net)
 		close(fd);
 		if (n <= 17 || memcmp(buf, "/sbin/virtio-net", 17))
 			continue;
-		buf[n] = 0;
-		unsigned long long page = strtoull(buf + 17, NULL, 0);
-		if (net ? page > best : page < best) {
-			best = page;
-			pid = atoi(e->d_name);
-		}
+		pid_t p = atoi(e->d_name);
+		if (!pid || (net ? p > pid : p < pid))
+			pid = p;
 	}
 	if (d)
 		closedir(d);
@@ -398,17 +397,19 @@ static void lwip_echo(void)
 static void relink(void)
 {
 	uint8_t mac[6];
-	pid_t drv, now;
+	pid_t drv, other, now;
 	int fd, ok = 0, ms = 0;
 
 	CHECK((drv = driver_pid(0)) > 0);
+	CHECK((other = driver_pid(1)) > drv);
 	CHECK((fd = open(DEV, O_RDWR)) >= 0);
 	CHECK_EQ(kill(drv, SIGKILL), 0);
-	while (((now = driver_pid(0)) == drv || !now) && ms < BACK_MS) {
+	/* net0's new driver is the newest process of the two */
+	while ((now = driver_pid(1)) == other && ms < BACK_MS) {
 		ut_sleep_ms(50);
 		ms += 50;
 	}
-	CHECK(now && now != drv);
+	CHECK(now > other);
 	peer_ip = LWIP_IP;
 	answer_ms = 1000;
 	miss_quiet = 1;

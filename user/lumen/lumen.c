@@ -197,7 +197,7 @@ static void start_services(void)
 		s->conf = c;
 		s->line = copy;
 		s->restart = true;
-		if ((r = pci_resolve(s)) < 0) {
+		if ((r = pci_resolve(s)) < 0 || (r = vmmio_resolve(s)) < 0) {
 			if (r != -ENODEV) /* no such device: nothing to say */
 				lumen_log("%s: %s", c.name, strerror(-r));
 			s->used = false;

@@ -25,6 +25,15 @@ struct grant {
 /* A PCI function (base: vendor << 16 | device) that lumen turns into the
  * grants and arguments of its driver before it starts it (pci.c). */
 #define GRANT_PCI 0x100
+/* A virtio-mmio device (base: the first slot's address; count: the
+ * device id, the number of slots and the first slot's line, as below)
+ * that lumen turns into grants and arguments the same way (vmmio.c). */
+#define GRANT_VMMIO 0x101
+#define VMMIO_COUNT(id, slots, irq)                                            \
+	((uint64_t)(id) << 32 | (slots) << 16 | (irq))
+#define VMMIO_ID(count)    ((unsigned)((count) >> 32))
+#define VMMIO_SLOTS(count) ((unsigned)((count) >> 16 & 0xffff))
+#define VMMIO_IRQ(count)   ((int)((count)&0xffff))
 
 /* One line of /etc/lumen.tab (tab.c). Strings point into the line. */
 struct svc_conf {
@@ -96,6 +105,13 @@ char *read_text(const char *path);
  * after its driver died writes into memory nobody else has. 0, nothing
  * to do; -ENODEV when no such function is left; -errno. */
 int pci_resolve(struct svc *s);
+
+/* vmmio.c: the same for s's virtio-mmio= grant: the next slot from the
+ * last down holding a version 2 device with that id that no service
+ * has: grants of its registers' page, its line and DMA, the arguments
+ * (the registers' physical address, the line) and state_fd. 0, nothing
+ * to do; -ENODEV when no such device is left; -errno. */
+int vmmio_resolve(struct svc *s);
 
 /* svc.c */
 /* Start program argv in a child: fd 3 is server_fd (if >= 0), the grants

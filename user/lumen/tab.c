@@ -4,9 +4,11 @@
  *     name  mount[,mount...]|-  grant[,grant...]|-  command [args...]
  *
  * A grant is io=BASE:COUNT (I/O ports), irq=N, mmio=BASE:COUNT,
- * bootdata, dma or pci=VENDOR:DEVICE (hexadecimal ids: the next PCI
- * function with those ids, resolved by pci.c); other numbers in C
- * notation (0x3f8). '#' starts a comment.
+ * bootdata, dma, pci=VENDOR:DEVICE (hexadecimal ids: the next PCI
+ * function with those ids, resolved by pci.c) or
+ * virtio-mmio=ID@BASE:SLOTS:IRQ (the next virtio-mmio device with that
+ * device id, resolved by vmmio.c); other numbers in C notation (0x3f8).
+ * '#' starts a comment.
  */
 #include "lumen.h"
 #include <stdlib.h>
@@ -52,6 +54,29 @@ static int number(const char *s, char end, uint64_t *v)
 	return e != s && *e == end ? 0 : -1;
 }
 
+/* virtio-mmio=ID@BASE:SLOTS:IRQ (after the '='): a GRANT_VMMIO. */
+static int parse_vmmio(const char *s, struct grant *g)
+{
+	uint64_t id, slots, irq;
+	char *e;
+
+	id = strtoull(s, &e, 0);
+	if (e == s || *e != '@' || !id || id > 0xffff)
+		return -1; /* id 0 is an empty slot's */
+	g->base = strtoull(s = e + 1, &e, 0);
+	if (e == s || *e != ':')
+		return -1;
+	slots = strtoull(s = e + 1, &e, 0);
+	if (e == s || *e != ':' || !slots || slots > 0xffff)
+		return -1;
+	irq = strtoull(s = e + 1, &e, 0);
+	if (e == s || *e || irq > 0xffff)
+		return -1;
+	g->kind = GRANT_VMMIO;
+	g->count = VMMIO_COUNT(id, slots, irq);
+	return 0;
+}
+
 static int parse_grant(const char *s, struct grant *g)
 {
 	const char *colon = strchr(s, ':');
@@ -72,6 +97,8 @@ static int parse_grant(const char *s, struct grant *g)
 		g->base = vendor << 16 | device;
 		return *e || vendor > 0xffff || device > 0xffff ? -1 : 0;
 	}
+	if (!strncmp(s, "virtio-mmio=", 12))
+		return parse_vmmio(s + 12, g);
 	if (!strncmp(s, "irq=", 4)) {
 		g->kind = LUX_GRANT_IRQ;
 		return number(s + 4, 0, &g->base);
@@ -106,7 +133,7 @@ int tab_parse(char *line, struct svc_conf *c, const char **why)
 		if (c->mounts[i][0] != '/')
 			return -1;
 	*why = "bad grant (io=BASE:COUNT, irq=N, mmio=BASE:COUNT, bootdata, "
-	       "dma, pci=VENDOR:DEVICE)";
+	       "dma, pci=VENDOR:DEVICE, virtio-mmio=ID@BASE:SLOTS:IRQ)";
 	if ((c->ngrants = split(g, grants, SVC_GRANTS)) < 0)
 		return -1;
 	for (int i = 0; i < c->ngrants; i++)

@@ -6,11 +6,13 @@
  * WRITE, FSYNC (the device's flush), at any offset and length, and IOCTL
  * (BLKGETSIZE64, BLKGETSIZE, BLKSSZGET).
  *
- *     virtio-blk CONFIG IRQ
+ *     virtio-blk REGS IRQ
  *
- * CONFIG is the physical address of the function's PCI configuration
- * page and IRQ its interrupt line (an MSI line), both granted by lumen,
- * which starts one server per device (docs/storage.md). Up to SLOTS_MAX
+ * REGS is the physical address of the device's registers (a PCI
+ * function's configuration page, or a virtio-mmio device's registers)
+ * and IRQ its interrupt line (an MSI line, or the virtio-mmio device's
+ * own), both granted by lumen, which starts one server per device
+ * (docs/storage.md). Up to SLOTS_MAX
  * requests are in flight at once, each in a slot of its own: its chain
  * of descriptors, its header and status byte, and a buffer of
  * LUX_MAX_DATA plus a sector at each end. A write that does not cover
@@ -338,7 +340,6 @@ static int run(void)
 	static struct lux_msg m;
 	long len = 0;
 	bool waiting = false; /* m holds a request that could not start */
-	uint64_t count;
 	int head;
 
 	for (;;) {
@@ -347,8 +348,7 @@ static int run(void)
 		if (poll(p, 2, -1) < 0 && errno != EINTR)
 			return 1;
 		if (p[0].revents & POLLIN) {
-			if (read(dev.irq_fd, &count, sizeof(count)) < 0 &&
-			    errno != EINTR)
+			if (vt_interrupted(&dev) < 0 && errno != EINTR)
 				return 1;
 			while ((head = virtq_next_used(&vq, NULL)) >= 0)
 				if (head % DPS == 0 && head / DPS < (int)nslots)
@@ -370,7 +370,7 @@ int main(int argc, char **argv)
 	int r;
 
 	if (argc != 3) {
-		fprintf(stderr, "usage: virtio-blk CONFIG-PAGE IRQ\n");
+		fprintf(stderr, "usage: virtio-blk REGS IRQ\n");
 		return 2;
 	}
 	if ((r = vt_open(&dev, strtoull(argv[1], NULL, 0),

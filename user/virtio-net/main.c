@@ -3,12 +3,14 @@
  * (virtio 1.x, 5.1), serving its frames to one client through a file
  * mount (/dev/net0) and the request protocol (docs/network.md):
  *
- *     virtio-net CONFIG IRQ
+ *     virtio-net REGS IRQ
  *
- * CONFIG is the physical address of the function's PCI configuration
- * page and IRQ its interrupt line (an MSI line), both granted by lumen,
- * which appends them to the command. The transport is user/virtio/ (the
- * only code that knows PCI); this file knows the network device: the
+ * REGS is the physical address of the device's registers (a PCI
+ * function's configuration page, or a virtio-mmio device's registers)
+ * and IRQ its interrupt line (an MSI line, or the virtio-mmio device's
+ * own), both granted by lumen, which appends them to the command. The
+ * transport is user/virtio/ (the only code that knows PCI or
+ * virtio-mmio); this file knows the network device: the
  * receive queue (0) and the transmit queue (1), both on the one
  * interrupt line, with configuration changes (the link) on it too.
  *
@@ -360,7 +362,6 @@ static int run(void)
 	static struct lux_msg m;
 	long len = 0;
 	bool held = false; /* m is a WRITE waiting for a buffer */
-	uint64_t count;
 
 	for (;;) {
 		struct pollfd p[2] = {{dev.irq_fd, POLLIN, 0},
@@ -368,8 +369,7 @@ static int run(void)
 		if (poll(p, 2, -1) < 0 && errno != EINTR)
 			return 1;
 		if (p[0].revents & POLLIN) {
-			if (read(dev.irq_fd, &count, sizeof(count)) < 0 &&
-			    errno != EINTR)
+			if (vt_interrupted(&dev) < 0 && errno != EINTR)
 				return 1;
 			interrupted();
 		}
@@ -389,7 +389,7 @@ int main(int argc, char **argv)
 	int r;
 
 	if (argc != 3) {
-		fprintf(stderr, "usage: virtio-net CONFIG-PAGE IRQ\n");
+		fprintf(stderr, "usage: virtio-net REGS IRQ\n");
 		return 2;
 	}
 	if ((r = vt_open(&dev, strtoull(argv[1], NULL, 0),

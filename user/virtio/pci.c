@@ -8,9 +8,6 @@
 #include "virtio.h"
 #include <errno.h>
 #include <lux.h>
-#include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #define PCI_COMMAND      0x04
 #define PCI_STATUS       0x06
@@ -48,22 +45,6 @@ enum {
 #define R32(p, o)    (*(volatile uint32_t *)((p) + (o)))
 #define W64(p, o, v) (R32(p, o) = (uint32_t)(v), R32(p, (o) + 4) = (v) >> 32)
 
-/* Map len bytes of device memory at phys (any alignment): the address of
- * phys, or NULL. */
-static volatile uint8_t *map_device(uint64_t phys, uint64_t len)
-{
-	uint64_t base = phys & ~4095ULL, end = (phys + len + 4095) & ~4095ULL;
-	int fd = lux_mmio(base, end - base);
-	void *p = MAP_FAILED;
-
-	if (fd >= 0) {
-		p = mmap(NULL, end - base, PROT_READ | PROT_WRITE, MAP_SHARED,
-			 fd, 0);
-		close(fd);
-	}
-	return p == MAP_FAILED ? NULL : (volatile uint8_t *)p + (phys - base);
-}
-
 /* The physical address of memory BAR bar (64-bit ones span two). */
 static uint64_t bar_base(volatile uint8_t *cfg, unsigned bar)
 {
@@ -81,7 +62,7 @@ static volatile uint8_t *map_cap(volatile uint8_t *cfg, unsigned cap)
 	unsigned bar = R8(cfg, cap + 4);
 	uint64_t base = bar < 6 ? bar_base(cfg, bar) : 0;
 
-	return base ? map_device(base + R32(cfg, cap + 8), R32(cfg, cap + 12))
+	return base ? vt_map(base + R32(cfg, cap + 8), R32(cfg, cap + 12))
 		    : NULL;
 }
 
@@ -95,7 +76,7 @@ static int msix_setup(volatile uint8_t *cfg, unsigned cap, int irq)
 
 	if (!base || lux_hwinfo(LUX_HW_MSI, irq, msg) < 0)
 		return -EIO;
-	if (!(e = map_device(base + (table & ~7u), 16)))
+	if (!(e = vt_map(base + (table & ~7u), 16)))
 		return -errno;
 	W64(e, 0, msg[0]);
 	R32(e, 8) = (uint32_t)msg[1];
@@ -136,16 +117,13 @@ static int find_caps(struct virtio_dev *d, volatile uint8_t *cfg, int irq)
 	return msix_setup(cfg, msix, irq);
 }
 
-int vt_open(struct virtio_dev *d, uint64_t ecam, int irq)
+static const struct vt_ops pci_ops;
+
+int vt_pci_open(struct virtio_dev *d, volatile uint8_t *cfg, int irq)
 {
-	volatile uint8_t *cfg = map_device(ecam, 4096);
 	int r;
 
-	memset(d, 0, sizeof(*d));
-	if (!cfg)
-		return -errno;
-	if ((d->irq_fd = lux_irq(irq)) < 0)
-		return -errno;
+	d->ops = &pci_ops;
 	R16(cfg, PCI_COMMAND) = CMD_MEMORY | CMD_BUS_MASTER | CMD_INTX_OFF;
 	if ((r = find_caps(d, cfg, irq)) < 0)
 		return r;
@@ -156,17 +134,17 @@ int vt_open(struct virtio_dev *d, uint64_t ecam, int irq)
 	return 0;
 }
 
-void vt_set_status(struct virtio_dev *d, uint8_t status)
+static void pci_set_status(struct virtio_dev *d, uint8_t status)
 {
 	R8(d->common, C_STATUS) = status;
 }
 
-uint8_t vt_status(struct virtio_dev *d)
+static uint8_t pci_status(struct virtio_dev *d)
 {
 	return R8(d->common, C_STATUS);
 }
 
-uint64_t vt_features(struct virtio_dev *d)
+static uint64_t pci_features(struct virtio_dev *d)
 {
 	uint64_t f;
 
@@ -176,7 +154,7 @@ uint64_t vt_features(struct virtio_dev *d)
 	return f | (uint64_t)R32(d->common, C_DF) << 32;
 }
 
-void vt_set_features(struct virtio_dev *d, uint64_t features)
+static void pci_set_features(struct virtio_dev *d, uint64_t features)
 {
 	R32(d->common, C_GFSELECT) = 0;
 	R32(d->common, C_GF) = (uint32_t)features;
@@ -184,37 +162,56 @@ void vt_set_features(struct virtio_dev *d, uint64_t features)
 	R32(d->common, C_GF) = features >> 32;
 }
 
-unsigned vt_queue_max(struct virtio_dev *d, unsigned q)
+static unsigned pci_queue_max(struct virtio_dev *d, unsigned q)
 {
 	R16(d->common, C_Q_SELECT) = q;
 	return R16(d->common, C_Q_SIZE);
 }
 
-int vt_config_irq(struct virtio_dev *d)
+static int pci_config_irq(struct virtio_dev *d)
 {
 	R16(d->common, C_MSIX_CONFIG) = 0; /* MSI-X table entry 0 */
 	return R16(d->common, C_MSIX_CONFIG) == 0 ? 0 : -EIO;
 }
 
-uint8_t vt_config_gen(struct virtio_dev *d)
+static uint8_t pci_config_gen(struct virtio_dev *d)
 {
 	return R8(d->common, C_CONFIG_GEN);
 }
 
-int vt_queue(struct virtio_dev *d, unsigned q, unsigned size, uint64_t desc,
-	     uint64_t avail, uint64_t used, volatile uint16_t **notify)
+static int pci_queue(struct virtio_dev *d, struct virtq *vq, uint64_t desc,
+		     uint64_t avail, uint64_t used)
 {
-	R16(d->common, C_Q_SELECT) = q;
-	R16(d->common, C_Q_SIZE) = size;
+	R16(d->common, C_Q_SELECT) = vq->index;
+	R16(d->common, C_Q_SIZE) = vq->size;
 	R16(d->common, C_Q_MSIX) = 0; /* MSI-X table entry 0 */
 	if (R16(d->common, C_Q_MSIX) != 0)
 		return -EIO; /* the device could not allocate the vector */
 	W64(d->common, C_Q_DESC, desc);
 	W64(d->common, C_Q_DRIVER, avail);
 	W64(d->common, C_Q_DEVICE, used);
-	*notify =
+	vq->notify =
 	    (volatile uint16_t *)(d->notify + R16(d->common, C_Q_NOTIFY_OFF) *
 						  d->notify_mult);
+	vq->notify32 = NULL;
 	R16(d->common, C_Q_ENABLE) = 1;
 	return 0;
 }
+
+/* MSI-X messages need no acknowledgement. */
+static void pci_irq_ack(struct virtio_dev *d)
+{
+	(void)d;
+}
+
+static const struct vt_ops pci_ops = {
+    .set_status = pci_set_status,
+    .status = pci_status,
+    .features = pci_features,
+    .set_features = pci_set_features,
+    .queue_max = pci_queue_max,
+    .config_irq = pci_config_irq,
+    .config_gen = pci_config_gen,
+    .queue = pci_queue,
+    .irq_ack = pci_irq_ack,
+};

@@ -24,7 +24,7 @@ int virtq_init(struct virtq *vq, struct virtio_dev *d, unsigned q, unsigned max,
 	vq->avail = (volatile uint16_t *)((char *)va + 4096);
 	vq->used = (volatile uint32_t *)((char *)va + 8192);
 	vq->avail_idx = vq->used_idx = 0;
-	return vt_queue(d, q, size, pa[0], pa[1], pa[2], &vq->notify);
+	return vt_queue(d, vq, pa[0], pa[1], pa[2]);
 }
 
 void virtq_submit(struct virtq *vq, uint16_t head)
@@ -34,7 +34,10 @@ void virtq_submit(struct virtq *vq, uint16_t head)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	vq->avail[1] = ++vq->avail_idx;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	*vq->notify = vq->index;
+	if (vq->notify32)
+		*vq->notify32 = vq->index;
+	else
+		*vq->notify = vq->index;
 }
 
 int virtq_next_used(struct virtq *vq, uint32_t *len)

@@ -15,10 +15,10 @@ ACCEL ?= tcg
 QEMU_CPU ?= max
 QEMU_BASE = -machine virt,gic-version=3 -accel $(ACCEL)$(TCG_THREAD) \
 	-cpu $(QEMU_CPU) -smp $(SMP) -m $(MEM) -no-reboot -display none \
-	-serial mon:stdio
+	-serial mon:stdio -global virtio-mmio.force-legacy=false
 # Direct boot: QEMU loads lux.bin as a Linux arm64 Image.
 QEMU_DIRECT = $(QEMU_BASE) -kernel $(KBIN) -initrd $(INITRD) \
 	-append "$(CMDLINE)"
-# No disk or network device in `make run` yet: lux drives virtio over PCI
-# with MSI-X, and arm64 has neither the GIC's ITS nor virtio-mmio so far.
-RUN_DEVICES :=
+# A virtio device (blk, net) as QEMU names it on virt's virtio-mmio bus,
+# modern (version 2) by QEMU_BASE's -global (docs/platform.md).
+VIRTIO_DEVICE = virtio-$(1)-device

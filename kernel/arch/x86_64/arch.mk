@@ -15,6 +15,8 @@ QEMU_BASE = -machine q35 -accel $(ACCEL)$(TCG_THREAD) -cpu $(QEMU_CPU) -smp $(SM
 # Direct boot: QEMU loads lux.bin through its Multiboot header.
 QEMU_DIRECT = $(QEMU_BASE) -kernel $(KBIN) -initrd $(INITRD) -append "$(CMDLINE)"
 OVMF ?= /usr/share/ovmf/OVMF.fd
+# A virtio device (blk, net) as QEMU names it: a modern PCI function.
+VIRTIO_DEVICE = virtio-$(1)-pci,disable-legacy=on
 
 # User space (user/user.mk): the musl triple's architecture, and Debian's
 # busybox-static for this platform (the host's own, tools/setup.sh).

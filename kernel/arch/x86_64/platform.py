@@ -1,7 +1,7 @@
 """How tests/run.py boots this platform (x86_64) under QEMU: the program,
-the machine's arguments, the boot tests of tests/run.py that do not
-apply here (none: they were written for it), the kernel lines some must
-show."""
+the machine's arguments, how virtio devices attach, the boot tests of
+tests/run.py that do not apply here (none: they were written for it),
+the kernel lines some must show."""
 
 QEMU = "qemu-system-x86_64"
 UNAME = "x86_64"  # uname's machine
@@ -10,6 +10,12 @@ UNAME = "x86_64"  # uname's machine
 def machine(accel):
     """QEMU's machine arguments with accelerator accel (tcg, kvm)."""
     return ["-machine", f"q35,accel={accel}"]
+
+
+def virtio(kind, props):
+    """QEMU's arguments for a virtio device (blk, net) with props: a
+    modern (virtio 1.x only) PCI function (lumen.tab's pci= lines)."""
+    return ["-device", f"virtio-{kind}-pci,{props},disable-legacy=on"]
 
 
 SKIP = ()
