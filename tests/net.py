@@ -29,8 +29,9 @@ CASES = ["node", "not_mine", "bad_frames", "arp", "icmp", "driver_kill",
          "dhcp", "lwip_echo", "relink"]
 INET_CASES = ["tcp_echo", "tcp_bulk", "tcp_refused", "tcp_nonblock",
               "tcp_names", "addr_inuse", "peek_dontwait", "tcp_shutdown",
-              "udp_echo", "fork_share", "not_socket", "host_echo",
-              "host_bulk", "wget"]
+              "udp_echo", "fork_share", "not_socket", "big_send",
+              "timeouts", "sigpipe", "connect_error", "host_echo",
+              "host_bulk", "wget", "server_kill"]
 TIMEOUT = 300  # every case, TCG on a loaded machine
 CASE_LINE = r"^utest: (?:inet|net)/(\S+): (PASS|FAIL)(?: (.*))?\n"
 PEER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "netpeer.py")

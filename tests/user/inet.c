@@ -4,17 +4,21 @@
  * Linux code: with no argument it runs the loopback cases (127.0.0.1),
  * on Linux (`make utest-host`) as on lux: tcp_echo, tcp_bulk,
  * tcp_refused, tcp_nonblock, tcp_names, addr_inuse, peek_dontwait,
- * tcp_shutdown, udp_echo, fork_share, not_socket.
+ * tcp_shutdown, udp_echo, fork_share, not_socket, big_send (1 MiB in one
+ * send, sendmsg, recv MSG_WAITALL), timeouts (SO_RCVTIMEO, SO_SNDTIMEO),
+ * sigpipe, connect_error (SO_ERROR after a failed non-blocking connect).
  *
  * The cases with a peer on the host run by name, or all cases with the
  * argument `all`, from tests/net.py, whose QEMU `guestfwd` runs
  * tests/netpeer.py on the host for each connection to 10.0.2.100:
  * host_echo (port 7, an echo), host_bulk (port 9: 16 MiB checked by its
- * CRC-32), wget (port 80: `busybox wget -O-` of a page).
+ * CRC-32), wget (port 80: `busybox wget -O-` of a page); server_kill
+ * (lux only, last: kill -9 of the TCP/IP server under open sockets).
  */
 #include "utest.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -22,7 +26,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -408,6 +415,240 @@ static void not_socket(void)
 	close(p[1]);
 }
 
+/* A connected pair on loopback: *a the connecting end, *b the accepted
+ * one: whether it worked. */
+static int pair(int *a, int *b)
+{
+	int port, lfd = listener(&port);
+
+	*a = lfd >= 0 ? connect_to("127.0.0.1", port) : -1;
+	*b = *a >= 0 ? accept(lfd, NULL, NULL) : -1;
+	if (lfd >= 0)
+		close(lfd);
+	return *b >= 0;
+}
+
+/* One blocking send and one sendmsg of 1 MiB each go whole (past the
+ * 8 KiB of one request), and recv with MSG_WAITALL takes 1 MiB whole. */
+static void big_send(void)
+{
+	static unsigned char buf[BULK], in[BULK];
+	int fd, c;
+
+	CHECK(pair(&fd, &c));
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (unsigned char)(i * 11 + i / 8192);
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		struct iovec v[2] = {{buf, BULK / 2},
+				     {buf + BULK / 2, BULK / 2}};
+		struct msghdr h = {.msg_iov = v, .msg_iovlen = 2};
+		_exit(send(fd, buf, BULK, MSG_NOSIGNAL) != BULK ||
+		      sendmsg(fd, &h, MSG_NOSIGNAL) != BULK ||
+		      send(fd, buf, BULK, 0) != BULK);
+	}
+	for (int round = 0; round < 3; round++) {
+		memset(in, 0, sizeof(in));
+		CHECK_EQ(recv(c, in, BULK, MSG_WAITALL), BULK);
+		CHECK(!memcmp(in, buf, BULK));
+	}
+	CHECK(child_ok(pid));
+	close(fd);
+	CHECK_EQ(recv(c, in, BULK, MSG_WAITALL), 0);
+	close(c);
+}
+
+static long long ms_since(long long t0)
+{
+	return (ut_now_ns() - t0) / 1000000;
+}
+
+/* SO_RCVTIMEO: recv and accept fail with EAGAIN after the time; the
+ * option reads back. SO_SNDTIMEO: a send with no room left fails with
+ * EAGAIN after the time (after a short count when part went). */
+static void timeouts(void)
+{
+	struct timeval tv = {0, 300000}, back;
+	socklen_t len = sizeof(back);
+	int port, lfd = listener(&port), fd, c;
+	static char buf[65536];
+	long long t0;
+
+	CHECK(lfd >= 0);
+	CHECK_EQ(setsockopt(lfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	CHECK_EQ(getsockopt(lfd, SOL_SOCKET, SO_RCVTIMEO, &back, &len), 0);
+	CHECK_EQ(len, sizeof(back));
+	CHECK_EQ(back.tv_sec, 0);
+	CHECK_EQ(back.tv_usec, 300000);
+	t0 = ut_now_ns();
+	CHECK_ERR(accept(lfd, NULL, NULL), EAGAIN);
+	CHECK(ms_since(t0) >= 250);
+	CHECK((fd = connect_to("127.0.0.1", port)) >= 0);
+	CHECK((c = accept(lfd, NULL, NULL)) >= 0);
+	CHECK_EQ(setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	t0 = ut_now_ns();
+	CHECK_ERR(recv(c, buf, 1, 0), EAGAIN);
+	CHECK(ms_since(t0) >= 250);
+	CHECK_ERR(read(c, buf, 1), EAGAIN);
+	tv.tv_usec = 1000000;
+	CHECK_ERR(setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)),
+		  EDOM);
+	CHECK_ERR(setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, 4), EINVAL);
+	tv.tv_usec = 200000;
+	CHECK_EQ(setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)), 0);
+	ssize_t n = 0;
+	for (int i = 0; i < 4096 && (n = send(fd, buf, sizeof(buf), 0)) > 0;
+	     i++)
+		;
+	CHECK_ERR(n, EAGAIN);
+	close(c);
+	close(fd);
+	close(lfd);
+}
+
+static volatile sig_atomic_t pipes;
+
+static void on_pipe(int sig)
+{
+	(void)sig;
+	pipes++;
+}
+
+/* A write after shutdown(SHUT_WR): EPIPE and SIGPIPE, from write, send
+ * and sendto; none with MSG_NOSIGNAL. */
+static void sigpipe(void)
+{
+	struct sigaction sa = {.sa_handler = on_pipe}, old;
+	int fd, c;
+
+	CHECK(pair(&fd, &c));
+	CHECK_EQ(sigaction(SIGPIPE, &sa, &old), 0);
+	CHECK_EQ(shutdown(fd, SHUT_WR), 0);
+	pipes = 0;
+	EXPECT_ERR(send(fd, "x", 1, MSG_NOSIGNAL), EPIPE);
+	EXPECT_EQ(pipes, 0);
+	EXPECT_ERR(write(fd, "x", 1), EPIPE);
+	EXPECT_EQ(pipes, 1);
+	EXPECT_ERR(send(fd, "x", 1, 0), EPIPE);
+	EXPECT_EQ(pipes, 2);
+	EXPECT_ERR(send(fd, "x", 1, MSG_DONTWAIT), EPIPE);
+	EXPECT_EQ(pipes, 3);
+	EXPECT_ERR(send(fd, "x", 1, MSG_DONTWAIT | MSG_NOSIGNAL), EPIPE);
+	EXPECT_EQ(pipes, 3);
+	sigaction(SIGPIPE, &old, NULL);
+	close(c);
+	close(fd);
+}
+
+/* A non-blocking connect that fails: poll reports it, SO_ERROR gives
+ * ECONNREFUSED once, then 0. */
+static void connect_error(void)
+{
+	int port, lfd = listener(&port), err = -1;
+	struct sockaddr_in a = addr("127.0.0.1", port);
+	socklen_t len = sizeof(err);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+	CHECK(lfd >= 0 && fd >= 0);
+	close(lfd);
+	int r = connect(fd, (struct sockaddr *)&a, sizeof(a));
+	CHECK(r < 0);
+	if (errno == EINPROGRESS) {
+		struct pollfd p = {fd, POLLOUT, 0};
+		CHECK_EQ(poll(&p, 1, WAIT_MS), 1);
+		CHECK(p.revents & (POLLOUT | POLLERR));
+		CHECK_EQ(getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len), 0);
+		CHECK_EQ(err, ECONNREFUSED);
+	} else
+		CHECK_EQ(errno, ECONNREFUSED);
+	CHECK_EQ(getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len), 0);
+	CHECK_EQ(err, 0);
+	close(fd);
+}
+
+/* The pid of the process running path (its cmdline's first word), or 0. */
+static pid_t pid_of(const char *path)
+{
+	char name[300], buf[64];
+	DIR *d = opendir("/proc");
+	pid_t pid = 0;
+	int fd;
+
+	for (struct dirent *e; d && (e = readdir(d));) {
+		snprintf(name, sizeof(name), "/proc/%s/cmdline", e->d_name);
+		if ((fd = open(name, O_RDONLY)) < 0)
+			continue;
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n > 0 && !strcmp((buf[n] = 0, buf), path))
+			pid = atoi(e->d_name);
+	}
+	if (d)
+		closedir(d);
+	return pid;
+}
+
+/* A child blocked in read (or accept) on fd: exits 0 when the call fails
+ * with err. */
+static pid_t blocked(int fd, int accepting, int err)
+{
+	char ch;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(!((accepting ? accept(fd, NULL, NULL)
+				   : read(fd, &ch, 1)) < 0 &&
+			errno == err));
+	return pid;
+}
+
+/* kill -9 of the TCP/IP server under open sockets (lux only): waiting
+ * reads and accepts fail with ECONNRESET, poll reports the end, writes
+ * fail with EPIPE; lumen restarts the server and a new connection
+ * works. */
+static void server_kill(void)
+{
+	int port, lfd = listener(&port), fd, c, ms = 0;
+	pid_t net = pid_of("/sbin/net"), r, a;
+	char buf[4];
+
+	CHECK(net > 0);
+	CHECK(lfd >= 0);
+	CHECK((fd = connect_to("127.0.0.1", port)) >= 0);
+	CHECK((c = accept(lfd, NULL, NULL)) >= 0);
+	CHECK((r = blocked(c, 0, ECONNRESET)) > 0);
+	CHECK((a = blocked(lfd, 1, ECONNRESET)) > 0);
+	CHECK_EQ(kill(net, SIGKILL), 0);
+	struct pollfd p = {fd, POLLIN, 0};
+	CHECK_EQ(poll(&p, 1, WAIT_MS), 1);
+	CHECK(p.revents & (POLLHUP | POLLERR));
+	CHECK(child_ok(r));
+	CHECK(child_ok(a));
+	CHECK_ERR(read(fd, buf, 1), ECONNRESET);
+	CHECK_ERR(send(fd, "x", 1, MSG_NOSIGNAL), ECONNRESET);
+	signal(SIGPIPE, SIG_IGN);
+	CHECK_ERR(write(fd, "x", 1), EPIPE);
+	signal(SIGPIPE, SIG_DFL);
+	close(c);
+	close(fd);
+	close(lfd);
+	while ((lfd = listener(&port)) < 0 && ms < WAIT_MS) {
+		ut_sleep_ms(50); /* lumen restarts it */
+		ms += 50;
+	}
+	CHECK(lfd >= 0);
+	CHECK(pid_of("/sbin/net") != net);
+	CHECK((fd = connect_to("127.0.0.1", port)) >= 0);
+	CHECK((c = accept(lfd, NULL, NULL)) >= 0);
+	CHECK_EQ(write(fd, "new", 3), 3);
+	CHECK(read_all(c, buf, 3));
+	CHECK(!memcmp(buf, "new", 3));
+	close(c);
+	close(fd);
+	close(lfd);
+}
+
 /* Whether the TCP/IP server has its DHCP lease (lux's /run/net), within
  * WAIT_MS: lwIP's client asks on its own timers. */
 static int leased(void)
@@ -487,11 +728,16 @@ static void wget(void)
 int main(int argc, char **argv)
 {
 	static const struct ut_case cases[] = {
-	    UT_CASE(tcp_echo),      UT_CASE(tcp_bulk),     UT_CASE(tcp_refused),
-	    UT_CASE(tcp_nonblock),  UT_CASE(tcp_names),    UT_CASE(addr_inuse),
-	    UT_CASE(peek_dontwait), UT_CASE(tcp_shutdown), UT_CASE(udp_echo),
-	    UT_CASE(fork_share),    UT_CASE(not_socket),   UT_CASE(host_echo),
+	    UT_CASE(tcp_echo),      UT_CASE(tcp_bulk),
+	    UT_CASE(tcp_refused),   UT_CASE(tcp_nonblock),
+	    UT_CASE(tcp_names),     UT_CASE(addr_inuse),
+	    UT_CASE(peek_dontwait), UT_CASE(tcp_shutdown),
+	    UT_CASE(udp_echo),      UT_CASE(fork_share),
+	    UT_CASE(not_socket),    UT_CASE(big_send),
+	    UT_CASE(timeouts),      UT_CASE(sigpipe),
+	    UT_CASE(connect_error), UT_CASE(host_echo),
 	    UT_CASE(host_bulk),     UT_CASE(wget),
+	    UT_CASE(server_kill), /* last: the new server's lease comes later */
 	};
 	if (argc == 2 && !strcmp(argv[1], "all")) /* tests/net.py */
 		return ut_main(1, argv, "inet", cases, UT_COUNT(cases));
@@ -507,7 +753,11 @@ int main(int argc, char **argv)
 					     "tcp_shutdown",
 					     "udp_echo",
 					     "fork_share",
-					     "not_socket"};
+					     "not_socket",
+					     "big_send",
+					     "timeouts",
+					     "sigpipe",
+					     "connect_error"};
 		loop[0] = argv[0];
 		return ut_main(UT_COUNT(loop), (char **)loop, "inet", cases,
 			       UT_COUNT(cases));

@@ -19,6 +19,9 @@ void link_input(void);
 /* sock.c: answer one request m (n bytes of payload) about the sockets. */
 struct lux_msg;
 void sock_serve(const struct lux_msg *m, size_t n);
+/* sock.c: fail the kept requests whose timeout (SO_RCVTIMEO,
+ * SO_SNDTIMEO) passed; the ms until the next one's, -1 for none. */
+int sock_expire(void);
 
 /* main.c: an interface's address or link changed. */
 void net_changed(struct netif *n);

@@ -12,6 +12,7 @@
  */
 #include "net.h"
 #include "lwip/pbuf.h"
+#include "lwip/sys.h"
 #include "lwip/tcp.h"
 #include "lwip/udp.h"
 #include <errno.h>
@@ -26,6 +27,8 @@
 #define DGRAM_MAX    32 /* datagrams queued on one socket */
 #define MSG_PEEK     0x2
 #define MSG_DONTWAIT 0x40
+#define SO_RCVTIMEO  20 /* SO_SNDTIMEO is 21 */
+#define SO_SNDTIMEO  21
 #define ADDR_LEN     16 /* sizeof(struct sockaddr_in) */
 #define AF_INET      2
 #define UDP_MAX      65507
@@ -56,6 +59,8 @@ struct sock {
 	bool eof, wr_shut;
 	int err; /* the pending error (SO_ERROR), a positive errno */
 	uint32_t events;
+	int64_t
+	    timeo[2]; /* SO_RCVTIMEO, SO_SNDTIMEO in ms; 0 forever, -1 none */
 };
 
 /* A request kept until it can be answered. */
@@ -65,7 +70,9 @@ struct pend {
 	struct sock *s;
 	void *data; /* WRITE, SEND: the payload (malloc) */
 	size_t n;
-	size_t want; /* RECV: the bytes wanted */
+	size_t want;      /* RECV: the bytes wanted */
+	size_t done;      /* WRITE, SEND: the bytes sent so far */
+	uint32_t expires; /* sys_now() when it fails (SO_*TIMEO), or 0 */
 };
 
 static struct sock socks[SOCK_MAX];
@@ -260,11 +267,12 @@ static long udp_send_data(struct sock *s, const void *data, size_t n,
 	return e == ERR_OK ? (long)n : -err_errno(e);
 }
 
-/* Try to answer a send of n bytes (a: SEND's address, NULL none): false
- * if it must wait for room. */
-static bool try_send(struct sock *s, const struct lux_req *q, const void *data,
-		     size_t n, const char *a)
+/* Try to answer p, a send of n bytes (a: SEND's address, NULL none):
+ * false if it must wait for room. A blocking one waits until all n are
+ * queued, as Linux's; a non-blocking one queues what fits. */
+static bool try_send(struct pend *p, const char *data, size_t n, const char *a)
 {
+	struct sock *s = p->s;
 	long r;
 
 	if (s->udp)
@@ -278,16 +286,18 @@ static bool try_send(struct sock *s, const struct lux_req *q, const void *data,
 	else if (s->state != CONNECTED)
 		r = -ENOTCONN;
 	else {
-		size_t room = MIN(n, tcp_sndbuf(s->tcp));
-		if (n && (!room || tcp_sndqueuelen(s->tcp) >= TCP_SND_QUEUELEN))
-			return false;
-		if (room && tcp_write(s->tcp, data, room,
-				      TCP_WRITE_FLAG_COPY) != ERR_OK)
-			return false; /* no memory now: wait for acks */
-		tcp_output(s->tcp);
-		r = room;
+		size_t room = MIN(n - p->done, tcp_sndbuf(s->tcp));
+		if (room && tcp_sndqueuelen(s->tcp) < TCP_SND_QUEUELEN &&
+		    tcp_write(s->tcp, data + p->done, room,
+			      TCP_WRITE_FLAG_COPY) == ERR_OK) {
+			tcp_output(s->tcp);
+			p->done += room;
+		}
+		if (p->done < n && (!(p->q.flags & LUX_O_NONBLOCK) || !p->done))
+			return false; /* no room, or no memory: wait for acks */
+		r = p->done;
 	}
-	reply(q, r, 0);
+	reply(&p->q, r < 0 && p->done ? (long)p->done : r, 0);
 	return true;
 }
 
@@ -338,12 +348,12 @@ static bool attempt(struct pend *p)
 	if (q->op == LUX_READ)
 		return try_recv(p->s, q, MIN(q->count, LUX_MAX_DATA), 0, false);
 	if (q->op == LUX_WRITE)
-		return try_send(p->s, q, p->data, p->n, NULL);
+		return try_send(p, p->data, p->n, NULL);
 	switch (q->count) {
 	case LUX_INET_RECV:
 		return try_recv(p->s, q, p->want, q->off, true);
 	case LUX_INET_SEND: /* family 0: no address */
-		return try_send(p->s, q, a + ADDR_LEN, p->n - ADDR_LEN,
+		return try_send(p, a + ADDR_LEN, p->n - ADDR_LEN,
 				a[0] || a[1] ? a : NULL);
 	case LUX_INET_CONNECT:
 		return try_connect(p->s, q);
@@ -352,29 +362,54 @@ static bool attempt(struct pend *p)
 	}
 }
 
+/* Whether q waits for the peer to send (SO_RCVTIMEO) rather than for
+ * room or a handshake (SO_SNDTIMEO). */
+static bool receiving(const struct lux_req *q)
+{
+	return q->op == LUX_READ ||
+	       (q->op == LUX_IOCTL &&
+		(q->count == LUX_INET_RECV || q->count == LUX_INET_ACCEPT));
+}
+
+/* What p, a kept request, answers when its time is up: the bytes a
+ * send queued, else EAGAIN (EINPROGRESS for a connect). */
+static long timed_out(const struct pend *p)
+{
+	if (p->done)
+		return p->done;
+	return p->q.op == LUX_IOCTL && p->q.count == LUX_INET_CONNECT
+		   ? -EINPROGRESS
+		   : -EAGAIN;
+}
+
 /* Answer q now or keep it (a copy of data's n bytes with it; want: a
- * RECV's length); with O_NONBLOCK a request that would wait fails with
- * EAGAIN. */
+ * RECV's length) until it can be answered or its socket's timeout
+ * passes; with O_NONBLOCK a request that would wait fails with EAGAIN
+ * (a send that queued part: that part). */
 static void start(struct sock *s, const struct lux_req *q, const void *data,
 		  size_t n, size_t want)
 {
-	struct pend p = {true, *q, s, (void *)data, n, want}, *slot = NULL;
+	struct pend p = {true, *q, s, (void *)data, n, want, 0, 0},
+		    *slot = NULL;
+	int64_t t = s->timeo[receiving(q) ? 0 : 1];
 
 	if (attempt(&p))
 		return;
-	if (q->flags & LUX_O_NONBLOCK) {
-		reply(q, -EAGAIN, 0);
+	if (q->flags & LUX_O_NONBLOCK || t < 0) {
+		reply(q, timed_out(&p), 0);
 		return;
 	}
 	for (int i = 0; i < PEND_MAX && !slot; i++)
 		if (!pend[i].used)
 			slot = &pend[i];
 	if (!slot || (n && !(p.data = malloc(n)))) {
-		reply(q, -ENOBUFS, 0);
+		reply(q, p.done ? (long)p.done : -ENOBUFS, 0);
 		return;
 	}
 	if (n)
 		memcpy(p.data, data, n);
+	if (t > 0)
+		p.expires = (sys_now() + (uint32_t)t) | 1; /* never 0 */
 	*slot = p;
 }
 
@@ -382,6 +417,28 @@ static void pend_drop(struct pend *p)
 {
 	free(p->data);
 	p->used = false;
+}
+
+/* The ms until the next kept request's timeout: -1 none. Those due now
+ * fail: EAGAIN (a send the bytes it queued, a connect EINPROGRESS). */
+int sock_expire(void)
+{
+	int next = -1;
+	uint32_t now = sys_now();
+
+	for (int i = 0; i < PEND_MAX; i++) {
+		struct pend *p = &pend[i];
+		int32_t left = (int32_t)(p->expires - now);
+		if (!p->used || !p->expires)
+			continue;
+		if (left > 0) {
+			next = next < 0 ? left : MIN(next, left);
+			continue;
+		}
+		reply(&p->q, timed_out(p), 0);
+		pend_drop(p);
+	}
+	return next;
 }
 
 /* Something happened on s: answer what can be, tell poll. */
@@ -723,6 +780,33 @@ static long do_opt(struct sock *s, uint64_t which, bool set, int *v)
 	return *v = (*so & bit) != 0, 0;
 }
 
+/* SO_RCVTIMEO (which 0) or SO_SNDTIMEO (1): set from the struct
+ * timeval in in (n bytes), or get it into out: its length, or -errno. */
+static long do_timeo(struct sock *s, int which, bool set, const char *in,
+		     size_t n)
+{
+	int64_t tv[2], *t = &s->timeo[which];
+
+	if (!set) {
+		tv[0] = *t > 0 ? *t / 1000 : 0;
+		tv[1] = *t > 0 ? *t % 1000 * 1000 : 0;
+		memcpy(out, tv, sizeof(tv));
+		return sizeof(tv);
+	}
+	if (n < sizeof(tv))
+		return -EINVAL;
+	memcpy(tv, in, sizeof(tv));
+	if (tv[1] < 0 || tv[1] >= 1000000)
+		return -EDOM;
+	if (tv[0] < 0) /* Linux: fail at once */
+		*t = -1;
+	else if (tv[0] >= INT32_MAX / 1000) /* longer than sys_now wraps */
+		*t = 0;
+	else
+		*t = tv[0] * 1000 + (tv[1] + 999) / 1000;
+	return 0;
+}
+
 static long do_shutdown(struct sock *s, long how)
 {
 	if (how < 0 || how > 2)
@@ -776,19 +860,22 @@ static void do_ioctl(struct sock *s, const struct lux_msg *m, size_t n)
 		break;
 	case LUX_INET_GETOPT:
 	case LUX_INET_SETOPT:
-		if (q->count == LUX_INET_SETOPT && n < 4) {
+		if (q->off == (1ull << 32 | SO_RCVTIMEO) ||
+		    q->off == (1ull << 32 | SO_SNDTIMEO))
+			r = do_timeo(s, (int)q->off - SO_RCVTIMEO,
+				     q->count == LUX_INET_SETOPT, m->data, n);
+		else if (q->count == LUX_INET_SETOPT && n < 4)
 			r = -EINVAL;
-			break;
+		else {
+			if (n >= 4)
+				memcpy(&v, m->data, 4);
+			r = do_opt(s, q->off, q->count == LUX_INET_SETOPT, &v);
+			memcpy(out, &v, 4);
+			r = r || q->count == LUX_INET_SETOPT ? r : 4;
 		}
-		if (n >= 4)
-			memcpy(&v, m->data, 4);
-		r = do_opt(s, q->off, q->count == LUX_INET_SETOPT, &v);
-		memcpy(out, &v, 4);
-		if (!r && q->count == LUX_INET_GETOPT) {
-			reply(q, 0, 4);
-			return;
-		}
-		break;
+		reply(q, r, MAX(r, 0));
+		kick(s);
+		return;
 	case LUX_INET_SEND:
 		if (n < ADDR_LEN || n - ADDR_LEN > LUX_INET_DATA_MAX) {
 			r = n < ADDR_LEN ? -EINVAL : -EMSGSIZE;
