@@ -16,7 +16,8 @@ A second boot per CPU count runs tests/user/inet.c (`net/smp<N>/inet/
 <case>`): Internet sockets through the TCP/IP server, on loopback and to
 the host: QEMU's `guestfwd` makes 10.0.2.100's ports 7, 9 and 80 run
 tests/netpeer.py on this machine for each connection (an echo, 16 MiB, a
-web page for busybox wget); nothing else leaves the guest.
+web page for busybox wget) and port 8 `cat` (an echo light enough for
+50 at once); nothing else leaves the guest.
 """
 
 import os
@@ -30,12 +31,15 @@ CASES = ["node", "not_mine", "bad_frames", "arp", "icmp", "driver_kill",
 INET_CASES = ["tcp_echo", "tcp_bulk", "tcp_refused", "tcp_nonblock",
               "tcp_names", "addr_inuse", "peek_dontwait", "tcp_shutdown",
               "udp_echo", "fork_share", "not_socket", "big_send",
-              "timeouts", "sigpipe", "connect_error", "host_echo",
-              "host_bulk", "wget", "server_kill"]
+              "timeouts", "sigpipe", "connect_error", "many",
+              "sock_limit", "host_echo", "host_bulk", "host_many", "wget",
+              "server_kill"]
 TIMEOUT = 300  # every case, TCG on a loaded machine
 CASE_LINE = r"^utest: (?:inet|net)/(\S+): (PASS|FAIL)(?: (.*))?\n"
 PEER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "netpeer.py")
-FORWARDS = ((7, "echo"), (9, "bulk"), (80, "http"))
+FORWARDS = ((7, f"{sys.executable} {PEER} echo"), (8, "cat"),
+            (9, f"{sys.executable} {PEER} bulk"),
+            (80, f"{sys.executable} {PEER} http"))
 END = r"^lux: init exited with status \d+$"
 BROKEN = (r"^.*(KERNEL FAULT|PANIC on CPU|lux: fault while reporting"
           r"|lux: all CPUs stopped).*$")
@@ -48,9 +52,8 @@ def qemu_args(boot, inet=False):
     args = one_thread(boot.qemu_args())
     user = "user,id=u0,restrict=on"
     if inet:
-        user += "".join(f",guestfwd=tcp:10.0.2.100:{port}-cmd:"
-                        f"{sys.executable} {PEER} {mode}"
-                        for port, mode in FORWARDS)
+        user += "".join(f",guestfwd=tcp:10.0.2.100:{port}-cmd:{cmd}"
+                        for port, cmd in FORWARDS)
     args += ["-netdev", user,
              "-netdev", "hubport,id=p0,hubid=0,netdev=u0"]
     for i, mac in ((1, "52:54:00:12:34:56"), (2, "52:54:00:12:34:57")):

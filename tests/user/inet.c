@@ -38,6 +38,7 @@
 #define BULK     (1 << 20)
 #define HOST_BIG (16 << 20)
 #define WAIT_MS  60000 /* TCG on a loaded machine */
+#define MANY     50    /* connections open at once */
 
 static struct sockaddr_in addr(const char *ip, int port)
 {
@@ -567,6 +568,119 @@ static void connect_error(void)
 	close(fd);
 }
 
+/* MANY connections open at once on loopback, each echoing its own
+ * line; re-listening raises the backlog, as on Linux. */
+static void many(void)
+{
+	int port, lfd = listener(&port), fd[MANY], c[MANY];
+	char want[32], got[32];
+
+	CHECK(lfd >= 0);
+	CHECK_EQ(listen(lfd, MANY + 4), 0);
+	for (int i = 0; i < MANY; i++) {
+		CHECK((fd[i] = connect_to("127.0.0.1", port)) >= 0);
+		CHECK((c[i] = accept(lfd, NULL, NULL)) >= 0);
+	}
+	for (int i = 0; i < MANY; i++) {
+		int n = snprintf(want, sizeof(want), "line %d\n", i);
+		CHECK(write_all(fd[i], want, n));
+	}
+	for (int i = 0; i < MANY; i++) {
+		int n = snprintf(want, sizeof(want), "line %d\n", i);
+		CHECK(read_all(c[i], got, n));
+		CHECK(write_all(c[i], got, n));
+	}
+	for (int i = 0; i < MANY; i++) {
+		int n = snprintf(want, sizeof(want), "line %d\n", i);
+		CHECK(read_all(fd[i], got, n));
+		CHECK(!memcmp(got, want, n));
+	}
+	for (int i = 0; i < MANY; i++) {
+		close(fd[i]);
+		close(c[i]);
+	}
+	close(lfd);
+}
+
+/* Open TCP sockets into fds until socket() fails or max are open: how
+ * many (errno the failure's). */
+static int fill(int *fds, int max)
+{
+	int n = 0;
+
+	while (n < max && (fds[n] = socket(AF_INET, SOCK_STREAM, 0)) >= 0)
+		n++;
+	return n;
+}
+
+/* The server's limits (lux only): a uid other than root gets 3/4 of the
+ * TCP sockets (192 of 256, then ENOBUFS), so root still gets one; root
+ * may take the rest (ENFILE when none is left); closing gives them
+ * back. */
+static void sock_limit(void)
+{
+	static int fds[512];
+	int p[2], q[2], n = 0, e = 0, fd;
+	char ch;
+
+	CHECK_EQ(pipe(p), 0);
+	CHECK_EQ(pipe(q), 0);
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		if (setuid(1000))
+			_exit(2);
+		n = fill(fds, 512);
+		e = errno;
+		if (write(p[1], &n, sizeof(n)) != sizeof(n) ||
+		    write(p[1], &e, sizeof(e)) != sizeof(e))
+			_exit(3);
+		close(q[1]);
+		_exit(read(q[0], &ch, 1) != 0); /* hold them until told */
+	}
+	close(q[0]);
+	EXPECT_EQ(read(p[0], &n, sizeof(n)), sizeof(n));
+	EXPECT_EQ(read(p[0], &e, sizeof(e)), sizeof(e));
+	EXPECT_EQ(e, ENOBUFS);
+	EXPECT_EQ(n, 192);
+	n = fill(fds, 512);
+	e = errno;
+	EXPECT(n > 0); /* the share left root some */
+	while (n-- > 0)
+		close(fds[n]);
+	close(q[1]);
+	close(p[0]);
+	close(p[1]);
+	CHECK(child_ok(pid));
+	CHECK_EQ(e, ENFILE);
+	CHECK((fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
+	close(fd);
+}
+
+static int leased(void);
+
+/* MANY connections open at once to the host's echo (port 8: cat). */
+static void host_many(void)
+{
+	int fd[MANY];
+	char want[32], got[32];
+
+	CHECK(leased());
+	for (int i = 0; i < MANY; i++)
+		CHECK((fd[i] = connect_to(HOST, 8)) >= 0);
+	for (int i = 0; i < MANY; i++) {
+		int n = snprintf(want, sizeof(want), "host %d\n", i);
+		CHECK(write_all(fd[i], want, n));
+	}
+	for (int i = 0; i < MANY; i++) {
+		int n = snprintf(want, sizeof(want), "host %d\n", i);
+		CHECK(read_all(fd[i], got, n));
+		CHECK(!memcmp(got, want, n));
+	}
+	for (int i = 0; i < MANY; i++)
+		close(fd[i]);
+}
+
 /* The pid of the process running path (its cmdline's first word), or 0. */
 static pid_t pid_of(const char *path)
 {
@@ -728,15 +842,27 @@ static void wget(void)
 int main(int argc, char **argv)
 {
 	static const struct ut_case cases[] = {
-	    UT_CASE(tcp_echo),      UT_CASE(tcp_bulk),
-	    UT_CASE(tcp_refused),   UT_CASE(tcp_nonblock),
-	    UT_CASE(tcp_names),     UT_CASE(addr_inuse),
-	    UT_CASE(peek_dontwait), UT_CASE(tcp_shutdown),
-	    UT_CASE(udp_echo),      UT_CASE(fork_share),
-	    UT_CASE(not_socket),    UT_CASE(big_send),
-	    UT_CASE(timeouts),      UT_CASE(sigpipe),
-	    UT_CASE(connect_error), UT_CASE(host_echo),
-	    UT_CASE(host_bulk),     UT_CASE(wget),
+	    UT_CASE(tcp_echo),
+	    UT_CASE(tcp_bulk),
+	    UT_CASE(tcp_refused),
+	    UT_CASE(tcp_nonblock),
+	    UT_CASE(tcp_names),
+	    UT_CASE(addr_inuse),
+	    UT_CASE(peek_dontwait),
+	    UT_CASE(tcp_shutdown),
+	    UT_CASE(udp_echo),
+	    UT_CASE(fork_share),
+	    UT_CASE(not_socket),
+	    UT_CASE(big_send),
+	    UT_CASE(timeouts),
+	    UT_CASE(sigpipe),
+	    UT_CASE(connect_error),
+	    UT_CASE(many),
+	    UT_CASE(sock_limit),
+	    UT_CASE(host_echo),
+	    UT_CASE(host_bulk),
+	    UT_CASE(host_many),
+	    UT_CASE(wget),
 	    UT_CASE(server_kill), /* last: the new server's lease comes later */
 	};
 	if (argc == 2 && !strcmp(argv[1], "all")) /* tests/net.py */
@@ -757,7 +883,8 @@ int main(int argc, char **argv)
 					     "big_send",
 					     "timeouts",
 					     "sigpipe",
-					     "connect_error"};
+					     "connect_error",
+					     "many"};
 		loop[0] = argv[0];
 		return ut_main(UT_COUNT(loop), (char **)loop, "inet", cases,
 			       UT_COUNT(cases));

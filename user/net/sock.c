@@ -22,9 +22,10 @@
 #include <string.h>
 #include <sys/random.h>
 
-#define SOCK_MAX     64 /* sockets, the server's whole */
-#define PEND_MAX     64 /* requests waiting, all sockets */
-#define DGRAM_MAX    32 /* datagrams queued on one socket */
+#define SOCK_MAX     (MEMP_NUM_TCP_PCB + MEMP_NUM_UDP_PCB) /* the whole */
+#define PEND_MAX     256         /* requests waiting, all sockets */
+#define SHARE(n)     ((n)*3 / 4) /* of a pool, one uid but root's */
+#define DGRAM_MAX    32          /* datagrams queued on one socket */
 #define MSG_PEEK     0x2
 #define MSG_DONTWAIT 0x40
 #define SO_RCVTIMEO  20 /* SO_SNDTIMEO is 21 */
@@ -47,6 +48,7 @@ struct dgram {
 struct sock {
 	bool used, udp;
 	int state;
+	uint32_t uid;    /* the opener's (an accepted one: the listener's) */
 	uint64_t handle; /* 0: accepted, not yet opened */
 	uint64_t token;  /* accepted: handed out by ACCEPT (0: queued) */
 	uint64_t seq;    /* accepted: its place in the listener's queue */
@@ -78,6 +80,7 @@ struct pend {
 static struct sock socks[SOCK_MAX];
 static struct pend pend[PEND_MAX];
 static uint64_t next_handle = 1, next_seq = 1;
+static bool starved; /* a send found lwIP's memory full: retry on acks */
 static char out[ADDR_LEN + LUX_MAX_DATA]; /* a reply's payload */
 
 static void kick(struct sock *s);
@@ -122,15 +125,27 @@ static struct sock *sock_by_handle(uint64_t h)
 	return NULL;
 }
 
-static struct sock *sock_alloc(bool udp)
+/* A new socket for uid: NULL with *err ENOBUFS past uid's share of
+ * its kind (UDP's or TCP's pool; root has no share: all), ENFILE when
+ * the server has none left. A program cannot take every socket from
+ * the others. */
+static struct sock *sock_alloc(bool udp, uint32_t uid, int *err)
 {
+	int mine = 0, share = SHARE(udp ? MEMP_NUM_UDP_PCB : MEMP_NUM_TCP_PCB);
+	struct sock *s = NULL;
+
 	for (int i = 0; i < SOCK_MAX; i++)
-		if (!socks[i].used) {
-			socks[i] = (struct sock){.used = true, .udp = udp};
-			socks[i].dq_end = &socks[i].dq;
-			return &socks[i];
-		}
-	return NULL;
+		if (!socks[i].used && !s)
+			s = &socks[i];
+		else if (socks[i].used && socks[i].uid == uid &&
+			 socks[i].udp == udp)
+			mine++;
+	*err = !s ? ENFILE : uid && mine >= share ? ENOBUFS : 0;
+	if (*err)
+		return NULL;
+	*s = (struct sock){.used = true, .udp = udp, .uid = uid};
+	s->dq_end = &s->dq;
+	return s;
 }
 
 /* An address as Linux's sockaddr_in into a (16 bytes). */
@@ -287,12 +302,14 @@ static bool try_send(struct pend *p, const char *data, size_t n, const char *a)
 		r = -ENOTCONN;
 	else {
 		size_t room = MIN(n - p->done, tcp_sndbuf(s->tcp));
+		err_t e = ERR_MEM;
 		if (room && tcp_sndqueuelen(s->tcp) < TCP_SND_QUEUELEN &&
-		    tcp_write(s->tcp, data + p->done, room,
-			      TCP_WRITE_FLAG_COPY) == ERR_OK) {
+		    (e = tcp_write(s->tcp, data + p->done, room,
+				   TCP_WRITE_FLAG_COPY)) == ERR_OK) {
 			tcp_output(s->tcp);
 			p->done += room;
 		}
+		starved |= e == ERR_MEM && tcp_sndbuf(s->tcp) > 0;
 		if (p->done < n && (!(p->q.flags & LUX_O_NONBLOCK) || !p->done))
 			return false; /* no room, or no memory: wait for acks */
 		r = p->done;
@@ -399,10 +416,14 @@ static void start(struct sock *s, const struct lux_req *q, const void *data,
 		reply(q, timed_out(&p), 0);
 		return;
 	}
-	for (int i = 0; i < PEND_MAX && !slot; i++)
-		if (!pend[i].used)
+	int mine = 0;
+	for (int i = 0; i < PEND_MAX; i++)
+		if (!pend[i].used && !slot)
 			slot = &pend[i];
-	if (!slot || (n && !(p.data = malloc(n)))) {
+		else if (pend[i].used && pend[i].q.uid == q->uid)
+			mine++;
+	if (!slot || (q->uid && mine >= SHARE(PEND_MAX)) ||
+	    (n && !(p.data = malloc(n)))) {
 		reply(q, p.done ? (long)p.done : -ENOBUFS, 0);
 		return;
 	}
@@ -426,6 +447,12 @@ int sock_expire(void)
 	int next = -1;
 	uint32_t now = sys_now();
 
+	if (starved) { /* memory may have come back: every send tries */
+		starved = false;
+		for (int i = 0; i < SOCK_MAX; i++)
+			if (socks[i].used && !socks[i].udp)
+				kick(&socks[i]);
+	}
 	for (int i = 0; i < PEND_MAX; i++) {
 		struct pend *p = &pend[i];
 		int32_t left = (int32_t)(p->expires - now);
@@ -514,8 +541,9 @@ static void tcp_hooks(struct sock *s, struct tcp_pcb *pcb)
 static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t e)
 {
 	struct sock *l = arg, *s;
+	int err;
 
-	if (e != ERR_OK || !pcb || !(s = sock_alloc(false)))
+	if (e != ERR_OK || !pcb || !(s = sock_alloc(false, l->uid, &err)))
 		return ERR_MEM; /* lwIP aborts the connection */
 	s->state = CONNECTED;
 	s->listener = l;
@@ -595,6 +623,7 @@ static void do_open(const struct lux_msg *m)
 	const char *path = lux_path(m, 0);
 	struct lux_rep r = {.mode = LUX_S_IFSOCK | 0777};
 	struct sock *s = NULL;
+	int err = 0;
 
 	if (path && !strncmp(path, "accept/", 7)) {
 		uint64_t t = strtoull(path + 7, NULL, 16);
@@ -605,15 +634,17 @@ static void do_open(const struct lux_msg *m)
 		r.result = s ? 0 : -ECONNABORTED;
 	} else if (path && (!strcmp(path, "tcp") || !strcmp(path, "udp"))) {
 		bool udp = path[0] == 'u';
-		if ((s = sock_alloc(udp)) && udp && (s->pcb = udp_new()))
+		if ((s = sock_alloc(udp, m->req.uid, &err)) && udp &&
+		    (s->pcb = udp_new()))
 			udp_recv(s->pcb, on_udp, s);
 		else if (s && !udp && (s->tcp = tcp_new()))
 			tcp_hooks(s, s->tcp);
-		if (s && !s->pcb && !s->tcp) {
+		if (s && !s->pcb && !s->tcp) { /* lwIP's pool: TIME_WAIT */
 			sock_free(s);
 			s = NULL;
+			err = ENFILE;
 		}
-		r.result = s ? 0 : -ENFILE;
+		r.result = -err;
 	} else
 		r.result = path && !*path ? -EISDIR : -ENOENT;
 	if (s) {
@@ -682,13 +713,15 @@ static long do_listen(struct sock *s, long backlog)
 
 	if (s->udp)
 		return -EOPNOTSUPP;
-	if (s->state == LISTENING)
+	backlog = MAX(1, MIN(backlog, 255));
+	if (s->state == LISTENING) { /* Linux: a new backlog */
+		tcp_backlog_set(s->tcp, backlog);
 		return 0;
+	}
 	if (s->state != FRESH)
 		return -EINVAL;
 	if (!s->tcp->local_port && tcp_bind(s->tcp, IP_ANY_TYPE, 0))
 		return -EADDRINUSE;
-	backlog = MAX(1, MIN(backlog, 255));
 	if (!(l = tcp_listen_with_backlog(s->tcp, backlog)))
 		return -ENOBUFS;
 	s->tcp = l;
