@@ -28,6 +28,7 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -681,6 +682,128 @@ static void host_many(void)
 		close(fd[i]);
 }
 
+/* Run busybox with argv (argv[0] the applet) with stdin the text in
+ * and stdout a pipe: its pid, *out the pipe's reading end. */
+static pid_t busybox(char *const argv[], const char *in, int *out)
+{
+	int i[2], o[2];
+	pid_t pid;
+
+	if (pipe(i) || pipe(o))
+		return -1;
+	if ((pid = fork()) == 0) {
+		dup2(i[0], 0);
+		dup2(o[1], 1);
+		close(i[1]);
+		close(o[0]);
+		execv("/bin/busybox", argv);
+		_exit(127);
+	}
+	close(i[0]);
+	close(o[1]);
+	if (write(i[1], in, strlen(in)) != (ssize_t)strlen(in))
+		pid = -1;
+	close(i[1]);
+	*out = o[0];
+	return pid;
+}
+
+/* Everything fd gives until its end (or WAIT_MS of silence), as a
+ * string in buf (size bytes). */
+static void slurp(int fd, char *buf, size_t size)
+{
+	size_t got = 0;
+	ssize_t n = 0;
+	struct pollfd p = {fd, POLLIN, 0};
+
+	while (got < size - 1 && poll(&p, 1, WAIT_MS) == 1 &&
+	       (n = read(fd, buf + got, size - 1 - got)) > 0)
+		got += n;
+	buf[got] = 0;
+}
+
+/* Ask tests/net.py, on the host, to act for case (a line on the
+ * console; the host connects through its hostfwd ports). */
+static void host_do(const char *what)
+{
+	char line[128];
+	int n = snprintf(line, sizeof(line), "inet-host: %s\n", what);
+
+	EXPECT(write(1, line, n) == n);
+}
+
+/* busybox nc to the host's echo (port 7): what it sends comes back. */
+static void nc_out(void)
+{
+	char *argv[] = {"nc", HOST, "7", NULL}, buf[64];
+	int out;
+	pid_t pid;
+
+	CHECK(leased());
+	CHECK((pid = busybox(argv, "hello nc\n", &out)) > 0);
+	slurp(out, buf, sizeof(buf));
+	close(out);
+	CHECK(child_ok(pid));
+	CHECK_EQ(strcmp(buf, "hello nc\n"), 0);
+}
+
+/* busybox nc -l in lux, the host connecting through hostfwd (guest port
+ * 8082): the host's line comes out, nc's stdin goes to the host (which
+ * checks it: tests/net.py). */
+static void nc_in(void)
+{
+	char *argv[] = {"nc", "-l", "-p", "8082", NULL}, buf[64];
+	int out;
+	pid_t pid;
+
+	CHECK(leased());
+	CHECK((pid = busybox(argv, "from lux\n", &out)) > 0);
+	host_do("nc_in nc 8082");
+	slurp(out, buf, sizeof(buf));
+	close(out);
+	CHECK(child_ok(pid));
+	CHECK_EQ(strcmp(buf, "from host\n"), 0);
+}
+
+/* busybox httpd in lux (guest port 8080) fetched by the host through
+ * hostfwd; the host sends the page back to this program (guest port
+ * 8081) to compare. */
+static void httpd(void)
+{
+	static const char page[] = "hello from lux httpd\n";
+	struct sockaddr_in a = addr("0.0.0.0", 8081);
+	char *argv[] = {"httpd", "-f", "-p", "8080", "-h", "/tmp/www", NULL};
+	char buf[256];
+	int fd, lfd = socket(AF_INET, SOCK_STREAM, 0), out, one = 1;
+	pid_t pid;
+
+	CHECK(leased());
+	CHECK(lfd >= 0);
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	CHECK_EQ(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	CHECK_EQ(listen(lfd, 1), 0);
+	mkdir("/tmp/www", 0755);
+	CHECK((fd = open("/tmp/www/index.html", O_WRONLY | O_CREAT | O_TRUNC,
+			 0644)) >= 0);
+	CHECK(write_all(fd, page, sizeof(page) - 1));
+	close(fd);
+	CHECK((pid = busybox(argv, "", &out)) > 0);
+	host_do("httpd get 8080 /index.html 8081");
+	struct pollfd p = {lfd, POLLIN, 0};
+	EXPECT_EQ(poll(&p, 1, WAIT_MS), 1);
+	fd = accept(lfd, NULL, NULL);
+	EXPECT(fd >= 0);
+	if (fd >= 0) {
+		slurp(fd, buf, sizeof(buf));
+		close(fd);
+		EXPECT_EQ(strcmp(buf, page), 0);
+	}
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	close(out);
+	close(lfd);
+}
+
 /* The pid of the process running path (its cmdline's first word), or 0. */
 static pid_t pid_of(const char *path)
 {
@@ -842,27 +965,18 @@ static void wget(void)
 int main(int argc, char **argv)
 {
 	static const struct ut_case cases[] = {
-	    UT_CASE(tcp_echo),
-	    UT_CASE(tcp_bulk),
-	    UT_CASE(tcp_refused),
-	    UT_CASE(tcp_nonblock),
-	    UT_CASE(tcp_names),
-	    UT_CASE(addr_inuse),
-	    UT_CASE(peek_dontwait),
-	    UT_CASE(tcp_shutdown),
-	    UT_CASE(udp_echo),
-	    UT_CASE(fork_share),
-	    UT_CASE(not_socket),
-	    UT_CASE(big_send),
-	    UT_CASE(timeouts),
-	    UT_CASE(sigpipe),
-	    UT_CASE(connect_error),
-	    UT_CASE(many),
-	    UT_CASE(sock_limit),
-	    UT_CASE(host_echo),
-	    UT_CASE(host_bulk),
-	    UT_CASE(host_many),
-	    UT_CASE(wget),
+	    UT_CASE(tcp_echo),      UT_CASE(tcp_bulk),
+	    UT_CASE(tcp_refused),   UT_CASE(tcp_nonblock),
+	    UT_CASE(tcp_names),     UT_CASE(addr_inuse),
+	    UT_CASE(peek_dontwait), UT_CASE(tcp_shutdown),
+	    UT_CASE(udp_echo),      UT_CASE(fork_share),
+	    UT_CASE(not_socket),    UT_CASE(big_send),
+	    UT_CASE(timeouts),      UT_CASE(sigpipe),
+	    UT_CASE(connect_error), UT_CASE(many),
+	    UT_CASE(sock_limit),    UT_CASE(host_echo),
+	    UT_CASE(host_bulk),     UT_CASE(host_many),
+	    UT_CASE(wget),          UT_CASE(nc_out),
+	    UT_CASE(nc_in),         UT_CASE(httpd),
 	    UT_CASE(server_kill), /* last: the new server's lease comes later */
 	};
 	if (argc == 2 && !strcmp(argv[1], "all")) /* tests/net.py */
