@@ -804,6 +804,63 @@ static void httpd(void)
 	close(lfd);
 }
 
+/* Run busybox applet argv[0] (stdin empty): its output in buf (size
+ * bytes), whether it exited 0. */
+static int run_out(char *const argv[], char *buf, size_t size)
+{
+	int out;
+	pid_t pid = busybox(argv, "", &out);
+
+	if (pid < 0)
+		return 0;
+	slurp(out, buf, size);
+	close(out);
+	return child_ok(pid);
+}
+
+/* Whether text has a line containing each of the words (NULL-ended). */
+static int has_line(const char *text, const char *const *words)
+{
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l += !!l) {
+		const char *end = strchr(l, '\n');
+		size_t n = end ? (size_t)(end - l) : strlen(l);
+		int all = 1;
+		for (int i = 0; words[i] && all; i++)
+			all = memmem(l, n, words[i], strlen(words[i])) != NULL;
+		if (all)
+			return 1;
+	}
+	return 0;
+}
+
+/* busybox ifconfig and route show the interfaces (ioctls SIOCGIF* and
+ * /proc/net/dev, /proc/net/route, served by the TCP/IP server). */
+static void ifconfig(void)
+{
+	static char buf[4096];
+	char *ifc[] = {"ifconfig", NULL}, *rt[] = {"route", "-n", NULL};
+	static const char *const eth[] = {"eth0", "HWaddr 52:54:00:12:34:56",
+					  NULL},
+				 *addr[] = {"inet addr:10.0.2.15",
+					    "Bcast:10.0.2.255",
+					    "Mask:255.255.255.0", NULL},
+				 *up[] = {"UP", "BROADCAST", "RUNNING", NULL},
+				 *lo[] = {"inet addr:127.0.0.1",
+					  "Mask:255.0.0.0", NULL},
+				 *net[] = {"10.0.2.0",      "0.0.0.0",
+					   "255.255.255.0", "U",
+					   "eth0",          NULL};
+
+	CHECK(leased());
+	CHECK(run_out(ifc, buf, sizeof(buf)));
+	EXPECT(has_line(buf, eth));
+	EXPECT(has_line(buf, addr));
+	EXPECT(has_line(buf, up));
+	EXPECT(has_line(buf, lo));
+	CHECK(run_out(rt, buf, sizeof(buf)));
+	EXPECT(has_line(buf, net));
+}
+
 /* The pid of the process running path (its cmdline's first word), or 0. */
 static pid_t pid_of(const char *path)
 {
@@ -965,18 +1022,31 @@ static void wget(void)
 int main(int argc, char **argv)
 {
 	static const struct ut_case cases[] = {
-	    UT_CASE(tcp_echo),      UT_CASE(tcp_bulk),
-	    UT_CASE(tcp_refused),   UT_CASE(tcp_nonblock),
-	    UT_CASE(tcp_names),     UT_CASE(addr_inuse),
-	    UT_CASE(peek_dontwait), UT_CASE(tcp_shutdown),
-	    UT_CASE(udp_echo),      UT_CASE(fork_share),
-	    UT_CASE(not_socket),    UT_CASE(big_send),
-	    UT_CASE(timeouts),      UT_CASE(sigpipe),
-	    UT_CASE(connect_error), UT_CASE(many),
-	    UT_CASE(sock_limit),    UT_CASE(host_echo),
-	    UT_CASE(host_bulk),     UT_CASE(host_many),
-	    UT_CASE(wget),          UT_CASE(nc_out),
-	    UT_CASE(nc_in),         UT_CASE(httpd),
+	    UT_CASE(tcp_echo),
+	    UT_CASE(tcp_bulk),
+	    UT_CASE(tcp_refused),
+	    UT_CASE(tcp_nonblock),
+	    UT_CASE(tcp_names),
+	    UT_CASE(addr_inuse),
+	    UT_CASE(peek_dontwait),
+	    UT_CASE(tcp_shutdown),
+	    UT_CASE(udp_echo),
+	    UT_CASE(fork_share),
+	    UT_CASE(not_socket),
+	    UT_CASE(big_send),
+	    UT_CASE(timeouts),
+	    UT_CASE(sigpipe),
+	    UT_CASE(connect_error),
+	    UT_CASE(many),
+	    UT_CASE(sock_limit),
+	    UT_CASE(host_echo),
+	    UT_CASE(host_bulk),
+	    UT_CASE(host_many),
+	    UT_CASE(wget),
+	    UT_CASE(nc_out),
+	    UT_CASE(nc_in),
+	    UT_CASE(httpd),
+	    UT_CASE(ifconfig),
 	    UT_CASE(server_kill), /* last: the new server's lease comes later */
 	};
 	if (argc == 2 && !strcmp(argv[1], "all")) /* tests/net.py */

@@ -924,6 +924,11 @@ static void do_ioctl(struct sock *s, const struct lux_msg *m, size_t n)
 	case LUX_INET_SHUTDOWN:
 		r = do_shutdown(s, (long)q->off);
 		break;
+	default: /* SIOCGIF*: the interfaces' (ifinfo.c) */
+		if ((r = info_ioctl(q->count, m->data, n, out)) >= 0) {
+			reply(q, q->count == SIOCGIFCONF ? r : 0, r);
+			return;
+		}
 	}
 	reply(q, r, 0);
 	kick(s);
@@ -938,9 +943,14 @@ static void do_path(const struct lux_msg *m)
 	struct lux_stat st = {.nlink = 1, .blksize = 4096};
 	long r = 0;
 
-	if (!path || (*path && strcmp(path, "tcp") && strcmp(path, "udp")))
+	bool info = path && (!strcmp(path, "dev") || !strcmp(path, "route"));
+
+	if (!path ||
+	    (*path && strcmp(path, "tcp") && strcmp(path, "udp") && !info))
 		r = -ENOENT;
-	st.mode = path && !*path ? LUX_S_IFDIR | 0555 : LUX_S_IFSOCK | 0666;
+	st.mode = path && !*path ? LUX_S_IFDIR | 0555
+		  : info         ? LUX_S_IFREG | 0444
+				 : LUX_S_IFSOCK | 0666;
 	if (!r && m->req.op == LUX_STAT) {
 		lux_reply(LUX_SERVER_FD, &m->req, 0, &st, sizeof(st));
 		return;
@@ -956,9 +966,12 @@ void sock_serve(const struct lux_msg *m, size_t n)
 	struct sock *s = sock_by_handle(q->handle);
 
 	if (q->op == LUX_OPEN) {
-		do_open(m);
+		if (!info_open(m))
+			do_open(m);
 		return;
 	}
+	if (info_serve(m))
+		return;
 	if (q->op == LUX_CANCEL) {
 		for (int i = 0; i < PEND_MAX; i++)
 			if (pend[i].used && pend[i].q.id == q->id)

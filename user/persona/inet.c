@@ -22,6 +22,9 @@
 #define MSG_NOSIGNAL  0x4000
 #define SIGPIPE_      13
 #define OPT_MAX       16 /* the longest option value: a struct timeval */
+#define SIOCGIFCONF_  0x8912
+#define IFREQ         40          /* sizeof(struct ifreq) */
+#define IFCONF_MAX    (8 * IFREQ) /* user/net/net.h INFO_IFCONF_MAX */
 #define SOL_SOCKET    1
 #define SO_TYPE       3
 #define ADDR_LEN      16 /* sizeof(struct sockaddr_in) */
@@ -407,6 +410,31 @@ static long inet_recvmsg(long fd, long umsg, long flags)
 	    copy_out(umsg + 48, &zero, 4))
 		return -EFAULT;
 	return n;
+}
+
+/* SIOCGIFCONF on fd (struct ifconf at arg): the ifreqs of the
+ * interfaces with an address, as many as ifc_len bytes hold (none with
+ * a NULL ifc_buf: ifc_len then says how many bytes all need). */
+long inet_ifconf(long fd, long arg)
+{
+	struct inet_rep r;
+	struct {
+		int len, pad;
+		long buf;
+	} c;
+	long n;
+
+	if (copy_in(&c, arg, sizeof(c)))
+		return inet_first(fd, -EFAULT);
+	if ((n = inet_simple(fd, SIOCGIFCONF_, 0, &r, IFCONF_MAX)) < 0)
+		return n == -ENOTSOCK ? -ENOTTY : n;
+	if (c.buf) {
+		n = MIN(n, c.len < 0 ? 0 : c.len / IFREQ * IFREQ);
+		if (copy_out(c.buf, r.out, n))
+			return -EFAULT;
+	}
+	c.len = (int)n;
+	return copy_out(arg, &c, sizeof(c)) ? -EFAULT : 0;
 }
 
 long inet_or(long nr, const long a[6], long r)
