@@ -120,8 +120,7 @@ static size_t text_route(char *buf, size_t size)
 			 m = ip4_addr_get_u32(netif_ip4_netmask(n)),
 			 g = ip4_addr_get_u32(netif_ip4_gw(n));
 		char name[IFNAMSIZ];
-		if (!a || !netif_is_up(n) ||
-		    (n->name[0] == 'l' && n->name[1] == 'o'))
+		if (!a || !netif_is_up(n) || if_lo(n))
 			continue;
 		if_name(n, name);
 		if (g && n == netif_default)
