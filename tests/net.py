@@ -34,7 +34,7 @@ CASES = ["node", "not_mine", "bad_frames", "arp", "icmp", "driver_kill",
 INET_CASES = ["tcp_echo", "tcp_bulk", "tcp_refused", "tcp_nonblock",
               "tcp_names", "addr_inuse", "peek_dontwait", "tcp_shutdown",
               "udp_echo", "fork_share", "not_socket", "big_send",
-              "timeouts", "sigpipe", "connect_error", "many",
+              "timeouts", "sigpipe", "connect_error", "many", "send_signal",
               "sock_limit", "host_echo", "host_bulk", "host_many", "wget",
               "nc_out", "nc_in", "httpd", "ifconfig", "server_kill"]
 TIMEOUT = 300  # every case, TCG on a loaded machine

@@ -6,7 +6,9 @@
  * tcp_refused, tcp_nonblock, tcp_names, addr_inuse, peek_dontwait,
  * tcp_shutdown, udp_echo, fork_share, not_socket, big_send (1 MiB in one
  * send, sendmsg, recv MSG_WAITALL), timeouts (SO_RCVTIMEO, SO_SNDTIMEO),
- * sigpipe, connect_error (SO_ERROR after a failed non-blocking connect).
+ * sigpipe, connect_error (SO_ERROR after a failed non-blocking connect),
+ * many (50 connections at once), send_signal (a signal ends a blocking
+ * send with the count of what went).
  *
  * The cases with a peer on the host run by name, or all cases with the
  * argument `all`, from tests/net.py, whose QEMU `guestfwd` runs
@@ -459,6 +461,39 @@ static void big_send(void)
 	close(fd);
 	CHECK_EQ(recv(c, in, BULK, MSG_WAITALL), 0);
 	close(c);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* A blocking send to a peer that does not read, interrupted by a signal
+ * without SA_RESTART: it returns the bytes that went, and exactly those
+ * arrive (through write's path and through MSG_NOSIGNAL's). */
+static void send_signal(void)
+{
+	static char big[32 << 20]; /* more than Linux's buffers hold */
+	struct sigaction sa = {.sa_handler = on_alarm}, old;
+	struct itimerval it = {{0, 0}, {0, 300000}};
+	int fd, c;
+
+	for (int flags = 0; flags <= MSG_NOSIGNAL; flags += MSG_NOSIGNAL) {
+		size_t got = 0;
+		ssize_t n, k;
+		CHECK(pair(&fd, &c));
+		CHECK_EQ(sigaction(SIGALRM, &sa, &old), 0);
+		CHECK_EQ(setitimer(ITIMER_REAL, &it, NULL), 0);
+		n = send(fd, big, sizeof(big), flags);
+		sigaction(SIGALRM, &old, NULL);
+		CHECK(n > 0 && n < (ssize_t)sizeof(big));
+		CHECK_EQ(shutdown(fd, SHUT_WR), 0);
+		while ((k = read(c, big, 65536)) > 0)
+			got += k;
+		CHECK_EQ(got, (size_t)n);
+		close(fd);
+		close(c);
+	}
 }
 
 static long long ms_since(long long t0)
@@ -1022,31 +1057,19 @@ static void wget(void)
 int main(int argc, char **argv)
 {
 	static const struct ut_case cases[] = {
-	    UT_CASE(tcp_echo),
-	    UT_CASE(tcp_bulk),
-	    UT_CASE(tcp_refused),
-	    UT_CASE(tcp_nonblock),
-	    UT_CASE(tcp_names),
-	    UT_CASE(addr_inuse),
-	    UT_CASE(peek_dontwait),
-	    UT_CASE(tcp_shutdown),
-	    UT_CASE(udp_echo),
-	    UT_CASE(fork_share),
-	    UT_CASE(not_socket),
-	    UT_CASE(big_send),
-	    UT_CASE(timeouts),
-	    UT_CASE(sigpipe),
-	    UT_CASE(connect_error),
-	    UT_CASE(many),
-	    UT_CASE(sock_limit),
-	    UT_CASE(host_echo),
-	    UT_CASE(host_bulk),
-	    UT_CASE(host_many),
-	    UT_CASE(wget),
-	    UT_CASE(nc_out),
-	    UT_CASE(nc_in),
-	    UT_CASE(httpd),
-	    UT_CASE(ifconfig),
+	    UT_CASE(tcp_echo),      UT_CASE(tcp_bulk),
+	    UT_CASE(tcp_refused),   UT_CASE(tcp_nonblock),
+	    UT_CASE(tcp_names),     UT_CASE(addr_inuse),
+	    UT_CASE(peek_dontwait), UT_CASE(tcp_shutdown),
+	    UT_CASE(udp_echo),      UT_CASE(fork_share),
+	    UT_CASE(not_socket),    UT_CASE(big_send),
+	    UT_CASE(timeouts),      UT_CASE(sigpipe),
+	    UT_CASE(connect_error), UT_CASE(many),
+	    UT_CASE(send_signal),   UT_CASE(sock_limit),
+	    UT_CASE(host_echo),     UT_CASE(host_bulk),
+	    UT_CASE(host_many),     UT_CASE(wget),
+	    UT_CASE(nc_out),        UT_CASE(nc_in),
+	    UT_CASE(httpd),         UT_CASE(ifconfig),
 	    UT_CASE(server_kill), /* last: the new server's lease comes later */
 	};
 	if (argc == 2 && !strcmp(argv[1], "all")) /* tests/net.py */
@@ -1068,7 +1091,8 @@ int main(int argc, char **argv)
 					     "timeouts",
 					     "sigpipe",
 					     "connect_error",
-					     "many"};
+					     "many",
+					     "send_signal"};
 		loop[0] = argv[0];
 		return ut_main(UT_COUNT(loop), (char **)loop, "inet", cases,
 			       UT_COUNT(cases));

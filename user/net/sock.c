@@ -73,7 +73,6 @@ struct pend {
 	void *data; /* WRITE, SEND: the payload (malloc) */
 	size_t n;
 	size_t want;      /* RECV: the bytes wanted */
-	size_t done;      /* WRITE, SEND: the bytes sent so far */
 	uint32_t expires; /* sys_now() when it fails (SO_*TIMEO), or 0 */
 };
 
@@ -283,8 +282,10 @@ static long udp_send_data(struct sock *s, const void *data, size_t n,
 }
 
 /* Try to answer p, a send of n bytes (a: SEND's address, NULL none):
- * false if it must wait for room. A blocking one waits until all n are
- * queued, as Linux's; a non-blocking one queues what fits. */
+ * false if it must wait for room. It answers what fits (a short count
+ * the kernel's write and the personality's send go on from: one
+ * request never holds bytes already queued, so a signal cannot lose
+ * their count). */
 static bool try_send(struct pend *p, const char *data, size_t n, const char *a)
 {
 	struct sock *s = p->s;
@@ -301,20 +302,19 @@ static bool try_send(struct pend *p, const char *data, size_t n, const char *a)
 	else if (s->state != CONNECTED)
 		r = -ENOTCONN;
 	else {
-		size_t room = MIN(n - p->done, tcp_sndbuf(s->tcp));
+		size_t room = MIN(n, tcp_sndbuf(s->tcp));
 		err_t e = ERR_MEM;
-		if (room && tcp_sndqueuelen(s->tcp) < TCP_SND_QUEUELEN &&
-		    (e = tcp_write(s->tcp, data + p->done, room,
-				   TCP_WRITE_FLAG_COPY)) == ERR_OK) {
-			tcp_output(s->tcp);
-			p->done += room;
+		if (n && (!room || tcp_sndqueuelen(s->tcp) >= TCP_SND_QUEUELEN))
+			return false;
+		if (room && (e = tcp_write(s->tcp, data, room,
+					   TCP_WRITE_FLAG_COPY)) != ERR_OK) {
+			starved |= e == ERR_MEM;
+			return false; /* no memory now: wait for acks */
 		}
-		starved |= e == ERR_MEM && tcp_sndbuf(s->tcp) > 0;
-		if (p->done < n && (!(p->q.flags & LUX_O_NONBLOCK) || !p->done))
-			return false; /* no room, or no memory: wait for acks */
-		r = p->done;
+		tcp_output(s->tcp);
+		r = room;
 	}
-	reply(&p->q, r < 0 && p->done ? (long)p->done : r, 0);
+	reply(&p->q, r, 0);
 	return true;
 }
 
@@ -388,12 +388,10 @@ static bool receiving(const struct lux_req *q)
 		(q->count == LUX_INET_RECV || q->count == LUX_INET_ACCEPT));
 }
 
-/* What p, a kept request, answers when its time is up: the bytes a
- * send queued, else EAGAIN (EINPROGRESS for a connect). */
+/* What p, a kept request, answers when its time is up: EAGAIN
+ * (EINPROGRESS for a connect). */
 static long timed_out(const struct pend *p)
 {
-	if (p->done)
-		return p->done;
 	return p->q.op == LUX_IOCTL && p->q.count == LUX_INET_CONNECT
 		   ? -EINPROGRESS
 		   : -EAGAIN;
@@ -406,8 +404,7 @@ static long timed_out(const struct pend *p)
 static void start(struct sock *s, const struct lux_req *q, const void *data,
 		  size_t n, size_t want)
 {
-	struct pend p = {true, *q, s, (void *)data, n, want, 0, 0},
-		    *slot = NULL;
+	struct pend p = {true, *q, s, (void *)data, n, want, 0}, *slot = NULL;
 	int64_t t = s->timeo[receiving(q) ? 0 : 1];
 
 	if (attempt(&p))
@@ -424,7 +421,7 @@ static void start(struct sock *s, const struct lux_req *q, const void *data,
 			mine++;
 	if (!slot || (q->uid && mine >= SHARE(PEND_MAX)) ||
 	    (n && !(p.data = malloc(n)))) {
-		reply(q, p.done ? (long)p.done : -ENOBUFS, 0);
+		reply(q, -ENOBUFS, 0);
 		return;
 	}
 	if (n)
@@ -441,7 +438,7 @@ static void pend_drop(struct pend *p)
 }
 
 /* The ms until the next kept request's timeout: -1 none. Those due now
- * fail: EAGAIN (a send the bytes it queued, a connect EINPROGRESS). */
+ * fail: EAGAIN (a connect EINPROGRESS). */
 int sock_expire(void)
 {
 	int next = -1;

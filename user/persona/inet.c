@@ -241,10 +241,31 @@ static long is_stream(long fd)
 	return type == SOCK_STREAM;
 }
 
+/* Copy len bytes from offset off of what the n iovecs at iov hold into
+ * buf: 0 or -EFAULT. */
+static long iov_gather(char *buf, const struct iov *iov, long n, long off,
+		       long len)
+{
+	for (long i = 0; i < n && len > 0; i++) {
+		if (off >= iov[i].len) {
+			off -= iov[i].len;
+			continue;
+		}
+		long k = MIN(iov[i].len - off, len);
+		if (copy_in(buf, iov[i].base + off, k))
+			return -EFAULT;
+		buf += k;
+		len -= k;
+		off = 0;
+	}
+	return 0;
+}
+
 /* Send what the n iovecs at iov hold to the address at uaddr (alen
  * bytes; none without uaddr): a stream's in SENDs of DATA_MAX bytes
- * until all is sent, the server's SEND waiting for room unless
- * non-blocking (then up to what it took), a datagram in one SEND
+ * at most, each answered with what fit once something did, until all
+ * is sent (non-blocking: until EAGAIN; a signal: what went), a
+ * datagram in one SEND
  * (EMSGSIZE past DATA_MAX). EPIPE raises SIGPIPE unless MSG_NOSIGNAL,
  * as Linux's. The bytes sent or -errno. */
 static long inet_sendv(long fd, const struct iov *iov, long n, long flags,
@@ -252,7 +273,7 @@ static long inet_sendv(long fd, const struct iov *iov, long n, long flags,
 {
 	struct inet_req m;
 	struct inet_rep r;
-	long total = 0, done = 0, e = 0, i = 0, at = 0, stream = 0;
+	long total = 0, done = 0, e = 0, stream = 0;
 
 	for (long k = 0; k < n; k++)
 		total += iov[k].len;
@@ -263,23 +284,15 @@ static long inet_sendv(long fd, const struct iov *iov, long n, long flags,
 		return inet_first(fd, -EFAULT);
 	if (total > DATA_MAX && (stream = is_stream(fd)) <= 0)
 		return stream < 0 ? stream : -EMSGSIZE;
-	do {
-		long len = 0;
-		for (; i < n && len < DATA_MAX; at = 0, i++) {
-			long k = MIN(iov[i].len - at, DATA_MAX - len);
-			if (copy_in(m.in + ADDR_LEN + len, iov[i].base + at, k))
-				return done ? done : inet_first(fd, -EFAULT);
-			len += k;
-			if ((at += k) < iov[i].len)
-				break;
-		}
+	do { /* a short count: what fit; non-blocking: until EAGAIN */
+		long len = MIN(total - done, DATA_MAX);
+		if (iov_gather(m.in + ADDR_LEN, iov, n, done, len))
+			return done ? done : inet_first(fd, -EFAULT);
 		e = inet_ioctl(fd, LUX_INET_SEND, (uint32_t)flags, 0, &m,
 			       ADDR_LEN + len, &r, 0);
 		if (e > 0)
 			done += e;
-		if (e < len)
-			break;
-	} while (done < total);
+	} while (e > 0 && done < total);
 	if (e == -EPIPE && !(flags & MSG_NOSIGNAL))
 		native3(NR_tgkill, native0(NR_getpid), native0(NR_gettid),
 			SIGPIPE_);
