@@ -387,11 +387,11 @@ struct lux_persona_sig {
  *     value, an int (a struct timeval for SO_RCVTIMEO, SO_SNDTIMEO);
  *     SETOPT (in: the value) -> 0
  *   SEND (off: MSG_* flags; in: address, zeros for none, then data)
- *     -> bytes sent (all of them unless non-blocking or timed out)
+ *     -> bytes sent: what fit once something did (the caller sends the
+ *     rest again)
  *   RECV (off: MSG_* flags; in: uint64_t bytes wanted) -> bytes; out:
  *     the source address, then the data
- * A WRITE, like SEND, answers when all its bytes are queued unless
- * non-blocking. Linux's SIOCGIF* ioctls (0x8913 to 0x8970, struct
+ * A WRITE, like SEND, answers what fit. Linux's SIOCGIF* ioctls (0x8913 to 0x8970, struct
  * ifreq in and out) are IOCTLs on any socket too, and SIOCGIFCONF
  * (0x8912, no input) -> bytes; out: an ifreq per interface with an
  * address. The server is also mounted on the files /proc/net/dev and
