@@ -364,11 +364,19 @@ struct lux_persona_sig {
  *   SHUTDOWN (off: how) -> 0
  *   ACCEPT -> out: struct lux_inet_accept
  *   NAME (off: 0 the socket's, 1 the peer's) -> out: address
- *   GETOPT (off: level << 32 | option) -> out: int; SETOPT (in: int)
+ *   GETOPT (off: level << 32 | option) -> the value's length; out: the
+ *     value, an int (a struct timeval for SO_RCVTIMEO, SO_SNDTIMEO);
+ *     SETOPT (in: the value) -> 0
  *   SEND (off: MSG_* flags; in: address, zeros for none, then data)
- *     -> bytes sent
+ *     -> bytes sent: what fit once something did (the caller sends the
+ *     rest again)
  *   RECV (off: MSG_* flags; in: uint64_t bytes wanted) -> bytes; out:
  *     the source address, then the data
+ * A WRITE, like SEND, answers what fit. Linux's SIOCGIF* ioctls (0x8913 to 0x8970, struct
+ * ifreq in and out) are IOCTLs on any socket too, and SIOCGIFCONF
+ * (0x8912, no input) -> bytes; out: an ifreq per interface with an
+ * address. The server is also mounted on the files /proc/net/dev and
+ * /proc/net/route: OPEN "dev" or "route" (read-only), Linux's text.
  * Numbers with Linux's _IO('N', 0xf0 + n) encoding, no Linux driver's. */
 #define LUX_INET_BIND     0x4ef0
 #define LUX_INET_CONNECT  0x4ef1

@@ -3,7 +3,10 @@
  * read and write become READ and WRITE requests at the file position the
  * kernel keeps (lseek, pread64 and pwrite64 are here too), poll reports
  * the object's events (OPEN's reply, then LUX_NOTIFY), and the last close
- * sends LUX_CLOSE. The other calls on a descriptor are the personality's
+ * sends LUX_CLOSE. A socket's (S_IFSOCK) follow Linux's socket rules: a
+ * blocking write goes on after a short WRITE until all is sent (or a
+ * signal), a write failing with EPIPE raises SIGPIPE, and a dead
+ * server's EIO is a reset (ECONNRESET reading, EPIPE writing). The other calls on a descriptor are the personality's
  * requests (LUX_REQ_FD, request.c).
  */
 #include "chan.h"
@@ -11,6 +14,7 @@
 #include "proc.h"
 #include <lux/errno.h>
 #include <lux/fcntl.h>
+#include <lux/stat.h>
 
 #define SEEK_SET 0
 #define SEEK_CUR 1
@@ -98,8 +102,15 @@ static long rfile_io(struct file *f, char *ubuf, size_t n, uint64_t *pos,
 		if (r <= 0)
 			break;
 		done += r;
-		if ((size_t)r < want)
+		if ((size_t)r < want && !(writing && LUX_S_ISSOCK(f->mode) &&
+					  !(f->flags & O_NONBLOCK)))
 			break; /* short: a terminal's line, the end of a file */
+	}
+	if (r == -EIO && LUX_S_ISSOCK(f->mode)) /* a socket's server died */
+		r = writing ? -EPIPE : -ECONNRESET;
+	if (r == -EPIPE && writing && LUX_S_ISSOCK(f->mode)) {
+		struct ksiginfo info = {.pid = current_proc()->pid};
+		signal_send(current_proc(), current_thread(), SIGPIPE, &info);
 	}
 	return done ? (long)done : r;
 }

@@ -41,6 +41,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -638,6 +642,107 @@ static void teardown_listener(void)
 	unlink(SOCK_PATH);
 }
 
+/* The TCP benchmarks over loopback (127.0.0.1): a connection to a child
+ * that echoes (tcp_loopback_rtt_8b) or sends TCP_CHUNK bytes for each
+ * byte it reads (tcp_loopback_1m). Linux's initramfs leaves lo down:
+ * bring it up (root; lux's loopback is always up and says ENOTTY). */
+#define TCP_CHUNK MIB
+
+static void lo_up(void)
+{
+	struct ifreq r = {.ifr_name = "lo"};
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (fd >= 0 && ioctl(fd, SIOCGIFFLAGS, &r) == 0 &&
+	    !(r.ifr_flags & IFF_UP)) {
+		r.ifr_flags |= IFF_UP;
+		ioctl(fd, SIOCSIFFLAGS, &r);
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Connect to a child running child(fd) on the other end: 0, or -1 when
+ * the system has no TCP/IP (n/a). */
+static int setup_tcp(void (*child)(int))
+{
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	int l, c, one = 1;
+
+	lo_up();
+	if ((l = socket(AF_INET, SOCK_STREAM, 0)) < 0 ||
+	    bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 1) ||
+	    getsockname(l, (struct sockaddr *)&a, &len))
+		return -1;
+	echo_child = fork();
+	if (echo_child < 0)
+		die("fork");
+	if (echo_child == 0) {
+		close(l);
+		c = socket(AF_INET, SOCK_STREAM, 0);
+		if (c < 0 || connect(c, (struct sockaddr *)&a, sizeof(a)))
+			_exit(1);
+		setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		child(c);
+	}
+	c = accept(l, NULL, NULL);
+	close(l);
+	if (c < 0)
+		die("accept");
+	setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	echo_fds[0] = echo_fds[1] = c;
+	return 0;
+}
+
+static void tcp_echo(int fd)
+{
+	echo_loop(fd, fd);
+}
+
+static int setup_tcp_echo(void)
+{
+	return setup_tcp(tcp_echo);
+}
+
+/* Child of tcp_loopback_1m: TCP_CHUNK bytes for each byte read. */
+static void tcp_source(int fd)
+{
+	char go;
+
+	memset(chunk_buf, 'x', CHUNK);
+	while (read(fd, &go, 1) == 1)
+		for (size_t sent = 0; sent < TCP_CHUNK;) {
+			ssize_t n = write(fd, chunk_buf, CHUNK);
+			if (n <= 0)
+				_exit(1);
+			sent += (size_t)n;
+		}
+	_exit(0);
+}
+
+static int setup_tcp_source(void)
+{
+	return setup_tcp(tcp_source);
+}
+
+/* One operation: ask for TCP_CHUNK bytes and receive them all. */
+static int run_tcp_bulk(long iters)
+{
+	for (long i = 0; i < iters; i++) {
+		if (write(echo_fds[0], "g", 1) != 1)
+			die("write");
+		for (size_t got = 0; got < TCP_CHUNK;) {
+			ssize_t n = read(echo_fds[0], chunk_buf, CHUNK);
+			if (n <= 0)
+				die("read");
+			got += (size_t)n;
+		}
+	}
+	return 0;
+}
+
 static const struct bench benches[] = {
     {"null_syscall", 20000, NULL, run_getppid, NULL},
     {"uname", 20000, NULL, run_uname, NULL},
@@ -658,6 +763,10 @@ static const struct bench benches[] = {
     {"seq_read_16m", 3, setup_file, run_seq_read, teardown_file},
     {"seq_write_16m", 3, setup_file, run_seq_write, teardown_file},
     {"mmap_touch_64m", 3, NULL, run_mmap_touch_64m, NULL},
+    /* after the fork rows: their parent touches chunk_buf, which a
+     * fork would then have to copy */
+    {"tcp_loopback_rtt_8b", 500, setup_tcp_echo, run_round_trip, teardown_echo},
+    {"tcp_loopback_1m", 10, setup_tcp_source, run_tcp_bulk, teardown_echo},
 #ifdef BENCH_DISK
     {"disk_seq_write_64m", 2, setup_disk, run_disk_write, teardown_disk_file},
     {"disk_seq_read_64m", 2, setup_disk_file, run_disk_read,

@@ -188,7 +188,7 @@ void svc_make_nodes(void)
 	for (int i = 0;; i++) {
 		pthread_mutex_lock(&mtab_lock);
 		bool more = i < mtab.n, file = more && mtab.m[i].file;
-		if (file)
+		if ((file = file && !strncmp(mtab.m[i].path, "/dev/", 5)))
 			snprintf(path, sizeof(path), "%s", mtab.m[i].path);
 		pthread_mutex_unlock(&mtab_lock);
 		if (!more)
@@ -205,9 +205,10 @@ void svc_mount(struct svc *s, const char *fstype)
 	for (int i = 0; i < s->conf.nmounts; i++) {
 		const char *mp = s->conf.mounts[i];
 		bool file = stat(mp, &st) < 0 || !S_ISDIR(st.st_mode);
-		/* A mount point that is no directory is a device node: make
-		 * it (in devfs) so that `ls /dev` shows it. */
-		if (file && mknod(mp, S_IFCHR | 0620, 0) < 0 && errno != EEXIST)
+		/* A mount point in /dev that is no directory is a device
+		 * node: make it (in devfs) so that `ls /dev` shows it. */
+		if (file && !strncmp(mp, "/dev/", 5) &&
+		    mknod(mp, S_IFCHR | 0620, 0) < 0 && errno != EEXIST)
 			lumen_log("mknod %s: %s", mp, strerror(errno));
 		pthread_mutex_lock(&mtab_lock);
 		int r =

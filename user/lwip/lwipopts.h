@@ -35,19 +35,20 @@
  * pages are touched only as used; lwIP links every pool's elements at
  * start, so pools cost their whole size in every boot: kept small until
  * the socket API's benchmarks say otherwise (docs/network.md). */
-#define MEM_ALIGNMENT      8
-#define MEM_SIZE           (1024 * 1024)
-#define MEMP_NUM_PBUF      64
-#define MEMP_NUM_TCP_PCB   32
-#define MEMP_NUM_UDP_PCB   16
-#define MEMP_NUM_TCP_SEG   256
-#define PBUF_POOL_SIZE     64
-#define PBUF_POOL_BUFSIZE  1536 /* a frame: user/net/link.c reads into one */
-#define TCP_MSS            1460
-#define TCP_WND            (32 * TCP_MSS)
-#define TCP_SND_BUF        (32 * TCP_MSS)
-#define TCP_SND_QUEUELEN   (4 * TCP_SND_BUF / TCP_MSS)
-#define TCP_LISTEN_BACKLOG 1
+#define MEM_ALIGNMENT           8
+#define MEM_SIZE                (1024 * 1024)
+#define MEMP_NUM_PBUF           64
+#define MEMP_NUM_TCP_PCB        256 /* user/net/sock.c: 3/4 of each for one uid */
+#define MEMP_NUM_TCP_PCB_LISTEN 32
+#define MEMP_NUM_UDP_PCB        64
+#define MEMP_NUM_TCP_SEG        256
+#define PBUF_POOL_SIZE          64
+#define PBUF_POOL_BUFSIZE       1536 /* a frame: user/net/link.c reads into one */
+#define TCP_MSS                 1460
+#define TCP_WND                 (32 * TCP_MSS)
+#define TCP_SND_BUF             (32 * TCP_MSS)
+#define TCP_SND_QUEUELEN        (4 * TCP_SND_BUF / TCP_MSS)
+#define TCP_LISTEN_BACKLOG      1
 
 #define DNS_MAX_SERVERS 2
 #define LWIP_STATS      0

@@ -24,6 +24,12 @@
 static struct netif eth;
 static int eth_fd = -1;
 static const char *eth_dev;
+static struct link_stats stats;
+
+void link_stats(struct link_stats *st)
+{
+	*st = stats;
+}
 
 /* lwIP's output: the pbuf chain p as one frame, written from the pbuf
  * when it is one piece, else gathered first. */
@@ -40,7 +46,13 @@ static err_t eth_output(struct netif *n, struct pbuf *p)
 		len = pbuf_copy_partial(p, frame, sizeof(frame), 0);
 		data = frame;
 	}
-	return write(eth_fd, data, len) == len ? ERR_OK : ERR_IF;
+	if (write(eth_fd, data, len) != len) {
+		stats.tx_errors++;
+		return ERR_IF;
+	}
+	stats.tx_packets++;
+	stats.tx_bytes += len;
+	return ERR_OK;
 }
 
 static err_t eth_init(struct netif *n)
@@ -119,6 +131,8 @@ static struct pbuf *frame_read(ssize_t *n)
 	}
 	if (!direct)
 		pbuf_take(p, frame, (u16_t)*n);
+	stats.rx_packets++;
+	stats.rx_bytes += *n;
 	pbuf_realloc(p, (u16_t)*n);
 	return p;
 }

@@ -98,12 +98,13 @@ int main(int argc, char **argv)
 			strerror(errno));
 	for (;;) {
 		u32_t ms = loop_pending() ? 0 : sys_timeouts_sleeptime();
+		int due = sock_expire(),
+		    wait = ms == SYS_TIMEOUTS_SLEEPTIME_INFINITE ? -1 : (int)ms;
 		struct pollfd p[2] = {{link_fd(), POLLIN, 0},
 				      {LUX_SERVER_FD, POLLIN, 0}};
-		if (poll(p, 2,
-			 ms == SYS_TIMEOUTS_SLEEPTIME_INFINITE ? -1 : (int)ms) <
-			0 &&
-		    errno != EINTR)
+		if (due >= 0 && (wait < 0 || due < wait))
+			wait = due;
+		if (poll(p, 2, wait) < 0 && errno != EINTR)
 			return 1;
 		if (p[0].revents)
 			link_input();

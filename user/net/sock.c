@@ -12,6 +12,7 @@
  */
 #include "net.h"
 #include "lwip/pbuf.h"
+#include "lwip/sys.h"
 #include "lwip/tcp.h"
 #include "lwip/udp.h"
 #include <errno.h>
@@ -21,11 +22,14 @@
 #include <string.h>
 #include <sys/random.h>
 
-#define SOCK_MAX     64 /* sockets, the server's whole */
-#define PEND_MAX     64 /* requests waiting, all sockets */
-#define DGRAM_MAX    32 /* datagrams queued on one socket */
+#define SOCK_MAX     (MEMP_NUM_TCP_PCB + MEMP_NUM_UDP_PCB) /* the whole */
+#define PEND_MAX     256         /* requests waiting, all sockets */
+#define SHARE(n)     ((n)*3 / 4) /* of a pool, one uid but root's */
+#define DGRAM_MAX    32          /* datagrams queued on one socket */
 #define MSG_PEEK     0x2
 #define MSG_DONTWAIT 0x40
+#define SO_RCVTIMEO  20 /* SO_SNDTIMEO is 21 */
+#define SO_SNDTIMEO  21
 #define ADDR_LEN     16 /* sizeof(struct sockaddr_in) */
 #define AF_INET      2
 #define UDP_MAX      65507
@@ -44,6 +48,7 @@ struct dgram {
 struct sock {
 	bool used, udp;
 	int state;
+	uint32_t uid;    /* the opener's (an accepted one: the listener's) */
 	uint64_t handle; /* 0: accepted, not yet opened */
 	uint64_t token;  /* accepted: handed out by ACCEPT (0: queued) */
 	uint64_t seq;    /* accepted: its place in the listener's queue */
@@ -56,6 +61,8 @@ struct sock {
 	bool eof, wr_shut;
 	int err; /* the pending error (SO_ERROR), a positive errno */
 	uint32_t events;
+	int64_t
+	    timeo[2]; /* SO_RCVTIMEO, SO_SNDTIMEO in ms; 0 forever, -1 none */
 };
 
 /* A request kept until it can be answered. */
@@ -65,12 +72,14 @@ struct pend {
 	struct sock *s;
 	void *data; /* WRITE, SEND: the payload (malloc) */
 	size_t n;
-	size_t want; /* RECV: the bytes wanted */
+	size_t want;      /* RECV: the bytes wanted */
+	uint32_t expires; /* sys_now() when it fails (SO_*TIMEO), or 0 */
 };
 
 static struct sock socks[SOCK_MAX];
 static struct pend pend[PEND_MAX];
 static uint64_t next_handle = 1, next_seq = 1;
+static bool starved; /* a send found lwIP's memory full: retry on acks */
 static char out[ADDR_LEN + LUX_MAX_DATA]; /* a reply's payload */
 
 static void kick(struct sock *s);
@@ -115,15 +124,27 @@ static struct sock *sock_by_handle(uint64_t h)
 	return NULL;
 }
 
-static struct sock *sock_alloc(bool udp)
+/* A new socket for uid: NULL with *err ENOBUFS past uid's share of
+ * its kind (UDP's or TCP's pool; root has no share: all), ENFILE when
+ * the server has none left. A program cannot take every socket from
+ * the others. */
+static struct sock *sock_alloc(bool udp, uint32_t uid, int *err)
 {
+	int mine = 0, share = SHARE(udp ? MEMP_NUM_UDP_PCB : MEMP_NUM_TCP_PCB);
+	struct sock *s = NULL;
+
 	for (int i = 0; i < SOCK_MAX; i++)
-		if (!socks[i].used) {
-			socks[i] = (struct sock){.used = true, .udp = udp};
-			socks[i].dq_end = &socks[i].dq;
-			return &socks[i];
-		}
-	return NULL;
+		if (!socks[i].used && !s)
+			s = &socks[i];
+		else if (socks[i].used && socks[i].uid == uid &&
+			 socks[i].udp == udp)
+			mine++;
+	*err = !s ? ENFILE : uid && mine >= share ? ENOBUFS : 0;
+	if (*err)
+		return NULL;
+	*s = (struct sock){.used = true, .udp = udp, .uid = uid};
+	s->dq_end = &s->dq;
+	return s;
 }
 
 /* An address as Linux's sockaddr_in into a (16 bytes). */
@@ -260,11 +281,14 @@ static long udp_send_data(struct sock *s, const void *data, size_t n,
 	return e == ERR_OK ? (long)n : -err_errno(e);
 }
 
-/* Try to answer a send of n bytes (a: SEND's address, NULL none): false
- * if it must wait for room. */
-static bool try_send(struct sock *s, const struct lux_req *q, const void *data,
-		     size_t n, const char *a)
+/* Try to answer p, a send of n bytes (a: SEND's address, NULL none):
+ * false if it must wait for room. It answers what fits (a short count
+ * the kernel's write and the personality's send go on from: one
+ * request never holds bytes already queued, so a signal cannot lose
+ * their count). */
+static bool try_send(struct pend *p, const char *data, size_t n, const char *a)
 {
+	struct sock *s = p->s;
 	long r;
 
 	if (s->udp)
@@ -279,15 +303,18 @@ static bool try_send(struct sock *s, const struct lux_req *q, const void *data,
 		r = -ENOTCONN;
 	else {
 		size_t room = MIN(n, tcp_sndbuf(s->tcp));
+		err_t e = ERR_MEM;
 		if (n && (!room || tcp_sndqueuelen(s->tcp) >= TCP_SND_QUEUELEN))
 			return false;
-		if (room && tcp_write(s->tcp, data, room,
-				      TCP_WRITE_FLAG_COPY) != ERR_OK)
+		if (room && (e = tcp_write(s->tcp, data, room,
+					   TCP_WRITE_FLAG_COPY)) != ERR_OK) {
+			starved |= e == ERR_MEM;
 			return false; /* no memory now: wait for acks */
+		}
 		tcp_output(s->tcp);
 		r = room;
 	}
-	reply(q, r, 0);
+	reply(&p->q, r, 0);
 	return true;
 }
 
@@ -338,12 +365,12 @@ static bool attempt(struct pend *p)
 	if (q->op == LUX_READ)
 		return try_recv(p->s, q, MIN(q->count, LUX_MAX_DATA), 0, false);
 	if (q->op == LUX_WRITE)
-		return try_send(p->s, q, p->data, p->n, NULL);
+		return try_send(p, p->data, p->n, NULL);
 	switch (q->count) {
 	case LUX_INET_RECV:
 		return try_recv(p->s, q, p->want, q->off, true);
 	case LUX_INET_SEND: /* family 0: no address */
-		return try_send(p->s, q, a + ADDR_LEN, p->n - ADDR_LEN,
+		return try_send(p, a + ADDR_LEN, p->n - ADDR_LEN,
 				a[0] || a[1] ? a : NULL);
 	case LUX_INET_CONNECT:
 		return try_connect(p->s, q);
@@ -352,29 +379,55 @@ static bool attempt(struct pend *p)
 	}
 }
 
+/* Whether q waits for the peer to send (SO_RCVTIMEO) rather than for
+ * room or a handshake (SO_SNDTIMEO). */
+static bool receiving(const struct lux_req *q)
+{
+	return q->op == LUX_READ ||
+	       (q->op == LUX_IOCTL &&
+		(q->count == LUX_INET_RECV || q->count == LUX_INET_ACCEPT));
+}
+
+/* What p, a kept request, answers when its time is up: EAGAIN
+ * (EINPROGRESS for a connect). */
+static long timed_out(const struct pend *p)
+{
+	return p->q.op == LUX_IOCTL && p->q.count == LUX_INET_CONNECT
+		   ? -EINPROGRESS
+		   : -EAGAIN;
+}
+
 /* Answer q now or keep it (a copy of data's n bytes with it; want: a
- * RECV's length); with O_NONBLOCK a request that would wait fails with
- * EAGAIN. */
+ * RECV's length) until it can be answered or its socket's timeout
+ * passes; with O_NONBLOCK a request that would wait fails with EAGAIN
+ * (a send that queued part: that part). */
 static void start(struct sock *s, const struct lux_req *q, const void *data,
 		  size_t n, size_t want)
 {
-	struct pend p = {true, *q, s, (void *)data, n, want}, *slot = NULL;
+	struct pend p = {true, *q, s, (void *)data, n, want, 0}, *slot = NULL;
+	int64_t t = s->timeo[receiving(q) ? 0 : 1];
 
 	if (attempt(&p))
 		return;
-	if (q->flags & LUX_O_NONBLOCK) {
-		reply(q, -EAGAIN, 0);
+	if (q->flags & LUX_O_NONBLOCK || t < 0) {
+		reply(q, timed_out(&p), 0);
 		return;
 	}
-	for (int i = 0; i < PEND_MAX && !slot; i++)
-		if (!pend[i].used)
+	int mine = 0;
+	for (int i = 0; i < PEND_MAX; i++)
+		if (!pend[i].used && !slot)
 			slot = &pend[i];
-	if (!slot || (n && !(p.data = malloc(n)))) {
+		else if (pend[i].used && pend[i].q.uid == q->uid)
+			mine++;
+	if (!slot || (q->uid && mine >= SHARE(PEND_MAX)) ||
+	    (n && !(p.data = malloc(n)))) {
 		reply(q, -ENOBUFS, 0);
 		return;
 	}
 	if (n)
 		memcpy(p.data, data, n);
+	if (t > 0)
+		p.expires = (sys_now() + (uint32_t)t) | 1; /* never 0 */
 	*slot = p;
 }
 
@@ -382,6 +435,34 @@ static void pend_drop(struct pend *p)
 {
 	free(p->data);
 	p->used = false;
+}
+
+/* The ms until the next kept request's timeout: -1 none. Those due now
+ * fail: EAGAIN (a connect EINPROGRESS). */
+int sock_expire(void)
+{
+	int next = -1;
+	uint32_t now = sys_now();
+
+	if (starved) { /* memory may have come back: every send tries */
+		starved = false;
+		for (int i = 0; i < SOCK_MAX; i++)
+			if (socks[i].used && !socks[i].udp)
+				kick(&socks[i]);
+	}
+	for (int i = 0; i < PEND_MAX; i++) {
+		struct pend *p = &pend[i];
+		int32_t left = (int32_t)(p->expires - now);
+		if (!p->used || !p->expires)
+			continue;
+		if (left > 0) {
+			next = next < 0 ? left : MIN(next, left);
+			continue;
+		}
+		reply(&p->q, timed_out(p), 0);
+		pend_drop(p);
+	}
+	return next;
 }
 
 /* Something happened on s: answer what can be, tell poll. */
@@ -457,8 +538,9 @@ static void tcp_hooks(struct sock *s, struct tcp_pcb *pcb)
 static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t e)
 {
 	struct sock *l = arg, *s;
+	int err;
 
-	if (e != ERR_OK || !pcb || !(s = sock_alloc(false)))
+	if (e != ERR_OK || !pcb || !(s = sock_alloc(false, l->uid, &err)))
 		return ERR_MEM; /* lwIP aborts the connection */
 	s->state = CONNECTED;
 	s->listener = l;
@@ -538,6 +620,7 @@ static void do_open(const struct lux_msg *m)
 	const char *path = lux_path(m, 0);
 	struct lux_rep r = {.mode = LUX_S_IFSOCK | 0777};
 	struct sock *s = NULL;
+	int err = 0;
 
 	if (path && !strncmp(path, "accept/", 7)) {
 		uint64_t t = strtoull(path + 7, NULL, 16);
@@ -548,15 +631,17 @@ static void do_open(const struct lux_msg *m)
 		r.result = s ? 0 : -ECONNABORTED;
 	} else if (path && (!strcmp(path, "tcp") || !strcmp(path, "udp"))) {
 		bool udp = path[0] == 'u';
-		if ((s = sock_alloc(udp)) && udp && (s->pcb = udp_new()))
+		if ((s = sock_alloc(udp, m->req.uid, &err)) && udp &&
+		    (s->pcb = udp_new()))
 			udp_recv(s->pcb, on_udp, s);
 		else if (s && !udp && (s->tcp = tcp_new()))
 			tcp_hooks(s, s->tcp);
-		if (s && !s->pcb && !s->tcp) {
+		if (s && !s->pcb && !s->tcp) { /* lwIP's pool: TIME_WAIT */
 			sock_free(s);
 			s = NULL;
+			err = ENFILE;
 		}
-		r.result = s ? 0 : -ENFILE;
+		r.result = -err;
 	} else
 		r.result = path && !*path ? -EISDIR : -ENOENT;
 	if (s) {
@@ -625,13 +710,15 @@ static long do_listen(struct sock *s, long backlog)
 
 	if (s->udp)
 		return -EOPNOTSUPP;
-	if (s->state == LISTENING)
+	backlog = MAX(1, MIN(backlog, 255));
+	if (s->state == LISTENING) { /* Linux: a new backlog */
+		tcp_backlog_set(s->tcp, backlog);
 		return 0;
+	}
 	if (s->state != FRESH)
 		return -EINVAL;
 	if (!s->tcp->local_port && tcp_bind(s->tcp, IP_ANY_TYPE, 0))
 		return -EADDRINUSE;
-	backlog = MAX(1, MIN(backlog, 255));
 	if (!(l = tcp_listen_with_backlog(s->tcp, backlog)))
 		return -ENOBUFS;
 	s->tcp = l;
@@ -723,6 +810,33 @@ static long do_opt(struct sock *s, uint64_t which, bool set, int *v)
 	return *v = (*so & bit) != 0, 0;
 }
 
+/* SO_RCVTIMEO (which 0) or SO_SNDTIMEO (1): set from the struct
+ * timeval in in (n bytes), or get it into out: its length, or -errno. */
+static long do_timeo(struct sock *s, int which, bool set, const char *in,
+		     size_t n)
+{
+	int64_t tv[2], *t = &s->timeo[which];
+
+	if (!set) {
+		tv[0] = *t > 0 ? *t / 1000 : 0;
+		tv[1] = *t > 0 ? *t % 1000 * 1000 : 0;
+		memcpy(out, tv, sizeof(tv));
+		return sizeof(tv);
+	}
+	if (n < sizeof(tv))
+		return -EINVAL;
+	memcpy(tv, in, sizeof(tv));
+	if (tv[1] < 0 || tv[1] >= 1000000)
+		return -EDOM;
+	if (tv[0] < 0) /* Linux: fail at once */
+		*t = -1;
+	else if (tv[0] >= INT32_MAX / 1000) /* longer than sys_now wraps */
+		*t = 0;
+	else
+		*t = tv[0] * 1000 + (tv[1] + 999) / 1000;
+	return 0;
+}
+
 static long do_shutdown(struct sock *s, long how)
 {
 	if (how < 0 || how > 2)
@@ -776,19 +890,22 @@ static void do_ioctl(struct sock *s, const struct lux_msg *m, size_t n)
 		break;
 	case LUX_INET_GETOPT:
 	case LUX_INET_SETOPT:
-		if (q->count == LUX_INET_SETOPT && n < 4) {
+		if (q->off == (1ull << 32 | SO_RCVTIMEO) ||
+		    q->off == (1ull << 32 | SO_SNDTIMEO))
+			r = do_timeo(s, (int)q->off - SO_RCVTIMEO,
+				     q->count == LUX_INET_SETOPT, m->data, n);
+		else if (q->count == LUX_INET_SETOPT && n < 4)
 			r = -EINVAL;
-			break;
+		else {
+			if (n >= 4)
+				memcpy(&v, m->data, 4);
+			r = do_opt(s, q->off, q->count == LUX_INET_SETOPT, &v);
+			memcpy(out, &v, 4);
+			r = r || q->count == LUX_INET_SETOPT ? r : 4;
 		}
-		if (n >= 4)
-			memcpy(&v, m->data, 4);
-		r = do_opt(s, q->off, q->count == LUX_INET_SETOPT, &v);
-		memcpy(out, &v, 4);
-		if (!r && q->count == LUX_INET_GETOPT) {
-			reply(q, 0, 4);
-			return;
-		}
-		break;
+		reply(q, r, MAX(r, 0));
+		kick(s);
+		return;
 	case LUX_INET_SEND:
 		if (n < ADDR_LEN || n - ADDR_LEN > LUX_INET_DATA_MAX) {
 			r = n < ADDR_LEN ? -EINVAL : -EMSGSIZE;
@@ -804,6 +921,11 @@ static void do_ioctl(struct sock *s, const struct lux_msg *m, size_t n)
 	case LUX_INET_SHUTDOWN:
 		r = do_shutdown(s, (long)q->off);
 		break;
+	default: /* SIOCGIF*: the interfaces' (ifinfo.c) */
+		if ((r = info_ioctl(q->count, m->data, n, out)) >= 0) {
+			reply(q, q->count == SIOCGIFCONF ? r : 0, r);
+			return;
+		}
 	}
 	reply(q, r, 0);
 	kick(s);
@@ -818,9 +940,14 @@ static void do_path(const struct lux_msg *m)
 	struct lux_stat st = {.nlink = 1, .blksize = 4096};
 	long r = 0;
 
-	if (!path || (*path && strcmp(path, "tcp") && strcmp(path, "udp")))
+	bool info = path && (!strcmp(path, "dev") || !strcmp(path, "route"));
+
+	if (!path ||
+	    (*path && strcmp(path, "tcp") && strcmp(path, "udp") && !info))
 		r = -ENOENT;
-	st.mode = path && !*path ? LUX_S_IFDIR | 0555 : LUX_S_IFSOCK | 0666;
+	st.mode = path && !*path ? LUX_S_IFDIR | 0555
+		  : info         ? LUX_S_IFREG | 0444
+				 : LUX_S_IFSOCK | 0666;
 	if (!r && m->req.op == LUX_STAT) {
 		lux_reply(LUX_SERVER_FD, &m->req, 0, &st, sizeof(st));
 		return;
@@ -836,9 +963,12 @@ void sock_serve(const struct lux_msg *m, size_t n)
 	struct sock *s = sock_by_handle(q->handle);
 
 	if (q->op == LUX_OPEN) {
-		do_open(m);
+		if (!info_open(m))
+			do_open(m);
 		return;
 	}
+	if (info_serve(m))
+		return;
 	if (q->op == LUX_CANCEL) {
 		for (int i = 0; i < PEND_MAX; i++)
 			if (pend[i].used && pend[i].q.id == q->id)

@@ -251,11 +251,26 @@ static const struct {
     {0x1268, 0, 4},
     {0x80081272, 0, 8},
     {LUX_NETINFO, 0, 8}, /* a network driver's (user/virtio-net) */
+    /* an Internet socket's (user/net/ifinfo.c): struct ifreq both ways,
+     * SIOCGIFFLAGS, ADDR, DSTADDR, BRDADDR, NETMASK, METRIC, MTU,
+     * HWADDR, INDEX, TXQLEN, MAP; SIOCGIFCONF is inet_ifconf's */
+    {0x8913, 40, 40},
+    {0x8915, 40, 40},
+    {0x8917, 40, 40},
+    {0x8919, 40, 40},
+    {0x891b, 40, 40},
+    {0x891d, 40, 40},
+    {0x8921, 40, 40},
+    {0x8927, 40, 40},
+    {0x8933, 40, 40},
+    {0x8942, 40, 40},
+    {0x8970, 40, 40},
 };
 
-#define FIONBIO  0x5421
-#define FIONCLEX 0x5450
-#define FIOCLEX  0x5451
+#define FIONBIO     0x5421
+#define SIOCGIFCONF 0x8912
+#define FIONCLEX    0x5450
+#define FIOCLEX     0x5451
 
 /* The ioctls on any descriptor: its O_NONBLOCK and close-on-exec flags,
  * with fcntl. */
@@ -281,7 +296,7 @@ long fd_ioctl(long fd, long cmd, long arg)
 {
 	struct {
 		struct lux_rep rep;
-		char out[36];
+		char out[40];
 	} a;
 	struct fd_msg m;
 	unsigned i = 0;
@@ -289,6 +304,8 @@ long fd_ioctl(long fd, long cmd, long arg)
 
 	if (cmd == FIONBIO || cmd == FIOCLEX || cmd == FIONCLEX)
 		return ioctl_flags(fd, cmd, arg);
+	if (cmd == SIOCGIFCONF)
+		return inet_ifconf(fd, arg);
 	while (i < sizeof(ioctls) / sizeof(ioctls[0]) &&
 	       ioctls[i].cmd != (unsigned)cmd)
 		i++;

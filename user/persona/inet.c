@@ -18,7 +18,13 @@
 #define SOCK_DGRAM    2
 #define SOCK_NONBLOCK LUX_O_NONBLOCK
 #define SOCK_CLOEXEC  LUX_O_CLOEXEC
+#define MSG_WAITALL   0x100
 #define MSG_NOSIGNAL  0x4000
+#define SIGPIPE_      13
+#define OPT_MAX       16 /* the longest option value: a struct timeval */
+#define SIOCGIFCONF_  0x8912
+#define IFREQ         40          /* sizeof(struct ifreq) */
+#define IFCONF_MAX    (8 * IFREQ) /* user/net/net.h INFO_IFCONF_MAX */
 #define SOL_SOCKET    1
 #define SO_TYPE       3
 #define ADDR_LEN      16 /* sizeof(struct sockaddr_in) */
@@ -57,6 +63,8 @@ static long inet_ioctl(long fd, unsigned cmd, uint64_t arg, unsigned flags,
 	m->q.count = cmd;
 	e = persona_syscall(LUX_NR_REQUEST, LUX_REQ_FD((int)fd), 0, (long)m,
 			    (long)r, sizeof(r->rep) + size, 0);
+	if (e == -EIO || (!e && r->rep.result == -EIO))
+		return -ECONNRESET; /* the TCP/IP server died */
 	if (e < 0)
 		return e == -EINVAL ? -ENOTSOCK : e;
 	return r->rep.result == -ENOTTY ? -ENOTSOCK : r->rep.result;
@@ -190,7 +198,8 @@ static uint64_t opt_arg(long level, long opt)
 static long inet_getopt(long fd, long level, long opt, long uval, long ulen)
 {
 	struct inet_rep r;
-	long e = inet_simple(fd, LUX_INET_GETOPT, opt_arg(level, opt), &r, 4);
+	long e =
+	    inet_simple(fd, LUX_INET_GETOPT, opt_arg(level, opt), &r, OPT_MAX);
 	int len;
 
 	if (e < 0)
@@ -199,7 +208,7 @@ static long inet_getopt(long fd, long level, long opt, long uval, long ulen)
 		return -EFAULT;
 	if (len < 0)
 		return -EINVAL;
-	len = MIN(len, 4);
+	len = MIN(len, MIN(e, OPT_MAX));
 	return copy_out(uval, r.out, len) || copy_out(ulen, &len, 4) ? -EFAULT
 								     : 0;
 }
@@ -211,58 +220,95 @@ static long inet_setopt(long fd, long level, long opt, long uval, long len)
 
 	if (len < 4)
 		return inet_first(fd, -EINVAL);
-	if (copy_in(m.in, uval, 4))
+	len = MIN(len, OPT_MAX);
+	if (copy_in(m.in, uval, len))
 		return inet_first(fd, -EFAULT);
-	return inet_ioctl(fd, LUX_INET_SETOPT, opt_arg(level, opt), 0, &m, 4,
+	return inet_ioctl(fd, LUX_INET_SETOPT, opt_arg(level, opt), 0, &m, len,
 			  &r, 0);
 }
 
-/* SEND m's n bytes of data (already at m->in + ADDR_LEN) to the address
- * at uaddr (alen bytes; none without uaddr). */
-static long inet_send(long fd, struct inet_req *m, size_t n, long flags,
-		      long uaddr, long alen)
+/* Whether fd is a stream socket: 1, 0, or -errno. */
+static long is_stream(long fd)
 {
 	struct inet_rep r;
-
-	memset(m->in, 0, ADDR_LEN);
-	if (uaddr && alen < ADDR_LEN)
-		return inet_first(fd, -EINVAL);
-	if (uaddr && copy_in(m->in, uaddr, ADDR_LEN))
-		return inet_first(fd, -EFAULT);
-	return inet_ioctl(fd, LUX_INET_SEND, (uint32_t)flags, 0, m,
-			  ADDR_LEN + n, &r, 0);
-}
-
-/* How much of len bytes one SEND takes: a stream's share, or EMSGSIZE
- * for a datagram too long for one. */
-static long send_len(long fd, long len)
-{
-	struct inet_rep r;
-	long e;
+	long e = inet_simple(fd, LUX_INET_GETOPT, opt_arg(SOL_SOCKET, SO_TYPE),
+			     &r, 4);
 	int type;
 
-	if (len >= 0 && len <= DATA_MAX)
-		return len;
-	if ((e = inet_simple(fd, LUX_INET_GETOPT, opt_arg(SOL_SOCKET, SO_TYPE),
-			     &r, 4)) < 0)
+	if (e < 0)
 		return e;
 	memcpy(&type, r.out, 4);
-	return type == SOCK_STREAM ? DATA_MAX : -EMSGSIZE;
+	return type == SOCK_STREAM;
+}
+
+/* Copy len bytes from offset off of what the n iovecs at iov hold into
+ * buf: 0 or -EFAULT. */
+static long iov_gather(char *buf, const struct iov *iov, long n, long off,
+		       long len)
+{
+	for (long i = 0; i < n && len > 0; i++) {
+		if (off >= iov[i].len) {
+			off -= iov[i].len;
+			continue;
+		}
+		long k = MIN(iov[i].len - off, len);
+		if (copy_in(buf, iov[i].base + off, k))
+			return -EFAULT;
+		buf += k;
+		len -= k;
+		off = 0;
+	}
+	return 0;
+}
+
+/* Send what the n iovecs at iov hold to the address at uaddr (alen
+ * bytes; none without uaddr): a stream's in SENDs of DATA_MAX bytes
+ * at most, each answered with what fit once something did, until all
+ * is sent (non-blocking: until EAGAIN; a signal: what went), a
+ * datagram in one SEND
+ * (EMSGSIZE past DATA_MAX). EPIPE raises SIGPIPE unless MSG_NOSIGNAL,
+ * as Linux's. The bytes sent or -errno. */
+static long inet_sendv(long fd, const struct iov *iov, long n, long flags,
+		       long uaddr, long alen)
+{
+	struct inet_req m;
+	struct inet_rep r;
+	long total = 0, done = 0, e = 0, stream = 0;
+
+	for (long k = 0; k < n; k++)
+		total += iov[k].len;
+	memset(m.in, 0, ADDR_LEN);
+	if (uaddr && alen < ADDR_LEN)
+		return inet_first(fd, -EINVAL);
+	if (uaddr && copy_in(m.in, uaddr, ADDR_LEN))
+		return inet_first(fd, -EFAULT);
+	if (total > DATA_MAX && (stream = is_stream(fd)) <= 0)
+		return stream < 0 ? stream : -EMSGSIZE;
+	do { /* a short count: what fit; non-blocking: until EAGAIN */
+		long len = MIN(total - done, DATA_MAX);
+		if (iov_gather(m.in + ADDR_LEN, iov, n, done, len))
+			return done ? done : inet_first(fd, -EFAULT);
+		e = inet_ioctl(fd, LUX_INET_SEND, (uint32_t)flags, 0, &m,
+			       ADDR_LEN + len, &r, 0);
+		if (e > 0)
+			done += e;
+	} while (e > 0 && done < total);
+	if (e == -EPIPE && !(flags & MSG_NOSIGNAL))
+		native3(NR_tgkill, native0(NR_getpid), native0(NR_gettid),
+			SIGPIPE_);
+	return done ? done : e;
 }
 
 static long inet_sendto(long fd, long ubuf, long len, long flags, long uaddr,
 			long alen)
 {
-	struct inet_req m;
-	long n;
+	struct iov v = {ubuf, len};
 
-	if (!uaddr && !(flags & ~(long)MSG_NOSIGNAL))
+	if (!uaddr && !flags) /* the kernel raises SIGPIPE */
 		return native3(NR_write, fd, ubuf, len);
-	if ((n = send_len(fd, len)) < 0)
-		return n;
-	if (copy_in(m.in + ADDR_LEN, ubuf, n))
-		return inet_first(fd, -EFAULT);
-	return inet_send(fd, &m, n, flags, uaddr, alen);
+	if (len < 0)
+		return inet_first(fd, -EINVAL);
+	return inet_sendv(fd, &v, 1, flags, uaddr, alen);
 }
 
 /* RECV at most len bytes (DATA_MAX) into r: the bytes, or -errno. */
@@ -276,14 +322,36 @@ static long inet_recv(long fd, long len, long flags, struct inet_rep *r)
 			  ADDR_LEN + want);
 }
 
+/* read into the n iovecs at iov (no other flag than MSG_WAITALL): one
+ * read for one iovec, with MSG_WAITALL on a stream reads until all are
+ * full, the end, an error or a signal (then what came), as Linux's. */
+static long inet_readv(long fd, const struct iov *iov, long n, long flags)
+{
+	long done = 0, e = 0, stream = -1;
+
+	for (long i = 0; i < n; i++)
+		for (long at = 0; at < iov[i].len; at += e, done += e) {
+			e = native3(NR_read, fd, iov[i].base + at,
+				    iov[i].len - at);
+			if (e <= 0 || !(flags & MSG_WAITALL) ||
+			    (e < iov[i].len - at && stream < 0 &&
+			     (stream = is_stream(fd)) <= 0))
+				return e < 0 && !done ? e : done + MAX(e, 0);
+		}
+	return done;
+}
+
 static long inet_recvfrom(long fd, long ubuf, long len, long flags, long uaddr,
 			  long ulen)
 {
 	struct inet_rep r;
+	struct iov v = {ubuf, len};
 	long n;
 
 	if (!uaddr && !flags)
 		return native3(NR_read, fd, ubuf, len);
+	if (!uaddr && flags == MSG_WAITALL && len >= 0)
+		return inet_readv(fd, &v, 1, flags);
 	if ((n = inet_recv(fd, len, flags, &r)) < 0)
 		return n;
 	if (copy_out(ubuf, r.out + ADDR_LEN, n))
@@ -308,20 +376,15 @@ static long inet_sendmsg(long fd, long umsg, long flags)
 {
 	struct msghdr h;
 	struct iov iov[IOV_MAX];
-	struct inet_req m;
-	long n = 0, e = copy_in(&h, umsg, sizeof(h)) ? -EFAULT : 0;
+	long e = copy_in(&h, umsg, sizeof(h)) ? -EFAULT : 0;
 
 	if (!e)
 		e = iov_in(iov, &h);
-	for (long i = 0; !e && i < h.iovlen && n < DATA_MAX; i++) {
-		long k = MIN(iov[i].len, DATA_MAX - n);
-		if (copy_in(m.in + ADDR_LEN + n, iov[i].base, k))
-			e = -EFAULT;
-		n += k;
-	}
 	if (e)
 		return inet_first(fd, e);
-	return inet_send(fd, &m, n, flags, h.name, h.namelen);
+	if (!h.name && !flags)
+		return native3(NR_writev, fd, h.iov, h.iovlen);
+	return inet_sendv(fd, iov, h.iovlen, flags, h.name, h.namelen);
 }
 
 static long inet_recvmsg(long fd, long umsg, long flags)
@@ -336,6 +399,14 @@ static long inet_recvmsg(long fd, long umsg, long flags)
 		e = iov_in(iov, &h);
 	if (e)
 		return inet_first(fd, e);
+	if (!h.name && (flags == MSG_WAITALL || (!flags && h.iovlen == 1))) {
+		n = inet_readv(fd, iov, h.iovlen, flags);
+		if (n >= 0 && (copy_out(umsg + 8, &zero, 4) ||
+			       copy_out(umsg + 40, &zero, 8) ||
+			       copy_out(umsg + 48, &zero, 4)))
+			return -EFAULT;
+		return n;
+	}
 	for (long i = 0; i < h.iovlen; i++)
 		room += iov[i].len;
 	if ((n = inet_recv(fd, room, flags, &r)) < 0)
@@ -352,6 +423,31 @@ static long inet_recvmsg(long fd, long umsg, long flags)
 	    copy_out(umsg + 48, &zero, 4))
 		return -EFAULT;
 	return n;
+}
+
+/* SIOCGIFCONF on fd (struct ifconf at arg): the ifreqs of the
+ * interfaces with an address, as many as ifc_len bytes hold (none with
+ * a NULL ifc_buf: ifc_len then says how many bytes all need). */
+long inet_ifconf(long fd, long arg)
+{
+	struct inet_rep r;
+	struct {
+		int len, pad;
+		long buf;
+	} c;
+	long n;
+
+	if (copy_in(&c, arg, sizeof(c)))
+		return inet_first(fd, -EFAULT);
+	if ((n = inet_simple(fd, SIOCGIFCONF_, 0, &r, IFCONF_MAX)) < 0)
+		return n == -ENOTSOCK ? -ENOTTY : n;
+	if (c.buf) {
+		n = MIN(n, c.len < 0 ? 0 : c.len / IFREQ * IFREQ);
+		if (copy_out(c.buf, r.out, n))
+			return -EFAULT;
+	}
+	c.len = (int)n;
+	return copy_out(arg, &c, sizeof(c)) ? -EFAULT : 0;
 }
 
 long inet_or(long nr, const long a[6], long r)

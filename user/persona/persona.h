@@ -131,6 +131,8 @@ struct msghdr {
  * nr's on an Internet socket. */
 long inet_socket(long domain, long type, long protocol);
 long inet_or(long nr, const long a[6], long r);
+/* SIOCGIFCONF on descriptor fd, struct ifconf at arg (fdcalls.c's ioctl). */
+long inet_ifconf(long fd, long arg);
 
 /* The signal ABI (signal.c, docs/decisions/0023-signal-upcall.md): the
  * kernel's upcall for a caught signal, rt_sigreturn, sigaltstack, and
