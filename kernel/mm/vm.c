@@ -439,8 +439,9 @@ int vm_fill(struct mm *mm, uintptr_t addr, const void *src, size_t len)
 	return 0;
 }
 
-/* A descriptor is mapped only if it names a memory object (else
- * ENODEV, as Linux says of a file that cannot be mapped). */
+/* A descriptor is mapped here only if it names a memory object; any
+ * other is the personality's (a server's file: user/persona/mmap.c), or
+ * ENODEV, as Linux says of a file that cannot be mapped. */
 long sys_mmap(long addr, long len, long prot, long flags, long fd, long off)
 {
 	struct file *f = NULL;
@@ -455,6 +456,8 @@ long sys_mmap(long addr, long len, long prot, long flags, long fd, long off)
 				       : vm_map(current_proc()->mm, addr, len,
 						prot | (f ? memobj_prot(f) : 0), flags, f,
 						(uint64_t)off / PAGE_SIZE);
+	if (r == -ENODEV && (r = persona_reflect()) == -ENOSYS)
+		r = -ENODEV;
 	file_put(f);
 	return r;
 }
