@@ -126,6 +126,48 @@ static void debian_env(void)
 		ut_fail("env printed \"%s\"", out);
 }
 
+/* Store the n low bytes of v at f + off (little-endian, as the ELF
+ * files made here are). */
+static void put(unsigned char *f, size_t off, uint64_t v, size_t n)
+{
+	memcpy(f + off, &v, n);
+}
+
+/* Machine code that exits with status code, at f: its size. */
+static size_t exit_code(unsigned char *f, int code)
+{
+#if defined(__x86_64__)
+	static const unsigned char insn[] = {
+	    0xbf, 0,   0, 0, 0, /* mov $code, %edi */
+	    0xb8, 231, 0, 0, 0, /* mov $231 (exit_group), %eax */
+	    0x0f, 0x05};        /* syscall */
+	memcpy(f, insn, sizeof(insn));
+	f[1] = (unsigned char)code;
+#elif defined(__aarch64__)
+	uint32_t insn[] = {0xd2800000 | (uint32_t)code << 5, /* mov x0 */
+			   0xd2800000 | 94 << 5 | 8, /* mov x8, exit_group */
+			   0xd4000001};              /* svc #0 */
+	memcpy(f, insn, sizeof(insn));
+#endif
+	return sizeof(insn);
+}
+
+/* Program header i of f: type, flags, the file's [off, off + size) at
+ * vaddr. */
+static void put_phdr(unsigned char *f, int i, uint32_t type, uint32_t flags,
+		     uint64_t off, uint64_t vaddr, uint64_t size)
+{
+	unsigned char *ph = f + 64 + 56 * i;
+
+	put(ph, 0, type, 4);
+	put(ph, 4, flags, 4);
+	put(ph, 8, off, 8);
+	put(ph, 16, vaddr, 8);
+	put(ph, 32, size, 8); /* p_filesz */
+	put(ph, 40, size, 8); /* p_memsz */
+	put(ph, 48, 4096, 8); /* p_align */
+}
+
 /* An ELF64 file at path (mode 0755) of one R+X PT_LOAD holding it all,
  * whose code exits with status code; ET_DYN at 0 or ET_EXEC at
  * 0x400000. interp (len bytes, NUL included or not): its PT_INTERP, if
@@ -135,59 +177,28 @@ static int make_elf(const char *path, int dyn, int code, const char *interp,
 {
 	unsigned char f[512] = {0x7f, 'E', 'L', 'F', 2, 1, 1};
 	uint64_t base = dyn ? 0 : 0x400000;
-	uint16_t phnum = interp ? 2 : 1;
-	size_t at = 64 + 56 * phnum, size;
+	int phnum = interp ? 2 : 1;
+	size_t at = 64 + 56 * phnum;
 
-#define PUT(off, v, n)                                                         \
-	do {                                                                   \
-		uint64_t v_ = (v);                                             \
-		memcpy(f + (off), &v_, (n));                                   \
-	} while (0)
-	PUT(16, dyn ? 3 : 2, 2); /* e_type */
-	PUT(18, MACHINE, 2);
-	PUT(20, 1, 4);         /* e_version */
-	PUT(24, base + at, 8); /* e_entry: the code */
-	PUT(32, 64, 8);        /* e_phoff */
-	PUT(52, 64, 2);        /* e_ehsize */
-	PUT(54, 56, 2);        /* e_phentsize */
-	PUT(56, phnum, 2);
-#if defined(__x86_64__)
-	static const unsigned char exit_code[] = {
-	    0xbf, 0,   0, 0, 0, /* mov $code, %edi */
-	    0xb8, 231, 0, 0, 0, /* mov $231 (exit_group), %eax */
-	    0x0f, 0x05};        /* syscall */
-	memcpy(f + at, exit_code, sizeof(exit_code));
-	f[at + 1] = (unsigned char)code;
-	at += sizeof(exit_code);
-#elif defined(__aarch64__)
-	uint32_t exit_code[] = {0xd2800000 | (uint32_t)code << 5, /* x0 */
-				0xd2800000 | 94 << 5 | 8, /* x8: exit_group */
-				0xd4000001};              /* svc #0 */
-	memcpy(f + at, exit_code, sizeof(exit_code));
-	at += sizeof(exit_code);
-#endif
+	put(f, 16, dyn ? 3 : 2, 2); /* e_type */
+	put(f, 18, MACHINE, 2);
+	put(f, 20, 1, 4);         /* e_version */
+	put(f, 24, base + at, 8); /* e_entry: the code */
+	put(f, 32, 64, 8);        /* e_phoff */
+	put(f, 52, 64, 2);        /* e_ehsize */
+	put(f, 54, 56, 2);        /* e_phentsize */
+	put(f, 56, phnum, 2);
+	at += exit_code(f + at, code);
 	if (interp) {
 		memcpy(f + at, interp, len);
-		PUT(64 + 56, 3, 4); /* PT_INTERP */
-		PUT(64 + 56 + 4, 4, 4);
-		PUT(64 + 56 + 8, at, 8);
-		PUT(64 + 56 + 16, base + at, 8);
-		PUT(64 + 56 + 32, len, 8);
-		PUT(64 + 56 + 40, len, 8);
+		put_phdr(f, 1, 3 /* PT_INTERP */, 4, at, base + at, len);
 		at += len;
 	}
-	size = at;
-	PUT(64, 1, 4);     /* PT_LOAD */
-	PUT(64 + 4, 5, 4); /* R+X */
-	PUT(64 + 16, base, 8);
-	PUT(64 + 32, size, 8);
-	PUT(64 + 40, size, 8);
-	PUT(64 + 48, 4096, 8);
-#undef PUT
+	put_phdr(f, 0, 1 /* PT_LOAD */, 5 /* R+X */, 0, base, at);
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0755);
 	if (fd < 0)
 		return -1;
-	int ok = write(fd, f, size) == (ssize_t)size;
+	int ok = write(fd, f, at) == (ssize_t)at;
 	return close(fd) == 0 && ok ? 0 : -1;
 }
 
