@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -288,10 +289,17 @@ static void interp_unterminated(void)
 	CHECK_EQ(run_with_interp("/no/such/ld.so", 14), 100 + ENOEXEC);
 }
 
+static int on_lux(void)
+{
+	struct utsname u;
+	return uname(&u) == 0 && strcmp(u.sysname, "lux") == 0;
+}
+
 /* mmap MAP_PRIVATE of a file of the file system (on lux a server's, which
  * the personality maps as a copy): its bytes at the offset, PROT_EXEC
  * allowed, MAP_FIXED over a mapping, stores private; EACCES for a
- * descriptor not open for reading, ENODEV for a directory. */
+ * descriptor not open for reading, ENODEV for a directory; on lux, W^X
+ * (EACCES) with the mapping it would replace left as it was. */
 static void mmap_private_file(void)
 {
 	char path[64], buf[3 * UT_PAGE + 100];
@@ -315,6 +323,12 @@ static void mmap_private_file(void)
 	char c = 0;
 	CHECK_EQ(pread(fd, &c, 1, 0), 1);
 	CHECK_EQ(c, buf[0]);
+	if (on_lux()) { /* W^X refused before the old mapping is touched */
+		CHECK_ERR(mmap(p, UT_PAGE, PROT_WRITE | PROT_EXEC,
+			       MAP_PRIVATE | MAP_FIXED, fd, 0),
+			  EACCES);
+		CHECK(memcmp(p, buf + UT_PAGE, UT_PAGE) == 0);
+	}
 	CHECK_EQ(munmap(p, 2 * UT_PAGE), 0);
 	close(fd);
 	CHECK((fd = open(path, O_WRONLY)) >= 0);

@@ -71,8 +71,12 @@ long mmap_file(long addr, long len, long prot, long flags, long fd, long off)
 
 	if (size < 0)
 		return size;
-	if (len <= 0 || off < 0)
+	/* checked before the first mapping, which MAP_FIXED makes in place
+	 * of what was there */
+	if (len <= 0 || off < 0 || (prot & ~7L))
 		return -EINVAL;
+	if ((prot & 6) == 6)
+		return -EACCES; /* W^X, as for any mapping */
 	if ((uint64_t)off + (uint64_t)len < (uint64_t)off)
 		return -EOVERFLOW;
 	at = persona_syscall(NR_mmap, addr, len, PROT_RW_,
