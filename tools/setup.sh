@@ -116,6 +116,19 @@ for a in $FOREIGN; do
 		{ echo "setup: cannot fetch busybox-static:$a" >&2; exit 1; }
 done
 
+# Debian's env of each foreign platform (tests/dyn: a program of the
+# distribution, as it is): coreutils' .deb, unpacked into the same cache.
+for a in $FOREIGN; do
+	cache=$REPO/build/cache/$a
+	[ -x "$cache/usr/bin/env" ] && continue
+	echo "setup: fetching coreutils:$a into $cache"
+	mkdir -p "$cache"
+	(cd "$cache" && rm -f coreutils_*.deb &&
+		apt-get download -q "coreutils:$a" &&
+		dpkg-deb -x coreutils_*.deb .) ||
+		{ echo "setup: cannot fetch coreutils:$a" >&2; exit 1; }
+done
+
 absent=$(missing_tools)
 absent=${absent% }
 if [ -n "$absent" ]; then

@@ -89,10 +89,15 @@ $(UEXT2_IMG): $(shell find tests/user/ext2-seed)
 	rm -f $@ && PATH="$$PATH:/usr/sbin:/sbin" mke2fs -q -F -t ext2 -b 1024 \
 		-E root_owner=0:0 -d tests/user/ext2-seed $@ 1024k >/dev/null
 
+# Dynamically linked programs, their loaders and libraries.
+include tests/dyn/dyn.mk
+
 # What the $(INITRD) rule needs, and the command that copies it into the
 # image tree $(B)/root after root/ and before ROOT=.
-USER_IMAGE := $(UTEST_BINS) $(USRV_BINS) $(BUSYBOX) $(UPERSONA) $(UEXT2_IMG)
-USER_INSTALL = mkdir -p $(B)/root/tests $(B)/root/bin $(B)/root/sbin && \
+USER_IMAGE := $(UTEST_BINS) $(USRV_BINS) $(BUSYBOX) $(UPERSONA) $(UEXT2_IMG) \
+	$(DYN_IMAGE)
+USER_INSTALL = $(DYN_INSTALL) && \
+	mkdir -p $(B)/root/tests $(B)/root/bin $(B)/root/sbin && \
 	cp $(UTEST_BINS) $(UEXT2_IMG) $(B)/root/tests/ && \
 	$(if $(USRV_BINS),cp $(USRV_BINS) $(B)/root/sbin/ &&) \
 	cp $(BUSYBOX) $(B)/root/bin/busybox && \
@@ -117,9 +122,9 @@ $(BUSYBOX):
 	tools/setup.sh
 
 .PHONY: user utest-host
-user: $(UTEST_BINS) $(USRV_BINS) $(UPERSONA)
+user: $(UTEST_BINS) $(USRV_BINS) $(UPERSONA) $(DYN_IMAGE)
 
-utest-host: $(UTEST_BINS)
+utest-host: $(UTEST_BINS) $(DYN_IMAGE)
 	$(UB)/tests/runner $(UB)/tests
 
 # Keep every intermediate object: make would otherwise delete the servers'

@@ -40,6 +40,7 @@
 #define ENOTEMPTY       39
 #define ELOOP           40
 #define EOVERFLOW       75
+#define ELIBBAD         80
 #define ENOTSOCK        88
 #define EPROTONOSUPPORT 93
 #define ESOCKTNOSUPPORT 94

@@ -444,7 +444,9 @@ int vm_fill(struct mm *mm, uintptr_t addr, const void *src, size_t len)
 /* A descriptor is mapped if it names a memory object, or a server's file
  * whose server hands one (LUX_MAP; else ENODEV, as Linux says of a file
  * that cannot be mapped), with Linux's access rules: readable, and open
- * for writing for a shared writable mapping, which mprotect keeps. */
+ * for writing for a shared writable mapping, which mprotect keeps. A
+ * server's file whose server hands none is the personality's (a private
+ * copy: user/persona/mmap.c). */
 long sys_mmap(long addr, long len, long prot, long flags, long fd, long off)
 {
 	struct file *f = NULL, *o = NULL;
@@ -471,6 +473,8 @@ long sys_mmap(long addr, long len, long prot, long flags, long fd, long off)
 				  prot | ro | (o ? memobj_prot(o) : 0), flags,
 				  o, (uint64_t)off / PAGE_SIZE);
 	file_put(o);
+	if (r == -ENODEV && (r = persona_reflect()) == -ENOSYS)
+		r = -ENODEV;
 	file_put(f);
 	return r;
 }

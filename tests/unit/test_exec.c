@@ -419,6 +419,30 @@ static void test_elf_exec(void **state)
 	assert_int_equal(info.seg[0].prot, R | X);
 }
 
+/* A dynamically linked PIE: the first PT_INTERP names the interpreter. */
+static void test_elf_dynamic(void **state)
+{
+	static const struct ph ph[] = {
+	    {PT_PHDR, R, 64, 0x40, 4 * 56, 4 * 56},
+	    {PT_INTERP, R, 0x318, 0x318, 0x1c, 0x1c},
+	    {PT_LOAD, R | X, 0, 0, 0x1234, 0x1234},
+	    {PT_INTERP, R, 0x400, 0x400, 0x10, 0x10},
+	};
+	struct elf_info info;
+
+	(void)state;
+	build_elf(ET_DYN, EM_X86_64, 0x1000, 64, ph, 4);
+	assert_int_equal(parse(&info), 0);
+	assert_true(info.pie);
+	assert_int_equal(info.interp_off, 0x318);
+	assert_int_equal(info.interp_len, 0x1c);
+	assert_int_equal(info.nseg, 1);
+	/* A static program has none. */
+	build_elf(ET_EXEC, EM_X86_64, 0x400100, 64, exec_ph, 3);
+	assert_int_equal(parse(&info), 0);
+	assert_int_equal(info.interp_len, 0);
+}
+
 static void test_elf_static_pie(void **state)
 {
 	static const struct ph ph[] = {
@@ -546,11 +570,13 @@ static void test_elf_bad_segments(void **state)
 	    {{PT_LOAD, R, 0, LIMIT - 0x1000, 0x100, 0x1000}},
 	    {{PT_LOAD, R, 0, LIMIT, 0x100, 0x100}},
 	    {{PT_LOAD, R, 0, 0, 0x100, LIMIT}},
-	    /* a dynamic program */
-	    {{PT_INTERP, R, 0x300, 0x400300, 0x1c, 0x1c},
+	    /* an interpreter's path of 1 or 4097 bytes, or past the file */
+	    {{PT_INTERP, R, 0x300, 0x400300, 1, 1},
 	     {PT_LOAD, R | X, 0, 0x400000, 0x1000, 0x1000}},
 	    {{PT_LOAD, R | X, 0, 0x400000, 0x1000, 0x1000},
-	     {PT_INTERP, R, 0x300, 0x400300, 0x1c, 0x1c}},
+	     {PT_INTERP, R, 0x300, 0x400300, 4097, 4097}},
+	    {{PT_INTERP, R, IMG_SIZE - 0x10, 0x400300, 0x1c, 0x1c},
+	     {PT_LOAD, R | X, 0, 0x400000, 0x1000, 0x1000}},
 	    /* nothing to load */
 	    {{PT_NOTE, R, 0x300, 0x400300, 0x1c, 0x1c}},
 	    {{PT_LOAD, R, 0, 0x400000, 0, 0}},
@@ -813,6 +839,27 @@ static void test_ustack_layout(void **state)
 	stack_free(&s);
 }
 
+/* AT_PLATFORM's string is copied into the string area. */
+static void test_ustack_platform(void **state)
+{
+	static const char platform[] = "a-platform";
+	const uint64_t aux[][2] = {{AT_PAGESZ, 4096},
+				   {AT_PLATFORM, (uintptr_t)platform}};
+	struct stack s;
+	struct decoded d;
+
+	(void)state;
+	s = build(4096, TOP, sh_argv, sh_envp, "/bin/sh", aux, 2);
+	assert_int_not_equal(s.sp, 0);
+	d = decode(&s);
+	uintptr_t p = aux_get(&d, AT_PLATFORM);
+	assert_true(p > s.sp && p + sizeof(platform) <= s.top);
+	assert_string_equal(peek_str(&s, p), platform);
+	assert_string_equal(peek_str(&s, aux_get(&d, AT_EXECFN)), "/bin/sh");
+	assert_string_equal(d.envp[1], "HOME=/");
+	stack_free(&s);
+}
+
 /* No argv or envp at all (NULL), or empty lists. */
 static void test_ustack_empty(void **state)
 {
@@ -904,6 +951,8 @@ int main(void)
 	    cmocka_unit_test(test_cpio_boundary),
 	    cmocka_unit_test(test_elf_exec),
 	    cmocka_unit_test(test_elf_static_pie),
+	    cmocka_unit_test(test_elf_dynamic),
+	    cmocka_unit_test(test_ustack_platform),
 	    cmocka_unit_test(test_elf_phdr_vaddr),
 	    cmocka_unit_test(test_elf_bad_header),
 	    cmocka_unit_test(test_elf_truncated),

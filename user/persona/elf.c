@@ -1,6 +1,6 @@
 /*
- * elf.c - the personality's check of a static ELF64 executable and what
- * to load of it (moved from the kernel with exec). Field layouts from the
+ * elf.c - the personality's check of an ELF64 executable or program
+ * interpreter and what to load of it (moved from the kernel with exec). Field layouts from the
  * ELF64 gABI. The headers may sit at any alignment, so they are copied
  * out before they are read. Pure logic, host-tested (tests/unit/).
  *
@@ -53,6 +53,20 @@ static int elf_add_segment(struct elf_info *out, const struct elf64_phdr *ph,
 	return 0;
 }
 
+/* Record the first PT_INTERP ph: the interpreter's path, with its NUL,
+ * of 2 to 4096 bytes (Linux's bounds) within the file (size bytes). 0 or
+ * -ENOEXEC. */
+static int elf_add_interp(struct elf_info *out, const struct elf64_phdr *ph,
+			  size_t size)
+{
+	if (ph->filesz < 2 || ph->filesz > 4096 || ph->offset > size ||
+	    ph->filesz > size - ph->offset)
+		return -ENOEXEC;
+	out->interp_off = ph->offset;
+	out->interp_len = ph->filesz;
+	return 0;
+}
+
 /* Where the segment holding file bytes [off, off + len) maps them, or 0
  * if none does. */
 static uint64_t elf_file_to_vaddr(const struct elf_info *info, uint64_t off,
@@ -89,7 +103,8 @@ int elf_parse(const void *image, size_t avail, size_t size, uint16_t machine,
 				 .pie = eh.type == ET_DYN};
 	for (unsigned i = 0; i < eh.phnum; i++) {
 		memcpy(&ph, img + eh.phoff + i * sizeof(ph), sizeof(ph));
-		if (ph.type == PT_INTERP)
+		if (ph.type == PT_INTERP && !out->interp_len &&
+		    elf_add_interp(out, &ph, size))
 			return -ENOEXEC;
 		if (ph.type == PT_PHDR)
 			out->phdr_vaddr = ph.vaddr;

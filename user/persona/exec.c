@@ -42,18 +42,24 @@ void exec_set_regs(void *ctx, uintptr_t pc, uintptr_t sp);
 uint64_t exec_hwcap(void);
 unsigned exec_machine(void);
 
+/* A file exec loads: the program, or its interpreter (PT_INTERP). */
+struct exec_file {
+	int fd;           /* its descriptor, or -1 */
+	const char *boot; /* or its path in the boot image */
+	uint64_t size;    /* the file's size */
+	long nhdr;        /* bytes of hdr read */
+	struct elf_info elf;
+	uint64_t hdr[256]; /* the file's first 2 KiB */
+};
+
 /* One execve's state, on the calling thread's personality stack. */
 struct exec {
 	char path[LUX_PATH_MAX];
+	char interp[LUX_PATH_MAX]; /* the program's PT_INTERP, if any */
 	const char **argv, **envp;
-	const char *execfn; /* the path execve was given */
-	long nhdr;          /* bytes of hdr read */
-	size_t used;        /* bytes of args used */
-	int fd;             /* the program's descriptor, or -1 */
-	const char *boot;   /* or its path in the boot image */
-	uint64_t size;      /* the file's size */
-	struct elf_info elf;
-	uint64_t hdr[256]; /* the file's first 2 KiB */
+	const char *execfn;        /* the path execve was given */
+	size_t used;               /* bytes of args used */
+	struct exec_file prog, ld; /* ld: the interpreter, if any */
 	char args[ARGS_MAX] __attribute__((aligned(8)));
 };
 
@@ -62,16 +68,17 @@ struct exec {
 static uintptr_t brk_start, brk_cur;
 static int brk_lock;
 
-/* Read len bytes at off of the program into buf: the bytes read (fewer
- * at its end) or -errno. */
-static long exec_read(const struct exec *e, void *buf, size_t len, uint64_t off)
+/* Read len bytes at off of file f into buf: the bytes read (fewer at
+ * its end) or -errno. */
+static long exec_read(const struct exec_file *f, void *buf, size_t len,
+		      uint64_t off)
 {
 	size_t done = 0;
 
 	while (done < len) {
-		long r = e->boot ? native4(LUX_NR_BOOTFILE, e->boot, off + done,
+		long r = f->boot ? native4(LUX_NR_BOOTFILE, f->boot, off + done,
 					   (char *)buf + done, len - done)
-				 : persona_syscall(NR_pread64, e->fd,
+				 : persona_syscall(NR_pread64, f->fd,
 						   (long)buf + done, len - done,
 						   off + done, 0, 0);
 		if (r < 0)
@@ -105,56 +112,83 @@ struct statx_head {
 	uint64_t ino, size;
 };
 
-/* Find the program: through its server, or, before the file system runs
- * (no resolver: the server path says ENOENT), in the boot image. Sets
- * e->fd or e->boot, and e->size. 0 or -errno. */
-static long exec_find(struct exec *e, long dirfd, long flags)
+/* Find the file at path (relative to dirfd) for f: through its server,
+ * or, before the file system runs (no resolver: the server path says
+ * ENOENT), in the boot image. Sets f->fd or f->boot, and f->size. 0 or
+ * -errno. */
+static long exec_find(struct exec_file *f, const char *path, long dirfd,
+		      long flags)
 {
 	struct statx_head st;
 	char stx[256];
-	long r = exec_open(dirfd, e->path, flags);
+	long r = exec_open(dirfd, path, flags);
 
-	e->fd = -1;
-	e->boot = NULL;
-	if (r == -ENOENT && e->path[0] == '/' &&
-	    (e->size = native4(LUX_NR_BOOTFILE, e->path, 0, 0, 0)) !=
+	f->fd = -1;
+	f->boot = NULL;
+	if (r == -ENOENT && path[0] == '/' &&
+	    (f->size = native4(LUX_NR_BOOTFILE, path, 0, 0, 0)) !=
 		(uint64_t)-ENOENT) {
-		e->boot = e->path;
-		return (long)e->size < 0 ? (long)e->size : 0;
+		f->boot = path;
+		return (long)f->size < 0 ? (long)f->size : 0;
 	}
 	if (r < 0)
 		return r;
-	e->fd = (int)r;
-	if ((r = fs_statx(e->fd, (long)"", LUX_AT_EMPTY_PATH,
+	f->fd = (int)r;
+	if ((r = fs_statx(f->fd, (long)"", LUX_AT_EMPTY_PATH,
 			  0x201 /* STATX_TYPE | STATX_SIZE */, (long)stx)) < 0)
 		return r;
 	memcpy(&st, stx, sizeof(st));
-	e->size = st.size;
+	f->size = st.size;
 	if ((st.mode & LUX_S_IFMT) != LUX_S_IFREG)
 		return -EACCES;
-	return e->size > EXEC_MAX ? -ENOMEM : 0;
+	return f->size > EXEC_MAX ? -ENOMEM : 0;
 }
 
-/* Read and check the program's headers into e->elf: 0 or -errno. Its
- * segments must lie below the personality's reserved ranges and none may
- * be writable and executable (W^X). */
-static long exec_check(struct exec *e)
+/* Read and check f's headers into f->elf: 0 or -errno (-ENOEXEC for
+ * what is not an ELF file of ours). Placed at pie_bias if it is ET_DYN,
+ * its segments must lie below the personality's reserved ranges, and
+ * none may be writable and executable (W^X). */
+static long exec_check(struct exec_file *f, uint64_t pie_bias)
 {
-	long n = exec_read(e, e->hdr, MIN_(sizeof(e->hdr), e->size), 0);
+	long n = exec_read(f, f->hdr, MIN_(sizeof(f->hdr), f->size), 0);
 	uint64_t bias;
 
-	if ((e->nhdr = n) < 0)
+	if ((f->nhdr = n) < 0)
 		return n;
-	if (elf_parse(e->hdr, n, e->size, exec_machine(), &e->elf))
+	if (elf_parse(f->hdr, n, f->size, exec_machine(), &f->elf))
 		return -ENOEXEC;
-	bias = e->elf.pie ? PIE_BASE : 0;
-	for (unsigned i = 0; i < e->elf.nseg; i++) {
-		const struct elf_segment *s = &e->elf.seg[i];
+	bias = f->elf.pie ? pie_bias : 0;
+	for (unsigned i = 0; i < f->elf.nseg; i++) {
+		const struct elf_segment *s = &f->elf.seg[i];
 		if (s->vaddr + bias + s->memsz > LUX_PERSONA_STACKS ||
 		    (s->prot & ELF_PROT_W && s->prot & ELF_PROT_X))
 			return -ENOEXEC;
 	}
-	return e->elf.entry + bias < USER_LIMIT ? 0 : -ENOEXEC;
+	return f->elf.entry + bias < USER_LIMIT ? 0 : -ENOEXEC;
+}
+
+/* The program has a PT_INTERP: read its path into e->interp, then find
+ * and check the interpreter, as Linux does: 0, ENOEXEC for a path
+ * without its NUL, the open's error (ENOENT, EACCES...), EIO for a file
+ * shorter than an ELF header, ELIBBAD for one that is not an ELF file of
+ * ours. The interpreter's own PT_INTERP is ignored (Linux's rule: one
+ * level, no chain). Where it goes is chosen after the point of no return
+ * (exec_place), so its segments are checked as if at 0 here. */
+static long exec_find_interp(struct exec *e)
+{
+	const struct elf_info *elf = &e->prog.elf;
+	long r, n = (long)elf->interp_len;
+
+	if ((r = exec_read(&e->prog, e->interp, n, elf->interp_off)) < 0)
+		return r;
+	if (r != n || e->interp[n - 1] != '\0')
+		return -ENOEXEC;
+	if ((r = exec_find(&e->ld, e->interp, AT_FDCWD, 0)) < 0)
+		return r;
+	r = exec_check(&e->ld, 0);
+	if (r == -ENOEXEC && e->ld.nhdr < 64)
+		return -EIO;
+	return r == -ENOEXEC ? -ELIBBAD : r;
 }
 
 /* Copy the NULL-terminated vector of strings at program address uvec (0:
@@ -209,9 +243,9 @@ static long exec_point_of_no_return(const struct exec *e)
 	return native3(LUX_NR_EXEC, shortname, cmd, used);
 }
 
-/* Map segment s of the program at bias: fresh pages, the file's bytes
- * read into them, then the segment's protection. Its end, or 0. */
-static uintptr_t exec_map_segment(const struct exec *e,
+/* Map segment s of file f at bias: fresh pages, the file's bytes read
+ * into them, then the segment's protection. Its end, or 0. */
+static uintptr_t exec_map_segment(const struct exec_file *f,
 				  const struct elf_segment *s, uintptr_t bias)
 {
 	uintptr_t start = LOAD_DOWN(s->vaddr + bias, LOAD_PAGE);
@@ -223,7 +257,7 @@ static uintptr_t exec_map_segment(const struct exec *e,
 	if (persona_syscall(NR_mmap, start, end - start, PROT_R | PROT_W,
 			    MAP_PRIVATE_ANON | MAP_FIXED_NOREPLACE_, -1,
 			    0) != (long)start ||
-	    exec_read(e, (void *)(s->vaddr + bias), s->filesz, s->offset) !=
+	    exec_read(f, (void *)(s->vaddr + bias), s->filesz, s->offset) !=
 		(long)s->filesz)
 		return 0;
 	if (prot != (PROT_R | PROT_W) &&
@@ -232,17 +266,54 @@ static uintptr_t exec_map_segment(const struct exec *e,
 	return end;
 }
 
-/* Past the point of no return: load the program, build its stack and
- * make ctx start it. 0, or -1 if the process must die. */
+/* Map every segment of file f at bias: the end of the last, or 0. */
+static uintptr_t exec_map_file(const struct exec_file *f, uintptr_t bias)
+{
+	uintptr_t end = 0;
+
+	for (unsigned i = 0; i < f->elf.nseg; i++)
+		if (!(end = exec_map_segment(f, &f->elf.seg[i], bias)))
+			return 0;
+	return end;
+}
+
+/* Where the interpreter goes: its bias, so that its segments fill a gap
+ * of the mmap area (top down, as Linux's mmap base), or 0 if there is
+ * none. The address space holds only the program yet: the gap found by
+ * an anonymous mapping stays free once that is unmapped. */
+static uintptr_t exec_place(const struct exec_file *f)
+{
+	const struct elf_segment *first = &f->elf.seg[0];
+	const struct elf_segment *last = &f->elf.seg[f->elf.nseg - 1];
+	uintptr_t low = LOAD_DOWN(first->vaddr, LOAD_PAGE);
+	uintptr_t span = LOAD_UP(last->vaddr + last->memsz, LOAD_PAGE) - low;
+	long at = persona_syscall(NR_mmap, 0, span, 0, MAP_PRIVATE_ANON, -1, 0);
+
+	if (at < 0 || native2(NR_munmap, at, span) < 0)
+		return 0;
+	return (uintptr_t)at - low;
+}
+
+/* Past the point of no return: load the program and its interpreter,
+ * build the stack and make ctx start the interpreter, or the program if
+ * it has none. 0, or -1 if the process must die. */
 static long exec_load(struct exec *e, void *ctx)
 {
-	uintptr_t bias = e->elf.pie ? PIE_BASE : 0, end = 0;
+	const struct elf_info *elf = &e->prog.elf;
+	uintptr_t bias = elf->pie ? PIE_BASE : 0, ld_bias = 0;
+	uintptr_t end = exec_map_file(&e->prog, bias);
+	uintptr_t entry = elf->entry + bias;
 	unsigned ids[6]; /* real, effective, saved uid; then gid */
 	uint8_t rnd[16];
 
-	for (unsigned i = 0; i < e->elf.nseg; i++)
-		if (!(end = exec_map_segment(e, &e->elf.seg[i], bias)))
+	if (!end)
+		return -1;
+	if (elf->interp_len) { /* an ET_EXEC interpreter stays where it is */
+		if ((e->ld.elf.pie && !(ld_bias = exec_place(&e->ld))) ||
+		    !exec_map_file(&e->ld, ld_bias))
 			return -1;
+		entry = e->ld.elf.entry + ld_bias;
+	}
 	if (persona_syscall(NR_mmap, STACK_TOP - STACK_SIZE, STACK_SIZE,
 			    PROT_R | PROT_W, MAP_PRIVATE_ANON | MAP_FIXED_, -1,
 			    0) < 0 ||
@@ -252,18 +323,22 @@ static long exec_load(struct exec *e, void *ctx)
 			   (long)&ids[5]) < 0 ||
 	    native3(NR_getrandom, rnd, sizeof(rnd), 0) != sizeof(rnd))
 		return -1;
-	uint64_t aux[][2] = {{AT_PHDR, e->elf.phdr_vaddr + bias},
-			     {AT_PHENT, e->elf.phentsize},
-			     {AT_PHNUM, e->elf.phnum},
+	uint64_t aux[][2] = {{AT_PHDR, elf->phdr_vaddr + bias},
+			     {AT_PHENT, elf->phentsize},
+			     {AT_PHNUM, elf->phnum},
 			     {AT_PAGESZ, LOAD_PAGE},
-			     {AT_ENTRY, e->elf.entry + bias},
+			     {AT_BASE, ld_bias},
+			     {AT_FLAGS, 0},
+			     {AT_ENTRY, elf->entry + bias},
 			     {AT_UID, ids[0]},
 			     {AT_EUID, ids[1]},
 			     {AT_GID, ids[3]},
 			     {AT_EGID, ids[4]},
 			     {AT_SECURE, ids[0] != ids[1] || ids[3] != ids[4]},
 			     {AT_HWCAP, exec_hwcap()},
-			     {AT_CLKTCK, 100}};
+			     {AT_HWCAP2, 0},
+			     {AT_CLKTCK, 100},
+			     {AT_PLATFORM, (uintptr_t)PERSONA_MACHINE}};
 	/* the stack is fresh memory of this process: written directly */
 	uintptr_t sp =
 	    ustack_build((void *)(STACK_TOP - 2 * ARGS_MAX), 2 * ARGS_MAX,
@@ -275,7 +350,7 @@ static long exec_load(struct exec *e, void *ctx)
 	 * old program left it taken */
 	brk_start = brk_cur = end;
 	__atomic_store_n(&brk_lock, 0, __ATOMIC_RELEASE);
-	exec_set_regs(ctx, e->elf.entry + bias, sp);
+	exec_set_regs(ctx, entry, sp);
 	return 0;
 }
 
@@ -293,17 +368,18 @@ static const char *args_add(struct exec *e, const char *s, size_t len)
 	return copy;
 }
 
-/* e->hdr holds a "#!" script's start: make its interpreter the program,
+/* e->prog.hdr holds a "#!" script's start: make its interpreter the program,
  * with argv: the interpreter, its one optional argument (the rest of the
  * line, trimmed), the script's path, then argv[1...]. As on Linux, the
  * line must end within the first 256 bytes. 0, -ENOEXEC or -E2BIG. */
 static long exec_script(struct exec *e)
 {
-	const char *line = (const char *)e->hdr, *eol, *interp, *arg;
+	const char *line = (const char *)e->prog.hdr, *eol, *interp, *arg;
 	const char *script = e->execfn, **argv;
 	size_t n, argc = 0, ilen, alen;
 
-	for (eol = line + 2; eol < line + MIN_(e->nhdr, 256) && *eol != '\n';)
+	for (eol = line + 2;
+	     eol < line + MIN_(e->prog.nhdr, 256) && *eol != '\n';)
 		eol++;
 	if (eol == line + 256)
 		return -ENOEXEC;
@@ -343,22 +419,24 @@ static long exec_script(struct exec *e)
 }
 
 /* Find and check the program at e->path, following "#!" scripts (at
- * most 4 deep, then ELOOP): 0 or -errno. */
+ * most 4 deep, then ELOOP), and its interpreter: 0 or -errno. */
 static long exec_find_program(struct exec *e, long dirfd, long flags)
 {
-	long r = exec_find(e, dirfd, flags);
+	struct exec_file *f = &e->prog;
+	long r = exec_find(f, e->path, dirfd, flags);
 
 	for (int depth = 0; !r; depth++) {
-		if ((r = exec_check(e)) != -ENOEXEC || e->nhdr < 2 ||
-		    memcmp(e->hdr, "#!", 2))
+		if ((r = exec_check(f, PIE_BASE)) == 0)
+			return f->elf.interp_len ? exec_find_interp(e) : 0;
+		if (r != -ENOEXEC || f->nhdr < 2 || memcmp(f->hdr, "#!", 2))
 			return r;
 		if (depth == 4)
 			return -ELOOP;
-		if (e->fd >= 0)
-			native1(NR_close, e->fd);
-		e->fd = -1;
+		if (f->fd >= 0)
+			native1(NR_close, f->fd);
+		f->fd = -1;
 		if (!(r = exec_script(e)))
-			r = exec_find(e, AT_FDCWD, 0);
+			r = exec_find(f, e->path, AT_FDCWD, 0);
 	}
 	return r;
 }
@@ -371,6 +449,7 @@ static long exec_run(struct exec *e, long dirfd, long flags, void *ctx)
 	long r;
 
 	e->execfn = e->path;
+	e->ld.fd = -1;
 	r = exec_find_program(e, dirfd, flags);
 	if (!r)
 		r = exec_point_of_no_return(e);
@@ -378,8 +457,10 @@ static long exec_run(struct exec *e, long dirfd, long flags, void *ctx)
 		native2(NR_kill, native0(NR_getpid), SIGKILL_);
 		native1(NR_exit_group, 128 + SIGKILL_); /* PID 1 ignores it */
 	}
-	if (e->fd >= 0)
-		native1(NR_close, e->fd);
+	if (e->prog.fd >= 0)
+		native1(NR_close, e->prog.fd);
+	if (e->ld.fd >= 0)
+		native1(NR_close, e->ld.fd);
 	return r;
 }
 

@@ -54,6 +54,9 @@ uintptr_t ustack_build(void *buf, size_t bufsize, uintptr_t top,
 		       unsigned naux, const uint8_t random[16])
 {
 	size_t strs = strlen(execfn) + 1;
+	for (unsigned i = 0; i < naux; i++)
+		if (aux[i][0] == AT_PLATFORM)
+			strs += strlen((const char *)(uintptr_t)aux[i][1]) + 1;
 	size_t argc = ustack_count(argv, &strs),
 	       envc = ustack_count(envp, &strs);
 	/* argc, argv + NULL, envp + NULL, aux + AT_RANDOM/EXECFN/NULL. */
@@ -71,8 +74,13 @@ uintptr_t ustack_build(void *buf, size_t bufsize, uintptr_t top,
 	ustack_push(&s, argc);
 	ustack_push_vec(&s, argv);
 	ustack_push_vec(&s, envp);
-	for (unsigned i = 0; i < 2 * naux; i++) /* key, value, key, ... */
-		ustack_push(&s, aux[i / 2][i % 2]);
+	for (unsigned i = 0; i < naux; i++) {
+		ustack_push(&s, aux[i][0]);
+		ustack_push(
+		    &s, aux[i][0] == AT_PLATFORM
+			    ? ustack_str(&s, (const char *)(uintptr_t)aux[i][1])
+			    : aux[i][1]);
+	}
 	ustack_push(&s, AT_RANDOM);
 	ustack_push(&s, (uintptr_t)rnd + s.to_user);
 	ustack_push(&s, AT_EXECFN);

@@ -4,6 +4,9 @@ KARCH_CFLAGS := --target=aarch64-unknown-none-elf -mgeneral-regs-only \
 KARCH_LDFLAGS := -z max-page-size=4096 -z norelro --no-pie
 KARCH_LDSCRIPT := kernel/arch/arm64/kernel.ld
 SYSCALL_HEADER := /usr/include/aarch64-linux-musl/bits/syscall.h
+# glibc's loader, and Debian's env for tests/dyn (tests/dyn/dyn.mk).
+UGLIBC_LD := /lib/ld-linux-aarch64.so.1
+UDEBIAN_ENV := build/cache/arm64/usr/bin/env
 UARCH := aarch64
 BUSYBOX := build/cache/arm64/bin/busybox
 # The personality is freestanding: no outline atomics (libgcc helpers).

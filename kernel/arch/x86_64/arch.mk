@@ -20,5 +20,8 @@ VIRTIO_DEVICE = virtio-$(1)-pci,disable-legacy=on
 
 # User space (user/user.mk): the musl triple's architecture, and Debian's
 # busybox-static for this platform (the host's own, tools/setup.sh).
+# glibc's loader, and Debian's env for tests/dyn (tests/dyn/dyn.mk).
+UGLIBC_LD := /lib64/ld-linux-x86-64.so.2
+UDEBIAN_ENV := /usr/bin/env
 UARCH := x86_64
 BUSYBOX := /bin/busybox

@@ -6,4 +6,4 @@ P_PACKAGES="qemu-system-x86 grub-pc-bin grub-efi-amd64-bin grub-common
 xorriso mtools ovmf"
 P_COMMANDS="qemu-system-x86_64 grub-mkrescue xorriso mformat"
 P_FILES="/usr/share/ovmf/OVMF.fd /usr/lib/grub/i386-pc/multiboot2.mod
-/usr/lib/grub/x86_64-efi/multiboot2.mod"
+/usr/lib/grub/x86_64-efi/multiboot2.mod /lib/ld-musl-x86_64.so.1"

@@ -8,6 +8,7 @@
 
 #include <elf.h>
 #include <stdint.h>
+#include <string.h>
 
 /* uname's machine, and the e_machine of this platform's programs. */
 #define UT_MACHINE     "aarch64"
@@ -52,6 +53,20 @@ static inline long ut_store_result_reg(long v, void *page)
 			 : "r"(v), "r"(page)
 			 : "x0", "memory");
 	return out;
+}
+
+/* Program interpreters: glibc's and musl's, as their packages put them. */
+#define UT_GLIBC_LD "/lib/ld-linux-aarch64.so.1"
+#define UT_MUSL_LD  "/lib/ld-musl-aarch64.so.1"
+
+/* Machine code that exits with status code (exit_group), at f: its size. */
+static inline size_t ut_exit_code(unsigned char *f, int code)
+{
+	uint32_t insn[] = {0xd2800000 | (uint32_t)code << 5, /* mov x0 */
+			   0xd2800000 | 94 << 5 | 8, /* mov x8, exit_group */
+			   0xd4000001};              /* svc #0 */
+	memcpy(f, insn, sizeof(insn));
+	return sizeof(insn);
 }
 
 #endif

@@ -8,6 +8,7 @@
 
 #include <elf.h>
 #include <stdint.h>
+#include <string.h>
 
 /* uname's machine, and the e_machine of this platform's programs. */
 #define UT_MACHINE     "x86_64"
@@ -58,6 +59,22 @@ static inline long ut_store_result_reg(long v, void *page)
 			 : "r"(v), "r"(page)
 			 : "rax", "memory");
 	return out;
+}
+
+/* Program interpreters: glibc's and musl's, as their packages put them. */
+#define UT_GLIBC_LD "/lib64/ld-linux-x86-64.so.2"
+#define UT_MUSL_LD  "/lib/ld-musl-x86_64.so.1"
+
+/* Machine code that exits with status code (exit_group), at f: its size. */
+static inline size_t ut_exit_code(unsigned char *f, int code)
+{
+	static const unsigned char insn[] = {
+	    0xbf, 0,   0, 0, 0, /* mov $code, %edi */
+	    0xb8, 231, 0, 0, 0, /* mov $231 (exit_group), %eax */
+	    0x0f, 0x05};        /* syscall */
+	memcpy(f, insn, sizeof(insn));
+	f[1] = (unsigned char)code;
+	return sizeof(insn);
 }
 
 #endif
