@@ -431,14 +431,14 @@ static void test_elf_dynamic(void **state)
 	struct elf_info info;
 
 	(void)state;
-	build_elf(ET_DYN, EM_X86_64, 0x1000, 64, ph, 4);
+	build_elf(ET_DYN, EM_ONE, 0x1000, 64, ph, 4);
 	assert_int_equal(parse(&info), 0);
 	assert_true(info.pie);
 	assert_int_equal(info.interp_off, 0x318);
 	assert_int_equal(info.interp_len, 0x1c);
 	assert_int_equal(info.nseg, 1);
 	/* A static program has none. */
-	build_elf(ET_EXEC, EM_X86_64, 0x400100, 64, exec_ph, 3);
+	build_elf(ET_EXEC, EM_ONE, 0x400100, 64, exec_ph, 3);
 	assert_int_equal(parse(&info), 0);
 	assert_int_equal(info.interp_len, 0);
 }
