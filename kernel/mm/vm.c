@@ -70,6 +70,39 @@ static struct vma *vma_insert(struct mm *mm, uintptr_t start, uintptr_t end,
 	return v;
 }
 
+/* Whether v is anonymous, private memory of protection prot. */
+static bool vma_plain(const struct vma *v, unsigned prot)
+{
+	return v && !v->obj && !v->shared && v->prot == prot;
+}
+
+/*
+ * Map [start, end) (free) as anonymous private memory of protection prot
+ * by growing a neighbour of the same kind, as Linux merges them: true if
+ * done. Without it a program that reserves its address space piece by
+ * piece makes an area per piece, and every later call walks them all
+ * (32,768 reservations of 1 GiB took 17 s, their munmaps 48 s).
+ */
+static bool vma_join(struct mm *mm, uintptr_t start, uintptr_t end,
+		     unsigned prot)
+{
+	struct vma *lo = vma_find(mm, start - 1), *hi = vma_find(mm, end);
+
+	if (!vma_plain(lo, prot))
+		lo = NULL;
+	if (!vma_plain(hi, prot))
+		hi = NULL;
+	if (lo && hi) { /* the hole between them is filled */
+		lo->end = hi->end;
+		list_remove(&hi->link);
+		kfree(hi);
+	} else if (lo)
+		lo->end = end;
+	else if (hi)
+		hi->start = start;
+	return lo || hi;
+}
+
 /* Split v at addr (inside it) so that no area straddles addr. */
 static int vma_split(struct mm *mm, uintptr_t addr)
 {
@@ -213,7 +246,9 @@ long vm_map(struct mm *mm, uintptr_t addr, size_t len, unsigned prot,
 	}
 	like.start = addr;
 	like.pgoff = pgoff;
-	if (r == 0 && !vma_insert(mm, addr, addr + len, &like))
+	if (r == 0 &&
+	    !(!obj && !shared && vma_join(mm, addr, addr + len, prot)) &&
+	    !vma_insert(mm, addr, addr + len, &like))
 		r = -ENOMEM;
 	if (r == 0 && shared && !obj &&
 	    (r = populate(mm, addr, addr + len, prot)) < 0)
