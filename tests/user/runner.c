@@ -33,7 +33,7 @@ static const char *const programs[] = {
     "fd",     "poll",   "sock",    "pgrp",    "grant",  "sysinfo", "memobj",
     "file",   "perm",   "devproc", "jobctl",  "race",   "fuzzreg", "exhaust",
     "harden", "faults", "persona", "exec",    "bypass", "ext2",    "sockname",
-    "drv",    "lock",   "inet",    "vmscale",
+    "drv",    "lock",   "inet",    "vmscale", "event",
 };
 
 extern char **environ;
