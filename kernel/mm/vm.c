@@ -120,13 +120,17 @@ static int vma_split(struct mm *mm, uintptr_t addr)
  * them through its TLB until the flush. */
 struct unmap_batch {
 	struct arch_as *as;
-	unsigned n;
+	unsigned n, cleared; /* cleared: entries since the last flush */
 	uint64_t pa[32];
 };
 
+/* Flush (if an entry went: an empty range, a PROT_NONE reservation's,
+ * costs no shootdown) and give the pages back. */
 static void unmap_flush(struct unmap_batch *b)
 {
-	arch_as_flush(b->as, 0);
+	if (b->cleared)
+		arch_as_flush(b->as, 0);
+	b->cleared = 0;
 	while (b->n)
 		pmm_unref(b->pa[--b->n]);
 }
@@ -136,6 +140,7 @@ static void unmap_page(void *arg, uintptr_t va, uint64_t pa, unsigned prot)
 	struct unmap_batch *b = arg;
 
 	arch_umap(b->as, va, 0, PROT_NONE);
+	b->cleared++;
 	if (!(prot & PROT_DEVICE)) /* device memory is no RAM page */
 		b->pa[b->n++] = pa;
 	if (b->n == ARRAY_SIZE(b->pa))
@@ -157,7 +162,7 @@ static int unmap_range(struct mm *mm, uintptr_t start, uintptr_t end)
 			kfree(vma_of(it));
 		}
 	}
-	struct unmap_batch b = {&mm->as, 0, {0}};
+	struct unmap_batch b = {&mm->as, 0, 0, {0}};
 	arch_ufor_each(&mm->as, start, end, unmap_page, &b);
 	unmap_flush(&b);
 	return 0;
@@ -517,7 +522,7 @@ long sys_madvise(long addr, long len, long advice)
 
 	if ((start & (PAGE_SIZE - 1)) || end > USER_TOP || end < start)
 		return -EINVAL;
-	struct unmap_batch b = {&mm->as, 0, {0}};
+	struct unmap_batch b = {&mm->as, 0, 0, {0}};
 	mutex_lock(&mm->lock);
 	list_for_each(it, &mm->vmas)
 	{

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #define TIB      (1UL << 40)
-#define LIMIT_NS 2000000000LL /* generous on a loaded machine; Linux: ~1 ms */
+#define LIMIT_NS 30000000000LL /* a hang; Linux: 1 ms and 1 s */
 
 /* 1 TiB reserved, 8 pieces across it made RW and touched, fork, unmapped:
  * all well under LIMIT_NS. */
@@ -47,29 +47,49 @@ static void reserve_tib(void)
 
 /* 32768 reservations of 1 GiB one after the other (32 TiB: how a
  * program fills the address space with PROT_NONE areas), one touched
- * after mprotect, all unmapped: well under LIMIT_NS. */
+ * after mprotect, all unmapped. Each call must cost the same however
+ * many areas there are: the last 4096 mmaps (munmaps: the first 4096,
+ * made with the most areas left) take at most 4 times as long as the
+ * other end's 4096 (before the fix, 15 times: each call walked every
+ * area; 17 s and 48 s in all), and all of it well under LIMIT_NS. */
 static void fill_space(void)
 {
-	enum { N = 32768 };
+	enum { N = 32768, M = 4096 };
 	static char *area[N];
-	long long t0 = ut_now_ns();
+	long long t[6];
+	t[0] = ut_now_ns();
 	for (int i = 0; i < N; i++) {
+		if (i == M)
+			t[1] = ut_now_ns();
+		if (i == N - M)
+			t[2] = ut_now_ns();
 		area[i] =
 		    mmap(0, 1UL << 30, PROT_NONE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		CHECK(area[i] != MAP_FAILED);
 	}
-	long long t1 = ut_now_ns();
+	t[3] = ut_now_ns();
 	char *q = area[N / 2] + 77 * UT_PAGE;
 	CHECK_EQ(mprotect(q, UT_PAGE, PROT_READ | PROT_WRITE), 0);
 	q[5] = 5;
 	CHECK_EQ(q[5], 5);
-	for (int i = 0; i < N; i++)
+	long long u0 = ut_now_ns(), u1 = 0, u2 = 0;
+	for (int i = 0; i < N; i++) {
+		if (i == M)
+			u1 = ut_now_ns();
+		if (i == N - M)
+			u2 = ut_now_ns();
 		CHECK_EQ(munmap(area[i], 1UL << 30), 0);
-	long long t2 = ut_now_ns();
-	ut_print("utest: vmscale: %d mmaps %lld us, munmaps %lld us\n", N,
-		 (t1 - t0) / 1000, (t2 - t1) / 1000);
-	CHECK(t2 - t0 < LIMIT_NS);
+	}
+	long long u3 = ut_now_ns();
+	ut_print("utest: vmscale: %d mmaps %lld us (first %d %lld us, last "
+		 "%lld us), munmaps %lld us (first %lld us, last %lld us)\n",
+		 N, (t[3] - t[0]) / 1000, M, (t[1] - t[0]) / 1000,
+		 (t[3] - t[2]) / 1000, (u3 - u0) / 1000, (u1 - u0) / 1000,
+		 (u3 - u2) / 1000);
+	CHECK(t[3] - t[2] < 4 * (t[1] - t[0]) + 10000000);
+	CHECK(u1 - u0 < 4 * (u3 - u2) + 10000000);
+	CHECK(u3 - t[0] < LIMIT_NS);
 }
 
 int main(int argc, char **argv)
