@@ -40,11 +40,11 @@ struct pset_entry {
 struct pset {
 	struct list link; /* in psets */
 	struct pset_entry *e;
-	unsigned n, next; /* next: where a wait's scan starts (fairness) */
-	unsigned sets;    /* members that are poll sets */
-	unsigned nested;  /* sets this one is a member of */
-	unsigned gen;     /* bumped by every ADD and DEL */
-	struct waitq wq;  /* woken by every change of the entries */
+	unsigned n, cap, next; /* next: where a wait's scan starts (fairness) */
+	unsigned sets;         /* members that are poll sets */
+	unsigned nested;       /* sets this one is a member of */
+	unsigned gen;          /* bumped by every ADD and DEL */
+	struct waitq wq;       /* woken by every change of the entries */
 };
 
 static struct spinlock pset_lock = SPINLOCK_INIT;
@@ -207,11 +207,15 @@ static long entry_add(struct pset *s, struct file *t, int fd, unsigned ev,
 		return -ELOOP;
 	if (s->n == PSET_MAX)
 		return -ENOSPC;
-	if (!(e = kmalloc((s->n + 1) * sizeof(*e))))
-		return -ENOMEM;
-	memcpy(e, s->e, s->n * sizeof(*e));
-	kfree(s->e);
-	s->e = e;
+	if (s->n == s->cap) { /* grows by doubling: adds cost O(1) */
+		unsigned cap = MIN(2 * (s->n + 4), PSET_MAX);
+		if (!(e = kmalloc(cap * sizeof(*e))))
+			return -ENOMEM;
+		memcpy(e, s->e, s->n * sizeof(*e));
+		kfree(s->e);
+		s->e = e;
+		s->cap = cap;
+	}
 	unsigned seq = t->wq ? t->wq->wakes : 0;
 	s->e[s->n++] = (struct pset_entry){t, fd, ev, seq - 1, false, data};
 	file_get(t);

@@ -50,8 +50,9 @@ static void reserve_tib(void)
  * after mprotect, all unmapped. Each call must cost the same however
  * many areas there are: the last 4096 mmaps (munmaps: the first 4096,
  * made with the most areas left) take at most 4 times as long as the
- * other end's 4096 (before the fix, 15 times: each call walked every
- * area; 17 s and 48 s in all), and all of it well under LIMIT_NS. */
+ * other end's 4096, plus 200 ms for a loaded host (before the fix, 25
+ * to 30 times, 6.5 s against 0.2 s: each call walked every area; 20 s
+ * and 60 s in all), and all of it well under LIMIT_NS. */
 static void fill_space(void)
 {
 	enum { N = 32768, M = 4096 };
@@ -87,8 +88,8 @@ static void fill_space(void)
 		 N, (t[3] - t[0]) / 1000, M, (t[1] - t[0]) / 1000,
 		 (t[3] - t[2]) / 1000, (u3 - u0) / 1000, (u1 - u0) / 1000,
 		 (u3 - u2) / 1000);
-	CHECK(t[3] - t[2] < 4 * (t[1] - t[0]) + 10000000);
-	CHECK(u1 - u0 < 4 * (u3 - u2) + 10000000);
+	CHECK(t[3] - t[2] < 4 * (t[1] - t[0]) + 200000000);
+	CHECK(u1 - u0 < 4 * (u3 - u2) + 200000000);
 	CHECK(u3 - t[0] < LIMIT_NS);
 }
 
