@@ -277,8 +277,37 @@
 #define LUX_HW_ECAM   1
 /* Interrupt lines from this one on are message-signalled (MSI, MSI-X):
  * a device raises one by writing LUX_HW_MSI's message; none is masked. */
-#define LUX_IRQ_MSI  32
-#define LUX_NR_COUNT (LUX_NR_BASE + 32) /* room for more */
+#define LUX_IRQ_MSI 32
+/* Poll sets, the kernel half of epoll (docs/decisions/0031):
+ * (LUX_EPOLL_CREATE, flags) -> fd: a new set (flags: O_CLOEXEC only,
+ * else EINVAL). (op, epfd, fd, events, data) -> 0 for op EPOLL_CTL_ADD
+ * (1), DEL (2), MOD (3): epoll_ctl with Linux's errors (EBADF, EPERM for
+ * a file that cannot be polled, EINVAL, ELOOP, EEXIST, ENOENT, ENOSPC
+ * past 4096 entries). (LUX_EPOLL_WAIT, epfd, max, struct lux_epoll_event
+ * *out, timeout_ns (-1: none), const uint64_t *mask (0: the thread's))
+ * -> the events written (max 1..LUX_EPOLL_BATCH, else EINVAL), 0 when
+ * the timeout passed, EINTR as ppoll's wait. */
+#define LUX_NR_EPOLL     (LUX_NR_BASE + 32)
+#define LUX_EPOLL_CREATE 0
+#define LUX_EPOLL_WAIT   4
+#define LUX_EPOLL_BATCH  256
+/* timerfd and signalfd over kernel counters (docs/decisions/0031):
+ * (LUX_EVENT_TIMERFD, flags, clock) -> fd: a timer descriptor (flags
+ * O_NONBLOCK, O_CLOEXEC; the clock id is kept for the personality);
+ * reads give the expirations as eventfd's, writes fail with EINVAL.
+ * (LUX_EVENT_TIMERSET, fd, deadline, interval, uint64_t old[2]) -> its
+ * clock id: old gets the time to the next expiration and the interval
+ * in ns, then the timer is set to expire at deadline (monotonic ns; 0:
+ * disarmed; ~0: left as it is) and every interval after (0: once), its
+ * expirations count reset (EINVAL if fd is no timer descriptor).
+ * (LUX_EVENT_SIGNALFD, fd, mask, flags) -> fd: a new signal descriptor
+ * (fd -1) or a new mask for signal descriptor fd (else EINVAL); a read
+ * takes pending signals of the mask as struct signalfd_siginfo. */
+#define LUX_NR_EVENT       (LUX_NR_BASE + 33)
+#define LUX_EVENT_TIMERFD  0
+#define LUX_EVENT_TIMERSET 1
+#define LUX_EVENT_SIGNALFD 2
+#define LUX_NR_COUNT       (LUX_NR_BASE + 34) /* room for more */
 
 /*
  * The personality (user/persona/, docs/decisions/0006-reflection.md):
@@ -666,6 +695,12 @@ struct lux_sockinfo {
 	uint32_t namelen;     /* bytes of name; 0: not named */
 	int32_t peerlen;      /* bytes of peer; -1: no peer */
 	char name[110], peer[110]; /* sockaddr_un as bound */
+};
+
+/* LUX_NR_EPOLL's LUX_EPOLL_WAIT: one ready entry. */
+struct lux_epoll_event {
+	uint32_t events, pad;
+	uint64_t data;
 };
 
 /* LUX_NR_SOCKMSG: one message. */

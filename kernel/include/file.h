@@ -35,6 +35,7 @@ struct file {
 	struct waitq *wq;        /* woken whenever its poll events may change */
 	unsigned mode;           /* st_mode for fstat: the object's kind */
 	struct file *next_dying; /* in its thread's files_dying */
+	unsigned watched;        /* poll sets' entries holding it (epoll.c) */
 };
 
 /* The protocol's poll events (lux/poll.h) under their Linux names. */
@@ -54,6 +55,17 @@ struct fdtable {
 	struct file *fd[FD_MAX];
 	uint64_t cloexec[FD_MAX / 64];
 };
+
+/* ipc/poll.c: f's POLL* events now; a deadline ns from now (-1: none). */
+unsigned file_events(struct file *f);
+uint64_t poll_deadline(int64_t ns);
+/* ipc/epoll.c: poll sets. pset_forget: f's references are all poll sets'
+ * (file_put saw it): drop them. pset_size: how many files a wait on f
+ * must watch besides f (0 unless a poll set); pset_hold: those files,
+ * referenced, at most max into held: how many. */
+void pset_forget(struct file *f);
+unsigned pset_size(struct file *f);
+unsigned pset_hold(struct file *f, struct file **held, unsigned max);
 
 /* ipc/file.c */
 struct file *file_alloc(const struct file_ops *ops, void *priv, unsigned flags);

@@ -30,6 +30,7 @@ enum thread_state {
 struct waitq {
 	struct spinlock lock;
 	struct list waiters;
+	unsigned wakes; /* wake-ups so far (epoll's edges) */
 };
 
 struct thread {

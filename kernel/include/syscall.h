@@ -91,6 +91,10 @@ long sys_lux_sockmsg(long fd, long recv, long msg, long flags);
 long sys_lux_wait(long pid, long pgid, long options, long ures);
 long sys_lux_reboot(long how);
 long sys_lux_alarm(long value, long interval, long uold);
+long sys_lux_epoll(long op, long epfd, long fd, long events, long data,
+		   long umask);
+long sys_lux_event(long op, long fd, long a, long b, long c);
+long signalfd_set(long fd, uint64_t mask, long flags); /* proc/signal.c */
 
 /* Shared by the handlers. */
 long do_clone(unsigned long flags, uintptr_t sp, int *ptid, int *ctid,

@@ -35,7 +35,10 @@ void file_put(struct file *f)
 
 	if (!f)
 		return;
-	if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL)) {
+	unsigned left = __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL);
+	if (left) {
+		if (left == __atomic_load_n(&f->watched, __ATOMIC_RELAXED))
+			pset_forget(f);
 		if (f->ops->unref)
 			f->ops->unref(f);
 		return;

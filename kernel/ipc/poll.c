@@ -25,6 +25,13 @@ struct watch {
 	int ready;
 };
 
+unsigned file_events(struct file *f)
+{
+	unsigned ev = f->ops->poll ? f->ops->poll(f) : POLLIN | POLLOUT;
+	return ev | (ev & POLLIN ? POLLRDNORM : 0) |
+	       (ev & POLLOUT ? POLLWRNORM : 0);
+}
+
 /* Fill in revents; true when some descriptor is ready. */
 static bool scan(void *arg)
 {
@@ -34,34 +41,54 @@ static bool scan(void *arg)
 	for (unsigned i = 0; i < w->n; i++) {
 		struct pollfd *p = &w->fds[i];
 		struct file *f = w->files[i];
-		unsigned ev =
-		    f && f->ops->poll ? f->ops->poll(f) : POLLIN | POLLOUT;
-		ev |= (ev & POLLIN ? POLLRDNORM : 0) |
-		      (ev & POLLOUT ? POLLWRNORM : 0);
-		p->revents = p->fd < 0 ? 0
-			     : !f      ? POLLNVAL
-				       : ev & (p->events | POLLERR | POLLHUP);
+		p->revents =
+		    p->fd < 0 ? 0
+		    : !f      ? POLLNVAL
+			 : file_events(f) & (p->events | POLLERR | POLLHUP);
 		w->ready += p->revents != 0;
 	}
 	return w->ready;
+}
+
+/* The files of fds (files[n...]: members of poll sets among them, which
+ * a wait must watch too) in an array of *m; NULL if out of memory. */
+static struct file **poll_files(struct pollfd *fds, unsigned n, unsigned *m)
+{
+	struct file **files = kzalloc((n + 1) * sizeof(*files)), **more;
+
+	*m = n;
+	for (unsigned i = 0; files && i < n; i++)
+		if ((files[i] = fds[i].fd >= 0 ? fd_get(fds[i].fd) : 0))
+			*m += pset_size(files[i]);
+	if (*m == n || !files)
+		return files;
+	if ((more = kzalloc((*m + 1) * sizeof(*more)))) {
+		memcpy(more, files, n * sizeof(*more));
+		for (unsigned i = 0, h = n; i < n; i++)
+			h += pset_hold(more[i], more + h, *m - h);
+	}
+	for (unsigned i = 0; !more && i < n; i++)
+		file_put(files[i]);
+	kfree(files);
+	return more;
 }
 
 /* Wait until one of fds is ready or deadline (0: none) passes; the
  * number ready, or -EINTR. */
 static long do_poll(struct pollfd *fds, unsigned n, uint64_t deadline)
 {
-	struct file **files = kzalloc((n + 1) * sizeof(*files));
-	struct waitq **wqs = kzalloc((n + 1) * sizeof(*wqs));
+	unsigned m;
+	struct file **files = poll_files(fds, n, &m);
+	struct waitq **wqs = kzalloc((m + 1) * sizeof(*wqs));
 	struct watch w = {fds, files, n, 0};
 	long r = -ENOMEM;
 
 	if (files && wqs) {
-		for (unsigned i = 0; i < n; i++)
-			if ((files[i] = fds[i].fd >= 0 ? fd_get(fds[i].fd) : 0))
-				wqs[i] = files[i]->wq;
-		r = wait_many(wqs, n, scan, &w, deadline);
+		for (unsigned i = 0; i < m; i++)
+			wqs[i] = files[i] ? files[i]->wq : NULL;
+		r = wait_many(wqs, m, scan, &w, deadline);
 		r = r < 0 ? r : w.ready;
-		for (unsigned i = 0; i < n; i++)
+		for (unsigned i = 0; i < m; i++)
 			file_put(files[i]);
 	}
 	kfree(files);
@@ -69,8 +96,7 @@ static long do_poll(struct pollfd *fds, unsigned n, uint64_t deadline)
 	return r;
 }
 
-/* A relative timeout in ns (or none: -1) as a deadline for do_poll. */
-static uint64_t deadline_after(int64_t ns)
+uint64_t poll_deadline(int64_t ns)
 {
 	return ns < 0 ? 0 : arch_clock_ns() + MIN((uint64_t)ns, NS * NS) + !ns;
 }
@@ -86,7 +112,7 @@ static long poll_user(long ufds, long n, int64_t timeout_ns)
 		return -ENOMEM;
 	r = copy_from_user(fds, (void *)ufds, n * sizeof(*fds));
 	if (!r)
-		r = do_poll(fds, n, deadline_after(timeout_ns));
+		r = do_poll(fds, n, poll_deadline(timeout_ns));
 	if (r >= 0)
 		for (long i = 0; i < n; i++) /* revents only, as Linux */
 			if (copy_to_user((char *)ufds + i * sizeof(*fds) + 6,
@@ -124,19 +150,52 @@ long sys_ppoll(long ufds, long n, long uts, long umask, long size)
 }
 
 /* eventfd: a 64-bit counter; reads take it (or 1 of it with
- * EFD_SEMAPHORE), writes add to it. */
+ * EFD_SEMAPHORE), writes add to it. A timer descriptor (timerfd) is one
+ * whose counter a timer adds its expirations to, counted when read or
+ * polled; its timer runs only while the count is 0. */
 #define EFD_SEMAPHORE 1
 
 struct eventfd {
 	struct mutex lock;
 	uint64_t count;
-	bool semaphore;
+	bool semaphore, timer;
 	struct waitq wq;
+	uint64_t next, interval; /* a timer's next expiration (0: none) */
+	struct timer t;
+	long clock; /* the personality's */
 };
+
+/* A timer's expirations due and not counted yet. */
+static uint64_t timer_due(struct eventfd *e)
+{
+	uint64_t now = arch_clock_ns(), next = e->next;
+
+	if (!next || now < next)
+		return 0;
+	return 1 + (e->interval ? (now - next) / e->interval : 0);
+}
+
+static void timer_fire(struct timer *t)
+{
+	waitq_wake_all(&container_of(t, struct eventfd, t)->wq);
+}
+
+/* Count what is due, and run the timer if the count is 0. e->lock held. */
+static void timer_settle(struct eventfd *e)
+{
+	uint64_t n = timer_due(e);
+
+	e->count += n;
+	if (n)
+		e->next = e->interval ? e->next + n * e->interval : 0;
+	timer_cancel(&e->t);
+	if (e->next && !e->count)
+		timer_start(&e->t, e->next, timer_fire);
+}
 
 static bool counter_ready(void *arg)
 {
-	return ((struct eventfd *)arg)->count;
+	return ((struct eventfd *)arg)->count || timer_due(arg);
 }
 
 /* A write of v waits until the counter has room for all of v. */
@@ -160,10 +219,14 @@ static long eventfd_read(struct file *f, char *ubuf, size_t n)
 		return -EINVAL;
 	for (;;) {
 		mutex_lock(&e->lock);
+		if (e->timer)
+			timer_settle(e);
 		if (e->count) {
 			v = e->semaphore ? 1 : e->count;
 			e->count -= v;
 		}
+		if (e->timer)
+			timer_settle(e);
 		mutex_unlock(&e->lock);
 		if (v)
 			break;
@@ -184,7 +247,7 @@ static long eventfd_write(struct file *f, const char *ubuf, size_t n)
 	struct eventfd *e = a.e;
 	bool done = false;
 
-	if (n < 8)
+	if (n < 8 || e->timer)
 		return -EINVAL;
 	if (copy_from_user(&a.v, ubuf, 8))
 		return -EFAULT;
@@ -211,11 +274,13 @@ static long eventfd_write(struct file *f, const char *ubuf, size_t n)
 static unsigned eventfd_poll(struct file *f)
 {
 	struct eventfd *e = f->priv;
-	return (e->count ? POLLIN : 0) | (e->count < ~0ULL - 1 ? POLLOUT : 0);
+	return (counter_ready(e) ? POLLIN : 0) |
+	       (e->count < ~0ULL - 1 && !e->timer ? POLLOUT : 0);
 }
 
 static void eventfd_release(struct file *f)
 {
+	timer_cancel(&((struct eventfd *)f->priv)->t);
 	kfree(f->priv);
 }
 
@@ -224,7 +289,8 @@ static const struct file_ops eventfd_ops = {.read = eventfd_read,
 					    .release = eventfd_release,
 					    .poll = eventfd_poll};
 
-long sys_eventfd2(long initval, long flags)
+/* A new eventfd (timer: a timer descriptor of the clock id initval). */
+static long eventfd_new(long initval, long flags, bool timer)
 {
 	struct eventfd *e = kzalloc(sizeof(*e));
 	struct file *f;
@@ -241,10 +307,55 @@ long sys_eventfd2(long initval, long flags)
 	}
 	mutex_init(&e->lock);
 	waitq_init(&e->wq);
-	e->count = (unsigned)initval;
+	e->count = timer ? 0 : (unsigned)initval;
+	e->clock = initval;
 	e->semaphore = flags & EFD_SEMAPHORE;
+	e->timer = timer;
 	f->wq = &e->wq;
 	if ((fd = fd_install(f, 0, flags & O_CLOEXEC)) < 0)
 		file_put(f);
 	return fd;
+}
+
+long sys_eventfd2(long initval, long flags)
+{
+	return eventfd_new(initval, flags, false);
+}
+
+/* LUX_EVENT_TIMERSET: see include/lux/proto.h. */
+static long timer_set(int fd, uint64_t deadline, uint64_t interval, long uold)
+{
+	struct file *f = fd_get(fd);
+	struct eventfd *e = f && f->ops == &eventfd_ops ? f->priv : NULL;
+	uint64_t old[2], now = arch_clock_ns();
+	long r = -EINVAL;
+
+	if (e && e->timer) {
+		mutex_lock(&e->lock);
+		timer_settle(e);
+		old[0] = e->next ? MAX(e->next, now + 1) - now : 0;
+		old[1] = e->interval;
+		if (deadline != ~0ULL) {
+			e->next = deadline, e->interval = interval;
+			e->count = 0;
+			timer_settle(e);
+		}
+		mutex_unlock(&e->lock);
+		r = copy_to_user((void *)uold, old, sizeof(old)) ? -EFAULT
+								 : e->clock;
+	}
+	file_put(f);
+	return f ? r : -EBADF;
+}
+
+/* LUX_NR_EVENT: see include/lux/proto.h. */
+long sys_lux_event(long op, long fd, long a, long b, long c)
+{
+	if (op == LUX_EVENT_TIMERFD)
+		return fd & ~(O_NONBLOCK | O_CLOEXEC)
+			   ? -EINVAL
+			   : eventfd_new(a, fd, true);
+	if (op == LUX_EVENT_TIMERSET)
+		return timer_set(fd, a, b, c);
+	return op == LUX_EVENT_SIGNALFD ? signalfd_set(fd, a, b) : -EINVAL;
 }

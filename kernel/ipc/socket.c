@@ -20,7 +20,7 @@
 #include <lux/fcntl.h>
 
 struct mutex sock_lock = {NULL,
-			  {SPINLOCK_INIT, LIST_INIT(sock_lock.wq.waiters)}};
+			  {SPINLOCK_INIT, LIST_INIT(sock_lock.wq.waiters), 0}};
 static struct list bound = LIST_INIT(bound);
 
 /* Wake both ends' waiters (state changed). */
@@ -261,7 +261,7 @@ static long sock_listen(long fd, long backlog)
 
 /* The backlog count (sock.h). */
 struct waitq sock_backlog_wq = {SPINLOCK_INIT,
-				LIST_INIT(sock_backlog_wq.waiters)};
+				LIST_INIT(sock_backlog_wq.waiters), 0};
 volatile unsigned sock_backlog_gen;
 
 bool sock_backlog_moved(void *seen)

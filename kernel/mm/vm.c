@@ -71,6 +71,39 @@ static struct vma *vma_insert(struct mm *mm, uintptr_t start, uintptr_t end,
 	return v;
 }
 
+/* Whether v is anonymous, private memory of protection prot. */
+static bool vma_plain(const struct vma *v, unsigned prot)
+{
+	return v && !v->obj && !v->shared && v->prot == prot;
+}
+
+/*
+ * Map [start, end) (free) as anonymous private memory of protection prot
+ * by growing a neighbour of the same kind, as Linux merges them: true if
+ * done. Without it a program that reserves its address space piece by
+ * piece makes an area per piece, and every later call walks them all
+ * (32,768 reservations of 1 GiB took 17 s, their munmaps 48 s).
+ */
+static bool vma_join(struct mm *mm, uintptr_t start, uintptr_t end,
+		     unsigned prot)
+{
+	struct vma *lo = vma_find(mm, start - 1), *hi = vma_find(mm, end);
+
+	if (!vma_plain(lo, prot))
+		lo = NULL;
+	if (!vma_plain(hi, prot))
+		hi = NULL;
+	if (lo && hi) { /* the hole between them is filled */
+		lo->end = hi->end;
+		list_remove(&hi->link);
+		kfree(hi);
+	} else if (lo)
+		lo->end = end;
+	else if (hi)
+		hi->start = start;
+	return lo || hi;
+}
+
 /* Split v at addr (inside it) so that no area straddles addr. */
 static int vma_split(struct mm *mm, uintptr_t addr)
 {
@@ -88,13 +121,17 @@ static int vma_split(struct mm *mm, uintptr_t addr)
  * them through its TLB until the flush. */
 struct unmap_batch {
 	struct arch_as *as;
-	unsigned n;
+	unsigned n, cleared; /* cleared: entries since the last flush */
 	uint64_t pa[32];
 };
 
+/* Flush (if an entry went: an empty range, a PROT_NONE reservation's,
+ * costs no shootdown) and give the pages back. */
 static void unmap_flush(struct unmap_batch *b)
 {
-	arch_as_flush(b->as, 0);
+	if (b->cleared)
+		arch_as_flush(b->as, 0);
+	b->cleared = 0;
 	while (b->n)
 		pmm_unref(b->pa[--b->n]);
 }
@@ -104,6 +141,7 @@ static void unmap_page(void *arg, uintptr_t va, uint64_t pa, unsigned prot)
 	struct unmap_batch *b = arg;
 
 	arch_umap(b->as, va, 0, PROT_NONE);
+	b->cleared++;
 	if (!(prot & PROT_DEVICE)) /* device memory is no RAM page */
 		b->pa[b->n++] = pa;
 	if (b->n == ARRAY_SIZE(b->pa))
@@ -125,7 +163,7 @@ static int unmap_range(struct mm *mm, uintptr_t start, uintptr_t end)
 			kfree(vma_of(it));
 		}
 	}
-	struct unmap_batch b = {&mm->as, 0, {0}};
+	struct unmap_batch b = {&mm->as, 0, 0, {0}};
 	arch_ufor_each(&mm->as, start, end, unmap_page, &b);
 	unmap_flush(&b);
 	return 0;
@@ -214,7 +252,9 @@ long vm_map(struct mm *mm, uintptr_t addr, size_t len, unsigned prot,
 	}
 	like.start = addr;
 	like.pgoff = pgoff;
-	if (r == 0 && !vma_insert(mm, addr, addr + len, &like))
+	if (r == 0 &&
+	    !(!obj && !shared && vma_join(mm, addr, addr + len, prot)) &&
+	    !vma_insert(mm, addr, addr + len, &like))
 		r = -ENOMEM;
 	if (r == 0 && shared && !obj &&
 	    (r = populate(mm, addr, addr + len, prot)) < 0)
@@ -502,7 +542,7 @@ long sys_madvise(long addr, long len, long advice)
 
 	if ((start & (PAGE_SIZE - 1)) || end > USER_TOP || end < start)
 		return -EINVAL;
-	struct unmap_batch b = {&mm->as, 0, {0}};
+	struct unmap_batch b = {&mm->as, 0, 0, {0}};
 	mutex_lock(&mm->lock);
 	list_for_each(it, &mm->vmas)
 	{

@@ -27,7 +27,7 @@
 #define CLONE_CHILD_SETTID   0x1000000
 
 struct mutex proc_lock = {NULL,
-			  {SPINLOCK_INIT, LIST_INIT(proc_lock.wq.waiters)}};
+			  {SPINLOCK_INIT, LIST_INIT(proc_lock.wq.waiters), 0}};
 struct proc *init_proc;
 static void vfork_release(struct thread *t);
 static int next_pid = 1;

@@ -8,9 +8,12 @@
  * docs/decisions/0023-signal-upcall.md): its frame, sigaltstack and
  * rt_sigreturn are the personality's.
  */
+#include "file.h"
+#include "mm.h"
 #include "proc.h"
 #include "syscall.h"
 #include <lux/errno.h>
+#include <lux/fcntl.h>
 
 #define BIT(sig)    (1ULL << ((sig)-1))
 #define UNBLOCKABLE (BIT(SIGKILL) | BIT(SIGSTOP))
@@ -487,14 +490,27 @@ static bool signal_in(void *set)
 	return (t->sig_pending | t->proc->pending) & *(uint64_t *)set;
 }
 
+/* Take a pending signal of set for the calling thread: its number, or 0. */
+static int take_in(uint64_t set, struct ksiginfo *k)
+{
+	struct thread *t = current_thread();
+
+	spin_lock(&t->proc->sig_lock);
+	uint64_t saved = t->sig_blocked;
+	t->sig_blocked = ~set; /* take only these */
+	int sig = take_signal(t, k);
+	t->sig_blocked = saved;
+	spin_unlock(&t->proc->sig_lock);
+	return sig;
+}
+
 /* Take a pending signal of set (normally blocked) without running a
  * handler: its number, with its siginfo written to uinfo. */
 long sys_rt_sigtimedwait(long uset, long uinfo, long uts, long size)
 {
-	struct thread *t = current_thread();
 	struct ksiginfo k;
 	struct waitq wq;
-	uint64_t set, deadline = 0, saved;
+	uint64_t set, deadline = 0;
 	int64_t ns;
 	int sig = 0, r;
 
@@ -509,13 +525,7 @@ long sys_rt_sigtimedwait(long uset, long uinfo, long uts, long size)
 	set &= ~UNBLOCKABLE;
 	waitq_init(&wq);
 	for (;;) {
-		spin_lock(&t->proc->sig_lock);
-		saved = t->sig_blocked;
-		t->sig_blocked = ~set; /* take only these */
-		sig = take_signal(t, &k);
-		t->sig_blocked = saved;
-		spin_unlock(&t->proc->sig_lock);
-		if (sig)
+		if ((sig = take_in(set, &k)))
 			break;
 		r = wait_intr(&wq, signal_in, &set, deadline);
 		if (r == 0)
@@ -527,6 +537,86 @@ long sys_rt_sigtimedwait(long uset, long uinfo, long uts, long size)
 	if (uinfo && copy_to_user((void *)uinfo, info, sizeof(info)))
 		return -EFAULT;
 	return sig;
+}
+
+/* signalfd: a read takes the reader's pending signals of the mask (the
+ * file's priv) as struct signalfd_siginfo, 128 bytes each; at least one,
+ * waiting for it unless O_NONBLOCK. */
+static long sigfd_read(struct file *f, char *ubuf, size_t n)
+{
+	struct ksiginfo k;
+	struct waitq wq;
+	size_t done = 0;
+	int sig;
+
+	if (n < 128)
+		return -EINVAL;
+	waitq_init(&wq);
+	while (done + 128 <= n) {
+		if (!(sig = take_in(*(uint64_t *)f->priv, &k))) {
+			if (done)
+				break;
+			if (f->flags & O_NONBLOCK)
+				return -EAGAIN;
+			if (wait_intr(&wq, signal_in, f->priv, 0) < 0)
+				return -ERESTARTSYS;
+			continue;
+		}
+		uint32_t info[32] = {
+		    sig,           0,
+		    k.code,        k.pid,
+		    k.uid,         [10] = k.status,
+		    [18] = k.addr, [19] = (uint64_t)k.addr >> 32};
+		if (copy_to_user(ubuf + done, info, sizeof(info)))
+			return done ? (long)done : -EFAULT;
+		done += 128;
+	}
+	return done;
+}
+
+static unsigned sigfd_poll(struct file *f)
+{
+	return signal_in(f->priv) ? POLLIN : 0;
+}
+
+static void sigfd_release(struct file *f)
+{
+	kfree(f->priv);
+}
+
+static const struct file_ops sigfd_ops = {
+    .read = sigfd_read, .poll = sigfd_poll, .release = sigfd_release};
+
+/* LUX_EVENT_SIGNALFD: see include/lux/proto.h. A sender wakes every
+ * thread it may concern (signal_send), pollers of the file included, so
+ * the file needs no wait queue. */
+long signalfd_set(long fd, uint64_t mask, long flags)
+{
+	uint64_t *set = NULL;
+	struct file *f;
+	long r;
+
+	mask &= ~UNBLOCKABLE;
+	if (fd != -1) {
+		if (!(f = fd_get(fd)))
+			return -EBADF;
+		if ((r = f->ops == &sigfd_ops ? fd : -EINVAL) >= 0)
+			__atomic_store_n((uint64_t *)f->priv, mask,
+					 __ATOMIC_RELAXED);
+		file_put(f);
+		return r;
+	}
+	if (flags & ~(O_NONBLOCK | O_CLOEXEC))
+		return -EINVAL;
+	if (!(set = kmalloc(8)) ||
+	    !(f = file_alloc(&sigfd_ops, set, O_RDWR | (flags & O_NONBLOCK)))) {
+		kfree(set);
+		return -ENOMEM;
+	}
+	*set = mask;
+	if ((r = fd_install(f, 0, flags & O_CLOEXEC)) < 0)
+		file_put(f);
+	return r;
 }
 
 /*

@@ -25,6 +25,7 @@ static void wake(struct waitq *wq, bool all, volatile bool *flag)
 	struct list *it;
 
 	spin_lock(&wq->lock);
+	wq->wakes++;
 	if (flag)
 		*flag = true;
 	list_for_each(it, &wq->waiters)

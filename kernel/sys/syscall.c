@@ -49,7 +49,8 @@ static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 	    NATIVE(SOCKET, socket), NATIVE(SOCKMSG, sockmsg),                  \
 	    NATIVE(WAIT, wait), NATIVE(REBOOT, reboot), NATIVE(ALARM, alarm),  \
 	    NATIVE(MMIO, mmio), NATIVE(DMA, dma), NATIVE(HWINFO, hwinfo),      \
-	    NATIVE(AFFINITY, affinity), NATIVE(UNSHARE, unshare)
+	    NATIVE(AFFINITY, affinity), NATIVE(UNSHARE, unshare),              \
+	    NATIVE(EPOLL, epoll), NATIVE(EVENT, event)
 
 static const syscall_fn native[LUX_NR_COUNT - LUX_NR_BASE] = {NATIVE_SYSCALLS};
 

@@ -19,7 +19,9 @@
  * F_SETLK would, and a server keeps a bounded number (lock_owner);
  * LUX_SOCK_LISTEN and LUX_SOCK_SHUTDOWN are listen and shutdown, and the
  * TCP/IP server's requests give a user no port below 1024 and no
- * connection it was not handed (native_inet).
+ * connection it was not handed (native_inet); LUX_NR_EPOLL and
+ * LUX_NR_EVENT check what epoll, timerfd and signalfd would, and a
+ * 1 ns timer or a signal mask of all costs nothing (native_event).
  *
  * lux-specific by design: on Linux every case fails (no native calls).
  * Must start as root, as it does on lux.
@@ -32,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -669,6 +672,74 @@ static void native_reboot_root_only(void)
 	CHECK_ERR(syscall(LUX_NR_REBOOT, -1), EINVAL);
 }
 
+/* LUX_NR_EPOLL and LUX_NR_EVENT called directly: flags, operations,
+ * batch sizes and pointers checked; a timer descriptor of 1 ns counts
+ * its expirations without waking more than once; a signal descriptor
+ * of every signal never takes SIGKILL or SIGSTOP. */
+/* A native call with every argument a long (a variadic int would leave
+ * the register's upper half undefined). */
+#define NAT(...) nat_call((const long[]){__VA_ARGS__, 0, 0, 0, 0, 0, 0})
+static long nat_call(const long *a)
+{
+	return syscall(a[0], a[1], a[2], a[3], a[4], a[5], a[6]);
+}
+
+static void native_event(void)
+{
+	struct lux_epoll_event ev[2];
+	uint64_t old[2], n, all = ~0ULL;
+	char buf[128];
+	int p[2], efd = eventfd(0L, 0L);
+	CHECK_EQ(pipe(p), 0L);
+	CHECK_ERR(NAT(LUX_NR_EPOLL, LUX_EPOLL_CREATE, 1), EINVAL);
+	int ep = NAT(LUX_NR_EPOLL, LUX_EPOLL_CREATE, 0L);
+	CHECK(ep >= 0L);
+	CHECK_ERR(NAT(LUX_NR_EPOLL, 9, ep, p[0], 1, 0L), EINVAL);
+	CHECK_EQ(NAT(LUX_NR_EPOLL, 1, ep, p[1], 4, 77), 0L);
+	CHECK_ERR(NAT(LUX_NR_EPOLL, LUX_EPOLL_WAIT, ep, 0L, (long)ev, 0L, 0L),
+		  EINVAL);
+	CHECK_ERR(NAT(LUX_NR_EPOLL, LUX_EPOLL_WAIT, ep, LUX_EPOLL_BATCH + 1,
+		      (long)ev, 0L, 0L),
+		  EINVAL);
+	CHECK_ERR(NAT(LUX_NR_EPOLL, LUX_EPOLL_WAIT, ep, 2, (long)UT_KERNEL_ADDR,
+		      0L, 0L),
+		  EFAULT);
+	CHECK_ERR(NAT(LUX_NR_EPOLL, LUX_EPOLL_WAIT, ep, 2, (long)ev, 0L,
+		      (long)UT_KERNEL_ADDR),
+		  EFAULT);
+	CHECK_EQ(NAT(LUX_NR_EPOLL, LUX_EPOLL_WAIT, ep, 2, (long)ev, 0L, 0L), 1);
+	CHECK_EQ(ev[0].data, 77);
+	CHECK_ERR(NAT(LUX_NR_EPOLL, LUX_EPOLL_WAIT, p[0], 2, (long)ev, 0L, 0L),
+		  EINVAL);
+	CHECK_ERR(NAT(LUX_NR_EVENT, 9, 0L, 0L, 0L, 0L), EINVAL);
+	CHECK_ERR(NAT(LUX_NR_EVENT, LUX_EVENT_TIMERFD, 1, 0L), EINVAL);
+	CHECK_ERR(
+	    NAT(LUX_NR_EVENT, LUX_EVENT_TIMERSET, efd, -1L, 0L, (long)old),
+	    EINVAL);
+	CHECK_ERR(
+	    NAT(LUX_NR_EVENT, LUX_EVENT_TIMERSET, p[0], -1L, 0L, (long)old),
+	    EINVAL);
+	int t = NAT(LUX_NR_EVENT, LUX_EVENT_TIMERFD, 0L, 1);
+	CHECK(t >= 0L);
+	CHECK_ERR(NAT(LUX_NR_EVENT, LUX_EVENT_TIMERSET, t, -1L, 0L,
+		      (long)UT_KERNEL_ADDR),
+		  EFAULT);
+	CHECK_EQ(NAT(LUX_NR_EVENT, LUX_EVENT_TIMERSET, t, 1, 1, (long)old), 1);
+	ut_sleep_ms(20);
+	CHECK_EQ(read(t, &n, 8), 8);
+	CHECK(n > 1000000);
+	int s = NAT(LUX_NR_EVENT, LUX_EVENT_SIGNALFD, -1, all, 04000);
+	CHECK(s >= 0L);
+	CHECK_ERR(read(s, buf, sizeof(buf)), EAGAIN);
+	CHECK_ERR(NAT(LUX_NR_EVENT, LUX_EVENT_SIGNALFD, p[0], all, 0L), EINVAL);
+	close(s);
+	close(t);
+	close(ep);
+	close(efd);
+	close(p[0]);
+	close(p[1]);
+}
+
 /* LUX_NR_ALARM, the primitive of the personality's setitimer, getitimer
  * and alarm, called directly: the caller's own timer only, read back as
  * set; -1 keeps it; a bad result pointer EFAULT, the timer set all the
@@ -1002,6 +1073,7 @@ int main(int argc, char **argv)
 	    UT_CASE(native_unshare_own),
 	    UT_CASE(lock_owner),
 	    UT_CASE(native_inet),
+	    UT_CASE(native_event),
 	};
 	return ut_main(argc, argv, "bypass", cases, UT_COUNT(cases));
 }

@@ -132,6 +132,22 @@ long persona_call(long nr, const long a[6])
 		return persona_sched_setaffinity(a[0], a[1], a[2]);
 	case NR_getcpu:
 		return persona_getcpu(a[0], a[1]);
+	case NR_epoll_create1:
+		return event_epoll_create1(a[0]);
+	case NR_epoll_ctl:
+		return event_epoll_ctl(a[0], a[1], a[2], a[3]);
+	case NR_epoll_pwait:
+		return event_epoll_pwait(a, persona_ctx()->mask);
+	case NR_epoll_pwait2:
+		return event_epoll_pwait2(a, persona_ctx()->mask);
+	case NR_timerfd_create:
+		return event_timerfd_create(a[0], a[1]);
+	case NR_timerfd_settime:
+		return event_timerfd_settime(a[0], a[1], a[2], a[3]);
+	case NR_timerfd_gettime:
+		return event_timerfd_gettime(a[0], a[1]);
+	case NR_signalfd4:
+		return event_signalfd4(a[0], a[1], a[2], a[3]);
 	case NR_clock_nanosleep:
 		return persona_clock_nanosleep(a[0], a[1], a[2], a[3],
 					       persona_ctx()->mask);
@@ -150,6 +166,14 @@ long persona_call(long nr, const long a[6])
 		return persona_syscall(NR_eventfd2, a[0], 0, 0, 0, 0, 0);
 	case NR_getpgrp:
 		return persona_syscall(NR_getpgid, 0, 0, 0, 0, 0, 0);
+	case NR_epoll_create:
+		return event_epoll_create(a[0]);
+	case NR_epoll_wait: {
+		const long w[6] = {a[0], a[1], a[2], a[3], 0, 0};
+		return event_epoll_pwait(w, persona_ctx()->mask);
+	}
+	case NR_signalfd:
+		return event_signalfd4(a[0], a[1], a[2], 0);
 #endif
 	case NR_execve:
 		return exec_done(

@@ -75,6 +75,18 @@ long persona_setrlimit(long resource, long unew);
 long persona_time(long ut);
 long persona_gettimeofday(long utv, long utz);
 
+/* epoll, timerfd and signalfd (event.c); mask is the program's signal
+ * mask, which the waits use. a: the call's arguments. */
+long event_epoll_create1(long flags);
+long event_epoll_create(long size);
+long event_epoll_ctl(long epfd, long op, long fd, long uev);
+long event_epoll_pwait(const long a[6], uint64_t mask);
+long event_epoll_pwait2(const long a[6], uint64_t mask);
+long event_timerfd_create(long clock, long flags);
+long event_timerfd_settime(long fd, long flags, long unew, long uold);
+long event_timerfd_gettime(long fd, long ucur);
+long event_signalfd4(long fd, long umask, long size, long flags);
+
 /* poll, select and pselect6 over ppoll (select.c); mask is the program's
  * signal mask, which their waits use. a: the call's arguments. */
 long persona_poll(long ufds, long n, long ms, uint64_t mask);
