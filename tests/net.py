@@ -36,7 +36,8 @@ INET_CASES = ["tcp_echo", "tcp_bulk", "tcp_refused", "tcp_nonblock",
               "udp_echo", "fork_share", "not_socket", "big_send",
               "timeouts", "sigpipe", "connect_error", "many", "send_signal",
               "sock_limit", "host_echo", "host_bulk", "host_many", "wget",
-              "nc_out", "nc_in", "httpd", "ifconfig", "server_kill"]
+              "nc_out", "nc_in", "httpd", "ifconfig", "ip_lo", "ip_eth",
+              "netlink_bad", "server_kill"]
 TIMEOUT = 300  # every case, TCG on a loaded machine
 CASE_LINE = r"^utest: (?:inet|net)/(\S+): (PASS|FAIL)(?: (.*))?\n"
 HOST_LINE = r"^inet-host: (\S+) (.*)\n"  # tests/user/inet.c's host_do

@@ -896,6 +896,181 @@ static void ifconfig(void)
 	EXPECT(has_line(buf, net));
 }
 
+/* busybox ip addr, ip link and ip route (NETLINK_ROUTE, served by the
+ * TCP/IP server's user/net/netlink.c): the loopback interface, with or
+ * without a network device. */
+static void ip_lo(void)
+{
+	static char buf[8192];
+	char *addr[] = {"ip", "addr", NULL}, *link[] = {"ip", "link", NULL},
+	     *rt[] = {"ip", "route", NULL};
+	static const char *const lo[] = {"inet 127.0.0.1/8", "scope host", "lo",
+					 NULL},
+				 *flags[] = {"lo:", "<LOOPBACK,UP,LOWER_UP>",
+					     "mtu 65536", NULL},
+				 *ll[] = {"link/loopback", "00:00:00:00:00:00",
+					  NULL};
+
+	CHECK(run_out(addr, buf, sizeof(buf)));
+	EXPECT(has_line(buf, lo));
+	EXPECT(has_line(buf, flags));
+	CHECK(run_out(link, buf, sizeof(buf)));
+	EXPECT(has_line(buf, flags));
+	EXPECT(has_line(buf, ll));
+	EXPECT(!strstr(buf, "inet "));
+	CHECK(run_out(rt, buf, sizeof(buf)));
+}
+
+/* The same with the network device: eth0's address, MAC and routes. */
+static void ip_eth(void)
+{
+	static char buf[8192];
+	char *addr[] = {"ip", "addr", NULL}, *link[] = {"ip", "link", NULL},
+	     *rt[] = {"ip", "route", NULL};
+	static const char *const in[] = {"inet 10.0.2.15/24", "brd 10.0.2.255",
+					 "eth0", NULL},
+				 *flags[] = {"eth0:", "BROADCAST", "UP",
+					     "LOWER_UP", NULL},
+				 *mac[] = {"link/ether 52:54:00:12:34:56",
+					   "brd ff:ff:ff:ff:ff:ff", NULL},
+				 *lo[] = {"inet 127.0.0.1/8", "lo", NULL},
+				 *def[] = {"default via 10.0.2.2", "dev eth0",
+					   NULL},
+				 *net[] = {"10.0.2.0/24", "dev eth0",
+					   "src 10.0.2.15", NULL};
+
+	CHECK(leased());
+	CHECK(run_out(addr, buf, sizeof(buf)));
+	EXPECT(has_line(buf, in));
+	EXPECT(has_line(buf, flags));
+	EXPECT(has_line(buf, mac));
+	EXPECT(has_line(buf, lo));
+	CHECK(run_out(link, buf, sizeof(buf)));
+	EXPECT(has_line(buf, flags));
+	EXPECT(has_line(buf, mac));
+	CHECK(run_out(rt, buf, sizeof(buf)));
+	EXPECT(has_line(buf, def));
+	EXPECT(has_line(buf, net));
+}
+
+/* Linux's netlink(7) and rtnetlink(7) (musl has no linux/ headers). */
+#define NETLINK_ROUTE 0
+#define NLM_F_REQUEST 1
+#define NLM_F_ACK     4
+#define NLM_F_DUMP    0x300
+#define NLMSG_ERROR   2
+#define NLMSG_DONE    3
+#define RTM_NEWLINK   16
+#define RTM_GETLINK   18
+#define IFLA_IFNAME   3
+
+struct sockaddr_nl {
+	unsigned short nl_family, nl_pad;
+	unsigned nl_pid, nl_groups;
+};
+
+struct nlmsghdr {
+	unsigned nlmsg_len;
+	unsigned short nlmsg_type, nlmsg_flags;
+	unsigned nlmsg_seq, nlmsg_pid;
+};
+
+struct ifinfomsg {
+	unsigned char ifi_family, pad;
+	unsigned short ifi_type;
+	int ifi_index;
+	unsigned ifi_flags, ifi_change;
+};
+
+/* Read the answers to request seq on netlink socket fd until NLMSG_DONE
+ * or an NLMSG_ERROR: whether an RTM_NEWLINK named "lo" came (*err: the
+ * NLMSG_ERROR's error, 1 for none). */
+static int nl_answers(int fd, unsigned seq, int *err)
+{
+	static char buf[16384];
+	struct sockaddr_nl from;
+	struct iovec v = {buf, sizeof(buf)};
+	struct msghdr m = {.msg_name = &from,
+			   .msg_namelen = 128,
+			   .msg_iov = &v,
+			   .msg_iovlen = 1};
+	int lo = 0;
+
+	*err = 1;
+	for (;;) {
+		m.msg_namelen = 128;
+		ssize_t n = recvmsg(fd, &m, 0);
+		if (n <= 0 || m.msg_namelen != sizeof(from) ||
+		    from.nl_family != AF_NETLINK || from.nl_pid)
+			return 0;
+		for (ssize_t at = 0; at + 16 <= n;) {
+			struct nlmsghdr h;
+			memcpy(&h, buf + at, sizeof(h));
+			if (h.nlmsg_len < 16 || h.nlmsg_len > n - at ||
+			    h.nlmsg_seq != seq)
+				return 0;
+			if (h.nlmsg_type == NLMSG_DONE)
+				return lo;
+			if (h.nlmsg_type == NLMSG_ERROR) {
+				memcpy(err, buf + at + 16, 4);
+				return lo;
+			}
+			/* the attributes after the ifinfomsg: length, type */
+			for (unsigned k = 32; h.nlmsg_type == RTM_NEWLINK &&
+					      k + 4 <= h.nlmsg_len;) {
+				unsigned short al, t;
+				memcpy(&al, buf + at + k, 2);
+				memcpy(&t, buf + at + k + 2, 2);
+				if (al < 4 || k + al > h.nlmsg_len)
+					break;
+				lo |= t == IFLA_IFNAME && al == 7 &&
+				      !memcmp(buf + at + k + 4, "lo", 3);
+				k += (al + 3) & ~3u;
+			}
+			at += (h.nlmsg_len + 3) & ~3u;
+		}
+	}
+}
+
+/* NETLINK_ROUTE: malformed messages (shorter than a header or than
+ * their nlmsg_len) are dropped unanswered, never a hang or a crash of
+ * the server; a change is refused; a dump still works after them. */
+static void netlink_bad(void)
+{
+	struct sockaddr_nl a = {.nl_family = AF_NETLINK};
+	socklen_t len = sizeof(a);
+	struct {
+		struct nlmsghdr h;
+		struct ifinfomsg i;
+	} q = {{sizeof(q), RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, 7, 0},
+	       {.ifi_family = AF_UNSPEC}};
+	struct nlmsghdr bad = q.h;
+	char buf[64];
+	int fd, err;
+
+	EXPECT_ERR(socket(AF_NETLINK, SOCK_STREAM, 0), ESOCKTNOSUPPORT);
+	EXPECT_ERR(socket(AF_NETLINK, SOCK_RAW, 31), EPROTONOSUPPORT);
+	CHECK((fd = socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE)) >= 0);
+	CHECK(bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0);
+	CHECK(getsockname(fd, (struct sockaddr *)&a, &len) == 0);
+	EXPECT(len == sizeof(a) && a.nl_family == AF_NETLINK);
+	EXPECT(a.nl_pid == (unsigned)getpid());
+	EXPECT(write(fd, &q, 8) == 8); /* shorter than a header */
+	bad.nlmsg_len = 4096;          /* longer than what came */
+	EXPECT(write(fd, &bad, sizeof(bad)) == sizeof(bad));
+	bad.nlmsg_len = 4; /* shorter than its header */
+	EXPECT(write(fd, &bad, sizeof(bad)) == sizeof(bad));
+	EXPECT_ERR(recv(fd, buf, sizeof(buf), MSG_DONTWAIT), EAGAIN);
+	EXPECT(write(fd, &q, sizeof(q)) == sizeof(q));
+	EXPECT(nl_answers(fd, 7, &err) && err == 1);
+	q.h.nlmsg_type = RTM_NEWLINK; /* no name, no index: refused */
+	q.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	q.h.nlmsg_seq = 8;
+	EXPECT(write(fd, &q, sizeof(q)) == sizeof(q));
+	EXPECT(!nl_answers(fd, 8, &err) && err < 0);
+	close(fd);
+}
+
 /* The pid of the process running path (its cmdline's first word), or 0. */
 static pid_t pid_of(const char *path)
 {
@@ -1057,19 +1232,35 @@ static void wget(void)
 int main(int argc, char **argv)
 {
 	static const struct ut_case cases[] = {
-	    UT_CASE(tcp_echo),      UT_CASE(tcp_bulk),
-	    UT_CASE(tcp_refused),   UT_CASE(tcp_nonblock),
-	    UT_CASE(tcp_names),     UT_CASE(addr_inuse),
-	    UT_CASE(peek_dontwait), UT_CASE(tcp_shutdown),
-	    UT_CASE(udp_echo),      UT_CASE(fork_share),
-	    UT_CASE(not_socket),    UT_CASE(big_send),
-	    UT_CASE(timeouts),      UT_CASE(sigpipe),
-	    UT_CASE(connect_error), UT_CASE(many),
-	    UT_CASE(send_signal),   UT_CASE(sock_limit),
-	    UT_CASE(host_echo),     UT_CASE(host_bulk),
-	    UT_CASE(host_many),     UT_CASE(wget),
-	    UT_CASE(nc_out),        UT_CASE(nc_in),
-	    UT_CASE(httpd),         UT_CASE(ifconfig),
+	    UT_CASE(tcp_echo),
+	    UT_CASE(tcp_bulk),
+	    UT_CASE(tcp_refused),
+	    UT_CASE(tcp_nonblock),
+	    UT_CASE(tcp_names),
+	    UT_CASE(addr_inuse),
+	    UT_CASE(peek_dontwait),
+	    UT_CASE(tcp_shutdown),
+	    UT_CASE(udp_echo),
+	    UT_CASE(fork_share),
+	    UT_CASE(not_socket),
+	    UT_CASE(big_send),
+	    UT_CASE(timeouts),
+	    UT_CASE(sigpipe),
+	    UT_CASE(connect_error),
+	    UT_CASE(many),
+	    UT_CASE(send_signal),
+	    UT_CASE(sock_limit),
+	    UT_CASE(host_echo),
+	    UT_CASE(host_bulk),
+	    UT_CASE(host_many),
+	    UT_CASE(wget),
+	    UT_CASE(nc_out),
+	    UT_CASE(nc_in),
+	    UT_CASE(httpd),
+	    UT_CASE(ifconfig),
+	    UT_CASE(ip_lo),
+	    UT_CASE(ip_eth),
+	    UT_CASE(netlink_bad),
 	    UT_CASE(server_kill), /* last: the new server's lease comes later */
 	};
 	if (argc == 2 && !strcmp(argv[1], "all")) /* tests/net.py */
@@ -1092,7 +1283,9 @@ int main(int argc, char **argv)
 					     "sigpipe",
 					     "connect_error",
 					     "many",
-					     "send_signal"};
+					     "send_signal",
+					     "ip_lo",
+					     "netlink_bad"};
 		loop[0] = argv[0];
 		return ut_main(UT_COUNT(loop), (char **)loop, "inet", cases,
 			       UT_COUNT(cases));

@@ -34,14 +34,14 @@ struct info {
 static struct info infos[INFO_MAX];
 static uint64_t next_info = 1;
 
-static bool if_lo(const struct netif *n)
+bool if_lo(const struct netif *n)
 {
 	return n->name[0] == 'l' && n->name[1] == 'o';
 }
 
 /* netif n's Linux name into name (IFNAMSIZ): "lo", or "eth" and its
  * place among the others. */
-static void if_name(struct netif *n, char *name)
+void if_name(struct netif *n, char *name)
 {
 	struct netif *o;
 	unsigned k = 0;

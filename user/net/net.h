@@ -38,6 +38,17 @@ struct lux_msg;
 bool info_open(const struct lux_msg *m);
 bool info_serve(const struct lux_msg *m);
 long info_ioctl(unsigned cmd, const char *in, size_t len, char *out);
+/* ifinfo.c: whether n is the loopback interface; n's Linux name ("lo",
+ * "eth0"...) into name (16 bytes). */
+bool if_lo(const struct netif *n);
+void if_name(struct netif *n, char *name);
+
+/* netlink.c: NETLINK_ROUTE's read-only part (ip addr, link, route).
+ * nl_open answers an OPEN of "netlink" (false for another path),
+ * nl_serve a request (n bytes of payload) on such a socket (false for
+ * another handle). */
+bool nl_open(const struct lux_msg *m);
+bool nl_serve(const struct lux_msg *m, size_t n);
 
 /* sock.c: answer one request m (n bytes of payload) about the sockets. */
 struct lux_msg;

@@ -963,11 +963,11 @@ void sock_serve(const struct lux_msg *m, size_t n)
 	struct sock *s = sock_by_handle(q->handle);
 
 	if (q->op == LUX_OPEN) {
-		if (!info_open(m))
+		if (!info_open(m) && !nl_open(m))
 			do_open(m);
 		return;
 	}
-	if (info_serve(m))
+	if (info_serve(m) || nl_serve(m, n))
 		return;
 	if (q->op == LUX_CANCEL) {
 		for (int i = 0; i < PEND_MAX; i++)

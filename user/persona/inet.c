@@ -8,12 +8,17 @@
  * socket (ENOTSOCK) and become LUX_INET_* IOCTLs on the descriptor
  * (include/lux/proto.h); a descriptor whose server does not know them
  * (ENOTTY, or the kernel's EINVAL for its own objects) is no socket.
+ * AF_NETLINK's NETLINK_ROUTE opens /run/inet/netlink, the server's
+ * read-only routing socket (user/net/netlink.c), which answers the same
+ * IOCTLs with a struct sockaddr_nl for the address.
  */
 #include "path.h"
 #include "persona.h"
 #include <lux/fcntl.h>
 
 #define AF_INET       2
+#define AF_NETLINK    16
+#define NL_LEN        12 /* sizeof(struct sockaddr_nl) */
 #define SOCK_STREAM   1
 #define SOCK_DGRAM    2
 #define SOCK_NONBLOCK LUX_O_NONBLOCK
@@ -91,21 +96,40 @@ static long inet_first(long fd, long err)
 	return e < 0 ? e : err;
 }
 
+/* The node of /run/inet for a socket of domain, type t and protocol, or
+ * NULL with *err set. NETLINK_ROUTE (0) is the only netlink protocol
+ * served, a SOCK_RAW or SOCK_DGRAM one. */
+static const char *inet_node(long domain, int t, long protocol, long *err)
+{
+	*err = 0;
+	if (domain == AF_NETLINK && t != 3 && t != SOCK_DGRAM)
+		*err = -ESOCKTNOSUPPORT;
+	else if (domain == AF_NETLINK && protocol)
+		*err = -EPROTONOSUPPORT;
+	else if (domain == AF_NETLINK)
+		return INET_DIR "netlink";
+	else if (domain != AF_INET)
+		*err = -EAFNOSUPPORT;
+	else if (t != SOCK_STREAM && t != SOCK_DGRAM)
+		*err = t > 0 && t <= 10 ? -ESOCKTNOSUPPORT : -EINVAL;
+	else if (protocol && protocol != (t == SOCK_STREAM ? 6 : 17))
+		*err = -EPROTONOSUPPORT;
+	else
+		return t == SOCK_STREAM ? INET_DIR "tcp" : INET_DIR "udp";
+	return NULL;
+}
+
 long inet_socket(long domain, long type, long protocol)
 {
 	int t = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
 	struct walk w;
 	long r;
+	const char *node = inet_node(domain, t, protocol, &r);
 
-	if (domain != AF_INET)
-		return -EAFNOSUPPORT;
-	if (t != SOCK_STREAM && t != SOCK_DGRAM)
-		return t > 0 && t <= 10 ? -ESOCKTNOSUPPORT : -EINVAL;
-	if (protocol && protocol != (t == SOCK_STREAM ? 6 : 17))
-		return -EPROTONOSUPPORT;
+	if (!node)
+		return r;
 	walk_init(&w, LUX_OPEN);
-	if ((r = walk_set(&w, 0, AT_FDCWD,
-			  t == SOCK_STREAM ? INET_DIR "tcp" : INET_DIR "udp")))
+	if ((r = walk_set(&w, 0, AT_FDCWD, node)))
 		return r;
 	w.q.flags = LUX_O_RDWR | (type & (SOCK_NONBLOCK | SOCK_CLOEXEC));
 	r = walk_run(&w);
@@ -117,19 +141,30 @@ static long inet_to(long fd, unsigned cmd, long uaddr, long len)
 {
 	struct inet_req m;
 	struct inet_rep r;
+	uint16_t fam = 0;
 
-	if (len < ADDR_LEN || len > 128)
+	if (len < 2 || copy_in(&fam, uaddr, 2))
+		fam = 0; /* EINVAL or EFAULT below */
+	if (len < (fam == AF_NETLINK ? NL_LEN : ADDR_LEN) || len > 128)
 		return inet_first(fd, -EINVAL);
-	if (copy_in(m.in, uaddr, ADDR_LEN))
+	memset(m.in, 0, ADDR_LEN);
+	if (copy_in(m.in, uaddr, MIN(len, ADDR_LEN)))
 		return inet_first(fd, -EFAULT);
 	return inet_ioctl(fd, cmd, 0, 0, &m, ADDR_LEN, &r, 0);
+}
+
+/* The length of the address a (16 bytes): a sockaddr_in's, or a
+ * sockaddr_nl's. */
+static int addr_len(const char *a)
+{
+	return a[0] == AF_NETLINK && !a[1] ? NL_LEN : ADDR_LEN;
 }
 
 /* Put the address a (16 bytes) at uaddr and its length at ulen (in: the
  * room), as getsockname does: 0 or -errno. */
 static long addr_out(const char *a, long uaddr, long ulen)
 {
-	int len, n = ADDR_LEN;
+	int len, n = addr_len(a);
 
 	if (!ulen)
 		return 0;
@@ -354,7 +389,7 @@ static long inet_recvfrom(long fd, long ubuf, long len, long flags, long uaddr,
 		return inet_readv(fd, &v, 1, flags);
 	if ((n = inet_recv(fd, len, flags, &r)) < 0)
 		return n;
-	if (copy_out(ubuf, r.out + ADDR_LEN, n))
+	if (copy_out(ubuf, r.out + ADDR_LEN, MIN(n, len)))
 		return -EFAULT;
 	return uaddr && addr_out(r.out, uaddr, ulen) ? -EFAULT : n;
 }
@@ -417,7 +452,7 @@ static long inet_recvmsg(long fd, long umsg, long flags)
 			return -EFAULT;
 		done += k;
 	}
-	int namelen = h.name ? MIN(MAX(h.namelen, 0), ADDR_LEN) : 0;
+	int namelen = h.name ? MIN(MAX(h.namelen, 0), addr_len(r.out)) : 0;
 	if ((h.name && copy_out(h.name, r.out, namelen)) ||
 	    copy_out(umsg + 8, &namelen, 4) || copy_out(umsg + 40, &zero, 8) ||
 	    copy_out(umsg + 48, &zero, 4))
