@@ -286,7 +286,8 @@ static long nl_ioctl(struct nl *s, const struct lux_req *q, const char *in,
 	long r;
 
 	switch (q->count) {
-	case LUX_INET_BIND: /* any nl_pid: one socket per process here */
+	case LUX_INET_BIND:    /* any nl_pid: one socket per process here */
+	case LUX_INET_CONNECT: /* to the kernel: the server */
 		return n < 2 || in[0] != AF_NETLINK || in[1] ? -EINVAL : 0;
 	case LUX_INET_NAME:
 		nl_addr(out, q->off ? 0 : s->pid);
