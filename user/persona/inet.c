@@ -33,7 +33,6 @@
 #define SOL_SOCKET    1
 #define SO_TYPE       3
 #define ADDR_LEN      16 /* sizeof(struct sockaddr_in) */
-#define IOV_MAX       16
 #define DATA_MAX      LUX_INET_DATA_MAX
 #define INET_DIR      "/run/inet/"
 #define MAX(a, b)     ((a) > (b) ? (a) : (b))
@@ -394,19 +393,6 @@ static long inet_recvfrom(long fd, long ubuf, long len, long flags, long uaddr,
 	return uaddr && addr_out(r.out, uaddr, ulen) ? -EFAULT : n;
 }
 
-/* The iovecs of h into iov[]: 0 or -errno (EMSGSIZE, EFAULT, EINVAL). */
-static long iov_in(struct iov *iov, const struct msghdr *h)
-{
-	if (h->iovlen < 0 || h->iovlen > IOV_MAX)
-		return -EMSGSIZE;
-	if (copy_in(iov, h->iov, h->iovlen * sizeof(*iov)))
-		return -EFAULT;
-	for (long i = 0; i < h->iovlen; i++)
-		if (iov[i].len < 0)
-			return -EINVAL;
-	return 0;
-}
-
 static long inet_sendmsg(long fd, long umsg, long flags)
 {
 	struct msghdr h;
@@ -414,7 +400,7 @@ static long inet_sendmsg(long fd, long umsg, long flags)
 	long e = copy_in(&h, umsg, sizeof(h)) ? -EFAULT : 0;
 
 	if (!e)
-		e = iov_in(iov, &h);
+		e = sock_iov_in(iov, &h);
 	if (e)
 		return inet_first(fd, e);
 	if (!h.name && !flags)
@@ -431,7 +417,7 @@ static long inet_recvmsg(long fd, long umsg, long flags)
 	long e = copy_in(&h, umsg, sizeof(h)) ? -EFAULT : 0;
 
 	if (!e)
-		e = iov_in(iov, &h);
+		e = sock_iov_in(iov, &h);
 	if (e)
 		return inet_first(fd, e);
 	if (!h.name && (flags == MSG_WAITALL || (!flags && h.iovlen == 1))) {

@@ -137,6 +137,12 @@ struct msghdr {
 	int flags, pad2;
 };
 
+/* Iovecs in one socket message, at most (sock.c, inet.c). */
+#define IOV_MAX 16
+/* The iovecs of h into iov[] (sock.c): 0, EMSGSIZE (more than IOV_MAX),
+ * EFAULT, or EINVAL (a negative length). */
+long sock_iov_in(struct iov *iov, const struct msghdr *h);
+
 /* The AF_INET calls (inet.c, decision 0029): inet_socket makes one;
  * inet_or(nr, a, r) is r, the result of the Unix-socket call nr with
  * arguments a, unless that found no Unix socket (ENOTSOCK): then call

@@ -33,7 +33,6 @@
 #define SO_DOMAIN     39
 #define ADDR_MAX      110 /* sizeof(struct sockaddr_un) */
 #define FDS_MAX       253 /* descriptors in one SCM_RIGHTS message */
-#define IOV_MAX       16  /* iovecs in one socket message */
 #define BUF_MAX       (4L << 20)
 #define MAX(a, b)     ((a) > (b) ? (a) : (b))
 
@@ -331,9 +330,7 @@ long sock_setsockopt(long fd, long level, long opt, long uval, long len)
 	return sockctl(LUX_SOCK_SETBUF, fd, opt == SO_RCVBUF, b, 0);
 }
 
-/* The iovecs of h into iov[]: 0, EMSGSIZE (more than IOV_MAX), EFAULT,
- * or EINVAL (a negative length). */
-static long iov_in(struct iov *iov, const struct msghdr *h)
+long sock_iov_in(struct iov *iov, const struct msghdr *h)
 {
 	if (h->iovlen < 0 || h->iovlen > IOV_MAX)
 		return -EMSGSIZE;
@@ -420,7 +417,7 @@ long sock_sendmsg(long fd, long umsg, long flags)
 	long r = copy_in(&h, umsg, sizeof(h));
 
 	if (!r)
-		r = iov_in(iov, &h);
+		r = sock_iov_in(iov, &h);
 	m.iovlen = r ? 0 : h.iovlen;
 	if (!r)
 		r = rights_in(&h, fds, &m.nfds);
@@ -440,7 +437,7 @@ long sock_recvmsg(long fd, long umsg, long flags)
 	long r = copy_in(&h, umsg, sizeof(h)), ctl = 0;
 
 	if (!r)
-		r = iov_in(iov, &h);
+		r = sock_iov_in(iov, &h);
 	if (r)
 		return fd_first(fd, r);
 	m.iovlen = h.iovlen;
