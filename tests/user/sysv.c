@@ -3,7 +3,8 @@
  * shared-memory segments as a producer and a consumer across fork,
  * IPC_RMID waking blocked callers (EIDRM), a signal ending a wait
  * (EINTR), semtimedop's time limit, SEM_UNDO at exit (and at a kill),
- * the permission rules for another uid, and the limits' errors. Runs as
+ * the permission rules for another uid, and the limits' errors; ipcs's
+ * commands (IPC_INFO, *_INFO, *_STAT, *_STAT_ANY). Runs as
  * root (the uid case drops to 1000 in a child).
  */
 #include "utest.h"
@@ -377,6 +378,111 @@ static void perm_other_uid(void)
 	CHECK_EQ(shmctl(shmid, IPC_RMID, NULL), 0);
 }
 
+static int ipc_idx[3]; /* the ipcs case's objects' indexes */
+
+/* As uid 1000, of root's objects with mode 0600: the STAT commands
+ * need the read right, their _ANY forms do not. */
+static void stat_other_uid(void)
+{
+	struct msqid_ds m;
+	struct semid_ds s;
+	struct shmid_ds h;
+
+	if (!EXPECT(setgroups(0, NULL) == 0) || !EXPECT(setgid(USER) == 0) ||
+	    !EXPECT(setuid(USER) == 0))
+		return;
+	CHECK_ERR(msgctl(ipc_idx[0], MSG_STAT, &m), EACCES);
+	CHECK_EQ(msgctl(ipc_idx[0], MSG_STAT_ANY, &m), msq);
+	CHECK_EQ(m.msg_qnum, 2);
+	CHECK_ERR(semctl(ipc_idx[1], 0, SEM_STAT, (union semun){.buf = &s}),
+		  EACCES);
+	CHECK_EQ(semctl(ipc_idx[1], 0, SEM_STAT_ANY, (union semun){.buf = &s}),
+		 semid);
+	CHECK_EQ(s.sem_nsems, 3);
+	CHECK_ERR(shmctl(ipc_idx[2], SHM_STAT, &h), EACCES);
+	CHECK_EQ(shmctl(ipc_idx[2], SHM_STAT_ANY, &h), shmid);
+	CHECK_EQ(h.shm_segsz, 8192);
+}
+
+/* What ipcs (busybox's, util-linux's) asks: IPC_INFO the limits,
+ * MSG_INFO, SEM_INFO, SHM_INFO the figures in use and the highest index
+ * in use, then MSG_STAT, SEM_STAT, SHM_STAT of each index up to it: the
+ * id there and its figures (EINVAL for an index with none). */
+static void ipcs(void)
+{
+	struct text m = {.type = 1};
+	struct msginfo mi;
+	struct seminfo si;
+	struct shminfo hi;
+	struct shm_info hu;
+	struct msqid_ds md;
+	struct semid_ds sd;
+	struct shmid_ds hd;
+	int top, n;
+	void *at;
+
+	if (geteuid() != 0) {
+		ut_fail("sysv/ipcs must run as root");
+		return;
+	}
+	CHECK((msq = msgget(IPC_PRIVATE, 0600)) >= 0);
+	CHECK((semid = semget(IPC_PRIVATE, 3, 0600)) >= 0);
+	CHECK((shmid = shmget(IPC_PRIVATE, 8192, 0600)) >= 0);
+	CHECK((at = shmat(shmid, NULL, 0)) != (void *)-1);
+	CHECK_EQ(msgsnd(msq, &m, 10, 0), 0);
+	CHECK_EQ(msgsnd(msq, &m, 20, 0), 0);
+	/* the limits (Linux's defaults where lux has the same) */
+	CHECK(msgctl(0, IPC_INFO, (struct msqid_ds *)&mi) >= 0);
+	CHECK_EQ(mi.msgmax, 8192);
+	CHECK_EQ(mi.msgmnb, 16384);
+	CHECK_EQ(mi.msgssz, 16);
+	CHECK(mi.msgmni > 0);
+	CHECK(semctl(0, 0, IPC_INFO, (union semun){.buf = (void *)&si}) >= 0);
+	CHECK_EQ(si.semmsl, 32000);
+	CHECK_EQ(si.semopm, 500);
+	CHECK_EQ(si.semvmx, 32767);
+	CHECK(si.semmni > 0);
+	CHECK(shmctl(0, IPC_INFO, (struct shmid_ds *)&hi) >= 0);
+	CHECK_EQ(hi.shmmin, 1);
+	CHECK(hi.shmmax >= 8192 && hi.shmmni > 0 && hi.shmall > 0);
+	/* in use, and each object found by index */
+	CHECK((top = msgctl(0, MSG_INFO, (struct msqid_ds *)&mi)) >= 0);
+	CHECK(mi.msgpool >= 1 && mi.msgmap >= 2 && mi.msgtql >= 30);
+	for (n = 0; n <= top && msgctl(n, MSG_STAT, &md) != msq; n++)
+		;
+	CHECK(n <= top);
+	CHECK_EQ(md.msg_qnum, 2);
+	CHECK_EQ(md.msg_perm.mode & 0777, 0600);
+	CHECK_ERR(msgctl(top + 1, MSG_STAT, &md), EINVAL);
+	ipc_idx[0] = n;
+	CHECK((top = semctl(0, 0, SEM_INFO,
+			    (union semun){.buf = (void *)&si})) >= 0);
+	CHECK(si.semusz >= 1 && si.semaem >= 3);
+	for (n = 0; n <= top &&
+		    semctl(n, 0, SEM_STAT, (union semun){.buf = &sd}) != semid;
+	     n++)
+		;
+	CHECK(n <= top);
+	CHECK_EQ(sd.sem_nsems, 3);
+	CHECK_ERR(semctl(top + 1, 0, SEM_STAT, (union semun){.buf = &sd}),
+		  EINVAL);
+	ipc_idx[1] = n;
+	CHECK((top = shmctl(0, SHM_INFO, (struct shmid_ds *)&hu)) >= 0);
+	CHECK(hu.used_ids >= 1 && hu.shm_tot >= 2);
+	for (n = 0; n <= top && shmctl(n, SHM_STAT, &hd) != shmid; n++)
+		;
+	CHECK(n <= top);
+	CHECK_EQ(hd.shm_segsz, 8192);
+	CHECK_EQ(hd.shm_nattch, 1);
+	CHECK_ERR(shmctl(top + 1, SHM_STAT, &hd), EINVAL);
+	ipc_idx[2] = n;
+	ut_in_child(stat_other_uid);
+	CHECK_EQ(shmdt(at), 0);
+	CHECK_EQ(msgctl(msq, IPC_RMID, NULL), 0);
+	CHECK_EQ(semctl(semid, 0, IPC_RMID), 0);
+	CHECK_EQ(shmctl(shmid, IPC_RMID, NULL), 0);
+}
+
 static int on_lux(void)
 {
 	struct utsname u;
@@ -432,7 +538,8 @@ int main(int argc, char **argv)
 	    UT_CASE(msg_fork),       UT_CASE(msg_limits),
 	    UT_CASE(msg_wakes),      UT_CASE(sem_shm_fork),
 	    UT_CASE(sem_undo),       UT_CASE(sem_limits),
-	    UT_CASE(perm_other_uid), UT_CASE(server_restart),
+	    UT_CASE(perm_other_uid), UT_CASE(ipcs),
+	    UT_CASE(server_restart),
 	};
 	test_pid = getpid();
 	return ut_main(argc, argv, "sysv", cases, UT_COUNT(cases));

@@ -22,6 +22,7 @@
 #define IPC_RMID   0
 #define IPC_SET    1
 #define IPC_STAT   2
+#define IPC_INFO   3
 #define GETALL     13
 #define SETALL     17
 #define SEM_UNDO   0x1000
@@ -236,15 +237,41 @@ static long stat_out(unsigned kind, const struct lux_ipc_stat *st, long ubuf)
 		   : 0;
 }
 
+/* The server's answer v to IPC_INFO or to the INFO command of kind
+ * (info), laid out at ubuf as Linux's struct msginfo, seminfo, shm_info
+ * or shminfo64: 0 or -EFAULT. */
+static long info_out(unsigned kind, int info, const int64_t *v, long ubuf)
+{
+	int32_t w[10];
+
+	if (kind == LUX_SYSV_SHMCTL) {
+		uint64_t u[9];
+		for (int i = 0; i < 9; i++)
+			u[i] = (uint64_t)v[i];
+		if (info)
+			u[0] = (uint32_t)v[0]; /* int used_ids, then padding */
+		return copy_out(ubuf, u, info ? 48 : 72) ? -EFAULT : 0;
+	}
+	for (int i = 0; i < 10; i++)
+		w[i] = (int32_t)v[i];
+	if (kind == LUX_SYSV_MSGCTL)
+		w[7] = (uint16_t)v[7]; /* unsigned short msgseg, padding */
+	return copy_out(ubuf, w, kind == LUX_SYSV_MSGCTL ? 32 : 40) ? -EFAULT
+								    : 0;
+}
+
 /* msgctl, semctl, shmctl (kind: their command); arg: the buffer, or
- * SETVAL's value. */
+ * SETVAL's value. MSG_STAT, SEM_STAT, SHM_STAT and their _ANY forms
+ * (stat: the first's number) answer as IPC_STAT, with the id. */
 static long sysv_ctl(unsigned kind, long id, long num, long cmd, long arg)
 {
 	struct sysv_req m;
 	struct sysv_rep r;
 	struct lux_ipc_stat st;
 	size_t n = 0;
-	long e;
+	long e, stat = kind == LUX_SYSV_MSGCTL   ? 11
+		       : kind == LUX_SYSV_SEMCTL ? 18
+						 : 13;
 
 	cmd &= ~IPC_64;
 	m.a = (struct lux_sysv){(int)id, cmd, (int)num, (int)arg};
@@ -273,9 +300,15 @@ static long sysv_ctl(unsigned kind, long id, long num, long cmd, long arg)
 	}
 	if ((e = sysv_call(-1, kind, &m, n, &r)) < 0)
 		return e;
-	if (cmd == IPC_STAT) {
+	if (cmd == IPC_STAT || cmd == stat || cmd == stat + 2) {
 		memcpy(&st, r.out, sizeof(st));
-		return stat_out(kind, &st, arg) ? -EFAULT : 0;
+		return stat_out(kind, &st, arg) ? -EFAULT
+						: (cmd == IPC_STAT ? 0 : e);
+	}
+	if (cmd == IPC_INFO || cmd == stat + 1) {
+		int64_t v[10];
+		memcpy(v, r.out, sizeof(v));
+		return info_out(kind, cmd != IPC_INFO, v, arg) ?: e;
 	}
 	if (kind == LUX_SYSV_SEMCTL && cmd == GETALL &&
 	    copy_out(arg, r.out, r.rep.len - sizeof(r.rep)))

@@ -43,6 +43,9 @@
 #define SETALL      17
 #define SHM_LOCK    11
 #define SHM_UNLOCK  12
+#define IPC_INFO    3
+#define SHMSEG      64 /* the personality's attachments a process */
+#define PAGES(n)    (((n) + 4095) / 4096)
 
 enum { MSG, SEM, SHM };
 
@@ -480,6 +483,63 @@ static long sem_set(struct ipc *p, int slot, int num, const uint16_t *v)
 	return 0;
 }
 
+/* IPC_INFO, and with now MSG_INFO, SEM_INFO or SHM_INFO (the figures
+ * of what is in use), as Linux: the fields of its struct msginfo,
+ * seminfo, or shminfo64 or shm_info in order; the result is the highest
+ * index in use (0 if none). */
+static void do_info(const struct lux_req *q, int kind, bool now)
+{
+	int64_t v[10] = {0}, used = 0, sum[2] = {0}, top = 0;
+
+	for (int i = 0; i < SLOTS; i++) {
+		const struct ipc *p = &ipcs[kind][i];
+		if (!p->used)
+			continue;
+		top = i, used++;
+		sum[0] += kind == SHM ? PAGES(p->st.v[0]) : (int64_t)p->st.v[1];
+		sum[1] +=
+		    kind != SHM ? (int64_t)p->st.v[0] : 0; /* bytes, sems */
+	}
+	if (kind == MSG) { /* pool map max mnb mni ssz tql seg */
+		int64_t m[] = {now ? used : SLOTS * MSGMNB / 1024,
+			       now ? sum[0] : MSGMNB,
+			       MSGMAX,
+			       MSGMNB,
+			       SLOTS,
+			       16,
+			       now ? sum[1] : MSGMNB,
+			       0xffff};
+		memcpy(v, m, sizeof(m));
+	} else if (kind == SEM) { /* map mni mns mnu msl opm ume usz vmx aem */
+		int64_t s[] = {SLOTS * SEMMSL, SLOTS,
+			       SLOTS * SEMMSL, SLOTS * SEMMSL,
+			       SEMMSL,         SEMOPM,
+			       SEMOPM,         now ? used : 20,
+			       SEMVMX,         now ? sum[1] : SEMVMX};
+		memcpy(v, s, sizeof(s));
+	} else if (now) { /* used_ids tot rss swp (every page resident) */
+		int64_t s[] = {used, sum[0], sum[0]};
+		memcpy(v, s, sizeof(s));
+	} else { /* shmmax shmmin shmmni shmseg shmall */
+		int64_t s[] = {SHMMAX, 1, SLOTS, SHMSEG, SHMMAX / 4096};
+		memcpy(v, s, sizeof(s));
+	}
+	reply(q, top, 0, v, sizeof(v));
+}
+
+/* MSG_STAT, SEM_STAT, SHM_STAT (any: their _ANY form, which needs no
+ * read right) of the object at index idx: its id, out its figures. */
+static void do_stat(const struct lux_req *q, int kind, int64_t idx, bool any)
+{
+	const struct ipc *p = &ipcs[kind][idx >= 0 && idx < SLOTS ? idx : 0];
+
+	if (idx < 0 || idx >= SLOTS || !p->used)
+		return reply(q, -EINVAL, 0, NULL, 0);
+	if (!any && !allowed(q, p, 0444))
+		return reply(q, -EACCES, 0, NULL, 0);
+	reply(q, (int64_t)p->seq * SLOTS + idx, 0, &p->st, sizeof(p->st));
+}
+
 /* MSGCTL, SEMCTL, SHMCTL. */
 static void do_ctl(const struct lux_req *q, int kind, const struct lux_sysv *a,
 		   const char *data, size_t n)
@@ -489,8 +549,13 @@ static void do_ctl(const struct lux_req *q, int kind, const struct lux_sysv *a,
 	bool sem_num =
 	    kind == SEM && cmd >= GETPID && cmd <= SETVAL && cmd != GETALL;
 	static uint16_t vals[SEMMSL];
+	static const int stat_cmd[] = {11, 18, 13}; /* then INFO, STAT_ANY */
 	long r = slot;
 
+	if (cmd == IPC_INFO || cmd == stat_cmd[kind] + 1)
+		return do_info(q, kind, cmd != IPC_INFO);
+	if (cmd == stat_cmd[kind] || cmd == stat_cmd[kind] + 2)
+		return do_stat(q, kind, a->a, cmd != stat_cmd[kind]);
 	if (slot < 0)
 		return reply(q, r, 0, NULL, 0);
 	if (sem_num && (num < 0 || (uint64_t)num >= p->st.v[0]))
