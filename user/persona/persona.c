@@ -369,6 +369,37 @@ long persona_call(long nr, const long a[6])
 		return inet_or(nr, a, sock_listen(a[0], a[1]));
 	case NR_shutdown:
 		return inet_or(nr, a, sock_shutdown(a[0], a[1]));
+	case NR_fadvise64:
+		return small_fadvise64(a[0], a[1], a[2], a[3]);
+	case NR_readahead:
+		return small_readahead(a[0]);
+	case NR_getxattr:
+	case NR_lgetxattr:
+	case NR_fgetxattr:
+	case NR_listxattr:
+	case NR_llistxattr:
+	case NR_flistxattr:
+	case NR_setxattr:
+	case NR_lsetxattr:
+	case NR_fsetxattr:
+	case NR_removexattr:
+	case NR_lremovexattr:
+	case NR_fremovexattr:
+		return small_xattr(nr, a);
+	case NR_sched_get_priority_max:
+	case NR_sched_get_priority_min:
+		return small_sched_priority(a[0],
+					    nr == NR_sched_get_priority_max);
+	case NR_sched_getscheduler:
+	case NR_sched_getparam:
+	case NR_sched_rr_get_interval:
+	case NR_sched_getattr:
+		return small_sched_get(nr, a);
+	case NR_personality:
+		return small_personality(a[0]);
+	case NR_sendmmsg:
+	case NR_recvmmsg:
+		return small_mmsg(nr == NR_recvmmsg, a);
 	default:
 		return persona_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	}

@@ -200,6 +200,17 @@ long sysv_semctl(long id, long num, long cmd, long arg);
 long sysv_shmget(long key, long size, long flags);
 long sysv_shmat(long id, long addr, long flags);
 long sysv_shmdt(long addr);
+/* small.c: calls of a few lines each (fadvise64, readahead, the xattr
+ * calls, the scheduling-policy questions, personality). */
+long small_fadvise64(long fd, long off, long len, long advice);
+long small_readahead(long fd);
+long small_xattr(long nr, const long a[6]);
+long small_sched_priority(long policy, int max);
+long small_sched_get(long nr, const long a[6]);
+long small_personality(long persona);
+long small_mmsg(int recv, const long a[6]);
+/* persona.c: the dispatch of a reflected call (nr, arguments a). */
+long persona_call(long nr, const long a[6]);
 long sysv_shmctl(long id, long cmd, long ubuf);
 /* <arch>/sysv.c: the platform's struct semid_ds after its ipc_perm, as
  * 8-byte words into w: how many. */
