@@ -1133,6 +1133,8 @@ static void fifo_nonblock(void)
 	CHECK_EQ(read(r, buf, sizeof(buf)), 0); /* no writer: EOF */
 	int w = open("nbfifo", O_WRONLY | O_NONBLOCK);
 	CHECK(w >= 0);
+	CHECK_EQ(fcntl(w, F_GETPIPE_SZ), 65536);
+	CHECK_EQ(fcntl(r, F_SETPIPE_SZ, 8192), 8192);
 	CHECK_ERR(read(r, buf, sizeof(buf)), EAGAIN);
 	CHECK_EQ(write(w, "abc", 3), 3);
 	CHECK_EQ(read(r, buf, sizeof(buf)), 3);
