@@ -902,22 +902,28 @@ static void native_procctl_own(void)
 {
 	int sig = -1;
 
-	CHECK_ERR(syscall(LUX_NR_PROCCTL, 2, 0), EINVAL);
-	CHECK_ERR(syscall(LUX_NR_PROCCTL, LUX_PROC_PDEATHSIG, 65), EINVAL);
-	CHECK_EQ(syscall(LUX_NR_PROCCTL, LUX_PROC_PDEATHSIG, SIGUSR2), 0);
+	/* every argument a long: syscall() reads six of them */
+	CHECK_ERR(syscall(LUX_NR_PROCCTL, 2L, 0L), EINVAL);
+	CHECK_ERR(syscall(LUX_NR_PROCCTL, (long)LUX_PROC_PDEATHSIG, 65L),
+		  EINVAL);
+	CHECK_EQ(
+	    syscall(LUX_NR_PROCCTL, (long)LUX_PROC_PDEATHSIG, (long)SIGUSR2),
+	    0);
 	CHECK_EQ(prctl(PR_GET_PDEATHSIG, &sig), 0);
 	CHECK_EQ(sig, SIGUSR2);
-	CHECK_EQ(syscall(LUX_NR_PROCCTL, LUX_PROC_SUBREAPER, 5), 0);
+	CHECK_EQ(syscall(LUX_NR_PROCCTL, (long)LUX_PROC_SUBREAPER, 5L), 0);
 	pid_t pid = fork();
 	if (pid == 0)
-		_exit(syscall(LUX_NR_PROCCTL, LUX_PROC_PDEATHSIG, -1) == 0 &&
-			      syscall(LUX_NR_PROCCTL, LUX_PROC_SUBREAPER, -1) ==
-				  0
+		_exit(syscall(LUX_NR_PROCCTL, (long)LUX_PROC_PDEATHSIG, -1L) ==
+				  0 &&
+			      syscall(LUX_NR_PROCCTL, (long)LUX_PROC_SUBREAPER,
+				      -1L) == 0
 			  ? 0
 			  : 1);
 	CHECK_EQ(ut_wait(pid), 0);
-	CHECK_EQ(syscall(LUX_NR_PROCCTL, LUX_PROC_SUBREAPER, 0), 1);
-	CHECK_EQ(syscall(LUX_NR_PROCCTL, LUX_PROC_PDEATHSIG, 0), SIGUSR2);
+	CHECK_EQ(syscall(LUX_NR_PROCCTL, (long)LUX_PROC_SUBREAPER, 0L), 1);
+	CHECK_EQ(syscall(LUX_NR_PROCCTL, (long)LUX_PROC_PDEATHSIG, 0L),
+		 SIGUSR2);
 }
 
 static pid_t affinity_target;
