@@ -307,7 +307,17 @@
 #define LUX_EVENT_TIMERFD  0
 #define LUX_EVENT_TIMERSET 1
 #define LUX_EVENT_SIGNALFD 2
-#define LUX_NR_COUNT       (LUX_NR_BASE + 34) /* room for more */
+/* (what, value) -> the old value: the caller's LUX_PROC_PDEATHSIG, the
+ * signal (0: none) it gets when the thread that made it exits or its
+ * parent process ends (cleared at fork, kept at exec), or
+ * LUX_PROC_SUBREAPER, 1 while orphans among its descendants come to it
+ * instead of init (cleared at fork); value -1 only reads it. EINVAL for
+ * another what or a value past the highest signal. The personality
+ * makes prctl's PR_SET/GET_PDEATHSIG and _CHILD_SUBREAPER of it. */
+#define LUX_NR_PROCCTL     (LUX_NR_BASE + 40)
+#define LUX_PROC_PDEATHSIG 0
+#define LUX_PROC_SUBREAPER 1
+#define LUX_NR_COUNT       (LUX_NR_BASE + 42) /* room for more */
 
 /*
  * The personality (user/persona/, docs/decisions/0006-reflection.md):

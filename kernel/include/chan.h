@@ -68,6 +68,7 @@ struct rnode {
 	volatile unsigned events;
 	unsigned refs;
 	struct waitq wq;
+	struct pipe *pipe; /* a FIFO's, made at its first open (rfile.c) */
 };
 struct rnode *chan_node_get(struct chan *c, uint64_t handle, unsigned events);
 void chan_node_put(struct chan *c, struct rnode *n);
@@ -78,6 +79,10 @@ void chan_node_put(struct chan *c, struct rnode *n);
  * CLOSE then, if memory allowed). */
 struct file *rfile_create(struct chan *c, const struct lux_rep *rep,
 			  unsigned flags, const char *path);
+/* Make remote file f, a FIFO (not O_PATH), an end of the pipe its node
+ * holds (made at the first open): pipe_fifo_open's answer, or -ENOMEM;
+ * on an error f is to be put. */
+int rfile_fifo(struct file *f);
 /* A descriptor of f (any file, or NULL) went: if f is remote, tell its
  * server with a one-way LUX_UNLOCK (the caller's POSIX locks on it go);
  * nothing is sent if memory is short (the last CLOSE still frees them). */

@@ -92,6 +92,29 @@ bool fd_open(int fd);
 
 /* ipc/pipe.c */
 int pipe_create(struct file *ends[2], unsigned flags);
+/* A pipe without ends (a FIFO's), or NULL; pipe_free frees one (NULL
+ * too). */
+struct pipe *pipe_alloc(void);
+void pipe_free(struct pipe *p);
+/* Make f (a remote file of a FIFO, whose rfile_pipe is p) an end of p
+ * by Linux's rules: O_RDWR at once, O_RDONLY once a writer opened,
+ * O_WRONLY once a reader did; with O_NONBLOCK a reader at once, a
+ * writer at once or -ENXIO (f unchanged). 0, -ENXIO or the interrupted
+ * wait's error (f is an end then: putting it closes it). */
+int pipe_fifo_open(struct pipe *p, struct file *f);
+/* An end of access mode flags leaves p: whether it was the last. */
+bool pipe_close(struct pipe *p, unsigned flags);
+/* A FIFO's end (pipe_fifo_open): the pipe's read, write and poll, and
+ * ipc/rfile.c's release and rfile_pipe. */
+extern const struct file_ops fifo_ops;
+void rfile_fifo_release(struct file *f);
+struct pipe *rfile_pipe(struct file *f);
+/* The pipe behind f (a pipe's or a FIFO's end), or NULL. */
+struct pipe *pipe_of(struct file *f);
+/* F_GETPIPE_SZ (bytes < 0) and F_SETPIPE_SZ: the capacity, or -EINVAL
+ * (over 2 GiB), -EPERM (over 1 MiB, not root), -EBUSY (holds more),
+ * -ENOMEM. */
+long pipe_size(struct pipe *p, long bytes);
 
 /* console.c: the kernel console as a write-only file (descriptors 0-2 of
  * the first process). */

@@ -119,6 +119,9 @@ struct proc {
 	bool did_exec;    /* it called execve: setpgid by its parent fails */
 	bool boot_exec;   /* its exec began before a resolver: BOOTFILE */
 	bool locked;      /* it sent a LUX_LOCK: its closes send LUX_UNLOCK */
+	bool subreaper;   /* its orphaned descendants come to it, not init */
+	int pdeath_sig;   /* sent to it when its parent (thread) goes */
+	int pdeath_tid;   /* that thread: 0 after CLONE_PARENT */
 	struct grant grants[GRANTS_MAX]; /* kept by execve, not by fork */
 	unsigned ngrants;
 	struct arch_io *io; /* its I/O port permissions, or NULL */
@@ -140,6 +143,7 @@ struct proc {
 /* Nanoseconds p's threads have run (proc_lock held). */
 uint64_t proc_cpu_ns(struct proc *p);
 
+#define RLIMIT_CORE   4
 #define RLIMIT_NPROC  6
 #define RLIMIT_NOFILE 7
 
@@ -212,8 +216,12 @@ extern struct proc *init_proc;
 
 /* proc/exit.c */
 /* The last thread of p has gone: p becomes a zombie for its parent to
- * reap; its children go to init. proc_lock held. */
+ * reap; its children go to the nearest subreaper ancestor or init, and
+ * get their parent-death signals. proc_lock held. */
 void proc_zombie(struct proc *p, int status);
+/* Thread tid of p exits, not the last: the children it made get their
+ * parent-death signals (Linux's rule). proc_lock held. */
+void proc_pdeath(struct proc *p, int tid);
 /* End every thread of p with wait status `status` (exit_group, fatal
  * signals): each leaves at its next return towards user mode. */
 void proc_kill(struct proc *p, int status);

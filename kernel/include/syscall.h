@@ -89,6 +89,7 @@ long sys_lux_chdir(long path, long size);
 long sys_lux_socket(long op, long a, long b, long c, long d);
 long sys_lux_sockmsg(long fd, long recv, long msg, long flags);
 long sys_lux_wait(long pid, long pgid, long options, long ures);
+long sys_lux_procctl(long what, long value);
 long sys_lux_reboot(long how);
 long sys_lux_alarm(long value, long interval, long uold);
 long sys_lux_epoll(long op, long epfd, long fd, long events, long data,

@@ -241,6 +241,8 @@ void chan_node_put(struct chan *c, struct rnode *n)
 		list_remove(&n->link);
 	spin_unlock(&c->lock);
 	if (last)
+		pipe_free(n->pipe);
+	if (last)
 		kfree(n);
 }
 

@@ -356,6 +356,14 @@ long sys_fcntl(long ufd, long cmd, long arg)
 		f->flags = (f->flags & ~(O_APPEND | O_NONBLOCK)) |
 			   (arg & (O_APPEND | O_NONBLOCK));
 		break;
+	case F_SETPIPE_SZ:
+	case F_GETPIPE_SZ: /* a pipe's or a FIFO's ring */
+		r = !pipe_of(f)
+			? -EBADF
+			: pipe_size(pipe_of(f), cmd == F_GETPIPE_SZ
+						    ? -1
+						    : (long)(unsigned)arg);
+		break;
 	default: /* the record locks: the personality's */
 		if ((r = persona_reflect()) == -ENOSYS)
 			r = -EINVAL;

@@ -1,9 +1,12 @@
 /*
- * pipe.c - pipes: a 64 KiB ring between a read end and a write end. A
- * write of up to PIPE_BUF bytes lands whole or not at all; readers get EOF
- * once every write end is closed, writers EPIPE and SIGPIPE once every
- * read end is. Copies to and from user memory run under the pipe's mutex
- * (they may fault and sleep); waiting happens outside it.
+ * pipe.c - pipes: a ring (64 KiB, F_SETPIPE_SZ changes it) between read
+ * ends and write ends. A write of up to PIPE_BUF bytes lands whole or not
+ * at all; readers get EOF once every write end is closed, writers EPIPE
+ * and SIGPIPE once every read end is. Copies to and from user memory run
+ * under the pipe's mutex (they may fault and sleep); waiting happens
+ * outside it. A FIFO is a pipe a server's node holds (rfile.c,
+ * docs/decisions/0034-fifos.md): its ends are remote files that count
+ * themselves in and out with pipe_fifo_open and pipe_fifo_close.
  */
 #include "file.h"
 #include "mm.h"
@@ -11,14 +14,17 @@
 #include <lux/errno.h>
 #include <lux/fcntl.h>
 
-#define PIPE_SIZE (64 * KiB)
+#define PIPE_SIZE     (64 * KiB)
+#define PIPE_MAX_USER MiB /* /proc/sys/fs/pipe-max-size */
 
 struct pipe {
 	struct mutex lock;
 	char *buf;
+	size_t size;       /* of buf: a power of two */
 	size_t head, tail; /* bytes ever written and read */
 	unsigned readers, writers;
-	struct waitq wq; /* readers and writers wait here */
+	unsigned r_opens, w_opens; /* ends ever counted: a FIFO open waits */
+	struct waitq wq;           /* readers and writers wait here */
 };
 
 static bool readable(void *arg)
@@ -30,14 +36,14 @@ static bool readable(void *arg)
 static bool writable(void *arg)
 {
 	struct pipe *p = arg;
-	return PIPE_SIZE - (p->head - p->tail) >= PIPE_BUF || !p->readers;
+	return p->size - (p->head - p->tail) >= PIPE_BUF || !p->readers;
 }
 
 /* Copy n bytes between the ring at pos and user memory. */
 static int ring_copy(struct pipe *p, size_t pos, char *ubuf, size_t n,
 		     bool to_user)
 {
-	size_t at = pos % PIPE_SIZE, first = MIN(n, PIPE_SIZE - at);
+	size_t at = pos & (p->size - 1), first = MIN(n, p->size - at);
 
 	if (to_user)
 		return copy_to_user(ubuf, p->buf + at, first)
@@ -48,7 +54,7 @@ static int ring_copy(struct pipe *p, size_t pos, char *ubuf, size_t n,
 
 static long pipe_read(struct file *f, char *ubuf, size_t n)
 {
-	struct pipe *p = f->priv;
+	struct pipe *p = pipe_of(f);
 	long got;
 
 	if (!n)
@@ -79,7 +85,7 @@ static long pipe_read(struct file *f, char *ubuf, size_t n)
  * appears. Returns the bytes written, or an error if none were. */
 static long pipe_write(struct file *f, const char *ubuf, size_t n)
 {
-	struct pipe *p = f->priv;
+	struct pipe *p = pipe_of(f);
 	size_t done = 0;
 	long r = 0;
 
@@ -87,7 +93,7 @@ static long pipe_write(struct file *f, const char *ubuf, size_t n)
 		return 0; /* even with no reader, as on Linux */
 	while (done < n && !r) {
 		mutex_lock(&p->lock);
-		size_t room = PIPE_SIZE - (p->head - p->tail);
+		size_t room = p->size - (p->head - p->tail);
 		size_t want =
 		    n - done <= PIPE_BUF ? n - done : MIN(n - done, room);
 		if (!p->readers) {
@@ -116,51 +122,157 @@ static long pipe_write(struct file *f, const char *ubuf, size_t n)
 	return done ? (long)done : r;
 }
 
-static void pipe_release(struct file *f)
+/* Count an end of access mode acc in (delta 1) or out (-1), under the
+ * lock: O_RDWR (a FIFO's) is both a reader and a writer. When the last
+ * end goes, what the ring held goes too (a FIFO opened again is empty). */
+static void pipe_count(struct pipe *p, unsigned acc, int delta)
 {
-	struct pipe *p = f->priv;
+	if (acc != O_WRONLY)
+		p->readers += delta, p->r_opens += delta > 0;
+	if (acc != O_RDONLY)
+		p->writers += delta, p->w_opens += delta > 0;
+	if (!p->readers && !p->writers)
+		p->tail = p->head;
+}
+
+bool pipe_close(struct pipe *p, unsigned flags)
+{
 	bool last;
 
 	mutex_lock(&p->lock);
-	if ((f->flags & O_ACCMODE) == O_RDONLY)
-		p->readers--;
-	else
-		p->writers--;
+	pipe_count(p, flags & O_ACCMODE, -1);
 	last = !p->readers && !p->writers;
 	mutex_unlock(&p->lock);
 	waitq_wake_all(&p->wq);
-	if (last) {
-		kfree(p->buf);
-		kfree(p);
-	}
+	return last;
+}
+
+struct partner {
+	unsigned *opens, seen;
+};
+
+static bool partner_came(void *arg)
+{
+	struct partner *w = arg;
+	return __atomic_load_n(w->opens, __ATOMIC_RELAXED) != w->seen;
 }
 
 static unsigned pipe_poll(struct file *f)
 {
-	struct pipe *p = f->priv;
+	struct pipe *p = pipe_of(f);
+	unsigned r = 0, acc = f->flags & O_ACCMODE;
 
-	if ((f->flags & O_ACCMODE) == O_RDONLY)
-		return (p->head != p->tail ? POLLIN : 0) |
-		       (p->writers ? 0 : POLLHUP);
-	return (PIPE_SIZE - (p->head - p->tail) >= PIPE_BUF ? POLLOUT : 0) |
-	       (p->readers ? 0 : POLLERR);
+	if (acc != O_WRONLY)
+		r |= (p->head != p->tail ? POLLIN : 0) |
+		     (p->writers ? 0 : POLLHUP);
+	if (acc != O_RDONLY)
+		r |= (p->size - (p->head - p->tail) >= PIPE_BUF ? POLLOUT : 0) |
+		     (p->readers ? 0 : POLLERR);
+	return r;
+}
+
+static void pipe_release(struct file *f)
+{
+	if (pipe_close(f->priv, f->flags))
+		pipe_free(f->priv); /* both ends went: no one else sees it */
 }
 
 static const struct file_ops pipe_ops = {.read = pipe_read,
 					 .write = pipe_write,
 					 .release = pipe_release,
 					 .poll = pipe_poll};
+const struct file_ops fifo_ops = {.read = pipe_read,
+				  .write = pipe_write,
+				  .release = rfile_fifo_release,
+				  .poll = pipe_poll};
 
-int pipe_create(struct file *ends[2], unsigned flags)
+struct pipe *pipe_of(struct file *f)
+{
+	return f->ops == &pipe_ops   ? f->priv
+	       : f->ops == &fifo_ops ? rfile_pipe(f)
+				     : NULL;
+}
+
+int pipe_fifo_open(struct pipe *p, struct file *f)
+{
+	unsigned flags = f->flags, acc = flags & O_ACCMODE;
+	struct partner w = {acc == O_RDONLY ? &p->w_opens : &p->r_opens, 0};
+	bool alone;
+
+	mutex_lock(&p->lock);
+	alone = acc == O_RDONLY ? !p->writers : !p->readers;
+	if (acc == O_WRONLY && alone && (flags & O_NONBLOCK)) {
+		mutex_unlock(&p->lock);
+		return -ENXIO;
+	}
+	pipe_count(p, acc, 1);
+	w.seen = *w.opens;
+	mutex_unlock(&p->lock);
+	waitq_wake_all(&p->wq);
+	f->ops = &fifo_ops;
+	f->wq = &p->wq;
+	if (acc == O_RDWR || (flags & O_NONBLOCK) || !alone)
+		return 0;
+	uint64_t mask = persona_wait_begin(current_thread());
+	int r = wait_intr(&p->wq, partner_came, &w, 0) < 0 ? -ERESTARTSYS : 0;
+	return persona_wait_end(mask, r);
+}
+
+long pipe_size(struct pipe *p, long bytes)
+{
+	size_t size = 4096, held;
+	char *buf;
+
+	if (bytes < 0 || bytes > (1L << 31))
+		return bytes < 0 ? (long)p->size : -EINVAL;
+	while (size < (size_t)bytes)
+		size <<= 1;
+	if (size > PIPE_MAX_USER && current_proc()->cred.uid.eff)
+		return -EPERM;
+	if (!(buf = kmalloc(size)))
+		return -ENOMEM;
+	mutex_lock(&p->lock);
+	held = p->head - p->tail;
+	if (held <= size) {
+		for (size_t i = 0; i < held; i++)
+			buf[i] = p->buf[(p->tail + i) & (p->size - 1)];
+		char *old = p->buf;
+		p->buf = buf, buf = old;
+		p->size = size, p->tail = 0, p->head = held;
+	}
+	mutex_unlock(&p->lock);
+	kfree(buf);
+	waitq_wake_all(&p->wq);
+	return held <= size ? (long)size : -EBUSY;
+}
+
+struct pipe *pipe_alloc(void)
 {
 	struct pipe *p = kzalloc(sizeof(*p));
 
 	if (!p || !(p->buf = kmalloc(PIPE_SIZE))) {
 		kfree(p);
-		return -ENOMEM;
+		return NULL;
 	}
 	mutex_init(&p->lock);
 	waitq_init(&p->wq);
+	p->size = PIPE_SIZE;
+	return p;
+}
+
+void pipe_free(struct pipe *p)
+{
+	if (p)
+		kfree(p->buf);
+	kfree(p);
+}
+
+int pipe_create(struct file *ends[2], unsigned flags)
+{
+	struct pipe *p = pipe_alloc();
+
+	if (!p)
+		return -ENOMEM;
 	p->readers = p->writers = 1;
 	ends[0] = file_alloc(&pipe_ops, p, O_RDONLY | flags);
 	ends[1] = file_alloc(&pipe_ops, p, O_WRONLY | flags);
@@ -171,8 +283,7 @@ int pipe_create(struct file *ends[2], unsigned flags)
 	if (!ends[0] || !ends[1]) {
 		kfree(ends[0]);
 		kfree(ends[1]);
-		kfree(p->buf);
-		kfree(p);
+		pipe_free(p);
 		return -ENOMEM;
 	}
 	return 0;

@@ -95,8 +95,9 @@ static struct lux_req *req_copy(long ureq, bool by_fd, long *r)
 
 /* OPEN succeeded on c: the reply becomes a descriptor named path (its
  * number in rep->result), keeping the open flags Linux keeps for F_GETFL;
- * a failure closes the object again. */
-static void req_open(struct chan *c, struct lux_rep *rep, unsigned flags,
+ * a failure closes the object again. A FIFO's open waits for its partner
+ * (rfile_fifo): interrupted, the call's error is returned. */
+static long req_open(struct chan *c, struct lux_rep *rep, unsigned flags,
 		     const char *path)
 {
 	struct file *f = rfile_create(
@@ -104,11 +105,16 @@ static void req_open(struct chan *c, struct lux_rep *rep, unsigned flags,
 	    flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_PATH | LUX_O_DIRECT |
 		     LUX_O_LARGEFILE | LUX_O_DIRECTORY | LUX_O_NOFOLLOW),
 	    path);
-	long r = f ? fd_install(f, 0, flags & O_CLOEXEC) : -ENOMEM;
+	long r = !f                                             ? -ENOMEM
+		 : LUX_S_ISFIFO(rep->mode) && !(flags & O_PATH) ? rfile_fifo(f)
+								: 0;
 
+	if (!r)
+		r = fd_install(f, 0, flags & O_CLOEXEC);
 	if (f && r < 0)
 		file_put(f);
 	rep->result = r;
+	return r == -LUX_ERESTART_CALL || r == -ERESTARTSYS ? r : 0;
 }
 
 /* A request about f, one of the kernel's own objects (a pipe, a socket,
@@ -183,7 +189,7 @@ static long req_send(struct chan *c, struct file *f, struct lux_req *req,
 		rep->result = -EIO; /* a server's: it must not loop a program */
 	if (!r && !f && op == LUX_OPEN && rep->op == LUX_REPLY &&
 	    rep->result >= 0)
-		req_open(c, rep, flags, path);
+		r = req_open(c, rep, flags, path);
 	return r;
 }
 

@@ -25,6 +25,7 @@ struct rfile {
 	struct rnode *node;
 	uint64_t handle, pos;
 	struct lux_req *close; /* allocated up front: release cannot fail */
+	struct pipe *pipe;     /* a FIFO's end: its node's, counted in */
 	char path[];
 };
 
@@ -146,6 +147,31 @@ static const struct file_ops rfile_ops = {.read = rfile_read,
 					  .poll = rfile_poll,
 					  .release = rfile_release};
 
+void rfile_fifo_release(struct file *f)
+{
+	pipe_close(((struct rfile *)f->priv)->pipe, f->flags);
+	rfile_release(f);
+}
+
+int rfile_fifo(struct file *f)
+{
+	struct rfile *rf = f->priv;
+	struct pipe *p = NULL, *none = NULL;
+
+	if (!rf->node->pipe && (p = pipe_alloc()) &&
+	    !__atomic_compare_exchange_n(&rf->node->pipe, &none, p, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		pipe_free(p); /* another open made it first */
+	if (!(rf->pipe = rf->node->pipe))
+		return -ENOMEM;
+	return pipe_fifo_open(rf->pipe, f);
+}
+
+struct pipe *rfile_pipe(struct file *f)
+{
+	return ((struct rfile *)f->priv)->pipe;
+}
+
 struct file *rfile_create(struct chan *c, const struct lux_rep *rep,
 			  unsigned flags, const char *path)
 {
@@ -182,7 +208,7 @@ bool rfile_info(struct file *f, struct chan **c, uint64_t *handle,
 {
 	struct rfile *rf = f->priv;
 
-	if (f->ops != &rfile_ops)
+	if (f->ops != &rfile_ops && f->ops != &fifo_ops)
 		return false;
 	if (c)
 		*c = rf->c;
@@ -211,11 +237,12 @@ int rfile_call(struct file *f, struct lux_req *req, struct lux_rep *rep,
 
 struct file *rfile_map(struct file *f, long *r)
 {
-	struct lux_req *req = chan_msg_alloc(LUX_MAP, 0);
+	bool fifo = f->ops == &fifo_ops; /* maps nothing */
+	struct lux_req *req = fifo ? NULL : chan_msg_alloc(LUX_MAP, 0);
 	struct lux_rep rep;
 	struct file *obj = NULL;
 
-	*r = -ENOMEM;
+	*r = fifo ? -ENODEV : -ENOMEM;
 	if (req) {
 		req->handle = ((struct rfile *)f->priv)->handle;
 		req->flags = f->flags & O_ACCMODE;

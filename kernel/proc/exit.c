@@ -13,26 +13,47 @@
 
 #define WNOHANG 1
 
+void proc_pdeath(struct proc *p, int tid)
+{
+	struct list *it;
+	struct ksiginfo info = {.code = SI_USER, .pid = p->pid};
+
+	list_for_each(it, &p->children)
+	{
+		struct proc *c = container_of(it, struct proc, sibling);
+		if (c->pdeath_sig && c->pdeath_tid == tid)
+			signal_send(c, NULL, c->pdeath_sig, &info);
+	}
+}
+
 /* The last thread of p has gone: p becomes a zombie for its parent to
- * reap; its children go to init. Called with proc_lock held. */
+ * reap. Called with proc_lock held. */
 void proc_zombie(struct proc *p, int status)
 {
 	struct list *it = NULL;
+	struct proc *reaper = p->parent;
+	struct ksiginfo info = {.code = SI_USER, .pid = p->pid};
 
 	p->status = p->exiting ? p->exit_status : status;
 	status = p->status;
 	p->zombie = true;
 	pgrp_exit(p);
+	while (reaper && (!reaper->subreaper || reaper->zombie))
+		reaper = reaper->parent;
+	reaper = reaper ? reaper : init_proc;
 	while (p != init_proc && !list_empty(&p->children)) {
 		it = list_pop_front(&p->children);
 		struct proc *c = container_of(it, struct proc, sibling);
-		c->parent = init_proc;
-		list_push_back(&init_proc->children, it);
+		c->parent = reaper;
+		c->pdeath_tid = 0;
+		list_push_back(&reaper->children, it);
+		if (c->pdeath_sig)
+			signal_send(c, NULL, c->pdeath_sig, &info);
 	}
-	if (it) { /* init has new children to wait for; only then: each
-		   * wake-up costs init a walk over its children */
-		init_proc->child_events++;
-		waitq_wake_all(&init_proc->child_wq);
+	if (it) { /* the reaper has new children to wait for; only then:
+		   * each wake-up costs it a walk over its children */
+		reaper->child_events++;
+		waitq_wake_all(&reaper->child_wq);
 	}
 	if (p->parent && (p->parent->act[SIGCHLD].handler == SIG_IGN ||
 			  (p->parent->act[SIGCHLD].flags & SA_NOCLDWAIT))) {
@@ -46,7 +67,9 @@ void proc_zombie(struct proc *p, int status)
 		kfree(p);
 	} else if (p->parent) {
 		struct ksiginfo info = {
-		    .code = (status & 0x7f) ? CLD_KILLED : CLD_EXITED,
+		    .code = (status & 0x80)   ? CLD_DUMPED
+			    : (status & 0x7f) ? CLD_KILLED
+					      : CLD_EXITED,
 		    .pid = p->pid,
 		    .status = (status & 0x7f) ? status & 0x7f : status >> 8};
 		p->parent->child_events++;
@@ -172,8 +195,9 @@ void proc_kill(struct proc *p, int status)
 	struct list *it;
 
 	spin_lock(&p->sig_lock);
-	if (!p->exiting) {
-		p->exit_status = status;
+	if (!p->exiting) { /* no core file: the bit says one would be */
+		p->exit_status =
+		    p->rlim[RLIMIT_CORE][0] ? status : status & ~0x80;
 		p->exiting = true;
 	}
 	list_for_each(it, &p->threads)
@@ -183,4 +207,24 @@ void proc_kill(struct proc *p, int status)
 		sched_wake(t);
 	}
 	spin_unlock(&p->sig_lock);
+}
+
+/* LUX_NR_PROCCTL: see include/lux/proto.h. */
+long sys_lux_procctl(long what, long value)
+{
+	struct proc *p = current_proc();
+	long old = -EINVAL;
+
+	if (value >= NSIG)
+		return -EINVAL;
+	mutex_lock(&proc_lock);
+	if (what == LUX_PROC_PDEATHSIG) {
+		old = p->pdeath_sig;
+		p->pdeath_sig = value < 0 ? p->pdeath_sig : (int)value;
+	} else if (what == LUX_PROC_SUBREAPER) {
+		old = p->subreaper;
+		p->subreaper = value < 0 ? p->subreaper : value != 0;
+	}
+	mutex_unlock(&proc_lock);
+	return old;
 }

@@ -20,6 +20,7 @@
 #define CLONE_VM             0x100
 #define CLONE_FILES          0x400
 #define CLONE_VFORK          0x4000
+#define CLONE_PARENT         0x8000
 #define CLONE_THREAD         0x10000
 #define CLONE_SETTLS         0x80000
 #define CLONE_PARENT_SETTID  0x100000
@@ -97,7 +98,9 @@ static void switch_mm(struct proc *p, struct mm *mm)
 		mm_put(old);
 }
 
-static struct proc *proc_alloc(struct proc *parent)
+/* A new process made by parent (its child, or with sibling its
+ * parent's child: CLONE_PARENT), or the first one (parent NULL). */
+static struct proc *proc_alloc(struct proc *parent, bool sibling)
 {
 	struct proc *p = kzalloc(sizeof(*p));
 
@@ -108,13 +111,13 @@ static struct proc *proc_alloc(struct proc *parent)
 	waitq_init(&p->child_wq);
 	mutex_lock(&proc_lock);
 	p->pid = next_pid++;
-	p->parent = parent;
+	p->parent = parent && sibling ? parent->parent : parent;
 	p->pgid = p->sid = p->pid; /* init leads its own session */
 	p->umask = 022;
 	p->start_ns = arch_clock_ns();
 	proc_register(p);
 	if (parent) {
-		list_push_back(&parent->children, &p->sibling);
+		list_push_back(&p->parent->children, &p->sibling);
 		p->cred = parent->cred;
 		p->pgid = parent->pgid;
 		p->sid = parent->sid;
@@ -208,7 +211,7 @@ static void enter_user(void *unused)
 int proc_start_init(const char *words, unsigned nwords)
 {
 	struct thread *self = current_thread();
-	struct proc *p = proc_alloc(NULL);
+	struct proc *p = proc_alloc(NULL, false);
 	long a[6] = {0, nwords, BOOT_CMDLINE};
 	int r;
 
@@ -298,7 +301,8 @@ long do_clone(unsigned long flags, uintptr_t sp, int *ptid, int *ctid,
 	struct proc *parent = current_proc(), *p = parent;
 	int r = -ENOMEM;
 
-	if ((flags & CLONE_THREAD) && !(flags & CLONE_VM))
+	if (((flags & CLONE_THREAD) && !(flags & CLONE_VM)) ||
+	    ((flags & CLONE_PARENT) && parent == init_proc))
 		return -EINVAL;
 	if ((flags & CLONE_SETTLS) && tls >= USER_TOP)
 		return -EPERM; /* as arch_prctl: FS_BASE must be canonical */
@@ -306,10 +310,13 @@ long do_clone(unsigned long flags, uintptr_t sp, int *ptid, int *ctid,
 			 self->rq.affinity);
 	if (!t)
 		return -ENOMEM;
-	if (!(flags & CLONE_THREAD) && !(p = proc_alloc(parent))) {
+	if (!(flags & CLONE_THREAD) &&
+	    !(p = proc_alloc(parent, flags & CLONE_PARENT))) {
 		thread_free(t);
 		return -ENOMEM;
 	}
+	if (p != parent && !(flags & CLONE_PARENT))
+		p->pdeath_tid = self->tid;
 	if (p != parent && (flags & CLONE_VM)) {
 		p->mm = parent->mm;
 		__atomic_add_fetch(&p->mm->refs, 1, __ATOMIC_RELAXED);
@@ -380,6 +387,8 @@ NORETURN void thread_exit_user(int status)
 	spin_unlock(&p->sig_lock);
 	last = --p->nthreads == 0;
 	nr_threads--;
+	if (!last)
+		proc_pdeath(p, t->tid);
 	p->cpu_done_ns += t->runtime + (arch_clock_ns() - t->ran_since);
 	if (last) { /* PROCINFO reads p->mm under proc_lock */
 		mm = p->mm;

@@ -50,7 +50,8 @@ static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 	    NATIVE(WAIT, wait), NATIVE(REBOOT, reboot), NATIVE(ALARM, alarm),  \
 	    NATIVE(MMIO, mmio), NATIVE(DMA, dma), NATIVE(HWINFO, hwinfo),      \
 	    NATIVE(AFFINITY, affinity), NATIVE(UNSHARE, unshare),              \
-	    NATIVE(EPOLL, epoll), NATIVE(EVENT, event)
+	    NATIVE(EPOLL, epoll), NATIVE(EVENT, event),                        \
+	    NATIVE(PROCCTL, procctl)
 
 static const syscall_fn native[LUX_NR_COUNT - LUX_NR_BASE] = {NATIVE_SYSCALLS};
 
@@ -139,6 +140,7 @@ void rlimit_defaults(struct proc *p)
 	for (int i = 0; i < RLIM_COUNT; i++)
 		p->rlim[i][0] = p->rlim[i][1] = ~0ULL;
 	p->rlim[RLIMIT_STACK][0] = 8 * MiB;
+	p->rlim[RLIMIT_CORE][0] = 0; /* Linux's: no core unless asked */
 	p->rlim[RLIMIT_NICE][0] = p->rlim[RLIMIT_NICE][1] = 0; /* as Linux */
 	p->rlim[RLIMIT_NOFILE][0] = p->rlim[RLIMIT_NOFILE][1] = 1024;
 	p->rlim[RLIMIT_NPROC][0] = p->rlim[RLIMIT_NPROC][1] =

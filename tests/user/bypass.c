@@ -14,7 +14,9 @@
  * machine with LUX_NR_REBOOT; LUX_NR_ALARM sets the caller's own timer,
  * as setitimer; LUX_NR_AFFINITY sets another user's CPUs only for root,
  * as sched_setaffinity; LUX_NR_CHDIR reads only the caller's directory,
- * LUX_NR_UNSHARE unshares only the caller's descriptor table; LUX_LOCK
+ * LUX_NR_UNSHARE unshares only the caller's descriptor table, as
+ * LUX_NR_PROCCTL sets only the caller's parent-death signal and
+ * subreaper flag (native_procctl_own); LUX_LOCK
  * neither sees nor releases more of another's locks than F_GETLK and
  * F_SETLK would, and a server keeps a bounded number (lock_owner);
  * LUX_SOCK_LISTEN and LUX_SOCK_SHUTDOWN are listen and shutdown, and the
@@ -27,6 +29,8 @@
  * Must start as root, as it does on lux.
  */
 #include "utest.h"
+
+#include <sys/prctl.h>
 
 #include <fcntl.h>
 #include <sched.h>
@@ -891,6 +895,37 @@ static void native_unshare_own(void)
 	close(p[1]);
 }
 
+/* LUX_NR_PROCCTL called directly acts on the caller only (it names no
+ * other process), as prctl: bad requests EINVAL, a value read back by
+ * prctl, and a fork child starts without either setting. */
+static void native_procctl_own(void)
+{
+	int sig = -1;
+
+	/* every argument a long: syscall() reads six of them */
+	CHECK_ERR(syscall(LUX_NR_PROCCTL, 2L, 0L), EINVAL);
+	CHECK_ERR(syscall(LUX_NR_PROCCTL, (long)LUX_PROC_PDEATHSIG, 65L),
+		  EINVAL);
+	CHECK_EQ(
+	    syscall(LUX_NR_PROCCTL, (long)LUX_PROC_PDEATHSIG, (long)SIGUSR2),
+	    0);
+	CHECK_EQ(prctl(PR_GET_PDEATHSIG, &sig), 0);
+	CHECK_EQ(sig, SIGUSR2);
+	CHECK_EQ(syscall(LUX_NR_PROCCTL, (long)LUX_PROC_SUBREAPER, 5L), 0);
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(syscall(LUX_NR_PROCCTL, (long)LUX_PROC_PDEATHSIG, -1L) ==
+				  0 &&
+			      syscall(LUX_NR_PROCCTL, (long)LUX_PROC_SUBREAPER,
+				      -1L) == 0
+			  ? 0
+			  : 1);
+	CHECK_EQ(ut_wait(pid), 0);
+	CHECK_EQ(syscall(LUX_NR_PROCCTL, (long)LUX_PROC_SUBREAPER, 0L), 1);
+	CHECK_EQ(syscall(LUX_NR_PROCCTL, (long)LUX_PROC_PDEATHSIG, 0L),
+		 SIGUSR2);
+}
+
 static pid_t affinity_target;
 
 static void affinity_as_user(void)
@@ -1071,6 +1106,7 @@ int main(int argc, char **argv)
 	    UT_CASE(native_affinity_rules),
 	    UT_CASE(native_cwd_own),
 	    UT_CASE(native_unshare_own),
+	    UT_CASE(native_procctl_own),
 	    UT_CASE(lock_owner),
 	    UT_CASE(native_inet),
 	    UT_CASE(native_event),

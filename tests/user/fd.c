@@ -4,7 +4,7 @@
  * PIPE_BUF atomicity, large transfers, dup, dup2, dup3, fcntl descriptor
  * and status flags, close and close_range, FD_CLOEXEC across execve,
  * descriptors shared by fork, readv and writev, bad descriptors and the
- * RLIMIT_NOFILE limit.
+ * RLIMIT_NOFILE limit, and a pipe's capacity (F_GETPIPE_SZ, F_SETPIPE_SZ).
  *
  * pipe2, dup3, fcntl and close_range are called raw: musl's pipe2 and
  * F_DUPFD_CLOEXEC fall back to other calls when the kernel refuses, and
@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -1102,13 +1103,57 @@ static void fd_limit(void)
 	ut_in_child(limit_child);
 }
 
+/* A non-root child: more than /proc/sys/fs/pipe-max-size (1 MiB) is
+ * EPERM, 1 MiB itself is allowed. */
+static void pipe_size_user(void)
+{
+	int p[2];
+	CHECK_EQ(pipe(p), 0);
+	CHECK_EQ(setuid(1000), 0);
+	CHECK_ERR(fcntl(p[0], F_SETPIPE_SZ, 2 << 20), EPERM);
+	CHECK_EQ(fcntl(p[1], F_SETPIPE_SZ, 1 << 20), 1 << 20);
+	CHECK_EQ(fcntl(p[0], F_GETPIPE_SZ), 1 << 20);
+}
+
+/* F_GETPIPE_SZ and F_SETPIPE_SZ: 64 KiB at first, a new size rounds up
+ * to a power of two pages and really is the capacity (a full ring takes
+ * no more), a ring holding more than the new size is EBUSY, data
+ * survives a resize, and only pipes have a size (EBADF). */
+static void pipe_size(void)
+{
+	int p[2], s[2];
+	char buf[20000];
+	CHECK_EQ(pipe2(p, O_NONBLOCK), 0);
+	CHECK_EQ(fcntl(p[0], F_GETPIPE_SZ), 65536);
+	CHECK_EQ(fcntl(p[1], F_SETPIPE_SZ, 3 * 4096), 16384);
+	CHECK_EQ(fcntl(p[0], F_GETPIPE_SZ), 16384);
+	CHECK_EQ(fcntl(p[0], F_SETPIPE_SZ, 0), 4096);
+	CHECK_EQ(fcntl(p[0], F_SETPIPE_SZ, 16384), 16384);
+	memset(buf, 'p', sizeof(buf));
+	CHECK_EQ(write(p[1], buf, sizeof(buf)), 16384);
+	CHECK_ERR(write(p[1], buf, 1), EAGAIN);
+	CHECK_ERR(fcntl(p[1], F_SETPIPE_SZ, 4096), EBUSY);
+	CHECK_EQ(read(p[0], buf, 16384 - 10), 16384 - 10);
+	CHECK_EQ(fcntl(p[1], F_SETPIPE_SZ, 4096), 4096);
+	CHECK_EQ(read(p[0], buf, sizeof(buf)), 10);
+	CHECK_ERR(fcntl(p[0], F_SETPIPE_SZ, 0x80000001u), EINVAL);
+	CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, s), 0);
+	CHECK_ERR(fcntl(s[0], F_GETPIPE_SZ), EBADF);
+	CHECK_ERR(fcntl(s[0], F_SETPIPE_SZ, 4096), EBADF);
+	close(s[0]);
+	close(s[1]);
+	close(p[0]);
+	close(p[1]);
+	ut_in_child(pipe_size_user);
+}
+
 static const struct ut_case cases[] = {
     UT_CASE(pipe_basic),    UT_CASE(pipe_eof),      UT_CASE(pipe_epipe),
     UT_CASE(pipe_block),    UT_CASE(pipe_nonblock), UT_CASE(pipe_atomic),
     UT_CASE(pipe_big),      UT_CASE(dup_calls),     UT_CASE(close_calls),
     UT_CASE(cloexec_exec),  UT_CASE(fork_shares),   UT_CASE(readv_writev),
     UT_CASE(bad_fds),       UT_CASE(fd_limit),      UT_CASE(huge_fds),
-    UT_CASE(unshare_close),
+    UT_CASE(unshare_close), UT_CASE(pipe_size),
 };
 
 int main(int argc, char **argv)

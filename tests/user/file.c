@@ -4,8 +4,9 @@
  * the open flags (O_EXCL, O_TRUNC, O_APPEND, O_DIRECTORY, O_NOFOLLOW),
  * directories, unlink while open, hard and symbolic links, rename,
  * getdents64, timestamps, the working directory and dirfds, umask, statfs,
- * access, shared offsets, sendfile, a 16 MiB file, the error names, and a
- * Unix socket bound to a path.
+ * access, shared offsets, sendfile, a 16 MiB file, the error names, a
+ * Unix socket bound to a path, FIFOs (mkfifo: opens that wait for the
+ * other side, EOF, EPIPE), and fcntl's lease and owner answers.
  *
  * Every case works in a fresh directory under /tmp made by main (the
  * program's working directory), named by the pid, and cleans up after
@@ -25,6 +26,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -1079,6 +1081,140 @@ static void unix_path_socket(void)
 	CHECK(memcmp(buf, "dg", 2) == 0);
 }
 
+/* ---- FIFOs (mkfifo) ---------------------------------------------------- */
+
+/* The child's half of fifo_pairs: open "fifo" for writing (waits for the
+ * parent's reader), write a greeting, exit (the writer goes: EOF). */
+static void fifo_writer(void)
+{
+	int fd = open("fifo", O_WRONLY);
+	CHECK(fd >= 0);
+	CHECK_EQ(write(fd, "hello", 5), 5);
+}
+
+/* A blocking reader and a blocking writer meet; EOF when the writer goes;
+ * the FIFO keeps no data between two sets of openers. */
+static void fifo_pairs(void)
+{
+	char buf[16];
+	CHECK_EQ(mkfifo("fifo", 0600), 0);
+	for (int round = 0; round < 2; round++) {
+		pid_t pid = ut_spawn(fifo_writer);
+		int fd = open("fifo", O_RDONLY);
+		CHECK(fd >= 0);
+		ssize_t n = 0, k;
+		while ((k = read(fd, buf + n, sizeof(buf) - n)) > 0)
+			n += k;
+		CHECK_EQ(k, 0);
+		CHECK_EQ(n, 5);
+		CHECK(memcmp(buf, "hello", 5) == 0);
+		struct stat st, fst;
+		CHECK_EQ(fstat(fd, &fst), 0);
+		CHECK_EQ(stat("fifo", &st), 0);
+		CHECK(S_ISFIFO(fst.st_mode));
+		CHECK_EQ(fst.st_ino, st.st_ino);
+		CHECK_ERR(lseek(fd, 0, SEEK_SET), ESPIPE);
+		close(fd);
+		CHECK(ut_join(pid));
+	}
+	CHECK_EQ(unlink("fifo"), 0);
+}
+
+/* O_NONBLOCK: a reader opens at once, a writer gets ENXIO without a
+ * reader; O_RDWR opens at once and talks to itself; the writer gets
+ * EPIPE and SIGPIPE once the readers are gone. */
+static void fifo_nonblock(void)
+{
+	char buf[8];
+	CHECK_EQ(mkfifo("nbfifo", 0600), 0);
+	CHECK_ERR(open("nbfifo", O_WRONLY | O_NONBLOCK), ENXIO);
+	int r = open("nbfifo", O_RDONLY | O_NONBLOCK);
+	CHECK(r >= 0);
+	CHECK_EQ(read(r, buf, sizeof(buf)), 0); /* no writer: EOF */
+	int w = open("nbfifo", O_WRONLY | O_NONBLOCK);
+	CHECK(w >= 0);
+	CHECK_EQ(fcntl(w, F_GETPIPE_SZ), 65536);
+	CHECK_EQ(fcntl(r, F_SETPIPE_SZ, 8192), 8192);
+	CHECK_ERR(read(r, buf, sizeof(buf)), EAGAIN);
+	CHECK_EQ(write(w, "abc", 3), 3);
+	CHECK_EQ(read(r, buf, sizeof(buf)), 3);
+	int rw = open("nbfifo", O_RDWR);
+	CHECK(rw >= 0);
+	CHECK_EQ(write(rw, "xy", 2), 2);
+	CHECK_EQ(read(r, buf, 1), 1);
+	CHECK_EQ(read(rw, buf + 1, 1), 1);
+	CHECK(memcmp(buf, "xy", 2) == 0);
+	close(rw);
+	close(r);
+	sigset_t pipe_set, old;
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &pipe_set, &old);
+	CHECK_ERR(write(w, "z", 1), EPIPE);
+	int sig = 0;
+	struct timespec now = {0, 0};
+	CHECK_EQ(sig = sigtimedwait(&pipe_set, NULL, &now), SIGPIPE);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(w);
+	CHECK_EQ(unlink("nbfifo"), 0);
+}
+
+static void fifo_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* A blocking open with no partner waits until a signal (no SA_RESTART):
+ * EINTR; the interval timer repeats, so the open is interrupted however
+ * late it starts to wait. */
+static void fifo_open_eintr(void)
+{
+	struct sigaction sa = {.sa_handler = fifo_alarm}, old;
+	struct itimerval it = {{0, 20000}, {0, 20000}}, off = {{0, 0}, {0, 0}};
+	CHECK_EQ(mkfifo("lonely", 0600), 0);
+	sigaction(SIGALRM, &sa, &old);
+	setitimer(ITIMER_REAL, &it, NULL);
+	int fd = open("lonely", O_RDONLY);
+	int err = errno;
+	setitimer(ITIMER_REAL, &off, NULL);
+	sigaction(SIGALRM, &old, NULL);
+	CHECK_EQ(fd, -1);
+	CHECK_EQ(err, EINTR);
+	/* The interrupted reader is not counted: a writer still waits. */
+	CHECK_ERR(open("lonely", O_WRONLY | O_NONBLOCK), ENXIO);
+	CHECK_EQ(unlink("lonely"), 0);
+}
+
+/* fcntl's lease and owner answers where nothing was set: no lease
+ * (F_GETLEASE F_UNLCK, releasing none EAGAIN), a write lease refused
+ * while another open exists (EAGAIN), leases only on regular files
+ * (EINVAL), no owner and no signal. */
+static void lease_owner(void)
+{
+	int fd = open("leased", O_RDWR | O_CREAT, 0644), p[2];
+	CHECK(fd >= 0);
+	CHECK_EQ(fcntl(fd, F_GETLEASE), F_UNLCK);
+	CHECK_ERR(fcntl(fd, F_SETLEASE, F_UNLCK), EAGAIN);
+	CHECK_ERR(fcntl(fd, F_SETLEASE, 7), EINVAL);
+	int other = open("leased", O_RDONLY);
+	CHECK(other >= 0);
+	CHECK_ERR(fcntl(fd, F_SETLEASE, F_WRLCK), EAGAIN);
+	close(other);
+	CHECK_EQ(fcntl(fd, F_GETOWN), 0);
+	CHECK_EQ(fcntl(fd, F_GETSIG), 0);
+	struct f_owner_ex own = {-1, -1};
+	CHECK_EQ(fcntl(fd, F_GETOWN_EX, &own), 0);
+	CHECK_EQ(own.type, F_OWNER_TID); /* none: Linux 6 says so */
+	CHECK_EQ(own.pid, 0);
+	close(fd);
+	CHECK_EQ(pipe(p), 0);
+	CHECK_EQ(fcntl(p[0], F_GETLEASE), F_UNLCK);
+	CHECK_ERR(fcntl(p[0], F_SETLEASE, F_RDLCK), EINVAL);
+	close(p[0]);
+	close(p[1]);
+	CHECK_EQ(unlink("leased"), 0);
+}
+
 static const struct ut_case cases[] = {
     UT_CASE(create_read),     UT_CASE(append),
     UT_CASE(pread_pwrite),    UT_CASE(seek),
@@ -1095,6 +1231,8 @@ static const struct ut_case cases[] = {
     UT_CASE(sendfile_signal), UT_CASE(big_file),
     UT_CASE(error_names),     UT_CASE(io_vectors),
     UT_CASE(fchmod_fchown),   UT_CASE(unix_path_socket),
+    UT_CASE(fifo_pairs),      UT_CASE(fifo_nonblock),
+    UT_CASE(fifo_open_eintr), UT_CASE(lease_owner),
 };
 
 /* Remove the tree at path (only what these cases make). */

@@ -2,7 +2,9 @@
  * proc: processes. fork with copy-on-write, vfork, execve with arguments,
  * environment and auxiliary vector, exit and wait statuses (wait4,
  * waitpid, waitid), process and thread ids, uname, getrandom, resource
- * limits, sched_yield, CPU affinity, nice values, user and group ids.
+ * limits, sched_yield, CPU affinity, nice values, user and group ids,
+ * the core-dump bit, CLONE_PARENT, the parent-death signal and the child
+ * subreaper.
  *
  * `proc exec-check ...` and `proc exec-exit N` are the modes the execve
  * cases start this same program in; they print nothing.
@@ -739,6 +741,146 @@ static void prctl_names(void)
 	ut_in_child(prctl_child);
 }
 
+/* ---- core-dump bit, CLONE_PARENT, parent-death signal, subreaper ---- */
+
+/* Wait for a child that sets RLIMIT_CORE to core bytes and aborts, in the
+ * scratch directory dir (Linux writes its core file there): its wait
+ * status, with waitid's si_code in *code. */
+static int abort_with_core(const char *dir, long core, int *code)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct rlimit rl = {core, core};
+		if (chdir(dir) < 0 || setrlimit(RLIMIT_CORE, &rl) < 0)
+			_exit(1);
+		signal(SIGABRT, SIG_DFL);
+		raise(SIGABRT);
+		_exit(2);
+	}
+	siginfo_t si = {0};
+	if (pid < 0 || waitid(P_PID, pid, &si, WEXITED | WNOWAIT) < 0)
+		return -1;
+	*code = si.si_code;
+	return ut_wait(pid);
+}
+
+/* The wait status's core-dump bit (0x80, WCOREDUMP) and waitid's
+ * CLD_DUMPED: set for a signal whose default action dumps core, unless
+ * RLIMIT_CORE is 0 (then CLD_KILLED, as Linux); lux writes no core
+ * file, Linux may (removed here). */
+static void core_dump_bit(void)
+{
+	char dir[] = "/tmp/utest-core.XXXXXX";
+	int code = 0;
+	CHECK(mkdtemp(dir) != NULL);
+	int st = abort_with_core(dir, 0, &code);
+	int st2 = 0, code2 = 0;
+	if (st >= 0)
+		st2 = abort_with_core(dir, 64 << 20, &code2);
+	char path[64];
+	snprintf(path, sizeof(path), "%s/core", dir);
+	unlink(path);
+	rmdir(dir); /* fails if Linux named its core file otherwise: kept */
+	CHECK(st >= 0 && WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+	CHECK(!WCOREDUMP(st));
+	CHECK_EQ(code, CLD_KILLED);
+	CHECK(WIFSIGNALED(st2) && WTERMSIG(st2) == SIGABRT);
+	CHECK(WCOREDUMP(st2));
+	CHECK_EQ(code2, CLD_DUMPED);
+}
+
+/* CLONE_PARENT: the new process is the caller's sibling, a child of the
+ * caller's parent (which waits for it); the caller cannot. */
+static void clone_parent(void)
+{
+	int p[2];
+	pid_t self = getpid(), g = -1;
+	CHECK_EQ(pipe(p), 0);
+	pid_t mid = fork();
+	if (mid == 0) {
+		long r = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
+		if (r == 0)
+			_exit(getppid() == self ? 7 : 8);
+		int gpid = (int)r;
+		int ok = write(p[1], &gpid, sizeof(gpid)) == sizeof(gpid);
+		_exit(ok && r > 0 && waitpid(gpid, NULL, 0) < 0 &&
+			      errno == ECHILD
+			  ? 0
+			  : 1);
+	}
+	close(p[1]);
+	CHECK(mid > 0);
+	CHECK_EQ(read(p[0], &g, sizeof(g)), (long)sizeof(g));
+	close(p[0]);
+	int st = ut_wait(mid);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	st = ut_wait(g);
+	CHECK(WIFEXITED(st));
+	CHECK_EQ(WEXITSTATUS(st), 7);
+}
+
+/* The grandchild of pdeath_subreaper: asks for SIGUSR1 at its parent's
+ * death, checks that a fork child does not inherit it, says it is ready
+ * and waits for the signal; then its parent must be the subreaper top.
+ * Exits 0 when all held, else the number of the check that failed. */
+static int pdeath_grandchild(int ready, pid_t top)
+{
+	sigset_t usr1;
+	int sig = 0;
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, NULL);
+	if (prctl(PR_SET_PDEATHSIG, SIGUSR1) < 0)
+		return 2;
+	if (prctl(PR_GET_PDEATHSIG, &sig) < 0 || sig != SIGUSR1)
+		return 3;
+	pid_t d = fork();
+	if (d == 0)
+		_exit(prctl(PR_GET_PDEATHSIG, &sig) == 0 && sig == 0 ? 0 : 1);
+	int st = ut_wait(d);
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		return 4;
+	if (write(ready, "r", 1) != 1)
+		return 5;
+	struct timespec limit = {20, 0};
+	if (sigtimedwait(&usr1, NULL, &limit) != SIGUSR1)
+		return 6;
+	return getppid() == top ? 0 : 7;
+}
+
+/* PR_SET_PDEATHSIG and PR_SET_CHILD_SUBREAPER: a grandchild's parent
+ * exits; the grandchild gets its signal and is reparented to this
+ * process (a subreaper), which waits for it. */
+static void pdeath_subreaper(void)
+{
+	int p[2], on = 0;
+	pid_t top = getpid();
+	CHECK_ERR(prctl(PR_SET_PDEATHSIG, 65), EINVAL);
+	CHECK_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	CHECK_EQ(prctl(PR_GET_CHILD_SUBREAPER, &on), 0);
+	CHECK_EQ(on, 1);
+	CHECK_EQ(pipe(p), 0);
+	pid_t mid = fork();
+	if (mid == 0) {
+		pid_t c = fork();
+		if (c == 0)
+			_exit(pdeath_grandchild(p[1], top));
+		char b;
+		_exit(c > 0 && read(p[0], &b, 1) == 1 ? 0 : 1);
+	}
+	close(p[0]);
+	close(p[1]);
+	int st = ut_wait(mid), st2;
+	pid_t c = waitpid(-1, &st2, 0);
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	CHECK(c > 0 && c != mid);
+	CHECK(WIFEXITED(st2));
+	CHECK_EQ(WEXITSTATUS(st2), 0);
+	CHECK_EQ(prctl(PR_GET_CHILD_SUBREAPER, &on), 0);
+	CHECK_EQ(on, 0);
+}
+
 static const struct ut_case cases[] = {
     UT_CASE(rlimit_raw),    UT_CASE(fs_ids),
     UT_CASE(prctl_names),   UT_CASE(fork_cow),
@@ -754,7 +896,8 @@ static const struct ut_case cases[] = {
     UT_CASE(klog_lines),    UT_CASE(rlimits),
     UT_CASE(yield),         UT_CASE(affinity),
     UT_CASE(priority),      UT_CASE(robust_list),
-    UT_CASE(ids),
+    UT_CASE(ids),           UT_CASE(core_dump_bit),
+    UT_CASE(clone_parent),  UT_CASE(pdeath_subreaper),
 };
 
 int main(int argc, char **argv)

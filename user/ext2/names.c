@@ -30,8 +30,9 @@ static int open_check(struct call *c, struct inode *n, uint32_t fl)
 		return -EACCES;
 	if (!may(n, c->q, want))
 		return -EACCES;
-	if (!S_ISREG(mode) && !S_ISDIR(mode))
-		return -ENXIO; /* devices and FIFOs are other servers' */
+	if (!S_ISREG(mode) && !S_ISDIR(mode) && !S_ISFIFO(mode))
+		return -ENXIO; /* devices are other servers'; FIFOs the
+				* kernel's pipes (docs/decisions/0034) */
 	return 0;
 }
 

@@ -77,14 +77,16 @@ long persona_getrusage(long lwho, long uusage)
 #define PR_GET_NAME 16
 
 /* prctl: the thread's name (the kernel keeps it: its log and procfs
- * show it); every other option EINVAL. */
+ * show it), the process options of procx.c; every other option EINVAL. */
 long persona_prctl(long option, long arg)
 {
+	long r;
+
 	if (option == PR_SET_NAME)
 		return native2(LUX_NR_NAME, arg, 1);
 	if (option == PR_GET_NAME)
 		return native2(LUX_NR_NAME, arg, 0);
-	return -EINVAL;
+	return (r = procx_prctl(option, arg)) == -ENOSYS ? -EINVAL : r;
 }
 
 /* getrlimit: prlimit64 on the caller; a NULL buffer EFAULT first. */

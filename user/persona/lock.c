@@ -128,8 +128,8 @@ long lock_fcntl(long fd, long cmd, long ul)
 	struct linux_flock l;
 	struct lux_lock a = {0};
 
-	if (what < 0 || what > 2)
-		return -EINVAL; /* the kernel's other commands: none left */
+	if (what < 0 || what > 2) /* the kernel's other commands: */
+		return (r = procx_fcntl(fd, cmd, ul)) == -ENOSYS ? -EINVAL : r;
 	if (copy_in(&l, ul, sizeof(l)))
 		return -EFAULT;
 	if (l.type < 0 || l.type > LUX_LOCK_UN ||

@@ -51,11 +51,13 @@ static void waitid_info(int info[32], long pid, int status)
 	info[0] = SIGCHLD;
 	info[2] = (status & 0xff) == 0x7f ? CLD_STOPPED
 		  : status == 0xffff      ? CLD_CONTINUED
+		  : (status & 0x80)       ? CLD_DUMPED
 		  : (status & 0x7f)       ? CLD_KILLED
 					  : CLD_EXITED;
 	info[4] = pid;
-	info[6] = info[2] == CLD_EXITED      ? status >> 8
-		  : info[2] == CLD_KILLED    ? status & 0x7f
+	info[6] = info[2] == CLD_EXITED ? status >> 8
+		  : info[2] == CLD_KILLED || info[2] == CLD_DUMPED
+		      ? status & 0x7f
 		  : info[2] == CLD_CONTINUED ? SIGCONT
 					     : status >> 8;
 }

@@ -28,8 +28,10 @@ static int open_check(struct call *c, struct node *n, uint32_t fl)
 	}
 	if (!may(n, c->q, want))
 		return -EACCES;
-	if (!LUX_S_ISREG(n->mode) && !LUX_S_ISDIR(n->mode))
-		return -ENXIO; /* devices and FIFOs are other servers' */
+	if (!LUX_S_ISREG(n->mode) && !LUX_S_ISDIR(n->mode) &&
+	    !LUX_S_ISFIFO(n->mode))
+		return -ENXIO; /* devices are other servers'; FIFOs the
+				* kernel's pipes (docs/decisions/0034) */
 	return 0;
 }
 
