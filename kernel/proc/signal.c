@@ -435,12 +435,28 @@ static bool never(void *unused)
 	return false;
 }
 
+/* Pending signals that t's mask no longer blocks and that are ignored go
+ * now, as their delivery would: a wait must not end for them (SIGCHLD
+ * queued while the personality blocked everything). sig_lock held. */
+static void drop_ignored(struct thread *t)
+{
+	struct proc *p = t->proc;
+	uint64_t due = (t->sig_pending | p->pending) & ~t->sig_blocked;
+
+	for (int sig; due; due &= due - 1)
+		if (ignored(p, sig = __builtin_ctzll(due) + 1)) {
+			t->sig_pending &= ~BIT(sig), p->pending &= ~BIT(sig);
+			p->queued[sig] = 0;
+		}
+}
+
 void signal_set_mask(uint64_t mask)
 {
 	struct thread *t = current_thread();
 
 	spin_lock(&t->proc->sig_lock);
 	t->sig_blocked = mask & ~UNBLOCKABLE;
+	drop_ignored(t);
 	t->interrupt = deliverable(t);
 	spin_unlock(&t->proc->sig_lock);
 }

@@ -295,6 +295,30 @@ static void sem_undo(void)
 	CHECK_EQ(semctl(sid, 0, IPC_RMID), 0);
 }
 
+/* An ignored signal never ends a wait: SIGCHLD (ignored by default) from
+ * a child that exits while the parent is inside a SysV call must not make
+ * that call or a later one give EINTR. */
+static void sem_ignored_signal(void)
+{
+	int sid = semget(IPC_PRIVATE, 1, 0600);
+	struct sembuf nowait = {0, -1, IPC_NOWAIT}, wait = {0, -1, 0};
+	struct timespec ts = {0, 10000000};
+
+	CHECK(sid >= 0);
+	for (int i = 0; i < 20 && !ut_failed(); i++) {
+		pid_t pid = fork(), got = 0;
+		CHECK(pid >= 0);
+		if (pid == 0)
+			_exit(0);
+		while (!ut_failed() && got == 0) {
+			CHECK_ERR(semop(sid, &nowait, 1), EAGAIN);
+			CHECK((got = waitpid(pid, NULL, WNOHANG)) >= 0);
+		}
+		CHECK_ERR(semtimedop(sid, &wait, 1, &ts), EAGAIN);
+	}
+	CHECK_EQ(semctl(sid, 0, IPC_RMID), 0);
+}
+
 static void sem_limits(void)
 {
 	int sid = semget(key(3), 2, IPC_CREAT | 0600);
@@ -539,7 +563,7 @@ int main(int argc, char **argv)
 	    UT_CASE(msg_wakes),      UT_CASE(sem_shm_fork),
 	    UT_CASE(sem_undo),       UT_CASE(sem_limits),
 	    UT_CASE(perm_other_uid), UT_CASE(ipcs),
-	    UT_CASE(server_restart),
+	    UT_CASE(server_restart), UT_CASE(sem_ignored_signal),
 	};
 	test_pid = getpid();
 	return ut_main(argc, argv, "sysv", cases, UT_COUNT(cases));
