@@ -80,7 +80,7 @@ long data_write(struct ramfs *fs, struct node *f, uint64_t off, const char *buf,
 	long done = blocks_write(fs, f, off, buf, len);
 
 	if (f->file.obj && done > 0)
-		fmap_update(f, off, buf, done);
+		fmap_update(fs, f, off, buf, done);
 	return done;
 }
 
@@ -196,7 +196,7 @@ int data_truncate(struct ramfs *fs, struct node *f, uint64_t size)
 	}
 	f->size = size;
 	if (f->file.obj)
-		fmap_update(f, size, NULL, 0);
+		fmap_update(fs, f, size, NULL, 0);
 	return 0;
 }
 

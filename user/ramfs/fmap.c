@@ -94,7 +94,7 @@ static int fmap_fill(struct node *f, int fd)
 	return 0;
 }
 
-long fmap_map(struct node *f)
+long fmap_map(struct ramfs *fs, struct node *f)
 {
 	int fd, err;
 
@@ -111,6 +111,7 @@ long fmap_map(struct node *f)
 		return err;
 	}
 	f->file.obj = fd + 1;
+	fs->mapped++;
 	return fd;
 }
 
@@ -124,11 +125,13 @@ long fmap_read(struct node *f, uint64_t off, char *buf, size_t len)
 	return err ? err : (long)len;
 }
 
-void fmap_update(struct node *f, uint64_t off, const char *buf, size_t len)
+void fmap_update(struct ramfs *fs, struct node *f, uint64_t off,
+		 const char *buf, size_t len)
 {
 	if (obj_resize(OBJ(f), f->size) ||
 	    (buf && obj_copy(OBJ(f), off, (void *)buf, len, false)))
-		fmap_drop(f); /* out of memory: the file is the blocks again */
+		fmap_drop(fs,
+			  f); /* out of memory: the file is the blocks again */
 }
 
 int fmap_writeback(struct ramfs *fs, struct node *f)
@@ -155,17 +158,18 @@ int fmap_writeback_all(struct ramfs *fs)
 {
 	int err = 0;
 
-	for (int i = 0; i < RAMFS_HASH; i++)
+	for (int i = 0; fs->mapped && i < RAMFS_HASH; i++)
 		for (struct node *n = fs->table[i]; n; n = n->hnext)
 			if (LUX_S_ISREG(n->mode) && n->file.obj)
 				err = fmap_writeback(fs, n) ?: err;
 	return err;
 }
 
-void fmap_drop(struct node *f)
+void fmap_drop(struct ramfs *fs, struct node *f)
 {
 	if (LUX_S_ISREG(f->mode) && f->file.obj) {
 		close(OBJ(f)); /* the pages live on in the mappings */
 		f->file.obj = 0;
+		fs->mapped--;
 	}
 }

@@ -115,9 +115,10 @@ struct ramfs {
 	struct arena_page *pages;
 	uint32_t partial[ARENA_CLASSES]; /* pages with room, per class */
 	uint32_t free_pages;
-	bool own_arena; /* mapped by ramfs_init: unmapped by destroy */
-	int state_fd;   /* the memory object (pages made before use), or -1 */
-	uint32_t made;  /* pages below it made by this instance (fallocate) */
+	bool own_arena;  /* mapped by ramfs_init: unmapped by destroy */
+	uint32_t mapped; /* files with a memory object (fmap.c) */
+	int state_fd;    /* the memory object (pages made before use), or -1 */
+	uint32_t made;   /* pages below it made by this instance (fallocate) */
 	struct timespec fill_time; /* the boot fill's one time for all, or 0 */
 };
 
@@ -219,18 +220,19 @@ long blocks_write(struct ramfs *fs, struct node *f, uint64_t off,
 /* LUX_MAP of regular file f: its memory object (a descriptor of this
  * process, made and filled from the blocks at the first map), or -ENODEV
  * (not a regular file), -ENOMEM. */
-long fmap_map(struct node *f);
+long fmap_map(struct ramfs *fs, struct node *f);
 /* f's object's bytes at off (data_read's contract). */
 long fmap_read(struct node *f, uint64_t off, char *buf, size_t len);
 /* f's size or bytes [off, off + len) changed (buf NULL: only the size):
  * make its object the same. */
-void fmap_update(struct node *f, uint64_t off, const char *buf, size_t len);
+void fmap_update(struct ramfs *fs, struct node *f, uint64_t off,
+		 const char *buf, size_t len);
 /* Copy what stores through mappings changed in f's object to its blocks
  * (those of all files: _all): 0, -ENOSPC, -ENOMEM. */
 int fmap_writeback(struct ramfs *fs, struct node *f);
 int fmap_writeback_all(struct ramfs *fs);
 /* f goes: close its object (its mappings keep their pages). */
-void fmap_drop(struct node *f);
+void fmap_drop(struct ramfs *fs, struct node *f);
 
 /* Boot fill (cpio.c): add the entries of the cpio newc archive buf[0..len)
  * with their modes, owners and mtimes, creating missing directories.

@@ -93,7 +93,7 @@ int64_t op_map(struct call *c)
 {
 	struct node *n = node_find(c->fs, c->q->handle);
 
-	return n ? fmap_map(n) : -EBADF;
+	return n ? fmap_map(c->fs, n) : -EBADF;
 }
 
 void op_close(struct call *c)

@@ -58,7 +58,7 @@ void node_put(struct ramfs *fs, struct node *n)
 		b = &(*b)->hnext;
 	*b = n->hnext;
 	if (LUX_S_ISREG(n->mode)) {
-		fmap_drop(n);
+		fmap_drop(fs, n);
 		data_truncate(fs, n, 0);
 	} else if (LUX_S_ISLNK(n->mode))
 		ramfs_free(fs, n->target, n->size);
