@@ -1333,6 +1333,15 @@ static void test_recover_tree(void **state)
 	expect_file("/d/e/new", "new");
 }
 
+/* LUX_MAP on handle h, as the kernel sends it for a descriptor open for
+ * reading and writing. */
+static void map_req(int64_t h)
+{
+	struct lux_req *q = req(LUX_MAP, NULL, NULL);
+	q->handle = h;
+	q->flags = LUX_O_RDWR;
+}
+
 /* A mapped file (fmap.c): the object LUX_MAP hands out is the file's
  * bytes both ways; stores through a mapping reach the blocks at FSYNC
  * (a new instance, which has no object, finds them) but not before. */
@@ -1341,7 +1350,7 @@ static void test_fmap_writeback(void **state)
 	(void)state;
 	int64_t h = do_open("/m", LUX_O_RDWR | LUX_O_CREAT, 0644);
 	assert_int_equal(do_write(h, 0, "hello", 5), 5);
-	req(LUX_MAP, NULL, NULL)->handle = h;
+	map_req(h);
 	int fd = (int)run_reply();
 	assert_true(fd >= 0);
 	char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -1352,12 +1361,12 @@ static void test_fmap_writeback(void **state)
 	assert_memory_equal(out, "Jello", 5);
 	assert_int_equal(do_write(h, 1, "E", 1), 1);
 	assert_int_equal(p[1], 'E');
-	req(LUX_MAP, NULL, NULL)->handle = h; /* the same object again */
+	map_req(h); /* the same object again */
 	assert_int_equal(run_reply(), fd);
 	crash(); /* before a write-back: the blocks have write's byte only */
 	expect_file("/m", "hEllo");
 	h = do_open("/m", LUX_O_RDWR, 0);
-	req(LUX_MAP, NULL, NULL)->handle = h;
+	map_req(h);
 	fd = (int)run_reply();
 	assert_true(fd >= 0);
 	munmap(p, 4096);

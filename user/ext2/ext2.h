@@ -159,6 +159,8 @@ struct inode {
 	int obj;        /* the memory object holding its current bytes once
 			 * mapped (fmap.c; it holds a reference): its
 			 * descriptor + 1, or 0 */
+	bool obj_rw;    /* mapped from a descriptor open for writing (a
+			 * shared mapping may store: write-back needed) */
 	struct inode *hnext;
 	struct ext2_inode raw;
 };
@@ -301,10 +303,10 @@ long file_write(struct ext2fs *fs, struct inode *ip, uint64_t off,
 		const char *buf, size_t len);
 
 /* File mapping (fmap.c, docs/decisions/0032-file-mapping.md). */
-/* LUX_MAP of ip: its memory object (a descriptor of the server's, made
- * and filled from the blocks at the first map), or -ENODEV (not a regular
- * file), -ENOMEM, -EIO. */
-long fmap_map(struct ext2fs *fs, struct inode *ip);
+/* LUX_MAP of ip (rw: from a descriptor open for writing): its memory
+ * object (a descriptor of the server's, made and filled from the blocks
+ * at the first map), or -ENODEV (not a regular file), -ENOMEM, -EIO. */
+long fmap_map(struct ext2fs *fs, struct inode *ip, bool rw);
 /* ip's object's bytes at off (data_read's contract). */
 long fmap_read(struct inode *ip, uint64_t off, char *buf, size_t len);
 /* ip's size or bytes [off, off + len) changed (buf NULL: only the size):
@@ -312,7 +314,8 @@ long fmap_read(struct inode *ip, uint64_t off, char *buf, size_t len);
 void fmap_update(struct ext2fs *fs, struct inode *ip, uint64_t off,
 		 const char *buf, size_t len);
 /* Write what stores through mappings changed in ip's object to its blocks
- * (those of every file: _all): 0, -ENOSPC, -EIO, -ENOMEM. */
+ * (those of every file: _all), if it was ever mapped from a descriptor
+ * open for writing: 0, -ENOSPC, -EIO, -ENOMEM. */
 int fmap_writeback(struct ext2fs *fs, struct inode *ip);
 int fmap_writeback_all(struct ext2fs *fs);
 /* Close ip's object and drop its reference (its mappings keep their

@@ -90,12 +90,13 @@ static int fmap_fill(struct ext2fs *fs, struct inode *ip, int fd)
 	return n < 0 ? (int)n : 0;
 }
 
-long fmap_map(struct ext2fs *fs, struct inode *ip)
+long fmap_map(struct ext2fs *fs, struct inode *ip, bool rw)
 {
 	int fd, err;
 
 	if (!S_ISREG(ip->raw.i_mode))
 		return -ENODEV;
+	ip->obj_rw |= rw;
 	if (ip->obj)
 		return OBJ(ip);
 	if ((fd = memfd_create("ext2", MFD_CLOEXEC)) < 0)
@@ -104,6 +105,7 @@ long fmap_map(struct ext2fs *fs, struct inode *ip)
 		err = fmap_fill(fs, ip, fd);
 	if (err) {
 		close(fd);
+		ip->obj_rw = false;
 		return err;
 	}
 	ip->obj = fd + 1;
@@ -136,11 +138,11 @@ int fmap_writeback(struct ext2fs *fs, struct inode *ip)
 {
 	static char disk[PAGE];
 	uint64_t size = inode_size(ip);
-	char *p = ip->obj ? obj_map(OBJ(ip), size) : NULL;
+	char *p = ip->obj && ip->obj_rw ? obj_map(OBJ(ip), size) : NULL;
 	long err = 0;
 
-	if (!p)
-		return ip->obj && size ? -ENOMEM : 0;
+	if (!p) /* never writable (libraries): nothing to look at */
+		return ip->obj && ip->obj_rw && size ? -ENOMEM : 0;
 	for (uint64_t off = 0; !err && off < size; off += PAGE) {
 		size_t n = size - off < PAGE ? size - off : PAGE;
 		if ((err = file_read(fs, ip, off, disk, n)) >= 0)
@@ -169,6 +171,7 @@ void fmap_drop(struct ext2fs *fs, struct inode *ip)
 	if (ip->obj) {
 		close(OBJ(ip)); /* the pages live on in the mappings */
 		ip->obj = 0;
+		ip->obj_rw = false;
 		iput(fs, ip);
 	}
 }

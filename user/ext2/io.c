@@ -97,7 +97,9 @@ int64_t op_map(struct call *c)
 {
 	struct inode *n = opened(c);
 
-	return n ? fmap_map(c->fs, n) : -EBADF;
+	return n ? fmap_map(c->fs, n,
+			    (c->q->flags & LUX_O_ACCMODE) == LUX_O_RDWR)
+		 : -EBADF;
 }
 
 /* fsync and fdatasync write every dirty block of the file system, not

@@ -207,7 +207,8 @@ void data_recover(struct ramfs *fs, struct node *f)
 	int depth = data_depth(f);
 
 	f->file.blocks = 0;
-	f->file.obj = 0; /* the old instance's object went with it */
+	f->file.obj = f->file.obj_rw = 0; /* the old instance's object went
+					   * with it */
 	if (depth > 5 || f->size > RAMFS_MAX_SIZE) {
 		f->file.tree = NULL;
 		f->size = 0;

@@ -94,12 +94,13 @@ static int fmap_fill(struct node *f, int fd)
 	return 0;
 }
 
-long fmap_map(struct ramfs *fs, struct node *f)
+long fmap_map(struct ramfs *fs, struct node *f, bool rw)
 {
 	int fd, err;
 
 	if (!LUX_S_ISREG(f->mode))
 		return -ENODEV;
+	f->file.obj_rw |= rw && f->file.obj;
 	if (f->file.obj)
 		return OBJ(f);
 	if ((fd = memfd_create("ramfs", MFD_CLOEXEC)) < 0)
@@ -111,6 +112,7 @@ long fmap_map(struct ramfs *fs, struct node *f)
 		return err;
 	}
 	f->file.obj = fd + 1;
+	f->file.obj_rw = rw;
 	fs->mapped++;
 	return fd;
 }
@@ -137,11 +139,11 @@ void fmap_update(struct ramfs *fs, struct node *f, uint64_t off,
 int fmap_writeback(struct ramfs *fs, struct node *f)
 {
 	static char disk[RAMFS_BLOCK];
-	char *p = f->file.obj ? obj_map(OBJ(f), f->size) : NULL;
+	char *p = f->file.obj_rw ? obj_map(OBJ(f), f->size) : NULL;
 	int err = 0;
 
-	if (!p)
-		return f->file.obj && f->size ? -ENOMEM : 0;
+	if (!p) /* never writable (libraries): nothing to look at */
+		return f->file.obj_rw && f->size ? -ENOMEM : 0;
 	for (uint64_t off = 0; !err && off < f->size; off += RAMFS_BLOCK) {
 		size_t n =
 		    f->size - off < RAMFS_BLOCK ? f->size - off : RAMFS_BLOCK;
@@ -169,7 +171,7 @@ void fmap_drop(struct ramfs *fs, struct node *f)
 {
 	if (LUX_S_ISREG(f->mode) && f->file.obj) {
 		close(OBJ(f)); /* the pages live on in the mappings */
-		f->file.obj = 0;
+		f->file.obj = f->file.obj_rw = 0;
 		fs->mapped--;
 	}
 }

@@ -68,8 +68,10 @@ struct node {
 			uint64_t blocks; /* blocks allocated */
 			/* the memory object holding its current bytes
 			 * once mapped (fmap.c): this instance's
-			 * descriptor + 1, or 0 */
-			uint64_t obj;
+			 * descriptor + 1, or 0; mapped from a
+			 * descriptor open for writing (a shared mapping
+			 * may store: write-back needed) */
+			uint32_t obj, obj_rw;
 		} file;
 		char *target; /* symbolic link: size bytes, no NUL */
 	};
@@ -217,10 +219,11 @@ long blocks_write(struct ramfs *fs, struct node *f, uint64_t off,
 		  const char *buf, size_t len);
 
 /* File mapping (fmap.c, docs/decisions/0032-file-mapping.md). */
-/* LUX_MAP of regular file f: its memory object (a descriptor of this
- * process, made and filled from the blocks at the first map), or -ENODEV
- * (not a regular file), -ENOMEM. */
-long fmap_map(struct ramfs *fs, struct node *f);
+/* LUX_MAP of regular file f (rw: from a descriptor open for writing):
+ * its memory object (a descriptor of this process, made and filled from
+ * the blocks at the first map), or -ENODEV (not a regular file),
+ * -ENOMEM. */
+long fmap_map(struct ramfs *fs, struct node *f, bool rw);
 /* f's object's bytes at off (data_read's contract). */
 long fmap_read(struct node *f, uint64_t off, char *buf, size_t len);
 /* f's size or bytes [off, off + len) changed (buf NULL: only the size):
@@ -228,7 +231,8 @@ long fmap_read(struct node *f, uint64_t off, char *buf, size_t len);
 void fmap_update(struct ramfs *fs, struct node *f, uint64_t off,
 		 const char *buf, size_t len);
 /* Copy what stores through mappings changed in f's object to its blocks
- * (those of all files: _all): 0, -ENOSPC, -ENOMEM. */
+ * (those of all files: _all), if it was ever mapped from a descriptor
+ * open for writing: 0, -ENOSPC, -ENOMEM. */
 int fmap_writeback(struct ramfs *fs, struct node *f);
 int fmap_writeback_all(struct ramfs *fs);
 /* f goes: close its object (its mappings keep their pages). */

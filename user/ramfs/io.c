@@ -93,7 +93,9 @@ int64_t op_map(struct call *c)
 {
 	struct node *n = node_find(c->fs, c->q->handle);
 
-	return n ? fmap_map(c->fs, n) : -EBADF;
+	return n ? fmap_map(c->fs, n,
+			    (c->q->flags & LUX_O_ACCMODE) == LUX_O_RDWR)
+		 : -EBADF;
 }
 
 void op_close(struct call *c)
