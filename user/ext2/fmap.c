@@ -71,8 +71,8 @@ static int obj_copy(int fd, uint64_t off, void *buf, size_t n, bool out)
 	return 0;
 }
 
-/* Copy ip's bytes into the new object fd (holes, and blocks of zeros,
- * make no page of it): 0 or -errno. */
+/* Copy ip's bytes into the new object fd, whose pages are made and zero
+ * (holes and zero blocks need no copy): 0 or -errno (-EIO, -ENOMEM). */
 static int fmap_fill(struct ext2fs *fs, struct inode *ip, int fd)
 {
 	static char page[PAGE], zero[PAGE];
@@ -106,7 +106,7 @@ long fmap_map(struct ext2fs *fs, struct inode *ip, bool rw)
 	if (err) {
 		close(fd);
 		ip->obj_rw = false;
-		return err;
+		return err == -EIO ? err : -ENOMEM; /* ENOSPC, EFBIG: mmap's */
 	}
 	ip->obj = fd + 1;
 	ihold(ip);

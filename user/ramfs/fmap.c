@@ -76,8 +76,8 @@ static void obj_unmap(char *p, uint64_t size)
 		munmap(p, size);
 }
 
-/* Copy f's blocks into the new object fd (holes stay holes: the object
- * makes no page for them): 0 or -errno. */
+/* Copy f's blocks into the new object fd, whose pages are made and zero
+ * (holes and zero blocks need no copy): 0 or -ENOMEM. */
 static int fmap_fill(struct node *f, int fd)
 {
 	static char block[RAMFS_BLOCK], zero[RAMFS_BLOCK];
@@ -109,7 +109,7 @@ long fmap_map(struct ramfs *fs, struct node *f, bool rw)
 		err = fmap_fill(f, fd);
 	if (err) {
 		close(fd);
-		return err;
+		return -ENOMEM; /* ENOSPC, EFBIG: mmap's word for it */
 	}
 	f->file.obj = fd + 1;
 	f->file.obj_rw = rw;
@@ -130,10 +130,10 @@ long fmap_read(struct node *f, uint64_t off, char *buf, size_t len)
 void fmap_update(struct ramfs *fs, struct node *f, uint64_t off,
 		 const char *buf, size_t len)
 {
+	/* out of memory: the file is its blocks again */
 	if (obj_resize(OBJ(f), f->size) ||
 	    (buf && obj_copy(OBJ(f), off, (void *)buf, len, false)))
-		fmap_drop(fs,
-			  f); /* out of memory: the file is the blocks again */
+		fmap_drop(fs, f);
 }
 
 int fmap_writeback(struct ramfs *fs, struct node *f)
