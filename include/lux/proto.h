@@ -569,7 +569,8 @@ enum lux_op {
 			* that holds the file's pages, which the kernel maps
 			* (taken at the reply's write; ENOSYS: none, mmap
 			* fails with ENODEV). The kernel checked the access
-			* mode against the mapping (docs/decisions/0030). */
+			* mode against the mapping (docs/decisions/0030;
+			* ramfs and ext2: 0032). */
 
 	/* Replies and notices, server -> kernel. */
 	LUX_REPLY = 64, /* the request `id` is done: result, payload */

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 /* Protocol flag values (Linux x86_64). */
@@ -1332,6 +1333,54 @@ static void test_recover_tree(void **state)
 	expect_file("/d/e/new", "new");
 }
 
+/* LUX_MAP on handle h, as the kernel sends it for a descriptor open for
+ * reading and writing. */
+static void map_req(int64_t h)
+{
+	struct lux_req *q = req(LUX_MAP, NULL, NULL);
+	q->handle = h;
+	q->flags = LUX_O_RDWR;
+}
+
+/* A mapped file (fmap.c): the object LUX_MAP hands out is the file's
+ * bytes both ways; stores through a mapping reach the blocks at FSYNC
+ * (a new instance, which has no object, finds them) but not before. */
+static void test_fmap_writeback(void **state)
+{
+	(void)state;
+	int64_t h = do_open("/m", LUX_O_RDWR | LUX_O_CREAT, 0644);
+	assert_int_equal(do_write(h, 0, "hello", 5), 5);
+	map_req(h);
+	int fd = (int)run_reply();
+	assert_true(fd >= 0);
+	char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	assert_true(p != MAP_FAILED);
+	assert_memory_equal(p, "hello", 5);
+	p[0] = 'J';
+	assert_int_equal(do_read(h, 0, 100), 5);
+	assert_memory_equal(out, "Jello", 5);
+	assert_int_equal(do_write(h, 1, "E", 1), 1);
+	assert_int_equal(p[1], 'E');
+	map_req(h); /* the same object again */
+	assert_int_equal(run_reply(), fd);
+	crash(); /* before a write-back: the blocks have write's byte only */
+	expect_file("/m", "hEllo");
+	h = do_open("/m", LUX_O_RDWR, 0);
+	map_req(h);
+	fd = (int)run_reply();
+	assert_true(fd >= 0);
+	munmap(p, 4096);
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	assert_true(p != MAP_FAILED);
+	p[4] = 'O';
+	req(LUX_FSYNC, NULL, NULL)->handle = h;
+	assert_int_equal(run_reply(), 0);
+	crash();
+	expect_file("/m", "hEllO");
+	munmap(p, 4096);
+	assert_int_equal(do_unlink("/m", 0), 0);
+}
+
 /* A crash between any two writes of an operation: the tree the next
  * instance finds is whole, with that operation undone or done. */
 static void test_recover_crash_points(void **state)
@@ -1412,6 +1461,7 @@ int main(void)
 	    T(test_garbage_requests),
 	    T(test_recover_tree),
 	    T(test_recover_crash_points),
+	    T(test_fmap_writeback),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -131,7 +132,7 @@ static void file_programs(void)
 	char *mkfs[] = {"/bin/busybox",       "mke2fs", "-q", "-F", "-I", "256",
 			"/tmp/ext2-work.img", "32768",  NULL};
 	char *file[] = {"/tests/file", NULL}, *perm[] = {"/tests/perm", NULL};
-	char *lock[] = {"/tests/lock", NULL};
+	char *lock[] = {"/tests/lock", NULL}, *fmap[] = {"/tests/fmap", NULL};
 	int fd, st;
 
 	if (!on_lux()) {
@@ -156,6 +157,10 @@ static void file_programs(void)
 		ut_fail("/tests/lock on ext2: status %d", st);
 		ut_show_failures("/tmp/ext2-lock.log");
 	}
+	if ((st = ut_run_in(fmap, dir, "/tmp/ext2-fmap.log")) != 0) {
+		ut_fail("/tests/fmap on ext2: status %d", st);
+		ut_show_failures("/tmp/ext2-fmap.log");
+	}
 	CHECK_EQ(umount(dir), 0);
 }
 
@@ -176,6 +181,53 @@ static pid_t server_pid(const char *img)
 	if (d)
 		closedir(d);
 	return pid;
+}
+
+/* Stores through a shared mapping reach the disk: made after the last
+ * close, at unmount; made while open, at msync (MS_SYNC), which a kill
+ * of the server right after cannot undo. */
+static void mapped_sync(void)
+{
+	const char *img = "/tmp/ext2-work.img";
+	char path[128], buf[64];
+	long n = -1;
+	pid_t pid;
+	char *p;
+	int fd;
+
+	if (!on_lux()) {
+		ut_fail("lux-specific: fails on Linux by design");
+		return;
+	}
+	CHECK_EQ(mount_img(img), 0);
+	snprintf(path, sizeof(path), "%s/mapped", dir);
+	CHECK_EQ(put(path, "...................\n"), 0);
+	CHECK((fd = open(path, O_RDWR)) >= 0);
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(p != MAP_FAILED);
+	close(fd);
+	memcpy(p, "after close", 11);
+	munmap(p, 4096);
+	CHECK_EQ(umount(dir), 0);
+	CHECK_EQ(mount_img(img), 0);
+	CHECK_EQ(slurp(path, buf, sizeof(buf)), 20);
+	EXPECT_EQ(strcmp(buf, "after close........\n"), 0);
+	CHECK((fd = open(path, O_RDWR)) >= 0);
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(p != MAP_FAILED);
+	memcpy(p, "kept by msync", 13);
+	CHECK_EQ(msync(p, 4096, MS_SYNC), 0);
+	CHECK((pid = server_pid(img)) > 0);
+	CHECK_EQ(kill(pid, SIGKILL), 0);
+	munmap(p, 4096);
+	close(fd);
+	for (int i = 0; i < RESTARTS && n < 0; i++) {
+		if ((n = slurp(path, buf, sizeof(buf))) < 0)
+			ut_sleep_ms(100);
+	}
+	CHECK_EQ(n, 20);
+	EXPECT_EQ(strcmp(buf, "kept by msync......\n"), 0);
+	CHECK_EQ(umount(dir), 0);
 }
 
 /* Killed mid-use, the server is restarted by lumen: what fsync wrote is
@@ -215,6 +267,7 @@ static void killed_server(void)
 static const struct ut_case cases[] = {
     UT_CASE(seed_image),
     UT_CASE(file_programs),
+    UT_CASE(mapped_sync),
     UT_CASE(killed_server),
 };
 

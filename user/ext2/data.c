@@ -159,6 +159,23 @@ static void read_next(struct ext2fs *fs, struct inode *ip, uint64_t lb)
 long data_read(struct ext2fs *fs, struct inode *ip, uint64_t off, char *buf,
 	       size_t len)
 {
+	return ip->obj ? fmap_read(ip, off, buf, len)
+		       : file_read(fs, ip, off, buf, len);
+}
+
+long data_write(struct ext2fs *fs, struct inode *ip, uint64_t off,
+		const char *buf, size_t len)
+{
+	long done = file_write(fs, ip, off, buf, len);
+
+	if (ip->obj && done > 0)
+		fmap_update(fs, ip, off, buf, done);
+	return done;
+}
+
+long file_read(struct ext2fs *fs, struct inode *ip, uint64_t off, char *buf,
+	       size_t len)
+{
 	uint64_t size = inode_size(ip);
 	size_t done = 0;
 
@@ -214,7 +231,7 @@ static int zero_tail(struct ext2fs *fs, struct inode *ip, uint64_t size)
 	return 0;
 }
 
-long data_write(struct ext2fs *fs, struct inode *ip, uint64_t off,
+long file_write(struct ext2fs *fs, struct inode *ip, uint64_t off,
 		const char *buf, size_t len)
 {
 	uint64_t size = inode_size(ip);
@@ -307,5 +324,7 @@ int data_truncate(struct ext2fs *fs, struct inode *ip, uint64_t size)
 			  from);
 	}
 	inode_set_size(ip, size);
+	if (ip->obj)
+		fmap_update(fs, ip, size, NULL, 0);
 	return iwrite(fs, ip);
 }

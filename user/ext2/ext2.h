@@ -156,6 +156,11 @@ struct inode {
 	uint32_t num;
 	uint32_t refs;  /* requests and opens holding it */
 	uint32_t opens; /* OPEN replies not yet matched by a CLOSE */
+	int obj;        /* the memory object holding its current bytes once
+			 * mapped (fmap.c; it holds a reference): its
+			 * descriptor + 1, or 0 */
+	bool obj_rw;    /* mapped from a descriptor open for writing (a
+			 * shared mapping may store: write-back needed) */
 	struct inode *hnext;
 	struct ext2_inode raw;
 };
@@ -289,6 +294,33 @@ long data_write(struct ext2fs *fs, struct inode *ip, uint64_t off,
 /* Set the size: blocks past it go, the rest of its last block is zeroed.
  * 0, -EFBIG, -EIO. Writes the inode. */
 int data_truncate(struct ext2fs *fs, struct inode *ip, uint64_t size);
+/* data_read and data_write of the blocks only, whatever the memory
+ * object of a mapped file holds (data_read and data_write go through it
+ * too). */
+long file_read(struct ext2fs *fs, struct inode *ip, uint64_t off, char *buf,
+	       size_t len);
+long file_write(struct ext2fs *fs, struct inode *ip, uint64_t off,
+		const char *buf, size_t len);
+
+/* File mapping (fmap.c, docs/decisions/0032-file-mapping.md). */
+/* LUX_MAP of ip (rw: from a descriptor open for writing): its memory
+ * object (a descriptor of the server's, made and filled from the blocks
+ * at the first map), or -ENODEV (not a regular file), -ENOMEM, -EIO. */
+long fmap_map(struct ext2fs *fs, struct inode *ip, bool rw);
+/* ip's object's bytes at off (data_read's contract). */
+long fmap_read(struct inode *ip, uint64_t off, char *buf, size_t len);
+/* ip's size or bytes [off, off + len) changed (buf NULL: only the size):
+ * make its object the same. */
+void fmap_update(struct ext2fs *fs, struct inode *ip, uint64_t off,
+		 const char *buf, size_t len);
+/* Write what stores through mappings changed in ip's object to its blocks
+ * (those of every file: _all), if it was ever mapped from a descriptor
+ * open for writing: 0, -ENOSPC, -EIO, -ENOMEM. */
+int fmap_writeback(struct ext2fs *fs, struct inode *ip);
+int fmap_writeback_all(struct ext2fs *fs);
+/* Close ip's object and drop its reference (its mappings keep their
+ * pages). */
+void fmap_drop(struct ext2fs *fs, struct inode *ip);
 
 /* Directories (dir.c). */
 /* Find name in dir: its inode number (0: missing) and the entry's byte

@@ -163,6 +163,9 @@ static void inode_delete(struct ext2fs *fs, struct inode *ip)
 
 void iput(struct ext2fs *fs, struct inode *ip)
 {
+	if (ip && ip->obj && ip->refs == 2 && !ip->opens &&
+	    !ip->raw.i_links_count)
+		fmap_drop(fs, ip); /* the last user but the object's */
 	if (!ip || --ip->refs)
 		return;
 	if (!ip->raw.i_links_count && ip->raw.i_mode && !ip->raw.i_dtime)

@@ -92,8 +92,19 @@ int64_t op_getdents(struct call *c)
 	return len;
 }
 
+/* LUX_MAP: the object the kernel maps (the access mode was its check). */
+int64_t op_map(struct call *c)
+{
+	struct inode *n = opened(c);
+
+	return n ? fmap_map(c->fs, n,
+			    (c->q->flags & LUX_O_ACCMODE) == LUX_O_RDWR)
+		 : -EBADF;
+}
+
 /* fsync and fdatasync write every dirty block of the file system, not
- * just the file's: simpler, and what a sync needs anyway. */
+ * just the file's (and what mappings stored in every mapped file):
+ * simpler, and what a sync (msync too) needs anyway. */
 int64_t op_fsync(struct call *c)
 {
 	if (!opened(c))
@@ -106,6 +117,8 @@ void op_close(struct call *c)
 	struct inode *n = opened(c);
 
 	if (n) {
+		if (n->opens == 1 && n->raw.i_links_count)
+			fmap_writeback(c->fs, n);
 		n->opens--;
 		iput(c->fs, n);
 	}

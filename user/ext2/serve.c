@@ -305,7 +305,7 @@ static int64_t serve(struct call *c)
 	    [LUX_TRUNCATE] = op_truncate, [LUX_ACCESS] = op_access,
 	    [LUX_STATFS] = op_statfs,     [LUX_READ] = op_read,
 	    [LUX_WRITE] = op_write,       [LUX_GETDENTS] = op_getdents,
-	    [LUX_FSYNC] = op_fsync,
+	    [LUX_FSYNC] = op_fsync,       [LUX_MAP] = op_map,
 	};
 	uint32_t op = c->q->op;
 

@@ -97,4 +97,5 @@ int64_t op_read(struct call *c);
 int64_t op_write(struct call *c);
 int64_t op_getdents(struct call *c);
 int64_t op_fsync(struct call *c);
+int64_t op_map(struct call *c);
 void op_close(struct call *c);

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 	       "ext2's structures are used as they are on disk");
@@ -144,7 +145,8 @@ int ext2_sync(struct ext2fs *fs)
 {
 	int err;
 
-	if ((err = ext2_write_meta(fs)) || (err = cache_flush(fs)))
+	if ((err = fmap_writeback_all(fs)) || (err = ext2_write_meta(fs)) ||
+	    (err = cache_flush(fs)))
 		return err;
 	return blk_flush(&fs->dev);
 }
@@ -163,6 +165,8 @@ void ext2_drop(struct ext2fs *fs)
 		while (fs->itable[i]) {
 			struct inode *ip = fs->itable[i];
 			fs->itable[i] = ip->hnext;
+			if (ip->obj)
+				close(ip->obj - 1);
 			free(ip);
 		}
 	cache_free(&fs->cache);

@@ -1,15 +1,17 @@
 /*
- * mmap.c - mmap of a server's file (ramfs, ext2, the boot image's files
- * through ramfs), which the kernel cannot map: it maps only its memory
- * objects and reflects mmap of any other descriptor here. MAP_PRIVATE is
- * served as a copy: anonymous pages, the file's bytes read into them
- * (pread64), then the protection asked for. A private mapping needs no
- * coherence with the file after the call, so the copy is what Linux
- * promises, except that stores to the file made later may or may not be
- * seen by Linux's untouched pages and are never seen here, and that the
- * pages past the file's end read as zeros (Linux: SIGBUS). This is what
- * dynamic loaders need (musl's and glibc's map libraries this way).
- * MAP_SHARED of a server's file stays ENODEV (issue 16's file mapping).
+ * mmap.c - mmap of a server's file whose server hands the kernel no
+ * memory object for it (ramfs, ext2 and /dev/shm do: LUX_MAP,
+ * docs/decisions/0032-file-mapping.md), which the kernel reflects here.
+ * MAP_PRIVATE is served as a copy: anonymous pages, the file's bytes read
+ * into them (pread64), then the protection asked for. A private mapping
+ * needs no coherence with the file after the call, so the copy is what
+ * Linux promises, except that stores to the file made later may or may
+ * not be seen by Linux's untouched pages and are never seen here, and
+ * that the pages past the file's end read as zeros (Linux: SIGBUS).
+ * MAP_SHARED of such a file is ENODEV. And msync, which the kernel
+ * reflects: MS_SYNC is a sync of every file system, whose servers write
+ * back what mappings stored (the kernel cannot say which file a mapping's
+ * object belongs to).
  */
 #include "fs.h"
 #include "persona.h"
@@ -22,6 +24,9 @@
 #define O_ACCMODE_     3
 #define O_WRONLY_      1
 #define F_GETFL_       3
+#define MS_ASYNC_      1
+#define MS_INVAL_      2
+#define MS_SYNC_       4
 #define STATX_BASIC_   0x201 /* STATX_TYPE | STATX_SIZE */
 #define STATX_MODE_OFF 28
 #define STATX_SIZE_OFF 40
@@ -62,6 +67,26 @@ static long mmap_fill(long fd, uintptr_t addr, uint64_t len, uint64_t off)
 			break;
 		done += r;
 	}
+	return 0;
+}
+
+/* msync(addr, len, flags): Linux's checks (EINVAL for a misaligned addr
+ * or unknown or both of MS_ASYNC and MS_SYNC; ENOMEM where nothing is
+ * mapped, which madvise's MADV_NORMAL says), then MS_SYNC syncs every
+ * file system; MS_ASYNC and MS_INVALIDATE need nothing (the mappings are
+ * the servers' objects: coherent with read and write already). */
+long mmap_msync(long addr, long len, long flags)
+{
+	long r;
+
+	if ((addr & 4095) ||
+	    (flags & ~(long)(MS_ASYNC_ | MS_INVAL_ | MS_SYNC_)) ||
+	    (flags & (MS_ASYNC_ | MS_SYNC_)) == (MS_ASYNC_ | MS_SYNC_))
+		return -EINVAL;
+	if (len && (r = native3(NR_madvise, addr, len, 0)) < 0)
+		return r;
+	if (flags & MS_SYNC_)
+		fs_sync();
 	return 0;
 }
 

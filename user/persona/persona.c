@@ -64,6 +64,8 @@ long persona_call(long nr, const long a[6])
 	if (nr == NR_mmap) /* the kernel's, which reflects a server's file */
 		return mmap_file(a[0], a[1], a[2], a[3], a[4], a[5]);
 	switch (nr) {
+	case NR_msync:
+		return mmap_msync(a[0], a[1], a[2]);
 	case NR_uname:
 		return persona_uname(a[0]);
 	case NR_clock_getres:

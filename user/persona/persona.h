@@ -172,6 +172,7 @@ long lock_flock(long fd, long op);
 /* mmap of a descriptor the kernel cannot map (mmap.c): MAP_PRIVATE of a
  * server's regular file, as a copy; -errno as Linux's mmap. */
 long mmap_file(long addr, long len, long prot, long flags, long fd, long off);
+long mmap_msync(long addr, long len, long flags);
 /* wait.c: wait4 and waitid over LUX_NR_WAIT. */
 long persona_wait4(long pid, long ustatus, long options, long uusage);
 long persona_waitid(long type, long id, long uinfo, long options, long uusage);

@@ -70,6 +70,22 @@ static void **block_slot(struct ramfs *fs, struct node *f, uint64_t idx,
 
 long data_read(struct node *f, uint64_t off, char *buf, size_t len)
 {
+	return f->file.obj ? fmap_read(f, off, buf, len)
+			   : blocks_read(f, off, buf, len);
+}
+
+long data_write(struct ramfs *fs, struct node *f, uint64_t off, const char *buf,
+		size_t len)
+{
+	long done = blocks_write(fs, f, off, buf, len);
+
+	if (f->file.obj && done > 0)
+		fmap_update(fs, f, off, buf, done);
+	return done;
+}
+
+long blocks_read(struct node *f, uint64_t off, char *buf, size_t len)
+{
 	if (off >= f->size)
 		return 0;
 	if (len > f->size - off)
@@ -89,8 +105,8 @@ long data_read(struct node *f, uint64_t off, char *buf, size_t len)
 	return len;
 }
 
-long data_write(struct ramfs *fs, struct node *f, uint64_t off, const char *buf,
-		size_t len)
+long blocks_write(struct ramfs *fs, struct node *f, uint64_t off,
+		  const char *buf, size_t len)
 {
 	if (off > RAMFS_MAX_SIZE || len > RAMFS_MAX_SIZE - off)
 		return -EFBIG;
@@ -179,6 +195,8 @@ int data_truncate(struct ramfs *fs, struct node *f, uint64_t size)
 			       RAMFS_BLOCK - size % RAMFS_BLOCK);
 	}
 	f->size = size;
+	if (f->file.obj)
+		fmap_update(fs, f, size, NULL, 0);
 	return 0;
 }
 
@@ -189,6 +207,8 @@ void data_recover(struct ramfs *fs, struct node *f)
 	int depth = data_depth(f);
 
 	f->file.blocks = 0;
+	f->file.obj = f->file.obj_rw = 0; /* the old instance's object went
+					   * with it */
 	if (depth > 5 || f->size > RAMFS_MAX_SIZE) {
 		f->file.tree = NULL;
 		f->size = 0;

@@ -201,6 +201,8 @@ static int64_t serve(struct call *c)
 		return -ENOTTY;
 	case LUX_FSYNC:
 		return op_fsync(c);
+	case LUX_MAP:
+		return op_map(c);
 	default:
 		return -ENOSYS;
 	}

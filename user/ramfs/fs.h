@@ -66,6 +66,12 @@ struct node {
 			 * makes a tree taller) */
 			void *tree;
 			uint64_t blocks; /* blocks allocated */
+			/* the memory object holding its current bytes
+			 * once mapped (fmap.c): this instance's
+			 * descriptor + 1, or 0; mapped from a
+			 * descriptor open for writing (a shared mapping
+			 * may store: write-back needed) */
+			uint32_t obj, obj_rw;
 		} file;
 		char *target; /* symbolic link: size bytes, no NUL */
 	};
@@ -111,9 +117,10 @@ struct ramfs {
 	struct arena_page *pages;
 	uint32_t partial[ARENA_CLASSES]; /* pages with room, per class */
 	uint32_t free_pages;
-	bool own_arena; /* mapped by ramfs_init: unmapped by destroy */
-	int state_fd;   /* the memory object (pages made before use), or -1 */
-	uint32_t made;  /* pages below it made by this instance (fallocate) */
+	bool own_arena;  /* mapped by ramfs_init: unmapped by destroy */
+	uint32_t mapped; /* files with a memory object (fmap.c) */
+	int state_fd;    /* the memory object (pages made before use), or -1 */
+	uint32_t made;   /* pages below it made by this instance (fallocate) */
 	struct timespec fill_time; /* the boot fill's one time for all, or 0 */
 };
 
@@ -197,7 +204,8 @@ void dir_remove(struct ramfs *fs, struct node *dir, struct dentry *de);
 long dir_read(struct node *dir, uint64_t pos, char *buf, size_t room,
 	      uint64_t *next);
 
-/* File data (data.c). */
+/* File data (data.c): through the file's memory object once it has one
+ * (fmap.c). Bytes read, or -ENOMEM (the object could not be read). */
 long data_read(struct node *f, uint64_t off, char *buf, size_t len);
 /* Bytes written (fewer when memory ran out), or -ENOSPC / -EFBIG. */
 long data_write(struct ramfs *fs, struct node *f, uint64_t off, const char *buf,
@@ -205,6 +213,30 @@ long data_write(struct ramfs *fs, struct node *f, uint64_t off, const char *buf,
 /* Set the size; blocks past it go, the rest of its last block is zeroed.
  * 0, or -EFBIG. */
 int data_truncate(struct ramfs *fs, struct node *f, uint64_t size);
+/* data_read and data_write of the arena's blocks only. */
+long blocks_read(struct node *f, uint64_t off, char *buf, size_t len);
+long blocks_write(struct ramfs *fs, struct node *f, uint64_t off,
+		  const char *buf, size_t len);
+
+/* File mapping (fmap.c, docs/decisions/0032-file-mapping.md). */
+/* LUX_MAP of regular file f (rw: from a descriptor open for writing):
+ * its memory object (a descriptor of this process, made and filled from
+ * the blocks at the first map), or -ENODEV (not a regular file),
+ * -ENOMEM. */
+long fmap_map(struct ramfs *fs, struct node *f, bool rw);
+/* f's object's bytes at off (data_read's contract). */
+long fmap_read(struct node *f, uint64_t off, char *buf, size_t len);
+/* f's size or bytes [off, off + len) changed (buf NULL: only the size):
+ * make its object the same. */
+void fmap_update(struct ramfs *fs, struct node *f, uint64_t off,
+		 const char *buf, size_t len);
+/* Copy what stores through mappings changed in f's object to its blocks
+ * (those of all files: _all), if it was ever mapped from a descriptor
+ * open for writing: 0, -ENOSPC, -ENOMEM. */
+int fmap_writeback(struct ramfs *fs, struct node *f);
+int fmap_writeback_all(struct ramfs *fs);
+/* f goes: close its object (its mappings keep their pages). */
+void fmap_drop(struct ramfs *fs, struct node *f);
 
 /* Boot fill (cpio.c): add the entries of the cpio newc archive buf[0..len)
  * with their modes, owners and mtimes, creating missing directories.

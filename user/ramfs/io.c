@@ -26,9 +26,12 @@ int64_t op_read(struct call *c)
 	if ((int64_t)c->q->off < 0)
 		return -EINVAL;
 	size_t len = c->q->count < LUX_MAX_DATA ? c->q->count : LUX_MAX_DATA;
-	c->outlen = data_read(n, c->q->off, c->out, len);
+	long got = data_read(n, c->q->off, c->out, len);
+	if (got < 0)
+		return got;
+	c->outlen = got;
 	touch_atime(n, c->now);
-	return c->outlen;
+	return got;
 }
 
 int64_t op_write(struct call *c)
@@ -77,9 +80,22 @@ int64_t op_getdents(struct call *c)
 	return len;
 }
 
+/* fsync writes back what mappings stored in every mapped file (msync
+ * and sync come here too), so that a restart finds it. */
 int64_t op_fsync(struct call *c)
 {
-	return node_find(c->fs, c->q->handle) ? 0 : -EBADF;
+	return node_find(c->fs, c->q->handle) ? fmap_writeback_all(c->fs)
+					      : -EBADF;
+}
+
+/* LUX_MAP: the object the kernel maps (the access mode was its check). */
+int64_t op_map(struct call *c)
+{
+	struct node *n = node_find(c->fs, c->q->handle);
+
+	return n ? fmap_map(c->fs, n,
+			    (c->q->flags & LUX_O_ACCMODE) == LUX_O_RDWR)
+		 : -EBADF;
 }
 
 void op_close(struct call *c)
@@ -87,6 +103,8 @@ void op_close(struct call *c)
 	struct node *n = node_find(c->fs, c->q->handle);
 
 	if (n && n->opens) {
+		if (n->opens == 1 && n->nlink && LUX_S_ISREG(n->mode))
+			fmap_writeback(c->fs, n);
 		n->opens--;
 		node_put(c->fs, n);
 	}

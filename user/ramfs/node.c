@@ -57,9 +57,10 @@ void node_put(struct ramfs *fs, struct node *n)
 	while (*b != n)
 		b = &(*b)->hnext;
 	*b = n->hnext;
-	if (LUX_S_ISREG(n->mode))
+	if (LUX_S_ISREG(n->mode)) {
+		fmap_drop(fs, n);
 		data_truncate(fs, n, 0);
-	else if (LUX_S_ISLNK(n->mode))
+	} else if (LUX_S_ISLNK(n->mode))
 		ramfs_free(fs, n->target, n->size);
 	fs->nodes--;
 	ramfs_free(fs, n, sizeof(*n));
