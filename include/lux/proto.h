@@ -46,8 +46,29 @@
  * cpio archive), 0 past its end (PID 1 or a LUX_GRANT_BOOTDATA grant). */
 #define LUX_NR_BOOTDATA (LUX_NR_BASE + 4)
 /* (pid, struct lux_procinfo *) -> 0: the process with the lowest pid >=
- * pid; ESRCH when there is none. */
-#define LUX_NR_PROCINFO (LUX_NR_BASE + 5)
+ * pid; ESRCH when there is none.
+ * (pid, buf, item, size), item an int -> what procfs shows in /proc/<pid>
+ * of process pid itself (ESRCH), into buf (size bytes):
+ *   LUX_PROCINFO_EXE, LUX_PROCINFO_CWD -> length: the path its program
+ *     was opened by (ENOENT: none, a boot image's program) or its working
+ *     directory, with its NUL (ERANGE when it does not fit).
+ *   LUX_PROCINFO_FD + n -> length: struct lux_fdinfo of its descriptor n
+ *     then, with a NUL, the path a server's file was opened by or the
+ *     kind of a kernel object ("eventpoll", "eventfd", "signalfd"; "" for
+ *     others); EBADF, ERANGE.
+ *   LUX_PROCINFO_MAPS -> bytes: struct lux_mapinfo of its areas from
+ *     the first that ends above the address buf holds (a uint64_t), as
+ *     many as fit, at most 64.
+ *   LUX_PROCINFO_TASKS -> bytes: its thread ids (int32_t), as many as fit.
+ * Items but TASKS need the caller to be allowed to read p's memory
+ * (Linux's ptrace read rule, as setrlimit's: itself, root, or real ids
+ * all three of p's), else EACCES; EINVAL for an unknown item. */
+#define LUX_NR_PROCINFO    (LUX_NR_BASE + 5)
+#define LUX_PROCINFO_EXE   1
+#define LUX_PROCINFO_CWD   2
+#define LUX_PROCINFO_MAPS  3
+#define LUX_PROCINFO_TASKS 4
+#define LUX_PROCINFO_FD    16
 /* (cpu, buf, len) -> bytes: a line describing CPU cpu (model, features),
  * ESRCH past the last CPU. */
 #define LUX_NR_CPUINFO (LUX_NR_BASE + 6)
@@ -87,7 +108,7 @@
  * than rt_sigreturn. An unreadable block or a bad pc: SIGSEGV. The same
  * ends a signal's upcall (struct lux_persona_sig) at the handler. */
 #define LUX_NR_RESUME (LUX_NR_BASE + 14)
-/* (name, cmdline, len) -> 0: exec's point of no return, for the
+/* (name, cmdline, len, fd) -> 0: exec's point of no return, for the
  * personality's execve (docs/decisions/0008-exec-in-the-personality.md).
  * Ends the process's other threads, then replaces its address space by a
  * fresh one holding only the personality's range [LUX_PERSONA_BASE,
@@ -97,7 +118,8 @@
  * registers; the personality resets the alternate signal stack), closes
  * close-on-exec descriptors, names the process `name` (a string, cut to
  * 15 bytes) with command line cmdline (len <= 256 bytes, NUL-separated
- * arguments) and releases a vfork parent. Returns to the caller in the
+ * arguments), its program the file of descriptor fd (-1: none;
+ * LUX_PROCINFO_EXE) and releases a vfork parent. Returns to the caller in the
  * new space, which then maps the program itself. EFAULT, EINVAL (len),
  * EAGAIN (another thread is exec'ing), ENOMEM: nothing has changed. */
 #define LUX_NR_EXEC (LUX_NR_BASE + 10)
@@ -734,4 +756,18 @@ struct lux_procinfo {
 	uint64_t rss;         /* resident pages */
 	uint32_t cmdline_len; /* bytes of cmdline used */
 	char cmdline[256];    /* argv, each with its NUL (cut at 256) */
+};
+
+/* LUX_PROCINFO_FD: a descriptor (its path follows). */
+struct lux_fdinfo {
+	uint32_t mode;  /* the object's st_mode (0: an anonymous object) */
+	uint32_t flags; /* its open flags (O_ACCMODE, O_APPEND...) */
+	uint64_t ino;   /* a kernel object's identity, as its fstat's st_ino */
+};
+
+/* LUX_PROCINFO_MAPS: one area of an address space. */
+struct lux_mapinfo {
+	uint64_t start, end;
+	uint64_t pgoff; /* the object's page that start maps */
+	uint64_t prot;  /* PROT_READ, WRITE, EXEC; 8: MAP_SHARED */
 };

@@ -125,6 +125,8 @@ static struct proc *proc_alloc(struct proc *parent)
 		spin_unlock(&parent->sig_lock);
 		strlcpy(p->name, parent->name, sizeof(p->name));
 		memcpy(p->cmdline, parent->cmdline, sizeof(p->cmdline));
+		if ((p->exe = parent->exe))
+			file_get(p->exe);
 		p->cmdline_len = parent->cmdline_len;
 		memcpy(p->act, parent->act, sizeof(p->act));
 		memcpy(p->rlim, parent->rlim, sizeof(p->rlim));
@@ -257,6 +259,8 @@ static void clone_undo(struct proc *parent, struct proc *p, struct thread *t)
 			mm_put(p->mm);
 		fdtable_put(p->files);
 		kfree(p->cwd);
+		if (p->exe)
+			file_put(p->exe);
 		kfree(p);
 	}
 	thread_free(t);
@@ -393,6 +397,9 @@ NORETURN void thread_exit_user(int status)
 		alarm_cancel(p);
 		fdtable_put(p->files); /* pipe ends close: readers see EOF */
 		p->files = NULL;
+		if (p->exe)
+			file_put(p->exe);
+		p->exe = NULL;
 		kfree(p->cwd);
 		p->cwd = NULL;
 		mm_put(mm);
@@ -462,7 +469,7 @@ static void exec_reset(struct proc *p, struct thread *t, struct mm *mm,
 	arch_thread_user(&t->ctx, &mm->as, NULL); /* FPU and TLS: initial */
 }
 
-long sys_lux_exec(long uname, long ucmd, long len)
+long sys_lux_exec(long uname, long ucmd, long len, long fd)
 {
 	struct thread *t = current_thread();
 	struct proc *p = t->proc;
@@ -495,6 +502,12 @@ long sys_lux_exec(long uname, long ucmd, long len)
 		chan_put(resolver);
 	p->boot_exec = !resolver;
 	futex_robust_exit(t); /* the old image's locks die with it */
+	struct file *exe = fd_get(fd), *old;
+	mutex_lock(&proc_lock); /* PROCINFO reads p->exe */
+	old = p->exe, p->exe = exe;
+	mutex_unlock(&proc_lock);
+	if (old)
+		file_put(old);
 	switch_mm(p, mm);
 	exec_reset(p, t, mm, name, cmd, len);
 	p->exec_thread = NULL;

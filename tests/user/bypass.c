@@ -21,7 +21,9 @@
  * TCP/IP server's requests give a user no port below 1024 and no
  * connection it was not handed (native_inet); LUX_NR_EPOLL and
  * LUX_NR_EVENT check what epoll, timerfd and signalfd would, and a
- * 1 ns timer or a signal mask of all costs nothing (native_event).
+ * 1 ns timer or a signal mask of all costs nothing (native_event);
+ * LUX_NR_PROCINFO's items refuse another user's process as /proc does
+ * (native_procinfo_items).
  *
  * lux-specific by design: on Linux every case fails (no native calls).
  * Must start as root, as it does on lux.
@@ -806,6 +808,68 @@ static void native_cwd_own(void)
 	CHECK(strcmp(buf, want) == 0);
 }
 
+/* native_procinfo_items as a user: root's (PID 1's) program, directory,
+ * descriptors and areas are EACCES, as /proc/1/exe, cwd, fd/ and maps
+ * are on Linux; its threads and its own details are not. */
+static void procinfo_as_user(void)
+{
+	char buf[4096];
+	uint64_t from = 0;
+
+	CHECK(drop());
+	for (long item = LUX_PROCINFO_EXE; item <= LUX_PROCINFO_MAPS; item++)
+		CHECK_ERR(syscall(LUX_NR_PROCINFO, 1, buf, item, sizeof(buf)),
+			  EACCES);
+	CHECK_ERR(
+	    syscall(LUX_NR_PROCINFO, 1, buf, LUX_PROCINFO_FD + 0, sizeof(buf)),
+	    EACCES);
+	CHECK(syscall(LUX_NR_PROCINFO, 1, buf, LUX_PROCINFO_TASKS,
+		      sizeof(buf)) >= 1);
+	CHECK(syscall(LUX_NR_PROCINFO, getpid(), buf, LUX_PROCINFO_CWD,
+		      sizeof(buf)) > 1);
+	memcpy(buf, &from, sizeof(from));
+	CHECK(syscall(LUX_NR_PROCINFO, getpid(), buf, LUX_PROCINFO_MAPS,
+		      sizeof(buf)) > 0);
+}
+
+/* LUX_NR_PROCINFO's items, the primitive under /proc/<pid>/exe, cwd, fd/,
+ * maps and task/, called directly: another user's are refused as Linux
+ * refuses the files; bad items, pids, sizes and buffers fail cleanly;
+ * a buffer too small is ERANGE, never an overrun. */
+static void native_procinfo_items(void)
+{
+	char buf[64];
+
+	CHECK(ut_in_child(procinfo_as_user));
+	CHECK_ERR(syscall(LUX_NR_PROCINFO, getpid(), buf, 5L, sizeof(buf)),
+		  EINVAL);
+	CHECK_ERR(syscall(LUX_NR_PROCINFO, getpid(), buf, -1L, sizeof(buf)),
+		  EINVAL);
+	CHECK_ERR(syscall(LUX_NR_PROCINFO, getpid(), buf,
+			  LUX_PROCINFO_FD + LUX_FD_MAX, sizeof(buf)),
+		  EINVAL);
+	CHECK_ERR(syscall(LUX_NR_PROCINFO, 999999, buf, LUX_PROCINFO_CWD,
+			  sizeof(buf)),
+		  ESRCH);
+	CHECK_ERR(
+	    syscall(LUX_NR_PROCINFO, getpid(), buf, LUX_PROCINFO_CWD, -1L),
+	    EINVAL);
+	CHECK_ERR(syscall(LUX_NR_PROCINFO, getpid(), buf, LUX_PROCINFO_EXE, 2L),
+		  ERANGE);
+	CHECK_ERR(syscall(LUX_NR_PROCINFO, getpid(), (void *)8,
+			  LUX_PROCINFO_EXE, sizeof(buf)),
+		  EFAULT);
+	CHECK_ERR(syscall(LUX_NR_PROCINFO, getpid(), (void *)8,
+			  LUX_PROCINFO_MAPS, sizeof(buf)),
+		  EFAULT);
+	CHECK_ERR(syscall(LUX_NR_PROCINFO, getpid(), buf, LUX_PROCINFO_FD + 999,
+			  sizeof(buf)),
+		  EBADF);
+	CHECK(syscall(LUX_NR_PROCINFO, getpid(), buf, LUX_PROCINFO_EXE,
+		      sizeof(buf)) > 1);
+	CHECK(buf[0] == '/');
+}
+
 /* native_inet as a user: the TCP/IP server's requests, made directly,
  * give what the socket calls would: no port below 1024 (EACCES), no
  * connection by a token it was not given, a socket only by its own
@@ -1074,6 +1138,7 @@ int main(int argc, char **argv)
 	    UT_CASE(lock_owner),
 	    UT_CASE(native_inet),
 	    UT_CASE(native_event),
+	    UT_CASE(native_procinfo_items),
 	};
 	return ut_main(argc, argv, "bypass", cases, UT_COUNT(cases));
 }

@@ -1,6 +1,7 @@
 /*
  * file: file semantics on the root file system, as a program relies on
- * them. Reading and writing (append, pread, pwrite, lseek, holes), truncate,
+ * them. Reading and writing (append, pread, pwrite, lseek with SEEK_DATA
+ * and SEEK_HOLE, holes), truncate,
  * the open flags (O_EXCL, O_TRUNC, O_APPEND, O_DIRECTORY, O_NOFOLLOW),
  * directories, unlink while open, hard and symbolic links, rename,
  * getdents64, timestamps, the working directory and dirfds, umask, statfs,
@@ -17,6 +18,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -156,6 +159,104 @@ static void pread_pwrite(void)
 	CHECK(memcmp(buf, "23", 2) == 0);
 	close(fd);
 	CHECK_CONTENT("pp", "0123456789XYZdef");
+}
+
+/* SEEK_DATA and SEEK_HOLE on a file without holes: data from the offset
+ * to the end, where the only hole begins; ENXIO at or past the end. */
+static void seek_data_hole(void)
+{
+	CHECK_EQ(put("sdh", "0123456789"), 0);
+	int fd = open("sdh", O_RDONLY);
+	CHECK(fd >= 0);
+	CHECK_EQ(lseek(fd, 0, SEEK_DATA), 0);
+	CHECK_EQ(lseek(fd, 4, SEEK_DATA), 4);
+	CHECK_EQ(lseek(fd, 0, SEEK_CUR), 4);
+	CHECK_EQ(lseek(fd, 3, SEEK_HOLE), 10);
+	CHECK_EQ(lseek(fd, 0, SEEK_CUR), 10);
+	CHECK_EQ(lseek(fd, 9, SEEK_HOLE), 10);
+	CHECK_ERR(lseek(fd, 10, SEEK_DATA), ENXIO);
+	CHECK_ERR(lseek(fd, 10, SEEK_HOLE), ENXIO);
+	CHECK_ERR(lseek(fd, 50, SEEK_DATA), ENXIO);
+	CHECK_ERR(lseek(fd, -1, SEEK_DATA), ENXIO);
+	CHECK_ERR(lseek(fd, -1, SEEK_HOLE), ENXIO);
+	CHECK_EQ(lseek(fd, 0, SEEK_CUR), 10);
+	close(fd);
+	fd = open("sdh-empty", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	CHECK(fd >= 0);
+	CHECK_ERR(lseek(fd, 0, SEEK_DATA), ENXIO);
+	CHECK_ERR(lseek(fd, 0, SEEK_HOLE), ENXIO);
+	close(fd);
+}
+
+/* Linux's struct statx. */
+struct sx {
+	uint32_t mask, blksize;
+	uint64_t attributes;
+	uint32_t nlink, uid, gid;
+	uint16_t mode, pad;
+	uint64_t ino, size, blocks, attributes_mask;
+	struct {
+		int64_t sec;
+		uint32_t nsec;
+		int32_t pad;
+	} atime, btime, ctime, mtime;
+	uint32_t rdev_major, rdev_minor, dev_major, dev_minor;
+	uint64_t spare[14];
+};
+
+/* Whether statx's x and stat's st describe one file alike. */
+static int sx_matches(const struct sx *x, const struct stat *st)
+{
+	return (x->mask & 0x7ff) == 0x7ff && x->mode == st->st_mode &&
+	       x->ino == st->st_ino && x->size == (uint64_t)st->st_size &&
+	       x->nlink == st->st_nlink && x->uid == st->st_uid &&
+	       x->gid == st->st_gid && x->rdev_major == major(st->st_rdev) &&
+	       x->rdev_minor == minor(st->st_rdev) &&
+	       x->dev_major == major(st->st_dev) &&
+	       x->dev_minor == minor(st->st_dev) &&
+	       x->mtime.sec == st->st_mtim.tv_sec &&
+	       x->mtime.nsec == (uint32_t)st->st_mtim.tv_nsec;
+}
+
+/* statx on every file system (this directory's, /dev, /proc, the root)
+ * and on a pipe (AT_EMPTY_PATH) agrees with stat and fstat; flags and
+ * mask are checked as Linux checks them. */
+static void statx_everywhere(void)
+{
+	const char *paths[] = {"sxf",   ".", "/dev/null", "/proc/self/stat",
+			       "/proc", "/"};
+	struct stat st;
+	struct sx x;
+	int p[2];
+
+	CHECK_EQ(put("sxf", "statx"), 0);
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		memset(&x, 0xa5, sizeof(x));
+		CHECK_EQ(syscall(SYS_statx, AT_FDCWD, paths[i], 0, 0x7ffL, &x),
+			 0);
+		CHECK_EQ(stat(paths[i], &st), 0);
+		if (!sx_matches(&x, &st))
+			return ut_fail("statx of %s differs from stat",
+				       paths[i]);
+	}
+	CHECK_EQ(pipe(p), 0);
+	int r = syscall(SYS_statx, p[0], "", AT_EMPTY_PATH, 0x7ffL, &x);
+	CHECK_EQ(fstat(p[0], &st), 0);
+	close(p[0]);
+	close(p[1]);
+	CHECK_EQ(r, 0);
+	CHECK(sx_matches(&x, &st) && S_ISFIFO(x.mode));
+	CHECK_ERR(syscall(SYS_statx, AT_FDCWD, "sxf", 0x6000L, 0x7ffL, &x),
+		  EINVAL);
+	CHECK_ERR(syscall(SYS_statx, AT_FDCWD, "sxf", 0x1L, 0x7ffL, &x),
+		  EINVAL);
+	CHECK_ERR(syscall(SYS_statx, AT_FDCWD, "sxf", 0L, 0x80000000L, &x),
+		  EINVAL);
+	CHECK_EQ(syscall(SYS_statx, AT_FDCWD, "sxf", 0x2000L, 0L, &x), 0);
+	CHECK_ERR(syscall(SYS_statx, AT_FDCWD, "sxf", 0L, 0x7ffL, (void *)8),
+		  EFAULT);
+	CHECK_ERR(syscall(SYS_statx, AT_FDCWD, "no-sxf", 0L, 0x7ffL, &x),
+		  ENOENT);
 }
 
 static void seek(void)
@@ -1082,6 +1183,7 @@ static void unix_path_socket(void)
 static const struct ut_case cases[] = {
     UT_CASE(create_read),     UT_CASE(append),
     UT_CASE(pread_pwrite),    UT_CASE(seek),
+    UT_CASE(seek_data_hole),  UT_CASE(statx_everywhere),
     UT_CASE(sparse),          UT_CASE(truncate_file),
     UT_CASE(excl_trunc),      UT_CASE(directory_flags),
     UT_CASE(getfl_flags),     UT_CASE(mkdir_rmdir),
