@@ -630,6 +630,74 @@ static inline int lux_in_group(const struct lux_req *q, uint32_t gid)
 	return q->gid == gid;
 }
 
+/* A read-only file system: an IOCTL with count LUX_READONLY on any of
+ * a server's objects makes it refuse (off 1) or allow again (off 0)
+ * every change with EROFS, as a read-only mount; root only (EPERM).
+ * lumen sends it for mount(2)'s MS_RDONLY and MS_REMOUNT. A server that
+ * has nothing to change answers ENOTTY. */
+#define LUX_READONLY 0x4c5230 /* no Linux ioctl number */
+
+/* Whether request q would change a file system (a read-only one refuses
+ * it, after a STAT of its path per lux_req_follows finds no link). */
+static inline int lux_req_changes(const struct lux_req *q)
+{
+	switch (q->op) {
+	case LUX_OPEN:
+		return (q->flags & LUX_O_ACCMODE) != LUX_O_RDONLY ||
+		       (q->flags & (LUX_O_CREAT | LUX_O_TRUNC));
+	case LUX_ACCESS:
+		return q->mode & LUX_W_OK;
+	case LUX_MKDIR:
+	case LUX_MKNOD:
+	case LUX_UNLINK:
+	case LUX_RENAME:
+	case LUX_LINK:
+	case LUX_SYMLINK:
+	case LUX_CHMOD:
+	case LUX_CHOWN:
+	case LUX_UTIMENS:
+	case LUX_TRUNCATE:
+	case LUX_WRITE:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Whether q acts on what its path's final symbolic link names. */
+static inline int lux_req_follows(const struct lux_req *q)
+{
+	if (q->op == LUX_OPEN)
+		return !(q->flags & LUX_O_NOFOLLOW);
+	if (q->op == LUX_CHOWN || q->op == LUX_UTIMENS || q->op == LUX_ACCESS)
+		return !(q->flags & LUX_AT_SYMLINK_NOFOLLOW);
+	return q->op == LUX_CHMOD || q->op == LUX_TRUNCATE;
+}
+
+/* A read-only server's answer to q, which would change it, when the STAT
+ * of its path gave st (0 or -errno; -2, ENOENT, for a handle): 1 to serve
+ * it all the same (an OPEN that finds the file it might have created),
+ * else an errno as Linux orders them: EEXIST for a name to make that
+ * exists, the lookup's error for calls that look up first, else EROFS. */
+static inline int64_t lux_readonly_answer(const struct lux_req *q, int64_t st)
+{
+	int makes =
+	    q->op == LUX_MKDIR || q->op == LUX_MKNOD || q->op == LUX_SYMLINK;
+	int names = makes || q->op == LUX_UNLINK || q->op == LUX_RENAME ||
+		    q->op == LUX_LINK ||
+		    (q->op == LUX_OPEN && (q->flags & LUX_O_CREAT));
+
+	if (!st && makes)
+		return -17; /* EEXIST */
+	if (!st && q->op == LUX_OPEN &&
+	    (q->flags & LUX_O_ACCMODE) == LUX_O_RDONLY &&
+	    !(q->flags & LUX_O_TRUNC))
+		return 1;
+	if (st && !q->handle && (st != -2 || !names))
+		return st;
+	return -30; /* EROFS */
+}
+
 /* Every reply, server -> kernel. */
 struct lux_rep {
 	uint32_t op;     /* LUX_REPLY, LUX_REDIRECT, LUX_FOLLOW, LUX_NOTIFY */

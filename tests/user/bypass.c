@@ -23,7 +23,8 @@
  * LUX_NR_EVENT check what epoll, timerfd and signalfd would, and a
  * 1 ns timer or a signal mask of all costs nothing (native_event);
  * LUX_NR_PROCINFO's items refuse another user's process as /proc does
- * (native_procinfo_items).
+ * (native_procinfo_items); only root makes a server read-only
+ * (readonly_root_only).
  *
  * lux-specific by design: on Linux every case fails (no native calls).
  * Must start as root, as it does on lux.
@@ -832,6 +833,37 @@ static void procinfo_as_user(void)
 		      sizeof(buf)) > 0);
 }
 
+/* LUX_READONLY as a user, straight to ramfs: EPERM, and /tmp stays
+ * writable (only root remounts, as on Linux). */
+static void readonly_as_user(void)
+{
+	char path[64];
+	int fd;
+
+	CHECK(drop());
+	CHECK((fd = open("/tmp", O_RDONLY | O_DIRECTORY)) >= 0);
+	memset(&m, 0, sizeof(m));
+	m.q.op = LUX_IOCTL;
+	m.q.len = sizeof(m.q);
+	m.q.count = LUX_READONLY;
+	m.q.off = 1;
+	m.q.uid = 0; /* forged: the kernel stamps the caller's */
+	CHECK_EQ(request(LUX_REQ_FD(fd), 0), 0);
+	CHECK_EQ(a.rep.result, -EPERM);
+	close(fd);
+	snprintf(path, sizeof(path), "/tmp/bypass-ro.%d", (int)getpid());
+	CHECK((fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600)) >= 0);
+	close(fd);
+	CHECK_EQ(unlink(path), 0);
+}
+
+/* The LUX_READONLY IOCTL, which makes a file system server refuse every
+ * change: only root may send it. */
+static void readonly_root_only(void)
+{
+	CHECK(ut_in_child(readonly_as_user));
+}
+
 /* LUX_NR_PROCINFO's items, the primitive under /proc/<pid>/exe, cwd, fd/,
  * maps and task/, called directly: another user's are refused as Linux
  * refuses the files; bad items, pids, sizes and buffers fail cleanly;
@@ -1139,6 +1171,7 @@ int main(int argc, char **argv)
 	    UT_CASE(native_inet),
 	    UT_CASE(native_event),
 	    UT_CASE(native_procinfo_items),
+	    UT_CASE(readonly_root_only),
 	};
 	return ut_main(argc, argv, "bypass", cases, UT_COUNT(cases));
 }

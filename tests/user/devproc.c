@@ -5,7 +5,8 @@
  * /dev; /proc/self, /proc/<pid>/stat, status and cmdline, the pid
  * directories, meminfo, uptime, cpuinfo and mounts; /proc/<pid>/exe, cwd,
  * fd/, maps, mounts, comm and task/, the /proc/sys values programs read,
- * and the ptrace read rule that guards exe, cwd, fd/ and maps.
+ * the ptrace read rule that guards exe, cwd, fd/ and maps, and execveat
+ * of a descriptor (fexecve), which goes through /proc/self/fd.
  */
 #include "utest.h"
 
@@ -25,6 +26,8 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+extern char **environ;
 
 static int saved_argc;
 static char **saved_argv;
@@ -721,6 +724,60 @@ static void proc_guarded(void)
 	CHECK_EQ(status, 0);
 }
 
+/* Run execveat(dirfd, path, {self, "exit", "7"}, flags) in a child: its
+ * exit status, or 100 + execveat's errno. */
+static int run_execveat(int dirfd, const char *path, int flags)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		char *argv[] = {(char *)ut_self, "exit", "7", NULL};
+		syscall(SYS_execveat, dirfd, path, argv, environ, flags);
+		_exit(100 + errno);
+	}
+	int status = ut_wait(pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* execveat on a descriptor (AT_EMPTY_PATH: fexecve, O_RDONLY or
+ * O_PATH), by a path relative to a directory descriptor, and
+ * AT_SYMLINK_NOFOLLOW on a link (ELOOP). Here, not in exec: fexecve goes
+ * through /proc/self/fd, which exec's bare boot (no servers) lacks. */
+static void execveat_fd(void)
+{
+	char self[PATH_MAX], link[64];
+
+	CHECK(realpath(ut_self, self) != NULL);
+	int fd = open(self, O_RDONLY | O_CLOEXEC);
+	CHECK(fd >= 0);
+	int status = run_execveat(fd, "", AT_EMPTY_PATH);
+	close(fd);
+	CHECK_EQ(status, 7);
+	fd = open(self, O_PATH | O_CLOEXEC);
+	CHECK(fd >= 0);
+	status = run_execveat(fd, "", AT_EMPTY_PATH);
+	int noflag = run_execveat(fd, "", 0);
+	close(fd);
+	CHECK_EQ(status, 7);
+	CHECK_EQ(noflag, 100 + ENOENT);
+	CHECK_EQ(run_execveat(1000, "", AT_EMPTY_PATH), 100 + EBADF);
+	char *slash = strrchr(self, '/');
+	*slash = 0;
+	int dir = open(self, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(dir >= 0);
+	status = run_execveat(dir, slash + 1, 0);
+	close(dir);
+	CHECK_EQ(status, 7);
+	*slash = '/';
+	snprintf(link, sizeof(link), "/tmp/execveat-%d", (int)getpid());
+	CHECK_EQ(symlink(self, link), 0);
+	status = run_execveat(AT_FDCWD, link, AT_SYMLINK_NOFOLLOW);
+	int followed = run_execveat(AT_FDCWD, link, 0);
+	unlink(link);
+	CHECK_EQ(status, 100 + ELOOP);
+	CHECK_EQ(followed, 7);
+}
+
 static const struct ut_case cases[] = {
     UT_CASE(dev_null),     UT_CASE(dev_zero),     UT_CASE(dev_full),
     UT_CASE(dev_random),   UT_CASE(dev_numbers),  UT_CASE(dev_names),
@@ -729,11 +786,13 @@ static const struct ut_case cases[] = {
     UT_CASE(proc_uptime),  UT_CASE(proc_cpuinfo), UT_CASE(proc_mounts),
     UT_CASE(proc_exe),     UT_CASE(proc_cwd),     UT_CASE(proc_fd),
     UT_CASE(proc_maps),    UT_CASE(proc_task),    UT_CASE(proc_sys),
-    UT_CASE(proc_guarded),
+    UT_CASE(proc_guarded), UT_CASE(execveat_fd),
 };
 
 int main(int argc, char **argv)
 {
+	if (argc == 3 && !strcmp(argv[1], "exit")) /* execveat_fd's child */
+		return atoi(argv[2]);
 	saved_argc = argc;
 	saved_argv = argv;
 	return ut_main(argc, argv, "devproc", cases, UT_COUNT(cases));

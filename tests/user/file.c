@@ -23,11 +23,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sendfile.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -257,6 +259,91 @@ static void statx_everywhere(void)
 		  EFAULT);
 	CHECK_ERR(syscall(SYS_statx, AT_FDCWD, "no-sxf", 0L, 0x7ffL, &x),
 		  ENOENT);
+}
+
+/* Whether /proc/mounts shows the mount on a path ending in name with
+ * options starting with opts. */
+static int mounted_as(const char *name, const char *opts)
+{
+	static char buf[16384];
+	int fd = open("/proc/mounts", O_RDONLY), found = 0;
+	long n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n")) {
+		char dev[256], dir[256], type[64], o[256];
+		size_t len = strlen(name);
+		if (sscanf(l, "%255s %255s %63s %255s", dev, dir, type, o) ==
+			4 &&
+		    strlen(dir) >= len &&
+		    !strcmp(dir + strlen(dir) - len, name))
+			found = !strncmp(o, opts, strlen(opts));
+	}
+	return found;
+}
+
+/* The changes a read-only mount refuses with EROFS, checked after each
+ * name is there; reading works, a name that exists is EEXIST, a lookup
+ * that fails first is ENOENT, and a link out of the mount still leads
+ * to a file that may be written. */
+static void read_only_refused(void)
+{
+	char buf[8];
+	CHECK_ERR(open("rom/f", O_WRONLY), EROFS);
+	CHECK_ERR(open("rom/f", O_RDONLY | O_TRUNC), EROFS);
+	CHECK_ERR(open("rom/new", O_WRONLY | O_CREAT, 0644), EROFS);
+	CHECK_ERR(creat("rom/new", 0644), EROFS);
+	int fd = open("rom/f", O_RDONLY | O_CREAT, 0644); /* it is there */
+	CHECK(fd >= 0);
+	CHECK_EQ(read(fd, buf, sizeof(buf)), 2);
+	close(fd);
+	CHECK_ERR(mkdir("rom/d2", 0755), EROFS);
+	CHECK_ERR(mkdir("rom/d", 0755), EEXIST);
+	CHECK_ERR(unlink("rom/f"), EROFS);
+	CHECK_ERR(unlink("rom/none"), EROFS);
+	CHECK_ERR(rmdir("rom/d"), EROFS);
+	CHECK_ERR(rename("rom/f", "rom/g"), EROFS);
+	CHECK_ERR(link("rom/f", "rom/h"), EROFS);
+	CHECK_ERR(symlink("x", "rom/s"), EROFS);
+	CHECK_ERR(mknod("rom/p", S_IFIFO | 0644, 0), EROFS);
+	CHECK_ERR(chmod("rom/f", 0600), EROFS);
+	CHECK_ERR(chown("rom/f", 1, 1), EROFS);
+	CHECK_ERR(utimes("rom/f", NULL), EROFS);
+	CHECK_ERR(truncate("rom/f", 0), EROFS);
+	CHECK_ERR(access("rom/f", W_OK), EROFS);
+	CHECK_EQ(access("rom/f", R_OK), 0);
+	CHECK_ERR(chmod("rom/none", 0600), ENOENT);
+	CHECK_EQ(put("rom/out", "through"), 0); /* ../outside, writable */
+	CHECK_CONTENT("outside", "through");
+	CHECK(mounted_as("/rom", "ro"));
+}
+
+/* mount -o ro, remount rw, remount ro (tmpfs): while read-only every
+ * change is EROFS; /proc/mounts says ro or rw. */
+static void read_only_mount(void)
+{
+	CHECK_EQ(mkdir("rom", 0755), 0);
+	CHECK_EQ(put("outside", "x"), 0);
+	CHECK_EQ(mount("none", "rom", "tmpfs", MS_RDONLY, NULL), 0);
+	int created = creat("rom/f", 0644), err = errno;
+	int made = mkdir("rom/d", 0755), merr = errno;
+	int rw = mount("none", "rom", "tmpfs", MS_REMOUNT, NULL);
+	int after = put("rom/f", "ab") == 0 && mkdir("rom/d", 0755) == 0 &&
+		    symlink("../outside", "rom/out") == 0 &&
+		    mounted_as("/rom", "rw");
+	int ro = mount("none", "rom", "tmpfs", MS_REMOUNT | MS_RDONLY, NULL);
+	if (created < 0 && err == EROFS && made < 0 && merr == EROFS && !rw &&
+	    after && !ro)
+		read_only_refused();
+	umount("rom");
+	rmdir("rom");
+	CHECK(created < 0 && err == EROFS);
+	CHECK(made < 0 && merr == EROFS);
+	CHECK_EQ(rw, 0);
+	CHECK(after);
+	CHECK_EQ(ro, 0);
 }
 
 static void seek(void)
@@ -1181,22 +1268,39 @@ static void unix_path_socket(void)
 }
 
 static const struct ut_case cases[] = {
-    UT_CASE(create_read),     UT_CASE(append),
-    UT_CASE(pread_pwrite),    UT_CASE(seek),
-    UT_CASE(seek_data_hole),  UT_CASE(statx_everywhere),
-    UT_CASE(sparse),          UT_CASE(truncate_file),
-    UT_CASE(excl_trunc),      UT_CASE(directory_flags),
-    UT_CASE(getfl_flags),     UT_CASE(mkdir_rmdir),
-    UT_CASE(unlink_open),     UT_CASE(hard_link),
-    UT_CASE(symbolic_link),   UT_CASE(rename_file),
-    UT_CASE(rename_dir),      UT_CASE(dir_entries),
-    UT_CASE(timestamps),      UT_CASE(cwd),
-    UT_CASE(dirfd_is_int),    UT_CASE(umask_applied),
-    UT_CASE(statfs_works),    UT_CASE(access_checks),
-    UT_CASE(dup_offset),      UT_CASE(sendfile_copy),
-    UT_CASE(sendfile_signal), UT_CASE(big_file),
-    UT_CASE(error_names),     UT_CASE(io_vectors),
-    UT_CASE(fchmod_fchown),   UT_CASE(unix_path_socket),
+    UT_CASE(create_read),
+    UT_CASE(append),
+    UT_CASE(pread_pwrite),
+    UT_CASE(seek),
+    UT_CASE(seek_data_hole),
+    UT_CASE(statx_everywhere),
+    UT_CASE(read_only_mount),
+    UT_CASE(sparse),
+    UT_CASE(truncate_file),
+    UT_CASE(excl_trunc),
+    UT_CASE(directory_flags),
+    UT_CASE(getfl_flags),
+    UT_CASE(mkdir_rmdir),
+    UT_CASE(unlink_open),
+    UT_CASE(hard_link),
+    UT_CASE(symbolic_link),
+    UT_CASE(rename_file),
+    UT_CASE(rename_dir),
+    UT_CASE(dir_entries),
+    UT_CASE(timestamps),
+    UT_CASE(cwd),
+    UT_CASE(dirfd_is_int),
+    UT_CASE(umask_applied),
+    UT_CASE(statfs_works),
+    UT_CASE(access_checks),
+    UT_CASE(dup_offset),
+    UT_CASE(sendfile_copy),
+    UT_CASE(sendfile_signal),
+    UT_CASE(big_file),
+    UT_CASE(error_names),
+    UT_CASE(io_vectors),
+    UT_CASE(fchmod_fchown),
+    UT_CASE(unix_path_socket),
 };
 
 /* Remove the tree at path (only what these cases make). */

@@ -114,6 +114,7 @@ struct ramfs {
 	bool own_arena; /* mapped by ramfs_init: unmapped by destroy */
 	int state_fd;   /* the memory object (pages made before use), or -1 */
 	uint32_t made;  /* pages below it made by this instance (fallocate) */
+	bool readonly;  /* LUX_READONLY: every change is EROFS */
 	struct timespec fill_time; /* the boot fill's one time for all, or 0 */
 };
 
