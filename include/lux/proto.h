@@ -118,7 +118,7 @@
  * registers; the personality resets the alternate signal stack), closes
  * close-on-exec descriptors, names the process `name` (a string, cut to
  * 15 bytes) with command line cmdline (len <= 256 bytes, NUL-separated
- * arguments), its program the file of descriptor fd (-1: none;
+ * arguments), its program the regular file of descriptor fd (else none;
  * LUX_PROCINFO_EXE) and releases a vfork parent. Returns to the caller in the
  * new space, which then maps the program itself. EFAULT, EINVAL (len),
  * EAGAIN (another thread is exec'ing), ENOMEM: nothing has changed. */

@@ -503,6 +503,8 @@ long sys_lux_exec(long uname, long ucmd, long len, long fd)
 	p->boot_exec = !resolver;
 	futex_robust_exit(t); /* the old image's locks die with it */
 	struct file *exe = fd_get(fd), *old;
+	if (exe && !LUX_S_ISREG(exe->mode)) /* never a pipe kept hidden */
+		file_put(exe), exe = NULL;
 	mutex_lock(&proc_lock); /* PROCINFO reads p->exe */
 	old = p->exe, p->exe = exe;
 	mutex_unlock(&proc_lock);

@@ -149,11 +149,12 @@ static void mount_point(const char *in, char *out, size_t size)
 		out[--n] = 0;
 }
 
-/* mount(source, target, fstype) for root: start a server for fstype on
- * target (an ext2 server gets the source, made absolute, as its
- * argument). */
 static int remount(const char *target, bool ro);
 
+/* mount(source, target, fstype, flags) for root: start a server for
+ * fstype on target (an ext2 server gets the source, made absolute, as its
+ * argument), read-only with MS_RDONLY; with MS_REMOUNT, only make the
+ * mount on target read-only or writable again. */
 static int do_mount(const struct lux_msg *m)
 {
 	const char *src = lux_path(m, 0), *target = lux_path(m, 1),
