@@ -46,8 +46,29 @@
  * cpio archive), 0 past its end (PID 1 or a LUX_GRANT_BOOTDATA grant). */
 #define LUX_NR_BOOTDATA (LUX_NR_BASE + 4)
 /* (pid, struct lux_procinfo *) -> 0: the process with the lowest pid >=
- * pid; ESRCH when there is none. */
-#define LUX_NR_PROCINFO (LUX_NR_BASE + 5)
+ * pid; ESRCH when there is none.
+ * (pid, buf, item, size), item an int -> what procfs shows in /proc/<pid>
+ * of process pid itself (ESRCH), into buf (size bytes):
+ *   LUX_PROCINFO_EXE, LUX_PROCINFO_CWD -> length: the path its program
+ *     was opened by (ENOENT: none, a boot image's program) or its working
+ *     directory, with its NUL (ERANGE when it does not fit).
+ *   LUX_PROCINFO_FD + n -> length: struct lux_fdinfo of its descriptor n
+ *     then, with a NUL, the path a server's file was opened by or the
+ *     kind of a kernel object ("eventpoll", "eventfd", "signalfd"; "" for
+ *     others); EBADF, ERANGE.
+ *   LUX_PROCINFO_MAPS -> bytes: struct lux_mapinfo of its areas from
+ *     the first that ends above the address buf holds (a uint64_t), as
+ *     many as fit, at most 64.
+ *   LUX_PROCINFO_TASKS -> bytes: its thread ids (int32_t), as many as fit.
+ * Items but TASKS need the caller to be allowed to read p's memory
+ * (Linux's ptrace read rule, as setrlimit's: itself, root, or real ids
+ * all three of p's), else EACCES; EINVAL for an unknown item. */
+#define LUX_NR_PROCINFO    (LUX_NR_BASE + 5)
+#define LUX_PROCINFO_EXE   1
+#define LUX_PROCINFO_CWD   2
+#define LUX_PROCINFO_MAPS  3
+#define LUX_PROCINFO_TASKS 4
+#define LUX_PROCINFO_FD    16
 /* (cpu, buf, len) -> bytes: a line describing CPU cpu (model, features),
  * ESRCH past the last CPU. */
 #define LUX_NR_CPUINFO (LUX_NR_BASE + 6)
@@ -87,7 +108,7 @@
  * than rt_sigreturn. An unreadable block or a bad pc: SIGSEGV. The same
  * ends a signal's upcall (struct lux_persona_sig) at the handler. */
 #define LUX_NR_RESUME (LUX_NR_BASE + 14)
-/* (name, cmdline, len) -> 0: exec's point of no return, for the
+/* (name, cmdline, len, fd) -> 0: exec's point of no return, for the
  * personality's execve (docs/decisions/0008-exec-in-the-personality.md).
  * Ends the process's other threads, then replaces its address space by a
  * fresh one holding only the personality's range [LUX_PERSONA_BASE,
@@ -97,7 +118,8 @@
  * registers; the personality resets the alternate signal stack), closes
  * close-on-exec descriptors, names the process `name` (a string, cut to
  * 15 bytes) with command line cmdline (len <= 256 bytes, NUL-separated
- * arguments) and releases a vfork parent. Returns to the caller in the
+ * arguments), its program the regular file of descriptor fd (else none;
+ * LUX_PROCINFO_EXE) and releases a vfork parent. Returns to the caller in the
  * new space, which then maps the program itself. EFAULT, EINVAL (len),
  * EAGAIN (another thread is exec'ing), ENOMEM: nothing has changed. */
 #define LUX_NR_EXEC (LUX_NR_BASE + 10)
@@ -619,6 +641,74 @@ static inline int lux_in_group(const struct lux_req *q, uint32_t gid)
 	return q->gid == gid;
 }
 
+/* A read-only file system: an IOCTL with count LUX_READONLY on any of
+ * a server's objects makes it refuse (off 1) or allow again (off 0)
+ * every change with EROFS, as a read-only mount; root only (EPERM).
+ * lumen sends it for mount(2)'s MS_RDONLY and MS_REMOUNT. A server that
+ * has nothing to change answers ENOTTY. */
+#define LUX_READONLY 0x4c5230 /* no Linux ioctl number */
+
+/* Whether request q would change a file system (a read-only one refuses
+ * it, after a STAT of its path per lux_req_follows finds no link). */
+static inline int lux_req_changes(const struct lux_req *q)
+{
+	switch (q->op) {
+	case LUX_OPEN:
+		return (q->flags & LUX_O_ACCMODE) != LUX_O_RDONLY ||
+		       (q->flags & (LUX_O_CREAT | LUX_O_TRUNC));
+	case LUX_ACCESS:
+		return q->mode & LUX_W_OK;
+	case LUX_MKDIR:
+	case LUX_MKNOD:
+	case LUX_UNLINK:
+	case LUX_RENAME:
+	case LUX_LINK:
+	case LUX_SYMLINK:
+	case LUX_CHMOD:
+	case LUX_CHOWN:
+	case LUX_UTIMENS:
+	case LUX_TRUNCATE:
+	case LUX_WRITE:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Whether q acts on what its path's final symbolic link names. */
+static inline int lux_req_follows(const struct lux_req *q)
+{
+	if (q->op == LUX_OPEN)
+		return !(q->flags & LUX_O_NOFOLLOW);
+	if (q->op == LUX_CHOWN || q->op == LUX_UTIMENS || q->op == LUX_ACCESS)
+		return !(q->flags & LUX_AT_SYMLINK_NOFOLLOW);
+	return q->op == LUX_CHMOD || q->op == LUX_TRUNCATE;
+}
+
+/* A read-only server's answer to q, which would change it, when the STAT
+ * of its path gave st (0 or -errno; -2, ENOENT, for a handle): 1 to serve
+ * it all the same (an OPEN that finds the file it might have created),
+ * else an errno as Linux orders them: EEXIST for a name to make that
+ * exists, the lookup's error for calls that look up first, else EROFS. */
+static inline int64_t lux_readonly_answer(const struct lux_req *q, int64_t st)
+{
+	int makes =
+	    q->op == LUX_MKDIR || q->op == LUX_MKNOD || q->op == LUX_SYMLINK;
+	int names = makes || q->op == LUX_UNLINK || q->op == LUX_RENAME ||
+		    q->op == LUX_LINK ||
+		    (q->op == LUX_OPEN && (q->flags & LUX_O_CREAT));
+
+	if (!st && makes)
+		return -17; /* EEXIST */
+	if (!st && q->op == LUX_OPEN &&
+	    (q->flags & LUX_O_ACCMODE) == LUX_O_RDONLY &&
+	    !(q->flags & LUX_O_TRUNC))
+		return 1;
+	if (st && !q->handle && (st != -2 || !names))
+		return st;
+	return -30; /* EROFS */
+}
+
 /* Every reply, server -> kernel. */
 struct lux_rep {
 	uint32_t op;     /* LUX_REPLY, LUX_REDIRECT, LUX_FOLLOW, LUX_NOTIFY */
@@ -745,4 +835,18 @@ struct lux_procinfo {
 	uint64_t rss;         /* resident pages */
 	uint32_t cmdline_len; /* bytes of cmdline used */
 	char cmdline[256];    /* argv, each with its NUL (cut at 256) */
+};
+
+/* LUX_PROCINFO_FD: a descriptor (its path follows). */
+struct lux_fdinfo {
+	uint32_t mode;  /* the object's st_mode (0: an anonymous object) */
+	uint32_t flags; /* its open flags (O_ACCMODE, O_APPEND...) */
+	uint64_t ino;   /* a kernel object's identity, as its fstat's st_ino */
+};
+
+/* LUX_PROCINFO_MAPS: one area of an address space. */
+struct lux_mapinfo {
+	uint64_t start, end;
+	uint64_t pgoff; /* the object's page that start maps */
+	uint64_t prot;  /* PROT_READ, WRITE, EXEC; 8: MAP_SHARED */
 };

@@ -25,6 +25,7 @@ struct file_ops {
 	unsigned (*poll)(struct file *f);
 	/* A reference went but others remain (may be NULL). */
 	void (*unref)(struct file *f);
+	const char *name; /* an anonymous object's kind (/proc/PID/fd) */
 };
 
 struct file {

@@ -127,6 +127,7 @@ struct proc {
 	struct arch_io *io; /* its I/O port permissions, or NULL */
 	unsigned umask;     /* cleared from the mode of files it creates */
 	char *cwd;          /* absolute and clean; NULL: "/"; under sig_lock */
+	struct file *exe;   /* its program (a reference) or NULL; proc_lock */
 	int nice;
 	uint64_t rlim[16][2]; /* resource limits: soft, hard */
 	struct timer alarm;   /* ITIMER_REAL */

@@ -51,7 +51,7 @@ long sys_tkill(long tid, long sig);
 long sys_lux_affinity(long tid, long set, long mask, long uold);
 long sys_setpriority(long which, long who, long nice);
 long sys_lux_bootdata(long off, long buf, long len);
-long sys_lux_procinfo(long pid, long info);
+long sys_lux_procinfo(long pid, long info, long item, long size);
 long sys_lux_cpuinfo(long cpu, long buf, long len);
 long sys_lux_klog(void);
 uint64_t alarm_cancel(struct proc *p);
@@ -80,7 +80,7 @@ long sys_lux_setcred(long which, long a, long b, long c);
 long sys_lux_sysstat(long stat);
 long sys_lux_name(long name, long set);
 long sys_lux_resume(void);
-long sys_lux_exec(long name, long cmdline, long len);
+long sys_lux_exec(long name, long cmdline, long len, long fd);
 long sys_lux_bootfile(long path, long off, long buf, long len);
 long sys_lux_request(long target, long gen, long req, long buf, long size,
 		     long path);

@@ -125,8 +125,8 @@ static void pset_release(struct file *f)
 	kfree(s);
 }
 
-static const struct file_ops pset_ops = {.poll = pset_poll,
-					 .release = pset_release};
+static const struct file_ops pset_ops = {
+    .poll = pset_poll, .release = pset_release, .name = "eventpoll"};
 
 /* Remove entry i of s. pset_lock held; the caller puts the file. */
 static struct file *entry_remove(struct pset *s, unsigned i)

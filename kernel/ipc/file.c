@@ -265,7 +265,9 @@ long sys_lux_unshare(void)
 		return -EINVAL;
 	if (!(copy = fdtable_copy(t)))
 		return -ENOMEM;
+	mutex_lock(&proc_lock); /* PROCINFO reads it */
 	p->files = copy;
+	mutex_unlock(&proc_lock);
 	fdtable_put(t);
 	return 0;
 }

@@ -287,7 +287,8 @@ static void eventfd_release(struct file *f)
 static const struct file_ops eventfd_ops = {.read = eventfd_read,
 					    .write = eventfd_write,
 					    .release = eventfd_release,
-					    .poll = eventfd_poll};
+					    .poll = eventfd_poll,
+					    .name = "eventfd"};
 
 /* A new eventfd (timer: a timer descriptor of the clock id initval). */
 static long eventfd_new(long initval, long flags, bool timer)

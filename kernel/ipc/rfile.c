@@ -16,9 +16,11 @@
 #include <lux/fcntl.h>
 #include <lux/stat.h>
 
-#define SEEK_SET 0
-#define SEEK_CUR 1
-#define SEEK_END 2
+#define SEEK_SET  0
+#define SEEK_CUR  1
+#define SEEK_END  2
+#define SEEK_DATA 3
+#define SEEK_HOLE 4
 
 struct rfile {
 	struct chan *c;
@@ -307,10 +309,14 @@ long sys_lseek(long fd, long offset, long whence)
 		return r;
 	if (whence == SEEK_CUR)
 		base = rf->pos;
-	else if (whence == SEEK_END)
+	else if (whence >= SEEK_END && whence <= SEEK_HOLE)
 		base = rfile_size(f);
 	else if (whence != SEEK_SET)
 		r = -EINVAL;
+	if (!r && base >= 0 && whence > SEEK_END) { /* no holes: data to EOF */
+		r = offset < 0 || offset >= base ? -ENXIO : 0;
+		offset = whence == SEEK_HOLE ? 0 : offset - base;
+	}
 	if (!r && (base < 0 || base + offset < 0))
 		r = base < 0 ? base : -EINVAL;
 	if (!r)

@@ -128,6 +128,8 @@ static struct proc *proc_alloc(struct proc *parent, bool sibling)
 		spin_unlock(&parent->sig_lock);
 		strlcpy(p->name, parent->name, sizeof(p->name));
 		memcpy(p->cmdline, parent->cmdline, sizeof(p->cmdline));
+		if ((p->exe = parent->exe))
+			file_get(p->exe);
 		p->cmdline_len = parent->cmdline_len;
 		memcpy(p->act, parent->act, sizeof(p->act));
 		memcpy(p->rlim, parent->rlim, sizeof(p->rlim));
@@ -260,6 +262,8 @@ static void clone_undo(struct proc *parent, struct proc *p, struct thread *t)
 			mm_put(p->mm);
 		fdtable_put(p->files);
 		kfree(p->cwd);
+		if (p->exe)
+			file_put(p->exe);
 		kfree(p);
 	}
 	thread_free(t);
@@ -402,6 +406,9 @@ NORETURN void thread_exit_user(int status)
 		alarm_cancel(p);
 		fdtable_put(p->files); /* pipe ends close: readers see EOF */
 		p->files = NULL;
+		if (p->exe)
+			file_put(p->exe);
+		p->exe = NULL;
 		kfree(p->cwd);
 		p->cwd = NULL;
 		mm_put(mm);
@@ -471,7 +478,7 @@ static void exec_reset(struct proc *p, struct thread *t, struct mm *mm,
 	arch_thread_user(&t->ctx, &mm->as, NULL); /* FPU and TLS: initial */
 }
 
-long sys_lux_exec(long uname, long ucmd, long len)
+long sys_lux_exec(long uname, long ucmd, long len, long fd)
 {
 	struct thread *t = current_thread();
 	struct proc *p = t->proc;
@@ -504,6 +511,14 @@ long sys_lux_exec(long uname, long ucmd, long len)
 		chan_put(resolver);
 	p->boot_exec = !resolver;
 	futex_robust_exit(t); /* the old image's locks die with it */
+	struct file *exe = fd_get(fd), *old;
+	if (exe && !LUX_S_ISREG(exe->mode)) /* never a pipe kept hidden */
+		file_put(exe), exe = NULL;
+	mutex_lock(&proc_lock); /* PROCINFO reads p->exe */
+	old = p->exe, p->exe = exe;
+	mutex_unlock(&proc_lock);
+	if (old)
+		file_put(old);
 	switch_mm(p, mm);
 	exec_reset(p, t, mm, name, cmd, len);
 	p->exec_thread = NULL;

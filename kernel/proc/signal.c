@@ -600,8 +600,10 @@ static void sigfd_release(struct file *f)
 	kfree(f->priv);
 }
 
-static const struct file_ops sigfd_ops = {
-    .read = sigfd_read, .poll = sigfd_poll, .release = sigfd_release};
+static const struct file_ops sigfd_ops = {.read = sigfd_read,
+					  .poll = sigfd_poll,
+					  .release = sigfd_release,
+					  .name = "signalfd"};
 
 /* LUX_EVENT_SIGNALFD: see include/lux/proto.h. A sender wakes every
  * thread it may concern (signal_send), pollers of the file included, so

@@ -6,7 +6,9 @@
  * personality makes Linux's reboot of it). lux keeps one run time per
  * thread (no user/system split).
  */
+#include "chan.h"
 #include "cpu.h"
+#include "file.h"
 #include "mm.h"
 #include "proc.h"
 #include "syscall.h"
@@ -75,7 +77,118 @@ static void mm_sizes(struct mm *mm, struct lux_procinfo *info)
 	mutex_unlock(&mm->lock);
 }
 
-long sys_lux_procinfo(long lpid, long uinfo)
+#define ITEM_BUF (LUX_PATH_MAX + sizeof(struct lux_fdinfo))
+#define MAPS_MAX 64
+
+/* Under proc_lock, what item of p needs: its text in buf (CWD; TASKS:
+ * the tids that fit in cap bytes) or a reference to its file (EXE, FD)
+ * or address space (MAPS). Bytes in buf, or -errno. */
+static long item_grab(struct proc *p, int item, char *buf, size_t cap,
+		      struct file **f, struct mm **mm)
+{
+	struct list *it;
+	size_t n = 0;
+
+	spin_lock(&p->sig_lock);
+	if (item == LUX_PROCINFO_CWD)
+		n = strlcpy(buf, p->cwd ? p->cwd : "/", LUX_PATH_MAX) + 1;
+	list_for_each(it, &p->threads) if (item == LUX_PROCINFO_TASKS &&
+					   n + 4 <= cap)
+	{
+		int tid = container_of(it, struct thread, proc_link)->tid;
+		memcpy(buf + n, &tid, 4), n += 4;
+	}
+	spin_unlock(&p->sig_lock);
+	if (item == LUX_PROCINFO_MAPS)
+		__atomic_add_fetch(&(*mm = p->mm)->refs, 1, __ATOMIC_RELAXED);
+	if (item >= LUX_PROCINFO_FD && item < LUX_PROCINFO_FD + FD_MAX) {
+		spin_lock(&p->files->lock);
+		*f = p->files->fd[item - LUX_PROCINFO_FD];
+		spin_unlock(&p->files->lock);
+	} else if (item == LUX_PROCINFO_EXE) {
+		*f = p->exe;
+	} else if (item < LUX_PROCINFO_CWD || item > LUX_PROCINFO_TASKS) {
+		return -EINVAL;
+	}
+	if (*f)
+		file_get(*f);
+	return item == LUX_PROCINFO_EXE && !*f  ? -ENOENT
+	       : item >= LUX_PROCINFO_FD && !*f ? -EBADF
+						: (long)n;
+}
+
+/* An EXE or FD item's text of file f into buf: its length. */
+static long item_file(struct file *f, int item, char *buf)
+{
+	struct lux_fdinfo fi = {
+	    .mode = f->mode, .flags = f->flags, .ino = (uintptr_t)f->priv >> 4};
+	const char *path = f->ops->name ? f->ops->name : "";
+	size_t head = item == LUX_PROCINFO_EXE ? 0 : sizeof(fi);
+
+	rfile_info(f, NULL, NULL, &path);
+	memcpy(buf, &fi, head);
+	return head + strlcpy(buf + head, path, LUX_PATH_MAX) + 1;
+}
+
+/* MAPS: up to n areas of mm, from the first that ends above addr. */
+static long item_maps(struct mm *mm, uint64_t addr, struct lux_mapinfo *m,
+		      size_t n)
+{
+	struct list *it;
+	size_t i = 0;
+
+	mutex_lock(&mm->lock);
+	list_for_each(it, &mm->vmas)
+	{
+		struct vma *v = container_of(it, struct vma, link);
+		if (v->end > addr && i < n)
+			m[i++] = (struct lux_mapinfo){
+			    v->start, v->end, v->pgoff,
+			    (v->prot & 7) | v->shared << 3};
+	}
+	mutex_unlock(&mm->lock);
+	return i * sizeof(*m);
+}
+
+/* LUX_NR_PROCINFO's items (include/lux/proto.h). */
+static long procinfo_item(int pid, long ubuf, int item, long size)
+{
+	char *buf = size >= 0 ? kmalloc(ITEM_BUF) : NULL;
+	struct file *f = NULL;
+	struct mm *mm = NULL;
+	uint64_t addr = 0;
+	struct proc *p;
+	long r;
+
+	if (!buf)
+		return size < 0 ? -EINVAL : -ENOMEM;
+	if (item == LUX_PROCINFO_MAPS &&
+	    copy_from_user(&addr, (void *)ubuf, sizeof(addr))) {
+		kfree(buf);
+		return -EFAULT;
+	}
+	mutex_lock(&proc_lock);
+	p = proc_find(pid);
+	r = !p || !p->nthreads ? -ESRCH /* mm, files: set, not yet gone */
+	    : item != LUX_PROCINFO_TASKS && !cred_may_limit(p)
+		? -EACCES
+		: item_grab(p, item, buf, MIN((size_t)size, ITEM_BUF), &f, &mm);
+	mutex_unlock(&proc_lock);
+	if (f)
+		r = item_file(f, item, buf), file_put(f);
+	if (mm)
+		r = item_maps(mm, addr, (void *)buf,
+			      MIN(size / sizeof(struct lux_mapinfo), MAPS_MAX)),
+		mm_put(mm);
+	if (r > size)
+		r = -ERANGE;
+	else if (r > 0 && copy_to_user((void *)ubuf, buf, r))
+		r = -EFAULT;
+	kfree(buf);
+	return r;
+}
+
+long sys_lux_procinfo(long lpid, long uinfo, long item, long size)
 {
 	int pid = lpid;
 	struct lux_procinfo info = {0};
@@ -83,6 +196,8 @@ long sys_lux_procinfo(long lpid, long uinfo)
 	struct mm *mm = NULL;
 	struct list *it;
 
+	if ((int)item) /* an int: a variadic caller's upper half is junk */
+		return procinfo_item(pid, uinfo, item, size);
 	mutex_lock(&proc_lock);
 	list_for_each(it, proc_list()) /* in pid order */
 	{

@@ -23,7 +23,10 @@
  * TCP/IP server's requests give a user no port below 1024 and no
  * connection it was not handed (native_inet); LUX_NR_EPOLL and
  * LUX_NR_EVENT check what epoll, timerfd and signalfd would, and a
- * 1 ns timer or a signal mask of all costs nothing (native_event).
+ * 1 ns timer or a signal mask of all costs nothing (native_event);
+ * LUX_NR_PROCINFO's items refuse another user's process as /proc does
+ * (native_procinfo_items); only root makes a server read-only
+ * (readonly_root_only).
  *
  * lux-specific by design: on Linux every case fails (no native calls).
  * Must start as root, as it does on lux.
@@ -810,6 +813,99 @@ static void native_cwd_own(void)
 	CHECK(strcmp(buf, want) == 0);
 }
 
+/* native_procinfo_items as a user: root's (PID 1's) program, directory,
+ * descriptors and areas are EACCES, as /proc/1/exe, cwd, fd/ and maps
+ * are on Linux; its threads and its own details are not. */
+static void procinfo_as_user(void)
+{
+	char buf[4096];
+	uint64_t from = 0;
+
+	CHECK(drop());
+	for (long item = LUX_PROCINFO_EXE; item <= LUX_PROCINFO_MAPS; item++)
+		CHECK_ERR(syscall(LUX_NR_PROCINFO, 1, buf, item, sizeof(buf)),
+			  EACCES);
+	CHECK_ERR(
+	    syscall(LUX_NR_PROCINFO, 1, buf, LUX_PROCINFO_FD + 0, sizeof(buf)),
+	    EACCES);
+	CHECK(syscall(LUX_NR_PROCINFO, 1, buf, LUX_PROCINFO_TASKS,
+		      sizeof(buf)) >= 1);
+	CHECK(syscall(LUX_NR_PROCINFO, getpid(), buf, LUX_PROCINFO_CWD,
+		      sizeof(buf)) > 1);
+	memcpy(buf, &from, sizeof(from));
+	CHECK(syscall(LUX_NR_PROCINFO, getpid(), buf, LUX_PROCINFO_MAPS,
+		      sizeof(buf)) > 0);
+}
+
+/* LUX_READONLY as a user, straight to ramfs: EPERM, and /tmp stays
+ * writable (only root remounts, as on Linux). */
+static void readonly_as_user(void)
+{
+	char path[64];
+	int fd;
+
+	CHECK(drop());
+	CHECK((fd = open("/tmp", O_RDONLY | O_DIRECTORY)) >= 0);
+	memset(&m, 0, sizeof(m));
+	m.q.op = LUX_IOCTL;
+	m.q.len = sizeof(m.q);
+	m.q.count = LUX_READONLY;
+	m.q.off = 1;
+	m.q.uid = 0; /* forged: the kernel stamps the caller's */
+	CHECK_EQ(request(LUX_REQ_FD(fd), 0), 0);
+	CHECK_EQ(a.rep.result, -EPERM);
+	close(fd);
+	snprintf(path, sizeof(path), "/tmp/bypass-ro.%d", (int)getpid());
+	CHECK((fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600)) >= 0);
+	close(fd);
+	CHECK_EQ(unlink(path), 0);
+}
+
+/* The LUX_READONLY IOCTL, which makes a file system server refuse every
+ * change: only root may send it. */
+static void readonly_root_only(void)
+{
+	CHECK(ut_in_child(readonly_as_user));
+}
+
+/* LUX_NR_PROCINFO's items, the primitive under /proc/<pid>/exe, cwd, fd/,
+ * maps and task/, called directly: another user's are refused as Linux
+ * refuses the files; bad items, pids, sizes and buffers fail cleanly;
+ * a buffer too small is ERANGE, never an overrun. */
+static void native_procinfo_items(void)
+{
+	char buf[64];
+
+	CHECK(ut_in_child(procinfo_as_user));
+	CHECK_ERR(syscall(LUX_NR_PROCINFO, getpid(), buf, 5L, sizeof(buf)),
+		  EINVAL);
+	CHECK_ERR(syscall(LUX_NR_PROCINFO, getpid(), buf, -1L, sizeof(buf)),
+		  EINVAL);
+	CHECK_ERR(syscall(LUX_NR_PROCINFO, getpid(), buf,
+			  LUX_PROCINFO_FD + LUX_FD_MAX, sizeof(buf)),
+		  EINVAL);
+	CHECK_ERR(syscall(LUX_NR_PROCINFO, 999999, buf, LUX_PROCINFO_CWD,
+			  sizeof(buf)),
+		  ESRCH);
+	CHECK_ERR(
+	    syscall(LUX_NR_PROCINFO, getpid(), buf, LUX_PROCINFO_CWD, -1L),
+	    EINVAL);
+	CHECK_ERR(syscall(LUX_NR_PROCINFO, getpid(), buf, LUX_PROCINFO_EXE, 2L),
+		  ERANGE);
+	CHECK_ERR(syscall(LUX_NR_PROCINFO, getpid(), (void *)8,
+			  LUX_PROCINFO_EXE, sizeof(buf)),
+		  EFAULT);
+	CHECK_ERR(syscall(LUX_NR_PROCINFO, getpid(), (void *)8,
+			  LUX_PROCINFO_MAPS, sizeof(buf)),
+		  EFAULT);
+	CHECK_ERR(syscall(LUX_NR_PROCINFO, getpid(), buf, LUX_PROCINFO_FD + 999,
+			  sizeof(buf)),
+		  EBADF);
+	CHECK(syscall(LUX_NR_PROCINFO, getpid(), buf, LUX_PROCINFO_EXE,
+		      sizeof(buf)) > 1);
+	CHECK(buf[0] == '/');
+}
+
 /* native_inet as a user: the TCP/IP server's requests, made directly,
  * give what the socket calls would: no port below 1024 (EACCES), no
  * connection by a token it was not given, a socket only by its own
@@ -1110,6 +1206,8 @@ int main(int argc, char **argv)
 	    UT_CASE(lock_owner),
 	    UT_CASE(native_inet),
 	    UT_CASE(native_event),
+	    UT_CASE(native_procinfo_items),
+	    UT_CASE(readonly_root_only),
 	};
 	return ut_main(argc, argv, "bypass", cases, UT_COUNT(cases));
 }

@@ -1,6 +1,7 @@
 /*
  * file: file semantics on the root file system, as a program relies on
- * them. Reading and writing (append, pread, pwrite, lseek, holes), truncate,
+ * them. Reading and writing (append, pread, pwrite, lseek with SEEK_DATA
+ * and SEEK_HOLE, holes), truncate,
  * the open flags (O_EXCL, O_TRUNC, O_APPEND, O_DIRECTORY, O_NOFOLLOW),
  * directories, unlink while open, hard and symbolic links, rename,
  * getdents64, timestamps, the working directory and dirfds, umask, statfs,
@@ -18,14 +19,17 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sendfile.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -158,6 +162,189 @@ static void pread_pwrite(void)
 	CHECK(memcmp(buf, "23", 2) == 0);
 	close(fd);
 	CHECK_CONTENT("pp", "0123456789XYZdef");
+}
+
+/* SEEK_DATA and SEEK_HOLE on a file without holes: data from the offset
+ * to the end, where the only hole begins; ENXIO at or past the end. */
+static void seek_data_hole(void)
+{
+	CHECK_EQ(put("sdh", "0123456789"), 0);
+	int fd = open("sdh", O_RDONLY);
+	CHECK(fd >= 0);
+	CHECK_EQ(lseek(fd, 0, SEEK_DATA), 0);
+	CHECK_EQ(lseek(fd, 4, SEEK_DATA), 4);
+	CHECK_EQ(lseek(fd, 0, SEEK_CUR), 4);
+	CHECK_EQ(lseek(fd, 3, SEEK_HOLE), 10);
+	CHECK_EQ(lseek(fd, 0, SEEK_CUR), 10);
+	CHECK_EQ(lseek(fd, 9, SEEK_HOLE), 10);
+	CHECK_ERR(lseek(fd, 10, SEEK_DATA), ENXIO);
+	CHECK_ERR(lseek(fd, 10, SEEK_HOLE), ENXIO);
+	CHECK_ERR(lseek(fd, 50, SEEK_DATA), ENXIO);
+	CHECK_ERR(lseek(fd, -1, SEEK_DATA), ENXIO);
+	CHECK_ERR(lseek(fd, -1, SEEK_HOLE), ENXIO);
+	CHECK_EQ(lseek(fd, 0, SEEK_CUR), 10);
+	close(fd);
+	fd = open("sdh-empty", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	CHECK(fd >= 0);
+	CHECK_ERR(lseek(fd, 0, SEEK_DATA), ENXIO);
+	CHECK_ERR(lseek(fd, 0, SEEK_HOLE), ENXIO);
+	close(fd);
+}
+
+/* Linux's struct statx. */
+struct sx {
+	uint32_t mask, blksize;
+	uint64_t attributes;
+	uint32_t nlink, uid, gid;
+	uint16_t mode, pad;
+	uint64_t ino, size, blocks, attributes_mask;
+	struct {
+		int64_t sec;
+		uint32_t nsec;
+		int32_t pad;
+	} atime, btime, ctime, mtime;
+	uint32_t rdev_major, rdev_minor, dev_major, dev_minor;
+	uint64_t spare[14];
+};
+
+/* Whether statx's x and stat's st describe one file alike. */
+static int sx_matches(const struct sx *x, const struct stat *st)
+{
+	return (x->mask & 0x7ff) == 0x7ff && x->mode == st->st_mode &&
+	       x->ino == st->st_ino && x->size == (uint64_t)st->st_size &&
+	       x->nlink == st->st_nlink && x->uid == st->st_uid &&
+	       x->gid == st->st_gid && x->rdev_major == major(st->st_rdev) &&
+	       x->rdev_minor == minor(st->st_rdev) &&
+	       x->dev_major == major(st->st_dev) &&
+	       x->dev_minor == minor(st->st_dev) &&
+	       x->mtime.sec == st->st_mtim.tv_sec &&
+	       x->mtime.nsec == (uint32_t)st->st_mtim.tv_nsec;
+}
+
+/* statx on every file system (this directory's, /dev, /proc, the root)
+ * and on a pipe (AT_EMPTY_PATH) agrees with stat and fstat; flags and
+ * mask are checked as Linux checks them. */
+static void statx_everywhere(void)
+{
+	const char *paths[] = {"sxf",   ".", "/dev/null", "/proc/self/stat",
+			       "/proc", "/"};
+	struct stat st;
+	struct sx x;
+	int p[2];
+
+	CHECK_EQ(put("sxf", "statx"), 0);
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		memset(&x, 0xa5, sizeof(x));
+		CHECK_EQ(syscall(SYS_statx, AT_FDCWD, paths[i], 0, 0x7ffL, &x),
+			 0);
+		CHECK_EQ(stat(paths[i], &st), 0);
+		if (!sx_matches(&x, &st))
+			return ut_fail("statx of %s differs from stat",
+				       paths[i]);
+	}
+	CHECK_EQ(pipe(p), 0);
+	int r = syscall(SYS_statx, p[0], "", AT_EMPTY_PATH, 0x7ffL, &x);
+	CHECK_EQ(fstat(p[0], &st), 0);
+	close(p[0]);
+	close(p[1]);
+	CHECK_EQ(r, 0);
+	CHECK(sx_matches(&x, &st) && S_ISFIFO(x.mode));
+	CHECK_ERR(syscall(SYS_statx, AT_FDCWD, "sxf", 0x6000L, 0x7ffL, &x),
+		  EINVAL);
+	CHECK_ERR(syscall(SYS_statx, AT_FDCWD, "sxf", 0x1L, 0x7ffL, &x),
+		  EINVAL);
+	CHECK_ERR(syscall(SYS_statx, AT_FDCWD, "sxf", 0L, 0x80000000L, &x),
+		  EINVAL);
+	CHECK_EQ(syscall(SYS_statx, AT_FDCWD, "sxf", 0x2000L, 0L, &x), 0);
+	CHECK_ERR(syscall(SYS_statx, AT_FDCWD, "sxf", 0L, 0x7ffL, (void *)8),
+		  EFAULT);
+	CHECK_ERR(syscall(SYS_statx, AT_FDCWD, "no-sxf", 0L, 0x7ffL, &x),
+		  ENOENT);
+}
+
+/* Whether /proc/mounts shows the mount on a path ending in name with
+ * options starting with opts. */
+static int mounted_as(const char *name, const char *opts)
+{
+	static char buf[16384];
+	int fd = open("/proc/mounts", O_RDONLY), found = 0;
+	long n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n")) {
+		char dev[256], dir[256], type[64], o[256];
+		size_t len = strlen(name);
+		if (sscanf(l, "%255s %255s %63s %255s", dev, dir, type, o) ==
+			4 &&
+		    strlen(dir) >= len &&
+		    !strcmp(dir + strlen(dir) - len, name))
+			found = !strncmp(o, opts, strlen(opts));
+	}
+	return found;
+}
+
+/* The changes a read-only mount refuses with EROFS, checked after each
+ * name is there; reading works, a name that exists is EEXIST, a lookup
+ * that fails first is ENOENT, and a link out of the mount still leads
+ * to a file that may be written. */
+static void read_only_refused(void)
+{
+	char buf[8];
+	CHECK_ERR(open("rom/f", O_WRONLY), EROFS);
+	CHECK_ERR(open("rom/f", O_RDONLY | O_TRUNC), EROFS);
+	CHECK_ERR(open("rom/new", O_WRONLY | O_CREAT, 0644), EROFS);
+	CHECK_ERR(creat("rom/new", 0644), EROFS);
+	int fd = open("rom/f", O_RDONLY | O_CREAT, 0644); /* it is there */
+	CHECK(fd >= 0);
+	CHECK_EQ(read(fd, buf, sizeof(buf)), 2);
+	close(fd);
+	CHECK_ERR(mkdir("rom/d2", 0755), EROFS);
+	CHECK_ERR(mkdir("rom/d", 0755), EEXIST);
+	CHECK_ERR(unlink("rom/f"), EROFS);
+	CHECK_ERR(unlink("rom/none"), EROFS);
+	CHECK_ERR(rmdir("rom/d"), EROFS);
+	CHECK_ERR(rename("rom/f", "rom/g"), EROFS);
+	CHECK_ERR(link("rom/f", "rom/h"), EROFS);
+	CHECK_ERR(symlink("x", "rom/s"), EROFS);
+	CHECK_ERR(mknod("rom/p", S_IFIFO | 0644, 0), EROFS);
+	CHECK_ERR(chmod("rom/f", 0600), EROFS);
+	CHECK_ERR(chown("rom/f", 1, 1), EROFS);
+	CHECK_ERR(utimes("rom/f", NULL), EROFS);
+	CHECK_ERR(truncate("rom/f", 0), EROFS);
+	CHECK_ERR(access("rom/f", W_OK), EROFS);
+	CHECK_EQ(access("rom/f", R_OK), 0);
+	CHECK_ERR(chmod("rom/none", 0600), ENOENT);
+	CHECK_EQ(put("rom/out", "through"), 0); /* ../outside, writable */
+	CHECK_CONTENT("outside", "through");
+	CHECK(mounted_as("/rom", "ro"));
+}
+
+/* mount -o ro, remount rw, remount ro (tmpfs): while read-only every
+ * change is EROFS; /proc/mounts says ro or rw. */
+static void read_only_mount(void)
+{
+	CHECK_EQ(mkdir("rom", 0755), 0);
+	CHECK_EQ(put("outside", "x"), 0);
+	CHECK_EQ(mount("none", "rom", "tmpfs", MS_RDONLY, NULL), 0);
+	int created = creat("rom/f", 0644), err = errno;
+	int made = mkdir("rom/d", 0755), merr = errno;
+	int rw = mount("none", "rom", "tmpfs", MS_REMOUNT, NULL);
+	int after = put("rom/f", "ab") == 0 && mkdir("rom/d", 0755) == 0 &&
+		    symlink("../outside", "rom/out") == 0 &&
+		    mounted_as("/rom", "rw");
+	int ro = mount("none", "rom", "tmpfs", MS_REMOUNT | MS_RDONLY, NULL);
+	if (created < 0 && err == EROFS && made < 0 && merr == EROFS && !rw &&
+	    after && !ro)
+		read_only_refused();
+	umount("rom");
+	rmdir("rom");
+	CHECK(created < 0 && err == EROFS);
+	CHECK(made < 0 && merr == EROFS);
+	CHECK_EQ(rw, 0);
+	CHECK(after);
+	CHECK_EQ(ro, 0);
 }
 
 static void seek(void)
@@ -1216,23 +1403,73 @@ static void lease_owner(void)
 }
 
 static const struct ut_case cases[] = {
-    UT_CASE(create_read),     UT_CASE(append),
-    UT_CASE(pread_pwrite),    UT_CASE(seek),
-    UT_CASE(sparse),          UT_CASE(truncate_file),
-    UT_CASE(excl_trunc),      UT_CASE(directory_flags),
-    UT_CASE(getfl_flags),     UT_CASE(mkdir_rmdir),
-    UT_CASE(unlink_open),     UT_CASE(hard_link),
-    UT_CASE(symbolic_link),   UT_CASE(rename_file),
-    UT_CASE(rename_dir),      UT_CASE(dir_entries),
-    UT_CASE(timestamps),      UT_CASE(cwd),
-    UT_CASE(dirfd_is_int),    UT_CASE(umask_applied),
-    UT_CASE(statfs_works),    UT_CASE(access_checks),
-    UT_CASE(dup_offset),      UT_CASE(sendfile_copy),
-    UT_CASE(sendfile_signal), UT_CASE(big_file),
-    UT_CASE(error_names),     UT_CASE(io_vectors),
-    UT_CASE(fchmod_fchown),   UT_CASE(unix_path_socket),
-    UT_CASE(fifo_pairs),      UT_CASE(fifo_nonblock),
-    UT_CASE(fifo_open_eintr), UT_CASE(lease_owner),
+    UT_CASE(create_read),
+    UT_CASE(append),
+    UT_CASE(pread_pwrite),
+    UT_CASE(seek),
+    UT_CASE(sparse),
+    UT_CASE(truncate_file),
+    UT_CASE(excl_trunc),
+    UT_CASE(directory_flags),
+    UT_CASE(getfl_flags),
+    UT_CASE(mkdir_rmdir),
+    UT_CASE(unlink_open),
+    UT_CASE(hard_link),
+    UT_CASE(symbolic_link),
+    UT_CASE(rename_file),
+    UT_CASE(rename_dir),
+    UT_CASE(dir_entries),
+    UT_CASE(timestamps),
+    UT_CASE(cwd),
+    UT_CASE(dirfd_is_int),
+    UT_CASE(umask_applied),
+    UT_CASE(statfs_works),
+    UT_CASE(access_checks),
+    UT_CASE(dup_offset),
+    UT_CASE(sendfile_copy),
+    UT_CASE(sendfile_signal),
+    UT_CASE(big_file),
+    UT_CASE(error_names),
+    UT_CASE(io_vectors),
+    UT_CASE(fchmod_fchown),
+    UT_CASE(unix_path_socket),
+    UT_CASE(fifo_pairs),
+    UT_CASE(fifo_nonblock),
+    UT_CASE(fifo_open_eintr),
+    UT_CASE(lease_owner),
+    UT_CASE(create_read),
+    UT_CASE(append),
+    UT_CASE(pread_pwrite),
+    UT_CASE(seek),
+    UT_CASE(seek_data_hole),
+    UT_CASE(statx_everywhere),
+    UT_CASE(read_only_mount),
+    UT_CASE(sparse),
+    UT_CASE(truncate_file),
+    UT_CASE(excl_trunc),
+    UT_CASE(directory_flags),
+    UT_CASE(getfl_flags),
+    UT_CASE(mkdir_rmdir),
+    UT_CASE(unlink_open),
+    UT_CASE(hard_link),
+    UT_CASE(symbolic_link),
+    UT_CASE(rename_file),
+    UT_CASE(rename_dir),
+    UT_CASE(dir_entries),
+    UT_CASE(timestamps),
+    UT_CASE(cwd),
+    UT_CASE(dirfd_is_int),
+    UT_CASE(umask_applied),
+    UT_CASE(statfs_works),
+    UT_CASE(access_checks),
+    UT_CASE(dup_offset),
+    UT_CASE(sendfile_copy),
+    UT_CASE(sendfile_signal),
+    UT_CASE(big_file),
+    UT_CASE(error_names),
+    UT_CASE(io_vectors),
+    UT_CASE(fchmod_fchown),
+    UT_CASE(unix_path_socket),
 };
 
 /* Remove the tree at path (only what these cases make). */

@@ -180,7 +180,7 @@ static void reboot_checks(void)
 
 static int procinfo(int pid, struct lux_procinfo *info)
 {
-	return syscall(LUX_NR_PROCINFO, pid, info);
+	return syscall(LUX_NR_PROCINFO, pid, info, 0, 0);
 }
 
 static void procinfo_self(void)

@@ -518,7 +518,7 @@ static int find_pid(const char *name)
 {
 	struct lux_procinfo info;
 
-	for (int pid = 1; syscall(LUX_NR_PROCINFO, pid, &info) == 0;
+	for (int pid = 1; syscall(LUX_NR_PROCINFO, pid, &info, 0, 0) == 0;
 	     pid = info.pid + 1)
 		if (!strcmp(info.name, name))
 			return info.pid;

@@ -174,6 +174,7 @@ struct ext2fs {
 	struct ext2_group *groups;
 	uint32_t ngroups, gdt_blocks; /* descriptor blocks */
 	uint32_t bsize, ppb;          /* block size, pointers per block */
+	bool readonly;                /* LUX_READONLY: every change is EROFS */
 	uint32_t isize;               /* on-disk inode size */
 	bool filetype;                /* dir entries carry a type */
 	bool meta_dirty;              /* sb or descriptors changed */

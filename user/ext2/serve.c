@@ -293,6 +293,36 @@ void touch_atime(struct call *c, struct inode *n)
 		stamp(c, n, T_ATIME);
 }
 
+/* A read-only file system's STAT of the path of c's request (which
+ * would change it), following its final link as the request would: 0,
+ * -errno or -FOLLOWED (the reply is the FOLLOW); -ENOENT on a handle. */
+static int64_t readonly_stat(struct call *c)
+{
+	const struct lux_req *q = c->q;
+	struct lux_req s = *q;
+	int64_t r;
+
+	if (q->handle)
+		return -ENOENT;
+	s.op = LUX_STAT;
+	s.flags = lux_req_follows(q) ? 0 : LUX_AT_SYMLINK_NOFOLLOW;
+	c->q = &s;
+	r = op_stat(c);
+	c->q = q;
+	return r;
+}
+
+/* IOCTL: LUX_READONLY (include/lux/proto.h), root only; others ENOTTY. */
+static int64_t op_ioctl(struct call *c)
+{
+	if (c->q->count != LUX_READONLY)
+		return -ENOTTY;
+	if (c->q->uid != 0)
+		return -EPERM;
+	c->fs->readonly = c->q->off != 0;
+	return 0;
+}
+
 static int64_t serve(struct call *c)
 {
 	static int64_t (*const ops[])(struct call *) = {
@@ -310,7 +340,7 @@ static int64_t serve(struct call *c)
 	uint32_t op = c->q->op;
 
 	if (op == LUX_IOCTL)
-		return -ENOTTY;
+		return op_ioctl(c);
 	if (op >= sizeof(ops) / sizeof(ops[0]) || !ops[op])
 		return -ENOSYS;
 	return ops[op](c);
@@ -338,6 +368,16 @@ long ext2_serve(struct ext2fs *fs, const struct lux_req *q, const char *data,
 	}
 	clock_gettime(CLOCK_REALTIME, &c.now);
 	r->op = LUX_REPLY;
+	if (c.fs->readonly && lux_req_changes(q)) {
+		int64_t st = readonly_stat(&c);
+		if (st == -FOLLOWED)
+			return c.outlen;
+		if ((st = lux_readonly_answer(q, st)) != 1) {
+			r->result = st;
+			return 0;
+		}
+		c.outlen = 0;
+	}
 	int64_t result = serve(&c);
 	if (result == -FOLLOWED)
 		return c.outlen;

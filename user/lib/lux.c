@@ -35,7 +35,7 @@ long lux_bootdata(uint64_t off, void *buf, size_t len)
 
 int lux_procinfo(int pid, struct lux_procinfo *info)
 {
-	return syscall(LUX_NR_PROCINFO, pid, info);
+	return syscall(LUX_NR_PROCINFO, pid, info, 0, 0);
 }
 
 long lux_cpuinfo(int cpu, char *buf, size_t len)

@@ -70,10 +70,10 @@ size_t mtab_format(const struct mtab *t, char *buf, size_t size)
 		buf[0] = 0;
 	for (int i = 0; i < t->n; i++) {
 		const struct mount *m = &t->m[i];
-		int n =
-		    snprintf(buf + (len < size ? len : size),
-			     len < size ? size - len : 0, "%s %s %s rw 0 0\n",
-			     m->source, m->path, m->fstype);
+		int n = snprintf(buf + (len < size ? len : size),
+				 len < size ? size - len : 0,
+				 "%s %s %s %s 0 0\n", m->source, m->path,
+				 m->fstype, m->ro ? "ro" : "rw");
 		len += n > 0 ? n : 0;
 	}
 	return len;

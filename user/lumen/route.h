@@ -17,6 +17,7 @@ struct mount {
 	int owner;    /* who serves it (lumen's service index) */
 	char *source; /* for /run/mounts: "devfs", "none" */
 	char *fstype; /* for /run/mounts: "devfs", "proc" */
+	bool ro;      /* mounted read-only (its server refuses changes) */
 };
 
 struct mtab {

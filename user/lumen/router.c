@@ -13,8 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#define MS_RDONLY_  1
+#define MS_REMOUNT_ 32
 
 int mount_pipe[2];
 int resolver_client = -1;
@@ -144,19 +149,69 @@ static void mount_point(const char *in, char *out, size_t size)
 		out[--n] = 0;
 }
 
-/* mount(source, target, fstype) for root: start a server for fstype on
- * target (an ext2 server gets the source, made absolute, as its
- * argument). */
+static int remount(const char *target, bool ro);
+
+/* mount(source, target, fstype, flags) for root: start a server for
+ * fstype on target (an ext2 server gets the source, made absolute, as its
+ * argument), read-only with MS_RDONLY; with MS_REMOUNT, only make the
+ * mount on target read-only or writable again. */
 static int do_mount(const struct lux_msg *m)
 {
 	const char *src = lux_path(m, 0), *target = lux_path(m, 1),
 		   *type = lux_path(m, 2);
+	bool ro = m->req.flags & MS_RDONLY_;
+	int r;
 
 	if (m->req.uid != 0)
 		return -EPERM;
-	if (!src || !target || !type || !*target)
+	if (!target || !*target)
 		return -EINVAL;
-	return mount_fs(src, target, type);
+	if (m->req.flags & MS_REMOUNT_)
+		return remount(target, ro);
+	if (!src || !type)
+		return -EINVAL;
+	r = mount_fs(src, target, type);
+	return r || !ro ? r : remount(target, true);
+}
+
+/* mount(2)'s MS_RDONLY: the file system on target refuses changes (ro)
+ * or takes them again. Its server is told (LUX_READONLY, an IOCTL on its
+ * root; ENOTTY: it has nothing to change, as procfs) and /proc/mounts
+ * says so. 0 or -errno (EINVAL: nothing is mounted there). */
+static int remount(const char *target, bool ro)
+{
+	struct {
+		struct lux_req q;
+	} m = {{.op = LUX_IOCTL,
+		.len = sizeof(struct lux_req),
+		.count = LUX_READONLY,
+		.off = ro}};
+	struct lux_rep rep;
+	char path[LUX_PATH_MAX];
+	int i, fd, r;
+
+	mount_point(target, path, sizeof(path));
+	pthread_mutex_lock(&mtab_lock);
+	for (i = mtab.n - 1; i >= 0 && strcmp(mtab.m[i].path, path);)
+		i--;
+	pthread_mutex_unlock(&mtab_lock);
+	if (i < 0)
+		return -EINVAL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	r = syscall(LUX_NR_REQUEST, LUX_REQ_FD(fd), 0L, &m, &rep, sizeof(rep),
+		    0L);
+	close(fd);
+	r = r < 0 ? -errno : rep.result == -ENOTTY ? 0 : rep.result;
+	pthread_mutex_lock(&mtab_lock);
+	for (i = mtab.n - 1; !r && i >= 0 && strcmp(mtab.m[i].path, path);)
+		i--;
+	if (!r && i >= 0)
+		mtab.m[i].ro = ro;
+	pthread_mutex_unlock(&mtab_lock);
+	if (!r)
+		svc_write_mounts();
+	return r;
 }
 
 int mount_fs(const char *src, const char *target, const char *type)

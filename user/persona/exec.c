@@ -37,6 +37,7 @@
 #define MAP_FIXED_           0x10
 #define MAP_FIXED_NOREPLACE_ 0x100000
 #define SIGKILL_             9
+#define F_GETFD_             1
 
 void exec_set_regs(void *ctx, uintptr_t pc, uintptr_t sp);
 uint64_t exec_hwcap(void);
@@ -240,7 +241,7 @@ static long exec_point_of_no_return(const struct exec *e)
 		memcpy(cmd + used, *a, n);
 		used += n;
 	}
-	return native3(LUX_NR_EXEC, shortname, cmd, used);
+	return native4(LUX_NR_EXEC, shortname, cmd, used, e->prog.fd);
 }
 
 /* Map segment s of file f at bias: fresh pages, the file's bytes read
@@ -464,6 +465,25 @@ static long exec_run(struct exec *e, long dirfd, long flags, void *ctx)
 	return r;
 }
 
+/* execveat's AT_EMPTY_PATH: run the file of descriptor fd, reached
+ * through /proc/self/fd/<fd> so that its server checks the right to
+ * execute it, as glibc's fexecve does where it lacks execveat. */
+static long exec_fd(struct exec *e, long fd, void *ctx)
+{
+	char digits[12];
+	int n = 0;
+
+	if (fd < 0 || native2(NR_fcntl, fd, F_GETFD_) < 0)
+		return fd == AT_FDCWD ? -EACCES : -EBADF;
+	do
+		digits[n++] = '0' + fd % 10;
+	while ((fd /= 10));
+	strlcpy(e->path, "/proc/self/fd/", sizeof(e->path));
+	for (size_t at = strlen(e->path); n;)
+		e->path[at++] = digits[--n], e->path[at] = 0;
+	return exec_run(e, AT_FDCWD, 0, ctx);
+}
+
 /* Copy the path and the vectors from the program: 0 or -errno. */
 static long exec_copy_args(struct exec *e, long upath, long uargv, long uenvp)
 {
@@ -487,8 +507,10 @@ long persona_execveat(long dirfd, long upath, long uargv, long uenvp,
 		return -EINVAL;
 	if ((r = exec_copy_args(&e, upath, uargv, uenvp)) < 0)
 		return r;
-	if (!e.path[0]) /* LUX_AT_EMPTY_PATH (fexecve) is not supported */
+	if (!e.path[0] && !(flags & LUX_AT_EMPTY_PATH))
 		return -ENOENT;
+	if (!e.path[0]) /* fexecve: the file dirfd names, by its /proc link */
+		return exec_fd(&e, dirfd, ctx);
 	return exec_run(&e, dirfd, flags, ctx);
 }
 

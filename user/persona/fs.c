@@ -112,17 +112,26 @@ static uint32_t dev_minor(uint64_t dev)
 	return (dev & 0xff) | ((dev >> 12) & ~0xffU);
 }
 
-/* struct statx: the same on every platform (Linux's uapi/linux/stat.h). */
+#define STATX_FLAGS_    0x6800 /* AT_NO_AUTOMOUNT, AT_STATX_*_SYNC */
+#define STATX_SYNC_     0x6000 /* both: EINVAL */
+#define STATX_RESERVED_ 0x80000000L
+
+/* struct statx: the same on every platform (Linux's uapi/linux/stat.h).
+ * Flags and mask checked as Linux's; every server's STAT fills the basic
+ * fields, whatever the mask asked. */
 long fs_statx(long dirfd, long upath, long flags, long mask, long ubuf)
 {
 	struct walk w;
 	struct lux_stat own;
 	const struct lux_stat *p;
 	uint32_t b[64]; /* 256 bytes, filled by offset */
-	long r = stat_at(&w, dirfd, upath, flags, &own, &p);
+	long r;
 
-	(void)mask;
-	if (r)
+	if ((flags &
+	     ~(LUX_AT_SYMLINK_NOFOLLOW | LUX_AT_EMPTY_PATH | STATX_FLAGS_)) ||
+	    (flags & STATX_SYNC_) == STATX_SYNC_ || (mask & STATX_RESERVED_))
+		return -EINVAL;
+	if ((r = stat_at(&w, dirfd, upath, flags, &own, &p)))
 		return r;
 	struct lux_stat st = *p;
 	memset(b, 0, sizeof(b));

@@ -24,7 +24,7 @@ long persona_getpriority(long which, long who)
 
 	if (which != PRIO_PROCESS)
 		return -EINVAL;
-	if (pid <= 0 || native2(LUX_NR_PROCINFO, pid, &info) ||
+	if (pid <= 0 || native4(LUX_NR_PROCINFO, pid, &info, 0, 0) ||
 	    info.pid != pid || info.state == 'Z')
 		return -ESRCH;
 	return 20 - info.nice;

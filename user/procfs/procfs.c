@@ -1,18 +1,24 @@
 /*
  * procfs - the /proc server: a directory per process with its stat,
- * status and cmdline (from LUX_NR_PROCINFO), "self" (a symbolic link to
- * the caller's own directory), and meminfo, uptime, loadavg, stat,
- * cpuinfo and mounts (lumen's /run/mounts, read at open).
+ * status, cmdline, comm, maps and mounts, the links exe and cwd, the
+ * directories fd/ (a link per descriptor) and task/ (a directory per
+ * thread), all from LUX_NR_PROCINFO; "self" (a symbolic link to the
+ * caller's own directory); meminfo, uptime, loadavg, stat, cpuinfo,
+ * mounts (lumen's /run/mounts, read at open) and the sys/ values programs
+ * read (docs/procfs.md lists them all).
  *
  * A file's text is made when it is opened (text.c) and kept with the
  * open object, so reads at any offset see one snapshot, as on Linux.
  * Directories are listed afresh at each GETDENTS; a position in the root
  * is the index of a fixed entry, or FIRST_PID + the pid to go on from.
+ * What Linux guards by its ptrace read rule (exe, cwd, fd/, maps) is
+ * checked here against the request's ids, which the kernel gives.
  */
 #include "text.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <lux.h>
 #include <poll.h>
@@ -22,15 +28,21 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysinfo.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
 #define PROC_SUPER_MAGIC 0x9fa0
 #define PROCFS_DEV       makedev(0, 4)
 #define OPENS_MAX        4096
-#define FIRST_PID        64 /* root positions from here on are pids */
-#define DIRENT_HEADER    19 /* linux_dirent64 before its name */
+#define FIRST_PID        64      /* root positions from here on are pids */
+#define DIRENT_HEADER    19      /* linux_dirent64 before its name */
+#define PID_MAX          4194304 /* Linux's largest; lux's pids never wrap */
+#define PIPE_MAX         65536   /* a pipe's buffer (kernel/ipc/pipe.c) */
+#define STACK_TOP        (LUX_PERSONA_BASE - 4096) /* a program's stack */
 
 /* What a path names. */
 enum kind {
@@ -42,34 +54,89 @@ enum kind {
 	SYSSTAT,
 	CPUINFO,
 	MOUNTS,
+	SYS_DIR, /* sys/ and its directories (sub: the index in sys_paths) */
 	NFIXED,
 	PID_DIR = NFIXED,
 	PID_STAT,
 	PID_STATUS,
 	PID_CMDLINE,
+	PID_COMM,
+	PID_MAPS,
+	PID_MOUNTS,
+	PID_EXE,
+	PID_CWD,
+	PID_FD,
+	PID_TASK,
+	FD_LINK,  /* fd/N (sub: N) */
+	TASK_DIR, /* task/TID (sub: the tid), and its files */
+	TASK_STAT,
+	TASK_STATUS,
+	TASK_COMM,
+	SYS_FILE, /* sub: the index in sys_paths */
 };
 
 static const char *const names[] = {
-    [ROOT] = ".",          [SELF] = "self",         [MEMINFO] = "meminfo",
-    [UPTIME] = "uptime",   [LOADAVG] = "loadavg",   [SYSSTAT] = "stat",
-    [CPUINFO] = "cpuinfo", [MOUNTS] = "mounts",     [PID_DIR] = ".",
-    [PID_STAT] = "stat",   [PID_STATUS] = "status", [PID_CMDLINE] = "cmdline",
+    [ROOT] = ".",
+    [SELF] = "self",
+    [MEMINFO] = "meminfo",
+    [UPTIME] = "uptime",
+    [LOADAVG] = "loadavg",
+    [SYSSTAT] = "stat",
+    [CPUINFO] = "cpuinfo",
+    [MOUNTS] = "mounts",
+    [SYS_DIR] = "sys",
+    [PID_DIR] = ".",
+    [PID_STAT] = "stat",
+    [PID_STATUS] = "status",
+    [PID_CMDLINE] = "cmdline",
+    [PID_COMM] = "comm",
+    [PID_MAPS] = "maps",
+    [PID_MOUNTS] = "mounts",
+    [PID_EXE] = "exe",
+    [PID_CWD] = "cwd",
+    [PID_FD] = "fd",
+    [PID_TASK] = "task",
+    [TASK_STAT] = "stat",
+    [TASK_STATUS] = "status",
+    [TASK_COMM] = "comm",
 };
+
+/* /proc/sys: its directories (the first SYS_DIRS), then its files. */
+static const char *const sys_paths[] = {
+    "",
+    "kernel",
+    "vm",
+    "fs",
+    "kernel/pid_max",
+    "kernel/ostype",
+    "kernel/osrelease",
+    "kernel/hostname",
+    "kernel/ngroups_max",
+    "kernel/threads-max",
+    "vm/overcommit_memory",
+    "vm/max_map_count",
+    "fs/file-max",
+    "fs/nr_open",
+    "fs/pipe-max-size",
+};
+#define SYS_DIRS 4
+#define SYS_N    (int)(sizeof(sys_paths) / sizeof(sys_paths[0]))
 
 /* An open object: what it names and, for a file, its text. */
 struct open {
 	enum kind kind;
-	int pid;
+	int pid, sub;
 	char *text;
 	size_t len;
 };
 
 static struct open *opens[OPENS_MAX];
 
-/* A path resolved: its kind (or a negative errno) and pid; `link` is
- * the length of the prefix naming "self" when the path starts with it. */
+/* A path resolved: its kind (or a negative errno), pid and sub; `link`
+ * is the length of the prefix naming a link (self, exe, cwd, fd/N) when
+ * the path is one or goes through one. */
 struct node {
-	int kind, pid;
+	int kind, pid, sub;
 	size_t link;
 };
 
@@ -79,17 +146,25 @@ static bool process(int pid, struct lux_procinfo *info)
 	return pid > 0 && lux_procinfo(pid, info) == 0 && info->pid == pid;
 }
 
-/* A whole decimal pid of len bytes at s; 0 if it is not one. */
-static int parse_pid(const char *s, size_t len)
+/* A whole decimal number of len bytes at s (no leading zero unless it is
+ * "0"); -1 if it is not one. */
+static int parse_num(const char *s, size_t len)
 {
-	long pid = 0;
+	long n = 0;
 
 	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9' || pid > 99999999)
-			return 0;
-		pid = pid * 10 + s[i] - '0';
+		if (s[i] < '0' || s[i] > '9' || n > 99999999)
+			return -1;
+		n = n * 10 + s[i] - '0';
 	}
-	return len && s[0] != '0' ? (int)pid : 0;
+	return len && (s[0] != '0' || len == 1) ? (int)n : -1;
+}
+
+/* The number that is the first component of s; -1 if it is not one. */
+static int first_num(const char *s)
+{
+	const char *slash = strchr(s, '/');
+	return parse_num(s, slash ? (size_t)(slash - s) : strlen(s));
 }
 
 /* Whether path starts with the whole component name; *after is then
@@ -102,6 +177,94 @@ static bool component(const char *path, const char *name, const char **after)
 	return !strncmp(path, name, len) && (!path[len] || path[len] == '/');
 }
 
+static bool is_dir(int kind)
+{
+	return kind == ROOT || kind == PID_DIR || kind == PID_FD ||
+	       kind == PID_TASK || kind == TASK_DIR || kind == SYS_DIR;
+}
+
+static bool is_link(int kind)
+{
+	return kind == SELF || kind == PID_EXE || kind == PID_CWD ||
+	       kind == FD_LINK;
+}
+
+/* What Linux guards by the ptrace read rule. */
+static bool guarded(int kind)
+{
+	return kind == PID_MAPS || kind == PID_FD || kind == FD_LINK ||
+	       kind == PID_EXE || kind == PID_CWD;
+}
+
+/* Thread tid of process pid, or false. */
+static bool has_task(int pid, int tid)
+{
+	int32_t tids[1024];
+	long n = syscall(LUX_NR_PROCINFO, pid, tids, (long)LUX_PROCINFO_TASKS,
+			 sizeof(tids)) /
+		 4;
+
+	for (long i = 0; i < n; i++)
+		if (tids[i] == tid)
+			return true;
+	return false;
+}
+
+/* What "sys/" + rest names. */
+static struct node resolve_sys(const char *rest)
+{
+	for (int i = 0; i < SYS_N; i++)
+		if (!strcmp(rest, sys_paths[i]))
+			return (struct node){i < SYS_DIRS ? SYS_DIR : SYS_FILE,
+					     0, i, 0};
+	return (struct node){-ENOENT, 0, 0, 0};
+}
+
+/* What task/ + rest of process pid names. */
+static struct node resolve_task(const char *rest, int pid)
+{
+	int tid = first_num(rest);
+	const char *after = rest + (tid < 0 ? 0 : strcspn(rest, "/"));
+
+	if (!*rest)
+		return (struct node){PID_TASK, pid, 0, 0};
+	if (tid < 0 || !has_task(pid, tid))
+		return (struct node){-ENOENT, 0, 0, 0};
+	if (!*after || !after[1])
+		return (struct node){TASK_DIR, pid, tid, 0};
+	for (int k = TASK_STAT; k <= TASK_COMM; k++)
+		if (component(after + 1, names[k], &rest))
+			return (struct node){*rest ? -ENOTDIR : k, pid, tid, 0};
+	return (struct node){-ENOENT, 0, 0, 0};
+}
+
+/* What path (whose part rest follows "PID/") of process pid names. */
+static struct node resolve_pid(const char *path, const char *rest, int pid)
+{
+	const char *after;
+	int fd;
+
+	if (!*rest)
+		return (struct node){PID_DIR, pid, 0, 0};
+	for (int k = PID_STAT; k <= PID_TASK; k++) {
+		if (!component(rest, names[k], &after))
+			continue;
+		if (is_link(k))
+			return (struct node){k, pid, 0, after - path};
+		if (k == PID_TASK)
+			return resolve_task(*after ? after + 1 : after, pid);
+		if (k != PID_FD || !*after || !after[1])
+			return (struct node){
+			    *after && !is_dir(k) ? -ENOTDIR : k, pid, 0, 0};
+		if ((fd = first_num(after + 1)) < 0 || fd >= LUX_FD_MAX)
+			return (struct node){-ENOENT, 0, 0, 0};
+		return (struct node){FD_LINK, pid, fd,
+				     after + 1 + strcspn(after + 1, "/") -
+					 path};
+	}
+	return (struct node){-ENOENT, 0, 0, 0};
+}
+
 static struct node resolve(const char *path)
 {
 	struct lux_procinfo info;
@@ -109,21 +272,18 @@ static struct node resolve(const char *path)
 	int pid;
 
 	if (!*path)
-		return (struct node){ROOT, 0, 0};
+		return (struct node){ROOT, 0, 0, 0};
 	if (component(path, names[SELF], &after))
-		return (struct node){SELF, 0, after - path};
-	for (int k = SELF + 1; k < NFIXED; k++)
+		return (struct node){SELF, 0, 0, after - path};
+	if (component(path, names[SYS_DIR], &after))
+		return resolve_sys(*after ? after + 1 : after);
+	for (int k = SELF + 1; k < SYS_DIR; k++)
 		if (component(path, names[k], &after))
-			return (struct node){*after ? -ENOTDIR : k, 0, 0};
-	pid = parse_pid(path, slash ? (size_t)(slash - path) : strlen(path));
+			return (struct node){*after ? -ENOTDIR : k, 0, 0, 0};
+	pid = first_num(path);
 	if (!process(pid, &info))
-		return (struct node){-ENOENT, 0, 0};
-	if (!slash || !slash[1])
-		return (struct node){PID_DIR, pid, 0};
-	for (int k = PID_STAT; k <= PID_CMDLINE; k++)
-		if (component(slash + 1, names[k], &after))
-			return (struct node){*after ? -ENOTDIR : k, pid, 0};
-	return (struct node){-ENOENT, 0, 0};
+		return (struct node){-ENOENT, 0, 0, 0};
+	return resolve_pid(path, slash ? slash + 1 : "", pid);
 }
 
 /* The request's (first) path; "" (the root) when it carries none. */
@@ -133,18 +293,13 @@ static const char *path_of(const struct lux_msg *m)
 	return path ? path : "";
 }
 
-static bool is_dir(int kind)
-{
-	return kind == ROOT || kind == PID_DIR;
-}
-
-/* Whether request m must follow the link "self" its path names (at the
- * end, or on the way to something inside). */
+/* Whether request m must follow the link its path names (at the end, or
+ * on the way to something inside). */
 static bool follows(const struct lux_msg *m, const struct node *n)
 {
 	const struct lux_req *q = &m->req;
 
-	if (n->kind != SELF)
+	if (!is_link(n->kind))
 		return false;
 	if (path_of(m)[n->link] == '/')
 		return true;
@@ -165,13 +320,69 @@ static bool follows(const struct lux_msg *m, const struct node *n)
 	}
 }
 
+/* Whether the caller of q may read process pid's memory: Linux's ptrace
+ * read rule (it is pid, or root, or all of pid's ids are its own). */
+static bool may_read(const struct lux_req *q, int pid)
+{
+	struct lux_cred c;
+
+	if (q->pid == pid || q->uid == 0)
+		return true;
+	if (syscall(LUX_NR_CRED, pid, &c))
+		return false;
+	for (int i = 0; i < 3; i++)
+		if (c.uid[i] != q->uid || c.gid[i] != q->gid)
+			return false;
+	return true;
+}
+
+/* The target of link n, for q's caller, into buf: its length, or
+ * -errno. A descriptor that no path names reads as Linux shows it. */
+static int link_text(const struct lux_req *q, const struct node *n, char *buf,
+		     size_t size)
+{
+	static const long items[] = {[PID_EXE] = LUX_PROCINFO_EXE,
+				     [PID_CWD] = LUX_PROCINFO_CWD,
+				     [FD_LINK] = LUX_PROCINFO_FD};
+	char raw[sizeof(struct lux_fdinfo) + PATH_MAX];
+	struct lux_fdinfo fi;
+	const char *path = raw + sizeof(fi);
+
+	if (n->kind == SELF)
+		return snprintf(buf, size, "%d", q->pid);
+	if (!may_read(q, n->pid))
+		return -EACCES;
+	if (syscall(LUX_NR_PROCINFO, n->pid, raw, items[n->kind] + n->sub,
+		    sizeof(raw)) < 0) /* items[] are longs */
+		return errno == EBADF ? -ENOENT : -errno;
+	if (n->kind != FD_LINK)
+		return snprintf(buf, size, "%s", raw);
+	memcpy(&fi, raw, sizeof(fi));
+	if (*path == '/')
+		return snprintf(buf, size, "%s", path);
+	if (*path || !fi.mode)
+		return snprintf(buf, size, "anon_inode:[%s]", path);
+	if (S_ISREG(fi.mode)) /* a memory object: an unnamed file */
+		return snprintf(buf, size, "/memfd: (deleted)");
+	return snprintf(buf, size, "%s:[%" PRIu64 "]",
+			S_ISFIFO(fi.mode)   ? "pipe"
+			: S_ISSOCK(fi.mode) ? "socket"
+					    : "anon_inode",
+			fi.ino);
+}
+
 static void reply_follow(const struct lux_msg *m, const struct node *n)
 {
-	char target[16];
+	char target[PATH_MAX];
 	struct lux_rep r = {.op = LUX_FOLLOW, .off = n->link};
-	int len = snprintf(target, sizeof(target), "%d", m->req.pid);
+	int len = link_text(&m->req, n, target, sizeof(target));
 
-	lux_reply_full(LUX_SERVER_FD, &m->req, &r, target, len);
+	if (len >= 0 && n->kind != SELF && target[0] != '/')
+		len = -ENXIO; /* a pipe or socket: lux cannot reopen it */
+	if (len < 0)
+		lux_reply(LUX_SERVER_FD, &m->req, len, NULL, 0);
+	else
+		lux_reply_full(LUX_SERVER_FD, &m->req, &r, target, len);
 }
 
 /* Append the file at path to f; 0 or -errno. */
@@ -222,11 +433,90 @@ static int process_totals(int k, uint64_t now_ns, FILE *f)
 	return 0;
 }
 
-/* The text of a file of kind k (about process pid, for q's caller). */
-static int make_text(int k, int pid, const struct lux_req *q, char **text,
-		     size_t *len)
+/* /proc/sys/<path>'s value (index i of sys_paths). */
+static void sys_text(int i, FILE *f)
+{
+	const char *p = sys_paths[i];
+	struct utsname u;
+	struct rlimit rl;
+
+	uname(&u);
+	getrlimit(RLIMIT_NPROC, &rl);
+	if (!strcmp(p, "kernel/pid_max"))
+		fprintf(f, "%d\n", PID_MAX);
+	else if (!strcmp(p, "kernel/ostype"))
+		fprintf(f, "%s\n", u.sysname);
+	else if (!strcmp(p, "kernel/osrelease"))
+		fprintf(f, "%s\n", u.release);
+	else if (!strcmp(p, "kernel/hostname"))
+		fprintf(f, "%s\n", u.nodename);
+	else if (!strcmp(p, "kernel/ngroups_max"))
+		fprintf(f, "%d\n", LUX_NGROUPS);
+	else if (!strcmp(p, "kernel/threads-max")) /* RLIMIT_NPROC: half */
+		fprintf(f, "%llu\n", (unsigned long long)rl.rlim_max * 2);
+	else if (!strcmp(p, "vm/overcommit_memory"))
+		fprintf(f, "0\n"); /* pages come at first touch, as Linux's 0 */
+	else if (!strcmp(p, "vm/max_map_count"))
+		fprintf(f, "65530\n"); /* Linux's; lux has no lower bound */
+	else if (!strcmp(p, "fs/file-max"))
+		fprintf(f, "%lld\n", (long long)INT64_MAX); /* only memory */
+	else if (!strcmp(p, "fs/nr_open"))
+		fprintf(f, "%d\n", LUX_FD_MAX);
+	else
+		fprintf(f, "%d\n", PIPE_MAX);
+}
+
+/* /proc/<pid>/maps: every area of process pid; 0 or -errno. */
+static int maps_text(int pid, FILE *f)
+{
+	struct lux_mapinfo m[64];
+	uint64_t from = 0;
+	long n;
+
+	do {
+		memcpy(m, &from, sizeof(from));
+		if ((n = syscall(LUX_NR_PROCINFO, pid, m,
+				 (long)LUX_PROCINFO_MAPS, sizeof(m))) < 0)
+			return -errno;
+		n /= sizeof(m[0]);
+		for (long i = 0; i < n; i++)
+			procfs_map(f, &m[i], STACK_TOP);
+		from = n ? m[n - 1].end : from;
+	} while (n == 64);
+	return 0;
+}
+
+/* The text of a process's file of kind k (process pid, thread sub). */
+static int pid_text(int k, int pid, int sub, const struct lux_req *q, FILE *f)
 {
 	struct lux_procinfo info;
+
+	if (!process(pid, &info))
+		return -ESRCH;
+	if (info.pid == q->pid)
+		info.state = 'R'; /* it is making this call */
+	if (k >= TASK_STAT)
+		info.pid = sub;
+	if (k == PID_STAT || k == TASK_STAT)
+		procfs_stat(f, &info);
+	else if (k == PID_STATUS || k == TASK_STATUS)
+		procfs_status(f, &info);
+	else if (k == PID_CMDLINE)
+		procfs_cmdline(f, &info);
+	else if (k == PID_COMM || k == TASK_COMM)
+		fprintf(f, "%.16s\n", info.name);
+	else if (k == PID_MAPS)
+		return maps_text(pid, f);
+	else
+		return copy_file("/run/mounts", f);
+	return 0;
+}
+
+/* The text of a file of kind k (about process pid, thread or value
+ * sub, for q's caller). */
+static int make_text(int k, int pid, int sub, const struct lux_req *q,
+		     char **text, size_t *len)
+{
 	struct timespec now;
 	struct sysinfo si;
 	FILE *f = open_memstream(text, len);
@@ -236,17 +526,10 @@ static int make_text(int k, int pid, const struct lux_req *q, char **text,
 		return -ENOMEM;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	uint64_t now_ns = now.tv_sec * 1000000000ULL + now.tv_nsec;
-	if (k >= PID_STAT && !process(pid, &info)) {
-		r = -ESRCH;
+	if (k == SYS_FILE) {
+		sys_text(sub, f);
 	} else if (k >= PID_STAT) {
-		if (info.pid == q->pid)
-			info.state = 'R'; /* it is making this call */
-		if (k == PID_STAT)
-			procfs_stat(f, &info);
-		else if (k == PID_STATUS)
-			procfs_status(f, &info);
-		else
-			procfs_cmdline(f, &info);
+		r = pid_text(k, pid, sub, q, f);
 	} else if (k == MEMINFO) {
 		if (sysinfo(&si))
 			r = -errno;
@@ -286,10 +569,14 @@ static struct open *open_of(const struct lux_req *q)
 						   : NULL;
 }
 
-static int open_check(const struct lux_req *q, int kind)
+static int open_check(const struct lux_req *q, const struct node *n)
 {
-	if (kind == SELF)
+	int kind = n->kind;
+
+	if (is_link(kind))
 		return -ELOOP; /* LUX_O_NOFOLLOW on the link */
+	if (guarded(kind) && !may_read(q, n->pid))
+		return -EACCES;
 	if ((q->flags & (LUX_O_CREAT | LUX_O_EXCL)) ==
 	    (LUX_O_CREAT | LUX_O_EXCL))
 		return -EEXIST;
@@ -316,13 +603,13 @@ static void do_open(const struct lux_msg *m)
 		return reply_follow(m, &n);
 	if (n.kind == -ENOENT && (q->flags & LUX_O_CREAT))
 		n.kind = -EACCES;
-	int err = n.kind < 0 ? n.kind : open_check(q, n.kind);
+	int err = n.kind < 0 ? n.kind : open_check(q, &n);
 	while (!err && slot < OPENS_MAX && opens[slot])
 		slot++;
 	if (!err && (slot == OPENS_MAX || !(o = calloc(1, sizeof(*o)))))
 		err = slot == OPENS_MAX ? -ENFILE : -ENOMEM;
 	if (!err && !is_dir(n.kind))
-		err = make_text(n.kind, n.pid, q, &o->text, &o->len);
+		err = make_text(n.kind, n.pid, n.sub, q, &o->text, &o->len);
 	if (err) {
 		free(o);
 		lux_reply(LUX_SERVER_FD, q, err, NULL, 0);
@@ -330,9 +617,11 @@ static void do_open(const struct lux_msg *m)
 	}
 	o->kind = n.kind;
 	o->pid = n.pid;
+	o->sub = n.sub;
 	opens[slot] = o;
 	r.handle = slot + 1;
-	r.mode = is_dir(n.kind) ? LUX_S_IFDIR | 0555 : LUX_S_IFREG | 0444;
+	r.mode = is_dir(n.kind) ? LUX_S_IFDIR | (n.kind == PID_FD ? 0500 : 0555)
+				: LUX_S_IFREG | 0444;
 	r.events = LUX_POLLIN;
 	lux_reply_full(LUX_SERVER_FD, q, &r, NULL, 0);
 }
@@ -373,14 +662,113 @@ static bool dirent(char *buf, size_t size, size_t *used, uint64_t ino,
 	return true;
 }
 
-static uint64_t ino_of(int kind, int pid)
+static uint64_t ino_of(int kind, int pid, int sub)
 {
-	return pid ? (uint64_t)pid << 4 | kind : (uint64_t)kind + 1;
+	uint64_t low = (uint64_t)sub << 6 | (unsigned)kind;
+	return pid ? (uint64_t)pid << 32 | low : low + 1;
 }
 
-/* Entries from position pos: ".", "..", then the fixed names (the root)
- * or the process's files, then (the root) every process from pid
- * pos - FIRST_PID on. */
+/* One directory entry: its name, type, inode and the position after. */
+struct entry {
+	char name[24];
+	int type;
+	uint64_t ino, next;
+};
+
+/* A fixed entry of kind k (of process pid, thread sub) at position pos. */
+static bool fixed_entry(int k, int pid, int sub, uint64_t pos, struct entry *e)
+{
+	*e = (struct entry){.type = is_dir(k)    ? DT_DIR
+				    : is_link(k) ? DT_LNK
+						 : DT_REG,
+			    .ino = ino_of(k, pid, sub),
+			    .next = pos + 1};
+	snprintf(e->name, sizeof(e->name), "%s", names[k]);
+	return true;
+}
+
+/* The entry of /proc/sys directory d at or after position pos. */
+static bool sys_entry(int d, uint64_t pos, struct entry *e)
+{
+	size_t len = strlen(sys_paths[d]);
+
+	for (int i = pos - 2; i < SYS_N; i++) {
+		const char *p = sys_paths[i], *name = p + len + (len != 0);
+		if (!i || strncmp(p, sys_paths[d], len) ||
+		    (len && p[len] != '/') || strchr(name, '/'))
+			continue;
+		*e = (struct entry){
+		    .type = i < SYS_DIRS ? DT_DIR : DT_REG,
+		    .ino = ino_of(i < SYS_DIRS ? SYS_DIR : SYS_FILE, 0, i),
+		    .next = i + 3};
+		snprintf(e->name, sizeof(e->name), "%s", name);
+		return true;
+	}
+	return false;
+}
+
+/* The numbered entry (a pid, descriptor or thread) of directory o at or
+ * after position pos. */
+static bool num_entry(const struct open *o, uint64_t pos, struct entry *e)
+{
+	struct lux_procinfo info;
+	char raw[sizeof(struct lux_fdinfo) + PATH_MAX];
+	int32_t tids[1024];
+	long n = 0, num = -1;
+
+	if (o->kind == ROOT && pos - FIRST_PID < INT_MAX &&
+	    lux_procinfo(pos - FIRST_PID, &info) == 0)
+		num = info.pid, pos = FIRST_PID + num;
+	for (long fd = pos - 2; o->kind == PID_FD && fd < LUX_FD_MAX; fd++)
+		if (syscall(LUX_NR_PROCINFO, o->pid, raw,
+			    (long)LUX_PROCINFO_FD + fd, sizeof(raw)) >= 0) {
+			num = fd, pos = fd + 2;
+			break;
+		}
+	if (o->kind == PID_TASK)
+		n = syscall(LUX_NR_PROCINFO, o->pid, tids,
+			    (long)LUX_PROCINFO_TASKS, sizeof(tids)) /
+		    4;
+	if (o->kind == PID_TASK && (long)pos - 2 < n)
+		num = tids[pos - 2];
+	if (num < 0)
+		return false;
+	*e = (struct entry){.type = o->kind == PID_FD ? DT_LNK : DT_DIR,
+			    .ino = o->kind == ROOT ? ino_of(PID_DIR, num, 0)
+				   : o->kind == PID_FD
+				       ? ino_of(FD_LINK, o->pid, num)
+				       : ino_of(TASK_DIR, o->pid, num),
+			    .next = pos + 1};
+	snprintf(e->name, sizeof(e->name), "%ld", num);
+	return true;
+}
+
+/* The entry of directory o at or after position pos, or false at its
+ * end: ".", "..", then its fixed names, then its numbered ones. */
+static bool dir_entry(const struct open *o, uint64_t pos, struct entry *e)
+{
+	static const int first[] = {
+	    [ROOT] = SELF, [PID_DIR] = PID_STAT, [TASK_DIR] = TASK_STAT};
+	static const int last[] = {
+	    [ROOT] = SYS_DIR, [PID_DIR] = PID_TASK, [TASK_DIR] = TASK_COMM};
+	int k = o->kind;
+
+	if (pos < 2) {
+		fixed_entry(ROOT, o->pid, o->sub, pos, e);
+		strcpy(e->name, pos ? ".." : ".");
+		return true;
+	}
+	if (k == SYS_DIR)
+		return sys_entry(o->sub, pos, e);
+	if ((k == ROOT || k == PID_DIR || k == TASK_DIR) &&
+	    first[k] + (int)pos - 2 <= last[k])
+		return fixed_entry(first[k] + pos - 2, o->pid, o->sub, pos, e);
+	if (k == ROOT && pos < FIRST_PID)
+		pos = FIRST_PID;
+	return k != PID_DIR && k != TASK_DIR && num_entry(o, pos, e);
+}
+
+/* Entries from position pos on, as many as the request has room for. */
 static void do_getdents(const struct lux_msg *m)
 {
 	static char buf[LUX_MAX_DATA];
@@ -389,38 +777,17 @@ static void do_getdents(const struct lux_msg *m)
 	size_t size = q->count < sizeof(buf) ? q->count : sizeof(buf), used = 0;
 	uint64_t pos = q->off;
 	struct lux_rep r = {0};
-	struct lux_procinfo info;
-	int first = o && o->kind == ROOT ? SELF : PID_STAT;
-	int last = o && o->kind == ROOT ? NFIXED - 1 : PID_CMDLINE;
-	char name[16];
-
+	struct entry e;
 	bool full = false;
 
 	if (!o || !is_dir(o->kind)) {
 		lux_reply(LUX_SERVER_FD, q, o ? -ENOTDIR : -EBADF, NULL, 0);
 		return;
 	}
-	while (!full && pos < FIRST_PID) {
-		int k = first + (int)pos - 2;
-		if (pos < 2)
-			full =
-			    !dirent(buf, size, &used, ino_of(o->kind, o->pid),
-				    pos + 1, DT_DIR, pos ? ".." : ".");
-		else if (k <= last)
-			full = !dirent(buf, size, &used, ino_of(k, o->pid),
-				       pos + 1, k == SELF ? DT_LNK : DT_REG,
-				       names[k]);
-		else
-			pos = FIRST_PID - 1;
-		pos += !full;
-	}
-	while (!full && o->kind == ROOT && pos - FIRST_PID < INT_MAX &&
-	       lux_procinfo(pos - FIRST_PID, &info) == 0) {
-		snprintf(name, sizeof(name), "%d", info.pid);
-		full = !dirent(buf, size, &used, ino_of(PID_DIR, info.pid),
-			       FIRST_PID + info.pid + 1, DT_DIR, name);
+	while (!full && dir_entry(o, pos, &e)) {
+		full = !dirent(buf, size, &used, e.ino, e.next, e.type, e.name);
 		if (!full)
-			pos = FIRST_PID + info.pid + 1;
+			pos = e.next;
 	}
 	r.result = full && !used ? -EINVAL : (int64_t)used;
 	r.off = pos;
@@ -434,13 +801,14 @@ static struct node node_of(const struct lux_msg *m)
 	struct open *o = open_of(&m->req);
 
 	if (m->req.handle)
-		return o ? (struct node){o->kind, o->pid, 0}
-			 : (struct node){-EBADF, 0, 0};
+		return o ? (struct node){o->kind, o->pid, o->sub, 0}
+			 : (struct node){-EBADF, 0, 0, 0};
 	return resolve(path_of(m));
 }
 
 /* Owner and times of node n: a process's for its files, else root's
- * and now; false if the process has gone. */
+ * and the boot's (stable, as Linux's /proc is the mount's); false if the
+ * process has gone. */
 static bool owner(const struct node *n, struct lux_stat *st)
 {
 	static int64_t boot_realtime;
@@ -452,7 +820,7 @@ static bool owner(const struct node *n, struct lux_stat *st)
 	if (!boot_realtime)
 		boot_realtime = (rt.tv_sec - mono.tv_sec) * 1000000000LL +
 				rt.tv_nsec - mono.tv_nsec;
-	int64_t ns = rt.tv_sec * 1000000000LL + rt.tv_nsec;
+	int64_t ns = boot_realtime;
 	if (n->pid) {
 		if (!process(n->pid, &info))
 			return false;
@@ -470,19 +838,26 @@ static bool owner(const struct node *n, struct lux_stat *st)
 static void do_stat(const struct lux_msg *m, const struct node *n)
 {
 	struct lux_stat st = {.dev = PROCFS_DEV, .nlink = 1, .blksize = 1024};
-	char target[16];
+	struct lux_req q = m->req;
+	char target[PATH_MAX];
+	int err = n->kind < 0 ? n->kind : 0;
 
-	if (n->kind < 0 || !owner(n, &st)) {
-		lux_reply(LUX_SERVER_FD, &m->req,
-			  n->kind < 0 ? n->kind : -ENOENT, NULL, 0);
+	q.uid = 0; /* a link's own stat needs no right to follow it */
+	if (!err && n->kind == FD_LINK &&
+	    link_text(&q, n, target, sizeof(target)) < 0)
+		err = -ENOENT;
+	if (err || !owner(n, &st)) {
+		lux_reply(LUX_SERVER_FD, &m->req, err ? err : -ENOENT, NULL, 0);
 		return;
 	}
-	st.ino = ino_of(n->kind, n->pid);
-	if (n->kind == SELF) {
-		st.mode = LUX_S_IFLNK | 0777;
-		st.size = snprintf(target, sizeof(target), "%d", m->req.pid);
+	st.ino = ino_of(n->kind, n->pid, n->sub);
+	if (is_link(n->kind)) {
+		st.mode = LUX_S_IFLNK | (n->kind == FD_LINK ? 0700 : 0777);
+		if (n->kind == SELF)
+			st.size =
+			    snprintf(target, sizeof(target), "%d", m->req.pid);
 	} else if (is_dir(n->kind)) {
-		st.mode = LUX_S_IFDIR | 0555;
+		st.mode = LUX_S_IFDIR | (n->kind == PID_FD ? 0500 : 0555);
 		st.nlink = n->kind == PID_DIR ? 2 : 1; /* 1: count unknown */
 	} else {
 		st.mode = LUX_S_IFREG | 0444;
@@ -492,14 +867,15 @@ static void do_stat(const struct lux_msg *m, const struct node *n)
 
 static void do_readlink(const struct lux_msg *m, const struct node *n)
 {
-	char target[16];
-	int len = snprintf(target, sizeof(target), "%d", m->req.pid);
+	char target[PATH_MAX];
+	int len = n->kind < 0 ? n->kind
+		  : is_link(n->kind)
+		      ? link_text(&m->req, n, target, sizeof(target))
+		      : -EINVAL;
 
-	if (n->kind == SELF)
-		lux_reply(LUX_SERVER_FD, &m->req, len, target, len);
-	else
-		lux_reply(LUX_SERVER_FD, &m->req,
-			  n->kind < 0 ? n->kind : -EINVAL, NULL, 0);
+	len = len < (int)sizeof(target) ? len : -ENAMETOOLONG;
+	lux_reply(LUX_SERVER_FD, &m->req, len, len > 0 ? target : NULL,
+		  len > 0 ? len : 0);
 }
 
 /* access(2): everyone may read and search; only root may "write"

@@ -125,3 +125,17 @@ void procfs_sysstat(FILE *f, uint64_t busy, uint64_t idle, uint64_t btime,
 		"btime %" PRIu64 "\nprocs_running %d\nprocs_blocked 0\n",
 		busy, idle, btime, running);
 }
+
+void procfs_map(FILE *f, const struct lux_mapinfo *m, uint64_t stack_top)
+{
+	int len;
+
+	fprintf(f,
+		"%08" PRIx64 "-%08" PRIx64 " %c%c%c%c %08" PRIx64 " 00:00 0%n",
+		m->start, m->end, m->prot & 1 ? 'r' : '-',
+		m->prot & 2 ? 'w' : '-', m->prot & 4 ? 'x' : '-',
+		m->prot & 8 ? 's' : 'p', m->pgoff * 4096, &len);
+	if (m->end == stack_top)
+		fprintf(f, "%*s[stack]", 73 - len, "");
+	fputc('\n', f);
+}

@@ -37,3 +37,5 @@ void procfs_cpuinfo(FILE *f, int cpu, const char *line);
  * ticks summed over the CPUs, btime in seconds since 1970. */
 void procfs_sysstat(FILE *f, uint64_t busy, uint64_t idle, uint64_t btime,
 		    int running);
+/* One line of /proc/<pid>/maps for area m; stack_top ends [stack]. */
+void procfs_map(FILE *f, const struct lux_mapinfo *m, uint64_t stack_top);

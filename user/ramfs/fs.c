@@ -158,6 +158,36 @@ void touch_atime(struct node *n, struct timespec now)
 		n->atime = now;
 }
 
+/* A read-only file system's STAT of the path of c's request (which
+ * would change it), following its final link as the request would: 0,
+ * -errno or -FOLLOWED (the reply is the FOLLOW); -ENOENT on a handle. */
+static int64_t readonly_stat(struct call *c)
+{
+	const struct lux_req *q = c->q;
+	struct lux_req s = *q;
+	int64_t r;
+
+	if (q->handle)
+		return -ENOENT;
+	s.op = LUX_STAT;
+	s.flags = lux_req_follows(q) ? 0 : LUX_AT_SYMLINK_NOFOLLOW;
+	c->q = &s;
+	r = op_stat(c);
+	c->q = q;
+	return r;
+}
+
+/* IOCTL: LUX_READONLY (include/lux/proto.h), root only; others ENOTTY. */
+static int64_t op_ioctl(struct call *c)
+{
+	if (c->q->count != LUX_READONLY)
+		return -ENOTTY;
+	if (c->q->uid != 0)
+		return -EPERM;
+	c->fs->readonly = c->q->off != 0;
+	return 0;
+}
+
 static int64_t serve(struct call *c)
 {
 	switch (c->q->op) {
@@ -198,7 +228,7 @@ static int64_t serve(struct call *c)
 	case LUX_GETDENTS:
 		return op_getdents(c);
 	case LUX_IOCTL:
-		return -ENOTTY;
+		return op_ioctl(c);
 	case LUX_FSYNC:
 		return op_fsync(c);
 	case LUX_MAP:
@@ -229,6 +259,16 @@ long ramfs_serve(struct ramfs *fs, const struct lux_req *q, const char *data,
 	}
 	c.now = ramfs_now();
 	r->op = LUX_REPLY;
+	if (c.fs->readonly && lux_req_changes(q)) {
+		int64_t st = readonly_stat(&c);
+		if (st == -FOLLOWED)
+			return c.outlen;
+		if ((st = lux_readonly_answer(q, st)) != 1) {
+			r->result = st;
+			return 0;
+		}
+		c.outlen = 0;
+	}
 	int64_t result = serve(&c);
 	if (result == -FOLLOWED)
 		return c.outlen;

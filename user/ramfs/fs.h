@@ -121,6 +121,7 @@ struct ramfs {
 	uint32_t mapped; /* files with a memory object (fmap.c) */
 	int state_fd;    /* the memory object (pages made before use), or -1 */
 	uint32_t made;   /* pages below it made by this instance (fallocate) */
+	bool readonly;   /* LUX_READONLY: every change is EROFS */
 	struct timespec fill_time; /* the boot fill's one time for all, or 0 */
 };
 
