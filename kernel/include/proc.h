@@ -124,6 +124,7 @@ struct proc {
 	struct arch_io *io; /* its I/O port permissions, or NULL */
 	unsigned umask;     /* cleared from the mode of files it creates */
 	char *cwd;          /* absolute and clean; NULL: "/"; under sig_lock */
+	char *root;         /* chroot's: the same form; NULL: "/" */
 	int nice;
 	uint64_t rlim[16][2]; /* resource limits: soft, hard */
 	struct timer alarm;   /* ITIMER_REAL */

@@ -50,7 +50,7 @@ static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 	    NATIVE(WAIT, wait), NATIVE(REBOOT, reboot), NATIVE(ALARM, alarm),  \
 	    NATIVE(MMIO, mmio), NATIVE(DMA, dma), NATIVE(HWINFO, hwinfo),      \
 	    NATIVE(AFFINITY, affinity), NATIVE(UNSHARE, unshare),              \
-	    NATIVE(EPOLL, epoll), NATIVE(EVENT, event)
+	    NATIVE(EPOLL, epoll), NATIVE(EVENT, event), NATIVE(ROOT, root)
 
 static const syscall_fn native[LUX_NR_COUNT - LUX_NR_BASE] = {NATIVE_SYSCALLS};
 

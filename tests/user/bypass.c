@@ -806,6 +806,45 @@ static void native_cwd_own(void)
 	CHECK(strcmp(buf, want) == 0);
 }
 
+static void root_as_user(void)
+{
+	char buf[64];
+
+	if (!drop())
+		return;
+	CHECK_ERR(syscall(LUX_NR_ROOT, "/tmp", 0), EPERM);
+	CHECK_ERR(syscall(LUX_NR_ROOT, "/", 0), EPERM);
+	CHECK_EQ(syscall(LUX_NR_ROOT, buf, sizeof(buf)), 2);
+	CHECK(strcmp(buf, "/") == 0);
+}
+
+static void root_set_child(void)
+{
+	char buf[64];
+
+	CHECK_ERR(syscall(LUX_NR_ROOT, "tmp", 0), EINVAL);
+	CHECK_ERR(syscall(LUX_NR_ROOT, (void *)8, 0), EFAULT);
+	CHECK_ERR(syscall(LUX_NR_ROOT, buf, 1L), ERANGE);
+	CHECK_EQ(syscall(LUX_NR_ROOT, "/tmp", 0), 0);
+	CHECK_EQ(syscall(LUX_NR_ROOT, buf, sizeof(buf)), 5);
+	CHECK(strcmp(buf, "/tmp") == 0);
+	/* what the personality applies: /tmp is now "/" */
+	CHECK_ERR(open("/tmp", O_RDONLY), ENOENT);
+	CHECK(setuid(USER) == 0); /* kept by a user it became, who ... */
+	CHECK_ERR(syscall(LUX_NR_ROOT, "/", 0), EPERM); /* cannot undo it */
+	CHECK_EQ(syscall(LUX_NR_ROOT, buf, sizeof(buf)), 5);
+}
+
+/* LUX_NR_ROOT, chroot's primitive, called directly: a user may read its
+ * root but never set it, not even to "/" (EPERM, as chroot without
+ * CAP_SYS_CHROOT); root's relative path EINVAL, a bad one EFAULT; a
+ * root set is kept through setuid and cannot be undone by the user. */
+static void native_root_only(void)
+{
+	CHECK(ut_in_child(root_as_user));
+	CHECK(ut_in_child(root_set_child));
+}
+
 /* native_inet as a user: the TCP/IP server's requests, made directly,
  * give what the socket calls would: no port below 1024 (EACCES), no
  * connection by a token it was not given, a socket only by its own
@@ -1070,6 +1109,7 @@ int main(int argc, char **argv)
 	    UT_CASE(native_alarm_storm),
 	    UT_CASE(native_affinity_rules),
 	    UT_CASE(native_cwd_own),
+	    UT_CASE(native_root_only),
 	    UT_CASE(native_unshare_own),
 	    UT_CASE(lock_owner),
 	    UT_CASE(native_inet),

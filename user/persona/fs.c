@@ -372,18 +372,6 @@ long fs_fchdir(long fd)
 	return set_cwd(&w);
 }
 
-/* getcwd: the current directory with its NUL (its length is what the
- * raw call returns), ERANGE when size is too small, EFAULT. */
-long fs_getcwd(long ubuf, long size)
-{
-	char cwd[LUX_PATH_MAX];
-	long r = native2(LUX_NR_CHDIR, cwd, LUX_PATH_MAX);
-
-	if (r > size)
-		return -ERANGE;
-	return r < 0 ? r : copy_out(ubuf, cwd, r) ? -EFAULT : r;
-}
-
 long fs_statfs(long upath, long ubuf)
 {
 	struct walk w;
