@@ -500,7 +500,8 @@ UTEST_LINE = (r"^utest: (?:(\S+)/(\S+): (PASS|FAIL)(?: (.*))?"
 LUMEN_READY = True
 # The runner's programs (tests/user/runner.c) that need the servers.
 SERVER_PROGRAMS = ("file", "perm", "devproc", "jobctl", "faults", "bypass",
-                   "sockname", "inet", "shm", "sysv", "chroot")
+                   "sockname", "inet", "shm", "sysv", "chroot",
+                   "debcalls")
 
 
 def kernel_only_programs():

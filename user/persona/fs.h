@@ -30,6 +30,11 @@ long fs_fchdir(long fd);
  * too: the raw call's length), ERANGE, EFAULT. */
 long fs_chroot(long upath);
 long fs_getcwd(long ubuf, long size);
+/* debian.c: mincore, posix_fadvise, and the extended-attribute calls
+ * (by their number nr: setxattr's value size and flags, else 0). */
+long persona_mincore(long addr, long len, long uvec);
+long persona_fadvise(long fd, long off, long len, long advice);
+long persona_xattr(long nr, long a0, long uname, long size, long flags);
 long fs_statfs(long upath, long ubuf);
 long fs_mount(long usrc, long utarget, long utype, long flags, long data);
 long fs_umount2(long utarget, long flags);

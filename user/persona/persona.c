@@ -289,6 +289,26 @@ long persona_call(long nr, const long a[6])
 		return fs_getcwd(a[0], a[1]);
 	case NR_chroot:
 		return fs_chroot(a[0]);
+	case NR_mincore:
+		return persona_mincore(a[0], a[1], a[2]);
+#ifdef NR_fadvise64
+	case NR_fadvise64:
+		return persona_fadvise(a[0], a[1], a[2], a[3]);
+#endif
+	case NR_setxattr:
+	case NR_lsetxattr:
+	case NR_fsetxattr:
+		return persona_xattr(nr, a[0], a[1], a[3], a[4]);
+	case NR_getxattr:
+	case NR_lgetxattr:
+	case NR_fgetxattr:
+	case NR_removexattr:
+	case NR_lremovexattr:
+	case NR_fremovexattr:
+	case NR_listxattr:
+	case NR_llistxattr:
+	case NR_flistxattr:
+		return persona_xattr(nr, a[0], a[1], 0, 0);
 	case NR_statfs:
 		return fs_statfs(a[0], a[1]);
 	case NR_mount:
