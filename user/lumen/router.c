@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -156,7 +157,26 @@ static int do_mount(const struct lux_msg *m)
 		return -EPERM;
 	if (!src || !target || !type || !*target)
 		return -EINVAL;
+	if (m->req.flags & MS_BIND)
+		return mount_bind(src, target, m->req.flags & MS_REC);
 	return mount_fs(src, target, type);
+}
+
+int mount_bind(const char *src, const char *target, bool rec)
+{
+	char path[LUX_PATH_MAX], source[LUX_PATH_MAX];
+	struct stat st;
+	int r;
+
+	mount_point(target, path, sizeof(path));
+	mount_point(src, source, sizeof(source));
+	if (stat(path, &st) < 0)
+		return -errno;
+	pthread_mutex_lock(&mtab_lock);
+	r = mtab_bind(&mtab, source, path, rec);
+	mtab_changed();
+	pthread_mutex_unlock(&mtab_lock);
+	return r;
 }
 
 int mount_fs(const char *src, const char *target, const char *type)
@@ -276,10 +296,15 @@ void mount_fstab(void)
 		if (*next)
 			*next++ = 0;
 		char *s = line, *src = tab_word(&s), *dir = tab_word(&s),
-		     *type = tab_word(&s);
-		if (!type || access(src, F_OK) < 0)
-			continue; /* a comment, or a disk not attached */
-		if ((r = mount_fs(src, dir, type)) < 0)
+		     *type = tab_word(&s), *opts = tab_word(&s);
+		bool bind = opts && strstr(opts, "bind");
+		if (!type || access(src, F_OK) < 0 ||
+		    (bind && access(dir, F_OK) < 0))
+			continue; /* a comment, a disk not attached, or a
+				   * bind whose target's disk is not */
+		r = bind ? mount_bind(src, dir, strstr(opts, "rbind") != NULL)
+			 : mount_fs(src, dir, type);
+		if (r < 0)
 			lumen_log("mount %s on %s: %s", src, dir, strerror(-r));
 		else
 			svc_write_mounts();

@@ -395,6 +395,8 @@ long fs_statfs_out(long ubuf, const struct lux_statfs *s, size_t n)
 	return copy_out(ubuf, b, 120) ? -EFAULT : 0;
 }
 
+#define MS_BIND 4096
+
 /* MOUNT and UMOUNT go to lumen itself, which keeps the mount table:
  * source, target (clean, absolute) and type for MOUNT, the target alone
  * for UMOUNT. */
@@ -407,7 +409,10 @@ static long mount_call(unsigned op, long usrc, long utarget, long utype,
 	long r = start(&w, op, AT_FDCWD, utarget);
 
 	src[0] = type[0] = '\0';
-	if (!r && usrc && (r = str_in(src, usrc, sizeof(src))) > 0)
+	if (!r && usrc && (flags & MS_BIND) &&
+	    !(r = walk_path(&w, 1, AT_FDCWD, usrc)))
+		s[0] = w.path[1]; /* a path, as the target */
+	else if (!r && usrc && (r = str_in(src, usrc, sizeof(src))) > 0)
 		r = 0;
 	if (!r && utype && (r = str_in(type, utype, sizeof(type))) > 0)
 		r = 0;
