@@ -154,6 +154,9 @@ $(DISK):
 DEBIAN_IMG := build/debian-$(DEB_ARCH).img
 QEMU_DEBIAN = -drive file=$(DEBIAN_IMG),format=raw,if=none,id=vdb \
 	-device $(call VIRTIO_DEVICE,blk),drive=vdb
+# The platforms whose `make test` boots it (tests/system/debian.py).
+DEBIAN_TESTED := amd64
+DEBIAN_TEST_IMG := $(if $(filter $(DEB_ARCH),$(DEBIAN_TESTED)),$(DEBIAN_IMG))
 debian: setup $(DEBIAN_IMG)
 $(DEBIAN_IMG): tools/debian.sh
 	tools/debian.sh $(DEB_ARCH) $@
@@ -212,8 +215,9 @@ test: setup
 		print p " passed, " f " failed"; exit f > 0}' \
 		$(TEST_SUMMARY) && exit $$rc
 
-test-platform: all
+test-platform: all $(DEBIAN_TEST_IMG)
 	LUX_TEST_SUMMARY=$(TEST_SUMMARY) ARCH=$(ARCH) B=$(B) ACCEL=$(ACCEL) \
+		DEBIAN_IMG=$(DEBIAN_TEST_IMG) \
 		OVMF=$(OVMF) QEMU_CPU=$(QEMU_CPU) $(PYTHON) tests/run.py $(T)
 
 # The fault-injection test (tests/user/faults.c) for DURATION seconds.
