@@ -10,8 +10,10 @@
 #   DEBIAN_SUITE (bookworm), DEBIAN_SIZE (the image's size, 1G: sparse).
 # Needs root (debootstrap makes device nodes and runs the packages'
 # scripts in a chroot) and debootstrap (tools/setup.sh installs it).
-# A foreign architecture is unpacked only (debootstrap --foreign): see
-# docs/decisions/0036-debian-root.md for what that root lacks.
+# Only this machine's own architecture: debootstrap's --foreign stage
+# for another one unpacks the Required packages alone (python3, asked
+# with --include, waits for the second stage, whose maintainer scripts
+# must run on that architecture): docs/decisions/0036-debian-root.md.
 set -eu
 
 arch=$1
@@ -29,8 +31,12 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 debootstrap=$(command -v debootstrap || echo /usr/sbin/debootstrap)
 mke2fs=$(command -v mke2fs || echo /sbin/mke2fs)
-foreign=""
-[ "$arch" = "$native" ] || foreign=--foreign
+if [ "$arch" != "$native" ]; then
+	echo "debian: $arch is not this machine's architecture ($native):" \
+		"debootstrap's second stage would have to run on $arch" \
+		"(docs/decisions/0036-debian-root.md)" >&2
+	exit 1
+fi
 
 rm -rf "$root" "$image.tmp"
 mkdir -p "$(dirname "$image")"
@@ -38,7 +44,7 @@ echo "debian: debootstrap $suite ($arch, minbase + python3) from $mirror" \
 	"into $root (log: $log)"
 start=$(date +%s)
 if ! "$debootstrap" --variant=minbase --include=python3 --arch="$arch" \
-	$foreign "$suite" "$root" "$mirror" >"$log" 2>&1; then
+	"$suite" "$root" "$mirror" >"$log" 2>&1; then
 	tail -n 20 "$log" >&2
 	echo "debian: debootstrap failed (docs/troubleshooting.md)" >&2
 	exit 1

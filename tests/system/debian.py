@@ -19,7 +19,7 @@ from .shell import StepError
 
 # docs/syscalls.md, "What Debian's programs need": the calls left ENOSYS,
 # each with the fallback the program takes.
-KNOWN_ENOSYS = {"rseq", "clone3", "timer_create"}
+KNOWN_ENOSYS = {"rseq", "clone3", "timer_create", "copy_file_range"}
 
 # Scripts the boot image carries (root/tests/debian/), copied into the
 # Debian root by the first step: a command line must stay short.
