@@ -122,14 +122,11 @@ static struct proc *proc_alloc(struct proc *parent)
 {
 	struct proc *p = kzalloc(sizeof(*p));
 
-	if (p && parent && !proc_copy_dirs(p, parent)) {
-		kfree(p->cwd);
-		kfree(p->root);
+	if (!p || (parent && !proc_copy_dirs(p, parent))) {
+		kfree(p ? p->cwd : NULL);
 		kfree(p);
 		return NULL;
 	}
-	if (!p)
-		return NULL;
 	list_init(&p->children);
 	list_init(&p->threads);
 	waitq_init(&p->child_wq);
