@@ -313,7 +313,8 @@
  * fork. (buf, size) with size != 0 -> the length with its NUL: the root
  * ("/" when none) copied to buf, ERANGE when it does not fit. The kernel
  * only keeps it: the personality applies it to every path it resolves
- * (user/persona/path.c, docs/decisions/0036-debian-root.md). */
+ * (user/persona/root.c, docs/decisions/0036-debian-root.md); set with
+ * this call directly, it applies from the caller's next exec on. */
 #define LUX_NR_ROOT  (LUX_NR_BASE + 42)
 #define LUX_NR_COUNT (LUX_NR_BASE + 43) /* room for more */
 
