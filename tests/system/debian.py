@@ -64,6 +64,9 @@ def step_bash(sh):
     sh.check("chroot /debian /bin/bash -c 'cd ../../..; ls -d /debian'",
              "ls: cannot access '/debian': No such file or directory",
              timeout=60)
+    # lux's /dev, bound in: the image's own device nodes are no devices
+    sh.check("chroot /debian /bin/bash -c 'echo x >/dev/null; echo $?'",
+             "0", timeout=60)
     sh.check("chroot /debian head -1 /etc/os-release",
              'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"', timeout=60)
 
