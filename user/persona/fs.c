@@ -332,9 +332,11 @@ long fs_faccessat2(long dirfd, long upath, long mode, long flags)
 static long set_cwd(struct walk *w)
 {
 	size_t len = strlen(w->path[0]);
+	bool jail = w->jail; /* a link swapped in meanwhile stays inside */
 	long r;
 
 	walk_init(w, LUX_ACCESS);
+	w->jail = jail;
 	w->q.mode = 1; /* X_OK */
 	if ((r = walk_run(w)) < 0)
 		return r;
@@ -369,6 +371,7 @@ long fs_fchdir(long fd)
 	walk_init(&w, LUX_ACCESS);
 	if ((r = walk_set(&w, 0, AT_FDCWD, w.scratch)))
 		return r;
+	w.jail = true; /* the root applies to links met on the way */
 	return set_cwd(&w);
 }
 

@@ -106,6 +106,7 @@ long fs_chroot(long upath)
 	if ((st->mode & LUX_S_IFMT) != LUX_S_IFDIR)
 		return -ENOTDIR;
 	walk_init(&w, LUX_ACCESS); /* search permission, as chdir */
+	w.jail = true;
 	w.q.mode = 1;
 	if ((r = walk_run(&w)) < 0)
 		return r;
