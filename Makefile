@@ -42,7 +42,7 @@ KSRC := $(wildcard kernel/*.c kernel/*/*.c \
 	kernel/arch/$(ARCH)/*.c kernel/arch/$(ARCH)/*.S tests/kernel/*.c)
 KOBJ := $(patsubst %,$(B)/%.o,$(KSRC))
 
-.PHONY: all kernel initrd iso run run-iso debug test test-platform fuzz soak unit loc format \
+.PHONY: all kernel initrd iso run run-iso debug test debian test-platform fuzz soak unit loc format \
 	format-check setup clean help
 all: kernel initrd
 
@@ -51,6 +51,7 @@ help:
 	@echo "make run       boot lux in QEMU on this terminal (Ctrl-A X quits)"
 	@echo "make run-iso   the same, booting the GRUB ISO (UEFI=1 for OVMF)"
 	@echo "make iso       GRUB ISO for BIOS and UEFI: $(ISO)"
+	@echo "make debian    a Debian root's ext2 image (as root); make run DEBIAN=1"
 	@echo "make debug     QEMU halted with a gdb stub, and gdb attached"
 	@echo "make test      every test; ends with 'N passed, N failed'"
 	@echo "make fuzz      the system-call fuzzer, long (SEED= CALLS= CPUS= UID=)"
@@ -145,19 +146,34 @@ $(DISK):
 		$(DEBUGFS) -w -f - $@.tmp >/dev/null
 	mv $@.tmp $@
 
+# The Debian root (docs/decisions/0036-debian-root.md): `make debian`
+# builds an ext2 image of a minimal Debian (debootstrap, root needed)
+# once, rebuilt only when tools/debian.sh changes; `make run DEBIAN=1`
+# attaches it as the second disk, which lumen mounts on /debian
+# (/etc/fstab): `chroot /debian /bin/bash` is Debian's shell.
+DEBIAN_IMG := build/debian-$(DEB_ARCH).img
+QEMU_DEBIAN = -drive file=$(DEBIAN_IMG),format=raw,if=none,id=vdb \
+	-device $(call VIRTIO_DEVICE,blk),drive=vdb
+# A platform whose arch.mk sets DEBIAN_TEST boots it in `make test`
+# (tests/system/debian.py).
+DEBIAN_TEST_IMG := $(if $(DEBIAN_TEST),$(DEBIAN_IMG))
+debian: setup $(DEBIAN_IMG)
+$(DEBIAN_IMG): tools/debian.sh
+	tools/debian.sh $(DEB_ARCH) $@
+
 # The network `make run` gives lux (docs/network.md): a virtio-net device
 # on QEMU's user network, whose DHCP gives the TCP/IP server 10.0.2.15.
 # (VIRTIO_DEVICE, the platform's arch.mk: QEMU's name of a virtio device
 # on the platform's bus, docs/platform.md.)
 QEMU_NET = -netdev user,id=n0 -device $(call VIRTIO_DEVICE,net),netdev=n0
 # The devices `make run` attaches.
-RUN_DEVICES ?= $(QEMU_DISK) $(QEMU_NET)
+RUN_DEVICES ?= $(QEMU_DISK) $(if $(DEBIAN),$(QEMU_DEBIAN)) $(QEMU_NET)
 
 # The disk's PCI probe at boot can crash QEMU 7.2's multi-threaded TCG on
 # a multi-CPU guest (docs/troubleshooting.md): run's TCG uses one thread.
 comma := ,
 run: TCG_THREAD = $(if $(filter tcg,$(ACCEL)),$(comma)thread=single)
-run: setup all $(if $(RUN_DEVICES),$(DISK))
+run: setup all $(if $(RUN_DEVICES),$(DISK)) $(if $(DEBIAN),$(DEBIAN_IMG))
 	$(QEMU) $(QEMU_DIRECT) $(RUN_DEVICES)
 
 run-iso: setup $(ISO)
@@ -199,8 +215,9 @@ test: setup
 		print p " passed, " f " failed"; exit f > 0}' \
 		$(TEST_SUMMARY) && exit $$rc
 
-test-platform: all
+test-platform: all $(DEBIAN_TEST_IMG)
 	LUX_TEST_SUMMARY=$(TEST_SUMMARY) ARCH=$(ARCH) B=$(B) ACCEL=$(ACCEL) \
+		DEBIAN_IMG=$(DEBIAN_TEST_IMG) \
 		OVMF=$(OVMF) QEMU_CPU=$(QEMU_CPU) $(PYTHON) tests/run.py $(T)
 
 # The fault-injection test (tests/user/faults.c) for DURATION seconds.

@@ -505,7 +505,8 @@ UTEST_LINE = (r"^utest: (?:(\S+)/(\S+): (PASS|FAIL)(?: (.*))?"
 LUMEN_READY = True
 # The runner's programs (tests/user/runner.c) that need the servers.
 SERVER_PROGRAMS = ("file", "perm", "devproc", "jobctl", "faults", "bypass",
-                   "sockname", "inet", "shm", "sysv", "small", "fmap")
+                   "sockname", "inet", "shm", "sysv", "small", "fmap",
+                   "chroot", "debcalls")
 
 
 def kernel_only_programs():
@@ -592,6 +593,12 @@ SYSTEM_BOOTS = [
     (Boot("system/ext2", smp=2, cmdline="init=/sbin/lumen"),
      system.EXT2_STEPS),
 ]
+# Debian's userland from the shell (tests/system/debian.py), where the
+# Makefile names the platform's image (DEBIAN_IMG, built by `make debian`).
+DEBIAN_IMG = os.environ.get("DEBIAN_IMG", "")
+if DEBIAN_IMG:
+    SYSTEM_BOOTS.append((Boot("system/debian", smp=2, cmdline=
+                              "init=/sbin/lumen"), system.DEBIAN_STEPS))
 
 
 def gated(r, name):
@@ -719,8 +726,15 @@ def test_system(r):
             r.report(boot.name, "missing " + ", ".join(missing))
             continue
         boot.timeout = SYSTEM_TIMEOUT
-        system.run_system_boot(r, boot, steps, boot.qemu_args(),
-                               log_path(boot.name))
+        args = boot.qemu_args()
+        if boot.name == "system/debian":
+            try:
+                args = disk.one_thread(args) + system.debian_drives(
+                    boot.virtio, DEBIAN_IMG, os.path.join(BUILD, boot.name))
+            except (OSError, subprocess.CalledProcessError) as e:
+                r.report(boot.name, f"cannot attach the disks: {e}")
+                continue
+        system.run_system_boot(r, boot, steps, args, log_path(boot.name))
 
 
 # Disk tests (tests/disk.py): two virtio disks, two boots each.

@@ -6,20 +6,22 @@
 set -eu
 
 # What every platform needs (the compiler, the host's musl and busybox,
-# the unit tests' cmocka, e2fsprogs), then each platform's own:
+# the unit tests' cmocka, e2fsprogs, debootstrap for `make debian`), then
+# each platform's own:
 # kernel/arch/<name>/setup.sh sets P_DEB_ARCH (the Debian architecture of
 # its user space), P_PACKAGES, P_COMMANDS and P_FILES. A platform whose
 # P_DEB_ARCH is not this machine's is a foreign architecture (multiarch):
 # added to dpkg, and its busybox-static, which cannot be installed beside
 # the host's, fetched as a .deb and unpacked into build/cache/<deb arch>.
 PACKAGES="clang lld llvm make libcmocka-dev cpio python3 clang-format gdb
-musl-dev musl-tools busybox-static libclang-rt-dev e2fsprogs dpkg-dev"
+musl-dev musl-tools busybox-static libclang-rt-dev e2fsprogs dpkg-dev
+debootstrap"
 # Commands and files the Makefile and tests use directly (e2fsprogs is in
 # /usr/sbin, which a user's PATH may lack: named by path).
 COMMANDS="clang ld.lld llvm-objcopy llvm-nm llvm-objdump make cpio python3
 clang-format gdb musl-gcc busybox llvm-ar dpkg-source"
 FILES="/usr/include/cmocka.h /usr/sbin/mke2fs /usr/sbin/e2fsck
-/usr/sbin/debugfs /usr/sbin/dumpe2fs"
+/usr/sbin/debugfs /usr/sbin/dumpe2fs /usr/sbin/debootstrap"
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 NATIVE=$(dpkg --print-architecture 2>/dev/null || true)

@@ -104,7 +104,7 @@ USER_INSTALL = $(DYN_INSTALL) && \
 	mkdir -p $(B)/root/lib/lux && cp $(UPERSONA) $(B)/root/lib/lux/ && \
 	ln -sf busybox $(B)/root/bin/sh && \
 	mkdir -p $(B)/root/root $(B)/root/tmp $(B)/root/run/inet $(B)/root/dev \
-		$(B)/root/proc $(B)/root/home/lux && chmod 1777 $(B)/root/tmp && \
+		$(B)/root/proc $(B)/root/home/lux $(B)/root/debian && chmod 1777 $(B)/root/tmp && \
 	chmod 0700 $(B)/root/root
 
 # Run after every other file is in the tree: a link /bin/busybox for each

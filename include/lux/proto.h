@@ -339,7 +339,16 @@
 #define LUX_NR_PROCCTL     (LUX_NR_BASE + 40)
 #define LUX_PROC_PDEATHSIG 0
 #define LUX_PROC_SUBREAPER 1
-#define LUX_NR_COUNT       (LUX_NR_BASE + 42) /* room for more */
+/* (path, 0) -> 0: make the absolute, clean path the process's root
+ * (chroot), EPERM unless the caller's euid is 0 (Linux's
+ * CAP_SYS_CHROOT), EINVAL for a relative one; kept by exec, copied by
+ * fork. (buf, size) with size != 0 -> the length with its NUL: the root
+ * ("/" when none) copied to buf, ERANGE when it does not fit. The kernel
+ * only keeps it: the personality applies it to every path it resolves
+ * (user/persona/root.c, docs/decisions/0036-debian-root.md); set with
+ * this call directly, it applies from the caller's next exec on. */
+#define LUX_NR_ROOT  (LUX_NR_BASE + 42)
+#define LUX_NR_COUNT (LUX_NR_BASE + 43) /* room for more */
 
 /*
  * The personality (user/persona/, docs/decisions/0006-reflection.md):

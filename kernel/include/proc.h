@@ -128,6 +128,7 @@ struct proc {
 	unsigned umask;     /* cleared from the mode of files it creates */
 	char *cwd;          /* absolute and clean; NULL: "/"; under sig_lock */
 	struct file *exe;   /* its program (a reference) or NULL; proc_lock */
+	char *root;         /* chroot's: the same form; NULL: "/" */
 	int nice;
 	uint64_t rlim[16][2]; /* resource limits: soft, hard */
 	struct timer alarm;   /* ITIMER_REAL */

@@ -249,11 +249,11 @@ long sys_lux_fdpath(long fd, long ubuf, long size)
 	return r;
 }
 
-/* LUX_NR_CHDIR: see include/lux/proto.h. The string is copied or
- * replaced under sig_lock: another thread's chdir frees the old one. */
-long sys_lux_chdir(long upath, long size)
+/* LUX_NR_CHDIR and LUX_NR_ROOT (include/lux/proto.h) on *dir, p's
+ * current directory or root. The string is copied or replaced under
+ * sig_lock: another thread's call frees the old one. */
+static long req_dir(struct proc *p, char **dir, long upath, long size)
 {
-	struct proc *p = current_proc();
 	char *cwd = kmalloc(LUX_PATH_MAX), *old = cwd;
 	long r = !cwd   ? -ENOMEM
 		 : size ? 0
@@ -264,9 +264,9 @@ long sys_lux_chdir(long upath, long size)
 	if (r >= 0) {
 		spin_lock(&p->sig_lock);
 		if (size)
-			strlcpy(cwd, p->cwd ? p->cwd : "/", LUX_PATH_MAX);
+			strlcpy(cwd, *dir ? *dir : "/", LUX_PATH_MAX);
 		else
-			old = p->cwd, p->cwd = cwd;
+			old = *dir, *dir = cwd;
 		spin_unlock(&p->sig_lock);
 		r = size ? (long)strlen(cwd) + 1 : 0;
 	}
@@ -276,6 +276,20 @@ long sys_lux_chdir(long upath, long size)
 		r = -EFAULT;
 	kfree(size || r < 0 ? cwd : old);
 	return r;
+}
+
+long sys_lux_chdir(long upath, long size)
+{
+	return req_dir(current_proc(), &current_proc()->cwd, upath, size);
+}
+
+/* Setting the root is root's: Linux's CAP_SYS_CHROOT. */
+long sys_lux_root(long upath, long size)
+{
+	struct proc *p = current_proc();
+
+	return !size && p->cred.uid.eff ? -EPERM
+					: req_dir(p, &p->root, upath, size);
 }
 
 long sys_umask(long mask)

@@ -98,14 +98,38 @@ static void switch_mm(struct proc *p, struct mm *mm)
 		mm_put(old);
 }
 
+/* A copy of the string s, or NULL (s NULL, or no memory). */
+static char *proc_strdup(const char *s)
+{
+	char *d = s ? kmalloc(strlen(s) + 1) : NULL;
+
+	if (d)
+		strlcpy(d, s, strlen(s) + 1);
+	return d;
+}
+
+/* p's copies of parent's current directory and root (chroot): false when
+ * the root, which confines p, could not be copied. */
+static bool proc_copy_dirs(struct proc *p, struct proc *parent)
+{
+	spin_lock(&parent->sig_lock);
+	p->cwd = proc_strdup(parent->cwd);
+	p->root = proc_strdup(parent->root);
+	spin_unlock(&parent->sig_lock);
+	return p->root || !parent->root;
+}
+
 /* A new process made by parent (its child, or with sibling its
  * parent's child: CLONE_PARENT), or the first one (parent NULL). */
 static struct proc *proc_alloc(struct proc *parent, bool sibling)
 {
 	struct proc *p = kzalloc(sizeof(*p));
 
-	if (!p)
+	if (!p || (parent && !proc_copy_dirs(p, parent))) {
+		kfree(p ? p->cwd : NULL);
+		kfree(p);
 		return NULL;
+	}
 	list_init(&p->children);
 	list_init(&p->threads);
 	waitq_init(&p->child_wq);
@@ -122,10 +146,6 @@ static struct proc *proc_alloc(struct proc *parent, bool sibling)
 		p->pgid = parent->pgid;
 		p->sid = parent->sid;
 		p->umask = parent->umask;
-		spin_lock(&parent->sig_lock);
-		if (parent->cwd && (p->cwd = kmalloc(strlen(parent->cwd) + 1)))
-			strlcpy(p->cwd, parent->cwd, strlen(parent->cwd) + 1);
-		spin_unlock(&parent->sig_lock);
 		strlcpy(p->name, parent->name, sizeof(p->name));
 		memcpy(p->cmdline, parent->cmdline, sizeof(p->cmdline));
 		if ((p->exe = parent->exe))
@@ -264,6 +284,7 @@ static void clone_undo(struct proc *parent, struct proc *p, struct thread *t)
 		kfree(p->cwd);
 		if (p->exe)
 			file_put(p->exe);
+		kfree(p->root);
 		kfree(p);
 	}
 	thread_free(t);
@@ -410,7 +431,8 @@ NORETURN void thread_exit_user(int status)
 			file_put(p->exe);
 		p->exe = NULL;
 		kfree(p->cwd);
-		p->cwd = NULL;
+		kfree(p->root);
+		p->cwd = p->root = NULL;
 		mm_put(mm);
 		mutex_lock(&proc_lock);
 		proc_zombie(p, status);

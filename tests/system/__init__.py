@@ -8,12 +8,13 @@ what must come out). Used by tests/run.py; each step is one result,
 import time
 
 from .shell import Shell, StepError
+from .debian import DEBIAN_STEPS, drives as debian_drives
 from .ext2 import EXT2_STEPS
 from .full import FULL_STEPS
 from .steps import STEPS
 
-__all__ = ["run_system_boot", "EXT2_STEPS", "FULL_STEPS",
-           "STEPS"]
+__all__ = ["run_system_boot", "DEBIAN_STEPS", "EXT2_STEPS", "FULL_STEPS",
+           "STEPS", "debian_drives"]
 
 
 def run_system_boot(r, boot, steps, qemu_args, log):

@@ -245,6 +245,35 @@ static void test_format(void **state)
 	assert_string_equal(small, "ramfs / r");
 }
 
+/* A bind mount: /dev alone, or with rbind the tty's file mounts below
+ * it too, served by the same owners at the new place; nothing mounted
+ * on the source is EINVAL; a full table is left as it was. */
+static void test_bind(void **state)
+{
+	(void)state;
+	assert_int_equal(mtab_add(&t, "/jail", false, TMPFS, "x", "ext2"), 0);
+	assert_int_equal(mtab_bind(&t, "/dev", "/jail/dev", false), 0);
+	check(LUX_OPEN, "/jail/dev/null", DEVFS, "null");
+	check(LUX_OPEN, "/jail/dev/tty", DEVFS, "tty");
+	assert_int_equal(mtab_remove(&t, "/jail/dev"), DEVFS);
+	assert_int_equal(mtab_bind(&t, "/dev", "/jail/dev", true), 0);
+	check(LUX_OPEN, "/jail/dev/tty", TTY, "tty");
+	check(LUX_OPEN, "/jail/dev/console", TTY, "console");
+	check(LUX_STAT, "/jail/dev", DEVFS, "");
+	check(LUX_OPEN, "/jail/etc", TMPFS, "etc");
+	assert_int_equal(mtab_count(&t, TTY), 4);
+	assert_int_equal(mtab_bind(&t, "/jail/dev/x", "/y", true), -EINVAL);
+	assert_int_equal(mtab_bind(&t, "/", "/all", true), 0);
+	check(LUX_OPEN, "/all/proc/1", PROCFS, "1");
+	check(LUX_OPEN, "/all/jail/dev/tty", TTY, "tty");
+	int n = t.n;
+	while (t.n < MOUNT_MAX - 1)
+		assert_int_equal(mtab_add(&t, "/m", false, TMPFS, "x", "x"), 0);
+	assert_int_equal(mtab_bind(&t, "/dev", "/z", true), -ENOSPC);
+	assert_int_equal(t.n, MOUNT_MAX - 1);
+	assert_true(n < t.n);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -266,6 +295,7 @@ int main(void)
 	    T(test_relative_paths),
 	    T(test_table_limits),
 	    T(test_format),
+	    T(test_bind),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,12 +29,12 @@
 #define WATCHDOG_S 120
 
 static const char *const programs[] = {
-    "proc",   "mem",    "thread",  "futex",  "signal", "time",    "efault",
-    "fd",     "poll",   "sock",    "pgrp",   "grant",  "sysinfo", "memobj",
-    "file",   "perm",   "devproc", "jobctl", "race",   "fuzzreg", "exhaust",
-    "harden", "faults", "persona", "exec",   "bypass", "ext2",    "sockname",
-    "drv",    "lock",   "inet",    "shm",    "sysv",   "dyn",     "vmscale",
-    "event",  "small",  "fmap",
+    "proc",   "mem",    "thread",  "futex",  "signal",   "time",    "efault",
+    "fd",     "poll",   "sock",    "pgrp",   "grant",    "sysinfo", "memobj",
+    "file",   "perm",   "devproc", "jobctl", "race",     "fuzzreg", "exhaust",
+    "harden", "faults", "persona", "exec",   "bypass",   "ext2",    "sockname",
+    "drv",    "lock",   "inet",    "shm",    "sysv",     "dyn",     "vmscale",
+    "event",  "small",  "fmap",    "chroot", "debcalls",
 };
 
 extern char **environ;

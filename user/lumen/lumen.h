@@ -153,6 +153,10 @@ void router_mount(struct lux_msg *m);
 /* Start a server for file system type on target, as mount(2) does (an
  * ext2 server on the image or disk src): 0 or -errno. Main thread. */
 int mount_fs(const char *src, const char *target, const char *type);
+/* A bind mount (MS_BIND, with rec MS_REC): the mounts on src (a mount
+ * point; and those below it when rec) mounted again at target, by the
+ * same servers (mtab_bind). 0 or -errno. */
+int mount_bind(const char *src, const char *target, bool rec);
 /* Mount each line of /etc/fstab (source, target, type, ...) whose source
  * exists (a disk that is attached). Main thread, at boot. */
 void mount_fstab(void);

@@ -37,6 +37,45 @@ int mtab_add(struct mtab *t, const char *path, bool file, int owner,
 	return 0;
 }
 
+/* The rest of path after src ("" for src itself) if path is src, or
+ * below it when rec; NULL otherwise. */
+static const char *bind_rest(const char *path, const char *src, bool rec)
+{
+	size_t k = strcmp(src, "/") ? strlen(src) : 0;
+
+	if (!strcmp(path, src))
+		return "";
+	if (!rec || strncmp(path, src, k) || path[k] != '/' || !path[1])
+		return NULL;
+	return path + k;
+}
+
+int mtab_bind(struct mtab *t, const char *src, const char *target, bool rec)
+{
+	int n = t->n, r = -EINVAL;
+	char path[LUX_PATH_MAX];
+
+	for (int i = 0; i < n && r == -EINVAL; i++)
+		if (!strcmp(t->m[i].path, src))
+			r = 0;
+	for (int i = 0; i < n && !r; i++) {
+		const struct mount *m = &t->m[i];
+		const char *rest = bind_rest(m->path, src, rec);
+		if (!rest)
+			continue;
+		int len =
+		    snprintf(path, sizeof(path), "%s%s",
+			     strcmp(target, "/") || !*rest ? target : "", rest);
+		r = len >= (int)sizeof(path)
+			? -ENAMETOOLONG
+			: mtab_add(t, path, m->file, m->owner, m->source,
+				   m->fstype);
+	}
+	while (r && t->n > n) /* undo */
+		mtab_remove(t, t->m[t->n - 1].path);
+	return r;
+}
+
 int mtab_remove(struct mtab *t, const char *path)
 {
 	for (int i = t->n - 1; i >= 0; i--) {

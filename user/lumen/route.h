@@ -30,6 +30,13 @@ struct mtab {
  * the table is full, -EINVAL for a relative path, -ENOMEM. */
 int mtab_add(struct mtab *t, const char *path, bool file, int owner,
 	     const char *source, const char *fstype);
+/* A bind mount: every mount on exactly src (and with rec every mount
+ * below it) is mounted again at target plus the rest of its path, served
+ * by the same owner, in the same order. Returns 0, -EINVAL when nothing
+ * is mounted on src (a server's subdirectory cannot be bound: it sees
+ * paths from its own mount point), -ENAMETOOLONG, -ENOSPC or -ENOMEM
+ * (the table as it was). */
+int mtab_bind(struct mtab *t, const char *src, const char *target, bool rec);
 /* Remove the newest mount on exactly path: its owner, or -EINVAL when
  * nothing is mounted there. */
 int mtab_remove(struct mtab *t, const char *path);

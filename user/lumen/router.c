@@ -8,12 +8,14 @@
 #define _GNU_SOURCE
 #include "lumen.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <lux.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -168,7 +170,11 @@ static int do_mount(const struct lux_msg *m)
 		return -EINVAL;
 	if (m->req.flags & MS_REMOUNT_)
 		return remount(target, ro);
-	if (!src || !type)
+	if (!src)
+		return -EINVAL;
+	if (m->req.flags & MS_BIND)
+		return mount_bind(src, target, m->req.flags & MS_REC);
+	if (!type)
 		return -EINVAL;
 	r = mount_fs(src, target, type);
 	return r || !ro ? r : remount(target, true);
@@ -211,6 +217,23 @@ static int remount(const char *target, bool ro)
 	pthread_mutex_unlock(&mtab_lock);
 	if (!r)
 		svc_write_mounts();
+	return r;
+}
+
+int mount_bind(const char *src, const char *target, bool rec)
+{
+	char path[LUX_PATH_MAX], source[LUX_PATH_MAX];
+	struct stat st;
+	int r;
+
+	mount_point(target, path, sizeof(path));
+	mount_point(src, source, sizeof(source));
+	if (stat(path, &st) < 0)
+		return -errno;
+	pthread_mutex_lock(&mtab_lock);
+	r = mtab_bind(&mtab, source, path, rec);
+	mtab_changed();
+	pthread_mutex_unlock(&mtab_lock);
 	return r;
 }
 
@@ -321,9 +344,44 @@ void router_mount(struct lux_msg *m)
 	lux_reply(lumen_fd, &m->req, r, NULL, 0);
 }
 
+/* Whether a mount's source is src (a disk two servers must not share). */
+static bool mounted_from(const char *src)
+{
+	bool used = false;
+
+	pthread_mutex_lock(&mtab_lock);
+	for (int i = 0; i < mtab.n && !used; i++)
+		used = !strcmp(mtab.m[i].source, src);
+	pthread_mutex_unlock(&mtab_lock);
+	return used;
+}
+
+/* fstab's LABEL=name: the disk (/dev/vda, /dev/vdb, ...), not mounted
+ * yet, holding an ext2 file system of that volume name, into path: 0,
+ * or -ENOENT. */
+static int fstab_label(const char *name, char *path, size_t size)
+{
+	unsigned char sb[136]; /* the superblock, to its volume name */
+
+	for (char c = 'a'; c <= 'z'; c++) {
+		snprintf(path, size, "/dev/vd%c", c);
+		int fd =
+		    mounted_from(path) ? -1 : open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		ssize_t n = pread(fd, sb, sizeof(sb), 1024);
+		close(fd);
+		if (n == (ssize_t)sizeof(sb) && sb[56] == 0x53 &&
+		    sb[57] == 0xef &&
+		    !strncmp((const char *)sb + 120, name, 16))
+			return 0;
+	}
+	return -ENOENT;
+}
+
 void mount_fstab(void)
 {
-	char *text = read_text("/etc/fstab"), *line, *next;
+	char *text = read_text("/etc/fstab"), *line, *next, disk[16];
 	int r;
 
 	for (line = text; line && *line; line = next) {
@@ -331,10 +389,18 @@ void mount_fstab(void)
 		if (*next)
 			*next++ = 0;
 		char *s = line, *src = tab_word(&s), *dir = tab_word(&s),
-		     *type = tab_word(&s);
-		if (!type || access(src, F_OK) < 0)
-			continue; /* a comment, or a disk not attached */
-		if ((r = mount_fs(src, dir, type)) < 0)
+		     *type = tab_word(&s), *opts = tab_word(&s);
+		bool bind = opts && strstr(opts, "bind");
+		if (src && !strncmp(src, "LABEL=", 6))
+			src = fstab_label(src + 6, disk, sizeof(disk)) ? "-"
+								       : disk;
+		if (!type || access(src, F_OK) < 0 ||
+		    (bind && access(dir, F_OK) < 0))
+			continue; /* a comment, a disk not attached, or a
+				   * bind whose target's disk is not */
+		r = bind ? mount_bind(src, dir, strstr(opts, "rbind") != NULL)
+			 : mount_fs(src, dir, type);
+		if (r < 0)
 			lumen_log("mount %s on %s: %s", src, dir, strerror(-r));
 		else
 			svc_write_mounts();

@@ -341,9 +341,11 @@ long fs_faccessat2(long dirfd, long upath, long mode, long flags)
 static long set_cwd(struct walk *w)
 {
 	size_t len = strlen(w->path[0]);
+	bool jail = w->jail; /* a link swapped in meanwhile stays inside */
 	long r;
 
 	walk_init(w, LUX_ACCESS);
+	w->jail = jail;
 	w->q.mode = 1; /* X_OK */
 	if ((r = walk_run(w)) < 0)
 		return r;
@@ -378,19 +380,8 @@ long fs_fchdir(long fd)
 	walk_init(&w, LUX_ACCESS);
 	if ((r = walk_set(&w, 0, AT_FDCWD, w.scratch)))
 		return r;
+	w.jail = true; /* the root applies to links met on the way */
 	return set_cwd(&w);
-}
-
-/* getcwd: the current directory with its NUL (its length is what the
- * raw call returns), ERANGE when size is too small, EFAULT. */
-long fs_getcwd(long ubuf, long size)
-{
-	char cwd[LUX_PATH_MAX];
-	long r = native2(LUX_NR_CHDIR, cwd, LUX_PATH_MAX);
-
-	if (r > size)
-		return -ERANGE;
-	return r < 0 ? r : copy_out(ubuf, cwd, r) ? -EFAULT : r;
 }
 
 long fs_statfs(long upath, long ubuf)
@@ -416,6 +407,8 @@ long fs_statfs_out(long ubuf, const struct lux_statfs *s, size_t n)
 	return copy_out(ubuf, b, 120) ? -EFAULT : 0;
 }
 
+#define MS_BIND 4096
+
 /* MOUNT and UMOUNT go to lumen itself, which keeps the mount table:
  * source, target (clean, absolute) and type for MOUNT, the target alone
  * for UMOUNT. */
@@ -428,7 +421,10 @@ static long mount_call(unsigned op, long usrc, long utarget, long utype,
 	long r = start(&w, op, AT_FDCWD, utarget);
 
 	src[0] = type[0] = '\0';
-	if (!r && usrc && (r = str_in(src, usrc, sizeof(src))) > 0)
+	if (!r && usrc && (flags & MS_BIND) &&
+	    !(r = walk_path(&w, 1, AT_FDCWD, usrc)))
+		s[0] = w.path[1]; /* a path, as the target */
+	else if (!r && usrc && (r = str_in(src, usrc, sizeof(src))) > 0)
 		r = 0;
 	if (!r && utype && (r = str_in(type, utype, sizeof(type))) > 0)
 		r = 0;

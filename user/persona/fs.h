@@ -26,7 +26,13 @@ long fs_truncate(long upath, long len);
 long fs_faccessat2(long dirfd, long upath, long mode, long flags);
 long fs_chdir(long upath);
 long fs_fchdir(long fd);
+/* root.c: chroot, and getcwd as the root sees the directory (its NUL
+ * too: the raw call's length), ERANGE, EFAULT. */
+long fs_chroot(long upath);
 long fs_getcwd(long ubuf, long size);
+/* debian.c: mincore, posix_fadvise, and the extended-attribute calls
+ * (by their number nr: setxattr's value size and flags, else 0). */
+long persona_mincore(long addr, long len, long uvec);
 long fs_statfs(long upath, long ubuf);
 long fs_mount(long usrc, long utarget, long utype, long flags, long data);
 long fs_umount2(long utarget, long flags);

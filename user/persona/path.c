@@ -250,8 +250,8 @@ static int follow(struct walk *w, const size_t skip[2])
 
 	if (i >= w->npaths || w->rep.off > strlen(path + start))
 		return -EIO;
-	int r = path_splice(w->scratch, LUX_PATH_MAX, path, start + w->rep.off,
-			    w->data, walk_payload(w));
+	int r = walk_splice(w, w->scratch, path, start + w->rep.off, w->data,
+			    walk_payload(w));
 	if (r >= 0)
 		memcpy(path, w->scratch, r + 1);
 	return r < 0 ? r : 0;
@@ -308,11 +308,12 @@ void walk_init(struct walk *w, unsigned op)
 	w->q.time[0][0] = w->q.time[0][1] = 0;
 	w->q.time[1][0] = w->q.time[1][1] = 0;
 	w->npaths = 1;
+	w->jail = false;
 	w->extra = NULL;
 	w->path[1][0] = '\0';
 }
 
-int walk_set(struct walk *w, int i, long dirfd, const char *rel)
+int walk_base(struct walk *w, long dirfd, const char *rel)
 {
 	char *base = w->scratch;
 	long r;
@@ -325,7 +326,15 @@ int walk_set(struct walk *w, int i, long dirfd, const char *rel)
 		       0) {
 		return r;
 	}
-	r = path_normalize(w->path[i], LUX_PATH_MAX, base, rel);
+	return 0;
+}
+
+int walk_set(struct walk *w, int i, long dirfd, const char *rel)
+{
+	long r = walk_base(w, dirfd, rel);
+
+	if (!r)
+		r = path_normalize(w->path[i], LUX_PATH_MAX, w->scratch, rel);
 	return r < 0 ? r : 0;
 }
 
@@ -333,7 +342,7 @@ int walk_path(struct walk *w, int i, long dirfd, long upath)
 {
 	long r = str_in(w->data, upath, LUX_PATH_MAX);
 
-	return r < 0 ? r : walk_set(w, i, dirfd, w->data);
+	return r < 0 ? r : walk_user(w, i, dirfd, w->data);
 }
 
 /* sync: every mounted file system's dirty data to its device, as FSYNC

@@ -20,6 +20,7 @@
 struct walk {
 	struct lux_req q;  /* op, flags, mode, off, count, time */
 	int npaths;        /* paths to resolve: 1 or 2 */
+	bool jail;         /* they are the program's: the root applies */
 	const char *extra; /* a last string sent as it is (SYMLINK's target) */
 	struct lux_rep rep;
 	char data[LUX_PATH_MAX]; /* the reply's payload (follows rep) */
@@ -40,8 +41,19 @@ void walk_init(struct walk *w, unsigned op);
  * absolute in w->path[i] (relative to dirfd's directory or the current
  * one): 0 or -errno. */
 int walk_path(struct walk *w, int i, long dirfd, long upath);
-/* The same for a path already in the personality's memory. */
+/* The same for a path the program named, already in the personality's
+ * memory: inside the process's root (chroot, root.c). */
+int walk_user(struct walk *w, int i, long dirfd, const char *rel);
+/* The same for a real path of the system's own (the personality's, or
+ * one the kernel gave): the root does not apply. */
 int walk_set(struct walk *w, int i, long dirfd, const char *rel);
+/* The directory rel is relative to into w->scratch (none when rel is
+ * absolute or empty): 0 or -errno. */
+int walk_base(struct walk *w, long dirfd, const char *rel);
+/* path_splice (pathname.h) into out (LUX_PATH_MAX bytes), inside the
+ * process's root when w's paths are the program's (root.c). */
+int walk_splice(struct walk *w, char *out, const char *path, size_t end,
+		const char *target, size_t tlen);
 /* Send w's request where the mount table says, following links: the
  * reply's result (>= 0; an OPEN's new descriptor) or -errno. */
 long walk_run(struct walk *w);

@@ -289,6 +289,10 @@ long persona_call(long nr, const long a[6])
 		return fs_fchdir(a[0]);
 	case NR_getcwd:
 		return fs_getcwd(a[0], a[1]);
+	case NR_chroot:
+		return fs_chroot(a[0]);
+	case NR_mincore:
+		return persona_mincore(a[0], a[1], a[2]);
 	case NR_statfs:
 		return fs_statfs(a[0], a[1]);
 	case NR_mount:

@@ -98,7 +98,7 @@ static long name_walk(struct walk *w, unsigned op, const struct sockname *n)
 	memcpy(path, n->b + 2, n->len - 2);
 	path[n->len - 2] = '\0';
 	walk_init(w, op);
-	return walk_set(w, 0, AT_FDCWD, path);
+	return walk_user(w, 0, AT_FDCWD, path);
 }
 
 /* Open n's socket file (a path name; an abstract one has none) for the
