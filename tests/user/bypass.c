@@ -904,379 +904,350 @@ static void native_procinfo_items(void)
 	CHECK(syscall(LUX_NR_PROCINFO, getpid(), buf, LUX_PROCINFO_EXE,
 		      sizeof(buf)) > 1);
 	CHECK(buf[0] == '/');
-	static void root_as_user(void)
-	{
-		char buf[64];
+}
 
-		if (!drop())
-			return;
-		CHECK_ERR(syscall(LUX_NR_ROOT, "/tmp", 0), EPERM);
-		CHECK_ERR(syscall(LUX_NR_ROOT, "/", 0), EPERM);
-		CHECK_EQ(syscall(LUX_NR_ROOT, buf, sizeof(buf)), 2);
-		CHECK(strcmp(buf, "/") == 0);
-	}
+static void root_as_user(void)
+{
+	char buf[64];
 
-	static void root_set_child(void)
-	{
-		char buf[64];
+	if (!drop())
+		return;
+	CHECK_ERR(syscall(LUX_NR_ROOT, "/tmp", 0), EPERM);
+	CHECK_ERR(syscall(LUX_NR_ROOT, "/", 0), EPERM);
+	CHECK_EQ(syscall(LUX_NR_ROOT, buf, sizeof(buf)), 2);
+	CHECK(strcmp(buf, "/") == 0);
+}
 
-		CHECK_ERR(syscall(LUX_NR_ROOT, "tmp", 0), EINVAL);
-		CHECK_ERR(syscall(LUX_NR_ROOT, (void *)8, 0), EFAULT);
-		CHECK_ERR(syscall(LUX_NR_ROOT, buf, 1L), ERANGE);
-		CHECK_EQ(syscall(LUX_NR_ROOT, "/tmp", 0), 0);
-		CHECK_EQ(syscall(LUX_NR_ROOT, buf, sizeof(buf)), 5);
-		CHECK(strcmp(buf, "/tmp") == 0);
-		/* (this image's personality knew it had no root: it applies the new
+static void root_set_child(void)
+{
+	char buf[64];
+
+	CHECK_ERR(syscall(LUX_NR_ROOT, "tmp", 0), EINVAL);
+	CHECK_ERR(syscall(LUX_NR_ROOT, (void *)8, 0), EFAULT);
+	CHECK_ERR(syscall(LUX_NR_ROOT, buf, 1L), ERANGE);
+	CHECK_EQ(syscall(LUX_NR_ROOT, "/tmp", 0), 0);
+	CHECK_EQ(syscall(LUX_NR_ROOT, buf, sizeof(buf)), 5);
+	CHECK(strcmp(buf, "/tmp") == 0);
+	/* (this image's personality knew it had no root: it applies the new
 	 * one from the next exec on; a chroot through it applies at once) */
-		CHECK(setuid(USER) ==
-		      0); /* kept by a user it became, who ... */
-		CHECK_ERR(syscall(LUX_NR_ROOT, "/", 0),
-			  EPERM); /* cannot undo it */
-		CHECK_EQ(syscall(LUX_NR_ROOT, buf, sizeof(buf)), 5);
-	}
+	CHECK(setuid(USER) == 0); /* kept by a user it became, who ... */
+	CHECK_ERR(syscall(LUX_NR_ROOT, "/", 0), EPERM); /* cannot undo it */
+	CHECK_EQ(syscall(LUX_NR_ROOT, buf, sizeof(buf)), 5);
+}
 
-	/* LUX_NR_ROOT, chroot's primitive, called directly: a user may read its
+/* LUX_NR_ROOT, chroot's primitive, called directly: a user may read its
  * root but never set it, not even to "/" (EPERM, as chroot without
  * CAP_SYS_CHROOT); root's relative path EINVAL, a bad one EFAULT; a
  * root set is kept through setuid and cannot be undone by the user. */
-	static void native_root_only(void)
-	{
-		CHECK(ut_in_child(root_as_user));
-		CHECK(ut_in_child(root_set_child));
-	}
+static void native_root_only(void)
+{
+	CHECK(ut_in_child(root_as_user));
+	CHECK(ut_in_child(root_set_child));
+}
 
-	/* native_inet as a user: the TCP/IP server's requests, made directly,
+/* native_inet as a user: the TCP/IP server's requests, made directly,
  * give what the socket calls would: no port below 1024 (EACCES), no
  * connection by a token it was not given, a socket only by its own
  * descriptor. */
-	static void inet_as_user(void)
-	{
-		int fd;
+static void inet_as_user(void)
+{
+	int fd;
 
-		CHECK_EQ(setuid(USER), 0);
-		CHECK((fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
-		memset(&m, 0, sizeof(m));
-		m.q.op = LUX_IOCTL;
-		m.q.len = sizeof(m.q) + 16;
-		m.q.count = LUX_INET_BIND;
-		m.q.uid = 0; /* forged: the kernel stamps the caller's */
-		uint16_t fam = AF_INET, port = htons(80);
-		memcpy(m.data, &fam, 2);
-		memcpy(m.data + 2, &port, 2);
-		CHECK_EQ(request(LUX_REQ_FD(fd), 0), 0);
-		CHECK_EQ(a.rep.result, -EACCES);
-		m.q.count = LUX_INET_ACCEPT; /* not listening */
-		CHECK_EQ(request(LUX_REQ_FD(fd), 0), 0);
-		CHECK_EQ(a.rep.result, -EINVAL);
-		CHECK_ERR(open("/run/inet/accept/0123456789abcdef", O_RDWR),
-			  ECONNABORTED);
-		CHECK_ERR(open("/run/inet/accept/0", O_RDWR), ECONNABORTED);
-		CHECK_ERR(open("/run/inet/raw", O_RDWR), ENOENT);
-		close(fd);
-	}
+	CHECK_EQ(setuid(USER), 0);
+	CHECK((fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
+	memset(&m, 0, sizeof(m));
+	m.q.op = LUX_IOCTL;
+	m.q.len = sizeof(m.q) + 16;
+	m.q.count = LUX_INET_BIND;
+	m.q.uid = 0; /* forged: the kernel stamps the caller's */
+	uint16_t fam = AF_INET, port = htons(80);
+	memcpy(m.data, &fam, 2);
+	memcpy(m.data + 2, &port, 2);
+	CHECK_EQ(request(LUX_REQ_FD(fd), 0), 0);
+	CHECK_EQ(a.rep.result, -EACCES);
+	m.q.count = LUX_INET_ACCEPT; /* not listening */
+	CHECK_EQ(request(LUX_REQ_FD(fd), 0), 0);
+	CHECK_EQ(a.rep.result, -EINVAL);
+	CHECK_ERR(open("/run/inet/accept/0123456789abcdef", O_RDWR),
+		  ECONNABORTED);
+	CHECK_ERR(open("/run/inet/accept/0", O_RDWR), ECONNABORTED);
+	CHECK_ERR(open("/run/inet/raw", O_RDWR), ENOENT);
+	close(fd);
+}
 
-	/* LUX_NR_SOCKET's LUX_SOCK_LISTEN and LUX_SOCK_SHUTDOWN, called
+/* LUX_NR_SOCKET's LUX_SOCK_LISTEN and LUX_SOCK_SHUTDOWN, called
  * directly, are Linux's listen and shutdown (their errors too), and the
  * TCP/IP server's requests give a user no more than its socket calls. */
-	static void native_inet(void)
-	{
-		int p[2], d = socket(AF_UNIX, SOCK_DGRAM, 0);
-		int s = socket(AF_UNIX, SOCK_STREAM, 0);
+static void native_inet(void)
+{
+	int p[2], d = socket(AF_UNIX, SOCK_DGRAM, 0);
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);
 
-		CHECK(d >= 0 && s >= 0);
-		CHECK_EQ(pipe(p), 0);
-		CHECK_ERR(syscall(LUX_NR_SOCKET, LUX_SOCK_LISTEN, p[0], 1),
-			  ENOTSOCK);
-		CHECK_ERR(syscall(LUX_NR_SOCKET, LUX_SOCK_LISTEN, -1, 1),
-			  EBADF);
-		CHECK_ERR(syscall(LUX_NR_SOCKET, LUX_SOCK_LISTEN, d, 1),
-			  EOPNOTSUPP);
-		CHECK_ERR(syscall(LUX_NR_SOCKET, LUX_SOCK_LISTEN, s, 1),
-			  EINVAL);
-		CHECK_ERR(syscall(LUX_NR_SOCKET, LUX_SOCK_SHUTDOWN, s, 0),
-			  ENOTCONN);
-		CHECK_ERR(syscall(LUX_NR_SOCKET, LUX_SOCK_SHUTDOWN, d, 5),
-			  EINVAL);
-		CHECK_ERR(syscall(LUX_NR_SOCKET, 99, s, 0), EINVAL);
-		close(p[0]);
-		close(p[1]);
-		close(d);
-		close(s);
-		CHECK(ut_in_child(inet_as_user));
-	}
+	CHECK(d >= 0 && s >= 0);
+	CHECK_EQ(pipe(p), 0);
+	CHECK_ERR(syscall(LUX_NR_SOCKET, LUX_SOCK_LISTEN, p[0], 1), ENOTSOCK);
+	CHECK_ERR(syscall(LUX_NR_SOCKET, LUX_SOCK_LISTEN, -1, 1), EBADF);
+	CHECK_ERR(syscall(LUX_NR_SOCKET, LUX_SOCK_LISTEN, d, 1), EOPNOTSUPP);
+	CHECK_ERR(syscall(LUX_NR_SOCKET, LUX_SOCK_LISTEN, s, 1), EINVAL);
+	CHECK_ERR(syscall(LUX_NR_SOCKET, LUX_SOCK_SHUTDOWN, s, 0), ENOTCONN);
+	CHECK_ERR(syscall(LUX_NR_SOCKET, LUX_SOCK_SHUTDOWN, d, 5), EINVAL);
+	CHECK_ERR(syscall(LUX_NR_SOCKET, 99, s, 0), EINVAL);
+	close(p[0]);
+	close(p[1]);
+	close(d);
+	close(s);
+	CHECK(ut_in_child(inet_as_user));
+}
 
-	/* The child of native_unshare_own: shares its parent's table, makes it
+/* The child of native_unshare_own: shares its parent's table, makes it
  * its own with LUX_NR_UNSHARE, then closes fd in its copy only. */
-	static int unshare_child(void *arg)
-	{
-		int fd = *(int *)arg;
+static int unshare_child(void *arg)
+{
+	int fd = *(int *)arg;
 
-		if (syscall(LUX_NR_UNSHARE) != 0 || close(fd) != 0)
-			_exit(1);
-		_exit(fcntl(fd, F_GETFD) == -1 && errno == EBADF ? 0 : 2);
-	}
+	if (syscall(LUX_NR_UNSHARE) != 0 || close(fd) != 0)
+		_exit(1);
+	_exit(fcntl(fd, F_GETFD) == -1 && errno == EBADF ? 0 : 2);
+}
 
-	/* LUX_NR_UNSHARE, the primitive of close_range's CLOSE_RANGE_UNSHARE,
+/* LUX_NR_UNSHARE, the primitive of close_range's CLOSE_RANGE_UNSHARE,
  * called directly acts on the caller's table only: 0 when it is its own
  * already; a CLONE_FILES child gets a copy, whose closes the parent does
  * not see. */
-	static void native_unshare_own(void)
-	{
-		static char stack[64 * 1024] __attribute__((aligned(16)));
-		int p[2];
+static void native_unshare_own(void)
+{
+	static char stack[64 * 1024] __attribute__((aligned(16)));
+	int p[2];
 
-		CHECK_EQ(syscall(LUX_NR_UNSHARE), 0);
-		CHECK_EQ(pipe(p), 0);
-		pid_t pid = clone(unshare_child, stack + sizeof(stack),
-				  CLONE_FILES | SIGCHLD, &p[0]);
-		CHECK(pid > 0);
-		CHECK_EQ(ut_wait(pid), 0);
-		CHECK_EQ(fcntl(p[0], F_GETFD), 0); /* still open here */
-		close(p[0]);
-		close(p[1]);
-	}
+	CHECK_EQ(syscall(LUX_NR_UNSHARE), 0);
+	CHECK_EQ(pipe(p), 0);
+	pid_t pid = clone(unshare_child, stack + sizeof(stack),
+			  CLONE_FILES | SIGCHLD, &p[0]);
+	CHECK(pid > 0);
+	CHECK_EQ(ut_wait(pid), 0);
+	CHECK_EQ(fcntl(p[0], F_GETFD), 0); /* still open here */
+	close(p[0]);
+	close(p[1]);
+}
 
-	/* LUX_NR_PROCCTL called directly acts on the caller only (it names no
+/* LUX_NR_PROCCTL called directly acts on the caller only (it names no
  * other process), as prctl: bad requests EINVAL, a value read back by
  * prctl, and a fork child starts without either setting. */
-	static void native_procctl_own(void)
-	{
-		int sig = -1;
+static void native_procctl_own(void)
+{
+	int sig = -1;
 
-		/* every argument a long: syscall() reads six of them */
-		CHECK_ERR(syscall(LUX_NR_PROCCTL, 2L, 0L), EINVAL);
-		CHECK_ERR(
-		    syscall(LUX_NR_PROCCTL, (long)LUX_PROC_PDEATHSIG, 65L),
-		    EINVAL);
-		CHECK_EQ(syscall(LUX_NR_PROCCTL, (long)LUX_PROC_PDEATHSIG,
-				 (long)SIGUSR2),
-			 0);
-		CHECK_EQ(prctl(PR_GET_PDEATHSIG, &sig), 0);
-		CHECK_EQ(sig, SIGUSR2);
-		CHECK_EQ(syscall(LUX_NR_PROCCTL, (long)LUX_PROC_SUBREAPER, 5L),
-			 0);
-		pid_t pid = fork();
-		if (pid == 0)
-			_exit(syscall(LUX_NR_PROCCTL, (long)LUX_PROC_PDEATHSIG,
-				      -1L) == 0 &&
-				      syscall(LUX_NR_PROCCTL,
-					      (long)LUX_PROC_SUBREAPER,
-					      -1L) == 0
-				  ? 0
-				  : 1);
-		CHECK_EQ(ut_wait(pid), 0);
-		CHECK_EQ(syscall(LUX_NR_PROCCTL, (long)LUX_PROC_SUBREAPER, 0L),
-			 1);
-		CHECK_EQ(syscall(LUX_NR_PROCCTL, (long)LUX_PROC_PDEATHSIG, 0L),
-			 SIGUSR2);
-	}
+	/* every argument a long: syscall() reads six of them */
+	CHECK_ERR(syscall(LUX_NR_PROCCTL, 2L, 0L), EINVAL);
+	CHECK_ERR(syscall(LUX_NR_PROCCTL, (long)LUX_PROC_PDEATHSIG, 65L),
+		  EINVAL);
+	CHECK_EQ(
+	    syscall(LUX_NR_PROCCTL, (long)LUX_PROC_PDEATHSIG, (long)SIGUSR2),
+	    0);
+	CHECK_EQ(prctl(PR_GET_PDEATHSIG, &sig), 0);
+	CHECK_EQ(sig, SIGUSR2);
+	CHECK_EQ(syscall(LUX_NR_PROCCTL, (long)LUX_PROC_SUBREAPER, 5L), 0);
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(syscall(LUX_NR_PROCCTL, (long)LUX_PROC_PDEATHSIG, -1L) ==
+				  0 &&
+			      syscall(LUX_NR_PROCCTL, (long)LUX_PROC_SUBREAPER,
+				      -1L) == 0
+			  ? 0
+			  : 1);
+	CHECK_EQ(ut_wait(pid), 0);
+	CHECK_EQ(syscall(LUX_NR_PROCCTL, (long)LUX_PROC_SUBREAPER, 0L), 1);
+	CHECK_EQ(syscall(LUX_NR_PROCCTL, (long)LUX_PROC_PDEATHSIG, 0L),
+		 SIGUSR2);
+}
 
-	static pid_t affinity_target;
+static pid_t affinity_target;
 
-	static void affinity_as_user(void)
-	{
-		uint64_t old = 0, one;
+static void affinity_as_user(void)
+{
+	uint64_t old = 0, one;
 
-		CHECK_EQ(setuid(USER), 0);
-		/* reading another user's mask is anyone's, as sched_getaffinity */
-		CHECK(syscall(LUX_NR_AFFINITY, affinity_target, 0, 0, &old) >=
-		      0);
-		CHECK(old != 0);
-		one = old & -old;
-		CHECK_ERR(
-		    syscall(LUX_NR_AFFINITY, affinity_target, 1, one, NULL),
-		    EPERM);
-		CHECK_ERR(
-		    syscall(LUX_NR_AFFINITY, affinity_target, 1, one, &old),
-		    EPERM);
-		/* its own: yes, and a mask of no online CPU EINVAL */
-		CHECK(syscall(LUX_NR_AFFINITY, 0, 1, one, NULL) >= 0);
-		CHECK_ERR(syscall(LUX_NR_AFFINITY, 0, 1, 0, NULL), EINVAL);
-		CHECK_ERR(syscall(LUX_NR_AFFINITY, 0, 0, 0, (void *)8), EFAULT);
-		CHECK_ERR(syscall(LUX_NR_AFFINITY, 0x7fffffff, 0, 0, &old),
-			  ESRCH);
-	}
+	CHECK_EQ(setuid(USER), 0);
+	/* reading another user's mask is anyone's, as sched_getaffinity */
+	CHECK(syscall(LUX_NR_AFFINITY, affinity_target, 0, 0, &old) >= 0);
+	CHECK(old != 0);
+	one = old & -old;
+	CHECK_ERR(syscall(LUX_NR_AFFINITY, affinity_target, 1, one, NULL),
+		  EPERM);
+	CHECK_ERR(syscall(LUX_NR_AFFINITY, affinity_target, 1, one, &old),
+		  EPERM);
+	/* its own: yes, and a mask of no online CPU EINVAL */
+	CHECK(syscall(LUX_NR_AFFINITY, 0, 1, one, NULL) >= 0);
+	CHECK_ERR(syscall(LUX_NR_AFFINITY, 0, 1, 0, NULL), EINVAL);
+	CHECK_ERR(syscall(LUX_NR_AFFINITY, 0, 0, 0, (void *)8), EFAULT);
+	CHECK_ERR(syscall(LUX_NR_AFFINITY, 0x7fffffff, 0, 0, &old), ESRCH);
+}
 
-	/* LUX_NR_AFFINITY, the primitive of the personality's sched_getaffinity,
+/* LUX_NR_AFFINITY, the primitive of the personality's sched_getaffinity,
  * sched_setaffinity and getcpu, called directly: a user cannot set the
  * CPUs of root's process (EPERM, its mask unchanged), root can; once
  * set, the caller runs on its CPU, as getcpu says. */
-	static void native_affinity_rules(void)
-	{
-		uint64_t before = 0, after = 0, one;
-		int go[2];
-		char c;
+static void native_affinity_rules(void)
+{
+	uint64_t before = 0, after = 0, one;
+	int go[2];
+	char c;
 
-		CHECK_EQ(pipe(go), 0);
-		affinity_target = fork();
-		CHECK(affinity_target >= 0);
-		if (affinity_target == 0) {
-			close(go[1]);
-			read(go[0], &c, 1);
-			_exit(0);
-		}
-		close(go[0]);
-		CHECK(syscall(LUX_NR_AFFINITY, affinity_target, 0, 0,
-			      &before) >= 0);
-		CHECK(ut_in_child(affinity_as_user));
-		CHECK(syscall(LUX_NR_AFFINITY, affinity_target, 0, 0, &after) >=
-		      0);
-		CHECK_EQ(after, before);
-		one = before & -before;
-		CHECK(syscall(LUX_NR_AFFINITY, affinity_target, 1, one, NULL) >=
-		      0);
-		CHECK(syscall(LUX_NR_AFFINITY, affinity_target, 0, 0, &after) >=
-		      0);
-		CHECK_EQ(after, one);
+	CHECK_EQ(pipe(go), 0);
+	affinity_target = fork();
+	CHECK(affinity_target >= 0);
+	if (affinity_target == 0) {
 		close(go[1]);
-		CHECK_EQ(ut_wait(affinity_target), 0);
-		unsigned cpu = ~0u;
-		CHECK(syscall(LUX_NR_AFFINITY, 0, 1, one, NULL) >= 0);
-		CHECK_EQ(syscall(SYS_getcpu, &cpu, NULL, NULL), 0);
-		CHECK_EQ(cpu, __builtin_ctzll(one));
-		CHECK(syscall(LUX_NR_AFFINITY, 0, 1, before, NULL) >= 0);
+		read(go[0], &c, 1);
+		_exit(0);
 	}
+	close(go[0]);
+	CHECK(syscall(LUX_NR_AFFINITY, affinity_target, 0, 0, &before) >= 0);
+	CHECK(ut_in_child(affinity_as_user));
+	CHECK(syscall(LUX_NR_AFFINITY, affinity_target, 0, 0, &after) >= 0);
+	CHECK_EQ(after, before);
+	one = before & -before;
+	CHECK(syscall(LUX_NR_AFFINITY, affinity_target, 1, one, NULL) >= 0);
+	CHECK(syscall(LUX_NR_AFFINITY, affinity_target, 0, 0, &after) >= 0);
+	CHECK_EQ(after, one);
+	close(go[1]);
+	CHECK_EQ(ut_wait(affinity_target), 0);
+	unsigned cpu = ~0u;
+	CHECK(syscall(LUX_NR_AFFINITY, 0, 1, one, NULL) >= 0);
+	CHECK_EQ(syscall(SYS_getcpu, &cpu, NULL, NULL), 0);
+	CHECK_EQ(cpu, __builtin_ctzll(one));
+	CHECK(syscall(LUX_NR_AFFINITY, 0, 1, before, NULL) >= 0);
+}
 
-	/* A LOCK request about fd, forged (root, pid 1, count a guess at
+/* A LOCK request about fd, forged (root, pid 1, count a guess at
  * another description's number), for type over [start, end]: the
  * reply's result, or -1000 - errno when the kernel refused it. */
-	static long raw_lock(int fd, unsigned flags, uint32_t type,
-			     int64_t start, int64_t end)
-	{
-		struct lux_lock l = {start, end, type, 1};
+static long raw_lock(int fd, unsigned flags, uint32_t type, int64_t start,
+		     int64_t end)
+{
+	struct lux_lock l = {start, end, type, 1};
 
-		forge(LUX_LOCK, NULL, 0);
-		m.q.flags = flags;
-		m.q.count = 1; /* OPEN ids start at 1: someone's description */
-		memcpy(m.data, &l, sizeof(l));
-		m.q.len = sizeof(m.q) + sizeof(l);
-		return request(LUX_REQ_FD(fd), 0) < 0 ? -1000 - errno
-						      : a.rep.result;
-	}
+	forge(LUX_LOCK, NULL, 0);
+	m.q.flags = flags;
+	m.q.count = 1; /* OPEN ids start at 1: someone's description */
+	memcpy(m.data, &l, sizeof(l));
+	m.q.len = sizeof(m.q) + sizeof(l);
+	return request(LUX_REQ_FD(fd), 0) < 0 ? -1000 - errno : a.rep.result;
+}
 
-	static char lock_file[96];
-	static pid_t lock_holder;
+static char lock_file[96];
+static pid_t lock_holder;
 
-	/* With the personality skipped, as uid 1000: a forged pid or
+/* With the personality skipped, as uid 1000: a forged pid or
  * description number releases nothing of the holder's, GET shows its
  * lock and pid (as F_GETLK would), UNLOCK cannot be sent, malformed
  * requests are refused, a waiting request blocks no other, and the
  * locks one owner may hold are bounded (ENOLCK). */
-	static void lock_child(void)
-	{
-		int fd = open(lock_file, O_RDWR), n = 0;
-		long r;
-		struct lux_lock got;
+static void lock_child(void)
+{
+	int fd = open(lock_file, O_RDWR), n = 0;
+	long r;
+	struct lux_lock got;
 
-		CHECK(fd >= 0);
-		if (!drop())
-			return;
-		CHECK_EQ(raw_lock(fd, LUX_LOCK_SET, LUX_LOCK_UN, 0, INT64_MAX),
-			 0);
-		CHECK_EQ(raw_lock(fd, LUX_LOCK_SET | LUX_LOCK_OFD, LUX_LOCK_UN,
-				  0, INT64_MAX),
-			 0);
-		CHECK_EQ(raw_lock(fd, LUX_LOCK_GET, LUX_LOCK_WR, 0, 0), 0);
-		memcpy(&got, a.data, sizeof(got));
-		CHECK_EQ(got.type, LUX_LOCK_WR);
-		CHECK_EQ(got.pid, lock_holder);
-		CHECK_EQ(got.end, 9);
-		CHECK_EQ(raw_lock(fd, LUX_LOCK_SET, LUX_LOCK_WR, 5, 5),
-			 -EAGAIN);
-		CHECK_EQ(on_fd(fd, LUX_UNLOCK, 0, 0), -1000 - EINVAL);
-		CHECK_EQ(raw_lock(fd, 3, LUX_LOCK_WR, 0, 0), -EINVAL);
-		CHECK_EQ(raw_lock(fd, 16, LUX_LOCK_WR, 0, 0), -EINVAL);
-		CHECK_EQ(raw_lock(fd, LUX_LOCK_SET, 7, 0, 0), -EINVAL);
-		CHECK_EQ(raw_lock(fd, LUX_LOCK_SET, LUX_LOCK_WR, 9, 8),
-			 -EINVAL);
-		CHECK_EQ(raw_lock(fd, LUX_LOCK_SET, LUX_LOCK_WR, -2, 8),
-			 -EINVAL);
-		/* an OFD lock's owner is the kernel's number of the description,
+	CHECK(fd >= 0);
+	if (!drop())
+		return;
+	CHECK_EQ(raw_lock(fd, LUX_LOCK_SET, LUX_LOCK_UN, 0, INT64_MAX), 0);
+	CHECK_EQ(raw_lock(fd, LUX_LOCK_SET | LUX_LOCK_OFD, LUX_LOCK_UN, 0,
+			  INT64_MAX),
+		 0);
+	CHECK_EQ(raw_lock(fd, LUX_LOCK_GET, LUX_LOCK_WR, 0, 0), 0);
+	memcpy(&got, a.data, sizeof(got));
+	CHECK_EQ(got.type, LUX_LOCK_WR);
+	CHECK_EQ(got.pid, lock_holder);
+	CHECK_EQ(got.end, 9);
+	CHECK_EQ(raw_lock(fd, LUX_LOCK_SET, LUX_LOCK_WR, 5, 5), -EAGAIN);
+	CHECK_EQ(on_fd(fd, LUX_UNLOCK, 0, 0), -1000 - EINVAL);
+	CHECK_EQ(raw_lock(fd, 3, LUX_LOCK_WR, 0, 0), -EINVAL);
+	CHECK_EQ(raw_lock(fd, 16, LUX_LOCK_WR, 0, 0), -EINVAL);
+	CHECK_EQ(raw_lock(fd, LUX_LOCK_SET, 7, 0, 0), -EINVAL);
+	CHECK_EQ(raw_lock(fd, LUX_LOCK_SET, LUX_LOCK_WR, 9, 8), -EINVAL);
+	CHECK_EQ(raw_lock(fd, LUX_LOCK_SET, LUX_LOCK_WR, -2, 8), -EINVAL);
+	/* an OFD lock's owner is the kernel's number of the description,
 	 * whatever count the request says: one descriptor is one owner,
 	 * another open of the file another */
-		int other = open(lock_file, O_RDWR);
-		CHECK(other >= 0);
-		CHECK_EQ(raw_lock(fd, LUX_LOCK_SET | LUX_LOCK_OFD, LUX_LOCK_WR,
-				  50, 50),
-			 0);
-		m.q.count = 2;
-		CHECK_EQ(request(LUX_REQ_FD(fd), 0), 0);
-		CHECK_EQ(a.rep.result, 0);
-		CHECK_EQ(raw_lock(other, LUX_LOCK_SET | LUX_LOCK_OFD,
-				  LUX_LOCK_WR, 50, 50),
-			 -EAGAIN);
-		close(other);
-		forge(LUX_LOCK, NULL, 0); /* no payload */
-		CHECK_EQ(request(LUX_REQ_FD(fd), 0), 0);
-		CHECK_EQ(a.rep.result, -EINVAL);
-		pid_t waiter = fork();
-		if (waiter == 0) /* waits for the holder's lock, forever */
-			_exit(raw_lock(fd, LUX_LOCK_WAIT, LUX_LOCK_WR, 0, 0) ==
-			      0);
-		ut_sleep_ms(100);
-		while ((r = raw_lock(fd, LUX_LOCK_SET, LUX_LOCK_RD, 100 + 2 * n,
-				     100 + 2 * n)) == 0 &&
-		       n < 100000)
-			n++;
-		CHECK_EQ(r, -ENOLCK);
-		CHECK(n >= 1000 && n <= 1024);
-		CHECK_EQ(raw_lock(fd, LUX_LOCK_GET, LUX_LOCK_WR, 102, 102), 0);
-		memcpy(&got, a.data, sizeof(got));
-		CHECK_EQ(got.type,
-			 LUX_LOCK_UN); /* its own locks: no conflict */
-		ut_kill(waiter);       /* CANCEL: the server drops its wait */
-	}
+	int other = open(lock_file, O_RDWR);
+	CHECK(other >= 0);
+	CHECK_EQ(raw_lock(fd, LUX_LOCK_SET | LUX_LOCK_OFD, LUX_LOCK_WR, 50, 50),
+		 0);
+	m.q.count = 2;
+	CHECK_EQ(request(LUX_REQ_FD(fd), 0), 0);
+	CHECK_EQ(a.rep.result, 0);
+	CHECK_EQ(
+	    raw_lock(other, LUX_LOCK_SET | LUX_LOCK_OFD, LUX_LOCK_WR, 50, 50),
+	    -EAGAIN);
+	close(other);
+	forge(LUX_LOCK, NULL, 0); /* no payload */
+	CHECK_EQ(request(LUX_REQ_FD(fd), 0), 0);
+	CHECK_EQ(a.rep.result, -EINVAL);
+	pid_t waiter = fork();
+	if (waiter == 0) /* waits for the holder's lock, forever */
+		_exit(raw_lock(fd, LUX_LOCK_WAIT, LUX_LOCK_WR, 0, 0) == 0);
+	ut_sleep_ms(100);
+	while ((r = raw_lock(fd, LUX_LOCK_SET, LUX_LOCK_RD, 100 + 2 * n,
+			     100 + 2 * n)) == 0 &&
+	       n < 100000)
+		n++;
+	CHECK_EQ(r, -ENOLCK);
+	CHECK(n >= 1000 && n <= 1024);
+	CHECK_EQ(raw_lock(fd, LUX_LOCK_GET, LUX_LOCK_WR, 102, 102), 0);
+	memcpy(&got, a.data, sizeof(got));
+	CHECK_EQ(got.type, LUX_LOCK_UN); /* its own locks: no conflict */
+	ut_kill(waiter);                 /* CANCEL: the server drops its wait */
+}
 
-	static void lock_owner(void)
-	{
-		struct flock l = {
-		    .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_len = 10};
-		int fd;
+static void lock_owner(void)
+{
+	struct flock l = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_len = 10};
+	int fd;
 
-		snprintf(lock_file, sizeof(lock_file), "/tmp/bypass-lock.%d",
-			 (int)getpid());
-		lock_holder = getpid();
-		CHECK((fd = open(lock_file, O_RDWR | O_CREAT | O_TRUNC,
-				 0666)) >= 0);
-		CHECK_EQ(fchmod(fd, 0666), 0);
-		CHECK_EQ(fcntl(fd, F_SETLK, &l), 0);
-		ut_in_child(lock_child);
-		/* the holder's lock is whole; the child's went with it */
-		l.l_type = F_UNLCK;
-		CHECK_EQ(fcntl(fd, F_SETLK, &l), 0);
-		l = (struct flock){.l_type = F_WRLCK, .l_whence = SEEK_SET};
-		CHECK_EQ(fcntl(fd, F_OFD_SETLK, &l),
-			 0); /* nothing of the child's */
-		close(fd);
-		unlink(lock_file);
-		servers_answer();
-	}
+	snprintf(lock_file, sizeof(lock_file), "/tmp/bypass-lock.%d",
+		 (int)getpid());
+	lock_holder = getpid();
+	CHECK((fd = open(lock_file, O_RDWR | O_CREAT | O_TRUNC, 0666)) >= 0);
+	CHECK_EQ(fchmod(fd, 0666), 0);
+	CHECK_EQ(fcntl(fd, F_SETLK, &l), 0);
+	ut_in_child(lock_child);
+	/* the holder's lock is whole; the child's went with it */
+	l.l_type = F_UNLCK;
+	CHECK_EQ(fcntl(fd, F_SETLK, &l), 0);
+	l = (struct flock){.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	CHECK_EQ(fcntl(fd, F_OFD_SETLK, &l), 0); /* nothing of the child's */
+	close(fd);
+	unlink(lock_file);
+	servers_answer();
+}
 
-	int main(int argc, char **argv)
-	{
-		static const struct ut_case cases[] = {
-		    UT_CASE(forged_identity),
-		    UT_CASE(not_resolver),
-		    UT_CASE(no_mount),
-		    UT_CASE(refused),
-		    UT_CASE(storm),
-		    UT_CASE(mount_seen_at_once),
-		    UT_CASE(fd_requests),
-		    UT_CASE(fd_storm),
-		    UT_CASE(native_wait_own_children),
-		    UT_CASE(native_reboot_root_only),
-		    UT_CASE(native_alarm_own_timer),
-		    UT_CASE(native_alarm_storm),
-		    UT_CASE(native_affinity_rules),
-		    UT_CASE(native_cwd_own),
-		    UT_CASE(native_root_only),
-		    UT_CASE(native_unshare_own),
-		    UT_CASE(native_procctl_own),
-		    UT_CASE(lock_owner),
-		    UT_CASE(native_inet),
-		    UT_CASE(native_event),
-		    UT_CASE(native_procinfo_items),
-		    UT_CASE(readonly_root_only),
-		};
-		return ut_main(argc, argv, "bypass", cases, UT_COUNT(cases));
-	}
+int main(int argc, char **argv)
+{
+	static const struct ut_case cases[] = {
+	    UT_CASE(forged_identity),
+	    UT_CASE(not_resolver),
+	    UT_CASE(no_mount),
+	    UT_CASE(refused),
+	    UT_CASE(storm),
+	    UT_CASE(mount_seen_at_once),
+	    UT_CASE(fd_requests),
+	    UT_CASE(fd_storm),
+	    UT_CASE(native_wait_own_children),
+	    UT_CASE(native_reboot_root_only),
+	    UT_CASE(native_alarm_own_timer),
+	    UT_CASE(native_alarm_storm),
+	    UT_CASE(native_affinity_rules),
+	    UT_CASE(native_cwd_own),
+	    UT_CASE(native_root_only),
+	    UT_CASE(native_unshare_own),
+	    UT_CASE(native_procctl_own),
+	    UT_CASE(lock_owner),
+	    UT_CASE(native_inet),
+	    UT_CASE(native_event),
+	    UT_CASE(native_procinfo_items),
+	    UT_CASE(readonly_root_only),
+	};
+	return ut_main(argc, argv, "bypass", cases, UT_COUNT(cases));
+}
