@@ -302,7 +302,7 @@ long do_clone(unsigned long flags, uintptr_t sp, int *ptid, int *ctid,
 		return -EINVAL;
 	if ((flags & CLONE_SETTLS) && tls >= USER_TOP)
 		return -EPERM; /* as arch_prctl: FS_BASE must be canonical */
-	t = thread_alloc(self->name, enter_user, NULL, self->rq.prio,
+	t = thread_alloc(self->name, enter_user, NULL, PRIO_DEFAULT - p->nice,
 			 self->rq.affinity);
 	if (!t)
 		return -ENOMEM;
@@ -388,6 +388,7 @@ NORETURN void thread_exit_user(int status)
 	if (p->exec_thread)
 		waitq_wake_all(&p->stop_wq);
 	mutex_unlock(&proc_lock);
+	futex_pi_exit(t); /* nobody finds it by its tid now */
 	vfork_release(t);
 	if (last) {
 		alarm_cancel(p);
@@ -495,6 +496,7 @@ long sys_lux_exec(long uname, long ucmd, long len)
 		chan_put(resolver);
 	p->boot_exec = !resolver;
 	futex_robust_exit(t); /* the old image's locks die with it */
+	futex_pi_exit(t);
 	switch_mm(p, mm);
 	exec_reset(p, t, mm, name, cmd, len);
 	p->exec_thread = NULL;
