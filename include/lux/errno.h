@@ -58,6 +58,6 @@
 
 /* Kernel-internal: never seen by user space. */
 #define ERESTARTSYS 512 /* restart the call if no handler says otherwise */
-#define ERESTARTNOINTR                                                         \
-	514 /* restart it even after a handler (Linux's 513
-			    * is LUX_ERESTART_CALL) */
+/* restart it even after a handler; returned only when t->interrupt ended
+ * a wait (Linux's 513 is LUX_ERESTART_CALL here) */
+#define ERESTARTNOINTR 514

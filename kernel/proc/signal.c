@@ -346,11 +346,9 @@ long user_return(struct trap_frame *f, long ret, bool syscall)
 {
 	struct thread *t = current_thread();
 
-	if (return_work(t, t->proc))
+	if (return_work(t, t->proc)) /* always after -ERESTARTNOINTR */
 		return return_slow(f, t, ret, syscall);
-	return syscall && (ret == -ERESTARTSYS || ret == -ERESTARTNOINTR)
-		   ? arch_syscall_restart(f)
-		   : ret;
+	return syscall && ret == -ERESTARTSYS ? arch_syscall_restart(f) : ret;
 }
 
 void user_fault(int signo, int code, uintptr_t addr)

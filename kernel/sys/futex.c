@@ -177,13 +177,6 @@ int futex_wake(void *uaddr, int n)
 	return wake_key(space, addr, ~0u, n, 0, 0, 0);
 }
 
-/* --- Priority inheritance --- */
-
-/* Guards every PI waiter and thread's pi_waiters and pi_blocked. Order:
- * proc_lock, the caller's mm->lock, pi_lock, then wait queues and the
- * scheduler's locks. */
-static struct spinlock pi_lock = SPINLOCK_INIT;
-
 /* The futex word at uaddr of the caller's mm (its lock held) through the
  * kernel's alias of its page, or NULL unless mapped writable (no copy on
  * write pending) and in RAM. */
@@ -204,6 +197,13 @@ static bool word_cas(uint32_t *w, uint32_t *old, uint32_t new)
 	return __atomic_compare_exchange_n(w, old, new, false, __ATOMIC_SEQ_CST,
 					   __ATOMIC_SEQ_CST);
 }
+
+/* --- Priority inheritance --- */
+
+/* Guards every PI waiter and thread's pi_waiters and pi_blocked. Order:
+ * proc_lock, the caller's mm->lock, pi_lock, then wait queues and the
+ * scheduler's locks. */
+static struct spinlock pi_lock = SPINLOCK_INIT;
 
 /* Set t's priority to the higher of its base (its nice value) and its PI
  * waiters', then as far as that changes anything along the chain of
@@ -278,11 +278,6 @@ static int pi_lock_word(uint32_t *w, struct futex_waiter *me, bool try)
 	return -EAGAIN;
 }
 
-static bool same_key(struct futex_waiter *a, struct futex_waiter *b)
-{
-	return a->space == b->space && a->addr == b->addr;
-}
-
 /*
  * Unlock the PI lock whose word is w, held by the caller (else -EPERM):
  * hand it to its highest-priority waiter (the first queued of equals) by
@@ -301,7 +296,7 @@ static int pi_unlock_word(uint32_t *w, struct futex_waiter *key)
 	list_for_each(it, &self->pi_waiters)
 	{
 		o = container_of(it, struct futex_waiter, link);
-		if (!same_key(o, key))
+		if (o->space != key->space || o->addr != key->addr)
 			continue;
 		more = top != NULL;
 		if (!top || o->thread->rq.prio > top->thread->rq.prio)
@@ -323,8 +318,8 @@ static int pi_unlock_word(uint32_t *w, struct futex_waiter *key)
 	top->thread->pi_blocked = NULL;
 	for (it = self->pi_waiters.next; it != &self->pi_waiters; it = next) {
 		next = it->next;
-		if (same_key(o = container_of(it, struct futex_waiter, link),
-			     key)) {
+		o = container_of(it, struct futex_waiter, link);
+		if (o->space == key->space && o->addr == key->addr) {
 			list_remove(it);
 			list_push_back(&top->thread->pi_waiters, it);
 			o->owner = top->thread;
@@ -487,21 +482,15 @@ static void robust_release(struct thread *t, uintptr_t uaddr)
 {
 	struct mm *mm = t->proc->mm;
 	uint32_t tid = t->tid, v = 0, *w;
-	unsigned prot;
-	uint64_t pa;
 
 	if ((uaddr & 3) || vm_fault(uaddr, PROT_WRITE))
 		return;
 	mutex_lock(&mm->lock);
-	pa = arch_ulookup(&mm->as, ALIGN_DOWN(uaddr, PAGE_SIZE), &prot);
-	if (pa && (prot & PROT_WRITE) && !(prot & PROT_DEVICE)) {
-		w = (uint32_t *)((char *)phys_to_virt(pa) +
-				 (uaddr & (PAGE_SIZE - 1)));
+	if ((w = futex_alias(mm, uaddr))) {
 		v = __atomic_load_n(w, __ATOMIC_RELAXED);
 		for (int i = 0; i < 64 && (v & FUTEX_TID_MASK) == tid; i++)
-			if (__atomic_compare_exchange_n(
-				w, &v, (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED,
-				false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+			if (word_cas(w, &v,
+				     (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED))
 				break;
 	}
 	mutex_unlock(&mm->lock);
