@@ -804,6 +804,7 @@ static void pi_owner_died(void)
 struct inversion {
 	pthread_mutex_t m;
 	volatile int locked, spinning, spun_out, waiting, done;
+	int drop; /* pi_drop_back's variant */
 };
 
 static struct inversion *inv;
@@ -824,8 +825,11 @@ static void inv_low(void)
 	CHECK(set_level(0));
 	CHECK_EQ(pthread_mutex_lock(&inv->m), 0);
 	__atomic_store_n(&inv->locked, 1, __ATOMIC_SEQ_CST);
-	while (!load(&inv->waiting))
+	while (!load(inv->drop ? &inv->done : &inv->waiting))
 		ut_sleep_ms(1);
+	if (inv->drop && !load(&inv->spun_out))
+		ut_fail("the owner still ran at the priority of a waiter "
+			"that had timed out");
 	CHECK_EQ(pthread_mutex_unlock(&inv->m), 0);
 }
 
@@ -833,22 +837,29 @@ static void inv_medium(void)
 {
 	CHECK(set_level(1));
 	__atomic_store_n(&inv->spinning, 1, __ATOMIC_SEQ_CST);
-	long long end = ut_now_ns() + 10000000000LL;
-	while (!load(&inv->done) && ut_now_ns() < end)
+	long long end = ut_now_ns() + (inv->drop ? 1 : 10) * 1000000000LL;
+	while (!(load(&inv->done) && !inv->drop) && ut_now_ns() < end)
 		;
-	__atomic_store_n(&inv->spun_out, !load(&inv->done), __ATOMIC_SEQ_CST);
+	__atomic_store_n(&inv->spun_out, 1, __ATOMIC_SEQ_CST);
 }
 
 static void inv_high(void)
 {
 	struct timespec t;
 	clock_gettime(CLOCK_REALTIME, &t);
-	t.tv_sec += 30;
+	if (inv->drop) /* 200 ms */
+		t.tv_nsec += 200000000;
+	else
+		t.tv_sec += 30;
+	t.tv_sec += t.tv_nsec / 1000000000;
+	t.tv_nsec %= 1000000000;
 	__atomic_store_n(&inv->waiting, 1, __ATOMIC_SEQ_CST);
-	CHECK_EQ(pthread_mutex_timedlock(&inv->m, &t), 0);
+	int r = pthread_mutex_timedlock(&inv->m, &t);
 	int spun_out = load(&inv->spun_out);
 	__atomic_store_n(&inv->done, 1, __ATOMIC_SEQ_CST);
-	CHECK_EQ(pthread_mutex_unlock(&inv->m), 0);
+	CHECK_EQ(r, inv->drop ? ETIMEDOUT : 0);
+	if (!inv->drop)
+		CHECK_EQ(pthread_mutex_unlock(&inv->m), 0);
 	if (spun_out)
 		ut_fail(
 		    "the waiter got the mutex only once the spinner stopped");
@@ -872,13 +883,14 @@ static void inv_run(void)
 	CHECK(high && rest);
 }
 
-static void pi_inversion(void)
+static void run_inversion(int drop)
 {
 	pthread_mutexattr_t a;
 	inv = mmap(NULL, UT_PAGE, PROT_READ | PROT_WRITE,
 		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	CHECK(inv != MAP_FAILED);
 	memset(inv, 0, sizeof(*inv));
+	inv->drop = drop;
 	pthread_mutexattr_init(&a);
 	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
 	pthread_mutexattr_setprotocol(&a, PTHREAD_PRIO_INHERIT);
@@ -886,6 +898,19 @@ static void pi_inversion(void)
 	int ok = ut_in_child(inv_run);
 	munmap(inv, UT_PAGE);
 	CHECK(ok);
+}
+
+static void pi_inversion(void)
+{
+	run_inversion(0);
+}
+
+/* The same three, but the high one gives up after 200 ms: the owner
+ * drops back to its own priority at once, and runs only once the spinner
+ * stopped (after 1 s). */
+static void pi_drop_back(void)
+{
+	run_inversion(1);
 }
 
 static const struct ut_case cases[] = {
@@ -900,6 +925,7 @@ static const struct ut_case cases[] = {
     UT_CASE(pi_signal),     UT_CASE(pi_handover),
     UT_CASE(pi_deadlock),   UT_CASE(pi_mutex),
     UT_CASE(pi_owner_died), UT_CASE(pi_inversion),
+    UT_CASE(pi_drop_back),
 };
 
 int main(int argc, char **argv)
