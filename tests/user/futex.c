@@ -804,20 +804,25 @@ static void pi_owner_died(void)
 struct inversion {
 	pthread_mutex_t m;
 	volatile int locked, spinning, spun_out, waiting, done;
-	int drop; /* pi_drop_back's variant */
+	int drop; /* 1: pi_drop_back's variant, 2: pi_waiter_lowered's */
 };
 
 static struct inversion *inv;
 
-static int set_level(int level) /* 0 low, 1 medium, 2 high */
+static int set_level_of(pid_t pid, int level) /* 0 low, 1 medium, 2 high */
 {
 	struct sched_param p = {.sched_priority = 10 + 10 * level};
 	/* the call itself: musl's sched_setscheduler is always ENOSYS */
-	if (syscall(SYS_sched_setscheduler, 0, SCHED_FIFO, &p) == 0)
+	if (syscall(SYS_sched_setscheduler, pid, SCHED_FIFO, &p) == 0)
 		return 1;
 	return EXPECT(errno == ENOSYS) &&
-	       EXPECT(setpriority(PRIO_PROCESS, 0,
+	       EXPECT(setpriority(PRIO_PROCESS, pid,
 				  19 - 19 * level - (level == 2)) == 0);
+}
+
+static int set_level(int level)
+{
+	return set_level_of(0, level);
 }
 
 static void inv_low(void)
@@ -829,7 +834,8 @@ static void inv_low(void)
 		ut_sleep_ms(1);
 	if (inv->drop && !load(&inv->spun_out))
 		ut_fail("the owner still ran at the priority of a waiter "
-			"that had timed out");
+			"that had %s",
+			inv->drop == 1 ? "timed out" : "been lowered");
 	CHECK_EQ(pthread_mutex_unlock(&inv->m), 0);
 }
 
@@ -847,7 +853,7 @@ static void inv_high(void)
 {
 	struct timespec t;
 	clock_gettime(CLOCK_REALTIME, &t);
-	if (inv->drop) /* 200 ms */
+	if (inv->drop == 1) /* 200 ms */
 		t.tv_nsec += 200000000;
 	else
 		t.tv_sec += 30;
@@ -857,10 +863,10 @@ static void inv_high(void)
 	int r = pthread_mutex_timedlock(&inv->m, &t);
 	int spun_out = load(&inv->spun_out);
 	__atomic_store_n(&inv->done, 1, __ATOMIC_SEQ_CST);
-	CHECK_EQ(r, inv->drop ? ETIMEDOUT : 0);
-	if (!inv->drop)
+	CHECK_EQ(r, inv->drop == 1 ? ETIMEDOUT : 0);
+	if (inv->drop != 1)
 		CHECK_EQ(pthread_mutex_unlock(&inv->m), 0);
-	if (spun_out)
+	if (spun_out && !inv->drop)
 		ut_fail(
 		    "the waiter got the mutex only once the spinner stopped");
 }
@@ -878,7 +884,15 @@ static void inv_run(void)
 	pid_t medium = ut_spawn(inv_medium);
 	while (medium > 0 && !load(&inv->spinning))
 		ut_sleep_ms(1);
-	int high = ut_join(ut_spawn(inv_high));
+	pid_t hp = ut_spawn(inv_high);
+	if (inv->drop == 2) { /* once it waits, it drops to the lowest */
+		while (hp > 0 && !(load((volatile int *)&inv->m + 1) &
+				   (int)FUTEX_WAITERS))
+			ut_sleep_ms(1);
+		CHECK(set_level_of(hp, 0));
+		__atomic_store_n(&inv->done, 1, __ATOMIC_SEQ_CST);
+	}
+	int high = ut_join(hp);
 	int rest = ut_join(medium) & ut_join(low);
 	CHECK(high && rest);
 }
@@ -913,6 +927,13 @@ static void pi_drop_back(void)
 	run_inversion(1);
 }
 
+/* The same, but the high one's priority drops to the lowest while it
+ * waits (setpriority, or SCHED_FIFO 10 on Linux): so does the owner's. */
+static void pi_waiter_lowered(void)
+{
+	run_inversion(2);
+}
+
 static const struct ut_case cases[] = {
     UT_CASE(wait_eagain),   UT_CASE(wait_timeout),
     UT_CASE(wake_nobody),   UT_CASE(wait_wake),
@@ -925,7 +946,7 @@ static const struct ut_case cases[] = {
     UT_CASE(pi_signal),     UT_CASE(pi_handover),
     UT_CASE(pi_deadlock),   UT_CASE(pi_mutex),
     UT_CASE(pi_owner_died), UT_CASE(pi_inversion),
-    UT_CASE(pi_drop_back),
+    UT_CASE(pi_drop_back),  UT_CASE(pi_waiter_lowered),
 };
 
 int main(int argc, char **argv)
