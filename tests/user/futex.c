@@ -802,9 +802,11 @@ static void pi_owner_died(void)
  * root there).
  */
 struct inversion {
-	pthread_mutex_t m;
+	pthread_mutex_t m, m2;
 	volatile int locked, spinning, spun_out, waiting, done;
-	int drop; /* 1: pi_drop_back's variant, 2: pi_waiter_lowered's */
+	/* 1: pi_drop_back's variant, 2: pi_waiter_lowered's (both: drop),
+	 * 3: pi_chain's */
+	int mode, drop;
 };
 
 static struct inversion *inv;
@@ -835,7 +837,7 @@ static void inv_low(void)
 	if (inv->drop && !load(&inv->spun_out))
 		ut_fail("the owner still ran at the priority of a waiter "
 			"that had %s",
-			inv->drop == 1 ? "timed out" : "been lowered");
+			inv->mode == 1 ? "timed out" : "been lowered");
 	CHECK_EQ(pthread_mutex_unlock(&inv->m), 0);
 }
 
@@ -853,22 +855,33 @@ static void inv_high(void)
 {
 	struct timespec t;
 	clock_gettime(CLOCK_REALTIME, &t);
-	if (inv->drop == 1) /* 200 ms */
+	if (inv->mode == 1) /* 200 ms */
 		t.tv_nsec += 200000000;
 	else
 		t.tv_sec += 30;
 	t.tv_sec += t.tv_nsec / 1000000000;
 	t.tv_nsec %= 1000000000;
 	__atomic_store_n(&inv->waiting, 1, __ATOMIC_SEQ_CST);
-	int r = pthread_mutex_timedlock(&inv->m, &t);
+	pthread_mutex_t *m = inv->mode == 3 ? &inv->m2 : &inv->m;
+	int r = pthread_mutex_timedlock(m, &t);
 	int spun_out = load(&inv->spun_out);
 	__atomic_store_n(&inv->done, 1, __ATOMIC_SEQ_CST);
-	CHECK_EQ(r, inv->drop == 1 ? ETIMEDOUT : 0);
-	if (inv->drop != 1)
-		CHECK_EQ(pthread_mutex_unlock(&inv->m), 0);
+	CHECK_EQ(r, inv->mode == 1 ? ETIMEDOUT : 0);
+	if (inv->mode != 1)
+		CHECK_EQ(pthread_mutex_unlock(m), 0);
 	if (spun_out && !inv->drop)
 		ut_fail(
 		    "the waiter got the mutex only once the spinner stopped");
+}
+
+/* pi_chain's middle: holds m2, waits for m. */
+static void inv_middle(void)
+{
+	CHECK(set_level(0));
+	CHECK_EQ(pthread_mutex_lock(&inv->m2), 0);
+	CHECK_EQ(pthread_mutex_lock(&inv->m), 0);
+	CHECK_EQ(pthread_mutex_unlock(&inv->m), 0);
+	CHECK_EQ(pthread_mutex_unlock(&inv->m2), 0);
 }
 
 static void inv_run(void)
@@ -881,11 +894,15 @@ static void inv_run(void)
 	pid_t low = ut_spawn(inv_low);
 	while (low > 0 && !load(&inv->locked))
 		ut_sleep_ms(1);
+	pid_t middle = inv->mode == 3 ? ut_spawn(inv_middle) : 0;
+	while (middle > 0 &&
+	       !(load((volatile int *)&inv->m + 1) & (int)FUTEX_WAITERS))
+		ut_sleep_ms(1);
 	pid_t medium = ut_spawn(inv_medium);
 	while (medium > 0 && !load(&inv->spinning))
 		ut_sleep_ms(1);
 	pid_t hp = ut_spawn(inv_high);
-	if (inv->drop == 2) { /* once it waits, it drops to the lowest */
+	if (inv->mode == 2) { /* once it waits, it drops to the lowest */
 		while (hp > 0 && !(load((volatile int *)&inv->m + 1) &
 				   (int)FUTEX_WAITERS))
 			ut_sleep_ms(1);
@@ -893,22 +910,25 @@ static void inv_run(void)
 		__atomic_store_n(&inv->done, 1, __ATOMIC_SEQ_CST);
 	}
 	int high = ut_join(hp);
-	int rest = ut_join(medium) & ut_join(low);
+	int rest =
+	    ut_join(medium) & ut_join(low) & (!middle || ut_join(middle));
 	CHECK(high && rest);
 }
 
-static void run_inversion(int drop)
+static void run_inversion(int mode)
 {
 	pthread_mutexattr_t a;
 	inv = mmap(NULL, UT_PAGE, PROT_READ | PROT_WRITE,
 		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	CHECK(inv != MAP_FAILED);
 	memset(inv, 0, sizeof(*inv));
-	inv->drop = drop;
+	inv->mode = mode;
+	inv->drop = mode == 1 || mode == 2;
 	pthread_mutexattr_init(&a);
 	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
 	pthread_mutexattr_setprotocol(&a, PTHREAD_PRIO_INHERIT);
 	CHECK_EQ(pthread_mutex_init(&inv->m, &a), 0);
+	CHECK_EQ(pthread_mutex_init(&inv->m2, &a), 0);
 	int ok = ut_in_child(inv_run);
 	munmap(inv, UT_PAGE);
 	CHECK(ok);
@@ -934,6 +954,14 @@ static void pi_waiter_lowered(void)
 	run_inversion(2);
 }
 
+/* A chain: the high one waits for m2, whose owner (low) waits for m,
+ * held by another low one: both owners run at the high priority, and the
+ * high one gets m2 while the spinner still spins. */
+static void pi_chain(void)
+{
+	run_inversion(3);
+}
+
 static const struct ut_case cases[] = {
     UT_CASE(wait_eagain),   UT_CASE(wait_timeout),
     UT_CASE(wake_nobody),   UT_CASE(wait_wake),
@@ -947,6 +975,7 @@ static const struct ut_case cases[] = {
     UT_CASE(pi_deadlock),   UT_CASE(pi_mutex),
     UT_CASE(pi_owner_died), UT_CASE(pi_inversion),
     UT_CASE(pi_drop_back),  UT_CASE(pi_waiter_lowered),
+    UT_CASE(pi_chain),
 };
 
 int main(int argc, char **argv)
