@@ -128,6 +128,7 @@ static struct proc *proc_alloc(struct proc *parent)
 		p->cmdline_len = parent->cmdline_len;
 		memcpy(p->act, parent->act, sizeof(p->act));
 		memcpy(p->rlim, parent->rlim, sizeof(p->rlim));
+		p->nice = parent->nice; /* its threads' base priority */
 	}
 	mutex_unlock(&proc_lock);
 	return p;
