@@ -350,9 +350,13 @@ static int pi_step(uintptr_t uaddr, int cmd, struct futex_waiter *me)
 			r = cmd == FUTEX_UNLOCK_PI
 				? pi_unlock_word(w, me)
 				: pi_lock_word(w, me, cmd == FUTEX_TRYLOCK_PI);
+		/* a waiter handed the lock runs once we let go of the
+		 * mutexes, which lend no priority */
+		preempt_disable();
 		spin_unlock(&pi_lock);
 		mutex_unlock(&mm->lock);
 		mutex_unlock(&proc_lock);
+		preempt_enable();
 	}
 	return r;
 }
