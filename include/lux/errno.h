@@ -58,3 +58,6 @@
 
 /* Kernel-internal: never seen by user space. */
 #define ERESTARTSYS 512 /* restart the call if no handler says otherwise */
+/* restart it even after a handler; returned only when t->interrupt ended
+ * a wait (Linux's 513 is LUX_ERESTART_CALL here) */
+#define ERESTARTNOINTR 514

@@ -71,6 +71,10 @@ struct thread {
 	struct mm *persona_mm; /* where its personality stack is mapped */
 	uintptr_t persona_ctx; /* its context block there (0: none yet) */
 	uint64_t persona_mask; /* the program's mask at its last reflection */
+	/* PI futexes (futex.c's pi_lock): the waiters on locks it owns, the
+	 * waiter it sleeps as */
+	struct list pi_waiters;
+	struct futex_waiter *pi_blocked;
 };
 
 /* Per-CPU scheduler state (a member of struct cpu). */

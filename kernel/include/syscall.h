@@ -106,6 +106,12 @@ void console_write(const char *s, size_t n);
 int futex_wake(void *uaddr, int n);
 struct thread;
 void futex_robust_exit(struct thread *t);
+/* PI futexes: t's locks go to their waiters (exit, exec); t's base
+ * priority changed (proc_lock held). */
+void futex_pi_exit(struct thread *t);
+void futex_pi_prio(struct thread *t);
+/* The user thread of id tid, or the caller for 0; proc_lock held. */
+struct thread *thread_by_tid(long tid);
 int64_t clock_realtime_base(void);
 NORETURN void thread_exit_user(int status);
 void time_init(void);

@@ -153,6 +153,7 @@ static struct proc *proc_alloc(struct proc *parent, bool sibling)
 		p->cmdline_len = parent->cmdline_len;
 		memcpy(p->act, parent->act, sizeof(p->act));
 		memcpy(p->rlim, parent->rlim, sizeof(p->rlim));
+		p->nice = parent->nice; /* its threads' base priority */
 	}
 	mutex_unlock(&proc_lock);
 	return p;
@@ -331,7 +332,7 @@ long do_clone(unsigned long flags, uintptr_t sp, int *ptid, int *ctid,
 		return -EINVAL;
 	if ((flags & CLONE_SETTLS) && tls >= USER_TOP)
 		return -EPERM; /* as arch_prctl: FS_BASE must be canonical */
-	t = thread_alloc(self->name, enter_user, NULL, self->rq.prio,
+	t = thread_alloc(self->name, enter_user, NULL, PRIO_DEFAULT - p->nice,
 			 self->rq.affinity);
 	if (!t)
 		return -ENOMEM;
@@ -422,6 +423,7 @@ NORETURN void thread_exit_user(int status)
 	if (p->exec_thread)
 		waitq_wake_all(&p->stop_wq);
 	mutex_unlock(&proc_lock);
+	futex_pi_exit(t); /* nobody finds it by its tid now */
 	vfork_release(t);
 	if (last) {
 		alarm_cancel(p);
@@ -533,6 +535,7 @@ long sys_lux_exec(long uname, long ucmd, long len, long fd)
 		chan_put(resolver);
 	p->boot_exec = !resolver;
 	futex_robust_exit(t); /* the old image's locks die with it */
+	futex_pi_exit(t);
 	struct file *exe = fd_get(fd), *old;
 	if (exe && !LUX_S_ISREG(exe->mode)) /* never a pipe kept hidden */
 		file_put(exe), exe = NULL;

@@ -3,7 +3,8 @@
  * the way back to user mode; default actions terminate, dump (status
  * bit 0x80), stop, continue or ignore. A blocking call interrupted by a
  * signal returns -EINTR, or -ERESTARTSYS to be restarted transparently
- * when no handler runs or the handler has SA_RESTART. A handler is run by
+ * when no handler runs or the handler has SA_RESTART (-ERESTARTNOINTR:
+ * whatever the handler, as FUTEX_LOCK_PI). A handler is run by
  * the personality, which the kernel enters with the signal (persona.c;
  * docs/decisions/0023-signal-upcall.md): its frame, sigaltstack and
  * rt_sigreturn are the personality's.
@@ -301,9 +302,10 @@ static NOINLINE long return_slow(struct trap_frame *f, struct thread *t,
 			proc_kill(p, sig | ((BIT(sig) & DUMPING) ? 0x80 : 0));
 			continue;
 		}
-		if (syscall && ret == -ERESTARTSYS)
-			ret = (a.flags & SA_RESTART) ? arch_syscall_restart(f)
-						     : -EINTR;
+		if (syscall && (ret == -ERESTARTSYS || ret == -ERESTARTNOINTR))
+			ret = (a.flags & SA_RESTART) || ret == -ERESTARTNOINTR
+				  ? arch_syscall_restart(f)
+				  : -EINTR;
 		/* the frame keeps the call's result; after a fault or an
 		 * interrupt, the interrupted code's own registers */
 		if (syscall)
@@ -335,14 +337,16 @@ static NOINLINE long return_slow(struct trap_frame *f, struct thread *t,
 	}
 	if (defer)
 		ret = persona_defer(t, wait_mask, ret);
-	return syscall && ret == -ERESTARTSYS ? arch_syscall_restart(f) : ret;
+	return syscall && (ret == -ERESTARTSYS || ret == -ERESTARTNOINTR)
+		   ? arch_syscall_restart(f)
+		   : ret;
 }
 
 long user_return(struct trap_frame *f, long ret, bool syscall)
 {
 	struct thread *t = current_thread();
 
-	if (return_work(t, t->proc))
+	if (return_work(t, t->proc)) /* always after -ERESTARTNOINTR */
 		return return_slow(f, t, ret, syscall);
 	return syscall && ret == -ERESTARTSYS ? arch_syscall_restart(f) : ret;
 }

@@ -314,6 +314,7 @@ struct thread *thread_alloc(const char *name, void (*fn)(void *), void *arg,
 	t->cpu = __builtin_ctzll(affinity & online_mask);
 	t->state = THREAD_BLOCKED;
 	list_init(&t->proc_link);
+	list_init(&t->pi_waiters);
 	return t;
 }
 

@@ -189,7 +189,7 @@ long sys_sched_yield(void)
 
 /* Affinity and priority act on the calling thread or, by id, on any
  * thread; nice values -20..19 map onto priorities 52..13. */
-static struct thread *thread_by_tid(long tid)
+struct thread *thread_by_tid(long tid)
 {
 	struct list *it, *jt;
 	struct list *procs = proc_list();
@@ -250,10 +250,9 @@ long sys_setpriority(long which, long who, long nice)
 		 (uint64_t)(20 - nice) > p->rlim[RLIMIT_NICE][0])
 		r = -EACCES;
 	else {
-		list_for_each(it, &p->threads) thread_set_priority(
-		    container_of(it, struct thread, proc_link),
-		    PRIO_DEFAULT - nice);
-		p->nice = nice;
+		p->nice = nice; /* the base of PI's boosts (futex.c) */
+		list_for_each(it, &p->threads)
+		    futex_pi_prio(container_of(it, struct thread, proc_link));
 	}
 	mutex_unlock(&proc_lock);
 	return r;

@@ -5,7 +5,10 @@
  * exact wake counts, FUTEX_REQUEUE (musl's pthread_cond_broadcast), and
  * the errors for bad arguments; FUTEX_WAIT_BITSET's bitsets and clocks;
  * robust lists (a lock whose owner dies gets FUTEX_OWNER_DIED, a waiter is
- * woken, and a robust pthread mutex reports EOWNERDEAD).
+ * woken, and a robust pthread mutex reports EOWNERDEAD); priority
+ * inheritance (FUTEX_LOCK_PI and the PTHREAD_PRIO_INHERIT mutexes made of
+ * it): the word's protocol, hand-over, errors, owner death, and a
+ * priority inversion that only inheritance resolves.
  *
  * No wait here is without a timeout, and a wake that must find a waiter is
  * retried until it does, so a missing feature fails instead of hanging.
@@ -15,11 +18,14 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,11 +35,16 @@
 #define FUTEX_REQUEUE     3
 #define FUTEX_CMP_REQUEUE 4
 #define FUTEX_WAIT_BITSET 9
+#define FUTEX_LOCK_PI     6
+#define FUTEX_UNLOCK_PI   7
+#define FUTEX_TRYLOCK_PI  8
 #define FUTEX_WAKE_BITSET 10
+#define FUTEX_LOCK_PI2    13
 #define FUTEX_PRIVATE     128
 #define FUTEX_REALTIME    256
 #define FUTEX_WAITERS     0x80000000u
 #define FUTEX_OWNER_DIED  0x40000000u
+#define FUTEX_TID_MASK    0x3fffffffu
 
 static long futex(volatile int *word, int op, int val, long ms,
 		  volatile int *word2, int val3)
@@ -451,6 +462,506 @@ static void robust_list_calls(void)
 	CHECK_EQ(syscall(SYS_set_robust_list, NULL, 24), 0);
 }
 
+/* --- Priority inheritance --- */
+
+/* A PI call on word with an absolute deadline ms from now on clock (none
+ * for ms == -1; a negative one is past). */
+static long pi(volatile int *word, int op, long ms, clockid_t clock)
+{
+	struct timespec t;
+	clock_gettime(clock, &t);
+	long long ns = t.tv_nsec + ms * 1000000LL;
+	t.tv_sec += ns / 1000000000 - (ns < 0);
+	t.tv_nsec = (ns % 1000000000 + 1000000000) % 1000000000;
+	return syscall(SYS_futex, word, op, 0, ms != -1 ? &t : NULL, NULL, 0);
+}
+
+static int gettid_(void)
+{
+	return (int)syscall(SYS_gettid);
+}
+
+static int load(volatile int *w)
+{
+	return __atomic_load_n(w, __ATOMIC_SEQ_CST);
+}
+
+/* Wait (5 s at most) until *w has FUTEX_WAITERS: a locker is queued. */
+static int wait_for_waiters(volatile int *w)
+{
+	for (int i = 0; i < 5000 && !(load(w) & (int)FUTEX_WAITERS); i++)
+		ut_sleep_ms(1);
+	return EXPECT(load(w) & (int)FUTEX_WAITERS);
+}
+
+/* The word's protocol and the errors without contention: 0 is taken
+ * (the caller's tid), held by the caller EDEADLK, unlocked by another
+ * EPERM, a tid of no thread ESRCH, bad words EINVAL or EFAULT. */
+static void pi_errors(void)
+{
+	static volatile int w;
+	int tid = gettid_();
+	w = 0;
+	CHECK_EQ(pi(&w, FUTEX_LOCK_PI | FUTEX_PRIVATE, -1, 0), 0);
+	CHECK_EQ(load(&w), tid);
+	CHECK_ERR(pi(&w, FUTEX_LOCK_PI | FUTEX_PRIVATE, -1, 0), EDEADLK);
+	CHECK_ERR(pi(&w, FUTEX_TRYLOCK_PI | FUTEX_PRIVATE, -1, 0), EDEADLK);
+	CHECK_EQ(pi(&w, FUTEX_UNLOCK_PI | FUTEX_PRIVATE, -1, 0), 0);
+	CHECK_EQ(load(&w), 0);
+	CHECK_ERR(pi(&w, FUTEX_UNLOCK_PI | FUTEX_PRIVATE, -1, 0), EPERM);
+	CHECK_EQ(pi(&w, FUTEX_TRYLOCK_PI, -1, 0), 0);
+	CHECK_EQ(load(&w), tid);
+	CHECK_EQ(pi(&w, FUTEX_UNLOCK_PI, -1, 0), 0);
+	w = (int)FUTEX_TID_MASK - 5; /* nobody's */
+	CHECK_ERR(pi(&w, FUTEX_LOCK_PI | FUTEX_PRIVATE, 100, CLOCK_REALTIME),
+		  ESRCH);
+	CHECK_ERR(pi(&w, FUTEX_TRYLOCK_PI | FUTEX_PRIVATE, -1, 0), ESRCH);
+	CHECK_ERR(pi(&w, FUTEX_UNLOCK_PI | FUTEX_PRIVATE, -1, 0), EPERM);
+	w = getppid(); /* another process's thread: held */
+	CHECK_ERR(pi(&w, FUTEX_TRYLOCK_PI, -1, 0), EAGAIN);
+	CHECK_EQ((unsigned)load(&w), getppid() | FUTEX_WAITERS);
+	/* a private lock's owner is in the caller's address space */
+	CHECK_ERR(pi(&w, FUTEX_LOCK_PI | FUTEX_PRIVATE, -1, 0), EPERM);
+	CHECK_ERR(pi(&w, FUTEX_TRYLOCK_PI | FUTEX_PRIVATE, -1, 0), EPERM);
+	CHECK_ERR(pi(&w, FUTEX_UNLOCK_PI, -1, 0), EPERM);
+	static int pair[2];
+	volatile int *odd = (volatile int *)((char *)pair + 1);
+	CHECK_ERR(pi(odd, FUTEX_LOCK_PI, -1, 0), EINVAL);
+	CHECK_ERR(pi(NULL, FUTEX_LOCK_PI, -1, 0), EFAULT);
+	CHECK_ERR(pi(UT_KERNEL_ADDR, FUTEX_TRYLOCK_PI, -1, 0), EFAULT);
+	volatile int *ro =
+	    mmap(NULL, UT_PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(ro != MAP_FAILED);
+	CHECK_ERR(pi(ro, FUTEX_LOCK_PI, -1, 0), EFAULT);
+	munmap((void *)ro, UT_PAGE);
+	struct timespec bad = {0, 1000000000};
+	w = getppid();
+	CHECK_ERR(syscall(SYS_futex, &w, FUTEX_LOCK_PI, 0, &bad, NULL, 0),
+		  EINVAL);
+	CHECK_ERR(pi(&w, FUTEX_LOCK_PI | FUTEX_REALTIME, 10, CLOCK_REALTIME),
+		  ENOSYS);
+}
+
+/* A lock held by another process's thread: LOCK_PI's deadline is on
+ * CLOCK_REALTIME, LOCK_PI2's on CLOCK_MONOTONIC or, with
+ * FUTEX_CLOCK_REALTIME, CLOCK_REALTIME; a deadline past fails at once. */
+static void pi_timeouts(void)
+{
+	static const struct {
+		int op;
+		clockid_t clock;
+	} kinds[] = {
+	    {FUTEX_LOCK_PI, CLOCK_REALTIME},
+	    {FUTEX_LOCK_PI2, CLOCK_MONOTONIC},
+	    {FUTEX_LOCK_PI2 | FUTEX_REALTIME, CLOCK_REALTIME},
+	};
+	static volatile int w;
+	for (int i = 0; i < 3; i++) {
+		w = getppid();
+		long long start = ut_now_ns();
+		CHECK_ERR(pi(&w, kinds[i].op, 50, kinds[i].clock), ETIMEDOUT);
+		CHECK(ut_now_ns() - start >= 45000000LL);
+		CHECK(ut_now_ns() - start < 5000000000LL);
+		CHECK_ERR(pi(&w, kinds[i].op, -100, kinds[i].clock), ETIMEDOUT);
+	}
+}
+
+/* A signal whose handler returns does not end LOCK_PI: it goes on (to
+ * its deadline here), as Linux restarts it. */
+static void pi_signal(void)
+{
+	static volatile int w;
+	struct sigaction sa = {.sa_handler = alarm_handler}, old;
+	struct itimerval it = {.it_value = {0, 20000}};
+	w = getppid();
+	sigaction(SIGALRM, &sa, &old);
+	setitimer(ITIMER_REAL, &it, NULL);
+	long long start = ut_now_ns();
+	long r = pi(&w, FUTEX_LOCK_PI, 200, CLOCK_REALTIME);
+	int err = errno;
+	it.it_value.tv_usec = 0;
+	setitimer(ITIMER_REAL, &it, NULL);
+	sigaction(SIGALRM, &old, NULL);
+	errno = err;
+	CHECK_ERR(r, ETIMEDOUT);
+	CHECK(ut_now_ns() - start >= 190000000LL);
+}
+
+struct pi_locker {
+	volatile int *word;
+	int op;
+	long ret;
+	int err, tid;
+};
+
+/* Lock word (5 s at most), then give it back with FUTEX_UNLOCK_PI. */
+static void *pi_locker(void *arg)
+{
+	struct pi_locker *l = arg;
+	l->tid = gettid_();
+	l->ret = pi(l->word, l->op, 5000, CLOCK_REALTIME);
+	l->err = errno;
+	if (l->ret == 0 && (load(l->word) & (int)FUTEX_TID_MASK) != l->tid)
+		l->ret = -2; /* taken, but the word does not say so */
+	if (l->ret == 0)
+		pi(l->word,
+		   l->op == FUTEX_LOCK_PI ? FUTEX_UNLOCK_PI
+					  : FUTEX_UNLOCK_PI | FUTEX_PRIVATE,
+		   -1, 0);
+	return NULL;
+}
+
+/* Hand-over: the waiter the kernel queued (FUTEX_WAITERS) gets the lock
+ * from FUTEX_UNLOCK_PI, its tid in the word, private and shared. */
+static void pi_handover(void)
+{
+	static volatile int w;
+	for (int shared = 0; shared < 2; shared++) {
+		struct pi_locker l = {.word = &w,
+				      .op = shared ? FUTEX_LOCK_PI
+						   : FUTEX_LOCK_PI |
+							 FUTEX_PRIVATE};
+		pthread_t t;
+		w = gettid_();
+		CHECK(pthread_create(&t, NULL, pi_locker, &l) == 0);
+		int queued = wait_for_waiters(&w);
+		int r = (int)pi(
+		    &w, FUTEX_UNLOCK_PI | (shared ? 0 : FUTEX_PRIVATE), -1, 0);
+		pthread_join(t, NULL);
+		CHECK(queued);
+		CHECK_EQ(r, 0);
+		CHECK_EQ(l.ret, 0);
+		CHECK_EQ(load(&w), 0);
+	}
+}
+
+/* A cycle (this thread holds B and waits for A, whose owner waits for
+ * B) is refused with EDEADLK instead of sleeping forever. */
+static volatile int cycle_a, cycle_b;
+
+static void *cycle_owner(void *arg)
+{
+	long *r = arg;
+	if (pi(&cycle_a, FUTEX_LOCK_PI | FUTEX_PRIVATE, -1, 0) != 0)
+		return NULL;
+	while (!(load(&cycle_b) & (int)FUTEX_TID_MASK))
+		ut_sleep_ms(1);
+	*r = pi(&cycle_b, FUTEX_LOCK_PI | FUTEX_PRIVATE, 5000, CLOCK_REALTIME);
+	if (*r == 0)
+		pi(&cycle_b, FUTEX_UNLOCK_PI | FUTEX_PRIVATE, -1, 0);
+	pi(&cycle_a, FUTEX_UNLOCK_PI | FUTEX_PRIVATE, -1, 0);
+	return NULL;
+}
+
+static void pi_deadlock(void)
+{
+	pthread_t t;
+	long r = -1;
+	cycle_a = cycle_b = 0;
+	CHECK(pthread_create(&t, NULL, cycle_owner, &r) == 0);
+	while (!load(&cycle_a))
+		ut_sleep_ms(1);
+	CHECK_EQ(pi(&cycle_b, FUTEX_LOCK_PI | FUTEX_PRIVATE, -1, 0), 0);
+	int queued = wait_for_waiters(&cycle_b);
+	long mine =
+	    pi(&cycle_a, FUTEX_LOCK_PI | FUTEX_PRIVATE, 5000, CLOCK_REALTIME);
+	int err = errno;
+	pi(&cycle_b, FUTEX_UNLOCK_PI | FUTEX_PRIVATE, -1, 0);
+	pthread_join(t, NULL);
+	CHECK(queued);
+	errno = err;
+	CHECK_ERR(mine, EDEADLK);
+	CHECK_EQ(r, 0);
+}
+
+/* What programs use: a PTHREAD_PRIO_INHERIT mutex, error-checking. The
+ * lock word is musl's second int. */
+static pthread_mutex_t pi_m;
+static volatile int pi_phase;
+
+static void *pi_mutex_other(void *arg)
+{
+	(void)arg;
+	struct timespec t;
+	long r = pthread_mutex_trylock(&pi_m) == EBUSY;
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_nsec += 50000000;
+	t.tv_sec += t.tv_nsec / 1000000000;
+	t.tv_nsec %= 1000000000;
+	r = r && pthread_mutex_timedlock(&pi_m, &t) == ETIMEDOUT;
+	t.tv_sec += 5;
+	__atomic_store_n(&pi_phase, 1, __ATOMIC_SEQ_CST);
+	r = r && pthread_mutex_timedlock(&pi_m, &t) == 0; /* handed over */
+	r = r && pthread_mutex_unlock(&pi_m) == 0;
+	return (void *)r;
+}
+
+static void pi_mutex(void)
+{
+	pthread_mutexattr_t a;
+	pthread_t t;
+	void *ok;
+	pthread_mutexattr_init(&a);
+	CHECK_EQ(pthread_mutexattr_setprotocol(&a, PTHREAD_PRIO_INHERIT), 0);
+	CHECK_EQ(pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ERRORCHECK), 0);
+	CHECK_EQ(pthread_mutex_init(&pi_m, &a), 0);
+	CHECK_EQ(pthread_mutex_lock(&pi_m), 0);
+	CHECK_EQ((load((volatile int *)&pi_m + 1) & (int)FUTEX_TID_MASK),
+		 gettid_());
+	CHECK_EQ(pthread_mutex_lock(&pi_m), EDEADLK);
+	pi_phase = 0;
+	CHECK(pthread_create(&t, NULL, pi_mutex_other, NULL) == 0);
+	while (!load(&pi_phase))
+		ut_sleep_ms(1);
+	int queued = wait_for_waiters((volatile int *)&pi_m + 1);
+	CHECK_EQ(pthread_mutex_unlock(&pi_m), 0);
+	pthread_join(t, &ok);
+	CHECK(queued);
+	CHECK(ok);
+	CHECK_EQ(pthread_mutex_trylock(&pi_m), 0);
+	CHECK_EQ(pthread_mutex_unlock(&pi_m), 0);
+	CHECK_EQ(pthread_mutex_unlock(&pi_m), EPERM);
+	pthread_mutex_destroy(&pi_m);
+}
+
+/* The owner of a robust PI mutex dies, once before anyone waits and once
+ * while this process waits for it: the lock comes with EOWNERDEAD. The
+ * same for a raw PI word with no robust list: the waiter gets it with
+ * FUTEX_OWNER_DIED, and a tid that no longer exists is refused (ESRCH). */
+static void pi_die_holding(void)
+{
+	CHECK_EQ(pthread_mutex_lock(&robust->mutex), 0);
+	__atomic_store_n(&robust->wait_for_kill, 1, __ATOMIC_SEQ_CST);
+	while (
+	    !(load((volatile int *)&robust->mutex + 1) & (int)FUTEX_WAITERS) &&
+	    load(&robust->entry.word))
+		ut_sleep_ms(1);
+}
+
+static void pi_raw_die_holding(void)
+{
+	CHECK_EQ(pi(&robust->entry.word, FUTEX_LOCK_PI, -1, 0), 0);
+	wait_for_waiters(&robust->entry.word);
+}
+
+static void pi_owner_died(void)
+{
+	pthread_mutexattr_t a;
+	struct timespec t;
+	robust = mmap(NULL, UT_PAGE, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	CHECK(robust != MAP_FAILED);
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+	pthread_mutexattr_setprotocol(&a, PTHREAD_PRIO_INHERIT);
+	for (int waiting = 0; waiting < 2; waiting++) {
+		CHECK_EQ(pthread_mutex_init(&robust->mutex, &a), 0);
+		robust->wait_for_kill = 0;
+		robust->entry.word = waiting; /* the child waits for us */
+		pid_t pid = ut_spawn(pi_die_holding);
+		while (!load(&robust->wait_for_kill) && waiting)
+			ut_sleep_ms(1);
+		if (!waiting)
+			CHECK(ut_join(pid));
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_sec += 5; /* never released fails, never hangs */
+		CHECK_EQ(pthread_mutex_timedlock(&robust->mutex, &t),
+			 EOWNERDEAD);
+		CHECK_EQ(pthread_mutex_consistent(&robust->mutex), 0);
+		CHECK_EQ(pthread_mutex_unlock(&robust->mutex), 0);
+		CHECK_EQ(pthread_mutex_lock(&robust->mutex), 0);
+		CHECK_EQ(pthread_mutex_unlock(&robust->mutex), 0);
+		if (waiting)
+			CHECK(ut_join(pid));
+	}
+	robust->entry.word = 0;
+	pid_t pid = ut_spawn(pi_raw_die_holding);
+	while (!load(&robust->entry.word))
+		ut_sleep_ms(1);
+	CHECK_EQ(pi(&robust->entry.word, FUTEX_LOCK_PI, 5000, CLOCK_REALTIME),
+		 0);
+	CHECK(ut_join(pid));
+	CHECK_EQ((unsigned)load(&robust->entry.word),
+		 gettid_() | FUTEX_WAITERS | FUTEX_OWNER_DIED);
+	CHECK_EQ(pi(&robust->entry.word, FUTEX_UNLOCK_PI, -1, 0), 0);
+	robust->entry.word = pid; /* exited: nobody's */
+	CHECK_ERR(pi(&robust->entry.word, FUTEX_LOCK_PI, 100, CLOCK_REALTIME),
+		  ESRCH);
+	munmap(robust, UT_PAGE);
+}
+
+/*
+ * Priority inversion on one CPU: a low-priority process holds a PI mutex
+ * (process-shared), a medium one spins, a high one wants the mutex. With
+ * inheritance the owner runs at the waiter's priority, so the waiter gets
+ * the mutex while the spinner still spins; without, the owner never runs
+ * until the spinner gives up (after 10 s) and the case fails. Priorities
+ * are SCHED_FIFO 10, 20, 30 where that exists (Linux, as root), else nice
+ * 19, 0, -20 (lux's scheduler is strictly by priority; the test runs as
+ * root there).
+ */
+struct inversion {
+	pthread_mutex_t m, m2;
+	volatile int locked, spinning, spun_out, waiting, done;
+	/* 1: pi_drop_back's variant, 2: pi_waiter_lowered's (both: drop),
+	 * 3: pi_chain's */
+	int mode, drop;
+};
+
+static struct inversion *inv;
+
+static int set_level_of(pid_t pid, int level) /* 0 low, 1 medium, 2 high */
+{
+	struct sched_param p = {.sched_priority = 10 + 10 * level};
+	/* the call itself: musl's sched_setscheduler is always ENOSYS */
+	if (syscall(SYS_sched_setscheduler, pid, SCHED_FIFO, &p) == 0)
+		return 1;
+	return EXPECT(errno == ENOSYS) &&
+	       EXPECT(setpriority(PRIO_PROCESS, pid,
+				  19 - 19 * level - (level == 2)) == 0);
+}
+
+static int set_level(int level)
+{
+	return set_level_of(0, level);
+}
+
+static void inv_low(void)
+{
+	CHECK(set_level(0));
+	CHECK_EQ(pthread_mutex_lock(&inv->m), 0);
+	__atomic_store_n(&inv->locked, 1, __ATOMIC_SEQ_CST);
+	while (!load(inv->drop ? &inv->done : &inv->waiting))
+		ut_sleep_ms(1);
+	if (inv->drop && !load(&inv->spun_out))
+		ut_fail("the owner still ran at the priority of a waiter "
+			"that had %s",
+			inv->mode == 1 ? "timed out" : "been lowered");
+	CHECK_EQ(pthread_mutex_unlock(&inv->m), 0);
+}
+
+static void inv_medium(void)
+{
+	CHECK(set_level(1));
+	__atomic_store_n(&inv->spinning, 1, __ATOMIC_SEQ_CST);
+	long long end = ut_now_ns() + (inv->drop ? 1 : 10) * 1000000000LL;
+	while (!(load(&inv->done) && !inv->drop) && ut_now_ns() < end)
+		;
+	__atomic_store_n(&inv->spun_out, 1, __ATOMIC_SEQ_CST);
+}
+
+static void inv_high(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_REALTIME, &t);
+	if (inv->mode == 1) /* 200 ms */
+		t.tv_nsec += 200000000;
+	else
+		t.tv_sec += 30;
+	t.tv_sec += t.tv_nsec / 1000000000;
+	t.tv_nsec %= 1000000000;
+	__atomic_store_n(&inv->waiting, 1, __ATOMIC_SEQ_CST);
+	pthread_mutex_t *m = inv->mode == 3 ? &inv->m2 : &inv->m;
+	int r = pthread_mutex_timedlock(m, &t);
+	int spun_out = load(&inv->spun_out);
+	__atomic_store_n(&inv->done, 1, __ATOMIC_SEQ_CST);
+	CHECK_EQ(r, inv->mode == 1 ? ETIMEDOUT : 0);
+	if (inv->mode != 1)
+		CHECK_EQ(pthread_mutex_unlock(m), 0);
+	if (spun_out && !inv->drop)
+		ut_fail(
+		    "the waiter got the mutex only once the spinner stopped");
+}
+
+/* pi_chain's middle: holds m2, waits for m. */
+static void inv_middle(void)
+{
+	CHECK(set_level(0));
+	CHECK_EQ(pthread_mutex_lock(&inv->m2), 0);
+	CHECK_EQ(pthread_mutex_lock(&inv->m), 0);
+	CHECK_EQ(pthread_mutex_unlock(&inv->m), 0);
+	CHECK_EQ(pthread_mutex_unlock(&inv->m2), 0);
+}
+
+static void inv_run(void)
+{
+	cpu_set_t one;
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	CHECK_EQ(sched_setaffinity(0, sizeof(one), &one), 0);
+	CHECK(set_level(2));
+	pid_t low = ut_spawn(inv_low);
+	while (low > 0 && !load(&inv->locked))
+		ut_sleep_ms(1);
+	pid_t middle = inv->mode == 3 ? ut_spawn(inv_middle) : 0;
+	while (middle > 0 &&
+	       !(load((volatile int *)&inv->m + 1) & (int)FUTEX_WAITERS))
+		ut_sleep_ms(1);
+	pid_t medium = ut_spawn(inv_medium);
+	while (medium > 0 && !load(&inv->spinning))
+		ut_sleep_ms(1);
+	pid_t hp = ut_spawn(inv_high);
+	if (inv->mode == 2) { /* once it waits, it drops to the lowest */
+		while (hp > 0 && !(load((volatile int *)&inv->m + 1) &
+				   (int)FUTEX_WAITERS))
+			ut_sleep_ms(1);
+		CHECK(set_level_of(hp, 0));
+		__atomic_store_n(&inv->done, 1, __ATOMIC_SEQ_CST);
+	}
+	int high = ut_join(hp);
+	int rest =
+	    ut_join(medium) & ut_join(low) & (!middle || ut_join(middle));
+	CHECK(high && rest);
+}
+
+static void run_inversion(int mode)
+{
+	pthread_mutexattr_t a;
+	inv = mmap(NULL, UT_PAGE, PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	CHECK(inv != MAP_FAILED);
+	memset(inv, 0, sizeof(*inv));
+	inv->mode = mode;
+	inv->drop = mode == 1 || mode == 2;
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+	pthread_mutexattr_setprotocol(&a, PTHREAD_PRIO_INHERIT);
+	CHECK_EQ(pthread_mutex_init(&inv->m, &a), 0);
+	CHECK_EQ(pthread_mutex_init(&inv->m2, &a), 0);
+	int ok = ut_in_child(inv_run);
+	munmap(inv, UT_PAGE);
+	CHECK(ok);
+}
+
+static void pi_inversion(void)
+{
+	run_inversion(0);
+}
+
+/* The same three, but the high one gives up after 200 ms: the owner
+ * drops back to its own priority at once, and runs only once the spinner
+ * stopped (after 1 s). */
+static void pi_drop_back(void)
+{
+	run_inversion(1);
+}
+
+/* The same, but the high one's priority drops to the lowest while it
+ * waits (setpriority, or SCHED_FIFO 10 on Linux): so does the owner's. */
+static void pi_waiter_lowered(void)
+{
+	run_inversion(2);
+}
+
+/* A chain: the high one waits for m2, whose owner (low) waits for m,
+ * held by another low one: both owners run at the high priority, and the
+ * high one gets m2 while the spinner still spins. */
+static void pi_chain(void)
+{
+	run_inversion(3);
+}
+
 static const struct ut_case cases[] = {
     UT_CASE(wait_eagain),   UT_CASE(wait_timeout),
     UT_CASE(wake_nobody),   UT_CASE(wait_wake),
@@ -459,6 +970,12 @@ static const struct ut_case cases[] = {
     UT_CASE(bad_arguments), UT_CASE(bitset_deadlines),
     UT_CASE(bitset_match),  UT_CASE(robust_owner_died),
     UT_CASE(robust_mutex),  UT_CASE(robust_list_calls),
+    UT_CASE(pi_errors),     UT_CASE(pi_timeouts),
+    UT_CASE(pi_signal),     UT_CASE(pi_handover),
+    UT_CASE(pi_deadlock),   UT_CASE(pi_mutex),
+    UT_CASE(pi_owner_died), UT_CASE(pi_inversion),
+    UT_CASE(pi_drop_back),  UT_CASE(pi_waiter_lowered),
+    UT_CASE(pi_chain),
 };
 
 int main(int argc, char **argv)

@@ -611,9 +611,10 @@ static void priority_child(void)
 	char c;
 	CHECK_EQ(pipe(fds), 0);
 	pid_t child = fork();
-	if (child == 0) {
+	if (child == 0) { /* it inherits the nice value (19) */
+		int inherited = getpriority(PRIO_PROCESS, 0) == 19;
 		setpriority(PRIO_PROCESS, 0, 17);
-		write(fds[1], "x", 1);
+		write(fds[1], inherited ? "x" : "n", 1);
 		pause();
 		_exit(0);
 	}
@@ -621,6 +622,7 @@ static void priority_child(void)
 	CHECK_EQ(read(fds[0], &c, 1), 1);
 	close(fds[0]);
 	close(fds[1]);
+	CHECK_EQ(c, 'x');
 	CHECK_EQ(getpriority(PRIO_PROCESS, child), 17);
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
