@@ -258,8 +258,12 @@ static void inherit_child(void)
 		_exit(4);
 	}
 	close(fds[1]);
-	ssize_t n = read(fds[0], buf, sizeof(buf) - 1);
-	buf[n > 0 ? n : 0] = '\0';
+	size_t got = 0; /* the probe may write in pieces: read to EOF */
+	for (ssize_t n;
+	     got < sizeof(buf) - 1 &&
+	     (n = read(fds[0], buf + got, sizeof(buf) - 1 - got)) > 0;)
+		got += (size_t)n;
+	buf[got] = '\0';
 	close(fds[0]);
 	EXPECT_EQ(ut_wait(pid), 0);
 	EXPECT_EQ(strcmp(buf, "/sub " JAIL_TEXT), 0);

@@ -1214,6 +1214,8 @@ static void fuzz_one(long idx)
 		i = fill_arg(c->args[i], a, i);
 	if (nr == -1) /* numbers no Linux nor lux call has */
 		nr = chance(80) ? 500 + pick(LUX_NR_COUNT - 500) : any_value();
+	if (nr == LUX_NR_REBOOT && my_uid == 0) /* root may halt: never */
+		nr = LUX_NR_COUNT;
 	constrain(nr, a);
 	sh->nr = nr;
 	for (int i = 0; i < 6; i++)

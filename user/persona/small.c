@@ -24,6 +24,7 @@
 #define ATTR_SIZE0     48        /* SCHED_ATTR_SIZE_VER0 */
 #define SLICE_NS       10000000L /* the kernel's TIME_SLICE */
 #define XATTR_FLAGS    3         /* XATTR_CREATE | XATTR_REPLACE */
+#define XATTR_NAME_MAX 255
 #define MSG_DONTWAIT   0x40
 #define MSG_WAITFORONE 0x10000
 #define VLEN_MAX       1024 /* UIO_MAXIOV */
@@ -72,14 +73,21 @@ static long path_exists(long upath, int nofollow)
 	return r < 0 ? r : 0;
 }
 
-/* The 12 xattr calls (nr): the path's or the descriptor's error first;
- * then listing gives an empty list (0), any other EOPNOTSUPP (set's
- * unknown flags EINVAL first), as Linux on a file system without them. */
+/* The 12 xattr calls (nr): an attribute name's error first (EFAULT, or
+ * ERANGE when empty or longer than 255 bytes), then the path's or the
+ * descriptor's; then listing gives an empty list (0), any other
+ * EOPNOTSUPP (set's unknown flags EINVAL first), as Linux on a file
+ * system without them. */
 long small_xattr(long nr, const long a[6])
 {
+	bool list =
+	    nr == NR_listxattr || nr == NR_llistxattr || nr == NR_flistxattr;
+	char name[XATTR_NAME_MAX + 2];
 	struct lux_stat st;
 	long r, flags = 0;
 
+	if (!list && (r = str_in(name, a[1], sizeof(name))) <= 0)
+		return r == 0 || r == -ENAMETOOLONG ? -ERANGE : r;
 	if (nr == NR_fgetxattr || nr == NR_flistxattr || nr == NR_fsetxattr ||
 	    nr == NR_fremovexattr)
 		r = fs_fstat((int)a[0], &st);
@@ -91,7 +99,7 @@ long small_xattr(long nr, const long a[6])
 		flags = a[4];
 	if (r)
 		return r;
-	if (nr == NR_listxattr || nr == NR_llistxattr || nr == NR_flistxattr)
+	if (list)
 		return 0;
 	return (int)flags & ~XATTR_FLAGS ? -EINVAL : -EOPNOTSUPP;
 }
