@@ -34,14 +34,19 @@ unit: $(UNIT_BINS)
 # ramfs (user/ramfs/ but main.c and prog.c) is user-space code: its test builds
 # it with the host's C library as it is, no stand-ins, no renaming.
 RAMFS_USRC := $(filter-out user/ramfs/main.c user/ramfs/prog.c,\
-	$(wildcard user/ramfs/*.c))
+	$(wildcard user/ramfs/*.c)) user/lib/memobj.c
 RAMFS_UOBJ := $(patsubst %.c,$(HB)/unit/%.o,$(RAMFS_USRC))
 RAMFS_UCFLAGS := $(filter-out -Itests/unit/host -Ikernel/include,\
-	$(UNIT_CFLAGS)) -Iuser/ramfs
+	$(UNIT_CFLAGS)) -Iuser/ramfs -Iuser/lib
 
 .SECONDARY: $(RAMFS_UOBJ)
 
 $(HB)/unit/user/ramfs/%.o: user/ramfs/%.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(RAMFS_UCFLAGS) -c $< -o $@
+
+# The servers' memory-object helpers, which ramfs and ext2 link.
+$(HB)/unit/user/lib/memobj.o: user/lib/memobj.c
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(RAMFS_UCFLAGS) -c $< -o $@
 
@@ -158,10 +163,11 @@ $(HB)/test_ttyserver: $(HB)/unit/tests/unit/test_ttyserver.o
 # The ext2 server (user/ext2/ but main.c): user-space code, built with the
 # host's C library; its test makes images with the host's mke2fs and
 # checks them with e2fsck and debugfs (e2fsprogs, tools/setup.sh).
-EXT2_USRC := $(filter-out user/ext2/main.c,$(wildcard user/ext2/*.c))
+EXT2_USRC := $(filter-out user/ext2/main.c,$(wildcard user/ext2/*.c)) \
+	user/lib/memobj.c
 EXT2_UOBJ := $(patsubst %.c,$(HB)/unit/%.o,$(EXT2_USRC))
 EXT2_UCFLAGS := $(filter-out -Itests/unit/host -Ikernel/include,\
-	$(UNIT_CFLAGS)) -Iuser/ext2
+	$(UNIT_CFLAGS)) -Iuser/ext2 -Iuser/lib
 
 .SECONDARY: $(EXT2_UOBJ)
 

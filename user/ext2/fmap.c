@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include "ext2.h"
+#include "memobj.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -23,61 +24,13 @@
 #define PAGE   4096
 #define OBJ(p) ((p)->obj - 1)
 
-/* Make object fd size bytes long, its pages made now (so that this
- * server never touches a page the kernel could not make, which would be
- * SIGBUS): 0 or -errno (-ENOSPC: memory ran out; then fd may be left
- * longer, with pages missing). */
-static int obj_resize(int fd, uint64_t size)
-{
-	struct stat st;
-	uint64_t from;
-
-	if (fstat(fd, &st) < 0 || ftruncate(fd, (off_t)size) < 0)
-		return -errno;
-	from = (uint64_t)st.st_size & ~(uint64_t)(PAGE - 1);
-	if (size > from && fallocate(fd, FALLOC_FL_KEEP_SIZE, (off_t)from,
-				     (off_t)(size - from)))
-		return -errno;
-	return 0;
-}
-
-/* Object fd's first size bytes, mapped, or NULL (also for size 0). */
-static char *obj_map(int fd, uint64_t size)
-{
-	void *p =
-	    size ? mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
-		 : MAP_FAILED;
-	return p == MAP_FAILED ? NULL : p;
-}
-
-/* Copy n bytes at off of object fd to (out) or from buf: 0 or -errno.
- * The object's part is mapped for the time of the copy. */
-static int obj_copy(int fd, uint64_t off, void *buf, size_t n, bool out)
-{
-	uint64_t base = off & ~(uint64_t)(PAGE - 1);
-	char *p;
-
-	if (!n)
-		return 0;
-	p = mmap(NULL, off + n - base, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-		 (off_t)base);
-	if (p == MAP_FAILED)
-		return -ENOMEM;
-	if (out)
-		memcpy(buf, p + (off - base), n);
-	else
-		memcpy(p + (off - base), buf, n);
-	munmap(p, off + n - base);
-	return 0;
-}
-
 /* Copy ip's bytes into the new object fd, whose pages are made and zero
  * (holes and zero blocks need no copy): 0 or -errno (-EIO, -ENOMEM). */
 static int fmap_fill(struct ext2fs *fs, struct inode *ip, int fd)
 {
 	static char page[PAGE], zero[PAGE];
 	uint64_t size = inode_size(ip);
-	char *p = obj_map(fd, size);
+	char *p = memobj_map(fd, size);
 	long n = 0;
 
 	if (!p)
@@ -101,7 +54,7 @@ long fmap_map(struct ext2fs *fs, struct inode *ip, bool rw)
 		return OBJ(ip);
 	if ((fd = memfd_create("ext2", MFD_CLOEXEC)) < 0)
 		return -ENOMEM;
-	if (!(err = obj_resize(fd, inode_size(ip))))
+	if (!(err = memobj_resize(fd, inode_size(ip))))
 		err = fmap_fill(fs, ip, fd);
 	if (err) {
 		close(fd);
@@ -121,15 +74,15 @@ long fmap_read(struct inode *ip, uint64_t off, char *buf, size_t len)
 		return 0;
 	if (len > size - off)
 		len = size - off;
-	int err = obj_copy(OBJ(ip), off, buf, len, true);
+	int err = memobj_copy(OBJ(ip), off, buf, len, true);
 	return err ? err : (long)len;
 }
 
 void fmap_update(struct ext2fs *fs, struct inode *ip, uint64_t off,
 		 const char *buf, size_t len)
 {
-	if (obj_resize(OBJ(ip), inode_size(ip)) ||
-	    (buf && obj_copy(OBJ(ip), off, (void *)buf, len, false)))
+	if (memobj_resize(OBJ(ip), inode_size(ip)) ||
+	    (buf && memobj_copy(OBJ(ip), off, (void *)buf, len, false)))
 		fmap_drop(fs, ip); /* out of memory: the file is the blocks
 				    * again */
 }
@@ -138,7 +91,7 @@ int fmap_writeback(struct ext2fs *fs, struct inode *ip)
 {
 	static char disk[PAGE];
 	uint64_t size = inode_size(ip);
-	char *p = ip->obj && ip->obj_rw ? obj_map(OBJ(ip), size) : NULL;
+	char *p = ip->obj && ip->obj_rw ? memobj_map(OBJ(ip), size) : NULL;
 	long err = 0;
 
 	if (!p) /* never writable (libraries): nothing to look at */

@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include "fs.h"
+#include "memobj.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -20,55 +21,6 @@
 
 #define OBJ(f) ((int)(f)->file.obj - 1)
 #define PAGE   RAMFS_BLOCK
-
-/* Copy n bytes at off of object fd to (out) or from buf: 0 or -errno.
- * The object's part is mapped for the time of the copy. */
-static int obj_copy(int fd, uint64_t off, void *buf, size_t n, bool out)
-{
-	uint64_t base = off & ~(uint64_t)(RAMFS_BLOCK - 1);
-	char *p;
-
-	if (!n)
-		return 0;
-	p = mmap(NULL, off + n - base, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-		 (off_t)base);
-	if (p == MAP_FAILED)
-		return -ENOMEM;
-	if (out)
-		memcpy(buf, p + (off - base), n);
-	else
-		memcpy(p + (off - base), buf, n);
-	munmap(p, off + n - base);
-	return 0;
-}
-
-/* Make object fd size bytes long, its pages made now (so that this
- * server never touches a page the kernel could not make, which would be
- * SIGBUS): 0 or -errno (-ENOSPC: memory ran out; then fd may be left
- * longer, with pages missing). */
-static int obj_resize(int fd, uint64_t size)
-{
-	struct stat st;
-	uint64_t from;
-
-	if (fstat(fd, &st) < 0 || ftruncate(fd, (off_t)size) < 0)
-		return -errno;
-	from = (uint64_t)st.st_size & ~(uint64_t)(PAGE - 1);
-	if (size > from && fallocate(fd, FALLOC_FL_KEEP_SIZE, (off_t)from,
-				     (off_t)(size - from)))
-		return -errno;
-	return 0;
-}
-
-/* Object fd's first size bytes, mapped (unmap with obj_unmap), or NULL
- * (also for size 0). */
-static char *obj_map(int fd, uint64_t size)
-{
-	void *p =
-	    size ? mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
-		 : MAP_FAILED;
-	return p == MAP_FAILED ? NULL : p;
-}
 
 static void obj_unmap(char *p, uint64_t size)
 {
@@ -81,7 +33,7 @@ static void obj_unmap(char *p, uint64_t size)
 static int fmap_fill(struct node *f, int fd)
 {
 	static char block[RAMFS_BLOCK], zero[RAMFS_BLOCK];
-	char *p = obj_map(fd, f->size);
+	char *p = memobj_map(fd, f->size);
 
 	if (!p)
 		return f->size ? -ENOMEM : 0;
@@ -105,7 +57,7 @@ long fmap_map(struct ramfs *fs, struct node *f, bool rw)
 		return OBJ(f);
 	if ((fd = memfd_create("ramfs", MFD_CLOEXEC)) < 0)
 		return -ENOMEM;
-	if (!(err = obj_resize(fd, f->size)))
+	if (!(err = memobj_resize(fd, f->size)))
 		err = fmap_fill(f, fd);
 	if (err) {
 		close(fd);
@@ -123,7 +75,7 @@ long fmap_read(struct node *f, uint64_t off, char *buf, size_t len)
 		return 0;
 	if (len > f->size - off)
 		len = f->size - off;
-	int err = obj_copy(OBJ(f), off, buf, len, true);
+	int err = memobj_copy(OBJ(f), off, buf, len, true);
 	return err ? err : (long)len;
 }
 
@@ -131,15 +83,15 @@ void fmap_update(struct ramfs *fs, struct node *f, uint64_t off,
 		 const char *buf, size_t len)
 {
 	/* out of memory: the file is its blocks again */
-	if (obj_resize(OBJ(f), f->size) ||
-	    (buf && obj_copy(OBJ(f), off, (void *)buf, len, false)))
+	if (memobj_resize(OBJ(f), f->size) ||
+	    (buf && memobj_copy(OBJ(f), off, (void *)buf, len, false)))
 		fmap_drop(fs, f);
 }
 
 int fmap_writeback(struct ramfs *fs, struct node *f)
 {
 	static char disk[RAMFS_BLOCK];
-	char *p = f->file.obj_rw ? obj_map(OBJ(f), f->size) : NULL;
+	char *p = f->file.obj_rw ? memobj_map(OBJ(f), f->size) : NULL;
 	int err = 0;
 
 	if (!p) /* never writable (libraries): nothing to look at */

@@ -5,6 +5,7 @@
  * mappings see.
  */
 #define _GNU_SOURCE
+#include "memobj.h"
 #include "shm.h"
 #include <errno.h>
 #include <string.h>
@@ -69,9 +70,7 @@ int shm_node_resize(int i, uint64_t size)
 long shm_node_io(int i, uint64_t off, void *buf, size_t n, bool out)
 {
 	struct shm_node *s = &shm_nodes[i];
-	uint64_t base = off & ~(uint64_t)4095;
 	long r;
-	char *p;
 
 	if (out && off >= s->size)
 		return 0;
@@ -81,15 +80,8 @@ long shm_node_io(int i, uint64_t off, void *buf, size_t n, bool out)
 		return r;
 	if (!n)
 		return 0;
-	p = mmap(NULL, off + n - base, PROT_READ | PROT_WRITE, MAP_SHARED,
-		 s->fd, (off_t)base);
-	if (p == MAP_FAILED)
-		return -ENOMEM;
-	if (out)
-		memcpy(buf, p + (off - base), n);
-	else
-		memcpy(p + (off - base), buf, n);
-	munmap(p, off + n - base);
+	if ((r = memobj_copy(s->fd, off, buf, n, out)) < 0)
+		return r;
 	clock_gettime(CLOCK_REALTIME, &s->time[out ? 0 : 1]);
 	if (!out)
 		s->time[2] = s->time[1];
