@@ -320,6 +320,28 @@ static void vfork_wait(struct thread *self)
 	mutex_unlock(&proc_lock);
 }
 
+/* A new process p's address space and descriptor table: the parent's
+ * shared (CLONE_VM, CLONE_FILES) or copies (NULL: no memory). Set under
+ * proc_lock, as p is already visible to PROCINFO, which reads them. */
+static void clone_share(struct proc *parent, struct proc *p,
+			unsigned long flags)
+{
+	struct mm *mm = parent->mm;
+	struct fdtable *files = parent->files;
+
+	if (flags & CLONE_VM)
+		__atomic_add_fetch(&mm->refs, 1, __ATOMIC_RELAXED);
+	else
+		mm = mm_fork(mm);
+	if (flags & CLONE_FILES)
+		__atomic_add_fetch(&files->refs, 1, __ATOMIC_RELAXED);
+	else
+		files = fdtable_copy(files);
+	mutex_lock(&proc_lock);
+	p->mm = mm, p->files = files;
+	mutex_unlock(&proc_lock);
+}
+
 long do_clone(unsigned long flags, uintptr_t sp, int *ptid, int *ctid,
 	      uintptr_t tls)
 {
@@ -343,18 +365,8 @@ long do_clone(unsigned long flags, uintptr_t sp, int *ptid, int *ctid,
 	}
 	if (p != parent && !(flags & CLONE_PARENT))
 		p->pdeath_tid = self->tid;
-	if (p != parent && (flags & CLONE_VM)) {
-		p->mm = parent->mm;
-		__atomic_add_fetch(&p->mm->refs, 1, __ATOMIC_RELAXED);
-	} else if (p != parent) {
-		p->mm = mm_fork(parent->mm);
-	}
-	if (p != parent && (flags & CLONE_FILES)) {
-		p->files = parent->files;
-		__atomic_add_fetch(&p->files->refs, 1, __ATOMIC_RELAXED);
-	} else if (p != parent) {
-		p->files = fdtable_copy(parent->files);
-	}
+	if (p != parent)
+		clone_share(parent, p, flags);
 	arch_fpu_sync(&self->ctx);
 	if (!p->mm || !p->files || (r = attach(p, t, self)) < 0) {
 		clone_undo(parent, p, t);
