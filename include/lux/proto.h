@@ -171,9 +171,10 @@
  * LUX_ERESTART_CALL, which the personality gives back as the program's
  * -ERESTARTSYS (persona_entry): the handler runs, then the call restarts
  * (SA_RESTART) or fails with EINTR, as a kernel call would. */
-#define LUX_NR_REQUEST   (LUX_NR_BASE + 8)
-#define LUX_REQ_RESOLVER (-1)
-#define LUX_REQ_FD(fd)   (-2 - (long)(fd))
+#define LUX_NR_REQUEST      (LUX_NR_BASE + 8)
+#define LUX_REQ_RESOLVER    (-1)
+#define LUX_REQ_FD(fd)      (-2 - (long)(fd))
+#define LUX_REQ_BASE(dirfd) ((long)(dirfd) + 101) /* AT_FDCWD: 1 */
 /* (fd, buf, size) -> length: the absolute path directory descriptor fd
  * was opened by (its NUL too into buf); EBADF, ENOTDIR when fd is no
  * directory a server opened, ERANGE when size is too small. */
