@@ -193,17 +193,15 @@ static long req_send(struct chan *c, struct file *f, struct lux_req *req,
 	return r;
 }
 
-/* Whether s, a clean absolute path (no empty, "." or ".." component but
- * a last empty one), is the clean absolute path r or lies below it. */
+/* Whether s, an absolute path with no "." or ".." component, is the
+ * clean absolute path r or lies below it. */
 static bool req_below(const char *s, const char *r)
 {
 	size_t n = r[1] ? strlen(r) : 0; /* "/" holds every path */
 
-	for (const char *c = s; *c; c++)
-		if (*c == '/' && (c[1] == '/' ||
-				  (c[1] == '.' &&
-				   (!c[2] || c[2] == '/' ||
-				    (c[2] == '.' && (!c[3] || c[3] == '/'))))))
+	for (const char *c = s; (c = strstr(c, "/.")); c++)
+		if (!c[2] || c[2] == '/' ||
+		    (c[2] == '.' && (!c[3] || c[3] == '/')))
 			return false;
 	return *s == '/' && !strncmp(s, r, n) && (!s[n] || s[n] == '/');
 }
@@ -230,8 +228,9 @@ static long req_jail(struct proc *p, const char *s, long base)
 	return ok ? 0 : -ENOENT;
 }
 
-/* A chrooted caller's path request req to the resolver *c: its paths
- * checked (req_jail, from base), routed by the resolver, and *c made the
+/* A chrooted caller's path request req to the resolver *c: routed by
+ * the resolver, its paths checked (req_jail, from base; any clean one on
+ * a mount lumen says every root reaches), and *c made the
  * server its REDIRECT names, each path cut as the server sees it (by
  * skip[i] bytes, from which a FOLLOW's offset then counts) and path 0,
  * the name of the descriptor OPEN makes, into name. 0 or -errno; req is
@@ -249,7 +248,7 @@ static long req_route(struct proc *p, long base, struct chan **c,
 	for (int i = 0; i < n && !r; i++) {
 		for (path[i] = s + k; k < len && s[k]; k++)
 			;
-		r = k++ < len ? req_jail(p, path[i], base) : -EINVAL;
+		r = k++ < len ? 0 : -EINVAL;
 	}
 	if (r) {
 		chan_msg_free(q);
@@ -258,6 +257,11 @@ static long req_route(struct proc *p, long base, struct chan **c,
 	memcpy(q + 1, s, len);
 	uint64_t mask = persona_wait_begin(current_thread());
 	r = persona_wait_end(mask, chan_call(*c, q, &rep, NULL, 0, NULL));
+	bool any =
+	    !r && rep.op == LUX_REDIRECT && (rep.mode & LUX_REDIRECT_ANY_ROOT);
+	for (int i = 0; i < n && !r; i++) /* before lumen's errors */
+		r = any && req_below(path[i], "/") ? 0
+						   : req_jail(p, path[i], base);
 	if (!r && (rep.op != LUX_REDIRECT || rep.result < 0))
 		r = rep.op == LUX_REPLY && rep.result < 0 ? rep.result : -EIO;
 	if (r)
