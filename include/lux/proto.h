@@ -170,19 +170,34 @@
  * the program's mask at its reflection lets through ends it with
  * LUX_ERESTART_CALL, which the personality gives back as the program's
  * -ERESTARTSYS (persona_entry): the handler runs, then the call restarts
- * (SA_RESTART) or fails with EINTR, as a kernel call would. */
-#define LUX_NR_REQUEST   (LUX_NR_BASE + 8)
-#define LUX_REQ_RESOLVER (-1)
-#define LUX_REQ_FD(fd)   (-2 - (long)(fd))
+ * (SA_RESTART) or fails with EINTR, as a kernel call would.
+ * A chrooted process (LUX_NR_ROOT) sends path requests to the resolver
+ * only (a server directly: ESTALE); gen is then the directory its paths
+ * start from when that lies outside the root, LUX_REQ_BASE(dirfd) (its
+ * current one: AT_FDCWD), or 0. The kernel follows lumen's REDIRECT
+ * itself after checking each path (SYMLINK's target is data): clean
+ * (no ".", "..", empty component) and at or below the root, or anywhere
+ * when the base is a directory the process holds outside the root (as
+ * ".." from it reaches anything on Linux), or anywhere clean on a mount
+ * lumen marks LUX_REDIRECT_ANY_ROOT (sockets, SysV IPC); else ENOENT.
+ * The reply is the server's, a FOLLOW's off counted in the path as
+ * sent; an OPEN's descriptor is named by the path, never by `path`. */
+#define LUX_NR_REQUEST      (LUX_NR_BASE + 8)
+#define LUX_REQ_RESOLVER    (-1)
+#define LUX_REQ_FD(fd)      (-2 - (long)(fd))
+#define LUX_REQ_BASE(dirfd) ((long)(dirfd) + 101) /* AT_FDCWD: 1 */
 /* (fd, buf, size) -> length: the absolute path directory descriptor fd
  * was opened by (its NUL too into buf); EBADF, ENOTDIR when fd is no
  * directory a server opened, ERANGE when size is too small. */
 #define LUX_NR_FDPATH (LUX_NR_BASE + 9)
-/* (path, 0) -> 0: make the absolute path (a string starting with '/')
- * the process's current directory, as relative names start; EINVAL for
- * a relative one. The kernel checks nothing else (the personality
- * checked it is a directory the caller may search): requests carry the
- * caller's identity, never its directory. (buf, size) with size != 0 ->
+/* (path, 0, base) -> 0: make the absolute path (a string starting with
+ * '/') the process's current directory, as relative names start; EINVAL
+ * for a relative one; in a chrooted process ENOENT unless the path is
+ * clean and inside its root or base (LUX_REQ_BASE) is a directory it
+ * holds outside (as LUX_NR_REQUEST). The kernel checks nothing else (the
+ * personality checked it is a directory the caller may search):
+ * requests carry the caller's identity, never its directory. (buf,
+ * size) with size != 0 ->
  * the length with its NUL: the current directory copied to buf, ERANGE
  * when it does not fit; the personality's getcwd. */
 #define LUX_NR_CHDIR (LUX_NR_BASE + 16)
@@ -343,10 +358,11 @@
  * (chroot), EPERM unless the caller's euid is 0 (Linux's
  * CAP_SYS_CHROOT), EINVAL for a relative one; kept by exec, copied by
  * fork. (buf, size) with size != 0 -> the length with its NUL: the root
- * ("/" when none) copied to buf, ERANGE when it does not fit. The kernel
- * only keeps it: the personality applies it to every path it resolves
- * (user/persona/root.c, docs/decisions/0036-debian-root.md); set with
- * this call directly, it applies from the caller's next exec on. */
+ * ("/" when none) copied to buf, ERANGE when it does not fit. A root of
+ * "/" is none. The personality applies it to the paths a program names
+ * (user/persona/root.c); the kernel confines every path request and
+ * LUX_NR_CHDIR of a chrooted process to it (LUX_NR_REQUEST,
+ * docs/decisions/0036-debian-root.md). */
 #define LUX_NR_ROOT  (LUX_NR_BASE + 42)
 #define LUX_NR_COUNT (LUX_NR_BASE + 43) /* room for more */
 
@@ -608,7 +624,9 @@ enum lux_op {
 	LUX_REDIRECT,   /* (lumen) ask server at descriptor `result` of the
 			 * replier: the path minus its first `off` bytes (the
 			 * second path minus `off2` bytes); -errno fails;
-			 * `handle` = the resolver's generation */
+			 * `handle` = the resolver's generation; `mode`
+			 * LUX_REDIRECT_ANY_ROOT: a mount every chrooted
+			 * process reaches (lumen.tab's '+') */
 	LUX_FOLLOW,     /* path request met a symbolic link: the first `off`
 			 * bytes of path `off2` (0 first, 1 second) name the
 			 * link, the payload is its target; the kernel
@@ -732,6 +750,8 @@ struct lux_rep {
 	/* Payload: READ's data, STAT's struct lux_stat, READLINK's and
 	 * FOLLOW's target, GETDENTS' records, IOCTL's output. */
 };
+
+#define LUX_REDIRECT_ANY_ROOT 1
 
 /* LUX_LOCK (docs/protocol.md, user/lib/lock.c): what is asked, in
  * flags, and whose lock it is. A POSIX lock's owner is the request's pid

@@ -85,7 +85,7 @@ long sys_lux_bootfile(long path, long off, long buf, long len);
 long sys_lux_request(long target, long gen, long req, long buf, long size,
 		     long path);
 long sys_lux_fdpath(long fd, long buf, long size);
-long sys_lux_chdir(long path, long size);
+long sys_lux_chdir(long path, long size, long base);
 long sys_lux_root(long path, long size);
 long sys_lux_socket(long op, long a, long b, long c, long d);
 long sys_lux_sockmsg(long fd, long recv, long msg, long flags);

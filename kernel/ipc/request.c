@@ -193,13 +193,109 @@ static long req_send(struct chan *c, struct file *f, struct lux_req *req,
 	return r;
 }
 
+/* Whether s, an absolute path with no "." or ".." component, is the
+ * clean absolute path r or lies below it. */
+static bool req_below(const char *s, const char *r)
+{
+	size_t n = r[1] ? strlen(r) : 0; /* "/" holds every path */
+
+	for (const char *c = s; (c = strstr(c, "/.")); c++)
+		if (!c[2] || c[2] == '/' ||
+		    (c[2] == '.' && (!c[3] || c[3] == '/')))
+			return false;
+	return *s == '/' && !strncmp(s, r, n) && (!s[n] || s[n] == '/');
+}
+
+/* 0 if p may name path s, or -ENOENT: a chrooted process only paths at
+ * or below its root, unless base (LUX_REQ_BASE) is a directory it holds
+ * outside the root (its current one, or a descriptor's), from which it
+ * could climb anywhere with "..", as on Linux. */
+static long req_jail(struct proc *p, const char *s, long base)
+{
+	struct file *f = base > 1 ? fd_get(base - LUX_REQ_BASE(0)) : NULL;
+	const char *from = NULL;
+	bool ok;
+
+	if (f && !(rfile_info(f, NULL, NULL, &from) && LUX_S_ISDIR(f->mode)))
+		from = NULL;
+	spin_lock(&p->sig_lock);
+	if (base == LUX_REQ_BASE(-100)) /* AT_FDCWD */
+		from = p->cwd ? p->cwd : "/";
+	ok = !p->root || req_below(s, p->root) ||
+	     (from && !req_below(from, p->root));
+	spin_unlock(&p->sig_lock);
+	file_put(f);
+	return ok ? 0 : -ENOENT;
+}
+
+/* A chrooted caller's path request req to the resolver *c: routed by
+ * the resolver, its paths checked (req_jail, from base; any clean one on
+ * a mount lumen says every root reaches), and *c made the
+ * server its REDIRECT names, each path cut as the server sees it (by
+ * skip[i] bytes, from which a FOLLOW's offset then counts) and path 0,
+ * the name of the descriptor OPEN makes, into name. 0 or -errno; req is
+ * the caller's still. */
+static long req_route(struct proc *p, long base, struct chan **c,
+		      struct lux_req *req, char *name, size_t skip[2])
+{
+	size_t len = req->len - sizeof(*req), k = 0, off[2];
+	int n = req->op == LUX_RENAME || req->op == LUX_LINK ? 2 : 1;
+	char *s = (char *)(req + 1), *path[2], *to = s;
+	struct lux_req *q = chan_msg_alloc(req->op, len);
+	struct lux_rep rep;
+	long r = q ? 0 : -ENOMEM;
+
+	for (int i = 0; i < n && !r; i++) {
+		for (path[i] = s + k; k < len && s[k]; k++)
+			;
+		r = k++ < len ? 0 : -EINVAL;
+	}
+	if (r) {
+		chan_msg_free(q);
+		return r;
+	}
+	memcpy(q + 1, s, len);
+	uint64_t mask = persona_wait_begin(current_thread());
+	r = persona_wait_end(mask, chan_call(*c, q, &rep, NULL, 0, NULL));
+	bool any =
+	    !r && rep.op == LUX_REDIRECT && (rep.mode & LUX_REDIRECT_ANY_ROOT);
+	for (int i = 0; i < n && !r; i++) /* before lumen's errors */
+		r = any && req_below(path[i], "/") ? 0
+						   : req_jail(p, path[i], base);
+	if (!r && (rep.op != LUX_REDIRECT || rep.result < 0))
+		r = rep.op == LUX_REPLY && rep.result < 0 ? rep.result : -EIO;
+	if (r)
+		return r;
+	chan_put(*c);
+	struct file *f; /* a server by lumen's word: never a descriptor */
+	if (!(*c = req_target(rep.result, rep.handle, &f, &r)))
+		return r;
+	strlcpy(name, path[0], LUX_PATH_MAX);
+	off[0] = rep.off, off[1] = rep.off2;
+	for (int i = 0; i < n; i++) { /* as the personality (path.c) cuts */
+		size_t l = strlen(path[i]), cut = MIN(off[i], l);
+		while (cut && path[i][cut] == '/')
+			cut++;
+		memmove(to, path[i] + cut, l - cut + 1);
+		to += l - cut + 1, skip[i] = cut;
+	}
+	memmove(to, s + k, len - k); /* SYMLINK's target as it is */
+	req->len -= (s + k) - to;
+	return 0;
+}
+
 long sys_lux_request(long target, long gen, long ureq, long ubuf, long size,
 		     long upath)
 {
 	struct lux_rep rep;
-	struct file *f;
-	long r;
-	struct chan *c = req_target(target, gen, &f, &r);
+	struct file *f = NULL;
+	struct proc *p = current_proc();
+	bool jail = p->root && target > LUX_REQ_FD(0); /* not by descriptor */
+	size_t skip[2] = {0, 0};
+	long r = -ESTALE; /* a server directly: only by the resolver's word */
+	struct chan *c = jail && target != LUX_REQ_RESOLVER
+			     ? NULL
+			     : req_target(target, gen, &f, &r);
 	struct lux_req *req = c || f ? req_copy(ureq, f != NULL, &r) : NULL;
 	size_t n = MIN((size_t)size, sizeof(rep) + REQ_PAYLOAD_MAX);
 	char *buf = req && size >= (long)sizeof(rep)
@@ -214,11 +310,15 @@ long sys_lux_request(long target, long gen, long ureq, long ubuf, long size,
 		r = strncpy_from_user(buf, (char *)upath, LUX_PATH_MAX);
 	else if (req)
 		buf[0] = '\0', r = 0;
+	if (r >= 0 && jail && req->op < LUX_READ)
+		r = req_route(p, gen, &c, req, buf, skip);
 	if (r >= 0)
 		r = req_send(c, f, req, &rep, buf + LUX_PATH_MAX,
 			     n - sizeof(rep), buf);
 	else
 		chan_msg_free(req);
+	if (!r && rep.op == LUX_FOLLOW)
+		rep.off += skip[rep.off2 ? 1 : 0];
 	if (!r && (copy_to_user((void *)ubuf, &rep, sizeof(rep)) ||
 		   copy_to_user((char *)ubuf + sizeof(rep), buf + LUX_PATH_MAX,
 				chan_payload(&rep, n - sizeof(rep)))))
@@ -252,7 +352,8 @@ long sys_lux_fdpath(long fd, long ubuf, long size)
 /* LUX_NR_CHDIR and LUX_NR_ROOT (include/lux/proto.h) on *dir, p's
  * current directory or root. The string is copied or replaced under
  * sig_lock: another thread's call frees the old one. */
-static long req_dir(struct proc *p, char **dir, long upath, long size)
+static long req_dir(struct proc *p, char **dir, long upath, long size,
+		    long base)
 {
 	char *cwd = kmalloc(LUX_PATH_MAX), *old = cwd;
 	long r = !cwd   ? -ENOMEM
@@ -261,12 +362,15 @@ static long req_dir(struct proc *p, char **dir, long upath, long size)
 
 	if (r >= 0 && !size && cwd[0] != '/')
 		r = -EINVAL;
+	if (r >= 0 && !size && dir == &p->cwd) /* a chrooted one's: inside */
+		r = req_jail(p, cwd, base);
 	if (r >= 0) {
 		spin_lock(&p->sig_lock);
 		if (size)
 			strlcpy(cwd, *dir ? *dir : "/", LUX_PATH_MAX);
-		else
-			old = *dir, *dir = cwd;
+		else /* a root of "/" is none */
+			old = *dir,
+			*dir = cwd[1] || dir == &p->cwd ? cwd : NULL;
 		spin_unlock(&p->sig_lock);
 		r = size ? (long)strlen(cwd) + 1 : 0;
 	}
@@ -275,12 +379,14 @@ static long req_dir(struct proc *p, char **dir, long upath, long size)
 	else if (r > 0 && copy_to_user((void *)upath, cwd, r))
 		r = -EFAULT;
 	kfree(size || r < 0 ? cwd : old);
+	if (!size && !r && !cwd[1] && dir == &p->root)
+		kfree(cwd);
 	return r;
 }
 
-long sys_lux_chdir(long upath, long size)
+long sys_lux_chdir(long upath, long size, long base)
 {
-	return req_dir(current_proc(), &current_proc()->cwd, upath, size);
+	return req_dir(current_proc(), &current_proc()->cwd, upath, size, base);
 }
 
 /* Setting the root is root's: Linux's CAP_SYS_CHROOT. */
@@ -289,7 +395,7 @@ long sys_lux_root(long upath, long size)
 	struct proc *p = current_proc();
 
 	return !size && p->cred.uid.eff ? -EPERM
-					: req_dir(p, &p->root, upath, size);
+					: req_dir(p, &p->root, upath, size, 0);
 }
 
 long sys_umask(long mask)

@@ -47,6 +47,17 @@ static void test_full_line(void **state)
 	assert_null(c.argv[3]);
 }
 
+/* A '+' before a mount point: a mount every chrooted process reaches
+ * (svc.c takes it off). */
+static void test_any_root_mount(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("net +/run/inet,/proc/net/dev - /sbin/net\n"),
+			 1);
+	assert_string_equal(c.mounts[0], "+/run/inet");
+	assert_string_equal(c.mounts[1], "/proc/net/dev");
+}
+
 static void test_no_mounts_no_grants(void **state)
 {
 	(void)state;
@@ -122,6 +133,7 @@ static void test_malformed(void **state)
 	    "devfs /dev -",               /* no command */
 	    "devfs dev - /sbin/devfs",    /* relative mount point */
 	    "devfs /dev, - /sbin/devfs",  /* empty mount */
+	    "net +run/inet - /sbin/net",  /* relative after its '+' */
 	    "tty - io=0x3f8 /sbin/tty",   /* port count missing */
 	    "tty - io=0x3f8:0 /sbin/tty", /* zero ports */
 	    "tty - irq=x /sbin/tty",      /* not a number */
@@ -212,6 +224,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_full_line),
 	    cmocka_unit_test(test_no_mounts_no_grants),
+	    cmocka_unit_test(test_any_root_mount),
 	    cmocka_unit_test(test_other_grants),
 	    cmocka_unit_test(test_virtio_mmio),
 	    cmocka_unit_test(test_comments_and_blanks),

@@ -26,7 +26,8 @@
  * 1 ns timer or a signal mask of all costs nothing (native_event);
  * LUX_NR_PROCINFO's items refuse another user's process as /proc does
  * (native_procinfo_items); only root makes a server read-only
- * (readonly_root_only).
+ * (readonly_root_only); a chrooted user names nothing outside its root
+ * (chroot_native).
  *
  * lux-specific by design: on Linux every case fails (no native calls).
  * Must start as root, as it does on lux.
@@ -928,8 +929,8 @@ static void root_set_child(void)
 	CHECK_EQ(syscall(LUX_NR_ROOT, "/tmp", 0), 0);
 	CHECK_EQ(syscall(LUX_NR_ROOT, buf, sizeof(buf)), 5);
 	CHECK(strcmp(buf, "/tmp") == 0);
-	/* (this image's personality knew it had no root: it applies the new
-	 * one from the next exec on; a chroot through it applies at once) */
+	/* (this image's personality knew it had no root: the kernel refuses
+	 * its next route to a server, ESTALE, and it asks again) */
 	CHECK(setuid(USER) == 0); /* kept by a user it became, who ... */
 	CHECK_ERR(syscall(LUX_NR_ROOT, "/", 0), EPERM); /* cannot undo it */
 	CHECK_EQ(syscall(LUX_NR_ROOT, buf, sizeof(buf)), 5);
@@ -1223,6 +1224,178 @@ static void lock_owner(void)
 	servers_answer();
 }
 
+/* chroot_native: a jail under dir with a file "in", a link "abs" whose
+ * absolute target is the real path of dir/outside, a file any user may
+ * read: only the root confines what the user is refused below. */
+static char jail[128], outside[128], in_jail[160];
+
+static int jail_make(void)
+{
+	char link[160];
+	int fd;
+
+	snprintf(jail, sizeof(jail), "%s/jail", dir);
+	snprintf(outside, sizeof(outside), "%s/outside", dir);
+	snprintf(in_jail, sizeof(in_jail), "%s/in", jail);
+	snprintf(link, sizeof(link), "%s/abs", jail);
+	mkdir(dir, 0755);
+	mkdir(jail, 0755);
+	unlink(link);
+	if (symlink(outside, link))
+		return 0;
+	for (int i = 0; i < 2; i++) {
+		fd = open(i ? in_jail : outside, O_WRONLY | O_CREAT | O_TRUNC,
+			  0644);
+		if (fd < 0 || write(fd, i ? "in" : "out", i ? 2 : 3) < 0)
+			return 0;
+		close(fd);
+	}
+	return 1;
+}
+
+static void jail_clean(void)
+{
+	char link[160];
+
+	snprintf(link, sizeof(link), "%s/abs", jail);
+	unlink(link);
+	unlink(in_jail);
+	unlink(outside);
+	rmdir(jail);
+	rmdir(dir);
+}
+
+/* A native OPEN of path (from base) through the resolver: the new
+ * descriptor, or -errno. */
+static long native_open(const char *path, long base, const char *name)
+{
+	const char *s[1] = {path};
+
+	forge(LUX_OPEN, s, 1);
+	if (syscall(LUX_NR_REQUEST, (long)LUX_REQ_RESOLVER, base, &m, &a,
+		    sizeof(a), name) < 0)
+		return -errno;
+	return a.rep.op == LUX_REPLY ? a.rep.result : -1000 - (long)a.rep.op;
+}
+
+/* What descriptor fd reads, as a string in buf (16 bytes). */
+static const char *fd_text(long fd, char *buf)
+{
+	ssize_t n = fd >= 0 ? read(fd, buf, 15) : -1;
+
+	buf[n > 0 ? n : 0] = '\0';
+	if (fd >= 0)
+		close(fd);
+	return buf;
+}
+
+static void jailed_child(void)
+{
+	char buf[160], up[192];
+	long fd, gen, r;
+	const char *two[2] = {in_jail, outside};
+
+	CHECK(chroot(jail) == 0 && chdir("/") == 0);
+	int inside_fd = open("/", O_RDONLY | O_DIRECTORY);
+	if (!drop())
+		return;
+	/* An outside path, or one that climbs: no such file, as on Linux. */
+	CHECK_EQ(native_open(outside, 0, NULL), -ENOENT);
+	snprintf(up, sizeof(up), "%s/../outside", jail);
+	CHECK_EQ(native_open(up, 0, NULL), -ENOENT);
+	snprintf(up, sizeof(up), "%s/./../outside", jail);
+	CHECK_EQ(native_open(up, 0, NULL), -ENOENT);
+	CHECK_EQ(native_open("/", 0, NULL), -ENOENT);
+	CHECK_EQ(native_open("/run/inet/../../etc/passwd", 0, NULL), -ENOENT);
+	/* A base claimed that is inside: still confined. */
+	CHECK_EQ(native_open(outside, LUX_REQ_BASE(AT_FDCWD), NULL), -ENOENT);
+	CHECK_EQ(native_open(outside, LUX_REQ_BASE(inside_fd), NULL), -ENOENT);
+	CHECK_EQ(native_open(outside, LUX_REQ_BASE(99), NULL), -ENOENT);
+	/* Its real path inside the root opens; the descriptor's name is the
+	 * kernel's, not the one the caller gave. */
+	CHECK_EQ(strcmp(fd_text(native_open(in_jail, 0, NULL), buf), "in"), 0);
+	fd = native_open(jail, 0, "/");
+	CHECK(fd >= 0);
+	CHECK(syscall(LUX_NR_FDPATH, fd, buf, sizeof(buf)) > 0);
+	CHECK_EQ(strcmp(buf, jail), 0);
+	CHECK_EQ(native_open(outside, LUX_REQ_BASE(fd), NULL), -ENOENT);
+	close(fd);
+	/* A link with an absolute target: the FOLLOW, its offset counted in
+	 * the path as sent; the target spliced as it is names a path outside. */
+	snprintf(up, sizeof(up), "%s/abs", jail);
+	const char *s[1] = {up};
+	forge(LUX_OPEN, s, 1);
+	CHECK_EQ(syscall(LUX_NR_REQUEST, (long)LUX_REQ_RESOLVER, 0L, &m, &a,
+			 sizeof(a), NULL),
+		 0);
+	CHECK_EQ(a.rep.op, LUX_FOLLOW);
+	CHECK_EQ(a.rep.off, strlen(up));
+	CHECK_EQ(native_open("/tmp", 0, NULL), -ENOENT);
+	/* Straight to the server of "/", by the table: refused. */
+	CHECK(root_route(&fd, &gen));
+	s[0] = outside + 1;
+	forge(LUX_OPEN, s, 1);
+	CHECK_ERR(request(fd, gen), ESTALE);
+	s[0] = in_jail + 1;
+	forge(LUX_STAT, s, 1);
+	CHECK_ERR(request(fd, gen), ESTALE);
+	/* Two paths, the second outside; making a directory outside. */
+	forge(LUX_RENAME, two, 2);
+	CHECK_ERR(request(LUX_REQ_RESOLVER, 0), ENOENT);
+	forge(LUX_LINK, two, 2);
+	CHECK_ERR(request(LUX_REQ_RESOLVER, 0), ENOENT);
+	snprintf(up, sizeof(up), "%s/made", dir);
+	s[0] = up;
+	forge(LUX_MKDIR, s, 1);
+	CHECK_ERR(request(LUX_REQ_RESOLVER, 0), ENOENT);
+	/* The current directory cannot be set outside, not even to "/". */
+	CHECK_ERR(syscall(LUX_NR_CHDIR, "/", 0, 0), ENOENT);
+	CHECK_ERR(syscall(LUX_NR_CHDIR, dir, 0, LUX_REQ_BASE(AT_FDCWD)),
+		  ENOENT);
+	CHECK_EQ(syscall(LUX_NR_CHDIR, jail, 0, 0), 0);
+	r = syscall(LUX_NR_CHDIR, buf, sizeof(buf));
+	CHECK(r > 0 && strcmp(buf, jail) == 0);
+}
+
+static void free_child(void)
+{
+	char buf[16];
+	int out = open(dir, O_RDONLY | O_DIRECTORY);
+
+	CHECK(out >= 0 && chroot(jail) == 0 && chdir("/") == 0);
+	if (!drop())
+		return;
+	/* A directory held outside the root frees the paths from it, as
+	 * ".." from it does on Linux. */
+	CHECK_EQ(
+	    strcmp(fd_text(native_open(outside, LUX_REQ_BASE(out), NULL), buf),
+		   "out"),
+	    0);
+	CHECK_EQ(native_open(outside, 0, NULL), -ENOENT);
+	CHECK_EQ(syscall(LUX_NR_CHDIR, dir, 0, LUX_REQ_BASE(out)), 0);
+	CHECK_EQ(
+	    strcmp(fd_text(native_open(outside, LUX_REQ_BASE(AT_FDCWD), NULL),
+			   buf),
+		   "out"),
+	    0);
+}
+
+/* A chrooted process that dropped root, speaking the native calls
+ * itself, names nothing outside its root: paths outside or climbing out
+ * of it (ENOENT, as on Linux), a claimed base inside it, a descriptor
+ * named as the caller likes, a link's target spliced as it likes, a
+ * server addressed directly (ESTALE: only by the resolver), two-path
+ * operations, LUX_NR_CHDIR. A directory held outside, opened before
+ * chroot, frees it, as on Linux. */
+static void chroot_native(void)
+{
+	CHECK(jail_make());
+	CHECK(ut_in_child(jailed_child));
+	CHECK(ut_in_child(free_child));
+	CHECK_EQ(access(outside, F_OK), 0);
+	jail_clean();
+}
+
 int main(int argc, char **argv)
 {
 	static const struct ut_case cases[] = {
@@ -1248,6 +1421,7 @@ int main(int argc, char **argv)
 	    UT_CASE(native_event),
 	    UT_CASE(native_procinfo_items),
 	    UT_CASE(readonly_root_only),
+	    UT_CASE(chroot_native),
 	};
 	return ut_main(argc, argv, "bypass", cases, UT_COUNT(cases));
 }

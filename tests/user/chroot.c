@@ -6,8 +6,9 @@
  * check what Linux does: only root may chroot (EPERM, after the path's
  * own errors); absolute names, "..", and links' targets stay inside;
  * the current directory is left where it was (getcwd says
- * "(unreachable)", relative names still work from there); fork and exec
- * keep the root; a chroot inside the root nests.
+ * "(unreachable)", relative names still work from there), and so is a
+ * descriptor opened before; sockets and SysV IPC work inside; fork and
+ * exec keep the root; a chroot inside the root nests.
  *
  * Must start as root (as it does on lux, and `make utest-host` as root).
  */
@@ -19,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/shm.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -241,6 +244,53 @@ static void cwd_outside(void)
 	ut_in_child(cwd_outside_child);
 }
 
+static void fd_outside_child(void)
+{
+	char buf[256];
+	int fd = open(top, O_RDONLY | O_DIRECTORY);
+
+	if (!EXPECT(fd >= 0) || !enter())
+		return;
+	int f = openat(fd, "outside", O_RDONLY);
+	ssize_t n = f >= 0 ? read(f, buf, sizeof(buf) - 1) : 0;
+	buf[n > 0 ? n : 0] = '\0';
+	EXPECT_EQ(strcmp(buf, "outside\n"), 0);
+	close(f);
+	EXPECT_ERR(open("/outside", O_RDONLY), ENOENT);
+	EXPECT_EQ(fchdir(fd), 0);
+	EXPECT_EQ(strcmp(head("outside", buf, sizeof(buf)), "outside\n"), 0);
+	EXPECT_EQ(strcmp(head("jail/etc/passwd", buf, sizeof(buf)), JAIL_TEXT),
+		  0);
+	close(fd);
+}
+
+/* A descriptor opened before chroot still names what lies outside, as
+ * on Linux: openat from it, fchdir to it. */
+static void fd_outside(void)
+{
+	ut_in_child(fd_outside_child);
+}
+
+static void services_child(void)
+{
+	int s, id;
+
+	if (!enter())
+		return;
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	EXPECT(s >= 0);
+	close(s);
+	id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+	EXPECT(id >= 0);
+	EXPECT_EQ(shmctl(id, IPC_RMID, NULL), 0);
+}
+
+/* Sockets and SysV IPC are no files: a root confines neither. */
+static void services(void)
+{
+	ut_in_child(services_child);
+}
+
 static void inherit_child(void)
 {
 	char buf[64];
@@ -308,9 +358,10 @@ static void cleanup(void)
 int main(int argc, char **argv)
 {
 	static const struct ut_case cases[] = {
-	    UT_CASE(nonroot), UT_CASE(errors), UT_CASE(absolute),
-	    UT_CASE(dotdot),  UT_CASE(links),  UT_CASE(cwd_outside),
-	    UT_CASE(inherit), UT_CASE(nested),
+	    UT_CASE(nonroot),    UT_CASE(errors),   UT_CASE(absolute),
+	    UT_CASE(dotdot),     UT_CASE(links),    UT_CASE(cwd_outside),
+	    UT_CASE(fd_outside), UT_CASE(services), UT_CASE(inherit),
+	    UT_CASE(nested),
 	};
 	char buf[64], cwd[64];
 

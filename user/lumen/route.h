@@ -12,12 +12,13 @@
 #define MOUNT_MAX 64
 
 struct mount {
-	char *path;   /* absolute, no trailing '/': "/", "/dev", "/dev/tty" */
-	bool file;    /* covers only this exact path (a device node) */
-	int owner;    /* who serves it (lumen's service index) */
-	char *source; /* for /run/mounts: "devfs", "none" */
-	char *fstype; /* for /run/mounts: "devfs", "proc" */
-	bool ro;      /* mounted read-only (its server refuses changes) */
+	char *path;    /* absolute, no trailing '/': "/", "/dev", "/dev/tty" */
+	bool file;     /* covers only this exact path (a device node) */
+	int owner;     /* who serves it (lumen's service index) */
+	char *source;  /* for /run/mounts: "devfs", "none" */
+	char *fstype;  /* for /run/mounts: "devfs", "proc" */
+	bool ro;       /* mounted read-only (its server refuses changes) */
+	bool any_root; /* reached from every chroot (sockets, SysV IPC) */
 };
 
 struct mtab {

@@ -77,6 +77,8 @@ static void route_request(const struct lux_msg *m)
 		i = route(&mtab, op, path, path2, &r.off, &r.off2);
 	if (i >= 0 && (r.result = svcs[mtab.m[i].owner].client_fd) < 0)
 		i = -EIO; /* not running (being restarted) */
+	if (i >= 0)
+		r.mode = mtab.m[i].any_root ? LUX_REDIRECT_ANY_ROOT : 0;
 	if (i >= 0) {
 		/* Under the lock: the descriptor is not closed before the
 		 * kernel took the redirect. */

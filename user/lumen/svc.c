@@ -204,6 +204,8 @@ void svc_mount(struct svc *s, const char *fstype)
 
 	for (int i = 0; i < s->conf.nmounts; i++) {
 		const char *mp = s->conf.mounts[i];
+		bool any = *mp == '+'; /* reached from every root */
+		mp += any;
 		bool file = stat(mp, &st) < 0 || !S_ISDIR(st.st_mode);
 		/* A mount point in /dev that is no directory is a device
 		 * node: make it (in devfs) so that `ls /dev` shows it. */
@@ -213,6 +215,8 @@ void svc_mount(struct svc *s, const char *fstype)
 		pthread_mutex_lock(&mtab_lock);
 		int r =
 		    mtab_add(&mtab, mp, file, s - svcs, s->conf.name, fstype);
+		if (!r)
+			mtab.m[mtab.n - 1].any_root = any;
 		mtab_changed();
 		pthread_mutex_unlock(&mtab_lock);
 		if (r < 0)

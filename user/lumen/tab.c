@@ -130,7 +130,7 @@ int tab_parse(char *line, struct svc_conf *c, const char **why)
 	if ((c->nmounts = split(mounts, c->mounts, SVC_MOUNTS)) < 0)
 		return -1;
 	for (int i = 0; i < c->nmounts; i++)
-		if (c->mounts[i][0] != '/')
+		if (c->mounts[i][c->mounts[i][0] == '+'] != '/')
 			return -1;
 	*why = "bad grant (io=BASE:COUNT, irq=N, mmio=BASE:COUNT, bootdata, "
 	       "dma, pci=VENDOR:DEVICE, virtio-mmio=ID@BASE:SLOTS:IRQ)";

@@ -342,16 +342,17 @@ static long set_cwd(struct walk *w)
 {
 	size_t len = strlen(w->path[0]);
 	bool jail = w->jail; /* a link swapped in meanwhile stays inside */
-	long r;
+	long r, base = w->base;
 
 	walk_init(w, LUX_ACCESS);
 	w->jail = jail;
+	w->base = base;
 	w->q.mode = 1; /* X_OK */
 	if ((r = walk_run(w)) < 0)
 		return r;
 	if (len > 1 && w->path[0][len - 1] == '/')
 		w->path[0][len - 1] = '\0'; /* "/a/" as "/a" */
-	return native1(LUX_NR_CHDIR, w->path[0]);
+	return native3(LUX_NR_CHDIR, w->path[0], 0, w->base);
 }
 
 long fs_chdir(long upath)
@@ -381,6 +382,7 @@ long fs_fchdir(long fd)
 	if ((r = walk_set(&w, 0, AT_FDCWD, w.scratch)))
 		return r;
 	w.jail = true; /* the root applies to links met on the way */
+	w.base = LUX_REQ_BASE(fd); /* when fd is outside it, as on Linux */
 	return set_cwd(&w);
 }
 

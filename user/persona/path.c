@@ -208,9 +208,16 @@ static long send(struct walk *w, const struct route *rt)
  * point just unmounted would stay EBUSY to rmdir). */
 static long route(struct walk *w, struct route *rt)
 {
-	int r = route_cached(w, rt);
+	bool jail = walk_jailed(w);
+	int r = jail ? 0 : route_cached(w, rt);
 	long s;
 
+	if (jail) { /* the kernel follows lumen's REDIRECT itself */
+		rt->target = LUX_REQ_RESOLVER;
+		rt->gen = w->base;
+		rt->skip[0] = rt->skip[1] = 0;
+		return 0;
+	}
 	if (r != 0) {
 		mounts_fetch();
 		r = route_cached(w, rt);
@@ -267,6 +274,7 @@ long walk_run(struct walk *w)
 			r = send(w, &rt);
 		if (r == -ESTALE && ++stale < STALE_MAX) {
 			__atomic_store_n(&mt.bad, rt.gen, __ATOMIC_RELAXED);
+			walk_unjail();
 			continue;
 		}
 		if (r == -ESTALE)
@@ -309,6 +317,7 @@ void walk_init(struct walk *w, unsigned op)
 	w->q.time[1][0] = w->q.time[1][1] = 0;
 	w->npaths = 1;
 	w->jail = false;
+	w->base = 0;
 	w->extra = NULL;
 	w->path[1][0] = '\0';
 }

@@ -21,6 +21,8 @@ struct walk {
 	struct lux_req q;  /* op, flags, mode, off, count, time */
 	int npaths;        /* paths to resolve: 1 or 2 */
 	bool jail;         /* they are the program's: the root applies */
+	long base;         /* a directory outside the root they start from:
+			    * LUX_REQ_BASE (root.c), 0 if none */
 	const char *extra; /* a last string sent as it is (SYMLINK's target) */
 	struct lux_rep rep;
 	char data[LUX_PATH_MAX]; /* the reply's payload (follows rep) */
@@ -50,6 +52,11 @@ int walk_set(struct walk *w, int i, long dirfd, const char *rel);
 /* The directory rel is relative to into w->scratch (none when rel is
  * absolute or empty): 0 or -errno. */
 int walk_base(struct walk *w, long dirfd, const char *rel);
+/* Whether the process has a root: its requests then go by the resolver
+ * (the kernel follows the REDIRECT). w->msg serves as a buffer. */
+bool walk_jailed(struct walk *w);
+/* Forget whether it has one (a route was refused: it may have now). */
+void walk_unjail(void);
 /* path_splice (pathname.h) into out (LUX_PATH_MAX bytes), inside the
  * process's root when w's paths are the program's (root.c). */
 int walk_splice(struct walk *w, char *out, const char *path, size_t end,

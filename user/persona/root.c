@@ -65,12 +65,24 @@ int walk_user(struct walk *w, int i, long dirfd, const char *rel)
 		return r;
 	const char *base = w->scratch;
 	bool in = *rel == '/' || root_has(base, root, n);
+	if (!in) /* the kernel lets it name paths outside: as Linux does */
+		w->base = LUX_REQ_BASE((int)dirfd);
 	if (in)
 		base = *rel == '/' || !base[n] ? "/" : base + n;
 	r = path_normalize(w->path[i], LUX_PATH_MAX, base, rel);
 	if (r >= 0 && in)
 		r = root_prefix(w->path[i], root, n);
 	return r < 0 ? r : 0;
+}
+
+bool walk_jailed(struct walk *w)
+{
+	return root_get(w->msg) > 0;
+}
+
+void walk_unjail(void)
+{
+	__atomic_store_n(&root_state, ROOT_UNKNOWN, __ATOMIC_RELEASE);
 }
 
 int walk_splice(struct walk *w, char *out, const char *path, size_t end,
