@@ -1121,6 +1121,24 @@ static void tmpfile_freed(void)
 		    (unsigned long long)after.f_bfree);
 }
 
+/* /proc/self/fd/N of a FIFO opens a new end of the same pipe, by the
+ * mode asked (the other direction too). */
+static void fifo_proc_fd(void)
+{
+	char link[32], c = 0;
+	int rw, w;
+
+	CHECK_EQ(mkfifo("procfifo", 0600), 0);
+	CHECK((rw = open("procfifo", O_RDONLY | O_NONBLOCK)) >= 0);
+	CHECK((w = open(fd_link(link, rw), O_WRONLY)) >= 0);
+	CHECK_EQ(write(w, "f", 1), 1);
+	CHECK_EQ(read(rw, &c, 1), 1);
+	CHECK_EQ(c, 'f');
+	close(w);
+	close(rw);
+	CHECK_EQ(unlink("procfifo"), 0);
+}
+
 static void dup_offset(void)
 {
 	CHECK_EQ(put("du", "abcdef"), 0);
@@ -1620,6 +1638,7 @@ static const struct ut_case cases[] = {
     UT_CASE(tmpfile_link),
     UT_CASE(tmpfile_excl),
     UT_CASE(tmpfile_freed),
+    UT_CASE(fifo_proc_fd),
     UT_CASE(dup_offset),
     UT_CASE(sendfile_copy),
     UT_CASE(sendfile_signal),
