@@ -37,6 +37,9 @@
 #define LUX_O_CLOEXEC   02000000
 #define LUX_O_SYNC      04010000
 #define LUX_O_PATH      010000000
+#define LUX_O_TMPFILE                                                          \
+	020000000 /* Linux's __O_TMPFILE (its O_TMPFILE
+				   * adds O_DIRECTORY): an unnamed file */
 /* Protocol-only (a bit no Linux open flag uses): the open is for execve,
  * which needs the execute right. */
 #define LUX_O_EXEC 040

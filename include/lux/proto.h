@@ -736,6 +736,40 @@ static inline int64_t lux_readonly_answer(const struct lux_req *q, int64_t st)
 	return -30; /* EROFS */
 }
 
+/* O_TMPFILE (docs/decisions/0037-tmpfile.md): an OPEN with LUX_O_TMPFILE
+ * (and without O_CREAT) names "dir/" and a hidden name, '#' and 16
+ * lowercase hex digits of a random number the opener chose. A server
+ * that keeps unnamed files makes one in dir (the caller needs write and
+ * search permission there; open for writing, else EINVAL) with no link,
+ * linkable unless O_EXCL; a server without them answers as for any
+ * missing name (ENOENT), which the personality turns into EOPNOTSUPP.
+ * While a descriptor of the file is open, the hidden name names it, as
+ * the last component of a path in any directory of the server, for
+ * OPEN, STAT, ACCESS, CHMOD, CHOWN, UTIMENS, TRUNCATE, STATFS and LINK's
+ * first path (never in a listing, never for removal or renaming): what
+ * /proc/self/fd/N (the descriptor's path) reaches. LINK of a file with no
+ * link that is not linkable (O_EXCL, or it was linked once and lost its
+ * names again) is ENOENT, as on Linux. */
+#define LUX_TMPNAME_LEN 17
+/* The number in hidden name (name, len), or 0 if it is not one. */
+static inline uint64_t lux_tmpname(const char *name, uint64_t len)
+{
+	uint64_t v = 0;
+
+	if (len != LUX_TMPNAME_LEN || name[0] != '#')
+		return 0;
+	for (uint64_t i = 1; i < len; i++) {
+		char ch = name[i];
+		int d = ch >= '0' && ch <= '9'   ? ch - '0'
+			: ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+						 : -1;
+		if (d < 0)
+			return 0;
+		v = v << 4 | (uint64_t)d;
+	}
+	return v;
+}
+
 /* Every reply, server -> kernel. */
 struct lux_rep {
 	uint32_t op;     /* LUX_REPLY, LUX_REDIRECT, LUX_FOLLOW, LUX_NOTIFY */

@@ -646,6 +646,50 @@ static void test_unlink_while_open(void **state)
 	assert_int_equal(fs.used, before);
 }
 
+/* O_TMPFILE (tmpfile.c): a file with no link, named by its hidden name
+ * while open (never listed, never removed by it), linked once unless
+ * O_EXCL, freed at its last close. */
+static void test_tmpfile(void **state)
+{
+	struct lux_stat st;
+	(void)state;
+
+	uint64_t before = fs.used;
+	assert_int_equal(do_mkdir("d", 0755), 0);
+	uint64_t with_dir = fs.used;
+	assert_int_equal(do_open("d/#1", LUX_O_RDWR | LUX_O_TMPFILE, 0600),
+			 -EINVAL);
+	assert_int_equal(
+	    do_open("d/#00000000000000ab", LUX_O_RDONLY | LUX_O_TMPFILE, 0600),
+	    -EINVAL);
+	int64_t h =
+	    do_open("d/#00000000000000ab", LUX_O_RDWR | LUX_O_TMPFILE, 0600);
+	assert_true(h > 0);
+	assert_int_equal(do_stat_handle(h, &st), 0);
+	assert_int_equal(st.nlink, 0);
+	assert_int_equal(do_write(h, 0, "data", 4), 4);
+	/* the hidden name: in any directory, for the calls on the object */
+	assert_int_equal(do_stat("#00000000000000ab", 0, &st), 0);
+	assert_int_equal(do_unlink("d/#00000000000000ab", 0), -ENOENT);
+	assert_int_equal(do_rename("d/#00000000000000ab", "x", 0), -ENOENT);
+	assert_int_equal(do_link("d/#00000000000000ab", "d/named"), 0);
+	assert_int_equal(do_stat_handle(h, &st), 0);
+	assert_int_equal(st.nlink, 1);
+	assert_int_equal(do_unlink("d/named", 0), 0);
+	assert_int_equal(do_link("d/#00000000000000ab", "d/again"), -ENOENT);
+	do_close(h);
+	assert_int_equal(do_stat("#00000000000000ab", 0, &st), -ENOENT);
+	assert_int_equal(fs.used, with_dir);
+	/* O_EXCL: never linkable */
+	h = do_open("#00000000000000ac",
+		    LUX_O_WRONLY | LUX_O_TMPFILE | LUX_O_EXCL, 0600);
+	assert_true(h > 0);
+	assert_int_equal(do_link("#00000000000000ac", "named"), -ENOENT);
+	do_close(h);
+	assert_int_equal(do_unlink("d", LUX_AT_REMOVEDIR), 0);
+	assert_int_equal(fs.used, before);
+}
+
 static void test_hard_links(void **state)
 {
 	struct lux_stat st;
@@ -1306,10 +1350,16 @@ static void test_recover_tree(void **state)
 	assert_int_equal(do_unlink("/tmp-open", 0), 0);
 	void *leak = ramfs_alloc(&fs, 300); /* made, never linked */
 	assert_non_null(leak);
+	/* an unnamed file (O_TMPFILE), open: it goes too */
+	h = do_open("/d/#00000000000000aa", LUX_O_RDWR | LUX_O_TMPFILE, 0600);
+	assert_true(h > 0);
+	assert_int_equal(do_write(h, 0, "unnamed", 7), 7);
+	assert_int_equal(do_stat("/d/#00000000000000aa", 0, &st2), 0);
 
 	crash();
 	assert_int_equal(fs.used, used);
 	assert_int_equal(fs.nodes, nodes);
+	assert_int_equal(do_stat("/d/#00000000000000aa", 0, &st2), -ENOENT);
 	expect_file("/g", "hello");
 	expect_file("/d/n7", "/d/n7");
 	expect_file("/d/e/moved", "/d/n3");
@@ -1449,6 +1499,7 @@ int main(void)
 	    T(test_mkdir_rmdir),
 	    T(test_rename),
 	    T(test_unlink_while_open),
+	    T(test_tmpfile),
 	    T(test_hard_links),
 	    T(test_sparse_files),
 	    T(test_symlinks),

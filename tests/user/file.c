@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sendfile.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -936,6 +937,208 @@ static void access_checks(void)
 	CHECK_ERR(access("ac/x", F_OK), ENOTDIR);
 }
 
+/* faccessat(AT_SYMLINK_NOFOLLOW) asks about the link itself: a dangling
+ * one exists, and its 0777 allows everything. */
+static void access_nofollow(void)
+{
+	CHECK_EQ(symlink("/nowhere/at/all", "dangling"), 0);
+	CHECK_EQ(syscall(SYS_faccessat2, AT_FDCWD, "dangling", F_OK,
+			 AT_SYMLINK_NOFOLLOW),
+		 0);
+	CHECK_EQ(syscall(SYS_faccessat2, AT_FDCWD, "dangling", W_OK,
+			 AT_SYMLINK_NOFOLLOW),
+		 0);
+	CHECK_ERR(syscall(SYS_faccessat2, AT_FDCWD, "dangling", F_OK, 0),
+		  ENOENT);
+	CHECK_ERR(access("dangling", F_OK), ENOENT);
+	CHECK_EQ(unlink("dangling"), 0);
+}
+
+/* "/proc/self/fd/N" into buf (32 bytes). */
+static const char *fd_link(char *buf, int fd)
+{
+	snprintf(buf, 32, "/proc/self/fd/%d", fd);
+	return buf;
+}
+
+/* Entries of directory dir, "." and ".." included. */
+static int count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	while (d && readdir(d))
+		n++;
+	if (d)
+		closedir(d);
+	return d ? n : -1;
+}
+
+/* An O_TMPFILE file in directory dir: it has no name and no link, is a
+ * regular file with the mode asked (less the umask), can be written,
+ * read, mapped shared (stores seen by pread) and opened again through
+ * /proc/self/fd. */
+static void tmpfile_in(const char *dir)
+{
+	char buf[64], link[32];
+	struct stat st, st2;
+	int before = count_entries(dir);
+	int fd = open(dir, O_TMPFILE | O_RDWR, 0666);
+
+	CHECK(fd >= 0);
+	CHECK_EQ(fstat(fd, &st), 0);
+	CHECK(S_ISREG(st.st_mode));
+	CHECK_EQ(st.st_mode & 07777, 0644); /* umask 022 */
+	CHECK_EQ(st.st_nlink, 0);
+	CHECK_EQ(count_entries(dir), before);
+	CHECK_EQ(write(fd, "unnamed", 7), 7);
+	CHECK_EQ(ftruncate(fd, 4096), 0);
+	char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(p != MAP_FAILED);
+	CHECK_EQ(memcmp(p, "unnamed", 7), 0);
+	memcpy(p, "mapped!", 7);
+	CHECK_EQ(pread(fd, buf, 7, 0), 7);
+	CHECK_EQ(memcmp(buf, "mapped!", 7), 0);
+	CHECK_EQ(munmap(p, 4096), 0);
+	int again = open(fd_link(link, fd), O_RDONLY);
+	CHECK(again >= 0);
+	CHECK_EQ(fstat(again, &st2), 0);
+	CHECK_EQ(st2.st_ino, st.st_ino);
+	CHECK_EQ(read(again, buf, 7), 7);
+	CHECK_EQ(memcmp(buf, "mapped!", 7), 0);
+	CHECK_ERR(write(again, "x", 1), EBADF);
+	close(again);
+	close(fd);
+	CHECK_EQ(count_entries(dir), before);
+}
+
+static void tmpfile_unnamed(void)
+{
+	tmpfile_in(".");
+}
+
+static void tmpfile_shm(void)
+{
+	tmpfile_in("/dev/shm");
+}
+
+/* Linux's refusals: no write access, O_CREAT, not a directory, no such
+ * directory, a file system without unnamed files (procfs). */
+static void tmpfile_errors(void)
+{
+	CHECK_EQ(put("plain", "x"), 0);
+	CHECK_ERR(open(".", O_TMPFILE | O_RDONLY, 0600), EINVAL);
+	CHECK_ERR(open(".", O_TMPFILE | O_RDWR | O_CREAT, 0600), EINVAL);
+	CHECK_ERR(open("plain", O_TMPFILE | O_RDWR, 0600), ENOTDIR);
+	CHECK_ERR(open("nonexistent", O_TMPFILE | O_RDWR, 0600), ENOENT);
+	CHECK_ERR(open("/proc", O_TMPFILE | O_WRONLY, 0600), EOPNOTSUPP);
+	int fd = open(".", O_TMPFILE | O_PATH, 0600); /* the directory */
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK_EQ(unlink("plain"), 0);
+}
+
+/* Giving it a name: by the descriptor (AT_EMPTY_PATH, as root) and
+ * through /proc/self/fd (AT_SYMLINK_FOLLOW); a name taken is EEXIST;
+ * one that lost its names again can no longer be linked (ENOENT). */
+static void tmpfile_link(void)
+{
+	char link[32], buf[16];
+	struct stat st, named;
+	int fd = open(".", O_TMPFILE | O_WRONLY, 0600);
+
+	CHECK(fd >= 0);
+	CHECK_EQ(write(fd, "kept", 4), 4);
+	CHECK_EQ(put("taken", "x"), 0);
+	CHECK_ERR(linkat(AT_FDCWD, fd_link(link, fd), AT_FDCWD, "taken",
+			 AT_SYMLINK_FOLLOW),
+		  EEXIST);
+	CHECK_ERR(linkat(fd, "", AT_FDCWD, "named", 0), ENOENT);
+	CHECK_EQ(linkat(fd, "", AT_FDCWD, "named", AT_EMPTY_PATH), 0);
+	CHECK_EQ(fstat(fd, &st), 0);
+	CHECK_EQ(st.st_nlink, 1);
+	CHECK_EQ(stat("named", &named), 0);
+	CHECK_EQ(named.st_ino, st.st_ino);
+	CHECK_CONTENT("named", "kept");
+	CHECK_EQ(linkat(AT_FDCWD, fd_link(link, fd), AT_FDCWD, "second",
+			AT_SYMLINK_FOLLOW),
+		 0);
+	CHECK_EQ(stat("second", &named), 0);
+	CHECK_EQ(named.st_ino, st.st_ino);
+	CHECK_EQ(named.st_nlink, 2);
+	CHECK_EQ(unlink("named"), 0);
+	CHECK_EQ(unlink("second"), 0);
+	CHECK_ERR(linkat(fd, "", AT_FDCWD, "again", AT_EMPTY_PATH), ENOENT);
+	CHECK_ERR(access("again", F_OK), ENOENT);
+	CHECK_ERR(pread(fd, buf, 4, 0), EBADF); /* open for writing only */
+	close(fd);
+	CHECK_EQ(unlink("taken"), 0);
+}
+
+/* O_EXCL: never linkable, by either form (ENOENT), but open again. */
+static void tmpfile_excl(void)
+{
+	char link[32], buf[8];
+	int fd = open(".", O_TMPFILE | O_RDWR | O_EXCL, 0600);
+
+	CHECK(fd >= 0);
+	CHECK_EQ(write(fd, "excl", 4), 4);
+	CHECK_ERR(linkat(AT_FDCWD, fd_link(link, fd), AT_FDCWD, "excl",
+			 AT_SYMLINK_FOLLOW),
+		  ENOENT);
+	CHECK_ERR(linkat(fd, "", AT_FDCWD, "excl", AT_EMPTY_PATH), ENOENT);
+	CHECK_ERR(access("excl", F_OK), ENOENT);
+	int again = open(link, O_RDONLY);
+	CHECK(again >= 0);
+	CHECK_EQ(read(again, buf, 4), 4);
+	CHECK_EQ(memcmp(buf, "excl", 4), 0);
+	close(again);
+	close(fd);
+}
+
+/* The space an unnamed file held comes back at its last close. */
+static void tmpfile_freed(void)
+{
+	static char block[65536];
+	struct statfs before, full, after;
+	int fd = open(".", O_TMPFILE | O_RDWR, 0600);
+
+	CHECK(fd >= 0);
+	CHECK_EQ(statfs(".", &before), 0);
+	memset(block, 'z', sizeof(block));
+	for (int i = 0; i < 32; i++) /* 2 MiB */
+		CHECK_EQ(write(fd, block, sizeof(block)), (long)sizeof(block));
+	CHECK_EQ(fsync(fd), 0);
+	CHECK_EQ(statfs(".", &full), 0);
+	CHECK(full.f_bfree + (1 << 20) / full.f_bsize <= before.f_bfree);
+	close(fd);
+	CHECK_EQ(statfs(".", &after), 0);
+	if (after.f_bfree + (256 << 10) / after.f_bsize < before.f_bfree)
+		ut_fail(
+		    "%llu blocks free before, %llu full, %llu after the close",
+		    (unsigned long long)before.f_bfree,
+		    (unsigned long long)full.f_bfree,
+		    (unsigned long long)after.f_bfree);
+}
+
+/* /proc/self/fd/N of a FIFO opens a new end of the same pipe, by the
+ * mode asked (the other direction too). */
+static void fifo_proc_fd(void)
+{
+	char link[32], c = 0;
+	int rw, w;
+
+	CHECK_EQ(mkfifo("procfifo", 0600), 0);
+	CHECK((rw = open("procfifo", O_RDONLY | O_NONBLOCK)) >= 0);
+	CHECK((w = open(fd_link(link, rw), O_WRONLY)) >= 0);
+	CHECK_EQ(write(w, "f", 1), 1);
+	CHECK_EQ(read(rw, &c, 1), 1);
+	CHECK_EQ(c, 'f');
+	close(w);
+	close(rw);
+	CHECK_EQ(unlink("procfifo"), 0);
+}
+
 static void dup_offset(void)
 {
 	CHECK_EQ(put("du", "abcdef"), 0);
@@ -1428,6 +1631,14 @@ static const struct ut_case cases[] = {
     UT_CASE(umask_applied),
     UT_CASE(statfs_works),
     UT_CASE(access_checks),
+    UT_CASE(access_nofollow),
+    UT_CASE(tmpfile_unnamed),
+    UT_CASE(tmpfile_shm),
+    UT_CASE(tmpfile_errors),
+    UT_CASE(tmpfile_link),
+    UT_CASE(tmpfile_excl),
+    UT_CASE(tmpfile_freed),
+    UT_CASE(fifo_proc_fd),
     UT_CASE(dup_offset),
     UT_CASE(sendfile_copy),
     UT_CASE(sendfile_signal),

@@ -161,6 +161,9 @@ struct inode {
 			 * descriptor + 1, or 0 */
 	bool obj_rw;    /* mapped from a descriptor open for writing (a
 			 * shared mapping may store: write-back needed) */
+	bool linkable;  /* O_TMPFILE without O_EXCL, never linked yet */
+	uint64_t tmp;   /* O_TMPFILE: the number of its hidden name
+			 * (tmpfile.c), or 0 */
 	struct inode *hnext;
 	struct ext2_inode raw;
 };
@@ -272,6 +275,9 @@ bool inode_fast_link(const struct ext2fs *fs, const struct inode *ip);
 struct inode *inode_new(struct ext2fs *fs, struct inode *dir, uint32_t mode,
 			uint32_t uid, uint32_t gid, int *err);
 
+/* Unnamed files (tmpfile.c, docs/decisions/0037-tmpfile.md): the open
+ * file whose hidden name is (name, len), or NULL (not held). */
+struct inode *tmp_find(struct ext2fs *fs, const char *name, size_t len);
 /* Allocation (alloc.c). */
 /* A free block near goal: its number, or 0 (-ENOSPC: none, or only the
  * reserved ones left and the caller is not root; -EIO). */

@@ -67,11 +67,14 @@ int64_t op_open(struct call *c)
 	    (fl & (LUX_O_CREAT | LUX_O_EXCL)) == (LUX_O_CREAT | LUX_O_EXCL);
 	struct walk w;
 	struct inode *n = NULL;
-	int err = walk(c, 0, !(fl & LUX_O_NOFOLLOW) && !excl, &w);
+	bool tmp = fl & LUX_O_TMPFILE;
+	int err = walk(c, 0, !(fl & LUX_O_NOFOLLOW) && !excl && !tmp, &w);
 
 	if (err)
 		return err;
-	if (w.node) {
+	if (tmp) {
+		err = tmp_create(c, &w, &n);
+	} else if (w.node) {
 		err = open_existing(c, w.node, fl);
 		n = w.node;
 		w.node = NULL;
@@ -373,8 +376,9 @@ static int link_check(struct call *c, struct walk *a, struct walk *b)
 		return -EACCES;
 	if (!b->dir->raw.i_links_count)
 		return -ENOENT;
-	if (!a->node->raw.i_links_count)
-		return -ENOENT; /* an open file with no name left */
+	if (!a->node->raw.i_links_count && !a->node->linkable)
+		return -ENOENT; /* an open file with no name left, or an
+				 * unnamed one opened O_EXCL */
 	if (a->node->raw.i_links_count >= EXT2_LINK_MAX)
 		return -EMLINK;
 	return 0;
@@ -389,6 +393,7 @@ int64_t op_link(struct call *c)
 		return err;
 	if (!(err = walk(c, 1, false, &b)) && !(err = link_check(c, &a, &b))) {
 		struct inode *x = a.node;
+		x->linkable = false;
 		x->raw.i_links_count++;
 		stamp(c, x, T_CTIME);
 		if ((err = dir_add(c->fs, b.dir, b.name, b.len, x->num,

@@ -135,6 +135,9 @@ int walk(struct call *c, int which, bool follow_last, struct walk *w)
 			;
 		if (err)
 			break;
+		if (e == end && !n && names_tmp(c, which) &&
+		    (n = tmp_find(c->fs, p, len)))
+			ihold(n);
 		if (e == end) {
 			bool slash = w->slash;
 			*w = (struct walk){dir, p, len, n, pos, slash, false};

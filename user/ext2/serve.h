@@ -60,6 +60,11 @@ int walk(struct call *c, int which, bool follow_last, struct walk *w);
 void walk_put(struct call *c, struct walk *w);
 /* The object a request names, held: its handle, else its path. */
 int target(struct call *c, bool follow_last, struct inode **n);
+/* OPEN with LUX_O_TMPFILE of w ("dir/" and a hidden name): a new
+ * regular file with no link, owned by the caller; *out held. */
+int tmp_create(struct call *c, struct walk *w, struct inode **out);
+/* Whether path `which` of c's request may end in a hidden name. */
+bool names_tmp(const struct call *c, int which);
 /* Make the object w names (missing), owned by the caller; *out held. */
 int create(struct call *c, struct walk *w, const struct made *m,
 	   struct inode **out);

@@ -51,11 +51,13 @@ static long two_path_call(unsigned op, long dfd1, long upath1, long dfd2,
 long fs_openat(long dirfd, long upath, long flags, long mode)
 {
 	struct walk w;
-	long r = start(&w, LUX_OPEN, dirfd, upath);
+	long r;
 
-	if (r)
+	if ((flags & LUX_O_TMPFILE) && !(flags & O_PATH))
+		return fs_tmpfile(dirfd, upath, flags, mode);
+	if ((r = start(&w, LUX_OPEN, dirfd, upath)))
 		return r;
-	w.q.flags = flags;
+	w.q.flags = flags & ~LUX_O_TMPFILE; /* O_PATH: the directory's */
 	w.q.mode = mode & 07777; /* the kernel clears the umask's bits */
 	return walk_run(&w);
 }
@@ -200,7 +202,10 @@ long fs_linkat(long ofd, long old, long nfd, long new, long flags)
 	flags = (unsigned)flags; /* an int: only its bits count */
 	if (flags & ~(LUX_AT_SYMLINK_FOLLOW | LUX_AT_EMPTY_PATH))
 		return -EINVAL;
-	return two_path_call(LUX_LINK, ofd, old, nfd, new, flags);
+	if (empty_path(flags, old) || (flags & LUX_AT_SYMLINK_FOLLOW))
+		return fs_link_object(ofd, old, nfd, new,
+				      empty_path(flags, old));
+	return two_path_call(LUX_LINK, ofd, old, nfd, new, 0);
 }
 
 long fs_symlinkat(long utarget, long dirfd, long upath)

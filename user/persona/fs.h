@@ -16,6 +16,10 @@ long fs_mknodat(long dirfd, long upath, long mode, long dev);
 long fs_unlinkat(long dirfd, long upath, long flags);
 long fs_renameat2(long ofd, long old, long nfd, long new, long flags);
 long fs_linkat(long ofd, long old, long nfd, long new, long flags);
+/* tmpfile.c: open with O_TMPFILE; linkat of what old's final link leads
+ * to, or (empty) of descriptor ofd's file. */
+long fs_tmpfile(long dirfd, long upath, long flags, long mode);
+long fs_link_object(long ofd, long old, long nfd, long new, bool empty);
 long fs_symlinkat(long utarget, long dirfd, long upath);
 long fs_readlinkat(long dirfd, long upath, long ubuf, long size);
 long fs_fchmodat(long dirfd, long upath, long mode);

@@ -160,7 +160,7 @@ int64_t op_truncate(struct call *c)
 int64_t op_access(struct call *c)
 {
 	struct node *n;
-	int err = target(c, true, &n);
+	int err = target(c, !(c->q->flags & LUX_AT_SYMLINK_NOFOLLOW), &n);
 
 	if (err)
 		return err;

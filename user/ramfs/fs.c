@@ -41,6 +41,19 @@ static int follow(struct call *c, int which, size_t off, struct node *link)
 	return -FOLLOWED;
 }
 
+/* Whether path `which` of c's request may end in an unnamed file's
+ * hidden name (include/lux/proto.h: the calls on the object a path
+ * names, never those that remove or make a name). */
+static bool names_tmp(const struct call *c, int which)
+{
+	static const uint32_t ops =
+	    1u << LUX_OPEN | 1u << LUX_STAT | 1u << LUX_LINK |
+	    1u << LUX_ACCESS | 1u << LUX_CHMOD | 1u << LUX_CHOWN |
+	    1u << LUX_UTIMENS | 1u << LUX_TRUNCATE | 1u << LUX_STATFS;
+
+	return which == 0 && c->q->op < 32 && (ops >> c->q->op & 1);
+}
+
 int walk(struct call *c, int which, bool follow_last, struct walk *w)
 {
 	const char *path = c->path[which], *p = path, *end;
@@ -71,6 +84,8 @@ int walk(struct call *c, int which, bool follow_last, struct walk *w)
 			return -EACCES;
 		struct dentry *de = dir_lookup(dir, p, len);
 		struct node *n = de ? de->node : NULL;
+		if (e == end && !n && names_tmp(c, which))
+			n = tmp_find(c->fs, p, len);
 		if (e == end) {
 			*w = (struct walk){dir, p, len, de, n, w->slash};
 			if (n && LUX_S_ISLNK(n->mode) &&

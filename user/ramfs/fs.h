@@ -51,6 +51,7 @@ struct node {
 	uint64_t ino; /* also its handle */
 	struct node *hnext;
 	uint32_t mode, uid, gid;
+	uint32_t linkable; /* O_TMPFILE without O_EXCL, never linked yet */
 	uint64_t nlink, rdev, size;
 	uint64_t opens; /* OPEN replies not yet matched by a CLOSE */
 	struct timespec atime, mtime, ctime;
@@ -72,6 +73,9 @@ struct node {
 			 * descriptor open for writing (a shared mapping
 			 * may store: write-back needed) */
 			uint32_t obj, obj_rw;
+			/* O_TMPFILE: the number of its hidden name
+			 * (tmpfile.c), or 0 */
+			uint64_t tmp;
 		} file;
 		char *target; /* symbolic link: size bytes, no NUL */
 	};
@@ -194,6 +198,10 @@ void node_put(struct ramfs *fs, struct node *n);
 /* n lost a name in dir (taken out of its list already): count the link,
  * then node_put. */
 void node_unlinked(struct ramfs *fs, struct node *dir, struct node *n);
+
+/* Unnamed files (tmpfile.c, docs/decisions/0037-tmpfile.md): the open
+ * file whose hidden name is (name, len), or NULL. */
+struct node *tmp_find(struct ramfs *fs, const char *name, size_t len);
 
 /* Directories (dir.c). */
 struct dentry *dir_lookup(struct node *dir, const char *name, size_t len);

@@ -42,12 +42,16 @@ int64_t op_open(struct call *c)
 	    (fl & (LUX_O_CREAT | LUX_O_EXCL)) == (LUX_O_CREAT | LUX_O_EXCL);
 	struct walk w;
 	struct node *n;
-	int err = walk(c, 0, !(fl & LUX_O_NOFOLLOW) && !excl, &w);
+	bool tmp = fl & LUX_O_TMPFILE;
+	int err = walk(c, 0, !(fl & LUX_O_NOFOLLOW) && !excl && !tmp, &w);
 
 	if (err)
 		return err;
 	n = w.node;
-	if (!n) {
+	if (tmp) {
+		if ((err = tmp_create(c, &w, &n)))
+			return err;
+	} else if (!n) {
 		if (!(fl & LUX_O_CREAT))
 			return -ENOENT;
 		if (w.slash)
@@ -297,8 +301,11 @@ int64_t op_link(struct call *c)
 		return -EPERM;
 	if (!may(b.dir, c->q, MAY_W | MAY_X))
 		return -EACCES;
+	if (!a.node->nlink && !a.node->linkable)
+		return -ENOENT; /* an unnamed file opened O_EXCL */
 	if (dir_add(c->fs, b.dir, b.name, b.len, a.node))
 		return -ENOSPC;
+	a.node->linkable = 0;
 	a.node->nlink++;
 	a.node->ctime = b.dir->mtime = b.dir->ctime = c->now;
 	return 0;

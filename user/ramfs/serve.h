@@ -49,6 +49,9 @@ bool owner_or_root(const struct lux_req *q, const struct node *n);
 int walk(struct call *c, int which, bool follow_last, struct walk *w);
 /* The object a request names: its handle, else its path. */
 int target(struct call *c, bool follow_last, struct node **n);
+/* OPEN with LUX_O_TMPFILE of w ("dir/" and a hidden name): a new
+ * regular file with no link in w->dir, owned by the caller. */
+int tmp_create(struct call *c, struct walk *w, struct node **out);
 /* Make the object w names (missing) with mode, owned by the caller. */
 int create(struct call *c, struct walk *w, uint32_t mode, struct node **out);
 /* n lost its name in dir (already out of dir's list). */

@@ -67,7 +67,9 @@ static long target(const struct lux_msg *m, int n)
 		return -EINVAL;
 	if (!*path)
 		return ROOT;
-	return (e = lookup(path, &free)) < 0 ? e : names[e].node;
+	if ((e = lookup(path, &free)) >= 0)
+		return names[e].node;
+	return e == -ENOENT ? shm_tmp_find(path) : e;
 }
 
 static void fill_stat(long i, struct lux_stat *st)
@@ -93,6 +95,30 @@ static int want_of(uint32_t flags)
 	       (acc != LUX_O_RDONLY ? LUX_W_OK : 0);
 }
 
+/* OPEN with LUX_O_TMPFILE of path (a hidden name in the directory, where
+ * anyone may write): a new file with no name; its index or -errno. */
+static long tmp_new(const struct lux_req *q, const char *path, int e)
+{
+	int acc = q->flags & LUX_O_ACCMODE;
+	uint64_t secret = lux_tmpname(path, strlen(path));
+	long i;
+
+	if (e >= 0)
+		return -EEXIST;
+	if (e != -ENOENT || strchr(path, '/'))
+		return e; /* "file/#x" ENOTDIR, "dir/#x" ENOENT */
+	if (!secret || (q->flags & LUX_O_CREAT) ||
+	    (acc != LUX_O_WRONLY && acc != LUX_O_RDWR))
+		return -EINVAL;
+	if (shm_tmp_find(path) >= 0)
+		return -EEXIST; /* the same number twice: never by chance */
+	if ((i = shm_node_new(q, q->mode)) < 0)
+		return i;
+	shm_nodes[i].tmp = secret;
+	shm_nodes[i].linkable = !(q->flags & LUX_O_EXCL);
+	return i;
+}
+
 /* OPEN: the file or directory named, made if O_CREAT asks. */
 static long do_open(const struct lux_msg *m, struct lux_rep *r)
 {
@@ -100,20 +126,24 @@ static long do_open(const struct lux_msg *m, struct lux_rep *r)
 	const char *path = lux_path(m, 0);
 	int free, e = path && *path ? lookup(path, &free) : 0;
 	int acc = q->flags & LUX_O_ACCMODE;
-	long i;
+	long i = e >= 0 && path && *path ? names[e].node
+		 : e == -ENOENT          ? shm_tmp_find(path)
+					 : e;
 
 	if (!path)
 		return -EINVAL;
 	if (!strncmp(path, ".sysv/", 6))
 		return sysv_open(q, path, r);
-	if (!*path) { /* the directory */
+	if (q->flags & LUX_O_TMPFILE) {
+		if ((i = tmp_new(q, path, e)) < 0)
+			return i;
+	} else if (!*path) { /* the directory */
 		if (acc != LUX_O_RDONLY || (q->flags & LUX_O_CREAT))
 			return -EISDIR;
 		r->handle = ROOT, r->mode = LUX_S_IFDIR | 01777;
 		r->events = LUX_POLLIN;
 		return 0;
-	}
-	if (e == -ENOENT && (q->flags & LUX_O_CREAT)) {
+	} else if (i == -ENOENT && (q->flags & LUX_O_CREAT)) {
 		if (strchr(path, '/'))
 			return -ENOENT;
 		if (free < 0 || (i = shm_node_new(q, q->mode)) < 0)
@@ -121,12 +151,12 @@ static long do_open(const struct lux_msg *m, struct lux_rep *r)
 		strcpy(names[free].name, path);
 		names[free].node = i;
 		shm_nodes[i].nlink = 1;
-	} else if (e < 0) {
-		return e;
+	} else if (i < 0) {
+		return i;
 	} else if ((q->flags & (LUX_O_CREAT | LUX_O_EXCL)) ==
 		   (LUX_O_CREAT | LUX_O_EXCL)) {
 		return -EEXIST;
-	} else if (!shm_allowed(q, &shm_nodes[i = names[e].node],
+	} else if (!shm_allowed(q, &shm_nodes[i],
 				want_of(q->flags) |
 				    (q->flags & LUX_O_TRUNC ? LUX_W_OK : 0))) {
 		return -EACCES;
@@ -173,10 +203,12 @@ static long do_link(const struct lux_msg *m, bool rename)
 	const char *from = lux_path(m, 0), *to = lux_path(m, 1);
 	int free, ef = from && *from ? lookup(from, &free) : -EPERM;
 	int et = to && *to ? lookup(to, &free) : -EEXIST;
-	int i = ef < 0 ? -1 : names[ef].node;
+	int i = ef >= 0                    ? names[ef].node
+		: ef == -ENOENT && !rename ? shm_tmp_find(from)
+					   : ef;
 
-	if (ef < 0)
-		return ef;
+	if (i < 0)
+		return i;
 	if (et < 0 && (et != -ENOENT || strchr(to, '/')))
 		return et == -ENOENT ? -ENOENT : et;
 	if (rename && (m->req.flags & ~RENAME_NOREPLACE))
@@ -186,8 +218,10 @@ static long do_link(const struct lux_msg *m, bool rename)
 	if ((rename && !may_unlink(&m->req, i)) ||
 	    (et >= 0 && !may_unlink(&m->req, names[et].node)))
 		return -EPERM;
-	if (et == ef)
+	if (ef >= 0 && et == ef)
 		return 0;
+	if (!shm_nodes[i].nlink && !shm_nodes[i].linkable)
+		return -ENOENT; /* an unnamed file opened O_EXCL */
 	if (et < 0 && free < 0)
 		return -ENOSPC;
 	if (et >= 0) { /* replaced */
@@ -201,6 +235,7 @@ static long do_link(const struct lux_msg *m, bool rename)
 		names[ef].name[0] = 0;
 	else
 		shm_nodes[i].nlink++;
+	shm_nodes[i].linkable = false;
 	return 0;
 }
 

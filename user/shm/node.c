@@ -40,11 +40,24 @@ int shm_node_new(const struct lux_req *q, uint32_t mode)
 		n->uid = q->uid;
 		n->gid = q->gid;
 		n->nlink = n->opens = 0;
+		n->tmp = 0;
+		n->linkable = false;
 		n->size = 0;
 		n->time[0] = n->time[1] = n->time[2] = now;
 		return i;
 	}
 	return -ENOSPC;
+}
+
+int shm_tmp_find(const char *name)
+{
+	uint64_t secret = lux_tmpname(name, strlen(name));
+
+	for (int i = 0; secret && i < SHM_NODES; i++)
+		if (shm_nodes[i].used && shm_nodes[i].opens &&
+		    shm_nodes[i].tmp == secret)
+			return i;
+	return -ENOENT;
 }
 
 void shm_node_drop(int i)

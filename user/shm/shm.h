@@ -22,6 +22,8 @@ struct shm_node {
 	bool used;
 	int fd; /* the memory object */
 	uint32_t mode, uid, gid, nlink, opens;
+	bool linkable; /* O_TMPFILE without O_EXCL, never linked yet */
+	uint64_t tmp;  /* O_TMPFILE: the number of its hidden name, or 0 */
 	uint64_t size;
 	struct timespec time[3]; /* atime, mtime, ctime */
 };
@@ -34,6 +36,9 @@ bool shm_allowed(const struct lux_req *q, const struct shm_node *n, int want);
 /* A new node (nlink 0, opens 0) of mode for the caller of q: its index,
  * or -ENOSPC, -ENOMEM. */
 int shm_node_new(const struct lux_req *q, uint32_t mode);
+/* The open unnamed file whose hidden name is name (include/lux/proto.h,
+ * docs/decisions/0037-tmpfile.md): its index, or -ENOENT. */
+int shm_tmp_find(const char *name);
 /* Free node i if nothing keeps it any more. */
 void shm_node_drop(int i);
 /* Resize node i's object: 0 or -errno. */
