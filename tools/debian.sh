@@ -10,10 +10,11 @@
 #   DEBIAN_SUITE (bookworm), DEBIAN_SIZE (the image's size, 1G: sparse).
 # Needs root (debootstrap makes device nodes and runs the packages'
 # scripts in a chroot) and debootstrap (tools/setup.sh installs it).
-# Only this machine's own architecture: debootstrap's --foreign stage
-# for another one unpacks the Required packages alone (python3, asked
-# with --include, waits for the second stage, whose maintainer scripts
-# must run on that architecture): docs/decisions/0036-debian-root.md.
+# Another architecture than this machine's (arm64 on an amd64 host):
+# debootstrap's second stage runs that architecture's programs (dpkg,
+# the maintainer scripts) in the chroot, so the host runs them with
+# qemu-user-static through binfmt_misc, which this script mounts and
+# registers if needed (docs/decisions/0036-debian-root.md).
 set -eu
 
 arch=$1
@@ -31,11 +32,43 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 debootstrap=$(command -v debootstrap || echo /usr/sbin/debootstrap)
 mke2fs=$(command -v mke2fs || echo /sbin/mke2fs)
+
+# Make the kernel run programs of Debian architecture $1 with
+# qemu-user-static: binfmt_misc mounted, and the handler that package
+# describes (/usr/lib/binfmt.d) registered with its flags (F: the
+# interpreter is opened now, so it also runs inside the chroot, which
+# has no qemu). Leaves an existing registration as it is; fails with a
+# message when the host cannot (no binfmt_misc, no qemu-user-static).
+binfmt_register()
+{
+	case $1 in
+	arm64) q=aarch64 ;;
+	*) q=$1 ;;
+	esac
+	bfm=/proc/sys/fs/binfmt_misc
+	conf=/usr/lib/binfmt.d/qemu-$q.conf
+	[ -e "$bfm/register" ] ||
+		mount -t binfmt_misc binfmt_misc "$bfm" 2>/dev/null || {
+		echo "debian: cannot mount binfmt_misc on $bfm: $1's" \
+			"programs cannot run here (docs/troubleshooting.md)" >&2
+		return 1
+	}
+	[ -e "$bfm/qemu-$q" ] && return 0
+	if [ ! -r "$conf" ]; then
+		echo "debian: $conf is missing: install qemu-user-static" \
+			"(tools/setup.sh does)" >&2
+		return 1
+	fi
+	grep -v '^#' "$conf" >"$bfm/register" || {
+		echo "debian: binfmt_misc refused $conf" >&2
+		return 1
+	}
+	echo "debian: registered qemu-$q-static for $1's programs" \
+		"($bfm/qemu-$q)"
+}
+
 if [ "$arch" != "$native" ]; then
-	echo "debian: $arch is not this machine's architecture ($native):" \
-		"debootstrap's second stage would have to run on $arch" \
-		"(docs/decisions/0036-debian-root.md)" >&2
-	exit 1
+	binfmt_register "$arch"
 fi
 
 rm -rf "$root" "$image.tmp"
