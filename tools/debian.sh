@@ -3,9 +3,12 @@
 # plus python3) with the distribution's own tools, and an ext2 image of
 # it for lux's ext2 server (docs/storage.md, docs/decisions/0036).
 #
-# Usage: tools/debian.sh DEB_ARCH IMAGE
+# Usage: tools/debian.sh DEB_ARCH IMAGE [BINFMT]
 #   DEB_ARCH  Debian's name of the architecture (amd64, arm64)
 #   IMAGE     the ext2 image to write (made under IMAGE.tmp, then moved)
+#   BINFMT    qemu-user-static's binfmt_misc handler for DEB_ARCH's
+#             programs (/usr/lib/binfmt.d/BINFMT.conf), used when
+#             DEB_ARCH is not this machine's (the platform's arch.mk)
 # Environment: DEBIAN_MIRROR (default http://deb.debian.org/debian),
 #   DEBIAN_SUITE (bookworm), DEBIAN_SIZE (the image's size, 1G: sparse).
 # Needs root (debootstrap makes device nodes and runs the packages'
@@ -19,6 +22,7 @@ set -eu
 
 arch=$1
 image=$2
+binfmt=${3:-}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 suite=${DEBIAN_SUITE:-bookworm}
 size=${DEBIAN_SIZE:-1G}
@@ -33,27 +37,24 @@ fi
 debootstrap=$(command -v debootstrap || echo /usr/sbin/debootstrap)
 mke2fs=$(command -v mke2fs || echo /sbin/mke2fs)
 
-# Make the kernel run programs of Debian architecture $1 with
-# qemu-user-static: binfmt_misc mounted, and the handler that package
-# describes (/usr/lib/binfmt.d) registered with its flags (F: the
-# interpreter is opened now, so it also runs inside the chroot, which
-# has no qemu). Leaves an existing registration as it is; fails with a
-# message when the host cannot (no binfmt_misc, no qemu-user-static).
+# Make the kernel run the programs of Debian architecture $1 with
+# qemu-user-static's binfmt_misc handler $2: binfmt_misc mounted, and
+# the handler that package describes (/usr/lib/binfmt.d/$2.conf)
+# registered with its flags (F: the emulator is opened now, so it also
+# runs inside the chroot, which has no qemu). Leaves an existing
+# registration as it is; fails with a message when the host cannot (no
+# binfmt_misc, no qemu-user-static).
 binfmt_register()
 {
-	case $1 in
-	arm64) q=aarch64 ;;
-	*) q=$1 ;;
-	esac
 	bfm=/proc/sys/fs/binfmt_misc
-	conf=/usr/lib/binfmt.d/qemu-$q.conf
+	conf=/usr/lib/binfmt.d/$2.conf
 	[ -e "$bfm/register" ] ||
 		mount -t binfmt_misc binfmt_misc "$bfm" 2>/dev/null || {
 		echo "debian: cannot mount binfmt_misc on $bfm: $1's" \
 			"programs cannot run here (docs/troubleshooting.md)" >&2
 		return 1
 	}
-	[ -e "$bfm/qemu-$q" ] && return 0
+	[ -e "$bfm/$2" ] && return 0
 	if [ ! -r "$conf" ]; then
 		echo "debian: $conf is missing: install qemu-user-static" \
 			"(tools/setup.sh does)" >&2
@@ -63,12 +64,16 @@ binfmt_register()
 		echo "debian: binfmt_misc refused $conf" >&2
 		return 1
 	}
-	echo "debian: registered qemu-$q-static for $1's programs" \
-		"($bfm/qemu-$q)"
+	echo "debian: registered $2 for $1's programs ($bfm/$2)"
 }
 
 if [ "$arch" != "$native" ]; then
-	binfmt_register "$arch"
+	if [ -z "$binfmt" ]; then
+		echo "debian: $arch is not this machine's architecture" \
+			"($native) and no binfmt handler is named" >&2
+		exit 1
+	fi
+	binfmt_register "$arch" "$binfmt"
 fi
 
 rm -rf "$root" "$image.tmp"
