@@ -148,7 +148,8 @@ $(DISK):
 
 # The Debian root (docs/decisions/0036-debian-root.md): `make debian`
 # builds an ext2 image of a minimal Debian (debootstrap, root needed)
-# once, rebuilt only when tools/debian.sh changes; `make run DEBIAN=1`
+# once, rebuilt only when tools/debian.sh changes (another architecture
+# than the host's: its programs run under DEB_BINFMT, arch.mk's); `make run DEBIAN=1`
 # attaches it as the second disk, which lumen mounts on /debian
 # (/etc/fstab): `chroot /debian /bin/bash` is Debian's shell.
 DEBIAN_IMG := build/debian-$(DEB_ARCH).img
@@ -159,7 +160,7 @@ QEMU_DEBIAN = -drive file=$(DEBIAN_IMG),format=raw,if=none,id=vdb \
 DEBIAN_TEST_IMG := $(if $(DEBIAN_TEST),$(DEBIAN_IMG))
 debian: setup $(DEBIAN_IMG)
 $(DEBIAN_IMG): tools/debian.sh
-	tools/debian.sh $(DEB_ARCH) $@
+	tools/debian.sh $(DEB_ARCH) $@ $(DEB_BINFMT)
 
 # The network `make run` gives lux (docs/network.md): a virtio-net device
 # on QEMU's user network, whose DHCP gives the TCP/IP server 10.0.2.15.

@@ -120,4 +120,5 @@ void persona_signal_exec(void)
 	struct signal_thread *th = signal_thread(persona_ctx());
 
 	th->alt_sp = th->alt_size = 0;
+	sigframe_exec();
 }

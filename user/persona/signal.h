@@ -23,6 +23,9 @@ int sigframe_push(struct lux_persona_ctx *ctx, const struct lux_persona_sig *s,
 /* rt_sigreturn: load ctx's registers, mask and the FPU state from the
  * frame the handler returned from. 0 or -EFAULT. */
 int sigframe_pop(struct lux_persona_ctx *ctx);
+/* After a successful exec: forget what the frame code made in the old
+ * image's memory (the personality's own memory is carried over). */
+void sigframe_exec(void);
 /* The program's stack pointer in ctx. */
 uintptr_t sigframe_sp(const struct lux_persona_ctx *ctx);
 /* The platform's MINSIGSTKSZ (Linux's uapi value): the smallest

@@ -8,9 +8,13 @@ SYSCALL_HEADER := /usr/include/aarch64-linux-musl/bits/syscall.h
 UGLIBC_LD := /lib/ld-linux-aarch64.so.1
 UDEBIAN_ENV := build/cache/arm64/usr/bin/env
 UARCH := aarch64
-# Debian's name of the architecture: `make debian` (tools/debian.sh),
-# which builds no arm64 image yet (docs/decisions/0036-debian-root.md).
+# Debian's name of the architecture: `make debian` (tools/debian.sh,
+# whose second stage runs under qemu-user-static's binfmt_misc handler
+# DEB_BINFMT on an amd64 host);
+# `make test` boots its image (docs/decisions/0036-debian-root.md).
 DEB_ARCH := arm64
+DEB_BINFMT := qemu-aarch64
+DEBIAN_TEST := 1
 BUSYBOX := build/cache/arm64/bin/busybox
 # The personality is freestanding: no outline atomics (libgcc helpers).
 UPARCH_CFLAGS := -mno-outline-atomics

@@ -24,8 +24,10 @@ VIRTIO_DEVICE = virtio-$(1)-pci,disable-legacy=on
 UGLIBC_LD := /lib64/ld-linux-x86-64.so.2
 UDEBIAN_ENV := /usr/bin/env
 UARCH := x86_64
-# Debian's name of the architecture: `make debian` (tools/debian.sh);
+# Debian's name of the architecture: `make debian` (tools/debian.sh),
+# with qemu-user-static's binfmt_misc handler for it on another host;
 # `make test` boots its image (docs/decisions/0036-debian-root.md).
 DEB_ARCH := amd64
+DEB_BINFMT := qemu-x86_64
 DEBIAN_TEST := 1
 BUSYBOX := /bin/busybox

@@ -52,16 +52,19 @@ _Static_assert(offsetof(struct sigframe, flags) == 128 &&
 void persona_fpsimd_get(void *rec);
 void persona_fpsimd_set(const void *rec);
 
+/* The trampoline's page (sigframe_tramp), 0 before the first. */
+static uintptr_t tramp;
+
 /* The return address of a handler without SA_RESTORER (glibc's programs,
  * which Linux sends to its vDSO's trampoline): a page of the program's
  * own holding rt_sigreturn (a call from the personality's code is never
  * reflected), made at the first such signal, once per process (a fork
- * child inherits it, exec drops both). 0 if it cannot be made. */
+ * child inherits both; exec keeps the personality's memory but not the
+ * page: sigframe_exec forgets it). 0 if it cannot be made. */
 static uintptr_t sigframe_tramp(void)
 {
 	static const uint32_t code[2] = {0xd2801168,  /* mov x8, #139 */
 					 0xd4000001}; /* svc #0 */
-	static uintptr_t tramp;
 	uintptr_t p = __atomic_load_n(&tramp, __ATOMIC_ACQUIRE), won = 0;
 
 	if (p)
@@ -84,6 +87,11 @@ static uintptr_t sigframe_tramp(void)
 		return won;
 	}
 	return p;
+}
+
+void sigframe_exec(void)
+{
+	__atomic_store_n(&tramp, 0, __ATOMIC_RELEASE);
 }
 
 /* Linux arm64's MINSIGSTKSZ (its uapi <asm/signal.h>; musl says 6144). */

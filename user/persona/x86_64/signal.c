@@ -21,6 +21,11 @@ _Static_assert(sizeof(struct lux_persona_ctx) == 184 &&
 /* Linux x86_64's MINSIGSTKSZ (its uapi <asm/signal.h>). */
 const unsigned long sigframe_min_stack = 2048;
 
+/* Nothing to forget: every handler on x86_64 has its own restorer. */
+void sigframe_exec(void)
+{
+}
+
 struct sigframe {
 	uint64_t restorer;
 	uint64_t flags, link, stack[3];

@@ -3,9 +3,11 @@
  * fpu_rounding_state and check_fpu_rounding_up (nothing beyond what
  * fegetround sees), kill_self_on_stack (kill with the stack pointer at
  * the top of stack memory), and the platform's own cases:
- * SIGNAL_ARCH_CASES (a handler without a restorer, the frame's records).
+ * SIGNAL_ARCH_CASES (a handler without a restorer, also after an exec;
+ * the frame's records).
  * Included by signal.c only, after its helpers.
  */
+#include <fcntl.h>
 #include <stdint.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -75,5 +77,39 @@ static void no_restorer(void)
 	fresh();
 }
 
+/* The same after an exec by a process whose trampoline was made: the
+ * new image gets one of its own (Debian's busybox shell, glibc's, took
+ * SIGCHLD and then its child's exec'd dash or bash crashed returning
+ * from their first handler, to the old image's trampoline address). The
+ * child takes a signal, then execs this program's no_restorer alone. */
+static void no_restorer_exec(void)
+{
+	struct {
+		void (*handler)(int, siginfo_t *, void *);
+		unsigned long flags;
+		void *restorer;
+		uint64_t mask;
+	} ka = {on_signal_records, SA_SIGINFO, NULL, 0};
+	char why[32];
+	pid_t pid;
+	int status;
+
+	fresh();
+	CHECK((pid = fork()) >= 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		if (syscall(SYS_rt_sigaction, SIGUSR1, &ka, NULL, 8) ||
+		    syscall(SYS_tkill, syscall(SYS_gettid), SIGUSR1) ||
+		    hits != 1 || null < 0 || dup2(null, 1) < 0)
+			_exit(3);
+		execl(ut_self, ut_self, "no_restorer", (char *)NULL);
+		_exit(4);
+	}
+	status = ut_wait(pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		ut_fail("the exec'd no_restorer: %s",
+			ut_status(status, why, sizeof(why)));
+}
+
 #define SIGNAL_ARCH_FAULT_CASES
-#define SIGNAL_ARCH_CASES UT_CASE(no_restorer),
+#define SIGNAL_ARCH_CASES UT_CASE(no_restorer), UT_CASE(no_restorer_exec),
