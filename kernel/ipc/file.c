@@ -50,6 +50,7 @@ void file_put(struct file *f)
 	t->releasing = true;
 	while ((f = t->files_dying)) {
 		t->files_dying = f->next_dying;
+		sigio_drop(f);
 		if (f->ops->release)
 			f->ops->release(f);
 		kfree(f);
@@ -354,9 +355,15 @@ long sys_fcntl(long ufd, long cmd, long arg)
 	case F_GETFL:
 		r = arch_open_flags(f->flags);
 		break;
-	case F_SETFL: /* only these two can change after open */
-		f->flags = (f->flags & ~(O_APPEND | O_NONBLOCK)) |
-			   (arg & (O_APPEND | O_NONBLOCK));
+	case F_SETFL: /* only these three can change after open */
+		f->flags = (f->flags & ~(O_APPEND | O_NONBLOCK | O_ASYNC)) |
+			   (arg & (O_APPEND | O_NONBLOCK | O_ASYNC));
+		r = sigio_fcntl(f, fd, cmd, arg);
+		break;
+	case F_SETOWN ... F_GETSIG:
+	case F_SETOWN_EX:
+	case F_GETOWN_EX:
+		r = sigio_fcntl(f, fd, cmd, arg);
 		break;
 	case F_SETPIPE_SZ:
 	case F_GETPIPE_SZ: /* a pipe's or a FIFO's ring */

@@ -18,9 +18,11 @@ void waitq_init(struct waitq *wq)
 {
 	wq->lock = (struct spinlock)SPINLOCK_INIT;
 	list_init(&wq->waiters);
+	wq->async = NULL;
 }
 
-static void wake(struct waitq *wq, bool all, volatile bool *flag)
+static void wake(struct waitq *wq, bool all, volatile bool *flag,
+		 unsigned events)
 {
 	struct list *it;
 
@@ -35,21 +37,28 @@ static void wake(struct waitq *wq, bool all, volatile bool *flag)
 			break;
 	}
 	spin_unlock(&wq->lock);
+	if (wq->async)
+		sigio_wake(wq, events);
 }
 
 void waitq_wake_all(struct waitq *wq)
 {
-	wake(wq, true, NULL);
+	wake(wq, true, NULL, ~0u);
 }
 
 void waitq_wake_one(struct waitq *wq)
 {
-	wake(wq, false, NULL);
+	wake(wq, false, NULL, ~0u);
+}
+
+void waitq_wake_io(struct waitq *wq, unsigned events)
+{
+	wake(wq, true, NULL, events);
 }
 
 void waitq_set_and_wake(struct waitq *wq, volatile bool *flag)
 {
-	wake(wq, true, flag);
+	wake(wq, true, flag, ~0u);
 }
 
 static void wake_sleeper(struct timer *t)
