@@ -26,6 +26,15 @@ void file_get(struct file *f)
 	__atomic_add_fetch(&f->refs, 1, __ATOMIC_RELAXED);
 }
 
+/* Apart, so that file_put's usual path stays small enough to inline. */
+static NOINLINE void file_release(struct file *f)
+{
+	sigio_drop(f);
+	if (f->ops->release)
+		f->ops->release(f);
+	kfree(f);
+}
+
 /* A user chooses how deep files hold files (a socket queued in a socket
  * queued in ...): releasing them by recursion would let it overflow the
  * kernel stack, so nested releases are queued and drained in a loop. */
@@ -50,10 +59,7 @@ void file_put(struct file *f)
 	t->releasing = true;
 	while ((f = t->files_dying)) {
 		t->files_dying = f->next_dying;
-		sigio_drop(f);
-		if (f->ops->release)
-			f->ops->release(f);
-		kfree(f);
+		file_release(f);
 	}
 	t->releasing = false;
 }

@@ -21,8 +21,10 @@ void waitq_init(struct waitq *wq)
 	wq->async = NULL;
 }
 
-static void wake(struct waitq *wq, bool all, volatile bool *flag,
-		 unsigned events)
+/* Inlined in each caller: the wake-up paths are every pipe's and
+ * socket's. */
+static inline __attribute__((always_inline)) void
+wake(struct waitq *wq, bool all, volatile bool *flag, unsigned events)
 {
 	struct list *it;
 
@@ -37,7 +39,7 @@ static void wake(struct waitq *wq, bool all, volatile bool *flag,
 			break;
 	}
 	spin_unlock(&wq->lock);
-	if (wq->async)
+	if (events && wq->async)
 		sigio_wake(wq, events);
 }
 
@@ -207,5 +209,5 @@ void mutex_unlock(struct mutex *m)
 {
 	assert(m->owner == current_thread());
 	__atomic_store_n(&m->owner, NULL, __ATOMIC_RELEASE);
-	waitq_wake_one(&m->wq);
+	wake(&m->wq, false, NULL, 0); /* no file's queue: no SIGIO */
 }
