@@ -29,6 +29,7 @@ wake(struct waitq *wq, bool all, volatile bool *flag, unsigned events)
 	struct list *it;
 
 	spin_lock(&wq->lock);
+	struct sigio *async = wq->async; /* once unlocked, wq may be gone */
 	wq->wakes++;
 	if (flag)
 		*flag = true;
@@ -39,7 +40,7 @@ wake(struct waitq *wq, bool all, volatile bool *flag, unsigned events)
 			break;
 	}
 	spin_unlock(&wq->lock);
-	if (events && wq->async)
+	if (events && async) /* a file's queue: the file holds it */
 		sigio_wake(wq, events);
 }
 
@@ -60,7 +61,7 @@ void waitq_wake_io(struct waitq *wq, unsigned events)
 
 void waitq_set_and_wake(struct waitq *wq, volatile bool *flag)
 {
-	wake(wq, true, flag, ~0u);
+	wake(wq, true, flag, 0);
 }
 
 static void wake_sleeper(struct timer *t)
