@@ -222,7 +222,7 @@ long sigio_fcntl(struct file *f, int fd, long cmd, long arg)
 	}
 	if (cmd == F_SETOWN_EX && copy_from_user(own, (void *)arg, 8))
 		return -EFAULT;
-	if (cmd == F_SETSIG && (unsigned long)arg >= NSIG)
+	if (cmd == F_SETSIG && (unsigned)arg >= NSIG) /* an int, as Linux's */
 		return -EINVAL;
 	if ((cmd == F_SETFL && !(arg & O_ASYNC) && !s) ||
 	    (cmd == F_SETOWN && (unsigned)arg == 0x80000000u))

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -218,6 +219,9 @@ static void owner_calls(void)
 	CHECK_ERR(fcntl(p[0], F_SETOWN_EX, (void *)8), EFAULT);
 	CHECK_ERR(fcntl(p[0], F_SETSIG, 65), EINVAL);
 	CHECK_ERR(fcntl(p[0], F_SETSIG, -1), EINVAL);
+	/* the signal is an int: the register's upper half is ignored */
+	CHECK_EQ(syscall(SYS_fcntl, p[0], F_SETSIG, (1L << 32) | SIGUSR2), 0);
+	CHECK_EQ(fcntl(p[0], F_GETSIG), SIGUSR2);
 	CHECK_EQ(fcntl(p[0], F_SETSIG, SIGUSR1), 0);
 	CHECK_EQ(fcntl(p[0], F_GETSIG), SIGUSR1);
 	int d = dup(p[0]); /* the owner is the open file's */
