@@ -28,7 +28,8 @@ static struct spinlock console_lock = SPINLOCK_INIT;
 static char klog[KLOG_SIZE];
 static unsigned klog_head, klog_pos; /* bytes logged, and read (lock) */
 static struct file *klog_reader;     /* under console_lock */
-static struct waitq klog_wq = {SPINLOCK_INIT, LIST_INIT(klog_wq.waiters), 0};
+static struct waitq klog_wq = {SPINLOCK_INIT, LIST_INIT(klog_wq.waiters), 0,
+			       NULL};
 
 /* Give the console back to the kernel: what the reader has not read goes
  * to the UART first. console_lock held, or panicking. */

@@ -28,6 +28,7 @@
 #define LUX_O_TRUNC     01000
 #define LUX_O_APPEND    02000
 #define LUX_O_NONBLOCK  04000
+#define LUX_O_ASYNC     020000
 #define LUX_O_DSYNC     010000
 #define LUX_O_DIRECT    040000
 #define LUX_O_LARGEFILE 0100000
@@ -72,6 +73,7 @@
 #define O_ACCMODE  LUX_O_ACCMODE
 #define O_APPEND   LUX_O_APPEND
 #define O_NONBLOCK LUX_O_NONBLOCK
+#define O_ASYNC    LUX_O_ASYNC
 #define O_CLOEXEC  LUX_O_CLOEXEC
 #define O_PATH     LUX_O_PATH
 
@@ -81,6 +83,15 @@
 #define F_SETFD         2
 #define F_GETFL         3
 #define F_SETFL         4
+#define F_SETOWN        8
+#define F_GETOWN        9
+#define F_SETSIG        10
+#define F_GETSIG        11
+#define F_SETOWN_EX     15
+#define F_GETOWN_EX     16
+#define F_OWNER_TID     0
+#define F_OWNER_PID     1
+#define F_OWNER_PGRP    2
 #define F_DUPFD_CLOEXEC 1030
 #define F_SETPIPE_SZ    1031
 #define F_GETPIPE_SZ    1032

@@ -25,6 +25,7 @@
 #define SIGTSTP  20
 #define SIGTTIN  21
 #define SIGTTOU  22
+#define SIGIO    29
 #define SIGSYS   31
 #define SIGRTMIN 32
 #define NSIG     65 /* one more than the highest signal */

@@ -37,6 +37,7 @@ struct file {
 	unsigned mode;           /* st_mode for fstat: the object's kind */
 	struct file *next_dying; /* in its thread's files_dying */
 	unsigned watched;        /* poll sets' entries holding it (epoll.c) */
+	struct sigio *sigio;     /* owner, F_SETSIG signal, O_ASYNC (sigio.c) */
 };
 
 /* The protocol's poll events (lux/poll.h) under their Linux names. */
@@ -67,6 +68,15 @@ uint64_t poll_deadline(int64_t ns);
 void pset_forget(struct file *f);
 unsigned pset_size(struct file *f);
 unsigned pset_hold(struct file *f, struct file **held, unsigned max);
+
+/* ipc/sigio.c: signal-driven I/O. sigio_fcntl: fcntl's owner and signal
+ * commands and F_SETFL's O_ASYNC (cmd F_SETFL, arg the new flags) on f,
+ * descriptor fd. sigio_drop: f is released. sigio_flush: send the signals
+ * due (the thread that woke an O_ASYNC file, before it returns to user
+ * space or exits). */
+long sigio_fcntl(struct file *f, int fd, long cmd, long arg);
+void sigio_drop(struct file *f);
+void sigio_flush(void);
 
 /* ipc/file.c */
 struct file *file_alloc(const struct file_ops *ops, void *priv, unsigned flags);

@@ -30,7 +30,8 @@ enum thread_state {
 struct waitq {
 	struct spinlock lock;
 	struct list waiters;
-	unsigned wakes; /* wake-ups so far (epoll's edges) */
+	unsigned wakes;      /* wake-ups so far (epoll's edges) */
+	struct sigio *async; /* O_ASYNC files waiting here (ipc/sigio.c) */
 };
 
 struct thread {
@@ -65,6 +66,7 @@ struct thread {
 	uintptr_t fault_addr;
 	struct file *files_dying; /* released by the outermost file_put */
 	bool releasing;           /* a file_put is releasing files */
+	bool sigio; /* it woke an O_ASYNC file: user_return signals (sigio.c) */
 	/* CLONE_VFORK: the thread it waits for, the thread waiting for it
 	 * (proc_lock) */
 	struct thread *vfork_child, *vfork_parent;
@@ -143,6 +145,11 @@ void sched_interrupt_exit(void);
 void waitq_init(struct waitq *wq);
 void waitq_wake_all(struct waitq *wq);
 void waitq_wake_one(struct waitq *wq);
+/* Wake all for a change of the POLL* events (O_ASYNC owners hear of
+ * those only; waitq_wake_all: of any). */
+void waitq_wake_io(struct waitq *wq, unsigned events);
+/* ipc/sigio.c: mark wq's O_ASYNC files that events concern for a signal. */
+void sigio_wake(struct waitq *wq, unsigned events);
 /* Set *flag and wake all, under the queue's lock: once a sleeper sees the
  * flag and has taken and released wq->lock, the waker is done with wq. */
 void waitq_set_and_wake(struct waitq *wq, volatile bool *flag);

@@ -26,6 +26,15 @@ void file_get(struct file *f)
 	__atomic_add_fetch(&f->refs, 1, __ATOMIC_RELAXED);
 }
 
+/* Apart, so that file_put's usual path stays small enough to inline. */
+static NOINLINE void file_release(struct file *f)
+{
+	sigio_drop(f);
+	if (f->ops->release)
+		f->ops->release(f);
+	kfree(f);
+}
+
 /* A user chooses how deep files hold files (a socket queued in a socket
  * queued in ...): releasing them by recursion would let it overflow the
  * kernel stack, so nested releases are queued and drained in a loop. */
@@ -50,9 +59,7 @@ void file_put(struct file *f)
 	t->releasing = true;
 	while ((f = t->files_dying)) {
 		t->files_dying = f->next_dying;
-		if (f->ops->release)
-			f->ops->release(f);
-		kfree(f);
+		file_release(f);
 	}
 	t->releasing = false;
 }
@@ -354,9 +361,15 @@ long sys_fcntl(long ufd, long cmd, long arg)
 	case F_GETFL:
 		r = arch_open_flags(f->flags);
 		break;
-	case F_SETFL: /* only these two can change after open */
-		f->flags = (f->flags & ~(O_APPEND | O_NONBLOCK)) |
-			   (arg & (O_APPEND | O_NONBLOCK));
+	case F_SETFL: /* only these three can change after open */
+		f->flags = (f->flags & ~(O_APPEND | O_NONBLOCK | O_ASYNC)) |
+			   (arg & (O_APPEND | O_NONBLOCK | O_ASYNC));
+		r = sigio_fcntl(f, fd, cmd, arg);
+		break;
+	case F_SETOWN ... F_GETSIG:
+	case F_SETOWN_EX:
+	case F_GETOWN_EX:
+		r = sigio_fcntl(f, fd, cmd, arg);
 		break;
 	case F_SETPIPE_SZ:
 	case F_GETPIPE_SZ: /* a pipe's or a FIFO's ring */

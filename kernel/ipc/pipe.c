@@ -77,7 +77,7 @@ static long pipe_read(struct file *f, char *ubuf, size_t n)
 		if (wait_intr(&p->wq, readable, p, 0) < 0)
 			return -ERESTARTSYS;
 	}
-	waitq_wake_all(&p->wq);
+	waitq_wake_io(&p->wq, POLLOUT);
 	return got;
 }
 
@@ -106,9 +106,10 @@ static long pipe_write(struct file *f, const char *ubuf, size_t n)
 				p->head += want, done += want;
 		}
 		mutex_unlock(&p->lock);
-		waitq_wake_all(&p->wq);
+		waitq_wake_io(&p->wq, POLLIN);
 		if (r || done == n)
 			break;
+		sigio_flush(); /* the readers hear of it before this waits */
 		if (f->flags & O_NONBLOCK)
 			r = -EAGAIN;
 		else if (wait_intr(&p->wq, writable, p, 0) < 0)

@@ -19,8 +19,8 @@
 #include <lux/errno.h>
 #include <lux/fcntl.h>
 
-struct mutex sock_lock = {NULL,
-			  {SPINLOCK_INIT, LIST_INIT(sock_lock.wq.waiters), 0}};
+struct mutex sock_lock = {
+    NULL, {SPINLOCK_INIT, LIST_INIT(sock_lock.wq.waiters), 0, NULL}};
 static struct list bound = LIST_INIT(bound);
 
 /* Wake both ends' waiters (state changed). */
@@ -261,7 +261,7 @@ static long sock_listen(long fd, long backlog)
 
 /* The backlog count (sock.h). */
 struct waitq sock_backlog_wq = {SPINLOCK_INIT,
-				LIST_INIT(sock_backlog_wq.waiters), 0};
+				LIST_INIT(sock_backlog_wq.waiters), 0, NULL};
 volatile unsigned sock_backlog_gen;
 
 bool sock_backlog_moved(void *seen)
@@ -304,7 +304,7 @@ static long connect_locked(struct sock *s, struct addr *a, struct sock **spare)
 	pair(s, srv);
 	list_push_back(&l->pending, &srv->link);
 	l->npending++;
-	waitq_wake_all(&l->wq);
+	waitq_wake_io(&l->wq, POLLIN);
 	return 0;
 }
 

@@ -317,11 +317,12 @@ static long sock_send(struct sock *s, struct file *f, struct io *io,
 			__atomic_add_fetch(&sock_mem, m->cost,
 					   __ATOMIC_RELAXED);
 			done += n;
-			waitq_wake_all(&d->wq);
+			waitq_wake_io(&d->wq, POLLIN);
 		}
 		mutex_unlock(&sock_lock);
 		if (err)
 			kfree(m);
+		sigio_flush(); /* the reader hears of it before this waits */
 		if (err == -EAGAIN && !nonblock) {
 			if (wait_intr(&sock_backlog_wq, sock_backlog_moved,
 				      &seen, 0) < 0)
@@ -442,7 +443,7 @@ static long sock_recv(struct sock *s, struct file *f, struct io *io, int flags,
 				break;
 		}
 		if (!had_room && sock_has_room(s) && s->peer)
-			waitq_wake_all(&s->peer->wq); /* a poll for POLLOUT */
+			waitq_wake_io(&s->peer->wq, POLLOUT);
 		bool queued = !list_empty(&s->queue);
 		bool eof = readable(s) && !queued;
 		bool unconnected =

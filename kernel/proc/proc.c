@@ -27,8 +27,8 @@
 #define CLONE_CHILD_CLEARTID 0x200000
 #define CLONE_CHILD_SETTID   0x1000000
 
-struct mutex proc_lock = {NULL,
-			  {SPINLOCK_INIT, LIST_INIT(proc_lock.wq.waiters), 0}};
+struct mutex proc_lock = {
+    NULL, {SPINLOCK_INIT, LIST_INIT(proc_lock.wq.waiters), 0, NULL}};
 struct proc *init_proc;
 static void vfork_release(struct thread *t);
 static int next_pid = 1;
@@ -441,6 +441,7 @@ NORETURN void thread_exit_user(int status)
 		alarm_cancel(p);
 		fdtable_put(p->files); /* pipe ends close: readers see EOF */
 		p->files = NULL;
+		sigio_flush(); /* and their owners SIGIO */
 		if (p->exe)
 			file_put(p->exe);
 		p->exe = NULL;

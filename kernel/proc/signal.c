@@ -214,7 +214,7 @@ static bool not_stopped(void *p)
 static bool return_work(struct thread *t, struct proc *p)
 {
 	return p->exiting || p->exec_thread || p->stopped || p->tell_cont ||
-	       t->interrupt || t->sig_restore ||
+	       t->interrupt || t->sig_restore || t->sigio ||
 	       ((t->sig_pending | p->pending) & ~t->sig_blocked);
 }
 
@@ -269,6 +269,7 @@ static NOINLINE long return_slow(struct trap_frame *f, struct thread *t,
 		spin_unlock(&p->sig_lock);
 	}
 	for (;;) {
+		sigio_flush();
 		if (p->exiting)
 			thread_exit_user(p->exit_status);
 		if (p->exec_thread && p->exec_thread != t)

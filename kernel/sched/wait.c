@@ -18,13 +18,18 @@ void waitq_init(struct waitq *wq)
 {
 	wq->lock = (struct spinlock)SPINLOCK_INIT;
 	list_init(&wq->waiters);
+	wq->async = NULL;
 }
 
-static void wake(struct waitq *wq, bool all, volatile bool *flag)
+/* Inlined in each caller: the wake-up paths are every pipe's and
+ * socket's. */
+static inline __attribute__((always_inline)) void
+wake(struct waitq *wq, bool all, volatile bool *flag, unsigned events)
 {
 	struct list *it;
 
 	spin_lock(&wq->lock);
+	struct sigio *async = wq->async; /* once unlocked, wq may be gone */
 	wq->wakes++;
 	if (flag)
 		*flag = true;
@@ -35,21 +40,28 @@ static void wake(struct waitq *wq, bool all, volatile bool *flag)
 			break;
 	}
 	spin_unlock(&wq->lock);
+	if (events && async) /* a file's queue: the file holds it */
+		sigio_wake(wq, events);
 }
 
 void waitq_wake_all(struct waitq *wq)
 {
-	wake(wq, true, NULL);
+	wake(wq, true, NULL, ~0u);
 }
 
 void waitq_wake_one(struct waitq *wq)
 {
-	wake(wq, false, NULL);
+	wake(wq, false, NULL, ~0u);
+}
+
+void waitq_wake_io(struct waitq *wq, unsigned events)
+{
+	wake(wq, true, NULL, events);
 }
 
 void waitq_set_and_wake(struct waitq *wq, volatile bool *flag)
 {
-	wake(wq, true, flag);
+	wake(wq, true, flag, 0);
 }
 
 static void wake_sleeper(struct timer *t)
@@ -198,5 +210,5 @@ void mutex_unlock(struct mutex *m)
 {
 	assert(m->owner == current_thread());
 	__atomic_store_n(&m->owner, NULL, __ATOMIC_RELEASE);
-	waitq_wake_one(&m->wq);
+	wake(&m->wq, false, NULL, 0); /* no file's queue: no SIGIO */
 }

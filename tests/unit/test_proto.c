@@ -65,6 +65,7 @@ static void test_open_flags(void **state)
 	    PAIR(O_TRUNC),
 	    PAIR(O_APPEND),
 	    PAIR(O_NONBLOCK),
+	    PAIR(O_ASYNC),
 	    PAIR(O_DSYNC),
 	    PAIR(O_DIRECT),
 	    PAIR_AS(O_LARGEFILE, 0100000), /* glibc's is 0 on 64-bit */

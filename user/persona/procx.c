@@ -42,31 +42,22 @@ long procx_prctl(long option, long arg)
 	return -ENOSYS;
 }
 
-#define F_GETOWN    9
-#define F_GETSIG    11
-#define F_GETOWN_EX 16
-#define F_SETLEASE  1024
-#define F_GETLEASE  1025
-#define F_UNLCK_    2
+#define F_SETLEASE 1024
+#define F_GETLEASE 1025
+#define F_UNLCK_   2
 
-/* fcntl's owner, signal and lease commands. lux has no O_ASYNC (no
- * SIGIO) and no lease breaking: a descriptor has no owner and no signal
- * (F_GETOWN 0, F_GETSIG 0, F_GETOWN_EX thread 0; the setters stay
- * EINVAL) and holds no lease (F_GETLEASE F_UNLCK; F_SETLEASE F_UNLCK
- * EAGAIN as Linux without one). A lease is refused with EAGAIN, Linux's
+/* fcntl's lease commands (the owner and signal ones are the kernel's,
+ * kernel/ipc/sigio.c). lux has no lease breaking: a descriptor holds no
+ * lease (F_GETLEASE F_UNLCK; F_SETLEASE F_UNLCK EAGAIN as Linux without
+ * one). A lease is refused with EAGAIN, Linux's
  * answer when another open conflicts: lux could not break it (decision
  * 0034). Not a regular file: EINVAL; not the owner's (nor root's):
  * EACCES. -ENOSYS: not one of these commands. */
 long procx_fcntl(long fd, long cmd, long arg)
 {
 	struct lux_stat st;
-	int own[2] = {0, 0}; /* F_OWNER_TID 0: what Linux says of none */
 	long r;
 
-	if (cmd == F_GETOWN || cmd == F_GETSIG)
-		return 0;
-	if (cmd == F_GETOWN_EX)
-		return copy_out(arg, own, sizeof(own));
 	if (cmd == F_GETLEASE)
 		return F_UNLCK_;
 	if (cmd != F_SETLEASE)
