@@ -16,7 +16,7 @@
 #define BLKGETSIZE   0x1260
 #define BLKSSZGET    0x1268
 #define BLKGETSIZE64 0x80081272
-#define BLKROGET     0x125d
+#define BLKROGET     0x125e
 #define LOOP_MAJOR   7
 
 struct loop_dev loop_devs[LOOP_MAX];

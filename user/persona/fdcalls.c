@@ -253,7 +253,7 @@ static const struct {
     {0x80081272, 0, 8},
     /* a loop device's (user/loop): LOOP_SET_FD and LOOP_CONFIGURE send
      * a struct loop_pass (fd_loop), the others an integer or a status */
-    {0x125d, 0, 4}, /* BLKROGET */
+    {0x125e, 0, 4}, /* BLKROGET */
     {LOOP_SET_FD, sizeof(struct loop_pass), 0},
     {LOOP_CONFIGURE, sizeof(struct loop_pass), 0},
     {LOOP_CLR_FD, 0, 0},
