@@ -19,77 +19,90 @@ E2 = "/mnt/e2"
 IN = "/mnt/in"
 
 
+# Each command may take this long on a loaded two-core machine.
+T = 90
+
+
 def lines(*xs):
     return "\n".join(xs)
 
 
 def mkfs(sh, path, kib):
-    sh.check(f"dd if=/dev/zero of={path} bs=1k count={kib} 2>/dev/null", "")
-    sh.check(f"mke2fs -F -q {path} >/dev/null 2>&1; echo $?", "0")
+    sh.check(f"dd if=/dev/zero of={path} bs=1k count={kib} 2>/dev/null", "",
+             timeout=120)
+    sh.check(f"mke2fs -F -q {path} >/dev/null 2>&1; echo $?", "0",
+             timeout=120)
 
 
 def step_losetup(sh):
     mkfs(sh, IMG, 8192)
-    sh.check("losetup -f", "/dev/loop0")
-    sh.check(f"losetup -f {IMG} && losetup -a", f"/dev/loop0: 0 {IMG}")
-    sh.check("blockdev --getsize64 /dev/loop0", "8388608")
+    sh.check("losetup -f", "/dev/loop0", timeout=T)
+    sh.check(f"losetup -f {IMG} && losetup -a", f"/dev/loop0: 0 {IMG}",
+             timeout=T)
+    sh.check("blockdev --getsize64 /dev/loop0", "8388608", timeout=T)
     sh.check(f"losetup -r -o 4096 -f {IMG} && losetup /dev/loop1",
-             f"/dev/loop1: 4096 {IMG}")
-    sh.check("blockdev --getro /dev/loop1", "1")
-    sh.check("blockdev --getsize64 /dev/loop1", str(8388608 - 4096))
-    sh.check("losetup -d /dev/loop1 && losetup -a", f"/dev/loop0: 0 {IMG}")
-    sh.check("losetup -f", "/dev/loop1")
+             f"/dev/loop1: 4096 {IMG}", timeout=T)
+    sh.check("blockdev --getro /dev/loop1", "1", timeout=T)
+    sh.check("blockdev --getsize64 /dev/loop1", str(8388608 - 4096), timeout=T)
+    sh.check("losetup -d /dev/loop1 && losetup -a", f"/dev/loop0: 0 {IMG}",
+             timeout=T)
+    sh.check("losetup -f", "/dev/loop1", timeout=T)
 
 
 def step_mount(sh):
     sh.check(f"mkdir -p {MNT} && mount -t ext2 /dev/loop0 {MNT}; echo $?",
-             "0")
-    sh.check(f"cd {MNT} && echo hello > a && mkdir d && cat a", "hello")
+             "0", timeout=T)
+    sh.check(f"cd {MNT} && echo hello > a && mkdir d && cat a", "hello",
+             timeout=T)
     sh.check("cp /tests/harden d/bin && sync && cmp /tests/harden d/bin"
-             " && echo same", "same")
+             " && echo same", "same", timeout=120)
     sh.check(f"cd / && umount {MNT}; echo $?; ls {MNT} | wc -l",
-             lines("0", "0"))
-    sh.check("losetup -d /dev/loop0; echo $?", "0")
+             lines("0", "0"), timeout=T)
+    sh.check("losetup -d /dev/loop0; echo $?", "0", timeout=T)
 
 
 def step_mount_loop(sh):
-    sh.check(f"mount -o loop {IMG} {MNT}; echo $?", "0")
+    sh.check(f"mount -o loop {IMG} {MNT}; echo $?", "0", timeout=T)
     sh.check(f"cd {MNT} && cat a && cmp /tests/harden d/bin && echo same",
-             lines("hello", "same"))
+             lines("hello", "same"), timeout=120)
     sh.check_re("grep ' /mnt/lo ' /proc/mounts",
-                r"^/dev/loop\d /mnt/lo ext2 ")
-    sh.check("echo again >> a && sync && cat a", lines("hello", "again"))
-    sh.check("cd /", "")
+                r"^/dev/loop\d /mnt/lo ext2 ", timeout=T)
+    sh.check("echo again >> a && sync && cat a", lines("hello", "again"),
+             timeout=T)
+    sh.check("cd /", "", timeout=T)
 
 
 def step_on_ext2(sh):
     mkfs(sh, OUTER, 6144)
-    sh.check(f"mkdir -p {E2} {IN}", "")
-    sh.check(f"/tests/ext2 --mount {OUTER} {E2}; echo $?", "0")
+    sh.check(f"mkdir -p {E2} {IN}", "", timeout=T)
+    sh.check(f"/tests/ext2 --mount {OUTER} {E2}; echo $?", "0", timeout=T)
     mkfs(sh, f"{E2}/in.img", 2048)
-    sh.check(f"mount -o loop {E2}/in.img {IN}; echo $?", "0")
-    sh.check(f"echo inner > {IN}/f && sync && umount {IN}; echo $?", "0")
-    sh.check(f"mount -o loop {E2}/in.img {IN} && cat {IN}/f", "inner")
-    sh.check(f"umount {IN}; sync; umount {E2}; echo $?", "0")
+    sh.check(f"mount -o loop {E2}/in.img {IN}; echo $?", "0", timeout=T)
+    sh.check(f"echo inner > {IN}/f && sync && umount {IN}; echo $?", "0",
+             timeout=T)
+    sh.check(f"mount -o loop {E2}/in.img {IN} && cat {IN}/f", "inner",
+             timeout=T)
+    sh.check(f"umount {IN}; sync; umount {E2}; echo $?", "0", timeout=T)
 
 
 def step_crash(sh):
-    sh.check(f"cat {MNT}/a", lines("hello", "again"))
+    sh.check(f"cat {MNT}/a", lines("hello", "again"), timeout=T)
     start = len(sh.vm.text)
     # The messages go to files: lumen writes to the console too.
-    sh.check(f"kill -9 $(pidof loop); echo x > {MNT}/new", "")
-    sh.check(f"sync {MNT}/new 2>err.txt; echo $? > rc.txt; sleep 3", "")
+    sh.check(f"kill -9 $(pidof loop); echo x > {MNT}/new", "", timeout=T)
+    sh.check(f"sync {MNT}/new 2>err.txt; echo $? > rc.txt; sleep 3", "",
+             timeout=T)
     sh.vm.pos = start
     sh.expect(r"lumen: started loop", 30)
     time.sleep(0.5)
     sh.vm.pos = len(sh.vm.text)
-    sh.check("cat rc.txt", "1")
-    sh.check_re("cat err.txt", r"I/O error")
-    sh.check("losetup -a | wc -l", "0")
-    sh.check(f"umount {MNT}; echo $?", "0")
+    sh.check("cat rc.txt", "1", timeout=T)
+    sh.check_re("cat err.txt", r"I/O error", timeout=T)
+    sh.check("losetup -a | wc -l", "0", timeout=T)
+    sh.check(f"umount {MNT}; echo $?", "0", timeout=T)
     sh.check(f"mount -o loop {IMG} {MNT} && cat {MNT}/a",
-             lines("hello", "again"))
-    sh.check(f"umount {MNT}; echo $?", "0")
+             lines("hello", "again"), timeout=T)
+    sh.check(f"umount {MNT}; echo $?", "0", timeout=T)
 
 
 LOOP_STEPS = [
