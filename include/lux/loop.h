@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include <lux/abi.h>
 #include <stdint.h>
 
 #define LOOP_SET_FD         0x4c00
@@ -39,13 +40,9 @@ struct loop_info64 {
 	uint64_t lo_init[2];
 };
 
-/* The old structure: its device numbers are __kernel_old_dev_t, an
- * unsigned long on x86_64 and an unsigned int on arm64. */
-#ifdef __x86_64__
-typedef unsigned long loop_old_dev_t;
-#else
-typedef unsigned int loop_old_dev_t;
-#endif
+/* The old structure: its device numbers are __kernel_old_dev_t, whose
+ * size the platform gives (<lux/abi.h>). */
+typedef LUX_OLD_DEV_T loop_old_dev_t;
 struct loop_info {
 	int lo_number;
 	loop_old_dev_t lo_device;
