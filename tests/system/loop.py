@@ -107,7 +107,7 @@ def step_crash(sh):
     sh.check("losetup $D /tmp/o.img; echo $?", "0", timeout=T)
     sh.check_re(f"(echo x > {MNT}/new && sync {MNT}/new) 2>err.txt; "
                 "echo $?", r"^[12]$", timeout=T)
-    sh.check_re("cat err.txt", r"I/O error", timeout=T)
+    sh.check_re("cat err.txt", r"(I/O|Input/output) error", timeout=T)
     sh.check("cmp /tmp/o.img /tmp/z.img && echo clean", "clean", timeout=T)
     sh.check("losetup -d $D", "", timeout=T)
     sh.check(f"umount {MNT}; echo $?", "0", timeout=T)
