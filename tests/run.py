@@ -506,7 +506,7 @@ LUMEN_READY = True
 # The runner's programs (tests/user/runner.c) that need the servers.
 SERVER_PROGRAMS = ("file", "perm", "devproc", "jobctl", "faults", "bypass",
                    "sockname", "inet", "shm", "sysv", "small", "fmap",
-                   "chroot", "debcalls")
+                   "chroot", "debcalls", "loop")
 
 
 def kernel_only_programs():
@@ -592,6 +592,10 @@ SYSTEM_BOOTS = [
      system.FULL_STEPS),
     (Boot("system/ext2", smp=2, cmdline="init=/sbin/lumen"),
      system.EXT2_STEPS),
+    (Boot("system/loop", smp=4, cmdline="init=/sbin/lumen"),
+     system.LOOP_STEPS),
+    (Boot("system/loop-smp1", smp=1, cmdline="init=/sbin/lumen"),
+     system.LOOP_STEPS),
 ]
 # Debian's userland from the shell (tests/system/debian.py), where the
 # Makefile names the platform's image (DEBIAN_IMG, built by `make debian`).

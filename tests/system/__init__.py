@@ -11,10 +11,11 @@ from .shell import Shell, StepError
 from .debian import DEBIAN_STEPS, drives as debian_drives
 from .ext2 import EXT2_STEPS
 from .full import FULL_STEPS
+from .loop import LOOP_STEPS
 from .steps import STEPS
 
 __all__ = ["run_system_boot", "DEBIAN_STEPS", "EXT2_STEPS", "FULL_STEPS",
-           "STEPS", "debian_drives"]
+           "LOOP_STEPS", "STEPS", "debian_drives"]
 
 
 def run_system_boot(r, boot, steps, qemu_args, log):

@@ -27,7 +27,8 @@
  * LUX_NR_PROCINFO's items refuse another user's process as /proc does
  * (native_procinfo_items); only root makes a server read-only
  * (readonly_root_only); a chrooted user names nothing outside its root
- * (chroot_native).
+ * (chroot_native); the loop server's hand-over socket gives no more
+ * than LOOP_SET_FD (loop_handover).
  *
  * lux-specific by design: on Linux every case fails (no native calls).
  * Must start as root, as it does on lux.
@@ -52,7 +53,10 @@
 #include <arpa/inet.h>
 #include <unistd.h>
 
+#include <lux/loop.h>
 #include <lux/proto.h>
+#include <stddef.h>
+#include <sys/un.h>
 
 #define USER 1000
 
@@ -1396,6 +1400,73 @@ static void chroot_native(void)
 	jail_clean();
 }
 
+/* A ticket of the loop server for fd, asked on its socket directly
+ * (docs/decisions/0039-loop.md): the connection (which keeps the
+ * descriptor there), or -1. */
+static int loop_ticket(int fd, uint64_t *t)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	memcpy(a.sun_path, LOOP_SOCKET, sizeof(LOOP_SOCKET) - 1);
+	if (s >= 0 &&
+	    connect(s, (struct sockaddr *)&a,
+		    offsetof(struct sockaddr_un, sun_path) +
+			sizeof(LOOP_SOCKET) - 1) == 0 &&
+	    ut_send_fd(s, fd) && recv(s, t, sizeof(*t), 0) == sizeof(*t))
+		return s;
+	if (s >= 0)
+		close(s);
+	return -1;
+}
+
+static void loop_user(void)
+{
+	uint64_t t = 0;
+	int f = open("/dev/null", O_RDWR), s;
+
+	if (!drop())
+		return;
+	CHECK((s = loop_ticket(f, &t)) >= 0); /* its own descriptor */
+	CHECK(t != 0);
+	CHECK_ERR(open("/dev/loop7", O_RDWR), EACCES);
+	CHECK_ERR(open("/dev/loop7", O_RDONLY), EACCES);
+	CHECK_ERR(open("/dev/loop-control", O_RDWR), EACCES);
+	close(s);
+}
+
+/* LOOP_SET_FD through a request made by hand: the ticket's input. */
+static long loop_set_fd(int dev, uint64_t ticket)
+{
+	struct loop_pass p = {.ticket = ticket};
+
+	forge(LUX_IOCTL, NULL, 0);
+	m.q.count = LOOP_SET_FD;
+	memcpy(m.data, &p, sizeof(p));
+	m.q.len = sizeof(m.q) + sizeof(p);
+	return request(LUX_REQ_FD(dev), 0) < 0 ? -1000 - errno : a.rep.result;
+}
+
+/* The loop server's hand-over spoken to directly gives no more than
+ * LOOP_SET_FD: a user can hand over its own descriptors only and open
+ * no loop device to use the ticket on; a ticket no hand-over gave
+ * attaches nothing (EBADF); a real one is good once. */
+static void loop_handover(void)
+{
+	uint64_t t = 0;
+	int dev = open("/dev/loop7", O_RDWR), f = open("/dev/null", O_RDWR), s;
+
+	ut_in_child(loop_user);
+	CHECK(dev >= 0 && f >= 0);
+	CHECK_EQ(loop_set_fd(dev, 0x0123456789abcdefULL), -EBADF);
+	CHECK((s = loop_ticket(f, &t)) >= 0);
+	CHECK_EQ(loop_set_fd(dev, t), -EINVAL); /* taken: no file to back */
+	CHECK_EQ(loop_set_fd(dev, t), -EBADF);
+	close(s);
+	close(f);
+	close(dev);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct ut_case cases[] = {
@@ -1422,6 +1493,7 @@ int main(int argc, char **argv)
 	    UT_CASE(native_procinfo_items),
 	    UT_CASE(readonly_root_only),
 	    UT_CASE(chroot_native),
+	    UT_CASE(loop_handover),
 	};
 	return ut_main(argc, argv, "bypass", cases, UT_COUNT(cases));
 }

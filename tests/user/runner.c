@@ -34,7 +34,7 @@ static const char *const programs[] = {
     "file",   "perm",   "devproc", "jobctl", "race",     "fuzzreg", "exhaust",
     "harden", "faults", "persona", "exec",   "bypass",   "ext2",    "sockname",
     "drv",    "lock",   "inet",    "shm",    "sysv",     "dyn",     "vmscale",
-    "event",  "small",  "fmap",    "chroot", "debcalls", "sigio",
+    "event",  "small",  "fmap",    "chroot", "debcalls", "sigio",   "loop",
 };
 
 extern char **environ;

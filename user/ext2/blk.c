@@ -8,6 +8,7 @@
 #include "ext2.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* After a call on the device failed with err: if the server behind it
@@ -17,9 +18,12 @@
  * descriptor replaced the old one. Once per call (*tried): a device
  * error on a live driver is EIO too, and must not loop. While no driver
  * serves the path the open fails at once (EIO from lumen), so nothing
- * here waits. */
+ * here waits. A path that names another device or image now (another
+ * st_ino: a loop device detached by its server's crash, or attached to
+ * another file since) is not taken: writing there would ruin it. */
 static bool blk_reopen(struct blkdev *d, int err, bool *tried)
 {
+	struct stat st;
 	int fd;
 
 	if (!d->path || *tried || (err != EIO && err != EBADF))
@@ -27,6 +31,10 @@ static bool blk_reopen(struct blkdev *d, int err, bool *tried)
 	*tried = true;
 	if ((fd = open(d->path, O_RDWR | O_CLOEXEC)) < 0)
 		return false;
+	if (d->ino && (fstat(fd, &st) < 0 || st.st_ino != d->ino)) {
+		close(fd);
+		return false;
+	}
 	close(d->fd);
 	d->fd = fd;
 	d->reopens++;

@@ -114,6 +114,8 @@ struct blkdev {
 	int fd;
 	const char *path;       /* reopened when its server died; NULL:
 				 * never (blk.c) */
+	uint64_t ino;           /* its st_ino, which a reopen must find
+				 * again (0: not checked) */
 	uint64_t reads, writes; /* blocks, for the figures */
 	uint64_t reopens;       /* descriptors replaced so far */
 	uint64_t fail_at;       /* tests: from this write on, every write

@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define CACHE_BYTES (8u << 20)
@@ -87,6 +88,7 @@ static int serve_loop(struct ext2fs *fs)
 int main(int argc, char **argv)
 {
 	static struct ext2fs fs;
+	struct stat st;
 	int fd, err;
 
 	if (argc != 2) {
@@ -104,6 +106,8 @@ int main(int argc, char **argv)
 			       : "");
 		return fs_bad ? LUX_EXIT_UNSERVABLE : 1; /* EIO: a driver's */
 	}
-	fs.dev.path = argv[1]; /* a restarted driver: open it again */
+	fs.dev.path = argv[1];   /* a restarted driver: open it again */
+	if (fstat(fd, &st) == 0) /* ... if it is still the same device */
+		fs.dev.ino = st.st_ino;
 	return serve_loop(&fs);
 }

@@ -15,7 +15,7 @@
 
 #define SVC_MAX    32
 #define SVC_ARGS   16
-#define SVC_MOUNTS 8
+#define SVC_MOUNTS 12
 #define SVC_GRANTS 8
 
 struct grant {

@@ -178,8 +178,14 @@ static int do_mount(const struct lux_msg *m)
 		return mount_bind(src, target, m->req.flags & MS_REC);
 	if (!type)
 		return -EINVAL;
-	r = mount_fs(src, target, type);
-	return r || !ro ? r : remount(target, true);
+	if ((r = mount_fs(src, target, type)) || ro)
+		return r ? r : remount(target, true);
+	/* Return once the server answers (remount's open waits for it), as
+	 * Linux's mount returns with its source open: a loop device set to
+	 * clear at its last close must not see the last close before the
+	 * file system's open. */
+	remount(target, false);
+	return 0;
 }
 
 /* mount(2)'s MS_RDONLY: the file system on target refuses changes (ro)

@@ -14,6 +14,7 @@
  */
 #include "fs.h"
 #include <lux/fcntl.h>
+#include <lux/loop.h>
 
 #define SEEK_SET 0
 #define SEEK_CUR 1
@@ -43,7 +44,7 @@ static int user_out(long udst, const void *src, size_t n)
 /* A request about a descriptor's object, with room for IOCTL's input. */
 struct fd_msg {
 	struct lux_req q;
-	char in[40];
+	char in[sizeof(struct loop_pass)];
 };
 
 /* Set m up as op with the given fields and no input. */
@@ -250,6 +251,22 @@ static const struct {
     {0x1260, 0, 8},
     {0x1268, 0, 4},
     {0x80081272, 0, 8},
+    /* a loop device's (user/loop): LOOP_SET_FD and LOOP_CONFIGURE send
+     * a struct loop_pass (fd_loop), the others an integer or a status */
+    {0x125e, 0, 4}, /* BLKROGET */
+    {LOOP_SET_FD, sizeof(struct loop_pass), 0},
+    {LOOP_CONFIGURE, sizeof(struct loop_pass), 0},
+    {LOOP_CLR_FD, 0, 0},
+    {LOOP_SET_STATUS, sizeof(struct loop_info), 0},
+    {LOOP_GET_STATUS, 0, sizeof(struct loop_info)},
+    {LOOP_SET_STATUS64, sizeof(struct loop_info64), 0},
+    {LOOP_GET_STATUS64, 0, sizeof(struct loop_info64)},
+    {LOOP_SET_CAPACITY, 0, 0},
+    {LOOP_SET_DIRECT_IO, 0, 0},
+    {LOOP_SET_BLOCK_SIZE, 0, 0},
+    {LOOP_CTL_ADD, 0, 0},
+    {LOOP_CTL_REMOVE, 0, 0},
+    {LOOP_CTL_GET_FREE, 0, 0},
     {LUX_NETINFO, 0, 8}, /* a network driver's (user/virtio-net) */
     /* an Internet socket's (user/net/ifinfo.c): struct ifreq both ways,
      * SIOCGIFFLAGS, ADDR, DSTADDR, BRDADDR, NETMASK, METRIC, MTU,
@@ -292,15 +309,28 @@ static long ioctl_flags(long fd, unsigned cmd, long arg)
 	return r < 0 ? r : 0;
 }
 
+/* LOOP_SET_FD's and LOOP_CONFIGURE's input into m (loop.c): the socket
+ * to close after the request (-1: none), or -errno. */
+static long fd_loop(long cmd, long arg, struct fd_msg *m)
+{
+	struct loop_config c;
+
+	if (cmd == LOOP_SET_FD)
+		return loop_pass_in(arg, NULL, (struct loop_pass *)m->in);
+	if (user_in(&c, arg, sizeof(c)))
+		return -EFAULT;
+	return loop_pass_in(c.fd, &c, (struct loop_pass *)m->in);
+}
+
 long fd_ioctl(long fd, long cmd, long arg)
 {
 	struct {
 		struct lux_rep rep;
-		char out[40];
+		char out[sizeof(struct loop_info64)];
 	} a;
 	struct fd_msg m;
 	unsigned i = 0;
-	long r;
+	long r, sock = -1;
 
 	if (cmd == FIONBIO || cmd == FIOCLEX || cmd == FIONCLEX)
 		return ioctl_flags(fd, cmd, arg);
@@ -313,10 +343,19 @@ long fd_ioctl(long fd, long cmd, long arg)
 		return fd_why(fd, -ENOTTY, -ENOTTY);
 	fd_msg_init(&m, LUX_IOCTL, arg, (unsigned)cmd, 0);
 	m.q.len += ioctls[i].in;
-	if (user_in(m.in, arg, ioctls[i].in))
-		return fd_why(fd, -ENOTTY, -EFAULT);
-	if ((r = fd_request(fd, &m, &a.rep, ioctls[i].out)) < 0)
-		return r == -EINVAL ? -ENOTTY : r;
+	if (cmd == LOOP_SET_FD || cmd == LOOP_CONFIGURE)
+		sock = fd_loop(cmd, arg, &m);
+	else if (user_in(m.in, arg, ioctls[i].in))
+		sock = -EFAULT;
+	if (sock < -1)
+		return fd_why(fd, -ENOTTY, sock);
+	r = fd_request(fd, &m, &a.rep, ioctls[i].out);
+	if (sock >= 0)
+		native1(NR_close, sock);
+	if (r == -EINVAL) /* the kernel's own objects have no ioctls */
+		r = (cmd & 0xff00) == 0x4c00 ? fd_why(fd, -ENOTTY, r) : -ENOTTY;
+	if (r < 0)
+		return r;
 	if (a.rep.len - sizeof(a.rep) < ioctls[i].out)
 		return -EIO;
 	return user_out(arg, a.out, ioctls[i].out) ? -EFAULT : r;

@@ -64,5 +64,12 @@ long fd_fchmod(long fd, long mode);
 long fd_fchown(long fd, long uid, long gid);
 long fd_fstatfs(long fd, long ubuf);
 long fd_ioctl(long fd, long cmd, long arg);
+/* loop.c: the input of LOOP_SET_FD (c NULL) and LOOP_CONFIGURE (c the
+ * program's loop_config) for the loop server: backing descriptor fd
+ * handed over for a ticket. The socket to close after the ioctl, -1
+ * (none: ticket 0), or -EINVAL (c's reserved words). */
+struct loop_config;
+struct loop_pass;
+long loop_pass_in(long fd, const struct loop_config *c, struct loop_pass *p);
 long fd_sendfile(long out, long in, long uoff, long count);
 long fd_close_range(long first, long last, long flags);

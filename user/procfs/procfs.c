@@ -54,6 +54,7 @@ enum kind {
 	SYSSTAT,
 	CPUINFO,
 	MOUNTS,
+	FILESYSTEMS,
 	SYS_DIR, /* sys/ and its directories (sub: the index in sys_paths) */
 	NFIXED,
 	PID_DIR = NFIXED,
@@ -84,6 +85,7 @@ static const char *const names[] = {
     [SYSSTAT] = "stat",
     [CPUINFO] = "cpuinfo",
     [MOUNTS] = "mounts",
+    [FILESYSTEMS] = "filesystems",
     [SYS_DIR] = "sys",
     [PID_DIR] = ".",
     [PID_STAT] = "stat",
@@ -551,6 +553,8 @@ static int make_text(int k, int pid, int sub, const struct lux_req *q,
 		}
 	} else if (k == MOUNTS) {
 		r = copy_file("/run/mounts", f);
+	} else if (k == FILESYSTEMS) { /* the types mount(2) starts */
+		fputs("nodev\tramfs\nnodev\ttmpfs\n\text2\n", f);
 	} else {
 		r = process_totals(k, now_ns, f);
 	}

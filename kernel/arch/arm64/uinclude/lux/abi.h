@@ -8,4 +8,7 @@
 /* struct epoll_event: naturally aligned (16 bytes). */
 #define LUX_EPOLL_PACKED
 
+/* struct loop_info's device numbers (__kernel_old_dev_t). */
+#define LUX_OLD_DEV_T unsigned int
+
 #endif

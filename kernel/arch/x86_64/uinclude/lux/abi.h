@@ -8,4 +8,7 @@
 /* struct epoll_event: packed (12 bytes). */
 #define LUX_EPOLL_PACKED __attribute__((packed))
 
+/* struct loop_info's device numbers (__kernel_old_dev_t). */
+#define LUX_OLD_DEV_T unsigned long
+
 #endif
