@@ -24,9 +24,10 @@ FIRST_PROMPT_RE = r"[#$>] $"
 # Commands stay short: a line that wraps is redrawn by the line editor.
 MAX_LINE = 76 - len(PROMPT)
 # Lines the system writes to the console on its own (lumen's log of
-# servers starting and ending, the kernel's notes): not command output.
-# They may land anywhere, even inside the echo of a line being typed.
-SYSTEM_LINE = r"(?:lumen|lux): [^\n]*\n"
+# servers starting and ending, the kernel's notes, the ext2 server's
+# idle write-back failing on a device that went away): not command
+# output. They may land anywhere, even inside the echo of a line typed.
+SYSTEM_LINE = r"(?:lumen|lux|ext2): [^\n]*\n"
 # The prompt, perhaps with such lines inside and after it.
 PROMPT_RE = (f"(?:{SYSTEM_LINE})*".join(re.escape(c) for c in PROMPT)
              + f"(?:{SYSTEM_LINE})*$")
