@@ -521,7 +521,8 @@ static void itimer_cpu_values(void)
 	CHECK(prof_sigs >= 3);
 }
 
-static volatile pid_t prof_tid;
+static volatile pid_t main_tid;
+static volatile int main_sigs;
 
 /* burner with SIGPROF unblocked (it inherits its creator's mask). */
 static void *unblocked_burner(void *arg)
@@ -536,31 +537,42 @@ static void *unblocked_burner(void *arg)
 static void on_prof_tid(int sig)
 {
 	(void)sig;
-	prof_tid = syscall(SYS_gettid);
+	if (syscall(SYS_gettid) == main_tid)
+		main_sigs++;
+	else
+		prof_sigs++;
 }
 
 /* The timers' signals are the process's: a thread that does not block
- * them gets them while the main thread blocks them. */
+ * them gets them while the main thread blocks them. (One sent as the
+ * thread exits stays pending for the main thread: counted before it
+ * unblocks.) */
 static void itimer_cpu_thread(void)
 {
 	struct itimerval it = {{0, 10000}, {0, 10000}}, off = {0};
 	sigset_t set;
 	pthread_t th;
 	struct sigaction sa;
+	int got, main_got;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_prof_tid;
 	sigaction(SIGPROF, &sa, NULL);
 	sigemptyset(&set);
 	sigaddset(&set, SIGPROF);
-	prof_tid = 0;
-	CHECK_EQ(setitimer(ITIMER_PROF, &it, NULL), 0);
+	main_tid = syscall(SYS_gettid);
+	prof_sigs = main_sigs = 0;
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	CHECK_EQ(setitimer(ITIMER_PROF, &it, NULL), 0);
 	CHECK_EQ(pthread_create(&th, NULL, unblocked_burner, (void *)500L), 0);
 	pthread_join(th, NULL);
 	setitimer(ITIMER_PROF, &off, NULL);
+	got = prof_sigs, main_got = main_sigs;
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	signal(SIGPROF, SIG_DFL);
-	CHECK(prof_tid != 0 && prof_tid != syscall(SYS_gettid));
+	if (got < 3 || main_got)
+		ut_fail("SIGPROF: %d to the thread, %d to the main thread "
+			"blocking it",
+			got, main_got);
 }
 
 /* After exec (the itimer-kept run of this program): ITIMER_VIRTUAL is
