@@ -268,12 +268,14 @@
 #define LUX_REBOOT_HALT      0
 #define LUX_REBOOT_POWER_OFF 1
 #define LUX_REBOOT_RESTART   2
-/* (value, interval, uint64_t old[2]) -> 0: the process's one interval
- * timer: SIGALRM after value ns (0: none), then every interval ns; value
- * -1 keeps the timer as it is. old[0] receives the interval and old[1]
- * the ns that were left (0: none) before; EFAULT (the timer set all the
- * same). The personality makes setitimer (ITIMER_REAL), getitimer and
- * alarm of it. */
+/* (value, interval, uint64_t old[2], which) -> 0: the process's interval
+ * timer which: 0 the real one, SIGALRM after value ns (0: none) of the
+ * monotonic clock, then every interval ns; 1 SIGVTALRM on the process's
+ * user time, 2 SIGPROF on its user and system time (docs/decisions/
+ * 0035-cpu-timers.md); another which EINVAL. Value -1 keeps the timer as
+ * it is. old[0] receives the interval and old[1] the ns that were left
+ * (0: none) before; EFAULT (the timer set all the same). The personality
+ * makes setitimer, getitimer and alarm of it. */
 #define LUX_NR_ALARM (LUX_NR_BASE + 18)
 /* (tid, set, mask, uint64_t *old) -> the number of the CPU the caller
  * runs on: thread tid's (0: the caller's) CPU mask, the online CPUs it may
@@ -839,6 +841,9 @@ struct lux_sysstat {
 	uint64_t cpu_thread_ns; /* the calling thread ran */
 	uint32_t procs;         /* processes, zombies included */
 	uint32_t pad;
+	/* the user part of cpu_ns, cpu_child_ns, cpu_thread_ns (the rest is
+	 * system time: docs/decisions/0035-cpu-timers.md) */
+	uint64_t cpu_user_ns, cpu_child_user_ns, cpu_thread_user_ns;
 };
 
 /* One entry of LUX_MOUNTS' table: the path, len bytes without a NUL,
@@ -898,6 +903,7 @@ struct lux_procinfo {
 	uint64_t rss;         /* resident pages */
 	uint32_t cmdline_len; /* bytes of cmdline used */
 	char cmdline[256];    /* argv, each with its NUL (cut at 256) */
+	uint64_t cpu_user_ns; /* the user part of cpu_ns */
 };
 
 /* LUX_PROCINFO_FD: a descriptor (its path follows). */

@@ -223,8 +223,9 @@ bool arch_kernel_readable(uintptr_t addr, uintptr_t len);
 
 /* --- What the platform calls in the portable kernel --- */
 
-/* This CPU's one-shot timer fired (interrupt context, interrupts masked). */
-void timer_interrupt(void);
+/* This CPU's one-shot timer fired (interrupt context, interrupts masked);
+ * user_pc: where it interrupted user mode, 0 if it interrupted the kernel. */
+void timer_interrupt(uintptr_t user_pc);
 /* Claimed line irq fired (interrupt context): whether a driver holds it;
  * if so the line stays masked until the driver reads it. */
 bool irq_interrupt(unsigned irq);

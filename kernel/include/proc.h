@@ -134,16 +134,22 @@ struct proc {
 	struct timer alarm;   /* ITIMER_REAL */
 	uint64_t alarm_interval;
 	char name[16];
-	uint64_t start_ns;     /* arch_clock_ns() at its creation */
-	uint64_t cpu_done_ns;  /* run time of its threads that exited */
-	uint64_t cpu_child_ns; /* run time of its reaped children */
-	unsigned cmdline_len;  /* bytes of cmdline used */
-	char cmdline[256];     /* argv of its last execve, NUL-separated */
+	uint64_t start_ns;          /* arch_clock_ns() at its creation */
+	uint64_t cpu_done_ns;       /* run time of its threads that exited */
+	uint64_t cpu_child_ns;      /* run time of its reaped children */
+	uint64_t cpu_child_user_ns; /* the user part of cpu_child_ns */
+	/* its threads' cpu_sampled and cpu_user summed; ITIMER_VIRTUAL's and
+	 * ITIMER_PROF's expiry on them (0: off) and interval (sig_lock) */
+	uint64_t cpu_sampled, cpu_user, cputimer[2][2];
+	unsigned cmdline_len; /* bytes of cmdline used */
+	char cmdline[256];    /* argv of its last execve, NUL-separated */
 };
 
 /* sys/sysinfo.c */
 /* Nanoseconds p's threads have run (proc_lock held). */
 uint64_t proc_cpu_ns(struct proc *p);
+/* The user part of total, p's run time, as its ticks found it. */
+uint64_t proc_user_ns(struct proc *p, uint64_t total);
 
 #define RLIMIT_CORE   4
 #define RLIMIT_NPROC  6

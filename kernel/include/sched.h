@@ -45,6 +45,9 @@ struct thread {
 	uint64_t slice_left;
 	uint64_t runtime;   /* ns spent on a CPU */
 	uint64_t ran_since; /* when it last went on a CPU */
+	/* its runtime at its last tick, the part of it ticks found in user
+	 * mode (docs/decisions/0035-cpu-timers.md) */
+	uint64_t cpu_sampled, cpu_user;
 	struct timer timer; /* for timed sleeps */
 	void (*fn)(void *);
 	void *arg;
@@ -186,6 +189,10 @@ void ktest_run(const char *groups);
 void timer_start(struct timer *t, uint64_t deadline,
 		 void (*fn)(struct timer *));
 void timer_cancel(struct timer *t);
+/* sys/time.c: from the tick on t's CPU, charge t's run time since its last
+ * tick to user time (user_pc: the program's, not the personality's) or
+ * system time, and fire its process's CPU-time timers that expired. */
+void cputime_tick(struct thread *t, uint64_t now, uintptr_t user_pc);
 
 /* current_thread() and current_proc() are inline over the per-CPU data
  * (cpu.h, which needs struct sched_cpu above). */

@@ -92,7 +92,7 @@ long sys_lux_sockmsg(long fd, long recv, long msg, long flags);
 long sys_lux_wait(long pid, long pgid, long options, long ures);
 long sys_lux_procctl(long what, long value);
 long sys_lux_reboot(long how);
-long sys_lux_alarm(long value, long interval, long uold);
+long sys_lux_alarm(long value, long interval, long uold, long which);
 long sys_lux_epoll(long op, long epfd, long fd, long events, long data,
 		   long umask);
 long sys_lux_event(long op, long fd, long a, long b, long c);

@@ -108,6 +108,9 @@ static int child_status(struct proc *c, long options)
 		if (!(options & WNOWAIT)) {
 			c->parent->cpu_child_ns +=
 			    c->cpu_done_ns + c->cpu_child_ns;
+			c->parent->cpu_child_user_ns +=
+			    proc_user_ns(c, c->cpu_done_ns) +
+			    c->cpu_child_user_ns;
 			list_remove(&c->sibling);
 			list_remove(&c->all_link);
 		}

@@ -511,7 +511,7 @@ void timer_cancel(struct timer *t)
 	}
 }
 
-void timer_interrupt(void)
+void timer_interrupt(uintptr_t user_pc)
 {
 	struct sched_cpu *s = &this_cpu()->sched;
 	struct timer *t;
@@ -519,6 +519,7 @@ void timer_interrupt(void)
 
 	if (!s->idle)
 		return; /* the scheduler does not run here yet */
+	cputime_tick(s->current, now, user_pc);
 	spin_lock(&s->lock);
 	s->armed = 0;
 	while ((t = timerq_pop_expired(&s->timers, now))) {

@@ -3,8 +3,8 @@
  * sysinfo, times and getrusage (SYSSTAT; the personality makes the Linux
  * calls of them), the native PROCINFO and CPUINFO that procfs serves, the
  * boot image for ramfs (BOOTDATA), and stopping the machine (REBOOT; the
- * personality makes Linux's reboot of it). lux keeps one run time per
- * thread (no user/system split).
+ * personality makes Linux's reboot of it). Run time splits into user and
+ * system time as the ticks found it (docs/decisions/0035-cpu-timers.md).
  */
 #include "chan.h"
 #include "cpu.h"
@@ -34,6 +34,22 @@ uint64_t proc_cpu_ns(struct proc *p)
 	list_for_each(it, &p->threads) ns +=
 	    thread_cpu_ns(container_of(it, struct thread, proc_link));
 	return ns;
+}
+
+/* The user part of total ns of run time, in the proportion user of
+ * sampled that the ticks found; all of it before the first tick. */
+static uint64_t user_part(uint64_t total, uint64_t user, uint64_t sampled)
+{
+	while (sampled >> 20)
+		user >>= 1, sampled >>= 1;
+	return sampled
+		   ? total / sampled * user + total % sampled * user / sampled
+		   : total;
+}
+
+uint64_t proc_user_ns(struct proc *p, uint64_t total)
+{
+	return user_part(total, p->cpu_user, p->cpu_sampled);
 }
 
 /* One letter for p's state (proc(5)); proc_lock held. */
@@ -220,6 +236,7 @@ long sys_lux_procinfo(long lpid, long uinfo, long item, long size)
 					     .start_ns = p->start_ns,
 					     .cpu_ns = proc_cpu_ns(p),
 					     .cmdline_len = p->cmdline_len};
+		info.cpu_user_ns = proc_user_ns(p, info.cpu_ns);
 		memcpy(info.name, p->name, sizeof(info.name));
 		memcpy(info.cmdline, p->cmdline, sizeof(info.cmdline));
 		if ((mm = p->mm))
@@ -280,6 +297,11 @@ long sys_lux_sysstat(long ustat)
 	s.cpu_ns = proc_cpu_ns(current_proc());
 	s.cpu_child_ns = current_proc()->cpu_child_ns;
 	s.cpu_thread_ns = thread_cpu_ns(current_thread());
+	s.cpu_user_ns = proc_user_ns(current_proc(), s.cpu_ns);
+	s.cpu_child_user_ns = current_proc()->cpu_child_user_ns;
+	s.cpu_thread_user_ns =
+	    user_part(s.cpu_thread_ns, current_thread()->cpu_user,
+		      current_thread()->cpu_sampled);
 	mutex_unlock(&proc_lock);
 	s.clock_ns = arch_clock_ns();
 	return copy_to_user((void *)ustat, &s, sizeof(s));

@@ -47,8 +47,9 @@ static struct lux_procinfo sample(void)
 				 .nthreads = 3,
 				 .nice = -5,
 				 .state = 'S',
-				 .start_ns = 12340000000ULL, /* 1234 ticks */
-				 .cpu_ns = 2500000000ULL,    /* 250 ticks */
+				 .start_ns = 12340000000ULL,   /* 1234 ticks */
+				 .cpu_ns = 2500000000ULL,      /* 250 ticks */
+				 .cpu_user_ns = 2000000000ULL, /* user 200 */
 				 .vsize = 8 << 20,
 				 .rss = 300};
 	strcpy(p.name, "my prog)x");
@@ -91,7 +92,7 @@ static void stat_line(void **state)
 	const char *want[] = {
 	    [3] = "S",        [4] = "7",    [5] = "40",
 	    [6] = "3",        [7] = "0",    [8] = "-1",
-	    [14] = "250",     [15] = "0",   [16] = "0",
+	    [14] = "200",     [15] = "50",  [16] = "0",
 	    [17] = "0",       [18] = "15",  [19] = "-5",
 	    [20] = "3",       [21] = "0",   [22] = "1234",
 	    [23] = "8388608", [24] = "300", [25] = "18446744073709551615",
@@ -134,7 +135,8 @@ static void stat_as_ps_reads_it(void **state)
 	assert_int_equal(ppid, 7);
 	assert_int_equal(pgid, 40);
 	assert_int_equal(sid, 3);
-	assert_int_equal(utime, 250);
+	assert_int_equal(utime, 200);
+	assert_int_equal(stime, 50);
 	assert_int_equal(nice, -5);
 	assert_int_equal(threads, 3);
 	assert_int_equal(start, 1234);

@@ -760,15 +760,16 @@ static void native_alarm_own_timer(void)
 {
 	uint64_t old[2];
 
-	CHECK_EQ(syscall(LUX_NR_ALARM, 3600000000000L, 5000, old), 0);
-	CHECK_EQ(syscall(LUX_NR_ALARM, -1L, 0, old), 0);
+	CHECK_EQ(syscall(LUX_NR_ALARM, 3600000000000L, 5000, old, 0), 0);
+	CHECK_EQ(syscall(LUX_NR_ALARM, -1L, 0, old, 0), 0);
 	EXPECT_EQ(old[0], 5000);
 	EXPECT(old[1] > 3500000000000 && old[1] <= 3600000000000);
-	CHECK_ERR(syscall(LUX_NR_ALARM, 7000000000000L, 0, (void *)8), EFAULT);
-	CHECK_EQ(syscall(LUX_NR_ALARM, 0, 0, old), 0);
+	CHECK_ERR(syscall(LUX_NR_ALARM, 7000000000000L, 0, (void *)8, 0),
+		  EFAULT);
+	CHECK_EQ(syscall(LUX_NR_ALARM, 0, 0, old, 0), 0);
 	EXPECT_EQ(old[0], 0);
 	EXPECT(old[1] > 6900000000000 && old[1] <= 7000000000000);
-	CHECK_EQ(syscall(LUX_NR_ALARM, -1L, 0, old), 0);
+	CHECK_EQ(syscall(LUX_NR_ALARM, -1L, 0, old, 0), 0);
 	EXPECT_EQ(old[0], 0);
 	EXPECT_EQ(old[1], 0);
 }
@@ -788,11 +789,65 @@ static void native_alarm_storm(void)
 	CHECK(pid >= 0);
 	if (pid == 0) {
 		signal(SIGALRM, SIG_IGN);
-		syscall(LUX_NR_ALARM, 1, 1, old);
+		syscall(LUX_NR_ALARM, 1, 1, old, 0);
 		for (;;)
 			;
 	}
 	usleep(200000);
+	CHECK_EQ(kill(pid, SIGKILL), 0);
+	st = ut_wait(pid);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+}
+
+/* LUX_NR_ALARM's CPU-time timers (1 ITIMER_VIRTUAL, 2 ITIMER_PROF) called
+ * directly: the caller's own, read back as set (a value too large for the
+ * clock is cut, not wrapped), not the child's after fork; another timer
+ * EINVAL; a bad result pointer EFAULT, the timer set all the same. */
+static void native_cputimer_own(void)
+{
+	uint64_t old[2];
+
+	for (long which = 1; which <= 2; which++) {
+		CHECK_EQ(
+		    syscall(LUX_NR_ALARM, 3600000000000L, 7000, old, which), 0);
+		CHECK_EQ(syscall(LUX_NR_ALARM, -1L, 0, old, which), 0);
+		EXPECT_EQ(old[0], 7000);
+		EXPECT(old[1] > 3500000000000 && old[1] <= 3600000000000);
+		pid_t pid = fork();
+		if (pid == 0)
+			_exit(syscall(LUX_NR_ALARM, -1L, 0, old, which) ||
+			      old[0] || old[1]);
+		CHECK_EQ(ut_wait(pid), 0);
+		CHECK_ERR(syscall(LUX_NR_ALARM, -2L, 0, (void *)8, which),
+			  EFAULT);
+		CHECK_EQ(syscall(LUX_NR_ALARM, 0, 0, old, which), 0);
+		EXPECT(old[1] > (1ULL << 61) && old[1] <= (1ULL << 62));
+		CHECK_EQ(syscall(LUX_NR_ALARM, -1L, 0, old, which), 0);
+		EXPECT_EQ(old[1], 0);
+	}
+	CHECK_ERR(syscall(LUX_NR_ALARM, 1000, 0, old, 3L), EINVAL);
+	CHECK_ERR(syscall(LUX_NR_ALARM, 1000, 0, old, -1L), EINVAL);
+}
+
+/* CPU-time timers of 1 ns, both, on a spinning child that ignores their
+ * signals: they fire at most once per tick, so the system goes on (this
+ * test's sleep ends) and the child dies by SIGKILL. */
+static void native_cputimer_storm(void)
+{
+	uint64_t old[2];
+	int st;
+
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		signal(SIGPROF, SIG_IGN);
+		signal(SIGVTALRM, SIG_IGN);
+		syscall(LUX_NR_ALARM, 1, 1, old, 1);
+		syscall(LUX_NR_ALARM, 1, 1, old, 2);
+		for (;;)
+			;
+	}
+	usleep(300000);
 	CHECK_EQ(kill(pid, SIGKILL), 0);
 	st = ut_wait(pid);
 	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
@@ -1482,6 +1537,8 @@ int main(int argc, char **argv)
 	    UT_CASE(native_reboot_root_only),
 	    UT_CASE(native_alarm_own_timer),
 	    UT_CASE(native_alarm_storm),
+	    UT_CASE(native_cputimer_own),
+	    UT_CASE(native_cputimer_storm),
 	    UT_CASE(native_affinity_rules),
 	    UT_CASE(native_cwd_own),
 	    UT_CASE(native_root_only),

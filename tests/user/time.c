@@ -10,10 +10,15 @@
 #include "utest.h"
 #include "utest_arch.h"
 
+#include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/times.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -305,6 +310,311 @@ static void cpu_counter(void)
 	CHECK(ut_cpu_counter() > before);
 }
 
+/* CPU time of a clock (CLOCK_PROCESS_CPUTIME_ID...), in ns. */
+static long long cpu_now(clockid_t clock)
+{
+	return raw_now(clock);
+}
+
+static long long tv_ns(const struct timeval *t)
+{
+	return t->tv_sec * NS + t->tv_usec * 1000LL;
+}
+
+/* Spin in user mode until the process has run ms more milliseconds. */
+static void burn_user(long ms)
+{
+	long long end = cpu_now(CLOCK_PROCESS_CPUTIME_ID) + ms * 1000000LL;
+	while (cpu_now(CLOCK_PROCESS_CPUTIME_ID) < end)
+		for (volatile int i = 0; i < 100000; i++)
+			;
+}
+
+/* Make cheap system calls until the thread has run ms more milliseconds. */
+static void burn_sys(long ms)
+{
+	long long end = cpu_now(CLOCK_THREAD_CPUTIME_ID) + ms * 1000000LL;
+	while (cpu_now(CLOCK_THREAD_CPUTIME_ID) < end)
+		for (int i = 0; i < 200; i++)
+			syscall(SYS_getppid);
+}
+
+/* The user and system times of who (getrusage) in ns. */
+static void usage_ns(int who, long long *u, long long *s)
+{
+	struct rusage ru;
+	*u = *s = -1;
+	if (getrusage(who, &ru) == 0)
+		*u = tv_ns(&ru.ru_utime), *s = tv_ns(&ru.ru_stime);
+}
+
+/* Fields 14 and 15 of /proc/self/stat (utime, stime), in ticks. */
+static int stat_ticks(long *ut, long *st)
+{
+	char buf[512], *p;
+	FILE *f = fopen("/proc/self/stat", "r");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	if (f)
+		fclose(f);
+	buf[n] = 0;
+	if (!(p = strrchr(buf, ')')))
+		return -1;
+	return sscanf(p + 2,
+		      "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %ld %ld", ut,
+		      st) == 2
+		   ? 0
+		   : -1;
+}
+
+#define TICK_NS (NS / 100)
+
+/* Whether v, read between CPU-time clock readings a and b, lies between
+ * them, give or take slack ns; else fail saying so. */
+static int between(const char *what, long long v, long long a, long long b,
+		   long long slack)
+{
+	if (v >= a - slack && v <= b + slack)
+		return 1;
+	ut_fail("%s: %lld ns, the clock read %lld then %lld", what, v, a, b);
+	return 0;
+}
+
+/* User and system time: a user loop is user time, a loop of system calls
+ * system time; getrusage, times, /proc/self/stat and the CPU-time clocks
+ * agree (utime + stime == the clock, give or take a tick). */
+static void cpu_user_sys(void)
+{
+	long long u0, s0, u, s, clk, clk2, thr;
+	struct tms tms;
+	long ut, st, hz = sysconf(_SC_CLK_TCK);
+
+	CHECK_EQ(hz, 100);
+	usage_ns(RUSAGE_SELF, &u0, &s0);
+	burn_user(300);
+	usage_ns(RUSAGE_SELF, &u, &s);
+	CHECK(u - u0 > 150000000);
+	CHECK(u - u0 > 2 * (s - s0));
+	burn_sys(300);
+	clk = cpu_now(CLOCK_PROCESS_CPUTIME_ID);
+	usage_ns(RUSAGE_SELF, &u0, &s0);
+	CHECK(times(&tms) != (clock_t)-1);
+	CHECK_EQ(stat_ticks(&ut, &st), 0);
+	clk2 = cpu_now(CLOCK_PROCESS_CPUTIME_ID);
+	CHECK(s0 - s > 50000000);
+	CHECK(between("getrusage", u0 + s0, clk, clk2, TICK_NS / 10));
+	CHECK(between("times", (tms.tms_utime + tms.tms_stime) * TICK_NS, clk,
+		      clk2, 2 * TICK_NS));
+	CHECK(tms.tms_stime > 5 && tms.tms_utime > 15);
+	CHECK(between("stat", (ut + st) * TICK_NS, clk, clk2, 2 * TICK_NS));
+	CHECK(st > 5 && ut > 15);
+	thr = cpu_now(CLOCK_THREAD_CPUTIME_ID);
+	usage_ns(RUSAGE_THREAD, &u, &s);
+	clk = cpu_now(CLOCK_THREAD_CPUTIME_ID);
+	CHECK(between("RUSAGE_THREAD", u + s, thr, clk, TICK_NS / 10));
+}
+
+static void *burner(void *arg)
+{
+	burn_user((long)arg);
+	return NULL;
+}
+
+/* CLOCK_PROCESS_CPUTIME_ID counts every thread, CLOCK_THREAD_CPUTIME_ID
+ * the caller; reaped children count in RUSAGE_CHILDREN. */
+static void cpu_clocks(void)
+{
+	pthread_t th;
+	long long p0 = cpu_now(CLOCK_PROCESS_CPUTIME_ID), t0, p1, t1, u, s;
+	t0 = cpu_now(CLOCK_THREAD_CPUTIME_ID);
+	CHECK_EQ(pthread_create(&th, NULL, burner, (void *)200L), 0);
+	pthread_join(th, NULL);
+	p1 = cpu_now(CLOCK_PROCESS_CPUTIME_ID);
+	t1 = cpu_now(CLOCK_THREAD_CPUTIME_ID);
+	CHECK(p1 - p0 > 150000000);
+	CHECK(p1 - p0 > t1 - t0 + 150000000);
+	usage_ns(RUSAGE_CHILDREN, &u, &s);
+	pid_t pid = fork();
+	if (pid == 0) {
+		burn_user(200);
+		_exit(0);
+	}
+	CHECK(pid > 0);
+	CHECK_EQ(ut_wait(pid), 0);
+	long long cu, cs;
+	usage_ns(RUSAGE_CHILDREN, &cu, &cs);
+	CHECK(cu + cs - u - s > 150000000);
+	CHECK(cu - u > cs - s);
+}
+
+static volatile int prof_sigs, vt_sigs;
+
+static void on_cpu_timer(int sig)
+{
+	if (sig == SIGPROF)
+		prof_sigs++;
+	else
+		vt_sigs++;
+}
+
+/* Arm timer which every 10 ms and spin for ms of CPU time: the signals
+ * it got (all from that timer). */
+static int cpu_timer_count(int which, long ms)
+{
+	struct sigaction sa;
+	struct itimerval it = {{0, 10000}, {0, 10000}}, off = {0};
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_cpu_timer;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGPROF, &sa, NULL);
+	sigaction(SIGVTALRM, &sa, NULL);
+	prof_sigs = vt_sigs = 0;
+	if (setitimer(which, &it, NULL))
+		return -1;
+	burn_user(ms);
+	setitimer(which, &off, NULL);
+	signal(SIGPROF, SIG_DFL);
+	signal(SIGVTALRM, SIG_DFL);
+	return which == ITIMER_PROF ? prof_sigs + 1000 * vt_sigs
+				    : vt_sigs + 1000 * prof_sigs;
+}
+
+/* ITIMER_PROF and ITIMER_VIRTUAL at 10 ms: SIGPROF and SIGVTALRM at about
+ * that rate of CPU time (generous bounds), only the timer's own signal. */
+static void itimer_cpu_rate(void)
+{
+	int n = cpu_timer_count(ITIMER_PROF, 1000);
+	CHECK(n >= 3 && n <= 200);
+	n = cpu_timer_count(ITIMER_VIRTUAL, 1000);
+	CHECK(n >= 3 && n <= 200);
+}
+
+/* getitimer's remaining time and interval; which out of range EINVAL;
+ * a 1 us interval neither floods nor stalls the process. */
+static void itimer_cpu_values(void)
+{
+	struct itimerval it = {{1, 500000}, {5, 0}}, left, off = {0};
+	for (int which = ITIMER_VIRTUAL; which <= ITIMER_PROF; which++) {
+		CHECK_EQ(setitimer(which, &it, NULL), 0);
+		burn_user(50);
+		CHECK_EQ(getitimer(which, &left), 0);
+		CHECK(left.it_interval.tv_sec == 1 &&
+		      left.it_interval.tv_usec == 500000);
+		CHECK(tv_ns(&left.it_value) > 3 * NS &&
+		      tv_ns(&left.it_value) < 5 * NS);
+		CHECK_EQ(setitimer(which, &off, &left), 0);
+		CHECK(tv_ns(&left.it_value) > 3 * NS);
+		CHECK_EQ(getitimer(which, &left), 0);
+		CHECK(left.it_value.tv_sec == 0 && left.it_value.tv_usec == 0);
+	}
+	CHECK_ERR(setitimer(3, &it, NULL), EINVAL);
+	CHECK_ERR(syscall(SYS_getitimer, 3, &left), EINVAL);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_cpu_timer;
+	sigaction(SIGPROF, &sa, NULL);
+	prof_sigs = 0;
+	struct itimerval tiny = {{0, 1}, {0, 1}};
+	CHECK_EQ(setitimer(ITIMER_PROF, &tiny, NULL), 0);
+	burn_user(300);
+	CHECK_EQ(setitimer(ITIMER_PROF, &off, NULL), 0);
+	signal(SIGPROF, SIG_DFL);
+	CHECK(prof_sigs >= 3);
+}
+
+static volatile pid_t main_tid;
+static volatile int main_sigs;
+
+/* burner with SIGPROF unblocked (it inherits its creator's mask). */
+static void *unblocked_burner(void *arg)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGPROF);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	return burner(arg);
+}
+
+static void on_prof_tid(int sig)
+{
+	(void)sig;
+	if (syscall(SYS_gettid) == main_tid)
+		main_sigs++;
+	else
+		prof_sigs++;
+}
+
+/* The timers' signals are the process's: a thread that does not block
+ * them gets them while the main thread blocks them. (One sent as the
+ * thread exits stays pending for the main thread: counted before it
+ * unblocks.) */
+static void itimer_cpu_thread(void)
+{
+	struct itimerval it = {{0, 10000}, {0, 10000}}, off = {0};
+	sigset_t set;
+	pthread_t th;
+	struct sigaction sa;
+	int got, main_got;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_prof_tid;
+	sigaction(SIGPROF, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGPROF);
+	main_tid = syscall(SYS_gettid);
+	prof_sigs = main_sigs = 0;
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	CHECK_EQ(setitimer(ITIMER_PROF, &it, NULL), 0);
+	CHECK_EQ(pthread_create(&th, NULL, unblocked_burner, (void *)500L), 0);
+	pthread_join(th, NULL);
+	setitimer(ITIMER_PROF, &off, NULL);
+	got = prof_sigs, main_got = main_sigs;
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	signal(SIGPROF, SIG_DFL);
+	if (got < 3 || main_got)
+		ut_fail("SIGPROF: %d to the thread, %d to the main thread "
+			"blocking it",
+			got, main_got);
+}
+
+/* After exec (the itimer-kept run of this program): ITIMER_VIRTUAL is
+ * still set as before it. */
+static int itimer_kept(void)
+{
+	struct itimerval left;
+	if (getitimer(ITIMER_VIRTUAL, &left))
+		return 2;
+	return left.it_interval.tv_sec == 100 && left.it_value.tv_sec > 90 ? 0
+									   : 3;
+}
+
+static void exec_kept(void)
+{
+	struct itimerval it = {{100, 0}, {100, 0}};
+	CHECK_EQ(setitimer(ITIMER_VIRTUAL, &it, NULL), 0);
+	execl(ut_self, ut_self, "itimer-kept", (char *)NULL);
+	_exit(4);
+}
+
+/* Fork clears the CPU timers in the child; exec keeps them. */
+static void itimer_cpu_fork_exec(void)
+{
+	struct itimerval it = {{100, 0}, {100, 0}}, left, off = {0};
+	pid_t pid;
+	CHECK_EQ(setitimer(ITIMER_PROF, &it, NULL), 0);
+	if ((pid = fork()) == 0) {
+		_exit(getitimer(ITIMER_PROF, &left) || left.it_value.tv_sec ||
+		      left.it_value.tv_usec || left.it_interval.tv_sec);
+	}
+	CHECK(pid > 0);
+	CHECK_EQ(ut_wait(pid), 0);
+	CHECK_EQ(getitimer(ITIMER_PROF, &left), 0);
+	CHECK(left.it_value.tv_sec > 90);
+	CHECK_EQ(setitimer(ITIMER_PROF, &off, NULL), 0);
+	if ((pid = fork()) == 0)
+		exec_kept();
+	CHECK(pid > 0);
+	CHECK_EQ(ut_wait(pid), 0);
+}
+
 static const struct ut_case cases[] = {
 #ifdef SYS_alarm /* x86_64 only, as SYS_time */
     UT_CASE(alarm_left),
@@ -321,9 +631,17 @@ static const struct ut_case cases[] = {
     UT_CASE(sleep_errors),
     UT_CASE(itimer_real),
     UT_CASE(cpu_counter),
+    UT_CASE(cpu_user_sys),
+    UT_CASE(cpu_clocks),
+    UT_CASE(itimer_cpu_rate),
+    UT_CASE(itimer_cpu_values),
+    UT_CASE(itimer_cpu_thread),
+    UT_CASE(itimer_cpu_fork_exec),
 };
 
 int main(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "itimer-kept"))
+		return itimer_kept();
 	return ut_main(argc, argv, "time", cases, UT_COUNT(cases));
 }

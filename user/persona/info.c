@@ -2,8 +2,8 @@
  * info.c - calls that translate to a few native ones: sysinfo, times and
  * getrusage over LUX_NR_SYSSTAT; prctl's names over LUX_NR_NAME;
  * getrlimit and setrlimit over prlimit64 (which the kernel keeps: it
- * enforces the limits); time and gettimeofday over clock_gettime, getpgrp over getpgid, eventfd over eventfd2. lux keeps one run time per thread (no
- * user/system split): it is reported as user time.
+ * enforces the limits); time and gettimeofday over clock_gettime, getpgrp over getpgid, eventfd over eventfd2. Run time splits into user and
+ * system time as the kernel's ticks found it (decision 0035).
  */
 #include "persona.h"
 
@@ -38,28 +38,30 @@ long persona_sysinfo(long uinfo)
 	return copy_out(uinfo, &si, sizeof(si));
 }
 
-/* times: the process's and its reaped children's run time in ticks;
- * returns the ticks since boot. */
+/* times: the process's and its reaped children's user and system time in
+ * ticks; returns the ticks since boot. */
 long persona_times(long utms)
 {
 	struct lux_sysstat s;
-	long tms[4] = {0};
+	long tms[4];
 
 	native1(LUX_NR_SYSSTAT, &s);
-	tms[0] = s.cpu_ns / TICK_NS;
-	tms[2] = s.cpu_child_ns / TICK_NS;
+	tms[0] = s.cpu_user_ns / TICK_NS;
+	tms[1] = (s.cpu_ns - s.cpu_user_ns) / TICK_NS;
+	tms[2] = s.cpu_child_user_ns / TICK_NS;
+	tms[3] = (s.cpu_child_ns - s.cpu_child_user_ns) / TICK_NS;
 	if (utms && copy_out(utms, tms, sizeof(tms)))
 		return -EFAULT;
 	return s.clock_ns / TICK_NS;
 }
 
-/* getrusage: the run time of who as ru_utime, the rest 0. */
+/* getrusage: the user and system time of who, the rest 0. */
 long persona_getrusage(long lwho, long uusage)
 {
 	struct lux_sysstat s;
 	long ru[18] = {0}; /* struct rusage: ru_utime first */
 	int who = lwho;
-	uint64_t ns;
+	uint64_t ns, user;
 
 	if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN &&
 	    who != RUSAGE_THREAD)
@@ -68,8 +70,11 @@ long persona_getrusage(long lwho, long uusage)
 	ns = who == RUSAGE_SELF       ? s.cpu_ns
 	     : who == RUSAGE_CHILDREN ? s.cpu_child_ns
 				      : s.cpu_thread_ns;
-	ru[0] = ns / NS;
-	ru[1] = ns % NS / 1000;
+	user = who == RUSAGE_SELF       ? s.cpu_user_ns
+	       : who == RUSAGE_CHILDREN ? s.cpu_child_user_ns
+					: s.cpu_thread_user_ns;
+	ru[0] = user / NS, ru[1] = user % NS / 1000;
+	ru[2] = (ns - user) / NS, ru[3] = (ns - user) % NS / 1000;
 	return copy_out(uusage, ru, sizeof(ru));
 }
 

@@ -91,13 +91,12 @@ void arm64_irq(struct trap_frame *f)
 {
 	unsigned intid = gic_ack();
 
-	(void)f;
 	if (intid >= 1020)
 		return; /* spurious */
 	if (intid == plat.timer_ppi) {
 		uint64_t t0 = timer_count();
 		timer_mask();
-		timer_interrupt();
+		timer_interrupt(f->pstate & 0xf ? 0 : f->pc);
 		timer_throttle(t0);
 	} else if (intid == SGI_STOP) {
 		arch_halt();

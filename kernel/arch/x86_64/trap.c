@@ -108,7 +108,7 @@ void trap_dispatch(struct trap_frame *f)
 	if (f->vector == VEC_SPURIOUS)
 		return;
 	if (f->vector == VEC_TIMER)
-		timer_interrupt();
+		timer_interrupt(f->cs & 3 ? f->rip : 0);
 	else if (f->vector == VEC_TLB)
 		tlb_shootdown_interrupt();
 	else if (f->vector - VEC_IRQ_BASE < 64)
