@@ -225,8 +225,14 @@ def step_vi(sh):
     time.sleep(1)
     sh.type("ihello from vi")
     time.sleep(0.5)
+    sh.vm.pos = len(sh.vm.text)
     sh.type("\x1b")
-    time.sleep(0.5)
+    # vi takes an ESC followed at once by more keys for the start of a
+    # key's escape sequence: type ":wq" only once vi has left insert
+    # mode, which its status line shows ("- v.txt [Modified]"). On a loaded
+    # host a fixed pause is not enough: the keys can reach the guest
+    # together.
+    sh.expect(r"- v\.txt \[Modified\]", 20)
     sh.type(":wq\r")
     sh.expect(PROMPT_RE, 20)
     sh.check("cat v.txt", "hello from vi")
