@@ -450,7 +450,8 @@ static void cpu_clocks(void)
 }
 
 /* A child that spins in user mode for 200 ms of CPU, then makes system
- * calls for 100 ms, and exits; reaped by wait4 (waitid if by_waitid), its
+ * calls for 300 ms (as cpu_user_sys: the split is sampled at the tick),
+ * and exits; reaped by wait4 (waitid if by_waitid), its
  * times in ns at u and s. 0, or -1 (a failure reported). */
 static int reaped_child(int by_waitid, long long *u, long long *s)
 {
@@ -461,7 +462,7 @@ static int reaped_child(int by_waitid, long long *u, long long *s)
 
 	if (pid == 0) {
 		burn_user(200);
-		burn_sys(100);
+		burn_sys(300);
 		_exit(7);
 	}
 	if (!EXPECT(pid > 0))
@@ -495,8 +496,10 @@ static void cpu_child_rusage(void)
 		CHECK_EQ(reaped_child(by_waitid, &cu, &cs), 0);
 		usage_ns(RUSAGE_CHILDREN, &u1, &s1);
 		CHECK_EQ(stat_ticks(t1), 0);
-		CHECK(cu > 100000000 && cs > 20000000);
-		CHECK(cu > cs);
+		if (cu < 100000000 || cs < 50000000) {
+			ut_fail("rusage: user %lld ns, system %lld ns", cu, cs);
+			return;
+		}
 		CHECK(between("RUSAGE_CHILDREN", u1 + s1 - u0 - s0, cu + cs,
 			      cu + cs, 2 * TICK_NS));
 		CHECK(between("cutime", (t1[2] - t0[2]) * TICK_NS, cu, cu,
