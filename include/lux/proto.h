@@ -249,12 +249,13 @@
  * the message's addresses and descriptors are flat in the struct. Errors
  * as sendmsg's and recvmsg's; waits as LUX_NR_SOCKET's. */
 #define LUX_NR_SOCKMSG (LUX_NR_BASE + 23)
-/* (pid, pgid, options, uint64_t res[2]) -> pid: wait for a change of a
+/* (pid, pgid, options, uint64_t res[3]) -> pid: wait for a change of a
  * child of the caller (pid > 0: that child; else pgid > 0: one of that
  * group; else any) per options (WNOHANG, WUNTRACED, WCONTINUED, WNOWAIT;
  * others EINVAL), and reap it unless WNOWAIT: its pid (0 with WNOHANG and
  * nothing to report), res[0] its wait status, res[1] the ns it and its
- * reaped children ran (0 unless reaped). ECHILD with no such child,
+ * reaped children ran and res[2] the user part of those (both 0 unless
+ * it is a zombie; the rest is system time). ECHILD with no such child,
  * EFAULT (the child reaped all the same). Interrupted by a signal: as a
  * Linux call (EINTR or a restart); from inside the personality,
  * LUX_ERESTART_CALL as for LUX_NR_REQUEST. The personality makes wait4
@@ -904,6 +905,8 @@ struct lux_procinfo {
 	uint32_t cmdline_len; /* bytes of cmdline used */
 	char cmdline[256];    /* argv, each with its NUL (cut at 256) */
 	uint64_t cpu_user_ns; /* the user part of cpu_ns */
+	uint64_t cpu_child_ns, cpu_child_user_ns; /* its reaped children's
+						    * (and theirs), user part */
 };
 
 /* LUX_PROCINFO_FD: a descriptor (its path follows). */

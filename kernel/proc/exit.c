@@ -97,20 +97,20 @@ static bool wanted(const struct proc *c, int pid, int pgid)
 #define WCONTINUED 8
 #define WNOWAIT    0x1000000
 
-/* The wait status c has to report under options, or -1. Reaps a zombie.
- * proc_lock held. */
-static int child_status(struct proc *c, long options)
+/* The wait status c has to report under options, or -1; a zombie's run
+ * time with its reaped children's at cpu[0], its user part at cpu[1].
+ * Reaps a zombie. proc_lock held. */
+static int child_status(struct proc *c, long options, uint64_t cpu[2])
 {
 	int status = -1;
 
 	if (c->zombie) {
 		status = c->status;
+		cpu[0] = c->cpu_done_ns + c->cpu_child_ns;
+		cpu[1] = proc_user_ns(c, c->cpu_done_ns) + c->cpu_child_user_ns;
 		if (!(options & WNOWAIT)) {
-			c->parent->cpu_child_ns +=
-			    c->cpu_done_ns + c->cpu_child_ns;
-			c->parent->cpu_child_user_ns +=
-			    proc_user_ns(c, c->cpu_done_ns) +
-			    c->cpu_child_user_ns;
+			c->parent->cpu_child_ns += cpu[0];
+			c->parent->cpu_child_user_ns += cpu[1];
 			list_remove(&c->sibling);
 			list_remove(&c->all_link);
 		}
@@ -125,9 +125,10 @@ static int child_status(struct proc *c, long options)
 }
 
 /* Wait for a child's change per options; its pid (0 with WNOHANG and
- * nothing to report), its wait status and (reaped) its run time. */
+ * nothing to report), its wait status and (a zombie) its run time and
+ * user part at cpu (child_status). */
 static long do_wait(int pid, int pgid, long options, int *status,
-		    uint64_t *cpu_ns)
+		    uint64_t cpu[2])
 {
 	struct proc *self = current_proc();
 
@@ -146,10 +147,8 @@ static long do_wait(int pid, int pgid, long options, int *status,
 			if (!wanted(c, pid, pgid))
 				continue;
 			any = true;
-			if ((*status = child_status(c, options)) == -1)
+			if ((*status = child_status(c, options, cpu)) == -1)
 				continue;
-			*cpu_ns =
-			    c->zombie ? c->cpu_done_ns + c->cpu_child_ns : 0;
 			mutex_unlock(&proc_lock);
 			if (c->zombie && !(options & WNOWAIT)) {
 				arch_io_free(c->io);
@@ -169,13 +168,14 @@ static long do_wait(int pid, int pgid, long options, int *status,
 
 /* LUX_NR_WAIT: one child's change per options, for the personality's
  * wait4 and waitid: its pid (0 with WNOHANG and none), and at ures its
- * wait status and, if reaped, its run time with its reaped children's.
+ * wait status and, a zombie, its run time with its reaped children's and
+ * the user part of that.
  * Made from the personality, the program's signals end the wait as they
  * would end its own call (LUX_NR_REQUEST's rule). */
 long sys_lux_wait(long pid, long pgid, long options, long ures)
 {
 	struct thread *t = current_thread();
-	uint64_t mask = t->sig_blocked, res[2] = {0};
+	uint64_t mask = t->sig_blocked, res[3] = {0};
 	bool inside = persona_pc(arch_uregs_pc(arch_uregs(&t->ctx)));
 	int status = 0;
 	long r;

@@ -235,8 +235,10 @@ long sys_lux_procinfo(long lpid, long uinfo, long item, long size)
 					     .state = proc_state(p),
 					     .start_ns = p->start_ns,
 					     .cpu_ns = proc_cpu_ns(p),
+					     .cpu_child_ns = p->cpu_child_ns,
 					     .cmdline_len = p->cmdline_len};
 		info.cpu_user_ns = proc_user_ns(p, info.cpu_ns);
+		info.cpu_child_user_ns = p->cpu_child_user_ns;
 		memcpy(info.name, p->name, sizeof(info.name));
 		memcpy(info.cmdline, p->cmdline, sizeof(info.cmdline));
 		if ((mm = p->mm))

@@ -628,7 +628,7 @@ static long native_wait(long pid, long pgid, long options, void *res)
  * child reaped all the same). */
 static void native_wait_own_children(void)
 {
-	uint64_t res[2];
+	uint64_t res[3];
 	int go[2], info[2];
 	pid_t grandchild;
 	char c;

@@ -19,6 +19,7 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/times.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -348,8 +349,9 @@ static void usage_ns(int who, long long *u, long long *s)
 		*u = tv_ns(&ru.ru_utime), *s = tv_ns(&ru.ru_stime);
 }
 
-/* Fields 14 and 15 of /proc/self/stat (utime, stime), in ticks. */
-static int stat_ticks(long *ut, long *st)
+/* Fields 14 to 17 of /proc/self/stat (utime, stime, cutime, cstime),
+ * in ticks. */
+static int stat_ticks(long t[4])
 {
 	char buf[512], *p;
 	FILE *f = fopen("/proc/self/stat", "r");
@@ -360,8 +362,9 @@ static int stat_ticks(long *ut, long *st)
 	if (!(p = strrchr(buf, ')')))
 		return -1;
 	return sscanf(p + 2,
-		      "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %ld %ld", ut,
-		      st) == 2
+		      "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %ld %ld %ld "
+		      "%ld",
+		      &t[0], &t[1], &t[2], &t[3]) == 4
 		   ? 0
 		   : -1;
 }
@@ -386,7 +389,7 @@ static void cpu_user_sys(void)
 {
 	long long u0, s0, u, s, clk, clk2, thr;
 	struct tms tms;
-	long ut, st, hz = sysconf(_SC_CLK_TCK);
+	long t[4], hz = sysconf(_SC_CLK_TCK);
 
 	CHECK_EQ(hz, 100);
 	usage_ns(RUSAGE_SELF, &u0, &s0);
@@ -398,15 +401,15 @@ static void cpu_user_sys(void)
 	clk = cpu_now(CLOCK_PROCESS_CPUTIME_ID);
 	usage_ns(RUSAGE_SELF, &u0, &s0);
 	CHECK(times(&tms) != (clock_t)-1);
-	CHECK_EQ(stat_ticks(&ut, &st), 0);
+	CHECK_EQ(stat_ticks(t), 0);
 	clk2 = cpu_now(CLOCK_PROCESS_CPUTIME_ID);
 	CHECK(s0 - s > 50000000);
 	CHECK(between("getrusage", u0 + s0, clk, clk2, TICK_NS / 10));
 	CHECK(between("times", (tms.tms_utime + tms.tms_stime) * TICK_NS, clk,
 		      clk2, 2 * TICK_NS));
 	CHECK(tms.tms_stime > 5 && tms.tms_utime > 15);
-	CHECK(between("stat", (ut + st) * TICK_NS, clk, clk2, 2 * TICK_NS));
-	CHECK(st > 5 && ut > 15);
+	CHECK(between("stat", (t[0] + t[1]) * TICK_NS, clk, clk2, 2 * TICK_NS));
+	CHECK(t[1] > 5 && t[0] > 15);
 	thr = cpu_now(CLOCK_THREAD_CPUTIME_ID);
 	usage_ns(RUSAGE_THREAD, &u, &s);
 	clk = cpu_now(CLOCK_THREAD_CPUTIME_ID);
@@ -444,6 +447,66 @@ static void cpu_clocks(void)
 	usage_ns(RUSAGE_CHILDREN, &cu, &cs);
 	CHECK(cu + cs - u - s > 150000000);
 	CHECK(cu - u > cs - s);
+}
+
+/* A child that spins in user mode for 200 ms of CPU, then makes system
+ * calls for 300 ms (as cpu_user_sys: the split is sampled at the tick),
+ * and exits; reaped by wait4 (waitid if by_waitid), its
+ * times in ns at u and s. 0, or -1 (a failure reported). */
+static int reaped_child(int by_waitid, long long *u, long long *s)
+{
+	struct rusage ru;
+	siginfo_t info;
+	int status = -1;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		burn_user(200);
+		burn_sys(300);
+		_exit(7);
+	}
+	if (!EXPECT(pid > 0))
+		return -1;
+	memset(&ru, 0xff, sizeof(ru));
+	if (by_waitid) { /* the raw call: libc's waitid has no rusage */
+		if (EXPECT(syscall(SYS_waitid, P_PID, pid, &info, WEXITED,
+				   &ru) == 0) &&
+		    info.si_code == CLD_EXITED)
+			status = info.si_status << 8;
+	} else {
+		EXPECT_EQ(wait4(pid, &status, 0, &ru), pid);
+	}
+	if (!EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == 7))
+		return -1;
+	*u = tv_ns(&ru.ru_utime), *s = tv_ns(&ru.ru_stime);
+	return 0;
+}
+
+/* wait4's and waitid's rusage give the reaped child's user and system
+ * time, as do getrusage(RUSAGE_CHILDREN) and /proc/self/stat's cutime
+ * and cstime, and they agree, give or take a tick or two. */
+static void cpu_child_rusage(void)
+{
+	long long u0, s0, u1, s1, cu, cs;
+	long t0[4], t1[4];
+
+	for (int by_waitid = 0; by_waitid < 2; by_waitid++) {
+		usage_ns(RUSAGE_CHILDREN, &u0, &s0);
+		CHECK_EQ(stat_ticks(t0), 0);
+		CHECK_EQ(reaped_child(by_waitid, &cu, &cs), 0);
+		usage_ns(RUSAGE_CHILDREN, &u1, &s1);
+		CHECK_EQ(stat_ticks(t1), 0);
+		if (cu < 100000000 || cs < 50000000) {
+			ut_fail("rusage: user %lld ns, system %lld ns", cu, cs);
+			return;
+		}
+		CHECK(between("RUSAGE_CHILDREN", u1 + s1 - u0 - s0, cu + cs,
+			      cu + cs, 2 * TICK_NS));
+		CHECK(between("cutime", (t1[2] - t0[2]) * TICK_NS, cu, cu,
+			      2 * TICK_NS));
+		CHECK(between("cstime", (t1[3] - t0[3]) * TICK_NS, cs, cs,
+			      2 * TICK_NS));
+	}
 }
 
 static volatile int prof_sigs, vt_sigs;
@@ -633,6 +696,7 @@ static const struct ut_case cases[] = {
     UT_CASE(cpu_counter),
     UT_CASE(cpu_user_sys),
     UT_CASE(cpu_clocks),
+    UT_CASE(cpu_child_rusage),
     UT_CASE(itimer_cpu_rate),
     UT_CASE(itimer_cpu_values),
     UT_CASE(itimer_cpu_thread),

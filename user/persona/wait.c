@@ -15,13 +15,17 @@
 #define WEXITED    4
 #define WCONTINUED 8
 
-/* struct rusage at uusage (if any): ns as ru_utime, the rest 0. */
-static long rusage_out(long uusage, uint64_t ns)
+/* struct rusage at uusage (if any) from LUX_NR_WAIT's cpu[0] ns, of
+ * which cpu[1] user time: ru_utime and ru_stime, the rest 0. */
+static long rusage_out(long uusage, const uint64_t cpu[2])
 {
 	long ru[18] = {0};
+	uint64_t sys = cpu[0] - cpu[1];
 
-	ru[0] = ns / NS;
-	ru[1] = ns % NS / 1000;
+	ru[0] = cpu[1] / NS;
+	ru[1] = cpu[1] % NS / 1000;
+	ru[2] = sys / NS;
+	ru[3] = sys % NS / 1000;
 	return uusage ? copy_out(uusage, ru, sizeof(ru)) : 0;
 }
 
@@ -31,7 +35,7 @@ static long rusage_out(long uusage, uint64_t ns)
 long persona_wait4(long lpid, long ustatus, long options, long uusage)
 {
 	int pid = lpid, status;
-	uint64_t res[2] = {0, 0};
+	uint64_t res[3] = {0, 0, 0};
 	long r, pgid = pid < -1 ? -(long)pid : 0;
 
 	if (!pid && (pgid = native1(NR_getpgid, 0)) < 0)
@@ -40,7 +44,7 @@ long persona_wait4(long lpid, long ustatus, long options, long uusage)
 	status = res[0];
 	if (r > 0 && ustatus && copy_out(ustatus, &status, sizeof(status)))
 		return -EFAULT;
-	if (r > 0 && rusage_out(uusage, res[1]))
+	if (r > 0 && rusage_out(uusage, &res[1]))
 		return -EFAULT;
 	return r;
 }
@@ -67,7 +71,7 @@ static void waitid_info(int info[32], long pid, int status)
 long persona_waitid(long type, long lid, long uinfo, long options, long uusage)
 {
 	int id = lid, info[32] = {0};
-	uint64_t res[2] = {0, 0};
+	uint64_t res[3] = {0, 0, 0};
 	long r, pgid = 0;
 
 	if (type < P_ALL || type > P_PGID ||
@@ -80,7 +84,7 @@ long persona_waitid(long type, long lid, long uinfo, long options, long uusage)
 		    options & ~WEXITED, res);
 	if (r > 0)
 		waitid_info(info, r, (int)res[0]);
-	if (rusage_out(uusage, res[1]))
+	if (rusage_out(uusage, &res[1]))
 		return -EFAULT;
 	if (r >= 0 && uinfo && copy_out(uinfo, info, sizeof(info)))
 		return -EFAULT;

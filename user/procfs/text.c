@@ -21,13 +21,15 @@ void procfs_stat(FILE *f, const struct lux_procinfo *p)
 	 * fields lux does not know but exit_signal (38): 52 in all */
 	fprintf(f,
 		"%d (%.16s) %c %d %d %d 0 -1 0 0 0 0 0 %" PRIu64 " %" PRIu64
-		" 0 0 %d %d %d 0 %" PRIu64 " %" PRIu64 " %" PRIu64
+		" %" PRIu64 " %" PRIu64 " %d %d %d 0 %" PRIu64 " %" PRIu64
+		" %" PRIu64
 		" 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 "
 		"0 0 0 0 0 0 0 0\n",
 		p->pid, p->name, p->state, p->ppid, p->pgid, p->sid,
 		ticks(p->cpu_user_ns), ticks(p->cpu_ns - p->cpu_user_ns),
-		20 + p->nice, p->nice, p->nthreads, ticks(p->start_ns),
-		p->vsize, p->rss);
+		ticks(p->cpu_child_user_ns),
+		ticks(p->cpu_child_ns - p->cpu_child_user_ns), 20 + p->nice,
+		p->nice, p->nthreads, ticks(p->start_ns), p->vsize, p->rss);
 }
 
 static const char *state_name(char state)
