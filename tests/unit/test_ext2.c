@@ -977,6 +977,54 @@ static void test_crash_points(void **state)
 	assert_true(points >= 5 && repaired >= 2);
 }
 
+/* Write size bytes of pattern seed through the open handle h. */
+static void write_open(int64_t h, uint64_t size, uint32_t seed)
+{
+	static char buf[LUX_MAX_DATA];
+
+	for (uint64_t off = 0; off < size; off += LUX_MAX_DATA) {
+		size_t n =
+		    size - off < LUX_MAX_DATA ? size - off : LUX_MAX_DATA;
+		fill_pat(buf, off, n, seed);
+		assert_int_equal(do_write(h, off, buf, n), n);
+	}
+}
+
+/* The orphan list: a file removed while open and an O_TMPFILE file,
+ * written, synced (on the disk with no link), then a crash; the next
+ * mount frees both: e2fsck -fn finds the image clean and every block
+ * and inode is free again. A linked O_TMPFILE file leaves the list. */
+static void test_orphans(void **state)
+{
+	(void)state;
+	struct lux_statfs before, after;
+	mkfs(1024, 8192, "");
+	do_statfs(&before);
+	write_file("gone", 400 * 1024, 31);
+	int64_t h = do_open("gone", O_RW, 0);
+	assert_true(h > 0);
+	assert_int_equal(do_unlink("gone", 0), 0);
+	write_open(h, 500 * 1024, 32);
+	int64_t t = do_open("#00000000000000a1", O_RW | LUX_O_TMPFILE, 0600);
+	assert_true(t > 0);
+	write_open(t, 300 * 1024, 33);
+	int64_t k = do_open("#00000000000000b2", O_RW | LUX_O_TMPFILE, 0600);
+	assert_true(k > 0);
+	write_open(k, 100 * 1024, 34);
+	assert_int_equal(do_link("#00000000000000b2", "kept"), 0);
+	assert_int_equal(ext2_sync(&fs), 0); /* the idle write-back */
+	ext2_drop(&fs);                      /* killed with all three open */
+	close(img_fd);
+	img_fd = open(img, O_RDWR);
+	assert_int_equal(ext2_mount(&fs, img_fd, CACHE), 0);
+	check_file("kept", 100 * 1024, 34);
+	assert_int_equal(do_unlink("kept", 0), 0);
+	do_statfs(&after);
+	assert_int_equal(after.bfree, before.bfree);
+	assert_int_equal(after.ffree, before.ffree);
+	umount_check();
+}
+
 /* A 64 MiB file by checksum, both ways; its throughput goes to stderr. */
 static void test_64mib(void **state)
 {
@@ -1090,7 +1138,7 @@ int main(void)
 	    T(test_permissions),      T(test_statfs),   T(test_enospc),
 	    T(test_host_files),       T(test_times),    T(test_restart),
 	    T(test_crash_points),     T(test_64mib),    T(test_readahead_stale),
-	    T(test_readahead_reopen),
+	    T(test_readahead_reopen), T(test_orphans),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -230,6 +230,58 @@ static void mapped_sync(void)
 	CHECK_EQ(umount(dir), 0);
 }
 
+/* Write 256 KiB into fd and fsync: 0 or -1. */
+static int fill(int fd)
+{
+	static char buf[64 << 10];
+
+	memset(buf, 'o', sizeof(buf));
+	for (int i = 0; i < 4; i++)
+		if (write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+			return -1;
+	return fsync(fd);
+}
+
+/* The orphan list (docs/storage.md): a file removed while open and an
+ * O_TMPFILE file, written and fsynced, are on the disk with no link when
+ * the server is killed; the server lumen restarts frees them at its
+ * mount, so every block and inode they held is free again. */
+static void orphans(void)
+{
+	const char *img = "/tmp/ext2-work.img";
+	struct statfs before, after;
+	char path[128];
+	int fd, tmp, got = -1;
+	pid_t pid;
+
+	if (!on_lux()) {
+		ut_fail("lux-specific: fails on Linux by design");
+		return;
+	}
+	CHECK_EQ(mount_img(img), 0);
+	CHECK_EQ(statfs(dir, &before), 0);
+	snprintf(path, sizeof(path), "%s/orphan", dir);
+	CHECK((fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0644)) >= 0);
+	CHECK_EQ(unlink(path), 0);
+	CHECK_EQ(fill(fd), 0);
+	CHECK((tmp = open(dir, O_TMPFILE | O_RDWR, 0600)) >= 0);
+	CHECK_EQ(fill(tmp), 0);
+	CHECK((pid = server_pid(img)) > 0);
+	CHECK_EQ(kill(pid, SIGKILL), 0);
+	close(fd);
+	close(tmp);
+	/* The new server answers once its mount freed the orphans. */
+	for (int i = 0; i < RESTARTS && got < 0; i++) {
+		pid_t now = server_pid(img);
+		if (!now || now == pid || (got = statfs(dir, &after)) < 0)
+			ut_sleep_ms(100);
+	}
+	CHECK_EQ(got, 0);
+	EXPECT_EQ(after.f_bfree, before.f_bfree);
+	EXPECT_EQ(after.f_ffree, before.f_ffree);
+	CHECK_EQ(umount(dir), 0);
+}
+
 /* Killed mid-use, the server is restarted by lumen: what fsync wrote is
  * there, on the image and through the mount. */
 static void killed_server(void)
@@ -265,10 +317,8 @@ static void killed_server(void)
 }
 
 static const struct ut_case cases[] = {
-    UT_CASE(seed_image),
-    UT_CASE(file_programs),
-    UT_CASE(mapped_sync),
-    UT_CASE(killed_server),
+    UT_CASE(seed_image), UT_CASE(file_programs), UT_CASE(mapped_sync),
+    UT_CASE(orphans),    UT_CASE(killed_server),
 };
 
 int main(int argc, char **argv)

@@ -64,9 +64,12 @@ struct ext2_super {
 	uint8_t s_uuid[16];
 	char s_volume_name[16];
 	char s_last_mounted[64];
-	uint8_t rest[1024 - 200];
+	uint8_t s_pad[32];      /* compression, prealloc, journal: unused */
+	uint32_t s_last_orphan; /* the orphan list's head (orphan.c) */
+	uint8_t rest[1024 - 236];
 };
 _Static_assert(sizeof(struct ext2_super) == 1024, "superblock layout");
+_Static_assert(offsetof(struct ext2_super, s_last_orphan) == 0xE8, "orphan");
 
 /* A block group descriptor. */
 struct ext2_group {
@@ -164,6 +167,7 @@ struct inode {
 	bool obj_rw;    /* mapped from a descriptor open for writing (a
 			 * shared mapping may store: write-back needed) */
 	bool linkable;  /* O_TMPFILE without O_EXCL, never linked yet */
+	bool orphan;    /* on the orphan list (orphan.c) */
 	uint64_t tmp;   /* O_TMPFILE: the number of its hidden name
 			 * (tmpfile.c), or 0 */
 	struct inode *hnext;
@@ -276,6 +280,14 @@ bool inode_fast_link(const struct ext2fs *fs, const struct inode *ip);
  * uid, gid, with one reference: NULL and -ENOSPC / -EIO in *err. */
 struct inode *inode_new(struct ext2fs *fs, struct inode *dir, uint32_t mode,
 			uint32_t uid, uint32_t gid, int *err);
+
+/* The orphan list (orphan.c, docs/storage.md): inodes with no link that
+ * an open holds, chained from the superblock's s_last_orphan through
+ * i_dtime, so that a server that dies leaves them to the next mount.
+ * orphan_update puts ip on the list or takes it off as its links say;
+ * orphan_release frees every inode on the list (at mount). */
+void orphan_update(struct ext2fs *fs, struct inode *ip);
+void orphan_release(struct ext2fs *fs);
 
 /* Unnamed files (tmpfile.c, docs/decisions/0037-tmpfile.md): the open
  * file whose hidden name is (name, len), or NULL (not held). */

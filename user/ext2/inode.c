@@ -3,7 +3,7 @@
  * read once from its table block and shared by every user (two names of
  * one file, a rename within one directory); iwrite copies it back into
  * the cached table block. The last reference to an inode without links
- * frees it with its blocks.
+ * frees it with its blocks; until then it is on the orphan list.
  */
 #include "ext2.h"
 #include <errno.h>
@@ -166,7 +166,11 @@ void iput(struct ext2fs *fs, struct inode *ip)
 	if (ip && ip->obj && ip->refs == 2 && !ip->opens &&
 	    !ip->raw.i_links_count)
 		fmap_drop(fs, ip); /* the last user but the object's */
-	if (!ip || --ip->refs)
+	if (!ip)
+		return;
+	ip->refs--;
+	orphan_update(fs, ip); /* on the list while held with no link */
+	if (ip->refs)
 		return;
 	if (!ip->raw.i_links_count && ip->raw.i_mode && !ip->raw.i_dtime)
 		inode_delete(fs, ip);

@@ -99,6 +99,7 @@ int ext2_mount(struct ext2fs *fs, int fd, size_t cache_bytes)
 	fs->sb.s_mnt_count++;
 	fs->sb.s_mtime = time(NULL);
 	fs->meta_dirty = true;
+	orphan_release(fs); /* what a server that died left held */
 	return 0;
 fail:
 	free(fs->groups);

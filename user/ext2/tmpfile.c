@@ -5,8 +5,9 @@
  * unnamed file is an inode with no link that the open holds: the last
  * CLOSE frees it (iput), as an open file that lost its last name. The
  * hidden name and whether the file may be linked live in the in-core
- * inode only: a server that dies leaves the inode allocated with no
- * link, as Linux's ext2 does after a crash, until e2fsck frees it.
+ * inode only; the inode is on the orphan list (orphan.c) until it is
+ * linked or freed, so that a server that dies leaves it to the next
+ * mount to free.
  */
 #include "serve.h"
 #include <errno.h>
@@ -63,6 +64,7 @@ int tmp_create(struct call *c, struct walk *w, struct inode **out)
 	}
 	n->tmp = secret;
 	n->linkable = !(q->flags & LUX_O_EXCL);
+	orphan_update(c->fs, n);
 	*out = n;
 	return 0;
 }
