@@ -71,14 +71,19 @@ static long shm_open_path(const char *path, unsigned flags)
 
 /* IOCTL cmd (a, n bytes of data in m) on descriptor fd (-1: a fresh one
  * of the directory), the reply into r: its result or -errno. A signal
- * ends a wait with EINTR, as Linux's calls (never restarted). */
+ * ends a wait with EINTR, as Linux's calls (never restarted): the
+ * server's, and for the calls that may wait (msgsnd, msgrcv, semop) the
+ * OPEN before it too, else such a call restarts after the handler and
+ * waits on as if no signal had come. */
 static long sysv_call(long fd, unsigned cmd, struct sysv_req *m, size_t n,
 		      struct sysv_rep *r)
 {
 	long own = fd < 0 ? shm_open_path(SHM_DIR, LUX_O_RDONLY) : fd, e;
+	bool waits = cmd == LUX_SYSV_MSGSND || cmd == LUX_SYSV_MSGRCV ||
+		     cmd == LUX_SYSV_SEMOP;
 
 	if (own < 0)
-		return own;
+		return own == -LUX_ERESTART_CALL && waits ? -EINTR : own;
 	memset(&m->q, 0, sizeof(m->q));
 	m->q.op = LUX_IOCTL;
 	m->q.len = sizeof(m->q) + sizeof(m->a) + n;
