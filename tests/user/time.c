@@ -10,6 +10,7 @@
 #include "utest.h"
 #include "utest_arch.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -331,13 +332,27 @@ static void burn_user(long ms)
 			;
 }
 
-/* Make cheap system calls until the thread has run ms more milliseconds. */
+/* Make system calls until the thread has run ms more milliseconds: 1 MiB
+ * through a pipe and back per call, so that a call spends long in the
+ * kernel. Cheap calls would not do: under QEMU's arm64 emulation a tick that
+ * comes during a short call is taken after it returns, in user mode. */
 static void burn_sys(long ms)
 {
+	enum { SIZE = 1 << 20 };
 	long long end = cpu_now(CLOCK_THREAD_CPUTIME_ID) + ms * 1000000LL;
-	while (cpu_now(CLOCK_THREAD_CPUTIME_ID) < end)
-		for (int i = 0; i < 200; i++)
-			syscall(SYS_getppid);
+	char *buf = malloc(SIZE);
+	int fd[2];
+
+	if (!EXPECT(buf) || !EXPECT_EQ(pipe(fd), 0))
+		return;
+	if (EXPECT_EQ(fcntl(fd[1], F_SETPIPE_SZ, SIZE), SIZE))
+		while (cpu_now(CLOCK_THREAD_CPUTIME_ID) < end)
+			if (!EXPECT_EQ(write(fd[1], buf, SIZE), SIZE) ||
+			    !EXPECT_EQ(read(fd[0], buf, SIZE), SIZE))
+				break;
+	close(fd[0]);
+	close(fd[1]);
+	free(buf);
 }
 
 /* The user and system times of who (getrusage) in ns. */
