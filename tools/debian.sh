@@ -76,7 +76,19 @@ if [ "$arch" != "$native" ]; then
 	binfmt_register "$arch" "$binfmt"
 fi
 
-rm -rf "$root" "$image.tmp"
+# Remove the tree of a build: a debootstrap that was interrupted leaves
+# /proc and /sys (and, for another architecture, nothing else) mounted in
+# it, and rm must not walk into them. Deepest mount first.
+remove_root() {
+	awk -v r="$root/" 'index($2 "/", r) == 1 {print $2}' /proc/mounts |
+		sort -r | while read -r m; do
+		umount "$m" 2>/dev/null || umount -l "$m"
+	done
+	rm -rf --one-file-system "$root"
+}
+
+remove_root
+rm -f "$image.tmp"
 mkdir -p "$(dirname "$image")"
 echo "debian: debootstrap $suite ($arch, minbase + python3) from $mirror" \
 	"into $root (log: $log)"
@@ -93,5 +105,5 @@ echo "debian: $(du -sh "$root" | cut -f1) in $(($(date +%s) - start)) s;" \
 	"making the ext2 image ($size, sparse)"
 "$mke2fs" -q -t ext2 -d "$root" -E root_owner=0:0 -L debian \
 	"$image.tmp" "$size"
-rm -rf "$root"
+remove_root
 mv "$image.tmp" "$image"
