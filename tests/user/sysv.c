@@ -556,18 +556,32 @@ static void server_restart(void)
 	CHECK_EQ(msgctl(id, IPC_RMID, NULL), 0);
 }
 
-/* A signal that comes while msgrcv is still on its way to the queue (on
- * lux the shm server is stopped, so the call waits in the personality's
- * OPEN of /dev/shm; on Linux it simply waits): msgrcv fails with EINTR
- * even with SA_RESTART, as Linux's never restarts; it used to restart
- * and then wait for a message that never came. */
-static void msg_signal_early(void)
+/* The child's call for signal_early: 0 if it failed with EINTR. */
+static int early_msgrcv(int id)
 {
-	int id = msgget(IPC_PRIVATE, 0600),
-	    spid = on_lux() ? find_pid("shm") : 0;
+	struct text m;
+	return msgrcv(id, &m, 16, 0, 0) < 0 && errno == EINTR ? 0 : 2;
+}
+
+/* A new process's first SEM_UNDO operation, which must wait (semaphore 0
+ * is 0): on lux it first opens the process's undo file. */
+static int early_semop(int id)
+{
+	struct sembuf down = {0, -1, SEM_UNDO};
+	return semop(id, &down, 1) < 0 && errno == EINTR ? 0 : 2;
+}
+
+/* A signal that comes while a call that waits is still on its way to the
+ * server (on lux the shm server is stopped, so the call waits in an OPEN
+ * under /dev/shm; on Linux it simply waits): the call fails with EINTR
+ * even with SA_RESTART, as Linux's never restarts. msgrcv used to restart
+ * and then wait for a message that never came; semop with SEM_UNDO
+ * failed with ENOMEM. */
+static void signal_early(int (*call)(int id), int id)
+{
+	int spid = on_lux() ? find_pid("shm") : 0;
 	struct sigaction sa = {.sa_handler = on_usr1, .sa_flags = SA_RESTART};
 	int st = 0, n = 0, done = 0;
-	struct text m;
 	pid_t pid;
 
 	CHECK(id >= 0);
@@ -575,7 +589,7 @@ static void msg_signal_early(void)
 	CHECK_EQ(sigaction(SIGUSR1, &sa, NULL), 0);
 	CHECK(!spid || kill(spid, SIGSTOP) == 0);
 	if ((pid = fork()) == 0)
-		_exit(msgrcv(id, &m, 16, 0, 0) < 0 && errno == EINTR ? 0 : 2);
+		_exit(call(id));
 	if (pid > 0 && sleeping(pid) && kill(pid, SIGUSR1) == 0)
 		while (!(done = waitpid(pid, &st, WNOHANG) == pid) &&
 		       n++ < 1000)
@@ -590,7 +604,20 @@ static void msg_signal_early(void)
 	CHECK(pid > 0);
 	CHECK(done);
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+static void msg_signal_early(void)
+{
+	int id = msgget(IPC_PRIVATE, 0600);
+	signal_early(early_msgrcv, id);
 	CHECK_EQ(msgctl(id, IPC_RMID, NULL), 0);
+}
+
+static void sem_undo_signal_early(void)
+{
+	int id = semget(IPC_PRIVATE, 1, 0600);
+	signal_early(early_semop, id);
+	CHECK_EQ(semctl(id, 0, IPC_RMID), 0);
 }
 
 int main(int argc, char **argv)
@@ -601,7 +628,7 @@ int main(int argc, char **argv)
 	    UT_CASE(sem_undo),         UT_CASE(sem_limits),
 	    UT_CASE(perm_other_uid),   UT_CASE(ipcs),
 	    UT_CASE(server_restart),   UT_CASE(sem_ignored_signal),
-	    UT_CASE(msg_signal_early),
+	    UT_CASE(msg_signal_early), UT_CASE(sem_undo_signal_early),
 	};
 	test_pid = getpid();
 	return ut_main(argc, argv, "sysv", cases, UT_COUNT(cases));

@@ -155,22 +155,34 @@ long sysv_msgrcv(long id, long umsg, long size, long type, long flags)
 }
 
 /* This process's undo descriptor, opened on first use (a child of fork
- * drops the one it inherited and opens its own): it or -errno. */
+ * drops the one it inherited and opens its own): it or -errno. The OPEN
+ * may wait for the server, so it is made outside attach_lock; of two
+ * threads that race, the second closes its own. A signal during it is
+ * EINTR (semop is never restarted, sysv_call). */
 static long undo_desc(void)
 {
-	long pid = native0(NR_getpid), fd;
+	long pid = native0(NR_getpid), fd, old = -1;
 
 	while (__atomic_exchange_n(&attach_lock, 1, __ATOMIC_ACQUIRE))
 		;
-	if (undo_fd >= 0 && undo_pid != pid) {
-		native1(NR_close, undo_fd);
-		undo_fd = -1;
-	}
-	if (undo_fd < 0 &&
-	    (fd = shm_open_path(SHM_DIR "/" LUX_SYSV_UNDO, LUX_O_RDONLY)) >= 0)
-		undo_fd = fd, undo_pid = pid;
-	fd = undo_fd >= 0 ? undo_fd : -ENOMEM;
+	fd = undo_fd >= 0 && undo_pid == pid ? undo_fd : -1;
 	__atomic_store_n(&attach_lock, 0, __ATOMIC_RELEASE);
+	if (fd >= 0)
+		return fd;
+	if ((fd = shm_open_path(SHM_DIR "/" LUX_SYSV_UNDO, LUX_O_RDONLY)) < 0)
+		return fd == -LUX_ERESTART_CALL ? -EINTR : fd;
+	while (__atomic_exchange_n(&attach_lock, 1, __ATOMIC_ACQUIRE))
+		;
+	if (undo_fd >= 0 && undo_pid == pid) {
+		old = fd; /* another thread's came first */
+		fd = undo_fd;
+	} else {
+		old = undo_fd; /* -1, or the parent's */
+		undo_fd = fd, undo_pid = pid;
+	}
+	__atomic_store_n(&attach_lock, 0, __ATOMIC_RELEASE);
+	if (old >= 0)
+		native1(NR_close, old);
 	return fd;
 }
 
