@@ -588,6 +588,10 @@ static long sigfd_read(struct file *f, char *ubuf, size_t n)
 		    k.code,        k.pid,
 		    k.uid,         [10] = k.status,
 		    [18] = k.addr, [19] = (uint64_t)k.addr >> 32};
+		if (k.code > 0 && k.code <= 6 &&
+		    (sig == SIGIO || sig >= SIGRTMIN))
+			info[3] = info[10] = 0, info[5] = k.status,
+			info[7] = k.pid; /* sigio.c's POLL_*: fd, band */
 		if (copy_to_user(ubuf + done, info, sizeof(info)))
 			return done ? (long)done : -EFAULT;
 		done += 128;

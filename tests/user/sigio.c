@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -319,13 +320,40 @@ static void flood(void)
 	close(p[1]);
 }
 
+/* Read through a signalfd, the F_SETSIG signal's fd and band are in
+ * ssi_fd and ssi_band (they were in ssi_status and ssi_pid). */
+static void pipe_signalfd(void)
+{
+	struct signalfd_siginfo ssi;
+	sigset_t s;
+	int p[2], sfd;
+
+	block_sigs();
+	sigemptyset(&s);
+	sigaddset(&s, RTSIG);
+	CHECK((sfd = signalfd(-1, &s, SFD_NONBLOCK)) >= 0);
+	CHECK(pipe(p) == 0);
+	CHECK(make_async(p[0], RTSIG));
+	CHECK_EQ(write(p[1], "x", 1), 1);
+	CHECK_EQ(read(sfd, &ssi, sizeof(ssi)), (long)sizeof(ssi));
+	CHECK_EQ((int)ssi.ssi_signo, RTSIG);
+	CHECK_EQ(ssi.ssi_code, POLL_IN);
+	CHECK_EQ(ssi.ssi_fd, p[0]);
+	CHECK((ssi.ssi_band & POLLIN) != 0);
+	CHECK_EQ((int)ssi.ssi_pid, 0);
+	CHECK_EQ(ssi.ssi_status, 0);
+	close(p[0]);
+	close(p[1]);
+	close(sfd);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct ut_case cases[] = {
-	    UT_CASE(pipe_sigio),  UT_CASE(pipe_setsig), UT_CASE(pipe_hangup),
-	    UT_CASE(sock_pair),   UT_CASE(sock_dgram),  UT_CASE(sock_listen),
-	    UT_CASE(owner_calls), UT_CASE(group_owner), UT_CASE(permission),
-	    UT_CASE(flood),
+	    UT_CASE(pipe_sigio),  UT_CASE(pipe_setsig),   UT_CASE(pipe_hangup),
+	    UT_CASE(sock_pair),   UT_CASE(sock_dgram),    UT_CASE(sock_listen),
+	    UT_CASE(owner_calls), UT_CASE(group_owner),   UT_CASE(permission),
+	    UT_CASE(flood),       UT_CASE(pipe_signalfd),
 	};
 	return ut_main(argc, argv, "sigio", cases, UT_COUNT(cases));
 }
