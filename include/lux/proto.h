@@ -366,8 +366,16 @@
  * (user/persona/root.c); the kernel confines every path request and
  * LUX_NR_CHDIR of a chrooted process to it (LUX_NR_REQUEST,
  * docs/decisions/0036-debian-root.md). */
-#define LUX_NR_ROOT  (LUX_NR_BASE + 42)
-#define LUX_NR_COUNT (LUX_NR_BASE + 43) /* room for more */
+#define LUX_NR_ROOT (LUX_NR_BASE + 42)
+/* (pid, fd, flags) -> a new descriptor: a new end of the anonymous pipe
+ * process pid's descriptor fd is an end of, by flags (O_ACCMODE,
+ * O_NONBLOCK, O_CLOEXEC), which never waits (a FIFO's open may): what
+ * opening /proc/<pid>/fd/<fd> does on Linux. ESRCH, EACCES (the
+ * caller could not change pid's limits: Linux's ptrace read rule), EBADF,
+ * ENXIO (no anonymous pipe's end). procfs answers an OPEN of such a link
+ * with LUX_EREOPEN, which the personality turns into this call. */
+#define LUX_NR_REOPEN (LUX_NR_BASE + 47)
+#define LUX_NR_COUNT  (LUX_NR_BASE + 48) /* room for more */
 
 /*
  * The personality (user/persona/, docs/decisions/0006-reflection.md):
@@ -556,6 +564,9 @@ struct lux_netinfo {
 /* LUX_NR_REQUEST from the personality: the program's call is to be made
  * again once the signal that interrupted it was handled (SA_RESTART). */
 #define LUX_ERESTART_CALL 513
+/* An OPEN's answer (procfs): reopen process rep.off's descriptor rep.off2
+ * with LUX_NR_REOPEN. */
+#define LUX_EREOPEN 514
 
 /*
  * Operations. A request names its object by `handle` (nonzero, from an
@@ -705,14 +716,17 @@ static inline int lux_req_changes(const struct lux_req *q)
 	}
 }
 
-/* Whether q acts on what its path's final symbolic link names. */
+/* Whether q acts on what its path's final symbolic link names (READLINK
+ * and the calls that act on a name never do). */
 static inline int lux_req_follows(const struct lux_req *q)
 {
 	if (q->op == LUX_OPEN)
 		return !(q->flags & LUX_O_NOFOLLOW);
-	if (q->op == LUX_CHOWN || q->op == LUX_UTIMENS || q->op == LUX_ACCESS)
+	if (q->op == LUX_CHOWN || q->op == LUX_UTIMENS || q->op == LUX_ACCESS ||
+	    q->op == LUX_STAT)
 		return !(q->flags & LUX_AT_SYMLINK_NOFOLLOW);
-	return q->op == LUX_CHMOD || q->op == LUX_TRUNCATE;
+	return q->op == LUX_CHMOD || q->op == LUX_TRUNCATE ||
+	       q->op == LUX_STATFS;
 }
 
 /* A read-only server's answer to q, which would change it, when the STAT

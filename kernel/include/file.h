@@ -113,6 +113,10 @@ void pipe_free(struct pipe *p);
  * writer at once or -ENXIO (f unchanged). 0, -ENXIO or the interrupted
  * wait's error (f is an end then: putting it closes it). */
 int pipe_fifo_open(struct pipe *p, struct file *f);
+/* LUX_NR_REOPEN: a new end of the anonymous pipe f is an end of, by
+ * flags (O_ACCMODE, O_NONBLOCK, O_CLOEXEC), at once (unlike a FIFO's open,
+ * as on Linux): its descriptor, or -errno (ENXIO: f is no pipe's end). */
+long pipe_reopen(struct file *f, unsigned flags);
 /* An end of access mode flags leaves p: whether it was the last. */
 bool pipe_close(struct pipe *p, unsigned flags);
 /* A FIFO's end (pipe_fifo_open): the pipe's read, write and poll, and

@@ -87,6 +87,7 @@ long sys_lux_request(long target, long gen, long req, long buf, long size,
 long sys_lux_fdpath(long fd, long buf, long size);
 long sys_lux_chdir(long path, long size, long base);
 long sys_lux_root(long path, long size);
+long sys_lux_reopen(long pid, long fd, long flags);
 long sys_lux_socket(long op, long a, long b, long c, long d);
 long sys_lux_sockmsg(long fd, long recv, long msg, long flags);
 long sys_lux_wait(long pid, long pgid, long options, long ures);

@@ -219,6 +219,27 @@ int pipe_fifo_open(struct pipe *p, struct file *f)
 	return persona_wait_end(mask, r);
 }
 
+long pipe_reopen(struct file *f, unsigned flags)
+{
+	struct pipe *p = f->priv;
+	struct file *end;
+	long r;
+
+	if (f->ops != &pipe_ops)
+		return -ENXIO;
+	if (!(end = file_alloc(&pipe_ops, p, flags & (O_ACCMODE | O_NONBLOCK))))
+		return -ENOMEM;
+	end->wq = &p->wq;
+	end->mode = f->mode;
+	mutex_lock(&p->lock);
+	pipe_count(p, flags & O_ACCMODE, 1);
+	mutex_unlock(&p->lock);
+	waitq_wake_all(&p->wq);
+	if ((r = fd_install(end, 0, flags & O_CLOEXEC)) < 0)
+		file_put(end);
+	return r;
+}
+
 long pipe_size(struct pipe *p, long bytes)
 {
 	size_t size = 4096, held;

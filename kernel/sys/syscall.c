@@ -51,7 +51,8 @@ static const syscall_fn table[NR_COUNT] = {CORE_SYSCALLS, ARCH_SYSCALLS};
 	    NATIVE(MMIO, mmio), NATIVE(DMA, dma), NATIVE(HWINFO, hwinfo),      \
 	    NATIVE(AFFINITY, affinity), NATIVE(UNSHARE, unshare),              \
 	    NATIVE(EPOLL, epoll), NATIVE(EVENT, event),                        \
-	    NATIVE(PROCCTL, procctl), NATIVE(ROOT, root)
+	    NATIVE(PROCCTL, procctl), NATIVE(ROOT, root),                      \
+	    NATIVE(REOPEN, reopen)
 
 static const syscall_fn native[LUX_NR_COUNT - LUX_NR_BASE] = {NATIVE_SYSCALLS};
 

@@ -204,6 +204,29 @@ static long procinfo_item(int pid, long ubuf, int item, long size)
 	return r;
 }
 
+/* LUX_NR_REOPEN: see include/lux/proto.h. */
+long sys_lux_reopen(long pid, long fd, long flags)
+{
+	struct file *f = NULL;
+	struct mm *mm = NULL;
+	struct proc *p;
+	long r;
+
+	if (fd < 0 || fd >= FD_MAX)
+		return -EBADF;
+	mutex_lock(&proc_lock);
+	p = proc_find((int)pid);
+	r = !p || !p->nthreads ? -ESRCH
+	    : !cred_may_limit(p)
+		? -EACCES
+		: item_grab(p, LUX_PROCINFO_FD + fd, NULL, 0, &f, &mm);
+	mutex_unlock(&proc_lock);
+	if (r >= 0)
+		r = pipe_reopen(f, flags);
+	file_put(f);
+	return r;
+}
+
 long sys_lux_procinfo(long lpid, long uinfo, long item, long size)
 {
 	int pid = lpid;

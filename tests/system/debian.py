@@ -67,6 +67,8 @@ def step_bash(sh):
     # lux's /dev, bound in: the image's own device nodes are no devices
     sh.check("chroot /debian /bin/bash -c 'echo x >/dev/null; echo $?'",
              "0", timeout=60)
+    sh.check(f"chroot /debian /bin/bash {IN_ROOT}/procsub.sh 2>&1",
+             lines("sub", "got in", "err"), timeout=60)
     sh.check("chroot /debian head -1 /etc/os-release",
              'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"', timeout=60)
 

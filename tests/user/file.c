@@ -1139,6 +1139,83 @@ static void fifo_proc_fd(void)
 	CHECK_EQ(unlink("procfifo"), 0);
 }
 
+/* An anonymous pipe's /proc/self/fd/N (and /dev/fd/N) opens a new end of
+ * the same pipe, by the mode asked; the ends count: the reader sees end
+ * of file only once every write end went; the open never waits for the
+ * other side (a FIFO's does). /dev/stdin, stdout and stderr
+ * and /dev/fd are links into /proc/self/fd. */
+static void pipe_proc_fd(void)
+{
+	char link[32], c = 0, buf[32];
+	int p[2], w, r;
+	struct stat st;
+
+	CHECK_EQ(pipe(p), 0);
+	CHECK((w = open(fd_link(link, p[0]), O_WRONLY | O_CLOEXEC)) >= 0);
+	CHECK_EQ(fcntl(w, F_GETFD), FD_CLOEXEC);
+	CHECK_EQ(write(w, "p", 1), 1);
+	snprintf(link, sizeof(link), "/dev/fd/%d", p[1]);
+	CHECK((r = open(link, O_RDONLY)) >= 0);
+	CHECK_EQ(read(r, &c, 1), 1);
+	CHECK_EQ(c, 'p');
+	CHECK_EQ(fstat(r, &st), 0);
+	CHECK(S_ISFIFO(st.st_mode));
+	close(p[1]);
+	CHECK_EQ(fcntl(r, F_SETFL, O_NONBLOCK), 0);
+	CHECK_EQ(read(r, &c, 1), -1); /* w still writes: no end of file */
+	CHECK_EQ(errno, EAGAIN);
+	close(w);
+	CHECK_EQ(read(r, &c, 1), 0);
+	CHECK_EQ(read(p[0], &c, 1), 0);
+	close(r);
+	close(p[0]);
+	CHECK_EQ(pipe(p), 0); /* no writer left: a pipe's open never waits */
+	CHECK_EQ(write(p[1], "q", 1), 1);
+	close(p[1]);
+	CHECK((r = open(fd_link(link, p[0]), O_RDONLY)) >= 0);
+	CHECK_EQ(read(r, &c, 1), 1);
+	CHECK_EQ(c, 'q');
+	CHECK_EQ(read(r, &c, 1), 0);
+	close(r);
+	close(p[0]);
+	CHECK_EQ(readlink("/dev/stdin", buf, sizeof(buf)), 15);
+	CHECK(!memcmp(buf, "/proc/self/fd/0", 15));
+	CHECK_EQ(readlink("/dev/stderr", buf, sizeof(buf)), 15);
+	CHECK(!memcmp(buf, "/proc/self/fd/2", 15));
+	CHECK_EQ(lstat("/dev/fd", &st), 0);
+	CHECK(S_ISLNK(st.st_mode));
+	CHECK_EQ(stat("/dev/fd", &st), 0);
+	CHECK(S_ISDIR(st.st_mode));
+}
+
+/* Another user's pipe cannot be reopened through /proc (EACCES, as the
+ * /proc/<pid>/fd directory is its owner's); a socket's link gives ENXIO. */
+static void pipe_proc_fd_other(void)
+{
+	char link[64];
+	int p[2], s[2], st = 0;
+	pid_t pid;
+
+	CHECK_EQ(pipe(p), 0);
+	CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, s), 0);
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", s[0]);
+	CHECK_EQ(open(link, O_RDWR), -1);
+	CHECK_EQ(errno, ENXIO);
+	snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)getpid(), p[1]);
+	if ((pid = fork()) == 0) {
+		if (setgid(65534) || setuid(65534))
+			_exit(2);
+		int fd = open(link, O_WRONLY);
+		_exit(fd < 0 && errno == EACCES ? 0 : 1);
+	}
+	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(p[0]);
+	close(p[1]);
+	close(s[0]);
+	close(s[1]);
+}
+
 static void dup_offset(void)
 {
 	CHECK_EQ(put("du", "abcdef"), 0);
@@ -1639,6 +1716,8 @@ static const struct ut_case cases[] = {
     UT_CASE(tmpfile_excl),
     UT_CASE(tmpfile_freed),
     UT_CASE(fifo_proc_fd),
+    UT_CASE(pipe_proc_fd),
+    UT_CASE(pipe_proc_fd_other),
     UT_CASE(dup_offset),
     UT_CASE(sendfile_copy),
     UT_CASE(sendfile_signal),

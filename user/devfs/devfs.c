@@ -5,6 +5,9 @@
  * theirs). It only lists and describes a registered name: opening one goes
  * to the server mounted on it, never here (ENXIO if nothing is).
  *
+ * Four symbolic links lead into /proc/self/fd, as on Linux: fd, stdin,
+ * stdout and stderr.
+ *
  * The smallest complete server, and the example docs/servers.md walks
  * through. Every answer comes at once, so nothing is ever pending, and a
  * handle names a node (its index + 1), not an open: there is no state per
@@ -30,15 +33,26 @@
 #define ROOT          0  /* node index of the directory itself */
 #define DIRENT_HEADER 19 /* linux_dirent64 before its name */
 
-enum kind { DIR_ROOT, DEV_NULL, DEV_ZERO, DEV_FULL, DEV_RANDOM, REGISTERED };
+enum kind {
+	DIR_ROOT,
+	DEV_NULL,
+	DEV_ZERO,
+	DEV_FULL,
+	DEV_RANDOM,
+	LINK,
+	REGISTERED
+};
 
 struct node {
 	char name[32];
 	enum kind kind;
 	uint32_t mode, uid, gid;
-	uint64_t rdev;
+	uint64_t rdev; /* a LINK's: the target's index in links[] */
 	struct timespec time;
 };
+
+static const char *const links[] = {"/proc/self/fd", "/proc/self/fd/0",
+				    "/proc/self/fd/1", "/proc/self/fd/2"};
 
 static struct node nodes[NODES_MAX] = {
     {"", DIR_ROOT, LUX_S_IFDIR | 0755, 0, 0, 0, {0}},
@@ -50,11 +64,16 @@ static struct node nodes[NODES_MAX] = {
     /* where lumen mounts the shared-memory server (a directory, so that
      * lumen mounts a tree there, not a device node) */
     {"shm", DIR_ROOT, LUX_S_IFDIR | 01777, 0, 0, 0, {0}},
+    {"fd", LINK, LUX_S_IFLNK | 0777, 0, 0, 0, {0}},
+    {"stdin", LINK, LUX_S_IFLNK | 0777, 0, 0, 1, {0}},
+    {"stdout", LINK, LUX_S_IFLNK | 0777, 0, 0, 2, {0}},
+    {"stderr", LINK, LUX_S_IFLNK | 0777, 0, 0, 3, {0}},
 };
-static int nnodes = 7;
+static int nnodes = 11;
 
 /* The node a request names: by handle, or by path (one name, or "" for
- * the directory). -ENOENT, -ENOTDIR or -EBADF when there is none. */
+ * the directory; a link with more after it, which serve follows).
+ * -ENOENT, -ENOTDIR or -EBADF when there is none. */
 static int find(const struct lux_msg *m)
 {
 	const char *path = lux_path(m, 0), *slash;
@@ -71,7 +90,9 @@ static int find(const struct lux_msg *m)
 			     slash ? (size_t)(slash - path)
 				   : strlen(path) + 1) &&
 		    (!slash || !nodes[i].name[slash - path]))
-			return slash && i != ROOT ? -ENOTDIR : i;
+			return slash && i != ROOT && nodes[i].kind != LINK
+				   ? -ENOTDIR
+				   : i;
 	return -ENOENT;
 }
 
@@ -115,6 +136,8 @@ static void do_open(const struct lux_msg *m)
 		i = -ENOTDIR;
 	if (i >= 0 && nodes[i].kind == REGISTERED)
 		i = -ENXIO; /* its driver serves it under its own mount */
+	if (i >= 0 && nodes[i].kind == LINK)
+		i = -ELOOP; /* O_NOFOLLOW (serve follows it otherwise) */
 	if (i < 0) {
 		lux_reply(LUX_SERVER_FD, q, i, NULL, 0);
 		return;
@@ -138,7 +161,8 @@ static void do_stat(const struct lux_msg *m)
 	st.dev = DEVFS_DEV;
 	st.ino = i + 1;
 	st.nlink = i == ROOT ? 2 : 1;
-	st.rdev = nodes[i].rdev;
+	st.rdev = nodes[i].kind == LINK ? 0 : nodes[i].rdev;
+	st.size = nodes[i].kind == LINK ? strlen(links[nodes[i].rdev]) : 0;
 	st.blksize = 4096;
 	st.mode = nodes[i].mode;
 	st.uid = nodes[i].uid;
@@ -274,12 +298,34 @@ static void do_statfs(const struct lux_msg *m)
 		  i < 0 ? 0 : sizeof(sf));
 }
 
+/* A request by path through or to a link that it must follow: answered
+ * with its target (whether it was). */
+static bool follow(const struct lux_msg *m)
+{
+	const struct lux_req *q = &m->req;
+	int i = q->handle ? -1 : find(m);
+	struct lux_rep r = {.op = LUX_FOLLOW};
+	const char *target;
+
+	if (i < 0 || nodes[i].kind != LINK ||
+	    (lux_path(m, 0)[strlen(nodes[i].name)] != '/' &&
+	     !lux_req_follows(q)))
+		return false;
+	target = links[nodes[i].rdev];
+	r.off = strlen(nodes[i].name);
+	lux_reply_full(LUX_SERVER_FD, q, &r, target, strlen(target));
+	return true;
+}
+
 /* Answer one request (CLOSE and CANCEL get no answer). */
 static void serve(const struct lux_msg *m, long len)
 {
 	const struct lux_req *q = &m->req;
 	int i;
 
+	if (q->op < LUX_REPLY && q->op != LUX_CLOSE && q->op != LUX_CANCEL &&
+	    follow(m))
+		return;
 	switch (q->op) {
 	case LUX_OPEN:
 		return do_open(m);
@@ -309,6 +355,12 @@ static void serve(const struct lux_msg *m, long len)
 	/* Everything else changes names or attributes, which devfs keeps
 	 * fixed: the errors Linux gives for a device or a missing name. */
 	i = find(m);
+	if (q->op == LUX_READLINK && i >= 0 && nodes[i].kind == LINK) {
+		const char *target = links[nodes[i].rdev];
+		lux_reply(LUX_SERVER_FD, q, strlen(target), target,
+			  strlen(target));
+		return;
+	}
 	lux_reply(LUX_SERVER_FD, q,
 		  i < 0 ? i
 		  : q->op == LUX_READLINK || q->op == LUX_TRUNCATE ||

@@ -59,7 +59,11 @@ long fs_openat(long dirfd, long upath, long flags, long mode)
 		return r;
 	w.q.flags = flags & ~LUX_O_TMPFILE; /* O_PATH: the directory's */
 	w.q.mode = mode & 07777; /* the kernel clears the umask's bits */
-	return walk_run(&w);
+	r = walk_run(&w);
+	if (r == -LUX_EREOPEN && !(flags & O_PATH)) /* /proc/<pid>/fd/<pipe> */
+		r = persona_syscall(LUX_NR_REOPEN, (long)w.rep.off,
+				    (long)w.rep.off2, flags, 0, 0, 0);
+	return r == -LUX_EREOPEN ? -ENXIO : r;
 }
 
 /* Whether the program's string at upath is empty (LUX_AT_EMPTY_PATH). */

@@ -299,27 +299,8 @@ static const char *path_of(const struct lux_msg *m)
  * on the way to something inside). */
 static bool follows(const struct lux_msg *m, const struct node *n)
 {
-	const struct lux_req *q = &m->req;
-
-	if (!is_link(n->kind))
-		return false;
-	if (path_of(m)[n->link] == '/')
-		return true;
-	switch (q->op) {
-	case LUX_OPEN:
-		return !(q->flags & LUX_O_NOFOLLOW);
-	case LUX_STAT:
-	case LUX_ACCESS:
-	case LUX_CHOWN:
-	case LUX_UTIMENS:
-		return !(q->flags & LUX_AT_SYMLINK_NOFOLLOW);
-	case LUX_STATFS:
-	case LUX_CHMOD:
-	case LUX_TRUNCATE:
-		return true;
-	default: /* READLINK, and the calls that act on the name itself */
-		return false;
-	}
+	return is_link(n->kind) &&
+	       (path_of(m)[n->link] == '/' || lux_req_follows(&m->req));
 }
 
 /* Whether the caller of q may read process pid's memory: Linux's ptrace
@@ -379,8 +360,16 @@ static void reply_follow(const struct lux_msg *m, const struct node *n)
 	struct lux_rep r = {.op = LUX_FOLLOW, .off = n->link};
 	int len = link_text(&m->req, n, target, sizeof(target));
 
-	if (len >= 0 && n->kind != SELF && target[0] != '/')
-		len = -ENXIO; /* a pipe or socket: lux cannot reopen it */
+	if (len >= 0 && m->req.op == LUX_OPEN && n->kind == FD_LINK &&
+	    path_of(m)[n->link] != '/' && !strncmp(target, "pipe:", 5)) {
+		r = (struct lux_rep){.op = LUX_REPLY,
+				     .result = -LUX_EREOPEN,
+				     .off = n->pid,
+				     .off2 = n->sub};
+		len = 0; /* an anonymous pipe: the kernel reopens it */
+	} else if (len >= 0 && n->kind != SELF && target[0] != '/') {
+		len = -ENXIO; /* a socket: lux cannot reopen it */
+	}
 	if (len < 0)
 		lux_reply(LUX_SERVER_FD, &m->req, len, NULL, 0);
 	else
