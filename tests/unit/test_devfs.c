@@ -192,9 +192,10 @@ static void mknod_and_list(void **state)
 	uint64_t dir =
 	    open_path("", LUX_O_RDONLY | LUX_O_DIRECTORY, LUX_S_IFDIR | 0755);
 	int n = list(dir, &off, 4096, names);
-	const char *want[] = {".",      "..",      "null", "zero",   "full",
-			      "random", "urandom", "shm",  "console"};
-	assert_int_equal(n, 9);
+	const char *want[] = {".",      "..",      "null",   "zero", "full",
+			      "random", "urandom", "shm",    "fd",   "stdin",
+			      "stdout", "stderr",  "console"};
+	assert_int_equal(n, 13);
 	for (int i = 0; i < n; i++)
 		assert_string_equal(names[i], want[i]);
 	assert_int_equal(list(dir, &off, 4096, names), 0); /* the end */
@@ -203,11 +204,52 @@ static void mknod_and_list(void **state)
 	int total = 0, got;
 	while ((got = list(dir, &off, 56, names)) > 0)
 		total += got;
-	assert_int_equal(total, 9);
+	assert_int_equal(total, 13);
 	r = call(
 	    (struct lux_req){.op = LUX_GETDENTS, .handle = dir, .count = 8},
 	    NULL, 0);
 	assert_int_equal(r->rep.result, -EINVAL);
+}
+
+/* fd, stdin, stdout and stderr: links into /proc/self/fd, followed
+ * (LUX_FOLLOW naming the link's bytes) by every call that follows one, or
+ * on the way to a name inside; described and read as links themselves. */
+static void links(void **state)
+{
+	struct reply *r;
+	struct lux_stat st;
+	(void)state;
+
+	r = call_path_any((struct lux_req){.op = LUX_OPEN}, "fd/3");
+	assert_int_equal(r->rep.op, LUX_FOLLOW);
+	assert_int_equal(r->rep.off, 2);
+	assert_int_equal(r->n, 13);
+	assert_memory_equal(r->data, "/proc/self/fd", 13);
+	r = call_path_any(
+	    (struct lux_req){.op = LUX_OPEN, .flags = LUX_O_WRONLY}, "stderr");
+	assert_int_equal(r->rep.op, LUX_FOLLOW);
+	assert_int_equal(r->rep.off, 6);
+	assert_memory_equal(r->data, "/proc/self/fd/2", 15);
+	r = call_path((struct lux_req){.op = LUX_OPEN, .flags = LUX_O_NOFOLLOW},
+		      "stdin");
+	assert_int_equal(r->rep.op, LUX_REPLY);
+	assert_int_equal(r->rep.result, -ELOOP);
+	r = call_path((struct lux_req){.op = LUX_READLINK}, "stdout");
+	assert_int_equal(r->rep.result, 15);
+	assert_memory_equal(r->data, "/proc/self/fd/1", 15);
+	r = call_path(
+	    (struct lux_req){.op = LUX_STAT, .flags = LUX_AT_SYMLINK_NOFOLLOW},
+	    "fd");
+	assert_int_equal(r->rep.result, 0);
+	memcpy(&st, r->data, sizeof(st));
+	assert_int_equal(st.mode, LUX_S_IFLNK | 0777);
+	assert_int_equal(st.size, 13);
+	r = call_path_any((struct lux_req){.op = LUX_STAT}, "fd");
+	assert_int_equal(r->rep.op, LUX_FOLLOW);
+	r = call_path((struct lux_req){.op = LUX_UNLINK}, "stdin");
+	assert_int_equal(r->rep.result, -EPERM);
+	r = call_path((struct lux_req){.op = LUX_STAT}, "null/x");
+	assert_int_equal(r->rep.result, -ENOTDIR);
 }
 
 static void permissions_and_errors(void **state)
@@ -269,11 +311,12 @@ static void permissions_and_errors(void **state)
 
 static void survives_garbage(void **state)
 {
-	static const char *const names[] = {
-	    "", "null", "zero", "full", "random", "urandom", "console"};
+	static const char *const names[] = {"",        "null",   "zero",
+					    "full",    "random", "urandom",
+					    "console", "fd/1",   "stdin"};
 	(void)state;
 
-	host_fuzz(20000, 1, names, 7);
+	host_fuzz(20000, 1, names, 9);
 	struct reply *r = call_path((struct lux_req){.op = LUX_STAT}, "null");
 	assert_int_equal(r->rep.result, 0);
 }
@@ -284,6 +327,7 @@ int main(void)
 	    cmocka_unit_test(devices_read_and_write),
 	    cmocka_unit_test(stat_numbers),
 	    cmocka_unit_test(mknod_and_list),
+	    cmocka_unit_test(links),
 	    cmocka_unit_test(permissions_and_errors),
 	    cmocka_unit_test(survives_garbage),
 	};
