@@ -4,12 +4,14 @@ busybox's losetup (-f, -a, -r, -o, -d) on an image file in /tmp
 /dev/loop0, files written, unmounted,
 `mount -o loop image dir` (busybox's own LOOP_* calls) reading them
 back; a loop device whose backing file lies on ext2 (an image mounted
-without a loop device); and a crash of the loop server under a mounted
-file system: its calls fail with EIO rather than hang, lumen restarts
-the server with every device detached (nothing of the old attachments
-survives), the ext2 server does not write into another image attached
-to its device since, and the image, attached again, has what was synced
-before.
+without a loop device); two stacked loop devices (an image on loop1,
+ext2 on it, a file there on loop2, ext2 on that: the loop server must
+not wait for itself, decision 0041); and a crash of the loop server
+under a mounted file system: its calls fail with EIO rather than hang,
+lumen restarts the server with every device detached (nothing of the
+old attachments survives), the ext2 server does not write into another
+image attached to its device since, and the image, attached again, has
+what was synced before.
 Each step relies on the ones before it."""
 
 import time
@@ -19,6 +21,7 @@ MNT = "/mnt/lo"
 OUTER = "/tmp/outer.img"
 E2 = "/mnt/e2"
 IN = "/mnt/in"
+STACK = "/tmp/stack.img"
 
 
 # Each command may take this long on a loaded two-core machine.
@@ -87,6 +90,25 @@ def step_on_ext2(sh):
     sh.check(f"umount {IN}; sync; umount {E2}; echo $?", "0", timeout=T)
 
 
+def step_stacked(sh):
+    mkfs(sh, STACK, 6144)
+    sh.check(f"mount -o loop {STACK} {E2}; echo $?", "0", timeout=T)
+    mkfs(sh, f"{E2}/in.img", 2048)
+    # Before decision 0041 this hung: the one-thread server read in.img
+    # from ext2, which waited for the server to read the lower device.
+    sh.check(f"mount -o loop {E2}/in.img {IN}; echo $?", "0", timeout=T)
+    sh.check_re("grep -c '^/dev/loop[0-9] /mnt/' /proc/mounts", "^3$",
+                timeout=T)
+    sh.check(f"echo stacked > {IN}/f && cp /tests/harden {IN}/bin && sync",
+             "", timeout=120)
+    sh.check(f"umount {IN} && mount -o loop {E2}/in.img {IN}; echo $?", "0",
+             timeout=T)
+    sh.check(f"cat {IN}/f && cmp /tests/harden {IN}/bin && echo same",
+             lines("stacked", "same"), timeout=120)
+    sh.check(f"umount {IN}; umount {E2}; echo $?", "0", timeout=T)
+    sh.check("losetup -a | wc -l", "1", timeout=T)
+
+
 def step_crash(sh):
     sh.check(f"cat {MNT}/a", lines("hello", "again"), timeout=T)
     sh.check("dd if=/dev/zero of=/tmp/z.img bs=1k count=8192 2>/dev/null",
@@ -121,5 +143,6 @@ LOOP_STEPS = [
     ("mount", step_mount),
     ("mount_loop", step_mount_loop),
     ("on_ext2", step_on_ext2),
+    ("stacked", step_stacked),
     ("crash", step_crash),
 ]
