@@ -4,12 +4,15 @@ busybox's losetup (-f, -a, -r, -o, -d) on an image file in /tmp
 /dev/loop0, files written, unmounted,
 `mount -o loop image dir` (busybox's own LOOP_* calls) reading them
 back; a loop device whose backing file lies on ext2 (an image mounted
-without a loop device); and a crash of the loop server under a mounted
-file system: its calls fail with EIO rather than hang, lumen restarts
-the server with every device detached (nothing of the old attachments
-survives), the ext2 server does not write into another image attached
-to its device since, and the image, attached again, has what was synced
-before.
+without a loop device); two stacked loop devices (an image on loop1,
+ext2 on it, a file there on loop2, ext2 on that: the loop server must
+not wait for itself, decision 0041); busybox's mke2fs on a loop device
+(it refuses a device /proc/mounts shows as mounted); and a crash of the
+loop server under a mounted file system: its calls fail with EIO rather
+than hang, lumen restarts the server with every device detached
+(nothing of the old attachments survives), the ext2 server does not
+write into another image attached to its device since, and the image,
+attached again, has what was synced before.
 Each step relies on the ones before it."""
 
 import time
@@ -19,6 +22,9 @@ MNT = "/mnt/lo"
 OUTER = "/tmp/outer.img"
 E2 = "/mnt/e2"
 IN = "/mnt/in"
+STACK = "/tmp/stack.img"
+DEV = "/tmp/dev.img"
+DV = "/mnt/dv"
 
 
 # Each command may take this long on a loaded two-core machine.
@@ -87,6 +93,41 @@ def step_on_ext2(sh):
     sh.check(f"umount {IN}; sync; umount {E2}; echo $?", "0", timeout=T)
 
 
+def step_stacked(sh):
+    mkfs(sh, STACK, 6144)
+    sh.check(f"mount -o loop {STACK} {E2}; echo $?", "0", timeout=T)
+    mkfs(sh, f"{E2}/in.img", 2048)
+    # Before decision 0041 this hung: the one-thread server read in.img
+    # from ext2, which waited for the server to read the lower device.
+    sh.check(f"mount -o loop {E2}/in.img {IN}; echo $?", "0", timeout=T)
+    sh.check_re("grep -c '^/dev/loop[0-9] /mnt/' /proc/mounts", "^3$",
+                timeout=T)
+    sh.check(f"echo stacked > {IN}/f && cp /tests/harden {IN}/bin && sync",
+             "", timeout=120)
+    sh.check(f"umount {IN} && mount -o loop {E2}/in.img {IN}; echo $?", "0",
+             timeout=T)
+    sh.check(f"cat {IN}/f && cmp /tests/harden {IN}/bin && echo same",
+             lines("stacked", "same"), timeout=120)
+    sh.check(f"umount {IN}; umount {E2}; echo $?", "0", timeout=T)
+    sh.check("losetup -a | wc -l", "1", timeout=T)
+
+
+def step_mke2fs_dev(sh):
+    sh.check(f"dd if=/dev/zero of={DEV} bs=1k count=4096 2>/dev/null", "",
+             timeout=T)
+    sh.check(f"D=$(losetup -f) && losetup $D {DEV} && echo ok", "ok",
+             timeout=T)
+    # busybox refused "can't format mounted filesystem" while
+    # /proc/mounts listed the device files' servers.
+    sh.check("mke2fs $D 2>&1 >/dev/null; echo $?", "0", timeout=120)
+    sh.check(f"mkdir -p {DV} && mount -t ext2 $D {DV}; echo $?", "0",
+             timeout=T)
+    sh.check(f"echo fresh > {DV}/f && sync && umount {DV}; echo $?", "0",
+             timeout=T)
+    sh.check(f"mount -t ext2 $D {DV} && cat {DV}/f", "fresh", timeout=T)
+    sh.check(f"umount {DV}; losetup -d $D; echo $?", "0", timeout=T)
+
+
 def step_crash(sh):
     sh.check(f"cat {MNT}/a", lines("hello", "again"), timeout=T)
     sh.check("dd if=/dev/zero of=/tmp/z.img bs=1k count=8192 2>/dev/null",
@@ -121,5 +162,7 @@ LOOP_STEPS = [
     ("mount", step_mount),
     ("mount_loop", step_mount_loop),
     ("on_ext2", step_on_ext2),
+    ("stacked", step_stacked),
+    ("mke2fs_dev", step_mke2fs_dev),
     ("crash", step_crash),
 ]

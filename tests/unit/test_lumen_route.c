@@ -232,10 +232,10 @@ static void test_table_limits(void **state)
 static void test_format(void **state)
 {
 	char buf[256], small[10];
+	/* No file mounts (the tty's device nodes): busybox's mke2fs takes
+	 * a device listed as a mount point for mounted. */
 	const char *want = "ramfs / ramfs rw 0 0\n"
 			   "devfs /dev devfs rw 0 0\n"
-			   "tty /dev/console tty rw 0 0\n"
-			   "tty /dev/tty tty rw 0 0\n"
 			   "proc /proc proc rw 0 0\n";
 
 	(void)state;

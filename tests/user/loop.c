@@ -6,7 +6,9 @@
  * LOOP_GET_STATUS(64) and LOOP_SET_STATUS(64), read-only devices, auto
  * clear, LOOP_CLR_FD; the errors (ENXIO unbound, EBUSY, EBADF, EINVAL,
  * ENOTTY, EEXIST, ENODEV) and the permissions (root, or the node's
- * mode: an ordinary user gets EACCES). The backing file is under
+ * mode: an ordinary user gets EACCES); an ordinary user opening
+ * connection after connection to lux's hand-over socket makes no
+ * LOOP_SET_FD of root's fail. The backing file is under
  * $UTEST_TMP, else /tmp. Runs as root, on Linux (where loop devices
  * exist) and on lux (user/loop/).
  */
@@ -18,8 +20,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <stddef.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -290,12 +296,75 @@ static void permissions(void)
 	ut_in_child(as_user);
 }
 
+/* As uid 1000, connect to lux's hand-over socket again and again (64
+ * held at a time, a pause each 16; on Linux there is no such socket),
+ * after a byte on ready. */
+static void flood(int ready)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	int s[64], n = 0;
+
+	memcpy(a.sun_path, LOOP_SOCKET, sizeof(LOOP_SOCKET) - 1);
+	if (setgroups(0, NULL) || setgid(1000) || setuid(1000))
+		_exit(1);
+	for (int first = 1;; first = 0) {
+		if (n == 64)
+			while (n)
+				close(s[--n]);
+		if (n % 16 == 15) /* room for the others on one CPU */
+			ut_sleep_ms(1);
+		if ((s[n] = socket(AF_UNIX, SOCK_SEQPACKET, 0)) < 0)
+			_exit(1);
+		if (connect(s[n], (struct sockaddr *)&a,
+			    offsetof(struct sockaddr_un, sun_path) +
+				sizeof(LOOP_SOCKET) - 1) == 0)
+			n++;
+		else
+			close(s[n]);
+		if (first && write(ready, "x", 1) != 1)
+			_exit(1);
+	}
+}
+
+/* Root's LOOP_SET_FD while an ordinary user floods the hand-over
+ * socket: each succeeds (lux closed the oldest connection for a new
+ * one, which could be root's between its ticket and its ioctl: EBADF). */
+static void flooded(void)
+{
+	int n, file = backing(), fd = free_dev(O_RDWR, &n), p[2], bad = 0;
+	char name[32], c;
+	pid_t pid;
+
+	CHECK(file >= 0 && fd >= 0 && pipe(p) == 0);
+	close(fd);
+	snprintf(name, sizeof(name), "/dev/loop%d", n);
+	if ((pid = fork()) == 0)
+		flood(p[1]);
+	CHECK(pid > 0);
+	close(p[1]);
+	EXPECT_EQ(read(p[0], &c, 1), 1);
+	/* Detached by the last close (Linux's LOOP_CLR_FD waits for it). */
+	for (int i = 0; i < 200; i++) {
+		if (!EXPECT((fd = open(name, O_RDWR)) >= 0))
+			break;
+		bad += ioctl(fd, LOOP_SET_FD, file) != 0;
+		ioctl(fd, LOOP_CLR_FD, 0);
+		close(fd);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	EXPECT_EQ(bad, 0);
+	close(p[0]);
+	close(file);
+	unlink(path);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct ut_case cases[] = {
 	    UT_CASE(unbound),     UT_CASE(attach),         UT_CASE(read_only),
 	    UT_CASE(configure),   UT_CASE(clear_deferred), UT_CASE(control),
-	    UT_CASE(permissions),
+	    UT_CASE(permissions), UT_CASE(flooded),
 	};
 	return ut_main(argc, argv, "loop", cases, UT_COUNT(cases));
 }

@@ -27,40 +27,53 @@ static void reply(const struct lux_req *q, int64_t r)
 	lux_reply(LUX_SERVER_FD, q, r, NULL, 0);
 }
 
-/* The bytes d serves: the backing file's from the offset, cut to the
- * size limit, in whole sectors (Linux's get_size). */
-static void loop_resize(struct loop_dev *d)
+/* The backing file's size. Calls on a backing file are made without
+ * loop_lock: they may wait for a server (an ext2 on another loop
+ * device) that waits for this one's main thread. */
+static uint64_t file_size(int fd)
 {
 	struct stat st;
 	uint64_t size = 0;
 
-	if (fstat(d->fd, &st) == 0) {
-		size = S_ISBLK(st.st_mode) ? (uint64_t)lseek(d->fd, 0, SEEK_END)
+	pthread_mutex_unlock(&loop_lock);
+	if (fstat(fd, &st) == 0) {
+		size = S_ISBLK(st.st_mode) ? (uint64_t)lseek(fd, 0, SEEK_END)
 					   : (uint64_t)st.st_size;
 		if (size == (uint64_t)-1)
 			size = 0;
 	}
+	pthread_mutex_lock(&loop_lock);
+	return size;
+}
+
+/* The bytes d serves: the backing file's from the offset, cut to the
+ * size limit, in whole sectors (Linux's get_size). */
+static void loop_resize(struct loop_dev *d)
+{
+	uint64_t size = file_size(d->fd);
+
 	size = size > d->info.lo_offset ? size - d->info.lo_offset : 0;
 	if (d->info.lo_sizelimit && size > d->info.lo_sizelimit)
 		size = d->info.lo_sizelimit;
 	d->size = size / SECTOR * SECTOR;
 }
 
-void loop_io(const struct lux_msg *m, long len)
+void loop_io(struct loop_dev *d, const struct lux_req *q, const void *data,
+	     long len)
 {
-	const struct lux_req *q = &m->req;
-	struct loop_dev *d = &loop_devs[loop_handles[q->handle - 1].dev];
-	static char buf[LUX_MAX_DATA];
 	uint64_t n = q->op == LUX_READ ? q->count : (uint64_t)len;
+	uint64_t at = d->info.lo_offset + q->off;
 	ssize_t r;
 
 	if (d->fd < 0) /* detached: as Linux's, a device of no bytes */
 		n = 0;
 	if (q->op == LUX_FSYNC) {
+		pthread_mutex_unlock(&loop_lock);
 		r = d->fd >= 0 && fsync(d->fd) < 0 && errno != EINVAL &&
 			    errno != ENOSYS
 			? -errno
 			: 0;
+		pthread_mutex_lock(&loop_lock);
 		return reply(q, r);
 	}
 	if (q->op == LUX_WRITE && n && (d->info.lo_flags & LO_FLAGS_READ_ONLY))
@@ -69,26 +82,33 @@ void loop_io(const struct lux_msg *m, long len)
 	if (q->off >= d->size || !n)
 		return reply(q, q->op == LUX_WRITE && n ? -ENOSPC : 0);
 	n = n < d->size - q->off ? n : d->size - q->off;
+	/* d->fd and d->buf are this thread's alone while it is unlocked:
+	 * only it attaches and detaches d. */
+	pthread_mutex_unlock(&loop_lock);
+	r = q->op == LUX_READ ? pread(d->fd, d->buf, n, at)
+			      : pwrite(d->fd, data, n, at);
+	pthread_mutex_lock(&loop_lock);
 	if (q->op == LUX_READ) {
-		r = pread(d->fd, buf, n, d->info.lo_offset + q->off);
-		lux_reply(LUX_SERVER_FD, q, r < 0 ? -EIO : r, buf,
+		lux_reply(LUX_SERVER_FD, q, r < 0 ? -EIO : r, d->buf,
 			  r < 0 ? 0 : r);
 		return;
 	}
-	r = pwrite(d->fd, m->data, n, d->info.lo_offset + q->off);
 	struct lux_rep rep = {.result = r < 0 ? -EIO : r,
 			      .off = q->off + (r < 0 ? 0 : r)};
 	lux_reply_full(LUX_SERVER_FD, q, &rep, NULL, 0);
 }
 
 /* Whether fd can back a loop device: a regular file or a block device
- * that is no loop device (this server would wait on itself). */
+ * that is no loop device (a device's thread would wait on itself). */
 static int loop_backing_ok(int fd, struct stat *st)
 {
-	int fl = fcntl(fd, F_GETFL);
+	int fl = fcntl(fd, F_GETFL), r;
 
-	if (fl < 0 || (fl & O_PATH) || fstat(fd, st) < 0)
-		return -EBADF;
+	pthread_mutex_unlock(&loop_lock); /* as file_size */
+	r = fl < 0 || (fl & O_PATH) || fstat(fd, st) < 0 ? -EBADF : 0;
+	pthread_mutex_lock(&loop_lock);
+	if (r < 0)
+		return r;
 	if (S_ISBLK(st->st_mode) && st->st_rdev >> 8 == LOOP_MAJOR)
 		return -EINVAL;
 	return S_ISREG(st->st_mode) || S_ISBLK(st->st_mode) ? 0 : -EINVAL;
@@ -115,7 +135,7 @@ static int loop_set_info(struct loop_dev *d, const struct loop_info64 *in)
 
 /* LOOP_SET_FD and LOOP_CONFIGURE: attach the descriptor handed over for
  * p's ticket (read-only unless both it and the handle allow writing). */
-static int loop_attach(struct loop_dev *d, const struct loop_handle *h,
+static int loop_attach(struct loop_dev *d, bool write,
 		       const struct loop_pass *p, bool configure)
 {
 	int fd = pass_take(p->ticket), r;
@@ -139,7 +159,7 @@ static int loop_attach(struct loop_dev *d, const struct loop_handle *h,
 	d->info.lo_device = st.st_dev;
 	d->info.lo_inode = st.st_ino;
 	d->info.lo_rdevice = S_ISBLK(st.st_mode) ? st.st_rdev : 0;
-	if (!h->write || (fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY)
+	if (!write || (fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY)
 		d->info.lo_flags = LO_FLAGS_READ_ONLY;
 	getrandom(&d->gen, sizeof(d->gen), 0);
 	if (!configure)
@@ -203,7 +223,7 @@ static int loop_clear(struct loop_dev *d)
 
 /* A device's ioctl q (its input data, len bytes): the result, or 1 when
  * answered already. */
-static int64_t loop_dev_ioctl(struct loop_dev *d, const struct loop_handle *h,
+static int64_t loop_dev_ioctl(struct loop_dev *d, bool write,
 			      const struct lux_req *q, const void *in, long len)
 {
 	uint64_t sectors = d->size / SECTOR;
@@ -214,7 +234,7 @@ static int64_t loop_dev_ioctl(struct loop_dev *d, const struct loop_handle *h,
 	case LOOP_CONFIGURE:
 		if (len < (long)sizeof(struct loop_pass))
 			return -EINVAL;
-		return loop_attach(d, h, in, q->count == LOOP_CONFIGURE);
+		return loop_attach(d, write, in, q->count == LOOP_CONFIGURE);
 	case BLKGETSIZE64:
 		return lux_reply(LUX_SERVER_FD, q, 0, &d->size, 8), 1;
 	case BLKGETSIZE:
@@ -290,25 +310,22 @@ static int64_t loop_ctl_ioctl(const struct lux_req *q)
 	return 0;
 }
 
-void loop_ioctl(const struct lux_msg *m, long len)
+void loop_ioctl(struct loop_dev *d, bool write, const struct lux_req *q,
+		const void *data, long len)
 {
-	const struct lux_req *q = &m->req;
-	const struct loop_handle *h = &loop_handles[q->handle - 1];
-	int64_t r = h->dev == LOOP_CONTROL ? loop_ctl_ioctl(q)
-					   : loop_dev_ioctl(&loop_devs[h->dev],
-							    h, q, m->data, len);
+	int64_t r =
+	    d ? loop_dev_ioctl(d, write, q, data, len) : loop_ctl_ioctl(q);
 
-	if (h->dev == LOOP_CONTROL || r != 1)
+	if (!d || r != 1)
 		reply(q, r);
 }
 
-void loop_close(const struct lux_req *q)
+bool loop_close(const struct lux_req *q)
 {
 	struct loop_handle *h = &loop_handles[q->handle - 1];
 	struct loop_dev *d = h->dev >= 0 ? &loop_devs[h->dev] : NULL;
 
 	h->used = false;
-	if (d && !--d->opens && d->fd >= 0 &&
-	    (d->info.lo_flags & LO_FLAGS_AUTOCLEAR))
-		loop_detach(d);
+	return d && !--d->opens && d->fd >= 0 &&
+	       (d->info.lo_flags & LO_FLAGS_AUTOCLEAR);
 }

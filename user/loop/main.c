@@ -8,6 +8,13 @@
  * reach the file with the rights it was opened with, never the server's
  * (docs/decisions/0039-loop.md, docs/storage.md).
  *
+ * The main thread reads the channel and serves what needs no backing
+ * file (OPEN, STAT, /dev/loop-control, the hand-over). A device's
+ * READ, WRITE, FSYNC, IOCTL and CLOSE go to its own thread, in order,
+ * so that a device backed by a file on an ext2 that is itself on a loop
+ * device does not wait for itself, and one slow backing file holds up
+ * no other device (decision 0041).
+ *
  *     loop
  *
  * Everything is lost with the server: lumen restarts it with every
@@ -17,11 +24,14 @@
 #include "loop.h"
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define CONTROL_RDEV (10 << 8 | 237) /* Linux's misc 10:237 */
+
+pthread_mutex_t loop_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* The device a request names: a handle's, or by the path it came by
  * ("loop3", "loop-control"); -2 for no such name. */
@@ -102,6 +112,60 @@ static void do_stat(const struct lux_msg *m, int dev)
 	lux_reply(LUX_SERVER_FD, &m->req, 0, &st, sizeof(st));
 }
 
+/* Queue request q (its payload data, len bytes) for device d's thread.
+ * A full queue makes the main thread wait: it bounds what a client can
+ * make the server hold, QUEUE_MAX payloads a device. */
+static void queue(struct loop_dev *d, const struct lux_req *q, const void *data,
+		  long len)
+{
+	void *copy = NULL;
+	int i;
+
+	if (len > 0 && !(copy = malloc(len))) {
+		if (q->op != LUX_CLOSE)
+			lux_reply(LUX_SERVER_FD, q, -ENOMEM, NULL, 0);
+		return;
+	}
+	if (copy)
+		memcpy(copy, data, len);
+	while (d->n == QUEUE_MAX)
+		pthread_cond_wait(&d->room, &loop_lock);
+	i = (d->head + d->n++) % QUEUE_MAX;
+	d->q[i] = *q;
+	d->data[i] = copy;
+	d->len[i] = len;
+	d->write[i] = q->handle && loop_handles[q->handle - 1].write;
+	pthread_cond_signal(&d->more);
+}
+
+/* A device's thread: its queued requests, one at a time. */
+static void *dev_main(void *arg)
+{
+	struct loop_dev *d = arg;
+
+	pthread_mutex_lock(&loop_lock);
+	for (;;) {
+		while (!d->n)
+			pthread_cond_wait(&d->more, &loop_lock);
+		struct lux_req q = d->q[d->head];
+		void *data = d->data[d->head];
+		long len = d->len[d->head];
+		bool write = d->write[d->head];
+		d->head = (d->head + 1) % QUEUE_MAX;
+		d->n--;
+		pthread_cond_signal(&d->room);
+		if (q.op == LUX_IOCTL)
+			loop_ioctl(d, write, &q, data, len);
+		else if (q.op == LUX_CLOSE) { /* its last close: auto clear */
+			if (d->fd >= 0)
+				loop_detach(d);
+		} else
+			loop_io(d, &q, data, len);
+		free(data);
+	}
+	return NULL;
+}
+
 static void serve(const struct lux_msg *m, long len)
 {
 	const struct lux_req *q = &m->req;
@@ -128,12 +192,16 @@ static void serve(const struct lux_msg *m, long len)
 	case LUX_FSYNC:
 		if (dev == LOOP_CONTROL)
 			break;
-		return loop_io(m, len);
+		return queue(&loop_devs[dev], q, m->data, len);
 	case LUX_IOCTL:
-		return loop_ioctl(m, len);
+		if (dev >= 0)
+			return queue(&loop_devs[dev], q, m->data, len);
+		return loop_ioctl(NULL, false, q, m->data, len);
 	case LUX_CLOSE:
-		return loop_close(q);
-	case LUX_CANCEL:
+		if (loop_close(q))
+			queue(&loop_devs[dev], q, NULL, 0);
+		return;
+	case LUX_CANCEL: /* the device's thread answers; the reply is dropped */
 		return;
 	case LUX_STATFS: { /* no blocks (df skips it), as devtmpfs */
 		struct lux_statfs fs = {.type = 0x01021994,
@@ -157,29 +225,46 @@ static int run(void)
 
 	for (;;) {
 		p[0] = (struct pollfd){LUX_SERVER_FD, POLLIN, 0};
+		pthread_mutex_lock(&loop_lock);
 		pass_poll(p + 1);
+		pthread_mutex_unlock(&loop_lock);
 		if (poll(p, n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return 1;
 		}
+		pthread_mutex_lock(&loop_lock);
 		pass_events(p + 1);
+		pthread_mutex_unlock(&loop_lock);
 		if (!(p[0].revents & (POLLIN | POLLHUP)))
 			continue;
-		if ((len = lux_recv(LUX_SERVER_FD, &m)) >= 0)
+		if ((len = lux_recv(LUX_SERVER_FD, &m)) >= 0) {
+			pthread_mutex_lock(&loop_lock);
 			serve(&m, len);
-		else if (errno != EINTR)
+			pthread_mutex_unlock(&loop_lock);
+		} else if (errno != EINTR)
 			return errno == EPIPE ? 0 : 1;
 	}
 }
 
 int main(void)
 {
-	for (int i = 0; i < LOOP_MAX; i++)
-		loop_devs[i] = (struct loop_dev){.present = true,
-						 .fd = -1,
-						 .block_size = 512,
-						 .info.lo_number = i};
+	pthread_t t;
+
+	for (int i = 0; i < LOOP_MAX; i++) {
+		struct loop_dev *d = &loop_devs[i];
+		*d = (struct loop_dev){.present = true,
+				       .fd = -1,
+				       .block_size = 512,
+				       .info.lo_number = i,
+				       .buf = malloc(LUX_MAX_DATA)};
+		pthread_cond_init(&d->more, NULL);
+		pthread_cond_init(&d->room, NULL);
+		if (!d->buf || pthread_create(&t, NULL, dev_main, d)) {
+			fprintf(stderr, "loop: no thread for loop%d\n", i);
+			return 1;
+		}
+	}
 	if (pass_listen() < 0) {
 		fprintf(stderr, "loop: @%s: %s\n", &LOOP_SOCKET[1],
 			strerror(errno));

@@ -1,14 +1,16 @@
 /*
  * pass.c - the hand-over of backing files (include/lux/loop.h): a
- * SOCK_SEQPACKET socket on the abstract name LOOP_SOCKET, whose connections each bring one
- * descriptor (SCM_RIGHTS) and get a random ticket for it. The
- * descriptor stays here, unused, while its connection is open and until
- * LOOP_SET_FD or LOOP_CONFIGURE takes it with the ticket (through a
- * loop device the caller has open: the permission check is there). A
- * connection holds at most one descriptor, and at most CONN_MAX are
- * kept: a new one closes the oldest, so no client can make the server
- * hold more than that.
+ * SOCK_SEQPACKET socket on the abstract name LOOP_SOCKET, whose
+ * connections each bring one descriptor (SCM_RIGHTS) and get a random
+ * ticket for it. The descriptor stays here, unused, while its
+ * connection is open and until LOOP_SET_FD or LOOP_CONFIGURE takes it
+ * with the ticket (through a loop device the caller has open: the
+ * permission check is there). A connection holds at most one
+ * descriptor, and at most CONN_MAX are kept: a new one closes the
+ * oldest of the user holding the most, so no client can make the
+ * server hold more than that, nor close another user's (pass_victim).
  */
+#define _GNU_SOURCE /* struct ucred */
 #include "loop.h"
 #include <errno.h>
 #include <stddef.h>
@@ -24,6 +26,7 @@ struct conn {
 	int fd;          /* the descriptor it brought, -1: none yet */
 	uint64_t ticket; /* its ticket (never 0) */
 	uint64_t age;
+	uid_t uid; /* the peer's, when it connected */
 };
 
 static int listener = -1;
@@ -69,20 +72,46 @@ void pass_poll(struct pollfd *p)
 		p[1 + i] = (struct pollfd){conns[i].sock, POLLIN, 0};
 }
 
-/* A new connection, in a free slot or the oldest one's. */
+/* The connection to close for a new one when all are taken: the oldest
+ * of the uid that holds the most. A user who keeps opening connections
+ * closes its own, never another's between its ticket and its ioctl. */
+static struct conn *pass_victim(void)
+{
+	struct conn *c = NULL;
+	int most = 0;
+
+	for (int i = 0; i < CONN_MAX; i++) {
+		int n = 0;
+		for (int j = 0; j < CONN_MAX; j++)
+			n += conns[j].uid == conns[i].uid;
+		if (n > most || (n == most && conns[i].age < c->age)) {
+			most = n;
+			c = &conns[i];
+		}
+	}
+	return c;
+}
+
+/* A new connection, in a free slot or pass_victim's. */
 static void pass_accept(void)
 {
 	int s = accept4(listener, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	struct conn *c = &conns[0];
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	struct conn *c = NULL;
 
 	if (s < 0)
 		return;
-	for (int i = 0; i < CONN_MAX && c->sock >= 0; i++)
-		if (conns[i].sock < 0 || conns[i].age < c->age)
+	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0) {
+		close(s);
+		return;
+	}
+	for (int i = 0; i < CONN_MAX && !c; i++)
+		if (conns[i].sock < 0)
 			c = &conns[i];
-	if (c->sock >= 0)
-		conn_close(c);
-	*c = (struct conn){.sock = s, .fd = -1, .age = ++ages};
+	if (!c)
+		conn_close(c = pass_victim());
+	*c = (struct conn){.sock = s, .fd = -1, .uid = cr.uid, .age = ++ages};
 }
 
 /* Connection c's message: its descriptor kept, the ticket sent back;

@@ -109,6 +109,12 @@ size_t mtab_format(const struct mtab *t, char *buf, size_t size)
 		buf[0] = 0;
 	for (int i = 0; i < t->n; i++) {
 		const struct mount *m = &t->m[i];
+		/* A file mount is a device node (a server on /dev/tty), which
+		 * Linux has in devtmpfs, not as a mount. busybox's mke2fs
+		 * took /dev/loop0 listed here for a mount point and refused
+		 * to format it. */
+		if (m->file)
+			continue;
 		int n = snprintf(buf + (len < size ? len : size),
 				 len < size ? size - len : 0,
 				 "%s %s %s %s 0 0\n", m->source, m->path,

@@ -43,8 +43,9 @@ int mtab_bind(struct mtab *t, const char *src, const char *target, bool rec);
 int mtab_remove(struct mtab *t, const char *path);
 /* How many mounts owner serves. */
 int mtab_count(const struct mtab *t, int owner);
-/* The table in /proc/mounts format ("devfs /dev devfs rw 0 0\n" a line)
- * into buf (NUL-terminated, cut at size): the length it needs. */
+/* The table in /proc/mounts format ("devfs /dev devfs rw 0 0\n" a line),
+ * its file mounts left out, into buf (NUL-terminated, cut at size): the
+ * length it needs. */
 size_t mtab_format(const struct mtab *t, char *buf, size_t size);
 
 /* Route request op (enum lux_op) naming path, and path2 for RENAME and
