@@ -77,7 +77,9 @@ static int status_of(pid_t kid)
 }
 
 /* A child that opens NAME with flags: exits 0 if the open succeeded,
- * else errno (EINTR after SIGUSR1, which it handles without restart). */
+ * else errno (EINTR after SIGUSR1, which it handles without restart).
+ * It closes what it inherited first: a lease goes with its description's
+ * last close, which a child's copy would hold off. */
 static void on_usr1(int sig)
 {
 	(void)sig;
@@ -90,6 +92,8 @@ static pid_t opener(int flags)
 	if (kid == 0) {
 		struct sigaction sa = {.sa_handler = on_usr1};
 		sigaction(SIGUSR1, &sa, NULL);
+		for (int i = 3; i < 64; i++)
+			close(i);
 		int fd = open(NAME, flags);
 		_exit(fd >= 0 ? 0 : errno);
 	}
@@ -142,6 +146,19 @@ static void grant_refuse(void)
 	CHECK_EQ(waitpid(kid, &st, 0), kid);
 	CHECK_EQ(st, 0);
 	CHECK_EQ(unlink(NAME), 0);
+}
+
+/* /proc/sys/fs/lease-break-time: the break's seconds (45, Linux's
+ * default; lux's, which cannot be changed). */
+static void break_time(void)
+{
+	char buf[16] = {0};
+	int fd = open("/proc/sys/fs/lease-break-time", O_RDONLY);
+
+	CHECK(fd >= 0);
+	CHECK(read(fd, buf, sizeof(buf) - 1) > 0);
+	CHECK_EQ(atoi(buf), 45);
+	close(fd);
 }
 
 /* A writer's open breaks a read lease: the holder's F_SETSIG signal with
@@ -293,6 +310,7 @@ int main(int argc, char **argv)
 	    UT_CASE(grant_refuse),    UT_CASE(read_break),
 	    UT_CASE(write_to_read),   UT_CASE(nonblock_close),
 	    UT_CASE(truncate_breaks), UT_CASE(interrupted),
+	    UT_CASE(break_time),
 	};
 	return ut_main(argc, argv, "lease", cases, UT_COUNT(cases));
 }

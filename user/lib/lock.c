@@ -361,6 +361,7 @@ struct park {
 
 static struct opn *opens;
 static struct park *parked;
+static int64_t soonest = INT64_MAX; /* no break ends before (a bound) */
 int (*lux_lease_owner)(uint64_t obj, uint32_t *uid);
 
 static int64_t now_ms(void)
@@ -412,6 +413,7 @@ int lux_lease_break(int fd, const struct lux_req *q, uint64_t obj, bool writing)
 			continue;
 		o->to = to;
 		o->deadline = now_ms() + LEASE_BREAK_MS;
+		soonest = o->deadline < soonest ? o->deadline : soonest;
 		struct lux_rep r = {
 		    .op = LUX_NOTIFY, .handle = obj, .off = o->ofd};
 		lux_reply_full(fd, NULL, &r, NULL, 0); /* the holder's signal */
@@ -444,19 +446,22 @@ int lux_lease_open(int fd, const struct lux_req *q, uint64_t obj)
 
 int lux_lease_timeout(void)
 {
-	int64_t now = now_ms(), ms = -1;
+	int64_t now, next = INT64_MAX;
 
+	if (soonest == INT64_MAX) /* every request asks: no walk */
+		return -1;
+	if ((now = now_ms()) < soonest)
+		return (int)(soonest - now);
 	for (struct opn *o = opens; o; o = o->next)
-		if (o->to != LEASE_NONE) {
-			if (o->deadline <= now) { /* broken by force */
-				o->lease = o->to;
-				o->to = LEASE_NONE;
-				lease_wake(o->obj);
-			} else if (ms < 0 || o->deadline - now < ms) {
-				ms = o->deadline - now;
-			}
+		if (o->to != LEASE_NONE && o->deadline <= now) {
+			o->lease = o->to; /* broken by force */
+			o->to = LEASE_NONE;
+			lease_wake(o->obj);
+		} else if (o->to != LEASE_NONE && o->deadline < next) {
+			next = o->deadline;
 		}
-	return (int)ms;
+	soonest = next;
+	return next == INT64_MAX ? -1 : (int)(next - now);
 }
 
 /* F_SETLEASE (type RD, WR or UN) of description ofd on obj, by q's
