@@ -96,6 +96,12 @@
 #define F_SETPIPE_SZ    1031
 #define F_GETPIPE_SZ    1032
 #define FD_CLOEXEC      1
+/* lux's own (the personality's F_SETLEASE, decision 0040): arg 0, a
+ * remote file's lease breaks, told by its server, signal its owner
+ * (POLL_MSG, si_fd this descriptor) from now on; arg 1, the caller owns
+ * the file unless it has an owner; arg 2, the file has no owner and no
+ * signal (a lease was released). EINVAL for another file. */
+#define LUX_F_LEASE 0x4c00
 
 #define CLOSE_RANGE_UNSHARE 2
 #define CLOSE_RANGE_CLOEXEC 4

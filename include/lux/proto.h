@@ -646,7 +646,10 @@ enum lux_op {
 			 * link, the payload is its target; the kernel
 			 * resolves it and asks again */
 	LUX_NOTIFY,     /* no id: the poll events of object `handle` are now
-			 * `events` (readers of it may wake) */
+			 * `events` (readers of it may wake); with `off`
+			 * not 0, only this: the lease of the open file
+			 * description numbered `off` is being broken (its
+			 * owner is sent POLL_MSG, decision 0040) */
 };
 
 /* Every request, kernel -> server. */
@@ -814,9 +817,17 @@ struct lux_rep {
 #define LUX_LOCK_POSIX 0
 #define LUX_LOCK_OFD   4
 #define LUX_LOCK_FLOCK 8
-#define LUX_LOCK_RD    0 /* struct lux_lock's type: Linux's F_RDLCK, */
-#define LUX_LOCK_WR    1 /* F_WRLCK */
-#define LUX_LOCK_UN    2 /* and F_UNLCK */
+#define LUX_LOCK_LEASE                                                         \
+	12 /* fcntl's leases: the description's (0040);
+			   * SET or GET, whose payload's type is the lease's
+			   * or, while it is being broken, the one it is
+			   * broken to */
+/* A parked OPEN or TRUNCATE's answer once no lease holds it up: ask
+ * again (no errno has this number). */
+#define LUX_ELEASE  4094
+#define LUX_LOCK_RD 0 /* struct lux_lock's type: Linux's F_RDLCK, */
+#define LUX_LOCK_WR 1 /* F_WRLCK */
+#define LUX_LOCK_UN 2 /* and F_UNLCK */
 /* A range of bytes [start, end], absolute; end INT64_MAX: to the end of
  * the file, wherever that will be. */
 struct lux_lock {

@@ -87,6 +87,8 @@ int rfile_fifo(struct file *f);
  * server with a one-way LUX_UNLOCK (the caller's POSIX locks on it go);
  * nothing is sent if memory is short (the last CLOSE still frees them). */
 void rfile_unlock(struct file *f);
+/* A remote file's description number (its OPEN's id), else 0. */
+uint64_t rfile_ofd(struct file *f);
 /* The channel, handle and path of a remote file; false for other files. */
 bool rfile_info(struct file *f, struct chan **c, uint64_t *handle,
 		const char **path);

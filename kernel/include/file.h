@@ -75,6 +75,10 @@ unsigned pset_hold(struct file *f, struct file **held, unsigned max);
  * due (the thread that woke an O_ASYNC file, before it returns to user
  * space or exits). */
 long sigio_fcntl(struct file *f, int fd, long cmd, long arg);
+/* A server's notice: the lease of the remote file numbered ofd (of those
+ * on wq, a server object's queue) is being broken; its owner is sent
+ * POLL_MSG (LUX_F_LEASE made it listen). */
+void sigio_lease(struct waitq *wq, uint64_t ofd);
 void sigio_drop(struct file *f);
 void sigio_flush(void);
 

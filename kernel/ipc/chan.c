@@ -246,8 +246,10 @@ void chan_node_put(struct chan *c, struct rnode *n)
 		kfree(n);
 }
 
-/* LUX_NOTIFY: the object's readiness changed; wake its pollers. */
-static void chan_notify(struct chan *c, uint64_t handle, unsigned events)
+/* LUX_NOTIFY: the object's readiness changed, wake its pollers; or
+ * (ofd) one description's lease is being broken. */
+static void chan_notify(struct chan *c, uint64_t handle, unsigned events,
+			uint64_t ofd)
 {
 	struct list *it;
 
@@ -255,7 +257,9 @@ static void chan_notify(struct chan *c, uint64_t handle, unsigned events)
 	list_for_each(it, &c->nodes)
 	{
 		struct rnode *n = container_of(it, struct rnode, link);
-		if (n->handle == handle) {
+		if (n->handle == handle && ofd) {
+			sigio_lease(&n->wq, ofd);
+		} else if (n->handle == handle) {
 			n->events = events;
 			waitq_wake_all(&n->wq);
 		}
@@ -385,7 +389,7 @@ static long server_write(struct file *f, const char *ubuf, size_t n)
 	if (rep.len != n || rep.op < LUX_REPLY || rep.op > LUX_NOTIFY)
 		return -EINVAL;
 	if (rep.op == LUX_NOTIFY) {
-		chan_notify(c, rep.handle, rep.events);
+		chan_notify(c, rep.handle, rep.events, rep.off);
 		return n;
 	}
 	if (rep.op == LUX_REDIRECT && rep.result >= 0)

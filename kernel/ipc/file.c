@@ -369,6 +369,7 @@ long sys_fcntl(long ufd, long cmd, long arg)
 	case F_SETOWN ... F_GETSIG:
 	case F_SETOWN_EX:
 	case F_GETOWN_EX:
+	case LUX_F_LEASE:
 		r = sigio_fcntl(f, fd, cmd, arg);
 		break;
 	case F_SETPIPE_SZ:

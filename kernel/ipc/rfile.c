@@ -189,6 +189,7 @@ struct file *rfile_create(struct chan *c, const struct lux_rep *rep,
 			chan_node_put(c, n);
 		if (close) {
 			close->handle = rep->handle;
+			close->count = rep->id;
 			chan_send(c, close);
 		}
 		kfree(rf);
@@ -203,6 +204,13 @@ struct file *rfile_create(struct chan *c, const struct lux_rep *rep,
 	f->wq = &n->wq;
 	f->mode = rep->mode;
 	return f;
+}
+
+uint64_t rfile_ofd(struct file *f)
+{
+	return rfile_info(f, NULL, NULL, NULL)
+		   ? ((struct rfile *)f->priv)->close->count
+		   : 0;
 }
 
 bool rfile_info(struct file *f, struct chan **c, uint64_t *handle,

@@ -23,6 +23,8 @@
 #define OUT_EVENTS (POLLOUT | POLLERR)
 #define POLL_IN    1 /* si_code of SIGPOLL */
 #define POLL_OUT   2
+#define POLL_MSG   3
+#define BREAK      0x400 /* due: a lease break (Linux's POLLMSG) */
 #define SI_KERNEL  0x80
 
 struct sigio {
@@ -32,7 +34,7 @@ struct sigio {
 	int fd, type, id, sig; /* si_fd; F_OWNER_*, its id; F_SETSIG's */
 	unsigned uid, euid;    /* the setter's, checked at each send */
 	unsigned due;          /* events not signalled yet */
-	bool linked;
+	bool linked, lease;    /* lease: on the queue for lease breaks */
 };
 
 static struct spinlock sigio_lock = SPINLOCK_INIT;
@@ -76,6 +78,8 @@ void sigio_wake(struct waitq *wq, unsigned events)
 	spin_lock(&sigio_lock);
 	for (struct sigio *s = wq->async; s; s = s->next) {
 		unsigned acc = s->f->flags & O_ACCMODE;
+		if (!(s->f->flags & O_ASYNC))
+			continue; /* there for lease breaks only */
 		unsigned ev = events & file_events(s->f) &
 			      ((acc != O_WRONLY ? IN_EVENTS : 0) |
 			       (acc != O_RDONLY ? OUT_EVENTS : 0));
@@ -86,6 +90,19 @@ void sigio_wake(struct waitq *wq, unsigned events)
 	spin_unlock(&sigio_lock);
 	if (any)
 		current_thread()->sigio = true;
+}
+
+void sigio_lease(struct waitq *wq, uint64_t ofd)
+{
+	spin_lock(&sigio_lock);
+	for (struct sigio *s = wq->async; s; s = s->next)
+		if (s->lease && rfile_ofd(s->f) == ofd) {
+			if (!s->due)
+				s->due_next = due, due = s;
+			s->due |= BREAK;
+			current_thread()->sigio = true;
+		}
+	spin_unlock(&sigio_lock);
 }
 
 void sigio_drop(struct file *f)
@@ -122,9 +139,10 @@ static void sigio_send(struct proc *p, struct thread *t, const struct sigio *m,
 	     m->uid != u->real && m->uid != u->saved))
 		return;
 	if (sig && (sig < SIGRTMIN || p->queued[sig] < 255))
-		info = (struct ksiginfo){.code = code,
-					 .pid = code == POLL_IN ? 0x441 : 0x304,
-					 .status = m->fd}; /* si_band, si_fd */
+		info =
+		    (struct ksiginfo){.code = code,
+				      .pid = code == POLL_OUT ? 0x304 : 0x441,
+				      .status = m->fd}; /* si_band, si_fd */
 	else
 		sig = SIGIO;
 	if (p->pid != 1 || p->act[sig].handler > SIG_IGN)
@@ -182,6 +200,8 @@ void sigio_flush(void)
 			sigio_owners(m.type, m.id, &m, POLL_IN);
 		if (m.due & OUT_EVENTS)
 			sigio_owners(m.type, m.id, &m, POLL_OUT);
+		if (m.due & BREAK)
+			sigio_owners(m.type, m.id, &m, POLL_MSG);
 		mutex_unlock(&proc_lock);
 	}
 }
@@ -227,6 +247,8 @@ long sigio_fcntl(struct file *f, int fd, long cmd, long arg)
 	if ((cmd == F_SETFL && !(arg & O_ASYNC) && !s) ||
 	    (cmd == F_SETOWN && (unsigned)arg == 0x80000000u))
 		return cmd == F_SETFL ? 0 : -EINVAL;
+	if (cmd == LUX_F_LEASE && !rfile_ofd(f))
+		return -EINVAL;
 	if (!(s = sigio_of(f)))
 		return -ENOMEM;
 	if (cmd == F_SETSIG)
@@ -236,11 +258,23 @@ long sigio_fcntl(struct file *f, int fd, long cmd, long arg)
 				 (int)arg < 0 ? -(int)arg : (int)arg);
 	if (cmd == F_SETOWN_EX)
 		return sigio_own(s, own[0], own[1]);
+	if (cmd == LUX_F_LEASE && arg == 2) /* unlocked: as Linux, */
+		s->sig = 0;                 /* no signal, no owner */
+	if (cmd == LUX_F_LEASE && arg)
+		return arg == 2 ? sigio_own(s, F_OWNER_TID, 0)
+		       : s->id  ? 0
+			       : sigio_own(s, F_OWNER_PID, current_proc()->pid);
 	if (cmd == F_SETFL && (pipe_of(f) || f->ops == &sock_ops ||
 			       rfile_info(f, NULL, NULL, NULL))) {
 		spin_lock(&sigio_lock);
 		s->fd = fd;
-		sigio_link(s, arg & O_ASYNC);
+		sigio_link(s, arg & O_ASYNC || s->lease);
+		spin_unlock(&sigio_lock);
+	}
+	if (cmd == LUX_F_LEASE) {
+		spin_lock(&sigio_lock);
+		s->fd = fd, s->lease = true;
+		sigio_link(s, true);
 		spin_unlock(&sigio_lock);
 	}
 	return 0;

@@ -34,7 +34,8 @@ unit: $(UNIT_BINS)
 # ramfs (user/ramfs/ but main.c and prog.c) is user-space code: its test builds
 # it with the host's C library as it is, no stand-ins, no renaming.
 RAMFS_USRC := $(filter-out user/ramfs/main.c user/ramfs/prog.c,\
-	$(wildcard user/ramfs/*.c)) user/lib/memobj.c
+	$(wildcard user/ramfs/*.c)) user/lib/memobj.c user/lib/lock.c \
+	user/lib/lux.c
 RAMFS_UOBJ := $(patsubst %.c,$(HB)/unit/%.o,$(RAMFS_USRC))
 RAMFS_UCFLAGS := $(filter-out -Itests/unit/host -Ikernel/include,\
 	$(UNIT_CFLAGS)) -Iuser/ramfs -Iuser/lib
@@ -45,8 +46,9 @@ $(HB)/unit/user/ramfs/%.o: user/ramfs/%.c
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(RAMFS_UCFLAGS) -c $< -o $@
 
-# The servers' memory-object helpers, which ramfs and ext2 link.
-$(HB)/unit/user/lib/memobj.o: user/lib/memobj.c
+# The server library's memory-object helpers and leases (lock.c, with
+# lux.c's replies), which ramfs and ext2 link.
+$(HB)/unit/user/lib/%.o: user/lib/%.c
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(RAMFS_UCFLAGS) -c $< -o $@
 
@@ -164,7 +166,7 @@ $(HB)/test_ttyserver: $(HB)/unit/tests/unit/test_ttyserver.o
 # host's C library; its test makes images with the host's mke2fs and
 # checks them with e2fsck and debugfs (e2fsprogs, tools/setup.sh).
 EXT2_USRC := $(filter-out user/ext2/main.c,$(wildcard user/ext2/*.c)) \
-	user/lib/memobj.c
+	user/lib/memobj.c user/lib/lock.c user/lib/lux.c
 EXT2_UOBJ := $(patsubst %.c,$(HB)/unit/%.o,$(EXT2_USRC))
 EXT2_UCFLAGS := $(filter-out -Itests/unit/host -Ikernel/include,\
 	$(UNIT_CFLAGS)) -Iuser/ext2 -Iuser/lib

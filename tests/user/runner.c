@@ -35,6 +35,7 @@ static const char *const programs[] = {
     "harden", "faults", "persona", "exec",   "bypass",   "ext2",    "sockname",
     "drv",    "lock",   "inet",    "shm",    "sysv",     "dyn",     "vmscale",
     "event",  "small",  "fmap",    "chroot", "debcalls", "sigio",   "loop",
+    "lease",
 };
 
 extern char **environ;

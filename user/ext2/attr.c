@@ -199,6 +199,9 @@ int64_t op_truncate(struct call *c)
 		err = -EINVAL;
 	else if (!c->q->handle && !may(n, c->q, MAY_W))
 		err = -EACCES;
+	else if (!c->q->handle &&
+		 (err = lux_lease_break(LUX_SERVER_FD, c->q, n->num, true)))
+		; /* a lease in the way */
 	else if (!(err = data_truncate(c->fs, n, c->q->off)))
 		stamp(c, n, T_MTIME | T_CTIME);
 	iput(c->fs, n);

@@ -36,17 +36,34 @@ static bool wait_request(struct ext2fs *fs, const sigset_t *open)
 {
 	struct pollfd p = {LUX_SERVER_FD, POLLIN, 0};
 	bool dirty = fs->cache.ndirty || fs->meta_dirty;
-	struct timespec idle = {IDLE_MS / 1000, 0};
 	int r;
 
 	while (!stopping) {
-		if ((r = ppoll(&p, 1, dirty ? &idle : NULL, open)) > 0)
+		/* a lease break's end (lux_lease_timeout) comes first? */
+		int ms = lux_lease_timeout();
+		bool lease = ms >= 0 && (!dirty || ms < IDLE_MS);
+		ms = lease ? ms : IDLE_MS;
+		struct timespec t = {ms / 1000, ms % 1000 * 1000000L};
+		if ((r = ppoll(&p, 1, dirty || lease ? &t : NULL, open)) > 0)
 			return true;
-		if (r == 0 && ext2_sync(fs) < 0)
+		if (r == 0 && !lease && ext2_sync(fs) < 0)
 			fprintf(stderr, "ext2: write-back failed\n");
-		dirty = dirty && r < 0;
+		dirty = dirty && (r < 0 || lease);
 	}
 	return false;
+}
+
+static struct ext2fs *lease_fs;
+
+/* lux_lease_owner: an open file's inode is in the cache. */
+static int lease_owner(uint64_t obj, uint32_t *uid)
+{
+	struct inode *n = obj >> 32 ? NULL : ifind(lease_fs, (uint32_t)obj);
+
+	if (!n || !S_ISREG(n->raw.i_mode))
+		return -EINVAL;
+	*uid = inode_uid(n);
+	return 0;
 }
 
 static int serve_loop(struct ext2fs *fs)
@@ -61,6 +78,8 @@ static int serve_loop(struct ext2fs *fs)
 	sigprocmask(SIG_BLOCK, &term, &open);
 	sigaction(SIGTERM, &(struct sigaction){.sa_handler = on_term}, NULL);
 	sigdelset(&open, SIGTERM);
+	lease_fs = fs;
+	lux_lease_owner = lease_owner;
 	for (;;) {
 		if (!wait_request(fs, &open))
 			return ext2_unmount(fs) <

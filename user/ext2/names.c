@@ -41,7 +41,6 @@ static int open_existing(struct call *c, struct inode *n, uint32_t fl)
 {
 	bool excl =
 	    (fl & (LUX_O_CREAT | LUX_O_EXCL)) == (LUX_O_CREAT | LUX_O_EXCL);
-	int err;
 
 	if (excl)
 		return -EEXIST;
@@ -49,15 +48,7 @@ static int open_existing(struct call *c, struct inode *n, uint32_t fl)
 		return -ELOOP;
 	if (S_ISDIR(n->raw.i_mode) && (fl & LUX_O_CREAT))
 		return -EISDIR;
-	if ((err = open_check(c, n, fl)))
-		return err;
-	if ((fl & LUX_O_TRUNC) && !(fl & LUX_O_PATH) &&
-	    S_ISREG(n->raw.i_mode)) {
-		if ((err = data_truncate(c->fs, n, 0)))
-			return err;
-		stamp(c, n, T_MTIME | T_CTIME);
-	}
-	return 0;
+	return open_check(c, n, fl);
 }
 
 int64_t op_open(struct call *c)
@@ -87,6 +78,15 @@ int64_t op_open(struct call *c)
 		err = create(c, &w, &m, &n);
 	}
 	walk_put(c, &w);
+	if (!err) /* a lease in the way, or the break was started? */
+		err = lux_lease_open(LUX_SERVER_FD, c->q, n->num);
+	if (!err && (fl & LUX_O_TRUNC) && !(fl & LUX_O_PATH) &&
+	    S_ISREG(n->raw.i_mode)) {
+		if ((err = data_truncate(c->fs, n, 0)))
+			lux_lease_forget(c->q, n->num);
+		else
+			stamp(c, n, T_MTIME | T_CTIME);
+	}
 	if (err) {
 		iput(c->fs, n);
 		return err;

@@ -384,6 +384,8 @@ long ext2_serve(struct ext2fs *fs, const struct lux_req *q, const char *data,
 	int64_t result = serve(&c);
 	if (result == -FOLLOWED)
 		return c.outlen;
+	if (result == -LUX_PARKED)
+		return -1; /* answered when the lease break ends */
 	r->result = result;
 	return result < 0 ? 0 : c.outlen;
 }

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "ext2.h"
+#include "lux.h"
 
 /* Protocol flags are include/lux/'s LUX_ names (ext2.h includes them). */
 #define MAY_R         4

@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define LOCK_OWNER_MAX  1024  /* locks and waits of one owner */
 #define LOCK_TOTAL_MAX  16384 /* of every owner */
@@ -327,12 +328,220 @@ static void lock_request(const struct lux_req *q, const void *data, size_t n)
 	lux_reply(lock_fd, q, r, NULL, 0);
 }
 
+/*
+ * Leases (fcntl's F_SETLEASE and F_GETLEASE, docs/decisions/0040): a
+ * lease belongs to an open file description, so every open of every
+ * object is counted here (lux_lease_open) with its description's number,
+ * the OPEN's id, which the kernel puts in the description's LOCK and
+ * CLOSE. An open or truncate the lease is in the way of starts a break:
+ * the holder's owner is signalled (a LUX_NOTIFY naming the description),
+ * and the request is parked, its reply left unsent, until the lease is
+ * released, downgraded, closed or timed out; then it is answered
+ * -LUX_ELEASE, "ask again", and the personality sends it again. So a
+ * parked request a signal cancels leaves nothing, and the server serves
+ * others meanwhile.
+ */
+#define LEASE_BREAK_MS 45000 /* Linux's lease-break-time */
+#define LEASE_NONE     3     /* no break going on */
+
+struct opn {
+	struct opn *next;
+	uint64_t obj, ofd; /* the object; the description's number */
+	uint32_t acc;      /* its access mode */
+	uint32_t lease;    /* LUX_LOCK_RD, WR, or UN: none */
+	uint32_t to;       /* a break's end: LUX_LOCK_RD or UN; LEASE_NONE */
+	int64_t deadline;  /* a break's: ms of the monotonic clock */
+};
+
+struct park {
+	struct park *next;
+	uint64_t obj, id;
+	bool writing;
+};
+
+static struct opn *opens;
+static struct park *parked;
+static int64_t soonest = INT64_MAX; /* no break ends before (a bound) */
+int (*lux_lease_owner)(uint64_t obj, uint32_t *uid);
+
+static int64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Whether a lease on obj keeps out an open (writing or not). */
+static bool lease_held(uint64_t obj, bool writing)
+{
+	for (struct opn *o = opens; o; o = o->next)
+		if (o->obj == obj && o->lease != LUX_LOCK_UN &&
+		    (writing || o->lease == LUX_LOCK_WR))
+			return true;
+	return false;
+}
+
+/* Tell the requests parked on obj that nothing holds them up now to ask
+ * again. */
+static void lease_wake(uint64_t obj)
+{
+	for (struct park **at = &parked, *p; (p = *at);)
+		if (p->obj == obj && !lease_held(obj, p->writing)) {
+			lock_reply(p->id, -LUX_ELEASE);
+			*at = p->next;
+			free(p);
+		} else {
+			at = &p->next;
+		}
+}
+
+int lux_lease_break(int fd, const struct lux_req *q, uint64_t obj, bool writing)
+{
+	uint32_t to = writing ? LUX_LOCK_UN : LUX_LOCK_RD;
+	struct park *p;
+
+	lock_fd = fd;
+	if (!lease_held(obj, writing))
+		return 0;
+	for (struct opn *o = opens; o; o = o->next) {
+		/* As Linux: a break to read does not start over a break, a
+		 * break to unlocked over a break to read. */
+		if (o->obj != obj || o->lease == LUX_LOCK_UN ||
+		    (!writing && o->lease == LUX_LOCK_RD) || o->to == to ||
+		    o->to == LUX_LOCK_UN)
+			continue;
+		o->to = to;
+		o->deadline = now_ms() + LEASE_BREAK_MS;
+		soonest = o->deadline < soonest ? o->deadline : soonest;
+		struct lux_rep r = {
+		    .op = LUX_NOTIFY, .handle = obj, .off = o->ofd};
+		lux_reply_full(fd, NULL, &r, NULL, 0); /* the holder's signal */
+	}
+	if (q->flags & LUX_O_NONBLOCK)
+		return -EWOULDBLOCK;
+	if (!(p = malloc(sizeof(*p))))
+		return -ENOMEM;
+	*p = (struct park){parked, obj, q->id, writing};
+	parked = p;
+	return -LUX_PARKED;
+}
+
+int lux_lease_open(int fd, const struct lux_req *q, uint64_t obj)
+{
+	uint32_t acc = q->flags & LUX_O_ACCMODE;
+	struct opn *o;
+	int r;
+
+	if (q->flags & LUX_O_PATH)
+		return 0; /* no access: takes no lease, breaks none */
+	if ((r = lux_lease_break(fd, q, obj, acc != LUX_O_RDONLY)))
+		return r;
+	if (!(o = malloc(sizeof(*o))))
+		return -ENOMEM;
+	*o = (struct opn){opens, obj, q->id, acc, LUX_LOCK_UN, LEASE_NONE, 0};
+	opens = o;
+	return 0;
+}
+
+int lux_lease_timeout(void)
+{
+	int64_t now, next = INT64_MAX;
+
+	if (soonest == INT64_MAX) /* every request asks: no walk */
+		return -1;
+	if ((now = now_ms()) < soonest)
+		return (int)(soonest - now);
+	for (struct opn *o = opens; o; o = o->next)
+		if (o->to != LEASE_NONE && o->deadline <= now) {
+			o->lease = o->to; /* broken by force */
+			o->to = LEASE_NONE;
+			lease_wake(o->obj);
+		} else if (o->to != LEASE_NONE && o->deadline < next) {
+			next = o->deadline;
+		}
+	soonest = next;
+	return next == INT64_MAX ? -1 : (int)(next - now);
+}
+
+/* F_SETLEASE (type RD, WR or UN) of description ofd on obj, by q's
+ * caller: the owner of the file or root, no open of another in the way. */
+static int64_t lease_set(const struct lux_req *q, struct opn *me, uint32_t type)
+{
+	uint32_t uid;
+	int r = lux_lease_owner ? lux_lease_owner(q->handle, &uid) : -EINVAL;
+
+	if (r >= 0 && q->uid && q->uid != uid)
+		r = -EACCES;
+	if (r < 0 || type > LUX_LOCK_UN)
+		return r < 0 ? r : -EINVAL;
+	if (!me || (type == LUX_LOCK_UN && me->lease == LUX_LOCK_UN) ||
+	    (type == LUX_LOCK_WR && me->to != LEASE_NONE) ||
+	    (type == LUX_LOCK_RD && me->acc != LUX_O_RDONLY))
+		return -EAGAIN;
+	for (struct opn *o = opens; o && type != LUX_LOCK_UN; o = o->next)
+		if (o != me && o->obj == me->obj &&
+		    (type == LUX_LOCK_WR || o->acc != LUX_O_RDONLY ||
+		     o->to == LUX_LOCK_UN))
+			return -EAGAIN; /* as Linux: opens of others */
+	if (type == LUX_LOCK_UN || me->to == type)
+		me->to = LEASE_NONE; /* the break is over */
+	me->lease = type;
+	lease_wake(me->obj);
+	return 0;
+}
+
+/* A LOCK of kind LUX_LOCK_LEASE: SET, or GET (the lease's type, or the
+ * type a break brings it to). */
+static void lease_request(const struct lux_req *q, const void *data, size_t n)
+{
+	struct opn *me = opens;
+	struct lux_lock a = {.type = LUX_LOCK_UN};
+
+	while (me && (me->obj != q->handle || me->ofd != q->count))
+		me = me->next;
+	if ((q->flags & 3) == LUX_LOCK_GET) {
+		if (me)
+			a.type = me->to != LEASE_NONE ? me->to : me->lease;
+		lux_reply(lock_fd, q, 0, &a, sizeof(a));
+		return;
+	}
+	if (n >= sizeof(a))
+		memcpy(&a, data, sizeof(a));
+	lux_reply(lock_fd, q,
+		  n < sizeof(a) || (q->flags & 3) != LUX_LOCK_SET
+		      ? -EINVAL
+		      : lease_set(q, me, a.type),
+		  NULL, 0);
+}
+
+/* Description ofd of obj is closed: its lease goes. */
+static void lease_closed(uint64_t obj, uint64_t ofd)
+{
+	for (struct opn **at = &opens, *o; (o = *at);)
+		if (o->obj == obj && o->ofd == ofd) {
+			*at = o->next;
+			free(o);
+		} else {
+			at = &o->next;
+		}
+	lease_wake(obj);
+}
+
+void lux_lease_forget(const struct lux_req *q, uint64_t obj)
+{
+	lease_closed(obj, q->id);
+}
+
 bool lux_lock_serve(int fd, const struct lux_req *q, const void *data, size_t n)
 {
 	lock_fd = fd;
 	switch (q->op) {
 	case LUX_LOCK:
-		lock_request(q, data, n);
+		if ((q->flags & ~3u) == LUX_LOCK_LEASE)
+			lease_request(q, data, n);
+		else
+			lock_request(q, data, n);
 		return true;
 	case LUX_UNLOCK:
 		lock_drop(q->handle, LUX_LOCK_POSIX, (uint64_t)q->pid);
@@ -341,8 +550,16 @@ bool lux_lock_serve(int fd, const struct lux_req *q, const void *data, size_t n)
 	case LUX_CLOSE:
 		lock_closed(q->handle, q->count);
 		lock_wake(q->handle);
+		lease_closed(q->handle, q->count);
 		return false;
 	case LUX_CANCEL:
+		for (struct park **at = &parked; *at; at = &(*at)->next)
+			if ((*at)->id == q->id) {
+				struct park *p = *at;
+				*at = p->next;
+				free(p);
+				break;
+			}
 		for (struct lk **at = &waits; *at; at = &(*at)->next)
 			if ((*at)->id == q->id) {
 				lock_free(at);

@@ -3,6 +3,7 @@
  */
 #include "lux.h"
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -60,6 +61,12 @@ int lux_hwinfo(int what, uint64_t arg, uint64_t out[2])
 
 long lux_recv(int fd, struct lux_msg *m)
 {
+	struct pollfd p = {fd, POLLIN, 0};
+	int ms;
+
+	/* A lease break's time running out is served with no request. */
+	while ((ms = lux_lease_timeout()) >= 0 && poll(&p, 1, ms) == 0)
+		;
 	long n = read(fd, m, sizeof(m->req) + sizeof(m->data) - 1);
 
 	if (n == 0)

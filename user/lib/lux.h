@@ -61,5 +61,25 @@ int lux_reply_full(int fd, const struct lux_req *q, struct lux_rep *r,
  * handle: a server gives one object one handle. */
 bool lux_lock_serve(int fd, const struct lux_req *q, const void *data,
 		    size_t n);
+/* Leases (lock.c, docs/decisions/0040): a server that serves LOCK
+ * through lux_lock_serve and opens through lux_lease_open has them.
+ * lux_lease_owner, set by the server: 0 and the owner's uid in *uid if
+ * obj is a regular file, else -EINVAL (no leases). lux_lease_open: OPEN
+ * q of obj, checked and about to succeed (before O_TRUNC is done), is
+ * counted as an open of its description: 0 to go on, -EWOULDBLOCK
+ * (O_NONBLOCK) or -ENOMEM to fail, or -LUX_PARKED when a lease is in the
+ * way: the reply is the library's, the server sends none.
+ * lux_lease_break: the same for a truncate by path (writing true),
+ * which is not counted. lux_lease_timeout: ends the breaks whose time is
+ * up; the ms until the next one ends (-1: none), a timeout for the
+ * server's wait on its channel (lux_recv waits so). */
+#define LUX_PARKED 4096
+extern int (*lux_lease_owner)(uint64_t obj, uint32_t *uid);
+int lux_lease_open(int fd, const struct lux_req *q, uint64_t obj);
+int lux_lease_break(int fd, const struct lux_req *q, uint64_t obj,
+		    bool writing);
+int lux_lease_timeout(void);
+/* The open q of obj lux_lease_open counted failed after all. */
+void lux_lease_forget(const struct lux_req *q, uint64_t obj);
 /* Tell the kernel the poll events of object handle changed. */
 int lux_notify(int fd, uint64_t handle, uint32_t events);

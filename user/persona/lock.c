@@ -18,6 +18,8 @@
 #define F_OFD_GETLK  36
 #define F_OFD_SETLK  37
 #define F_OFD_SETLKW 38
+#define F_SETLEASE   1024
+#define F_GETLEASE   1025
 #define LOCK_SH      1
 #define LOCK_EX      2
 #define LOCK_NB      4
@@ -121,6 +123,33 @@ static long lock_answer(long ul, struct linux_flock *l,
 	return copy_out(ul, l, sizeof(*l));
 }
 
+/* F_SETLEASE and F_GETLEASE: the server keeps the lease of the open file
+ * description (user/lib/lock.c, decision 0040), and the kernel signals
+ * its owner when the server breaks it (LUX_F_LEASE, before the request:
+ * a break may come as soon as it is granted; the owner after, as Linux
+ * sets it only for a lease, and clears it and the signal at an unlock).
+ * -ENOSYS: not one of these commands. */
+static long lease_fcntl(long fd, long cmd, long type)
+{
+	struct lux_lock a = {.type = LUX_LOCK_UN};
+	long r;
+
+	if (cmd == F_GETLEASE) { /* a file that has none (a pipe): F_UNLCK */
+		r = lock_request(fd, LUX_LOCK_LEASE | LUX_LOCK_GET, &a);
+		return r == -EBADF ? r : r < 0 ? LUX_LOCK_UN : (long)a.type;
+	}
+	if (cmd != F_SETLEASE)
+		return -ENOSYS;
+	if ((unsigned long)type > LUX_LOCK_UN)
+		return -EINVAL;
+	a.type = type;
+	if (type != LUX_LOCK_UN && (r = native3(NR_fcntl, fd, LUX_F_LEASE, 0)))
+		return r;
+	if ((r = lock_request(fd, LUX_LOCK_LEASE | LUX_LOCK_SET, &a)) < 0)
+		return r;
+	return native3(NR_fcntl, fd, LUX_F_LEASE, type == LUX_LOCK_UN ? 2 : 1);
+}
+
 long lock_fcntl(long fd, long cmd, long ul)
 {
 	bool ofd = cmd >= F_OFD_GETLK && cmd <= F_OFD_SETLKW;
@@ -129,7 +158,7 @@ long lock_fcntl(long fd, long cmd, long ul)
 	struct lux_lock a = {0};
 
 	if (what < 0 || what > 2) /* the kernel's other commands: */
-		return (r = procx_fcntl(fd, cmd, ul)) == -ENOSYS ? -EINVAL : r;
+		return (r = lease_fcntl(fd, cmd, ul)) == -ENOSYS ? -EINVAL : r;
 	if (copy_in(&l, ul, sizeof(l)))
 		return -EFAULT;
 	if (l.type < 0 || l.type > LUX_LOCK_UN ||

@@ -182,9 +182,13 @@ static long send_strs(struct walk *w, long target, uint64_t gen,
 	q->time[0][1] = w->q.time[0][1];
 	q->time[1][0] = w->q.time[1][0];
 	q->time[1][1] = w->q.time[1][1];
-	return native6(LUX_NR_REQUEST, target, gen, q, &w->rep,
-		       sizeof(w->rep) + sizeof(w->data),
-		       q->op == LUX_OPEN ? w->path[0] : NULL);
+	long r;
+	do /* a lease held it up: ask again (decision 0040) */
+		r = native6(LUX_NR_REQUEST, target, gen, q, &w->rep,
+			    sizeof(w->rep) + sizeof(w->data),
+			    q->op == LUX_OPEN ? w->path[0] : NULL);
+	while (!r && w->rep.op == LUX_REPLY && w->rep.result == -LUX_ELEASE);
+	return r;
 }
 
 /* Send w's request along rt, each path from server_start on. */

@@ -72,7 +72,6 @@ long persona_getrusage(long who, long uusage);
 long persona_prctl(long option, long arg);
 /* procx.c */
 long procx_prctl(long option, long arg);
-long procx_fcntl(long fd, long cmd, long arg);
 long persona_getrlimit(long resource, long uold);
 long persona_setrlimit(long resource, long unew);
 long persona_time(long ut);

@@ -41,33 +41,3 @@ long procx_prctl(long option, long arg)
 	}
 	return -ENOSYS;
 }
-
-#define F_SETLEASE 1024
-#define F_GETLEASE 1025
-#define F_UNLCK_   2
-
-/* fcntl's lease commands (the owner and signal ones are the kernel's,
- * kernel/ipc/sigio.c). lux has no lease breaking: a descriptor holds no
- * lease (F_GETLEASE F_UNLCK; F_SETLEASE F_UNLCK EAGAIN as Linux without
- * one). A lease is refused with EAGAIN, Linux's
- * answer when another open conflicts: lux could not break it (decision
- * 0034). Not a regular file: EINVAL; not the owner's (nor root's):
- * EACCES. -ENOSYS: not one of these commands. */
-long procx_fcntl(long fd, long cmd, long arg)
-{
-	struct lux_stat st;
-	long r;
-
-	if (cmd == F_GETLEASE)
-		return F_UNLCK_;
-	if (cmd != F_SETLEASE)
-		return -ENOSYS;
-	if ((unsigned long)arg > F_UNLCK_)
-		return -EINVAL;
-	if ((r = fs_fstat(fd, &st)) < 0)
-		return r;
-	if ((st.mode & LUX_S_IFMT) != LUX_S_IFREG)
-		return -EINVAL;
-	r = persona_getid(LUX_CRED_UID, 1);
-	return r && r != (long)st.uid ? -EACCES : -EAGAIN;
-}

@@ -120,6 +120,7 @@ static const char *const sys_paths[] = {
     "fs/file-max",
     "fs/nr_open",
     "fs/pipe-max-size",
+    "fs/lease-break-time",
 };
 #define SYS_DIRS 4
 #define SYS_N    (int)(sizeof(sys_paths) / sizeof(sys_paths[0]))
@@ -453,6 +454,8 @@ static void sys_text(int i, FILE *f)
 		fprintf(f, "%lld\n", (long long)INT64_MAX); /* only memory */
 	else if (!strcmp(p, "fs/nr_open"))
 		fprintf(f, "%d\n", LUX_FD_MAX);
+	else if (!strcmp(p, "fs/lease-break-time"))
+		fprintf(f, "45\n"); /* every server's (user/lib/lock.c) */
 	else
 		fprintf(f, "%d\n", PIPE_MAX);
 }

@@ -151,6 +151,9 @@ int64_t op_truncate(struct call *c)
 		return -EINVAL;
 	if (!c->q->handle && !may(n, c->q, MAY_W))
 		return -EACCES;
+	if (!c->q->handle &&
+	    (err = lux_lease_break(LUX_SERVER_FD, c->q, n->ino, true)))
+		return err;
 	if ((err = data_truncate(c->fs, n, c->q->off)))
 		return err;
 	n->mtime = n->ctime = c->now;

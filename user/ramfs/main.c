@@ -135,6 +135,19 @@ static double now_s(void)
 	return t.tv_sec + t.tv_nsec / 1e9;
 }
 
+static struct ramfs *lease_fs;
+
+/* lux_lease_owner: leases on regular files. */
+static int lease_owner(uint64_t obj, uint32_t *uid)
+{
+	struct node *n = node_find(lease_fs, obj);
+
+	if (!n || !LUX_S_ISREG(n->mode))
+		return -EINVAL;
+	*uid = n->uid;
+	return 0;
+}
+
 int ramfs_main(int state_fd)
 {
 	static struct ramfs fs;
@@ -163,6 +176,8 @@ int ramfs_main(int state_fd)
 		fs.head->filled = 1;
 	}
 	fs.dev = fs.head->dev;
+	lease_fs = &fs;
+	lux_lease_owner = lease_owner;
 	for (;;) {
 		long n = lux_recv(LUX_SERVER_FD, &m);
 		if (n < 0 && errno == EPIPE)

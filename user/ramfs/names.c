@@ -69,11 +69,12 @@ int64_t op_open(struct call *c)
 		err = open_check(c, n, fl);
 		if (err)
 			return err;
-		if ((fl & LUX_O_TRUNC) && !(fl & LUX_O_PATH) &&
-		    LUX_S_ISREG(n->mode)) {
-			data_truncate(c->fs, n, 0);
-			n->mtime = n->ctime = c->now;
-		}
+	}
+	if ((err = lux_lease_open(LUX_SERVER_FD, c->q, n->ino)))
+		return err; /* a lease in the way, or the break was started */
+	if ((fl & LUX_O_TRUNC) && !(fl & LUX_O_PATH) && LUX_S_ISREG(n->mode)) {
+		data_truncate(c->fs, n, 0);
+		n->mtime = n->ctime = c->now;
 	}
 	n->opens++;
 	c->r->handle = n->ino;

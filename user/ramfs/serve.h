@@ -6,6 +6,7 @@
 #pragma once
 
 #include "fs.h"
+#include "lux.h"
 
 #define MAY_R 4
 #define MAY_W 2

@@ -162,9 +162,11 @@ static long do_open(const struct lux_msg *m, struct lux_rep *r)
 		return -EACCES;
 	} else if (q->flags & LUX_O_DIRECTORY) {
 		return -ENOTDIR;
-	} else if ((q->flags & LUX_O_TRUNC) && (e = shm_node_resize(i, 0))) {
-		return e;
 	}
+	if ((e = lux_lease_open(LUX_SERVER_FD, q, i + 1)))
+		return e; /* a lease in the way, or the break was started */
+	if (q->flags & LUX_O_TRUNC)
+		shm_node_resize(i, 0); /* giving back memory cannot fail */
 	shm_nodes[i].opens++;
 	r->handle = i + 1, r->mode = shm_nodes[i].mode;
 	r->events = LUX_POLLIN | LUX_POLLOUT;
@@ -364,7 +366,10 @@ static long do_simple(const struct lux_msg *m)
 			return -EISDIR;
 		if (!q->handle && !shm_allowed(q, &shm_nodes[i], LUX_W_OK))
 			return -EACCES;
-		return shm_node_resize(i, q->off);
+		long e = q->handle
+			     ? 0
+			     : lux_lease_break(LUX_SERVER_FD, q, i + 1, true);
+		return e ? e : shm_node_resize(i, q->off);
 	case LUX_ACCESS:
 		return i == (long)ROOT ||
 			       shm_allowed(q, &shm_nodes[i], q->mode & 7)
@@ -396,8 +401,8 @@ static void serve(const struct lux_msg *m, long len)
 		return;
 	switch (q->op) {
 	case LUX_OPEN:
-		r.result = do_open(m, &r);
-		lux_reply_full(LUX_SERVER_FD, q, &r, NULL, 0);
+		if ((r.result = do_open(m, &r)) != -LUX_PARKED)
+			lux_reply_full(LUX_SERVER_FD, q, &r, NULL, 0);
 		return;
 	case LUX_IOCTL:
 		if (q->handle == ROOT || q->handle >= SYSV_UNDO_HANDLE)
@@ -430,7 +435,19 @@ static void serve(const struct lux_msg *m, long len)
 	case LUX_GETDENTS:
 		return do_getdents(m);
 	}
-	lux_reply(LUX_SERVER_FD, q, do_simple(m), NULL, 0);
+	long res = do_simple(m);
+	if (res != -LUX_PARKED)
+		lux_reply(LUX_SERVER_FD, q, res, NULL, 0);
+}
+
+/* lux_lease_owner: leases on the files, not the directory or SysV's. */
+static int lease_owner(uint64_t obj, uint32_t *uid)
+{
+	if (obj - 1 >= SHM_NODES || !shm_nodes[obj - 1].used ||
+	    !LUX_S_ISREG(shm_nodes[obj - 1].mode))
+		return -EINVAL;
+	*uid = shm_nodes[obj - 1].uid;
+	return 0;
 }
 
 /* lux_serve's loop, with the time limits of semtimedop's waits. */
@@ -438,9 +455,11 @@ int main(void)
 {
 	static struct lux_msg m;
 
+	lux_lease_owner = lease_owner;
 	for (;;) {
 		struct pollfd p = {.fd = LUX_SERVER_FD, .events = POLLIN};
-		int64_t ms = sysv_timeout_ms();
+		int64_t ms = sysv_timeout_ms(), lease = lux_lease_timeout();
+		ms = lease >= 0 && (ms < 0 || lease < ms) ? lease : ms;
 		if (poll(&p, 1, ms > 1000000 ? 1000000 : (int)ms) <= 0)
 			continue;
 		long len = lux_recv(LUX_SERVER_FD, &m);
