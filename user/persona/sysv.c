@@ -55,6 +55,19 @@ static struct {
 static int attach_lock;
 static int undo_fd = -1, undo_pid;
 
+/* attach_lock guards attached[] and undo_fd: a spin lock, held only
+ * for a few stores (never across a call that may wait). */
+static void attach_take(void)
+{
+	while (__atomic_exchange_n(&attach_lock, 1, __ATOMIC_ACQUIRE))
+		;
+}
+
+static void attach_give(void)
+{
+	__atomic_store_n(&attach_lock, 0, __ATOMIC_RELEASE);
+}
+
 /* Open path under /dev/shm (flags LUX_O_*): a descriptor or -errno. */
 static long shm_open_path(const char *path, unsigned flags)
 {
@@ -163,16 +176,14 @@ static long undo_desc(void)
 {
 	long pid = native0(NR_getpid), fd, old = -1;
 
-	while (__atomic_exchange_n(&attach_lock, 1, __ATOMIC_ACQUIRE))
-		;
+	attach_take();
 	fd = undo_fd >= 0 && undo_pid == pid ? undo_fd : -1;
-	__atomic_store_n(&attach_lock, 0, __ATOMIC_RELEASE);
+	attach_give();
 	if (fd >= 0)
 		return fd;
 	if ((fd = shm_open_path(SHM_DIR "/" LUX_SYSV_UNDO, LUX_O_RDONLY)) < 0)
 		return fd == -LUX_ERESTART_CALL ? -EINTR : fd;
-	while (__atomic_exchange_n(&attach_lock, 1, __ATOMIC_ACQUIRE))
-		;
+	attach_take();
 	if (undo_fd >= 0 && undo_pid == pid) {
 		old = fd; /* another thread's came first */
 		fd = undo_fd;
@@ -180,7 +191,7 @@ static long undo_desc(void)
 		old = undo_fd; /* -1, or the parent's */
 		undo_fd = fd, undo_pid = pid;
 	}
-	__atomic_store_n(&attach_lock, 0, __ATOMIC_RELEASE);
+	attach_give();
 	if (old >= 0)
 		native1(NR_close, old);
 	return fd;
@@ -381,15 +392,15 @@ long sysv_shmat(long id, long addr, long flags)
 	native1(NR_close, fd);
 	if (r == -EEXIST)
 		r = -EINVAL;
-	while (r >= 0 && __atomic_exchange_n(&attach_lock, 1, __ATOMIC_ACQUIRE))
-		;
+	if (r >= 0)
+		attach_take();
 	for (; r >= 0 && i < ATTACH_MAX && attached[i].len; i++)
 		;
 	if (r >= 0 && i < ATTACH_MAX)
 		attached[i].addr = r, attached[i].len = st.size,
 		attached[i].id = id;
 	if (r >= 0)
-		__atomic_store_n(&attach_lock, 0, __ATOMIC_RELEASE);
+		attach_give();
 	if (r >= 0 && i == ATTACH_MAX) { /* Linux's SHMSEG is larger */
 		native2(NR_munmap, r, st.size);
 		sysv_simple(LUX_SYSV_SHMDT, id, 0, 0, 0);
@@ -402,15 +413,14 @@ long sysv_shmdt(long addr)
 {
 	long id = -1, len = 0;
 
-	while (__atomic_exchange_n(&attach_lock, 1, __ATOMIC_ACQUIRE))
-		;
+	attach_take();
 	for (int i = 0; i < ATTACH_MAX; i++)
 		if (attached[i].len && attached[i].addr == (uint64_t)addr) {
 			id = attached[i].id, len = attached[i].len;
 			attached[i].len = 0;
 			break;
 		}
-	__atomic_store_n(&attach_lock, 0, __ATOMIC_RELEASE);
+	attach_give();
 	if (!len)
 		return -EINVAL;
 	native2(NR_munmap, addr, len);
